@@ -1,0 +1,38 @@
+"""What detectors read: the validated bundle tables of one load, as pandas DataFrames.
+
+A snapshot is immutable input for a batch; detectors are pure functions of it. Every table of
+the schema is present (an optional table that was not supplied is empty, with its columns),
+ids are strings, dates are ``datetime64``, and each row keeps ``_file`` and ``_row``: where it
+came from, for evidence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from bidgraph.graph.schema import schema
+
+__all__ = ["Snapshot", "empty_table", "PROVENANCE"]
+
+PROVENANCE = ("_file", "_row")
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    cols = list(schema().tables[name].columns) + list(PROVENANCE)
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in schema().tables:
+            raise KeyError(f"no table {name!r} in the schema")
+        t = self.tables.get(name)
+        return empty_table(name) if t is None else t
+
+    def __contains__(self, name: str) -> bool:
+        t = self.tables.get(name)
+        return t is not None and len(t) > 0
