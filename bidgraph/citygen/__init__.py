@@ -1,0 +1,1 @@
+"""Synthetic public-resource trading city with planted schemes (bidgraph generate)."""

@@ -1,0 +1,1 @@
+"""Open Contracting Partnership Cardinal red-flag indicators on OCDS compiled releases."""

@@ -1,0 +1,1 @@
+"""Price screens of the bid-rigging literature and the model behind price_screen."""
