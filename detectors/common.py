@@ -1,0 +1,35 @@
+"""Small helpers every detector uses: node ids and the joined bid table."""
+from __future__ import annotations
+
+import pandas as pd
+
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["uid", "bids_in_context", "bilingual"]
+
+
+def uid(label: str, key: object) -> str:
+    """The id of a graph node as the query API and the workbench use it: ``Label:key``."""
+    return f"{label}:{key}"
+
+
+def bilingual(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def bids_in_context(snapshot: Snapshot, valid_only: bool = True) -> pd.DataFrame:
+    """Bids with their lot's and project's context.
+
+    Columns: the bid's own (bid_id, lot_id, org_id, price, score, rank, is_winner, is_valid,
+    submitted_at, _file, _row) plus project_id, ceiling_price, opened_on, tenderer_id,
+    agency_id, region_code, category, procedure. ``valid_only`` drops bids marked invalid
+    (a missing is_valid counts as valid).
+    """
+    bids = snapshot["bids"]
+    if valid_only and len(bids):
+        bids = bids[bids["is_valid"].fillna(True).astype(bool)]
+    lots = snapshot["lots"][["lot_id", "project_id", "ceiling_price", "opened_on"]]
+    projects = snapshot["projects"][["project_id", "tenderer_id", "agency_id", "region_code", "category", "procedure"]]
+    out = bids.merge(lots, on="lot_id", how="left").merge(projects, on="project_id", how="left")
+    out["is_winner"] = out["is_winner"].fillna(False).astype(bool)
+    return out
