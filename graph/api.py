@@ -1,0 +1,43 @@
+"""The query API: the one interface above storage. Loaders write through it, detectors read
+snapshots from it, the workbench and the CLI query it; none of them knows which store is behind.
+
+Nodes are named ``Label:key`` (``Organization:ORG0042``, ``IP:10.1.2.3``). A node comes back as
+``{"id", "label", "labels", "key", "caption", "properties", "source": {"table", "file", "row"}}``
+and a relationship as ``{"id", "source", "target", "type", "properties", "provenance"}``.
+
+``open_store()`` returns the Neo4j store when ``BIDGRAPH_NEO4J_URI`` is set, else the embedded
+store of the workspace.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+from bidgraph.graph.snapshot import Snapshot
+from bidgraph.workspace import resolve_workspace
+
+__all__ = ["GraphStore", "open_store"]
+
+
+class GraphStore(Protocol):
+    kind: str
+
+    def load(self, bundle) -> dict: ...
+    def info(self) -> dict: ...
+    def node(self, uid: str) -> dict: ...
+    def expand(self, uid: str, types: list[str] | None = None, limit: int = 50, offset: int = 0) -> dict: ...
+    def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict: ...
+    def subgraph(self, uids: list[str]) -> dict: ...
+    def search(self, text: str, limit: int = 20) -> list[dict]: ...
+    def snapshot(self) -> Snapshot: ...
+    def save_findings(self, findings: list[dict]): ...
+    def findings(self) -> list[dict]: ...
+
+
+def open_store(workspace: str | os.PathLike | None = None) -> GraphStore:
+    if os.environ.get("BIDGRAPH_NEO4J_URI"):
+        from bidgraph.graph.neo4j_store import Neo4jStore
+        return Neo4jStore.from_env(Path(resolve_workspace(workspace)))
+    from bidgraph.graph.embedded import EmbeddedStore
+    return EmbeddedStore(resolve_workspace(workspace))

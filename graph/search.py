@@ -1,0 +1,79 @@
+"""Find nodes from what an investigator types: a name (fuzzy, Chinese), a USCC, an ID
+number, a phone, an IP, a MAC, a document fingerprint, or any node's key.
+
+Input is only ever compared as text: nothing typed here is interpreted or executed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["normalize_query", "search_index"]
+
+NAME_COLUMNS = {"Organization": "name", "Person": "name", "Expert": "name", "Project": "name", "Lot": "name"}
+ALT_KEYS = {"Organization": ["uscc"], "Person": ["id_number"], "Expert": ["person_id"]}
+_SEP = re.compile(r"[\s\-.:]")
+
+
+def normalize_query(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _variants(q: str) -> set[str]:
+    """Forms a key may take in the store: as typed, upper-case, phone digits, MAC with colons."""
+    out = {q, q.upper(), q.lower()}
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 7:
+        out.add(digits[2:] if digits.startswith("86") and len(digits) == 13 else digits)
+    hexes = _SEP.sub("", q).upper()
+    if len(hexes) == 12 and all(c in "0123456789ABCDEF" for c in hexes):
+        out.add(":".join(hexes[i:i + 2] for i in range(0, 12, 2)))
+    return out
+
+
+def search_index(index, text: str, limit: int = 20) -> list[dict]:
+    """Matches in order: exact keys and registry numbers first, then names containing the
+    text, then names sharing the most character pairs with it."""
+    q = normalize_query(text)
+    if not q:
+        return []
+    hits: dict[int, float] = {}
+    variants = _variants(q)
+    for label, frame in index.nodes.items():
+        pos = frame.keys.get_indexer(list(variants))
+        for p in pos[pos >= 0]:
+            hits.setdefault(int(index.offsets[label] + p), 3.0)
+        for col in ALT_KEYS.get(label, []):
+            if frame.rows is not None and col in frame.rows:
+                found = np.flatnonzero(frame.rows[col].isin(variants).to_numpy())
+                for p in found:
+                    hits.setdefault(int(index.offsets[label] + p), 3.0)
+    for label, col in NAME_COLUMNS.items():
+        frame = index.nodes.get(label)
+        if frame is None or frame.rows is None or col not in frame.rows or len(hits) >= limit * 4:
+            continue
+        names = frame.rows[col].fillna("").astype(str)
+        contains = names.str.contains(q, regex=False).to_numpy()
+        for p in np.flatnonzero(contains)[: limit * 4]:
+            # shorter names that contain the text are better matches
+            hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(len(names.iat[p]), 1))
+        if len(q) >= 2 and not contains.any():
+            hits.update(_fuzzy(names, q, index.offsets[label], limit))
+    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [{**index.node(v), "match": round(score, 3)} for v, score in ranked]
+
+
+def _fuzzy(names: pd.Series, q: str, offset: int, limit: int) -> dict[int, float]:
+    """Names sharing character bigrams with q (Dice coefficient), for typos and word order."""
+    grams = {q[i:i + 2] for i in range(len(q) - 1)}
+    shared = np.zeros(len(names), dtype=np.int32)
+    for g in grams:
+        shared += names.str.contains(g, regex=False).to_numpy()
+    candidates = np.flatnonzero(shared >= max(1, len(grams) // 2))
+    lengths = names.str.len().to_numpy()
+    scores = 2 * shared[candidates] / (len(grams) + np.maximum(lengths[candidates] - 1, 1))
+    best = candidates[np.argsort(-scores, kind="stable")][:limit]
+    return {int(offset + p): float(min(scores[np.searchsorted(candidates, p)], 1.0)) for p in best}

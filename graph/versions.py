@@ -1,0 +1,112 @@
+"""Versioned, atomic persistence of loaded bundles in a workspace folder.
+
+Layout::
+
+    <workspace>/CURRENT                      name of the live version, e.g. "v000003"
+    <workspace>/versions/v000003/manifest.json
+    <workspace>/versions/v000003/tables/<table>.parquet
+    <workspace>/versions/v000003/quarantine.csv, warnings.csv, merges.csv
+    <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
+
+A load writes a complete new version into a temporary folder, renames it into place and only
+then swaps ``CURRENT`` (``os.replace`` is atomic), so a crash or a failed load at any point
+leaves the previous version live and intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from bidgraph.errors import StoreError
+
+__all__ = ["Workspace"]
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def current(self) -> Path | None:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            return None
+        path = self.root / "versions" / pointer.read_text(encoding="utf-8").strip()
+        return path if (path / "manifest.json").exists() else None
+
+    def require_current(self) -> Path:
+        path = self.current
+        if path is None:
+            raise StoreError(f"workspace {self.root} has no loaded graph; run `bidgraph load BUNDLE` first")
+        return path
+
+    def manifest(self) -> dict:
+        return json.loads((self.require_current() / "manifest.json").read_text(encoding="utf-8"))
+
+    def read_tables(self) -> dict[str, pd.DataFrame]:
+        folder = self.require_current() / "tables"
+        return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+    # -- writing -------------------------------------------------------------------------------
+    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict,
+                      extra_files: dict[str, pd.DataFrame] | None = None) -> Path:
+        """Write a new version and make it current; returns its folder."""
+        versions = self.root / "versions"
+        versions.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned(versions)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=versions))
+        try:
+            (tmp / "tables").mkdir()
+            for name, frame in tables.items():
+                frame.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
+            for name, frame in (extra_files or {}).items():
+                frame.to_csv(tmp / name, index=False, encoding="utf-8-sig")
+            name = self._next_name(versions)
+            manifest = {**manifest, "version": name, "written_at": datetime.now(timezone.utc).isoformat()}
+            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            final = versions / name
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._point_to(name)
+        return final
+
+    def _point_to(self, name: str) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(name, encoding="utf-8")
+        os.replace(tmp, self.root / "CURRENT")
+
+    @staticmethod
+    def _next_name(versions: Path) -> str:
+        numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
+        return f"v{max(numbers, default=0) + 1:06d}"
+
+    @staticmethod
+    def _remove_abandoned(versions: Path) -> None:
+        for tmp in versions.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    # -- findings ------------------------------------------------------------------------------
+    def write_findings(self, lines: list[dict]) -> Path:
+        path = self.require_current() / "findings.jsonl"
+        tmp = path.with_suffix(".jsonl.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for line in lines:
+                fh.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+        os.replace(tmp, path)
+        return path
+
+    def read_findings(self) -> list[dict]:
+        path = self.require_current() / "findings.jsonl"
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]

@@ -1,0 +1,123 @@
+import pytest
+
+from bidgraph.errors import NotFound, StoreError
+from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.graph.versions import Workspace
+
+from conftest import as_bundle
+
+
+@pytest.fixture
+def store(tmp_path, tiny_tables):
+    s = EmbeddedStore(tmp_path / "ws")
+    s.load(as_bundle(tiny_tables))
+    return s
+
+
+def test_info_counts_nodes_and_relationships(store):
+    info = store.info()
+    assert info["nodes"]["Organization"] == 5
+    assert info["nodes"]["Bid"] == 5
+    assert info["nodes"]["IP"] == 2
+    assert info["nodes"]["Device"] == 2
+    assert info["nodes"]["Phone"] == 2
+    assert info["relationships"]["SUBMITTED"] == 5
+    assert info["relationships"]["WON"] == 2
+    assert info["relationships"]["UPLOADED_FROM"] == 3
+    assert info["relationships"]["HOLDS_ROLE"] == 2
+    assert info["store"] == "embedded"
+
+
+def test_node_has_properties_roles_and_source(store):
+    node = store.node("Organization:A")
+    assert node["properties"]["name"] == "甲建设工程有限公司"
+    assert "Bidder" in node["labels"]
+    assert node["source"] == {"table": "organizations", "file": "fixture.csv", "row": 4}
+    assert "Tenderer" in store.node("Organization:T1")["labels"]
+    assert store.node("Organization:A")["degree"]["SUBMITTED"] == 1
+
+
+def test_unknown_node_is_a_clear_error(store):
+    with pytest.raises(NotFound, match="no node 'Organization:NOPE'"):
+        store.node("Organization:NOPE")
+    with pytest.raises(NotFound):
+        store.node("garbage")
+
+
+def test_expand_by_type_with_paging(store):
+    page = store.expand("IP:10.0.0.7")
+    assert page["total"] == 2 and {n["id"] for n in page["nodes"]} == {"Bid:B1", "Bid:B2"}
+    lot = store.expand("Lot:L1", types=["FOR_LOT"], limit=2)
+    assert lot["total"] == 3 and len(lot["edges"]) == 2
+    rest = store.expand("Lot:L1", types=["FOR_LOT"], limit=2, offset=2)
+    assert len(rest["edges"]) == 1
+    seen = {e["source"] for e in lot["edges"] + rest["edges"]}
+    assert seen == {"Bid:B1", "Bid:B2", "Bid:B3"}
+    assert lot["by_type"] == {"FOR_LOT": 3}
+
+
+def test_paths_between_firms(store):
+    result = store.paths("Organization:A", "Organization:B", max_hops=4)
+    # A and B are linked in two hops through their shared person and their shared phone.
+    assert {tuple(p["nodes"]) for p in result["paths"]} == {
+        ("Organization:A", "Person:P1", "Organization:B"),
+        ("Organization:A", "Phone:13800000001", "Organization:B"),
+    }
+    typed = store.paths("Organization:A", "Organization:C", max_hops=4, types=["SUBMITTED", "FOR_LOT"])
+    assert typed["paths"] == [{"nodes": ["Organization:A", "Bid:B1", "Lot:L1", "Bid:B3", "Organization:C"],
+                               "edges": typed["paths"][0]["edges"]}]
+    assert [e["type"] for e in typed["paths"][0]["edges"]] == ["SUBMITTED", "FOR_LOT", "FOR_LOT", "SUBMITTED"]
+    assert store.paths("Organization:A", "Organization:C", max_hops=1)["paths"] == []
+
+
+def test_subgraph_keeps_only_links_among_given_nodes(store):
+    sub = store.subgraph(["Organization:A", "Bid:B1", "Lot:L1", "Bid:B5"])
+    types = sorted(e["type"] for e in sub["edges"])
+    assert types == ["FOR_LOT", "SUBMITTED", "WON"]
+
+
+def test_search_by_name_key_and_registry_numbers(store):
+    assert store.search("甲建设")[0]["id"] == "Organization:A"
+    assert store.search("10.0.0.7")[0]["id"] == "IP:10.0.0.7"
+    assert store.search("aa-bb-cc-dd-ee-01")[0]["id"] == "Device:AA:BB:CC:DD:EE:01"
+    assert store.search("11010519491231002x")[0]["id"] == "Person:P1"
+    assert store.search("丙市政")[0]["id"] == "Organization:C"
+    assert store.search("乙建设有限公司")[0]["id"] in {"Organization:B", "Organization:A"}  # fuzzy
+    assert store.search("' OR 1=1; MATCH (n) DETACH DELETE n //") == []
+    assert store.search("   ") == []
+
+
+def test_loading_same_content_twice_changes_nothing(tmp_path, tiny_tables):
+    s = EmbeddedStore(tmp_path / "ws")
+    first = s.load(as_bundle(tiny_tables))
+    again = s.load(as_bundle(tiny_tables))
+    assert again == {"version": first["version"], "unchanged": True}
+
+
+def test_failed_load_leaves_previous_version_live(tmp_path, tiny_tables, monkeypatch):
+    s = EmbeddedStore(tmp_path / "ws")
+    s.load(as_bundle(tiny_tables))
+    before = s.info()
+    changed = dict(tiny_tables)
+    changed["bids"] = tiny_tables["bids"].iloc[:3]
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr("pandas.DataFrame.to_parquet", explode)
+    with pytest.raises(OSError):
+        s.load(as_bundle(changed))
+    monkeypatch.undo()
+    fresh = EmbeddedStore(tmp_path / "ws")
+    assert fresh.info()["nodes"] == before["nodes"]
+    assert not list((tmp_path / "ws" / "versions").glob(".tmp-*"))
+
+
+def test_empty_workspace_says_what_to_do(tmp_path):
+    with pytest.raises(StoreError, match="bidgraph load"):
+        EmbeddedStore(tmp_path / "empty").info()
+
+
+def test_findings_are_stored_with_the_version(store):
+    store.save_findings([{"id": "F-000001", "detector": "shared_device"}])
+    assert store.findings() == [{"id": "F-000001", "detector": "shared_device"}]
+    assert Workspace(store.workspace.root).read_findings()[0]["id"] == "F-000001"
