@@ -1,0 +1,279 @@
+"""Competing bidders that share a value: grouping, rarity weighting and the finding text.
+
+The engine behind ``shared_device`` (upload IP, MAC, hardware id), ``shared_document``
+(document fingerprint, file hash, author) and ``shared_personnel`` (person, phone, e-mail,
+address). Each of those modules turns its tables into two frames and a list of kinds:
+
+``uses``
+    one row per value seen on a lot: ``lot_id``, ``org_id``, ``kind``, ``value`` (plus
+    whatever the module needs to draw the evidence, e.g. ``bid_id``);
+``holders``
+    which firms hold each value anywhere in the snapshot: ``org_id``, ``kind``, ``value``.
+    The rarity of a value is computed from it.
+
+Method
+------
+* An *item* is one (lot, kind, value) used by two or more distinct bidders of that lot.
+* Rarity (IDF-like): a value held by ``k`` of the ``N`` firms that have any value of its kind
+  (``N`` at least ``2 * public_min_firms``, so that tiny data sets are not all "common")
+  weighs ``log(N / k) / log(N / 2)`` (1 for a value two firms share, falling towards 0 as the
+  value spreads). A value held by ``public_min_firms`` firms or more is *public* (a trading
+  centre's terminal, a carrier NAT, a serviced-office address, an author name such as
+  "Administrator").
+* An item's strength is ``weight[kind] * rarity``. Firms are grouped by the connected
+  components of firm–item links over non-public items, so a pair sharing a MAC on six lots is
+  one group, and a ring whose members share values pairwise is one group. Public items join
+  the group that already holds all their firms; the rest are grouped by their exact firm set.
+* Score ``1 - (1 - S) * (1 - min(P, public_cap))``, where ``S`` and ``P`` are the noisy-OR
+  ``1 - prod(1 - strength)`` of the group's non-public and public items: public values alone
+  can never make a high-severity finding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from bidgraph.detectors.base import Entity, Finding
+from bidgraph.detectors.common import bilingual, uid
+
+__all__ = ["Kind", "shared_value_findings"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of shared value: its names, weight, and how it appears in findings."""
+    name: str
+    zh: str
+    en: str
+    weight: float
+    entity: str | None = None   # entity type of the value in findings (ip, device, ...)
+    label: str | None = None    # graph node label of the value (IP, Device, ...)
+
+
+def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
+    h = holders[["org_id", "kind", "value"]].drop_duplicates()
+    per_value = h.groupby(["kind", "value"], sort=False)["org_id"].nunique().rename("n_firms").reset_index()
+    per_kind = h.groupby("kind")["org_id"].nunique().rename("n_kind_firms")
+    per_value = per_value.join(per_kind, on="kind")
+    n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
+    k = per_value["n_firms"].clip(lower=2).to_numpy(float)
+    per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
+    per_value["public"] = per_value["n_firms"] >= public_min_firms
+    return per_value
+
+
+def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
+    counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
+    items = counts[counts >= 2].reset_index()
+    items = items.merge(rarity, on=["kind", "value"], how="left")
+    items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
+    items["rarity"] = items["rarity"].fillna(1.0)
+    items["public"] = items["public"].fillna(False).astype(bool)
+    items["strength"] = items["kind"].map(weights).astype(float) * items["rarity"]
+    items["item"] = np.arange(len(items))
+    return items
+
+
+def _groups(items: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Group key per item: a component of non-public items, else the item's exact firm set."""
+    firm_codes, firms = pd.factorize(links["org_id"], sort=True)
+    n_firms, n_items = len(firms), len(items)
+    specific = ~items["public"].to_numpy()[links["item"].to_numpy()]
+    rows = firm_codes[specific]
+    cols = n_firms + links["item"].to_numpy()[specific]
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_firms + n_items,) * 2)
+    _, label = connected_components(graph, directed=False)
+    firm_has_specific = np.zeros(n_firms, bool)
+    firm_has_specific[rows] = True
+    link_comp = np.where(firm_has_specific[firm_codes], label[firm_codes], -1)
+    per_item = pd.DataFrame({"item": links["item"].to_numpy(), "comp": link_comp, "org_id": links["org_id"].to_numpy()})
+    agg = per_item.groupby("item").agg(comp_min=("comp", "min"), comp_max=("comp", "max"))
+    firm_sets = per_item.sort_values("org_id").groupby("item")["org_id"].agg("|".join)
+    in_one = (agg["comp_min"] == agg["comp_max"]) & (agg["comp_min"] >= 0)
+    key = pd.Series("C" + agg["comp_min"].astype(str), index=agg.index)
+    key[~in_one] = "P" + firm_sets[~in_one]
+    return key.reindex(items["item"]).to_numpy()
+
+
+def _noisy_or(strength: pd.Series) -> float:
+    return float(1.0 - np.prod(1.0 - strength.to_numpy(float)))
+
+
+def shared_value_findings(
+    detector: str,
+    uses: pd.DataFrame,
+    holders: pd.DataFrame,
+    kinds: list[Kind],
+    params: dict,
+    draw: Callable[[pd.DataFrame], tuple[list[str], list[list[str]], dict]],
+    what: tuple[str, str],
+) -> list[Finding]:
+    """Findings for groups of competing bidders that share values.
+
+    Parameters
+    ----------
+    detector : the detector id written on each finding.
+    uses, holders : see the module docstring.
+    kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
+    params : needs ``public_min_firms``, ``public_cap``, ``min_score``.
+    draw : given the ``uses`` rows of one group's items, returns graph ``nodes``, ``edges``
+        and extra evidence facts (for example readable paths).
+    what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
+
+    Returns
+    -------
+    list of Finding, highest score first, ties by firm ids.
+    """
+    by_name = {k.name: k for k in kinds}
+    weights = {k.name: float(params.get(f"weight_{k.name}", k.weight)) for k in kinds}
+    public_min_firms = int(params["public_min_firms"])
+    public_cap = float(params["public_cap"])
+    uses = uses.dropna(subset=["lot_id", "org_id", "value"])
+    uses = uses[uses["value"].astype(str).str.strip() != ""]
+    if uses.empty:
+        return []
+    items = _items(uses, _rarity(holders.dropna(subset=["value"]), public_min_firms), weights)
+    if items.empty:
+        return []
+    links = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
+        items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
+    items["group"] = _groups(items, links)
+    strength_specific = items["strength"].where(~items["public"], 0.0)
+    strength_public = items["strength"].where(items["public"], 0.0)
+    scores = pd.DataFrame({
+        "S": 1 - (1 - strength_specific).groupby(items["group"]).prod(),
+        "P": 1 - (1 - strength_public).groupby(items["group"]).prod(),
+    })
+    scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
+    keep = scores.index[scores["score"] >= float(params["min_score"])]
+    items = items[items["group"].isin(keep)]
+    links = links[links["item"].isin(items["item"])]
+    detail = uses.merge(links[["lot_id", "kind", "value", "item"]].drop_duplicates(), on=["lot_id", "kind", "value"])
+    detail = detail.merge(links[["lot_id", "org_id", "kind", "value"]], on=["lot_id", "org_id", "kind", "value"])
+    detail = detail.drop_duplicates()
+    findings = []
+    for group, g_items in items.groupby("group", sort=True):
+        g_links = links[links["item"].isin(g_items["item"])]
+        g_uses = detail[detail["item"].isin(g_items["item"])]
+        s = scores.loc[group]
+        findings.append(_finding(detector, g_items, g_links, g_uses, s, by_name, weights,
+                                 public_min_firms, public_cap, params, draw, what))
+    findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
+    return findings
+
+
+def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap,
+             params, draw, what) -> Finding:
+    firms = sorted(links["org_id"].unique())
+    lots = sorted(items["lot_id"].unique())
+    values = (items.groupby(["kind", "value"], sort=True)
+              .agg(n_lots=("lot_id", "nunique"), n_firms=("n_firms", "first"), rarity=("rarity", "first"),
+                   public=("public", "first"), strength=("strength", "first"))
+              .reset_index().sort_values(["public", "strength", "kind", "value"], ascending=[True, False, True, True]))
+    shared = []
+    for v in values.itertuples(index=False):
+        v_firms = sorted(links.loc[(links["kind"] == v.kind) & (links["value"] == v.value), "org_id"].unique())
+        v_lots = sorted(items.loc[(items["kind"] == v.kind) & (items["value"] == v.value), "lot_id"].unique())
+        shared.append({"kind": v.kind, "value": str(v.value), "firms": v_firms, "lots": v_lots,
+                       "firms_holding_value": int(v.n_firms), "rarity": round(float(v.rarity), 4),
+                       "public": bool(v.public), "strength": round(float(v.strength), 4)})
+    nodes, edges, extra = draw(uses)
+    nodes = sorted(set(nodes) | {uid("Organization", f) for f in firms} | {uid("Lot", l) for l in lots})
+    entities = [Entity("company", f, "member") for f in firms]
+    for v in shared:
+        kind = by_name[v["kind"]]
+        if kind.entity:
+            entities.append(Entity(kind.entity, v["value"], "shared"))
+    entities += [Entity("lot", l, "context") for l in lots]
+    only_public = bool(values["public"].all())
+    desc_en = "; ".join(f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
+                        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}"
+                        f"{' (public)' if v['public'] else ''}" for v in shared[:5])
+    desc_zh = "；".join(f"{by_name[v['kind']].zh}{v['value']}：{len(v['lots'])}个标段，全库共{v['firms_holding_value']}家"
+                        f"单位使用，稀有度{v['rarity']:.2f}{'（公共）' if v['public'] else ''}" for v in shared[:5])
+    more_en = f"; and {len(shared) - 5} more value(s)" if len(shared) > 5 else ""
+    more_zh = f"；另有{len(shared) - 5}个值" if len(shared) > 5 else ""
+    firm_list, lot_list = ", ".join(firms[:8]), ", ".join(lots[:8])
+    more_firms = f" (+{len(firms) - 8})" if len(firms) > 8 else ""
+    more_lots = f" (+{len(lots) - 8})" if len(lots) > 8 else ""
+    score = float(s["score"])
+    explanation = bilingual(
+        f"{len(firms)}家投标人（{firm_list}{more_firms}）在{len(lots)}个相同标段（{lot_list}{more_lots}）中共用"
+        f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
+        f"被≥{public_min_firms}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
+        f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}，得分{score:.2f}"
+        f"{'（仅有公共值，证据弱）' if only_public else ''}。",
+        f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
+        f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
+        f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms counts as "
+        f"public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
+        f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f}, score {score:.2f}"
+        f"{' (public values only: weak)' if only_public else ''}.")
+    top = shared[0]
+    summary = (f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
+               f"{f' and {len(shared) - 1} other value(s)' if len(shared) > 1 else ''} on {len(lots)} common lot(s)"
+               f"{' (public values only)' if only_public else ''}: {', '.join(firms[:5])}{more_firms if len(firms) > 5 else ''}")
+    evidence = {
+        "rule": bilingual(f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。",
+                          f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is)."),
+        "explanation": explanation,
+        "measured": {"firms": len(firms), "lots": len(lots), "shared_values": len(shared),
+                     "shared_items": int(len(items)), "specific_evidence": round(float(s["S"]), 4),
+                     "public_evidence": round(float(s["P"]), 4), "only_public": only_public},
+        "thresholds": {"public_min_firms": public_min_firms, "public_cap": public_cap,
+                       "min_score": float(params["min_score"]),
+                       **{f"weight_{k}": w for k, w in sorted(weights.items())}},
+        "nodes": nodes,
+        "edges": sorted(edges),
+        "shared_values": shared,
+        "firms": firms,
+        "lots": lots,
+        **extra,
+    }
+    return Finding(detector, score, entities, summary, evidence)
+
+
+def bid_uses(snapshot, table: str, kinds: list[Kind]) -> pd.DataFrame:
+    """Long ``uses`` from a per-bid table (bid_uploads, bid_documents): one row per bid and
+    kind with a value, with the bid's ``lot_id`` and ``org_id`` (invalid bids included)."""
+    rows = snapshot[table]
+    bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
+    parts = []
+    for k in kinds:
+        if k.name in rows and len(rows):
+            part = rows[["bid_id", k.name]].rename(columns={k.name: "value"}).dropna(subset=["value"])
+            parts.append(part.assign(kind=k.name))
+    if not parts:
+        return pd.DataFrame(columns=["bid_id", "value", "kind", "lot_id", "org_id"])
+    long = pd.concat(parts, ignore_index=True)
+    long["value"] = long["value"].astype(str)
+    return long.merge(bids, on="bid_id", how="inner")
+
+
+def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
+    """A ``draw`` for per-bid values: Organization-SUBMITTED->Bid-FOR_LOT->Lot and
+    Bid-<edge type of the kind>->value node."""
+    by_name = {k.name: k for k in kinds}
+
+    def draw(uses: pd.DataFrame):
+        nodes, edges = set(), set()
+        for r in uses[["bid_id", "org_id", "lot_id", "kind", "value"]].drop_duplicates().itertuples(index=False):
+            bid, org = uid("Bid", r.bid_id), uid("Organization", r.org_id)
+            nodes |= {bid, org}
+            edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r.lot_id))}
+            kind = by_name[r.kind]
+            if kind.label:
+                value = uid(kind.label, r.value)
+                nodes.add(value)
+                edges.add((bid, edge_types[r.kind], value))
+        bids = uses.groupby(["lot_id", "kind", "value"])["bid_id"].agg(lambda b: sorted(set(b)))
+        return sorted(nodes), [list(e) for e in sorted(edges)], {
+            "bids": [{"lot": lot, "kind": kind, "value": str(value), "bids": b}
+                     for (lot, kind, value), b in bids.items()]}
+    return draw
