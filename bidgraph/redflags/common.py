@@ -1,0 +1,229 @@
+"""What Cardinal's indicators share: strict JSON access, the process gates, quantiles and fences.
+
+Cardinal (open-contracting/cardinal-rs, MIT) counts a field only if it has the expected JSON
+type: ids, statuses, dates and currencies must be strings, amounts JSON numbers, lists lists.
+The helpers here return ``None`` (or an empty list) for anything else, so each indicator reads
+like its rule. ``State`` is what one run accumulates: results, the flags behind them (value
+measured and fence crossed), ``Meta`` and ``Maps``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+__all__ = ["GROUPS", "MAP_NAMES", "Flag", "State", "Indicator", "get_obj", "get_str", "get_list",
+           "get_amount", "org_id", "pipe_set", "submitted_bids", "complete_awards_and_bids",
+           "single_supplier", "valid_priced_bids", "price_comparison_allows", "quantile",
+           "lower_fence", "upper_fence", "round_meta"]
+
+GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
+MAP_NAMES = ("ocid_buyer_r038", "ocid_procuringentity_r038", "ocid_tenderer", "ocid_tenderer_r024",
+             "ocid_tenderer_r028", "ocid_tenderer_r030", "ocid_tenderer_r035", "ocid_tenderer_r058")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One result, explained: ``value`` is Cardinal's output; ``measured`` the number compared
+    with ``fence`` by ``op`` (``fence`` is None for rules without a fence); ``ocid`` the
+    contracting process behind a per-process flag (None for pooled organisation ratios)."""
+    group: str
+    id: str
+    code: str
+    value: float
+    measured: float | None = None
+    fence: float | None = None
+    op: str = ""
+    ocid: str | None = None
+
+
+@dataclass
+class State:
+    """Everything one run accumulates, shared by the indicators (Cardinal's ``Indicators``)."""
+    map: bool = False
+    default_currency: str | None = None
+    currency: str | None = None  # the main currency: R024, R058 and R036 share this slot
+    results: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    meta: dict[str, dict[str, float]] = field(default_factory=dict)
+    maps: dict[str, dict] = field(default_factory=lambda: {name: {} for name in MAP_NAMES})
+    ratios: dict[str, float] = field(default_factory=dict)  # second-lowest-bid ratio per ocid
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)  # (winner, lowest non-winner)
+
+    def flag(self, flag: Flag) -> None:
+        """Record ``flag`` in the results (same group, id and code: the last value wins)."""
+        self.results.setdefault(flag.group, {}).setdefault(flag.id, {})[flag.code] = flag.value
+        self.flags.append(flag)
+
+    def set_meta(self, code: str, key: str, value: float) -> None:
+        self.meta.setdefault(code, {})[key] = value
+
+    def map_tenderer(self, name: str, ocid: str, org: str) -> None:
+        if self.map:
+            self.maps[name].setdefault(ocid, set()).add(org)
+
+    def is_main_currency(self, currency: str) -> bool:
+        """Cardinal's main-currency rule: the configured currency, else the first one seen."""
+        if self.currency is None:
+            self.currency = self.default_currency or currency
+        return currency == self.currency
+
+
+class Indicator:
+    """One Cardinal indicator: ``fold`` sees each accepted process, ``finalize`` runs once."""
+    code = ""
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        """Look at one contracting process (default: nothing)."""
+
+    def finalize(self, state: State) -> None:
+        """Flag from what was pooled over the file (default: nothing)."""
+
+
+# --- strict JSON access -------------------------------------------------------------------
+
+def get_obj(obj, key: str) -> dict | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def get_str(obj, key: str) -> str | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def get_list(obj, key: str) -> list | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, list) else None
+
+
+def get_amount(value_obj) -> float | None:
+    """``amount`` as a float if it is a finite JSON number (not a boolean, not a string)."""
+    amount = value_obj.get("amount") if isinstance(value_obj, dict) else None
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        return None
+    try:
+        amount = float(amount)
+    except OverflowError:
+        return None
+    return amount if math.isfinite(amount) else None
+
+
+def org_id(reference) -> str | None:
+    """The string ``id`` of an organisation reference (others are ignored)."""
+    return get_str(reference, "id")
+
+
+def pipe_set(value: str | None) -> set[str]:
+    """A pipe-separated list: no trimming, a trailing empty piece dropped, ``""`` is empty."""
+    if not value:
+        return set()
+    pieces = value.split("|")
+    if pieces[-1] == "":
+        pieces.pop()
+    return set(pieces)
+
+
+# --- process-level definitions ------------------------------------------------------------
+
+def _bids(release: dict) -> list | None:
+    return get_list(get_obj(release, "bids"), "details")
+
+
+def submitted_bids(release: dict) -> list[dict]:
+    """Bids whose status is a string other than ``invited`` and ``withdrawn``."""
+    return [bid for bid in _bids(release) or []
+            if get_str(bid, "status") is not None and bid["status"] not in ("invited", "withdrawn")]
+
+
+def complete_awards_and_bids(release: dict) -> tuple[list[dict], list] | None:
+    """The final-awards gate: (active awards, bids) or None if an award is not final.
+
+    Needs ``awards`` and ``bids.details`` to be lists; ``cancelled``/``unsuccessful`` awards are
+    ignored, any other string status but ``active`` rejects the process, no status is ignored.
+    """
+    awards, details = get_list(release, "awards"), _bids(release)
+    if awards is None or details is None:
+        return None
+    complete = []
+    for award in awards:
+        status = get_str(award, "status")
+        if status == "active":
+            complete.append(award)
+        elif status is not None and status not in ("cancelled", "unsuccessful"):
+            return None
+    return complete, details
+
+
+def single_supplier(award: dict) -> str | None:
+    """The supplier id of an award with exactly one supplier, which has a string id."""
+    suppliers = get_list(award, "suppliers")
+    return org_id(suppliers[0]) if suppliers is not None and len(suppliers) == 1 else None
+
+
+def valid_priced_bids(details: list) -> list[tuple[str, float, str]]:
+    """(tenderer, amount, currency) of ``valid`` bids with one tenderer and a priced value."""
+    out = []
+    for bid in details:
+        value = get_obj(bid, "value")
+        amount, currency = get_amount(value), get_str(value, "currency")
+        tenderers = get_list(bid, "tenderers")
+        if (get_str(bid, "status") == "valid" and amount is not None and currency is not None
+                and tenderers is not None and len(tenderers) == 1 and org_id(tenderers[0]) is not None):
+            out.append((tenderers[0]["id"], amount, currency))
+    return out
+
+
+def price_comparison_allows(release: dict, include: set[str], exclude: set[str]) -> bool:
+    """Whether the process's ``procurementMethodDetails`` allows comparing prices.
+
+    With a non-empty allow list, only listed methods pass (a missing one does not); otherwise
+    listed "no price comparison" methods are excluded (a missing one passes).
+    """
+    details = get_str(get_obj(release, "tender"), "procurementMethodDetails")
+    if include:
+        return details is not None and details in include
+    return details is None or details not in exclude
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+def quantile(values, tau: float) -> float:
+    """Hyndman-Fan type 8 (median-unbiased) quantile, exactly as statrs 0.16 computes it."""
+    xs = sorted(values)
+    n = len(xs)
+    if n == 0:
+        return math.nan
+    h = (n + 1.0 / 3.0) * tau + 1.0 / 3.0
+    hf = int(h)
+    if hf <= 0 or tau == 0.0:
+        return xs[0]
+    if hf >= n or tau == 1.0:
+        return xs[-1]
+    return xs[hf - 1] + (h - hf) * (xs[hf] - xs[hf - 1])
+
+
+def _fma(x: float, y: float, z: float) -> float:
+    """x*y + z with one rounding, like Rust's ``mul_add`` (math.fma arrives in Python 3.13)."""
+    if not all(math.isfinite(v) for v in (x, y, z)):
+        return x * y + z
+    return float(Fraction(x) * Fraction(y) + Fraction(z))
+
+
+def lower_fence(q1: float, q3: float) -> float:
+    """Tukey's lower fence, Q1 - 1.5 IQR."""
+    return _fma(q3 - q1, -1.5, q1)
+
+
+def upper_fence(q1: float, q3: float) -> float:
+    """Tukey's upper fence, Q3 + 1.5 IQR."""
+    return _fma(q3 - q1, 1.5, q3)
+
+
+def round_meta(value: float) -> float | None:
+    """Meta values: rounded half away from zero to 4 decimals; NaN (and infinities) → None."""
+    if not math.isfinite(value):
+        return None
+    rounded = Decimal(value * 10_000.0).to_integral_value(rounding=ROUND_HALF_UP)
+    return float(rounded) / 10_000.0

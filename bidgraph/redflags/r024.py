@@ -1,0 +1,34 @@
+"""R024 price close to winning bid: the second-lowest bid is abnormally close to the winner's.
+
+Ratios come from ``second_lowest``; the fence is ``threshold`` or Tukey's lower fence of all
+ratios in the file. Runs only if Q1 > 0 and the fence > 0 (else most processes would flag).
+"""
+from __future__ import annotations
+
+from bidgraph.redflags.common import Flag, Indicator, State, lower_fence, quantile
+from bidgraph.redflags.settings import Settings
+
+
+class R024(Indicator):
+    code = "R024"
+
+    def __init__(self, settings: Settings):
+        self.threshold = settings.section(self.code).get("threshold")
+
+    def finalize(self, state: State) -> None:
+        if self.threshold is None:
+            q1, q3 = quantile(state.ratios.values(), 0.25), quantile(state.ratios.values(), 0.75)
+            fence = lower_fence(q1, q3)
+            state.set_meta(self.code, "q1", q1)
+            state.set_meta(self.code, "q3", q3)
+        else:
+            q1, fence = 1.0, self.threshold
+        state.set_meta(self.code, "lower_fence", fence)
+        if not (q1 > 0 and fence > 0):
+            return
+        for ocid, ratio in state.ratios.items():
+            if ratio <= fence:
+                state.flag(Flag("OCID", ocid, self.code, ratio, ratio, fence, "<=", ocid))
+                for tenderer in state.pairs[ocid]:
+                    state.flag(Flag("Tenderer", tenderer, self.code, 0.0, ratio, fence, "<=", ocid))
+                    state.map_tenderer("ocid_tenderer_r024", ocid, tenderer)
