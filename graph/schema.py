@@ -7,6 +7,7 @@ checks ``schema.cypher`` against ``NODES``.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,9 @@ from bidgraph.errors import SchemaError
 
 __all__ = ["Column", "Table", "NodeSource", "NodeType", "Endpoint", "Relationship", "Schema", "schema"]
 
+# Labels, relationship types and property keys are written into Cypher text (Cypher cannot take
+# them as parameters), so the schema admits only plain identifiers.
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 COLUMN_TYPES = {"id", "text", "enum", "number", "int", "date", "bool", "uscc", "idcard",
                 "phone", "email", "ip", "mac"}
 
@@ -132,7 +136,16 @@ def _parse(doc: dict) -> Schema:
         rels.append(Relationship(spec["type"], spec["table"], start, end, spec.get("when"),
                                  tuple(spec.get("properties", ()))))
     _check_endpoints(rels)
+    _check_identifiers(tables, nodes, rels)
     return Schema(tables, nodes, tuple(rels))
+
+
+def _check_identifiers(tables, nodes, rels) -> None:
+    names = [c for t in tables.values() for c in t.columns] + list(nodes) + [n.key for n in nodes.values()]
+    names += [r.type for r in rels] + [role for n in nodes.values() for role in n.role_labels]
+    bad = sorted({n for n in names if not IDENTIFIER.match(n)})
+    if bad:
+        raise SchemaError(f"schema names must be plain identifiers: {bad}")
 
 
 def _check_endpoints(rels: list[Relationship]) -> None:
