@@ -1,0 +1,302 @@
+"""Cases: opened from findings (or the workbench's evidence cart), worked through a fixed
+status workflow, assigned, commented, with deadlines in working days.
+
+Workflow (every change records who, when and why)::
+
+    new -> reviewing -> referred  -> closed
+                     -> dismissed -> closed
+
+Referring a case records each of its findings as *confirmed*, dismissing it as *dismissed*
+(feedback for later calibration); feedback can also be given on a single finding.
+Every function takes the acting :class:`~bidgraph.cases.users.User` (from ``authorize``),
+checks the role and the region scope, and writes its audit entry in the same transaction.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta, timezone
+
+from bidgraph.cases import audit
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.scope import LABEL_TYPES, RegionIndex, Scope
+from bidgraph.cases.settings import calendar, deadline_workdays
+from bidgraph.cases.users import AccessDenied, User, require
+from bidgraph.cases.workdays import DEADLINE_WORKDAYS
+from bidgraph.errors import BidgraphError, InputError, NotFound
+
+__all__ = ["STATUSES", "TRANSITIONS", "KINDS", "VERDICTS", "WorkflowError", "Conflict",
+           "create_case", "get_case", "list_cases", "transition", "assign", "add_comment",
+           "record_feedback", "feedback_for", "feedback_rows", "today"]
+
+STATUSES = ("new", "reviewing", "referred", "dismissed", "closed")
+TRANSITIONS = {"new": ("reviewing",), "reviewing": ("referred", "dismissed"),
+               "referred": ("closed",), "dismissed": ("closed",), "closed": ()}
+OPEN_STATUSES = ("new", "reviewing")  # a deadline only runs while the case is open
+KINDS = tuple(DEADLINE_WORKDAYS)
+VERDICTS = ("confirmed", "dismissed")
+CHINA = timezone(timedelta(hours=8))
+MAX_TEXT = 10_000
+
+
+class WorkflowError(BidgraphError):
+    """A status change the workflow does not allow, or a change without a reason."""
+
+
+class Conflict(BidgraphError):
+    """The case changed since the caller read it (``expected_version`` is stale)."""
+
+
+def today(store: CasesStore) -> date:
+    """Today's date in China (UTC+8), from the store's clock."""
+    return store.clock().astimezone(CHINA).date()
+
+
+def _text(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise WorkflowError(f"{what} must not be empty")
+    if len(value) > MAX_TEXT:
+        raise InputError(f"{what} is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _case_row(conn, actor: User, case_id: str):
+    row = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None or not Scope.of(actor).allows(json.loads(row["region_codes"])):
+        raise NotFound(f"case {case_id!r} not found (or outside your region)")
+    return row
+
+
+def _summary(row, cal, on: date) -> dict:
+    case = dict(row)
+    case.pop("num")
+    case["region_codes"] = json.loads(case["region_codes"])
+    case["nodes"] = json.loads(case["nodes"])
+    deadline = date.fromisoformat(case["deadline"]) if case["deadline"] else None
+    running = deadline is not None and case["status"] in OPEN_STATUSES
+    case["workdays_left"] = cal.between(on, deadline) if running else None
+    case["overdue"] = bool(running and on > deadline)
+    return case
+
+
+def create_case(store: CasesStore, actor: User, title: str, findings: list[dict], *,
+                kind: str = "review", nodes: list[str] = (), assignee: str | None = None,
+                index: RegionIndex | None = None, opened_on: date | None = None) -> dict:
+    """Open a case from findings (dicts as in findings.jsonl) and/or graph nodes
+    (``"Label:key"`` ids from the evidence cart); returns the case as :func:`get_case` does.
+
+    ``kind`` (review, challenge 质疑, complaint 投诉) sets the deadline in working days from
+    ``opened_on`` (default today). ``index`` places the case in regions; without it the case
+    is city-wide only (county users cannot open cases without it).
+    """
+    require(actor, "case.create")
+    title = _text(title, "case title")
+    if kind not in KINDS:
+        raise InputError(f"case kind {kind!r} is not one of {', '.join(KINDS)}")
+    findings = list({f.get("id"): f for f in findings}.values())
+    if not findings and not nodes:
+        raise InputError("a case needs at least one finding or node")
+    for f in findings:
+        if not f.get("id") or not f.get("detector"):
+            raise InputError(f"finding without id or detector: {json.dumps(f, ensure_ascii=False)[:120]}")
+    regions: set[str] = set()
+    scope = Scope.of(actor)
+    if index is None and not scope.is_all:
+        raise AccessDenied("a county user's case needs the loaded graph to check its region")
+    if index is not None:
+        for f in findings:
+            where = index.finding_regions(f)
+            if not scope.allows(where):
+                raise NotFound(f"finding {f['id']!r} not found (or outside your region)")
+            regions |= where
+        for node in nodes:
+            label, _, key = node.partition(":")
+            where = index.regions(LABEL_TYPES.get(label, ""), key)
+            if not scope.allows(where):
+                raise NotFound(f"node {node!r} not found (or outside your region)")
+            regions |= where
+    opened = opened_on or today(store)
+    days = deadline_workdays(store, kind)
+    deadline = calendar(store).add(opened, days).isoformat() if days else None
+    with store.transaction() as conn:
+        if assignee is not None:
+            _check_assignee(conn, assignee, sorted(regions))
+        now = store.now()
+        cur = conn.execute(
+            "INSERT INTO cases (title, kind, status, assignee, created_by, created_at, opened_on, deadline, "
+            "region_codes, nodes) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
+            (title, kind, assignee, actor.name, now, opened.isoformat(), deadline,
+             json.dumps(sorted(regions)), json.dumps(list(nodes), ensure_ascii=False)))
+        case_id = f"C-{cur.lastrowid:06d}"
+        conn.execute("UPDATE cases SET id = ? WHERE num = ?", (case_id, cur.lastrowid))
+        conn.executemany("INSERT INTO case_findings VALUES (?, ?, ?, ?, ?)",
+                         [(case_id, f["id"], f["detector"], float(f.get("score", 0)),
+                           audit.canonical(f)) for f in findings])
+        conn.execute("INSERT INTO case_events (case_id, time, user, kind, to_value, text) "
+                     "VALUES (?, ?, ?, 'create', 'new', ?)", (case_id, now, actor.name, title))
+        audit.append(conn, store, actor.name, "case.create",
+                     {"case": case_id, "title": title, "kind": kind, "findings": [f["id"] for f in findings],
+                      "nodes": list(nodes), "assignee": assignee, "deadline": deadline})
+    return get_case(store, actor, case_id)
+
+
+def _check_assignee(conn, name: str, regions: list[str]) -> None:
+    row = conn.execute("SELECT role, region_code FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"no active user named {name!r} to assign")
+    if not User(name, row["role"], row["region_code"]).can("case.comment"):
+        raise InputError(f"user {name!r} is a {row['role']} and cannot work cases")
+    if not Scope(row["region_code"]).allows(regions):
+        raise InputError(f"user {name!r} (region {row['region_code']}) cannot see this case")
+
+
+def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = None) -> dict:
+    """One case: its fields, ``findings`` (as stored when the case was opened, with their
+    feedback), ``events`` (create, status, assign, comment: time, user, from, to, text),
+    ``overdue`` and ``workdays_left`` (as of ``on``, default today)."""
+    require(actor, "read")
+    conn = store.connection()
+    conn.execute("BEGIN")  # one consistent read of the case and its parts
+    try:
+        row = _case_row(conn, actor, case_id)
+        findings = [json.loads(r["finding_json"]) for r in conn.execute(
+            "SELECT finding_json FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id", (case_id,))]
+        events = [dict(r) for r in conn.execute(
+            "SELECT time, user, kind, from_value, to_value, text FROM case_events WHERE case_id = ? ORDER BY id",
+            (case_id,))]
+    finally:
+        conn.execute("COMMIT")
+    case = _summary(row, calendar(store), on or today(store))
+    feedback = feedback_for(store, [f["id"] for f in findings])
+    case["findings"] = [{**f, "feedback": feedback.get(f["id"], [])} for f in findings]
+    case["events"] = events
+    return case
+
+
+def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: str | None = None,
+               on: date | None = None) -> list[dict]:
+    """The cases ``actor`` may see (``mine``: only those assigned to them), overdue first,
+    then by deadline and id. Each has ``overdue``, ``workdays_left`` and ``findings_count``."""
+    require(actor, "read")
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    sql = ("SELECT c.*, (SELECT COUNT(*) FROM case_findings f WHERE f.case_id = c.id) AS findings_count "
+           "FROM cases c WHERE 1 = 1")
+    args: list = []
+    if mine:
+        sql, args = sql + " AND assignee = ?", args + [actor.name]
+    if status:
+        sql, args = sql + " AND status = ?", args + [status]
+    scope, cal, on = Scope.of(actor), calendar(store), on or today(store)
+    cases = [_summary(r, cal, on) for r in store.connection().execute(sql + " ORDER BY num", args)]
+    cases = [c for c in cases if scope.allows(c["region_codes"])]
+    return sorted(cases, key=lambda c: (not c["overdue"], c["deadline"] or "9999", c["id"]))
+
+
+def _change(conn, store, actor, case_id, expected_version, column, value, kind, old, text, detail) -> None:
+    version = conn.execute("SELECT version FROM cases WHERE id = ?", (case_id,)).fetchone()["version"]
+    if expected_version is not None and version != expected_version:
+        raise Conflict(f"case {case_id} was changed by someone else (version {version}, you had "
+                       f"{expected_version}); reload it and try again")
+    conn.execute(f"UPDATE cases SET {column} = ?, version = version + 1 WHERE id = ?", (value, case_id))
+    conn.execute("INSERT INTO case_events (case_id, time, user, kind, from_value, to_value, text) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (case_id, store.now(), actor.name, kind, old, value, text))
+    audit.append(conn, store, actor.name, f"case.{kind}", {"case": case_id, "from": old, "to": value, **detail})
+
+
+def transition(store: CasesStore, actor: User, case_id: str, to_status: str, reason: str,
+               expected_version: int | None = None) -> dict:
+    """Move a case along the workflow with a reason; returns the updated case.
+
+    Raises :class:`WorkflowError` for a move the workflow does not allow and
+    :class:`Conflict` if ``expected_version`` is given and the case moved on since.
+    """
+    require(actor, "case.transition")
+    reason = _text(reason, "the reason for a status change")
+    if to_status not in STATUSES:
+        raise WorkflowError(f"status {to_status!r} is not one of {', '.join(STATUSES)}")
+    with store.transaction() as conn:
+        row = _case_row(conn, actor, case_id)
+        if to_status not in TRANSITIONS[row["status"]]:
+            allowed = " or ".join(TRANSITIONS[row["status"]]) or "nothing (closed is final)"
+            raise WorkflowError(f"case {case_id} is {row['status']}: it can move to {allowed}, not {to_status}")
+        _change(conn, store, actor, case_id, expected_version, "status", to_status, "status",
+                row["status"], reason, {"reason": reason})
+        verdict = {"referred": "confirmed", "dismissed": "dismissed"}.get(to_status)
+        if verdict:
+            for f in conn.execute("SELECT finding_id, detector, score FROM case_findings WHERE case_id = ?",
+                                  (case_id,)).fetchall():
+                _insert_feedback(conn, store, actor, dict(f), verdict, reason, case_id)
+    return get_case(store, actor, case_id)
+
+
+def assign(store: CasesStore, actor: User, case_id: str, assignee: str | None,
+           expected_version: int | None = None) -> dict:
+    """Give the case to ``assignee`` (None: unassign); returns the updated case."""
+    require(actor, "case.assign")
+    with store.transaction() as conn:
+        row = _case_row(conn, actor, case_id)
+        if assignee is not None:
+            _check_assignee(conn, assignee, json.loads(row["region_codes"]))
+        _change(conn, store, actor, case_id, expected_version, "assignee", assignee, "assign",
+                row["assignee"], "", {})
+    return get_case(store, actor, case_id)
+
+
+def add_comment(store: CasesStore, actor: User, case_id: str, text: str) -> None:
+    """Append a comment to the case (comments are never edited or deleted)."""
+    require(actor, "case.comment")
+    text = _text(text, "comment")
+    with store.transaction() as conn:
+        _case_row(conn, actor, case_id)
+        conn.execute("INSERT INTO case_events (case_id, time, user, kind, text) VALUES (?, ?, ?, 'comment', ?)",
+                     (case_id, store.now(), actor.name, text))
+        audit.append(conn, store, actor.name, "case.comment", {"case": case_id, "length": len(text)})
+
+
+def _insert_feedback(conn, store, actor, finding: dict, verdict, reason, case_id) -> None:
+    conn.execute("INSERT INTO feedback (finding_id, detector, score, verdict, reason, user, time, case_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (finding["finding_id"], finding["detector"],
+                                                     finding.get("score"), verdict, reason, actor.name,
+                                                     store.now(), case_id))
+    audit.append(conn, store, actor.name, "feedback",
+                 {"finding": finding["finding_id"], "verdict": verdict, "case": case_id})
+
+
+def record_feedback(store: CasesStore, actor: User, finding: dict, verdict: str, reason: str,
+                    index: RegionIndex | None = None) -> None:
+    """Record that a finding (dict as in findings.jsonl) was ``confirmed`` or ``dismissed``.
+
+    A county user must pass ``index`` so the finding's region can be checked.
+    """
+    require(actor, "feedback")
+    if verdict not in VERDICTS:
+        raise InputError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    reason = _text(reason, "the reason for the verdict")
+    scope = Scope.of(actor)
+    if not scope.is_all and (index is None or not scope.allows(index.finding_regions(finding))):
+        raise NotFound(f"finding {finding.get('id')!r} not found (or outside your region)")
+    with store.transaction() as conn:
+        _insert_feedback(conn, store, actor, {"finding_id": finding["id"], "detector": finding["detector"],
+                                              "score": finding.get("score")}, verdict, reason, None)
+
+
+def feedback_for(store: CasesStore, finding_ids: list[str]) -> dict[str, list[dict]]:
+    """Feedback per finding id, oldest first: verdict, reason, user, time, case_id."""
+    out: dict[str, list[dict]] = {}
+    ids = list(finding_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = store.connection().execute(
+            f"SELECT * FROM feedback WHERE finding_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+        for r in rows:
+            out.setdefault(r["finding_id"], []).append(
+                {k: r[k] for k in ("verdict", "reason", "user", "time", "case_id")})
+    return out
+
+
+def feedback_rows(store: CasesStore) -> list[dict]:
+    """All feedback, for calibration: finding_id, detector, score, verdict, reason, user,
+    time, case_id (``pandas.DataFrame(feedback_rows(store))`` gives a table)."""
+    return [dict(r) for r in store.connection().execute(
+        "SELECT finding_id, detector, score, verdict, reason, user, time, case_id FROM feedback ORDER BY id")]

@@ -1,0 +1,207 @@
+"""The cases store: one SQLite file in the workspace (``cases.sqlite``), WAL mode.
+
+Every change runs in :meth:`CasesStore.transaction`, which takes SQLite's write lock at once
+(``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing half way, and the audit
+entry recording the change is written in the same transaction (see ``audit.py``). Readers
+never block writers (WAL). Connections are per thread; processes each open their own store.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bidgraph.errors import StoreError
+
+__all__ = ["CasesStore", "DB_NAME", "ANCHOR_NAME", "BUSY_TIMEOUT_MS"]
+
+DB_NAME = "cases.sqlite"
+ANCHOR_NAME = "audit.anchor"
+BUSY_TIMEOUT_MS = 60_000  # a writer waits up to a minute for the lock before giving up
+
+# Migrations in order; the database's ``PRAGMA user_version`` says how many have run.
+MIGRATIONS = [
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        region_code TEXT,
+        password_hash TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        title TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        opened_on TEXT NOT NULL,
+        deadline TEXT,
+        region_codes TEXT NOT NULL,
+        nodes TEXT NOT NULL DEFAULT '[]',
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE case_findings (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        finding_id TEXT NOT NULL,
+        detector TEXT NOT NULL,
+        score REAL NOT NULL,
+        finding_json TEXT NOT NULL,
+        PRIMARY KEY (case_id, finding_id)
+    );
+    CREATE TABLE case_events (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        time TEXT NOT NULL,
+        user TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_value TEXT,
+        to_value TEXT,
+        text TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX case_events_case ON case_events(case_id);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        finding_id TEXT NOT NULL,
+        detector TEXT NOT NULL,
+        score REAL,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        user TEXT NOT NULL,
+        time TEXT NOT NULL,
+        case_id TEXT
+    );
+    CREATE INDEX feedback_finding ON feedback(finding_id);
+    """,
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CasesStore:
+    """The transactional store of users, sessions, cases, feedback and the audit trail.
+
+    Parameters
+    ----------
+    workspace : path of the workspace folder; created if missing.
+    clock : returns the current time (timezone-aware); tests pass a fake one.
+    """
+
+    def __init__(self, workspace: str | Path, clock: Callable[[], datetime] = utc_now):
+        self.folder = Path(workspace)
+        self.path = self.folder / DB_NAME
+        self.anchor_path = self.folder / ANCHOR_NAME
+        self.clock = clock
+        self._local = threading.local()
+
+    def now(self) -> str:
+        """The current time as ISO 8601 UTC with microseconds (how every table stores time)."""
+        return self.clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened and migrated on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")  # a committed change survives a power cut
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the cases store {self.path}: {exc}") from exc
+        self._migrate(conn)
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise StoreError(f"the cases store {self.path} is version {version}, newer than this "
+                                 f"bidgraph (knows {len(MIGRATIONS)}); upgrade bidgraph")
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it commits, or none of it.
+
+        The audit anchor file is written inside the transaction (under the write lock); if
+        the transaction rolls back, the anchor is put back as it was.
+        """
+        conn = self.connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the cases store {self.path} is busy or unwritable: {exc}") from exc
+        anchor_before = self.anchor_path.read_bytes() if self.anchor_path.exists() else None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._restore_anchor(anchor_before)
+            raise
+
+    def _restore_anchor(self, content: bytes | None) -> None:
+        if content is None:
+            self.anchor_path.unlink(missing_ok=True)
+        elif not self.anchor_path.exists() or self.anchor_path.read_bytes() != content:
+            self.anchor_path.write_bytes(content)
