@@ -1,0 +1,57 @@
+"""bid_ring on a hand-made district: two planted rings found exactly, the decoy county not."""
+import pytest
+
+from bidgraph.detectors import bid_ring
+from bidgraph.detectors.settings import load_settings
+from bidding_worlds import COUNTY, QUIET, RING, market_world
+
+PARAMS = load_settings()["bid_ring"]
+
+
+@pytest.fixture(scope="module")
+def findings():
+    return bid_ring.detect(market_world(), PARAMS, seed=3)
+
+
+def members(f):
+    return sorted(e.id for e in f.entities if e.role == "member")
+
+
+def test_finds_both_rings_exactly_including_the_one_without_traces(findings):
+    assert sorted(members(f) for f in findings) == [sorted(QUIET), sorted(RING)]
+
+
+def test_decoy_county_that_always_meets_but_competes_is_not_a_ring(findings):
+    flagged = {m for f in findings for m in members(f)}
+    assert not flagged & set(COUNTY)
+
+
+def test_rotation_lists_every_lot_in_order_with_member_winners(findings):
+    ring = next(f for f in findings if members(f) == sorted(RING))
+    rotation = ring.evidence["rotation"]
+    assert len(rotation) == 24
+    assert [r["opened_on"] for r in rotation] == sorted(r["opened_on"] for r in rotation)
+    assert [r["winner"] for r in rotation[:4]] == RING  # the fixture's turn order
+    assert all(r["winner_is_member"] for r in rotation)
+
+
+def test_evidence_carries_numbers_thresholds_traces_and_graph_ids(findings):
+    ring = next(f for f in findings if members(f) == sorted(RING))
+    ev = ring.evidence
+    assert ev["measured"]["ring_lots"] == 24 and ev["measured"]["traced_pairs"] == 1
+    assert ev["thresholds"]["min_surprise"] == PARAMS["min_surprise"]
+    assert "24" in ev["explanation"]["zh"] and "24" in ev["explanation"]["en"]
+    assert {"org_a": "RING1", "org_b": "RING2", "kind": "mac", "value": "AA:BB:CC:00:00:01"} in ev["shared_traces"]
+    assert "Device:AA:BB:CC:00:00:01" in ev["nodes"]
+    assert ["Organization:RING1", "WON", "Lot:" + ev["rotation"][0]["lot_id"]] in ev["edges"]
+    assert 0.5 < ring.score <= 1
+
+
+def test_deterministic_for_a_seed():
+    a = [f.to_json() for f in bid_ring.detect(market_world(), PARAMS, seed=5)]
+    b = [f.to_json() for f in bid_ring.detect(market_world(), PARAMS, seed=5)]
+    assert a == b
+
+
+def test_raising_min_score_above_every_group_reports_nothing():
+    assert bid_ring.detect(market_world(), {**PARAMS, "min_score": 0.99}, seed=3) == []
