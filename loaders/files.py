@@ -1,0 +1,185 @@
+"""Reading one table file (CSV, gzipped CSV, Excel, Parquet) into raw text, row numbers kept.
+
+What comes out is a :class:`RawTable`: every cell as text (headers as in the file), a ``_row``
+column with the row number a spreadsheet shows (header = row 1), and the rows that could not be
+read at all (a truncated gzip, a CSV cut inside a quoted field, a row with too many fields) with
+the reason. Completely blank rows are not rows: they are skipped (their numbers are not reused).
+A file of which nothing at all can be read raises :class:`~bidgraph.errors.InputError`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.errors import InputError
+
+__all__ = ["RawTable", "SUFFIXES", "read_table_file", "read_sheets"]
+
+SUFFIXES = (".csv", ".csv.gz", ".xlsx", ".parquet")
+
+
+@dataclass
+class RawTable:
+    frame: pd.DataFrame
+    #: ``(row, reason, text)`` for each row that could not be read.
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def read_table_file(path: Path) -> RawTable:
+    """Read one table file; the format is chosen by its suffix (see ``SUFFIXES``)."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return _read_parquet(path)
+    if name.endswith(".xlsx"):
+        sheets = read_sheets(path)
+        return next(iter(sheets.values())) if sheets else RawTable(pd.DataFrame())
+    return _read_csv(path)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+def _read_csv(path: Path) -> RawTable:
+    data = path.read_bytes()
+    lost = None
+    if path.name.lower().endswith(".gz"):
+        data, lost = _gunzip(data, path)
+    if lost is not None:
+        # The stream stops somewhere in a row: keep the whole lines, report the rest.
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            raise InputError(f"{path.name}: {lost}; not even the header can be read")
+        data, lost_text = data[:cut], data[cut:]
+    encoding = _encoding(data, path)
+    if not data.strip():
+        return RawTable(pd.DataFrame())
+    try:
+        frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, na_filter=False,
+                            skip_blank_lines=False)
+        frame["_row"] = np.arange(2, len(frame) + 2)
+        table = RawTable(frame)
+    except pd.errors.ParserError:
+        table = _read_csv_records(data.decode(encoding))
+    table.frame = _without_blank_rows(table.frame)
+    if lost is not None:
+        last = max([int(table.frame["_row"].max()) if len(table.frame) else 1]
+                   + [r for r, _, _ in table.unreadable])
+        table.unreadable.append((last + 1, f"{lost}: this row and any after it are lost",
+                                 lost_text.decode(encoding, errors="replace")))
+    return table
+
+
+def _gunzip(data: bytes, path: Path) -> tuple[bytes, str | None]:
+    """Decompress as much as there is; the second value says why the rest is missing."""
+    out, rest = [], data
+    try:
+        while rest:
+            inflater = zlib.decompressobj(wbits=31)
+            out.append(inflater.decompress(rest))
+            if not inflater.eof:
+                return b"".join(out), "the gzip file is truncated"
+            rest = inflater.unused_data
+    except zlib.error as err:
+        if not out:
+            raise InputError(f"{path.name}: not a readable gzip file ({err})") from None
+        return b"".join(out), f"the gzip file is damaged ({err})"
+    return b"".join(out), None
+
+
+def _encoding(data: bytes, path: Path) -> str:
+    """UTF-8 (a BOM is dropped) or GB18030 (a superset of GBK, what Chinese systems export)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+    raise InputError(f"{path.name}: the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
+
+
+def _read_csv_records(text: str) -> RawTable:
+    """The slow path, for files the fast parser rejects: read record by record, keep the good
+    ones and say what is wrong with the others."""
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = next(reader)
+    rows, numbers, unreadable = [], [], []
+    row, line = 1, reader.line_num
+    while True:
+        row += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            what = str(err)
+            if what == "unexpected end of data":
+                what = "the file ends inside a quoted field (the file is cut short)"
+            unreadable.append((row, f"cannot read the row: {what}", "\n".join(lines[line:reader.line_num])))
+            line = reader.line_num
+            continue
+        raw, line = "\n".join(lines[line:reader.line_num]), reader.line_num
+        if len(record) > len(header):
+            unreadable.append((row, f"the row has {len(record)} fields but the header has {len(header)}", raw))
+            continue
+        rows.append(record + [""] * (len(header) - len(record)))
+        numbers.append(row)
+    frame = pd.DataFrame(rows, columns=pd.Index(header), dtype="str")
+    frame["_row"] = np.array(numbers, dtype="int64")
+    return RawTable(frame, unreadable)
+
+
+def _without_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    data = frame.drop(columns="_row")
+    if data.shape[1] == 0 or len(frame) == 0:
+        return frame
+    first = data.iloc[:, 0].fillna("").astype(str).str.strip().eq("")
+    if not first.any():
+        return frame
+    cells = data[first].fillna("").astype(str)
+    blank = cells.apply(lambda c: c.str.strip().eq("")).all(axis=1)
+    return frame.drop(index=blank.index[blank]).reset_index(drop=True)
+
+
+# --- Excel and Parquet ----------------------------------------------------------------------
+
+def read_sheets(path: Path) -> dict[str, RawTable]:
+    """Every sheet of an ``.xlsx`` workbook, by sheet name, as raw text."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as err:
+        raise InputError(f"{path.name}: not a readable .xlsx workbook ({err})") from None
+    out = {}
+    for name, frame in sheets.items():
+        frame = frame.loc[:, [not str(c).startswith("Unnamed: ") or frame[c].notna().any()
+                              for c in frame.columns]]
+        out[name] = RawTable(_numbered(frame))
+    return out
+
+
+def _read_parquet(path: Path) -> RawTable:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise InputError(f"{path.name}: not a readable Parquet file ({err})") from None
+    return RawTable(_numbered(frame))
+
+
+def _numbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells (numbers, dates, booleans from Excel or Parquet) as text; rows numbered."""
+    frame = frame.reset_index(drop=True)
+    text = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns}, index=frame.index)
+    text["_row"] = np.arange(2, len(frame) + 2)
+    return _without_blank_rows(text)
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s) and s.dropna().eq(s.dropna().round()).all():
+        s = s.astype("Int64")  # 12.0 → "12": whole numbers stored as float are ids or counts
+    return s.astype("str").fillna("")

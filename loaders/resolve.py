@@ -1,0 +1,123 @@
+"""Entity resolution: the same organization or person entered under several ids becomes one.
+
+Organizations are the same when they share a *valid* USCC (the check digit is right), or when
+their normalised names are equal (:func:`normalise_name`) and the rows carry no two different
+valid USCCs. Persons are the same when they share a valid resident ID number (names alone are
+far too common). Links are transitive: rows linked by any chain form one entity.
+
+The first row of an entity (in file order) is kept: its id stays, its empty cells are filled
+from the merged rows, and its ``merged_ids`` column lists the other ids (``;``-separated). The
+merged rows leave the table and are listed in ``Bundle.merges``; every reference to a merged id
+in the other tables is rewritten to the kept id.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from bidgraph.graph.schema import schema
+from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
+from bidgraph.loaders.model import MERGE_COLUMNS, merge_frame
+
+__all__ = ["resolve_entities", "normalise_name"]
+
+_UNTOUCHED = {"_file", "_row", "merged_ids"}
+
+
+def normalise_name(names: pd.Series) -> pd.Series:
+    """Organization names as compared for resolution.
+
+    NFKC (full-width → half-width), Chinese brackets （）【】 → (), all spaces removed, Latin
+    letters lower-cased, and 有限责任公司 written 有限公司 (the same legal form: a limited
+    liability company). 股份有限公司 (a joint-stock company, another legal form) stays distinct.
+    """
+    s = names.astype("str").str.normalize("NFKC").str.lower()
+    s = s.str.replace(r"[（【\[]", "(", regex=True).str.replace(r"[）】\]]", ")", regex=True)
+    s = s.str.replace(r"\s+", "", regex=True)
+    return s.str.replace("有限责任公司", "有限公司", regex=False)
+
+
+def resolve_entities(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Merge duplicate organizations and persons; returns the new tables and the merges."""
+    tables = dict(tables)
+    merges = []
+    for name, links in (("organizations", _organization_links), ("persons", _person_links)):
+        if name not in tables:
+            continue
+        table, merged = _merge(name, tables[name], links(tables[name]))
+        tables[name] = table
+        merges.append(merged)
+        _rewrite_references(tables, name, dict(zip(merged["merged_id"], merged["kept_id"])))
+    merges = [m for m in merges if len(m)]
+    return tables, (pd.concat(merges, ignore_index=True) if merges else merge_frame())
+
+
+def _valid(codes: pd.Series, check) -> pd.Series:
+    """The code where its check digit is right, else missing."""
+    ok = codes.map({c: check(c) for c in codes.dropna().unique()}).fillna(False).astype(bool)
+    return codes.where(ok).astype("str")
+
+
+def _organization_links(orgs: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    uscc = _valid(orgs["uscc"], uscc_valid)
+    name = normalise_name(orgs["name"])
+    # A name shared by rows with two different valid USCCs names two companies: no name link.
+    clash = uscc.groupby(name.to_numpy()).transform("nunique").gt(1)
+    return [(uscc, "same USCC"), (name.mask(clash), "same normalised name")]
+
+
+def _person_links(persons: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    return [(_valid(persons["id_number"], idcard_valid), "same ID number")]
+
+
+def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    key = schema().tables[kind].key
+    table = table.reset_index(drop=True).assign(merged_ids=None)
+    n = len(table)
+    ids = table[key]
+    src, dst, reasons = [], [], pd.Series(np.nan, index=table.index, dtype="str")
+    for values, label in links:
+        pos = pd.Series(np.arange(n))[values.notna().to_numpy()]
+        first = pos.groupby(values.dropna().to_numpy()).transform("min")
+        linked = pos != first
+        src.append(pos[linked].to_numpy())
+        dst.append(first[linked].to_numpy())
+        # Each row in a group of two or more says why, naming the group's first row.
+        size = pos.groupby(values.dropna().to_numpy()).transform("size")
+        grouped = pos[(size > 1).to_numpy()].index
+        why = (label + " " + values[grouped] + " as " + ids[first[grouped].to_numpy()].to_numpy())
+        reasons = reasons.fillna(why.astype("str"))
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    if len(src) == 0:
+        return table, merge_frame()
+    _, comp = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), directed=False)
+    kept = pd.Series(np.arange(n)).groupby(comp).transform("min").to_numpy()
+    merged = kept != np.arange(n)
+    in_group = pd.Series(kept).duplicated(keep=False).to_numpy()
+    group = table[in_group]
+    fill = group.groupby(kept[in_group]).first()
+    cols = [c for c in table.columns if c not in _UNTOUCHED and c != key]
+    head = table.loc[fill.index, cols]
+    table.loc[fill.index, cols] = head.where(head.notna(), fill[cols])
+    listing = pd.Series(ids[merged].to_numpy()).groupby(kept[merged]).agg(";".join)
+    table.loc[listing.index, "merged_ids"] = listing
+    record = pd.DataFrame({"kind": kind, "kept_id": ids[kept[merged]].to_numpy(),
+                           "merged_id": ids[merged].to_numpy(),
+                           "reason": reasons[merged].astype(object).to_numpy()})[list(MERGE_COLUMNS)]
+    return table[~merged].reset_index(drop=True), record.astype(object)
+
+
+def _rewrite_references(tables: dict[str, pd.DataFrame], target: str, mapping: dict[str, str]) -> None:
+    if not mapping:
+        return
+    for name, spec in schema().tables.items():
+        if name not in tables:
+            continue
+        for col in spec.columns.values():
+            if col.ref == target and col.name in tables[name].columns:
+                s = tables[name][col.name]
+                new = s.map(mapping)
+                if new.notna().any():
+                    tables[name] = tables[name].assign(**{col.name: new.where(new.notna(), s)})

@@ -1,0 +1,228 @@
+"""Validation shared by every reader: raw text tables in, a :class:`Bundle` out.
+
+The rules (docs/bundle.md): a row with a missing required value, a malformed number, date or
+yes/no value, an enum value outside its list, a duplicate key, or a reference to an id that is
+not among the *taken* rows of the referenced table goes to quarantine, one line per problem.
+Tables are checked in dependency order, so a bid of a quarantined lot is itself quarantined,
+and the reason says so. Then organizations and persons are resolved (see ``resolve.py``).
+"""
+from __future__ import annotations
+
+import unicodedata
+from graphlib import TopologicalSorter
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.errors import InputError
+from bidgraph.graph.schema import Table, schema
+from bidgraph.loaders.model import ISSUE_COLUMNS, Bundle, issue_frame
+from bidgraph.loaders.resolve import resolve_entities
+from bidgraph.loaders.values import clean_text, parse
+
+__all__ = ["validate_tables", "header_key", "dependency_order"]
+
+_TEXT_TYPES = {"id", "text", "enum", "phone", "email", "ip", "mac", "uscc", "idcard"}
+
+
+def header_key(header: str) -> str:
+    """How headers are compared: NFKC, case-insensitive, ignoring spaces, ``_`` and ``-``."""
+    text = unicodedata.normalize("NFKC", str(header)).lower()
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "_-")
+
+
+def dependency_order() -> list[str]:
+    """Table names, each after the tables it refers to (schema order otherwise)."""
+    tables = schema().tables
+    graph = {t.name: {c.ref for c in t.columns.values() if c.ref} for t in tables.values()}
+    sorter = TopologicalSorter(graph)
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=list(tables).index)
+        order += ready
+        sorter.done(*ready)
+    return order
+
+
+def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
+                    unreadable: pd.DataFrame | None = None, source: str = "") -> Bundle:
+    """Check, normalise and resolve raw tables; the validation every reader goes through.
+
+    Parameters
+    ----------
+    raw : dict of str to DataFrame
+        Table name to a frame of text cells (``None``/NaN or ``""`` for empty). Columns are the
+        schema's English names or Chinese aliases (compared case/space-insensitively); other
+        columns are kept as text. An optional ``_row`` column gives each row's number as the
+        user sees it; without it rows are numbered 2, 3, ... (header = row 1). A required table
+        must be present, with its required columns, even if it has no rows.
+    files : dict of str to str
+        Table name to the file name shown in ``_file`` and in the quarantine (default: the
+        table name).
+    unreadable : DataFrame, optional
+        Rows a reader could not parse at all, as quarantine lines (``table, file, row, column,
+        reason, value``); they join the quarantine and count as read.
+    source : str
+        Recorded as ``Bundle.source``.
+
+    Returns
+    -------
+    Bundle
+
+    Raises
+    ------
+    InputError
+        A required table or a required column is missing.
+    """
+    tables = schema().tables
+    missing = [t.name for t in tables.values() if t.required and t.name not in raw]
+    if missing:
+        raise InputError(f"the bundle has no {missing[0]} table (expected a file named "
+                         f"{missing[0]}.csv, .csv.gz, .xlsx or .parquet)")
+    unreadable = issue_frame() if unreadable is None else unreadable
+    out: dict[str, pd.DataFrame] = {}
+    quarantined: dict[str, pd.DataFrame] = {}
+    issues, warnings, counts = [unreadable], [], {}
+    for name in dependency_order():
+        if name not in raw:
+            continue
+        file = files.get(name, name)
+        frame = _english_columns(tables[name], raw[name], file)
+        taken, bad, warned = _check(tables[name], frame, file, out, quarantined)
+        out[name] = taken
+        key = tables[name].key
+        rows = bad["row"].unique() if len(bad) else []
+        if key is not None:
+            qrows = frame[frame["_row"].isin(rows)]
+            quarantined[name] = pd.DataFrame({"key": clean_text(qrows[key]),
+                                              "where": f"{file} row " + qrows["_row"].astype(str)})
+        issues.append(bad)
+        warnings.append(warned)
+        lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
+        counts[name] = {"read": len(frame) + lost, "taken": len(taken), "quarantined": len(rows) + lost}
+    out, merges = resolve_entities(out)
+    for kind in ("organizations", "persons"):
+        if kind in counts:
+            counts[kind]["merged"] = int((merges["kind"] == kind).sum())
+    order = {name: i for i, name in enumerate(dependency_order())}
+    return Bundle(tables=out, quarantine=_sorted(issues, order), warnings=_sorted(warnings, order),
+                  merges=merges, counts={n: counts[n] for n in tables if n in counts},
+                  source=source)
+
+
+def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    lookup = {}
+    for col in table.columns.values():
+        for name in (col.name, *col.aliases):
+            lookup.setdefault(header_key(name), col.name)
+    renamed, seen = {}, set()
+    for header in frame.columns:
+        if header == "_row":
+            continue
+        english = lookup.get(header_key(header))
+        if english is None or english in seen:  # extra column (or a second synonym): kept as is
+            renamed[header] = str(header).strip()
+        else:
+            renamed[header] = english
+            seen.add(english)
+    for col in table.columns.values():
+        if col.required and col.name not in seen:
+            aliases = f" (or {' / '.join(col.aliases)})" if col.aliases else ""
+            raise InputError(f"{file}: table {table.name} has no column {col.name}{aliases}")
+    frame = frame.rename(columns=renamed)
+    if "_row" not in frame.columns:
+        frame = frame.assign(_row=np.arange(2, len(frame) + 2))
+    return frame.reset_index(drop=True)
+
+
+def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str, reasons: pd.Series) -> pd.DataFrame:
+    rows = frame.loc[reasons.index]
+    values = rows[column] if column in frame.columns else pd.Series("", index=rows.index)
+    return pd.DataFrame({"table": table, "file": file, "row": rows["_row"].astype("Int64"),
+                         "column": column, "reason": reasons.astype(object),
+                         "value": values.astype(object).where(values.notna(), "")})
+
+
+def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame],
+           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Parse every column of one table; returns the taken rows, their problems and warnings."""
+    values: dict[str, pd.Series] = {}
+    errors, warnings = [], []
+    for col in table.columns.values():
+        text = clean_text(frame[col.name]) if col.name in frame.columns else \
+            pd.Series(np.nan, index=frame.index, dtype="str")
+        parsed = parse(text, col)
+        values[col.name] = parsed.value
+        errors.append(_issue_rows(table.name, file, frame, col.name, parsed.errors))
+        warnings.append(_issue_rows(table.name, file, frame, col.name, parsed.warnings))
+        if col.required:
+            missing = parsed.value.isna() & ~parsed.value.index.isin(parsed.errors.index)
+            errors.append(_issue_rows(table.name, file, frame, col.name,
+                                      _reasons(missing, "required value is missing")))
+        if col.ref:
+            errors.append(_issue_rows(table.name, file, frame, col.name,
+                                      _unknown_refs(col.name, col.ref, parsed.value, done, quarantined)))
+    if table.key is not None:
+        errors.append(_issue_rows(table.name, file, frame, table.key,
+                                  _duplicates(table.key, values[table.key], frame["_row"])))
+    for extra in frame.columns.difference(list(table.columns) + ["_row"]):
+        values[extra] = clean_text(frame[extra])
+    bad = pd.concat(errors, ignore_index=True)
+    keep = ~frame["_row"].isin(bad["row"].astype("int64"))
+    taken = pd.DataFrame({c: _final(table, c, v[keep]) for c, v in values.items()})
+    taken["_file"] = file
+    taken["_row"] = frame.loc[keep, "_row"].astype("int64")
+    return taken.reset_index(drop=True), bad, pd.concat(warnings, ignore_index=True)
+
+
+def _final(table: Table, column: str, s: pd.Series) -> pd.Series:
+    """Text columns as object with ``None`` for missing; typed columns as parsed."""
+    col = table.columns.get(column)
+    if col is None or col.type in _TEXT_TYPES:
+        return s.astype(object).where(s.notna(), None)
+    return s
+
+
+def _reasons(mask: pd.Series, reason: str) -> pd.Series:
+    return pd.Series(reason, index=mask.index[mask], dtype=object)
+
+
+def _duplicates(key: str, value: pd.Series, rows: pd.Series) -> pd.Series:
+    dup = value.notna() & value.duplicated(keep="first")
+    if not dup.any():
+        return _reasons(dup, "")
+    first = pd.Series(rows.to_numpy(), index=value.to_numpy())
+    first = first[~first.index.duplicated(keep="first")]
+    return f"duplicate {key} " + value[dup] + ": first at row " + value[dup].map(first).astype(str)
+
+
+def _unknown_refs(column: str, ref: str, value: pd.Series, done: dict[str, pd.DataFrame],
+                  quarantined: dict[str, pd.DataFrame]) -> pd.Series:
+    target = done.get(ref)
+    key = schema().tables[ref].key
+    known = target[key] if target is not None else pd.Series([], dtype=object)
+    unknown = value.notna() & ~value.isin(known)
+    if not unknown.any():
+        return _reasons(unknown, "")
+    if target is None:
+        return _reasons(unknown, f"{column} refers to {ref}, but the bundle has no {ref} table")
+    ids = value[unknown]
+    reasons = f"unknown {column} " + ids + f": no such {key} in {ref}"
+    q = quarantined.get(ref)
+    if q is not None and len(q):
+        where = ids.map(q.drop_duplicates("key").set_index("key")["where"])
+        hit = where.notna()
+        reasons[hit] = f"{column} " + ids[hit] + f" refers to a quarantined row of {ref} (" + where[hit] + ")"
+    return reasons.astype(object)
+
+
+def _sorted(parts: list[pd.DataFrame], order: dict[str, int]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return issue_frame()
+    frame = pd.concat(parts, ignore_index=True)[list(ISSUE_COLUMNS)]
+    frame = frame.astype({c: object for c in ISSUE_COLUMNS if c != "row"})
+    rank = frame["table"].map(order).fillna(len(order))
+    return frame.assign(_rank=rank).sort_values(["_rank", "row"], kind="stable") \
+        .drop(columns="_rank").reset_index(drop=True)

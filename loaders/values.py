@@ -1,0 +1,197 @@
+"""Value types of the bundle's columns: one small parser per type, each vectorised over a column.
+
+Every parser takes a column of cleaned text (trimmed, NFKC full-width → half-width, empty cells
+missing; see :func:`clean_text`) and returns a :class:`Parsed`: the normalised values, the
+``errors`` that make a row unusable (the row goes to quarantine) and the ``warnings`` about
+values that were kept or cleared (the row is taken). Values are normalised here, once.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Callable, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.graph.schema import Column
+from bidgraph.loaders.checkdigits import idcard_check_char, idcard_valid, uscc_check_char, uscc_valid
+
+__all__ = ["Parsed", "clean_text", "parse", "PARSERS"]
+
+# Cells that mean "no value" in a typed column (number, date, bool): exports write them for blanks.
+_PLACEHOLDERS = r"^(?:-+|—+|/|／)$"
+_EMPTY = pd.Series(dtype="str")
+
+
+class Parsed(NamedTuple):
+    """A parsed column: values, and reasons (indexed like the column) for the problem rows."""
+
+    value: pd.Series
+    errors: pd.Series = _EMPTY
+    warnings: pd.Series = _EMPTY
+
+
+def clean_text(s: pd.Series) -> pd.Series:
+    """Trim, fold full-width characters to half-width (NFKC), and make empty cells missing."""
+    s = s.astype("str").str.strip()
+    wide = ~s.str.isascii().fillna(True).astype(bool)
+    if wide.any():
+        s[wide] = s[wide].str.normalize("NFKC").str.strip()
+    return s.mask(s.eq(""))
+
+
+def _reasons(mask: pd.Series, reason: str | pd.Series) -> pd.Series:
+    if isinstance(reason, str):
+        return pd.Series(reason, index=mask.index[mask], dtype="str")
+    return reason[mask].astype("str")
+
+
+def _no_placeholders(s: pd.Series) -> pd.Series:
+    return s.mask(s.str.match(_PLACEHOLDERS).fillna(False).astype(bool))
+
+
+def parse_id(s: pd.Series, column: Column) -> Parsed:
+    return Parsed(s)
+
+
+parse_text = parse_id
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    value = pd.to_numeric(s, errors="coerce").astype("float64")
+    retry = s.notna() & value.isna()
+    if retry.any():
+        # Thousands separators, a currency sign, and a unit: 元 (×1) or 万元/万 (×10,000).
+        sub = s[retry].str.replace(r"[,\s¥]", "", regex=True)
+        wan = sub.str.contains(r"\d万元?$", regex=True)
+        sub = sub.str.replace(r"(?<=\d)(?:万元|万|元)$", "", regex=True)
+        value[retry] = pd.to_numeric(sub, errors="coerce").astype("float64") * np.where(wan, 1e4, 1.0)
+    return value.where(np.isfinite(value))
+
+
+def parse_number(s: pd.Series, column: Column) -> Parsed:
+    s = _no_placeholders(s)
+    value = _numbers(s)
+    return Parsed(value, _reasons(s.notna() & value.isna(), "not a number"))
+
+
+def parse_int(s: pd.Series, column: Column) -> Parsed:
+    s = _no_placeholders(s)
+    value = _numbers(s)
+    value = value.where(value.eq(value.round()))
+    return Parsed(value.astype("Int64"), _reasons(s.notna() & value.isna(), "not a whole number"))
+
+
+_DATE_PARTS = (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+               r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})\s*(?:[:分]\s*(\d{1,2}(?:\.\d+)?)\s*秒?)?)?$")
+# datetime64[ns] holds 1677-09-22 .. 2262-04-11; anything outside is a typo, not a date.
+_DATE_MIN, _DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
+
+
+def parse_date(s: pd.Series, column: Column) -> Parsed:
+    s = _no_placeholders(s)
+    value = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    retry = s.notna() & value.isna()
+    if retry.any():
+        parts = s[retry].str.extract(_DATE_PARTS).fillna({3: "0", 4: "0", 5: "0"})
+        iso = (parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2) + " "
+               + parts[3].str.zfill(2) + ":" + parts[4].str.zfill(2) + ":" + parts[5])
+        value[retry] = pd.to_datetime(iso, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    value = value.where((value >= _DATE_MIN) & (value < _DATE_MAX)).astype("datetime64[ns]")
+    return Parsed(value, _reasons(s.notna() & value.isna(),
+                                  "not a date (expected 2024-03-05, 2024/3/5 or 2024年3月5日)"))
+
+
+_BOOLS = {"true": True, "t": True, "1": True, "1.0": True, "是": True, "y": True, "yes": True,
+          "false": False, "f": False, "0": False, "0.0": False, "否": False, "n": False, "no": False}
+
+
+def parse_bool(s: pd.Series, column: Column) -> Parsed:
+    s = _no_placeholders(s)
+    value = s.str.lower().map(_BOOLS).astype("boolean")
+    return Parsed(value, _reasons(s.notna() & value.isna(),
+                                  "not a yes/no value (true/false, 1/0, 是/否, Y/N)"))
+
+
+def parse_enum(s: pd.Series, column: Column) -> Parsed:
+    value = s.str.lower().str.replace(r"[\s-]+", "_", regex=True)
+    bad = value.notna() & ~value.isin(column.values)
+    return Parsed(value, _reasons(bad, "not one of: " + ", ".join(column.values)))
+
+
+def _cleared(value: pd.Series, bad: pd.Series, reason: str) -> Parsed:
+    return Parsed(value.mask(bad), warnings=_reasons(bad, reason + "; value left empty"))
+
+
+def parse_phone(s: pd.Series, column: Column) -> Parsed:
+    digits = s.str.replace(r"^\s*(?:\+|00)86", "", regex=True).str.replace(r"\D", "", regex=True)
+    digits = digits.str.replace(r"^86(?=1\d{10}$)", "", regex=True)
+    bad = s.notna() & ~digits.str.len().between(7, 15).fillna(False).astype(bool)
+    return _cleared(digits, bad, "not a phone number (7 to 15 digits)")
+
+
+def parse_email(s: pd.Series, column: Column) -> Parsed:
+    value = s.str.lower()
+    bad = value.notna() & ~value.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+").fillna(False).astype(bool)
+    return _cleared(value, bad, "not an e-mail address")
+
+
+def parse_mac(s: pd.Series, column: Column) -> Parsed:
+    hexes = s.str.upper().str.replace(r"[:\-.\s]", "", regex=True)
+    bad = s.notna() & ~hexes.str.fullmatch(r"[0-9A-F]{12}").fillna(False).astype(bool)
+    value = hexes.str.replace(r"(\w\w)(?!$)", r"\1:", regex=True)
+    return _cleared(value, bad, "not a MAC address")
+
+
+def _ip(text: str) -> str | None:
+    if re.fullmatch(r"[\d.]+", text):  # zero-padded IPv4 as some platforms log it: 010.000.000.001
+        text = re.sub(r"(?<![\d])0+(?=\d)", "", text)
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def parse_ip(s: pd.Series, column: Column) -> Parsed:
+    value = s.map(_by_unique(s, _ip))
+    return _cleared(value.astype("str"), s.notna() & value.isna(), "not an IP address")
+
+
+def _by_unique(s: pd.Series, fn: Callable[[str], object]) -> dict:
+    # Registry numbers, IPs... repeat a lot: compute once per distinct value.
+    return {u: fn(u) for u in s.dropna().unique()}
+
+
+def _registry_number(kind: str, valid: Callable[[str], bool], check_char: Callable[[str], str],
+                     alphabet: str) -> Callable[[pd.Series, Column], Parsed]:
+    def problem(code: str) -> str | None:
+        if valid(code):
+            return None
+        if len(code) != 18 or re.fullmatch(f"[{alphabet}]{{17}}.", code) is None:
+            return f"not an 18-character {kind}; value kept"
+        return f"{kind} check digit should be {check_char(code[:17])}; value kept"
+
+    def parse(s: pd.Series, column: Column) -> Parsed:
+        value = s.str.upper().str.replace(r"\s", "", regex=True)
+        reasons = value.map(_by_unique(value, problem))
+        return Parsed(value, warnings=reasons[reasons.notna()].astype("str"))
+
+    parse.__name__ = f"parse_{kind.split()[0].lower()}"
+    return parse
+
+
+parse_uscc = _registry_number("USCC", uscc_valid, uscc_check_char, "0-9A-HJ-NPQRTUWXY")
+parse_idcard = _registry_number("ID number", idcard_valid, idcard_check_char, "0-9")
+
+PARSERS: dict[str, Callable[[pd.Series, Column], Parsed]] = {
+    "id": parse_id, "text": parse_text, "enum": parse_enum, "number": parse_number,
+    "int": parse_int, "date": parse_date, "bool": parse_bool, "uscc": parse_uscc,
+    "idcard": parse_idcard, "phone": parse_phone, "email": parse_email, "ip": parse_ip,
+    "mac": parse_mac,
+}
+
+
+def parse(s: pd.Series, column: Column) -> Parsed:
+    """Parse a cleaned text column as ``column.type``."""
+    return PARSERS[column.type](s, column)
