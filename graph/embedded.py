@@ -45,8 +45,7 @@ class EmbeddedStore:
         GraphIndex(bundle.tables)  # refuse a graph that does not index, before anything is written
         manifest = {"source": str(bundle.source), "content_sha256": digest, "counts": bundle.counts,
                     "tables": {name: len(frame) for name, frame in bundle.tables.items()}}
-        extra = {"quarantine.csv": bundle.quarantine, "warnings.csv": bundle.warnings, "merges.csv": bundle.merges}
-        folder = self.workspace.write_version(bundle.tables, manifest, extra)
+        folder = self.workspace.write_version(bundle.tables, manifest)
         return {"version": folder.name, "unchanged": False}
 
     # -- the live graph ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ Layout::
     <workspace>/CURRENT                      name of the live version, e.g. "v000003"
     <workspace>/versions/v000003/manifest.json
     <workspace>/versions/v000003/tables/<table>.parquet
-    <workspace>/versions/v000003/quarantine.csv, warnings.csv, merges.csv
     <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
 
 A load writes a complete new version into a temporary folder, renames it into place and only
@@ -55,8 +54,7 @@ class Workspace:
         return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
     # -- writing -------------------------------------------------------------------------------
-    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict,
-                      extra_files: dict[str, pd.DataFrame] | None = None) -> Path:
+    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
         """Write a new version and make it current; returns its folder."""
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
@@ -66,8 +64,6 @@ class Workspace:
             (tmp / "tables").mkdir()
             for name, frame in tables.items():
                 frame.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
-            for name, frame in (extra_files or {}).items():
-                frame.to_csv(tmp / name, index=False, encoding="utf-8-sig")
             name = self._next_name(versions)
             manifest = {**manifest, "version": name, "written_at": datetime.now(timezone.utc).isoformat()}
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

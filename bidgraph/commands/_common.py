@@ -1,0 +1,30 @@
+"""Helpers shared by CLI commands: opening the store, printing tables."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bidgraph.graph.api import open_store
+
+
+def store_for(args):
+    return open_store(getattr(args, "workspace", None))
+
+
+def print_table(rows: list[dict], columns: list[str]) -> None:
+    """A plain aligned table (wide Chinese characters count as two columns)."""
+    def width(s: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731
+    print("  ".join(pad(c, w) for c, w in zip(columns, widths)))
+    for row in cells:
+        print("  ".join(pad(s, w) for s, w in zip(row, widths)))
+
+
+def write_jsonl(path: Path, lines: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -1,0 +1,62 @@
+"""load / info / detect through the CLI entry point, as a user runs them."""
+import json
+
+import pandas as pd
+import pytest
+
+from bidgraph.cli import main
+
+
+def write_bundle(tables: dict[str, pd.DataFrame], folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.drop(columns=["_file", "_row"]).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_load_then_info_json(tmp_path, tiny_tables, capsys):
+    bundle = write_bundle(tiny_tables, tmp_path / "bundle")
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "load", str(bundle), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "quarantined rows: 0" in out
+    assert main(["info", "--json", "--workspace", str(ws)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nodes"]["Organization"] == 5 and info["nodes"]["Bid"] == 5
+    assert info["relationships"]["SUBMITTED"] == 5
+    assert info["store"] == "embedded"
+    assert set(info["quarantine"]) >= {"bids", "organizations"}
+
+
+def test_load_again_reports_unchanged(tmp_path, tiny_tables, capsys):
+    bundle = write_bundle(tiny_tables, tmp_path / "bundle")
+    ws = str(tmp_path / "ws")
+    main(["load", str(bundle), "--workspace", ws, "--quiet"])
+    capsys.readouterr()
+    assert main(["load", str(bundle), "--workspace", ws, "--quiet"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["load", "no/such/folder"], "no such bundle folder"),
+    (["info"], "has no loaded graph; run `bidgraph load BUNDLE` first"),
+    (["detect", "--detectors", "no_such_detector"], "unknown detector"),
+])
+def test_errors_are_one_line_without_traceback(tmp_path, argv, message, capsys, tiny_tables):
+    ws = tmp_path / "ws"
+    if argv[0] == "detect":
+        main(["load", str(write_bundle(tiny_tables, tmp_path / "b")), "--workspace", str(ws), "--quiet"])
+        capsys.readouterr()
+    assert main(argv + ["--workspace", str(ws)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("bidgraph:")] == [f"bidgraph: error: {err.split('bidgraph: error: ')[1].strip()}"]
+
+
+def test_missing_required_table_names_it(tmp_path, tiny_tables, capsys):
+    tables = dict(tiny_tables)
+    del tables["lots"]
+    bundle = write_bundle(tables, tmp_path / "bundle")
+    assert main(["load", str(bundle), "--workspace", str(tmp_path / "ws"), "--quiet"]) == 2
+    assert "lots" in capsys.readouterr().err
