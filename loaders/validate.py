@@ -136,7 +136,10 @@ def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFra
     return frame.reset_index(drop=True)
 
 
-def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str, reasons: pd.Series) -> pd.DataFrame:
+def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str,
+                reasons: pd.Series) -> pd.DataFrame | None:
+    if reasons.empty:
+        return None
     rows = frame.loc[reasons.index]
     values = rows[column] if column in frame.columns else pd.Series("", index=rows.index)
     return pd.DataFrame({"table": table, "file": file, "row": rows["_row"].astype("Int64"),
@@ -168,12 +171,17 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
                                   _duplicates(table.key, values[table.key], frame["_row"])))
     for extra in frame.columns.difference(list(table.columns) + ["_row"]):
         values[extra] = clean_text(frame[extra])
-    bad = pd.concat(errors, ignore_index=True)
+    bad = _concat(errors)
     keep = ~frame["_row"].isin(bad["row"].astype("int64"))
     taken = pd.DataFrame({c: _final(table, c, v[keep]) for c, v in values.items()})
     taken["_file"] = file
     taken["_row"] = frame.loc[keep, "_row"].astype("int64")
-    return taken.reset_index(drop=True), bad, pd.concat(warnings, ignore_index=True)
+    return taken.reset_index(drop=True), bad, _concat(warnings)
+
+
+def _concat(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None]
+    return pd.concat(parts, ignore_index=True) if parts else issue_frame()
 
 
 def _final(table: Table, column: str, s: pd.Series) -> pd.Series:

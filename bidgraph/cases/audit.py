@@ -148,10 +148,13 @@ def verify(store: CasesStore) -> AuditReport:
     return report
 
 
-def export(store: CasesStore, out: str | Path) -> AuditReport:
+def export(store: CasesStore, out: str | Path, user: str) -> AuditReport:
     """Write every entry to ``out`` (``.jsonl``: one JSON object per line; ``.csv``: UTF-8 with
-    BOM for Excel) after verifying the chain; returns the verification report."""
+    BOM for Excel) after verifying the chain, then record ``audit.export`` by ``user``; returns
+    the verification report (of the chain as exported)."""
     out = Path(out)
+    if out.suffix.lower() not in (".csv", ".jsonl"):
+        raise InputError(f"{out}: audit export must end in .jsonl or .csv")
     report = verify(store)
     rows = [dict(r) for r in store.connection().execute("SELECT * FROM audit ORDER BY seq")]
     if out.suffix.lower() == ".csv":
@@ -159,12 +162,11 @@ def export(store: CasesStore, out: str | Path) -> AuditReport:
             writer = csv.DictWriter(fh, fieldnames=ENTRY_FIELDS)
             writer.writeheader()
             writer.writerows(rows)
-    elif out.suffix.lower() == ".jsonl":
+    else:
         with open(out, "w", encoding="utf-8") as fh:
             for r in rows:
                 fh.write(canonical({k: r[k] for k in ENTRY_FIELDS}) + "\n")
-    else:
-        raise InputError(f"{out}: audit export must end in .jsonl or .csv")
+    record(store, user, "audit.export", {"file": out.name, "entries": len(rows), "head": report.head})
     return report
 
 

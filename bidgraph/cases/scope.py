@@ -28,7 +28,7 @@ LABEL_TYPES = {"Organization": "company", "Bidder": "company", "Tenderer": "comp
 # Bundle table -> (column, entity type) whose regions a row is in.
 TABLE_LINKS = {"projects": ("project_id", "project"), "lots": ("lot_id", "lot"), "bids": ("lot_id", "lot"),
                "bid_uploads": ("bid_id", "bid"), "bid_documents": ("bid_id", "bid"),
-               "expert_scores": ("lot_id", "lot"), "contracts": ("lot_id", "lot"),
+               "expert_scores": ("lot_id", "lot"), "scores": ("lot_id", "lot"), "contracts": ("lot_id", "lot"),
                "payments": ("contract_id", "contract"), "site_personnel": ("lot_id", "lot"),
                "organizations": ("org_id", "company"), "persons": ("person_id", "person"),
                "person_roles": ("org_id", "company"), "experts": ("expert_id", "expert")}
