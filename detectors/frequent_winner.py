@@ -1,0 +1,137 @@
+"""frequent_winner: "bid kings" (标王) — firms that take a share of a tenderer's, an agency's
+or a region's awards far above their share of its bids.
+
+Rule
+----
+Within one context (a tenderer, an agency, or a region), a firm whose share of the wins is at
+least ``min_win_share`` and at least ``min_share_ratio`` times its share of the bids, with
+``min_wins`` wins or more, and whose win count is improbable under a fair draw (Poisson tail of
+the wins against ``sum 1/n`` over its bids, Bonferroni-adjusted over all tested pairs, at most
+``alpha``). The concentration of the context's awards is measured by the Herfindahl–Hirschman
+index of win shares (HHI), reported beside the HHI of bid shares. Chinese supervision
+platforms run this 标王 analysis (中标集中度) routinely; persistent dominance by one supplier
+is a classic marker of market allocation in the OECD Guidelines for Fighting Bid Rigging and
+in the screening literature (Imhof et al.; Conley & Decarolis 2016).
+
+Guard against honest winners: a large firm that wins because it is cheapest among many real
+competitors is not a 标王. A win is *competitive* when the firm had the lowest price among at
+least ``min_competitors`` valid bids and the lot's price spread (coefficient of variation) is
+not below the ``cv_quantile`` quantile of such lots (rigged lots show compressed prices).
+The score is ``surprise * (1 - competitive wins / wins)`` with ``surprise = -log10(p_adj) /
+surprise_full`` clipped to [0, 1]; a pair whose competitive share exceeds
+``max_competitive_share`` is not reported.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.detectors.base import Entity, Finding
+from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.win_stats import bid_outcomes, surprise_score, upper_tail
+
+__all__ = ["DETECTOR_ID", "detect"]
+
+DETECTOR_ID = "frequent_winner"
+
+_CONTEXTS = {  # bid column: (entity role, relationship from the org to the project, zh, en)
+    "tenderer_id": ("tenderer", "TENDERED", "招标人", "tenderer"),
+    "agency_id": ("agency", "AGENT_FOR", "代理机构", "agency"),
+    "region_code": (None, None, "地区", "region"),
+}
+
+
+def _context_pairs(b: pd.DataFrame, ctx: str) -> pd.DataFrame:
+    b = b.dropna(subset=[ctx])
+    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
+        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"),
+        competitive_wins=("competitive_win", "sum")).reset_index()
+    totals = pairs.groupby(ctx)[["bids", "wins"]].transform("sum")
+    pairs["win_share"] = pairs["wins"] / totals["wins"].where(totals["wins"] > 0)
+    pairs["bid_share"] = pairs["bids"] / totals["bids"]
+    pairs["context_wins"], pairs["context_bids"] = totals["wins"], totals["bids"]
+    hhi = pairs.assign(w2=pairs["win_share"] ** 2, b2=pairs["bid_share"] ** 2).groupby(ctx)[["w2", "b2"]].sum()
+    pairs = pairs.join(hhi.rename(columns={"w2": "hhi_wins", "b2": "hhi_bids"}), on=ctx)
+    return pairs.rename(columns={ctx: "context"}).assign(dimension=ctx)
+
+
+def detect(snapshot, params: dict, seed: int) -> list:
+    """Firms dominating a context's awards beyond what competition explains (``seed`` unused)."""
+    b = bid_outcomes(snapshot)
+    if b.empty:
+        return []
+    min_comp = int(params["min_competitors"])
+    contested = b.drop_duplicates("lot_id")
+    contested = contested[contested["n_bidders"] >= min_comp]["lot_cv"].dropna()
+    cv_fence = float(contested.quantile(float(params["cv_quantile"]))) if len(contested) else 0.0
+    b["competitive_win"] = (b["is_winner"] & b["is_lowest"] & (b["n_bidders"] >= min_comp)
+                            & (b["lot_cv"] >= cv_fence))
+    pairs = pd.concat([_context_pairs(b, c) for c in _CONTEXTS], ignore_index=True)
+    min_wins = int(params["min_wins"])
+    n_tests = max(1, int((pairs["bids"] >= min_wins).sum()))
+    pairs["p"] = upper_tail(pairs["wins"], pairs["mu"])
+    pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
+    pairs["competitive_share"] = pairs["competitive_wins"] / pairs["wins"].clip(lower=1)
+    flagged = pairs[(pairs["wins"] >= min_wins) & (pairs["win_share"] >= float(params["min_win_share"]))
+                    & (pairs["win_share"] >= float(params["min_share_ratio"]) * pairs["bid_share"])
+                    & (pairs["p_adj"] <= float(params["alpha"]))
+                    & (pairs["competitive_share"] <= float(params["max_competitive_share"]))].copy()
+    flagged["score"] = (surprise_score(flagged["p_adj"], float(params["surprise_full"]))
+                        * (1 - flagged["competitive_share"]))
+    won = b[b["is_winner"]]
+    findings = []
+    for r in flagged.to_dict("records"):
+        lots = won[(won[r["dimension"]] == r["context"]) & (won["org_id"] == r["org_id"])]
+        findings.append(_finding(r, lots, n_tests, cv_fence, params))
+    findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
+    return findings
+
+
+def _finding(r, lots: pd.DataFrame, n_tests: int, cv_fence: float, params: dict) -> Finding:
+    role, relation, zh, en = _CONTEXTS[r["dimension"]]
+    c, f = r["context"], r["org_id"]
+    lot_ids = sorted(lots["lot_id"])
+    nodes = {uid("Organization", f)} | {uid("Lot", l) for l in lot_ids}
+    edges = {(uid("Organization", f), "WON", uid("Lot", l)) for l in lot_ids}
+    edges |= {(uid("Project", p), "HAS_LOT", uid("Lot", l)) for p, l in zip(lots["project_id"], lots["lot_id"])}
+    nodes |= {uid("Project", p) for p in lots["project_id"]}
+    entities = [Entity("company", f, "winner")]
+    if role:
+        nodes.add(uid("Organization", c))
+        edges |= {(uid("Organization", c), relation, uid("Project", p)) for p in lots["project_id"]}
+        entities.append(Entity("company", c, role))
+    entities += [Entity("lot", l, "context") for l in lot_ids]
+    w, n = int(r["wins"]), int(r["bids"])
+    ws, bs = float(r["win_share"]), float(r["bid_share"])
+    explanation = bilingual(
+        f"{zh}{c}：{f}中标{w}次（占该{zh}中标数{r['context_wins']:.0f}的{ws:.0%}），投标{n}次（占投标数的{bs:.1%}），"
+        f"中标份额是投标份额的{ws / bs:.1f}倍；公平抽签期望中标{r['mu']:.2f}次，泊松上尾p={r['p']:.2g}，"
+        f"经{n_tests}次检验校正后p={r['p_adj']:.2g}。该{zh}中标集中度HHI={r['hhi_wins']:.3f}（投标份额HHI={r['hhi_bids']:.3f}）。"
+        f"其中{int(r['competitive_wins'])}次属充分竞争下的最低价中标（≥{params['min_competitors']}家有效投标、"
+        f"报价离散系数≥{cv_fence:.3f}），已按比例降低得分。",
+        f"At {en} {c}, {f} won {w} of {r['context_wins']:.0f} awards ({ws:.0%}) with {n} bids ({bs:.1%} of the "
+        f"bids): {ws / bs:.1f}x its bid share. A fair draw expects {r['mu']:.2f} wins; Poisson upper tail "
+        f"p = {r['p']:.2g}, adjusted over {n_tests} tests p = {r['p_adj']:.2g}. Award concentration HHI "
+        f"{r['hhi_wins']:.3f} (bid shares {r['hhi_bids']:.3f}). {int(r['competitive_wins'])} of the wins were "
+        f"lowest prices among >= {params['min_competitors']} valid bids with a normal spread "
+        f"(CV >= {cv_fence:.3f}); the score is reduced in proportion.")
+    evidence = {
+        "rule": bilingual(f"某企业在同一{zh}的中标份额远高于其投标份额，且无法以充分竞争下的低价解释（标王）。",
+                          f"A firm's share of one {en}'s awards is far above its share of the bids, "
+                          f"and not explained by winning honest price competition (bid king)."),
+        "explanation": explanation,
+        "measured": {"context_kind": en, "context": str(c), "bids": n, "wins": w, "win_share": round(ws, 4),
+                     "bid_share": round(bs, 4), "expected_fair_draw": round(float(r["mu"]), 4),
+                     "p": float(r["p"]), "p_adj": float(r["p_adj"]), "tests": n_tests,
+                     "hhi_wins": round(float(r["hhi_wins"]), 4), "hhi_bids": round(float(r["hhi_bids"]), 4),
+                     "competitive_wins": int(r["competitive_wins"]),
+                     "competitive_share": round(float(r["competitive_share"]), 4)},
+        "thresholds": {**{k: params[k] for k in ("min_wins", "min_win_share", "min_share_ratio", "alpha",
+                                                 "min_competitors", "cv_quantile", "max_competitive_share",
+                                                 "surprise_full")}, "cv_fence": round(cv_fence, 4)},
+        "nodes": sorted(nodes),
+        "edges": [list(e) for e in sorted(edges)],
+        "won_lots": lot_ids,
+    }
+    summary = f"{f} won {w} of {r['context_wins']:.0f} awards ({ws:.0%}) at {en} {c} with {bs:.1%} of the bids"
+    return Finding(DETECTOR_ID, float(r["score"]), entities, summary, evidence)

@@ -1,0 +1,25 @@
+"""tenderer_affinity: a tenderer whose lots one firm wins far more often than chance explains.
+
+Rule
+----
+A firm wins a tenderer's (招标人/采购人) lots at a rate its share of the bids and its record
+with other tenderers cannot explain, with at least ``min_wins`` wins; stronger when a person
+links them (an official of the tenderer who is shareholder, legal representative, bid agent...
+of the winner). Steering awards to a favoured supplier (量身定做, 明招暗定) shows up as this
+persistent pairing; Chinese supervision platforms' 标王 and 关联关系 analyses look for it, and
+the screening literature (OECD Guidelines for Fighting Bid Rigging; Conley & Decarolis 2016 on
+who wins with whom; Imhof et al. on award patterns) uses win-pattern surprise as a screen.
+Method: :mod:`bidgraph.detectors.affinity`.
+"""
+from __future__ import annotations
+
+from bidgraph.detectors.affinity import affinity_findings
+
+__all__ = ["DETECTOR_ID", "detect"]
+
+DETECTOR_ID = "tenderer_affinity"
+
+
+def detect(snapshot, params: dict, seed: int) -> list:
+    """(tenderer, firm) pairs with abnormal win counts (``seed`` unused: deterministic)."""
+    return affinity_findings(DETECTOR_ID, snapshot, params, "tenderer_id", "TENDERED", "tenderer", ("招标人", "tenderer"))
