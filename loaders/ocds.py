@@ -1,0 +1,367 @@
+"""OCDS (Open Contracting Data Standard) to the bundle's tables.
+
+``read_ocds`` turns each contracting process (see ``ocds_releases``) into rows of the bundle
+tables, as text, with the English column names of ``graph/schema.toml``:
+
+- organizations: every party, and every organisation referenced without a party entry; the id
+  is ``SCHEME-identifier`` when the party has an identifier (unique across processes), else the
+  party id; kind from roles (buyer, funder, payer: government; a procuring entity that is not a
+  buyer: agency; tenderer, supplier, payee: enterprise); ``uscc`` when the identifier is CN-USCC
+  or looks like one;
+- projects: one per ``ocid``; tenderer = buyer (else procuring entity), agency = a procuring
+  entity other than the buyer; procedure open/selective/limited/direct → open/invited/
+  single_source/direct;
+- lots: ``tender.lots`` (ids ``ocid/lot``) or one lot per process (id = ``ocid``);
+- bids: ``bids.details`` (ids ``ocid/bid``; first tenderer; status valid/qualified/active →
+  valid, disqualified/not-qualified/... → not valid); winners from active awards' suppliers on
+  the bid's lot;
+- contracts and payments (``contracts[].implementation.transactions``).
+
+Nothing is dropped: a missing id or a non-numeric amount stays in its row as it came, so that
+validation quarantines it and says where. Every row carries ``ocds_row`` (the line, or position
+in a JSON document) and ``ocds_path`` (the JSON path in it). Money keeps its ``currency``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from bidgraph.graph.schema import schema
+from bidgraph.loaders.model import Bundle, issue_frame
+from bidgraph.loaders.ocds_releases import Process, read_processes
+from bidgraph.loaders.validate import validate_tables
+
+__all__ = ["read_ocds", "read_ocds_bundle", "OCDS_TABLES"]
+
+OCDS_TABLES = ("organizations", "persons", "person_roles", "projects", "lots", "bids", "contracts", "payments")
+PROCEDURES = {"open": "open", "selective": "invited", "limited": "single_source", "direct": "direct"}
+CATEGORIES = {"goods": "goods", "works": "construction", "services": "services"}
+EVALUATION = {"lowestCost": "lowest_price", "priceOnly": "lowest_price", "costOnly": "lowest_price",
+              "bestProposal": "comprehensive", "bestValueToGovernment": "comprehensive",
+              "ratedCriteria": "comprehensive", "qualityOnly": "comprehensive"}
+VALID_BIDS = {"valid", "qualified", "active"}
+INVALID_BIDS = {"disqualified", "not-qualified", "unqualified", "unsuccessful", "invalid", "withdrawn"}
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_OFFSET = re.compile(r"^(.*[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:[Zz]|[+-]\d{2}:?\d{2})$")
+
+
+def read_ocds(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read an OCDS file (JSON or JSON Lines: releases, compiled releases, release or record
+    packages) into raw text tables named and shaped as the bundle's.
+
+    Returns every table of ``OCDS_TABLES`` (persons and person_roles are empty: OCDS has no
+    people), plus ``_unreadable``: lines or parts that are not OCDS (``row, reason, value``).
+    """
+    read = read_processes(path)
+    rows: dict[str, list[dict]] = {name: [] for name in OCDS_TABLES}
+    seen_orgs: dict[str, dict] = {}
+    for process in read.processes:
+        _process_rows(process, rows, seen_orgs)
+    tables = {}
+    for name in OCDS_TABLES:
+        columns = [*schema().tables[name].columns]
+        frame = pd.DataFrame(rows[name], dtype=object)
+        extra = [c for c in frame.columns if c not in columns]
+        tables[name] = frame.reindex(columns=columns + extra).astype(object)
+    tables["_unreadable"] = pd.DataFrame(read.unreadable, columns=["row", "reason", "value"], dtype=object)
+    return tables
+
+
+def read_ocds_bundle(path: str | Path) -> Bundle:
+    """Read and validate an OCDS file: :func:`read_ocds`, then the bundle's validation.
+
+    Quarantine and warning lines name the OCDS file, the line (``row``) and the JSON path of
+    the item; taken rows keep ``_row`` = that line and the ``ocds_path`` column.
+    """
+    path = Path(path)
+    raw = read_ocds(path)
+    lost = raw.pop("_unreadable")
+    unreadable = issue_frame([("projects", str(path), r.row, None, r.reason, r.value) for r in lost.itertuples()])
+    bundle = validate_tables(raw, {name: str(path) for name in raw}, unreadable=unreadable, source=str(path))
+    for name, table in bundle.tables.items():
+        if len(table):
+            table["_row"] = table["ocds_row"].astype("int64")
+        bundle.tables[name] = table.drop(columns="ocds_row", errors="ignore")
+    bundle.quarantine = _locate(bundle.quarantine, raw)
+    bundle.warnings = _locate(bundle.warnings, raw)
+    return bundle
+
+
+def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Validation numbers the rows of each raw table 2, 3, ...; give the OCDS line and path."""
+    issues = issues.copy()
+    for i, issue in issues.iterrows():
+        table = raw.get(issue["table"])
+        if table is None or pd.isna(issue["row"]) or not 2 <= issue["row"] < len(table) + 2:
+            continue
+        source = table.iloc[int(issue["row"]) - 2]
+        issues.at[i, "row"] = int(source["ocds_row"])
+        issues.at[i, "reason"] = f"{source['ocds_path']}: {issue['reason']}"
+    return issues
+
+
+# --- one contracting process ----------------------------------------------------------------
+
+def _process_rows(process: Process, rows: dict[str, list[dict]], seen_orgs: dict[str, dict]) -> None:
+    release, base = process.release, process.path
+    ocid = _text(release.get("ocid"))
+    at = _located(process.row)
+    party_ids = _parties(release, at, base, rows["organizations"], seen_orgs)
+
+    def org(ref, where: str, role: str) -> str:
+        return _reference(ref, party_ids, at(where), role, rows["organizations"], seen_orgs)
+
+    tender = _obj(release.get("tender"))
+    buyer = org(release.get("buyer"), _join(base, "buyer"), "buyer") if "buyer" in release else ""
+    entity = org(tender.get("procuringEntity"), _join(base, "tender.procuringEntity"), "procuringEntity") \
+        if "procuringEntity" in tender else ""
+    planning = _obj(release.get("planning"))
+    budget = _obj(planning.get("budget"))
+    rows["projects"].append(at(base or "release") | {
+        "project_id": ocid, "name": _first_text(tender.get("title"), tender.get("description"),
+                                                budget.get("project"), budget.get("description")),
+        "category": CATEGORIES.get(_text(tender.get("mainProcurementCategory")), ""),
+        "tenderer_id": buyer or entity, "agency_id": entity if entity and entity != buyer else "",
+        "budget": _amount(tender.get("value") if "value" in tender else budget.get("amount")),
+        "currency": _text(_obj(tender.get("value") or budget.get("amount")).get("currency")),
+        "procedure": PROCEDURES.get(_text(tender.get("procurementMethod")), ""),
+        "procurement_method": _text(tender.get("procurementMethod")),
+        "procurement_method_details": _text(tender.get("procurementMethodDetails")),
+        "status": _text(tender.get("status"))})
+
+    lots = _lots(ocid, tender, at, base, rows["lots"])
+    winners = _winners(release, ocid, lots, party_ids)
+    for i, bid in enumerate(_list(_obj(release.get("bids")).get("details"))):
+        where = _join(base, f"bids.details[{i}]")
+        bid = _obj(bid)
+        bidders = [org(t, f"{where}.tenderers[{j}]", "tenderer") for j, t in enumerate(_list(bid.get("tenderers")))]
+        bidder = bidders[0] if bidders else ""
+        status, related, bid_id = _text(bid.get("status")), _related(bid, ocid, lots), _key(ocid, bid.get("id"))
+        for lot in related or [""]:
+            rows["bids"].append(at(where) | {
+                # a bid for several lots becomes one row per lot
+                "bid_id": f"{bid_id}/{lot.rsplit('/', 1)[-1]}" if bid_id and len(related) > 1 else bid_id,
+                "lot_id": lot, "org_id": bidder, "price": _amount(bid.get("value")),
+                "currency": _text(_obj(bid.get("value")).get("currency")),
+                "submitted_at": _local_time(_text(bid.get("date"))),
+                "is_winner": _bool((lot, bidder) in winners) if bidder and lot else "",
+                "is_valid": "true" if status in VALID_BIDS else "false" if status in INVALID_BIDS else "",
+                "status": status, "consortium": "|".join(bidders[1:])})
+    _contracts(release, ocid, lots, at, base, rows, org)
+
+
+def _parties(release: dict, at, base: str, out: list[dict], seen: dict[str, dict]) -> dict[str, str]:
+    """Add the parties as organizations; returns party id → org_id for references."""
+    ids = {}
+    for i, party in enumerate(_list(release.get("parties"))):
+        party = _obj(party)
+        identifier = _obj(party.get("identifier"))
+        org_id = _identifier_id(identifier) or _text(party.get("id"))
+        if _text(party.get("id")):
+            ids[_text(party["id"])] = org_id
+        roles = [r for r in _list(party.get("roles")) if isinstance(r, str)]
+        contact, address = _obj(party.get("contactPoint")), _obj(party.get("address"))
+        row = at(_join(base, f"parties[{i}]")) | {
+            "org_id": org_id, "name": _first_text(party.get("name"), identifier.get("legalName")),
+            "uscc": _uscc(identifier, party), "kind": _kind(roles),
+            "address": ", ".join(filter(None, (_text(address.get(k)) for k in
+                                               ("streetAddress", "locality", "region", "postalCode", "countryName")))),
+            "phone": _text(contact.get("telephone")), "email": _text(contact.get("email")),
+            "roles": "|".join(roles), "identifier_scheme": _text(identifier.get("scheme")),
+            "identifier_id": _text(identifier.get("id"))}
+        _add_org(row, roles, out, seen)
+    return ids
+
+
+def _reference(ref, party_ids: dict[str, str], location: dict | None, role: str, out: list[dict],
+               seen: dict[str, dict]) -> str:
+    """The org_id of an organisation reference; an organisation not among the parties is added
+    (with what the reference says) when ``location`` is given."""
+    ref = _obj(ref)
+    pid = _text(ref.get("id"))
+    if pid in party_ids:
+        org_id = party_ids[pid]
+    else:
+        org_id = _identifier_id(_obj(ref.get("identifier"))) or pid
+    if location is not None and (org_id not in seen or role not in seen[org_id]["roles"].split("|")):
+        identifier = _obj(ref.get("identifier"))
+        _add_org(location | {"org_id": org_id, "name": _first_text(ref.get("name"), identifier.get("legalName")),
+                             "uscc": _uscc(identifier, ref), "kind": _kind([role]), "roles": role,
+                             "identifier_scheme": _text(identifier.get("scheme")),
+                             "identifier_id": _text(identifier.get("id"))}, [role], out, seen)
+    return org_id
+
+
+def _add_org(row: dict, roles: list[str], out: list[dict], seen: dict[str, dict]) -> None:
+    """One row per org_id: a later mention only adds roles (and a kind if there was none).
+    Rows without an id are all kept, to be quarantined."""
+    known = seen.get(row["org_id"]) if row["org_id"] else None
+    if known is None:
+        out.append(row)
+        if row["org_id"]:
+            seen[row["org_id"]] = row
+        return
+    merged = [r for r in known["roles"].split("|") if r] + [r for r in roles if r not in known["roles"].split("|")]
+    known["roles"] = "|".join(merged)
+    known["kind"] = _kind(merged)
+
+
+def _lots(ocid: str, tender: dict, at, base: str, out: list[dict]) -> list[str]:
+    period = _obj(tender.get("tenderPeriod"))
+    common = {"project_id": ocid, "published_on": _local_time(_first_text(tender.get("datePublished"), period.get("startDate"))),
+              "opened_on": _local_time(_text(period.get("endDate"))),
+              "evaluation": EVALUATION.get(_text(tender.get("awardCriteria")), "")}
+    lots = _list(tender.get("lots"))
+    if not lots:
+        out.append(at(_join(base, "tender")) | common | {
+            "lot_id": ocid, "name": _text(tender.get("title")), "ceiling_price": _amount(tender.get("value")),
+            "currency": _text(_obj(tender.get("value")).get("currency"))})
+        return [ocid]
+    ids = []
+    for i, lot in enumerate(lots):
+        lot = _obj(lot)
+        ids.append(_key(ocid, lot.get("id")))
+        out.append(at(_join(base, f"tender.lots[{i}]")) | common | {
+            "lot_id": ids[-1], "name": _text(lot.get("title")), "ceiling_price": _amount(lot.get("value")),
+            "currency": _text(_obj(lot.get("value")).get("currency")), "status": _text(lot.get("status"))})
+    return ids
+
+
+def _related(item: dict, ocid: str, lots: list[str]) -> list[str]:
+    """The lot ids an item (bid, award) relates to: ``relatedLots`` (strings or ``{lotId}``),
+    ``relatedLot``, ``lotID``; the only lot of the process if none; [] if it cannot be told."""
+    related = []
+    for ref in _list(item.get("relatedLots")):
+        lot = _text(ref.get("lotId") or ref.get("id")) if isinstance(ref, dict) else _text(ref)
+        if lot:
+            related.append(f"{ocid}/{lot}")
+    for field in ("relatedLot", "lotID"):
+        if _text(item.get(field)):
+            related.append(f"{ocid}/{_text(item[field])}")
+    if not related and len(lots) == 1:
+        return list(lots)
+    return list(dict.fromkeys(related))
+
+
+def _winners(release: dict, ocid: str, lots: list[str], party_ids: dict[str, str]) -> set[tuple[str, str]]:
+    """(lot_id, org_id) for every supplier of an active (or status-less) award; an award that
+    names no lot covers every lot of the process."""
+    won = set()
+    for award in _list(release.get("awards")):
+        award = _obj(award)
+        if _text(award.get("status")) not in ("active", ""):
+            continue
+        for supplier in _list(award.get("suppliers")):
+            org_id = _reference(supplier, party_ids, None, "", [], {})
+            won.update((lot, org_id) for lot in (_related(award, ocid, lots) or lots))
+    return won
+
+
+def _contracts(release: dict, ocid: str, lots: list[str], at, base: str, rows: dict, org) -> None:
+    awards = {_text(_obj(a).get("id")): _obj(a) for a in _list(release.get("awards"))}
+    for i, contract in enumerate(_list(release.get("contracts"))):
+        where = _join(base, f"contracts[{i}]")
+        contract = _obj(contract)
+        award = awards.get(_text(contract.get("awardID")), {})
+        suppliers = _list(contract.get("suppliers")) or _list(award.get("suppliers"))
+        contract_id = _key(ocid, contract.get("id"))
+        rows["contracts"].append(at(where) | {
+            "contract_id": contract_id, "lot_id": next(iter(_related(award, ocid, lots)), ""),
+            "org_id": org(suppliers[0], where + ".suppliers[0]", "supplier") if suppliers else "",
+            "amount": _amount(contract.get("value")), "currency": _text(_obj(contract.get("value")).get("currency")),
+            "signed_on": _local_time(_text(contract.get("dateSigned"))), "status": _text(contract.get("status")),
+            "award_id": _text(contract.get("awardID"))})
+        transactions = _list(_obj(contract.get("implementation")).get("transactions"))
+        for j, tx in enumerate(transactions):
+            tx = _obj(tx)
+            value = tx.get("value") if "value" in tx else tx.get("amount")  # OCDS 1.0 called it amount
+            tx_id = _text(tx.get("id"))
+            rows["payments"].append(at(f"{where}.implementation.transactions[{j}]") | {
+                "payment_id": f"{contract_id}/{tx_id}" if contract_id and tx_id else "",
+                "contract_id": contract_id, "amount": _amount(value),
+                "currency": _text(_obj(value).get("currency")), "paid_on": _local_time(_text(tx.get("date")))})
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def _located(row: int):
+    return lambda path: {"ocds_row": str(row), "ocds_path": path}
+
+
+def _join(base: str, path: str) -> str:
+    return f"{base}.{path}" if base else path
+
+
+def _obj(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value) -> str:
+    """A scalar as text (ids may be numbers in JSON; they are kept as strings)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value).strip()
+
+
+def _first_text(*values) -> str:
+    return next((t for t in map(_text, values) if t), "")
+
+
+def _key(ocid: str, local) -> str:
+    """An id unique across processes: ``ocid/local`` (empty if either is missing)."""
+    local = _text(local)
+    return f"{ocid}/{local}" if ocid and local else ""
+
+
+def _amount(value) -> str:
+    """``value.amount`` as text: numbers as JSON writes them; anything else as it came (so that
+    validation reports it as malformed); missing as empty."""
+    amount = _obj(value).get("amount")
+    if amount is None:
+        return ""
+    if isinstance(amount, str):
+        return amount
+    return json.dumps(amount, ensure_ascii=False)
+
+
+def _local_time(text: str) -> str:
+    """An OCDS date-time as the local time it was published in: the UTC offset is dropped, so
+    that one column holds comparable wall-clock times (offsets change with daylight saving)."""
+    return _OFFSET.sub(r"\1", text)
+
+
+def _bool(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def _identifier_id(identifier: dict) -> str:
+    scheme, local = _text(identifier.get("scheme")), _text(identifier.get("id"))
+    if not scheme or not local:
+        return ""
+    return local if local.startswith(f"{scheme}-") else f"{scheme}-{local}"
+
+
+def _uscc(identifier: dict, holder: dict) -> str:
+    candidates = [identifier] + [_obj(a) for a in _list(holder.get("additionalIdentifiers"))]
+    for ident in candidates:
+        local = _text(ident.get("id")).upper()
+        if _text(ident.get("scheme")) == "CN-USCC" or _USCC.fullmatch(local):
+            return local
+    return ""
+
+
+def _kind(roles: list[str]) -> str:
+    if "buyer" in roles or "funder" in roles or "payer" in roles:
+        return "government"
+    if "procuringEntity" in roles:
+        return "agency"
+    if {"tenderer", "supplier", "payee"} & set(roles):
+        return "enterprise"
+    return ""
