@@ -1,0 +1,104 @@
+"""bidgraph evaluate: metrics on hand-made truth and findings, the baseline screen, the CLI."""
+import json
+
+import pytest
+
+from bidgraph.cli import main
+from bidgraph.evaluate import average_precision, baseline_firm_scores, evaluate
+from bidding_worlds import COUNTY, QUIET, RING, market_world
+
+TRUTH = {
+    "rings": [{"id": "R1", "members": RING, "lots": [], "traces": ["mac"]},
+              {"id": "R2", "members": QUIET, "lots": [], "traces": []}],
+    "cover_bidders": [{"org_id": "COVER1", "serves": ["H03"]}],
+    "tenderer_affinity": [{"tenderer_id": "GOV1", "org_id": "H05", "person_id": "PER9"}],
+    "decoys": {"public_ips": ["1.2.3.4"], "nat_ips": ["100.64.0.1"],
+               "small_county": {"region_code": "R2", "org_ids": COUNTY}, "big_winners": ["H01"]},
+}
+
+
+def finding(fid, detector, score, *entities, severity="low"):
+    return {"id": fid, "detector": detector, "score": score, "severity": severity,
+            "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities]}
+
+
+FINDINGS = [
+    finding("F1", "bid_ring", 0.9, *[("company", m, "member") for m in RING]),
+    finding("F2", "bid_ring", 0.8, *[("company", m, "member") for m in ["QUIET1", "QUIET2", "C01"]]),
+    finding("F3", "bid_ring", 0.4, *[("company", m, "member") for m in ["C02", "C03", "C04"]]),
+    finding("F4", "cover_bidder", 0.7, ("company", "COVER1", "cover"), ("company", "H03", "served")),
+    finding("F5", "tenderer_affinity", 0.6, ("company", "GOV1", "tenderer"), ("company", "H05", "member")),
+    finding("F6", "tenderer_affinity", 0.9, ("company", "GOV1", "tenderer"), ("company", "H07", "member")),
+    finding("F7", "shared_device", 0.75, ("company", "H10", "member"), ("company", "H11", "member"),
+            ("ip", "1.2.3.4", "shared"), severity="high"),
+    finding("F8", "shared_device", 0.9, ("company", "RING1", "member"), ("company", "RING2", "member"),
+            ("device", "AA:BB", "shared"), severity="high"),
+]
+
+
+def test_average_precision_counts_unretrieved_positives_as_zero():
+    assert average_precision([True, False, True], 2) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([True], 4) == pytest.approx(0.25)
+
+
+def test_rings_best_match_jaccard_split_by_trace():
+    rings = evaluate(TRUTH, FINDINGS)["rings"]
+    assert [r["best_jaccard"] for r in rings["per_ring"]] == [1.0, 0.5]
+    assert rings["mean_jaccard"] == 0.75
+    assert rings["mean_jaccard_with_trace"] == 1.0 and rings["mean_jaccard_no_trace"] == 0.5
+    assert rings["per_ring"][1]["best_finding"] == "F2"
+
+
+def test_scheme_precision_recall_and_ap():
+    schemes = evaluate(TRUTH, FINDINGS)["schemes"]
+    ring = schemes["rings"]
+    assert (ring["planted"], ring["findings"]) == (2, 3)
+    assert ring["precision"] == pytest.approx(2 / 3) and ring["recall"] == 1.0 and ring["average_precision"] == 1.0
+    aff = schemes["tenderer_affinity"]  # the right pair is ranked second
+    assert aff["precision"] == 0.5 and aff["recall"] == 1.0 and aff["average_precision"] == 0.5
+    assert aff["precision_at_n"] == 0.0 and aff["recall_at_n"] == 0.0
+    assert schemes["cover_bidders"]["average_precision"] == 1.0
+
+
+def test_collusive_firm_ranking_counts_county_firms_in_top_k():
+    firms = evaluate(TRUTH, FINDINGS)["collusive_firms"]
+    # ranked: RING1-4 (0.9), QUIET1 QUIET2 C01 (0.8), H10 H11 (0.75, F7), COVER1 (0.7), C02-C04 (0.4);
+    # H03 (served) and the tenderer-affinity firms are not accused; QUIET3 is never retrieved.
+    assert (firms["planted"], firms["flagged"]) == (8, 13)
+    assert firms["small_county_in_top_k"] == ["C01"]
+    assert firms["planted_in_top_k"] == 6
+    assert firms["big_winners_in_top_k"] == []
+    assert (4 + 5 / 6 + 6 / 7 + 0.7) / 8 - 1e-9 <= firms["average_precision"] <= (4 + 2 + 0.7) / 8 + 1e-9
+
+
+def test_public_ip_only_shared_device_flags_are_counted():
+    d = evaluate(TRUTH, FINDINGS)["decoys"]
+    assert d == {"high_shared_device": 2, "high_on_public_or_nat_ip_only": 1, "finding_ids": ["F7"]}
+
+
+def test_baseline_counts_signals_per_firm():
+    scores = baseline_firm_scores(market_world())
+    # RING1 and RING2 share a MAC on the same lots (1 signal) and each ring member bid 8+ times with 3 others.
+    assert scores["RING1"] == 4 and scores["RING3"] == 3
+    assert scores["C01"] == 4  # the decoy county fools the plain screen: 30 meetings with each neighbour
+    assert "TWIN1" in scores.index
+
+
+def test_cli_prints_tables_and_json(tmp_path, capsys):
+    (tmp_path / "truth.json").write_text(json.dumps(TRUTH), encoding="utf-8")
+    (tmp_path / "f.jsonl").write_text("\n".join(json.dumps(f) for f in FINDINGS) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--truth", str(tmp_path / "truth.json"), str(tmp_path / "f.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "tenderer_affinity" in out and "Rings: mean best-match Jaccard 0.750" in out
+    assert main(["evaluate", "--json", "--truth", str(tmp_path / "truth.json"), str(tmp_path / "f.jsonl")]) == 0
+    assert json.loads(capsys.readouterr().out)["rings"]["mean_jaccard"] == 0.75
+
+
+def test_cli_names_the_bad_line(tmp_path, capsys):
+    (tmp_path / "truth.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "f.jsonl").write_text(json.dumps(FINDINGS[0]) + "\n{not json\n", encoding="utf-8")
+    assert main(["evaluate", "--truth", str(tmp_path / "truth.json"), str(tmp_path / "f.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "f.jsonl" in err and "Traceback" not in err
+    assert main(["evaluate", "--truth", str(tmp_path / "missing.json"), str(tmp_path / "f.jsonl")]) == 2
+    assert "does not exist" in capsys.readouterr().err
