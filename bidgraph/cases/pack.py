@@ -1,0 +1,258 @@
+"""Evidence packs: one zip per case that an investigator hands on, and that anyone can check.
+
+Contents::
+
+    report.html, report.pdf          the case, findings, explanations, chains, tables, sources
+    tables/findings.csv, entities.csv, <table>.csv (bids, scores, ...), tables/tables.xlsx
+    graph.graphml                    the subgraph (nodes, edges, properties)
+    graph.png                        the graph image, when one is supplied
+    manifest.json                    case id, time, audit-chain head, SHA-256 of every file
+
+:func:`build_pack` takes plain data; :func:`export_pack` is the audited, scope-checked way
+to make one from the store (the audit entry ``pack.export`` records the manifest's SHA-256,
+so a pack whose manifest was rewritten no longer matches the trail). :func:`verify_pack`
+recomputes everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from bidgraph.cases import audit
+from bidgraph.cases.cases import get_case
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.report import build_report, element_attributes, render_html, render_pdf
+from bidgraph.cases.scope import RegionIndex, Scope
+from bidgraph.cases.users import User, require
+from bidgraph.errors import InputError, NotFound
+
+__all__ = ["build_pack", "export_pack", "verify_pack", "gather_evidence", "PackReport", "PACK_FORMAT"]
+
+PACK_FORMAT = "bidgraph-evidence-pack/1"
+ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
+                 "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device",
+                 "document": "Document"}
+MAX_PACK_NODES = 400  # the subgraph drawn and written out; the tables keep every row
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+
+
+def _findings_table(findings: list[dict]) -> pd.DataFrame:
+    rows = []
+    for f in findings:
+        ev = f.get("evidence") or {}
+        bi = lambda key, lang: (ev.get(key) or {}).get(lang, "") if isinstance(ev.get(key), dict) else ""
+        fb = f.get("feedback") or []
+        rows.append({"id": f.get("id"), "detector": f.get("detector"), "score": f.get("score"),
+                     "severity": f.get("severity"), "summary": f.get("summary"),
+                     "rule_zh": bi("rule", "zh"), "rule_en": bi("rule", "en"),
+                     "explanation_zh": bi("explanation", "zh"), "explanation_en": bi("explanation", "en"),
+                     "measured": json.dumps(ev.get("measured", {}), ensure_ascii=False),
+                     "thresholds": json.dumps(ev.get("thresholds", {}), ensure_ascii=False),
+                     "feedback": fb[-1]["verdict"] if fb else ""})
+    return pd.DataFrame(rows, columns=["id", "detector", "score", "severity", "summary", "rule_zh", "rule_en",
+                                       "explanation_zh", "explanation_en", "measured", "thresholds", "feedback"])
+
+
+def _entities_table(findings: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"finding_id": f.get("id"), **e} for f in findings for e in f.get("entities", [])],
+                        columns=["finding_id", "type", "id", "role"])
+
+
+def _graphml(subgraph: dict) -> bytes:
+    """GraphML of the subgraph; every attribute is written as text (GraphML keys need one type)."""
+    g = nx.MultiDiGraph()
+    text = lambda d: {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+                      for k, v in d.items() if v is not None}
+    for n in subgraph.get("nodes", []):
+        g.add_node(n["id"], **text(element_attributes(n)))
+    for e in subgraph.get("edges", []):
+        g.add_edge(e["source"], e["target"], **text(element_attributes(e)))
+    buf = io.BytesIO()
+    nx.write_graphml(g, buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, df in sheets.items():
+            df.to_excel(writer, sheet_name=name[:31], index=False)
+    return buf.getvalue()
+
+
+def build_pack(case: dict, findings: list[dict], tables: dict[str, pd.DataFrame], subgraph: dict,
+               out_path: str | Path, image_png: bytes | None = None, *, audit_head: dict | None = None) -> Path:
+    """Write the evidence pack zip for ``case`` and return its path.
+
+    Parameters
+    ----------
+    case : the case as ``cases.get_case`` returns it (id, title, status, events, ...).
+    findings : findings as in findings.jsonl (optionally with ``feedback``).
+    tables : name -> DataFrame (e.g. ``bids``, ``scores``); rows keep ``_file``/``_row``.
+    subgraph : ``{"nodes": [{"id": "Label:key", ...}], "edges": [{"source", "target", "type", ...}]}``.
+    out_path : the zip to write (replaced atomically).
+    image_png : the graph picture, if the caller rendered one.
+    audit_head : the audit chain's ``{"seq", "hash"}`` at pack time, recorded in the manifest.
+    """
+    for name in tables:
+        if not _TABLE_NAME.match(name) or name in ("findings", "entities"):
+            raise InputError(f"table name {name!r} cannot be used in a pack (lowercase letters, digits, _)")
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    sheets = {"findings": _findings_table(findings), "entities": _entities_table(findings), **tables}
+    blocks = build_report(case, findings, tables, subgraph, image_png, audit_head, generated)
+    files = {"report.html": render_html(blocks).encode("utf-8"), "report.pdf": render_pdf(blocks)}
+    files.update({f"tables/{name}.csv": _csv(df) for name, df in sheets.items()})
+    files["tables/tables.xlsx"] = _xlsx(sheets)
+    files["graph.graphml"] = _graphml(subgraph)
+    if image_png:
+        files["graph.png"] = image_png
+    manifest = {"format": PACK_FORMAT, "case_id": case.get("id"), "case_version": case.get("version"),
+                "generated_at": generated, "audit_head": audit_head,
+                "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())}}
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    os.replace(tmp, out)
+    return out
+
+
+def gather_evidence(graph, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables and subgraph of a case, from a query-API store (``bidgraph.graph.api``).
+
+    Tables: ``bids`` and ``scores`` (expert scores) on the lots of the case (its lot
+    entities, the lots of its projects, its Lot nodes). Subgraph: the case's nodes, its
+    findings' entities and evidence nodes, and the bids and bidders on those lots (at most
+    ``MAX_PACK_NODES`` nodes), with every relationship between them.
+    """
+    snap = graph.snapshot()
+    uids = list(case.get("nodes") or [])
+    for f in case.get("findings") or []:
+        uids += [f"{ENTITY_LABELS[e['type']]}:{e['id']}" for e in f.get("entities", []) if e["type"] in ENTITY_LABELS]
+        uids += [n for n in (f.get("evidence") or {}).get("nodes", []) if isinstance(n, str)]
+    keys = lambda label: {u.partition(":")[2] for u in uids if u.partition(":")[0] == label}
+    lots_df = snap["lots"]
+    lots = keys("Lot") | set(lots_df.loc[lots_df["project_id"].astype(str).isin(keys("Project")), "lot_id"].astype(str))
+    bids = snap["bids"][snap["bids"]["lot_id"].astype(str).isin(lots)]
+    scores = snap["expert_scores"][snap["expert_scores"]["lot_id"].astype(str).isin(lots)]
+    for r in bids[["bid_id", "org_id"]].astype(str).itertuples(index=False):
+        uids += [f"Bid:{r.bid_id}", f"Organization:{r.org_id}"]
+    present = []
+    for uid in dict.fromkeys(uids):
+        if len(present) >= MAX_PACK_NODES:
+            break
+        try:
+            graph.node(uid)
+        except NotFound:
+            continue
+        present.append(uid)
+    subgraph = graph.subgraph(present) if present else {"nodes": [], "edges": []}
+    return {"bids": bids.reset_index(drop=True), "scores": scores.reset_index(drop=True)}, subgraph
+
+
+def export_pack(store: CasesStore, actor: User, case_id: str, tables: dict[str, pd.DataFrame], subgraph: dict,
+                out_path: str | Path, image_png: bytes | None = None, index: RegionIndex | None = None) -> Path:
+    """Check the actor may export the case, cut tables and subgraph to their region, build the
+    pack and record ``pack.export`` (case, file, manifest SHA-256) in the audit trail.
+
+    A county user must pass ``index``: without it nothing of theirs could be checked.
+    """
+    require(actor, "export")
+    case = get_case(store, actor, case_id)
+    scope = Scope.of(actor)
+    if not scope.is_all:
+        if index is None:
+            raise InputError("a county user's export needs the loaded graph to check regions")
+        tables = {name: scope.filter_table(name, df, index) for name, df in tables.items()}
+        subgraph = scope.filter_subgraph(subgraph, index)
+    path = build_pack(case, case["findings"], tables, subgraph, out_path, image_png, audit_head=audit.head(store))
+    with zipfile.ZipFile(path) as zf:
+        manifest_sha = _sha256(zf.read("manifest.json"))
+    audit.record(store, actor.name, "pack.export", {"case": case_id, "file": Path(path).name,
+                                                    "manifest_sha256": manifest_sha})
+    return path
+
+
+@dataclass
+class PackReport:
+    """What :func:`verify_pack` found: ``ok`` when ``problems`` is empty."""
+    manifest: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport:
+    """Recompute every file's SHA-256 against the manifest; with ``store``, also check that the
+    audit trail recorded this manifest's export and that its audit head lies on the chain."""
+    path, report = Path(path), PackReport()
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except zipfile.BadZipFile:
+        report.problems.append(f"{path.name} is not a readable zip file (damaged or altered)")
+        return report
+    with zf:
+        try:
+            raw = zf.read("manifest.json")
+            report.manifest = json.loads(raw)
+            listed = report.manifest["files"]
+        except (KeyError, ValueError, zipfile.BadZipFile, TypeError) as exc:
+            report.problems.append(f"manifest.json missing or unreadable ({exc})")
+            return report
+        names = set(zf.namelist()) - {"manifest.json"}
+        for name in sorted(names - set(listed)):
+            report.problems.append(f"{name}: in the zip but not in the manifest (added)")
+        for name, meta in sorted(listed.items()):
+            if name not in names:
+                report.problems.append(f"{name}: listed in the manifest but missing")
+                continue
+            try:
+                data = zf.read(name)
+            except (zipfile.BadZipFile, OSError) as exc:  # CRC mismatch: bytes changed inside the zip
+                report.problems.append(f"{name}: unreadable ({exc})")
+                continue
+            report.files_checked += 1
+            if _sha256(data) != meta.get("sha256"):
+                report.problems.append(f"{name}: SHA-256 differs from the manifest (the file was changed)")
+    if store is not None:
+        _check_against_trail(store, report, _sha256(raw))
+    return report
+
+
+def _check_against_trail(store: CasesStore, report: PackReport, manifest_sha: str) -> None:
+    conn = store.connection()
+    rows = conn.execute("SELECT detail FROM audit WHERE action = 'pack.export'").fetchall()
+    if not any(json.loads(r["detail"]).get("manifest_sha256") == manifest_sha for r in rows):
+        report.problems.append("the audit trail has no export of this manifest (the manifest was rewritten, "
+                               "or the pack comes from another workspace)")
+    head = report.manifest.get("audit_head") or {}
+    if head.get("seq"):
+        row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()
+        if row is None or row["hash"] != head.get("hash"):
+            report.problems.append(f"the manifest's audit head (seq {head['seq']}) is not on this audit chain")

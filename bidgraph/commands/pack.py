@@ -1,0 +1,56 @@
+"""bidgraph pack CASE --out pack.zip [--image graph.png] | bidgraph pack verify pack.zip."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bidgraph.cases.cli_support import acting_user, add_as_option, loaded_graph, open_cases
+from bidgraph.cases.db import DB_NAME
+from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
+from bidgraph.cases.cases import get_case
+from bidgraph.errors import InputError
+
+EXIT_TAMPERED = 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser("pack", help="evidence pack of a case (zip), or `pack verify FILE` / 证据包")
+    p.add_argument("target", metavar="CASE|verify", help="case id (e.g. C-000001), or the word verify / 案件编号或 verify")
+    p.add_argument("file", nargs="?", help="with verify: the pack to check / 待校验的证据包")
+    p.add_argument("--out", help="zip to write (default CASE.zip) / 输出文件")
+    p.add_argument("--image", help="PNG of the graph to include / 关系图图片")
+    add_as_option(p)
+    p.set_defaults(func=handle)
+
+
+def handle(args) -> int:
+    if args.target == "verify":
+        return _verify(args)
+    store = open_cases(args)
+    actor = acting_user(store, args)
+    case = get_case(store, actor, args.target)
+    graph, index = loaded_graph(args, required=True)
+    tables, subgraph = gather_evidence(graph, case)
+    image = None
+    if args.image:
+        try:
+            image = Path(args.image).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{args.image}: cannot read the image ({exc.strerror})") from exc
+    out = export_pack(store, actor, args.target, tables, subgraph, args.out or f"{args.target}.zip", image, index)
+    print(f"wrote {out}")
+    return 0
+
+
+def _verify(args) -> int:
+    if not args.file:
+        raise InputError("usage: bidgraph pack verify PACK.zip")
+    store = open_cases(args)
+    report = verify_pack(args.file, store if store.path.exists() else None)
+    checked = f"{report.files_checked} files" + ("" if store.path.exists() else f"; no {DB_NAME} here, audit link not checked")
+    if report.ok:
+        print(f"pack OK: {args.file} ({checked}, case {report.manifest.get('case_id')})")
+        return 0
+    print(f"pack CHANGED: {args.file}")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return EXIT_TAMPERED
