@@ -45,6 +45,7 @@ EVALUATION = {"lowestCost": "lowest_price", "priceOnly": "lowest_price", "costOn
 VALID_BIDS = {"valid", "qualified", "active"}
 INVALID_BIDS = {"disqualified", "not-qualified", "unqualified", "unsuccessful", "invalid", "withdrawn"}
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_QUARANTINED_REF = re.compile(r"(\w+) \((.+) row (\d+)\)$")
 _OFFSET = re.compile(r"^(.*[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:[Zz]|[+-]\d{2}:?\d{2})$")
 
 
@@ -91,15 +92,26 @@ def read_ocds_bundle(path: str | Path) -> Bundle:
 
 
 def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Validation numbers the rows of each raw table 2, 3, ...; give the OCDS line and path."""
+    """Validation numbers the rows of each raw table 2, 3, ...: name the OCDS line and JSON path
+    instead, in the issue and in a reference to a quarantined row. (Unreadable lines, which
+    have no column, already carry their line.)"""
+    def source(table: str, row) -> pd.Series | None:
+        frame = raw.get(table)
+        if frame is None or pd.isna(row) or not 2 <= int(row) < len(frame) + 2:
+            return None
+        return frame.iloc[int(row) - 2]
+
+    def referenced(match: re.Match) -> str:
+        hit = source(match.group(1), match.group(3))
+        return match.group(0) if hit is None else \
+            f"{match.group(1)} ({match.group(2)} row {hit['ocds_row']}, {hit['ocds_path']})"
+
     issues = issues.copy()
     for i, issue in issues.iterrows():
-        table = raw.get(issue["table"])
-        if table is None or pd.isna(issue["row"]) or not 2 <= issue["row"] < len(table) + 2:
-            continue
-        source = table.iloc[int(issue["row"]) - 2]
-        issues.at[i, "row"] = int(source["ocds_row"])
-        issues.at[i, "reason"] = f"{source['ocds_path']}: {issue['reason']}"
+        hit = source(issue["table"], issue["row"]) if isinstance(issue["column"], str) else None
+        if hit is not None:
+            issues.at[i, "row"] = int(hit["ocds_row"])
+            issues.at[i, "reason"] = f"{hit['ocds_path']}: " + _QUARANTINED_REF.sub(referenced, issue["reason"])
     return issues
 
 
