@@ -9,8 +9,8 @@ do not; Ticino lists each member of a consortium as a row repeating the consorti
 - ``bids``: one row per bid with ``lot_id`` (the tender), ``price``, ``is_winner``,
   ``org_id`` (None when the file does not name bidders) and ``ceiling_price`` (the PTE, or NaN);
 - ``labels``: the tender-level label, 1 = rigged by a convicted cartel;
-- ``reference``: the file's seven precomputed screens per tender (used only by the paper-style
-  reference model, never as bidgraph features).
+- ``reference``: the file's seven precomputed screens per tender, or None when the file lacks
+  them (used only by the paper-style reference model, never as bidgraph features).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class CollusionData:
     name: str
     bids: pd.DataFrame
     labels: pd.Series
-    reference: pd.DataFrame
+    reference: pd.DataFrame | None
 
 
 def shared_dir() -> Path:
@@ -68,10 +68,11 @@ def read_collusion_csv(path: str | Path) -> CollusionData:
         raise InputError(f"{path}: no such file") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in (*_REQUIRED, *REFERENCE_SCREENS) if c not in raw.columns]
+    missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    numbers = {c: _numeric(raw, c, path) for c in (*_REQUIRED, *REFERENCE_SCREENS)}
+    has_reference = all(c in raw.columns for c in REFERENCE_SCREENS)
+    numbers = {c: _numeric(raw, c, path) for c in (*_REQUIRED, *(REFERENCE_SCREENS if has_reference else ()))}
     if (numbers["Bid_value"] <= 0).any():
         row = int(np.flatnonzero(numbers["Bid_value"].to_numpy() <= 0)[0]) + 2
         raise InputError(f"{path}: row {row}, column Bid_value: bid value must be positive")
@@ -88,7 +89,7 @@ def read_collusion_csv(path: str | Path) -> CollusionData:
     first = pd.DataFrame(numbers).groupby(tender.to_numpy(), sort=True).first()
     return CollusionData(_short_name(path), bids.reset_index(drop=True),
                          first["Collusive_competitor"].astype(int).rename("label").rename_axis("lot_id"),
-                         first[list(REFERENCE_SCREENS)].rename_axis("lot_id"))
+                         first[list(REFERENCE_SCREENS)].rename_axis("lot_id") if has_reference else None)
 
 
 def _numeric(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
+from bidgraph.errors import InputError
 from bidgraph.screens.datasets import REFERENCE_SCREENS, CollusionData
 from bidgraph.screens.features import SCREENS, lot_screens
 from bidgraph.screens.model import MODEL_FEATURES, ScreenModel, auc, fit_model
@@ -46,6 +47,9 @@ def evaluate(data: CollusionData, model: ScreenModel) -> dict:
 
 def reference_forest(train: Sequence[CollusionData], lots: Mapping[str, pd.Index], seed: int) -> RandomForestClassifier:
     """The paper-style reference: a random forest on the files' precomputed screens."""
+    lacking = [d.name for d in train if d.reference is None]
+    if lacking:
+        raise InputError(f"dataset(s) {', '.join(lacking)} lack the precomputed screens {', '.join(REFERENCE_SCREENS)}")
     x = pd.concat([d.reference.loc[lots[d.name]] for d in train])
     y = pd.concat([d.labels.loc[lots[d.name]] for d in train])
     forest = RandomForestClassifier(n_estimators=REFERENCE_TREES, random_state=seed, n_jobs=1)

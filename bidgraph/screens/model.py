@@ -112,4 +112,7 @@ def load_model(path: str | Path | None = None) -> ScreenModel:
 def auc(labels: pd.Series, scores: pd.Series) -> float:
     """ROC AUC of ``scores`` against ``labels`` over the lots that have a score."""
     s = scores.dropna()
+    y = labels.loc[s.index]
+    if y.nunique() < 2:
+        raise InputError(f"AUC needs both rigged and clean lots among the {len(s)} scored lots")
     return float(roc_auc_score(labels.loc[s.index].to_numpy(dtype=int), s.to_numpy()))
