@@ -77,7 +77,7 @@ def read_ocds_bundle(path: str | Path) -> Bundle:
     Quarantine and warning lines name the OCDS file, the line (``row``) and the JSON path of
     the item; taken rows keep ``_row`` = that line and the ``ocds_path`` column.
     """
-    path = Path(path)
+    path = Path(path).resolve()  # rows keep where they came from (the red_flag detector re-reads it)
     raw = read_ocds(path)
     lost = raw.pop("_unreadable")
     unreadable = issue_frame([("projects", str(path), r.row, None, r.reason, r.value) for r in lost.itertuples()])
@@ -223,7 +223,8 @@ def _add_org(row: dict, roles: list[str], out: list[dict], seen: dict[str, dict]
 
 def _lots(ocid: str, tender: dict, at, base: str, out: list[dict]) -> list[str]:
     period = _obj(tender.get("tenderPeriod"))
-    common = {"project_id": ocid, "published_on": _local_time(_first_text(tender.get("datePublished"), period.get("startDate"))),
+    common = {"project_id": ocid,
+              "published_on": _local_time(_first_text(tender.get("datePublished"), period.get("startDate"))),
               "opened_on": _local_time(_text(period.get("endDate"))),
               "evaluation": EVALUATION.get(_text(tender.get("awardCriteria")), "")}
     lots = _list(tender.get("lots"))

@@ -6,12 +6,18 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bidgraph.cli import main
+from bidgraph.detectors import red_flag
+from bidgraph.detectors.base import Entity
+from bidgraph.detectors.red_flag import findings_from_results
 from bidgraph.errors import InputError
+from bidgraph.graph.snapshot import Snapshot
+from bidgraph.loaders.ocds import read_ocds_bundle
 from bidgraph.redflags.common import lower_fence, quantile, round_meta, upper_fence
-from bidgraph.redflags.engine import evaluate, read_releases, run_indicators
+from bidgraph.redflags.engine import evaluate, read_releases, run_indicators, to_cardinal_json
 from bidgraph.redflags.settings import parse_settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -182,3 +188,63 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "is a directory" in capsys.readouterr().err
     assert main(["redflags", str(data), "--settings", str(tmp_path / "none.ini")]) == 2
     assert "none.ini does not exist" in capsys.readouterr().err
+
+
+# --- the red_flag detector ------------------------------------------------------------------
+
+@needs_shared
+def test_findings_from_fixture_results(tmp_path):
+    settings = parse_settings(fixture_settings("R035"))
+    evaluation = evaluate(read_releases(FIXTURES / "R035.jsonl"), settings)
+    results = to_cardinal_json(evaluation)
+    findings = findings_from_results(results, evaluation.flags)
+    assert len(findings) == 5  # F1, F2, repeat, accept (processes) and tenderer V
+    f2 = next(f for f in findings if f.entities[0].id == "F2")
+    assert f2.detector == "red_flag" and f2.entities[0] == Entity("project", "F2", "flagged")
+    assert Entity("company", "V", "winner") in f2.entities
+    assert f2.evidence["indicator"] == "R035" and f2.evidence["measured"] == {"value": 2.0, "R035": 2.0}
+    assert f2.evidence["thresholds"] == {"fence": 1.0, "op": ">="}
+    assert "2 >= 1" in f2.evidence["explanation"]["en"] and "2 >= 1" in f2.evidence["explanation"]["zh"]
+    assert set(f2.evidence["rule"]) == {"zh", "en"} and f2.score == 0.8
+    winner = next(f for f in findings if f.entities[0].id == "V")
+    assert winner.entities[0] == Entity("company", "V", "winner")
+    assert {e.id for e in winner.entities[1:]} == {"F1", "F2", "repeat", "accept"}
+    # From Cardinal's JSON alone (e.g. the output of ocdscardinal), fences come from Meta.
+    ini = tmp_path / "s.ini"
+    ini.write_text(fixture_settings("R058"))
+    alone = findings_from_results(json.loads(json.dumps(run_indicators(FIXTURES / "R058.jsonl", ini))))
+    assert [(f.entities[0].type, f.entities[0].id) for f in alone] == [("project", "F"), ("company", "W")]
+    assert alone[0].evidence["thresholds"]["fence"] == 83.3333 and alone[0].evidence["measured"]["value"] == 100.0
+
+
+def test_no_findings_without_flags():
+    assert findings_from_results({"Meta": {"R024": {"q1": None}}}) == []
+    assert findings_from_results({"OCID": {}, "Tenderer": {}}) == []
+
+
+def test_detector_fires_on_an_ocds_snapshot(tmp_path):
+    party = {"id": "GOV", "name": "Water Bureau", "roles": ["buyer"]}
+    releases = [{"ocid": f"ocds-t-{i}", "buyer": {"id": "GOV"}, "parties": [party],
+                 "tender": {"title": f"Pipes {i}", "procurementMethod": "open", "numberOfTenderers": n,
+                            "tenderPeriod": {"startDate": "2024-01-01T00:00:00Z", "endDate": end}}}
+                for i, (n, end) in enumerate([(1, "2024-01-30T00:00:00Z"), (3, "2024-01-05T00:00:00Z"),
+                                              (3, "2024-02-01T00:00:00Z")])]
+    path = tmp_path / "ocds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in releases))
+    snapshot = Snapshot(read_ocds_bundle(path).tables)
+    findings = red_flag.detect(snapshot, {}, seed=1)
+    assert sorted((f.evidence["indicator"], f.entities[0].id) for f in findings) == \
+        [("R003", "ocds-t-1"), ("R018", "ocds-t-0")]
+    short = next(f for f in findings if f.evidence["indicator"] == "R003")
+    assert short.evidence["measured"]["R003"] == 4.0 and short.evidence["thresholds"]["fence"] == 15.0
+    assert red_flag.detect(snapshot, {}, seed=1)[0].to_json() == findings[0].to_json()  # deterministic
+    only_r018 = tmp_path / "r018.ini"
+    only_r018.write_text("[R018]\n")
+    assert [f.evidence["indicator"] for f in red_flag.detect(snapshot, {"settings": str(only_r018)}, 1)] == ["R018"]
+
+
+def test_detector_is_silent_without_ocds_origin():
+    tables = {"projects": pd.DataFrame({"project_id": ["P1"], "name": ["x"], "tenderer_id": ["GOV"],
+                                        "_file": ["projects.csv"], "_row": [2]})}
+    assert red_flag.detect(Snapshot(tables), {}, 0) == []
+    assert red_flag.detect(Snapshot({}), {}, 0) == []

@@ -7,7 +7,8 @@ from datetime import date
 from bidgraph.redflags.common import Flag, Indicator, State, get_obj, get_str, pipe_set
 from bidgraph.redflags.settings import Settings
 
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))")
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+                      r"(?:([Zz])|([+-])(\d{2}):(\d{2}))")
 _NS_PER_DAY = 86_400 * 10**9
 
 

@@ -30,4 +30,4 @@ class R036(Indicator):
             if lowest is None or amount < lowest:  # strict: the first of equal bids stays lowest
                 lowest, lowest_status = amount, bid["status"]
         if valid_priced and lowest_status == "disqualified":
-            state.flag(Flag("OCID", ocid, self.code, 1.0, lowest, None, "lowest bid disqualified", ocid))
+            state.flag(Flag("OCID", ocid, self.code, 1.0, lowest, None, "", ocid))
