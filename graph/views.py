@@ -1,0 +1,141 @@
+"""Small computed views over a snapshot and the findings, for the workbench's pages.
+
+Each function takes plain inputs (a :class:`~bidgraph.graph.snapshot.Snapshot`, a list of
+finding dicts) and returns plain data (DataFrames, lists of dicts); none knows which store the
+data came from.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline",
+           "smoke_ranking", "count_by"]
+
+# Finding entity types (design/bundle.md) → graph node labels.
+ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
+                 "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device",
+                 "document": "Document"}
+
+FINDING_COLUMNS = ["id", "detector", "severity", "score", "region", "category", "date", "month",
+                   "entities", "summary"]
+
+
+def entity_uid(entity: dict) -> str:
+    """The node id (``Label:key``) of a finding's entity, e.g. company ORG1 → ``Organization:ORG1``."""
+    return f"{ENTITY_LABELS.get(entity['type'], entity['type'])}:{entity['id']}"
+
+
+def _col(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column, or missing values when the table lacks it (optional columns may be absent)."""
+    return frame[column] if column in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def _lot_context(snapshot: Snapshot) -> tuple[dict, dict, dict]:
+    lots, projects, orgs = snapshot["lots"], snapshot["projects"], snapshot["organizations"]
+    date = _col(lots, "opened_on").fillna(_col(lots, "published_on"))
+    lot_ctx = dict(zip(lots["lot_id"].astype(str), zip(lots["project_id"].astype(str), date)))
+    project_ctx = {str(p): (r, c, d) for p, r, c, d in zip(projects["project_id"], _col(projects, "region_code"),
+                                                           _col(projects, "category"), _col(projects, "approved_on"))}
+    org_region = dict(zip(orgs["org_id"].astype(str), _col(orgs, "region_code")))
+    return lot_ctx, project_ctx, org_region
+
+
+def _clean(value):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def finding_rows(findings: list[dict], snapshot: Snapshot) -> pd.DataFrame:
+    """One row per finding with the context an investigator filters on.
+
+    Region, category and date come from the finding's first lot (its project's region and
+    category, the lot's opening date), else its first project, else the region of its first
+    organization. Columns: id, detector, severity, score, region, category, date (ISO day or
+    None), month (``YYYY-MM`` or None), entities (``type:id`` joined by spaces), summary.
+    """
+    lot_ctx, project_ctx, org_region = _lot_context(snapshot)
+    rows = []
+    for f in findings:
+        ents = f.get("entities", [])
+        by_type = defaultdict(list)
+        for e in ents:
+            by_type[e["type"]].append(str(e["id"]))
+        for uid in f.get("evidence", {}).get("nodes", []):
+            label, _, key = str(uid).partition(":")
+            if label in ("Lot", "Project"):
+                by_type[label.lower()].append(key)
+        region = category = date = None
+        lot = next((l for l in by_type["lot"] if l in lot_ctx), None)
+        project = lot_ctx[lot][0] if lot else next((p for p in by_type["project"] if p in project_ctx), None)
+        if project in project_ctx:
+            region, category, date = project_ctx[project]
+        if lot:
+            date = lot_ctx[lot][1]
+        if region is None:
+            region = next((org_region[o] for o in by_type["company"] if _clean(org_region.get(o))), None)
+        date = _clean(date)
+        day = pd.Timestamp(date) if date is not None else None
+        rows.append({"id": f.get("id", ""), "detector": f.get("detector", ""), "severity": f.get("severity", ""),
+                     "score": round(float(f.get("score", 0.0)), 3), "region": _clean(region),
+                     "category": _clean(category), "date": day.date().isoformat() if day is not None else None,
+                     "month": day.strftime("%Y-%m") if day is not None else None,
+                     "entities": " ".join(f"{e['type']}:{e['id']}" for e in ents), "summary": f.get("summary", "")})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def count_by(rows: pd.DataFrame, column: str) -> list[tuple[str, int]]:
+    """Findings per value of ``column`` (detector, region, category, month), missing values
+    counted as ``"?"``; sorted by value for months, by count otherwise."""
+    counts = rows[column].fillna("?").value_counts()
+    items = [(str(k), int(v)) for k, v in counts.items()]
+    return sorted(items) if column == "month" else sorted(items, key=lambda kv: (-kv[1], kv[0]))
+
+
+def findings_by_entity(findings: list[dict]) -> dict[str, list[str]]:
+    """Node id → ids of the findings that name it as an entity or show it in their evidence."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for f in findings:
+        uids = [entity_uid(e) for e in f.get("entities", [])] + list(f.get("evidence", {}).get("nodes", []))
+        for uid in dict.fromkeys(uids):
+            out[uid].append(f["id"])
+    return dict(out)
+
+
+def smoke_ranking(findings: list[dict], limit: int = 10, types: tuple[str, ...] = ("company", "person", "lot")) -> list[dict]:
+    """Entities ranked by the summed scores of the findings naming them (a stand-in for the
+    smoke index until it exists). Context entities do not count.
+
+    Returns ``[{"uid", "type", "id", "score", "findings", "detectors"}]``, best first.
+    """
+    acc: dict[tuple[str, str], dict] = {}
+    for f in findings:
+        for e in f.get("entities", []):
+            if e["type"] not in types or e.get("role") == "context":
+                continue
+            item = acc.setdefault((e["type"], str(e["id"])), {"score": 0.0, "findings": 0, "detectors": set()})
+            item["score"] += float(f.get("score", 0.0))
+            item["findings"] += 1
+            item["detectors"].add(f.get("detector", ""))
+    ranked = sorted(acc.items(), key=lambda kv: (-kv[1]["score"], kv[0]))[:limit]
+    return [{"uid": entity_uid({"type": t, "id": i}), "type": t, "id": i, "score": round(v["score"], 3),
+             "findings": v["findings"], "detectors": sorted(v["detectors"])} for (t, i), v in ranked]
+
+
+def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:
+    """An organization's bids and wins per month (by the lot's opening date, else the bid's
+    submission time). Columns: month, bids, wins, won_amount (yuan)."""
+    bids = snapshot["bids"]
+    mine = bids[bids["org_id"].astype(str) == str(org_id)]
+    if mine.empty:
+        return pd.DataFrame(columns=["month", "bids", "wins", "won_amount"])
+    lots = snapshot["lots"]
+    opened = dict(zip(lots["lot_id"].astype(str), _col(lots, "opened_on")))
+    when = pd.to_datetime(mine["lot_id"].astype(str).map(opened), errors="coerce")
+    when = when.fillna(pd.to_datetime(_col(mine, "submitted_at"), errors="coerce"))
+    won = _col(mine, "is_winner").fillna(False).astype(bool)
+    frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m").fillna("?"), "bids": 1, "wins": won.astype(int),
+                          "won_amount": pd.to_numeric(_col(mine, "price"), errors="coerce").where(won, 0.0).fillna(0.0)})
+    return frame.groupby("month", as_index=False).sum().sort_values("month", ignore_index=True)

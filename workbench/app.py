@@ -1,0 +1,67 @@
+"""The workbench: a Dash app over the query API and the findings.
+
+``create_app(store)`` builds the app for any query-API store (``bidgraph.graph.api``);
+``run_server(store, host, port)`` serves it. The page is in Simplified Chinese unless the URL
+asks for ``?lang=en``.
+
+Access control is a hook: ``auth`` is an object with ``init_app(server)`` (the Flask-extension
+convention) that installs login, sessions and checks on the Flask server before any page is
+served. ``auth=None`` serves everyone and shows a "authentication disabled" banner.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import dash_cytoscape as cyto
+from flask import has_request_context, request
+
+from bidgraph.workbench import callbacks_cart, callbacks_explorer, callbacks_findings, callbacks_overview, callbacks_search
+from bidgraph.workbench.data import WorkbenchData
+from bidgraph.workbench.i18n import pick_lang, t
+from bidgraph.workbench.layout import build_layout
+
+__all__ = ["create_app", "run_server"]
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+CALLBACKS = (callbacks_overview, callbacks_findings, callbacks_search, callbacks_explorer, callbacks_cart)
+
+cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
+
+
+def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
+    """The workbench app for ``store`` (any object with the query API).
+
+    Parameters
+    ----------
+    store : GraphStore
+        Where every page reads from; callbacks use nothing else.
+    lang : {"zh", "en"}
+        The page's language when the URL does not say (``?lang=en`` / ``?lang=zh``).
+    auth : object with ``init_app(flask_server)``, optional
+        Access control (login, roles, region scope); None serves the app open, with a banner.
+    """
+    default = pick_lang(lang)
+    app = dash.Dash(__name__, assets_folder=str(ASSETS), title=t("app.title", default),
+                    suppress_callback_exceptions=True, update_title=None)
+
+    def layout():
+        asked = request.args.get("lang") if has_request_context() else None
+        return build_layout(pick_lang(asked or default), auth_enabled=auth is not None)
+
+    app.layout = layout
+    data = WorkbenchData(store)
+    for module in CALLBACKS:
+        module.register(app, data)
+    if auth is not None:
+        auth.init_app(app.server)
+    return app
+
+
+def run_server(store, host: str = "127.0.0.1", port: int = 8050, *, lang: str = "zh", auth=None) -> None:
+    """Serve the workbench until interrupted (Flask's threaded server, no debug mode, so no
+    traceback ever reaches a browser)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(store, lang=lang, auth=auth)
+    app.run(host=host, port=port, debug=False, dev_tools_ui=False, dev_tools_props_check=False)

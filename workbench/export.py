@@ -1,0 +1,127 @@
+"""Exports of the evidence cart: XLSX and CSV (nodes, edges, bids, the cart's items and notes),
+GraphML and GEXF (for Gephi), and JSON. (PNG is drawn in the browser by Cytoscape.)
+
+Everything comes from the query API: the subgraph of the pinned nodes and the bids of the
+pinned organizations, lots and bids, each row with the file and row it came from.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime
+
+import networkx as nx
+import pandas as pd
+
+from bidgraph.workbench.cart import cart_nodes
+
+__all__ = ["FORMATS", "cart_graph", "bids_frame", "nodes_frame", "edges_frame", "to_graph", "export"]
+
+FORMATS = ("xlsx", "csv", "graphml", "gexf", "json")
+
+
+def cart_graph(api, cart: list[dict]) -> dict:
+    """The pinned nodes and every relationship among them (``api.subgraph``)."""
+    uids = cart_nodes(cart)
+    return api.subgraph(uids) if uids else {"nodes": [], "edges": []}
+
+
+def bids_frame(api, graph: dict) -> pd.DataFrame:
+    """The bids of the organizations and lots in the graph, and the bids themselves."""
+    keys = {"Organization": set(), "Lot": set(), "Bid": set()}
+    for n in graph["nodes"]:
+        if n["label"] in keys:
+            keys[n["label"]].add(n["key"])
+    bids = api.snapshot()["bids"]
+    if not any(keys.values()) or bids.empty:
+        return bids.iloc[0:0].rename(columns={"_file": "source_file", "_row": "source_row"})
+    mask = (bids["org_id"].astype(str).isin(keys["Organization"]) | bids["lot_id"].astype(str).isin(keys["Lot"])
+            | bids["bid_id"].astype(str).isin(keys["Bid"]))
+    return bids[mask].rename(columns={"_file": "source_file", "_row": "source_row"}).reset_index(drop=True)
+
+
+def nodes_frame(graph: dict) -> pd.DataFrame:
+    rows = []
+    for n in graph["nodes"]:
+        src = n.get("source") or {}
+        rows.append({"id": n["id"], "label": n["label"], "labels": ";".join(n.get("labels", [])), "key": n["key"],
+                     "caption": n["caption"], "source_table": src.get("table"), "source_file": src.get("file"),
+                     "source_row": src.get("row"), **{f"p.{k}": v for k, v in n.get("properties", {}).items()}})
+    return pd.DataFrame(rows, columns=None if rows else ["id", "label", "labels", "key", "caption"])
+
+
+def edges_frame(graph: dict) -> pd.DataFrame:
+    rows = []
+    for e in graph["edges"]:
+        prov = e.get("provenance") or {}
+        rows.append({"source": e["source"], "type": e["type"], "target": e["target"], "source_table": prov.get("table"),
+                     "source_file": prov.get("file"), "source_row": prov.get("row"),
+                     **{f"p.{k}": v for k, v in e.get("properties", {}).items()}})
+    return pd.DataFrame(rows, columns=None if rows else ["source", "type", "target"])
+
+
+def _cart_frame(cart: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"id": i["id"], "kind": i["kind"], "title": i["title"], "note": i.get("note", ""),
+                          "nodes": " ".join(i["nodes"]), "edges": " ".join("|".join(e) for e in i["edges"])} for i in cart],
+                        columns=["id", "kind", "title", "note", "nodes", "edges"])
+
+
+def _attrs(values: dict) -> dict:
+    """GraphML and GEXF want one simple type per attribute: text, missing values left out."""
+    return {k: str(v) for k, v in values.items() if v is not None and v != ""}
+
+
+def to_graph(graph: dict, cart: list[dict]) -> nx.MultiDiGraph:
+    """A networkx graph of the cart: node and edge properties and provenance as text
+    attributes, and each node's cart notes."""
+    notes: dict[str, list[str]] = {}
+    for item in cart:
+        for u in item["nodes"]:
+            if item.get("note"):
+                notes.setdefault(u, []).append(item["note"])
+    g = nx.MultiDiGraph()
+    for row in nodes_frame(graph).to_dict("records"):
+        uid = row.pop("id")
+        g.add_node(uid, **_attrs({**row, "note": "; ".join(notes.get(uid, []))}))
+    for row in edges_frame(graph).to_dict("records"):
+        a, b = row.pop("source"), row.pop("target")
+        g.add_edge(a, b, key=f"{a}|{row['type']}|{b}", **_attrs(row))
+    return g
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as empty cells (openpyxl cannot write pandas' NA)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8-sig")  # with BOM: Excel opens Chinese text correctly
+
+
+def export(api, cart: list[dict], fmt: str) -> tuple[str, bytes]:
+    """The cart as a file: returns (file name, content)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    graph = cart_graph(api, cart)
+    stem = f"bidgraph-cart-{datetime.now():%Y%m%d-%H%M%S}"
+    if fmt in ("graphml", "gexf"):
+        buf = io.BytesIO()
+        (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(to_graph(graph, cart), buf)
+        return f"{stem}.{fmt}", buf.getvalue()
+    sheets = {"cart": _cart_frame(cart), "nodes": nodes_frame(graph), "edges": edges_frame(graph),
+              "bids": bids_frame(api, graph)}
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+            for sheet, frame in sheets.items():
+                _plain(frame).to_excel(writer, sheet_name=sheet, index=False)
+        return f"{stem}.xlsx", buf.getvalue()
+    if fmt == "csv":
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for sheet, frame in sheets.items():
+                zf.writestr(f"{sheet}.csv", _csv(frame))
+        return f"{stem}.zip", buf.getvalue()
+    body = {"cart": cart, "nodes": graph["nodes"], "edges": graph["edges"],
+            "bids": json.loads(sheets["bids"].to_json(orient="records", date_format="iso", force_ascii=False))}
+    return f"{stem}.json", json.dumps(body, ensure_ascii=False, indent=1, default=str).encode("utf-8")

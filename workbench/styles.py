@@ -1,0 +1,80 @@
+"""How graphs look: one colour and shape per node label, borders for the roles an entity plays
+in a finding, and the highlight of a found path. The legend is drawn from the same table."""
+from __future__ import annotations
+
+__all__ = ["LABEL_STYLE", "LEGEND_LABELS", "ROLE_STYLE", "stylesheet", "FONT", "layout_for"]
+
+FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+# label (or role label) → (colour, shape); role labels are listed after Organization so that a
+# bidder's or tenderer's colour wins over the plain organization colour.
+LABEL_STYLE: dict[str, tuple[str, str]] = {
+    "Organization": ("#4e79a7", "ellipse"),
+    "Bidder": ("#4e79a7", "ellipse"),
+    "Tenderer": ("#59a14f", "round-rectangle"),
+    "Agency": ("#76b7b2", "round-rectangle"),
+    "Person": ("#f28e2b", "ellipse"),
+    "Expert": ("#b07aa1", "ellipse"),
+    "Project": ("#9c755f", "round-rectangle"),
+    "Lot": ("#edc948", "round-rectangle"),
+    "Bid": ("#bab0ac", "ellipse"),
+    "IP": ("#e15759", "diamond"),
+    "Device": ("#ff9da7", "diamond"),
+    "Document": ("#79706e", "rectangle"),
+    "Phone": ("#a0cbe8", "triangle"),
+    "Email": ("#a0cbe8", "triangle"),
+    "Address": ("#a0cbe8", "triangle"),
+    "Contract": ("#8cd17d", "rectangle"),
+    "Payment": ("#ffbe7d", "rectangle"),
+}
+
+LEGEND_LABELS = [l for l in LABEL_STYLE if l not in ("Organization", "Email", "Address")]
+
+# role in a finding → (border colour, border style)
+ROLE_STYLE: dict[str, tuple[str, str]] = {
+    "member": ("#c00000", "solid"),
+    "winner": ("#d4a000", "solid"),
+    "cover": ("#c00000", "dashed"),
+}
+
+
+def stylesheet() -> list[dict]:
+    """The Cytoscape stylesheet for every graph of the workbench."""
+    rules = [
+        {"selector": "node", "style": {
+            "label": "data(label)", "font-size": 11, "font-family": FONT, "color": "#222",
+            "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 110,
+            "min-zoomed-font-size": 7, "width": 26, "height": 26, "border-width": 1, "border-color": "#fff",
+            "text-background-color": "#fff", "text-background-opacity": 0.7, "text-background-padding": 1}},
+        {"selector": "edge", "style": {
+            "width": 1.4, "line-color": "#b8b8b8", "curve-style": "bezier", "target-arrow-shape": "triangle",
+            "target-arrow-color": "#b8b8b8", "arrow-scale": 0.7, "label": "data(label)", "font-size": 8,
+            "font-family": FONT, "color": "#666", "min-zoomed-font-size": 9, "text-rotation": "autorotate"}},
+    ]
+    for label, (colour, shape) in LABEL_STYLE.items():
+        rules.append({"selector": f"node.{label}", "style": {"background-color": colour, "shape": shape}})
+    rules.append({"selector": "node.Bid", "style": {"width": 14, "height": 14}})
+    for role, (colour, line) in ROLE_STYLE.items():
+        rules.append({"selector": f"node.{role}", "style": {"border-width": 5, "border-color": colour, "border-style": line}})
+    rules += [
+        {"selector": "node.focus", "style": {"width": 38, "height": 38, "font-weight": "bold"}},
+        {"selector": "edge.evidence", "style": {"line-color": "#c00000", "target-arrow-color": "#c00000", "width": 2.5}},
+        {"selector": "edge.path", "style": {"line-color": "#1f5fbf", "target-arrow-color": "#1f5fbf", "width": 4}},
+        {"selector": "node.path", "style": {"border-width": 4, "border-color": "#1f5fbf"}},
+        {"selector": ":selected", "style": {"overlay-color": "#1f5fbf", "overlay-opacity": 0.25}},
+    ]
+    return rules
+
+
+def layout_for(name: str, n_nodes: int) -> dict:
+    """Cytoscape layout options that stay readable: force-directed (fcose) spreads hubs' leaves
+    around them and runs without animation, so 300+ nodes settle at once."""
+    if name == "fcose":
+        return {"name": "fcose", "animate": False, "randomize": True, "quality": "default",
+                "nodeRepulsion": 9000, "idealEdgeLength": 70 if n_nodes < 150 else 50,
+                "nodeSeparation": 60, "packComponents": True, "fit": True, "padding": 20}
+    if name == "concentric":
+        return {"name": "concentric", "animate": False, "minNodeSpacing": 12, "fit": True}
+    if name == "breadthfirst":
+        return {"name": "breadthfirst", "animate": False, "spacingFactor": 1.1, "fit": True}
+    return {"name": name, "animate": False, "fit": True}
