@@ -133,6 +133,7 @@ def test_statistics_follow_statrs_and_rust():
     ("[R024]\nthreshold = 0.05\nthreshold = 0.1\n", "line 3: 'threshold' is set twice in [R024]"),
     ("[R003.procurement_method_details]\nx = soon\n", "[R003.procurement_method_details] x = 'soon'"),
     ("just words\n", "not INI (line 1: just words)"),
+    ("[R003]\nprocurement_method_details = x\n", "give it as a section [R003.procurement_method_details]"),
 ])
 def test_bad_settings_name_line_section_and_key(text, message):
     with pytest.raises(InputError) as err:

@@ -103,7 +103,10 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
                 target.setdefault(sub, {})[key] = value
                 continue
             kind = spec.get(key)
-            if kind is None or isinstance(kind, dict):
+            if isinstance(kind, dict):
+                raise InputError(f"{at}: {key} is a map; give it as a section [{raw_name}.{key}] "
+                                 f"with one line per entry")
+            if kind is None:
                 known = ", ".join(k for k, v in spec.items() if not isinstance(v, dict)) or "none"
                 label = "the top level" if raw_name == _TOP else f"[{raw_name}]"
                 raise InputError(f"{at}: {label} has no setting {key!r} (known: {known})")
