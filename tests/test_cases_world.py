@@ -1,0 +1,132 @@
+"""Region scope on a two-county world (also the world the other test_cases_* files use)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.scope import RegionIndex, Scope
+from bidgraph.cases.users import User, add_user
+from bidgraph.graph.snapshot import Snapshot
+
+WEST, EAST = "330106", "330108"  # two counties (区县) of one city
+PASSWORD = "Zx9-correct-horse"
+
+
+def _t(rows: list[dict], file: str) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    df["_file"], df["_row"] = file, range(2, len(df) + 2)
+    return df
+
+
+def world_tables() -> dict[str, pd.DataFrame]:
+    """Project P1 in the west, P2 in the east; ORG1 bids only west, ORG3 only east, ORG2 both."""
+    return {
+        "projects": _t([{"project_id": "P1", "name": "西区道路", "region_code": WEST, "tenderer_id": "GOV1"},
+                        {"project_id": "P2", "name": "东区学校", "region_code": EAST, "tenderer_id": "GOV2"}],
+                       "projects.csv"),
+        "lots": _t([{"lot_id": "L1", "project_id": "P1"}, {"lot_id": "L2", "project_id": "P2"}], "lots.csv"),
+        "bids": _t([{"bid_id": "B1", "lot_id": "L1", "org_id": "ORG1", "price": 100.0, "score": 88.5},
+                    {"bid_id": "B2", "lot_id": "L1", "org_id": "ORG2", "price": 101.0, "score": 87.0},
+                    {"bid_id": "B3", "lot_id": "L2", "org_id": "ORG2", "price": 200.0, "score": 90.0},
+                    {"bid_id": "B4", "lot_id": "L2", "org_id": "ORG3", "price": 201.0, "score": 80.0}], "bids.csv"),
+        "expert_scores": _t([{"lot_id": "L1", "expert_id": "E1", "bid_id": "B1", "score": 90},
+                             {"lot_id": "L2", "expert_id": "E2", "bid_id": "B3", "score": 70}], "expert_scores.csv"),
+        "bid_uploads": _t([{"bid_id": "B1", "ip": "10.0.0.1", "mac": "AA:BB"},
+                           {"bid_id": "B4", "ip": "10.0.0.9", "mac": "CC:DD"}], "bid_uploads.csv"),
+    }
+
+
+def finding(fid: str, lot: str, *orgs: str, score: float = 0.9) -> dict:
+    return {"id": fid, "detector": "shared_device", "score": score, "severity": "high",
+            "entities": [{"type": "company", "id": o, "role": "member"} for o in orgs]
+            + [{"type": "lot", "id": lot, "role": "context"}],
+            "summary": f"{len(orgs)} 家投标人在标段 {lot} 使用同一 MAC 地址上传标书",
+            "evidence": {"rule": {"zh": "同一标段的投标人共用上传设备", "en": "bidders on one lot share an upload device"},
+                         "explanation": {"zh": f"{len(orgs)} 家共用 MAC AA:BB", "en": f"{len(orgs)} share MAC AA:BB"},
+                         "measured": {"bidders": len(orgs)}, "thresholds": {"bidders": 2},
+                         "nodes": [f"Lot:{lot}"], "paths": [[f"Organization:{orgs[0]}", f"Lot:{lot}"]]}}
+
+
+class Clock:
+    """A settable clock for the store (sessions, lockout, deadlines)."""
+    def __init__(self, start: datetime = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock) -> CasesStore:
+    return CasesStore(tmp_path / "ws", clock=clock)
+
+
+@pytest.fixture
+def people(store) -> dict[str, User]:
+    """admin (city), city investigator, west and east investigators, west viewer, west analyst."""
+    op = User.operator("cli:test")
+    specs = {"admin": ("admin", None), "city": ("investigator", None), "west": ("investigator", WEST),
+             "east": ("investigator", EAST), "viewer": ("viewer", WEST), "analyst": ("analyst", WEST)}
+    return {name: add_user(store, op, name, PASSWORD, role, region) for name, (role, region) in specs.items()}
+
+
+@pytest.fixture
+def index() -> RegionIndex:
+    return RegionIndex(world_tables())
+
+
+def test_regions_follow_projects_lots_bids_and_bidders(index):
+    assert index.regions("project", "P1") == {WEST}
+    assert index.regions("lot", "L2") == {EAST}
+    assert index.regions("bid", "B4") == {EAST}
+    assert index.regions("company", "ORG1") == {WEST}
+    assert index.regions("company", "ORG2") == {WEST, EAST}
+    assert index.regions("company", "GOV2") == {EAST}        # tenderer
+    assert index.regions("expert", "E2") == {EAST}
+    assert index.regions("device", "CC:DD") == {EAST}
+    assert index.regions("company", "NOBODY") == frozenset()
+
+
+def test_a_snapshot_works_like_a_dict_of_tables():
+    tables = world_tables()
+    assert RegionIndex(Snapshot(tables)).regions("ip", "10.0.0.1") == RegionIndex(tables).regions("ip", "10.0.0.1")
+
+
+def test_findings_are_placed_by_their_lot_not_by_a_bidder_active_elsewhere(index):
+    west_ring = finding("F1", "L1", "ORG1", "ORG2")
+    assert index.finding_regions(west_ring) == {WEST}     # ORG2 also bids east, but the lot is west
+    only_orgs = {"id": "F9", "detector": "hidden_link", "score": 0.5,
+                 "entities": [{"type": "company", "id": "ORG2", "role": "member"}]}
+    assert index.finding_regions(only_orgs) == {WEST, EAST}
+
+
+def test_county_scope_filters_findings_tables_and_subgraphs(index):
+    west, city = Scope(WEST), Scope(None)
+    fs = [finding("F1", "L1", "ORG1", "ORG2"), finding("F2", "L2", "ORG2", "ORG3")]
+    assert [f["id"] for f in west.filter_findings(fs, index)] == ["F1"]
+    assert city.filter_findings(fs, index) == fs
+    frame = pd.DataFrame(fs)
+    assert list(west.filter_findings(frame, index)["id"]) == ["F1"]
+    bids = world_tables()["bids"]
+    assert list(west.filter_table("bids", bids, index)["bid_id"]) == ["B1", "B2"]
+    assert list(Scope(EAST).filter_table("scores", world_tables()["expert_scores"], index)["expert_id"]) == ["E2"]
+    with pytest.raises(KeyError):
+        west.filter_table("mystery", bids, index)
+    sub = {"nodes": [{"id": "Organization:ORG1"}, {"id": "Organization:ORG3"}, {"id": "Phone:123"},
+                     {"id": "Phone:999"}],
+           "edges": [{"source": "Organization:ORG1", "target": "Phone:123", "type": "HAS_PHONE"},
+                     {"source": "Organization:ORG3", "target": "Phone:999", "type": "HAS_PHONE"}]}
+    cut = west.filter_subgraph(sub, index)
+    assert [n["id"] for n in cut["nodes"]] == ["Organization:ORG1", "Phone:123"]
+    assert len(cut["edges"]) == 1
