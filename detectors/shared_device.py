@@ -17,7 +17,7 @@ high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.sh
 """
 from __future__ import annotations
 
-from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, shared_value_findings
+from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 
@@ -35,5 +35,5 @@ def detect(snapshot, params: dict, seed: int) -> list:
     """Groups of bidders sharing upload IP/MAC/hardware ids on common lots (``seed`` unused:
     the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_uploads", KINDS)
-    return shared_value_findings(DETECTOR_ID, uses, uses, KINDS, params, draw_bid_values(KINDS, _EDGES),
+    return shared_value_findings(DETECTOR_ID, uses, uses, lot_sizes(snapshot), KINDS, params, draw_bid_values(KINDS, _EDGES),
                                  ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids"))

@@ -16,7 +16,7 @@ rarity and scoring: :mod:`bidgraph.detectors.shared_values`.
 """
 from __future__ import annotations
 
-from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, shared_value_findings
+from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 
@@ -35,5 +35,5 @@ def detect(snapshot, params: dict, seed: int) -> list:
     (``seed`` unused: the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
-    return shared_value_findings(DETECTOR_ID, uses, uses, KINDS, params, draw_bid_values(KINDS, _EDGES),
+    return shared_value_findings(DETECTOR_ID, uses, uses, lot_sizes(snapshot), KINDS, params, draw_bid_values(KINDS, _EDGES),
                                  ("投标文件特征", "document traces"))

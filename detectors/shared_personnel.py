@@ -21,7 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.common import uid
-from bidgraph.detectors.shared_values import Kind, shared_value_findings
+from bidgraph.detectors.shared_values import Kind, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 
@@ -95,5 +95,5 @@ def detect(snapshot, params: dict, seed: int) -> list:
     shareable = holders.groupby(["kind", "value"])["org_id"].transform("nunique") >= 2
     bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
     uses = bids.merge(holders[shareable], on="org_id")
-    return shared_value_findings(DETECTOR_ID, uses, holders, KINDS, params, _draw,
+    return shared_value_findings(DETECTOR_ID, uses, holders, lot_sizes(snapshot), KINDS, params, _draw,
                                  ("人员或联系方式", "persons or contact details"))

@@ -17,9 +17,17 @@ Method
 * Rarity (IDF-like): a value held by ``k`` of the ``N`` firms that have any value of its kind
   (``N`` at least ``2 * public_min_firms``, so that tiny data sets are not all "common")
   weighs ``log(N / k) / log(N / 2)`` (1 for a value two firms share, falling towards 0 as the
-  value spreads). A value held by ``public_min_firms`` firms or more is *public* (a trading
-  centre's terminal, a carrier NAT, a serviced-office address, an author name such as
-  "Administrator").
+  value spreads).
+* Chance co-use: if a value turned up on bids at random, at its overall frequency ``q`` (its
+  uses / all firm-lot bids), two bidders of a lot with ``n`` bidders would share it with
+  probability ``q**2``; over all lots that expects ``E = q**2 * sum C(n, 2)`` sharing pairs.
+  The observed ``O = sum C(m, 2)`` (``m`` firms using it per lot) is tested by the Poisson
+  tail ``P(X >= O | E)``.
+* A value held by ``public_min_firms`` firms or more is *public* (a trading centre's terminal,
+  a carrier NAT, a serviced-office address, an author name such as "Administrator") unless its
+  co-use is beyond chance (tail ``<= coincidence_alpha``: the same few firms keep sharing it on
+  the same lots, as a ring of eight does); a value held by ``always_public_firms`` firms or more
+  is public whatever its co-use.
 * An item's strength is ``weight[kind] * rarity``. Firms are grouped by the connected
   components of firm–item links over non-public items, so a pair sharing a MAC on six lots is
   one group, and a ring whose members share values pairwise is one group. Public items join
@@ -37,11 +45,12 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.stats import poisson
 
 from bidgraph.detectors.base import Entity, Finding
 from bidgraph.detectors.common import bilingual, uid
 
-__all__ = ["Kind", "shared_value_findings"]
+__all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_values"]
 
 
 @dataclass(frozen=True)
@@ -63,18 +72,39 @@ def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
     n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
     k = per_value["n_firms"].clip(lower=2).to_numpy(float)
     per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
-    per_value["public"] = per_value["n_firms"] >= public_min_firms
     return per_value
 
 
-def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+def lot_sizes(snapshot) -> pd.Series:
+    """Distinct bidders per lot (all bids, valid or not): the denominators of chance co-use."""
+    return snapshot["bids"].groupby("lot_id")["org_id"].nunique()
+
+
+def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
+    """Per value shared on some lot: observed sharing pairs ``co_use``, the chance expectation
+    ``co_use_expected`` at the value's frequency, and the Poisson tail ``co_use_p``."""
+    shared = items[["kind", "value"]].drop_duplicates()
+    uses = u.merge(shared, on=["kind", "value"]).groupby(["kind", "value"]).size().rename("uses")
+    pairs = (items["n_bidders"] * (items["n_bidders"] - 1) / 2).groupby([items["kind"], items["value"]]).sum()
+    q = uses / max(1, int(sizes.sum()))
+    expected = q ** 2 * float((sizes * (sizes - 1) / 2).sum())
+    out = pd.DataFrame({"co_use": pairs, "co_use_expected": expected}).reset_index()
+    out["co_use_p"] = poisson.sf(out["co_use"] - 1, out["co_use_expected"].clip(lower=1e-12))
+    return out
+
+
+def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[str, float], sizes: pd.Series,
+           params: dict) -> pd.DataFrame:
     u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
     counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
     items = counts[counts >= 2].reset_index()
     items = items.merge(rarity, on=["kind", "value"], how="left")
     items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
     items["rarity"] = items["rarity"].fillna(1.0)
-    items["public"] = items["public"].fillna(False).astype(bool)
+    items = items.merge(_coincidence(u, items, sizes), on=["kind", "value"], how="left")
+    items["public"] = (((items["n_firms"] >= int(params["public_min_firms"]))
+                        & (items["co_use_p"] > float(params["coincidence_alpha"])))
+                       | (items["n_firms"] >= int(params["always_public_firms"])))
     items["strength"] = items["kind"].map(weights).astype(float) * items["rarity"]
     items["item"] = np.arange(len(items))
     return items
@@ -109,6 +139,7 @@ def shared_value_findings(
     detector: str,
     uses: pd.DataFrame,
     holders: pd.DataFrame,
+    sizes: pd.Series,
     kinds: list[Kind],
     params: dict,
     draw: Callable[[pd.DataFrame], tuple[list[str], list[list[str]], dict]],
@@ -120,8 +151,10 @@ def shared_value_findings(
     ----------
     detector : the detector id written on each finding.
     uses, holders : see the module docstring.
+    sizes : distinct bidders per lot (:func:`lot_sizes`).
     kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
-    params : needs ``public_min_firms``, ``public_cap``, ``min_score``.
+    params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
+        ``public_cap``, ``min_score``.
     draw : given the ``uses`` rows of one group's items, returns graph ``nodes``, ``edges``
         and extra evidence facts (for example readable paths).
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
@@ -138,7 +171,7 @@ def shared_value_findings(
     uses = uses[uses["value"].astype(str).str.strip() != ""]
     if uses.empty:
         return []
-    items = _items(uses, _rarity(holders.dropna(subset=["value"]), public_min_firms), weights)
+    items = _items(uses, _rarity(holders.dropna(subset=["value"]), public_min_firms), weights, sizes, params)
     if items.empty:
         return []
     links = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
@@ -174,7 +207,8 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
     lots = sorted(items["lot_id"].unique())
     values = (items.groupby(["kind", "value"], sort=True)
               .agg(n_lots=("lot_id", "nunique"), n_firms=("n_firms", "first"), rarity=("rarity", "first"),
-                   public=("public", "first"), strength=("strength", "first"))
+                   public=("public", "first"), strength=("strength", "first"), co_use=("co_use", "first"),
+                   co_use_expected=("co_use_expected", "first"), co_use_p=("co_use_p", "first"))
               .reset_index().sort_values(["public", "strength", "kind", "value"], ascending=[True, False, True, True]))
     shared = []
     for v in values.itertuples(index=False):
@@ -182,7 +216,9 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
         v_lots = sorted(items.loc[(items["kind"] == v.kind) & (items["value"] == v.value), "lot_id"].unique())
         shared.append({"kind": v.kind, "value": str(v.value), "firms": v_firms, "lots": v_lots,
                        "firms_holding_value": int(v.n_firms), "rarity": round(float(v.rarity), 4),
-                       "public": bool(v.public), "strength": round(float(v.strength), 4)})
+                       "public": bool(v.public), "strength": round(float(v.strength), 4),
+                       "co_use_pairs": int(v.co_use), "co_use_expected": round(float(v.co_use_expected), 4),
+                       "co_use_p": float(v.co_use_p)})
     nodes, edges, extra = draw(uses)
     nodes = sorted(set(nodes) | {uid("Organization", f) for f in firms} | {uid("Lot", l) for l in lots})
     entities = [Entity("company", f, "member") for f in firms]
@@ -193,10 +229,12 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
     entities += [Entity("lot", l, "context") for l in lots]
     only_public = bool(values["public"].all())
     desc_en = "; ".join(f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
-                        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}"
+                        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}, same-lot sharing "
+                        f"{v['co_use_pairs']} pair(s) vs {v['co_use_expected']:.2g} by chance"
                         f"{' (public)' if v['public'] else ''}" for v in shared[:5])
     desc_zh = "；".join(f"{by_name[v['kind']].zh}{v['value']}：{len(v['lots'])}个标段，全库共{v['firms_holding_value']}家"
-                        f"单位使用，稀有度{v['rarity']:.2f}{'（公共）' if v['public'] else ''}" for v in shared[:5])
+                        f"单位使用，稀有度{v['rarity']:.2f}，同标段共用{v['co_use_pairs']}对（随机预期{v['co_use_expected']:.2g}）"
+                        f"{'（公共）' if v['public'] else ''}" for v in shared[:5])
     more_en = f"; and {len(shared) - 5} more value(s)" if len(shared) > 5 else ""
     more_zh = f"；另有{len(shared) - 5}个值" if len(shared) > 5 else ""
     firm_list, lot_list = ", ".join(firms[:8]), ", ".join(lots[:8])
@@ -206,13 +244,15 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
     explanation = bilingual(
         f"{len(firms)}家投标人（{firm_list}{more_firms}）在{len(lots)}个相同标段（{lot_list}{more_lots}）中共用"
         f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
-        f"被≥{public_min_firms}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
+        f"被≥{public_min_firms}家单位使用且同标段共用不超出随机水平（p>{params['coincidence_alpha']}）、或被"
+        f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
         f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}，得分{score:.2f}"
         f"{'（仅有公共值，证据弱）' if only_public else ''}。",
         f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
         f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
-        f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms counts as "
-        f"public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
+        f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
+        f"sharing is within chance (p > {params['coincidence_alpha']}), or by >= {params['always_public_firms']} "
+        f"firms, counts as public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
         f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f}, score {score:.2f}"
         f"{' (public values only: weak)' if only_public else ''}.")
     top = shared[0]
@@ -227,6 +267,8 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
                      "shared_items": int(len(items)), "specific_evidence": round(float(s["S"]), 4),
                      "public_evidence": round(float(s["P"]), 4), "only_public": only_public},
         "thresholds": {"public_min_firms": public_min_firms, "public_cap": public_cap,
+                       "coincidence_alpha": float(params["coincidence_alpha"]),
+                       "always_public_firms": int(params["always_public_firms"]),
                        "min_score": float(params["min_score"]),
                        **{f"weight_{k}": w for k, w in sorted(weights.items())}},
         "nodes": nodes,
