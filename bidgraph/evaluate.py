@@ -35,8 +35,9 @@ SCHEME_DETECTORS = {
 # The truth fields a finding must name (among its entity ids) to match a planted item; schemes
 # not listed match on every scalar ``*_id`` field of the item.
 MATCH_FIELDS = {
-    "cover_bidders": ["org_id"], "tenderer_affinity": ["tenderer_id", "org_id"],
-    "expert_affinity": ["expert_id", "org_id"], "expert_bias": ["expert_id"],
+    "cover_bidders": ["org_id"], "tenderer_affinity": ["tenderer_id", "org_id"], "agency_affinity": ["agency_id", "org_id"],
+    "expert_affinity": ["expert_id", "org_id"], "expert_bias": ["expert_id"], "contract_splitting": ["tenderer_id", "org_id"],
+    "winner_not_builder": ["lot_id", "winner_id"], "payment_anomaly": ["contract_id"], "procedure_gap": ["lot_id"],
 }
 # Detectors whose findings rank firms as collusive, and the entity roles that do not count.
 FIRM_DETECTORS = ("bid_ring", "cover_bidder", "hidden_link", "shared_device", "shared_document", "shared_personnel")
@@ -191,15 +192,21 @@ def _ids(values) -> list[str]:
 
 
 def _public_ip_flags(shared_device: list[dict], decoys: dict) -> dict:
-    public = {str(ip) for ip in decoys.get("public_ips", [])} | {str(ip) for ip in decoys.get("nat_ips", [])}
+    """High-severity shared_device findings whose only shared values are public: a public or
+    carrier-NAT IP (and, counted separately, those that also include public terminals' MAC or
+    hardware id)."""
+    ips = {str(v) for key in ("public_ips", "nat_ips") for v in decoys.get(key, [])}
+    terminals = {str(v) for key in ("public_terminal_macs", "public_terminal_hardware_ids") for v in decoys.get(key, [])}
     high = [f for f in shared_device if f.get("severity") == "high"]
-    only_public = []
+    ip_only, public_only = [], []
     for f in high:
         traces = [e for e in f.get("entities", []) if e.get("type") in ("ip", "device", "document")]
-        if traces and all(e["type"] == "ip" and str(e["id"]) in public for e in traces):
-            only_public.append(f.get("id"))
-    return {"high_shared_device": len(high), "high_on_public_or_nat_ip_only": len(only_public),
-            "finding_ids": only_public}
+        if traces and all(e["type"] == "ip" and str(e["id"]) in ips for e in traces):
+            ip_only.append(f.get("id"))
+        if traces and all(str(e["id"]) in ips | terminals for e in traces):
+            public_only.append(f.get("id"))
+    return {"high_shared_device": len(high), "high_on_public_or_nat_ip_only": len(ip_only),
+            "high_on_public_values_only": len(public_only), "finding_ids": ip_only}
 
 
 def baseline_firm_scores(snapshot) -> pd.Series:

@@ -1,12 +1,15 @@
 """cover_bidder — firms that bid often, almost never win, and lose just above the same winner
 (陪标专业户).
 
-Rule: for each firm with enough bids and a low win rate, count its losses where it was the
-nearest bid above the winner, within ``close_gap`` of the winning price ("close seconds").
-If the losers of a lot were exchangeable, a firm losing a lot of *k* priced bids would be the
-nearest above the winner with probability ``1 / (k - 1)``; the surprise is
-``-log10 P(X >= close seconds)`` for ``X ~ Poisson(sum of those probabilities)``. The firms it
-served are the winners of its close seconds.
+Rule: a "close loss" is a losing bid priced at or above the winning price by at most
+``close_gap``; in the firm's market (region and category) a share ``q`` of all losing bids is
+that close. For a firm *L* with enough bids and a low win rate, and each winner *W* it lost
+close to ``k`` times, the null model says *L* and *W* would meet ``E`` times by random entry
+into their market (``cobidding``), *W* would win a share ``w`` of those and *L* would be close
+with probability ``q``: ``k ~ Poisson(E w q)``. The pair's surprise is ``-log10 P(X >= k)``,
+less ``log10`` of the number of winners *L* lost to (it had that many chances). *W* is
+*served* when that corrected surprise reaches ``min_surprise`` and *W* never lost close above
+*L* in return (mutual covering is rotation: ``bid_ring``'s case).
 
 Why it is a red flag: a cover bid (陪标) exists to make a designated winner's price look
 competitive: it is placed just above that winner, it never means to win, and the same firm
@@ -25,53 +28,70 @@ import pandas as pd
 from scipy import stats
 
 from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.cobidding import cobidding
+from bidgraph.detectors.cobidding import CoBidding, cobidding
 from bidgraph.detectors.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "close_seconds"]
+__all__ = ["DETECTOR_ID", "detect", "losing_gaps", "served_pairs"]
 
 DETECTOR_ID = "cover_bidder"
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     """One finding per cover bidder, naming the winners it served."""
-    bids = cobidding(snapshot, min_cobids=2).bids
-    losses = close_seconds(bids, params["close_gap"])
+    co = cobidding(snapshot, min_cobids=2)
+    losses = losing_gaps(co.bids, params["close_gap"])
     if losses.empty:
         return []
-    per_firm = bids.groupby("org_id").agg(bids=("bid_id", "size"), wins=("is_winner", "sum"))
+    per_firm = co.bids.groupby("org_id").agg(bids=("bid_id", "size"), wins=("is_winner", "sum"))
     per_firm["win_rate"] = per_firm["wins"] / per_firm["bids"]
     judged = per_firm[(per_firm["bids"] >= params["min_bids"]) & (per_firm["win_rate"] <= params["max_win_rate"])]
-    loss = losses[losses["org_id"].isin(judged.index)]
-    stats_ = loss.groupby("org_id").agg(losses=("lot_id", "size"), close_seconds=("close_second", "sum"),
-                                        expected=("p_second", "sum"))
-    stats_ = stats_.join(judged)
-    stats_["surprise"] = -stats.poisson.logsf(stats_["close_seconds"] - 1, stats_["expected"].clip(lower=1e-9)) / np.log(10)
-    stats_ = stats_[(stats_["close_seconds"] > 0) & (stats_["surprise"] >= params["min_surprise"])]
+    pairs = served_pairs(co, losses, per_firm["win_rate"])
+    pairs = pairs[pairs["org_id"].isin(judged.index) & ~pairs["reciprocal"] & (pairs["surprise"] >= params["min_surprise"])]
+    firms = losses[losses["org_id"].isin(pairs["org_id"])].groupby("org_id").agg(
+        losses=("lot_id", "size"), close_losses=("close", "sum"), expected_close=("p_close", "sum")).join(judged)
     findings = []
-    for org, row in stats_.iterrows():
-        mine = loss[(loss["org_id"] == org) & loss["close_second"]]
-        served = mine["winner_id"].value_counts()
-        served = served.sort_index().sort_values(ascending=False, kind="stable")
-        concentration = float((served / served.sum()).pow(2).sum())  # Herfindahl of the served winners
-        structure = 1 - np.exp(-row["surprise"] / params["surprise_scale"])
-        close_share = row["close_seconds"] / row["losses"]
-        behaviour = ((1 - row["win_rate"] / params["max_win_rate"]) + close_share + concentration) / 3
+    for org, row in firms.iterrows():
+        served = pairs[pairs["org_id"] == org].sort_values(["surprise", "winner_id"], ascending=[False, True])
+        mine = losses[(losses["org_id"] == org) & losses["close"] & losses["winner_id"].isin(served["winner_id"])]
+        structure = 1 - np.exp(-served["surprise"].iloc[0] / params["surprise_scale"])
+        served_share = len(mine) / row["close_losses"]
+        behaviour = ((1 - row["win_rate"] / params["max_win_rate"]) + row["close_losses"] / row["losses"] + served_share) / 3
         score = float(structure * behaviour)
         if score >= params["min_score"]:
-            findings.append(_finding(org, row, mine, served, concentration, score, params))
+            findings.append(_finding(org, row, mine, served, served_share, score, params))
     findings.sort(key=lambda f: (-f.score, f.entities[0].id))
     return findings
 
 
-def close_seconds(bids: pd.DataFrame, close_gap: float) -> pd.DataFrame:
-    """Every losing priced bid on a lot with a priced winner, with its position against the winner.
+def served_pairs(co: CoBidding, losses: pd.DataFrame, win_rate: pd.Series) -> pd.DataFrame:
+    """Per (loser ``org_id``, ``winner_id``) with two or more close losses: ``close_losses``
+    (k), ``expected`` (``E w q``), ``surprise`` (corrected for the loser's number of winners) and
+    ``reciprocal`` (the winner also lost close above the loser at least once)."""
+    close = losses[losses["close"]]
+    k = close.groupby(["org_id", "winner_id"]).agg(close_losses=("lot_id", "size")).reset_index()
+    reciprocal = pd.MultiIndex.from_frame(k[["winner_id", "org_id"]])
+    k["reciprocal"] = reciprocal.isin(pd.MultiIndex.from_frame(k[["org_id", "winner_id"]]))
+    k = k[k["close_losses"] >= 2]
+    code = pd.Series(np.arange(len(co.firms)), index=co.firms)
+    a, b = code.reindex(k["org_id"]).to_numpy(), code.reindex(k["winner_id"]).to_numpy()
+    met = co.pairs.set_index(["a", "b"])["expected"]
+    e = met.reindex(pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)])).to_numpy()
+    q = losses.groupby("org_id")["p_close"].mean().reindex(k["org_id"]).to_numpy()
+    k["expected"] = np.nan_to_num(e) * win_rate.reindex(k["winner_id"]).to_numpy() * q
+    chances = losses.groupby("org_id")["winner_id"].nunique().reindex(k["org_id"]).to_numpy()
+    k["surprise"] = (-stats.poisson.logsf(k["close_losses"] - 1, np.maximum(k["expected"], 1e-9)) / np.log(10)
+                     - np.log10(chances))
+    return k.reset_index(drop=True)
+
+
+def losing_gaps(bids: pd.DataFrame, close_gap: float) -> pd.DataFrame:
+    """Every losing priced bid on a lot with a priced winner, and how close above the winner it sat.
 
     Columns: ``org_id``, ``lot_id``, ``bid_id``, ``winner_id``, ``winner_bid_id``, ``gap``
-    (price / winning price - 1), ``p_second`` (``1 / (k - 1)``, the chance an exchangeable loser
-    is the nearest above the winner among the lot's ``k`` priced bids) and ``close_second``
-    (the nearest bid above the winner and within ``close_gap`` of it).
+    (price / winning price - 1), ``close`` (``0 <= gap <= close_gap``), ``p_close`` (the share
+    of close losing bids in the lot's market: what an ordinary loser there would show) and
+    ``opened_on``.
     """
     priced = bids[bids["price"].notna() & (bids["price"] > 0)]
     winners = priced[priced["is_winner"]].drop_duplicates("lot_id")
@@ -79,33 +99,35 @@ def close_seconds(bids: pd.DataFrame, close_gap: float) -> pd.DataFrame:
         columns={"org_id": "winner_id", "bid_id": "winner_bid_id", "price": "winning_price"})
     losers = priced[~priced["is_winner"]].merge(winners, on="lot_id")
     losers = losers[losers["org_id"] != losers["winner_id"]]
-    k = priced.groupby("lot_id").size()
-    losers["p_second"] = 1 / (k.reindex(losers["lot_id"]).to_numpy() - 1)
     losers["gap"] = losers["price"] / losers["winning_price"] - 1
-    above = losers[losers["gap"] >= 0]
-    nearest = above.sort_values(["lot_id", "gap", "org_id"]).drop_duplicates("lot_id")["bid_id"]
-    losers["close_second"] = losers["bid_id"].isin(nearest) & (losers["gap"] <= close_gap)
-    return losers[["org_id", "lot_id", "bid_id", "winner_id", "winner_bid_id", "gap", "p_second", "close_second",
+    losers["close"] = (losers["gap"] >= 0) & (losers["gap"] <= close_gap)
+    losers["p_close"] = losers.groupby("market")["close"].transform("mean")
+    return losers[["org_id", "lot_id", "bid_id", "winner_id", "winner_bid_id", "gap", "close", "p_close",
                    "opened_on"]].sort_values(["org_id", "opened_on", "lot_id"], na_position="last", ignore_index=True)
 
 
-def _finding(org, row, mine, served, concentration, score, params) -> Finding:
+def _finding(org, row, mine, served, served_share, score, params) -> Finding:
+    top = served.iloc[0]
     measured = {"bids": int(row["bids"]), "wins": int(row["wins"]), "win_rate": round(float(row["win_rate"]), 3),
-                "close_seconds": int(row["close_seconds"]), "expected_close_seconds": round(float(row["expected"]), 2),
-                "surprise": round(float(row["surprise"]), 2), "median_gap": round(float(mine["gap"].median()), 4),
-                "served_concentration": round(concentration, 3)}
+                "losses": int(row["losses"]), "close_losses": int(row["close_losses"]),
+                "expected_close_losses": round(float(row["expected_close"]), 2),
+                "top_served": str(top["winner_id"]), "top_served_close_losses": int(top["close_losses"]),
+                "top_served_expected": round(float(top["expected"]), 3), "surprise": round(float(top["surprise"]), 2),
+                "median_gap": round(float(mine["gap"].median()), 4), "served_share": round(served_share, 3)}
     m = measured
-    top = served.index[0]
-    zh = (f"{org}投标{m['bids']}次仅中标{m['wins']}次（中标率{m['win_rate']:.0%}，阈值{params['max_win_rate']:.0%}），"
-          f"其中{m['close_seconds']}次报价紧贴中标价之上（中位差{m['median_gap']:.2%}，阈值{params['close_gap']:.0%}），"
-          f"若随机落败仅应{m['expected_close_seconds']}次（意外度{m['surprise']}，阈值{params['min_surprise']}）；"
-          f"最常陪衬{top}（{int(served.iloc[0])}次）。")
+    zh = (f"{org}投标{m['bids']}次仅中标{m['wins']}次（中标率{m['win_rate']:.0%}，阈值{params['max_win_rate']:.0%}）；"
+          f"{m['losses']}次落败中{m['close_losses']}次报价紧贴中标价之上（不超过{params['close_gap']:.0%}，本市场落败者常态"
+          f"{m['expected_close_losses']}次）；其中{m['top_served_close_losses']}次紧贴{m['top_served']}，按随机同场仅应"
+          f"{m['top_served_expected']}次（意外度{m['surprise']}，阈值{params['min_surprise']}），且对方从未反向陪衬；"
+          f"被陪衬企业占其紧贴落败的{m['served_share']:.0%}，中位差{m['median_gap']:.2%}。")
     en = (f"{org} bid {m['bids']} times and won {m['wins']} (win rate {m['win_rate']:.0%}, threshold "
-          f"{params['max_win_rate']:.0%}); {m['close_seconds']} of its losses sat just above the winner (median gap "
-          f"{m['median_gap']:.2%}, threshold {params['close_gap']:.0%}) where random losing predicts "
-          f"{m['expected_close_seconds']} (surprise {m['surprise']}, threshold {params['min_surprise']}); "
-          f"it most often served {top} ({int(served.iloc[0])} times).")
-    nodes = sorted({uid("Organization", org)} | {uid("Organization", w) for w in served.index}
+          f"{params['max_win_rate']:.0%}); {m['close_losses']} of its {m['losses']} losses sat at most "
+          f"{params['close_gap']:.0%} above the winner (the market's losers predict {m['expected_close_losses']}); "
+          f"{m['top_served_close_losses']} of them just above {m['top_served']} where random meetings predict "
+          f"{m['top_served_expected']} (surprise {m['surprise']}, threshold {params['min_surprise']}), and that winner "
+          f"never covered for it in return; served winners take {m['served_share']:.0%} of its close losses, median "
+          f"gap {m['median_gap']:.2%}.")
+    nodes = sorted({uid("Organization", org)} | {uid("Organization", w) for w in served["winner_id"]}
                    | {uid("Lot", l) for l in mine["lot_id"]} | {uid("Bid", b) for b in mine["bid_id"]}
                    | {uid("Bid", b) for b in mine["winner_bid_id"]})
     edges = []
@@ -113,14 +135,15 @@ def _finding(org, row, mine, served, concentration, score, params) -> Finding:
         edges += [[uid("Organization", org), "SUBMITTED", uid("Bid", r.bid_id)], [uid("Bid", r.bid_id), "FOR_LOT", uid("Lot", r.lot_id)],
                   [uid("Organization", r.winner_id), "WON", uid("Lot", r.lot_id)]]
     covers = [{"lot_id": r.lot_id, "winner": r.winner_id, "gap": round(float(r.gap), 4)} for r in mine.itertuples(index=False)]
-    entities = ([Entity("company", str(org), "cover")] + [Entity("company", str(w), "served") for w in served.index]
+    entities = ([Entity("company", str(org), "cover")] + [Entity("company", str(w), "served") for w in served["winner_id"]]
                 + [Entity("lot", str(l), "context") for l in dict.fromkeys(mine["lot_id"])])
     return Finding(DETECTOR_ID, score, entities,
-                   f"{org} lost {m['close_seconds']} times just above the winner, mostly {top}",
-                   {"rule": bilingual("频繁投标、几乎不中标、报价总是紧贴同一中标人之上的企业（陪标专业户）",
-                                      "A firm that bids often, almost never wins, and whose losing bids sit just "
-                                      "above the same winners (a professional cover bidder)"),
+                   f"{org} lost {len(mine)} times just above the winners it serves, mostly {m['top_served']}",
+                   {"rule": bilingual("频繁投标、几乎不中标、报价反复紧贴同一中标人之上且对方从不回报的企业（陪标专业户）",
+                                      "A firm that bids often, almost never wins, and again and again loses just above "
+                                      "the same winners, who never cover for it in return (a professional cover bidder)"),
                     "explanation": bilingual(zh, en), "measured": measured,
                     "thresholds": {k: params[k] for k in ("min_bids", "max_win_rate", "min_surprise", "close_gap", "min_score")},
-                    "nodes": nodes, "edges": edges, "served": {str(k): int(v) for k, v in served.items()},
+                    "nodes": nodes, "edges": edges,
+                    "served": {str(r.winner_id): int(r.close_losses) for r in served.itertuples(index=False)},
                     "covers": covers})
