@@ -1,6 +1,7 @@
 """OCDS documents to one compiled release per contracting process.
 
-Accepts a JSON file or JSON Lines (one document per line), where a document is a release, a
+Accepts a JSON file or JSON Lines (one document per line; gzip-compressed if the name ends
+with ``.gz``), where a document is a release, a
 compiled release, a release package, a record package, a record, or a list of releases. A
 record's ``compiledRelease`` is used when present; otherwise a process's releases are merged
 in date order (objects field by field, arrays of objects with ``id`` by id, anything else
@@ -9,6 +10,7 @@ their identifier-merge exceptions.
 """
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,8 +53,10 @@ def read_processes(path: str | Path) -> ReadResult:
         raise InputError(f"{path}: is a directory, not an OCDS file")
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        if path.name.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     result = ReadResult()
     pieces: list[tuple[int, str, dict, bool]] = []  # (row, path, release, compiled)
     try:

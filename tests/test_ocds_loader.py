@@ -2,6 +2,7 @@
 documents: counts checked by reading the files, ids and references consistent, nothing lost."""
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -166,6 +167,9 @@ def test_packages_records_and_release_merging(tmp_path):
     assert tables["_unreadable"]["reason"].str.contains("only linked releases").tolist() == [True]
     listed = write_lines(tmp_path / "list.jsonl", [early, dict(early, ocid="p-9")])
     assert read_ocds(listed)["projects"]["project_id"].tolist() == ["p-1", "p-9"]
+    packed = tmp_path / "list.jsonl.gz"
+    packed.write_bytes(gzip.compress(listed.read_bytes()))
+    assert read_ocds(packed)["projects"]["project_id"].tolist() == ["p-1", "p-9"]
 
 
 @needs_data
@@ -185,6 +189,10 @@ def test_unusable_files_are_input_errors(tmp_path):
         read_ocds(tmp_path / "absent.jsonl")
     with pytest.raises(InputError, match="is a directory"):
         read_ocds(tmp_path)
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(gzip.compress(b'{"ocid": "a"}\n')[:-6])
+    with pytest.raises(InputError, match="cut.jsonl.gz: cannot be read"):
+        read_ocds(truncated)
     garbage = tmp_path / "garbage.json"
     garbage.write_text("hello\nworld\n")
     with pytest.raises(InputError, match="neither JSON nor JSON Lines"):
