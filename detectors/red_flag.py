@@ -40,7 +40,7 @@ DEFAULTS = {
 # code: (zh title, en title, zh rule, en rule, role of a flagged tenderer, zh/en name of the measure)
 TEXTS = {
     "R003": ("投标期过短", "short submission period",
-             "招标文件发售至投标截止的天数少于阈值（默认15天）。",
+             "投标期（自开始接受投标至投标截止）的天数少于阈值（默认15天）。",
              "The tender period is shorter than the threshold (15 days by default).",
              "bidder", "投标期天数", "tender period in days"),
     "R018": ("仅一家投标", "single bid received",
