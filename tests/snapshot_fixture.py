@@ -11,6 +11,13 @@ def table(name: str, rows: list[dict]) -> pd.DataFrame:
     """Rows as the loader would give them: every schema column present, provenance added."""
     cols = list(schema().tables[name].columns)
     df = pd.DataFrame(rows, columns=cols + [c for r in rows[:1] for c in r if c not in cols])
+    for col, spec in schema().tables[name].columns.items():  # the loader's dtypes
+        if spec.type == "date":
+            df[col] = pd.to_datetime(df[col])
+        elif spec.type == "number":
+            df[col] = pd.to_numeric(df[col]).astype(float)
+        elif spec.type == "bool":
+            df[col] = df[col].astype("boolean")
     df["_file"] = f"{name}.csv"
     df["_row"] = range(2, len(df) + 2)
     return df

@@ -1,0 +1,84 @@
+"""payment_anomaly: money that left before, beyond or without a contract (资金超拨).
+
+Rule
+----
+Per contract, from its payments: (a) ``overpayment`` — payments add up to more than the
+contract amount by over ``overpay_tolerance``; (b) ``before_signing`` — a payment dated at least
+``min_days_early`` days before the contract was signed; (c) ``no_contract`` — payments against a
+contract record with no signing date or no amount (nothing was agreed). Fund supervision on
+city platforms (资金监管) compares payments with contracts for these three; audit offices
+(审计) report them as 超合同拨付 and 无合同付款.
+
+Scores: overpayment ``0.6 + min(0.4, 2 * excess share)``; before_signing ``0.7 + min(0.3,
+days / 100)``; no_contract ``no_contract_score``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from bidgraph.detectors.base import Entity, Finding
+from bidgraph.detectors.common import bilingual, uid
+
+__all__ = ["DETECTOR_ID", "detect"]
+
+DETECTOR_ID = "payment_anomaly"
+
+_TEXT = {
+    "overpayment": ("付款总额{paid:,.0f}元超过合同金额{amount:,.0f}元（超出{excess:.1%}）",
+                    "payments total {paid:,.0f} yuan, {excess:.1%} above the contract amount of {amount:,.0f} yuan"),
+    "before_signing": ("首笔付款早于合同签订{days}天", "the first payment came {days} days before the contract was signed"),
+    "no_contract": ("合同记录没有签订日期或金额，却已付款{paid:,.0f}元",
+                    "{paid:,.0f} yuan paid against a contract record with no signing date or amount"),
+}
+
+
+def detect(snapshot, params: dict, seed: int) -> list[Finding]:
+    """Contracts whose payments are early, excessive or uncovered (``seed`` unused)."""
+    pays = snapshot["payments"]
+    if pays.empty:
+        return []
+    totals = pays.groupby("contract_id").agg(paid=("amount", "sum"), first_paid=("paid_on", "min"))
+    c = snapshot["contracts"].set_index("contract_id").join(totals, how="inner")
+    c["excess"] = (c["paid"] / c["amount"].where(c["amount"] > 0) - 1).fillna(0.0)
+    c["early"] = (c["signed_on"] - c["first_paid"]).dt.days.fillna(0).astype(int)
+    missing = c["signed_on"].isna() | c["amount"].isna()
+    kinds = {
+        "no_contract": (missing, pd.Series(params["no_contract_score"], index=c.index)),
+        "overpayment": (~missing & (c["excess"] > params["overpay_tolerance"]), 0.6 + (2 * c["excess"]).clip(upper=0.4)),
+        "before_signing": (~missing & (c["early"] >= params["min_days_early"]), 0.7 + (c["early"] / 100).clip(upper=0.3)),
+    }
+    by_contract = dict(tuple(pays[pays["contract_id"].isin(c.index[missing | (c["excess"] > params["overpay_tolerance"])
+                                                                     | (c["early"] >= params["min_days_early"])])]
+                       .groupby("contract_id")))
+    findings = []
+    for kind, (mask, score) in kinds.items():
+        for cid in sorted(c.index[mask]):
+            row = c.loc[cid]
+            facts = {"paid": float(row["paid"]), "amount": row["amount"], "excess": float(row["excess"]),
+                     "days": int(row["early"])}
+            findings.append(_finding(cid, row, by_contract[cid], kind, float(score[cid]), facts, params))
+    return findings
+
+
+def _finding(cid, c, g, kind, score, facts, params) -> Finding:
+    zh, en = (t.format(**facts) for t in _TEXT[kind])
+    nodes = [uid("Contract", cid), uid("Lot", c["lot_id"]), uid("Organization", c["org_id"])]
+    nodes += [uid("Payment", p) for p in g["payment_id"]]
+    edges = [[uid("Contract", cid), "CONTRACT_FOR", uid("Lot", c["lot_id"])],
+             [uid("Contract", cid), "AWARDED_TO", uid("Organization", c["org_id"])]]
+    edges += [[uid("Payment", p), "PAID_UNDER", uid("Contract", cid)] for p in g["payment_id"]]
+    payments = [{"payment_id": r.payment_id, "amount": float(r.amount),
+                 "paid_on": None if pd.isna(r.paid_on) else r.paid_on.date().isoformat(),
+                 "file": r.file, "row": int(r.row)} for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()]
+    return Finding(DETECTOR_ID, score,
+                   [Entity("contract", cid, "context"), Entity("company", c["org_id"], "payee"),
+                    Entity("lot", c["lot_id"], "context")],
+                   f"Contract {cid} ({kind}): {en}",
+                   {"kind": kind,
+                    "rule": bilingual("付款超出合同金额、早于合同签订，或没有有效合同即付款。",
+                                      "Payments beyond the contract amount, before signing, or without a valid contract."),
+                    "explanation": bilingual(f"合同{cid}：{zh}。", f"Contract {cid}: {en}."),
+                    "measured": {"paid_total": facts["paid"], "contract_amount": None if pd.isna(c["amount"]) else float(c["amount"]),
+                                 "excess_share": round(facts["excess"], 4), "days_before_signing": facts["days"]},
+                    "thresholds": {"overpay_tolerance": params["overpay_tolerance"], "min_days_early": params["min_days_early"]},
+                    "payments": payments, "nodes": nodes, "edges": edges})
