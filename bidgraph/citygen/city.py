@@ -1,0 +1,191 @@
+"""``generate_city``: the whole pipeline, from regions to the bundle and ``truth.json``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.citygen import anomalies, award, evidence, market, panels, schemes
+from bidgraph.citygen.places import make_regions
+from bidgraph.citygen.scales import get_scale
+from bidgraph.citygen.truth import build_truth
+from bidgraph.citygen.world import make_world
+from bidgraph.citygen.writer import Ids, iso_dates, iso_times, write_table
+
+__all__ = ["generate_city"]
+
+
+def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
+    """Generate a synthetic procurement world and write it as an input bundle.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write (created if missing): one CSV per bundle table and ``truth.json``.
+    scale : {"small", "city", "province"}
+        About 1,500, 20,000 or 1,000,000 bids.
+    seed : int
+        Seeds the one random generator: the same seed writes byte-identical files.
+
+    Returns
+    -------
+    dict
+        The truth (also written to ``truth.json``): every planted scheme and decoy with the
+        bundle ids needed to score detectors. See ``docs/generator.md``.
+    """
+    sc = get_scale(scale)
+    rng = np.random.default_rng(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    regions = make_regions(sc.cities)
+    world = make_world(rng, sc, regions)
+    big = _big_winners(rng, world, sc)
+
+    # Projects and lots: honest ones per city, then the planted split purchases.
+    frames, n_proj = [], 0
+    for c in range(sc.cities):
+        lots_c = market.make_lots(rng, int(round(sc.lots / 1.55)), world, c)
+        lots_c["project"] += n_proj
+        n_proj = int(lots_c["project"].max()) + 1
+        frames.append(lots_c)
+    split_lots_frame, split_plans = schemes.plan_splitting(rng, world, sc, n_proj)
+    n_honest = sum(len(f) for f in frames)
+    if split_lots_frame is not None:
+        frames.append(split_lots_frame)
+    lots = pd.concat(frames, ignore_index=True)
+    split_lots = np.arange(n_honest, len(lots))
+
+    bids = market.sample_bids(rng, world, lots)
+    used = np.zeros(len(lots), bool)
+    used[split_lots] = True
+    bids, splitting = schemes.plant_splitting(rng, world, lots, bids, split_plans, split_lots, used)
+    bids, rings = schemes.plant_rings(rng, world, lots, bids, sc, used)
+    bids, covers = schemes.plant_cover_bidders(rng, world, lots, bids, sc, used)
+    bids, t_aff = schemes.plant_affinity(rng, world, lots, bids, sc, used, "tenderer")
+    bids, a_aff = schemes.plant_affinity(rng, world, lots, bids, sc, used, "agency")
+    bids, e_aff = schemes.plant_expert_affinity(rng, world, lots, bids, sc, used)
+    bias = panels.plant_expert_bias(rng, world, sc.expert_bias * sc.cities)
+
+    panel = panels.draw_panels(rng, world, lots, bids, e_aff)
+    scores, tech = panels.score_bids(rng, world, bids, panel, e_aff)
+    bids = market.settle(bids, lots, tech)
+
+    contracts = award.contracts_for(rng, lots, bids)
+    payments = award.payments_for(rng, contracts)
+    site = award.site_personnel_for(rng, world, lots, contracts)
+    n = sc.cities
+    site, wnb = anomalies.plant_winner_not_builder(rng, world, lots, contracts, site, used, sc.winner_not_builder * n)
+    contracts, payments, pay = anomalies.plant_payment_anomalies(rng, world, lots, bids, contracts, payments, used,
+                                                                 sc.payment_anomaly * n)
+    lots, bids, contracts, gaps = anomalies.plant_procedure_gaps(rng, lots, bids, contracts, used, sc.procedure_gap * n)
+
+    decoys = evidence.make_decoys(rng, sc.cities)
+    submitted = evidence.submission_times(rng, lots, bids)
+    uploads = evidence.uploads_for(rng, world, lots, bids, submitted, decoys, rings)
+    documents = evidence.documents_for(rng, world, bids, submitted, rings)
+
+    ids = Ids(len(world.orgs), len(world.persons), int(lots["project"].max()) + 1, len(bids),
+              len(world.experts), len(contracts), len(payments))
+    counts = _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts,
+                           payments, site, ids)
+    truth = build_truth(ids, seed, sc, counts, world, lots, bids, rings=rings, covers=covers,
+                        tenderer_affinity=t_aff, agency_affinity=a_aff, expert_affinity=e_aff,
+                        expert_bias=bias, splitting=splitting, winner_not_builder=wnb, payments=pay,
+                        gaps=gaps, decoys=decoys, big_winners=big)
+    with open(out / "truth.json", "w", encoding="utf-8") as fh:
+        json.dump(truth, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    return truth
+
+
+def _big_winners(rng, world, sc) -> np.ndarray:
+    """Large construction firms that win often by being cheapest (a decoy for 标王 screens)."""
+    picked = []
+    orgs = world.orgs
+    for c in range(sc.cities):
+        pool = world.firms[(orgs.loc[world.firms, "supply"].to_numpy() == 0)
+                           & (orgs.loc[world.firms, "city"].to_numpy() == c)
+                           & (orgs.loc[world.firms, "region"].to_numpy() != world.regions.small_county)]
+        picked.extend(rng.choice(pool, sc.big_winners, replace=False))
+    picked = np.array(picked)
+    firms_act = orgs.loc[world.firms, "activity"].to_numpy()
+    orgs.loc[picked, "activity"] = 4 * np.quantile(firms_act, 0.9)
+    orgs.loc[picked, "cost"] -= 0.045
+    orgs.loc[picked, "quality"] += 1.0
+    orgs.loc[picked, "registered_capital"] *= 10
+    orgs.loc[picked, "tag"] = "big_winner"
+    return picked
+
+
+def _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments,
+                  site, ids) -> dict:
+    orgs, persons, roles = world.orgs, world.persons, world.roles
+    counts = {}
+    counts["organizations"] = write_table(out, "organizations", {
+        "org_id": ids.org(np.arange(len(orgs))), "uscc": orgs["uscc"], "name": orgs["name"],
+        "kind": orgs["kind"], "region_code": orgs["region_code"], "address": orgs["address"],
+        "phone": orgs["phone"], "email": orgs["email"], "registered_capital": orgs["registered_capital"],
+        "founded_on": iso_dates(orgs["founded_on"])})
+    counts["persons"] = write_table(out, "persons", {
+        "person_id": ids.person(np.arange(len(persons))), "name": persons["name"],
+        "id_number": persons["id_number"], "phone": persons["phone"]})
+    roles = roles.sort_values(["org", "role", "person"], kind="stable")
+    counts["person_roles"] = write_table(out, "person_roles", {
+        "person_id": ids.person(roles["person"]), "org_id": ids.org(roles["org"]), "role": roles["role"],
+        "share_pct": roles["share_pct"], "since": iso_dates(roles["since"]), "until": iso_dates(roles["until"])})
+    proj = lots.groupby("project", sort=True).agg(
+        name=("project_name", "first"), category=("category", "first"), region=("region", "first"),
+        tenderer=("tenderer", "first"), agency=("agency", "first"), budget=("budget", "first"),
+        procedure=("procedure", "first"), approved=("approved", "min"))
+    counts["projects"] = write_table(out, "projects", {
+        "project_id": ids.project(proj.index.to_numpy()), "name": proj["name"].to_numpy(),
+        "category": proj["category"].to_numpy(), "region_code": world.regions.code[proj["region"].to_numpy()],
+        "tenderer_id": ids.org(proj["tenderer"].to_numpy()), "agency_id": ids.opt_org(proj["agency"].to_numpy()),
+        "budget": proj["budget"].to_numpy(), "procedure": proj["procedure"].to_numpy(),
+        "approved_on": iso_dates(proj["approved"].to_numpy())})
+    lot_ids = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
+    counts["lots"] = write_table(out, "lots", {
+        "lot_id": lot_ids, "project_id": ids.project(lots["project"].to_numpy()), "name": lots["name"],
+        "ceiling_price": lots["ceiling"], "published_on": iso_dates(lots["published"]),
+        "opened_on": iso_dates(lots["opened"]), "evaluation": lots["evaluation"]})
+    b_lot = bids["lot"].to_numpy()
+    bid_ids = ids.bid(np.arange(len(bids)))
+    rank = bids["rank"].to_numpy()
+    counts["bids"] = write_table(out, "bids", {
+        "bid_id": bid_ids, "lot_id": lot_ids[b_lot], "org_id": ids.org(bids["org"].to_numpy()),
+        "price": bids["price"], "submitted_at": iso_times(submitted), "score": bids["score"],
+        "rank": pd.Series(rank).where(rank > 0).astype("Int64"),
+        "is_winner": bids["winner"].to_numpy(), "is_valid": bids["valid"].to_numpy()})
+    counts["bid_uploads"] = write_table(out, "bid_uploads", {
+        "bid_id": bid_ids, "ip": uploads["ip"], "mac": uploads["mac"], "hardware_id": uploads["hardware_id"],
+        "uploaded_at": iso_times(uploads["uploaded_at"])})
+    counts["bid_documents"] = write_table(out, "bid_documents", {
+        "bid_id": bid_ids, "file_sha256": documents["file_sha256"], "fingerprint": documents["fingerprint"],
+        "author": documents["author"], "created_at": iso_times(documents["created_at"])})
+    ex = world.experts
+    from bidgraph.citygen.names import SUBTYPES
+    counts["experts"] = write_table(out, "experts", {
+        "expert_id": ids.expert(np.arange(len(ex))), "person_id": ids.person(ex["person"].to_numpy()),
+        "name": persons["name"].to_numpy()[ex["person"].to_numpy()],
+        "specialty": np.asarray([s[1] for s in SUBTYPES])[ex["specialty"].to_numpy()],
+        "employer_org_id": ids.opt_org(ex["employer"].to_numpy())})
+    s_bid = scores["bid"].to_numpy()
+    counts["expert_scores"] = write_table(out, "expert_scores", {
+        "lot_id": lot_ids[b_lot[s_bid]], "expert_id": ids.expert(scores["expert"].to_numpy()),
+        "bid_id": bid_ids[s_bid], "score": scores["score"]})
+    counts["contracts"] = write_table(out, "contracts", {
+        "contract_id": ids.contract(np.arange(len(contracts))), "lot_id": lot_ids[contracts["lot"].to_numpy()],
+        "org_id": ids.org(contracts["org"].to_numpy()), "amount": contracts["amount"],
+        "signed_on": iso_dates(contracts["signed"])})
+    payments = payments.reset_index(drop=True)
+    counts["payments"] = write_table(out, "payments", {
+        "payment_id": ids.payment(np.arange(len(payments))), "contract_id": ids.contract(payments["contract"].to_numpy()),
+        "amount": payments["amount"], "paid_on": iso_dates(payments["paid"])})
+    counts["site_personnel"] = write_table(out, "site_personnel", {
+        "lot_id": lot_ids[site["lot"].to_numpy()], "person_id": ids.person(site["person"].to_numpy()),
+        "org_id": ids.opt_org(site["org"].to_numpy()), "role": site["role"], "first_seen": iso_dates(site["first"]),
+        "last_seen": iso_dates(site["last"]), "days_present": site["days"]})
+    return counts

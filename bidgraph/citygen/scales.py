@@ -1,0 +1,59 @@
+"""How big a generated world is: one ``Scale`` per name (small, city, province).
+
+Volumes are per city; a province is several cities drawn the same way. Planted-scheme counts
+are per city too, so every city of a province carries its own rings, cover bidders, ...
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Scale", "SCALES", "get_scale"]
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    cities: int
+    lots: int            # lots per city (about 5.8 bids each)
+    firms: int           # bidding firms per city
+    tenderers: int       # government bureaus, schools, hospitals, SOEs per city
+    agencies: int        # tendering agencies per city
+    institutes: int      # design institutes, universities... (expert employers) per city
+    experts: int         # experts in the (province-wide) pool
+    rings: int           # bid rings per city
+    ring_lots: int       # lots rigged per ring
+    cover_bidders: int
+    cover_lots: int      # lots per cover-bidder client
+    tenderer_affinity: int
+    agency_affinity: int
+    expert_affinity: int
+    expert_bias: int
+    splitting: int
+    winner_not_builder: int
+    payment_anomaly: int  # per kind
+    procedure_gap: int    # per kind
+    big_winners: int
+
+
+SCALES = {
+    "small": Scale("small", 1, 300, 260, 35, 6, 6, 160, rings=3, ring_lots=7, cover_bidders=2,
+                   cover_lots=6, tenderer_affinity=2, agency_affinity=1, expert_affinity=2,
+                   expert_bias=3, splitting=2, winner_not_builder=3, payment_anomaly=1,
+                   procedure_gap=1, big_winners=2),
+    "city": Scale("city", 1, 3450, 2600, 220, 25, 30, 900, rings=7, ring_lots=14, cover_bidders=5,
+                  cover_lots=10, tenderer_affinity=4, agency_affinity=3, expert_affinity=4,
+                  expert_bias=6, splitting=4, winner_not_builder=8, payment_anomaly=3,
+                  procedure_gap=3, big_winners=3),
+    "province": Scale("province", 16, 10800, 11500, 450, 40, 60, 20000, rings=7, ring_lots=16,
+                      cover_bidders=5, cover_lots=12, tenderer_affinity=4, agency_affinity=3,
+                      expert_affinity=4, expert_bias=6, splitting=4, winner_not_builder=8,
+                      payment_anomaly=3, procedure_gap=3, big_winners=3),
+}
+
+
+def get_scale(name: str) -> Scale:
+    """The scale called ``name``; a ``ValueError`` names the valid ones otherwise."""
+    try:
+        return SCALES[name]
+    except KeyError:
+        raise ValueError(f"unknown scale {name!r}; expected one of {', '.join(SCALES)}") from None

@@ -1,0 +1,325 @@
+"""Planted collusion that shows in the bids: rings, cover bidders, affinities, split contracts.
+
+Each ``plant_*`` function edits the bid table (and, for traces, the world) and returns records
+for ``truth.json`` with integer indices; ``truth.py`` turns them into bundle ids. Lots used by
+one scheme are marked in ``used`` so that schemes never overlap, and firms get a ``tag`` so one
+firm plays one part.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.citygen.market import THRESHOLDS, SUPPLY_NAMES, project_lots
+from bidgraph.citygen.names import SUPPLY_OF_SUBTYPE
+from bidgraph.citygen.scales import Scale
+from bidgraph.citygen.tamper import add_bids, force_wins
+from bidgraph.citygen.world import World
+
+__all__ = ["plan_splitting", "plant_splitting", "plant_rings", "plant_cover_bidders",
+           "plant_affinity", "plant_expert_affinity", "TRACE_KINDS"]
+
+# What a ring may leave behind besides its bidding pattern.
+TRACE_KINDS = ["ip", "mac", "hardware_id", "document", "personnel", "phone", "email", "address"]
+_TRACE_P = np.array([0.2, 0.12, 0.1, 0.2, 0.16, 0.08, 0.06, 0.08])
+
+
+def _free_firms(world: World, mask: np.ndarray) -> np.ndarray:
+    firms = world.firms
+    ok = mask[firms] & (world.orgs["tag"].to_numpy()[firms] == "")
+    ok &= world.orgs["region"].to_numpy()[firms] != world.regions.small_county
+    return firms[ok]
+
+
+def _tag(world: World, orgs, tag: str) -> None:
+    world.orgs.loc[np.asarray(orgs), "tag"] = tag
+
+
+def _col(world: World, name: str) -> np.ndarray:
+    return world.orgs[name].to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Contract splitting: planned before bids are drawn (the lots themselves are the scheme).
+
+def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple[pd.DataFrame, list]:
+    """Extra projects: one tenderer buys the same thing 3-5 times within weeks, each just under
+    the open-tender threshold, by a non-open procedure."""
+    frames, plans = [], []
+    kinds = _col(world, "kind")
+    for c in range(scale.cities):
+        tend = world.tenderers[(_col(world, "city")[world.tenderers] == c) & (kinds[world.tenderers] != "enterprise")
+                               & (_col(world, "region")[world.tenderers] != world.regions.small_county)]
+        for _ in range(scale.splitting):
+            t = int(rng.choice(tend))
+            subtype = int(rng.choice([0, 1, 4, 6, 7, 9]))
+            m = int(rng.integers(3, 6))
+            supply = SUPPLY_OF_SUBTYPE[subtype]
+            threshold = THRESHOLDS[SUPPLY_NAMES[supply]]
+            start = np.datetime64("2022-03-01") + int(rng.integers(0, 850))
+            approved = start + np.sort(rng.integers(0, 40, m)).astype("timedelta64[D]")
+            ceilings = np.round(threshold * rng.uniform(0.82, 0.99, m), -2)
+            procedure = rng.choice(["inquiry", "competitive_negotiation", "invited"], m, p=[0.4, 0.4, 0.2])
+            lots = project_lots(rng, world, np.full(m, t), np.full(m, subtype), np.zeros(m, bool),
+                                np.ones(m, int), approved, ceilings=ceilings, procedure=procedure)
+            lots["project"] += first_project
+            first_project += m
+            frames.append(lots)
+            plans.append({"tenderer": t, "supply": supply, "size": m})
+    return (pd.concat(frames, ignore_index=True) if frames else None), plans
+
+
+def plant_splitting(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, plans: list,
+                    split_lots: np.ndarray, used: np.ndarray):
+    """One local firm wins every piece of each split purchase."""
+    records, at = [], 0
+    for p in plans:
+        mine = split_lots[at:at + p["size"]]
+        at += p["size"]
+        t_region = _col(world, "region")[p["tenderer"]]
+        pool = _free_firms(world, (_col(world, "supply") == p["supply"]) & (_col(world, "region") == t_region))
+        if len(pool) == 0:
+            pool = _free_firms(world, (_col(world, "supply") == p["supply"])
+                               & (_col(world, "city") == _col(world, "city")[p["tenderer"]]))
+        f = int(rng.choice(pool))
+        _tag(world, [f], "splitting")
+        bids, _ = force_wins(rng, bids, mine, np.full(len(mine), f), _col(world, "quality"))
+        used[mine] = True
+        records.append({"tenderer": p["tenderer"], "org": f, "lots": mine})
+    return bids, records
+
+
+# --------------------------------------------------------------------------------------------
+# Bid rings
+
+def plant_rings(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale, used: np.ndarray):
+    """Rings of 3-8 local firms that take turns winning a tenderer's (or a district's) lots.
+
+    On a ring lot the designated member bids 96-99 % of the ceiling, the other members file
+    cover bids between it and the ceiling, and outsiders are rare (disqualified or dearer).
+    """
+    records = []
+    l_region, l_supply = lots["region"].to_numpy(), lots["supply"].to_numpy()
+    l_cat, l_ten = lots["category"].to_numpy(), lots["tenderer"].to_numpy()
+    eligible = (lots["n_bidders"].to_numpy() >= 3) & (l_cat != "emergency")
+    max_size = 5 if scale.name == "small" else 8
+    for c in range(scale.cities):
+        regions = np.flatnonzero((world.regions.city == c) & (np.arange(len(world.regions)) != world.regions.small_county))
+        for k in range(scale.rings):
+            supply = 0 if k % 3 != 2 else int(rng.integers(1, 3))
+            r = int(rng.choice(regions))
+            pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "region") == r))
+            cand = np.flatnonzero(eligible & ~used & (l_region == r) & (l_supply == supply))
+            if len(pool) < 6 or len(cand) < 3:
+                continue
+            size = int(min(rng.integers(3, max_size + 1), len(pool) - 3))
+            members = rng.choice(pool, size, replace=False)
+            # Favour the tenderer with the most candidate lots, then the district's others.
+            ten, cnt = np.unique(l_ten[cand], return_counts=True)
+            fav = ten[np.argmax(cnt)]
+            cand = np.concatenate([cand[l_ten[cand] == fav], rng.permutation(cand[l_ten[cand] != fav])])
+            ring_lots = np.sort(cand[:scale.ring_lots])
+            ring_lots = ring_lots[np.argsort(lots["opened"].to_numpy()[ring_lots], kind="stable")]
+            used[ring_lots] = True
+            _tag(world, members, "ring")
+            outsiders_pool = np.setdiff1d(pool, members)
+            bids = _rig(rng, world, bids, ring_lots, members, outsiders_pool)
+            traces = [] if k == 0 else sorted(set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)),
+                                                             p=_TRACE_P, replace=False)), key=TRACE_KINDS.index)
+            ring = {"members": members, "lots": ring_lots, "traces": traces, "organiser": int(members[0]),
+                    "favourite_tenderer": int(fav), "region": r, "supply": supply}
+            leave_personal_traces(rng, world, ring)
+            records.append(ring)
+    return bids, records
+
+
+def _rig(rng, world: World, bids: pd.DataFrame, ring_lots, members, outsiders_pool) -> pd.DataFrame:
+    quality = _col(world, "quality")
+    m = len(members)
+    turn = rng.permutation(members)
+    lot_l, org_l, ratio_l, tech_l, valid_l = [], [], [], [], []
+    for j, lot in enumerate(ring_lots):
+        winner = turn[j % m]
+        others = np.setdiff1d(members, [winner])
+        n_cover = int(rng.integers(max(2, m - 3), m)) if m > 3 else 2
+        covers = rng.choice(others, min(n_cover, len(others)), replace=False)
+        w = rng.uniform(0.96, 0.985)
+        cover_ratio = w + (0.999 - w) * rng.uniform(0.15, 0.95, len(covers))
+        lot_l += [lot] * (1 + len(covers))
+        org_l += [winner, *covers]
+        ratio_l += [w, *cover_ratio]
+        tech_l += [0.6 * quality[winner] + 1.5, *(-1.0 + 0.3 * rng.standard_normal(len(covers)))]
+        valid_l += [True] * (1 + len(covers))
+        if rng.random() < 0.3 and len(outsiders_pool):
+            lot_l.append(lot)
+            org_l.append(int(rng.choice(outsiders_pool)))
+            ratio_l.append(rng.uniform(w + 0.002, 0.999))
+            tech_l.append(rng.normal(-0.5, 0.5))
+            valid_l.append(bool(rng.random() < 0.5))
+    keep = ~np.isin(bids["lot"].to_numpy(), ring_lots)
+    return add_bids(bids[keep], lot_l, org_l, ratio_l, tech_l, np.array(valid_l))
+
+
+# --------------------------------------------------------------------------------------------
+# Cover bidders (陪标专业户)
+
+def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
+                        used: np.ndarray):
+    """A firm that bids just above the same one or two clients, lot after lot, and never wins."""
+    records = []
+    evaluation = lots["evaluation"].to_numpy()
+    eligible = (lots["n_bidders"].to_numpy() >= 3) & (evaluation == "lowest_price") & (lots["category"].to_numpy() != "emergency")
+    for c in range(scale.cities):
+        for _ in range(scale.cover_bidders):
+            supply = int(rng.choice(3, p=[0.6, 0.25, 0.15]))
+            pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "city") == c))
+            if len(pool) < 4:
+                continue
+            cover = int(rng.choice(pool))
+            clients = rng.choice(np.setdiff1d(pool, [cover]), int(rng.integers(1, 3)), replace=False)
+            _tag(world, [cover], "cover")
+            _tag(world, clients, "cover_client")
+            world.orgs.loc[cover, "cost"] += 0.05  # dear even where it bids on its own account
+            all_lots = []
+            for s in clients:
+                s_region = _col(world, "region")[s]
+                cand = np.flatnonzero(eligible & ~used & (lots["supply"].to_numpy() == supply)
+                                      & (lots["city"].to_numpy() == c))
+                # The client's own district first, then the rest of the city.
+                cand = rng.permutation(cand)
+                cand = cand[np.argsort(lots["region"].to_numpy()[cand] != s_region, kind="stable")]
+                mine = np.sort(cand[:scale.cover_lots])
+                if len(mine) == 0:
+                    continue
+                used[mine] = True
+                bids, ratio = force_wins(rng, bids, mine, np.full(len(mine), s), _col(world, "quality"))
+                bids = add_bids(bids, mine, np.full(len(mine), cover), ratio * (1 + rng.uniform(0.004, 0.025, len(mine))),
+                                rng.normal(-0.5, 0.5, len(mine)), True)
+                all_lots.append(mine)
+            records.append({"org": cover, "serves": clients,
+                            "lots": np.concatenate(all_lots) if all_lots else np.zeros(0, int)})
+    return bids, records
+
+
+# --------------------------------------------------------------------------------------------
+# Tenderer and agency affinity
+
+def plant_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
+                   used: np.ndarray, by: str):
+    """A tenderer (``by="tenderer"``) or agency (``by="agency"``) whose lots one firm wins at an
+    abnormal rate; two cases in three also share a person: an official of the tenderer (or an
+    employee of the agency) who is a shareholder or bid agent of the firm."""
+    records = []
+    owner = lots[by].to_numpy()
+    eligible = (lots["n_bidders"].to_numpy() >= 3) & (owner >= 0) & (lots["category"].to_numpy() != "emergency")
+    n_cases = scale.tenderer_affinity if by == "tenderer" else scale.agency_affinity
+    link_role = "official" if by == "tenderer" else "employee"
+    for c in range(scale.cities):
+        for i in range(n_cases):
+            cand = np.flatnonzero(eligible & ~used & (lots["city"].to_numpy() == c))
+            if len(cand) == 0:
+                continue
+            pair = owner[cand] * 3 + lots["supply"].to_numpy()[cand]
+            keys, counts = np.unique(pair, return_counts=True)
+            top = keys[np.argsort(-counts, kind="stable")[:3]]
+            key = int(rng.choice(top))
+            who, supply = key // 3, key % 3
+            mine = cand[pair == key]
+            take = max(3, int(round(0.75 * len(mine))))
+            cap = scale.cover_lots * 2
+            mine = np.sort(rng.permutation(mine)[:min(take, cap)])
+            area = _col(world, "region") == _col(world, "region")[who] if by == "tenderer" else _col(world, "city") == c
+            pool = _free_firms(world, (_col(world, "supply") == supply) & area)
+            if len(pool) == 0:
+                continue
+            f = int(rng.choice(pool))
+            _tag(world, [f], f"{by}_affinity")
+            used[mine] = True
+            bids, _ = force_wins(rng, bids, mine, np.full(len(mine), f), _col(world, "quality"))
+            person = None
+            if i % 3 != 2:
+                holders = world.roles.loc[(world.roles["org"] == who) & (world.roles["role"] == link_role), "person"]
+                if len(holders):
+                    person = int(rng.choice(holders.to_numpy()))
+                    _link(rng, world, person, f)
+            records.append({by: who, "org": f, "person": person, "lots": mine})
+    return bids, records
+
+
+def _link(rng, world: World, person: int, firm: int) -> None:
+    """``person`` becomes a shareholder (taking 10-35 % from the largest holder) or bid agent of ``firm``."""
+    since = world.orgs.at[firm, "founded_on"] + np.timedelta64(int(rng.integers(200, 2500)), "D")
+    if rng.random() < 0.6:
+        _link_share(rng, world, person, firm, since)
+    else:
+        world.add_role(person, firm, "bid_agent", np.nan, since)
+
+
+# --------------------------------------------------------------------------------------------
+# Expert affinity (the scores are planted by panels.py)
+
+def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
+                          used: np.ndarray):
+    """Pick (expert, firm) pairs and the firm's comprehensive lots the expert will sit on."""
+    records = []
+    comp = lots["evaluation"].to_numpy() == "comprehensive"
+    experts = world.experts
+    for c in range(scale.cities):
+        for _ in range(scale.expert_affinity):
+            pool = _free_firms(world, _col(world, "city") == c)
+            f = int(rng.choice(pool))
+            subtypes = np.flatnonzero(SUPPLY_OF_SUBTYPE == _col(world, "supply")[f])
+            s = int(rng.choice(subtypes))
+            cand = np.flatnonzero(comp & ~used & (lots["subtype"].to_numpy() == s) & (lots["city"].to_numpy() == c)
+                                  & (lots["n_bidders"].to_numpy() >= 3))
+            mine = np.sort(rng.permutation(cand)[:scale.cover_lots])
+            ex = np.flatnonzero((experts["specialty"].to_numpy() == s) & (experts["bias"].to_numpy() == ""))
+            if len(mine) < 3 or len(ex) == 0:
+                continue
+            e = int(rng.choice(ex))
+            experts.loc[e, "bias"] = "affinity"
+            _tag(world, [f], "expert_affinity")
+            used[mine] = True
+            b_lot = bids["lot"].to_numpy()
+            have = np.isin(mine, b_lot[bids["org"].to_numpy() == f])
+            add = mine[~have]
+            q = _col(world, "quality")[f]
+            bids = add_bids(bids, add, np.full(len(add), f), rng.uniform(0.86, 0.95, len(add)),
+                            0.6 * q + 0.8 * rng.standard_normal(len(add)), True)
+            records.append({"expert": e, "org": f, "lots": mine})
+    return bids, records
+
+
+def leave_personal_traces(rng, world: World, ring: dict) -> None:
+    """Shared people or contacts across a ring's members, as its ``traces`` say.
+
+    personnel: the organiser's legal representative is also a shareholder, director or project
+    manager of 1-2 other members; phone / email / address: 1-2 members give the organiser's.
+    """
+    o = ring["organiser"]
+    others = [int(m) for m in ring["members"] if m != o]
+    k = min(len(others), int(rng.integers(1, 3)))
+    targets = rng.choice(others, k, replace=False)
+    values = ring.setdefault("trace_values", {})
+    for kind in ring["traces"]:
+        if kind == "personnel":
+            person = int(world.index["legal_rep"].of(o)[0])
+            for t in targets:
+                role = str(rng.choice(["shareholder", "director", "project_manager"]))
+                if role == "shareholder":
+                    _link_share(rng, world, person, int(t))
+                else:
+                    world.add_role(person, int(t), role)
+            values["person"] = [person]
+        elif kind in ("phone", "email", "address"):
+            world.orgs.loc[targets, kind] = world.orgs.at[o, kind]
+            values[kind] = [world.orgs.at[o, kind]]
+
+
+def _link_share(rng, world: World, person: int, firm: int, since=None) -> None:
+    roles = world.roles
+    holders = roles.index[(roles["org"] == firm) & (roles["role"] == "shareholder")]
+    top = roles.loc[holders, "share_pct"].idxmax()
+    share = round(float(min(rng.uniform(10, 35), roles.at[top, "share_pct"] - 1)), 2)
+    roles.at[top, "share_pct"] = round(roles.at[top, "share_pct"] - share, 2)
+    world.add_role(person, firm, "shareholder", share, since)
