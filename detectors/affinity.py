@@ -11,7 +11,8 @@ in how competitive they are, so the expectation is scaled by the firm's record *
 (``prior_wins``), giving ``expected = mu * r``. A firm that wins everywhere because it is cheap
 is expected to win at ``c`` too; a firm that wins at ``c`` far beyond its record is not.
 
-The surprise is the Poisson upper tail ``p = P(X >= w | expected)``, Bonferroni-adjusted over
+The surprise is the binomial upper tail ``p = P(X >= w)`` over the firm's bids with mean
+``expected``, Bonferroni-adjusted over
 every pair with at least ``min_wins`` bids (``p_adj``). A pair is reported when ``w >=
 min_wins`` and ``p_adj <= alpha``; or when a person links them (an ``official``/``employee``
 of ``c`` who holds any role in ``f``) and the unadjusted ``p <= alpha`` — the link is a
@@ -26,20 +27,9 @@ import pandas as pd
 
 from bidgraph.detectors.base import Entity, Finding
 from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.win_stats import bid_outcomes, person_links, surprise_score, upper_tail
+from bidgraph.detectors.win_stats import bid_outcomes, context_pairs, person_links, surprise_score, upper_tail
 
 __all__ = ["affinity_findings"]
-
-
-def _pair_stats(b: pd.DataFrame, ctx: str, prior: float) -> pd.DataFrame:
-    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
-        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum")).reset_index()
-    firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
-    pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
-    pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]
-    pairs["strength"] = (pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)
-    pairs["expected"] = pairs["mu"] * pairs["strength"]
-    return pairs
 
 
 def affinity_findings(detector: str, snapshot, params: dict, ctx: str, relation: str,
@@ -60,9 +50,9 @@ def affinity_findings(detector: str, snapshot, params: dict, ctx: str, relation:
     if b.empty:
         return []
     min_wins, alpha = int(params["min_wins"]), float(params["alpha"])
-    pairs = _pair_stats(b, ctx, float(params["prior_wins"]))
+    pairs = context_pairs(b, ctx, float(params["prior_wins"]))
     n_tests = max(1, int((pairs["bids"] >= min_wins).sum()))
-    pairs["p"] = upper_tail(pairs["wins"], pairs["expected"])
+    pairs["p"] = upper_tail(pairs["wins"], pairs["expected"], pairs["bids"])
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
     links = person_links(snapshot, list(params["context_roles"])).rename(columns={"context_org": ctx})
     linked = pairs[[ctx, "org_id"]].merge(links[[ctx, "org_id"]].drop_duplicates(), how="left", indicator=True)
@@ -107,11 +97,11 @@ def _finding(detector, r, ctx, relation, role, names, won, link_rows, n_tests, p
     explanation = bilingual(
         f"{names[0]}{c}的标段中，{f}投标{n}次、中标{w}次；按公平抽签（每标段1/投标人数）应中标{r['mu']:.2f}次，"
         f"结合其在其他{names[0]}处的中标表现（实际/期望={r['strength']:.2f}）应中标{e:.2f}次。"
-        f"泊松上尾概率p={r['p']:.2g}，经{n_tests}对检验的Bonferroni校正后p={r['p_adj']:.2g}"
+        f"二项上尾概率p={r['p']:.2g}，经{n_tests}对检验的Bonferroni校正后p={r['p_adj']:.2g}"
         f"（阈值{params['alpha']}，至少中标{params['min_wins']}次）。{link_zh}",
         f"At {names[1]} {c}, {f} bid for {n} lots and won {w}; a fair draw (1/bidders per lot) "
         f"expects {r['mu']:.2f} wins, and its record elsewhere (wins/expected "
-        f"{r['strength']:.2f}) expects {e:.2f}. Poisson upper tail p = {r['p']:.2g}, "
+        f"{r['strength']:.2f}) expects {e:.2f}. Binomial upper tail p = {r['p']:.2g}, "
         f"Bonferroni-adjusted over {n_tests} pairs p = {r['p_adj']:.2g} (fence {params['alpha']}, "
         f"at least {params['min_wins']} wins).{link_en}")
     evidence = {

@@ -3,23 +3,26 @@ or a region's awards far above their share of its bids.
 
 Rule
 ----
-Within one context (a tenderer, an agency, or a region), a firm whose share of the wins is at
-least ``min_win_share`` and at least ``min_share_ratio`` times its share of the bids, with
-``min_wins`` wins or more, and whose win count is improbable under a fair draw (Poisson tail of
-the wins against ``sum 1/n`` over its bids, Bonferroni-adjusted over all tested pairs, at most
-``alpha``). The concentration of the context's awards is measured by the Herfindahl–Hirschman
-index of win shares (HHI), reported beside the HHI of bid shares. Chinese supervision
-platforms run this 标王 analysis (中标集中度) routinely; persistent dominance by one supplier
-is a classic marker of market allocation in the OECD Guidelines for Fighting Bid Rigging and
-in the screening literature (Imhof et al.; Conley & Decarolis 2016).
+Within one context (a tenderer, an agency, or a region), a firm whose share of the awards is
+at least ``min_win_share`` and at least ``min_share_ratio`` times its share of the bids, with
+``min_wins`` wins or more, and whose win count its bids cannot explain: the binomial tail of
+its wins against the fair draw's expectation (``sum 1/n`` over its bids) scaled by its record
+in other contexts (:func:`bidgraph.detectors.win_stats.context_pairs`), Bonferroni-adjusted over
+all tested pairs, is at most ``alpha``. The concentration of the context's awards is measured
+by the Herfindahl–Hirschman index of win shares (HHI), reported beside the HHI of bid shares.
+Chinese supervision platforms run this 标王 analysis (中标集中度) routinely; persistent
+dominance by one supplier is a classic marker of market allocation in the OECD Guidelines for
+Fighting Bid Rigging and in the screening literature (Imhof et al.; Conley & Decarolis 2016).
 
 Guard against honest winners: a large firm that wins because it is cheapest among many real
-competitors is not a 标王. A win is *competitive* when the firm had the lowest price among at
-least ``min_competitors`` valid bids and the lot's price spread (coefficient of variation) is
-not below the ``cv_quantile`` quantile of such lots (rigged lots show compressed prices).
-The score is ``surprise * (1 - competitive wins / wins)`` with ``surprise = -log10(p_adj) /
-surprise_full`` clipped to [0, 1]; a pair whose competitive share exceeds
-``max_competitive_share`` is not reported.
+competitors is not a 标王. Its record elsewhere already raises its expectation; besides, a win
+is *competitive* when the firm had the lowest price among at least ``min_competitors`` valid
+bids, the lot's price spread (coefficient of variation) is not below the ``spread_quantile``
+quantile of such lots (rigged lots show compressed prices), and its margin over the second
+price is not below the same quantile of winning margins (a winner that always lands just
+under a rival knew the prices). The score is ``surprise * (1 - competitive wins / wins)`` with
+``surprise = -log10(p_adj) / surprise_full`` clipped to [0, 1]; a pair whose competitive share
+exceeds ``max_competitive_share`` is not reported.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import pandas as pd
 
 from bidgraph.detectors.base import Entity, Finding
 from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.win_stats import bid_outcomes, surprise_score, upper_tail
+from bidgraph.detectors.win_stats import bid_outcomes, context_pairs, surprise_score, upper_tail
 
 __all__ = ["DETECTOR_ID", "detect"]
 
@@ -41,11 +44,7 @@ _CONTEXTS = {  # bid column: (entity role, relationship from the org to the proj
 }
 
 
-def _context_pairs(b: pd.DataFrame, ctx: str) -> pd.DataFrame:
-    b = b.dropna(subset=[ctx])
-    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
-        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"),
-        competitive_wins=("competitive_win", "sum")).reset_index()
+def _shares(pairs: pd.DataFrame, ctx: str) -> pd.DataFrame:
     totals = pairs.groupby(ctx)[["bids", "wins"]].transform("sum")
     pairs["win_share"] = pairs["wins"] / totals["wins"].where(totals["wins"] > 0)
     pairs["bid_share"] = pairs["bids"] / totals["bids"]
@@ -55,23 +54,31 @@ def _context_pairs(b: pd.DataFrame, ctx: str) -> pd.DataFrame:
     return pairs.rename(columns={ctx: "context"}).assign(dimension=ctx)
 
 
+def _competitive_wins(b: pd.DataFrame, params: dict) -> tuple[pd.Series, dict]:
+    """Which bids are wins of honest-looking price competition, and the fences used."""
+    min_comp, q = int(params["min_competitors"]), float(params["spread_quantile"])
+    contested = b[b["is_winner"] & (b["n_bidders"] >= min_comp)]
+    fences = {"cv_fence": float(contested["lot_cv"].quantile(q)) if len(contested) else 0.0,
+              "margin_fence": float(contested["margin"].quantile(q)) if len(contested) else 0.0}
+    competitive = (b["is_winner"] & b["is_lowest"] & (b["n_bidders"] >= min_comp)
+                   & (b["lot_cv"] >= fences["cv_fence"]) & (b["margin"] >= fences["margin_fence"]))
+    return competitive, fences
+
+
 def detect(snapshot, params: dict, seed: int) -> list:
     """Firms dominating a context's awards beyond what competition explains (``seed`` unused)."""
     b = bid_outcomes(snapshot)
     if b.empty:
         return []
-    min_comp = int(params["min_competitors"])
-    contested = b.drop_duplicates("lot_id")
-    contested = contested[contested["n_bidders"] >= min_comp]["lot_cv"].dropna()
-    cv_fence = float(contested.quantile(float(params["cv_quantile"]))) if len(contested) else 0.0
-    b["competitive_win"] = (b["is_winner"] & b["is_lowest"] & (b["n_bidders"] >= min_comp)
-                            & (b["lot_cv"] >= cv_fence))
-    pairs = pd.concat([_context_pairs(b, c) for c in _CONTEXTS], ignore_index=True)
+    b["competitive_win"], fences = _competitive_wins(b, params)
+    prior = float(params["prior_wins"])
+    pairs = pd.concat([_shares(context_pairs(b, c, prior, ("competitive_win",)), c) for c in _CONTEXTS],
+                      ignore_index=True)
     min_wins = int(params["min_wins"])
     n_tests = max(1, int((pairs["bids"] >= min_wins).sum()))
-    pairs["p"] = upper_tail(pairs["wins"], pairs["mu"])
+    pairs["p"] = upper_tail(pairs["wins"], pairs["expected"], pairs["bids"])
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
-    pairs["competitive_share"] = pairs["competitive_wins"] / pairs["wins"].clip(lower=1)
+    pairs["competitive_share"] = pairs["competitive_win"] / pairs["wins"].clip(lower=1)
     flagged = pairs[(pairs["wins"] >= min_wins) & (pairs["win_share"] >= float(params["min_win_share"]))
                     & (pairs["win_share"] >= float(params["min_share_ratio"]) * pairs["bid_share"])
                     & (pairs["p_adj"] <= float(params["alpha"]))
@@ -82,12 +89,12 @@ def detect(snapshot, params: dict, seed: int) -> list:
     findings = []
     for r in flagged.to_dict("records"):
         lots = won[(won[r["dimension"]] == r["context"]) & (won["org_id"] == r["org_id"])]
-        findings.append(_finding(r, lots, n_tests, cv_fence, params))
+        findings.append(_finding(r, lots, n_tests, fences, params))
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
 
-def _finding(r, lots: pd.DataFrame, n_tests: int, cv_fence: float, params: dict) -> Finding:
+def _finding(r, lots: pd.DataFrame, n_tests: int, fences: dict, params: dict) -> Finding:
     role, relation, zh, en = _CONTEXTS[r["dimension"]]
     c, f = r["context"], r["org_id"]
     lot_ids = sorted(lots["lot_id"])
@@ -105,16 +112,18 @@ def _finding(r, lots: pd.DataFrame, n_tests: int, cv_fence: float, params: dict)
     ws, bs = float(r["win_share"]), float(r["bid_share"])
     explanation = bilingual(
         f"{zh}{c}：{f}中标{w}次（占该{zh}中标数{r['context_wins']:.0f}的{ws:.0%}），投标{n}次（占投标数的{bs:.1%}），"
-        f"中标份额是投标份额的{ws / bs:.1f}倍；公平抽签期望中标{r['mu']:.2f}次，泊松上尾p={r['p']:.2g}，"
+        f"中标份额是投标份额的{ws / bs:.1f}倍；公平抽签期望中标{r['mu']:.2f}次，结合其在其他{zh}处的表现"
+        f"（实际/期望={r['strength']:.2f}）期望{r['expected']:.2f}次，二项上尾p={r['p']:.2g}，"
         f"经{n_tests}次检验校正后p={r['p_adj']:.2g}。该{zh}中标集中度HHI={r['hhi_wins']:.3f}（投标份额HHI={r['hhi_bids']:.3f}）。"
-        f"其中{int(r['competitive_wins'])}次属充分竞争下的最低价中标（≥{params['min_competitors']}家有效投标、"
-        f"报价离散系数≥{cv_fence:.3f}），已按比例降低得分。",
+        f"其中{int(r['competitive_win'])}次属充分竞争下的最低价中标（≥{params['min_competitors']}家有效投标、"
+        f"报价离散系数≥{fences['cv_fence']:.3f}、领先次低价≥{fences['margin_fence']:.2%}），已按比例降低得分。",
         f"At {en} {c}, {f} won {w} of {r['context_wins']:.0f} awards ({ws:.0%}) with {n} bids ({bs:.1%} of the "
-        f"bids): {ws / bs:.1f}x its bid share. A fair draw expects {r['mu']:.2f} wins; Poisson upper tail "
-        f"p = {r['p']:.2g}, adjusted over {n_tests} tests p = {r['p_adj']:.2g}. Award concentration HHI "
-        f"{r['hhi_wins']:.3f} (bid shares {r['hhi_bids']:.3f}). {int(r['competitive_wins'])} of the wins were "
-        f"lowest prices among >= {params['min_competitors']} valid bids with a normal spread "
-        f"(CV >= {cv_fence:.3f}); the score is reduced in proportion.")
+        f"bids): {ws / bs:.1f}x its bid share. A fair draw expects {r['mu']:.2f} wins, its record elsewhere "
+        f"(wins/expected {r['strength']:.2f}) {r['expected']:.2f}; binomial upper tail p = {r['p']:.2g}, adjusted "
+        f"over {n_tests} tests p = {r['p_adj']:.2g}. Award concentration HHI {r['hhi_wins']:.3f} (bid shares "
+        f"{r['hhi_bids']:.3f}). {int(r['competitive_win'])} of the wins were lowest prices among >= "
+        f"{params['min_competitors']} valid bids with a normal spread (CV >= {fences['cv_fence']:.3f}) and margin "
+        f"(>= {fences['margin_fence']:.2%}); the score is reduced in proportion.")
     evidence = {
         "rule": bilingual(f"某企业在同一{zh}的中标份额远高于其投标份额，且无法以充分竞争下的低价解释（标王）。",
                           f"A firm's share of one {en}'s awards is far above its share of the bids, "
@@ -122,13 +131,15 @@ def _finding(r, lots: pd.DataFrame, n_tests: int, cv_fence: float, params: dict)
         "explanation": explanation,
         "measured": {"context_kind": en, "context": str(c), "bids": n, "wins": w, "win_share": round(ws, 4),
                      "bid_share": round(bs, 4), "expected_fair_draw": round(float(r["mu"]), 4),
+                     "record_elsewhere": round(float(r["strength"]), 4), "expected": round(float(r["expected"]), 4),
                      "p": float(r["p"]), "p_adj": float(r["p_adj"]), "tests": n_tests,
                      "hhi_wins": round(float(r["hhi_wins"]), 4), "hhi_bids": round(float(r["hhi_bids"]), 4),
-                     "competitive_wins": int(r["competitive_wins"]),
+                     "competitive_wins": int(r["competitive_win"]),
                      "competitive_share": round(float(r["competitive_share"]), 4)},
         "thresholds": {**{k: params[k] for k in ("min_wins", "min_win_share", "min_share_ratio", "alpha",
-                                                 "min_competitors", "cv_quantile", "max_competitive_share",
-                                                 "surprise_full")}, "cv_fence": round(cv_fence, 4)},
+                                                 "prior_wins", "min_competitors", "spread_quantile",
+                                                 "max_competitive_share", "surprise_full")},
+                       **{k: round(v, 6) for k, v in fences.items()}},
         "nodes": sorted(nodes),
         "edges": [list(e) for e in sorted(edges)],
         "won_lots": lot_ids,

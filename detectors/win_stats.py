@@ -4,18 +4,20 @@ Used by ``frequent_winner``, ``tenderer_affinity`` and ``agency_affinity``.
 
 The null model is a fair draw: on a lot with ``n`` valid bidders each has chance ``1/n`` of
 winning, so a firm's expected wins in any set of lots is the sum of ``1/n`` over its bids there.
-The number of wins is compared with that expectation by the Poisson upper tail (a slightly
-conservative stand-in for the exact Poisson-binomial tail).
+The number of wins is compared with that expectation by the upper tail of a binomial with the
+same number of trials and the same mean (the exact law, Poisson-binomial, has a smaller
+variance, so this tail is conservative; a Poisson tail would be far more so on lots with few
+bidders).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+from scipy.stats import binom, poisson
 
 from bidgraph.detectors.common import bids_in_context
 
-__all__ = ["bid_outcomes", "upper_tail", "surprise_score", "person_links"]
+__all__ = ["bid_outcomes", "context_pairs", "upper_tail", "surprise_score", "person_links"]
 
 
 def bid_outcomes(snapshot) -> pd.DataFrame:
@@ -43,11 +45,37 @@ def bid_outcomes(snapshot) -> pd.DataFrame:
     return b
 
 
-def upper_tail(observed, expected) -> np.ndarray:
-    """P(X >= observed) for X ~ Poisson(expected), elementwise."""
+def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per (context, firm): ``bids``, ``wins``, the fair draw's ``mu``, the firm's record
+    elsewhere and the expectation scaled by it.
+
+    A firm's ``strength = (wins elsewhere + prior) / (mu elsewhere + prior)`` measures how much
+    better than a fair draw it does outside the context (``prior`` expected wins shrink it to
+    1 when there is little record); ``expected = mu * strength``. The boolean columns of ``b``
+    named in ``count`` are summed per pair too.
+    """
+    b = b.dropna(subset=[ctx])
+    extra = {c: (c, "sum") for c in count}
+    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
+        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"), **extra).reset_index()
+    firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
+    pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
+    pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]
+    pairs["strength"] = (pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)
+    pairs["expected"] = pairs["mu"] * pairs["strength"]
+    return pairs
+
+
+def upper_tail(observed, expected, trials=None) -> np.ndarray:
+    """P(X >= observed), elementwise, for X binomial with ``trials`` trials and mean
+    ``expected`` (the success chance capped just below 1), or Poisson(expected) when
+    ``trials`` is None."""
     observed = np.asarray(observed, float)
     expected = np.maximum(np.asarray(expected, float), 1e-12)
-    return poisson.sf(observed - 1, expected)
+    if trials is None:
+        return poisson.sf(observed - 1, expected)
+    trials = np.asarray(trials, float)
+    return binom.sf(observed - 1, trials, np.minimum(expected / np.maximum(trials, 1), 1 - 1e-9))
 
 
 def surprise_score(p_value, full: float) -> np.ndarray:
