@@ -249,3 +249,31 @@ def test_detector_is_silent_without_ocds_origin():
                                         "_file": ["projects.csv"], "_row": [2]})}
     assert red_flag.detect(Snapshot(tables), {}, 0) == []
     assert red_flag.detect(Snapshot({}), {}, 0) == []
+
+
+def _r036_process(ocid: str, currency: str, details: str | None = None) -> dict:
+    def bid(status: str, amount: float) -> dict:
+        return {"status": status, "tenderers": [{"id": f"{ocid}-{status}"}],
+                "value": {"amount": amount, "currency": currency}}
+    tender = {"procurementMethodDetails": details} if details else {}
+    return {"ocid": ocid, "tender": tender, "awards": [{"status": "active"}],
+            "bids": {"details": [bid("valid", 10), bid("disqualified", 5)]}}
+
+
+def test_main_currency_is_the_setting_or_the_first_seen():
+    releases = [_r036_process("usd", "USD"), _r036_process("eur", "EUR")]
+    first_seen = evaluate(releases, parse_settings("[R036]\n")).results
+    assert set(first_seen["OCID"]) == {"usd"}
+    configured = evaluate(releases, parse_settings("currency = EUR\n[R036]\n")).results
+    assert set(configured["OCID"]) == {"eur"}
+
+
+def test_price_comparison_lists():
+    releases = [_r036_process("auction", "USD", "Auction"), _r036_process("lottery", "USD", "Lottery"),
+                _r036_process("unknown", "USD")]
+    deny = evaluate(releases, parse_settings("no_price_comparison_procurement_methods = Lottery\n[R036]\n"))
+    assert set(deny.results["OCID"]) == {"auction", "unknown"}
+    allow = evaluate(releases, parse_settings("price_comparison_procurement_methods = Auction|\n[R036]\n"))
+    assert set(allow.results["OCID"]) == {"auction"}  # a missing method is excluded by an allow list
+    excluded = evaluate(releases, parse_settings("[exclusions]\nprocurement_method_details = Auction\n[R036]\n"))
+    assert set(excluded.results["OCID"]) == {"lottery", "unknown"}
