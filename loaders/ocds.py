@@ -124,7 +124,9 @@ def _process_rows(process: Process, rows: dict[str, list[dict]], seen_orgs: dict
     party_ids = _parties(release, at, base, rows["organizations"], seen_orgs)
 
     def org(ref, where: str, role: str) -> str:
-        return _reference(ref, party_ids, at(where), role, rows["organizations"], seen_orgs)
+        org_id = _org_id(ref, party_ids)
+        _referenced_org(ref, org_id, at(where), role, rows["organizations"], seen_orgs)
+        return org_id
 
     tender = _obj(release.get("tender"))
     buyer = org(release.get("buyer"), _join(base, "buyer"), "buyer") if "buyer" in release else ""
@@ -188,28 +190,30 @@ def _parties(release: dict, at, base: str, out: list[dict], seen: dict[str, dict
     return ids
 
 
-def _reference(ref, party_ids: dict[str, str], location: dict | None, role: str, out: list[dict],
-               seen: dict[str, dict]) -> str:
-    """The org_id of an organisation reference; an organisation not among the parties is added
-    (with what the reference says) when ``location`` is given."""
+def _org_id(ref, party_ids: dict[str, str]) -> str:
+    """The org_id an organisation reference points to: its party's, else its own identifier's
+    (``SCHEME-id``), else its ``id``."""
     ref = _obj(ref)
     pid = _text(ref.get("id"))
-    if pid in party_ids:
-        org_id = party_ids[pid]
-    else:
-        org_id = _identifier_id(_obj(ref.get("identifier"))) or pid
-    if location is not None and (org_id not in seen or role not in seen[org_id]["roles"].split("|")):
-        identifier = _obj(ref.get("identifier"))
-        _add_org(location | {"org_id": org_id, "name": _first_text(ref.get("name"), identifier.get("legalName")),
-                             "uscc": _uscc(identifier, ref), "kind": _kind([role]), "roles": role,
-                             "identifier_scheme": _text(identifier.get("scheme")),
-                             "identifier_id": _text(identifier.get("id"))}, [role], out, seen)
-    return org_id
+    return party_ids.get(pid) or _identifier_id(_obj(ref.get("identifier"))) or pid
+
+
+def _referenced_org(ref, org_id: str, location: dict, role: str, out: list[dict], seen: dict[str, dict]) -> None:
+    """Record an organisation met in a reference (with what the reference says about it), or
+    add ``role`` to the one already known."""
+    if org_id in seen and role in seen[org_id]["roles"].split("|"):
+        return
+    ref = _obj(ref)
+    identifier = _obj(ref.get("identifier"))
+    _add_org(location | {"org_id": org_id, "name": _first_text(ref.get("name"), identifier.get("legalName")),
+                         "uscc": _uscc(identifier, ref), "kind": _kind([role]), "roles": role,
+                         "identifier_scheme": _text(identifier.get("scheme")),
+                         "identifier_id": _text(identifier.get("id"))}, [role], out, seen)
 
 
 def _add_org(row: dict, roles: list[str], out: list[dict], seen: dict[str, dict]) -> None:
-    """One row per org_id: a later mention only adds roles (and a kind if there was none).
-    Rows without an id are all kept, to be quarantined."""
+    """One row per org_id: a later mention only adds its roles (and the kind follows the
+    roles). Rows without an id are all kept, to be quarantined."""
     known = seen.get(row["org_id"]) if row["org_id"] else None
     if known is None:
         out.append(row)
@@ -268,8 +272,7 @@ def _winners(release: dict, ocid: str, lots: list[str], party_ids: dict[str, str
         if _text(award.get("status")) not in ("active", ""):
             continue
         for supplier in _list(award.get("suppliers")):
-            org_id = _reference(supplier, party_ids, None, "", [], {})
-            won.update((lot, org_id) for lot in (_related(award, ocid, lots) or lots))
+            won.update((lot, _org_id(supplier, party_ids)) for lot in (_related(award, ocid, lots) or lots))
     return won
 
 
