@@ -24,14 +24,18 @@ def _t(rows: list[dict], file: str) -> pd.DataFrame:
 def world_tables() -> dict[str, pd.DataFrame]:
     """Project P1 in the west, P2 in the east; ORG1 bids only west, ORG3 only east, ORG2 both."""
     return {
+        "organizations": _t([{"org_id": o, "name": n} for o, n in (
+            ("ORG1", "杭州甲建设有限公司"), ("ORG2", "杭州乙建设有限公司"), ("ORG3", "杭州丙建设有限公司"),
+            ("GOV1", "西区交通局"), ("GOV2", "东区教育局"))], "organizations.csv"),
+        "experts": _t([{"expert_id": "E1", "name": "王专家"}, {"expert_id": "E2", "name": "李专家"}], "experts.csv"),
         "projects": _t([{"project_id": "P1", "name": "西区道路", "region_code": WEST, "tenderer_id": "GOV1"},
                         {"project_id": "P2", "name": "东区学校", "region_code": EAST, "tenderer_id": "GOV2"}],
                        "projects.csv"),
         "lots": _t([{"lot_id": "L1", "project_id": "P1"}, {"lot_id": "L2", "project_id": "P2"}], "lots.csv"),
-        "bids": _t([{"bid_id": "B1", "lot_id": "L1", "org_id": "ORG1", "price": 100.0, "score": 88.5},
-                    {"bid_id": "B2", "lot_id": "L1", "org_id": "ORG2", "price": 101.0, "score": 87.0},
-                    {"bid_id": "B3", "lot_id": "L2", "org_id": "ORG2", "price": 200.0, "score": 90.0},
-                    {"bid_id": "B4", "lot_id": "L2", "org_id": "ORG3", "price": 201.0, "score": 80.0}], "bids.csv"),
+        "bids": _t([{"bid_id": "B1", "lot_id": "L1", "org_id": "ORG1", "price": 100.0, "score": 88.5, "is_winner": True},
+                    {"bid_id": "B2", "lot_id": "L1", "org_id": "ORG2", "price": 101.0, "score": 87.0, "is_winner": False},
+                    {"bid_id": "B3", "lot_id": "L2", "org_id": "ORG2", "price": 200.0, "score": 90.0, "is_winner": True},
+                    {"bid_id": "B4", "lot_id": "L2", "org_id": "ORG3", "price": 201.0, "score": 80.0, "is_winner": False}], "bids.csv"),
         "expert_scores": _t([{"lot_id": "L1", "expert_id": "E1", "bid_id": "B1", "score": 90},
                              {"lot_id": "L2", "expert_id": "E2", "bid_id": "B3", "score": 70}], "expert_scores.csv"),
         "bid_uploads": _t([{"bid_id": "B1", "ip": "10.0.0.1", "mac": "AA:BB"},
@@ -79,6 +83,19 @@ def people(store) -> dict[str, User]:
     specs = {"admin": ("admin", None), "city": ("investigator", None), "west": ("investigator", WEST),
              "east": ("investigator", EAST), "viewer": ("viewer", WEST), "analyst": ("analyst", WEST)}
     return {name: add_user(store, op, name, PASSWORD, role, region) for name, (role, region) in specs.items()}
+
+
+def load_world(workspace) -> None:
+    """Write the world as the workspace's loaded graph (all schema tables, missing ones empty)."""
+    from bidgraph.graph.schema import schema
+    from bidgraph.graph.snapshot import empty_table
+    from bidgraph.graph.versions import Workspace
+    given, tables = world_tables(), {}
+    for name in schema().tables:
+        base = empty_table(name)
+        df = given.get(name, base)
+        tables[name] = df.reindex(columns=list(base.columns) + [c for c in df.columns if c not in base.columns])
+    Workspace(workspace).write_version(tables, {"source": "test world"})
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +44,7 @@ ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Exper
                  "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device",
                  "document": "Document"}
 MAX_PACK_NODES = 400  # the subgraph drawn and written out; the tables keep every row
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
@@ -190,7 +192,8 @@ def export_pack(store: CasesStore, actor: User, case_id: str, tables: dict[str, 
     with zipfile.ZipFile(path) as zf:
         manifest_sha = _sha256(zf.read("manifest.json"))
     audit.record(store, actor.name, "pack.export", {"case": case_id, "file": Path(path).name,
-                                                    "manifest_sha256": manifest_sha})
+                                                    "manifest_sha256": manifest_sha,
+                                                    "pack_sha256": _sha256(Path(path).read_bytes())})
     return path
 
 
@@ -210,19 +213,19 @@ def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport
     """Recompute every file's SHA-256 against the manifest; with ``store``, also check that the
     audit trail recorded this manifest's export and that its audit head lies on the chain."""
     path, report = Path(path), PackReport()
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
     try:
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: no such file") from exc
-    except zipfile.BadZipFile:
+    except _DAMAGED:
         report.problems.append(f"{path.name} is not a readable zip file (damaged or altered)")
         return report
     with zf:
         try:
             raw = zf.read("manifest.json")
             report.manifest = json.loads(raw)
-            listed = report.manifest["files"]
-        except (KeyError, ValueError, zipfile.BadZipFile, TypeError) as exc:
+            listed = dict(report.manifest["files"])
+        except (KeyError, TypeError, *_DAMAGED) as exc:
             report.problems.append(f"manifest.json missing or unreadable ({exc})")
             return report
         names = set(zf.namelist()) - {"manifest.json"}
@@ -234,23 +237,29 @@ def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport
                 continue
             try:
                 data = zf.read(name)
-            except (zipfile.BadZipFile, OSError) as exc:  # CRC mismatch: bytes changed inside the zip
+            except _DAMAGED as exc:  # CRC mismatch or broken deflate stream: bytes changed inside the zip
                 report.problems.append(f"{name}: unreadable ({exc})")
                 continue
             report.files_checked += 1
             if _sha256(data) != meta.get("sha256"):
                 report.problems.append(f"{name}: SHA-256 differs from the manifest (the file was changed)")
     if store is not None:
-        _check_against_trail(store, report, _sha256(raw))
+        _check_against_trail(store, report, _sha256(raw), _sha256(path.read_bytes()))
     return report
 
 
-def _check_against_trail(store: CasesStore, report: PackReport, manifest_sha: str) -> None:
+def _check_against_trail(store: CasesStore, report: PackReport, manifest_sha: str, pack_sha: str) -> None:
+    """The export entry pins the manifest and the zip's exact bytes (timestamps, headers and
+    all), so any changed byte shows, even one the zip reader ignores."""
     conn = store.connection()
-    rows = conn.execute("SELECT detail FROM audit WHERE action = 'pack.export'").fetchall()
-    if not any(json.loads(r["detail"]).get("manifest_sha256") == manifest_sha for r in rows):
+    exports = [json.loads(r["detail"]) for r in conn.execute("SELECT detail FROM audit WHERE action = 'pack.export'")]
+    same_manifest = [e for e in exports if e.get("manifest_sha256") == manifest_sha]
+    if not same_manifest:
         report.problems.append("the audit trail has no export of this manifest (the manifest was rewritten, "
                                "or the pack comes from another workspace)")
+    elif not any(e.get("pack_sha256") == pack_sha for e in same_manifest):
+        report.problems.append("the zip's bytes differ from the exported pack whose SHA-256 the audit trail "
+                               "recorded (the file was altered after export)")
     head = report.manifest.get("audit_head") or {}
     if head.get("seq"):
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()

@@ -221,7 +221,7 @@ def render_pdf(blocks: list[Block]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
     font = _register_font()
@@ -249,6 +249,7 @@ def render_pdf(blocks: list[Block]) -> bytes:
             img = Image(io.BytesIO(blk.data))
             scale = min(1.0, doc.width / img.imageWidth, (doc.height * 0.8) / img.imageHeight)
             img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
-            flow.append(img)
+            heading = flow.pop() if flow and isinstance(flow[-1], Paragraph) else None
+            flow.append(KeepTogether([heading, img] if heading else [img]))  # no orphaned "Graph" title
     doc.build(flow)
     return buf.getvalue()

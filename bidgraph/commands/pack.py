@@ -1,6 +1,7 @@
 """bidgraph pack CASE --out pack.zip [--image graph.png] | bidgraph pack verify pack.zip."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from bidgraph.cases.cli_support import acting_user, add_as_option, loaded_graph, open_cases
@@ -37,7 +38,7 @@ def handle(args) -> int:
         except OSError as exc:
             raise InputError(f"{args.image}: cannot read the image ({exc.strerror})") from exc
     out = export_pack(store, actor, args.target, tables, subgraph, args.out or f"{args.target}.zip", image, index)
-    print(f"wrote {out}")
+    print(f"wrote {out} (SHA-256 {hashlib.sha256(out.read_bytes()).hexdigest()}, recorded in the audit trail)")
     return 0
 
 

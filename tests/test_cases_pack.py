@@ -1,0 +1,200 @@
+"""Evidence packs: contents, readable Chinese PDF, tamper detection, region-scoped export, CLI."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image, ImageDraw
+
+from bidgraph.cases import cases
+from bidgraph.cases.pack import build_pack, export_pack, verify_pack
+from bidgraph.cli import main
+from bidgraph.errors import InputError, NotFound
+from test_cases_world import EAST, WEST, clock, finding, index, load_world, people, store, world_tables  # noqa: F401
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+WEST_RING = finding("F1", "L1", "ORG1", "ORG2")
+
+
+def _subgraph() -> dict:
+    node = lambda uid, name, file, row: {"id": uid, "label": uid.split(":")[0], "caption": name,
+                                         "properties": {"name": name}, "source": {"file": file, "row": row}}
+    edge = lambda a, b, t, row: {"source": a, "target": b, "type": t, "properties": {},
+                                 "provenance": {"table": "bids", "file": "bids.csv", "row": row}}
+    return {"nodes": [node("Organization:ORG1", "杭州甲建设有限公司", "organizations.csv", 2),
+                      node("Organization:ORG3", "杭州丙建设有限公司", "organizations.csv", 4),
+                      node("Bid:B1", "B1", "bids.csv", 2), node("Bid:B4", "B4", "bids.csv", 5),
+                      node("Lot:L1", "L1", "lots.csv", 2)],
+            "edges": [edge("Organization:ORG1", "Bid:B1", "SUBMITTED", 2), edge("Bid:B1", "Lot:L1", "FOR_LOT", 2),
+                      edge("Organization:ORG3", "Bid:B4", "SUBMITTED", 5)]}
+
+
+def _png() -> bytes:
+    img = Image.new("RGB", (320, 200), "white")
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((20, 60, 100, 140), outline="red", width=4)
+    draw.line((100, 100, 220, 100), fill="black", width=3)
+    draw.rectangle((220, 60, 300, 140), outline="blue", width=4)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    w = world_tables()
+    return {"bids": w["bids"], "scores": w["expert_scores"]}
+
+
+@pytest.fixture
+def exported(store, people, index, tmp_path):
+    case = cases.create_case(store, people["city"], "西区道路工程围标串标", [WEST_RING], kind="challenge", index=index)
+    cases.transition(store, people["city"], case["id"], "reviewing", "调取开标记录和上传日志")
+    path = export_pack(store, people["city"], case["id"], _tables(), _subgraph(), tmp_path / "pack.zip", _png(), index)
+    return case["id"], path
+
+
+def _rezip(src: Path, dst: Path, change: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, change.get(name, zin.read(name)))
+    return dst
+
+
+def test_a_pack_holds_report_tables_graph_and_manifest(exported):
+    case_id, path = exported
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read("manifest.json"))
+        html = unescape(zf.read("report.html").decode("utf-8"))
+        bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")), encoding="utf-8-sig")
+        xlsx = pd.read_excel(io.BytesIO(zf.read("tables/tables.xlsx")), sheet_name=None)
+        graphml = zf.read("graph.graphml").decode("utf-8")
+    assert {"report.html", "report.pdf", "tables/findings.csv", "tables/entities.csv", "tables/bids.csv",
+            "tables/scores.csv", "tables/tables.xlsx", "graph.graphml", "graph.png", "manifest.json"} == names
+    assert set(manifest["files"]) == names - {"manifest.json"} and manifest["case_id"] == case_id
+    assert manifest["audit_head"]["seq"] >= 2
+    assert "西区道路工程围标串标" in html and "调取开标记录和上传日志" in html       # case and its history
+    assert "同一标段的投标人共用上传设备" in html                                   # the finding's rule
+    assert "杭州甲建设有限公司" in html and "-[SUBMITTED]->" in html and "bids.csv:2" in html  # chains + sources
+    assert list(bids["_row"]) == [2, 3, 4, 5] and set(xlsx) == {"findings", "entities", "bids", "scores"}
+    assert "杭州甲建设有限公司" in graphml and "source_file" in graphml
+    assert verify_pack(path).ok
+
+
+def test_the_pdf_is_readable_chinese(exported, tmp_path):
+    _, path = exported
+    with zipfile.ZipFile(path) as zf:
+        (tmp_path / "report.pdf").write_bytes(zf.read("report.pdf"))
+    text = subprocess.run(["pdftotext", "-l", "1", str(tmp_path / "report.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "证据包" in text and "西区道路工程围标串标" in text
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True).stdout
+    cjk = [line.split() for line in fonts.splitlines() if "+" in line.split(" ")[0]]
+    assert cjk and cjk[0][-5:-2] == ["yes", "yes", "yes"]              # CJK subset embedded, with Unicode map
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "report.pdf"),
+                    str(ARTIFACTS / "cases_pack_page1")], check=True)
+    page = Image.open(ARTIFACTS / "cases_pack_page1.png").convert("L")
+    dark = sum(page.histogram()[:128])
+    assert dark > 0.01 * page.width * page.height                                    # text, not a blank page
+
+
+def test_changing_any_byte_of_a_pack_is_detected(exported, store, tmp_path):
+    _, path = exported
+    data = path.read_bytes()
+    assert verify_pack(path, store).ok
+    for offset in range(0, len(data), max(1, len(data) // 40)):
+        bad = bytearray(data)
+        bad[offset] ^= 0x01
+        copy = tmp_path / "bad.zip"
+        copy.write_bytes(bytes(bad))
+        assert not verify_pack(copy, store).ok, f"byte {offset} changed unnoticed"
+
+
+def test_changed_files_are_named_even_without_the_workspace(exported, tmp_path):
+    _, path = exported
+    with zipfile.ZipFile(path) as zf:
+        csv = zf.read("tables/bids.csv").replace(b"100.0", b"99.0")
+    report = verify_pack(_rezip(path, tmp_path / "edited.zip", {"tables/bids.csv": csv}))
+    assert report.problems == ["tables/bids.csv: SHA-256 differs from the manifest (the file was changed)"]
+    assert "not a readable zip" in verify_pack(_write(tmp_path / "junk.zip", b"PK\x03\x04 junk")).problems[0]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_a_rewritten_manifest_is_caught_by_the_audit_trail(exported, store, tmp_path):
+    _, path = exported
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        csv = zf.read("tables/bids.csv").replace(b"100.0", b"99.0")
+    manifest["files"]["tables/bids.csv"]["sha256"] = hashlib.sha256(csv).hexdigest()
+    forged = _rezip(path, tmp_path / "forged.zip", {"tables/bids.csv": csv,
+                                                     "manifest.json": json.dumps(manifest).encode()})
+    assert verify_pack(forged).ok                     # consistent on its own ...
+    problems = verify_pack(forged, store).problems    # ... but not what was exported
+    assert problems and "no export of this manifest" in problems[0]
+
+
+def test_a_county_export_holds_only_its_region(store, people, index, tmp_path):
+    cross = cases.create_case(store, people["city"], "跨区围标", [WEST_RING, finding("F2", "L2", "ORG2", "ORG3")],
+                              index=index)
+    path = export_pack(store, people["west"], cross["id"], _tables(), _subgraph(), tmp_path / "west.zip", None, index)
+    with zipfile.ZipFile(path) as zf:
+        bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
+        scores = pd.read_csv(io.BytesIO(zf.read("tables/scores.csv")))
+        graphml = zf.read("graph.graphml").decode("utf-8")
+    assert set(bids["lot_id"]) == {"L1"} and set(scores["lot_id"]) == {"L1"}
+    assert "ORG1" in graphml and "ORG3" not in graphml and "B4" not in graphml
+    west_only = cases.create_case(store, people["city"], "西区", [WEST_RING], index=index)
+    with pytest.raises(NotFound):
+        export_pack(store, people["east"], west_only["id"], _tables(), _subgraph(), tmp_path / "e.zip", None, index)
+    with pytest.raises(InputError, match="loaded graph"):
+        export_pack(store, people["west"], west_only["id"], _tables(), _subgraph(), tmp_path / "w.zip")
+    assert not (tmp_path / "e.zip").exists() and not (tmp_path / "w.zip").exists()
+
+
+def test_build_pack_refuses_odd_table_names(tmp_path):
+    with pytest.raises(InputError, match="table name"):
+        build_pack({"id": "C-1"}, [], {"../evil": pd.DataFrame()}, {"nodes": [], "edges": []}, tmp_path / "x.zip")
+
+
+def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    load_world(ws)
+    (tmp_path / "f.jsonl").write_text(json.dumps(WEST_RING, ensure_ascii=False) + "\n", encoding="utf-8")
+    run = lambda *a: main(["--workspace", str(ws), *a])
+    assert run("case", "create", "--title", "西区围标", "--finding", "F1", "--findings", str(tmp_path / "f.jsonl"),
+               "--kind", "complaint") == 0
+    assert run("case", "list") == 0
+    assert "C-000001\tnew\tcomplaint" in capsys.readouterr().out
+    out = tmp_path / "C-000001.zip"
+    assert run("pack", "C-000001", "--out", str(out)) == 0
+    with zipfile.ZipFile(out) as zf:
+        bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
+        html = unescape(zf.read("report.html").decode("utf-8"))
+    assert sorted(bids["bid_id"]) == ["B1", "B2"]                          # the bids on the case's lot
+    assert "Organization:ORG1 (杭州甲建设有限公司) -[SUBMITTED]-> Bid:B1" in html
+    capsys.readouterr()
+    assert run("pack", "verify", str(out)) == 0
+    assert "pack OK" in capsys.readouterr().out
+    shutil.copy(out, tmp_path / "copy.zip")
+    with open(tmp_path / "copy.zip", "r+b") as fh:
+        fh.seek(200)
+        byte = fh.read(1)
+        fh.seek(200)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    assert run("pack", "verify", str(tmp_path / "copy.zip")) == 1
+    assert "pack CHANGED" in capsys.readouterr().out
+    assert main(["--workspace", str(tmp_path / "empty"), "pack", "C-000001"]) == 2
+    assert "not found" in capsys.readouterr().err
