@@ -7,8 +7,8 @@ For each (context organization ``c``, firm ``f``) — ``c`` a tenderer or an age
 lots of ``c`` that ``f`` bid for and won (``w``). A fair draw expects ``mu = sum 1/n`` wins
 (``n`` valid bidders per lot, :mod:`bidgraph.detectors.win_stats`). Firms differ honestly
 in how competitive they are, so the expectation is scaled by the firm's record *outside*
-``c``: ``r = (wins elsewhere + k) / (expected elsewhere + k)`` with a prior of ``k`` wins
-(``prior_wins``), giving ``expected = mu * r``. A firm that wins everywhere because it is cheap
+``c``: ``r = max(1, (wins elsewhere + k) / (expected elsewhere + k))`` with a prior of ``k``
+wins (``prior_wins``), giving ``expected = mu * r``. A firm that wins everywhere because it is cheap
 is expected to win at ``c`` too; a firm that wins at ``c`` far beyond its record is not.
 
 The surprise is the binomial upper tail ``p = P(X >= w)`` over the firm's bids with mean

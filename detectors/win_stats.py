@@ -49,9 +49,11 @@ def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...
     """Per (context, firm): ``bids``, ``wins``, the fair draw's ``mu``, the firm's record
     elsewhere and the expectation scaled by it.
 
-    A firm's ``strength = (wins elsewhere + prior) / (mu elsewhere + prior)`` measures how much
-    better than a fair draw it does outside the context (``prior`` expected wins shrink it to
-    1 when there is little record); ``expected = mu * strength``. The boolean columns of ``b``
+    A firm's ``strength = max(1, (wins elsewhere + prior) / (mu elsewhere + prior))`` measures how
+    much better than a fair draw it does outside the context (``prior`` expected wins shrink it
+    towards 1 when there is little record); ``expected = mu * strength``. A strong record raises
+    the expectation (a cheap, efficient firm is expected to win more); a weak one does not lower
+    it, since a few bids elsewhere are a noisy estimate and would inflate the surprise. The boolean columns of ``b``
     named in ``count`` are summed per pair too.
     """
     b = b.dropna(subset=[ctx])
@@ -61,7 +63,7 @@ def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...
     firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
     pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
     pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]
-    pairs["strength"] = (pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)
+    pairs["strength"] = ((pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)).clip(lower=1.0)
     pairs["expected"] = pairs["mu"] * pairs["strength"]
     return pairs
 

@@ -88,3 +88,9 @@ def set_winner(rows: dict[str, list[dict]], lot: str, org: str, price: float | N
         low = min(b["price"] for b in bids)
         rows["bids"].append({"bid_id": f"{lot}-{org}", "lot_id": lot, "org_id": org,
                              "price": price or low * 0.99, "is_winner": True, "is_valid": True})
+
+
+def lots_of(rows: dict[str, list[dict]], column: str, org: str) -> list[str]:
+    """The lots of the projects whose ``column`` (tenderer_id, agency_id) is ``org``."""
+    projects = {p["project_id"] for p in rows["projects"] if p[column] == org}
+    return [l["lot_id"] for l in rows["lots"] if l["project_id"] in projects]
