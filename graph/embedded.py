@@ -60,7 +60,7 @@ class EmbeddedStore:
     def info(self) -> dict:
         idx = self.index
         manifest = self.workspace.manifest()
-        nodes = {label: len(frame.keys) for label, frame in idx.nodes.items()}
+        nodes = {label: len(frame.keys) for label, frame in idx.frames.items()}
         rels = {t: int(c) for t, c in zip(idx.types, np.bincount(idx.etype, minlength=len(idx.types)))}
         quarantine = {t: c.get("quarantined", 0) for t, c in manifest.get("counts", {}).items()}
         return {"nodes": nodes, "relationships": rels, "quarantine": quarantine, "store": self.kind,
@@ -97,8 +97,7 @@ class EmbeddedStore:
     def subgraph(self, uids: list[str]) -> dict:
         idx = self.index
         vs = [idx.vertex(u) for u in uids]
-        return {"nodes": [idx.node(v) for v in dict.fromkeys(vs)],
-                "edges": [idx.edge(e) for e in idx.edges_between(vs)]}
+        return {"nodes": idx.nodes(list(dict.fromkeys(vs))), "edges": idx.edges(idx.edges_between(vs))}
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
         return search_index(self.index, text, limit)

@@ -42,7 +42,7 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         return []
     hits: dict[int, float] = {}
     variants = _variants(q)
-    for label, frame in index.nodes.items():
+    for label, frame in index.frames.items():
         pos = frame.keys.get_indexer(list(variants))
         for p in pos[pos >= 0]:
             hits.setdefault(int(index.offsets[label] + p), 3.0)
@@ -52,7 +52,7 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
                 for p in found:
                     hits.setdefault(int(index.offsets[label] + p), 3.0)
     for label, col in NAME_COLUMNS.items():
-        frame = index.nodes.get(label)
+        frame = index.frames.get(label)
         if frame is None or frame.rows is None or col not in frame.rows or len(hits) >= limit * 4:
             continue
         names = frame.rows[col].fillna("").astype(str)
@@ -63,7 +63,8 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         if len(q) >= 2 and not contains.any():
             hits.update(_fuzzy(names, q, index.offsets[label], limit))
     ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [{**index.node(v), "match": round(score, 3)} for v, score in ranked]
+    nodes = index.nodes([v for v, _ in ranked])
+    return [{**node, "match": round(score, 3)} for node, (_, score) in zip(nodes, ranked)]
 
 
 def _fuzzy(names: pd.Series, q: str, offset: int, limit: int) -> dict[int, float]:
