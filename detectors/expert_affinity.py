@@ -49,7 +49,7 @@ def _expected_sittings(dev: pd.DataFrame, snapshot) -> pd.DataFrame:
     """
     lots = snapshot["lots"][["lot_id", "project_id"]].merge(
         snapshot["projects"][["project_id", "category"]], on="project_id", how="left")
-    cat = lots.set_index("lot_id")["category"]
+    cat = lots.set_index("lot_id")["category"].astype(object)
     sat = dev[["expert_id", "org_id", "lot_id"]].drop_duplicates()
     sat["category"] = sat["lot_id"].map(cat).fillna("unknown")
     panels = sat[["lot_id", "expert_id", "category"]].drop_duplicates()
