@@ -49,9 +49,9 @@ def _expected_sittings(dev: pd.DataFrame, snapshot) -> pd.DataFrame:
     """
     lots = snapshot["lots"][["lot_id", "project_id"]].merge(
         snapshot["projects"][["project_id", "category"]], on="project_id", how="left")
-    cat = lots.set_index("lot_id")["category"].astype(object)
+    cat = lots.set_index("lot_id")["category"]
     sat = dev[["expert_id", "org_id", "lot_id"]].drop_duplicates()
-    sat["category"] = sat["lot_id"].map(cat).fillna("unknown")
+    sat["category"] = sat["lot_id"].map(cat).astype(object).fillna("unknown")
     panels = sat[["lot_id", "expert_id", "category"]].drop_duplicates()
     lots_per_cat = panels.groupby("category")["lot_id"].nunique().rename("cat_lots")
     expert_cat = panels.groupby(["expert_id", "category"]).size().rename("expert_panels")
