@@ -18,8 +18,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from bidgraph.graph.schema import schema
-from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 from bidgraph.loaders.model import MERGE_COLUMNS, merge_frame
+from bidgraph.loaders.values import idcard_ok, uscc_ok
 
 __all__ = ["resolve_entities", "normalise_name"]
 
@@ -54,14 +54,14 @@ def resolve_entities(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.Data
     return tables, (pd.concat(merges, ignore_index=True) if merges else merge_frame())
 
 
-def _valid(codes: pd.Series, check) -> pd.Series:
+def _valid(codes: pd.Series, ok) -> pd.Series:
     """The code where its check digit is right, else missing."""
-    ok = codes.map({c: check(c) for c in codes.dropna().unique()}).fillna(False).astype(bool)
-    return codes.where(ok).astype("str")
+    codes = codes.astype("str")
+    return codes.where(ok(codes))
 
 
 def _organization_links(orgs: pd.DataFrame) -> list[tuple[pd.Series, str]]:
-    uscc = _valid(orgs["uscc"], uscc_valid)
+    uscc = _valid(orgs["uscc"], uscc_ok)
     name = normalise_name(orgs["name"])
     # A name shared by rows with two different valid USCCs names two companies: no name link.
     clash = uscc.groupby(name.to_numpy()).transform("nunique").gt(1)
@@ -69,7 +69,7 @@ def _organization_links(orgs: pd.DataFrame) -> list[tuple[pd.Series, str]]:
 
 
 def _person_links(persons: pd.DataFrame) -> list[tuple[pd.Series, str]]:
-    return [(_valid(persons["id_number"], idcard_valid), "same ID number")]
+    return [(_valid(persons["id_number"], idcard_ok), "same ID number")]
 
 
 def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:

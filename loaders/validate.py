@@ -13,6 +13,8 @@ from graphlib import TopologicalSorter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bidgraph.errors import InputError
 from bidgraph.graph.schema import Table, schema
@@ -155,7 +157,11 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
     for col in table.columns.values():
         text = clean_text(frame[col.name]) if col.name in frame.columns else \
             pd.Series(np.nan, index=frame.index, dtype="str")
-        parsed = parse(text, col)
+        if text.isna().all():  # an absent or empty column: typed missing values, nothing to check
+            parsed = parse(text.iloc[:0], col)
+            parsed = parsed._replace(value=parsed.value.reindex(frame.index))
+        else:
+            parsed = parse(text, col)
         values[col.name] = parsed.value
         errors.append(_issue_rows(table.name, file, frame, col.name, parsed.errors))
         warnings.append(_issue_rows(table.name, file, frame, col.name, parsed.warnings))
@@ -210,7 +216,7 @@ def _unknown_refs(column: str, ref: str, value: pd.Series, done: dict[str, pd.Da
     target = done.get(ref)
     key = schema().tables[ref].key
     known = target[key] if target is not None else pd.Series([], dtype=object)
-    unknown = value.notna() & ~value.isin(known)
+    unknown = value.notna() & ~_isin(value, known)
     if not unknown.any():
         return _reasons(unknown, "")
     if target is None:
@@ -223,6 +229,12 @@ def _unknown_refs(column: str, ref: str, value: pd.Series, done: dict[str, pd.Da
         hit = where.notna()
         reasons[hit] = f"{column} " + ids[hit] + f" refers to a quarantined row of {ref} (" + where[hit] + ")"
     return reasons.astype(object)
+
+
+def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
+    """``values.isin(known)`` for text columns, by Arrow (several times faster at a million rows)."""
+    found = pc.is_in(pa.array(values.astype("str")), value_set=pa.array(known.astype("str").dropna().unique()))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False).astype(bool)
 
 
 def _sorted(parts: list[pd.DataFrame], order: dict[str, int]) -> pd.DataFrame:
