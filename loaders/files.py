@@ -56,7 +56,7 @@ def _read_csv(path: Path) -> RawTable:
         if cut == 0:
             raise InputError(f"{path.name}: {lost}; not even the header can be read")
         data, lost_text = data[:cut], data[cut:]
-    encoding = _encoding(data, path)
+    data, encoding = _decodable(data, path)
     if not data.strip():
         return RawTable(pd.DataFrame())
     try:
@@ -92,14 +92,18 @@ def _gunzip(data: bytes, path: Path) -> tuple[bytes, str | None]:
     return b"".join(out), None
 
 
-def _encoding(data: bytes, path: Path) -> str:
-    """UTF-8 (a BOM is dropped) or GB18030 (a superset of GBK, what Chinese systems export)."""
+def _decodable(data: bytes, path: Path) -> tuple[bytes, str]:
+    """UTF-8 (a BOM is dropped) or GB18030 (a superset of GBK, what Chinese systems export).
+
+    A file cut short may end inside a character: those last bytes are dropped, so that a cut
+    UTF-8 file is not mistaken for GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             data.decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            pass
+            return data, encoding
+        except UnicodeDecodeError as err:
+            if err.reason == "unexpected end of data" and err.end == len(data):
+                return data[:err.start], encoding
     raise InputError(f"{path.name}: the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -136,7 +137,6 @@ def test_missing_required_table_is_an_error(tmp_path):
 
 
 def test_missing_required_column_is_an_error(tmp_path):
-    bids = [[c for c in r if c != "L1"] for r in BUNDLE["bids"]]
     bids = [r[:1] + r[2:] for r in BUNDLE["bids"]]  # drop lot_id
     with pytest.raises(InputError, match=r"bids\.csv: table bids has no column lot_id \(or 标段编号\)"):
         read_bundle(write_bundle(tmp_path / "b", tables(bids=bids)))
@@ -229,11 +229,10 @@ def test_truncated_gzip_keeps_the_whole_rows(tmp_path):
     folder = write_bundle(tmp_path / "b")
     (folder / "bids.csv").unlink()
     body = csv_text(BUNDLE["bids"]).encode()
-    cut = body.index(b"B4") + 5  # inside the last row
-    (folder / "bids.csv.gz").write_bytes(gzip.compress(body)[:-30])
     whole = gzip.compress(body)
-    # Truncate the compressed stream so that the decompressed text stops inside row B4.
-    z = next(n for n in range(len(whole), 0, -1) if len(_gunzip_prefix(whole[:n])) <= cut)
+    # Cut the compressed stream where its text stops inside the last row (B4).
+    inside_b4 = body.index(b"B4") + 5
+    z = max(n for n in range(len(whole)) if len(zlib.decompressobj(wbits=31).decompress(whole[:n])) <= inside_b4)
     (folder / "bids.csv.gz").write_bytes(whole[:z])
     b = read_bundle(folder)
     assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B2", "B3"]
@@ -241,11 +240,6 @@ def test_truncated_gzip_keeps_the_whole_rows(tmp_path):
     assert (file, row, column) == ("bids.csv.gz", 5, None)
     assert reason == "the gzip file is truncated: this row and any after it are lost"
     assert b.counts["bids"] == {"read": 4, "taken": 3, "quarantined": 1}
-
-
-def _gunzip_prefix(data: bytes) -> bytes:
-    import zlib
-    return zlib.decompressobj(wbits=31).decompress(data)
 
 
 def test_csv_cut_inside_a_quoted_field(tmp_path):
@@ -259,6 +253,16 @@ def test_csv_cut_inside_a_quoted_field(tmp_path):
     # The bids of the unreadable lot cannot be placed either.
     assert [r[1:3] for r in issues(b.quarantine, "bids")] == [(4, "lot_id"), (5, "lot_id")]
     assert b.counts["lots"] == {"read": 2, "taken": 1, "quarantined": 1}
+
+
+def test_utf8_file_cut_inside_a_chinese_character_is_still_utf8(tmp_path):
+    folder = write_bundle(tmp_path / "b")
+    data = csv_text(BUNDLE["persons"]).replace("李四", '"李四').encode("utf-8")
+    (folder / "persons.csv").write_bytes(data[: data.index("四".encode()) + 1])
+    b = read_bundle(folder)
+    assert b.tables["persons"]["name"].tolist() == ["张三"]
+    assert issues(b.quarantine, "persons") == [
+        ("persons.csv", 3, None, "cannot read the row: the file ends inside a quoted field (the file is cut short)")]
 
 
 def test_row_with_too_many_fields(tmp_path):
