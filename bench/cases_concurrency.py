@@ -140,6 +140,7 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
             "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
             "latency_ms_p95": round(statistics.quantiles(latencies, n=20)[-1], 1) if len(latencies) > 1 else None,
             "latency_ms_max": round(max(latencies), 1) if latencies else None,
+            "operations_over_1s": sum(x > 1000 for x in latencies),
             "problems": problems, "ok": not problems}
 
 

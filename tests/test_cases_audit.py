@@ -118,3 +118,12 @@ def test_cli_verify_exit_codes(trail, capsys):
     _raw(trail).execute("UPDATE audit SET action = 'view' WHERE seq = 1")
     assert main([*ws, "audit", "verify"]) == 1
     assert "TAMPERED" in capsys.readouterr().out
+
+
+def test_searches_with_cypher_or_sql_fragments_are_recorded_as_text(store):
+    queries = ["x' OR '1'='1", "'); DROP TABLE audit; --", "MATCH (n) DETACH DELETE n", "}]} RETURN n //"]
+    for q in queries:
+        audit.record(store, "alice", "search", {"query": q})
+    stored = [json.loads(r["detail"])["query"] for r in store.connection().execute(
+        "SELECT detail FROM audit WHERE action = 'search' ORDER BY seq")]
+    assert stored == queries and audit.verify(store).ok

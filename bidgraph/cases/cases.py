@@ -193,11 +193,14 @@ def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: st
     return sorted(cases, key=lambda c: (not c["overdue"], c["deadline"] or "9999", c["id"]))
 
 
-def _change(conn, store, actor, case_id, expected_version, column, value, kind, old, text, detail) -> None:
-    version = conn.execute("SELECT version FROM cases WHERE id = ?", (case_id,)).fetchone()["version"]
-    if expected_version is not None and version != expected_version:
-        raise Conflict(f"case {case_id} was changed by someone else (version {version}, you had "
+def _check_version(row, expected_version: int | None) -> None:
+    """Refuse a change made on a stale view of the case (checked before anything else)."""
+    if expected_version is not None and row["version"] != expected_version:
+        raise Conflict(f"case {row['id']} was changed by someone else (version {row['version']}, you had "
                        f"{expected_version}); reload it and try again")
+
+
+def _change(conn, store, actor, case_id, column, value, kind, old, text, detail) -> None:
     conn.execute(f"UPDATE cases SET {column} = ?, version = version + 1 WHERE id = ?", (value, case_id))
     conn.execute("INSERT INTO case_events (case_id, time, user, kind, from_value, to_value, text) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?)", (case_id, store.now(), actor.name, kind, old, value, text))
@@ -217,10 +220,11 @@ def transition(store: CasesStore, actor: User, case_id: str, to_status: str, rea
         raise WorkflowError(f"status {to_status!r} is not one of {', '.join(STATUSES)}")
     with store.transaction() as conn:
         row = _case_row(conn, actor, case_id)
+        _check_version(row, expected_version)
         if to_status not in TRANSITIONS[row["status"]]:
             allowed = " or ".join(TRANSITIONS[row["status"]]) or "nothing (closed is final)"
             raise WorkflowError(f"case {case_id} is {row['status']}: it can move to {allowed}, not {to_status}")
-        _change(conn, store, actor, case_id, expected_version, "status", to_status, "status",
+        _change(conn, store, actor, case_id, "status", to_status, "status",
                 row["status"], reason, {"reason": reason})
         verdict = {"referred": "confirmed", "dismissed": "dismissed"}.get(to_status)
         if verdict:
@@ -236,9 +240,10 @@ def assign(store: CasesStore, actor: User, case_id: str, assignee: str | None,
     require(actor, "case.assign")
     with store.transaction() as conn:
         row = _case_row(conn, actor, case_id)
+        _check_version(row, expected_version)
         if assignee is not None:
             _check_assignee(conn, assignee, json.loads(row["region_codes"]))
-        _change(conn, store, actor, case_id, expected_version, "assignee", assignee, "assign",
+        _change(conn, store, actor, case_id, "assignee", assignee, "assign",
                 row["assignee"], "", {})
     return get_case(store, actor, case_id)
 

@@ -4,9 +4,15 @@ Every change runs in :meth:`CasesStore.transaction`, which takes SQLite's write 
 (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing half way, and the audit
 entry recording the change is written in the same transaction (see ``audit.py``). Readers
 never block writers (WAL). Connections are per thread; processes each open their own store.
+
+Writers first take a blocking ``flock`` on ``cases.lock``: the kernel wakes a waiter as soon
+as the lock is free, where SQLite's own busy handler polls with sleeps and can starve one
+writer for many seconds under heavy contention. (Without ``fcntl``, e.g. on Windows, the
+busy timeout alone applies.)
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -16,10 +22,16 @@ from typing import Callable, Iterator
 
 from bidgraph.errors import StoreError
 
+try:
+    import fcntl
+except ImportError:  # not on POSIX
+    fcntl = None
+
 __all__ = ["CasesStore", "DB_NAME", "ANCHOR_NAME", "BUSY_TIMEOUT_MS"]
 
 DB_NAME = "cases.sqlite"
 ANCHOR_NAME = "audit.anchor"
+LOCK_NAME = "cases.lock"
 BUSY_TIMEOUT_MS = 60_000  # a writer waits up to a minute for the lock before giving up
 
 # Migrations in order; the database's ``PRAGMA user_version`` says how many have run.
@@ -146,6 +158,24 @@ class CasesStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+        lock_fd = getattr(self._local, "lock_fd", None)
+        if lock_fd is not None:
+            os.close(lock_fd)
+            self._local.lock_fd = None
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        if fcntl is None:
+            yield
+            return
+        fd = getattr(self._local, "lock_fd", None)
+        if fd is None:  # one descriptor per thread: flock excludes other descriptors, threads included
+            fd = self._local.lock_fd = os.open(self.folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -187,18 +217,19 @@ class CasesStore:
         the transaction rolls back, the anchor is put back as it was.
         """
         conn = self.connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the cases store {self.path} is busy or unwritable: {exc}") from exc
-        anchor_before = self.anchor_path.read_bytes() if self.anchor_path.exists() else None
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._restore_anchor(anchor_before)
-            raise
+        with self._writer_turn():
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the cases store {self.path} is busy or unwritable: {exc}") from exc
+            anchor_before = self.anchor_path.read_bytes() if self.anchor_path.exists() else None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._restore_anchor(anchor_before)
+                raise
 
     def _restore_anchor(self, content: bytes | None) -> None:
         if content is None:
