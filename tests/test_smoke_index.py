@@ -1,0 +1,69 @@
+"""The smoke index adds weighted findings up per entity and can say why."""
+from bidgraph.cli import main
+from bidgraph.detectors import smoke_index
+from bidgraph.detectors.settings import load_settings
+from bidgraph.graph.embedded import EmbeddedStore
+from conftest import as_bundle
+from snapshot_fixture import make_snapshot
+
+PARAMS = {**load_settings()["smoke_index"], "weights": {"bid_ring": 40, "shared_device": 30, "procedure_gap": 25},
+          "detector_cap": 50, "min_index": 60}
+
+
+def finding(fid, detector, score, *entities):
+    return {"id": fid, "detector": detector, "score": score, "severity": "high", "summary": "",
+            "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities], "evidence": {}}
+
+
+SNAP = make_snapshot(bids=[{"bid_id": "B1", "lot_id": "L1", "org_id": "A"}],
+                     projects=[{"project_id": "P1", "name": "p", "tenderer_id": "T"}],
+                     lots=[{"lot_id": "L1", "project_id": "P1"}])
+FINDINGS = [
+    finding("F-1", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member"), ("lot", "L1", "context")),
+    finding("F-2", "shared_device", 1.0, ("company", "A", "member"), ("lot", "L1", "context")),
+    finding("F-3", "shared_device", 1.0, ("company", "A", "member")),
+    finding("F-4", "procedure_gap", 0.8, ("lot", "L1", "context"), ("company", "A", "winner")),
+    finding("F-5", "unweighted_detector", 1.0, ("company", "A", "member")),
+]
+
+
+def test_index_is_the_capped_sum_of_its_findings():
+    scores = smoke_index.smoke_scores(FINDINGS, SNAP, PARAMS)
+    a = scores[(scores["level"] == "org") & (scores["entity"] == "A")].iloc[0]
+    # bid_ring 36 + shared_device min(50, 30 + 30) + procedure_gap 20 = 106 -> capped at 100
+    assert a["by_detector"] == {"bid_ring": 36.0, "shared_device": 50.0, "procedure_gap": 20.0}
+    assert a["index"] == 100.0
+    assert [c["finding"] for c in a["contributions"]] == ["F-1", "F-2", "F-3", "F-4"]
+    b = scores[(scores["level"] == "org") & (scores["entity"] == "B")].iloc[0]
+    assert b["index"] == 36.0 and b["findings"] == 1
+
+
+def test_lot_findings_count_for_project_and_tenderer():
+    scores = smoke_index.smoke_scores(FINDINGS, SNAP, PARAMS).set_index(["level", "entity"])
+    # F-1, F-2 and F-4 name lot L1: 36 + 30 + 20
+    assert scores.loc[("lot", "L1"), "index"] == 86.0
+    assert scores.loc[("project", "P1"), "index"] == 86.0
+    assert scores.loc[("tenderer", "T"), "index"] == 86.0
+
+
+def test_detect_reports_entities_over_the_fence_with_their_decomposition():
+    found = smoke_index.detect(SNAP, PARAMS, 0, findings=FINDINGS)
+    assert {(f.entities[0].type, f.entities[0].id) for f in found} == {
+        ("company", "A"), ("lot", "L1"), ("project", "P1"), ("company", "T")}
+    a = next(f for f in found if f.entities[0].id == "A")
+    assert a.score == 1.0 and a.evidence["measured"]["index"] == 100.0
+    assert "冒烟指数" in a.evidence["explanation"]["zh"]
+
+
+def test_no_findings_no_smoke():
+    assert smoke_index.detect(SNAP, PARAMS, 0, findings=[]) == []
+
+
+def test_rank_command_lists_the_top(tmp_path, tiny_tables, capsys):
+    store = EmbeddedStore(tmp_path)
+    store.load(as_bundle(tiny_tables))
+    store.save_findings([finding("F-000001", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member")),
+                         finding("F-000002", "shared_device", 0.5, ("company", "B", "member"))])
+    assert main(["rank", "--by", "org", "--top", "1", "--workspace", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[1].split()[:3] == ["1", "B", "55.5"]
