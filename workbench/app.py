@@ -24,6 +24,7 @@ from bidgraph.workbench.layout import build_layout
 
 __all__ = ["create_app", "run_server"]
 
+LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
 CALLBACKS = (callbacks_overview, callbacks_findings, callbacks_search, callbacks_explorer, callbacks_cart)
 
@@ -47,10 +48,20 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
                     suppress_callback_exceptions=True, update_title=None)
 
     def layout():
-        asked = request.args.get("lang") if has_request_context() else None
+        # The layout is fetched by a script, without the page's query: the language chosen
+        # with ?lang= travels in a cookie set when the page itself was served.
+        asked = request.cookies.get(LANG_COOKIE) if has_request_context() else None
         return build_layout(pick_lang(asked or default), auth_enabled=auth is not None)
 
     app.layout = layout
+
+    @app.server.after_request
+    def _remember_language(response):
+        asked = request.args.get("lang")
+        if asked:
+            response.set_cookie(LANG_COOKIE, pick_lang(asked), samesite="Lax", httponly=True)
+        return response
+
     data = WorkbenchData(store)
     for module in CALLBACKS:
         module.register(app, data)

@@ -75,9 +75,10 @@ def register(app, data) -> None:
         return (cart, None, msg) if what == "finding" else (cart, msg, None)
 
     @app.callback(Output("table-cart", "columns"), Output("table-cart", "data"), Output("cyto-cart", "elements"),
-                  Output("div-cart-msg", "children"), Input("store-cart", "data"), State("store-lang", "data"))
+                  Output("div-cart-msg", "children"), Input("store-cart", "data"), Input("tabs-main", "value"),
+                  State("store-lang", "data"))
     @guarded(4, 3)
-    def _view(cart, lang):
+    def _view(cart, _tab, lang):
         return cart_view(data, cart or [], lang)
 
     @app.callback(Output("cyto-cart", "generateImage"), Input("button-export-png", "n_clicks"), prevent_initial_call=True)

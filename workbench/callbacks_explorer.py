@@ -134,7 +134,7 @@ def highlight_finding(data, elements: list[dict], finding_id: str, lang: str) ->
 def _timeline_figure(frame, lang: str) -> go.Figure:
     fig = go.Figure([go.Bar(x=frame["month"], y=frame["bids"], name=t("ex.bids", lang), marker_color="#bab0ac"),
                      go.Bar(x=frame["month"], y=frame["wins"], name=t("ex.wins", lang), marker_color="#c00000")])
-    fig.update_layout(barmode="overlay", margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 11},
+    fig.update_layout(barmode="group", margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 11},
                       legend={"orientation": "h", "y": 1.15}, plot_bgcolor="#fff", paper_bgcolor="#fff")
     fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(gridcolor="#eee", automargin=True)
@@ -171,60 +171,66 @@ def node_details(data, uid: str, lang: str) -> dict:
 
 
 def register(app, data) -> None:
-    @app.callback(Output("cyto-explorer", "elements"), Output("store-paging", "data"),
-                  Output("store-lastpath", "data"), Output("div-explorer-msg", "children"),
+    # The elements on screen live in store-elements: Cytoscape writes its own copy back
+    # (with positions, without classes), so its ``elements`` is only ever an output here.
+    @app.callback(Output("store-elements", "data"), Output("store-paging", "data"),
+                  Output("store-lastpath", "data"), Output("store-focus", "data"), Output("div-explorer-msg", "children"),
                   Input("store-open", "data"), Input("button-expand", "n_clicks"), Input("button-more", "n_clicks"),
                   Input("button-links", "n_clicks"), Input("button-path", "n_clicks"), Input("button-clear", "n_clicks"),
                   Input("dropdown-ring", "value"),
-                  State("cyto-explorer", "elements"), State("dropdown-focus", "value"), State("dropdown-types", "value"),
+                  State("store-elements", "data"), State("dropdown-focus", "value"), State("dropdown-types", "value"),
                   State("store-paging", "data"), State("dropdown-path-from", "value"), State("dropdown-path-to", "value"),
                   State("dropdown-hops", "value"), State("store-lang", "data"), prevent_initial_call=True)
-    @guarded(4, 3)
+    @guarded(5, 4)
     def _act(request, _e, _m, _l, _p, _c, ring, elements, focus, types, paging, a, b, hops, lang):
-        trigger = ctx.triggered_id
+        trigger, keep = ctx.triggered_id, no_update
         if trigger == "store-open":
             if not request:
-                return no_update, no_update, no_update, no_update
+                return keep, keep, keep, keep, keep
             elements, msg = open_nodes(data, request, lang)
-            return elements, None, None, msg
+            return elements, None, None, request.get("focus"), msg
         if trigger == "button-clear":
-            return [], None, None, message(t("ex.empty", lang), "info")
+            return [], None, None, None, message(t("ex.empty", lang), "info")
         if trigger in ("button-expand", "button-more"):
             if not focus:
-                return no_update, no_update, no_update, message(t("ex.need_focus", lang), "warning")
+                return keep, keep, keep, keep, message(t("ex.need_focus", lang), "warning")
             same = paging and paging["uid"] == focus and paging["types"] == (types or [])
             offset = paging["offset"] if trigger == "button-more" and same else 0
             elements, paging, msg = expand(data, elements, focus, types, offset, lang)
-            return elements, paging, no_update, msg
+            return elements, paging, keep, keep, msg
         if trigger == "button-links":
             elements, msg = links_among(data, elements, lang)
-            return elements, no_update, no_update, msg
+            return elements, keep, keep, keep, msg
         if trigger == "button-path":
             if not a or not b:
-                return no_update, no_update, no_update, message(t("ex.need_ends", lang), "warning")
+                return keep, keep, keep, keep, message(t("ex.need_ends", lang), "warning")
             elements, record, msg = find_paths(data, elements, a, b, int(hops or 4), lang)
-            return elements, no_update, record, msg
+            return elements, keep, record, keep, msg
         if trigger == "dropdown-ring" and ring:
             elements, msg = highlight_finding(data, elements, ring, lang)
-            return elements, no_update, no_update, msg
-        return no_update, no_update, no_update, no_update
+            return elements, keep, keep, keep, msg
+        return keep, keep, keep, keep, keep
 
-    @app.callback(Output("dropdown-focus", "options"), Output("dropdown-path-from", "options"),
-                  Output("dropdown-path-to", "options"), Output("div-explorer-stats", "children"),
-                  Input("cyto-explorer", "elements"), State("store-lang", "data"))
-    def _options(elements, lang):
+    # The node dropdowns get their options and the focus its value in one update: a Dash
+    # dropdown drops a value that is not among its options.
+    @app.callback(Output("cyto-explorer", "elements"), Output("dropdown-focus", "options"),
+                  Output("dropdown-path-from", "options"), Output("dropdown-path-to", "options"),
+                  Output("div-explorer-stats", "children"), Output("dropdown-focus", "value"),
+                  Input("store-elements", "data"), Input("store-focus", "data"), Input("cyto-explorer", "tapNodeData"),
+                  Input("tabs-main", "value"), State("dropdown-focus", "value"), State("store-lang", "data"))
+    def _options(elements, wanted, tapped, _tab, focus, lang):
+        # also on every tab change: a remounted Cytoscape must get the styled elements again
         opts = on_screen_options(elements, lambda label: name("label", label, lang))
         stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
-        return opts, opts, opts, stats
+        on_screen = {o["value"] for o in opts}
+        triggers = {p["prop_id"] for p in ctx.triggered} if ctx.triggered else set()
+        if "store-focus.data" in triggers:
+            focus = wanted
+        elif "cyto-explorer.tapNodeData" in triggers and tapped:
+            focus = tapped["id"]
+        return elements or [], opts, opts, opts, stats, focus if focus in on_screen else None
 
-    @app.callback(Output("dropdown-focus", "value"), Input("cyto-explorer", "tapNodeData"), Input("store-open", "data"),
-                  prevent_initial_call=True)
-    def _focus(tapped, request):
-        if ctx.triggered_id == "store-open":
-            return (request or {}).get("focus") or no_update
-        return tapped["id"] if tapped else no_update
-
-    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"), Input("cyto-explorer", "elements"))
+    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"), Input("store-elements", "data"))
     def _layout(name_, elements):
         return layout_for(name_ or "fcose", len(node_ids(elements)))
 

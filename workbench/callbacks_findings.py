@@ -2,6 +2,7 @@
 values, thresholds) and its evidence graph, which can go to the explorer or the cart."""
 from __future__ import annotations
 
+import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.graph.views import entity_uid
@@ -30,10 +31,16 @@ def findings_table(data, lang: str, detectors=None, severities=None, regions=Non
             keep = keep[keep[column].isin(chosen)]
     shown = keep.assign(detector=keep["detector"].map(lambda d: name("detector", d, lang)),
                         severity=keep["severity"].map(lambda s: name("severity", s, lang)),
-                        category=keep["category"].map(lambda c: name("category", c, lang) if c else ""))
+                        category=keep["category"].map(lambda c: name("category", c, lang) if pd.notna(c) else ""),
+                        entities=keep["entities"].map(lambda text: _entities(text, lang)))
     columns = [{"name": t(f"col.{c}", lang), "id": c, **({"type": "numeric"} if c == "score" else {})} for c in SHOWN]
     records = shown[list(SHOWN)].astype(object).where(shown[list(SHOWN)].notna(), "").to_dict("records")
     return {"columns": columns, "rows": records, "count": t("fd.count", lang, n=len(records)), "options": options}
+
+
+def _entities(text: str, lang: str) -> str:
+    """``company:A person:P1`` → ``单位:A 人员:P1``."""
+    return " ".join(f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in text.split()))
 
 
 def _facts(title: str, values: dict) -> html.Div:
@@ -97,9 +104,10 @@ def register(app, data) -> None:
         return cell["row_id"] if cell and cell.get("row_id") else no_update
 
     @app.callback(Output("div-finding-detail", "children"), Output("cyto-evidence", "elements"),
-                  Input("store-finding", "data"), State("store-lang", "data"), prevent_initial_call=True)
+                  Input("store-finding", "data"), Input("tabs-main", "value"), State("store-lang", "data"),
+                  prevent_initial_call=True)
     @guarded(2, 0)
-    def _detail(finding_id, lang):
+    def _detail(finding_id, _tab, lang):
         if not finding_id:
             return t("fd.pick", lang), []
         return finding_detail(data, finding_id, lang)

@@ -12,8 +12,8 @@ DEFAULT_LANG = "zh"
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("招投标监督图谱工作台", "Procurement supervision workbench"),
-    "app.no_auth": ("未启用登录：任何能访问本页面的人都能看到全部数据 / authentication disabled",
-                    "Authentication disabled: anyone who can reach this page sees all data / 未启用登录"),
+    "app.no_auth": ("未启用登录 / authentication disabled：任何能访问本页面的人都能看到全部数据",
+                    "未启用登录 / authentication disabled: anyone who can reach this page sees all data"),
     "app.switch": ("English", "中文"),
     "tab.overview": ("总览", "Overview"),
     "tab.findings": ("疑点线索", "Findings"),
@@ -62,6 +62,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fd.filter_detector": ("按疑点类型筛选", "Filter by detector"),
     "fd.filter_severity": ("按等级筛选", "Filter by severity"),
     "fd.filter_region": ("按区划筛选", "Filter by region"),
+    "fd.filter_ph": ("筛选…", "filter…"),
     "fd.count": ("共 {n} 条疑点", "{n} findings"),
     "fd.pick": ("点击表格中的一行查看疑点说明和证据图。", "Click a row to see the finding's explanation and evidence graph."),
     "fd.rule": ("规则", "Rule"),

@@ -24,7 +24,7 @@ TABLE_STYLE = dict(
 
 def _graph(graph_id: str, height: str) -> cyto.Cytoscape:
     return cyto.Cytoscape(id=graph_id, elements=[], stylesheet=stylesheet(), layout=layout_for("fcose", 0),
-                          style={"width": "100%", "height": height}, minZoom=0.1, maxZoom=3,
+                          style={"width": "100%", "height": height}, minZoom=0.1, maxZoom=1.6,
                           className="graph")
 
 
@@ -60,7 +60,7 @@ def _findings(lang: str) -> html.Div:
                   filt("region", "fd.filter_region")], className="filters"),
         html.Div(id="div-findings-count", className="hint"),
         dash_table.DataTable(id="table-findings", columns=[], data=[], page_size=12, sort_action="native",
-                             filter_action="native", sort_by=[{"column_id": "score", "direction": "desc"}],
+                             filter_action="native", filter_options={"placeholder_text": t("fd.filter_ph", lang)}, sort_by=[{"column_id": "score", "direction": "desc"}],
                              style_cell_conditional=[{"if": {"column_id": "summary"}, "minWidth": 260}],
                              **TABLE_STYLE),
         html.Div([
@@ -154,7 +154,7 @@ def build_layout(lang: str, auth_enabled: bool) -> html.Div:
     banner = [] if auth_enabled else [html.Div(t("app.no_auth", lang), id="div-no-auth", className="banner")]
     stores = [dcc.Store(id="store-lang", data=lang), dcc.Store(id="store-open"), dcc.Store(id="store-finding"),
               dcc.Store(id="store-cart", data=[], storage_type="session"), dcc.Store(id="store-paging"),
-              dcc.Store(id="store-lastpath"), dcc.Download(id="download-export")]
+              dcc.Store(id="store-lastpath"), dcc.Store(id="store-focus"), dcc.Store(id="store-elements", data=[]), dcc.Download(id="download-export")]
     tabs = dcc.Tabs(id="tabs-main", value="overview", className="tabs",
                     children=[dcc.Tab(label=t(f"tab.{p}", lang), value=p, children=pages[p](lang), className="tab",
                                       selected_className="tab-selected") for p in PAGES])

@@ -60,7 +60,7 @@ def stylesheet() -> list[dict]:
         {"selector": "node.focus", "style": {"width": 38, "height": 38, "font-weight": "bold"}},
         {"selector": "edge.evidence", "style": {"line-color": "#c00000", "target-arrow-color": "#c00000", "width": 2.5}},
         {"selector": "edge.path", "style": {"line-color": "#1f5fbf", "target-arrow-color": "#1f5fbf", "width": 4}},
-        {"selector": "node.path", "style": {"border-width": 4, "border-color": "#1f5fbf"}},
+        {"selector": "node.path", "style": {"underlay-color": "#1f5fbf", "underlay-opacity": 0.35, "underlay-padding": 7}},
         {"selector": ":selected", "style": {"overlay-color": "#1f5fbf", "overlay-opacity": 0.25}},
     ]
     return rules
