@@ -27,6 +27,8 @@ def world_tables() -> dict[str, pd.DataFrame]:
         "organizations": _t([{"org_id": o, "name": n} for o, n in (
             ("ORG1", "杭州甲建设有限公司"), ("ORG2", "杭州乙建设有限公司"), ("ORG3", "杭州丙建设有限公司"),
             ("GOV1", "西区交通局"), ("GOV2", "东区教育局"))], "organizations.csv"),
+        "persons": _t([{"person_id": "PER1", "name": "张三"}], "persons.csv"),
+        "person_roles": _t([{"person_id": "PER1", "org_id": "ORG3", "role": "legal_rep"}], "person_roles.csv"),
         "experts": _t([{"expert_id": "E1", "name": "王专家"}, {"expert_id": "E2", "name": "李专家"}], "experts.csv"),
         "projects": _t([{"project_id": "P1", "name": "西区道路", "region_code": WEST, "tenderer_id": "GOV1"},
                         {"project_id": "P2", "name": "东区学校", "region_code": EAST, "tenderer_id": "GOV2"}],
@@ -112,6 +114,7 @@ def test_regions_follow_projects_lots_bids_and_bidders(index):
     assert index.regions("company", "GOV2") == {EAST}        # tenderer
     assert index.regions("expert", "E2") == {EAST}
     assert index.regions("device", "CC:DD") == {EAST}
+    assert index.regions("person", "PER1") == {EAST}                # legal representative of ORG3
     assert index.regions("company", "NOBODY") == frozenset()
 
 

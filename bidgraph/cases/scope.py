@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-__all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS"]
+__all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES"]
 
 # Graph node label -> entity type (bundle.md's entity types plus bid and payment).
 LABEL_TYPES = {"Organization": "company", "Bidder": "company", "Tenderer": "company", "Agency": "company",
@@ -34,10 +34,26 @@ TABLE_LINKS = {"projects": ("project_id", "project"), "lots": ("lot_id", "lot"),
                "person_roles": ("org_id", "company"), "experts": ("expert_id", "expert")}
 
 
-def _pairs(df: pd.DataFrame, id_col: str, region_col: str = "region") -> pd.DataFrame:
+# How regions spread from projects, in order: (table, column to join on, entity type already
+# placed there, {column of the table: entity type it places}).
+PLACEMENT_RULES = (
+    ("lots", "project_id", "project", {"lot_id": "lot"}),
+    ("bids", "lot_id", "lot", {"bid_id": "bid", "org_id": "company"}),
+    ("contracts", "lot_id", "lot", {"contract_id": "contract", "org_id": "company"}),
+    ("site_personnel", "lot_id", "lot", {"person_id": "person"}),
+    ("expert_scores", "lot_id", "lot", {"expert_id": "expert"}),
+    ("bid_uploads", "bid_id", "bid", {"ip": "ip", "mac": "device", "hardware_id": "device"}),
+    ("bid_documents", "bid_id", "bid", {"fingerprint": "document", "file_sha256": "document"}),
+    ("payments", "contract_id", "contract", {"payment_id": "payment"}),
+    ("person_roles", "org_id", "company", {"person_id": "person"}),
+)
+
+
+def _pairs(df: pd.DataFrame, id_col: str, region_col: str) -> pd.DataFrame:
+    """Distinct (id, region) pairs from two columns, as strings, without blanks."""
     out = df[[id_col, region_col]].dropna().astype(str)
     out.columns = ["id", "region"]
-    return out
+    return out.drop_duplicates()
 
 
 class RegionIndex:
@@ -49,55 +65,29 @@ class RegionIndex:
     """
 
     def __init__(self, tables):
-        get = (lambda name: tables[name] if name in tables else None) if isinstance(tables, Mapping) \
-            else (lambda name: tables[name])
-        empty = pd.DataFrame({"id": pd.Series(dtype=str), "region": pd.Series(dtype=str)})
-        t = {name: get(name) for name in ("projects", "lots", "bids", "contracts", "payments", "person_roles",
-                                          "site_personnel", "expert_scores", "bid_uploads", "bid_documents")}
-        t = {k: (v if v is not None and len(v) else None) for k, v in t.items()}
-        pairs: dict[str, list[pd.DataFrame]] = {}
-        add = lambda typ, df, id_col, region_col="region": pairs.setdefault(typ, []).append(_pairs(df, id_col, region_col))
-        projects = t["projects"]
-        if projects is None:
-            self._pairs = {}
-            return
-        add("project", projects, "project_id", "region_code")
-        proj = projects[["project_id", "region_code"]].rename(columns={"region_code": "region"})
-        for col in ("tenderer_id", "agency_id"):
-            if col in projects:
-                add("company", projects.rename(columns={"region_code": "region"}), col)
-        lots = t["lots"][["lot_id", "project_id"]].merge(proj, on="project_id") if t["lots"] is not None else None
-        if lots is not None:
-            add("lot", lots, "lot_id")
-            lot_region = lots[["lot_id", "region"]]
-            for name, id_cols in (("bids", {"bid_id": "bid", "org_id": "company"}),
-                                  ("contracts", {"contract_id": "contract", "org_id": "company"}),
-                                  ("site_personnel", {"person_id": "person"}),
-                                  ("expert_scores", {"expert_id": "expert"})):
-                if t[name] is not None:
-                    joined = t[name].merge(lot_region, on="lot_id")
-                    for col, typ in id_cols.items():
-                        add(typ, joined, col)
-        self._pairs = {typ: pd.concat(parts).drop_duplicates() for typ, parts in pairs.items()}
-        bid_region = self._pairs.get("bid", empty).rename(columns={"id": "bid_id"})
-        for name, cols in (("bid_uploads", {"ip": "ip", "mac": "device", "hardware_id": "device"}),
-                           ("bid_documents", {"fingerprint": "document", "file_sha256": "document"})):
-            if t[name] is not None:
-                joined = t[name].astype({"bid_id": str}).merge(bid_region, on="bid_id")
-                for col, typ in cols.items():
-                    if col in joined:
-                        self._extend(typ, _pairs(joined, col))
-        if t["payments"] is not None:
-            joined = t["payments"].merge(self._pairs.get("contract", empty).rename(columns={"id": "contract_id"}),
-                                         on="contract_id")
-            self._extend("payment", _pairs(joined, "payment_id"))
-        if t["person_roles"] is not None:
-            joined = t["person_roles"].merge(self._pairs.get("company", empty).rename(columns={"id": "org_id"}),
-                                             on="org_id")
-            self._extend("person", _pairs(joined, "person_id"))
+        def table(name: str) -> pd.DataFrame | None:
+            df = tables[name] if not isinstance(tables, Mapping) or name in tables else None
+            return df if df is not None and len(df) else None
 
-    def _extend(self, typ: str, more: pd.DataFrame) -> None:
-        self._pairs[typ] = pd.concat([self._pairs.get(typ, more.iloc[:0]), more]).drop_duplicates()
+        self._pairs: dict[str, pd.DataFrame] = {}
+        projects = table("projects")
+        if projects is None:
+            return
+        for col, typ in (("project_id", "project"), ("tenderer_id", "company"), ("agency_id", "company")):
+            if col in projects:
+                self._add(typ, _pairs(projects, col, "region_code"))
+        for name, key, placed_by, places in PLACEMENT_RULES:
+            df, placed = table(name), self._pairs.get(placed_by)
+            if df is None or placed is None or key not in df:
+                continue
+            joined = df.astype({key: str}).merge(placed.rename(columns={"id": key}), on=key)
+            for col, typ in places.items():
+                if col in joined:
+                    self._add(typ, _pairs(joined, col, "region"))
+
+    def _add(self, typ: str, pairs: pd.DataFrame) -> None:
+        known = self._pairs.get(typ)
+        self._pairs[typ] = pairs if known is None else pd.concat([known, pairs]).drop_duplicates()
 
     @cached_property
     def _lookup(self) -> dict[str, dict[str, frozenset[str]]]:
