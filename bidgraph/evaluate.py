@@ -5,6 +5,8 @@
 - ``schemes``: per planted scheme, the detector(s) that should find it, how many were planted,
   how many findings there are, precision, recall and average precision (AP) of the findings
   ranked by score, and precision and recall among the top N findings (N = number planted);
+  ``collusive_pairs`` scores hidden_link against every pair of members of a planted ring and
+  every cover bidder with a firm it serves;
 - ``collusive_firms``: ring members and cover bidders, with every firm ranked by its best score
   over the bid_ring, cover_bidder, hidden_link and trace findings that name it: AP, how many of
   the top k are planted (k = number planted) and how many honest small-county firms and big
@@ -71,6 +73,7 @@ def evaluate(truth: dict, findings: list[dict], snapshot=None) -> dict:
         ranked = sorted((f for d in detectors for f in by_detector.get(d, [])), key=lambda f: (-f["score"], f.get("id", "")))
         matcher = _ring_matcher(items) if scheme == "rings" else _item_matcher(scheme, items)
         out["schemes"][scheme] = {"detectors": detectors, **_ranking_metrics(ranked, len(items), matcher)}
+    out["schemes"]["collusive_pairs"] = {"detectors": ["hidden_link"], **_pair_metrics(truth, by_detector.get("hidden_link", []))}
     out["collusive_firms"] = _firm_ranking(_firm_scores(findings), positives, decoys)
     if snapshot is not None:
         out["baseline"] = _firm_ranking(baseline_firm_scores(snapshot), positives, decoys)
@@ -155,6 +158,19 @@ def _rings(rings: list[dict], found: list[dict]) -> dict:
     return {"per_ring": per_ring, "mean_jaccard": mean(per_ring),
             "mean_jaccard_with_trace": mean([x for x in per_ring if x["traces"]]),
             "mean_jaccard_no_trace": mean([x for x in per_ring if not x["traces"]])}
+
+
+def _pair_metrics(truth: dict, ranked: list[dict]) -> dict:
+    """hidden_link against the planted collusive pairs: two members of one ring, or a cover
+    bidder and a firm it serves."""
+    planted = {frozenset(map(str, (a, b))) for r in truth.get("rings", []) for a in r["members"] for b in r["members"] if a < b}
+    planted |= {frozenset((str(c["org_id"]), str(s))) for c in truth.get("cover_bidders", []) for s in c.get("serves", [])}
+    index = {p: i for i, p in enumerate(sorted(planted, key=sorted))}
+
+    def match(f: dict) -> set[int]:
+        key = frozenset(_members(f))
+        return {index[key]} if key in index else set()
+    return _ranking_metrics(ranked, len(planted), match)
 
 
 def _collusive_firms(truth: dict) -> set[str]:

@@ -14,6 +14,11 @@ behaves on the lots where its members meet:
 - traces: members share an upload IP, MAC, hardware id, document fingerprint, person, phone,
   email or address.
 
+A group that meets beyond chance but whose prices show real competition (member prices as far
+apart as the market's, winning prices no nearer the ceiling than the market's: both price
+signals below ``min_price_signal``) and that shares no trace is not reported: meeting often is
+what a cartel needs, not what proves one.
+
 Why it is a red flag: a cartel must meet (it needs its members on the same lots to allocate
 them), takes turns so that each member wins its share, fills the lot with complementary bids
 placed just above the designated winner, and raises the price. A small county whose few firms
@@ -135,8 +140,11 @@ def _judge(co, members, pairs, ties, traces, market_win_ratio, params) -> Findin
     tied_pairs = len(member_traces[["org_a", "org_b"]].drop_duplicates())
     trace = min(1.0, tied_pairs / max(m - 1, 1))
 
+    if max(cover, elevation) < params["min_price_signal"] and tied_pairs == 0:
+        return None  # meets beyond chance, but prices show real competition and nothing ties the members
     mean_surprise = float(sel["surprise"].mean())
-    structure = 1 - np.exp(-mean_surprise / params["surprise_scale"])
+    total_surprise = float(sel["surprise"].sum())  # the group's evidence against chance adds up over its pairs
+    structure = 1 - np.exp(-total_surprise / params["surprise_scale"])
     w = params["weights"]
     behaviour = (w["rotation"] * rotation + w["cover"] * cover + w["exclusive"] * (1 - outsider_share)
                  + w["elevation"] * elevation + w["trace"] * trace) / sum(w.values())
@@ -145,6 +153,7 @@ def _judge(co, members, pairs, ties, traces, market_win_ratio, params) -> Findin
         return None
     return _finding(co, members, ring_lots, bids, member_traces, score, {
         "members": m, "ring_lots": len(ring_lots), "mean_pair_surprise": round(mean_surprise, 2),
+        "total_pair_surprise": round(total_surprise, 1),
         "mean_pair_cobids": round(float(sel["cobids"].mean()), 2),
         "mean_pair_expected": round(float(sel["expected"].mean()), 2),
         "member_win_share": round(member_win_share, 3), "win_evenness": round(evenness, 3),
@@ -176,13 +185,15 @@ def _finding(co, members, ring_lots, bids, member_traces, score, measured, param
               for t in member_traces.itertuples(index=False)]
     mm = measured
     zh = (f"{mm['members']}家企业在{mm['ring_lots']}个标段相遇，成员两两平均同场{mm['mean_pair_cobids']}次，"
-          f"按同地区同类别随机投标仅应{mm['mean_pair_expected']}次（意外度{mm['mean_pair_surprise']}，阈值{params['min_surprise']}）；"
+          f"按同地区同类别随机投标仅应{mm['mean_pair_expected']}次（平均意外度{mm['mean_pair_surprise']}，阈值{params['min_surprise']}；"
+          f"合计{mm['total_pair_surprise']}）；"
           f"成员中标占{mm['member_win_share']:.0%}，轮流均匀度{mm['win_evenness']:.2f}，外部投标人占{mm['outsider_share']:.0%}，"
           f"成员报价差为市场常见差的{mm['price_closeness']}倍，中标价/最高限价{mm['win_to_ceiling']}（市场{mm['market_win_to_ceiling']}），"
           f"共享痕迹的成员对{mm['traced_pairs']}个。")
     en = (f"{mm['members']} firms meet on {mm['ring_lots']} lots; member pairs met {mm['mean_pair_cobids']} times on "
           f"average where random entry into the same region and category predicts {mm['mean_pair_expected']} "
-          f"(surprise {mm['mean_pair_surprise']}, threshold {params['min_surprise']}); members won "
+          f"(mean surprise {mm['mean_pair_surprise']}, threshold {params['min_surprise']}; total "
+          f"{mm['total_pair_surprise']}); members won "
           f"{mm['member_win_share']:.0%} of those lots with win evenness {mm['win_evenness']:.2f}, outsiders placed "
           f"{mm['outsider_share']:.0%} of the bids, member prices differ by {mm['price_closeness']} times the market's "
           f"usual spread, winning price / ceiling {mm['win_to_ceiling']} (market {mm['market_win_to_ceiling']}), "
@@ -195,6 +206,7 @@ def _finding(co, members, ring_lots, bids, member_traces, score, measured, param
                                       "predicts and bid as one: rotating wins, cover bids close together, few "
                                       "outsiders, prices near the ceiling"),
                     "explanation": bilingual(zh, en), "measured": measured,
-                    "thresholds": {k: params[k] for k in ("min_surprise", "min_lift", "min_members", "min_lots", "min_score")},
+                    "thresholds": {k: params[k] for k in ("min_surprise", "min_lift", "min_members", "min_lots", "min_price_signal",
+                                                          "min_score")},
                     "nodes": nodes, "edges": edges, "members": orgs, "lots": [r["lot_id"] for r in rotation],
                     "rotation": rotation, "shared_traces": shared})

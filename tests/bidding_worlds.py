@@ -16,6 +16,8 @@ but compete:
 """
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -91,10 +93,14 @@ def _ring_lots(b: _Builder, members: list[str], n_lots: int) -> None:
         b.lot("R1", offers)
 
 
-def market_world(seed: int = 7, twin_tie: bool = False) -> Snapshot:
+@cache
+def market_world(seed: int = 7, twin_tie: bool = False, county_region: str = "R2") -> Snapshot:
     """The district market described in the module docstring.
 
-    ``twin_tie`` records a shared legal representative between TWIN1 and TWIN2.
+    ``twin_tie`` records a shared legal representative between TWIN1 and TWIN2;
+    ``county_region="R1"`` puts the county's lots in the district's market, so that the null
+    model no longer explains its meetings and only its competitive prices clear it. Cached:
+    detectors must not modify the snapshot they read.
     """
     b = _Builder(seed)
     for _ in range(160):
@@ -115,7 +121,7 @@ def market_world(seed: int = 7, twin_tie: bool = False) -> Snapshot:
         offers[firms[0]] = 0.80
         b.lot("R1", offers)
     for _ in range(30):  # the decoy county
-        b.lot("R2", dict(zip(COUNTY, b.competitive(5))))
+        b.lot(county_region, dict(zip(COUNTY, b.competitive(5))))
     persons, roles = [], []
     if twin_tie:
         persons = [{"person_id": "PER1", "name": "Zhang San", "id_number": None, "phone": None}]

@@ -26,6 +26,13 @@ def test_decoy_county_that_always_meets_but_competes_is_not_a_ring(findings):
     assert not flagged & set(COUNTY)
 
 
+def test_county_meeting_beyond_chance_but_competing_on_price_is_not_a_ring():
+    findings = bid_ring.detect(market_world(county_region="R1"), PARAMS, seed=3)
+    assert sorted(members(f) for f in findings) == [sorted(QUIET), sorted(RING)]
+    loose = bid_ring.detect(market_world(county_region="R1"), {**PARAMS, "min_price_signal": 0.0}, seed=3)
+    assert sorted(COUNTY) in [members(f) for f in loose]  # the null model alone would not clear it
+
+
 def test_rotation_lists_every_lot_in_order_with_member_winners(findings):
     ring = next(f for f in findings if members(f) == sorted(RING))
     rotation = ring.evidence["rotation"]

@@ -12,7 +12,7 @@ TRUTH = {
               {"id": "R2", "members": QUIET, "lots": [], "traces": []}],
     "cover_bidders": [{"org_id": "COVER1", "serves": ["H03"]}],
     "tenderer_affinity": [{"tenderer_id": "GOV1", "org_id": "H05", "person_id": "PER9"}],
-    "decoys": {"public_ips": ["1.2.3.4"], "nat_ips": ["100.64.0.1"],
+    "decoys": {"public_ips": ["1.2.3.4"], "nat_ips": ["100.64.0.1"], "public_terminal_macs": ["AA:TERM"],
                "small_county": {"region_code": "R2", "org_ids": COUNTY}, "big_winners": ["H01"]},
 }
 
@@ -33,6 +33,10 @@ FINDINGS = [
             ("ip", "1.2.3.4", "shared"), severity="high"),
     finding("F8", "shared_device", 0.9, ("company", "RING1", "member"), ("company", "RING2", "member"),
             ("device", "AA:BB", "shared"), severity="high"),
+    finding("F10", "hidden_link", 0.5, ("company", "QUIET1", "member"), ("company", "QUIET3", "member")),
+    finding("F11", "hidden_link", 0.55, ("company", "H20", "member"), ("company", "H21", "member")),
+    finding("F9", "shared_device", 0.6, ("company", "H10", "member"), ("company", "H11", "member"),
+            ("ip", "100.64.0.1", "shared"), ("device", "AA:TERM", "shared"), severity="high"),
 ]
 
 
@@ -62,18 +66,27 @@ def test_scheme_precision_recall_and_ap():
 
 def test_collusive_firm_ranking_counts_county_firms_in_top_k():
     firms = evaluate(TRUTH, FINDINGS)["collusive_firms"]
-    # ranked: RING1-4 (0.9), QUIET1 QUIET2 C01 (0.8), H10 H11 (0.75, F7), COVER1 (0.7), C02-C04 (0.4);
-    # H03 (served) and the tenderer-affinity firms are not accused; QUIET3 is never retrieved.
-    assert (firms["planted"], firms["flagged"]) == (8, 13)
+    # ranked: RING1-4 (0.9), QUIET1 QUIET2 C01 (0.8), H10 H11 (0.75, F7), COVER1 (0.7), H20 H21 (0.55),
+    # QUIET3 (0.5), C02-C04 (0.4); H03 (served) and the tenderer-affinity firms are not accused.
+    assert (firms["planted"], firms["flagged"]) == (8, 16)
     assert firms["small_county_in_top_k"] == ["C01"]
     assert firms["planted_in_top_k"] == 6
     assert firms["big_winners_in_top_k"] == []
-    assert (4 + 5 / 6 + 6 / 7 + 0.7) / 8 - 1e-9 <= firms["average_precision"] <= (4 + 2 + 0.7) / 8 + 1e-9
+    tail = 7 / 10 + 8 / 13  # COVER1 and QUIET3
+    assert (4 + 5 / 6 + 6 / 7 + tail) / 8 - 1e-9 <= firms["average_precision"] <= (4 + 2 + tail) / 8 + 1e-9
+
+
+def test_hidden_link_against_planted_pairs():
+    pairs = evaluate(TRUTH, FINDINGS)["schemes"]["collusive_pairs"]
+    assert pairs["planted"] == 6 + 3 + 1  # RING pairs, QUIET pairs, COVER1 with H03
+    assert pairs["findings"] == 2 and pairs["precision"] == 0.5 and pairs["recall"] == pytest.approx(0.1)
+    assert pairs["average_precision"] == pytest.approx(0.5 * 0.1)
 
 
 def test_public_ip_only_shared_device_flags_are_counted():
     d = evaluate(TRUTH, FINDINGS)["decoys"]
-    assert d == {"high_shared_device": 2, "high_on_public_or_nat_ip_only": 1, "finding_ids": ["F7"]}
+    assert d == {"high_shared_device": 3, "high_on_public_or_nat_ip_only": 1, "high_on_public_values_only": 2,
+                 "finding_ids": ["F7"]}
 
 
 def test_baseline_counts_signals_per_firm():
