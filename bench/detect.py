@@ -1,0 +1,64 @@
+"""Detector batch benchmark (issues 3 and 4).
+
+For each scale: generate a city (cached under --cache), load it into a scratch workspace, then
+in a fresh process time the full batch (every detector, the smoke index last) and report the
+seconds per detector, the total and the peak memory of the process.
+
+    python bench/detect.py --scales city province
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def measure(bundle: Path) -> dict:
+    from bidgraph.detectors.runner import run_batch
+    from bidgraph.detectors.settings import load_settings
+    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.loaders.bundle import read_bundle
+
+    store = EmbeddedStore(Path(tempfile.mkdtemp(prefix="bidgraph-bench-")))
+    store.load(read_bundle(bundle))
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    snapshot = store.snapshot()
+    t_snap = time.perf_counter() - t0
+    findings, summary = run_batch(snapshot, load_settings(), progress=False)
+    total = time.perf_counter() - t0
+    return {"bids": int(len(snapshot["bids"])), "findings": len(findings), "snapshot_s": round(t_snap, 1),
+            "batch_s": round(total, 1), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_before_batch_mb": round(rss_before),
+            "per_detector_s": {row["detector"]: row["seconds"] for row in summary}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", nargs="+", default=["city", "province"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    for scale in args.scales:
+        bundle = args.cache / f"{scale}-seed{args.seed}"
+        if not (bundle / "truth.json").exists():
+            from bidgraph.citygen import generate_city
+            generate_city(bundle, scale=scale, seed=args.seed)
+        out = subprocess.run([sys.executable, __file__, "--measure", str(bundle)], capture_output=True, text=True, check=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        per = result.pop("per_detector_s")
+        print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
+        print(f"[{scale}] per detector (s): " + ", ".join(f"{k} {v}" for k, v in per.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
