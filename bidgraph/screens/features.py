@@ -115,28 +115,35 @@ def coalition_members(bids: pd.DataFrame, min_meetings: int, lot: str = "lot_id"
     -------
     DataFrame with columns ``lot`` and ``org`` (unique rows, sorted).
     """
-    pairs = _lot_pairs(bids[[lot, org]].drop_duplicates(), lot, org)
-    counts = pairs.groupby(["a", "b"], sort=False)[lot].transform("size")
-    frequent = pairs[counts.to_numpy() >= min_meetings]
-    members = pd.concat([frequent[[lot, "a"]].rename(columns={"a": org}),
-                         frequent[[lot, "b"]].rename(columns={"b": org})], ignore_index=True)
-    return members.drop_duplicates().sort_values([lot, org], kind="mergesort").reset_index(drop=True)
+    rows = bids[[lot, org]].dropna().drop_duplicates()
+    lot_code, lot_names = pd.factorize(rows[lot], sort=True)
+    org_code, org_names = pd.factorize(rows[org], sort=True)
+    order = np.lexsort((org_code, lot_code))
+    lot_code, org_code = lot_code[order], org_code[order]
+    left, right = _same_lot_pairs(lot_code)
+    pair = org_code[left].astype(np.int64) * len(org_names) + org_code[right]
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    frequent = counts[inverse] >= min_meetings
+    keep = np.zeros(len(lot_code), dtype=bool)
+    keep[left[frequent]] = True
+    keep[right[frequent]] = True
+    return pd.DataFrame({lot: lot_names[lot_code[keep]], org: org_names[org_code[keep]]})
 
 
-def coalition_screens(bids: pd.DataFrame, min_meetings: int, min_members: int = 3, lot: str = "lot_id",
+def coalition_screens(bids: pd.DataFrame, members: pd.DataFrame, min_members: int = 3, lot: str = "lot_id",
                       org: str = "org_id", price: str = "price", close_gap: float = 0.02) -> pd.DataFrame:
-    """The screens computed over each lot's coalition (see :func:`coalition_members`) alone.
+    """The screens computed over each lot's coalition alone.
 
-    Returns a frame indexed by lot with ``coalition_size`` and ``coalition_<screen>`` for each
-    of ``SCREENS``, for the lots whose coalition has at least ``min_members`` priced bids.
+    ``members`` are the coalition rows from :func:`coalition_members`. Returns a frame indexed
+    by lot with ``coalition_size`` and ``coalition_<screen>`` for each of ``SCREENS``, for the
+    lots whose coalition has at least ``min_members`` priced bids.
     """
-    members = coalition_members(bids, min_meetings, lot, org)
-    sub = bids[[lot, org, price]].merge(members, on=[lot, org], how="inner")
+    sub = bids[[lot, org, price]].merge(members[[lot, org]], on=[lot, org], how="inner")
     size = sub.groupby(lot, sort=True).size()
     sub = sub[sub[lot].isin(size.index[size >= min_members])]
     if sub.empty:
         return pd.DataFrame(columns=["coalition_size", *[f"coalition_{k}" for k in SCREENS]],
-                            index=pd.Index([], name=lot))
+                            index=pd.Index([], name=lot), dtype=float)
     sc = lot_screens(sub, lot=lot, price=price, winner=None, close_gap=close_gap)
     out = sc[list(SCREENS)].add_prefix("coalition_")
     out.insert(0, "coalition_size", sc["n_bids"])
@@ -164,11 +171,17 @@ def _mean_to_ceiling(s: pd.DataFrame, ceiling: str | None, pos, start, mean) -> 
     return np.where(ceil > 0, mean / ceil, np.nan)
 
 
-def _lot_pairs(rows: pd.DataFrame, lot: str, org: str) -> pd.DataFrame:
-    """Every unordered pair of distinct bidders on the same lot: columns ``lot``, ``a``, ``b`` (a < b)."""
-    codes, names = pd.factorize(rows[org], sort=True)
-    left = pd.DataFrame({lot: rows[lot].to_numpy(), "a": codes})
-    both = left.merge(left.rename(columns={"a": "b"}), on=lot)
-    both = both[both["a"] < both["b"]]
-    return pd.DataFrame({lot: both[lot].to_numpy(), "a": names[both["a"].to_numpy()],
-                         "b": names[both["b"].to_numpy()]})
+def _same_lot_pairs(lot_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (i, j), i < j, of every pair of rows with the same code (codes sorted)."""
+    left, right = [], []
+    step = 1
+    while step < len(lot_code):
+        same = np.flatnonzero(lot_code[:-step] == lot_code[step:])
+        if same.size == 0:
+            break
+        left.append(same)
+        right.append(same + step)
+        step += 1
+    if not left:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(left), np.concatenate(right)

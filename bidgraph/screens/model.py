@@ -51,6 +51,20 @@ class ScreenModel:
         prob = pd.Series(1.0 / (1.0 + np.exp(-z)), index=eligible.index, name="probability")
         return prob.reindex(screens.index)
 
+    def coordination_index(self, screens: pd.DataFrame) -> pd.Series:
+        """The model's logit rescaled to [0, 1]: 0 for a lot at the competitive end of every
+        feature, 1 at the coordinated end of every one.
+
+        It equals the mean of the features' percentiles, each turned so that high means
+        coordinated and weighted by its coefficient's size; it orders lots exactly as
+        :meth:`predict_proba` does, but does not depend on the training base rate.
+        """
+        eligible = screens[screens["n_bids"] >= self.min_bids]
+        coef = np.asarray(self.coef)
+        turned = design_matrix(eligible, self.features) * np.sign(coef) + 0.5
+        index = turned @ (np.abs(coef) / np.abs(coef).sum())
+        return pd.Series(index, index=eligible.index, name="coordination_index").reindex(screens.index)
+
     def to_json(self) -> str:
         body = {"kind": "logistic_regression_on_percentiles", "features": list(self.features),
                 "coef": [round(c, 10) for c in self.coef], "intercept": round(self.intercept, 10),
