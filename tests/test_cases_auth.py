@@ -8,7 +8,7 @@ import pytest
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.users import (LOCKOUT_MINUTES, MAX_FAILURES, SESSION_HOURS, AccessDenied, User, add_user,
-                                  authorize, check_password, hash_password, list_users, login, logout)
+                                  authorize, check_password, csrf_token_for, hash_password, list_users, login, logout)
 from bidgraph.cli import main
 from bidgraph.errors import InputError
 from test_cases_world import PASSWORD, WEST, clock, finding, people, store  # noqa: F401 (fixtures)
@@ -72,9 +72,12 @@ def test_session_gives_user_with_scope_and_expires(store, people, clock):
     s = login(store, "west", PASSWORD)
     user = authorize(store, s.token, None, "read")
     assert user == User("west", "investigator", WEST)
+    assert csrf_token_for(store, s.token) == s.csrf_token       # a reloaded page gets it again
     clock.advance(hours=SESSION_HOURS, seconds=1)
     with pytest.raises(AccessDenied, match="expired"):
         authorize(store, s.token, s.csrf_token, "read")
+    with pytest.raises(AccessDenied):
+        csrf_token_for(store, s.token)
 
 
 def test_logout_revokes_and_unknown_tokens_fail(store, people):

@@ -156,7 +156,8 @@ def export(store: CasesStore, out: str | Path, user: str) -> AuditReport:
     if out.suffix.lower() not in (".csv", ".jsonl"):
         raise InputError(f"{out}: audit export must end in .jsonl or .csv")
     report = verify(store)
-    rows = [dict(r) for r in store.connection().execute("SELECT * FROM audit ORDER BY seq")]
+    rows = [dict(r) for r in store.connection().execute("SELECT * FROM audit WHERE seq <= ? ORDER BY seq",
+                                                        (report.head["seq"],))]  # what was verified
     if out.suffix.lower() == ".csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=ENTRY_FIELDS)

@@ -21,7 +21,7 @@ from bidgraph.errors import BidgraphError, InputError, NotFound
 
 __all__ = ["User", "Session", "AccessDenied", "ROLES", "PERMISSIONS", "READ_ACTIONS",
            "hash_password", "check_password", "add_user", "list_users", "get_user",
-           "login", "logout", "authorize", "require", "MAX_FAILURES", "LOCKOUT_MINUTES",
+           "login", "logout", "authorize", "csrf_token_for", "require", "MAX_FAILURES", "LOCKOUT_MINUTES",
            "SESSION_HOURS", "MIN_PASSWORD_LENGTH"]
 
 ROLES = ("admin", "investigator", "analyst", "viewer")
@@ -204,6 +204,15 @@ def logout(store: CasesStore, session_token: str) -> None:
         if row:
             conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (_sha256(session_token),))
             audit.append(conn, store, row["name"], "logout", {})
+
+
+def csrf_token_for(store: CasesStore, session_token: str | None) -> str:
+    """The CSRF token of a valid session, for the web layer to put in the pages it serves
+    (after a reload, say); raises :class:`AccessDenied` like :func:`authorize`."""
+    authorize(store, session_token, None, "read")
+    row = store.connection().execute("SELECT csrf_token FROM sessions WHERE token_hash = ?",
+                                     (_sha256(session_token),)).fetchone()
+    return row["csrf_token"]
 
 
 def authorize(store: CasesStore, session_token: str | None, csrf_token: str | None, action: str) -> User:
