@@ -57,7 +57,8 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
         Table name to a frame of text cells (``None``/NaN or ``""`` for empty). Columns are the
         schema's English names or Chinese aliases (compared case/space-insensitively); other
         columns are kept as text. An optional ``_row`` column gives each row's number as the
-        user sees it; without it rows are numbered 2, 3, ... (header = row 1). A required table
+        user sees it (several rows may share one, e.g. the bids of one OCDS release line);
+        without it rows are numbered 2, 3, ... (header = row 1). A required table
         must be present, with its required columns, even if it has no rows.
     files : dict of str to str
         Table name to the file name shown in ``_file`` and in the quarantine (default: the
@@ -91,18 +92,18 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
             continue
         file = files.get(name, name)
         frame = _english_columns(tables[name], raw[name], file)
-        taken, bad, warned = _check(tables[name], frame, file, out, quarantined)
+        taken, bad, warned, rejected = _check(tables[name], frame, file, out, quarantined)
         out[name] = taken
         key = tables[name].key
-        rows = bad["row"].unique() if len(bad) else []
         if key is not None:
-            qrows = frame[frame["_row"].isin(rows)]
+            qrows = frame[rejected]
             quarantined[name] = pd.DataFrame({"key": clean_text(qrows[key]),
                                               "where": f"{file} row " + qrows["_row"].astype(str)})
         issues.append(bad)
         warnings.append(warned)
         lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
-        counts[name] = {"read": len(frame) + lost, "taken": len(taken), "quarantined": len(rows) + lost}
+        counts[name] = {"read": len(frame) + lost, "taken": len(taken),
+                        "quarantined": int(rejected.sum()) + lost}
     out, merges = resolve_entities(out)
     for kind in ("organizations", "persons"):
         if kind in counts:
@@ -150,8 +151,9 @@ def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str,
 
 
 def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame],
-           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Parse every column of one table; returns the taken rows, their problems and warnings."""
+           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Parse every column of one table; returns the taken rows, the problems that quarantine
+    rows, the warnings, and which rows are quarantined."""
     values: dict[str, pd.Series] = {}
     errors, warnings = [], []
     for col in table.columns.values():
@@ -163,26 +165,26 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
         else:
             parsed = parse(text, col)
         values[col.name] = parsed.value
-        errors.append(_issue_rows(table.name, file, frame, col.name, parsed.errors))
-        warnings.append(_issue_rows(table.name, file, frame, col.name, parsed.warnings))
+        errors.append((col.name, parsed.errors))
+        warnings.append((col.name, parsed.warnings))
         if col.required:
             missing = parsed.value.isna() & ~parsed.value.index.isin(parsed.errors.index)
-            errors.append(_issue_rows(table.name, file, frame, col.name,
-                                      _reasons(missing, "required value is missing")))
+            errors.append((col.name, _reasons(missing, "required value is missing")))
         if col.ref:
-            errors.append(_issue_rows(table.name, file, frame, col.name,
-                                      _unknown_refs(col.name, col.ref, parsed.value, done, quarantined)))
+            errors.append((col.name, _unknown_refs(col.name, col.ref, parsed.value, done, quarantined)))
     if table.key is not None:
-        errors.append(_issue_rows(table.name, file, frame, table.key,
-                                  _duplicates(table.key, values[table.key], frame["_row"])))
+        errors.append((table.key, _duplicates(table.key, values[table.key], frame["_row"])))
     for extra in frame.columns.difference(list(table.columns) + ["_row"]):
         values[extra] = clean_text(frame[extra])
-    bad = _concat(errors)
-    keep = ~frame["_row"].isin(bad["row"].astype("int64"))
-    taken = pd.DataFrame({c: _final(table, c, v[keep]) for c, v in values.items()})
+    bad = pd.Series(frame.index.isin(np.concatenate([r.index.to_numpy() for _, r in errors])), index=frame.index)
+    taken = pd.DataFrame({c: _final(table, c, v[~bad]) for c, v in values.items()})
     taken["_file"] = file
-    taken["_row"] = frame.loc[keep, "_row"].astype("int64")
-    return taken.reset_index(drop=True), bad, _concat(warnings)
+    taken["_row"] = frame.loc[~bad, "_row"].astype("int64")
+
+    def lines(found: list[tuple[str, pd.Series]]) -> pd.DataFrame:
+        return _concat([_issue_rows(table.name, file, frame, column, r) for column, r in found])
+
+    return taken.reset_index(drop=True), lines(errors), lines(warnings), bad
 
 
 def _concat(parts: list[pd.DataFrame | None]) -> pd.DataFrame:

@@ -362,6 +362,17 @@ def test_validate_tables_numbers_rows_and_names_files():
         validate_tables(frames(persons=None), {})
 
 
+def test_rows_sharing_a_row_number_are_judged_one_by_one():
+    # An OCDS release is one line but holds several bids: they share the line number.
+    raw = frames(bids=[["bid_id", "lot_id", "org_id", "price"], ["B1", "L1", "O1", "1"],
+                       ["B2", "L1", "O1", "x"], ["B3", "L2", "O2", "2"]])
+    raw["bids"]["_row"] = [7, 7, 7]
+    b = validate_tables(raw, {"bids": "releases.jsonl"})
+    assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B3"]
+    assert issues(b.quarantine, "bids") == [("releases.jsonl", 7, "price", "not a number")]
+    assert b.counts["bids"] == {"read": 3, "taken": 2, "quarantined": 1}
+
+
 def test_every_schema_column_is_present():
     b = validate_tables(frames(), {})
     assert {"score", "is_valid", "evaluation"} <= set(b.tables["bids"].columns) | set(b.tables["lots"].columns)
