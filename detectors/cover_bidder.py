@@ -50,10 +50,11 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     pairs = pairs[pairs["org_id"].isin(judged.index) & ~pairs["reciprocal"] & (pairs["surprise"] >= params["min_surprise"])]
     firms = losses[losses["org_id"].isin(pairs["org_id"])].groupby("org_id").agg(
         losses=("lot_id", "size"), close_losses=("close", "sum"), expected_close=("p_close", "sum")).join(judged)
+    losses = losses[losses["org_id"].isin(firms.index) & losses["close"]]
     findings = []
     for org, row in firms.iterrows():
         served = pairs[pairs["org_id"] == org].sort_values(["surprise", "winner_id"], ascending=[False, True])
-        mine = losses[(losses["org_id"] == org) & losses["close"] & losses["winner_id"].isin(served["winner_id"])]
+        mine = losses[(losses["org_id"] == org) & losses["winner_id"].isin(served["winner_id"])]
         structure = 1 - np.exp(-served["surprise"].iloc[0] / params["surprise_scale"])
         served_share = len(mine) / row["close_losses"]
         behaviour = ((1 - row["win_rate"] / params["max_win_rate"]) + row["close_losses"] / row["losses"] + served_share) / 3

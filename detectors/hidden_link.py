@@ -56,7 +56,8 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     scored = scored[scored["score"] >= params["min_score"]]
     scored = scored.assign(org_a=co.firms[scored["a"]], org_b=co.firms[scored["b"]])
     scored = scored.sort_values(["score", "org_a", "org_b"], ascending=[False, True, True]).head(int(params["max_findings"]))
-    return [_finding(co, row, params) for row in scored.itertuples(index=False)]
+    bids = co.bids[co.bids["firm"].isin(np.union1d(scored["a"], scored["b"]))]
+    return [_finding(bids, row, params) for row in scored.itertuples(index=False)]
 
 
 def pair_similarity(co: CoBidding, pairs: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -95,8 +96,8 @@ def _outcome_vectors(co: CoBidding) -> sparse.csr_matrix:
     return sparse.diags(1 / np.where(norms > 0, norms, 1)) @ m
 
 
-def _finding(co: CoBidding, row, params: dict) -> Finding:
-    both = co.bids[co.bids["firm"].isin([row.a, row.b])]
+def _finding(bids: pd.DataFrame, row, params: dict) -> Finding:
+    both = bids[bids["firm"].isin([row.a, row.b])]
     shared_lots = both.groupby("lot")["firm"].nunique()
     shared_lots = shared_lots[shared_lots == 2].index
     bids = both[both["lot"].isin(shared_lots)].sort_values(["opened_on", "lot_id", "org_id"], na_position="last")
