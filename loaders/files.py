@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +64,7 @@ def _read_csv(path: Path) -> RawTable:
         frame["_row"] = np.arange(2, len(frame) + 2)
         table = RawTable(frame)
     except pd.errors.ParserError:
-        table = _read_csv_records(data.decode(encoding))
+        table = _read_csv_records(data.decode(encoding), path.name)
     table.frame = _without_blank_rows(table.frame)
     if lost is not None:
         last = max([int(table.frame["_row"].max()) if len(table.frame) else 1]
@@ -107,12 +106,15 @@ def _decodable(data: bytes, path: Path) -> tuple[bytes, str]:
     raise InputError(f"{path.name}: the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
 
 
-def _read_csv_records(text: str) -> RawTable:
+def _read_csv_records(text: str, name: str) -> RawTable:
     """The slow path, for files the fast parser rejects: read record by record, keep the good
     ones and say what is wrong with the others."""
     lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as err:
+        raise InputError(f"{name}: the header row cannot be read ({err})") from None
     rows, numbers, unreadable = [], [], []
     row, line = 1, reader.line_num
     while True:
@@ -157,7 +159,7 @@ def read_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of an ``.xlsx`` workbook, by sheet name, as raw text."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as err:
+    except Exception as err:  # not a zip, damaged XML...: openpyxl raises many types
         raise InputError(f"{path.name}: not a readable .xlsx workbook ({err})") from None
     out = {}
     for name, frame in sheets.items():

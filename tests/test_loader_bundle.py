@@ -283,7 +283,15 @@ def test_unreadable_files_are_errors_naming_the_file(tmp_path):
         read_bundle(folder)
     (folder / "bids.xlsx").unlink()
     (folder / "bids.csv.gz").write_bytes(gzip.compress(b"bid_id,lot_id,org_id\nB1,L1,O1\n")[:15])
-    with pytest.raises(InputError, match=r"bids\.csv\.gz"):
+    with pytest.raises(InputError, match=r"bids\.csv\.gz: the gzip file is truncated; not even the header"):
+        read_bundle(folder)
+    (folder / "bids.csv.gz").unlink()
+    (folder / "bids.parquet").write_bytes(b"PAR1 cut short")
+    with pytest.raises(InputError, match=r"bids\.parquet: not a readable Parquet file"):
+        read_bundle(folder)
+    (folder / "bids.parquet").unlink()
+    (folder / "bids.csv").write_text('bid_id,"lot_id,org_id\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bids\.csv: the header row cannot be read"):
         read_bundle(folder)
 
 
