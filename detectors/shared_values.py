@@ -131,10 +131,6 @@ def _groups(items: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     return key.reindex(items["item"]).to_numpy()
 
 
-def _noisy_or(strength: pd.Series) -> float:
-    return float(1.0 - np.prod(1.0 - strength.to_numpy(float)))
-
-
 def shared_value_findings(
     detector: str,
     uses: pd.DataFrame,
@@ -186,17 +182,13 @@ def shared_value_findings(
     scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
     keep = scores.index[scores["score"] >= float(params["min_score"])]
     items = items[items["group"].isin(keep)]
-    links = links[links["item"].isin(items["item"])]
-    detail = uses.merge(links[["lot_id", "kind", "value", "item"]].drop_duplicates(), on=["lot_id", "kind", "value"])
-    detail = detail.merge(links[["lot_id", "org_id", "kind", "value"]], on=["lot_id", "org_id", "kind", "value"])
-    detail = detail.drop_duplicates()
+    links = links.merge(items[["item", "group"]], on="item")
+    detail = uses.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
+    link_groups, detail_groups = dict(list(links.groupby("group"))), dict(list(detail.groupby("group")))
     findings = []
     for group, g_items in items.groupby("group", sort=True):
-        g_links = links[links["item"].isin(g_items["item"])]
-        g_uses = detail[detail["item"].isin(g_items["item"])]
-        s = scores.loc[group]
-        findings.append(_finding(detector, g_items, g_links, g_uses, s, by_name, weights,
-                                 public_min_firms, public_cap, params, draw, what))
+        findings.append(_finding(detector, g_items, link_groups[group], detail_groups[group], scores.loc[group],
+                                 by_name, weights, public_min_firms, public_cap, params, draw, what))
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
