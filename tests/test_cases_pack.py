@@ -18,7 +18,7 @@ from bidgraph.cases import cases
 from bidgraph.cases.pack import build_pack, export_pack, verify_pack
 from bidgraph.cli import main
 from bidgraph.errors import InputError, NotFound
-from test_cases_world import EAST, WEST, clock, finding, index, load_world, people, store, world_tables  # noqa: F401
+from test_cases_world import clock, finding, index, load_world, people, store, world_tables  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 WEST_RING = finding("F1", "L1", "ORG1", "ORG2")

@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "case.transition": _DECIDERS,
     "user.manage": {"admin"},
     "settings.change": {"admin"},
+    "audit.export": {"admin"},  # the trail spans every region: city admins (and auditors at the CLI) only
 }
 READ_ACTIONS = {"read"}
 _NAME = re.compile(r"^[\w.\-@]{1,64}$")
