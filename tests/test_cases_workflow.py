@@ -153,3 +153,16 @@ def test_sql_and_cypher_fragments_are_kept_as_text(store, people, west_case):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 1
     assert audit.verify(store).ok
+
+
+def test_odd_findings_are_kept_or_refused_clearly(store, people):
+    odd = {**finding("F7", "L1", "ORG1"), "score": None}
+    odd["evidence"] = {**odd["evidence"], "measured": {"cv": float("nan")}}
+    case = cases.create_case(store, people["city"], "odd", [odd])
+    assert case["findings"][0]["evidence"]["measured"]["cv"] != case["findings"][0]["evidence"]["measured"]["cv"]
+    with pytest.raises(InputError, match="without id or detector"):
+        cases.create_case(store, people["city"], "bad", [{"id": "F8"}])
+    with pytest.raises(InputError, match="expected an id like"):
+        cases.create_case(store, people["city"], "bad", [], nodes=["ORG1"])
+    with pytest.raises(InputError, match="at least one"):
+        cases.create_case(store, people["city"], "empty", [])

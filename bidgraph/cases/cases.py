@@ -99,6 +99,9 @@ def create_case(store: CasesStore, actor: User, title: str, findings: list[dict]
     for f in findings:
         if not f.get("id") or not f.get("detector"):
             raise InputError(f"finding without id or detector: {json.dumps(f, ensure_ascii=False)[:120]}")
+    for node in nodes:
+        if not isinstance(node, str) or ":" not in node:
+            raise InputError(f"node {node!r}: expected an id like Organization:ORG0042")
     regions: set[str] = set()
     scope = Scope.of(actor)
     if index is None and not scope.is_all:
@@ -130,8 +133,8 @@ def create_case(store: CasesStore, actor: User, title: str, findings: list[dict]
         case_id = f"C-{cur.lastrowid:06d}"
         conn.execute("UPDATE cases SET id = ? WHERE num = ?", (case_id, cur.lastrowid))
         conn.executemany("INSERT INTO case_findings VALUES (?, ?, ?, ?, ?)",
-                         [(case_id, f["id"], f["detector"], float(f.get("score", 0)),
-                           audit.canonical(f)) for f in findings])
+                         [(case_id, f["id"], f["detector"], float(f.get("score") or 0),
+                           json.dumps(f, ensure_ascii=False, sort_keys=True, default=str)) for f in findings])
         conn.execute("INSERT INTO case_events (case_id, time, user, kind, to_value, text) "
                      "VALUES (?, ?, ?, 'create', 'new', ?)", (case_id, now, actor.name, title))
         audit.append(conn, store, actor.name, "case.create",

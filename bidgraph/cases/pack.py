@@ -66,8 +66,8 @@ def _findings_table(findings: list[dict]) -> pd.DataFrame:
                      "severity": f.get("severity"), "summary": f.get("summary"),
                      "rule_zh": bi("rule", "zh"), "rule_en": bi("rule", "en"),
                      "explanation_zh": bi("explanation", "zh"), "explanation_en": bi("explanation", "en"),
-                     "measured": json.dumps(ev.get("measured", {}), ensure_ascii=False),
-                     "thresholds": json.dumps(ev.get("thresholds", {}), ensure_ascii=False),
+                     "measured": json.dumps(ev.get("measured", {}), ensure_ascii=False, default=str),
+                     "thresholds": json.dumps(ev.get("thresholds", {}), ensure_ascii=False, default=str),
                      "feedback": fb[-1]["verdict"] if fb else ""})
     return pd.DataFrame(rows, columns=["id", "detector", "score", "severity", "summary", "rule_zh", "rule_en",
                                        "explanation_zh", "explanation_en", "measured", "thresholds", "feedback"])
