@@ -55,35 +55,36 @@ def _holders(snapshot, roles: list[str]) -> pd.DataFrame:
     return h[h["value"] != ""]
 
 
-def _draw(uses: pd.DataFrame):
-    nodes, edges, chains = set(), set(), {}
-    for r in uses.itertuples(index=False):
-        org, bid = uid("Organization", r.org_id), uid("Bid", r.bid_id)
+def _draw(uses: list[dict]):
+    nodes, edges, chains, names = set(), set(), {}, {}
+    for r in uses:
+        org, bid = uid("Organization", r["org_id"]), uid("Bid", r["bid_id"])
         nodes |= {org, bid}
-        edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r.lot_id))}
-        link = chains.setdefault((r.kind, r.value), set())
-        if pd.notna(r.person_id):
-            person = uid("Person", r.person_id)
+        edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r["lot_id"]))}
+        link = chains.setdefault((r["kind"], r["value"]), set())
+        if pd.notna(r["person_id"]):
+            person = uid("Person", r["person_id"])
             nodes.add(person)
             edges.add((person, "HOLDS_ROLE", org))
-            share = f" {r.share_pct:g}%" if pd.notna(r.share_pct) else ""
-            who = f"{r.person_id}" + (f" ({r.person_name})" if pd.notna(r.person_name) else "")
-            if r.kind == "person":
-                link.add(f"{r.role}{share} of {r.org_id}")
+            share = f" {r['share_pct']:g}%" if pd.notna(r["share_pct"]) else ""
+            if pd.notna(r["person_name"]):
+                names[r["person_id"]] = r["person_name"]
+            who = r["person_id"] + (f" ({r['person_name']})" if pd.notna(r["person_name"]) else "")
+            if r["kind"] == "person":
+                link.add(f"{r['role']}{share} of {r['org_id']}")
             else:
-                nodes.add(uid("Phone", r.value))
-                edges.add((person, "HAS_PHONE", uid("Phone", r.value)))
-                link.add(f"{r.org_id} via {who}, {r.role}{share}")
+                nodes.add(uid("Phone", r["value"]))
+                edges.add((person, "HAS_PHONE", uid("Phone", r["value"])))
+                link.add(f"{r['org_id']} via {who}, {r['role']}{share}")
         else:
-            label = {"phone": "Phone", "email": "Email", "address": "Address"}[r.kind]
-            nodes.add(uid(label, r.value))
-            edges.add((org, _ORG_EDGE[r.kind], uid(label, r.value)))
-            link.add(f"{r.org_id} ({r.kind} of the firm)")
-    names = uses.dropna(subset=["person_name"]).drop_duplicates("person_id").set_index("person_id")["person_name"]
+            label = {"phone": "Phone", "email": "Email", "address": "Address"}[r["kind"]]
+            nodes.add(uid(label, r["value"]))
+            edges.add((org, _ORG_EDGE[r["kind"]], uid(label, r["value"])))
+            link.add(f"{r['org_id']} ({r['kind']} of the firm)")
     paths = []
     for (kind, value), links in sorted(chains.items()):
-        head = f"Person {value}" + (f" ({names[value]})" if value in names.index else "") if kind == "person" \
-            else f"{kind.capitalize()} {value}"
+        head = (f"Person {value}" + (f" ({names[value]})" if value in names else "") if kind == "person"
+                else f"{kind.capitalize()} {value}")
         paths.append(f"{head} → " + "; ".join(sorted(links)))
     return sorted(nodes), [list(e) for e in sorted(edges)], {"paths": paths}
 

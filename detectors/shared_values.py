@@ -151,8 +151,8 @@ def shared_value_findings(
     kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
     params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
         ``public_cap``, ``min_score``.
-    draw : given the ``uses`` rows of one group's items, returns graph ``nodes``, ``edges``
-        and extra evidence facts (for example readable paths).
+    draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
+        ``edges`` and extra evidence facts (for example readable paths).
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
 
     Returns
@@ -184,33 +184,47 @@ def shared_value_findings(
     items = items[items["group"].isin(keep)]
     links = links.merge(items[["item", "group"]], on="item")
     detail = uses.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
-    link_groups, detail_groups = dict(list(links.groupby("group"))), dict(list(detail.groupby("group")))
-    findings = []
-    for group, g_items in items.groupby("group", sort=True):
-        findings.append(_finding(detector, g_items, link_groups[group], detail_groups[group], scores.loc[group],
-                                 by_name, weights, public_min_firms, public_cap, params, draw, what))
+    item_groups, link_groups, detail_groups = _bucket(items), _bucket(links), _bucket(detail)
+    findings = [_finding(detector, item_groups[g], link_groups[g], detail_groups[g], scores.loc[g],
+                         by_name, weights, public_min_firms, public_cap, params, draw, what)
+                for g in sorted(item_groups)]
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
 
+def _bucket(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Rows as records, by ``group`` (the few rows of reported groups: plain Python is faster
+    than pandas on such small pieces)."""
+    out: dict[str, list[dict]] = {}
+    for rec in frame.to_dict("records"):
+        out.setdefault(rec["group"], []).append(rec)
+    return out
+
+
+def _shared_values(items: list[dict], links: list[dict]) -> list[dict]:
+    """One entry per shared value of a group, strongest non-public first."""
+    per_value: dict[tuple, dict] = {}
+    for r in items:
+        v = per_value.setdefault((r["kind"], r["value"]), {"rec": r, "lots": set(), "firms": set()})
+        v["lots"].add(r["lot_id"])
+    for r in links:
+        per_value[(r["kind"], r["value"])]["firms"].add(r["org_id"])
+    shared = []
+    for (kind, value), v in per_value.items():
+        r = v["rec"]
+        shared.append({"kind": kind, "value": str(value), "firms": sorted(v["firms"]), "lots": sorted(v["lots"]),
+                       "firms_holding_value": int(r["n_firms"]), "rarity": round(float(r["rarity"]), 4),
+                       "public": bool(r["public"]), "strength": round(float(r["strength"]), 4),
+                       "co_use_pairs": int(r["co_use"]), "co_use_expected": round(float(r["co_use_expected"]), 4),
+                       "co_use_p": float(r["co_use_p"])})
+    return sorted(shared, key=lambda v: (v["public"], -v["strength"], v["kind"], v["value"]))
+
+
 def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap,
              params, draw, what) -> Finding:
-    firms = sorted(links["org_id"].unique())
-    lots = sorted(items["lot_id"].unique())
-    values = (items.groupby(["kind", "value"], sort=True)
-              .agg(n_lots=("lot_id", "nunique"), n_firms=("n_firms", "first"), rarity=("rarity", "first"),
-                   public=("public", "first"), strength=("strength", "first"), co_use=("co_use", "first"),
-                   co_use_expected=("co_use_expected", "first"), co_use_p=("co_use_p", "first"))
-              .reset_index().sort_values(["public", "strength", "kind", "value"], ascending=[True, False, True, True]))
-    shared = []
-    for v in values.itertuples(index=False):
-        v_firms = sorted(links.loc[(links["kind"] == v.kind) & (links["value"] == v.value), "org_id"].unique())
-        v_lots = sorted(items.loc[(items["kind"] == v.kind) & (items["value"] == v.value), "lot_id"].unique())
-        shared.append({"kind": v.kind, "value": str(v.value), "firms": v_firms, "lots": v_lots,
-                       "firms_holding_value": int(v.n_firms), "rarity": round(float(v.rarity), 4),
-                       "public": bool(v.public), "strength": round(float(v.strength), 4),
-                       "co_use_pairs": int(v.co_use), "co_use_expected": round(float(v.co_use_expected), 4),
-                       "co_use_p": float(v.co_use_p)})
+    firms = sorted({r["org_id"] for r in links})
+    lots = sorted({r["lot_id"] for r in items})
+    shared = _shared_values(items, links)
     nodes, edges, extra = draw(uses)
     nodes = sorted(set(nodes) | {uid("Organization", f) for f in firms} | {uid("Lot", l) for l in lots})
     entities = [Entity("company", f, "member") for f in firms]
@@ -219,7 +233,7 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
         if kind.entity:
             entities.append(Entity(kind.entity, v["value"], "shared"))
     entities += [Entity("lot", l, "context") for l in lots]
-    only_public = bool(values["public"].all())
+    only_public = all(v["public"] for v in shared)
     desc_en = "; ".join(f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
                         f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}, same-lot sharing "
                         f"{v['co_use_pairs']} pair(s) vs {v['co_use_expected']:.2g} by chance"
@@ -295,19 +309,19 @@ def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
     Bid-<edge type of the kind>->value node."""
     by_name = {k.name: k for k in kinds}
 
-    def draw(uses: pd.DataFrame):
-        nodes, edges = set(), set()
-        for r in uses[["bid_id", "org_id", "lot_id", "kind", "value"]].drop_duplicates().itertuples(index=False):
-            bid, org = uid("Bid", r.bid_id), uid("Organization", r.org_id)
+    def draw(uses: list[dict]):
+        nodes, edges, bids = set(), set(), {}
+        for r in uses:
+            bid, org = uid("Bid", r["bid_id"]), uid("Organization", r["org_id"])
             nodes |= {bid, org}
-            edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r.lot_id))}
-            kind = by_name[r.kind]
+            edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r["lot_id"]))}
+            kind = by_name[r["kind"]]
             if kind.label:
-                value = uid(kind.label, r.value)
+                value = uid(kind.label, r["value"])
                 nodes.add(value)
-                edges.add((bid, edge_types[r.kind], value))
-        bids = uses.groupby(["lot_id", "kind", "value"])["bid_id"].agg(lambda b: sorted(set(b)))
+                edges.add((bid, edge_types[r["kind"]], value))
+            bids.setdefault((r["lot_id"], r["kind"], str(r["value"])), set()).add(r["bid_id"])
         return sorted(nodes), [list(e) for e in sorted(edges)], {
-            "bids": [{"lot": lot, "kind": kind, "value": str(value), "bids": b}
-                     for (lot, kind, value), b in bids.items()]}
+            "bids": [{"lot": lot, "kind": kind, "value": value, "bids": sorted(b)}
+                     for (lot, kind, value), b in sorted(bids.items())]}
     return draw
