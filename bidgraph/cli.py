@@ -1,18 +1,16 @@
 """``bidgraph``: the command line. Commands live in ``bidgraph/commands/``, one module each.
 
 No traceback reaches a user: a ``BidgraphError`` prints its one-line message; anything else
-prints a one-line summary and writes the traceback to ``bidgraph-error.log`` in the workspace
-(or the temp folder) for the engineers.
+prints a one-line summary. Tracebacks and warnings go to ``bidgraph.log`` in the workspace, for
+the engineers.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import logging
 import pkgutil
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import bidgraph.commands
@@ -20,6 +18,19 @@ from bidgraph.errors import BidgraphError
 from bidgraph.workspace import resolve_workspace
 
 EXIT_ERROR = 2
+log = logging.getLogger("bidgraph")
+
+
+class _WorkspaceLog(logging.FileHandler):
+    """A log file that is only created (with its folder) when something is written to it."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def _open(self):
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_ERROR
+    log_file = resolve_workspace(args.workspace) / "bidgraph.log"
+    handler = _WorkspaceLog(log_file)
+    logging.getLogger().addHandler(handler)
     try:
         return int(args.func(args) or 0)
     except BidgraphError as exc:
@@ -58,22 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         print("bidgraph: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: keep the traceback for engineers, not the user
-        log = _crash_log(args)
-        print(f"bidgraph: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        log.exception("internal error running %r", argv if argv is not None else sys.argv[1:])
+        print(f"bidgraph: internal error ({type(exc).__name__}: {exc}); details in {log_file}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _crash_log(args) -> Path:
-    try:
-        folder = resolve_workspace(getattr(args, "workspace", None))
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = Path(tempfile.gettempdir())
-    log = folder / "bidgraph-error.log"
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(f"--- pid {os.getpid()} argv {sys.argv!r}\n")
-        traceback.print_exc(file=fh)
-    return log
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
 
 
 if __name__ == "__main__":

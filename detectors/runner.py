@@ -3,6 +3,7 @@ findings, numbered the same way."""
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
 import time
@@ -15,6 +16,8 @@ from bidgraph.errors import InputError
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["available", "run_batch"]
+
+log = logging.getLogger(__name__)
 
 
 def available() -> dict[str, ModuleType]:
@@ -32,7 +35,8 @@ def run_batch(snapshot: Snapshot, settings: dict, only: list[str] | None = None,
     """Returns (findings as JSON dicts with ids F-000001..., a summary row per detector).
 
     Detectors that combine other findings (``COMBINES = True``, e.g. the smoke index) run last
-    and receive the batch's findings as ``findings=``.
+    and receive the batch's findings as ``findings=``. A detector that fails does not stop the
+    others: its summary row carries ``error`` and the traceback goes to the log.
     """
     detectors = available()
     chosen = only or list(detectors)
@@ -49,10 +53,16 @@ def run_batch(snapshot: Snapshot, settings: dict, only: list[str] | None = None,
         module = detectors[det_id]
         params = settings.get(det_id, {})
         started = time.perf_counter()
-        if getattr(module, "COMBINES", False):
-            found = module.detect(snapshot, params, seed, findings=findings)
-        else:
-            found = module.detect(snapshot, params, seed)
+        try:
+            if getattr(module, "COMBINES", False):
+                found = module.detect(snapshot, params, seed, findings=findings)
+            else:
+                found = module.detect(snapshot, params, seed)
+        except Exception as exc:  # one broken detector must not cost the analyst the batch
+            log.exception("detector %s failed", det_id)
+            summary.append({"detector": det_id, "findings": 0, "error": f"{type(exc).__name__}: {exc}",
+                            "seconds": round(time.perf_counter() - started, 2)})
+            continue
         found = sorted(found, key=lambda f: (-f.score, f.summary))
         elapsed = time.perf_counter() - started
         for f in found:

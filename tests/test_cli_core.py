@@ -60,3 +60,20 @@ def test_missing_required_table_names_it(tmp_path, tiny_tables, capsys):
     bundle = write_bundle(tables, tmp_path / "bundle")
     assert main(["load", str(bundle), "--workspace", str(tmp_path / "ws"), "--quiet"]) == 2
     assert "lots" in capsys.readouterr().err
+
+
+def test_a_failing_detector_does_not_cost_the_batch(tmp_path, tiny_tables, capsys, monkeypatch):
+    from bidgraph.detectors import payment_anomaly
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+    monkeypatch.setattr(payment_anomaly, "detect", broken)
+    ws = str(tmp_path / "ws")
+    main(["load", str(write_bundle(tiny_tables, tmp_path / "b")), "--workspace", ws, "--quiet"])
+    capsys.readouterr()
+    code = main(["detect", "--workspace", ws, "--quiet", "--detectors", "payment_anomaly,procedure_gap"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "detector payment_anomaly failed (ValueError: boom)" in captured.err
+    assert "Traceback" not in captured.err
+    assert "procedure_gap" in captured.out

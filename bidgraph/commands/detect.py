@@ -1,6 +1,7 @@
 """bidgraph detect [--detectors a,b] [--out findings.jsonl] [--settings my.toml]"""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from bidgraph.commands._common import print_table, store_for, write_jsonl
@@ -37,4 +38,8 @@ def handle(args) -> int:
         write_jsonl(args.out, findings)
     print_table(summary, ["detector", "findings", "high", "medium", "low", "seconds"])
     print(f"{len(findings)} findings stored" + (f"; written to {args.out}" if args.out else ""))
-    return 0
+    failed = [row for row in summary if "error" in row]
+    for row in failed:
+        print(f"bidgraph: error: detector {row['detector']} failed ({row['error']}); the others' findings were stored",
+              file=sys.stderr)
+    return 1 if failed else 0
