@@ -12,10 +12,14 @@ percentile among all screened lots of the snapshot. The model trained on real ca
 its features into a probability and a coordination index in [0, 1] (0: the competitive end of
 every feature, 1: the coordinated end of every one). The same is done over each lot's
 *coalition*: the bidders who meet another bidder of the lot on ``coalition_min_meetings``
-lots or more; a ring hiding among honest outsiders shows there.
+lots or more, and on at least ``coalition_min_share`` of the lots of the less active of the
+two; a ring hiding among honest outsiders shows there.
 
 A lot is flagged when its index (whole lot or coalition) reaches ``min_score`` and at least
 ``min_tail_screens`` screens sit in their coordinated ``tail``. The score is that index.
+Entities: the lot (context), its winners (winner), coalition members (member), and the other
+bidders: cover when the whole lot's prices look coordinated, context (outsiders) when only the
+coalition's do.
 
 Why it is a red flag: firms that compete price independently, so their bids scatter; when a
 ring decides the winner, the others file "cover" prices near the designated one, and the bids
@@ -90,7 +94,7 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     org_code, org_ids = pd.factorize(bids["org_id"], sort=True)
     coded = pd.DataFrame({"lot": lot_code, "org": org_code, "price": bids["price"].to_numpy(),
                           "is_winner": bids["is_winner"].to_numpy(), "ceiling_price": bids["ceiling_price"].to_numpy()})
-    members = coalition_members(coded, params["coalition_min_meetings"], lot="lot", org="org")
+    members = coalition_members(coded, params["coalition_min_meetings"], params["coalition_min_share"], lot="lot", org="org")
     screens = lot_screens(coded, lot="lot", ceiling="ceiling_price", close_gap=params["close_gap"])
     screens = screens[screens["n_bids"] >= min_bids]
     out = screens.join(percentiles(screens[list(_TAIL_SCREENS)]).add_prefix("pct_"))
@@ -180,20 +184,22 @@ def _finding(lot_id: str, row: dict, bids: list[dict], coalition: set, params: d
         co_m, co_crossed, co_zh, co_en = _screen_lines(row, "coalition_", params["tail"])
         measured.update(co_m, coalition_size=int(row["coalition_size"]),
                         coalition_index=round(float(row["coalition_index"]), 4))
-        zh += (f"其中{measured['coalition_size']}家常在一起投标的企业（两两同场≥{params['coalition_min_meetings']}次）"
+        zh += (f"其中{measured['coalition_size']}家常在一起投标的企业（两两同场≥{params['coalition_min_meetings']}次且"
+               f"≥各自标段的{params['coalition_min_share']:.0%}）"
                f"的报价协调指数{measured['coalition_index']:.2f}：" + "；".join(co_zh) + "。")
         en += (f" Among them, {measured['coalition_size']} bidders who meet repeatedly (pairs on ≥ "
-               f"{params['coalition_min_meetings']} lots together) have coordination index "
+               f"{params['coalition_min_meetings']} lots together, ≥ {params['coalition_min_share']:.0%} of their lots) have coordination index "
                f"{measured['coalition_index']:.2f}: " + "; ".join(co_en) + ".")
         crossed = crossed + co_crossed
     zh += (f"得分{measured['score']:.2f}≥阈值{params['min_score']}，{measured['tail_screens']}项指标落入最可疑的"
            f"{params['tail']:.0%}（阈值{params['min_tail_screens']}项，标*者）。")
     en += (f" Score {measured['score']:.2f} >= threshold {params['min_score']}; {measured['tail_screens']} screens in "
            f"the most coordinated {params['tail']:.0%} (threshold {params['min_tail_screens']}, marked *).")
+    outsider = "context" if via_coalition else "cover"
     winners = sorted({b["org_id"] for b in bids if b["is_winner"]})
     bidders = sorted({b["org_id"] for b in bids})
     entities = ([Entity("lot", str(lot_id), "context")] + [Entity("company", str(o), "winner") for o in winners]
-                + [Entity("company", str(o), "member" if o in coalition else "cover") for o in bidders if o not in winners])
+                + [Entity("company", str(o), "member" if o in coalition else outsider) for o in bidders if o not in winners])
     nodes = [uid("Lot", lot_id)] + [uid("Organization", o) for o in bidders] + [uid("Bid", b["bid_id"]) for b in bids]
     edges = []
     for b in bids:
@@ -209,7 +215,8 @@ def _finding(lot_id: str, row: dict, bids: list[dict], coalition: set, params: d
                                       "snapshot (price screens, also over the bidders who meet repeatedly)"),
                     "explanation": bilingual(zh, en), "measured": measured,
                     "thresholds": {k: params[k] for k in ("min_bids", "min_score", "tail", "min_tail_screens",
-                                                          "coalition_min_meetings", "coalition_min_members", "close_gap")},
+                                                          "coalition_min_meetings", "coalition_min_share", "coalition_min_members",
+                                                          "close_gap")},
                     "crossed": crossed, "nodes": nodes, "edges": edges,
                     "bids": [{"bid_id": str(b["bid_id"]), "org_id": str(b["org_id"]), "price": float(b["price"]),
                               "is_winner": bool(b["is_winner"])} for b in bids]})

@@ -104,12 +104,15 @@ def lot_screens(bids: pd.DataFrame, lot: str = "lot_id", price: str = "price", w
     return out
 
 
-def coalition_members(bids: pd.DataFrame, min_meetings: int, lot: str = "lot_id", org: str = "org_id") -> pd.DataFrame:
+def coalition_members(bids: pd.DataFrame, min_meetings: int, min_share: float = 0.0, lot: str = "lot_id",
+                      org: str = "org_id") -> pd.DataFrame:
     """The (lot, org) rows of bidders who meet repeatedly.
 
-    A pair of bidders "meets" on a lot when both bid on it. A bidder belongs to a lot's
-    coalition when it meets at least one other bidder of that lot on ``min_meetings`` lots or
-    more in the whole table.
+    A pair of bidders "meets" on a lot when both bid on it. A pair is a repeat pair when it
+    meets on ``min_meetings`` lots or more, and on at least ``min_share`` of the lots of the
+    less active of the two (in a busy market honest firms run into each other often, but not
+    on most of their lots). A bidder belongs to a lot's coalition when it forms a repeat pair
+    with another bidder of that lot.
 
     Returns
     -------
@@ -123,7 +126,9 @@ def coalition_members(bids: pd.DataFrame, min_meetings: int, lot: str = "lot_id"
     left, right = _same_lot_pairs(lot_code)
     pair = org_code[left].astype(np.int64) * len(org_names) + org_code[right]
     _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
-    frequent = counts[inverse] >= min_meetings
+    activity = np.bincount(org_code)
+    meetings = counts[inverse]
+    frequent = (meetings >= min_meetings) & (meetings >= min_share * np.minimum(activity[org_code[left]], activity[org_code[right]]))
     keep = np.zeros(len(lot_code), dtype=bool)
     keep[left[frequent]] = True
     keep[right[frequent]] = True
