@@ -18,8 +18,8 @@ import pytest
 from bidgraph.graph.embedded import EmbeddedStore
 from bidgraph.workbench.app import create_app
 
-from conftest import ARTIFACTS
-from workbench_world import tiny_store
+from conftest import ARTIFACTS, as_bundle
+from workbench_world import hub_tables, tiny_store
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +104,8 @@ def click(driver, element_id: str) -> None:
 
 
 def tab(driver, title: str) -> None:
-    driver.find_element(By.XPATH, f"//div[contains(@class,'tab') and normalize-space()='{title}']").click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(
+        By.XPATH, f"//div[contains(@class,'tab') and normalize-space()='{title}']"))[0].click()
 
 
 def choose(driver, dropdown_id: str, text: str) -> None:
@@ -239,5 +240,34 @@ def test_a_store_that_is_down_says_so(browser, tmp_path):
         tab(browser, "疑点线索")
         wait_text(browser, "div-findings-msg", "图数据不可用")
         shot(browser, "8-store-down")
+    finally:
+        srv.stop()
+
+
+def test_a_hub_expands_page_by_page_to_a_readable_300_node_view(browser, tmp_path):
+    store = EmbeddedStore(tmp_path / "hub")
+    store.load(as_bundle(hub_tables()))
+    srv = Server(create_app(store))
+    try:
+        b = browser
+        b.get(srv.url + "?lang=zh")
+        tab(b, "搜索")
+        b.find_element(By.ID, "input-search").send_keys("61.1.1.1", Keys.ENTER)
+        wait_text(b, "table-search", "61.1.1.1")
+        b.find_element(By.XPATH, "//*[@id='table-search']//td[contains(., '61.1.1.1')]").click()
+        wait_text(b, "div-details", "61.1.1.1")
+        click(b, "button-expand")
+        assert "枢纽节点（330 条关系）" in wait_text(b, "div-explorer-msg", "已显示 25 条")
+        slowest = 0.0
+        for shown in [*range(50, 330, 25), 330]:
+            started = time.perf_counter()
+            click(b, "button-more")
+            wait_text(b, "div-explorer-msg", f"已显示 {shown} 条")
+            slowest = max(slowest, time.perf_counter() - started)
+        wait_text(b, "div-explorer-stats", "331 个节点、330 条关系")
+        assert slowest < 5, f"a page of the hub took {slowest:.1f} s to show"
+        time.sleep(1)  # the layout runs in the browser after the data arrives
+        shot(b, "9-hub-331-nodes")
+        no_error_messages(b)
     finally:
         srv.stop()

@@ -47,3 +47,30 @@ def tiny_store(path, tables, findings=FINDINGS) -> EmbeddedStore:
     store.load(as_bundle(tables))
     store.save_findings(findings)
     return store
+
+
+def hub_tables(bidders: int = 330) -> dict:
+    """A world with hubs: ``bidders`` firms bid on 11 lots of one project, all uploading from
+    one public IP (an internet café), so the IP has one bid per firm behind it."""
+    import pandas as pd
+
+    def frame(rows):
+        df = pd.DataFrame(rows)
+        df["_file"], df["_row"] = "hub.csv", range(2, len(df) + 2)
+        return df
+    firms = [{"org_id": f"F{i:03d}", "name": f"第{i}号建设工程有限公司", "kind": "enterprise", "region_code": "330102"}
+             for i in range(bidders)]
+    orgs = frame([{"org_id": "T1", "name": "某市住建局", "kind": "government", "region_code": "330102"}] + firms)
+    lots = [f"L{k:02d}" for k in range(11)]
+    bids = frame([{"bid_id": f"B{i:03d}", "lot_id": lots[i % 11], "org_id": f"F{i:03d}", "price": 1e6 + i,
+                   "is_winner": i < 11, "is_valid": True} for i in range(bidders)])
+    bids["is_winner"] = bids["is_winner"].astype("boolean")
+    bids["is_valid"] = bids["is_valid"].astype("boolean")
+    return {"organizations": orgs,
+            "persons": frame([{"person_id": "P0", "name": "王芳"}]),
+            "person_roles": frame([{"person_id": "P0", "org_id": "F000", "role": "legal_rep"}]),
+            "projects": frame([{"project_id": "PR1", "name": "道路改造", "category": "construction", "region_code": "330102",
+                                "tenderer_id": "T1"}]),
+            "lots": frame([{"lot_id": l, "project_id": "PR1", "name": f"{l}标段"} for l in lots]),
+            "bids": bids,
+            "bid_uploads": frame([{"bid_id": f"B{i:03d}", "ip": "61.1.1.1"} for i in range(bidders)])}

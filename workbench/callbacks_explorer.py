@@ -211,15 +211,19 @@ def register(app, data) -> None:
             return elements, keep, keep, keep, msg
         return keep, keep, keep, keep, keep
 
+    # Cytoscape draws a copy of store-elements, made in the browser (no round trip), also when
+    # its tab is shown again (a remounted Cytoscape must get the styled elements back).
+    app.clientside_callback("function(elements, tab) { return elements || []; }",
+                            Output("cyto-explorer", "elements"), Input("store-elements", "data"), Input("tabs-main", "value"))
+
     # The node dropdowns get their options and the focus its value in one update: a Dash
     # dropdown drops a value that is not among its options.
-    @app.callback(Output("cyto-explorer", "elements"), Output("dropdown-focus", "options"),
-                  Output("dropdown-path-from", "options"), Output("dropdown-path-to", "options"),
-                  Output("div-explorer-stats", "children"), Output("dropdown-focus", "value"),
+    @app.callback(Output("dropdown-focus", "options"), Output("dropdown-path-from", "options"),
+                  Output("dropdown-path-to", "options"), Output("div-explorer-stats", "children"),
+                  Output("dropdown-focus", "value"),
                   Input("store-elements", "data"), Input("store-focus", "data"), Input("cyto-explorer", "tapNodeData"),
-                  Input("tabs-main", "value"), State("dropdown-focus", "value"), State("store-lang", "data"))
-    def _options(elements, wanted, tapped, _tab, focus, lang):
-        # also on every tab change: a remounted Cytoscape must get the styled elements again
+                  State("dropdown-focus", "value"), State("store-lang", "data"))
+    def _options(elements, wanted, tapped, focus, lang):
         opts = on_screen_options(elements, lambda label: name("label", label, lang))
         stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
         on_screen = {o["value"] for o in opts}
@@ -228,11 +232,11 @@ def register(app, data) -> None:
             focus = wanted
         elif "cyto-explorer.tapNodeData" in triggers and tapped:
             focus = tapped["id"]
-        return elements or [], opts, opts, opts, stats, focus if focus in on_screen else None
+        return opts, opts, opts, stats, focus if focus in on_screen else None
 
-    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"), Input("store-elements", "data"))
-    def _layout(name_, elements):
-        return layout_for(name_ or "fcose", len(node_ids(elements)))
+    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"))
+    def _layout(name_):
+        return layout_for(name_ or "fcose")
 
     @app.callback(Output("div-details", "children"), Output("dropdown-types", "options"), Output("div-node-findings", "children"),
                   Output("dropdown-ring", "options"), Output("graph-timeline", "figure"), Output("div-timeline", "style"),

@@ -23,7 +23,7 @@ TABLE_STYLE = dict(
 
 
 def _graph(graph_id: str, height: str) -> cyto.Cytoscape:
-    return cyto.Cytoscape(id=graph_id, elements=[], stylesheet=stylesheet(), layout=layout_for("fcose", 0),
+    return cyto.Cytoscape(id=graph_id, elements=[], stylesheet=stylesheet(), layout=layout_for("fcose"),
                           style={"width": "100%", "height": height}, minZoom=0.1, maxZoom=1.6,
                           className="graph")
 

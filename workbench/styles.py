@@ -44,7 +44,7 @@ def stylesheet() -> list[dict]:
         {"selector": "node", "style": {
             "label": "data(label)", "font-size": 11, "font-family": FONT, "color": "#222",
             "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 110,
-            "min-zoomed-font-size": 7, "width": 26, "height": 26, "border-width": 1, "border-color": "#fff",
+            "min-zoomed-font-size": 9, "width": 26, "height": 26, "border-width": 1, "border-color": "#fff",
             "text-background-color": "#fff", "text-background-opacity": 0.7, "text-background-padding": 1}},
         {"selector": "edge", "style": {
             "width": 1.4, "line-color": "#b8b8b8", "curve-style": "bezier", "target-arrow-shape": "triangle",
@@ -53,7 +53,9 @@ def stylesheet() -> list[dict]:
     ]
     for label, (colour, shape) in LABEL_STYLE.items():
         rules.append({"selector": f"node.{label}", "style": {"background-color": colour, "shape": shape}})
-    rules.append({"selector": "node.Bid", "style": {"width": 14, "height": 14}})
+    # a bid's id says nothing: its label shows only when selected (the details panel has the rest)
+    rules.append({"selector": "node.Bid", "style": {"width": 14, "height": 14, "label": ""}})
+    rules.append({"selector": "node.Bid:selected", "style": {"label": "data(label)"}})
     for role, (colour, line) in ROLE_STYLE.items():
         rules.append({"selector": f"node.{role}", "style": {"border-width": 5, "border-color": colour, "border-style": line}})
     rules += [
@@ -66,13 +68,14 @@ def stylesheet() -> list[dict]:
     return rules
 
 
-def layout_for(name: str, n_nodes: int) -> dict:
+def layout_for(name: str) -> dict:
     """Cytoscape layout options that stay readable: force-directed (fcose) spreads hubs' leaves
-    around them and runs without animation, so 300+ nodes settle at once."""
+    around them and runs without animation, so 300+ nodes settle at once. Cytoscape reruns the
+    layout whenever the elements change."""
     if name == "fcose":
         return {"name": "fcose", "animate": False, "randomize": True, "quality": "default",
-                "nodeRepulsion": 9000, "idealEdgeLength": 70 if n_nodes < 150 else 50,
-                "nodeSeparation": 60, "packComponents": True, "fit": True, "padding": 20}
+                "nodeRepulsion": 9000, "idealEdgeLength": 60, "nodeSeparation": 60,
+                "packComponents": True, "fit": True, "padding": 20}
     if name == "concentric":
         return {"name": "concentric", "animate": False, "minNodeSpacing": 12, "fit": True}
     if name == "breadthfirst":
