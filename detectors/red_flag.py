@@ -11,7 +11,7 @@ code, the value Cardinal reports, what was measured and the fence it crossed. ``
 the indicators on the OCDS files a snapshot was loaded from (its rows carry ``ocds_path`` and
 ``_file``), and finds nothing in a snapshot of another origin.
 
-Scores are fixed per indicator (``DEFAULTS["scores"]``): how strongly the pattern alone points
+Scores are fixed per indicator (``[red_flag] scores`` in settings.toml): how strongly the pattern alone points
 at collusion or favouritism, from 0.5 (a weak signal, common for honest reasons: a short
 period, a single bid, a diverse supplier) to 0.85 (identical prices, a late bid that won).
 """
@@ -22,20 +22,16 @@ from pathlib import Path
 
 from bidgraph.detectors.base import Entity, Finding
 from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.settings import load_settings
 from bidgraph.loaders.ocds_releases import iter_compiled_releases
 from bidgraph.redflags.common import GROUPS, Flag
 from bidgraph.redflags.engine import INDICATORS, evaluate, to_cardinal_json
 from bidgraph.redflags.settings import Settings, read_settings
 
-__all__ = ["DETECTOR_ID", "DEFAULTS", "detect", "findings_from_results"]
+__all__ = ["DETECTOR_ID", "detect", "findings_from_results"]
 
 DETECTOR_ID = "red_flag"
 
-DEFAULTS = {
-    "settings": "",  # a Cardinal settings file; empty: every indicator with Cardinal's defaults
-    "scores": {"R003": 0.5, "R018": 0.5, "R024": 0.7, "R025": 0.6, "R028": 0.85, "R030": 0.85,
-               "R035": 0.8, "R036": 0.7, "R038": 0.6, "R048": 0.5, "R058": 0.6},
-}
 
 # code: (zh title, en title, zh rule, en rule, role of a flagged tenderer, zh/en name of the measure)
 TEXTS = {
@@ -105,7 +101,6 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
 
     ``seed`` is unused (the indicators are deterministic).
     """
-    params = {**DEFAULTS, **params}
     projects = snapshot["projects"]
     if "ocds_path" not in projects.columns or "_file" not in projects.columns:
         return []
@@ -134,14 +129,14 @@ def findings_from_results(results: dict, flags: list[Flag] | None = None,
         The engine's flags (``evaluate(...).flags``): exact measured values, fences and the
         process behind each organisation flag.
     scores : dict, optional
-        Score per indicator code (default ``DEFAULTS["scores"]``).
+        Score per indicator code (default: ``[red_flag] scores`` of the settings).
 
     Returns
     -------
     list of Finding
         One per (group, id, indicator), in the order of the results.
     """
-    scores = scores or DEFAULTS["scores"]
+    scores = scores or load_settings()[DETECTOR_ID]["scores"]
     behind: dict[tuple[str, str, str], list[Flag]] = defaultdict(list)
     for flag in flags or []:
         behind[(flag.group, flag.id, flag.code)].append(flag)

@@ -19,6 +19,9 @@ from bidgraph.loaders.ocds import read_ocds_bundle
 from bidgraph.redflags.common import lower_fence, quantile, round_meta, upper_fence
 from bidgraph.redflags.engine import evaluate, read_releases, run_indicators, to_cardinal_json
 from bidgraph.redflags.settings import parse_settings
+from bidgraph.detectors.settings import load_settings
+
+PARAMS = load_settings()["red_flag"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURES = SHARED / "reference" / "cardinal" / "fixtures"
@@ -233,21 +236,21 @@ def test_detector_fires_on_an_ocds_snapshot(tmp_path):
     path = tmp_path / "ocds.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in releases))
     snapshot = Snapshot(read_ocds_bundle(path).tables)
-    findings = red_flag.detect(snapshot, {}, seed=1)
+    findings = red_flag.detect(snapshot, PARAMS, seed=1)
     assert sorted((f.evidence["indicator"], f.entities[0].id) for f in findings) == \
         [("R003", "ocds-t-1"), ("R018", "ocds-t-0")]
     short = next(f for f in findings if f.evidence["indicator"] == "R003")
     assert short.evidence["measured"]["R003"] == 4.0 and short.evidence["thresholds"]["fence"] == 15.0
-    assert red_flag.detect(snapshot, {}, seed=1)[0].to_json() == findings[0].to_json()  # deterministic
+    assert red_flag.detect(snapshot, PARAMS, seed=1)[0].to_json() == findings[0].to_json()  # deterministic
     only_r018 = tmp_path / "r018.ini"
     only_r018.write_text("[R018]\n")
-    assert [f.evidence["indicator"] for f in red_flag.detect(snapshot, {"settings": str(only_r018)}, 1)] == ["R018"]
+    assert [f.evidence["indicator"] for f in red_flag.detect(snapshot, {**PARAMS, "settings": str(only_r018)}, 1)] == ["R018"]
 
 
 def test_detector_is_silent_without_ocds_origin():
     tables = {"projects": pd.DataFrame({"project_id": ["P1"], "name": ["x"], "tenderer_id": ["GOV"],
                                         "_file": ["projects.csv"], "_row": [2]})}
-    assert red_flag.detect(Snapshot(tables), {}, 0) == []
+    assert red_flag.detect(Snapshot(tables), PARAMS, 0) == []
     assert red_flag.detect(Snapshot({}), {}, 0) == []
 
 
