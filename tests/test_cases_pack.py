@@ -154,6 +154,8 @@ def test_a_county_export_holds_only_its_region(store, people, index, tmp_path):
         bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
         scores = pd.read_csv(io.BytesIO(zf.read("tables/scores.csv")))
         graphml = zf.read("graph.graphml").decode("utf-8")
+        findings = pd.read_csv(io.BytesIO(zf.read("tables/findings.csv")))
+    assert list(findings["id"]) == ["F1"]                                   # the east finding stays out
     assert set(bids["lot_id"]) == {"L1"} and set(scores["lot_id"]) == {"L1"}
     assert "ORG1" in graphml and "ORG3" not in graphml and "B4" not in graphml
     west_only = cases.create_case(store, people["city"], "西区", [WEST_RING], index=index)

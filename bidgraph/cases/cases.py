@@ -70,6 +70,7 @@ def _case_row(conn, actor: User, case_id: str):
 def _summary(row, cal, on: date) -> dict:
     case = dict(row)
     case.pop("num")
+    case.pop("node_regions")
     case["region_codes"] = json.loads(case["region_codes"])
     case["nodes"] = json.loads(case["nodes"])
     deadline = date.fromisoformat(case["deadline"]) if case["deadline"] else None
@@ -77,6 +78,16 @@ def _summary(row, cal, on: date) -> dict:
     case["workdays_left"] = cal.between(on, deadline) if running else None
     case["overdue"] = bool(running and on > deadline)
     return case
+
+
+def _regions_of(index: RegionIndex | None, item: dict | str) -> frozenset[str]:
+    """Regions of a finding (dict) or a ``Label:key`` node; none without an index."""
+    if index is None:
+        return frozenset()
+    if isinstance(item, dict):
+        return index.finding_regions(item)
+    label, _, key = item.partition(":")
+    return index.regions(LABEL_TYPES.get(label, ""), key)
 
 
 def create_case(store: CasesStore, actor: User, title: str, findings: list[dict], *,
@@ -102,39 +113,36 @@ def create_case(store: CasesStore, actor: User, title: str, findings: list[dict]
     for node in nodes:
         if not isinstance(node, str) or ":" not in node:
             raise InputError(f"node {node!r}: expected an id like Organization:ORG0042")
-    regions: set[str] = set()
     scope = Scope.of(actor)
     if index is None and not scope.is_all:
         raise AccessDenied("a county user's case needs the loaded graph to check its region")
-    if index is not None:
-        for f in findings:
-            where = index.finding_regions(f)
-            if not scope.allows(where):
-                raise NotFound(f"finding {f['id']!r} not found (or outside your region)")
-            regions |= where
-        for node in nodes:
-            label, _, key = node.partition(":")
-            where = index.regions(LABEL_TYPES.get(label, ""), key)
-            if not scope.allows(where):
-                raise NotFound(f"node {node!r} not found (or outside your region)")
-            regions |= where
+    placed = {**{("finding", f["id"]): _regions_of(index, f) for f in findings},
+              **{("node", n): _regions_of(index, n) for n in nodes}}
+    for (what, ident), where in placed.items():
+        if not scope.allows(where):
+            raise NotFound(f"{what} {ident!r} not found (or outside your region)")
+    regions = sorted(set().union(*placed.values()))
+    finding_regions = {ident: sorted(r) for (what, ident), r in placed.items() if what == "finding"}
+    node_regions = {ident: sorted(r) for (what, ident), r in placed.items() if what == "node"}
     opened = opened_on or today(store)
     days = deadline_workdays(store, kind)
     deadline = calendar(store).add(opened, days).isoformat() if days else None
     with store.transaction() as conn:
         if assignee is not None:
-            _check_assignee(conn, assignee, sorted(regions))
+            _check_assignee(conn, assignee, regions)
         now = store.now()
         cur = conn.execute(
             "INSERT INTO cases (title, kind, status, assignee, created_by, created_at, opened_on, deadline, "
-            "region_codes, nodes) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
-            (title, kind, assignee, actor.name, now, opened.isoformat(), deadline,
-             json.dumps(sorted(regions)), json.dumps(list(nodes), ensure_ascii=False)))
+            "region_codes, nodes, node_regions) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (title, kind, assignee, actor.name, now, opened.isoformat(), deadline, json.dumps(regions),
+             json.dumps(list(nodes), ensure_ascii=False), json.dumps(node_regions, ensure_ascii=False)))
         case_id = f"C-{cur.lastrowid:06d}"
         conn.execute("UPDATE cases SET id = ? WHERE num = ?", (case_id, cur.lastrowid))
-        conn.executemany("INSERT INTO case_findings VALUES (?, ?, ?, ?, ?)",
+        conn.executemany("INSERT INTO case_findings (case_id, finding_id, detector, score, finding_json, "
+                         "region_codes) VALUES (?, ?, ?, ?, ?, ?)",
                          [(case_id, f["id"], f["detector"], float(f.get("score") or 0),
-                           json.dumps(f, ensure_ascii=False, sort_keys=True, default=str)) for f in findings])
+                           json.dumps(f, ensure_ascii=False, sort_keys=True, default=str),
+                           json.dumps(finding_regions[f["id"]])) for f in findings])
         conn.execute("INSERT INTO case_events (case_id, time, user, kind, to_value, text) "
                      "VALUES (?, ?, ?, 'create', 'new', ?)", (case_id, now, actor.name, title))
         audit.append(conn, store, actor.name, "case.create",
@@ -162,14 +170,18 @@ def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = Non
     conn.execute("BEGIN")  # one consistent read of the case and its parts
     try:
         row = _case_row(conn, actor, case_id)
+        scope = Scope.of(actor)  # a case spanning counties shows a county user only their part
         findings = [json.loads(r["finding_json"]) for r in conn.execute(
-            "SELECT finding_json FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id", (case_id,))]
+            "SELECT finding_json, region_codes FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id",
+            (case_id,)) if scope.allows(json.loads(r["region_codes"]))]
         events = [dict(r) for r in conn.execute(
             "SELECT time, user, kind, from_value, to_value, text FROM case_events WHERE case_id = ? ORDER BY id",
             (case_id,))]
     finally:
         conn.execute("COMMIT")
     case = _summary(row, calendar(store), on or today(store))
+    node_regions = json.loads(row["node_regions"])
+    case["nodes"] = [n for n in case["nodes"] if scope.allows(node_regions.get(n, []))]
     feedback = feedback_for(store, [f["id"] for f in findings])
     case["findings"] = [{**f, "feedback": feedback.get(f["id"], [])} for f in findings]
     case["events"] = events

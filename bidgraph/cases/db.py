@@ -118,6 +118,12 @@ MIGRATIONS = [
     );
     CREATE INDEX feedback_finding ON feedback(finding_id);
     """,
+    # Regions per finding and per node, so a county user sees only their part of a
+    # case that spans counties.
+    """
+    ALTER TABLE case_findings ADD COLUMN region_codes TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE cases ADD COLUMN node_regions TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 
