@@ -213,6 +213,7 @@ def test_expert_affinity_and_bias_show_in_scores(city):
         assert len(mine) >= 3 and mine["dev"].mean() > 5
     for e in truth["expert_bias"]:
         dev = s.loc[s["expert_id"] == e["expert_id"], "dev"]
+        assert len(dev) >= 10
         if e["direction"] == "high":
             assert dev.mean() > 4
         elif e["direction"] == "low":
@@ -251,8 +252,9 @@ def test_after_award_anomalies_and_honest_baseline(city):
             assert (pay.loc[pay["contract_id"] == cid, "paid_on"] < contracts.at[cid, "signed_on"]).any()
         else:
             assert contracts.at[cid, "signed_on"] == "" and contracts.at[cid, "amount"] == ""
-            lot = contracts.at[cid, "lot_id"]
-            assert not (t["bids"].query("lot_id == @lot")["is_winner"] == "true").any()
+            lot, org = contracts.at[cid, "lot_id"], contracts.at[cid, "org_id"]
+            bids = t["bids"][(t["bids"]["lot_id"] == lot) & (t["bids"]["org_id"] == org)]
+            assert not (bids["is_winner"] == "true").any()
     lots = t["lots"].set_index("lot_id")
     signed = contracts.reset_index().set_index("lot_id")["signed_on"]
     gaps = {g["lot_id"]: g["kind"] for g in truth["procedure_gap"]}
@@ -277,7 +279,7 @@ def test_winner_not_builder_and_honest_sites(city):
     site, roles = t["site_personnel"], t["person_roles"]
     pms = roles[roles["role"] == "project_manager"]
     flagged = {w["lot_id"]: w for w in truth["winner_not_builder"]}
-    for _, c in t["contracts"].iterrows():
+    for _, c in t["contracts"][t["contracts"]["signed_on"] != ""].iterrows():
         people = site[site["lot_id"] == c["lot_id"]]
         if people.empty:
             continue
@@ -308,8 +310,14 @@ def test_decoys_present(city):
     wins = bids[bids["is_winner"] == "true"]["org_id"].value_counts()
     assert len(bids["lot_id"].unique()) >= 5
     assert len(wins) >= 3 and wins.iloc[0] <= 0.5 * wins.sum()
+    # Big winners win far more often than others where nothing is planted, and are among the
+    # city's most frequent winners.
+    honest = t["bids"][~t["bids"]["lot_id"].isin(_planted_lots(truth)) & (t["bids"]["is_valid"] == "true")]
+    won = honest["is_winner"] == "true"
+    rate = won.groupby(honest["org_id"]).mean().reindex(d["big_winners"])
+    assert (rate >= 1.5 * won.mean()).all()
     all_wins = t["bids"][t["bids"]["is_winner"] == "true"]["org_id"].value_counts()
-    assert all_wins.reindex(d["big_winners"]).fillna(0).min() >= all_wins.quantile(0.9)
+    assert all_wins.reindex(d["big_winners"]).fillna(0).mean() >= all_wins.quantile(0.9)
 
 
 def test_cli_generate_writes_bundle(tmp_path, capsys):

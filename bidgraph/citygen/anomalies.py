@@ -7,8 +7,8 @@ Representations (the bundle has no award date, so the contract's signing stands 
   winner (``builder_org_id`` null) while none of the winner's project managers appears.
 - payment_anomaly: ``overpayment`` (payments sum to 108-130 % of the contract amount),
   ``before_signing`` (a payment dated 5-40 days before ``signed_on``), ``no_contract`` (a
-  contract row with no ``signed_on`` and no amount, for a firm that did not win the lot: a lot
-  with no award at all; payments refer to it).
+  contract row with no ``signed_on`` and no amount, for a firm with no winning bid on the lot —
+  a lot nobody won where there is one, else a losing bidder; payments refer to it).
 - procedure_gap: ``award_before_opening`` (contract signed 2-12 days before ``opened_on``),
   ``contract_before_award`` (signed within the 3-day publicity after opening),
   ``short_publication`` (a construction open tender opened 8-16 days after its notice, under
@@ -58,7 +58,7 @@ def plant_winner_not_builder(rng, world: World, lots, contracts, site, used, n: 
             org = builder
         else:
             builder = None
-            stand_in = _new_person(rng, world, winner)
+            stand_in = world.stand_in()
             people = [stand_in] + list(world.index["employee"].of(winner)[:2])
             org = winner
         roles = ["项目经理", "技术负责人", "安全员", "质量员"][:len(people)]
@@ -70,17 +70,6 @@ def plant_winner_not_builder(rng, world: World, lots, contracts, site, used, n: 
         site = pd.concat([site, add], ignore_index=True)
         records.append({"lot": lot, "winner": winner, "builder": builder})
     return site.sort_values(["lot", "person"], kind="stable").reset_index(drop=True), records
-
-
-def _new_person(rng, world: World, near_org: int) -> int:
-    from bidgraph.citygen.world import _persons
-    code = world.regions.code[world.orgs.at[near_org, "region"]]
-    new = _persons(rng, 1, np.array([code]))
-    # Keep ID numbers and phones distinct from everyone else's.
-    while new["id_number"].iat[0] in set(world.persons["id_number"]) or new["phone"].iat[0] in set(world.persons["phone"]):
-        new = _persons(rng, 1, np.array([code]))
-    world.persons = pd.concat([world.persons, new], ignore_index=True)
-    return len(world.persons) - 1
 
 
 def plant_payment_anomalies(rng, world: World, lots, bids, contracts, payments, used, n: int):
@@ -105,15 +94,18 @@ def plant_payment_anomalies(rng, world: World, lots, bids, contracts, payments, 
         first = mine[np.argmin(payments["paid"].to_numpy()[mine])]
         payments.loc[first, "paid"] = _day(contracts["signed"], row) - np.timedelta64(int(rng.integers(5, 41)), "D")
         records.append({"contract": int(row), "payments": np.array([first]), "kind": "before_signing"})
-    # No contract: a "contract" row with no signing date, on a lot nobody won, and payments.
+    # No contract: a "contract" row with no signing date for a firm that did not win the lot
+    # (a lot nobody won if there is one, else a losing bidder's), and payments under it.
     awarded = np.zeros(len(lots), bool)
     awarded[contracts["lot"].to_numpy()] = True
     b_lot = bids["lot"].to_numpy()
-    failed = np.flatnonzero(~awarded & ~used & (np.bincount(b_lot, minlength=len(lots)) > 0))
-    for lot in rng.permutation(failed)[:n]:
+    n_bids = np.bincount(b_lot, minlength=len(lots))
+    candidates = np.concatenate([rng.permutation(np.flatnonzero(~awarded & ~used & (n_bids > 0))),
+                                 rng.permutation(np.flatnonzero(awarded & ~used & (n_bids > 1)))])
+    for lot in candidates[:n]:
         used[lot] = True
-        bidders = bids["org"].to_numpy()[b_lot == lot]
-        org = int(rng.choice(bidders))
+        losers = bids["org"].to_numpy()[(b_lot == lot) & ~bids["winner"].to_numpy()]
+        org = int(rng.choice(losers))
         contracts = pd.concat([contracts, pd.DataFrame({"lot": [lot], "org": [org], "amount": [np.nan],
                                                         "signed": [np.datetime64("NaT", "D")]})],
                               ignore_index=True)

@@ -10,6 +10,7 @@ import pandas as pd
 from bidgraph.citygen import anomalies, award, evidence, market, panels, schemes
 from bidgraph.citygen.places import make_regions
 from bidgraph.citygen.scales import get_scale
+from bidgraph.citygen.tamper import BidBook
 from bidgraph.citygen.truth import build_truth
 from bidgraph.citygen.world import make_world
 from bidgraph.citygen.writer import Ids, iso_dates, iso_times, write_table
@@ -58,18 +59,18 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     lots = pd.concat(frames, ignore_index=True)
     split_lots = np.arange(n_honest, len(lots))
 
-    bids = market.sample_bids(rng, world, lots)
+    book = BidBook(market.sample_bids(rng, world, lots))
     used = np.zeros(len(lots), bool)
     used[split_lots] = True
-    bids, splitting = schemes.plant_splitting(rng, world, lots, bids, split_plans, split_lots, used)
-    bids, rings = schemes.plant_rings(rng, world, lots, bids, sc, used)
-    bids, covers = schemes.plant_cover_bidders(rng, world, lots, bids, sc, used)
-    bids, t_aff = schemes.plant_affinity(rng, world, lots, bids, sc, used, "tenderer")
-    bids, a_aff = schemes.plant_affinity(rng, world, lots, bids, sc, used, "agency")
-    bids, e_aff = schemes.plant_expert_affinity(rng, world, lots, bids, sc, used)
-    bias = panels.plant_expert_bias(rng, world, sc.expert_bias * sc.cities)
-
+    splitting = schemes.plant_splitting(rng, world, lots, book, split_plans, split_lots, used)
+    rings = schemes.plant_rings(rng, world, lots, book, sc, used)
+    covers = schemes.plant_cover_bidders(rng, world, lots, book, sc, used)
+    t_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "tenderer")
+    a_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "agency")
+    e_aff = schemes.plant_expert_affinity(rng, world, lots, book, sc, used)
+    bids = book.table()
     panel = panels.draw_panels(rng, world, lots, bids, e_aff)
+    bias = panels.plant_expert_bias(rng, world, panel, sc.expert_bias * sc.cities)
     scores, tech = panels.score_bids(rng, world, bids, panel, e_aff)
     bids = market.settle(bids, lots, tech)
 
@@ -106,14 +107,14 @@ def _big_winners(rng, world, sc) -> np.ndarray:
     picked = []
     orgs = world.orgs
     for c in range(sc.cities):
+        core = np.flatnonzero(world.regions.city == c)[0]  # big firms sit in the city's core district
         pool = world.firms[(orgs.loc[world.firms, "supply"].to_numpy() == 0)
-                           & (orgs.loc[world.firms, "city"].to_numpy() == c)
-                           & (orgs.loc[world.firms, "region"].to_numpy() != world.regions.small_county)]
+                           & (orgs.loc[world.firms, "region"].to_numpy() == core)]
         picked.extend(rng.choice(pool, sc.big_winners, replace=False))
     picked = np.array(picked)
     firms_act = orgs.loc[world.firms, "activity"].to_numpy()
-    orgs.loc[picked, "activity"] = 4 * np.quantile(firms_act, 0.9)
-    orgs.loc[picked, "cost"] -= 0.045
+    orgs.loc[picked, "activity"] = 6 * np.quantile(firms_act, 0.9)
+    orgs.loc[picked, "cost"] -= 0.075
     orgs.loc[picked, "quality"] += 1.0
     orgs.loc[picked, "registered_capital"] *= 10
     orgs.loc[picked, "tag"] = "big_winner"
@@ -122,7 +123,7 @@ def _big_winners(rng, world, sc) -> np.ndarray:
 
 def _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments,
                   site, ids) -> dict:
-    orgs, persons, roles = world.orgs, world.persons, world.roles
+    orgs, persons, roles = world.orgs, world.persons, world.all_roles()
     counts = {}
     counts["organizations"] = write_table(out, "organizations", {
         "org_id": ids.org(np.arange(len(orgs))), "uscc": orgs["uscc"], "name": orgs["name"],

@@ -47,6 +47,9 @@ def make_lots(rng: np.random.Generator, n_projects: int, world: World, city: int
     ttype = orgs.loc[tenderer, "ttype"].to_numpy().astype(int)
     cum = SUBTYPE_MIX.cumsum(axis=1)
     subtype = (rng.random(n_projects)[:, None] > cum[ttype]).sum(axis=1)
+    # The small county mostly builds (roads, schools, dykes), which its own few builders bid for.
+    county = orgs.loc[tenderer, "region"].to_numpy() == regions.small_county
+    subtype = np.where(county & (rng.random(n_projects) < 0.7), rng.choice([0, 1, 2, 3], n_projects), subtype)
     emergency = (rng.random(n_projects) < 0.04) & np.isin(subtype, [1, 2, 4, 6])
     n_lots = np.where(rng.random(n_projects) < 0.25, rng.integers(2, 5, n_projects), 1)
     approved = DAY0 + rng.integers(0, int((DAY1 - DAY0).astype(int)) - 90, n_projects).astype("timedelta64[D]")
@@ -106,6 +109,9 @@ def project_lots(rng, world: World, tenderer, subtype, emergency, n_lots, approv
     n_bid = np.select([proc == "open", proc == "invited", proc == "competitive_negotiation", proc == "inquiry"],
                       [3 + np.minimum(rng.poisson(3.4, L), 14), 3 + np.minimum(rng.poisson(1.5, L), 4),
                        3 + (rng.random(L) < 0.3), 3 + np.minimum(rng.poisson(0.8, L), 3)], 1)
+    # Few firms in the small county: its tenders draw 3-4 bidders.
+    county = orgs.loc[tenderer, "region"].to_numpy()[proj] == world.regions.small_county
+    n_bid = np.where(county, np.minimum(n_bid, 3 + (rng.random(L) < 0.5)), n_bid)
     k = np.arange(L) - np.repeat(np.cumsum(n_lots) - n_lots, n_lots) + 1
     lot_name = np.where(n_lots[proj] > 1, join(names[proj], "第", k, "标段"), names[proj])
     return pd.DataFrame({
@@ -168,7 +174,9 @@ def sample_bids(rng: np.random.Generator, world: World, lots: pd.DataFrame) -> p
     key = pool + (cum - before[pool]) / tot[pool]  # in (pool, pool + 1]
 
     n = lots["n_bidders"].to_numpy()
-    draw = np.where(n > 1, n + 2, 1)  # a few spare slots absorb duplicate draws
+    # A few spare slots absorb duplicate draws (many in the small county's tiny pool).
+    in_small = lots["region"].to_numpy() == county
+    draw = np.where(n > 1, n + 2 + 8 * in_small, 1)
     lot = np.repeat(np.arange(len(lots)), draw)
     S = len(lot)
     l_region = lots["region"].to_numpy()[lot]

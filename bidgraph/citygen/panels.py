@@ -2,7 +2,7 @@
 
 Each comprehensive lot with a valid bid gets a panel of 5 or 7 experts drawn from the pool of
 its specialty. Each panel member scores each valid bid's technical offer out of 70:
-``52 + 5 x bid quality + the expert's lean + noise`` (clipped to 20-70). Planted: an expert's
+``48 + 4.5 x bid quality + the expert's lean + noise`` (clipped to 20-70). Planted: an expert's
 favourite firm gets +12 from that expert, who sits on most of the firm's panels; biased
 experts lean +9 (high) or -9 (low) points, or score with noise of sd 11 (erratic) against 2.5.
 """
@@ -20,11 +20,13 @@ BIAS_LEAN = 9.0
 ERRATIC_SPREAD = 11.0
 
 
-def plant_expert_bias(rng, world: World, count: int) -> list:
-    """Mark ``count`` experts as biased per city-worth of scale: high, low or erratic scorers."""
+def plant_expert_bias(rng, world: World, panels: pd.DataFrame, count: int) -> list:
+    """Mark ``count`` experts as high, low or erratic scorers (in turn), drawn among the experts
+    with the most panel seats (the top 30 %), so that each bias shows in many scores."""
     ex = world.experts
-    free = np.flatnonzero(ex["bias"].to_numpy() == "")
-    chosen = rng.choice(free, count, replace=False)
+    seats = np.bincount(panels["expert"].to_numpy(), minlength=len(ex))
+    free = np.flatnonzero((ex["bias"].to_numpy() == "") & (seats >= np.quantile(seats, 0.7)))
+    chosen = rng.choice(free, min(count, len(free)), replace=False)
     records = []
     for i, e in enumerate(chosen):
         kind = ("high", "low", "erratic")[i % 3]
@@ -82,7 +84,7 @@ def score_bids(rng, world: World, bids: pd.DataFrame, panels: pd.DataFrame, affi
     expert = p_exp[np.repeat(p_start, p_count) + k]
     ex = world.experts
     tech = bids["tech"].to_numpy()[bid]
-    score = 52 + 5 * tech + ex["lean"].to_numpy()[expert] + ex["spread"].to_numpy()[expert] * rng.standard_normal(len(bid))
+    score = 48 + 4.5 * tech + ex["lean"].to_numpy()[expert] + ex["spread"].to_numpy()[expert] * rng.standard_normal(len(bid))
     org = bids["org"].to_numpy()[bid]
     for rec in affinity:
         score[(expert == rec["expert"]) & (org == rec["org"])] += AFFINITY_BONUS

@@ -36,7 +36,7 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale("small", 1, 300, 260, 35, 6, 6, 160, rings=3, ring_lots=7, cover_bidders=2,
+    "small": Scale("small", 1, 300, 260, 35, 6, 6, 110, rings=3, ring_lots=7, cover_bidders=2,
                    cover_lots=6, tenderer_affinity=2, agency_affinity=1, expert_affinity=2,
                    expert_bias=3, splitting=2, winner_not_builder=3, payment_anomaly=1,
                    procedure_gap=1, big_winners=2),

@@ -13,7 +13,7 @@ import pandas as pd
 from bidgraph.citygen.market import THRESHOLDS, SUPPLY_NAMES, project_lots
 from bidgraph.citygen.names import SUPPLY_OF_SUBTYPE
 from bidgraph.citygen.scales import Scale
-from bidgraph.citygen.tamper import add_bids, force_wins
+from bidgraph.citygen.tamper import BidBook, add_bids, force_wins
 from bidgraph.citygen.world import World
 
 __all__ = ["plan_splitting", "plant_splitting", "plant_rings", "plant_cover_bidders",
@@ -22,6 +22,8 @@ __all__ = ["plan_splitting", "plant_splitting", "plant_rings", "plant_cover_bidd
 # What a ring may leave behind besides its bidding pattern.
 TRACE_KINDS = ["ip", "mac", "hardware_id", "document", "personnel", "phone", "email", "address"]
 _TRACE_P = np.array([0.2, 0.12, 0.1, 0.2, 0.16, 0.08, 0.06, 0.08])
+_EMPTY = pd.DataFrame({"lot": np.zeros(0, np.int64), "org": np.zeros(0, np.int64), "ratio": np.zeros(0),
+                       "tech": np.zeros(0), "valid": np.zeros(0, bool)})
 
 
 def _free_firms(world: World, mask: np.ndarray) -> np.ndarray:
@@ -69,8 +71,8 @@ def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple
     return (pd.concat(frames, ignore_index=True) if frames else None), plans
 
 
-def plant_splitting(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, plans: list,
-                    split_lots: np.ndarray, used: np.ndarray):
+def plant_splitting(rng, world: World, lots: pd.DataFrame, book: BidBook, plans: list,
+                    split_lots: np.ndarray, used: np.ndarray) -> list:
     """One local firm wins every piece of each split purchase."""
     records, at = [], 0
     for p in plans:
@@ -83,16 +85,17 @@ def plant_splitting(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, p
                                & (_col(world, "city") == _col(world, "city")[p["tenderer"]]))
         f = int(rng.choice(pool))
         _tag(world, [f], "splitting")
-        bids, _ = force_wins(rng, bids, mine, np.full(len(mine), f), _col(world, "quality"))
+        sub, _ = force_wins(rng, book.rows(mine), mine, np.full(len(mine), f), _col(world, "quality"))
+        book.put(mine, sub)
         used[mine] = True
         records.append({"tenderer": p["tenderer"], "org": f, "lots": mine})
-    return bids, records
+    return records
 
 
 # --------------------------------------------------------------------------------------------
 # Bid rings
 
-def plant_rings(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale, used: np.ndarray):
+def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray) -> list:
     """Rings of 3-8 local firms that take turns winning a tenderer's (or a district's) lots.
 
     On a ring lot the designated member bids 96-99 % of the ceiling, the other members file
@@ -107,11 +110,16 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale
         regions = np.flatnonzero((world.regions.city == c) & (np.arange(len(world.regions)) != world.regions.small_county))
         for k in range(scale.rings):
             supply = 0 if k % 3 != 2 else int(rng.integers(1, 3))
-            r = int(rng.choice(regions))
-            pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "region") == r))
-            cand = np.flatnonzero(eligible & ~used & (l_region == r) & (l_supply == supply))
-            if len(pool) < 6 or len(cand) < 3:
+            # A district with room for a ring: 6+ free local firms and 3+ free lots of the kind.
+            options = []
+            for r in rng.permutation(regions):
+                pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "region") == r))
+                cand = np.flatnonzero(eligible & ~used & (l_region == r) & (l_supply == supply))
+                if len(pool) >= 6 and len(cand) >= 3:
+                    options.append((len(cand), int(r), pool, cand))
+            if not options:
                 continue
+            _, r, pool, cand = max(options, key=lambda o: o[0])
             size = int(min(rng.integers(3, max_size + 1), len(pool) - 3))
             members = rng.choice(pool, size, replace=False)
             # Favour the tenderer with the most candidate lots, then the district's others.
@@ -123,17 +131,17 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale
             used[ring_lots] = True
             _tag(world, members, "ring")
             outsiders_pool = np.setdiff1d(pool, members)
-            bids = _rig(rng, world, bids, ring_lots, members, outsiders_pool)
+            book.put(ring_lots, _rig(rng, world, ring_lots, members, outsiders_pool))
             traces = [] if k == 0 else sorted(set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)),
                                                              p=_TRACE_P, replace=False)), key=TRACE_KINDS.index)
             ring = {"members": members, "lots": ring_lots, "traces": traces, "organiser": int(members[0]),
                     "favourite_tenderer": int(fav), "region": r, "supply": supply}
             leave_personal_traces(rng, world, ring)
             records.append(ring)
-    return bids, records
+    return records
 
 
-def _rig(rng, world: World, bids: pd.DataFrame, ring_lots, members, outsiders_pool) -> pd.DataFrame:
+def _rig(rng, world: World, ring_lots, members, outsiders_pool) -> pd.DataFrame:
     quality = _col(world, "quality")
     m = len(members)
     turn = rng.permutation(members)
@@ -148,23 +156,22 @@ def _rig(rng, world: World, bids: pd.DataFrame, ring_lots, members, outsiders_po
         lot_l += [lot] * (1 + len(covers))
         org_l += [winner, *covers]
         ratio_l += [w, *cover_ratio]
-        tech_l += [0.6 * quality[winner] + 1.5, *(-1.0 + 0.3 * rng.standard_normal(len(covers)))]
+        tech_l += [max(0.6 * quality[winner], 0.0) + 1.5, *(-1.0 + 0.3 * rng.standard_normal(len(covers)))]
         valid_l += [True] * (1 + len(covers))
         if rng.random() < 0.3 and len(outsiders_pool):
             lot_l.append(lot)
             org_l.append(int(rng.choice(outsiders_pool)))
             ratio_l.append(rng.uniform(w + 0.002, 0.999))
-            tech_l.append(rng.normal(-0.5, 0.5))
+            tech_l.append(min(rng.normal(-0.5, 0.5), 0.5))
             valid_l.append(bool(rng.random() < 0.5))
-    keep = ~np.isin(bids["lot"].to_numpy(), ring_lots)
-    return add_bids(bids[keep], lot_l, org_l, ratio_l, tech_l, np.array(valid_l))
+    return add_bids(_EMPTY, lot_l, org_l, ratio_l, tech_l, np.array(valid_l))
 
 
 # --------------------------------------------------------------------------------------------
 # Cover bidders (陪标专业户)
 
-def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
-                        used: np.ndarray):
+def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
+                        used: np.ndarray) -> list:
     """A firm that bids just above the same one or two clients, lot after lot, and never wins."""
     records = []
     evaluation = lots["evaluation"].to_numpy()
@@ -192,20 +199,21 @@ def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, bids: pd.DataFram
                 if len(mine) == 0:
                     continue
                 used[mine] = True
-                bids, ratio = force_wins(rng, bids, mine, np.full(len(mine), s), _col(world, "quality"))
-                bids = add_bids(bids, mine, np.full(len(mine), cover), ratio * (1 + rng.uniform(0.004, 0.025, len(mine))),
-                                rng.normal(-0.5, 0.5, len(mine)), True)
+                sub, ratio = force_wins(rng, book.rows(mine), mine, np.full(len(mine), s), _col(world, "quality"))
+                sub = add_bids(sub, mine, np.full(len(mine), cover), ratio * (1 + rng.uniform(0.004, 0.025, len(mine))),
+                               rng.normal(-0.5, 0.5, len(mine)), True)
+                book.put(mine, sub)
                 all_lots.append(mine)
             records.append({"org": cover, "serves": clients,
                             "lots": np.concatenate(all_lots) if all_lots else np.zeros(0, int)})
-    return bids, records
+    return records
 
 
 # --------------------------------------------------------------------------------------------
 # Tenderer and agency affinity
 
-def plant_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
-                   used: np.ndarray, by: str):
+def plant_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
+                   used: np.ndarray, by: str) -> list:
     """A tenderer (``by="tenderer"``) or agency (``by="agency"``) whose lots one firm wins at an
     abnormal rate; two cases in three also share a person: an official of the tenderer (or an
     employee of the agency) who is a shareholder or bid agent of the firm."""
@@ -219,31 +227,35 @@ def plant_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, sc
             cand = np.flatnonzero(eligible & ~used & (lots["city"].to_numpy() == c))
             if len(cand) == 0:
                 continue
+            # One of the busiest (owner, supply) pairs that has a free local firm to favour.
             pair = owner[cand] * 3 + lots["supply"].to_numpy()[cand]
             keys, counts = np.unique(pair, return_counts=True)
-            top = keys[np.argsort(-counts, kind="stable")[:3]]
-            key = int(rng.choice(top))
-            who, supply = key // 3, key % 3
-            mine = cand[pair == key]
-            take = max(3, int(round(0.75 * len(mine))))
-            cap = scale.cover_lots * 2
-            mine = np.sort(rng.permutation(mine)[:min(take, cap)])
-            area = _col(world, "region") == _col(world, "region")[who] if by == "tenderer" else _col(world, "city") == c
-            pool = _free_firms(world, (_col(world, "supply") == supply) & area)
+            keys = keys[np.argsort(-counts, kind="stable")]
+            pool = np.zeros(0, int)
+            for key in np.concatenate([rng.permutation(keys[:3]), keys[3:]]):
+                who, supply = int(key) // 3, int(key) % 3
+                area = _col(world, "region") == _col(world, "region")[who] if by == "tenderer" else _col(world, "city") == c
+                pool = _free_firms(world, (_col(world, "supply") == supply) & area)
+                if len(pool):
+                    break
             if len(pool) == 0:
                 continue
+            mine = cand[pair == key]
+            take = max(3, int(round(0.75 * len(mine))))
+            mine = np.sort(rng.permutation(mine)[:min(take, scale.cover_lots * 2)])
             f = int(rng.choice(pool))
             _tag(world, [f], f"{by}_affinity")
             used[mine] = True
-            bids, _ = force_wins(rng, bids, mine, np.full(len(mine), f), _col(world, "quality"))
+            sub, _ = force_wins(rng, book.rows(mine), mine, np.full(len(mine), f), _col(world, "quality"))
+            book.put(mine, sub)
             person = None
             if i % 3 != 2:
-                holders = world.roles.loc[(world.roles["org"] == who) & (world.roles["role"] == link_role), "person"]
+                holders = world.index[link_role].of(who)
                 if len(holders):
-                    person = int(rng.choice(holders.to_numpy()))
+                    person = int(rng.choice(holders))
                     _link(rng, world, person, f)
             records.append({by: who, "org": f, "person": person, "lots": mine})
-    return bids, records
+    return records
 
 
 def _link(rng, world: World, person: int, firm: int) -> None:
@@ -258,8 +270,8 @@ def _link(rng, world: World, person: int, firm: int) -> None:
 # --------------------------------------------------------------------------------------------
 # Expert affinity (the scores are planted by panels.py)
 
-def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, scale: Scale,
-                          used: np.ndarray):
+def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
+                          used: np.ndarray) -> list:
     """Pick (expert, firm) pairs and the firm's comprehensive lots the expert will sit on."""
     records = []
     comp = lots["evaluation"].to_numpy() == "comprehensive"
@@ -280,14 +292,13 @@ def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, bids: pd.DataFr
             experts.loc[e, "bias"] = "affinity"
             _tag(world, [f], "expert_affinity")
             used[mine] = True
-            b_lot = bids["lot"].to_numpy()
-            have = np.isin(mine, b_lot[bids["org"].to_numpy() == f])
-            add = mine[~have]
+            # The firm bids (validly, at an ordinary price) on each of those lots.
             q = _col(world, "quality")[f]
-            bids = add_bids(bids, add, np.full(len(add), f), rng.uniform(0.86, 0.95, len(add)),
-                            0.6 * q + 0.8 * rng.standard_normal(len(add)), True)
+            sub = add_bids(book.rows(mine), mine, np.full(len(mine), f), rng.uniform(0.86, 0.95, len(mine)),
+                           0.6 * q + 0.8 * rng.standard_normal(len(mine)), True)
+            book.put(mine, sub)
             records.append({"expert": e, "org": f, "lots": mine})
-    return bids, records
+    return records
 
 
 def leave_personal_traces(rng, world: World, ring: dict) -> None:

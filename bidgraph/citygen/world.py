@@ -8,7 +8,7 @@ firm f" for many firms at once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -81,11 +81,23 @@ class World:
     device_mac: np.ndarray
     device_hw: np.ndarray
     index: dict             # role name -> RoleIndex
+    spare: list             # persons with no role yet (stand-ins planted on sites)
+    added_roles: list = field(default_factory=list)
 
     def add_role(self, person: int, org: int, role: str, share_pct: float = np.nan, since=None) -> None:
-        row = {"person": person, "org": org, "role": role, "share_pct": share_pct,
-               "since": since if since is not None else self.orgs.at[org, "founded_on"], "until": pd.NaT}
-        self.roles = pd.concat([self.roles, pd.DataFrame([row])], ignore_index=True)
+        """Record a planted role (kept apart until :meth:`all_roles`, so the lookups stay honest)."""
+        since = since if since is not None else self.orgs.at[org, "founded_on"]
+        self.added_roles.append({"person": person, "org": org, "role": role, "share_pct": share_pct,
+                                 "since": np.datetime64(since, "D"), "until": np.datetime64("NaT", "D")})
+
+    def all_roles(self) -> pd.DataFrame:
+        if not self.added_roles:
+            return self.roles
+        return pd.concat([self.roles, pd.DataFrame(self.added_roles)], ignore_index=True)
+
+    def stand_in(self) -> int:
+        """A person with no role anywhere (for a site manager who is nobody's employee)."""
+        return self.spare.pop()
 
 
 def _persons(rng, n, region_codes) -> pd.DataFrame:
@@ -104,8 +116,13 @@ def make_world(rng: np.random.Generator, scale: Scale, regions: Regions) -> Worl
     index = {r: RoleIndex.build(roles, r, n) for r in
              ("legal_rep", "shareholder", "project_manager", "employee", "bid_agent", "official")}
     ip_index, devices, ips, mac, hw = _offices(rng, firms, n)
+    # People with no role: passers-by of the registry, a few of them planted later as stand-ins.
+    n_spare = 40 * scale.cities
+    spare = list(range(len(persons), len(persons) + n_spare))
+    persons = pd.concat([persons, _persons(rng, n_spare, regions.code[rng.integers(0, len(regions), n_spare)])],
+                        ignore_index=True)
     return World(regions, orgs, persons, roles, firms, blocks["tenderer"], blocks["agency"],
-                 blocks["institute"], experts, ip_index, devices, ips, mac, hw, index)
+                 blocks["institute"], experts, ip_index, devices, ips, mac, hw, index, spare)
 
 
 def _organizations(rng, scale: Scale, regions: Regions) -> pd.DataFrame:
@@ -150,11 +167,14 @@ def _firms(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray) -> 
         k = 7 if scale.name == "small" else 12
         region[:k] = county
         supply[:k] = [0] * (k - 2) + [1, 2]
+    activity = np.exp(rng.normal(0.0, 0.8, n))
+    cost, quality = rng.normal(0.0, 0.012, n), rng.normal(0.0, 1.0, n)
+    local = region == county  # the small county's builders are peers: alike in size, cost and skill
+    activity[local], cost[local], quality[local] = rng.uniform(0.8, 1.25, int(local.sum())), 0.0, 0.0
     return pd.DataFrame({
         "block": "firm", "kind": "enterprise", "city": c, "region": region, "supply": supply,
         "name": firm_names(rng, np.full(n, c), supply),
-        "activity": np.exp(rng.normal(0.0, 0.8, n)), "cost": rng.normal(0.0, 0.012, n),
-        "quality": rng.normal(0.0, 1.0, n), "tag": "",
+        "activity": activity, "cost": cost, "quality": quality, "tag": "",
     })
 
 

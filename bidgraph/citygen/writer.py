@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from bidgraph.graph.schema import schema
 
@@ -56,13 +58,17 @@ def iso_times(values) -> np.ndarray:
 
 
 def write_table(folder: Path, name: str, columns: dict) -> int:
-    """Write ``columns`` (schema column -> values) as ``name.csv``; returns the row count."""
+    """Write ``columns`` (schema column -> values) as ``name.csv``; returns the row count.
+
+    Written by Arrow's CSV writer: no quoting (no generated value holds a comma, quote or line
+    break; Arrow refuses to write one that would), NaN and missing values as empty cells.
+    """
     expected = list(schema().tables[name].columns)
     if list(columns) != expected:
         raise ValueError(f"{name}: columns {list(columns)} differ from the schema's {expected}")
-    frame = pd.DataFrame(columns)
-    for col in frame.columns:
-        if frame[col].dtype == bool:
-            frame[col] = np.where(frame[col].to_numpy(), "true", "false")
-    frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with open(folder / f"{name}.csv", "wb") as fh:
+        fh.write((",".join(expected) + "\n").encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return len(frame)
