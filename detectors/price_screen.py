@@ -80,8 +80,9 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
 
     Returns
     -------
-    lots : DataFrame indexed by ``lot_id``: the screens, ``pct_<screen>`` (percentile among the
-        screened lots), the same for ``coalition_<screen>`` where a lot has a coalition smaller
+    lots : DataFrame indexed by ``lot_id``: the screens, ``pct_<screen>`` (the screen's
+        percentile among the screened lots, turned so that 1 is the most coordinated-looking
+        end: the lowest CV, the highest RD), the same for ``coalition_<screen>`` where a lot has a coalition smaller
         than the lot, ``probability``, ``index``, ``coalition_index``, ``score``,
         ``tail_screens`` (screens in the coordinated tail, whole lot or coalition) and ``flagged``.
     members : DataFrame of the coalitions' (``lot_id``, ``org_id``) rows
@@ -97,7 +98,7 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     members = coalition_members(coded, params["coalition_min_meetings"], params["coalition_min_share"], lot="lot", org="org")
     screens = lot_screens(coded, lot="lot", ceiling="ceiling_price", close_gap=params["close_gap"])
     screens = screens[screens["n_bids"] >= min_bids]
-    out = screens.join(percentiles(screens[list(_TAIL_SCREENS)]).add_prefix("pct_"))
+    out = screens.join(_coordination_percentiles(screens))
     out["probability"] = model.predict_proba(screens)
     out["index"] = model.coordination_index(screens)
     screened = np.zeros(len(lot_ids), dtype=bool)
@@ -106,8 +107,8 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
                                   lot="lot", org="org", close_gap=params["close_gap"])
     coalition = coalition[coalition["coalition_size"] < out["n_bids"].reindex(coalition.index)]
     as_lots = coalition.rename(columns=lambda c: c.removeprefix("coalition_")).rename(columns={"size": "n_bids"})
-    out = out.join(coalition).join(percentiles(coalition[[f"coalition_{k}" for k in SCREENS]]).add_prefix("pct_"))
-    out["coalition_index"] = model.coordination_index(as_lots).reindex(out.index)
+    out = out.join(coalition).join(_coordination_percentiles(as_lots, screens, "coalition_"))
+    out["coalition_index"] = model.coordination_index(as_lots, screens).reindex(out.index)
     out["score"] = out[["index", "coalition_index"]].max(axis=1)
     out["tail_screens"] = np.maximum(_in_tail(out, "", params["tail"]), _in_tail(out, "coalition_", params["tail"]))
     out["flagged"] = (out["score"] >= params["min_score"]) & (out["tail_screens"] >= params["min_tail_screens"])
@@ -131,20 +132,20 @@ def _priced_bids(snapshot: Snapshot) -> pd.DataFrame:
     return out[out["price"] > 0].reset_index(drop=True)
 
 
+def _coordination_percentiles(screens: pd.DataFrame, reference: pd.DataFrame | None = None,
+                              prefix: str = "") -> pd.DataFrame:
+    """``pct_<prefix><screen>``: percentiles of each screen turned toward coordination (1 = the
+    most coordinated-looking end), among the rows or among ``reference``'s rows."""
+    cols = [k for k in _TAIL_SCREENS if k in screens]
+    sign = [DIRECTION[k] for k in cols]
+    ref = None if reference is None else reference[cols] * sign
+    return percentiles(screens[cols] * sign, ref).add_prefix(f"pct_{prefix}")
+
+
 def _in_tail(out: pd.DataFrame, prefix: str, tail: float) -> np.ndarray:
     """How many screens (with this column prefix) sit in their coordinated tail."""
-    count = np.zeros(len(out), dtype=int)
-    for k in _TAIL_SCREENS:
-        col = f"pct_{prefix}{k}"
-        if col in out:
-            turned = out[col] if DIRECTION[k] > 0 else 1 - out[col]
-            count += (turned >= 1 - tail).to_numpy()
-    return count
-
-
-def _turned(row: dict, prefix: str, k: str) -> float:
-    p = row.get(f"pct_{prefix}{k}", np.nan)
-    return float(p if DIRECTION[k] > 0 else 1 - p) if pd.notna(p) else np.nan
+    cols = [f"pct_{prefix}{k}" for k in _TAIL_SCREENS if f"pct_{prefix}{k}" in out]
+    return (out[cols] >= 1 - tail).sum(axis=1).to_numpy()
 
 
 def _screen_lines(row: dict, prefix: str, tail: float) -> tuple[dict, list[str], list[str], list[str]]:
@@ -154,8 +155,8 @@ def _screen_lines(row: dict, prefix: str, tail: float) -> tuple[dict, list[str],
         value = row.get(f"{prefix}{k}", np.nan)
         if pd.isna(value):
             continue
-        turned = _turned(row, prefix, k)
-        measured[f"{prefix}{k}"] = round(float(value), 5)
+        turned = float(row[f"pct_{prefix}{k}"])
+        measured[f"{prefix}{k}"] = float(f"{value:.6g}")
         measured[f"{prefix}{k}_coordination_percentile"] = round(turned, 4)
         mark = ""
         if turned >= 1 - tail:
@@ -223,4 +224,4 @@ def _finding(lot_id: str, row: dict, bids: list[dict], coalition: set, params: d
 
 
 def _round(value) -> float | None:
-    return round(float(value), 5) if pd.notna(value) else None
+    return float(f"{value:.6g}") if pd.notna(value) else None

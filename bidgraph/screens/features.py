@@ -155,9 +155,18 @@ def coalition_screens(bids: pd.DataFrame, members: pd.DataFrame, min_members: in
     return out
 
 
-def percentiles(values: pd.DataFrame) -> pd.DataFrame:
-    """Each column's values as percentiles (0-1, average rank) among the rows; NaN stays NaN."""
-    return values.rank(pct=True, method="average")
+def percentiles(values: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each column's values as percentiles (0-1) among the rows, or among ``reference``'s
+    values of the same column when given (the share below, ties counted half); NaN stays NaN."""
+    if reference is None:
+        return values.rank(pct=True, method="average")
+    out = {}
+    for col in values.columns:
+        ref = np.sort(reference[col].dropna().to_numpy(dtype=float))
+        v = values[col].to_numpy(dtype=float)
+        share = (np.searchsorted(ref, v, "left") + np.searchsorted(ref, v, "right")) / (2 * max(len(ref), 1))
+        out[col] = np.where(np.isnan(v) | (len(ref) == 0), np.nan, share)
+    return pd.DataFrame(out, index=values.index)
 
 
 def _winner_position(s: pd.DataFrame, winner: str | None, p, pos, b1, n_lots) -> np.ndarray:

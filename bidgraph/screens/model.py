@@ -51,17 +51,18 @@ class ScreenModel:
         prob = pd.Series(1.0 / (1.0 + np.exp(-z)), index=eligible.index, name="probability")
         return prob.reindex(screens.index)
 
-    def coordination_index(self, screens: pd.DataFrame) -> pd.Series:
+    def coordination_index(self, screens: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.Series:
         """The model's logit rescaled to [0, 1]: 0 for a lot at the competitive end of every
         feature, 1 at the coordinated end of every one.
 
         It equals the mean of the features' percentiles, each turned so that high means
         coordinated and weighted by its coefficient's size; it orders lots exactly as
-        :meth:`predict_proba` does, but does not depend on the training base rate.
+        :meth:`predict_proba` does, but does not depend on the training base rate. With
+        ``reference`` (other lots' screens), percentiles are taken among those lots instead.
         """
         eligible = screens[screens["n_bids"] >= self.min_bids]
         coef = np.asarray(self.coef)
-        turned = design_matrix(eligible, self.features) * np.sign(coef) + 0.5
+        turned = design_matrix(eligible, self.features, reference) * np.sign(coef) + 0.5
         index = turned @ (np.abs(coef) / np.abs(coef).sum())
         return pd.Series(index, index=eligible.index, name="coordination_index").reindex(screens.index)
 
@@ -84,9 +85,13 @@ class ScreenModel:
             raise InputError(f"{source}: not a price-screen model ({exc})") from None
 
 
-def design_matrix(screens: pd.DataFrame, features: Sequence[str] = MODEL_FEATURES) -> np.ndarray:
-    """Centred percentiles of ``features`` among the rows; a missing screen counts as the median."""
-    return (percentiles(screens[list(features)]).fillna(0.5) - 0.5).to_numpy(dtype=float)
+def design_matrix(screens: pd.DataFrame, features: Sequence[str] = MODEL_FEATURES,
+                  reference: pd.DataFrame | None = None) -> np.ndarray:
+    """Centred percentiles of ``features`` among the rows (or among ``reference``'s rows); a
+    missing screen counts as the median."""
+    cols = list(features)
+    ref = None if reference is None else reference[cols]
+    return (percentiles(screens[cols], ref).fillna(0.5) - 0.5).to_numpy(dtype=float)
 
 
 def fit_model(training: Sequence[tuple[pd.DataFrame, pd.Series]], features: Sequence[str] = MODEL_FEATURES,
