@@ -137,6 +137,7 @@ def test_a_county_user_sees_and_touches_only_their_region(store, people, index, 
     assert cross["region_codes"] == [WEST, EAST]
     assert cross["id"] in {c["id"] for c in cases.list_cases(store, west)}
     assert [f["id"] for f in cases.get_case(store, west, cross["id"])["findings"]] == ["F1"]   # only their part
+    assert {c["id"]: c["findings_count"] for c in cases.list_cases(store, west)}[cross["id"]] == 1
     assert [f["id"] for f in cases.get_case(store, east, cross["id"])["findings"]] == ["F2"]
     assert len(cases.get_case(store, people["city"], cross["id"])["findings"]) == 2
     with_nodes = cases.create_case(store, people["city"], "节点", [], nodes=["Organization:ORG1", "Organization:ORG3"],

@@ -14,6 +14,7 @@ checks the role and the region scope, and writes its audit entry in the same tra
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta, timezone
 
 from bidgraph.cases import audit
@@ -205,6 +206,11 @@ def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: st
     scope, cal, on = Scope.of(actor), calendar(store), on or today(store)
     cases = [_summary(r, cal, on) for r in store.connection().execute(sql + " ORDER BY num", args)]
     cases = [c for c in cases if scope.allows(c["region_codes"])]
+    if not scope.is_all:  # count only the findings this user may see
+        visible = Counter(r["case_id"] for r in store.connection().execute(
+            "SELECT case_id, region_codes FROM case_findings") if scope.allows(json.loads(r["region_codes"])))
+        for c in cases:
+            c["findings_count"] = visible[c["id"]]
     return sorted(cases, key=lambda c: (not c["overdue"], c["deadline"] or "9999", c["id"]))
 
 
