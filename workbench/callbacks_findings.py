@@ -38,9 +38,14 @@ def findings_table(data, lang: str, detectors=None, severities=None, regions=Non
     return {"columns": columns, "rows": records, "count": t("fd.count", lang, n=len(records)), "options": options}
 
 
+ENTITIES_SHOWN = 5
+
+
 def _entities(text: str, lang: str) -> str:
-    """``company:A person:P1`` → ``单位:A 人员:P1``."""
-    return " ".join(f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in text.split()))
+    """``company:A person:P1`` → ``单位:A 人员:P1``; after five, how many more."""
+    words = text.split()
+    shown = " ".join(f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in words[:ENTITIES_SHOWN]))
+    return shown + (f" …(+{len(words) - ENTITIES_SHOWN})" if len(words) > ENTITIES_SHOWN else "")
 
 
 def _facts(title: str, values: dict) -> html.Div:

@@ -49,7 +49,7 @@ def stylesheet() -> list[dict]:
         {"selector": "edge", "style": {
             "width": 1.4, "line-color": "#b8b8b8", "curve-style": "bezier", "target-arrow-shape": "triangle",
             "target-arrow-color": "#b8b8b8", "arrow-scale": 0.7, "label": "data(label)", "font-size": 8,
-            "font-family": FONT, "color": "#666", "min-zoomed-font-size": 9, "text-rotation": "autorotate"}},
+            "font-family": FONT, "color": "#666", "min-zoomed-font-size": 11, "text-rotation": "autorotate"}},
     ]
     for label, (colour, shape) in LABEL_STYLE.items():
         rules.append({"selector": f"node.{label}", "style": {"background-color": colour, "shape": shape}})
