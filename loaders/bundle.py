@@ -44,7 +44,7 @@ def read_bundle(path: str | Path, progress: Progress | None = None) -> Bundle:
     if path.is_file() and path.name.lower().endswith(".xlsx"):
         return read_workbook(path, progress)
     if not path.is_dir():
-        raise InputError(f"{path}: no such bundle folder")
+        raise InputError(f"{path}: not a bundle (a folder of table files, or an .xlsx workbook)")
     found: dict[str, list[Path]] = {}
     for file in sorted(path.iterdir()):
         lower = file.name.lower()
@@ -84,7 +84,10 @@ def read_workbook(path: str | Path, progress: Progress | None = None) -> Bundle:
 def _validated(raw: dict[str, RawTable], files: dict[str, str], source: str) -> Bundle:
     frames, lost = {}, []
     for name, table in raw.items():
-        if len(table.frame) == 0 and not table.unreadable:
+        if len(table.frame) == 0 and table.unreadable:
+            row, reason, _ = table.unreadable[0]
+            raise InputError(f"{files[name]}: no row can be read (row {row}: {reason})")
+        if len(table.frame) == 0:
             if schema().tables[name].required:
                 raise InputError(f"{files[name]}: the file is empty, but table {name} is required")
             if table.frame.shape[1] == 0:  # an empty optional table, not even a header

@@ -61,6 +61,9 @@ def _read_csv(path: Path) -> RawTable:
     try:
         frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, na_filter=False,
                             skip_blank_lines=False)
+        if not isinstance(frame.index, pd.RangeIndex):
+            # Rows one field longer than the header: pandas would take the first as an index.
+            raise pd.errors.ParserError("rows longer than the header")
         frame["_row"] = np.arange(2, len(frame) + 2)
         table = RawTable(frame)
     except pd.errors.ParserError:

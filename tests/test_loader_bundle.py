@@ -275,6 +275,23 @@ def test_row_with_too_many_fields(tmp_path):
     assert b.tables["persons"]["_row"].tolist() == [2, 3, 5]
 
 
+def test_every_row_longer_than_the_header(tmp_path):
+    # pandas alone would silently take the first column as an index here.
+    folder = write_bundle(tmp_path / "b")
+    (folder / "persons.csv").write_text("person_id,name\nP1,张三,x\nP2,李四,y\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"persons.csv: no row can be read \(row 2: the row has 3 fields"):
+        read_bundle(folder)
+    (folder / "persons.csv").write_text("person_id,name\nP1,张三,x\nP2,李四\n", encoding="utf-8")
+    b = read_bundle(folder)
+    assert issues(b.quarantine, "persons") == [("persons.csv", 2, None, "the row has 3 fields but the header has 2")]
+    assert b.tables["persons"]["person_id"].tolist() == ["P2"]
+
+
+def test_not_a_bundle(tmp_path):
+    with pytest.raises(InputError, match="not a bundle"):
+        read_bundle(tmp_path / "nowhere")
+
+
 def test_unreadable_files_are_errors_naming_the_file(tmp_path):
     folder = write_bundle(tmp_path / "b")
     (folder / "bids.csv").unlink()
