@@ -3,8 +3,10 @@ as one (围标串标).
 
 Rule: build the co-bidding graph of firm pairs, weighted by how surprising their meetings are
 under a null model (random entry into the lots of the same region and category, see
-``cobidding``); find its communities with Leiden (seeded); then judge each community on how it
-behaves on the lots where its members meet:
+``cobidding``); find its communities with Leiden (seeded); add the firms that bid on a
+community's lots far more often than their entry rate predicts (a busy member meets each single
+member too rarely to stand out, but not the group); then judge each group on how it behaves on
+the lots where its members meet:
 
 - rotation: members win those lots, and the wins are spread among them (taking turns);
 - cover bids: the losing members price close to each other and to the winner, far closer
@@ -37,13 +39,15 @@ import igraph as ig
 import leidenalg
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.cobidding import CoBidding, cobidding, pair_price_ties, shared_values, trace_graph
+from bidgraph.detectors.cobidding import (LN10, CoBidding, cobidding, entry_rates, pair_price_ties, shared_values,
+                                          trace_graph)
 from bidgraph.detectors.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "communities"]
+__all__ = ["DETECTOR_ID", "detect", "communities", "attach_members"]
 
 DETECTOR_ID = "bid_ring"
 
@@ -56,6 +60,8 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     groups = communities(co, params, seed)
     if not groups:
         return []
+    rates, lot_market = entry_rates(co)
+    groups = [attach_members(co, g, rates, lot_market, params) for g in groups]
     members_all = np.concatenate(groups)
     inside = co.pairs[co.pairs["a"].isin(members_all) & co.pairs["b"].isin(members_all)]
     ties = pair_price_ties(co, inside)
@@ -99,6 +105,27 @@ def communities(co: CoBidding, params: dict, seed: int) -> list[np.ndarray]:
         if len(idx) >= params["min_members"]:
             groups.append(np.sort(nodes[idx]))
     return sorted(groups, key=lambda g: tuple(g))
+
+
+def attach_members(co: CoBidding, core: np.ndarray, rates, lot_market: np.ndarray, params: dict) -> np.ndarray:
+    """The core group plus every firm that bids on the core's lots far more often than its entry
+    rate predicts.
+
+    The core's lots are those where two or more core members bid. A firm there on ``x`` of them
+    would, entering as it does elsewhere in those markets, be there ``e`` times; it joins when
+    ``x >= min_cobids`` and ``-log10 P(X >= x) >= min_surprise`` for ``X ~ Poisson(e)``. This
+    recovers a busy member whose meetings with each single member are too few to stand out.
+    """
+    on = np.asarray(co.incidence[:, core].sum(axis=1)).ravel()
+    lots = np.flatnonzero(on >= 2)
+    if len(lots) == 0:
+        return core
+    x = np.asarray(co.incidence[lots].sum(axis=0)).ravel()
+    expected = rates @ np.bincount(lot_market[lots], minlength=rates.shape[1])
+    cand = np.flatnonzero(x >= params["min_cobids"])
+    surprise = -stats.poisson.logsf(x[cand] - 1, np.maximum(expected[cand], 1e-9)) / LN10
+    joined = cand[surprise >= params["min_surprise"]]
+    return np.union1d(core, joined)
 
 
 def _market_win_ratio(co: CoBidding) -> pd.Series:

@@ -24,7 +24,7 @@ from scipy import sparse, stats
 from bidgraph.detectors.common import bids_in_context, uid
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["CoBidding", "cobidding", "pair_price_ties", "shared_values", "trace_graph", "TRACE_NAMES"]
+__all__ = ["CoBidding", "cobidding", "entry_rates", "pair_price_ties", "shared_values", "trace_graph", "TRACE_NAMES"]
 
 LN10 = np.log(10.0)
 
@@ -99,6 +99,24 @@ def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) == 0:
         return np.zeros(0)
     return np.asarray(d[a].multiply(d[b]).sum(axis=1)).ravel()
+
+
+def entry_rates(co: CoBidding) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """How often each firm enters a lot of each market, and each lot's market.
+
+    Returns ``rates`` (firms x markets: lots entered / lots in the market) and ``lot_market``
+    (the market code of each lot code). The expected number of lots a firm enters among a set
+    of lots is ``rates @ (lots of the set per market)``.
+    """
+    entry = co.bids.drop_duplicates(["lot", "firm"])
+    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"].sort_index().to_numpy()
+    n_markets = int(lot_market.max()) + 1 if len(lot_market) else 0
+    lots_per_market = np.bincount(lot_market, minlength=n_markets)
+    counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
+    rates = sparse.csr_matrix((counts["n"].to_numpy() / lots_per_market[counts["market"].to_numpy()],
+                               (counts["firm"].to_numpy(), counts["market"].to_numpy())),
+                              shape=(len(co.firms), n_markets))
+    return rates, lot_market
 
 
 def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:

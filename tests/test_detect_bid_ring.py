@@ -1,4 +1,5 @@
 """bid_ring on a hand-made district: two planted rings found exactly, the decoy county not."""
+import numpy as np
 import pytest
 
 from bidgraph.detectors import bid_ring
@@ -62,3 +63,13 @@ def test_deterministic_for_a_seed():
 
 def test_raising_min_score_above_every_group_reports_nothing():
     assert bid_ring.detect(market_world(), {**PARAMS, "min_score": 0.99}, seed=3) == []
+
+
+def test_a_member_missing_from_the_core_joins_by_its_presence_on_the_core_lots():
+    from bidgraph.detectors.cobidding import cobidding, entry_rates
+    co = cobidding(market_world(), min_cobids=PARAMS["min_cobids"])
+    code = {f: i for i, f in enumerate(co.firms)}
+    core = np.array(sorted(code[m] for m in RING[:3]))
+    rates, lot_market = entry_rates(co)
+    group = bid_ring.attach_members(co, core, rates, lot_market, PARAMS)
+    assert sorted(co.firms[group]) == sorted(RING)  # the outsiders on the ring's lots do not join
