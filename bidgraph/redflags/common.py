@@ -15,7 +15,7 @@ from fractions import Fraction
 
 __all__ = ["GROUPS", "MAP_NAMES", "Flag", "State", "Indicator", "get_obj", "get_str", "get_list",
            "get_amount", "org_id", "pipe_set", "submitted_bids", "complete_awards_and_bids",
-           "single_supplier", "valid_priced_bids", "price_comparison_allows", "quantile",
+           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "quantile",
            "lower_fence", "upper_fence", "round_meta"]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
@@ -175,16 +175,23 @@ def valid_priced_bids(details: list) -> list[tuple[str, float, str]]:
     return out
 
 
-def price_comparison_allows(release: dict, include: set[str], exclude: set[str]) -> bool:
-    """Whether the process's ``procurementMethodDetails`` allows comparing prices.
+class PriceComparisonIndicator(Indicator):
+    """An indicator that only looks at processes whose method allows comparing prices."""
 
-    With a non-empty allow list, only listed methods pass (a missing one does not); otherwise
-    listed "no price comparison" methods are excluded (a missing one passes).
-    """
-    details = get_str(get_obj(release, "tender"), "procurementMethodDetails")
-    if include:
-        return details is not None and details in include
-    return details is None or details not in exclude
+    def __init__(self, settings):
+        self.include = pipe_set(settings.top.get("price_comparison_procurement_methods"))
+        self.exclude = pipe_set(settings.top.get("no_price_comparison_procurement_methods"))
+
+    def compares_prices(self, release: dict) -> bool:
+        """Whether the process's ``procurementMethodDetails`` allows comparing prices.
+
+        With a non-empty allow list, only listed methods pass (a missing one does not);
+        otherwise listed "no price comparison" methods are excluded (a missing one passes).
+        """
+        details = get_str(get_obj(release, "tender"), "procurementMethodDetails")
+        if self.include:
+            return details is not None and details in self.include
+        return details is None or details not in self.exclude
 
 
 # --- statistics ---------------------------------------------------------------------------

@@ -5,20 +5,15 @@ different sets of tenderers flag the process and every tenderer in both sets.
 """
 from __future__ import annotations
 
-from bidgraph.redflags.common import (Flag, Indicator, State, get_amount, get_list, get_obj, get_str,
-                                      pipe_set, price_comparison_allows, submitted_bids)
-from bidgraph.redflags.settings import Settings
+from bidgraph.redflags.common import (Flag, State, get_amount, get_list, get_obj, get_str,
+                                      PriceComparisonIndicator, submitted_bids)
 
 
-class R028(Indicator):
+class R028(PriceComparisonIndicator):
     code = "R028"
 
-    def __init__(self, settings: Settings):
-        self.include = pipe_set(settings.top.get("price_comparison_procurement_methods"))
-        self.exclude = pipe_set(settings.top.get("no_price_comparison_procurement_methods"))
-
     def fold(self, state: State, release: dict, ocid: str) -> None:
-        if not price_comparison_allows(release, self.include, self.exclude):
+        if not self.compares_prices(release):
             return
         seen: dict[tuple[float, str], frozenset[str]] = {}
         for bid in submitted_bids(release):

@@ -6,18 +6,12 @@ recorded only when the winner's bid is not above the other (price-only award cri
 """
 from __future__ import annotations
 
-from bidgraph.redflags.common import (Indicator, State, complete_awards_and_bids, pipe_set,
-                                      price_comparison_allows, single_supplier, valid_priced_bids)
-from bidgraph.redflags.settings import Settings
+from bidgraph.redflags.common import (State, complete_awards_and_bids, PriceComparisonIndicator, single_supplier, valid_priced_bids)
 
 
-class SecondLowestBidRatio(Indicator):
-    def __init__(self, settings: Settings):
-        self.include = pipe_set(settings.top.get("price_comparison_procurement_methods"))
-        self.exclude = pipe_set(settings.top.get("no_price_comparison_procurement_methods"))
-
+class SecondLowestBidRatio(PriceComparisonIndicator):
     def fold(self, state: State, release: dict, ocid: str) -> None:
-        if not price_comparison_allows(release, self.include, self.exclude):
+        if not self.compares_prices(release):
             return
         gate = complete_awards_and_bids(release)
         if gate is None or len(gate[0]) != 1:
