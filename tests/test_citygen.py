@@ -328,3 +328,13 @@ def test_cli_generate_writes_bundle(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(tmp_path / "x"), "--scale", "galaxy"])
     assert exc.value.code != 0
+
+
+def test_loader_takes_every_row(city):
+    from bidgraph.loaders.bundle import read_bundle
+
+    out, truth, _, _ = city
+    bundle = read_bundle(out)
+    assert bundle.quarantine.empty and bundle.warnings.empty and bundle.merges.empty
+    taken = {name: c["taken"] for name, c in bundle.counts.items()}
+    assert taken == truth["meta"]["counts"]["rows"]
