@@ -8,6 +8,7 @@ A file of which nothing at all can be read raises :class:`~bidgraph.errors.Input
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zlib
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from bidgraph.errors import InputError
 
@@ -55,19 +58,10 @@ def _read_csv(path: Path) -> RawTable:
         if cut == 0:
             raise InputError(f"{path.name}: {lost}; not even the header can be read")
         data, lost_text = data[:cut], data[cut:]
-    data, encoding = _decodable(data, path)
-    if not data.strip():
+    data, text, encoding = _decodable(data, path)
+    if not text.strip():
         return RawTable(pd.DataFrame())
-    try:
-        frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, na_filter=False,
-                            skip_blank_lines=False)
-        if not isinstance(frame.index, pd.RangeIndex):
-            # Rows one field longer than the header: pandas would take the first as an index.
-            raise pd.errors.ParserError("rows longer than the header")
-        frame["_row"] = np.arange(2, len(frame) + 2)
-        table = RawTable(frame)
-    except pd.errors.ParserError:
-        table = _read_csv_records(data.decode(encoding), path.name)
+    table = _read_csv_fast(data, encoding, text) or _read_csv_records(text, path.name)
     table.frame = _without_blank_rows(table.frame)
     if lost is not None:
         last = max([int(table.frame["_row"].max()) if len(table.frame) else 1]
@@ -94,19 +88,48 @@ def _gunzip(data: bytes, path: Path) -> tuple[bytes, str | None]:
     return b"".join(out), None
 
 
-def _decodable(data: bytes, path: Path) -> tuple[bytes, str]:
-    """UTF-8 (a BOM is dropped) or GB18030 (a superset of GBK, what Chinese systems export).
+def _decodable(data: bytes, path: Path) -> tuple[bytes, str, str]:
+    """The bytes, their text and its encoding: UTF-8 (a BOM is dropped) or GB18030 (a superset
+    of GBK, what Chinese systems export).
 
     A file cut short may end inside a character: those last bytes are dropped, so that a cut
     UTF-8 file is not mistaken for GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            data.decode(encoding)
-            return data, encoding
+            return data, data.decode(encoding), encoding
         except UnicodeDecodeError as err:
             if err.reason == "unexpected end of data" and err.end == len(data):
-                return data[:err.start], encoding
+                return data[:err.start], data[:err.start].decode(encoding), encoding
     raise InputError(f"{path.name}: the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
+
+
+def _read_csv_fast(data: bytes, encoding: str, text: str) -> RawTable | None:
+    """Arrow's CSV reader (several times faster than pandas' on a million rows), for files
+    without a flaw; ``None`` sends the file to the record-by-record reader, which says what is
+    wrong with each bad row (blank lines, rows longer or shorter than the header, a quote left
+    open, repeated header names)."""
+    try:
+        header = next(csv.reader(io.StringIO(text[:text.find("\n") + 1 or None])), [])
+    except csv.Error:  # a header with a line break or a stray quote
+        return None
+    if len(set(header)) < len(header) or "" in header:
+        return None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(encoding="utf8" if encoding == "utf-8-sig" else encoding),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                  strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    if table.column_names != header:
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    frame["_row"] = np.arange(2, len(frame) + 2)
+    return RawTable(frame)
 
 
 def _read_csv_records(text: str, name: str) -> RawTable:

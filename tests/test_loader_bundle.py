@@ -275,6 +275,15 @@ def test_row_with_too_many_fields(tmp_path):
     assert b.tables["persons"]["_row"].tolist() == [2, 3, 5]
 
 
+def test_blank_lines_are_skipped_and_row_numbers_stay_those_of_the_file(tmp_path):
+    folder = write_bundle(tmp_path / "b")
+    text = csv_text(BUNDLE["bids"]).replace("B3,", "\n,,,,,,\nB3,")
+    (folder / "bids.csv").write_text(text, encoding="utf-8")
+    b = read_bundle(folder)
+    assert b.quarantine.empty and b.counts["bids"] == {"read": 4, "taken": 4, "quarantined": 0}
+    assert b.tables["bids"]["_row"].tolist() == [2, 3, 6, 7]
+
+
 def test_every_row_longer_than_the_header(tmp_path):
     # pandas alone would silently take the first column as an index here.
     folder = write_bundle(tmp_path / "b")
