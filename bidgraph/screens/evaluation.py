@@ -7,7 +7,7 @@ always compared with it on the same lots.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
@@ -41,7 +41,7 @@ def evaluate(data: CollusionData, model: ScreenModel) -> dict:
     """AUC of ``model`` on one dataset, over its lots with at least ``model.min_bids`` bids."""
     scores = model.predict_proba(dataset_screens(data)).dropna()
     labels = data.labels.loc[scores.index]
-    return {"dataset": data.name, "lots": int(len(scores)), "rigged": int(labels.sum()),
+    return {"dataset": data.name, "lots": len(scores), "rigged": int(labels.sum()),
             "skipped_lots": int(len(data.labels) - len(scores)), "auc": auc(labels, scores)}
 
 

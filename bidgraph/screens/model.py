@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ class ScreenModel:
         return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, source: str = "model") -> "ScreenModel":
+    def from_json(cls, text: str, source: str = "model") -> ScreenModel:
         try:
             d = json.loads(text)
             unknown = set(d["features"]) - set(SCREENS)
