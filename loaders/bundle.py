@@ -43,6 +43,8 @@ def read_bundle(path: str | Path, progress: Progress | None = None) -> Bundle:
     path = Path(path)
     if path.is_file() and path.name.lower().endswith(".xlsx"):
         return read_workbook(path, progress)
+    if not path.exists():
+        raise InputError(f"{path}: no such bundle folder")
     if not path.is_dir():
         raise InputError(f"{path}: not a bundle (a folder of table files, or an .xlsx workbook)")
     found: dict[str, list[Path]] = {}

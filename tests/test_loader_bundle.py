@@ -297,8 +297,11 @@ def test_every_row_longer_than_the_header(tmp_path):
 
 
 def test_not_a_bundle(tmp_path):
-    with pytest.raises(InputError, match="not a bundle"):
+    with pytest.raises(InputError, match="no such bundle folder"):
         read_bundle(tmp_path / "nowhere")
+    (tmp_path / "bids.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="not a bundle"):
+        read_bundle(tmp_path / "bids.txt")
 
 
 def test_unreadable_files_are_errors_naming_the_file(tmp_path):
