@@ -8,11 +8,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from bidgraph.graph.schema import schema
+from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
 from bidgraph.citygen import generate_city
 from bidgraph.cli import main
-from bidgraph.graph.schema import schema
-from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
 
 @pytest.fixture(scope="module")
@@ -145,13 +145,14 @@ def test_ring_traces_are_in_the_data(city):
     docs = t["bid_documents"].merge(t["bids"][["bid_id", "lot_id", "org_id"]], on="bid_id")
     roles, orgs = t["person_roles"], t["organizations"].set_index("org_id")
     for ring in truth["rings"]:
-        on_ring = lambda df: df[df["lot_id"].isin(ring["lots"]) & df["org_id"].isin(ring["members"])]  # noqa: E731
+        ring_up = up[up["lot_id"].isin(ring["lots"]) & up["org_id"].isin(ring["members"])]
+        ring_docs = docs[docs["lot_id"].isin(ring["lots"]) & docs["org_id"].isin(ring["members"])]
         values = ring["trace_values"]
         for kind in ring["traces"]:
             if kind in ("ip", "mac", "hardware_id"):
-                assert on_ring(up).loc[lambda d: d[kind] == values[kind][0], "org_id"].nunique() >= 2
+                assert ring_up.loc[ring_up[kind] == values[kind][0], "org_id"].nunique() >= 2
             elif kind == "document":
-                fp = on_ring(docs).groupby("fingerprint")["org_id"].nunique()
+                fp = ring_docs.groupby("fingerprint")["org_id"].nunique()
                 assert (fp >= 2).any()
             elif kind == "personnel":
                 held = roles[roles["person_id"] == values["person"][0]]["org_id"]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from bidgraph.citygen.world import World
 
-__all__ = ["plant_winner_not_builder", "plant_payment_anomalies", "plant_procedure_gaps"]
+__all__ = ["plant_payment_anomalies", "plant_procedure_gaps", "plant_winner_not_builder"]
 
 
 def _day(column, i) -> np.datetime64:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from bidgraph.citygen.world import World
 
-__all__ = ["contracts_for", "payments_for", "site_personnel_for", "PUBLICITY_DAYS"]
+__all__ = ["PUBLICITY_DAYS", "contracts_for", "payments_for", "site_personnel_for"]
 
 PUBLICITY_DAYS = 3  # 中标候选人公示 lasts at least 3 days (招标投标法实施条例 第54条)
 

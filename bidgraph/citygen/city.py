@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.citygen import anomalies, award, evidence, market, panels, schemes
+from bidgraph.citygen.names import SUBTYPES
 from bidgraph.citygen.places import make_regions
 from bidgraph.citygen.scales import get_scale
 from bidgraph.citygen.tamper import BidBook
@@ -48,7 +49,7 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     # Projects and lots: honest ones per city, then the planted split purchases.
     frames, n_proj = [], 0
     for c in range(sc.cities):
-        lots_c = market.make_lots(rng, int(round(sc.lots / 1.55)), world, c)
+        lots_c = market.make_lots(rng, round(sc.lots / 1.55), world, c)
         lots_c["project"] += n_proj
         n_proj = int(lots_c["project"].max()) + 1
         frames.append(lots_c)
@@ -167,7 +168,6 @@ def _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, 
         "bid_id": bid_ids, "file_sha256": documents["file_sha256"], "fingerprint": documents["fingerprint"],
         "author": documents["author"], "created_at": iso_times(documents["created_at"])})
     ex = world.experts
-    from bidgraph.citygen.names import SUBTYPES
     counts["experts"] = write_table(out, "experts", {
         "expert_id": ids.expert(np.arange(len(ex))), "person_id": ids.person(ex["person"].to_numpy()),
         "name": persons["name"].to_numpy()[ex["person"].to_numpy()],

@@ -8,6 +8,8 @@ traces override these on the members' bids of ring lots.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -15,16 +17,27 @@ from bidgraph.citygen import identifiers as ident
 from bidgraph.citygen.names import join
 from bidgraph.citygen.world import World
 
-__all__ = ["Decoys", "make_decoys", "uploads_for", "documents_for", "PUBLIC_SHARE", "NAT_SHARE"]
+__all__ = [
+    "NAT_SHARE",
+    "PUBLIC_SHARE",
+    "Decoys",
+    "documents_for",
+    "make_decoys",
+    "submission_times",
+    "uploads_for",
+]
 
 PUBLIC_SHARE, NAT_SHARE = 0.04, 0.05
 _TERMINALS = 4  # public terminals per trading centre
 _NATS = 4       # carrier NAT addresses per city
 
 
+@dataclass(frozen=True)
 class Decoys:
-    def __init__(self, public_ip, terminal_mac, terminal_hw, nat_ip):
-        self.public_ip, self.terminal_mac, self.terminal_hw, self.nat_ip = public_ip, terminal_mac, terminal_hw, nat_ip
+    public_ip: np.ndarray     # per city: the trading centre's address
+    terminal_mac: np.ndarray  # (city, terminal)
+    terminal_hw: np.ndarray   # (city, terminal)
+    nat_ip: np.ndarray        # (city, k): carrier NAT addresses
 
 
 def make_decoys(rng, cities: int) -> Decoys:
@@ -36,6 +49,7 @@ def make_decoys(rng, cities: int) -> Decoys:
 
 
 def submission_times(rng, lots: pd.DataFrame, bids: pd.DataFrame) -> np.ndarray:
+    """Bid submission times: office hours of the 1-6 days before the opening."""
     opened = lots["opened"].to_numpy()[bids["lot"].to_numpy()].astype("datetime64[s]")
     n = len(bids)
     days_before = rng.integers(0, 6, n) + 1

@@ -12,7 +12,7 @@ import numpy as np
 
 from bidgraph.loaders import checkdigits as cd
 
-__all__ = ["distinct_ints", "usccs", "id_numbers", "mobiles", "landlines", "ipv4", "hex_ids", "macs"]
+__all__ = ["numbered", "distinct_ints", "hex_ids", "id_numbers", "ipv4", "landlines", "macs", "mobiles", "usccs"]
 
 _USCC = np.frombuffer(cd.USCC_ALPHABET.encode(), dtype=np.uint8)
 _ORG_CODE_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
@@ -46,6 +46,13 @@ def _text(codes: np.ndarray) -> np.ndarray:
     """Rows of ASCII codes (n, k) as an array of k-character strings."""
     codes = np.ascontiguousarray(codes.astype(np.uint8))
     return codes.view(f"S{codes.shape[1]}").ravel().astype(str)
+
+
+def numbered(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded ``numbers`` (``numbered("ORG", [1, 20], 6)`` → ORG000001, ORG000020)."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    head = np.broadcast_to(np.frombuffer(prefix.encode(), dtype=np.uint8), (len(numbers), len(prefix)))
+    return _text(np.concatenate([head, _digits(numbers, width) + ord("0")], axis=1))
 
 
 def usccs(rng: np.random.Generator, kinds: np.ndarray, region_codes: np.ndarray) -> np.ndarray:

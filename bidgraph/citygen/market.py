@@ -14,8 +14,16 @@ import pandas as pd
 from bidgraph.citygen.names import SUBTYPES, SUPPLY_OF_SUBTYPE, join
 from bidgraph.citygen.world import SUBTYPE_MIX, World
 
-__all__ = ["THRESHOLDS", "PROCEDURE_WINDOW", "make_lots", "project_lots", "sample_bids", "settle",
-           "DAY0", "DAY1"]
+__all__ = [
+    "DAY0",
+    "DAY1",
+    "PROCEDURE_WINDOW",
+    "THRESHOLDS",
+    "make_lots",
+    "project_lots",
+    "sample_bids",
+    "settle",
+]
 
 # Open tendering is compulsory at or above these budgets (yuan), by what is bought.
 THRESHOLDS = {"construction": 4_000_000, "goods": 2_000_000, "services": 2_000_000}

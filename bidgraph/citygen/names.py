@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CITY_NAMES", "DISTRICT_NAMES", "COUNTY_NAMES", "SUPPLY_SUFFIXES", "SUBTYPES",
-           "person_names", "trade_names", "firm_names", "addresses", "join"]
+__all__ = [
+    "CITY_NAMES",
+    "COUNTY_NAMES",
+    "DISTRICT_NAMES",
+    "SUBTYPES",
+    "SUPPLY_SUFFIXES",
+    "addresses",
+    "firm_names",
+    "join",
+    "person_names",
+    "trade_names",
+]
 
 CITY_NAMES = ["临江", "云州", "清河", "东原", "西岭", "南屏", "北溪", "安澜", "青川", "丰城", "宁远",
               "长汀", "白石", "梧桐", "金沙", "玉泉", "柳城", "松阳", "桐山", "鹤林"]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from bidgraph.citygen.world import World
 
-__all__ = ["draw_panels", "score_bids", "plant_expert_bias", "AFFINITY_BONUS", "BIAS_LEAN", "ERRATIC_SPREAD"]
+__all__ = ["AFFINITY_BONUS", "BIAS_LEAN", "ERRATIC_SPREAD", "draw_panels", "plant_expert_bias", "score_bids"]
 
 AFFINITY_BONUS = 12.0
 BIAS_LEAN = 9.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Scale", "SCALES", "get_scale"]
+__all__ = ["SCALES", "Scale", "get_scale"]
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bidgraph.citygen.market import THRESHOLDS, SUPPLY_NAMES, project_lots
+from bidgraph.citygen.market import SUPPLY_NAMES, THRESHOLDS, project_lots
 from bidgraph.citygen.names import SUPPLY_OF_SUBTYPE
 from bidgraph.citygen.scales import Scale
 from bidgraph.citygen.tamper import BidBook, add_bids, force_wins
 from bidgraph.citygen.world import World
 
-__all__ = ["plan_splitting", "plant_splitting", "plant_rings", "plant_cover_bidders",
-           "plant_affinity", "plant_expert_affinity", "TRACE_KINDS"]
+__all__ = [
+    "TRACE_KINDS",
+    "plan_splitting",
+    "plant_affinity",
+    "plant_cover_bidders",
+    "plant_expert_affinity",
+    "plant_rings",
+    "plant_splitting",
+]
 
 # What a ring may leave behind besides its bidding pattern.
 TRACE_KINDS = ["ip", "mac", "hardware_id", "document", "personnel", "phone", "email", "address"]
@@ -241,7 +248,7 @@ def plant_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: 
             if len(pool) == 0:
                 continue
             mine = cand[pair == key]
-            take = max(3, int(round(0.75 * len(mine))))
+            take = max(3, round(0.75 * len(mine)))
             mine = np.sort(rng.permutation(mine)[:min(take, scale.cover_lots * 2)])
             f = int(rng.choice(pool))
             _tag(world, [f], f"{by}_affinity")

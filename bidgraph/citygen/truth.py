@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from bidgraph.citygen.anomalies import __doc__ as _ANOMALY_DOC  # noqa: F401  (documented there)
 from bidgraph.citygen.award import PUBLICITY_DAYS
 from bidgraph.citygen.evidence import NAT_SHARE, PUBLIC_SHARE
 from bidgraph.citygen.market import MIN_OPEN_DAYS, THRESHOLDS
@@ -20,8 +19,12 @@ def build_truth(ids, seed, sc, counts, world, lots, bids, *, rings, covers, tend
                 expert_affinity, expert_bias, splitting, winner_not_builder, payments, gaps, decoys,
                 big_winners) -> dict:
     lot_id = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
-    org = lambda i: str(ids.org(np.array([i]))[0])  # noqa: E731
-    person = lambda i: None if i is None else str(ids.person(np.array([i]))[0])  # noqa: E731
+    def org(i) -> str:
+        return str(ids.org(np.array([i]))[0])
+
+    def person(i) -> str | None:
+        return None if i is None else str(ids.person(np.array([i]))[0])
+
     county = world.regions.small_county
     county_firms = world.firms[world.orgs.loc[world.firms, "region"].to_numpy() == county]
     return {

@@ -14,11 +14,18 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.citygen import identifiers as ident
-from bidgraph.citygen.names import join, person_names, trade_names, firm_names, addresses
+from bidgraph.citygen.names import (
+    SUBTYPES,
+    addresses,
+    firm_names,
+    join,
+    person_names,
+    trade_names,
+)
 from bidgraph.citygen.places import Regions
 from bidgraph.citygen.scales import Scale
 
-__all__ = ["World", "RoleIndex", "make_world"]
+__all__ = ["RoleIndex", "World", "make_world"]
 
 SUPPLY_SHARE = np.array([0.5, 0.28, 0.22])  # construction, goods, services firms
 _BUREAUS = ["住房和城乡建设局", "交通运输局", "水利局", "教育局", "卫生健康委员会", "城市管理局", "自然资源和规划局",
@@ -46,7 +53,7 @@ class RoleIndex:
     count: np.ndarray  # per org
 
     @classmethod
-    def build(cls, roles: pd.DataFrame, role: str, n_orgs: int) -> "RoleIndex":
+    def build(cls, roles: pd.DataFrame, role: str, n_orgs: int) -> RoleIndex:
         sel = roles[roles["role"].to_numpy() == role].sort_values(["org", "person"], kind="stable")
         org = sel["org"].to_numpy()
         count = np.bincount(org, minlength=n_orgs)
@@ -138,6 +145,8 @@ def _organizations(rng, scale: Scale, regions: Regions) -> pd.DataFrame:
     # Blocks in a fixed order so ids read naturally: firms, tenderers, agencies, institutes.
     order = {"firm": 0, "tenderer": 1, "agency": 2, "institute": 3}
     orgs = orgs.iloc[np.lexsort((np.arange(len(orgs)), orgs["block"].map(order).to_numpy()))].reset_index(drop=True)
+    # Which planted part a firm plays ("" = none): object dtype, as it is read and set often.
+    orgs["tag"] = pd.Series(np.full(len(orgs), "", dtype=object), dtype=object)
     n = len(orgs)
     region = orgs["region"].to_numpy()
     orgs["region_code"] = regions.code[region]
@@ -274,7 +283,6 @@ def _people(rng, orgs: pd.DataFrame, regions: Regions):
 
 
 def _experts(rng, scale: Scale, orgs, roles, persons, regions, institutes, firms, tenderers):
-    from bidgraph.citygen.names import SUBTYPES
     n = scale.experts
     specialty = rng.integers(0, len(SUBTYPES), n)
     u = rng.random(n)

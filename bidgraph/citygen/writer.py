@@ -12,18 +12,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from bidgraph.citygen.identifiers import numbered
 from bidgraph.graph.schema import schema
 
-__all__ = ["Ids", "write_table", "iso_dates", "iso_times"]
+__all__ = ["Ids", "iso_dates", "iso_times", "write_table"]
 
 
 def _fmt(prefix: str, n: int, width: int | None = None):
     width = width or max(6, len(str(max(n, 1))))
 
     def ids(index) -> np.ndarray:
-        index = np.asarray(index)
-        out = np.char.add(prefix, np.char.zfill((index + 1).astype(str), width))
-        return out
+        return numbered(prefix, np.asarray(index) + 1, width)
     return ids
 
 
@@ -40,7 +39,9 @@ class Ids:
         self.payment = _fmt("PAY", n_payments, max(7, len(str(n_payments))))
 
     def lot(self, project, k) -> np.ndarray:
-        return np.char.add(np.char.add(self.project(project), "-"), np.asarray(k).astype(str))
+        k = np.asarray(k)
+        width = len(str(int(k.max()))) if len(k) else 1
+        return np.char.add(self.project(project), numbered("-", k, width))
 
     def opt_org(self, index) -> np.ndarray:
         """Org ids where ``index >= 0``; empty text elsewhere."""
@@ -49,26 +50,29 @@ class Ids:
 
 
 def iso_dates(values) -> np.ndarray:
-    d = np.asarray(values, dtype="datetime64[D]")
-    return np.where(np.isnat(d), "", np.datetime_as_string(d))
+    """Dates as ``datetime64[D]`` (Arrow writes them 2024-03-05; NaT as an empty cell)."""
+    return np.asarray(values, dtype="datetime64[D]")
 
 
 def iso_times(values) -> np.ndarray:
+    """Date-times as ISO 8601 text, 2024-03-05T09:30:00."""
     return np.datetime_as_string(np.asarray(values, dtype="datetime64[s]"))
 
 
 def write_table(folder: Path, name: str, columns: dict) -> int:
     """Write ``columns`` (schema column -> values) as ``name.csv``; returns the row count.
 
-    Written by Arrow's CSV writer: no quoting (no generated value holds a comma, quote or line
-    break; Arrow refuses to write one that would), NaN and missing values as empty cells.
+    Written by Arrow's CSV writer straight from the arrays: no quoting (no generated value
+    holds a comma, quote or line break; Arrow refuses to write one that would), NaN, NaT and
+    missing values as empty cells, booleans as true/false.
     """
     expected = list(schema().tables[name].columns)
     if list(columns) != expected:
         raise ValueError(f"{name}: columns {list(columns)} differ from the schema's {expected}")
-    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()})
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    arrays = [pa.array(v if isinstance(v, pd.Series) else np.asarray(v), from_pandas=True)
+              for v in columns.values()]
+    table = pa.table(arrays, names=expected)
     with open(folder / f"{name}.csv", "wb") as fh:
         fh.write((",".join(expected) + "\n").encode("utf-8"))
         pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    return len(frame)
+    return table.num_rows
