@@ -9,7 +9,6 @@ Selected by ``BIDGRAPH_NEO4J_URI`` (+ ``BIDGRAPH_NEO4J_USER``, ``BIDGRAPH_NEO4J_
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from pathlib import Path
@@ -30,7 +29,7 @@ SCHEMA_CYPHER = Path(__file__).resolve().parents[1] / "schema.cypher"
 
 
 def _value(v):
-    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+    if v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v)):  # None, NaN, NaT, pd.NA
         return None
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
