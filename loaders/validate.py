@@ -99,8 +99,8 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
             qrows = frame[rejected]
             quarantined[name] = pd.DataFrame({"key": clean_text(qrows[key]),
                                               "where": f"{file} row " + qrows["_row"].astype(str)})
-        issues.append(bad)
-        warnings.append(warned)
+        issues += bad
+        warnings += warned
         lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
         counts[name] = {"read": len(frame) + lost, "taken": len(taken),
                         "quarantined": int(rejected.sum()) + lost}
@@ -151,9 +151,9 @@ def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str,
 
 
 def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame],
-           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list, list, pd.Series]:
     """Parse every column of one table; returns the taken rows, the problems that quarantine
-    rows, the warnings, and which rows are quarantined."""
+    rows and the warnings (lists of frames or ``None``), and which rows are quarantined."""
     values: dict[str, pd.Series] = {}
     errors, warnings = [], []
     for col in table.columns.values():
@@ -181,15 +181,10 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
     taken["_file"] = file
     taken["_row"] = frame.loc[~bad, "_row"].astype("int64")
 
-    def lines(found: list[tuple[str, pd.Series]]) -> pd.DataFrame:
-        return _concat([_issue_rows(table.name, file, frame, column, r) for column, r in found])
+    def lines(found: list[tuple[str, pd.Series]]) -> list[pd.DataFrame | None]:
+        return [_issue_rows(table.name, file, frame, column, r) for column, r in found]
 
     return taken.reset_index(drop=True), lines(errors), lines(warnings), bad
-
-
-def _concat(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
-    parts = [p for p in parts if p is not None]
-    return pd.concat(parts, ignore_index=True) if parts else issue_frame()
 
 
 def _final(table: Table, column: str, s: pd.Series) -> pd.Series:
@@ -239,8 +234,8 @@ def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False).astype(bool)
 
 
-def _sorted(parts: list[pd.DataFrame], order: dict[str, int]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
+def _sorted(parts: list[pd.DataFrame | None], order: dict[str, int]) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None and len(p)]
     if not parts:
         return issue_frame()
     frame = pd.concat(parts, ignore_index=True)[list(ISSUE_COLUMNS)]
