@@ -218,3 +218,11 @@ def test_exports_hold_nodes_edges_bids_and_notes(data):
     assert any(e["type"] == "HOLDS_ROLE" for e in doc["edges"]) and len(doc["bids"]) == 5
     with pytest.raises(ValueError, match="unknown export format"):
         export(data.api, cart, "pdf")
+
+
+def test_large_views_drop_edge_labels_but_keep_them_on_selection():
+    from bidgraph.workbench.styles import stylesheet
+    small, large = stylesheet(10), stylesheet(300)
+    assert not any(r["selector"] == "edge:selected" for r in small)
+    assert {"selector": "edge", "style": {"label": ""}} in large
+    assert any(r["selector"] == "node.member" and r["style"]["border-color"] == "#c00000" for r in large)

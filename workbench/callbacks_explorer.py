@@ -17,7 +17,7 @@ from bidgraph.graph.views import entity_uid, organization_timeline
 from bidgraph.workbench.elements import edge_count, edge_element, edge_key, mark, merge, node_element, node_ids, on_screen_options
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
-from bidgraph.workbench.styles import FONT, ROLE_STYLE, layout_for
+from bidgraph.workbench.styles import FONT, ROLE_STYLE, layout_for, stylesheet
 
 __all__ = ["PAGE", "open_request", "known_subgraph", "graph_elements", "open_nodes", "expand", "links_among",
            "find_paths", "highlight_finding", "node_details", "register"]
@@ -217,10 +217,10 @@ def register(app, data) -> None:
                             Output("cyto-explorer", "elements"), Input("store-elements", "data"), Input("tabs-main", "value"))
 
     # The node dropdowns get their options and the focus its value in one update: a Dash
-    # dropdown drops a value that is not among its options.
+    # dropdown drops a value that is not among its options. Large views get the quieter style.
     @app.callback(Output("dropdown-focus", "options"), Output("dropdown-path-from", "options"),
                   Output("dropdown-path-to", "options"), Output("div-explorer-stats", "children"),
-                  Output("dropdown-focus", "value"),
+                  Output("dropdown-focus", "value"), Output("cyto-explorer", "stylesheet"),
                   Input("store-elements", "data"), Input("store-focus", "data"), Input("cyto-explorer", "tapNodeData"),
                   State("dropdown-focus", "value"), State("store-lang", "data"))
     def _options(elements, wanted, tapped, focus, lang):
@@ -232,7 +232,7 @@ def register(app, data) -> None:
             focus = wanted
         elif "cyto-explorer.tapNodeData" in triggers and tapped:
             focus = tapped["id"]
-        return opts, opts, opts, stats, focus if focus in on_screen else None
+        return opts, opts, opts, stats, focus if focus in on_screen else None, stylesheet(len(opts))
 
     @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"))
     def _layout(name_):

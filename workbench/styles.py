@@ -38,8 +38,12 @@ ROLE_STYLE: dict[str, tuple[str, str]] = {
 }
 
 
-def stylesheet() -> list[dict]:
-    """The Cytoscape stylesheet for every graph of the workbench."""
+LARGE = 150  # nodes on screen from which edge labels give way to a clean picture
+
+
+def stylesheet(n_nodes: int = 0) -> list[dict]:
+    """The Cytoscape stylesheet for every graph of the workbench; with ``LARGE`` nodes or more,
+    relationship labels show only on selected edges."""
     rules = [
         {"selector": "node", "style": {
             "label": "data(label)", "font-size": 11, "font-family": FONT, "color": "#222",
@@ -65,6 +69,8 @@ def stylesheet() -> list[dict]:
         {"selector": "node.path", "style": {"underlay-color": "#1f5fbf", "underlay-opacity": 0.35, "underlay-padding": 7}},
         {"selector": ":selected", "style": {"overlay-color": "#1f5fbf", "overlay-opacity": 0.25}},
     ]
+    if n_nodes >= LARGE:
+        rules += [{"selector": "edge", "style": {"label": ""}}, {"selector": "edge:selected", "style": {"label": "data(label)"}}]
     return rules
 
 
