@@ -93,7 +93,36 @@ def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.D
     return out
 
 
-def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[str, float], sizes: pd.Series,
+def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
+    """Integer codes for lot_id, org_id, kind and value (hashing millions of long strings
+    again in every group-by and merge is what made this slow at province scale). The value
+    code also encodes the kind, so equal strings of two kinds stay apart. Returns the coded
+    ``uses`` (with ``pos``, its row in ``uses``), coded ``holders``, and a decoder."""
+    n_kinds = len(kinds)
+    kind_code = {k: i for i, k in enumerate(kinds)}
+    value_codes, values = pd.factorize(pd.concat([uses["value"], holders["value"]], ignore_index=True).astype(str))
+    org_codes, orgs = pd.factorize(pd.concat([uses["org_id"], holders["org_id"]], ignore_index=True).astype(str))
+    lot_codes, lots = pd.factorize(uses["lot_id"].astype(str))
+    n = len(uses)
+    kind_u = uses["kind"].map(kind_code).to_numpy(np.int64)
+    kind_h = holders["kind"].map(kind_code).to_numpy(np.int64)
+    coded_uses = pd.DataFrame({"lot_id": lot_codes, "org_id": org_codes[:n], "kind": kind_u,
+                               "value": value_codes[:n].astype(np.int64) * n_kinds + kind_u, "pos": np.arange(n)})
+    coded_holders = pd.DataFrame({"org_id": org_codes[n:], "kind": kind_h,
+                                  "value": value_codes[n:].astype(np.int64) * n_kinds + kind_h})
+
+    def decode(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["lot_id"] = lots.to_numpy()[frame["lot_id"].to_numpy()]
+        if "org_id" in frame:
+            out["org_id"] = orgs.to_numpy()[frame["org_id"].to_numpy()]
+        out["kind"] = np.asarray(kinds, dtype=object)[frame["kind"].to_numpy()]
+        out["value"] = values.to_numpy()[frame["value"].to_numpy() // n_kinds]
+        return out
+    return coded_uses, coded_holders, decode
+
+
+def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], sizes: pd.Series,
            params: dict) -> pd.DataFrame:
     u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
     counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
@@ -124,7 +153,7 @@ def _groups(items: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     link_comp = np.where(firm_has_specific[firm_codes], label[firm_codes], -1)
     per_item = pd.DataFrame({"item": links["item"].to_numpy(), "comp": link_comp, "org_id": links["org_id"].to_numpy()})
     agg = per_item.groupby("item").agg(comp_min=("comp", "min"), comp_max=("comp", "max"))
-    firm_sets = per_item.sort_values("org_id").groupby("item")["org_id"].agg("|".join)
+    firm_sets = per_item.sort_values("org_id").astype({"org_id": str}).groupby("item")["org_id"].agg("|".join)
     in_one = (agg["comp_min"] == agg["comp_max"]) & (agg["comp_min"] >= 0)
     key = pd.Series("C" + agg["comp_min"].astype(str), index=agg.index)
     key[~in_one] = "P" + firm_sets[~in_one]
@@ -164,13 +193,16 @@ def shared_value_findings(
     public_min_firms = int(params["public_min_firms"])
     public_cap = float(params["public_cap"])
     uses = uses.dropna(subset=["lot_id", "org_id", "value"])
-    uses = uses[uses["value"].astype(str).str.strip() != ""]
+    uses = uses[uses["value"].astype(str).str.strip() != ""].reset_index(drop=True)
+    holders = holders.dropna(subset=["org_id", "value"])
     if uses.empty:
         return []
-    items = _items(uses, _rarity(holders.dropna(subset=["value"]), public_min_firms), weights, sizes, params)
+    coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds])
+    code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
+    items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, sizes, params)
     if items.empty:
         return []
-    links = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
+    links = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
         items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
     items["group"] = _groups(items, links)
     strength_specific = items["strength"].where(~items["public"], 0.0)
@@ -183,8 +215,9 @@ def shared_value_findings(
     keep = scores.index[scores["score"] >= float(params["min_score"])]
     items = items[items["group"].isin(keep)]
     links = links.merge(items[["item", "group"]], on="item")
-    detail = uses.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
-    item_groups, link_groups, detail_groups = _bucket(items), _bucket(links), _bucket(detail)
+    rows = coded.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
+    detail = uses.iloc[rows["pos"].to_numpy()].assign(group=rows["group"].to_numpy())
+    item_groups, link_groups, detail_groups = _bucket(decode(items)), _bucket(decode(links)), _bucket(detail)
     findings = [_finding(detector, item_groups[g], link_groups[g], detail_groups[g], scores.loc[g],
                          by_name, weights, public_min_firms, public_cap, params, draw, what)
                 for g in sorted(item_groups)]
