@@ -44,6 +44,12 @@ def split_uid(uid: str) -> tuple[str, str]:
     return label, key
 
 
+def _key_index(keys: pd.Series, name: str) -> pd.Index:
+    # An object-dtype index: its hash table is built once and single look-ups (get_loc) take
+    # a microsecond; an Arrow-backed string index would convert itself on every look-up.
+    return pd.Index(np.asarray(keys, dtype=object), dtype=object, name=name)
+
+
 def node_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> dict[str, NodeFrame]:
     sch = sch or schema()
     frames = {}
@@ -51,7 +57,7 @@ def node_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> d
         if node.all_properties:
             table = tables.get(node.entity_table)
             rows = table if table is not None else pd.DataFrame(columns=[node.sources[0].column])
-            keys = pd.Index(rows[node.sources[0].column].astype(str), name=node.key)
+            keys = _key_index(rows[node.sources[0].column].astype(str), node.key)
             frames[label] = NodeFrame(node, keys, rows.reset_index(drop=True))
             continue
         parts = []
@@ -63,7 +69,7 @@ def node_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> d
             parts.append(pd.DataFrame({"key": values, "kind": src.kind or src.column}))
         values = pd.concat(parts) if parts else pd.DataFrame({"key": [], "kind": []})
         values = values.drop_duplicates("key").sort_values("key", kind="stable")
-        frames[label] = NodeFrame(node, pd.Index(values["key"], name=node.key), None,
+        frames[label] = NodeFrame(node, _key_index(values["key"], node.key), None,
                                   pd.Series(values["kind"].to_numpy(), index=values["key"].to_numpy()))
     return frames
 

@@ -47,6 +47,7 @@ class GraphIndex:
         self._build_edges()
         self._role_labels = self._compute_role_labels()
         self._arrow: dict[str, pa.Table] = {}
+        self._text: dict[tuple[str, str], pa.Array] = {}
 
     # -- construction --------------------------------------------------------------------------
     def _vertex_ids(self, label: str, keys: np.ndarray) -> np.ndarray:
@@ -96,9 +97,10 @@ class GraphIndex:
         except ValueError:
             raise NotFound(f"no node {uid!r} (ids look like Organization:ORG0001)") from None
         frame = self.frames.get(label)
-        pos = frame.keys.get_indexer([key])[0] if frame is not None else -1
-        if pos < 0:
-            raise NotFound(f"no node {uid!r}")
+        try:
+            pos = frame.keys.get_loc(key)
+        except (KeyError, AttributeError):
+            raise NotFound(f"no node {uid!r}") from None
         return int(self.offsets[label] + pos)
 
     def has(self, uid: str) -> bool:
@@ -126,6 +128,18 @@ class GraphIndex:
         if columns is not None:
             at = at.select([c for c in columns if c in at.column_names])
         return at.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pylist()
+
+    def text_column(self, label: str, column: str) -> pa.Array | None:
+        """A column of an entity label's rows as an Arrow string array ('' for missing),
+        built once, for fast substring and equality scans."""
+        if (label, column) not in self._text:
+            frame = self.frames.get(label)
+            if frame is None or frame.rows is None or column not in frame.rows:
+                self._text[(label, column)] = None
+            else:
+                self._text[(label, column)] = pa.array(frame.rows[column].fillna("").astype(str).to_numpy(dtype=object),
+                                                       type=pa.string())
+        return self._text[(label, column)]
 
     def nodes(self, vs: list[int], with_degree: bool = False) -> list[dict]:
         vs = [int(v) for v in vs]

@@ -9,7 +9,8 @@ import re
 import unicodedata
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["normalize_query", "search_index"]
 
@@ -43,38 +44,38 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
     hits: dict[int, float] = {}
     variants = _variants(q)
     for label, frame in index.frames.items():
-        pos = frame.keys.get_indexer(list(variants))
-        for p in pos[pos >= 0]:
-            hits.setdefault(int(index.offsets[label] + p), 3.0)
+        for key in variants:
+            if key in frame.keys:
+                hits.setdefault(int(index.offsets[label] + frame.keys.get_loc(key)), 3.0)
         for col in ALT_KEYS.get(label, []):
-            if frame.rows is not None and col in frame.rows:
-                found = np.flatnonzero(frame.rows[col].isin(variants).to_numpy())
+            values = index.text_column(label, col)
+            if values is not None:
+                found = np.flatnonzero(pc.is_in(values, value_set=pa.array(sorted(variants))).to_numpy(zero_copy_only=False))
                 for p in found:
                     hits.setdefault(int(index.offsets[label] + p), 3.0)
     for label, col in NAME_COLUMNS.items():
-        frame = index.frames.get(label)
-        if frame is None or frame.rows is None or col not in frame.rows or len(hits) >= limit * 4:
+        names = index.text_column(label, col)
+        if names is None or len(hits) >= limit * 4:
             continue
-        names = frame.rows[col].fillna("").astype(str)
-        contains = names.str.contains(q, regex=False).to_numpy()
-        for p in np.flatnonzero(contains)[: limit * 4]:
+        contains = np.flatnonzero(pc.match_substring(names, q).to_numpy(zero_copy_only=False))
+        lengths = pc.utf8_length(names).to_numpy(zero_copy_only=False)
+        for p in contains[: limit * 4]:
             # shorter names that contain the text are better matches
-            hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(len(names.iat[p]), 1))
-        if len(q) >= 2 and not contains.any():
-            hits.update(_fuzzy(names, q, index.offsets[label], limit))
+            hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(lengths[p], 1))
+        if len(q) >= 2 and len(contains) == 0:
+            hits.update(_fuzzy(names, lengths, q, index.offsets[label], limit))
     ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     nodes = index.nodes([v for v, _ in ranked])
     return [{**node, "match": round(score, 3)} for node, (_, score) in zip(nodes, ranked)]
 
 
-def _fuzzy(names: pd.Series, q: str, offset: int, limit: int) -> dict[int, float]:
+def _fuzzy(names: pa.Array, lengths: np.ndarray, q: str, offset: int, limit: int) -> dict[int, float]:
     """Names sharing character bigrams with q (Dice coefficient), for typos and word order."""
     grams = {q[i:i + 2] for i in range(len(q) - 1)}
     shared = np.zeros(len(names), dtype=np.int32)
     for g in grams:
-        shared += names.str.contains(g, regex=False).to_numpy()
+        shared += pc.match_substring(names, g).to_numpy(zero_copy_only=False)
     candidates = np.flatnonzero(shared >= max(1, len(grams) // 2))
-    lengths = names.str.len().to_numpy()
     scores = 2 * shared[candidates] / (len(grams) + np.maximum(lengths[candidates] - 1, 1))
-    best = candidates[np.argsort(-scores, kind="stable")][:limit]
-    return {int(offset + p): float(min(scores[np.searchsorted(candidates, p)], 1.0)) for p in best}
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return {int(offset + candidates[i]): float(min(scores[i], 1.0)) for i in order}
