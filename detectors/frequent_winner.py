@@ -10,9 +10,9 @@ its wins against the fair draw's expectation (``sum 1/n`` over its bids) scaled 
 in other contexts (:func:`bidgraph.detectors.win_stats.context_pairs`), Bonferroni-adjusted over
 all tested pairs, is at most ``alpha``. The concentration of the context's awards is measured
 by the Herfindahl–Hirschman index of win shares (HHI), reported beside the HHI of bid shares.
-Chinese supervision platforms run this 标王 analysis (中标集中度) routinely; persistent
-dominance by one supplier is a classic marker of market allocation in the OECD Guidelines for
-Fighting Bid Rigging and in the screening literature (Imhof et al.; Conley & Decarolis 2016).
+Chinese supervision platforms run this 标王 analysis (中标集中度) routinely; the OECD Guidelines
+for Fighting Bid Rigging list "the same supplier always wins with a buyer" among the signs of
+market allocation, and concentration indices such as the HHI are the standard measure of it.
 
 Guard against honest winners: a large firm that wins because it is cheapest among many real
 competitors is not a 标王. Its record elsewhere already raises its expectation; besides, a win

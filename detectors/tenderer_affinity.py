@@ -7,8 +7,9 @@ with other tenderers cannot explain, with at least ``min_wins`` wins; stronger w
 links them (an official of the tenderer who is shareholder, legal representative, bid agent...
 of the winner). Steering awards to a favoured supplier (量身定做, 明招暗定) shows up as this
 persistent pairing; Chinese supervision platforms' 标王 and 关联关系 analyses look for it, and
-the screening literature (OECD Guidelines for Fighting Bid Rigging; Conley & Decarolis 2016 on
-who wins with whom; Imhof et al. on award patterns) uses win-pattern surprise as a screen.
+the OECD Guidelines for Fighting Bid Rigging name a supplier that keeps winning with the same
+buyer among the signs of allocation and corruption; Conley & Decarolis (2016) likewise test
+award patterns against what independent bidding would produce.
 Method: :mod:`bidgraph.detectors.affinity`.
 """
 from __future__ import annotations
