@@ -13,7 +13,7 @@ import pandas as pd
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline",
-           "smoke_ranking", "count_by"]
+           "count_by"]
 
 # Finding entity types (design/bundle.md) → graph node labels.
 ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
@@ -102,26 +102,6 @@ def findings_by_entity(findings: list[dict]) -> dict[str, list[str]]:
         for uid in dict.fromkeys(uids):
             out[uid].append(f["id"])
     return dict(out)
-
-
-def smoke_ranking(findings: list[dict], limit: int = 10, types: tuple[str, ...] = ("company", "person", "lot")) -> list[dict]:
-    """Entities ranked by the summed scores of the findings naming them (a stand-in for the
-    smoke index until it exists). Context entities do not count.
-
-    Returns ``[{"uid", "type", "id", "score", "findings", "detectors"}]``, best first.
-    """
-    acc: dict[tuple[str, str], dict] = {}
-    for f in findings:
-        for e in f.get("entities", []):
-            if e["type"] not in types or e.get("role") == "context":
-                continue
-            item = acc.setdefault((e["type"], str(e["id"])), {"score": 0.0, "findings": 0, "detectors": set()})
-            item["score"] += float(f.get("score", 0.0))
-            item["findings"] += 1
-            item["detectors"].add(f.get("detector", ""))
-    ranked = sorted(acc.items(), key=lambda kv: (-kv[1]["score"], kv[0]))[:limit]
-    return [{"uid": entity_uid({"type": t, "id": i}), "type": t, "id": i, "score": round(v["score"], 3),
-             "findings": v["findings"], "detectors": sorted(v["detectors"])} for (t, i), v in ranked]
 
 
 def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:

@@ -50,6 +50,8 @@ def test_overview_counts_charts_and_ranking(data):
     assert set(by_det.data[0].y) == {"共用上传设备/IP", "人员交叉任职", "标王"}
     assert list(by_region.data[0].x) == ["330102"]
     assert ranking[0]["uid"] == "Organization:B" and ranking[0]["name"] == "乙建筑有限公司"
+    # the smoke index: B has shared_device 30 x 0.91 + shared_personnel 30 x 0.72 + frequent_winner 20 x 0.35
+    assert ranking[0]["score"] == 55.9 and ranking[0]["findings"] == 3
     assert [c["name"] for c in cols][:3] == ["排名", "类型", "名称"]
 
 

@@ -1,7 +1,6 @@
 import pandas as pd
 
-from bidgraph.graph.views import (count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline,
-                                  smoke_ranking)
+from bidgraph.graph.views import count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline
 from bidgraph.graph.snapshot import Snapshot
 
 from workbench_world import FINDINGS
@@ -26,13 +25,6 @@ def test_count_by_orders_months_by_time_and_others_by_count(tiny_tables):
     assert count_by(rows, "month") == [("2024-03", 2), ("?", 1)]
     assert count_by(rows, "detector")[0] == ("frequent_winner", 1)
     assert count_by(rows, "region") == [("330102", 3)]
-
-
-def test_smoke_ranking_sums_scores_and_ignores_context():
-    top = smoke_ranking(FINDINGS, limit=3)
-    assert [t["uid"] for t in top] == ["Organization:B", "Organization:A"]
-    assert top[0]["score"] == round(0.91 + 0.72 + 0.35, 3) and top[0]["findings"] == 3
-    assert top[1]["detectors"] == ["shared_device", "shared_personnel"]
 
 
 def test_findings_by_entity_covers_entities_and_evidence_nodes():

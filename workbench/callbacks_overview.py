@@ -4,7 +4,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Input, Output, State, html, no_update
 
-from bidgraph.graph.views import count_by, smoke_ranking
+from bidgraph.detectors.common import uid
+from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.smoke_index import LEVELS, smoke_scores
+from bidgraph.graph.views import count_by
 from bidgraph.workbench.callbacks_explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -33,8 +36,10 @@ def bar_figure(items: list[tuple[str, int]], horizontal: bool = False) -> go.Fig
 
 
 def smoke_top(data, limit: int = 10) -> list[dict]:
-    """The ranking shown on the overview. Swap in the smoke index here when it exists."""
-    return smoke_ranking(data.findings(), limit=limit)
+    """The top of the smoke-index ranking (lots, projects, organizations, tenderers)."""
+    scores = smoke_scores(data.findings(), data.api.snapshot(), load_settings()["smoke_index"], top=limit)
+    return [{"uid": uid(LEVELS[r.level][1], r.entity), "type": LEVELS[r.level][0], "id": r.entity,
+             "score": r.index, "findings": r.findings, "detectors": sorted(r.by_detector)} for r in scores.itertuples()]
 
 
 def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:

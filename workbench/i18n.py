@@ -30,9 +30,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ov.by_region": ("各区划疑点数量", "Findings per region"),
     "ov.by_month": ("疑点随时间变化（按开标月份）", "Findings over time (by opening month)"),
     "ov.by_category": ("各项目类别疑点数量", "Findings per project category"),
-    "ov.ranking": ("风险排名（按疑点分值合计）", "Risk ranking (summed finding scores)"),
-    "ov.ranking_note": ("综合“冒烟指数”上线前，按各实体所涉疑点分值之和排序。",
-                        "Until the smoke index exists, entities are ranked by the sum of their findings' scores."),
+    "ov.ranking": ("冒烟指数排名", "Smoke-index ranking"),
+    "ov.ranking_note": ("各模型预警按权重累加（单一模型封顶，满分100），标段、项目、企业、招标人一并排序；权重见 detectors/settings.toml。",
+                        "Weighted findings added up per entity (each detector capped, at most 100) for lots, projects, "
+                        "organizations and tenderers; weights in detectors/settings.toml."),
     "ov.no_findings": ("尚无疑点：请先运行 bidgraph detect。", "No findings yet: run bidgraph detect first."),
     "col.rank": ("排名", "Rank"),
     "col.entity": ("实体", "Entity"),
