@@ -65,11 +65,13 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     members_all = np.concatenate(groups)
     inside = co.pairs[co.pairs["a"].isin(members_all) & co.pairs["b"].isin(members_all)]
     ties = pair_price_ties(co, inside)
-    traces = shared_values(snapshot, int(params["public_min_firms"]) - 1)
+    traces = shared_values(snapshot, int(params["public_min_firms"]) - 1, orgs=co.firms[members_all])
     market_win_ratio = _market_win_ratio(co)
     findings = []
+    on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
+    bids = co.bids[co.bids["lot"].isin(on_group_lots)]
     for members in groups:
-        f = _judge(co, members, inside, ties, traces, market_win_ratio, params)
+        f = _judge(co, bids, members, inside, ties, traces, market_win_ratio, params)
         if f is not None:
             findings.append(f)
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
@@ -134,13 +136,13 @@ def _market_win_ratio(co: CoBidding) -> pd.Series:
     return (w["price"] / w["ceiling_price"]).groupby(w["market"]).median()
 
 
-def _judge(co, members, pairs, ties, traces, market_win_ratio, params) -> Finding | None:
+def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, params) -> Finding | None:
     m = len(members)
     on = np.asarray(co.incidence[:, members].sum(axis=1)).ravel()
     ring_lots = np.flatnonzero(on >= 2)
     if len(ring_lots) < params["min_lots"]:
         return None
-    bids = co.bids[co.bids["lot"].isin(ring_lots)]
+    bids = group_bids[group_bids["lot"].isin(ring_lots)]
     is_member = bids["firm"].isin(members)
     outsider_share = float(1 - is_member.mean())
     wins = bids[bids["is_winner"]]
@@ -193,17 +195,17 @@ def _judge(co, members, pairs, ties, traces, market_win_ratio, params) -> Findin
 
 def _finding(co, members, ring_lots, bids, member_traces, score, measured, params) -> Finding:
     orgs = [str(o) for o in co.firms[members]]
-    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot_id"], na_position="last")
-    winners = bids[bids["is_winner"]].drop_duplicates("lot").set_index("lot")
-    rotation = []
-    for row in lots.itertuples(index=False):
-        won = winners.loc[row.lot] if row.lot in winners.index else None
-        on_lot = bids[(bids["lot"] == row.lot) & bids["firm"].isin(members)]
-        rotation.append({"lot_id": row.lot_id,
-                         "opened_on": None if pd.isna(row.opened_on) else str(pd.Timestamp(row.opened_on).date()),
-                         "winner": None if won is None else str(won["org_id"]),
-                         "winner_is_member": won is not None and int(won["firm"]) in set(members.tolist()),
-                         "members_bidding": sorted(on_lot["org_id"].astype(str))})
+    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot_id"], na_position="last")[["lot", "lot_id", "opened_on"]]
+    winners = bids[bids["is_winner"]].drop_duplicates("lot").set_index("lot")[["org_id", "firm"]]
+    lots = lots.join(winners, on="lot")
+    on_lot = bids[bids["firm"].isin(members)].sort_values("org_id").groupby("lot")["org_id"].agg(list)
+    member_set = set(members.tolist())
+    rotation = [{"lot_id": str(lot_id), "opened_on": None if pd.isna(opened) else str(pd.Timestamp(opened).date()),
+                 "winner": None if pd.isna(winner) else str(winner),
+                 "winner_is_member": not pd.isna(firm) and int(firm) in member_set,
+                 "members_bidding": [str(o) for o in on_lot.get(lot, [])]}
+                for lot, lot_id, opened, winner, firm in zip(lots["lot"], lots["lot_id"], lots["opened_on"],
+                                                             lots["org_id"], lots["firm"])]
     trace_nodes, trace_edges = trace_graph(member_traces)
     nodes = sorted({uid("Organization", o) for o in orgs} | {uid("Lot", r["lot_id"]) for r in rotation} | set(trace_nodes))
     edges = [[uid("Organization", r["winner"]), "WON", uid("Lot", r["lot_id"])] for r in rotation if r["winner_is_member"]]

@@ -165,12 +165,14 @@ def _lot_spread(priced: pd.DataFrame) -> pd.Series:
     return (2 * total / (size * (size - 1))).where(size > 1)
 
 
-def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5) -> pd.DataFrame:
+def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -> pd.DataFrame:
     """Traces that tie two firms: the same upload IP, MAC, hardware id, document fingerprint or
     file hash on their bids, the same person in their roles, or the same phone, email or address.
 
     A value shared by more than ``max_firms_per_value`` firms (a public or carrier-NAT IP, a
     platform template's fingerprint, an industrial park's switchboard) ties nobody and is skipped.
+    ``orgs`` (optional) limits the result to values held by one of these firms (their holders
+    are still counted over all firms), which keeps a province cheap.
 
     Returns
     -------
@@ -183,14 +185,14 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5) -> pd.DataFr
     bids = snapshot["bids"][["bid_id", "org_id"]]
     uploads = snapshot["bid_uploads"].merge(bids, on="bid_id")
     docs = snapshot["bid_documents"].merge(bids, on="bid_id")
+    keep = None if orgs is None else pd.Index(orgs)
     for table, kind in ((uploads, "ip"), (uploads, "mac"), (uploads, "hardware_id"),
                         (docs, "fingerprint"), (docs, "file_sha256")):
-        frames.append(_tagged(table, kind, kind))
+        frames.append(_tagged(table, kind, kind, keep))
     roles = snapshot["person_roles"]
-    frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person"))
-    orgs = snapshot["organizations"]
+    frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person", keep))
     for kind in ("phone", "email", "address"):
-        frames.append(_tagged(orgs, kind, kind))
+        frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
     values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     values = values.sort_values(["kind", "value", "org_id", "bid_id"]).drop_duplicates(["kind", "value", "org_id"])
     firms_per_value = values.groupby(["kind", "value"])["org_id"].transform("nunique")
@@ -201,9 +203,11 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5) -> pd.DataFr
     return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(["org_a", "org_b", "kind", "value"], ignore_index=True)
 
 
-def _tagged(table: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
+def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
     cols = ["org_id", column] + (["bid_id"] if "bid_id" in table.columns else [])
     out = table[cols].rename(columns={column: "value"})
+    if keep is not None:
+        out = out[out["value"].isin(out.loc[out["org_id"].isin(keep), "value"].dropna().unique())]
     out = out[out["value"].notna() & (out["value"].astype(str).str.strip() != "")]
     if "bid_id" not in out.columns:
         out = out.assign(bid_id=None)

@@ -46,7 +46,8 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     cand = co.pairs[co.pairs["surprise"] >= params["min_surprise"]]
     if cand.empty:
         return []
-    ties = shared_values(snapshot, int(params["public_min_firms"]) - 1)
+    ties = shared_values(snapshot, int(params["public_min_firms"]) - 1,
+                         orgs=co.firms[np.union1d(cand["a"], cand["b"])])
     tied = pd.MultiIndex.from_frame(ties[["org_a", "org_b"]].drop_duplicates())
     names = pd.MultiIndex.from_arrays([co.firms[cand["a"]], co.firms[cand["b"]]])
     cand = cand[~names.isin(tied)]
