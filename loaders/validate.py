@@ -178,7 +178,7 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
         values[extra] = clean_text(frame[extra])
     bad = pd.Series(frame.index.isin(np.concatenate([r.index.to_numpy() for _, r in errors])), index=frame.index)
     taken = pd.DataFrame({c: _final(table, c, v[~bad]) for c, v in values.items()})
-    taken["_file"] = file
+    taken["_file"] = pd.Series(file, index=taken.index, dtype=object)
     taken["_row"] = frame.loc[~bad, "_row"].astype("int64")
 
     def lines(found: list[tuple[str, pd.Series]]) -> list[pd.DataFrame | None]:
