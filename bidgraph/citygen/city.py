@@ -42,7 +42,7 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    regions = make_regions(sc.cities)
+    regions = make_regions(sc.cities, sc.small_county_share)
     world = make_world(rng, sc, regions)
     big = _big_winners(rng, world, sc)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from bidgraph.loaders import checkdigits as cd
 
-__all__ = ["numbered", "distinct_ints", "hex_ids", "id_numbers", "ipv4", "landlines", "macs", "mobiles", "usccs"]
+__all__ = ["distinct_ints", "hex_ids", "id_numbers", "ipv4", "landlines", "macs", "mobiles", "numbered", "usccs"]
 
 _USCC = np.frombuffer(cd.USCC_ALPHABET.encode(), dtype=np.uint8)
 _ORG_CODE_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])

@@ -17,7 +17,6 @@ __all__ = ["Regions", "make_regions"]
 _DISTRICTS, _COUNTIES = 3, 3
 # Share of the city's firms and procurement per region: the urban core is busier.
 _WEIGHTS = np.array([0.26, 0.2, 0.16, 0.14, 0.13, 0.11])
-SMALL_COUNTY_WEIGHT = 0.07
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,9 @@ class Regions:
         return len(self.code)
 
 
-def make_regions(cities: int) -> Regions:
+def make_regions(cities: int, small_county_share: float) -> Regions:
+    """The regions of ``cities`` cities; the small county gets ``small_county_share`` of the
+    first city's procurement (a few per cent: enough lots for its firms to meet often)."""
     code, name, city, weight = [], [], [], []
     city_names = np.asarray(CITY_NAMES[:cities]) + "市"
     for c in range(cities):
@@ -43,7 +44,7 @@ def make_regions(cities: int) -> Regions:
         parts += [(base + 21 + i, COUNTY_NAMES[(c + i) % len(COUNTY_NAMES)]) for i in range(_COUNTIES)]
         w = _WEIGHTS.copy()
         if c == 0:
-            w[-1] = SMALL_COUNTY_WEIGHT
+            w[-1] = small_county_share
         w = w / w.sum()
         for (rc, rn), wi in zip(parts, w):
             code.append(rc)

@@ -14,7 +14,7 @@ from bidgraph.citygen.market import SUPPLY_NAMES, THRESHOLDS, project_lots
 from bidgraph.citygen.names import SUPPLY_OF_SUBTYPE
 from bidgraph.citygen.scales import Scale
 from bidgraph.citygen.tamper import BidBook, add_bids, force_wins
-from bidgraph.citygen.world import World
+from bidgraph.citygen.world import SUBTYPE_MIX, World
 
 __all__ = [
     "TRACE_KINDS",
@@ -26,6 +26,7 @@ __all__ = [
     "plant_splitting",
 ]
 
+_SPLITTABLE = np.array([0, 1, 4, 6, 7, 9])  # subtypes (names.SUBTYPES) bought in repeated pieces
 # What a ring may leave behind besides its bidding pattern.
 TRACE_KINDS = ["ip", "mac", "hardware_id", "document", "personnel", "phone", "email", "address"]
 _TRACE_P = np.array([0.2, 0.12, 0.1, 0.2, 0.16, 0.08, 0.06, 0.08])
@@ -61,7 +62,9 @@ def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple
                                & (_col(world, "region")[world.tenderers] != world.regions.small_county)]
         for _ in range(scale.splitting):
             t = int(rng.choice(tend))
-            subtype = int(rng.choice([0, 1, 4, 6, 7, 9]))
+            # Something this kind of tenderer buys often, in pieces: buildings, roads, equipment...
+            mix = SUBTYPE_MIX[int(world.orgs.at[t, "ttype"])][_SPLITTABLE]
+            subtype = int(rng.choice(_SPLITTABLE, p=mix / mix.sum()))
             m = int(rng.integers(3, 6))
             supply = SUPPLY_OF_SUBTYPE[subtype]
             threshold = THRESHOLDS[SUPPLY_NAMES[supply]]
@@ -133,7 +136,7 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
             ten, cnt = np.unique(l_ten[cand], return_counts=True)
             fav = ten[np.argmax(cnt)]
             cand = np.concatenate([cand[l_ten[cand] == fav], rng.permutation(cand[l_ten[cand] != fav])])
-            ring_lots = np.sort(cand[:scale.ring_lots])
+            ring_lots = np.sort(cand[:int(rng.integers(scale.ring_lots * 2 // 3, scale.ring_lots * 5 // 4 + 1))])
             ring_lots = ring_lots[np.argsort(lots["opened"].to_numpy()[ring_lots], kind="stable")]
             used[ring_lots] = True
             _tag(world, members, "ring")
@@ -165,7 +168,7 @@ def _rig(rng, world: World, ring_lots, members, outsiders_pool) -> pd.DataFrame:
         ratio_l += [w, *cover_ratio]
         tech_l += [max(0.6 * quality[winner], 0.0) + 1.5, *(-1.0 + 0.3 * rng.standard_normal(len(covers)))]
         valid_l += [True] * (1 + len(covers))
-        if rng.random() < 0.3 and len(outsiders_pool):
+        if rng.random() < 0.2 and len(outsiders_pool):
             lot_l.append(lot)
             org_l.append(int(rng.choice(outsiders_pool)))
             ratio_l.append(rng.uniform(w + 0.002, 0.999))

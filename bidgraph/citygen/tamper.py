@@ -71,8 +71,8 @@ def force_wins(rng: np.random.Generator, bids: pd.DataFrame, lot: np.ndarray, or
     best = pd.Series(b_ratio[rival]).groupby(b_lot[rival]).min()
     rival_min = best.reindex(lot).fillna(0.97).to_numpy()
     ratio = np.minimum(rival_min * (1 - rng.uniform(0.003, 0.015, len(lot))), 0.99)
-    # A technical offer clearly above the best rival's (0.8 quality units = 4 points of 70).
+    # A technical offer clearly above the best rival's (1.5 quality units = 6.75 points of 70).
     best_tech = pd.Series(bids["tech"].to_numpy()[rival]).groupby(b_lot[rival]).max()
-    tech = np.maximum(best_tech.reindex(lot).fillna(0.0).to_numpy() + 0.8,
+    tech = np.maximum(best_tech.reindex(lot).fillna(0.0).to_numpy() + 1.5,
                       0.6 * quality[org] + 1.2) + 0.3 * rng.standard_normal(len(lot))
     return add_bids(bids, lot, org, ratio, tech, True), ratio
