@@ -113,21 +113,26 @@ def attach_members(co: CoBidding, core: np.ndarray, rates, lot_market: np.ndarra
     """The core group plus every firm that bids on the core's lots far more often than its entry
     rate predicts.
 
-    The core's lots are those where two or more core members bid. A firm there on ``x`` of them
-    would, entering as it does elsewhere in those markets, be there ``e`` times; it joins when
-    ``x >= min_cobids`` and ``-log10 P(X >= x) >= min_surprise`` for ``X ~ Poisson(e)``. This
-    recovers a busy member whose meetings with each single member are too few to stand out.
+    The group's lots are those where two or more of its members bid. A firm there on ``x`` of
+    them would, entering as it does elsewhere in those markets, be there ``e`` times; it joins
+    when ``x >= min_cobids`` and ``-log10 P(X >= x) >= attach_surprise`` for
+    ``X ~ Poisson(e)``. Repeated (at most ``attach_rounds`` times) as the group's lots grow; core
+    members always stay. This recovers a busy member whose meetings with each single member
+    are too few to stand out.
     """
-    on = np.asarray(co.incidence[:, core].sum(axis=1)).ravel()
-    lots = np.flatnonzero(on >= 2)
-    if len(lots) == 0:
-        return core
-    x = np.asarray(co.incidence[lots].sum(axis=0)).ravel()
-    expected = rates @ np.bincount(lot_market[lots], minlength=rates.shape[1])
-    cand = np.flatnonzero(x >= params["min_cobids"])
-    surprise = -stats.poisson.logsf(x[cand] - 1, np.maximum(expected[cand], 1e-9)) / LN10
-    joined = cand[surprise >= params["min_surprise"]]
-    return np.union1d(core, joined)
+    group = core
+    for _ in range(params["attach_rounds"]):
+        on = np.asarray(co.incidence[:, group].sum(axis=1)).ravel()
+        lots = np.flatnonzero(on >= 2)
+        x = np.asarray(co.incidence[lots].sum(axis=0)).ravel()
+        expected = rates @ np.bincount(lot_market[lots], minlength=rates.shape[1])
+        cand = np.flatnonzero(x >= params["min_cobids"])
+        surprise = -stats.poisson.logsf(x[cand] - 1, np.maximum(expected[cand], 1e-9)) / LN10
+        grown = np.union1d(core, cand[surprise >= params["attach_surprise"]])
+        if np.array_equal(grown, group):
+            break
+        group = grown
+    return group
 
 
 def _market_win_ratio(co: CoBidding) -> pd.Series:
