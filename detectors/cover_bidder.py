@@ -8,8 +8,9 @@ close to ``k`` times, the null model says *L* and *W* would meet ``E`` times by 
 into their market (``cobidding``), *W* would win a share ``w`` of those and *L* would be close
 with probability ``q``: ``k ~ Poisson(E w q)``. The pair's surprise is ``-log10 P(X >= k)``,
 less ``log10`` of the number of winners *L* lost to (it had that many chances). *W* is
-*served* when that corrected surprise reaches ``min_surprise`` and *W* never lost close above
-*L* in return (mutual covering is rotation: ``bid_ring``'s case).
+*served* when ``k >= min_close_losses`` (again and again: in a big market two random
+meetings are already improbable, and prove nothing), that corrected surprise reaches
+``min_surprise``, and *W* never lost close above *L* in return (mutual covering is rotation: ``bid_ring``'s case).
 
 Why it is a red flag: a cover bid (陪标) exists to make a designated winner's price look
 competitive: it is placed just above that winner, it never means to win, and the same firm
@@ -47,7 +48,8 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     per_firm["win_rate"] = per_firm["wins"] / per_firm["bids"]
     judged = per_firm[(per_firm["bids"] >= params["min_bids"]) & (per_firm["win_rate"] <= params["max_win_rate"])]
     pairs = served_pairs(co, losses, per_firm["win_rate"])
-    pairs = pairs[pairs["org_id"].isin(judged.index) & ~pairs["reciprocal"] & (pairs["surprise"] >= params["min_surprise"])]
+    pairs = pairs[pairs["org_id"].isin(judged.index) & ~pairs["reciprocal"] & (pairs["surprise"] >= params["min_surprise"])
+                  & (pairs["close_losses"] >= params["min_close_losses"])]
     firms = losses[losses["org_id"].isin(pairs["org_id"])].groupby("org_id").agg(
         losses=("lot_id", "size"), close_losses=("close", "sum"), expected_close=("p_close", "sum")).join(judged)
     losses = losses[losses["org_id"].isin(firms.index) & losses["close"]]
@@ -144,7 +146,8 @@ def _finding(org, row, mine, served, served_share, score, params) -> Finding:
                                       "A firm that bids often, almost never wins, and again and again loses just above "
                                       "the same winners, who never cover for it in return (a professional cover bidder)"),
                     "explanation": bilingual(zh, en), "measured": measured,
-                    "thresholds": {k: params[k] for k in ("min_bids", "max_win_rate", "min_surprise", "close_gap", "min_score")},
+                    "thresholds": {k: params[k] for k in ("min_bids", "max_win_rate", "min_close_losses", "min_surprise", "close_gap",
+                                                          "min_score")},
                     "nodes": nodes, "edges": edges,
                     "served": {str(r.winner_id): int(r.close_losses) for r in served.itertuples(index=False)},
                     "covers": covers})
