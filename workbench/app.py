@@ -4,9 +4,10 @@
 ``run_server(store, host, port)`` serves it. The page is in Simplified Chinese unless the URL
 asks for ``?lang=en``.
 
-Access control is a hook: ``auth`` is an object with ``init_app(server)`` (the Flask-extension
-convention) that installs login, sessions and checks on the Flask server before any page is
-served. ``auth=None`` serves everyone and shows a "authentication disabled" banner.
+Access control: ``auth`` (:class:`bidgraph.workbench.auth.Auth`) installs login, sessions and
+CSRF checks on the Flask server (``init_app(server)``), gives the callbacks the logged-in
+user's region view (``data_for(store)``) and the page header its user (``account()``).
+``auth=None`` serves everyone and shows an "authentication disabled" banner.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import dash
 import dash_cytoscape as cyto
 from flask import has_request_context, request
 
-from bidgraph.workbench import callbacks_cart, callbacks_explorer, callbacks_findings, callbacks_overview, callbacks_search
+from bidgraph.workbench import (callbacks_cart, callbacks_cases, callbacks_explorer, callbacks_findings, callbacks_overview,
+                                callbacks_search)
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
@@ -26,7 +28,7 @@ __all__ = ["create_app", "run_server"]
 
 LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
-CALLBACKS = (callbacks_overview, callbacks_findings, callbacks_search, callbacks_explorer, callbacks_cart)
+CALLBACKS = (callbacks_overview, callbacks_findings, callbacks_search, callbacks_explorer, callbacks_cart, callbacks_cases)
 
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 
@@ -40,8 +42,8 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
         Where every page reads from; callbacks use nothing else.
     lang : {"zh", "en"}
         The page's language when the URL does not say (``?lang=en`` / ``?lang=zh``).
-    auth : object with ``init_app(flask_server)``, optional
-        Access control (login, roles, region scope); None serves the app open, with a banner.
+    auth : :class:`bidgraph.workbench.auth.Auth`, optional
+        Access control (login, roles, region scope, audit); None serves the app open, with a banner.
     """
     default = pick_lang(lang)
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title=t("app.title", default),
@@ -51,7 +53,8 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
         # The layout is fetched by a script, without the page's query: the language chosen
         # with ?lang= travels in a cookie set when the page itself was served.
         asked = request.cookies.get(LANG_COOKIE) if has_request_context() else None
-        return build_layout(pick_lang(asked or default), auth_enabled=auth is not None)
+        return build_layout(pick_lang(asked or default), auth_enabled=auth is not None,
+                            account=auth.account() if auth is not None else None)
 
     app.layout = layout
 
@@ -62,7 +65,8 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
             response.set_cookie(LANG_COOKIE, pick_lang(asked), samesite="Lax", httponly=True)
         return response
 
-    data = WorkbenchData(store)
+    # With login, every callback reads the logged-in user's region view of the store.
+    data = auth.data_for(store) if auth is not None else WorkbenchData(store)
     for module in CALLBACKS:
         module.register(app, data)
     if auth is not None:

@@ -98,5 +98,9 @@ def register(app, data) -> None:
             return no_update, no_update
         if not cart:
             return no_update, message(t("ca.empty", lang), "warning")
-        filename, content = export(data.api, cart, ctx.triggered_id.removeprefix("button-export-"))
+        fmt = ctx.triggered_id.removeprefix("button-export-")
+        filename, content = export(data.api, cart, fmt)
+        record = getattr(data.api, "record_export", None)  # with login: role check and audit entry
+        if record is not None:
+            record(fmt, filename, len(cart))
         return dcc.send_bytes(content, filename), no_update

@@ -12,7 +12,7 @@ from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_f
 
 __all__ = ["build_layout", "LAYOUTS", "PAGES"]
 
-PAGES = ("overview", "findings", "search", "explorer", "cart")
+PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE = dict(
     style_cell={"fontFamily": FONT, "fontSize": 13, "textAlign": "left", "padding": "4px 8px",
@@ -60,6 +60,7 @@ def _findings(lang: str) -> html.Div:
                   filt("region", "fd.filter_region")], className="filters"),
         html.Div(id="div-findings-count", className="hint"),
         dash_table.DataTable(id="table-findings", columns=[], data=[], page_size=12, sort_action="native",
+                             row_selectable="multi", selected_row_ids=[],
                              filter_action="native", filter_options={"placeholder_text": t("fd.filter_ph", lang)}, sort_by=[{"column_id": "score", "direction": "desc"}],
                              style_cell_conditional=[{"if": {"column_id": "summary"}, "minWidth": 260}],
                              **TABLE_STYLE),
@@ -143,18 +144,73 @@ def _cart(lang: str) -> html.Div:
     ], className="page")
 
 
-def build_layout(lang: str, auth_enabled: bool) -> html.Div:
-    """The whole page in ``lang``; ``auth_enabled=False`` shows the "no login" banner."""
+def _cases(lang: str) -> html.Div:
+    kinds = [{"label": name("case_kind", k, lang), "value": k} for k in ("review", "challenge", "complaint")]
+    verdicts = [{"label": name("verdict", v, lang), "value": v} for v in ("confirmed", "dismissed")]
+    create = html.Div([
+        html.H3(t("cs.new", lang)),
+        html.Div([_field(t("col.title", lang), dcc.Input(id="input-case-title", type="text", placeholder=t("cs.title_ph", lang),
+                                                         className="wide")),
+                  _field(t("cs.kind", lang), dcc.Dropdown(id="dropdown-case-kind", options=kinds, value="review",
+                                                          clearable=False))], className="filters"),
+        html.Div(t("cs.none_selected", lang), id="div-case-selected", className="hint"),
+        html.Div([_button("button-case-from-findings", t("cs.from_findings", lang), primary=True),
+                  _button("button-case-from-cart", t("cs.from_cart", lang))], className="actions"),
+    ], className="panel")
+    listing = html.Div([
+        html.H3(t("cs.list", lang)),
+        dcc.Checklist(id="checklist-cases-mine", options=[{"label": t("cs.mine", lang), "value": "mine"}], value=[]),
+        dash_table.DataTable(id="table-cases", columns=[], data=[], page_size=10, **TABLE_STYLE,
+                             style_data_conditional=[{"if": {"filter_query": "{overdue} = 1"},
+                                                      "backgroundColor": "#fde2e2", "color": "#9b1c1c"}]),
+    ], className="panel")
+    work = html.Div([
+        html.Div(t("cs.pick", lang), id="div-case-detail"),
+        html.Div([_field(t("cs.status_to", lang), dcc.Dropdown(id="dropdown-case-status", options=[])),
+                  _field(t("cs.reason", lang), dcc.Input(id="input-case-reason", type="text", className="wide")),
+                  _button("button-case-move", t("cs.move", lang), primary=True)], className="actions"),
+        html.Div([_field(t("cs.assignee", lang), dcc.Dropdown(id="dropdown-case-assignee", options=[])),
+                  _button("button-case-assign", t("cs.assign", lang))], className="actions"),
+        html.Div([dcc.Input(id="input-case-comment", type="text", placeholder=t("cs.comment_ph", lang), className="wide"),
+                  _button("button-case-comment", t("cs.comment", lang))], className="actions"),
+        html.Div([dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("col.id", lang)),
+                  dcc.Dropdown(id="dropdown-feedback-verdict", options=verdicts, placeholder=t("cs.verdict_ph", lang)),
+                  dcc.Input(id="input-feedback-reason", type="text", placeholder=t("cs.reason", lang)),
+                  _button("button-feedback", t("cs.feedback", lang))], className="actions feedback"),
+        html.Div([_button("button-case-export", t("cs.export", lang), primary=True)], className="actions"),
+    ], className="panel detail")
+    return html.Div([html.Div(id="div-cases-msg", className="message"), create, listing, work], className="page")
+
+
+def _account(account: dict | None, lang: str) -> list:
+    """Who is logged in and a logout button (a form posting the session's CSRF token)."""
+    if not account:
+        return []
+    region = account["region"] or t("auth.city", lang)
+    who = t("auth.who", lang, name=account["name"], role=name("user_role", account["role"], lang), region=region)
+    return [html.Span(who, id="span-user", className="user"),
+            html.Form([dcc.Input(type="hidden", name="csrf", value=account["csrf"]),
+                       html.Button(t("auth.logout", lang), id="button-logout", className="btn", type="submit")],
+                      action="/logout", method="post", className="logout")]
+
+
+def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> html.Div:
+    """The whole page in ``lang``; ``auth_enabled=False`` shows the "no login" banner;
+    ``account`` (name, role, region, csrf) shows who is logged in and a logout button."""
     other = "en" if lang == "zh" else "zh"
-    pages = {"overview": _overview, "findings": _findings, "search": _search, "explorer": _explorer, "cart": _cart}
+    pages = {"overview": _overview, "findings": _findings, "search": _search, "explorer": _explorer, "cart": _cart,
+             "cases": _cases}
     header = html.Div([
         html.H1(t("app.title", lang)),
-        html.A(t("app.switch", lang), href=f"?lang={other}", id="link-lang", className="lang-switch"),
+        html.Div([*_account(account, lang),
+                  html.A(t("app.switch", lang), href=f"?lang={other}", id="link-lang", className="lang-switch")],
+                 className="header-right"),
     ], className="header")
     banner = [] if auth_enabled else [html.Div(t("app.no_auth", lang), id="div-no-auth", className="banner")]
     stores = [dcc.Store(id="store-lang", data=lang), dcc.Store(id="store-open"), dcc.Store(id="store-finding"),
               dcc.Store(id="store-cart", data=[], storage_type="session"), dcc.Store(id="store-paging"),
-              dcc.Store(id="store-lastpath"), dcc.Store(id="store-focus"), dcc.Store(id="store-elements", data=[]), dcc.Download(id="download-export")]
+              dcc.Store(id="store-lastpath"), dcc.Store(id="store-focus"), dcc.Store(id="store-elements", data=[]), dcc.Download(id="download-export"),
+              dcc.Store(id="store-case"), dcc.Store(id="store-case-refresh"), dcc.Store(id="store-case-version"), dcc.Download(id="download-pack")]
     tabs = dcc.Tabs(id="tabs-main", value="overview", className="tabs",
                     children=[dcc.Tab(label=t(f"tab.{p}", lang), value=p, children=pages[p](lang), className="tab",
                                       selected_className="tab-selected") for p in PAGES])

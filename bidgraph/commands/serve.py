@@ -13,23 +13,39 @@ def register(sub) -> None:
                    help="address to listen on (default 127.0.0.1: this machine only) / 监听地址（默认仅本机）")
     p.add_argument("--port", type=int, default=8050, help="port (default 8050) / 端口（默认 8050）")
     p.add_argument("--no-auth", action="store_true",
-                   help="serve without login; the page shows a warning banner / 不启用登录（页面显示警示横幅）")
+                   help="serve without login (single user, no cases, no audit); the page shows a warning banner. "
+                        "Default: login with the accounts of `bidgraph user add` (sessions 8 h, lockout after 5 wrong "
+                        "passwords for 15 min) / 不启用登录（单用户，无案件与审计，页面显示警示横幅）；默认需登录"
+                        "（会话 8 小时，连续 5 次密码错误锁定 15 分钟）")
     p.add_argument("--lang", default="zh", choices=["zh", "en"],
                    help="default page language (zh: Simplified Chinese) / 默认界面语言")
     p.set_defaults(func=handle)
 
 
+def _auth(workspace):
+    """Login over the workspace's accounts; refuses to start before an admin account exists."""
+    from bidgraph.cases import users
+    from bidgraph.cases.db import CasesStore
+    from bidgraph.workbench.auth import Auth
+    from bidgraph.workspace import resolve_workspace
+
+    cases = CasesStore(resolve_workspace(workspace))
+    if not any(u["role"] == "admin" and u["active"] for u in users.list_users(cases)):
+        raise InputError("no admin account yet: run `bidgraph user add NAME --role admin` first "
+                         "(or `bidgraph serve --no-auth` for a single-user session)")
+    return Auth(cases)
+
+
 def handle(args) -> int:
     from bidgraph.workbench.app import run_server
 
-    if not getattr(args, "no_auth", False):
-        # Login, roles and region scope (issue 6) plug in here as create_app(auth=...).
-        raise InputError("login is not available in this build yet; run `bidgraph serve --no-auth` "
-                         "(serves everyone who can reach the address, with a warning banner)")
-    if args.host not in LOOPBACK:
+    workspace = getattr(args, "workspace", None)
+    no_auth = getattr(args, "no_auth", False)
+    if no_auth and args.host not in LOOPBACK:
         print(f"bidgraph: warning: serving without login on {args.host}: anyone on the network can read the data")
-    store = open_store(getattr(args, "workspace", None))
+    auth = None if no_auth else _auth(workspace)
+    store = open_store(workspace)
     store.info()  # fail now, with the store's own message, rather than on the first page
     print(f"bidgraph workbench: http://{args.host}:{args.port}/  (Ctrl+C to stop)")
-    run_server(store, args.host, args.port, lang=getattr(args, "lang", "zh"))
+    run_server(store, args.host, args.port, lang=getattr(args, "lang", "zh"), auth=auth)
     return 0

@@ -1,0 +1,156 @@
+"""A user's view of the graph: the query API cut to their region, with an audit trail.
+
+:class:`ScopedStore` has the query API's read methods (``info, node, expand, paths,
+subgraph, search, snapshot, findings``). For city staff it passes everything through; for a
+county user every answer holds only what lies in their region (``bidgraph.cases.scope``), and
+anything outside it is "not found", exactly like something that does not exist. Searches,
+node views and expansions are recorded in the audit trail (``search``, ``view``,
+``expand``); exports record themselves with :meth:`ScopedStore.record_export`.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from bidgraph.cases import audit
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.scope import LABEL_TYPES, RegionIndex, Scope
+from bidgraph.cases.users import User, require
+from bidgraph.errors import NotFound
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["ScopedStore", "GraphIndex", "FETCH_FACTOR"]
+
+FETCH_FACTOR = 5      # search and paths ask the graph for this many times the results, then cut
+NEIGHBOURS_CHECKED = 200  # an unplaced node (phone, address) is visible if one of these is
+
+
+class GraphIndex:
+    """The :class:`RegionIndex` of the loaded graph, rebuilt when its version changes."""
+
+    def __init__(self, api):
+        self.api = api
+        self._version, self._index = None, None
+
+    def get(self) -> RegionIndex:
+        version = self.api.info().get("version")
+        if self._index is None or version != self._version:
+            self._index, self._version = RegionIndex(self.api.snapshot()), version
+        return self._index
+
+
+class ScopedStore:
+    """The query API as ``user()`` may see it (see the module docstring).
+
+    Parameters
+    ----------
+    api : GraphStore
+        The whole graph.
+    scope : Scope
+        The region every answer is cut to (``Scope(None)``: everything).
+    index : GraphIndex
+        Regions of the loaded graph's entities.
+    cases : CasesStore
+        Where the audit trail lives.
+    user : callable returning the acting :class:`~bidgraph.cases.users.User`
+        Called at each audited action (the web layer passes the request's user).
+    """
+
+    def __init__(self, api, scope: Scope, index: GraphIndex, cases: CasesStore, user: Callable[[], User]):
+        self.api, self.scope, self.index, self.cases, self.user = api, scope, index, cases, user
+        self._snapshot: tuple | None = None
+
+    # -- visibility -----------------------------------------------------------------------
+    def visible(self, uid: str) -> bool:
+        """Whether the node ``Label:key`` lies in the scope (nodes without a region, such as
+        phones and addresses, when a visible node links to them)."""
+        if self.scope.is_all:
+            return True
+        label, _, key = str(uid).partition(":")
+        typ = LABEL_TYPES.get(label)
+        if typ is not None:
+            return self.scope.allows(self.index.get().regions(typ, key))
+        page = self.api.expand(uid, limit=NEIGHBOURS_CHECKED)
+        return any(LABEL_TYPES.get(n["label"]) and self.visible(n["id"]) for n in page["nodes"])
+
+    def _check(self, uid: str) -> None:
+        if not self.visible(uid):
+            raise NotFound(f"node {uid!r} not found (or outside your region)")
+
+    def _cut(self, sub: dict) -> dict:
+        return self.scope.filter_subgraph(sub, self.index.get())
+
+    def _audit(self, action: str, detail: dict) -> None:
+        audit.record(self.cases, self.user().name, action, detail)
+
+    # -- the query API --------------------------------------------------------------------
+    def info(self) -> dict:
+        info = self.api.info()
+        if self.scope.is_all:
+            return info
+        index = self.index.get()
+        counts = {label: len(index.ids_in(typ, self.scope.region_code))
+                  for label, typ in LABEL_TYPES.items() if label in info["nodes"]}
+        return {**info, "nodes": counts, "relationships": {}, "quarantine": {}}
+
+    def node(self, uid: str) -> dict:
+        self._check(uid)
+        node = self.api.node(uid)
+        self._audit("view", {"node": uid})
+        return node
+
+    def expand(self, uid: str, types: list[str] | None = None, limit: int = 50, offset: int = 0) -> dict:
+        self._check(uid)
+        self._audit("expand", {"node": uid, "types": list(types or []), "offset": offset})
+        if self.scope.is_all:
+            return self.api.expand(uid, types, limit, offset)
+        total = self.api.expand(uid, types, limit=1)["total"]  # cut the whole neighbourhood, then page it
+        every = self.api.expand(uid, types, limit=max(total, 1))
+        whole = self._cut({"nodes": [self.api.node(uid)] + every["nodes"], "edges": every["edges"]})
+        neighbours = [n for n in whole["nodes"] if n["id"] != uid]
+        page = neighbours[offset:offset + limit]
+        keep = {n["id"] for n in page}
+        return {**every, "nodes": page, "edges": [e for e in whole["edges"] if {e["source"], e["target"]} & keep],
+                "total": len(neighbours), "offset": offset, "limit": limit}
+
+    def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict:
+        self._check(a)
+        self._check(b)
+        found = self.api.paths(a, b, max_hops=max_hops, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR),
+                               types=types)
+        if self.scope.is_all:
+            return found
+        kept = [p for p in found["paths"] if all(self.visible(u) for u in p["nodes"])][:limit]
+        on_path = {u for p in kept for u in p["nodes"]}
+        return {**found, "paths": kept, "nodes": [n for n in found["nodes"] if n["id"] in on_path]}
+
+    def subgraph(self, uids: list[str]) -> dict:
+        for uid in uids:
+            self._check(uid)
+        return self._cut(self.api.subgraph(uids))
+
+    def search(self, text: str, limit: int = 20) -> list[dict]:
+        hits = self.api.search(text, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR))
+        hits = [h for h in hits if self.visible(h["id"])][:limit]
+        self._audit("search", {"query": text, "hits": len(hits)})
+        return hits
+
+    def snapshot(self) -> Snapshot:
+        snap = self.api.snapshot()
+        if self.scope.is_all:
+            return snap
+        version = self.api.info().get("version")
+        if self._snapshot is None or self._snapshot[0] != version:
+            index = self.index.get()  # a table without a region rule raises rather than leaks
+            self._snapshot = (version, Snapshot({name: self.scope.filter_table(name, df, index)
+                                                 for name, df in snap.tables.items() if df is not None}))
+        return self._snapshot[1]
+
+    def findings(self) -> list[dict]:
+        return self.scope.filter_findings(self.api.findings(), self.index.get())
+
+    # -- audited exports ------------------------------------------------------------------
+    def record_export(self, fmt: str, filename: str, items: int) -> None:
+        """Check the user may export and record the export (format, file name, cart size)."""
+        user = self.user()
+        require(user, "export")
+        audit.record(self.cases, user.name, "export", {"format": fmt, "file": filename, "items": items})
