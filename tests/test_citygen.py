@@ -78,6 +78,7 @@ def test_check_digits_and_enums_valid(city):
     assert tables["organizations"]["uscc"].is_unique
     assert tables["persons"]["id_number"].map(idcard_valid).all()
     assert tables["persons"]["id_number"].is_unique
+    assert tables["persons"]["phone"].is_unique
     for name, table in schema().tables.items():
         for col in table.columns.values():
             if col.type == "enum":

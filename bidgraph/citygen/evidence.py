@@ -41,7 +41,7 @@ class Decoys:
 
 
 def make_decoys(rng, cities: int) -> Decoys:
-    ips = ident.ipv4(rng, cities * (1 + _NATS))
+    ips = ident.ipv4(rng, cities * (1 + _NATS), shared=True)
     n = cities * _TERMINALS
     hw = join(ident.hex_ids(rng, n, 8, upper=True), "-", ident.hex_ids(rng, n, 4, upper=True))
     return Decoys(ips[:cities], ident.macs(rng, n).reshape(cities, _TERMINALS), hw.reshape(cities, _TERMINALS),

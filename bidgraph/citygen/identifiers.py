@@ -69,17 +69,21 @@ def usccs(rng: np.random.Generator, kinds: np.ndarray, region_codes: np.ndarray)
     return _text(np.concatenate([first17, check[:, None]], axis=1))
 
 
-def id_numbers(rng: np.random.Generator, region_codes: np.ndarray, start_year: int = 1958,
-               end_year: int = 2000) -> np.ndarray:
-    """Distinct resident ID numbers: region code, birth date, sequence, GB 11643 check character."""
-    n = len(region_codes)
+def id_numbers(rng: np.random.Generator, region_codes: np.ndarray, sequences: tuple[int, int] = (0, 1000),
+               start_year: int = 1958, end_year: int = 2000) -> np.ndarray:
+    """Distinct resident ID numbers: region code, birth date, sequence, GB 11643 check character.
+
+    Numbers drawn in separate calls with disjoint ``sequences`` ranges (the 3-digit order
+    code) never collide.
+    """
     region = region_codes.astype(np.int64)
     lo = np.datetime64(f"{start_year}-01-01").astype(np.int64)
     hi = np.datetime64(f"{end_year}-12-31").astype(np.int64)
-    # Draw (birth day, sequence) jointly per region so that no two people share a number.
-    key = distinct_ints(rng, n, 0, (hi - lo) * 1000) + region * 10**9
-    day = (key % 10**9) // 1000 + lo
-    seq = key % 1000
+    span = sequences[1] - sequences[0]
+    # Distinct (birth day, sequence) pairs: no two people share a number, whatever their region.
+    key = distinct_ints(rng, len(region), 0, (hi - lo) * span)
+    day = key // span + lo
+    seq = key % span + sequences[0]
     birth = np.datetime_as_string(day.astype("datetime64[D]")).astype("U10")
     birth_int = np.char.replace(birth, "-", "").astype(np.int64)
     digits = np.concatenate([_digits(region, 6), _digits(birth_int, 8), _digits(seq, 3)], axis=1)
@@ -88,9 +92,10 @@ def id_numbers(rng: np.random.Generator, region_codes: np.ndarray, start_year: i
     return _text(np.concatenate([digits + ord("0"), check[:, None]], axis=1))
 
 
-def mobiles(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Distinct 11-digit mobile numbers (13x-19x)."""
-    return distinct_ints(rng, n, 13_000_000_000, 20_000_000_000).astype(str)
+def mobiles(rng: np.random.Generator, n: int, prefixes: tuple[int, int] = (130, 200)) -> np.ndarray:
+    """Distinct 11-digit mobile numbers whose first three digits lie in ``prefixes`` (disjoint
+    ranges in separate calls never collide)."""
+    return distinct_ints(rng, n, prefixes[0] * 10**8, prefixes[1] * 10**8).astype(str)
 
 
 def landlines(rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarray:
@@ -99,10 +104,12 @@ def landlines(rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(area_codes.astype(str), "-"), local.astype(str))
 
 
-def ipv4(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Distinct public IPv4 addresses in carrier ranges."""
-    rest = distinct_ints(rng, n, 0, len(_OCTETS) << 24)
-    a, b, c, d = _OCTETS[rest >> 24], (rest >> 16) & 255, (rest >> 8) & 255, np.maximum(rest & 255, 1)
+def ipv4(rng: np.random.Generator, n: int, shared: bool = False) -> np.ndarray:
+    """Distinct public IPv4 addresses in carrier ranges: office lines, or (``shared``) the
+    addresses of public terminals and carrier NAT gateways, from other ranges (never equal)."""
+    octets = _OCTETS[-5:] if shared else _OCTETS[:-5]
+    rest = distinct_ints(rng, n, 0, len(octets) << 24)
+    a, b, c, d = octets[rest >> 24], (rest >> 16) & 255, (rest >> 8) & 255, np.maximum(rest & 255, 1)
     out = a.astype(str)
     for part in (b, c, d):
         out = np.char.add(np.char.add(out, "."), part.astype(str))

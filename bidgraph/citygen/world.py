@@ -107,9 +107,15 @@ class World:
         return self.spare.pop()
 
 
-def _persons(rng, n, region_codes) -> pd.DataFrame:
-    return pd.DataFrame({"name": person_names(rng, n), "id_number": ident.id_numbers(rng, region_codes),
-                         "phone": ident.mobiles(rng, n)})
+# People are drawn in three batches (organizations' people, experts, people with no role);
+# each batch has its own ID-number order codes and mobile prefixes, so numbers never repeat.
+_BATCHES = {"staff": ((0, 900), (130, 180)), "experts": ((900, 960), (180, 190)), "spare": ((960, 1000), (190, 200))}
+
+
+def _persons(rng, n, region_codes, batch: str) -> pd.DataFrame:
+    sequences, prefixes = _BATCHES[batch]
+    return pd.DataFrame({"name": person_names(rng, n), "id_number": ident.id_numbers(rng, region_codes, sequences),
+                         "phone": ident.mobiles(rng, n, prefixes)})
 
 
 def make_world(rng: np.random.Generator, scale: Scale, regions: Regions) -> World:
@@ -126,7 +132,7 @@ def make_world(rng: np.random.Generator, scale: Scale, regions: Regions) -> Worl
     # People with no role: passers-by of the registry, a few of them planted later as stand-ins.
     n_spare = 40 * scale.cities
     spare = list(range(len(persons), len(persons) + n_spare))
-    persons = pd.concat([persons, _persons(rng, n_spare, regions.code[rng.integers(0, len(regions), n_spare)])],
+    persons = pd.concat([persons, _persons(rng, n_spare, regions.code[rng.integers(0, len(regions), n_spare)], "spare")],
                         ignore_index=True)
     return World(regions, orgs, persons, roles, firms, blocks["tenderer"], blocks["agency"],
                  blocks["institute"], experts, ip_index, devices, ips, mac, hw, index, spare)
@@ -278,7 +284,7 @@ def _people(rng, orgs: pd.DataFrame, regions: Regions):
     frames.append(first_agent.assign(role="contact"))
     roles = pd.concat(frames, ignore_index=True)
     regions_of = np.concatenate(person_region)
-    persons = _persons(rng, next_person, regions.code[regions_of])
+    persons = _persons(rng, next_person, regions.code[regions_of], "staff")
     return roles, persons
 
 
@@ -293,7 +299,7 @@ def _experts(rng, scale: Scale, orgs, roles, persons, regions, institutes, firms
     start = len(persons)
     region = np.where(employer >= 0, orgs["region"].to_numpy()[np.maximum(employer, 0)],
                       rng.integers(0, len(regions), n))
-    persons = pd.concat([persons, _persons(rng, n, regions.code[region])], ignore_index=True)
+    persons = pd.concat([persons, _persons(rng, n, regions.code[region], "experts")], ignore_index=True)
     person = np.arange(start, start + n)
     emp = employer >= 0
     roles = pd.concat([roles, pd.DataFrame({
