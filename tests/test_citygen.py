@@ -339,3 +339,19 @@ def test_loader_takes_every_row(city):
     assert bundle.quarantine.empty and bundle.warnings.empty and bundle.merges.empty
     taken = {name: c["taken"] for name, c in bundle.counts.items()}
     assert taken == truth["meta"]["counts"]["rows"]
+
+
+def test_honest_firms_upload_from_their_own_offices(city):
+    _, truth, t, _ = city
+    up = t["bid_uploads"].merge(t["bids"][["bid_id", "org_id", "lot_id"]], on="bid_id")
+    docs = t["bid_documents"].merge(t["bids"][["bid_id", "lot_id"]], on="bid_id")
+    ring_lots = {lot for r in truth["rings"] for lot in r["lots"]}
+    d = truth["decoys"]
+    shared = set(d["public_ips"]) | set(d["nat_ips"])
+    honest = up[~up["lot_id"].isin(ring_lots) & ~up["ip"].isin(shared)]
+    assert honest.groupby("org_id")["ip"].nunique().max() <= 2  # an office has one or two lines
+    assert honest.groupby("ip")["org_id"].nunique().max() == 1  # and no one else uses them
+    on_terminal = up["mac"].isin(d["public_terminal_macs"])
+    assert (~up.loc[~on_terminal & ~up["lot_id"].isin(ring_lots)].groupby("mac")["org_id"].nunique().gt(1)).all()
+    assert docs.loc[~docs["lot_id"].isin(ring_lots), "fingerprint"].is_unique
+    assert docs["file_sha256"].is_unique
