@@ -28,13 +28,14 @@ Method
   co-use is beyond chance (tail ``<= coincidence_alpha``: the same few firms keep sharing it on
   the same lots, as a ring of eight does); a value held by ``always_public_firms`` firms or more
   is public whatever its co-use.
-* An item's strength is ``weight[kind] * rarity``. Firms are grouped by the connected
+* An item's strength is ``weight[kind] * rarity``. On one lot only the strongest item counts
+  (the IP, MAC and hardware id of one machine are one piece of evidence). Firms are grouped by the connected
   components of firm–item links over non-public items, so a pair sharing a MAC on six lots is
   one group, and a ring whose members share values pairwise is one group. Public items join
   the group that already holds all their firms; the rest are grouped by their exact firm set.
 * Score ``1 - (1 - S) * (1 - min(P, public_cap))``, where ``S`` and ``P`` are the noisy-OR
-  ``1 - prod(1 - strength)`` of the group's non-public and public items: public values alone
-  can never make a high-severity finding.
+  ``1 - prod(1 - strength)`` over the group's lots of the strongest non-public and public
+  item per lot: public values alone can never make a high-severity finding.
 """
 from __future__ import annotations
 
@@ -205,12 +206,9 @@ def shared_value_findings(
     links = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
         items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
     items["group"] = _groups(items, links)
-    strength_specific = items["strength"].where(~items["public"], 0.0)
-    strength_public = items["strength"].where(items["public"], 0.0)
-    scores = pd.DataFrame({
-        "S": 1 - (1 - strength_specific).groupby(items["group"]).prod(),
-        "P": 1 - (1 - strength_public).groupby(items["group"]).prod(),
-    })
+    per_lot = items.assign(S=items["strength"].where(~items["public"], 0.0),
+                           P=items["strength"].where(items["public"], 0.0)).groupby(["group", "lot_id"])[["S", "P"]].max()
+    scores = 1 - (1 - per_lot).groupby(level="group").prod()
     scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
     keep = scores.index[scores["score"] >= float(params["min_score"])]
     items = items[items["group"].isin(keep)]
@@ -285,14 +283,15 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
         f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
         f"被≥{public_min_firms}家单位使用且同标段共用不超出随机水平（p>{params['coincidence_alpha']}）、或被"
         f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
-        f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}，得分{score:.2f}"
+        f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}（各标段取最强值后按标段合并），得分{score:.2f}"
         f"{'（仅有公共值，证据弱）' if only_public else ''}。",
         f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
         f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
         f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
         f"sharing is within chance (p > {params['coincidence_alpha']}), or by >= {params['always_public_firms']} "
         f"firms, counts as public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
-        f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f}, score {score:.2f}"
+        f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f} (noisy-OR over lots of the strongest value per "
+        f"lot), score {score:.2f}"
         f"{' (public values only: weak)' if only_public else ''}.")
     top = shared[0]
     summary = (f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
