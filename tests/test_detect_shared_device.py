@@ -1,5 +1,6 @@
 """shared_device: rare shared upload values group competing bidders; public ones stay weak."""
 import numpy as np
+import pytest
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import shared_device
@@ -93,3 +94,13 @@ def test_output_is_deterministic_and_sorted():
     b = [f.to_json() for f in shared_device.detect(_world(), PARAMS, 2)]
     assert a == b
     assert [f["score"] for f in a] == sorted((f["score"] for f in a), reverse=True)
+
+
+def test_one_machine_on_one_lot_counts_once():
+    bids = [{"bid_id": f"K-{o}", "lot_id": "K", "org_id": o} for o in ("P", "Q", "R")]
+    ups = [{"bid_id": f"K-{o}", "ip": "7.7.7.7" if o != "R" else "8.8.8.8", "mac": "77:77" if o != "R" else "88:88",
+            "hardware_id": "HW7" if o != "R" else "HW8"} for o in ("P", "Q", "R")]
+    findings = shared_device.detect(make_snapshot(bids=bids, bid_uploads=ups), PARAMS, 1)
+    assert len(findings) == 1 and _companies(findings[0]) == {"P", "Q"}
+    assert findings[0].score == pytest.approx(PARAMS["weight_hardware_id"])
+    assert len(findings[0].evidence["shared_values"]) == 3
