@@ -113,13 +113,17 @@ def documents_for(rng, world: World, bids: pd.DataFrame, submitted, rings: list)
         if "document" not in ring["traces"]:
             continue
         rows = _ring_rows(bids, ring)
-        lot = bids["lot"].to_numpy()[rows]
-        shared_fp = ident.hex_ids(rng, len(ring["lots"]), 16, upper=True)
-        fp[rows] = shared_fp[np.searchsorted(np.sort(ring["lots"]), lot)] if len(rows) else fp[rows]
+        # One fingerprint per ring lot for all members' bids; on a third of the lots the very
+        # same file too (one technical proposal copied); the organiser's bid agent as author.
+        which = np.searchsorted(np.sort(ring["lots"]), bids["lot"].to_numpy()[rows])
+        fp[rows] = ident.hex_ids(rng, len(ring["lots"]), 16, upper=True)[which]
+        copied = (rng.random(len(ring["lots"])) < 0.35)[which]
+        sha[rows[copied]] = ident.hex_ids(rng, len(ring["lots"]), 32)[which[copied]]
         writer = names[world.index["bid_agent"].pick(np.array([ring["organiser"]]), np.array([0.0]))[0]]
         author[rows] = writer
         values = ring.setdefault("trace_values", {})
         values["fingerprint"] = sorted(set(fp[rows]))
+        values["file_sha256"] = sorted(set(sha[rows[copied]]))
         values["author"] = [writer]
     created = submitted - rng.integers(3600, 8 * 86400, n).astype("timedelta64[s]")
     return pd.DataFrame({"file_sha256": sha, "fingerprint": fp, "author": author, "created_at": created})
