@@ -355,3 +355,11 @@ def test_honest_firms_upload_from_their_own_offices(city):
     assert (~up.loc[~on_terminal & ~up["lot_id"].isin(ring_lots)].groupby("mac")["org_id"].nunique().gt(1)).all()
     assert docs.loc[~docs["lot_id"].isin(ring_lots), "fingerprint"].is_unique
     assert docs.loc[~docs["lot_id"].isin(ring_lots), "file_sha256"].is_unique
+
+
+def test_cli_names_an_unwritable_output(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["generate", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and str(blocker) in err and "Traceback" not in err
