@@ -135,7 +135,9 @@ class Auth:
         return response
 
     def _page(self, lang: str, error: str | None = None, status: int = 200):
-        login_csrf = secrets.token_urlsafe(24)
+        # One token per browser until it logs in: a second login page (another tab, a favicon
+        # redirect) must not invalidate the form already on screen.
+        login_csrf = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         html = PAGE.format(
             html_lang="zh-CN" if lang == "zh" else "en", title=escape(t("app.title", lang)),
             heading=escape(t("auth.heading", lang)), user_label=escape(t("auth.user", lang)),

@@ -24,7 +24,7 @@ __all__ = ["has_cases", "selected_findings", "create_case", "cases_table", "case
            "register"]
 
 LIST_COLUMNS = ("id", "title", "kind", "status", "assignee", "deadline", "workdays_left", "findings_count")
-COLUMN_KEYS = {"id": "col.case", "title": "col.title", "kind": "cs.kind", "status": "col.status",
+COLUMN_KEYS = {"id": "col.case", "title": "cs.title", "kind": "cs.kind", "status": "col.status",
                "assignee": "col.assignee", "deadline": "col.deadline", "workdays_left": "col.left",
                "findings_count": "col.findings_count"}
 
@@ -65,7 +65,7 @@ def _finding_line(f: dict, lang: str) -> html.Li:
     tags = [html.Span(f"{name('verdict', v['verdict'], lang)} · {v['user']} · {v['reason']}",
                       className=f"feedback-tag feedback-{v['verdict']}") for v in verdicts[-2:]]
     return html.Li([f"{f['id']} · {name('detector', f['detector'], lang)} · {float(f.get('score') or 0):.2f} · "
-                    f"{f.get('summary', '')}", *(tags or [html.Span(t("cs.no_feedback", lang), className="hint")])])
+                    f"{f.get('summary', '')}", *(tags or [html.Span(t("cs.no_feedback", lang), className="feedback-tag hint")])])
 
 
 def case_detail(data, case_id: str, lang: str) -> dict:
@@ -80,8 +80,7 @@ def case_detail(data, case_id: str, lang: str) -> dict:
         due = html.P(t("cs.no_deadline", lang), className="hint")
     events = [html.Tr([html.Td(e["time"][:16].replace("T", " ")), html.Td(e["user"]),
                        html.Td(name("event", e["kind"], lang)),
-                       html.Td(" → ".join(name("status", v, lang) for v in (e["from_value"], e["to_value"]) if v)
-                               if e["kind"] == "status" else (e["to_value"] or "")),
+                       html.Td(" → ".join(name("status", v, lang) for v in (e["from_value"], e["to_value"]) if v)),
                        html.Td(e["text"] or "")]) for e in c["events"]]
     panel = html.Div([
         html.H3(f"{c['id']} · {c['title']}"),
@@ -90,7 +89,7 @@ def case_detail(data, case_id: str, lang: str) -> dict:
         due,
         html.H4(t("cs.findings", lang)), html.Ul([_finding_line(f, lang) for f in c["findings"]]),
         html.H4(t("cs.history", lang)),
-        html.Table([html.Tr([html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.event", "col.status", "col.text")]),
+        html.Table([html.Tr([html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.event", "col.change", "col.text")]),
                     *events], className="props"),
     ], id="div-case-body")
     workers = [u["name"] for u in users.list_users(data.cases)
@@ -182,7 +181,7 @@ def register(app, data) -> None:
         if not has_cases(data):
             return [], [], message(t("cs.login_needed", lang), "warning")
         columns, rows = cases_table(data, bool(mine), lang)
-        return columns, rows, None if rows else message(t("cs.none", lang), "info")
+        return columns, rows, no_update if rows else message(t("cs.none", lang), "info")
 
     @app.callback(Output("store-case", "data", allow_duplicate=True), Input("table-cases", "active_cell"),
                   prevent_initial_call=True)

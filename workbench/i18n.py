@@ -150,6 +150,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.city": ("全市", "city-wide"),
     "cs.new": ("新建案件", "New case"),
     "cs.title_ph": ("案件标题，如：某路工程疑似围标", "Case title, e.g. suspected bid ring on a road project"),
+    "cs.title": ("案件标题", "Title"),
+    "col.change": ("变更", "Change"),
     "cs.kind": ("类型", "Kind"),
     "cs.selected": ("已选疑点：{ids}", "Findings selected: {ids}"),
     "cs.none_selected": ("尚未选择疑点：在“疑点线索”页勾选或打开疑点。", "No finding selected: tick or open findings on the Findings page."),

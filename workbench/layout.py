@@ -149,7 +149,7 @@ def _cases(lang: str) -> html.Div:
     verdicts = [{"label": name("verdict", v, lang), "value": v} for v in ("confirmed", "dismissed")]
     create = html.Div([
         html.H3(t("cs.new", lang)),
-        html.Div([_field(t("col.title", lang), dcc.Input(id="input-case-title", type="text", placeholder=t("cs.title_ph", lang),
+        html.Div([_field(t("cs.title", lang), dcc.Input(id="input-case-title", type="text", placeholder=t("cs.title_ph", lang),
                                                          className="wide")),
                   _field(t("cs.kind", lang), dcc.Dropdown(id="dropdown-case-kind", options=kinds, value="review",
                                                           clearable=False))], className="filters"),
