@@ -35,7 +35,9 @@ Method
   the group that already holds all their firms; the rest are grouped by their exact firm set.
 * Score ``1 - (1 - S) * (1 - min(P, public_cap))``, where ``S`` and ``P`` are the noisy-OR
   ``1 - prod(1 - strength)`` over the group's lots of the strongest non-public and public
-  item per lot: public values alone can never make a high-severity finding.
+  item per lot: public values alone can never make a high-severity finding, and a group with
+  only public values is reported only when it shares them on ``public_min_lots`` lots or more
+  (two firms at the public terminal on one lot is a coincidence).
 """
 from __future__ import annotations
 
@@ -180,7 +182,7 @@ def shared_value_findings(
     sizes : distinct bidders per lot (:func:`lot_sizes`).
     kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
     params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
-        ``public_cap``, ``min_score``.
+        ``public_cap``, ``public_min_lots``, ``min_score``.
     draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
         ``edges`` and extra evidence facts (for example readable paths).
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
@@ -209,8 +211,10 @@ def shared_value_findings(
     per_lot = items.assign(S=items["strength"].where(~items["public"], 0.0),
                            P=items["strength"].where(items["public"], 0.0)).groupby(["group", "lot_id"])[["S", "P"]].max()
     scores = 1 - (1 - per_lot).groupby(level="group").prod()
+    scores["lots"] = per_lot.groupby(level="group").size()
     scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
-    keep = scores.index[scores["score"] >= float(params["min_score"])]
+    keep = scores.index[(scores["score"] >= float(params["min_score"]))
+                        & ((scores["S"] > 0) | (scores["lots"] >= int(params["public_min_lots"])))]
     items = items[items["group"].isin(keep)]
     links = links.merge(items[["item", "group"]], on="item")
     rows = coded.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
@@ -307,7 +311,7 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
         "thresholds": {"public_min_firms": public_min_firms, "public_cap": public_cap,
                        "coincidence_alpha": float(params["coincidence_alpha"]),
                        "always_public_firms": int(params["always_public_firms"]),
-                       "min_score": float(params["min_score"]),
+                       "public_min_lots": int(params["public_min_lots"]), "min_score": float(params["min_score"]),
                        **{f"weight_{k}": w for k, w in sorted(weights.items())}},
         "nodes": nodes,
         "edges": sorted(edges),

@@ -75,7 +75,8 @@ def test_public_ip_shared_by_many_firms_is_never_high():
     assert regulars[0].severity != "high" and regulars[0].score <= PARAMS["public_cap"]
     value = regulars[0].evidence["shared_values"][0]
     assert value["public"] and value["firms_holding_value"] >= PARAMS["public_min_firms"]
-    assert all(f.score <= PARAMS["public_cap"] for f in findings if f.evidence["measured"]["only_public"])
+    assert all(f.score <= PARAMS["public_cap"] and f.evidence["measured"]["lots"] >= PARAMS["public_min_lots"]
+               for f in findings if f.evidence["measured"]["only_public"])
 
 
 def test_shared_value_without_a_common_lot_is_not_a_finding():
