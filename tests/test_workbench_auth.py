@@ -196,7 +196,7 @@ def test_a_county_pack_holds_only_its_county_and_verifies(graph, store, people, 
 class _CaseData:
     """What callbacks_cases reads (as RequestData gives it in the app), for one user."""
     def __init__(self, api, store, user, graph):
-        self.view, self.cases, self.user, self.graph = WorkbenchData(api), store, user, graph
+        self.api, self.view, self.cases, self.user, self.graph = api, WorkbenchData(api), store, user, graph
         self.index = api.index.get()
 
     def finding(self, fid):
@@ -231,3 +231,20 @@ def test_query_fragments_are_searched_as_text_and_every_read_is_audited(graph, s
     assert by_action["expand"]["node"] == "Lot:L1" and by_action["expand"]["types"] == ["FOR_LOT"]
     assert by_action["export"]["format"] == "json"
     assert audit.verify(store).ok
+
+
+def test_serve_logs_in_by_default_and_says_how_to_make_the_first_admin(tmp_path, capsys):
+    from bidgraph.cli import main
+    load_world(tmp_path / "ws")
+    assert main(["--workspace", str(tmp_path / "ws"), "serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "bidgraph user add NAME --role admin" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_finding_shows_its_verdicts(graph, store, people):
+    from bidgraph.workbench.callbacks_findings import finding_detail
+    from test_workbench_callbacks import text_of
+    west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
+    cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.index)
+    panel, _ = finding_detail(west, "F1", "zh")
+    assert "确认 · west · 开标记录证实" in text_of(panel)

@@ -20,7 +20,7 @@ from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 
-__all__ = ["has_cases", "selected_findings", "create_case", "cases_table", "case_detail", "export_case_pack",
+__all__ = ["has_cases", "feedback_tags", "finding_feedback", "selected_findings", "create_case", "cases_table", "case_detail", "export_case_pack",
            "register"]
 
 LIST_COLUMNS = ("id", "title", "kind", "status", "assignee", "deadline", "workdays_left", "findings_count")
@@ -60,12 +60,23 @@ def cases_table(data, mine: bool, lang: str) -> tuple[list[dict], list[dict]]:
     return columns, rows
 
 
-def _finding_line(f: dict, lang: str) -> html.Li:
-    verdicts = f.get("feedback") or []
+def feedback_tags(verdicts: list[dict], lang: str) -> list[html.Span]:
+    """The last two verdicts on a finding (confirmed / dismissed, by whom, why), or "none yet"."""
     tags = [html.Span(f"{name('verdict', v['verdict'], lang)} · {v['user']} · {v['reason']}",
                       className=f"feedback-tag feedback-{v['verdict']}") for v in verdicts[-2:]]
+    return tags or [html.Span(t("cs.no_feedback", lang), className="feedback-tag hint")]
+
+
+def finding_feedback(data, finding_id: str, lang: str) -> list[html.Span]:
+    """:func:`feedback_tags` of one finding from the cases store (nothing without login)."""
+    if not has_cases(data):
+        return []
+    return feedback_tags(cases.feedback_for(data.cases, [finding_id]).get(finding_id, []), lang)
+
+
+def _finding_line(f: dict, lang: str) -> html.Li:
     return html.Li([f"{f['id']} · {name('detector', f['detector'], lang)} · {float(f.get('score') or 0):.2f} · "
-                    f"{f.get('summary', '')}", *(tags or [html.Span(t("cs.no_feedback", lang), className="feedback-tag hint")])])
+                    f"{f.get('summary', '')}", *feedback_tags(f.get("feedback") or [], lang)])
 
 
 def case_detail(data, case_id: str, lang: str) -> dict:

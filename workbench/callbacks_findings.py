@@ -6,6 +6,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.graph.views import entity_uid
+from bidgraph.workbench.callbacks_cases import finding_feedback
 from bidgraph.workbench.callbacks_explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -71,6 +72,7 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
     panel = html.Div([
         html.H3(f"{f['id']} · {name('detector', f['detector'], lang)} · {name('severity', f.get('severity'), lang)}"
                 f" · {float(f.get('score', 0)):.2f}"),
+        html.Div(finding_feedback(data, finding_id, lang), id="div-finding-feedback"),
         html.P(f.get("summary", ""), className="summary"),
         html.H4(t("fd.rule", lang)), html.P(_bilingual(ev.get("rule"), lang)),
         html.H4(t("fd.explanation", lang)), html.P(_bilingual(ev.get("explanation"), lang)),
