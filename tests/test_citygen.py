@@ -76,6 +76,7 @@ def test_check_digits_and_enums_valid(city):
     _, _, tables, _ = city
     assert tables["organizations"]["uscc"].map(uscc_valid).all()
     assert tables["organizations"]["uscc"].is_unique
+    assert tables["organizations"]["name"].is_unique  # equal names would merge on loading
     assert tables["persons"]["id_number"].map(idcard_valid).all()
     assert tables["persons"]["id_number"].is_unique
     assert tables["persons"]["phone"].is_unique

@@ -60,7 +60,7 @@ def usccs(rng: np.random.Generator, kinds: np.ndarray, region_codes: np.ndarray)
     n = len(kinds)
     prefix = np.array([[ord(c) for c in KIND_PREFIX[k]] for k in kinds], dtype=np.int64).reshape(n, 2)
     region = _digits(region_codes.astype(np.int64), 6) + ord("0")
-    org = rng.integers(0, 10, (n, 8))  # organization code body (digits, as most are)
+    org = _digits(distinct_ints(rng, n, 0, 10**8), 8)  # organization code body: distinct digits
     c = 11 - (org * _ORG_CODE_WEIGHTS).sum(axis=1) % 11
     org_check = np.where(c == 11, ord("0"), np.where(c == 10, ord("X"), ord("0") + c))
     first17 = np.concatenate([prefix, region, org + ord("0"), org_check[:, None]], axis=1)

@@ -34,7 +34,8 @@ _SOES = ["城市建设投资集团有限公司", "交通投资集团有限公司
          "文化旅游投资有限公司", "产业投资集团有限公司"]
 _HOSPITALS = ["人民医院", "中医院", "妇幼保健院", "第二人民医院", "疾病预防控制中心"]
 _INSTITUTES = ["工程设计研究院", "建筑设计院", "职业技术学院", "工程质量检测中心", "规划设计研究院", "信息技术研究所"]
-_AGENCIES = ["招标代理有限公司", "工程咨询有限公司", "项目管理有限公司", "建设管理咨询有限公司"]
+# No suffix shared with firms (names.SUPPLY_SUFFIXES): equal names would be merged on loading.
+_AGENCIES = ["招标代理有限公司", "招标咨询有限公司", "项目管理有限公司", "建设管理咨询有限公司"]
 # Tenderer types and the project subtypes they buy (see names.SUBTYPES).
 TENDERER_TYPES = ["government", "school", "hospital", "soe"]
 SUBTYPE_MIX = np.array([
