@@ -60,17 +60,19 @@ class ScopedStore:
         self._snapshot: tuple | None = None
 
     # -- visibility -----------------------------------------------------------------------
-    def visible(self, uid: str) -> bool:
+    def visible(self, uid: str, index: RegionIndex | None = None) -> bool:
         """Whether the node ``Label:key`` lies in the scope (nodes without a region, such as
-        phones and addresses, when a visible node links to them)."""
+        phones and addresses, when a visible node links to them). Pass ``index`` when
+        checking many nodes."""
         if self.scope.is_all:
             return True
+        index = index or self.index.get()
         label, _, key = str(uid).partition(":")
         typ = LABEL_TYPES.get(label)
         if typ is not None:
-            return self.scope.allows(self.index.get().regions(typ, key))
+            return self.scope.allows(index.regions(typ, key))
         page = self.api.expand(uid, limit=NEIGHBOURS_CHECKED)
-        return any(LABEL_TYPES.get(n["label"]) and self.visible(n["id"]) for n in page["nodes"])
+        return any(LABEL_TYPES.get(n["label"]) and self.visible(n["id"], index) for n in page["nodes"])
 
     def _check(self, uid: str) -> None:
         if not self.visible(uid):
@@ -119,18 +121,22 @@ class ScopedStore:
                                types=types)
         if self.scope.is_all:
             return found
-        kept = [p for p in found["paths"] if all(self.visible(u) for u in p["nodes"])][:limit]
+        index = self.index.get()
+        kept = [p for p in found["paths"] if all(self.visible(u, index) for u in p["nodes"])][:limit]
         on_path = {u for p in kept for u in p["nodes"]}
         return {**found, "paths": kept, "nodes": [n for n in found["nodes"] if n["id"] in on_path]}
 
     def subgraph(self, uids: list[str]) -> dict:
-        for uid in uids:
-            self._check(uid)
+        index = None if self.scope.is_all else self.index.get()
+        hidden = [uid for uid in uids if not self.visible(uid, index)]
+        if hidden:
+            raise NotFound(f"node {hidden[0]!r} not found (or outside your region)")
         return self._cut(self.api.subgraph(uids))
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
         hits = self.api.search(text, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR))
-        hits = [h for h in hits if self.visible(h["id"])][:limit]
+        index = None if self.scope.is_all else self.index.get()
+        hits = [h for h in hits if self.visible(h["id"], index)][:limit]
         self._audit("search", {"query": text, "hits": len(hits)})
         return hits
 
