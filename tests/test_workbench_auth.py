@@ -248,3 +248,14 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
     cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.index)
     panel, _ = finding_detail(west, "F1", "zh")
     assert "确认 · west · 开标记录证实" in text_of(panel)
+
+
+def test_overdue_cases_come_first_and_are_marked(graph, store, people, clock):
+    from bidgraph.workbench.callbacks_cases import cases_table
+    west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
+    create_case(west, "普通核查", "review", [WEST_RING])
+    create_case(west, "质疑案件", "challenge", [WEST_RING])
+    clock.advance(days=30)                                       # well past 7 working days
+    columns, rows = cases_table(west, False, "zh")
+    assert [r["overdue"] for r in rows] == [1, 0] and rows[0]["title"] == "⚠ 质疑案件"
+    assert rows[0]["status"] == "新建" and "剩余工作日" in [c["name"] for c in columns]

@@ -174,6 +174,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cs.comment": ("添加意见", "Comment"),
     "cs.commented": ("意见已添加。", "Comment added."),
     "cs.verdict_ph": ("对所选疑点的判断", "Verdict on the finding"),
+    "cs.finding_ph": ("选择疑点", "Pick a finding"),
     "cs.pick_finding": ("请选择要判断的疑点。", "Pick the finding to judge."),
     "cs.feedback": ("记录判断", "Record verdict"),
     "cs.feedback_done": ("判断已记录。", "Verdict recorded."),

@@ -173,7 +173,7 @@ def _cases(lang: str) -> html.Div:
                   _button("button-case-assign", t("cs.assign", lang))], className="actions"),
         html.Div([dcc.Input(id="input-case-comment", type="text", placeholder=t("cs.comment_ph", lang), className="wide"),
                   _button("button-case-comment", t("cs.comment", lang))], className="actions"),
-        html.Div([dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("col.id", lang)),
+        html.Div([dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("cs.finding_ph", lang)),
                   dcc.Dropdown(id="dropdown-feedback-verdict", options=verdicts, placeholder=t("cs.verdict_ph", lang)),
                   dcc.Input(id="input-feedback-reason", type="text", placeholder=t("cs.reason", lang)),
                   _button("button-feedback", t("cs.feedback", lang))], className="actions feedback"),
