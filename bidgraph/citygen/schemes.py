@@ -115,7 +115,6 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
     l_region, l_supply = lots["region"].to_numpy(), lots["supply"].to_numpy()
     l_cat, l_ten = lots["category"].to_numpy(), lots["tenderer"].to_numpy()
     eligible = (lots["n_bidders"].to_numpy() >= 3) & (l_cat != "emergency")
-    max_size = 5 if scale.name == "small" else 8
     for c in range(scale.cities):
         regions = np.flatnonzero((world.regions.city == c) & (np.arange(len(world.regions)) != world.regions.small_county))
         for k in range(scale.rings):
@@ -130,7 +129,7 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
             if not options:
                 continue
             _, r, pool, cand = max(options, key=lambda o: o[0])
-            size = int(min(rng.integers(3, max_size + 1), len(pool) - 3))
+            size = int(min(rng.integers(3, scale.ring_size_max + 1), len(pool) - 3))
             members = rng.choice(pool, size, replace=False)
             # Favour the tenderer with the most candidate lots, then the district's others.
             ten, cnt = np.unique(l_ten[cand], return_counts=True)

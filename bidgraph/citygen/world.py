@@ -180,7 +180,7 @@ def _firms(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray) -> 
     region[region == county] = in_city[0]
     supply = rng.choice(3, n, p=SUPPLY_SHARE)
     if c == 0:
-        k = 7 if scale.name == "small" else 12
+        k = scale.small_county_firms
         region[:k] = county
         supply[:k] = [0] * (k - 2) + [1, 2]
     activity = np.exp(rng.normal(0.0, 0.8, n))
