@@ -1,8 +1,9 @@
 """Detector batch benchmark (issues 3 and 4).
 
-For each scale: generate a city (cached under --cache), load it into a scratch workspace, then
-in a fresh process time the full batch (every detector, the smoke index last) and report the
-seconds per detector, the total and the peak memory of the process.
+For each scale: generate a city (cached under --cache) and load it (the workspace is kept under
+--work, shared with bench/workbench.py), then in a fresh process open the store and time the
+full batch (every detector, the smoke index last): the seconds per detector, the total, and
+the peak memory of that process (loading is bench/load.py's business).
 
     python bench/detect.py --scales city province
 """
@@ -18,14 +19,12 @@ import time
 from pathlib import Path
 
 
-def measure(bundle: Path) -> dict:
+def measure(workspace: Path) -> dict:
     from bidgraph.detectors.runner import run_batch
     from bidgraph.detectors.settings import load_settings
     from bidgraph.graph.embedded import EmbeddedStore
-    from bidgraph.loaders.bundle import read_bundle
 
-    store = EmbeddedStore(Path(tempfile.mkdtemp(prefix="bidgraph-bench-")))
-    store.load(read_bundle(bundle))
+    store = EmbeddedStore(workspace)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     snapshot = store.snapshot()
@@ -43,6 +42,8 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench",
+                        help="loaded workspaces (shared with bench/workbench.py)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.measure:
@@ -53,7 +54,12 @@ def main() -> None:
         if not (bundle / "truth.json").exists():
             from bidgraph.citygen import generate_city
             generate_city(bundle, scale=scale, seed=args.seed)
-        out = subprocess.run([sys.executable, __file__, "--measure", str(bundle)], capture_output=True, text=True, check=True)
+        workspace = args.work / f"{scale}-seed{args.seed}"
+        from bidgraph.graph.embedded import EmbeddedStore
+        if EmbeddedStore(workspace).workspace.current is None:
+            from bidgraph.loaders.bundle import read_bundle
+            EmbeddedStore(workspace).load(read_bundle(bundle))
+        out = subprocess.run([sys.executable, __file__, "--measure", str(workspace)], capture_output=True, text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         per = result.pop("per_detector_s")
         print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
