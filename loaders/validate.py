@@ -93,7 +93,7 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
         file = files.get(name, name)
         frame = _english_columns(tables[name], raw[name], file)
         taken, bad, warned, rejected = _check(tables[name], frame, file, out, quarantined)
-        out[name] = taken
+        out[name] = _compact(taken)  # now, not at the end: only one table at a time is held as objects
         key = tables[name].key
         if key is not None:
             qrows = frame[rejected]
@@ -105,7 +105,7 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
         counts[name] = {"read": len(frame) + lost, "taken": len(taken),
                         "quarantined": int(rejected.sum()) + lost}
     out, merges = resolve_entities(out)
-    out = {name: _compact(frame) for name, frame in out.items()}
+    out = {name: _compact(frame) for name, frame in out.items()}  # merged columns come back as objects
     for kind in ("organizations", "persons"):
         if kind in counts:
             counts[kind]["merged"] = int((merges["kind"] == kind).sum())
