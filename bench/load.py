@@ -1,9 +1,10 @@
 """Load and traversal benchmark (issue 2).
 
-For each scale: generate a city (cached under --cache), then in a fresh process time
-`read_bundle` + embedded-store load, its peak memory, the index build, and the latency of
-neighbour expansion (random organizations and the biggest hubs) and of 4-hop path search
-between random organizations. Prints one table row per scale.
+For each scale: generate a city (cached under --cache); in one fresh process time
+`read_bundle` + embedded-store load and its peak memory; in another, open the store (the
+index build) and time neighbour expansion (random organizations and the biggest hubs) and
+4-hop path search (random pairs, and pairs of firms that met on a lot), with that process's
+peak memory. Prints one line per scale.
 
     python bench/load.py --scales city province
 """
@@ -26,23 +27,27 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms"
 
 
-def measure(bundle: Path, samples: int, seed: int) -> dict:
+def measure_load(bundle: Path, workspace: Path) -> dict:
+    """read_bundle + embedded-store load into a fresh workspace: time and peak memory."""
     from bidgraph.graph.embedded import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
-    workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-"))
     t0 = time.perf_counter()
     bundle_data = read_bundle(bundle)
     t_read = time.perf_counter() - t0
-    store = EmbeddedStore(workspace)
-    store.load(bundle_data)
-    t_load = time.perf_counter() - t0
-    del bundle_data
-    t1 = time.perf_counter()
-    index = store.index
-    t_index = time.perf_counter() - t1
-    rss_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    EmbeddedStore(workspace).load(bundle_data)
+    return {"bids": int(bundle_data.counts["bids"]["taken"]), "read_s": round(t_read, 1),
+            "load_s": round(time.perf_counter() - t0, 1), "load_peak_rss_mb": _peak_mb()}
 
+
+def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
+    """Open the store (index build), then time expansions and 4-hop path searches."""
+    from bidgraph.graph.embedded import EmbeddedStore
+
+    store = EmbeddedStore(workspace)
+    t0 = time.perf_counter()
+    index = store.index
+    t_index = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     orgs = index.frames["Organization"].keys
     bidders = [f"Organization:{k}" for k in rng.choice(orgs, size=min(samples, len(orgs)), replace=False)]
@@ -53,16 +58,30 @@ def measure(bundle: Path, samples: int, seed: int) -> dict:
         t = time.perf_counter()
         store.expand(uid, limit=50)
         expand.append(time.perf_counter() - t)
+    # Half the pairs are random organizations (mostly not within 4 hops: the search must give
+    # up quickly), half are firms that met on a lot (always within 4 hops: it must find them).
+    bids = index.tables["bids"][["lot_id", "org_id"]]
+    met = bids.merge(bids, on="lot_id").query("org_id_x < org_id_y").drop_duplicates(["org_id_x", "org_id_y"])
+    met = met.iloc[rng.choice(len(met), size=min(samples // 2, len(met)), replace=False)]
+    pairs = list(zip(bidders[: samples // 2], bidders[samples // 2:]))
+    pairs += [(f"Organization:{a}", f"Organization:{b}") for a, b in zip(met["org_id_x"], met["org_id_y"])]
     paths, found = [], 0
-    for a, b in zip(bidders, bidders[1:] + bidders[:1]):
+    for a, b in pairs:
         t = time.perf_counter()
         found += bool(store.paths(a, b, max_hops=4, limit=10)["paths"])
         paths.append(time.perf_counter() - t)
-    return {"bids": int(len(index.tables["bids"])), "nodes": int(index.n), "relationships": int(len(index.src)),
-            "read_s": round(t_read, 1), "load_s": round(t_load, 1), "index_s": round(t_index, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "peak_rss_after_load_mb": round(rss_load), "expand": percentiles(expand),
-            "paths": percentiles(paths), "paths_found": f"{found}/{len(paths)}"}
+    return {"nodes": int(index.n), "relationships": int(len(index.src)), "index_s": round(t_index, 1),
+            "open_peak_rss_mb": _peak_mb(), "expand": percentiles(expand), "paths": percentiles(paths),
+            "paths_found": f"{found}/{len(pairs)}"}
+
+
+def _peak_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -71,10 +90,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, default=200, help="random organizations per latency series")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--load", nargs=2, type=Path, help=argparse.SUPPRESS)  # child: BUNDLE WORKSPACE
+    parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)  # child: WORKSPACE
     args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.measure, args.samples, args.seed)))
+    if args.load:
+        print(json.dumps(measure_load(*args.load)))
+        return
+    if args.queries:
+        print(json.dumps(measure_queries(args.queries, args.samples, args.seed)))
         return
     for scale in args.scales:
         bundle = args.cache / f"{scale}-seed{args.seed}"
@@ -83,9 +106,9 @@ def main() -> None:
             t = time.perf_counter()
             generate_city(bundle, scale=scale, seed=args.seed)
             print(f"[{scale}] generated in {time.perf_counter() - t:.1f} s", flush=True)
-        out = subprocess.run([sys.executable, __file__, "--measure", str(bundle), "--samples", str(args.samples),
-                              "--seed", str(args.seed)], capture_output=True, text=True, check=True)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
+        result = _child("--load", str(bundle), str(workspace))
+        result |= _child("--queries", str(workspace), "--samples", str(args.samples), "--seed", str(args.seed))
         print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
 
 

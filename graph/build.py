@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from bidgraph.graph.schema import NodeType, Relationship, Schema, schema
 
@@ -28,11 +29,12 @@ class NodeFrame:
 
 @dataclass(frozen=True)
 class EdgeFrame:
-    """The relationships of one schema source: start and end keys, and the position of the
+    """The relationships of one schema source: start and end keys (Arrow string arrays, so a
+    province's millions of endpoints never become Python objects), and the position of the
     table row that produced each (for its properties and provenance)."""
     rel: Relationship
-    start: np.ndarray
-    end: np.ndarray
+    start: pa.Array
+    end: pa.Array
     row: np.ndarray
 
 
@@ -85,6 +87,13 @@ def edge_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> l
         if rel.when:
             mask &= table[rel.when].fillna(False).astype(bool)
         positions = np.flatnonzero(mask.to_numpy())
-        out.append(EdgeFrame(rel, table[rel.start.column].to_numpy()[positions].astype(str),
-                             table[rel.end.column].to_numpy()[positions].astype(str), positions))
+        out.append(EdgeFrame(rel, _arrow_text(table[rel.start.column], positions),
+                             _arrow_text(table[rel.end.column], positions), positions))
     return out
+
+
+def _arrow_text(column: pd.Series, positions: np.ndarray) -> pa.Array:
+    values = pa.array(column, from_pandas=True)
+    if not pa.types.is_large_string(values.type):  # one type for every source, as Arrow look-ups need
+        values = values.cast(pa.large_string())
+    return values.take(pa.array(positions))

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.build import EdgeFrame, NodeFrame, edge_frames, node_frames, split_uid
@@ -50,18 +51,22 @@ class GraphIndex:
         self._text: dict[tuple[str, str], pa.Array] = {}
 
     # -- construction --------------------------------------------------------------------------
-    def _vertex_ids(self, label: str, keys: np.ndarray) -> np.ndarray:
-        pos = self.frames[label].keys.get_indexer(keys)
+    def _vertex_ids(self, label: str, keys: pa.Array, key_arrays: dict) -> np.ndarray:
+        """Vertex numbers of endpoint keys, by Arrow's hash look-up (no Python objects)."""
+        if label not in key_arrays:
+            key_arrays[label] = pa.array(self.frames[label].keys.to_numpy(), type=keys.type)
+        pos = pc.fill_null(pc.index_in(keys, value_set=key_arrays[label]), -1).to_numpy(zero_copy_only=False)
         if (pos < 0).any():  # a reference the loader let through would be a bug: fail loudly
-            missing = keys[pos < 0][:3]
-            raise NotFound(f"relationship endpoint(s) {list(missing)} have no {label} node")
-        return pos + self.offsets[label]
+            missing = keys.filter(pa.array(pos < 0)).to_pylist()[:3]
+            raise NotFound(f"relationship endpoint(s) {missing} have no {label} node")
+        return pos.astype(np.int64) + self.offsets[label]
 
     def _build_edges(self) -> None:
         src, dst, typ, spec, row = [], [], [], [], []
+        key_arrays: dict[str, pa.Array] = {}
         for i, ef in enumerate(self.edge_sources):
-            src.append(self._vertex_ids(ef.rel.start.label, ef.start))
-            dst.append(self._vertex_ids(ef.rel.end.label, ef.end))
+            src.append(self._vertex_ids(ef.rel.start.label, ef.start, key_arrays))
+            dst.append(self._vertex_ids(ef.rel.end.label, ef.end, key_arrays))
             typ.append(np.full(len(ef.row), self.types.index(ef.rel.type), dtype=np.int16))
             spec.append(np.full(len(ef.row), i, dtype=np.int16))
             row.append(ef.row.astype(np.int64))

@@ -101,7 +101,7 @@ class Neo4jStore:
             columns = rel.properties if self.schema.tables[rel.table].key else table.columns
             props = _props(table.iloc[ef.row], columns)
             rows = [{"a": a, "b": b, "src": f"{rel.table}:{r}", "props": p}
-                    for a, b, r, p in zip(ef.start, ef.end, ef.row.tolist(), props)]
+                    for a, b, r, p in zip(ef.start.to_pylist(), ef.end.to_pylist(), ef.row.tolist(), props)]
             start, end = self.schema.nodes[rel.start.label], self.schema.nodes[rel.end.label]
             self._batched(
                 f"UNWIND $rows AS row MATCH (a:{start.label} {{{start.key}: row.a}}) "
