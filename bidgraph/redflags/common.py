@@ -15,7 +15,7 @@ from fractions import Fraction
 
 __all__ = ["GROUPS", "MAP_NAMES", "Flag", "State", "Indicator", "get_obj", "get_str", "get_list",
            "get_amount", "org_id", "pipe_set", "submitted_bids", "complete_awards_and_bids",
-           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "quantile",
+           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "quantile", "low_outlier_fence",
            "lower_fence", "upper_fence", "round_meta"]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
@@ -221,6 +221,22 @@ def _fma(x: float, y: float, z: float) -> float:
 def lower_fence(q1: float, q3: float) -> float:
     """Tukey's lower fence, Q1 - 1.5 IQR."""
     return _fma(q3 - q1, -1.5, q1)
+
+
+def low_outlier_fence(state: "State", code: str, values, threshold: float | None) -> tuple[float, float]:
+    """The fence of a "low outlier" indicator, recorded in the meta: Tukey's lower fence over
+    ``values``, or the fixed ``threshold`` when one is set (then Q1 counts as 1). Returns
+    ``(q1, fence)``."""
+    if threshold is None:
+        values = list(values)
+        q1, q3 = quantile(values, 0.25), quantile(values, 0.75)
+        fence = lower_fence(q1, q3)
+        state.set_meta(code, "q1", q1)
+        state.set_meta(code, "q3", q3)
+    else:
+        q1, fence = 1.0, threshold
+    state.set_meta(code, "lower_fence", fence)
+    return q1, fence
 
 
 def upper_fence(q1: float, q3: float) -> float:

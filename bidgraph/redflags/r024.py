@@ -5,7 +5,7 @@ ratios in the file. Runs only if Q1 > 0 and the fence > 0 (else most processes w
 """
 from __future__ import annotations
 
-from bidgraph.redflags.common import Flag, Indicator, State, lower_fence, quantile
+from bidgraph.redflags.common import Flag, Indicator, State, low_outlier_fence
 from bidgraph.redflags.settings import Settings
 
 
@@ -16,14 +16,7 @@ class R024(Indicator):
         self.threshold = settings.section(self.code).get("threshold")
 
     def finalize(self, state: State) -> None:
-        if self.threshold is None:
-            q1, q3 = quantile(state.ratios.values(), 0.25), quantile(state.ratios.values(), 0.75)
-            fence = lower_fence(q1, q3)
-            state.set_meta(self.code, "q1", q1)
-            state.set_meta(self.code, "q3", q3)
-        else:
-            q1, fence = 1.0, self.threshold
-        state.set_meta(self.code, "lower_fence", fence)
+        q1, fence = low_outlier_fence(state, self.code, state.ratios.values(), self.threshold)
         if not (q1 > 0 and fence > 0):
             return
         for ocid, ratio in state.ratios.items():

@@ -8,7 +8,7 @@ process count reaches the ``percentile`` of all counts and its win ratio is at o
 from __future__ import annotations
 
 from bidgraph.redflags.common import (Flag, Indicator, State, complete_awards_and_bids, get_list, get_str,
-                                      lower_fence, org_id, quantile, single_supplier)
+                                      low_outlier_fence, org_id, quantile, single_supplier)
 from bidgraph.redflags.settings import Settings
 
 
@@ -43,14 +43,7 @@ class R025(Indicator):
         bid_fence = quantile([float(d) for _, d in self.wins.values()], self.percentile / 100)
         state.set_meta(self.code, "upper_fence", bid_fence)
         ratios = {tenderer: won / bid for tenderer, (won, bid) in self.wins.items()}
-        if self.threshold is None:
-            q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
-            fence = lower_fence(q1, q3)
-            state.set_meta(self.code, "q1", q1)
-            state.set_meta(self.code, "q3", q3)
-        else:
-            q1, fence = 1.0, self.threshold
-        state.set_meta(self.code, "lower_fence", fence)
+        q1, fence = low_outlier_fence(state, self.code, ratios.values(), self.threshold)
         if not (q1 > 0 and fence > 0):
             return
         for tenderer, ratio in ratios.items():
