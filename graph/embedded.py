@@ -102,7 +102,11 @@ class EmbeddedStore:
         return search_index(self.index, text, limit)
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(dict(self.index.tables))
+        # Detectors need the tables, not the traversal index: do not build it just for them.
+        current = self.workspace.require_current()
+        if self._index is not None and self._index_version == current:
+            return Snapshot(dict(self._index.tables))
+        return Snapshot(self.workspace.read_tables())
 
     # -- findings ------------------------------------------------------------------------------
     def save_findings(self, findings: list[dict]) -> Path:
