@@ -15,8 +15,12 @@ import pyarrow.compute as pc
 __all__ = ["normalize_query", "search_index"]
 
 NAME_COLUMNS = {"Organization": "name", "Person": "name", "Expert": "name", "Project": "name", "Lot": "name"}
+# Where a name typed slightly wrong should still be found (firm and project names are long and
+# varied); person names are two or three characters, where a near miss is just another person.
+FUZZY_LABELS = ("Organization", "Project")
 ALT_KEYS = {"Organization": ["uscc"], "Person": ["id_number"], "Expert": ["person_id"]}
 _SEP = re.compile(r"[\s\-.:]")
+REGISTRY_NUMBER = re.compile(r"[0-9A-Za-z]{15,18}")  # what a USCC or an ID number looks like
 
 
 def normalize_query(text: str) -> str:
@@ -47,7 +51,7 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         for key in variants:
             if key in frame.keys:
                 hits.setdefault(int(index.offsets[label] + frame.keys.get_loc(key)), 3.0)
-        for col in ALT_KEYS.get(label, []):
+        for col in ALT_KEYS.get(label, []) if REGISTRY_NUMBER.fullmatch(q) else []:
             values = index.text_column(label, col)
             if values is not None:
                 found = np.flatnonzero(pc.is_in(values, value_set=pa.array(sorted(variants))).to_numpy(zero_copy_only=False))
@@ -57,25 +61,26 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         names = index.text_column(label, col)
         if names is None or len(hits) >= limit * 4:
             continue
-        contains = np.flatnonzero(pc.match_substring(names, q).to_numpy(zero_copy_only=False))
-        lengths = pc.utf8_length(names).to_numpy(zero_copy_only=False)
-        for p in contains[: limit * 4]:
+        contains = np.flatnonzero(pc.match_substring(names, q).to_numpy(zero_copy_only=False))[: limit * 4]
+        lengths = pc.utf8_length(names.take(pa.array(contains, type=pa.int64()))).to_numpy(zero_copy_only=False)
+        for p, n in zip(contains, lengths):
             # shorter names that contain the text are better matches
-            hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(lengths[p], 1))
-        if len(q) >= 2 and len(contains) == 0:
-            hits.update(_fuzzy(names, lengths, q, index.offsets[label], limit))
+            hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(n, 1))
+        if len(q) >= 2 and len(contains) == 0 and label in FUZZY_LABELS:
+            hits.update(_fuzzy(names, q, index.offsets[label], limit))
     ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     nodes = index.nodes([v for v, _ in ranked])
     return [{**node, "match": round(score, 3)} for node, (_, score) in zip(nodes, ranked)]
 
 
-def _fuzzy(names: pa.Array, lengths: np.ndarray, q: str, offset: int, limit: int) -> dict[int, float]:
+def _fuzzy(names: pa.Array, q: str, offset: int, limit: int) -> dict[int, float]:
     """Names sharing character bigrams with q (Dice coefficient), for typos and word order."""
     grams = {q[i:i + 2] for i in range(len(q) - 1)}
     shared = np.zeros(len(names), dtype=np.int32)
     for g in grams:
         shared += pc.match_substring(names, g).to_numpy(zero_copy_only=False)
     candidates = np.flatnonzero(shared >= max(1, len(grams) // 2))
-    scores = 2 * shared[candidates] / (len(grams) + np.maximum(lengths[candidates] - 1, 1))
+    lengths = pc.utf8_length(names.take(pa.array(candidates, type=pa.int64()))).to_numpy(zero_copy_only=False)
+    scores = 2 * shared[candidates] / (len(grams) + np.maximum(lengths - 1, 1))
     order = np.argsort(-scores, kind="stable")[:limit]
     return {int(offset + candidates[i]): float(min(scores[i], 1.0)) for i in order}
