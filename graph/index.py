@@ -142,8 +142,10 @@ class GraphIndex:
             if frame is None or frame.rows is None or column not in frame.rows:
                 self._text[(label, column)] = None
             else:
-                self._text[(label, column)] = pa.array(frame.rows[column].fillna("").astype(str).to_numpy(dtype=object),
-                                                       type=pa.string())
+                values = pa.array(frame.rows[column], from_pandas=True)  # zero-copy for Arrow-backed text
+                if not pa.types.is_large_string(values.type):
+                    values = values.cast(pa.large_string())
+                self._text[(label, column)] = pc.fill_null(values, "")
         return self._text[(label, column)]
 
     def nodes(self, vs: list[int], with_degree: bool = False) -> list[dict]:
