@@ -20,7 +20,9 @@ from bidgraph.errors import NotFound
 from bidgraph.graph.build import EdgeFrame, NodeFrame, edge_frames, node_frames, split_uid
 from bidgraph.graph.schema import schema
 
-__all__ = ["GraphIndex"]
+__all__ = ["GraphIndex", "HUB_DEGREE"]
+
+HUB_DEGREE = 1000  # path search does not expand nodes with more relationships than this
 
 
 def _clean(value):
@@ -127,8 +129,8 @@ class GraphIndex:
     # Rows are fetched in one Arrow ``take`` per table, never row by row through pandas: a
     # page of 50 neighbours costs a few vectorised look-ups (about a millisecond each).
     def _rows(self, table: str, positions, columns: list[str] | None = None) -> list[dict]:
-        if table not in self._arrow:
-            self._arrow[table] = pa.Table.from_pandas(self.tables[table], preserve_index=False)
+        if table not in self._arrow:  # one chunk per column: take() on many chunks is slow
+            self._arrow[table] = pa.Table.from_pandas(self.tables[table], preserve_index=False).combine_chunks()
         at = self._arrow[table]
         if columns is not None:
             at = at.select([c for c in columns if c in at.column_names])
@@ -239,7 +241,13 @@ class GraphIndex:
         return parent, child
 
     def shortest_paths(self, a: int, b: int, max_hops: int, limit: int, types: list[str] | None) -> list[list[int]]:
-        """Up to ``limit`` shortest paths (as vertex lists) of at most ``max_hops`` edges."""
+        """Up to ``limit`` shortest paths (as vertex lists) of at most ``max_hops`` edges.
+
+        Paths do not pass *through* hubs (more than ``HUB_DEGREE`` relationships: a public
+        terminal, a carrier NAT address, the largest tenderers): two firms linked only by
+        such a node are not linked in any sense an investigator can use, and expanding it
+        would cost the search most of its time. A hub can still be where a path starts or ends.
+        """
         if a == b:
             return [[a]]
         allowed = None
@@ -261,9 +269,10 @@ class GraphIndex:
             parent, child = parent[fresh], child[fresh]
             for p, c in zip(parent.tolist(), child.tolist()):
                 seen.setdefault(c, set()).add(p)
-            frontiers[side] = np.unique(child)
+            reached = np.unique(child)
             depth[side] += 1
-            meet = set(frontiers[side].tolist()) & parents[1 - side].keys()
+            meet = set(reached.tolist()) & parents[1 - side].keys()
+            frontiers[side] = reached[self.indptr[reached + 1] - self.indptr[reached] <= HUB_DEGREE]
         paths: list[list[int]] = []
         for m in sorted(meet):
             for left in self._walk(parents[0], m, limit):

@@ -121,3 +121,21 @@ def test_findings_are_stored_with_the_version(store):
     store.save_findings([{"id": "F-000001", "detector": "shared_device"}])
     assert store.findings() == [{"id": "F-000001", "detector": "shared_device"}]
     assert Workspace(store.workspace.root).read_findings()[0]["id"] == "F-000001"
+
+
+def test_paths_do_not_pass_through_hubs(tmp_path, tiny_tables, monkeypatch):
+    import bidgraph.graph.index as index_module
+    tables = dict(tiny_tables)
+    import pandas as pd
+    uploads = pd.concat([tables["bid_uploads"], tables["bid_uploads"].iloc[:2].assign(bid_id=["B4", "B5"], mac=None)])
+    uploads["ip"] = "10.0.0.7"  # every bid from one address, as from a trading centre's terminal
+    tables["bid_uploads"] = uploads
+    s = EmbeddedStore(tmp_path / "ws")
+    s.load(as_bundle(tables))
+    via_ip = ("Organization:A", "Bid:B1", "IP:10.0.0.7", "Bid:B2", "Organization:B")
+    types = ["SUBMITTED", "UPLOADED_FROM"]
+    assert via_ip in [tuple(p["nodes"]) for p in s.paths("Organization:A", "Organization:B", types=types)["paths"]]
+    monkeypatch.setattr(index_module, "HUB_DEGREE", 4)  # the address (5 uploads) is now a hub, the bids are not
+    assert s.paths("Organization:A", "Organization:B", types=types)["paths"] == []
+    # ...but a path may still start at a hub
+    assert list(via_ip[2:]) in [p["nodes"] for p in s.paths("IP:10.0.0.7", "Organization:B", types=types)["paths"]]
