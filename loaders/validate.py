@@ -187,7 +187,7 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
         values[extra] = clean_text(frame[extra])
     bad = pd.Series(frame.index.isin(np.concatenate([r.index.to_numpy() for _, r in errors])), index=frame.index)
     taken = pd.DataFrame({c: _final(table, c, v[~bad]) for c, v in values.items()})
-    taken["_file"] = pd.Series(file, index=taken.index, dtype=object)
+    taken["_file"] = pd.Series(file, index=taken.index, dtype="str")
     taken["_row"] = frame.loc[~bad, "_row"].astype("int64")
 
     def lines(found: list[tuple[str, pd.Series]]) -> list[pd.DataFrame | None]:
@@ -197,10 +197,10 @@ def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.Data
 
 
 def _final(table: Table, column: str, s: pd.Series) -> pd.Series:
-    """Text columns as object with ``None`` for missing; typed columns as parsed."""
+    """Text columns as Arrow-backed strings (missing: NaN); typed columns as parsed."""
     col = table.columns.get(column)
-    if col is None or col.type in _TEXT_TYPES:
-        return s.astype(object).where(s.notna(), None)
+    if (col is None or col.type in _TEXT_TYPES) and s.dtype != "str":
+        return s.astype("str")
     return s
 
 
