@@ -2,11 +2,9 @@
 tables (graph/versions.py) and, once opened, an in-memory index (graph/index.py)."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.index import GraphIndex
@@ -15,17 +13,6 @@ from bidgraph.graph.snapshot import Snapshot
 from bidgraph.graph.versions import Workspace
 
 __all__ = ["EmbeddedStore"]
-
-
-def content_hash(tables: dict[str, pd.DataFrame]) -> str:
-    """A fingerprint of the validated content, so that loading the same bundle twice is a no-op."""
-    h = hashlib.sha256()
-    for name in sorted(tables):
-        frame = tables[name]
-        h.update(name.encode())
-        h.update(",".join(map(str, frame.columns)).encode())
-        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
 
 
 class EmbeddedStore:
@@ -38,13 +25,11 @@ class EmbeddedStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, bundle) -> dict:
-        digest = content_hash(bundle.tables)
-        current = self.workspace.current
-        if current is not None and self.workspace.manifest().get("content_sha256") == digest:
-            return {"version": current.name, "unchanged": True}
-        manifest = {"source": str(bundle.source), "content_sha256": digest, "counts": bundle.counts,
+        manifest = {"source": str(bundle.source), "counts": bundle.counts,
                     "tables": {name: len(frame) for name, frame in bundle.tables.items()}}
         folder = self.workspace.write_version(bundle.tables, manifest)
+        if folder is None:
+            return {"version": self.workspace.current.name, "unchanged": True}
         return {"version": folder.name, "unchanged": False}
 
     # -- the live graph ------------------------------------------------------------------------

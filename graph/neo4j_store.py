@@ -8,6 +8,7 @@ Selected by ``BIDGRAPH_NEO4J_URI`` (+ ``BIDGRAPH_NEO4J_USER``, ``BIDGRAPH_NEO4J_
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,7 +19,6 @@ import pandas as pd
 
 from bidgraph.errors import NotFound, StoreError
 from bidgraph.graph.build import edge_frames, node_frames, split_uid
-from bidgraph.graph.embedded import content_hash
 from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import Snapshot
 
@@ -26,6 +26,17 @@ __all__ = ["Neo4jStore"]
 
 BATCH = 5000
 SCHEMA_CYPHER = Path(__file__).resolve().parents[1] / "schema.cypher"
+
+
+def content_hash(tables: dict[str, pd.DataFrame]) -> str:
+    """A fingerprint of the validated content, so that loading the same bundle twice is a no-op."""
+    h = hashlib.sha256()
+    for name in sorted(tables):
+        frame = tables[name]
+        h.update(name.encode())
+        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def _value(v):

@@ -13,6 +13,7 @@ leaves the previous version live and intact.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -54,18 +55,30 @@ class Workspace:
         return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
     # -- writing -------------------------------------------------------------------------------
-    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
-        """Write a new version and make it current; returns its folder."""
+    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict) -> Path | None:
+        """Write a new version and make it current; returns its folder, or ``None`` when its
+        tables are byte for byte those of the current version (then nothing changes).
+
+        ``manifest`` gets ``content_sha256``: the SHA-256 of the version's Parquet files,
+        which are deterministic for the same content."""
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned(versions)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=versions))
         try:
             (tmp / "tables").mkdir()
-            for name, frame in tables.items():
-                frame.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
+            digest = hashlib.sha256()
+            for name in sorted(tables):
+                path = tmp / "tables" / f"{name}.parquet"
+                tables[name].to_parquet(path, index=False)
+                digest.update(name.encode() + b"\0" + path.read_bytes())
+            current = self.current
+            if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
+                shutil.rmtree(tmp, ignore_errors=True)
+                return None
             name = self._next_name(versions)
-            manifest = {**manifest, "version": name, "written_at": datetime.now(timezone.utc).isoformat()}
+            manifest = {**manifest, "content_sha256": digest.hexdigest(), "version": name,
+                        "written_at": datetime.now(timezone.utc).isoformat()}
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             final = versions / name
             os.replace(tmp, final)
