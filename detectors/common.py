@@ -21,14 +21,14 @@ def bids_in_context(snapshot: Snapshot, valid_only: bool = True) -> pd.DataFrame
     """Bids with their lot's and project's context.
 
     Columns: the bid's own (bid_id, lot_id, org_id, price, score, rank, is_winner, is_valid,
-    submitted_at, _file, _row) plus project_id, ceiling_price, opened_on, tenderer_id,
+    submitted_at, _file, _row) plus project_id, ceiling_price, published_on, opened_on, tenderer_id,
     agency_id, region_code, category, procedure. ``valid_only`` drops bids marked invalid
     (a missing is_valid counts as valid).
     """
     bids = snapshot["bids"]
     if valid_only and len(bids):
         bids = bids[bids["is_valid"].fillna(True).astype(bool)]
-    lots = snapshot["lots"][["lot_id", "project_id", "ceiling_price", "opened_on"]]
+    lots = snapshot["lots"][["lot_id", "project_id", "ceiling_price", "published_on", "opened_on"]]
     projects = snapshot["projects"][["project_id", "tenderer_id", "agency_id", "region_code", "category", "procedure"]]
     out = bids.merge(lots, on="lot_id", how="left").merge(projects, on="project_id", how="left")
     out["is_winner"] = out["is_winner"].fillna(False).astype(bool)

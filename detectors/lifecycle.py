@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.common import uid
+from bidgraph.detectors.common import bids_in_context, uid
 
 __all__ = ["awards", "lot_evidence"]
 
@@ -13,15 +13,10 @@ def awards(snapshot) -> pd.DataFrame:
     """One row per lot with a winning bid: lot_id, org_id (the winner), price, is_valid,
     project_id, tenderer_id, category, procedure, ceiling_price, published_on, opened_on, and
     the winner's contract on the lot if any (contract_id, amount, signed_on)."""
-    bids = snapshot["bids"]
-    won = bids[bids["is_winner"].fillna(False).astype(bool)][["bid_id", "lot_id", "org_id", "price", "is_valid"]]
-    won = won.drop_duplicates("lot_id")
-    lots = snapshot["lots"][["lot_id", "project_id", "ceiling_price", "published_on", "opened_on"]]
-    projects = snapshot["projects"][["project_id", "tenderer_id", "category", "procedure", "region_code"]]
+    bids = bids_in_context(snapshot, valid_only=False)
+    won = bids[bids["is_winner"]].drop_duplicates("lot_id")
     contracts = snapshot["contracts"][["contract_id", "lot_id", "org_id", "amount", "signed_on"]]
-    out = won.merge(lots, on="lot_id", how="left").merge(projects, on="project_id", how="left")
-    return out.merge(contracts.drop_duplicates(["lot_id", "org_id"]), on=["lot_id", "org_id"], how="left")
-
+    return won.merge(contracts.drop_duplicates(["lot_id", "org_id"]), on=["lot_id", "org_id"], how="left")
 
 def lot_evidence(lot_id: str, org_id: str | None, contract_id: str | None = None) -> tuple[list, list]:
     """Nodes and edges showing a lot, its winner and the winner's contract."""
