@@ -15,7 +15,7 @@ from fractions import Fraction
 
 __all__ = ["GROUPS", "MAP_NAMES", "Flag", "State", "Indicator", "get_obj", "get_str", "get_list",
            "get_amount", "org_id", "pipe_set", "submitted_bids", "complete_awards_and_bids",
-           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "quantile", "low_outlier_fence",
+           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "single_award", "quantile", "low_outlier_fence",
            "lower_fence", "upper_fence", "round_meta"]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
@@ -173,6 +173,16 @@ def valid_priced_bids(details: list) -> list[tuple[str, float, str]]:
                 and tenderers is not None and len(tenderers) == 1 and org_id(tenderers[0]) is not None):
             out.append((tenderers[0]["id"], amount, currency))
     return out
+
+
+def single_award(release: dict) -> tuple[str, list] | None:
+    """For a process whose awards are final with exactly one complete award to one supplier:
+    (that supplier, the submitted bids); otherwise None."""
+    gate = complete_awards_and_bids(release)
+    if gate is None or len(gate[0]) != 1:
+        return None
+    supplier = single_supplier(gate[0][0])
+    return None if supplier is None else (supplier, gate[1])
 
 
 class PriceComparisonIndicator(Indicator):

@@ -7,8 +7,8 @@ process count reaches the ``percentile`` of all counts and its win ratio is at o
 """
 from __future__ import annotations
 
-from bidgraph.redflags.common import (Flag, Indicator, State, complete_awards_and_bids, get_list, get_str,
-                                      low_outlier_fence, org_id, quantile, single_supplier)
+from bidgraph.redflags.common import (Flag, Indicator, State, single_award, get_list, get_str,
+                                      low_outlier_fence, org_id, quantile)
 from bidgraph.redflags.settings import Settings
 
 
@@ -22,14 +22,12 @@ class R025(Indicator):
         self.wins: dict[str, list[int]] = {}  # tenderer -> [processes won, processes bid in]
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
-        gate = complete_awards_and_bids(release)
-        if gate is None or len(gate[0]) != 1:
+        award = single_award(release)
+        if award is None:
             return
-        supplier = single_supplier(gate[0][0])
-        if supplier is None:
-            return
+        supplier, bids = award
         tenderers = set()
-        for bid in gate[1]:
+        for bid in bids:
             bidders = get_list(bid, "tenderers")
             if get_str(bid, "status") == "valid" and bidders is not None and len(bidders) == 1:
                 if org_id(bidders[0]) is not None:

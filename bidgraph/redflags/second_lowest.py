@@ -6,21 +6,19 @@ recorded only when the winner's bid is not above the other (price-only award cri
 """
 from __future__ import annotations
 
-from bidgraph.redflags.common import (State, complete_awards_and_bids, PriceComparisonIndicator, single_supplier, valid_priced_bids)
+from bidgraph.redflags.common import (State, single_award, PriceComparisonIndicator, valid_priced_bids)
 
 
 class SecondLowestBidRatio(PriceComparisonIndicator):
     def fold(self, state: State, release: dict, ocid: str) -> None:
         if not self.compares_prices(release):
             return
-        gate = complete_awards_and_bids(release)
-        if gate is None or len(gate[0]) != 1:
+        award = single_award(release)
+        if award is None:
             return
-        supplier = single_supplier(gate[0][0])
-        if supplier is None:
-            return
+        supplier, bids = award
         winner = other = None  # (tenderer, amount); strict < keeps the earlier bid on ties
-        for tenderer, amount, currency in valid_priced_bids(gate[1]):
+        for tenderer, amount, currency in valid_priced_bids(bids):
             if not state.is_main_currency(currency):
                 continue
             if tenderer == supplier:
