@@ -15,7 +15,6 @@ pieces closer under the threshold weigh more.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from bidgraph.detectors.base import Entity, Finding

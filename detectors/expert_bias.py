@@ -22,7 +22,6 @@ controls. Deviation statistics: :mod:`bidgraph.detectors.panels`.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from scipy.stats import binom
