@@ -20,9 +20,9 @@ from pathlib import Path
 
 
 def measure(workspace: Path) -> dict:
-    from bidgraph.detectors.runner import run_batch
-    from bidgraph.detectors.settings import load_settings
-    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.detectors.core.runner import run_batch
+    from bidgraph.detectors.core.settings import load_settings
+    from bidgraph.graph.embedded.store import EmbeddedStore
 
     store = EmbeddedStore(workspace)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -55,7 +55,7 @@ def main() -> None:
             from bidgraph.citygen import generate_city
             generate_city(bundle, scale=scale, seed=args.seed)
         workspace = args.work / f"{scale}-seed{args.seed}"
-        from bidgraph.graph.embedded import EmbeddedStore
+        from bidgraph.graph.embedded.store import EmbeddedStore
         if EmbeddedStore(workspace).workspace.current is None:
             from bidgraph.loaders.bundle import read_bundle
             EmbeddedStore(workspace).load(read_bundle(bundle))

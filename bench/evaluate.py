@@ -1,7 +1,7 @@
 """Score the full detector batch against planted truth on several generated worlds.
 
 For each seed: generate a city (cached under --cache), load it, run every detector with the
-default settings, and evaluate (bidgraph.evaluate). Prints one markdown row per seed and
+default settings, and evaluate (bidgraph.citygen.scoring). Prints one markdown row per seed and
 scheme: findings, precision, recall and average precision, and precision/recall among the
 top N (N = number planted).
 
@@ -21,10 +21,10 @@ def run(scale: str, seed: int, cache: Path) -> dict:
     import json
 
     from bidgraph.citygen import generate_city
-    from bidgraph.detectors.runner import run_batch
-    from bidgraph.detectors.settings import load_settings
-    from bidgraph.evaluate import evaluate
-    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.detectors.core.runner import run_batch
+    from bidgraph.detectors.core.settings import load_settings
+    from bidgraph.citygen.scoring import evaluate
+    from bidgraph.graph.embedded.store import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
     bundle = cache / f"{scale}-seed{seed}"

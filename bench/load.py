@@ -29,7 +29,7 @@ def percentiles(values: list[float]) -> str:
 
 def measure_load(bundle: Path, workspace: Path) -> dict:
     """read_bundle + embedded-store load into a fresh workspace: time and peak memory."""
-    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.graph.embedded.store import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
     t0 = time.perf_counter()
@@ -42,7 +42,7 @@ def measure_load(bundle: Path, workspace: Path) -> dict:
 
 def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
     """Open the store (index build), then time expansions and 4-hop path searches."""
-    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.graph.embedded.store import EmbeddedStore
 
     store = EmbeddedStore(workspace)
     t0 = time.perf_counter()

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.workbench.app import create_app
 
 TARGET_MS = {"small": 300, "city": 300, "province": 1000}

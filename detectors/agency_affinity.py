@@ -8,11 +8,11 @@ when a person links them (an employee of the agency who holds a role in the winn
 draft the tender documents and run the evaluation, so an agency steering awards (代理机构
 与投标人串通, 《招标投标法》第五十条) leaves this persistent pairing; it is a standard item of
 Chinese supervision platforms' 关联关系 analyses and of the OECD Guidelines for Fighting Bid
-Rigging. Method: :mod:`bidgraph.detectors.affinity`.
+Rigging. Method: :mod:`bidgraph.detectors.stats.affinity`.
 """
 from __future__ import annotations
 
-from bidgraph.detectors.affinity import affinity_findings
+from bidgraph.detectors.stats.affinity import affinity_findings
 
 __all__ = ["DETECTOR_ID", "detect"]
 

@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.cobidding import (LN10, CoBidding, cobidding, entry_rates, pair_price_ties, shared_values,
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.cobidding import (LN10, CoBidding, cobidding, entry_rates, pair_price_ties, shared_values,
                                           trace_graph)
-from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DETECTOR_ID", "detect", "communities", "attach_members"]

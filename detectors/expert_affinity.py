@@ -10,7 +10,7 @@ Two facts about one (expert, firm) pair, each measured against its own null:
   firm's lots*; the expected number of the firm's lots with ``e`` on the panel is the sum of
   those chances over the firm's evaluated lots. Observed count ``k`` against it: Poisson upper tail ``p_sit``.
 * **Favour.** On those lots, ``e``'s deviation from the other panelists' mean for the firm's
-  bids (:mod:`bidgraph.detectors.panels`), minus ``e``'s mean deviation on all bids (an
+  bids (:mod:`bidgraph.detectors.stats.panels`), minus ``e``'s mean deviation on all bids (an
   expert who scores everyone high is not favouring this firm), in units of ``e``'s own
   deviation spread: ``t = favour / (sd / sqrt(k))``; ``p_fav`` its normal upper tail.
 
@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.panels import score_deviations
-from bidgraph.detectors.win_stats import surprise_score, upper_tail
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.stats.panels import score_deviations
+from bidgraph.detectors.stats.win_stats import surprise_score, upper_tail
 
 __all__ = ["DETECTOR_ID", "detect"]
 

@@ -18,7 +18,7 @@ Chinese public-resource trading centres run exactly this 评标专家评分偏�
 (畸高畸低评分 must be explained under 《评标委员会和评标方法暂行规定》 and provincial expert
 management rules); an expert who systematically departs from colleagues is either careless or
 steering, and OECD's Guidelines for Fighting Bid Rigging name evaluation integrity among the
-controls. Deviation statistics: :mod:`bidgraph.detectors.panels`.
+controls. Deviation statistics: :mod:`bidgraph.detectors.stats.panels`.
 """
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ import pandas as pd
 
 from scipy.stats import binom
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.panels import score_deviations
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.stats.panels import score_deviations
 
 __all__ = ["DETECTOR_ID", "detect"]
 

@@ -7,7 +7,7 @@ Within one context (a tenderer, an agency, or a region), a firm whose share of t
 at least ``min_win_share`` and at least ``min_share_ratio`` times its share of the bids, with
 ``min_wins`` wins or more, and whose win count its bids cannot explain: the binomial tail of
 its wins against the fair draw's expectation (``sum 1/n`` over its bids) scaled by its record
-in other contexts (:func:`bidgraph.detectors.win_stats.context_pairs`), Bonferroni-adjusted over
+in other contexts (:func:`bidgraph.detectors.stats.win_stats.context_pairs`), Bonferroni-adjusted over
 all tested pairs, is at most ``alpha``. The concentration of the context's awards is measured
 by the Herfindahl–Hirschman index of win shares (HHI), reported beside the HHI of bid shares.
 Chinese supervision platforms run this 标王 analysis (中标集中度) routinely; the OECD Guidelines
@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.win_stats import bid_outcomes, context_pairs, surprise_score, upper_tail
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, surprise_score, upper_tail
 
 __all__ = ["DETECTOR_ID", "detect"]
 

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.cobidding import CoBidding, cobidding, pair_price_ties, shared_values
-from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.cobidding import CoBidding, cobidding, pair_price_ties, shared_values
+from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DETECTOR_ID", "detect", "pair_similarity"]

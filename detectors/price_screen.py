@@ -3,12 +3,12 @@
 Rule
 ----
 For every lot with at least ``min_bids`` valid priced bids, compute the price screens of the
-bid-rigging literature from the bids (:mod:`bidgraph.screens.features`: coefficient of
+bid-rigging literature from the bids (:mod:`bidgraph.detectors.screens.features`: coefficient of
 variation, spread, difference and relative distance between the two lowest bids, kurtosis,
 skewness, Kolmogorov-Smirnov distance to uniform, gaps between neighbouring bids, share of
 near-identical bids, losers' CV, and the mean bid over the ceiling price) and each screen's
 percentile among all screened lots of the snapshot. The model trained on real cartel cases
-(:mod:`bidgraph.screens.model`, ``docs/model-card-price-screen.md``) turns the percentiles of
+(:mod:`bidgraph.detectors.screens.model`, ``docs/model-card-price-screen.md``) turns the percentiles of
 its features into a probability and a coordination index in [0, 1] (0: the competitive end of
 every feature, 1: the coordinated end of every one). The same is done over each lot's
 *coalition*: the bidders who meet another bidder of the lot on ``coalition_min_meetings``
@@ -32,11 +32,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
-from bidgraph.screens.features import DIRECTION, SCREENS, coalition_members, coalition_screens, lot_screens, percentiles
-from bidgraph.screens.model import load_model
+from bidgraph.detectors.screens.features import DIRECTION, SCREENS, coalition_members, coalition_screens, lot_screens, percentiles
+from bidgraph.detectors.screens.model import load_model
 
 __all__ = ["DETECTOR_ID", "detect", "screen_lots"]
 
@@ -86,7 +86,7 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
         than the lot, ``probability``, ``index``, ``coalition_index``, ``score``,
         ``tail_screens`` (screens in the coordinated tail, whole lot or coalition) and ``flagged``.
     members : DataFrame of the coalitions' (``lot_id``, ``org_id``) rows
-        (:func:`bidgraph.screens.features.coalition_members`).
+        (:func:`bidgraph.detectors.screens.features.coalition_members`).
     """
     model = load_model(params.get("model") or None)
     min_bids = max(int(params["min_bids"]), model.min_bids)

@@ -3,7 +3,7 @@
 Rule
 ----
 The indicators need what only OCDS holds (tender periods, bid and award statuses, item
-classifications), so they run on OCDS compiled releases (``bidgraph.redflags``, a faithful
+classifications), so they run on OCDS compiled releases (``bidgraph.detectors.cardinal``, a faithful
 re-implementation of Cardinal 0.0.8, MIT; see docs/redflags.md). ``findings_from_results``
 turns Cardinal's output into findings: one per flagged process (entity ``project``: the
 ocid) or organisation (``company``: buyer, procuring entity or tenderer id), with the indicator
@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.settings import load_settings
 from bidgraph.loaders.ocds_releases import iter_compiled_releases
-from bidgraph.redflags.common import GROUPS, Flag
-from bidgraph.redflags.engine import INDICATORS, evaluate, to_cardinal_json
-from bidgraph.redflags.settings import Settings, read_settings
+from bidgraph.detectors.cardinal.common import GROUPS, Flag
+from bidgraph.detectors.cardinal.engine import INDICATORS, evaluate, to_cardinal_json
+from bidgraph.detectors.cardinal.settings import Settings, read_settings
 
 __all__ = ["DETECTOR_ID", "detect", "findings_from_results"]
 

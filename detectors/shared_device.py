@@ -13,11 +13,11 @@ Procurement list identical preparation traces among the signs of collusion.
 A value shared by many unrelated firms across many lots (the trading centre's public terminal,
 a carrier's NAT address) says little, so every value is weighted by its rarity in the whole
 snapshot, and values used by ``public_min_firms`` firms or more can never alone make a
-high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.shared_values`.
+high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 """
 from __future__ import annotations
 
-from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 

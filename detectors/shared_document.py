@@ -12,11 +12,11 @@ Bid Rigging list identical documents, typos and authorship among the signs of co
 A generic author ("Administrator", "admin", "user") or a template fingerprint used by many
 firms says little: every value is weighted by its rarity in the whole snapshot, and values used
 by ``public_min_firms`` firms or more can never alone make a high-severity finding. Grouping,
-rarity and scoring: :mod:`bidgraph.detectors.shared_values`.
+rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 """
 from __future__ import annotations
 
-from bidgraph.detectors.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 

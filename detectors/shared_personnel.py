@@ -13,15 +13,15 @@ Guidelines for Fighting Bid Rigging look for exactly these links.
 
 A value held by many firms (a serviced office address, an agency's phone that files for many
 clients) is weak, so values are weighted by rarity and ``public_min_firms`` caps them, as in
-:mod:`bidgraph.detectors.shared_values`. Each finding carries the chain person → roles → firms
+:mod:`bidgraph.detectors.stats.shared_values`. Each finding carries the chain person → roles → firms
 as graph nodes and edges and as readable text.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.common import uid
-from bidgraph.detectors.shared_values import Kind, lot_sizes, shared_value_findings
+from bidgraph.detectors.core.common import uid
+from bidgraph.detectors.stats.shared_values import Kind, lot_sizes, shared_value_findings
 
 __all__ = ["DETECTOR_ID", "KINDS", "detect"]
 

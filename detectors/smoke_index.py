@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.base import Entity, Finding
-from bidgraph.detectors.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
 
 __all__ = ["DETECTOR_ID", "COMBINES", "smoke_scores", "detect"]
 

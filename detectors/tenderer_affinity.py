@@ -10,11 +10,11 @@ persistent pairing; Chinese supervision platforms' 标王 and 关联关系 analy
 the OECD Guidelines for Fighting Bid Rigging name a supplier that keeps winning with the same
 buyer among the signs of allocation and corruption; Conley & Decarolis (2016) likewise test
 award patterns against what independent bidding would produce.
-Method: :mod:`bidgraph.detectors.affinity`.
+Method: :mod:`bidgraph.detectors.stats.affinity`.
 """
 from __future__ import annotations
 
-from bidgraph.detectors.affinity import affinity_findings
+from bidgraph.detectors.stats.affinity import affinity_findings
 
 __all__ = ["DETECTOR_ID", "detect"]
 

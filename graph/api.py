@@ -37,7 +37,7 @@ class GraphStore(Protocol):
 
 def open_store(workspace: str | os.PathLike | None = None) -> GraphStore:
     if os.environ.get("BIDGRAPH_NEO4J_URI"):
-        from bidgraph.graph.neo4j_store import Neo4jStore
+        from bidgraph.graph.neo4j.store import Neo4jStore
         return Neo4jStore.from_env(Path(resolve_workspace(workspace)))
-    from bidgraph.graph.embedded import EmbeddedStore
+    from bidgraph.graph.embedded.store import EmbeddedStore
     return EmbeddedStore(resolve_workspace(workspace))

@@ -91,7 +91,7 @@ def load_world(workspace) -> None:
     """Write the world as the workspace's loaded graph (all schema tables, missing ones empty)."""
     from bidgraph.graph.schema import schema
     from bidgraph.graph.snapshot import empty_table
-    from bidgraph.graph.versions import Workspace
+    from bidgraph.graph.embedded.versions import Workspace
     given, tables = world_tables(), {}
     for name in schema().tables:
         base = empty_table(name)

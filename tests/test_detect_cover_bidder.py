@@ -3,8 +3,8 @@ county and ring members who cover for each other in turn are not."""
 import pytest
 
 from bidgraph.detectors import cover_bidder
-from bidgraph.detectors.cobidding import cobidding
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.stats.cobidding import cobidding
+from bidgraph.detectors.core.settings import load_settings
 from bidding_worlds import market_world
 
 PARAMS = load_settings()["cover_bidder"]

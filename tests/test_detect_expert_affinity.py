@@ -5,7 +5,7 @@ import pytest
 from snapshot_fixture import make_snapshot, market
 
 from bidgraph.detectors import expert_affinity
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["expert_affinity"]
 

@@ -2,7 +2,7 @@
 import pytest
 
 from bidgraph.detectors import hidden_link
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 PARAMS = load_settings()["hidden_link"]

@@ -2,7 +2,7 @@
 import pytest
 
 from bidgraph.detectors import contract_splitting, payment_anomaly, procedure_gap, winner_not_builder
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 from snapshot_fixture import make_snapshot
 
 SETTINGS = load_settings()

@@ -4,7 +4,7 @@ import pytest
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import shared_device
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["shared_device"]
 

@@ -2,7 +2,7 @@
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import shared_document
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["shared_document"]
 

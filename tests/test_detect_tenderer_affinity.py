@@ -5,7 +5,7 @@ import pytest
 from snapshot_fixture import lots_of, make_snapshot, market, set_winner
 
 from bidgraph.detectors import tenderer_affinity
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["tenderer_affinity"]
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from bidgraph.cli import main
-from bidgraph.evaluate import average_precision, baseline_firm_scores, evaluate
+from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, evaluate
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 TRUTH = {

@@ -11,8 +11,8 @@ import pytest
 from bidgraph.errors import InputError
 from bidgraph.loaders.ocds import read_ocds, read_ocds_bundle
 from bidgraph.loaders.ocds_releases import iter_compiled_releases, merge_releases
-from bidgraph.redflags.engine import evaluate
-from bidgraph.redflags.settings import parse_settings
+from bidgraph.detectors.cardinal.engine import evaluate
+from bidgraph.detectors.cardinal.settings import parse_settings
 
 OCDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ocds"
 PROZORRO, ARMEPS = OCDS / "ukraine_prozorro_compiled.jsonl", OCDS / "armenia_armeps_releases.jsonl"

@@ -11,7 +11,7 @@ from bidding_worlds import QUIET, RING, market_world
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import price_screen
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.settings import load_settings
 from bidgraph.errors import InputError
 
 PARAMS = load_settings()["price_screen"]

@@ -11,15 +11,15 @@ import pytest
 
 from bidgraph.cli import main
 from bidgraph.detectors import red_flag
-from bidgraph.detectors.base import Entity
+from bidgraph.detectors.core.finding import Entity
 from bidgraph.detectors.red_flag import findings_from_results
 from bidgraph.errors import InputError
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.ocds import read_ocds_bundle
-from bidgraph.redflags.common import lower_fence, quantile, round_meta, upper_fence
-from bidgraph.redflags.engine import evaluate, read_releases, run_indicators, to_cardinal_json
-from bidgraph.redflags.settings import parse_settings
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.cardinal.common import lower_fence, quantile, round_meta, upper_fence
+from bidgraph.detectors.cardinal.engine import evaluate, read_releases, run_indicators, to_cardinal_json
+from bidgraph.detectors.cardinal.settings import parse_settings
+from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["red_flag"]
 

@@ -53,7 +53,7 @@ def test_values_sent_to_neo4j_are_plain():
     import numpy as np
     import pandas as pd
 
-    from bidgraph.graph.neo4j_store import _props
+    from bidgraph.graph.neo4j.store import _props
     frame = pd.DataFrame({"ok": pd.array([True, None], dtype="boolean"), "day": pd.to_datetime(["2024-03-05", None]),
                           "rank": pd.array([1, None], dtype="Int64"), "price": [np.float64(2.5), np.nan]})
     assert _props(frame, frame.columns) == [{"ok": True, "day": "2024-03-05T00:00:00", "rank": 1, "price": 2.5}, {}]

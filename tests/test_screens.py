@@ -1,4 +1,4 @@
-"""Price screens, the cartel datasets reader, the model and its training (bidgraph.screens)."""
+"""Price screens, the cartel datasets reader, the model and its training (bidgraph.detectors.screens)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +8,11 @@ from scipy import stats
 
 from bidgraph.cli import main
 from bidgraph.errors import InputError
-from bidgraph.screens import train as train_module
-from bidgraph.screens.datasets import collusion_files, read_collusion_csv, shared_dir
-from bidgraph.screens.evaluation import dataset_screens, evaluate
-from bidgraph.screens.features import SCREENS, coalition_members, coalition_screens, lot_screens
-from bidgraph.screens.model import MODEL_PATH, ScreenModel, fit_model, load_model
+from bidgraph.detectors.screens import train as train_module
+from bidgraph.detectors.screens.datasets import collusion_files, read_collusion_csv, shared_dir
+from bidgraph.detectors.screens.validation import dataset_screens, evaluate
+from bidgraph.detectors.screens.features import SCREENS, coalition_members, coalition_screens, lot_screens
+from bidgraph.detectors.screens.model import MODEL_PATH, ScreenModel, fit_model, load_model
 
 COLLUSION = shared_dir() / "data" / "collusion"
 needs_shared = pytest.mark.skipif(not COLLUSION.is_dir(), reason=f"shared cartel datasets not found at {COLLUSION} "
@@ -150,7 +150,7 @@ def retrained(tmp_path_factory):
 @needs_shared
 def test_training_reproduces_the_shipped_model_and_beats_the_reference(retrained):
     folds, out = retrained
-    assert out.read_bytes() == MODEL_PATH.read_bytes(), "shipped model is stale: run python -m bidgraph.screens.train"
+    assert out.read_bytes() == MODEL_PATH.read_bytes(), "shipped model is stale: run python -m bidgraph.detectors.screens.train"
     assert out.stat().st_size < 4096
     assert len(folds) == len(collusion_files()) >= 3
     for fold in folds:

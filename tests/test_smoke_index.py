@@ -1,8 +1,8 @@
 """The smoke index adds weighted findings up per entity and can say why."""
 from bidgraph.cli import main
 from bidgraph.detectors import smoke_index
-from bidgraph.detectors.settings import load_settings
-from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.detectors.core.settings import load_settings
+from bidgraph.graph.embedded.store import EmbeddedStore
 from conftest import as_bundle
 from snapshot_fixture import make_snapshot
 

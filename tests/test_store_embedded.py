@@ -1,8 +1,8 @@
 import pytest
 
 from bidgraph.errors import NotFound, StoreError
-from bidgraph.graph.embedded import EmbeddedStore
-from bidgraph.graph.versions import Workspace
+from bidgraph.graph.embedded.store import EmbeddedStore
+from bidgraph.graph.embedded.versions import Workspace
 
 from conftest import as_bundle
 
@@ -124,7 +124,7 @@ def test_findings_are_stored_with_the_version(store):
 
 
 def test_paths_do_not_pass_through_hubs(tmp_path, tiny_tables, monkeypatch):
-    import bidgraph.graph.index as index_module
+    import bidgraph.graph.embedded.index as index_module
     tables = dict(tiny_tables)
     import pandas as pd
     uploads = pd.concat([tables["bid_uploads"], tables["bid_uploads"].iloc[:2].assign(bid_id=["B4", "B5"], mac=None)])

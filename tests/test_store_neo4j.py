@@ -6,7 +6,7 @@ import os
 import pytest
 
 from bidgraph.errors import NotFound
-from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.graph.embedded.store import EmbeddedStore
 from conftest import as_bundle
 
 pytestmark = [pytest.mark.neo4j,
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.neo4j,
 
 @pytest.fixture
 def neo(tiny_tables):
-    from bidgraph.graph.neo4j_store import Neo4jStore
+    from bidgraph.graph.neo4j.store import Neo4jStore
     store = Neo4jStore.from_env()
     store._run("MATCH (n) DETACH DELETE n")
     store.load(as_bundle(tiny_tables))

@@ -19,12 +19,12 @@ from bidgraph.errors import NotFound
 from bidgraph.graph.api import open_store
 from bidgraph.workbench.app import create_app
 from bidgraph.workbench.auth import CSRF_COOKIE, SESSION_COOKIE, Auth
-from bidgraph.workbench.callbacks_cases import create_case, export_case_pack
-from bidgraph.workbench.callbacks_search import search
+from bidgraph.workbench.callbacks.cases import create_case, export_case_pack
+from bidgraph.workbench.callbacks.search import search
 from bidgraph.workbench.cart import finding_item, node_item
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export
-from bidgraph.workbench.scoped import GraphIndex, ScopedStore
+from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
 from test_cases_world import PASSWORD, WEST, clock, finding, load_world, people, store  # noqa: F401
 
 WEST_RING, EAST_RING = finding("F1", "L1", "ORG1", "ORG2"), finding("F2", "L2", "ORG2", "ORG3")
@@ -243,7 +243,7 @@ def test_serve_logs_in_by_default_and_says_how_to_make_the_first_admin(tmp_path,
 
 
 def test_a_finding_shows_its_verdicts(graph, store, people):
-    from bidgraph.workbench.callbacks_findings import finding_detail
+    from bidgraph.workbench.callbacks.findings import finding_detail
     from test_workbench_callbacks import text_of
     west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
     cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.index)
@@ -252,7 +252,7 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
 
 
 def test_overdue_cases_come_first_and_are_marked(graph, store, people, clock):
-    from bidgraph.workbench.callbacks_cases import cases_table
+    from bidgraph.workbench.callbacks.cases import cases_table
     west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
     create_case(west, "普通核查", "review", [WEST_RING])
     create_case(west, "质疑案件", "challenge", [WEST_RING])

@@ -15,7 +15,7 @@ import networkx as nx
 import openpyxl
 import pytest
 
-from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.workbench.app import create_app
 
 from conftest import ARTIFACTS, as_bundle

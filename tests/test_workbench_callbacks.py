@@ -8,12 +8,12 @@ import openpyxl
 import pytest
 
 from bidgraph.errors import NotFound
-from bidgraph.graph.embedded import EmbeddedStore
-from bidgraph.workbench import callbacks_cart as cart_cb
-from bidgraph.workbench import callbacks_explorer as ex
-from bidgraph.workbench.callbacks_findings import finding_detail, finding_request, findings_table
-from bidgraph.workbench.callbacks_overview import overview
-from bidgraph.workbench.callbacks_search import search
+from bidgraph.graph.embedded.store import EmbeddedStore
+from bidgraph.workbench.callbacks import cart as cart_cb
+from bidgraph.workbench.callbacks import explorer as ex
+from bidgraph.workbench.callbacks.findings import finding_detail, finding_request, findings_table
+from bidgraph.workbench.callbacks.overview import overview
+from bidgraph.workbench.callbacks.search import search
 from bidgraph.workbench.cart import apply_edits
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export

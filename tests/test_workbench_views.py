@@ -1,6 +1,6 @@
 import pandas as pd
 
-from bidgraph.graph.views import count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline
+from bidgraph.workbench.views import count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline
 from bidgraph.graph.snapshot import Snapshot
 
 from workbench_world import FINDINGS

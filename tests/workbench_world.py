@@ -2,7 +2,7 @@
 hand-written findings in the findings-file format (design/bundle.md)."""
 from __future__ import annotations
 
-from bidgraph.graph.embedded import EmbeddedStore
+from bidgraph.graph.embedded.store import EmbeddedStore
 
 from conftest import as_bundle
 

@@ -18,8 +18,7 @@ import dash
 import dash_cytoscape as cyto
 from flask import has_request_context, request
 
-from bidgraph.workbench import (callbacks_cart, callbacks_cases, callbacks_explorer, callbacks_findings, callbacks_overview,
-                                callbacks_search)
+from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overview, search
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
@@ -28,7 +27,7 @@ __all__ = ["create_app", "run_server"]
 
 LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
-CALLBACKS = (callbacks_overview, callbacks_findings, callbacks_search, callbacks_explorer, callbacks_cart, callbacks_cases)
+CALLBACKS = (overview, findings, search, explorer, cart, cases)
 
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 

@@ -11,7 +11,7 @@ and puts one gate in front of every other request:
   checked against the session on the server).
 
 Each request's user is ``flask.g.bidgraph_user``; the pages read through :class:`RequestData`,
-which picks the user's region view (:class:`~bidgraph.workbench.scoped.ScopedStore`).
+which picks the user's region view (:class:`~bidgraph.cases.scoped_store.ScopedStore`).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from bidgraph.cases.scope import Scope
 from bidgraph.cases.users import AccessDenied
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
-from bidgraph.workbench.scoped import GraphIndex, ScopedStore
+from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
 
 __all__ = ["Auth", "RequestData", "SESSION_COOKIE", "CSRF_COOKIE", "LOGIN_COOKIE"]
 

@@ -9,7 +9,7 @@ Pinning the same thing twice keeps one item (with the newer note, if one is give
 """
 from __future__ import annotations
 
-from bidgraph.graph.views import entity_uid
+from bidgraph.workbench.views import entity_uid
 
 __all__ = ["pin", "node_item", "path_item", "finding_item", "cart_nodes", "cart_rows", "apply_edits"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from bidgraph.errors import NotFound
-from bidgraph.graph.views import finding_rows, findings_by_entity
+from bidgraph.workbench.views import finding_rows, findings_by_entity
 
 __all__ = ["WorkbenchData"]
 
@@ -43,7 +43,7 @@ class WorkbenchData:
             raise NotFound(f"no finding {finding_id!r}") from None
 
     def rows(self):
-        """The findings as a table (see :func:`bidgraph.graph.views.finding_rows`)."""
+        """The findings as a table (see :func:`bidgraph.workbench.views.finding_rows`)."""
         views = self._views()
         if views["rows"] is None:
             views["rows"] = finding_rows(views["findings"], self.api.snapshot())

@@ -1,4 +1,4 @@
-"""The workbench's components, one function per page; no behaviour here (see callbacks_*.py).
+"""The workbench's components, one function per page; no behaviour here (see callbacks/).
 
 Component ids are ``kind-purpose`` (``button-expand``, ``table-findings``...).
 """

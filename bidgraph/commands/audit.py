@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bidgraph.cases import audit
-from bidgraph.cases.cli_support import acting_user, open_cases
+from bidgraph.commands._cases import acting_user, open_cases
 
 EXIT_TAMPERED = 1
 

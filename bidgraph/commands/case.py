@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 from bidgraph.cases import cases
-from bidgraph.cases.cli_support import acting_user, add_as_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases
 from bidgraph.errors import InputError, NotFound
 
 

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from bidgraph.commands._common import print_table, store_for, write_jsonl
-from bidgraph.detectors.runner import run_batch
-from bidgraph.detectors.settings import load_settings
+from bidgraph.detectors.core.runner import run_batch
+from bidgraph.detectors.core.settings import load_settings
 from bidgraph.workspace import resolve_workspace
 
 

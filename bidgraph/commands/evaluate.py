@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bidgraph.commands._common import print_table
 from bidgraph.errors import InputError
-from bidgraph.evaluate import evaluate
+from bidgraph.citygen.scoring import evaluate
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.bundle import read_bundle
 

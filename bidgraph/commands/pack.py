@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bidgraph.cases.cli_support import acting_user, add_as_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases
 from bidgraph.cases.db import DB_NAME
 from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
 from bidgraph.cases.cases import get_case

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bidgraph.redflags.engine import run_indicators
+from bidgraph.detectors.cardinal.engine import run_indicators
 
 
 def register(subparsers) -> None:

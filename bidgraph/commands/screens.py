@@ -1,9 +1,9 @@
 """bidgraph screens evaluate DATASET.csv: the price-screen model's AUC on a labelled cartel file."""
 from __future__ import annotations
 
-from bidgraph.screens.datasets import read_collusion_csv
-from bidgraph.screens.evaluation import evaluate
-from bidgraph.screens.model import load_model
+from bidgraph.detectors.screens.datasets import read_collusion_csv
+from bidgraph.detectors.screens.validation import evaluate
+from bidgraph.detectors.screens.model import load_model
 
 
 def register(sub) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from bidgraph.cases.cli_support import acting_user, add_as_option, open_cases
+from bidgraph.commands._cases import acting_user, add_as_option, open_cases
 from bidgraph.cases.users import MIN_PASSWORD_LENGTH, ROLES, add_user, list_users
 from bidgraph.errors import InputError
 

@@ -1,0 +1,22 @@
+"""R018 single bid received: a competitive process with exactly one tenderer."""
+from __future__ import annotations
+
+from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set
+from bidgraph.detectors.cardinal.settings import Settings
+
+
+class R018(Indicator):
+    code = "R018"
+
+    def __init__(self, settings: Settings):
+        self.methods = pipe_set(settings.section(self.code).get("procurement_methods", "open|selective"))
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        tender = get_obj(release, "tender")
+        if tender is None:
+            return
+        if self.methods and get_str(tender, "procurementMethod") not in self.methods:
+            return
+        count = tender.get("numberOfTenderers")
+        if type(count) is int and count == 1:  # the JSON integer 1: not 1.0, not true
+            state.flag(Flag("OCID", ocid, self.code, 1.0, 1.0, 1.0, "==", ocid))

@@ -1,0 +1,34 @@
+"""R028 identical bid prices: different tenderers submitted exactly the same price.
+
+Within a price-comparison process, two submitted bids with the same amount and currency from
+different sets of tenderers flag the process and every tenderer in both sets.
+"""
+from __future__ import annotations
+
+from bidgraph.detectors.cardinal.common import (Flag, State, get_amount, get_list, get_obj, get_str,
+                                      PriceComparisonIndicator, submitted_bids)
+
+
+class R028(PriceComparisonIndicator):
+    code = "R028"
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        if not self.compares_prices(release):
+            return
+        seen: dict[tuple[float, str], frozenset[str]] = {}
+        for bid in submitted_bids(release):
+            tenderers, value = get_list(bid, "tenderers"), get_obj(bid, "value")
+            amount, currency = get_amount(value), get_str(value, "currency")
+            if tenderers is None or amount is None or currency is None:
+                continue
+            ids = frozenset(t["id"] for t in tenderers if get_str(t, "id") is not None)
+            if not ids:
+                continue
+            price = (amount, currency)
+            other = seen.get(price)
+            if other is not None and other != ids:
+                state.flag(Flag("OCID", ocid, self.code, 1.0, amount, amount, "==", ocid))
+                for tenderer in sorted(ids | other):
+                    state.flag(Flag("Tenderer", tenderer, self.code, 1.0, amount, amount, "==", ocid))
+                    state.map_tenderer("ocid_tenderer_r028", ocid, tenderer)
+            seen[price] = ids

@@ -1,0 +1,28 @@
+"""R036 lowest bid disqualified: the cheapest submitted bid was disqualified, though valid
+priced bids exist and a contract was awarded."""
+from __future__ import annotations
+
+from bidgraph.detectors.cardinal.common import (Flag, State, get_amount, get_list, get_obj, get_str,
+                                      PriceComparisonIndicator, submitted_bids)
+
+
+class R036(PriceComparisonIndicator):
+    code = "R036"
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        if not self.compares_prices(release):
+            return
+        awards = get_list(release, "awards")
+        if awards is None or not any(get_str(a, "status") == "active" for a in awards):
+            return
+        lowest, lowest_status, valid_priced = None, None, False
+        for bid in submitted_bids(release):
+            value = get_obj(bid, "value")
+            amount, currency = get_amount(value), get_str(value, "currency")
+            if amount is None or currency is None or not state.is_main_currency(currency):
+                continue
+            valid_priced |= bid["status"] == "valid"
+            if lowest is None or amount < lowest:  # strict: the first of equal bids stays lowest
+                lowest, lowest_status = amount, bid["status"]
+        if valid_priced and lowest_status == "disqualified":
+            state.flag(Flag("OCID", ocid, self.code, 1.0, lowest, None, "", ocid))

@@ -1,0 +1,68 @@
+"""R038 excessive disqualified bids: a buyer, procuring entity or tenderer whose share of
+disqualified bids (pooled over the file) is a high outlier.
+
+Per group, ids with at least the minimum number of submitted bids are kept (Cardinal compares
+``minimum_contracting_processes`` with the number of bids, not of processes); the fence is
+``threshold`` or Tukey's upper fence of the kept ratios, used only if it is above 0.
+"""
+from __future__ import annotations
+
+from bidgraph.detectors.cardinal.common import (Flag, Indicator, State, get_list, get_obj, get_str, quantile,
+                                      submitted_bids, upper_fence)
+from bidgraph.detectors.cardinal.settings import Settings
+
+
+class R038(Indicator):
+    code = "R038"
+
+    def __init__(self, settings: Settings):
+        section = settings.section(self.code)
+        self.threshold = section.get("threshold")
+        processes = section.get("minimum_contracting_processes", 2)
+        self.minimum = {"Buyer": processes, "ProcuringEntity": processes,
+                        "Tenderer": section.get("minimum_submitted_bids", 2)}
+        # group -> id -> [disqualified bids, submitted bids]
+        self.counts: dict[str, dict[str, list[int]]] = {group: {} for group in self.minimum}
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        bids = submitted_bids(release)
+        if not bids:
+            return
+        disqualified = 0
+        for bid in bids:
+            hit = bid["status"] == "disqualified"
+            disqualified += hit
+            for tenderer in get_list(bid, "tenderers") or []:
+                if get_str(tenderer, "id") is not None:
+                    self._add("Tenderer", tenderer["id"], int(hit), 1)
+        for group, name, holder in (("Buyer", "ocid_buyer_r038", get_obj(release, "buyer")),
+                                    ("ProcuringEntity", "ocid_procuringentity_r038",
+                                     get_obj(get_obj(release, "tender"), "procuringEntity"))):
+            org = get_str(holder, "id")
+            if org is not None:
+                self._add(group, org, disqualified, len(bids))
+                if state.map and disqualified:
+                    state.maps[name][ocid] = org
+
+    def _add(self, group: str, org: str, disqualified: int, submitted: int) -> None:
+        counts = self.counts[group].setdefault(org, [0, 0])
+        counts[0] += disqualified
+        counts[1] += submitted
+
+    def finalize(self, state: State) -> None:
+        for group, minimum in self.minimum.items():
+            ratios = {org: d / s for org, (d, s) in self.counts[group].items() if s >= minimum}
+            if not ratios:
+                continue
+            if self.threshold is None:
+                q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
+                fence = upper_fence(q1, q3)
+                state.set_meta(self.code, f"{group}_q1", q1)
+                state.set_meta(self.code, f"{group}_q3", q3)
+            else:
+                fence = self.threshold
+            state.set_meta(self.code, f"{group}_upper_fence", fence)
+            if fence > 0:
+                for org, ratio in ratios.items():
+                    if ratio >= fence:
+                        state.flag(Flag(group, org, self.code, ratio, ratio, fence, ">="))

@@ -1,0 +1,53 @@
+"""R048 heterogeneous supplier: a supplier awarded items from unusually many categories.
+
+Per supplier (single-supplier active awards), the distinct first ``digits`` characters of the
+items' classification ids; suppliers in at least ``minimum_contracting_processes`` processes are
+compared with ``threshold`` or Tukey's upper fence of all kept varieties.
+"""
+from __future__ import annotations
+
+from bidgraph.detectors.cardinal.common import (Flag, Indicator, State, get_list, get_obj, get_str, quantile,
+                                      single_supplier, upper_fence)
+from bidgraph.detectors.cardinal.settings import Settings
+
+
+class R048(Indicator):
+    code = "R048"
+
+    def __init__(self, settings: Settings):
+        section = settings.section(self.code)
+        self.digits = section.get("digits", 2)
+        self.threshold = section.get("threshold")
+        self.minimum = section.get("minimum_contracting_processes", 20)
+        self.codes: dict[str, set[str]] = {}
+        self.processes: dict[str, int] = {}
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        counted = set()
+        for award in get_list(release, "awards") or []:
+            items = get_list(award, "items")
+            supplier = single_supplier(award)
+            if get_str(award, "status") != "active" or items is None or supplier is None:
+                continue
+            for item in items:
+                code = get_str(get_obj(item, "classification"), "id")
+                if code is None:
+                    continue
+                self.codes.setdefault(supplier, set()).add(code[:self.digits])
+                if supplier not in counted:
+                    counted.add(supplier)
+                    self.processes[supplier] = self.processes.get(supplier, 0) + 1
+
+    def finalize(self, state: State) -> None:
+        variety = {s: float(len(codes)) for s, codes in self.codes.items() if self.processes[s] >= self.minimum}
+        if self.threshold is None:
+            q1, q3 = quantile(variety.values(), 0.25), quantile(variety.values(), 0.75)
+            fence = upper_fence(q1, q3)
+            state.set_meta(self.code, "q1", q1)
+            state.set_meta(self.code, "q3", q3)
+        else:
+            fence = float(self.threshold)
+        state.set_meta(self.code, "upper_fence", fence)
+        for supplier, count in variety.items():
+            if count >= fence:
+                state.flag(Flag("Tenderer", supplier, self.code, count, count, fence, ">="))

@@ -1,0 +1,250 @@
+"""Co-bidding: which firms meet on the same lots, and how often chance alone would bring them
+together.
+
+Shared by ``bid_ring``, ``hidden_link`` and ``cover_bidder``. Everything is vectorised over a
+sparse lots x firms incidence matrix ``A``: the co-bid counts are ``A^T A``, never an all-pairs
+loop, so a province (1,000,000 bids, 200,000 firms) takes seconds.
+
+The null model ("random draws from the same market"): a lot belongs to the market of its
+project's region and category. If firm *i* entered ``n_im`` of the ``L_m`` lots of market *m*
+and entered them independently of firm *j*, the expected number of lots where they meet is
+``E_ij = sum_m n_im * n_jm / L_m``. The surprise of a pair is ``-log10 P(X >= observed)`` for
+``X ~ Poisson(E_ij)``. A small county whose five firms enter every lot has ``E`` close to the
+observed count and no surprise; a ring that meets on 20 lots where chance predicts 3 has a
+surprise above 10.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from bidgraph.detectors.core.common import bids_in_context, uid
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["CoBidding", "cobidding", "entry_rates", "pair_price_ties", "shared_values", "trace_graph", "TRACE_NAMES"]
+
+LN10 = np.log(10.0)
+
+
+@dataclass(frozen=True)
+class CoBidding:
+    """The co-bidding projection of one snapshot.
+
+    Attributes
+    ----------
+    bids : DataFrame
+        Valid bids in context plus integer codes ``lot`` and ``firm`` and ``market``.
+    firms : ndarray of str
+        ``firms[code]`` is the org_id of firm code ``code``.
+    lots : ndarray of str
+        ``lots[code]`` is the lot_id of lot code ``code``.
+    incidence : csr_matrix
+        lots x firms, 1 where the firm bid on the lot.
+    pairs : DataFrame
+        One row per firm pair (``a < b``, codes) that met at least ``min_cobids`` times:
+        ``cobids``, ``expected``, ``surprise`` (-log10 Poisson tail), ``lift``
+        (observed / expected), ``n_a``, ``n_b`` (lots each entered) and ``jaccard``.
+    """
+    bids: pd.DataFrame
+    firms: np.ndarray
+    lots: np.ndarray
+    incidence: sparse.csr_matrix
+    pairs: pd.DataFrame
+
+
+def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
+    """Build the co-bidding projection and its null model.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+    min_cobids : int
+        Pairs that met on fewer lots are not listed (they can never be flagged).
+    """
+    bids = bids_in_context(snapshot).copy()
+    bids["lot"], lots = pd.factorize(bids["lot_id"], sort=True)
+    bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
+    market_key = bids["region_code"].fillna("?").astype(str) + "|" + bids["category"].fillna("?").astype(str)
+    bids["market"], _ = pd.factorize(market_key, sort=True)
+    n_lots, n_firms = len(lots), len(firms)
+    entry = bids.drop_duplicates(["lot", "firm"])
+    incidence = sparse.csr_matrix((np.ones(len(entry), dtype=np.float32), (entry["lot"].to_numpy(), entry["firm"].to_numpy())),
+                                  shape=(n_lots, n_firms))
+    co = sparse.triu(incidence.T @ incidence, k=1).tocoo()
+    keep = co.data >= min_cobids
+    a, b, cobids = co.row[keep], co.col[keep], co.data[keep].astype(np.int64)
+    n_firm_lots = np.asarray(incidence.sum(axis=0)).ravel()
+    expected = _expected(entry, a, b)
+    surprise = -stats.poisson.logsf(cobids - 1, np.maximum(expected, 1e-9)) / LN10
+    pairs = pd.DataFrame({"a": a, "b": b, "cobids": cobids, "expected": expected,
+                          "surprise": surprise, "lift": cobids / np.maximum(expected, 1e-9),
+                          "n_a": n_firm_lots[a], "n_b": n_firm_lots[b]})
+    pairs["jaccard"] = pairs["cobids"] / (pairs["n_a"] + pairs["n_b"] - pairs["cobids"])
+    pairs = pairs.sort_values(["a", "b"], ignore_index=True)
+    return CoBidding(bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs)
+
+
+def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``E_ab = sum_m n_am n_bm / L_m`` for the listed pairs only (a masked ``D^T W D``)."""
+    lots_per_market = entry.groupby("market")["lot"].nunique()
+    counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
+    counts["w"] = counts["n"] / np.sqrt(lots_per_market.reindex(counts["market"]).to_numpy())
+    n_firms = int(entry["firm"].max()) + 1 if len(entry) else 0
+    n_markets = int(entry["market"].max()) + 1 if len(entry) else 0
+    d = sparse.csr_matrix((counts["w"].to_numpy(), (counts["firm"].to_numpy(), counts["market"].to_numpy())),
+                          shape=(n_firms, n_markets))
+    if len(a) == 0:
+        return np.zeros(0)
+    return np.asarray(d[a].multiply(d[b]).sum(axis=1)).ravel()
+
+
+def entry_rates(co: CoBidding) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """How often each firm enters a lot of each market, and each lot's market.
+
+    Returns ``rates`` (firms x markets: lots entered / lots in the market) and ``lot_market``
+    (the market code of each lot code). The expected number of lots a firm enters among a set
+    of lots is ``rates @ (lots of the set per market)``.
+    """
+    entry = co.bids.drop_duplicates(["lot", "firm"])
+    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"].sort_index().to_numpy()
+    n_markets = int(lot_market.max()) + 1 if len(lot_market) else 0
+    lots_per_market = np.bincount(lot_market, minlength=n_markets)
+    counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
+    rates = sparse.csr_matrix((counts["n"].to_numpy() / lots_per_market[counts["market"].to_numpy()],
+                               (counts["firm"].to_numpy(), counts["market"].to_numpy())),
+                              shape=(len(co.firms), n_markets))
+    return rates, lot_market
+
+
+def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:
+    """How the prices of each listed pair relate on the lots where both bid.
+
+    Returns one row per pair (``a``, ``b`` codes) with ``price_lots`` (co-bid lots where both
+    priced), ``gap`` (median of ``|ln(p_a / p_b)|``), ``market_spread`` (what two bidders on a
+    lot of the same market usually differ by: the market's median over lots of the mean
+    ``|ln(p_x / p_y)|`` among the lot's bidders, taken over the pair's lots) and
+    ``closeness`` = ``gap / market_spread`` (well below 1: the two price as one). The market,
+    not the lot, is the yardstick: on a lot a ring controls, every bid is close.
+    """
+    priced = co.bids.loc[co.bids["price"].notna() & (co.bids["price"] > 0), ["lot", "firm", "price"]]
+    priced = priced.drop_duplicates(["lot", "firm"])
+    priced = priced.assign(logp=np.log(priced["price"].astype(float)))
+    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"]
+    spread = _lot_spread(priced)
+    market_spread = spread.groupby(lot_market.reindex(spread.index).to_numpy()).median()
+    wanted = pairs[["a", "b"]].drop_duplicates()
+    firms = pd.Index(np.union1d(wanted["a"], wanted["b"]))
+    sub = priced[priced["firm"].isin(firms)]
+    left = sub.rename(columns={"firm": "a", "logp": "la"})[["lot", "a", "la"]]
+    right = sub.rename(columns={"firm": "b", "logp": "lb"})[["lot", "b", "lb"]]
+    both = left.merge(right, on="lot")
+    both = both[both["a"] < both["b"]].merge(wanted, on=["a", "b"])
+    both["gap"] = (both["la"] - both["lb"]).abs()
+    both["market_spread"] = market_spread.reindex(lot_market.reindex(both["lot"]).to_numpy()).to_numpy()
+    out = both.groupby(["a", "b"]).agg(price_lots=("lot", "size"), gap=("gap", "median"),
+                                        market_spread=("market_spread", "median")).reset_index()
+    out["closeness"] = out["gap"] / out["market_spread"].clip(lower=1e-6)
+    return out
+
+
+def _lot_spread(priced: pd.DataFrame) -> pd.Series:
+    """Per lot, the typical |log price difference| between two of its bidders.
+
+    For sorted log prices the mean absolute pairwise difference is
+    ``2 / (k (k-1)) * sum_i (2i - k - 1) x_i`` (Gini mean difference), computed without pairs.
+    """
+    p = priced.sort_values(["lot", "logp"])
+    k = p.groupby("lot")["logp"].transform("size").to_numpy()
+    i = p.groupby("lot").cumcount().to_numpy() + 1
+    term = (2 * i - k - 1) * p["logp"].to_numpy()
+    total = pd.Series(term, index=p["lot"].to_numpy()).groupby(level=0).sum()
+    size = p.groupby("lot").size()
+    return (2 * total / (size * (size - 1))).where(size > 1)
+
+
+def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -> pd.DataFrame:
+    """Traces that tie two firms: the same upload IP, MAC, hardware id, document fingerprint or
+    file hash on their bids, the same person in their roles, or the same phone, email or address.
+
+    A value shared by more than ``max_firms_per_value`` firms (a public or carrier-NAT IP, a
+    platform template's fingerprint, an industrial park's switchboard) ties nobody and is skipped.
+    ``orgs`` (optional) limits the result to values held by one of these firms (their holders
+    are still counted over all firms), which keeps a province cheap.
+
+    Returns
+    -------
+    DataFrame with columns ``org_a``, ``org_b`` (``org_a < org_b``), ``kind`` (ip, mac,
+    hardware_id, fingerprint, file_sha256, person, phone, email, address), ``value`` and
+    ``bid_a``, ``bid_b`` (one bid of each firm that carries the value; missing for registry
+    kinds); one row per pair, kind and value.
+    """
+    frames = []
+    bids = snapshot["bids"][["bid_id", "org_id"]]
+    uploads = snapshot["bid_uploads"].merge(bids, on="bid_id")
+    docs = snapshot["bid_documents"].merge(bids, on="bid_id")
+    keep = None if orgs is None else pd.Index(orgs)
+    for table, kind in ((uploads, "ip"), (uploads, "mac"), (uploads, "hardware_id"),
+                        (docs, "fingerprint"), (docs, "file_sha256")):
+        frames.append(_tagged(table, kind, kind, keep))
+    roles = snapshot["person_roles"]
+    frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person", keep))
+    for kind in ("phone", "email", "address"):
+        frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
+    values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    values = values.sort_values(["kind", "value", "org_id", "bid_id"]).drop_duplicates(["kind", "value", "org_id"])
+    firms_per_value = values.groupby(["kind", "value"])["org_id"].transform("nunique")
+    values = values[(firms_per_value >= 2) & (firms_per_value <= max_firms_per_value)]
+    pairs = values.merge(values, on=["kind", "value"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["org_id_a"] < pairs["org_id_b"]]
+    pairs = pairs.rename(columns={"org_id_a": "org_a", "org_id_b": "org_b", "bid_id_a": "bid_a", "bid_id_b": "bid_b"})
+    return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(["org_a", "org_b", "kind", "value"], ignore_index=True)
+
+
+def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
+    cols = ["org_id", column] + (["bid_id"] if "bid_id" in table.columns else [])
+    out = table[cols].rename(columns={column: "value"})
+    if keep is not None:
+        out = out[out["value"].isin(out.loc[out["org_id"].isin(keep), "value"].dropna().unique())]
+    out = out[out["value"].notna() & (out["value"].astype(str).str.strip() != "")]
+    if "bid_id" not in out.columns:
+        out = out.assign(bid_id=None)
+    return out.assign(kind=kind, value=out["value"].astype(str))
+
+
+TRACE_NODES = {"ip": ("IP", "UPLOADED_FROM"), "mac": ("Device", "UPLOADED_ON"),
+               "hardware_id": ("Device", "UPLOADED_ON"), "fingerprint": ("Document", "HAS_DOCUMENT"),
+               "file_sha256": ("Document", "HAS_DOCUMENT"), "phone": ("Phone", "HAS_PHONE"),
+               "email": ("Email", "HAS_EMAIL"), "address": ("Address", "LOCATED_AT")}
+TRACE_NAMES = {"ip": ("上传IP", "upload IP"), "mac": ("MAC地址", "MAC address"),
+               "hardware_id": ("机器码", "hardware id"), "fingerprint": ("标书特征码", "document fingerprint"),
+               "file_sha256": ("标书文件哈希", "document file hash"), "person": ("同一人员", "person"),
+               "phone": ("联系电话", "phone"), "email": ("电子邮箱", "email"), "address": ("地址", "address")}
+
+
+def trace_graph(traces: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """The nodes and edges (``[uid, TYPE, uid]``) that show the given ``shared_values`` rows."""
+    nodes: set[str] = set()
+    edges: set[tuple[str, str, str]] = set()
+    for row in traces.itertuples(index=False):
+        for org, bid in ((row.org_a, row.bid_a), (row.org_b, row.bid_b)):
+            o = uid("Organization", org)
+            nodes.add(o)
+            if row.kind == "person":
+                p = uid("Person", row.value)
+                nodes.add(p)
+                edges.add((p, "HOLDS_ROLE", o))
+                continue
+            label, rel = TRACE_NODES[row.kind]
+            v = uid(label, row.value)
+            nodes.add(v)
+            if bid is None or (isinstance(bid, float) and np.isnan(bid)):
+                edges.add((o, rel, v))
+            else:
+                b = uid("Bid", bid)
+                nodes.add(b)
+                edges.add((o, "SUBMITTED", b))
+                edges.add((b, rel, v))
+    return sorted(nodes), [list(e) for e in sorted(edges)]

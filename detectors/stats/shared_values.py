@@ -1,0 +1,363 @@
+"""Competing bidders that share a value: grouping, rarity weighting and the finding text.
+
+The engine behind ``shared_device`` (upload IP, MAC, hardware id), ``shared_document``
+(document fingerprint, file hash, author) and ``shared_personnel`` (person, phone, e-mail,
+address). Each of those modules turns its tables into two frames and a list of kinds:
+
+``uses``
+    one row per value seen on a lot: ``lot_id``, ``org_id``, ``kind``, ``value`` (plus
+    whatever the module needs to draw the evidence, e.g. ``bid_id``);
+``holders``
+    which firms hold each value anywhere in the snapshot: ``org_id``, ``kind``, ``value``.
+    The rarity of a value is computed from it.
+
+Method
+------
+* An *item* is one (lot, kind, value) used by two or more distinct bidders of that lot.
+* Rarity (IDF-like): a value held by ``k`` of the ``N`` firms that have any value of its kind
+  (``N`` at least ``2 * public_min_firms``, so that tiny data sets are not all "common")
+  weighs ``log(N / k) / log(N / 2)`` (1 for a value two firms share, falling towards 0 as the
+  value spreads).
+* Chance co-use: if a value turned up on bids at random, at its overall frequency ``q`` (its
+  uses / all firm-lot bids), two bidders of a lot with ``n`` bidders would share it with
+  probability ``q**2``; over all lots that expects ``E = q**2 * sum C(n, 2)`` sharing pairs.
+  The observed ``O = sum C(m, 2)`` (``m`` firms using it per lot) is tested by the Poisson
+  tail ``P(X >= O | E)``.
+* A value held by ``public_min_firms`` firms or more is *public* (a trading centre's terminal,
+  a carrier NAT, a serviced-office address, an author name such as "Administrator") unless its
+  co-use is beyond chance (tail ``<= coincidence_alpha``: the same few firms keep sharing it on
+  the same lots, as a ring of eight does); a value held by ``always_public_firms`` firms or more
+  is public whatever its co-use.
+* An item's strength is ``weight[kind] * rarity``. On one lot only the strongest item counts
+  (the IP, MAC and hardware id of one machine are one piece of evidence). Firms are grouped by the connected
+  components of firm–item links over non-public items, so a pair sharing a MAC on six lots is
+  one group, and a ring whose members share values pairwise is one group. Public items join
+  the group that already holds all their firms; the rest are grouped by their exact firm set.
+* Score ``1 - (1 - S) * (1 - min(P, public_cap))``, where ``S`` and ``P`` are the noisy-OR
+  ``1 - prod(1 - strength)`` over the group's lots of the strongest non-public and public
+  item per lot: public values alone can never make a high-severity finding, and a group with
+  only public values is reported only when it shares them on ``public_min_lots`` lots or more
+  (two firms at the public terminal on one lot is a coincidence).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.stats import poisson
+
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.common import bilingual, uid
+
+__all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_values"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of shared value: its names, weight, and how it appears in findings."""
+    name: str
+    zh: str
+    en: str
+    weight: float
+    entity: str | None = None   # entity type of the value in findings (ip, device, ...)
+    label: str | None = None    # graph node label of the value (IP, Device, ...)
+
+
+def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
+    h = holders[["org_id", "kind", "value"]].drop_duplicates()
+    per_value = h.groupby(["kind", "value"], sort=False)["org_id"].nunique().rename("n_firms").reset_index()
+    per_kind = h.groupby("kind")["org_id"].nunique().rename("n_kind_firms")
+    per_value = per_value.join(per_kind, on="kind")
+    n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
+    k = per_value["n_firms"].clip(lower=2).to_numpy(float)
+    per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
+    return per_value
+
+
+def lot_sizes(snapshot) -> pd.Series:
+    """Distinct bidders per lot (all bids, valid or not): the denominators of chance co-use."""
+    return snapshot["bids"].groupby("lot_id")["org_id"].nunique()
+
+
+def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
+    """Per value shared on some lot: observed sharing pairs ``co_use``, the chance expectation
+    ``co_use_expected`` at the value's frequency, and the Poisson tail ``co_use_p``."""
+    shared = items[["kind", "value"]].drop_duplicates()
+    uses = u.merge(shared, on=["kind", "value"]).groupby(["kind", "value"]).size().rename("uses")
+    pairs = (items["n_bidders"] * (items["n_bidders"] - 1) / 2).groupby([items["kind"], items["value"]]).sum()
+    q = uses / max(1, int(sizes.sum()))
+    expected = q ** 2 * float((sizes * (sizes - 1) / 2).sum())
+    out = pd.DataFrame({"co_use": pairs, "co_use_expected": expected}).reset_index()
+    out["co_use_p"] = poisson.sf(out["co_use"] - 1, out["co_use_expected"].clip(lower=1e-12))
+    return out
+
+
+def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
+    """Integer codes for lot_id, org_id, kind and value (hashing millions of long strings
+    again in every group-by and merge is what made this slow at province scale). The value
+    code also encodes the kind, so equal strings of two kinds stay apart. Returns the coded
+    ``uses`` (with ``pos``, its row in ``uses``), coded ``holders``, and a decoder."""
+    n_kinds = len(kinds)
+    kind_code = {k: i for i, k in enumerate(kinds)}
+    value_codes, values = pd.factorize(pd.concat([uses["value"], holders["value"]], ignore_index=True).astype(str))
+    org_codes, orgs = pd.factorize(pd.concat([uses["org_id"], holders["org_id"]], ignore_index=True).astype(str))
+    lot_codes, lots = pd.factorize(uses["lot_id"].astype(str))
+    n = len(uses)
+    kind_u = uses["kind"].map(kind_code).to_numpy(np.int64)
+    kind_h = holders["kind"].map(kind_code).to_numpy(np.int64)
+    coded_uses = pd.DataFrame({"lot_id": lot_codes, "org_id": org_codes[:n], "kind": kind_u,
+                               "value": value_codes[:n].astype(np.int64) * n_kinds + kind_u, "pos": np.arange(n)})
+    coded_holders = pd.DataFrame({"org_id": org_codes[n:], "kind": kind_h,
+                                  "value": value_codes[n:].astype(np.int64) * n_kinds + kind_h})
+
+    def decode(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["lot_id"] = lots.to_numpy()[frame["lot_id"].to_numpy()]
+        if "org_id" in frame:
+            out["org_id"] = orgs.to_numpy()[frame["org_id"].to_numpy()]
+        out["kind"] = np.asarray(kinds, dtype=object)[frame["kind"].to_numpy()]
+        out["value"] = values.to_numpy()[frame["value"].to_numpy() // n_kinds]
+        return out
+    return coded_uses, coded_holders, decode
+
+
+def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], sizes: pd.Series,
+           params: dict) -> pd.DataFrame:
+    u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
+    counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
+    items = counts[counts >= 2].reset_index()
+    items = items.merge(rarity, on=["kind", "value"], how="left")
+    items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
+    items["rarity"] = items["rarity"].fillna(1.0)
+    items = items.merge(_coincidence(u, items, sizes), on=["kind", "value"], how="left")
+    items["public"] = (((items["n_firms"] >= int(params["public_min_firms"]))
+                        & (items["co_use_p"] > float(params["coincidence_alpha"])))
+                       | (items["n_firms"] >= int(params["always_public_firms"])))
+    items["strength"] = items["kind"].map(weights).astype(float) * items["rarity"]
+    items["item"] = np.arange(len(items))
+    return items
+
+
+def _groups(items: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Group key per item: a component of non-public items, else the item's exact firm set."""
+    firm_codes, firms = pd.factorize(links["org_id"], sort=True)
+    n_firms, n_items = len(firms), len(items)
+    specific = ~items["public"].to_numpy()[links["item"].to_numpy()]
+    rows = firm_codes[specific]
+    cols = n_firms + links["item"].to_numpy()[specific]
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_firms + n_items,) * 2)
+    _, label = connected_components(graph, directed=False)
+    firm_has_specific = np.zeros(n_firms, bool)
+    firm_has_specific[rows] = True
+    link_comp = np.where(firm_has_specific[firm_codes], label[firm_codes], -1)
+    per_item = pd.DataFrame({"item": links["item"].to_numpy(), "comp": link_comp, "org_id": links["org_id"].to_numpy()})
+    agg = per_item.groupby("item").agg(comp_min=("comp", "min"), comp_max=("comp", "max"))
+    firm_sets = per_item.sort_values("org_id").astype({"org_id": str}).groupby("item")["org_id"].agg("|".join)
+    in_one = (agg["comp_min"] == agg["comp_max"]) & (agg["comp_min"] >= 0)
+    key = pd.Series("C" + agg["comp_min"].astype(str), index=agg.index)
+    key[~in_one] = "P" + firm_sets[~in_one]
+    return key.reindex(items["item"]).to_numpy()
+
+
+def shared_value_findings(
+    detector: str,
+    uses: pd.DataFrame,
+    holders: pd.DataFrame,
+    sizes: pd.Series,
+    kinds: list[Kind],
+    params: dict,
+    draw: Callable[[pd.DataFrame], tuple[list[str], list[list[str]], dict]],
+    what: tuple[str, str],
+) -> list[Finding]:
+    """Findings for groups of competing bidders that share values.
+
+    Parameters
+    ----------
+    detector : the detector id written on each finding.
+    uses, holders : see the module docstring.
+    sizes : distinct bidders per lot (:func:`lot_sizes`).
+    kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
+    params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
+        ``public_cap``, ``public_min_lots``, ``min_score``.
+    draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
+        ``edges`` and extra evidence facts (for example readable paths).
+    what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
+
+    Returns
+    -------
+    list of Finding, highest score first, ties by firm ids.
+    """
+    by_name = {k.name: k for k in kinds}
+    weights = {k.name: float(params.get(f"weight_{k.name}", k.weight)) for k in kinds}
+    public_min_firms = int(params["public_min_firms"])
+    public_cap = float(params["public_cap"])
+    uses = uses.dropna(subset=["lot_id", "org_id", "value"])
+    uses = uses[uses["value"].astype(str).str.strip() != ""].reset_index(drop=True)
+    holders = holders.dropna(subset=["org_id", "value"])
+    if uses.empty:
+        return []
+    coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds])
+    code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
+    items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, sizes, params)
+    if items.empty:
+        return []
+    links = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
+        items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
+    items["group"] = _groups(items, links)
+    per_lot = items.assign(S=items["strength"].where(~items["public"], 0.0),
+                           P=items["strength"].where(items["public"], 0.0)).groupby(["group", "lot_id"])[["S", "P"]].max()
+    scores = 1 - (1 - per_lot).groupby(level="group").prod()
+    scores["lots"] = per_lot.groupby(level="group").size()
+    scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
+    keep = scores.index[(scores["score"] >= float(params["min_score"]))
+                        & ((scores["S"] > 0) | (scores["lots"] >= int(params["public_min_lots"])))]
+    items = items[items["group"].isin(keep)]
+    links = links.merge(items[["item", "group"]], on="item")
+    rows = coded.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
+    detail = uses.iloc[rows["pos"].to_numpy()].assign(group=rows["group"].to_numpy())
+    item_groups, link_groups, detail_groups = _bucket(decode(items)), _bucket(decode(links)), _bucket(detail)
+    findings = [_finding(detector, item_groups[g], link_groups[g], detail_groups[g], scores.loc[g],
+                         by_name, weights, public_min_firms, public_cap, params, draw, what)
+                for g in sorted(item_groups)]
+    findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
+    return findings
+
+
+def _bucket(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Rows as records, by ``group`` (the few rows of reported groups: plain Python is faster
+    than pandas on such small pieces)."""
+    out: dict[str, list[dict]] = {}
+    for rec in frame.to_dict("records"):
+        out.setdefault(rec["group"], []).append(rec)
+    return out
+
+
+def _shared_values(items: list[dict], links: list[dict]) -> list[dict]:
+    """One entry per shared value of a group, strongest non-public first."""
+    per_value: dict[tuple, dict] = {}
+    for r in items:
+        v = per_value.setdefault((r["kind"], r["value"]), {"rec": r, "lots": set(), "firms": set()})
+        v["lots"].add(r["lot_id"])
+    for r in links:
+        per_value[(r["kind"], r["value"])]["firms"].add(r["org_id"])
+    shared = []
+    for (kind, value), v in per_value.items():
+        r = v["rec"]
+        shared.append({"kind": kind, "value": str(value), "firms": sorted(v["firms"]), "lots": sorted(v["lots"]),
+                       "firms_holding_value": int(r["n_firms"]), "rarity": round(float(r["rarity"]), 4),
+                       "public": bool(r["public"]), "strength": round(float(r["strength"]), 4),
+                       "co_use_pairs": int(r["co_use"]), "co_use_expected": round(float(r["co_use_expected"]), 4),
+                       "co_use_p": float(r["co_use_p"])})
+    return sorted(shared, key=lambda v: (v["public"], -v["strength"], v["kind"], v["value"]))
+
+
+def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap,
+             params, draw, what) -> Finding:
+    firms = sorted({r["org_id"] for r in links})
+    lots = sorted({r["lot_id"] for r in items})
+    shared = _shared_values(items, links)
+    nodes, edges, extra = draw(uses)
+    nodes = sorted(set(nodes) | {uid("Organization", f) for f in firms} | {uid("Lot", l) for l in lots})
+    entities = [Entity("company", f, "member") for f in firms]
+    for v in shared:
+        kind = by_name[v["kind"]]
+        if kind.entity:
+            entities.append(Entity(kind.entity, v["value"], "shared"))
+    entities += [Entity("lot", l, "context") for l in lots]
+    only_public = all(v["public"] for v in shared)
+    desc_en = "; ".join(f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
+                        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}, same-lot sharing "
+                        f"{v['co_use_pairs']} pair(s) vs {v['co_use_expected']:.2g} by chance"
+                        f"{' (public)' if v['public'] else ''}" for v in shared[:5])
+    desc_zh = "；".join(f"{by_name[v['kind']].zh}{v['value']}：{len(v['lots'])}个标段，全库共{v['firms_holding_value']}家"
+                        f"单位使用，稀有度{v['rarity']:.2f}，同标段共用{v['co_use_pairs']}对（随机预期{v['co_use_expected']:.2g}）"
+                        f"{'（公共）' if v['public'] else ''}" for v in shared[:5])
+    more_en = f"; and {len(shared) - 5} more value(s)" if len(shared) > 5 else ""
+    more_zh = f"；另有{len(shared) - 5}个值" if len(shared) > 5 else ""
+    firm_list, lot_list = ", ".join(firms[:8]), ", ".join(lots[:8])
+    more_firms = f" (+{len(firms) - 8})" if len(firms) > 8 else ""
+    more_lots = f" (+{len(lots) - 8})" if len(lots) > 8 else ""
+    score = float(s["score"])
+    explanation = bilingual(
+        f"{len(firms)}家投标人（{firm_list}{more_firms}）在{len(lots)}个相同标段（{lot_list}{more_lots}）中共用"
+        f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
+        f"被≥{public_min_firms}家单位使用且同标段共用不超出随机水平（p>{params['coincidence_alpha']}）、或被"
+        f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
+        f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}（各标段取最强值后按标段合并），得分{score:.2f}"
+        f"{'（仅有公共值，证据弱）' if only_public else ''}。",
+        f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
+        f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
+        f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
+        f"sharing is within chance (p > {params['coincidence_alpha']}), or by >= {params['always_public_firms']} "
+        f"firms, counts as public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
+        f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f} (noisy-OR over lots of the strongest value per "
+        f"lot), score {score:.2f}"
+        f"{' (public values only: weak)' if only_public else ''}.")
+    top = shared[0]
+    summary = (f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
+               f"{f' and {len(shared) - 1} other value(s)' if len(shared) > 1 else ''} on {len(lots)} common lot(s)"
+               f"{' (public values only)' if only_public else ''}: {', '.join(firms[:5])}{more_firms if len(firms) > 5 else ''}")
+    evidence = {
+        "rule": bilingual(f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。",
+                          f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is)."),
+        "explanation": explanation,
+        "measured": {"firms": len(firms), "lots": len(lots), "shared_values": len(shared),
+                     "shared_items": int(len(items)), "specific_evidence": round(float(s["S"]), 4),
+                     "public_evidence": round(float(s["P"]), 4), "only_public": only_public},
+        "thresholds": {"public_min_firms": public_min_firms, "public_cap": public_cap,
+                       "coincidence_alpha": float(params["coincidence_alpha"]),
+                       "always_public_firms": int(params["always_public_firms"]),
+                       "public_min_lots": int(params["public_min_lots"]), "min_score": float(params["min_score"]),
+                       **{f"weight_{k}": w for k, w in sorted(weights.items())}},
+        "nodes": nodes,
+        "edges": sorted(edges),
+        "shared_values": shared,
+        "firms": firms,
+        "lots": lots,
+        **extra,
+    }
+    return Finding(detector, score, entities, summary, evidence)
+
+
+def bid_uses(snapshot, table: str, kinds: list[Kind]) -> pd.DataFrame:
+    """Long ``uses`` from a per-bid table (bid_uploads, bid_documents): one row per bid and
+    kind with a value, with the bid's ``lot_id`` and ``org_id`` (invalid bids included)."""
+    rows = snapshot[table]
+    bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
+    parts = []
+    for k in kinds:
+        if k.name in rows and len(rows):
+            part = rows[["bid_id", k.name]].rename(columns={k.name: "value"}).dropna(subset=["value"])
+            parts.append(part.assign(kind=k.name))
+    if not parts:
+        return pd.DataFrame(columns=["bid_id", "value", "kind", "lot_id", "org_id"])
+    long = pd.concat(parts, ignore_index=True)
+    long["value"] = long["value"].astype(str)
+    return long.merge(bids, on="bid_id", how="inner")
+
+
+def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
+    """A ``draw`` for per-bid values: Organization-SUBMITTED->Bid-FOR_LOT->Lot and
+    Bid-<edge type of the kind>->value node."""
+    by_name = {k.name: k for k in kinds}
+
+    def draw(uses: list[dict]):
+        nodes, edges, bids = set(), set(), {}
+        for r in uses:
+            bid, org = uid("Bid", r["bid_id"]), uid("Organization", r["org_id"])
+            nodes |= {bid, org}
+            edges |= {(org, "SUBMITTED", bid), (bid, "FOR_LOT", uid("Lot", r["lot_id"]))}
+            kind = by_name[r["kind"]]
+            if kind.label:
+                value = uid(kind.label, r["value"])
+                nodes.add(value)
+                edges.add((bid, edge_types[r["kind"]], value))
+            bids.setdefault((r["lot_id"], r["kind"], str(r["value"])), set()).add(r["bid_id"])
+        return sorted(nodes), [list(e) for e in sorted(edges)], {
+            "bids": [{"lot": lot, "kind": kind, "value": value, "bids": sorted(b)}
+                     for (lot, kind, value), b in sorted(bids.items())]}
+    return draw

@@ -1,0 +1,98 @@
+"""Who won what, against what odds: the shared arithmetic of the win-pattern detectors.
+
+Used by ``frequent_winner``, ``tenderer_affinity`` and ``agency_affinity``.
+
+The null model is a fair draw: on a lot with ``n`` valid bidders each has chance ``1/n`` of
+winning, so a firm's expected wins in any set of lots is the sum of ``1/n`` over its bids there.
+The number of wins is compared with that expectation by the upper tail of a binomial with the
+same number of trials and the same mean (the exact law, Poisson-binomial, has a smaller
+variance, so this tail is conservative; a Poisson tail would be far more so on lots with few
+bidders).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, poisson
+
+from bidgraph.detectors.core.common import bids_in_context
+
+__all__ = ["bid_outcomes", "context_pairs", "upper_tail", "surprise_score", "person_links"]
+
+
+def bid_outcomes(snapshot) -> pd.DataFrame:
+    """Valid bids on lots that were awarded, with the draw's odds and the lot's competition.
+
+    Columns: those of :func:`bids_in_context` plus ``n_bidders`` (valid bids on the lot),
+    ``p_fair`` (1 / n_bidders), ``is_lowest`` (the bid has the lot's lowest price), ``lot_cv``
+    (coefficient of variation of the lot's valid prices) and ``margin`` (for a lowest bid, the
+    relative gap to the second lowest price).
+    """
+    b = bids_in_context(snapshot, valid_only=True)
+    awarded = b.groupby("lot_id")["is_winner"].transform("any")
+    b = b[awarded].copy()
+    b["n_bidders"] = b.groupby("lot_id")["bid_id"].transform("size")
+    b["p_fair"] = 1.0 / b["n_bidders"]
+    price = pd.to_numeric(b["price"], errors="coerce")
+    lots = price.groupby(b["lot_id"])
+    low = lots.transform("min")
+    b["is_lowest"] = price.notna() & (price == low)
+    ranked = pd.DataFrame({"lot_id": b["lot_id"], "price": price}).dropna().sort_values(["lot_id", "price"])
+    ranked = ranked[ranked.groupby("lot_id").cumcount() == 1]
+    second = b["lot_id"].map(ranked.set_index("lot_id")["price"])
+    b["margin"] = np.where(b["is_lowest"], (second - low) / low, np.nan)
+    b["lot_cv"] = lots.transform("std") / lots.transform("mean")
+    return b
+
+
+def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per (context, firm): ``bids``, ``wins``, the fair draw's ``mu``, the firm's record
+    elsewhere and the expectation scaled by it.
+
+    A firm's ``strength = max(1, (wins elsewhere + prior) / (mu elsewhere + prior))`` measures how
+    much better than a fair draw it does outside the context (``prior`` expected wins shrink it
+    towards 1 when there is little record); ``expected = mu * strength``. A strong record raises
+    the expectation (a cheap, efficient firm is expected to win more); a weak one does not lower
+    it, since a few bids elsewhere are a noisy estimate and would inflate the surprise. The boolean columns of ``b``
+    named in ``count`` are summed per pair too.
+    """
+    b = b.dropna(subset=[ctx])
+    extra = {c: (c, "sum") for c in count}
+    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
+        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"), **extra).reset_index()
+    firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
+    pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
+    pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]
+    pairs["strength"] = ((pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)).clip(lower=1.0)
+    pairs["expected"] = pairs["mu"] * pairs["strength"]
+    return pairs
+
+
+def upper_tail(observed, expected, trials=None) -> np.ndarray:
+    """P(X >= observed), elementwise, for X binomial with ``trials`` trials and mean
+    ``expected`` (the success chance capped just below 1), or Poisson(expected) when
+    ``trials`` is None."""
+    observed = np.asarray(observed, float)
+    expected = np.maximum(np.asarray(expected, float), 1e-12)
+    if trials is None:
+        return poisson.sf(observed - 1, expected)
+    trials = np.asarray(trials, float)
+    return binom.sf(observed - 1, trials, np.minimum(expected / np.maximum(trials, 1), 1 - 1e-9))
+
+
+def surprise_score(p_value, full: float) -> np.ndarray:
+    """Map a p-value to [0, 1]: ``-log10(p) / full``, clipped (``full`` digits give 1)."""
+    p = np.clip(np.asarray(p_value, float), 1e-300, 1.0)
+    return np.clip(-np.log10(p) / full, 0.0, 1.0)
+
+
+def person_links(snapshot, context_roles: list[str]) -> pd.DataFrame:
+    """Persons holding one of ``context_roles`` at one organization (a tenderer's official,
+    an agency's employee) and any role at another: ``context_org``, ``org_id``,
+    ``person_id``, ``person_name``, ``context_role``, ``role``."""
+    pr = snapshot["person_roles"][["person_id", "org_id", "role"]]
+    ctx = pr[pr["role"].isin(context_roles)].rename(columns={"org_id": "context_org", "role": "context_role"})
+    links = ctx.merge(pr, on="person_id")
+    links = links[links["context_org"] != links["org_id"]]
+    names = snapshot["persons"][["person_id", "name"]].rename(columns={"name": "person_name"})
+    return links.merge(names, on="person_id", how="left").drop_duplicates()

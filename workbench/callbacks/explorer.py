@@ -1,0 +1,257 @@
+"""Graph explorer: open nodes, expand them by relationship type with a cap and "more", draw the
+links among what is on screen, find paths, highlight a finding's members, show a node's
+details and an organization's bids over time.
+
+The plain functions here take the workbench data (:class:`~bidgraph.workbench.data.WorkbenchData`)
+and the elements on screen and return new elements plus a message; ``register`` wires them.
+"""
+from __future__ import annotations
+
+import time
+
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from bidgraph.errors import NotFound
+from bidgraph.workbench.views import entity_uid, organization_timeline
+from bidgraph.workbench.elements import edge_count, edge_element, edge_key, mark, merge, node_element, node_ids, on_screen_options
+from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.styles import FONT, ROLE_STYLE, layout_for, stylesheet
+
+__all__ = ["PAGE", "open_request", "known_subgraph", "graph_elements", "open_nodes", "expand", "links_among",
+           "find_paths", "highlight_finding", "node_details", "register"]
+
+PAGE = 25  # neighbours shown per expansion; hubs go on with "more"
+
+
+def open_request(uids: list[str], focus: str | None = None, roles: dict[str, str] | None = None,
+                 evidence: list[list[str]] | None = None) -> dict:
+    """What the search, overview and findings pages send the explorer: the nodes to show, the
+    node to focus, the finding roles to highlight and the evidence edges to mark."""
+    return {"uids": list(dict.fromkeys(uids)), "focus": focus or (uids[0] if uids else None), "roles": roles or {},
+            "evidence": evidence or [], "nonce": time.time_ns()}
+
+
+def known_subgraph(api, uids: list[str]) -> tuple[dict, list[str]]:
+    """``api.subgraph`` of the ids that exist, and the ids that do not."""
+    uids = list(dict.fromkeys(uids))
+    try:
+        return api.subgraph(uids), []
+    except NotFound:
+        missing = []
+        for uid in uids:
+            try:
+                api.node(uid)
+            except NotFound:
+                missing.append(uid)
+        return api.subgraph([u for u in uids if u not in missing]), missing
+
+
+def _role_classes(role: str | None) -> tuple[str, ...]:
+    return (role,) if role in ROLE_STYLE else ()
+
+
+def graph_elements(sub: dict, lang: str, roles: dict[str, str] | None = None,
+                   evidence: list[list[str]] | None = None, focus: str | None = None) -> list[dict]:
+    """Elements for a subgraph: nodes with their finding roles, evidence edges marked."""
+    roles, marked = roles or {}, {edge_key(*e) for e in evidence or []}
+    nodes = [node_element(n, _role_classes(roles.get(n["id"])) + (("focus",) if n["id"] == focus else ()))
+             for n in sub["nodes"]]
+    edges = []
+    for e in sub["edges"]:
+        keys = {edge_key(e["source"], e["type"], e["target"]), edge_key(e["target"], e["type"], e["source"])}
+        edges.append(edge_element(e, ("evidence",) if keys & marked else (), name("rel", e["type"], lang)))
+    return nodes + edges
+
+
+def open_nodes(data, request: dict, lang: str) -> tuple[list[dict], object]:
+    """A fresh screen with the requested nodes and the links among them."""
+    sub, missing = known_subgraph(data.api, request["uids"])
+    if not sub["nodes"]:
+        raise NotFound(", ".join(missing) or "—")
+    elements = graph_elements(sub, lang, request.get("roles"), request.get("evidence"), request.get("focus"))
+    msg = message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning") if missing else None
+    return elements, msg
+
+
+def expand(data, elements: list[dict], uid: str, types: list[str] | None, offset: int, lang: str,
+           limit: int = PAGE) -> tuple[list[dict], dict, object]:
+    """Add up to ``limit`` neighbours of ``uid`` (from ``offset``); returns the elements, the
+    paging state for "more" and a message (a hub says how many links remain)."""
+    page = data.api.expand(uid, types=types or None, limit=limit, offset=offset)
+    new = [node_element(n) for n in page["nodes"]] + [edge_element(e, (), name("rel", e["type"], lang)) for e in page["edges"]]
+    elements = merge(elements, new)
+    shown = min(page["total"], offset + len(page["edges"]))
+    paging = {"uid": uid, "types": types or [], "offset": shown, "total": page["total"]}
+    caption = data.api.node(uid)["caption"]
+    if not page["edges"]:
+        return elements, paging, message(t("ex.no_more", lang), "info")
+    text = t("ex.expanded", lang, node=caption, total=page["total"], shown=shown)
+    if shown < page["total"]:
+        text += " " + t("ex.hub", lang, total=page["total"])
+    return elements, paging, message(text, "info")
+
+
+def links_among(data, elements: list[dict], lang: str) -> tuple[list[dict], object]:
+    """Add every relationship among the nodes on screen."""
+    sub = data.api.subgraph(node_ids(elements))
+    before = edge_count(elements)
+    elements = merge(elements, [edge_element(e, (), name("rel", e["type"], lang)) for e in sub["edges"]])
+    return elements, message(t("ex.links_done", lang, n=edge_count(elements) - before), "info")
+
+
+def find_paths(data, elements: list[dict], a: str, b: str, hops: int, lang: str) -> tuple[list[dict], dict | None, object]:
+    """Add the shortest paths (up to ``hops`` links) between ``a`` and ``b`` and highlight
+    them; the path record is what "pin path" puts in the cart."""
+    found = data.api.paths(a, b, max_hops=hops, limit=10)
+    if not found["paths"]:
+        return elements, None, message(t("ex.no_path", lang, hops=hops), "warning")
+    edges = [e for p in found["paths"] for e in p["edges"]]
+    new = [node_element(n) for n in found["nodes"]] + [edge_element(e, (), name("rel", e["type"], lang)) for e in edges]
+    elements = merge(elements, new)
+    on_path = {u for p in found["paths"] for u in p["nodes"]} | {edge_key(e["source"], e["type"], e["target"]) for e in edges}
+    elements = mark(elements, on_path, "path")
+    record = {"a": a, "b": b, "paths": [p["nodes"] for p in found["paths"]],
+              "nodes": list(dict.fromkeys(u for p in found["paths"] for u in p["nodes"])),
+              "edges": [[e["source"], e["type"], e["target"]] for e in edges]}
+    hops_found = len(found["paths"][0]["nodes"]) - 1
+    return elements, record, message(t("ex.paths", lang, n=len(found["paths"]), hops=hops_found), "info")
+
+
+def highlight_finding(data, elements: list[dict], finding_id: str, lang: str) -> tuple[list[dict], object]:
+    """Show a finding's entities (adding those not on screen) with borders for their roles."""
+    finding = data.finding(finding_id)
+    roles = {entity_uid(e): e.get("role") for e in finding.get("entities", [])}
+    sub, _ = known_subgraph(data.api, node_ids(elements) + list(roles))
+    elements = merge(elements, graph_elements(sub, lang))
+    for role in ROLE_STYLE:
+        elements = mark(elements, {u for u, r in roles.items() if r == role}, role)
+    members = sum(1 for u in roles if u in set(node_ids(elements)))
+    return elements, message(t("ex.ring_done", lang, id=finding_id, n=members), "info")
+
+
+def _timeline_figure(frame, lang: str) -> go.Figure:
+    fig = go.Figure([go.Bar(x=frame["month"], y=frame["bids"], name=t("ex.bids", lang), marker_color="#bab0ac"),
+                     go.Bar(x=frame["month"], y=frame["wins"], name=t("ex.wins", lang), marker_color="#c00000")])
+    fig.update_layout(barmode="group", margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 11},
+                      legend={"orientation": "h", "y": 1.15}, plot_bgcolor="#fff", paper_bgcolor="#fff")
+    fig.update_xaxes(type="category", automargin=True)
+    fig.update_yaxes(gridcolor="#eee", automargin=True)
+    return fig
+
+
+def node_details(data, uid: str, lang: str) -> dict:
+    """Everything the details panel shows about one node: its properties and where they came
+    from, its links per type (the expand choices), the findings naming it, and for an
+    organization its bids and wins per month."""
+    node = data.api.node(uid)
+    rows = [html.Tr([html.Th(t("col.type", lang)), html.Td(" / ".join(name("label", l, lang) for l in node["labels"]))]),
+            html.Tr([html.Th(t("col.key", lang)), html.Td(node["key"])])]
+    rows += [html.Tr([html.Th(k), html.Td(str(v))]) for k, v in node["properties"].items()]
+    src = node.get("source")
+    where = (t("ex.source", lang, file=src.get("file"), row=src.get("row"), table=src.get("table")) if src
+             else t("ex.no_source", lang))
+    degree = node.get("degree", {})
+    details = html.Div([html.H4(node["caption"]), html.Table(rows, className="props"), html.P(where, className="hint source"),
+                        html.P(t("ex.degree", lang) + "：" + "，".join(f"{name('rel', k, lang)} {v}" for k, v in degree.items()),
+                               className="hint")])
+    type_options = [{"label": f"{name('rel', k, lang)} ({v})", "value": k} for k, v in degree.items()]
+    finding_ids = data.by_entity().get(uid, [])
+    findings = [data.finding(f) for f in finding_ids]
+    links = [html.Button(f"{f['id']} · {name('detector', f['detector'], lang)} · {f['score']:.2f}",
+                         id={"type": "button-node-finding", "index": f["id"]}, n_clicks=0, className="link-button")
+             for f in sorted(findings, key=lambda f: -f.get("score", 0))]
+    ring_options = [{"label": f"{f['id']} {name('detector', f['detector'], lang)}", "value": f["id"]} for f in findings]
+    timeline = None
+    if node["label"] == "Organization":
+        frame = organization_timeline(data.api.snapshot(), node["key"])
+        timeline = _timeline_figure(frame, lang) if len(frame) else None
+    return {"details": details, "types": type_options, "findings": links or "—", "rings": ring_options, "timeline": timeline}
+
+
+def register(app, data) -> None:
+    # The elements on screen live in store-elements: Cytoscape writes its own copy back
+    # (with positions, without classes), so its ``elements`` is only ever an output here.
+    @app.callback(Output("store-elements", "data"), Output("store-paging", "data"),
+                  Output("store-lastpath", "data"), Output("store-focus", "data"), Output("div-explorer-msg", "children"),
+                  Input("store-open", "data"), Input("button-expand", "n_clicks"), Input("button-more", "n_clicks"),
+                  Input("button-links", "n_clicks"), Input("button-path", "n_clicks"), Input("button-clear", "n_clicks"),
+                  Input("dropdown-ring", "value"),
+                  State("store-elements", "data"), State("dropdown-focus", "value"), State("dropdown-types", "value"),
+                  State("store-paging", "data"), State("dropdown-path-from", "value"), State("dropdown-path-to", "value"),
+                  State("dropdown-hops", "value"), State("store-lang", "data"), prevent_initial_call=True)
+    @guarded(5, 4)
+    def _act(request, _e, _m, _l, _p, _c, ring, elements, focus, types, paging, a, b, hops, lang):
+        trigger, keep = ctx.triggered_id, no_update
+        if trigger == "store-open":
+            if not request:
+                return keep, keep, keep, keep, keep
+            elements, msg = open_nodes(data, request, lang)
+            return elements, None, None, request.get("focus"), msg
+        if trigger == "button-clear":
+            return [], None, None, None, message(t("ex.empty", lang), "info")
+        if trigger in ("button-expand", "button-more"):
+            if not focus:
+                return keep, keep, keep, keep, message(t("ex.need_focus", lang), "warning")
+            same = paging and paging["uid"] == focus and paging["types"] == (types or [])
+            offset = paging["offset"] if trigger == "button-more" and same else 0
+            elements, paging, msg = expand(data, elements, focus, types, offset, lang)
+            return elements, paging, keep, keep, msg
+        if trigger == "button-links":
+            elements, msg = links_among(data, elements, lang)
+            return elements, keep, keep, keep, msg
+        if trigger == "button-path":
+            if not a or not b:
+                return keep, keep, keep, keep, message(t("ex.need_ends", lang), "warning")
+            elements, record, msg = find_paths(data, elements, a, b, int(hops or 4), lang)
+            return elements, keep, record, keep, msg
+        if trigger == "dropdown-ring" and ring:
+            elements, msg = highlight_finding(data, elements, ring, lang)
+            return elements, keep, keep, keep, msg
+        return keep, keep, keep, keep, keep
+
+    # Cytoscape draws a copy of store-elements, made in the browser (no round trip), also when
+    # its tab is shown again (a remounted Cytoscape must get the styled elements back).
+    app.clientside_callback("function(elements, tab) { return elements || []; }",
+                            Output("cyto-explorer", "elements"), Input("store-elements", "data"), Input("tabs-main", "value"))
+
+    # The node dropdowns get their options and the focus its value in one update: a Dash
+    # dropdown drops a value that is not among its options. Large views get the quieter style.
+    @app.callback(Output("dropdown-focus", "options"), Output("dropdown-path-from", "options"),
+                  Output("dropdown-path-to", "options"), Output("div-explorer-stats", "children"),
+                  Output("dropdown-focus", "value"), Output("cyto-explorer", "stylesheet"),
+                  Input("store-elements", "data"), Input("store-focus", "data"), Input("cyto-explorer", "tapNodeData"),
+                  State("dropdown-focus", "value"), State("store-lang", "data"))
+    def _options(elements, wanted, tapped, focus, lang):
+        opts = on_screen_options(elements, lambda label: name("label", label, lang))
+        stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
+        on_screen = {o["value"] for o in opts}
+        triggers = {p["prop_id"] for p in ctx.triggered} if ctx.triggered else set()
+        if "store-focus.data" in triggers:
+            focus = wanted
+        elif "cyto-explorer.tapNodeData" in triggers and tapped:
+            focus = tapped["id"]
+        return opts, opts, opts, stats, focus if focus in on_screen else None, stylesheet(len(opts))
+
+    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"))
+    def _layout(name_):
+        return layout_for(name_ or "fcose")
+
+    @app.callback(Output("div-details", "children"), Output("dropdown-types", "options"), Output("div-node-findings", "children"),
+                  Output("dropdown-ring", "options"), Output("graph-timeline", "figure"), Output("div-timeline", "style"),
+                  Input("dropdown-focus", "value"), State("store-lang", "data"))
+    @guarded(6, 0)
+    def _details(uid, lang):
+        if not uid:
+            return None, [], None, [], no_update, {"display": "none"}
+        d = node_details(data, uid, lang)
+        shown = {"display": "block"} if d["timeline"] else {"display": "none"}
+        return d["details"], d["types"], d["findings"], d["rings"], d["timeline"] or no_update, shown
+
+    @app.callback(Output("store-finding", "data", allow_duplicate=True), Output("tabs-main", "value", allow_duplicate=True),
+                  Input({"type": "button-node-finding", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    def _open_node_finding(clicks):
+        if not ctx.triggered_id or not any(clicks or []) or not ctx.triggered[0].get("value"):
+            return no_update, no_update
+        return ctx.triggered_id["index"], "findings"
