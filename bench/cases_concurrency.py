@@ -15,6 +15,7 @@ corrupted:
 Usage: ``python bench/cases_concurrency.py [--users 20] [--seconds 60] [--mode processes|threads]``
 Prints the figures and exits 1 if a check fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,13 @@ NEXT = {"new": "reviewing", "reviewing": None, "referred": "closed", "dismissed"
 
 
 def _finding(n: int) -> dict:
-    return {"id": f"F-{n:06d}", "detector": "bid_ring", "score": 0.8,
-            "entities": [{"type": "lot", "id": f"L{n}", "role": "context"}], "summary": f"ring on lot L{n}"}
+    return {
+        "id": f"F-{n:06d}",
+        "detector": "bid_ring",
+        "score": 0.8,
+        "entities": [{"type": "lot", "id": f"L{n}", "role": "context"}],
+        "summary": f"ring on lot L{n}",
+    }
 
 
 def setup(workspace: Path, users: int) -> list[str]:
@@ -62,8 +68,16 @@ def work(args: tuple) -> dict:
     rng = random.Random(seed)
     store = CasesStore(workspace)
     me = User(name, "investigator", None)
-    done = {"comments": Counter(), "moves": 0, "assigns": 0, "creates": 0, "reads": 0,
-            "conflicts": 0, "errors": [], "latency_ms": []}
+    done = {
+        "comments": Counter(),
+        "moves": 0,
+        "assigns": 0,
+        "creates": 0,
+        "reads": 0,
+        "conflicts": 0,
+        "errors": [],
+        "latency_ms": [],
+    }
     stop = time.monotonic() + seconds
     n = 0
     while time.monotonic() < stop:
@@ -74,7 +88,9 @@ def work(args: tuple) -> dict:
                 cases.add_comment(store, me, case_id, f"{name} note {n}")
                 done["comments"][case_id] += 1
             elif roll < 0.75:
-                row = store.connection().execute("SELECT status, version FROM cases WHERE id = ?", (case_id,)).fetchone()
+                row = (
+                    store.connection().execute("SELECT status, version FROM cases WHERE id = ?", (case_id,)).fetchone()
+                )
                 target = NEXT[row[0]] or (rng.choice(["referred", "dismissed"]) if row[0] == "reviewing" else None)
                 if target:
                     cases.transition(store, me, case_id, target, f"{name} step {n}", expected_version=row[1])
@@ -105,8 +121,11 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
     conn = store.connection()
     problems = [e for r in results for e in r["errors"]][:10]
     told = sum((r["comments"] for r in results), Counter())
-    stored = Counter(dict(conn.execute("SELECT case_id, COUNT(*) FROM case_events WHERE kind = 'comment' "
-                                       "GROUP BY case_id").fetchall()))
+    stored = Counter(
+        dict(
+            conn.execute("SELECT case_id, COUNT(*) FROM case_events WHERE kind = 'comment' GROUP BY case_id").fetchall()
+        )
+    )
     if told != stored:
         lost = {k: (told[k], stored[k]) for k in set(told) | set(stored) if told[k] != stored[k]}
         problems.append(f"comments told vs stored differ: {dict(list(lost.items())[:5])}")
@@ -119,8 +138,10 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
         stored_n = count(f"SELECT COUNT(*) FROM case_events WHERE kind = '{kind}'")
         if stored_n != told_n:
             problems.append(f"{kind} events: {stored_n} stored, {told_n} told")
-    bad_versions = count("SELECT COUNT(*) FROM cases c WHERE version != 1 + (SELECT COUNT(*) FROM case_events e "
-                         "WHERE e.case_id = c.id AND e.kind IN ('status', 'assign'))")
+    bad_versions = count(
+        "SELECT COUNT(*) FROM cases c WHERE version != 1 + (SELECT COUNT(*) FROM case_events e "
+        "WHERE e.case_id = c.id AND e.kind IN ('status', 'assign'))"
+    )
     if bad_versions:
         problems.append(f"{bad_versions} cases whose version does not match their changes")
     entries = count("SELECT COUNT(*) FROM audit")
@@ -134,18 +155,28 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
     if integrity != "ok":
         problems.append(f"integrity_check: {integrity}")
     latencies = [x for r in results for x in r["latency_ms"]]
-    return {"operations": len(latencies), "comments": sum(told.values()), "moves": moves, "assigns": assigns, "creates": creates,
-            "reads": sum(r["reads"] for r in results), "conflicts_refused": sum(r["conflicts"] for r in results),
-            "audit_entries": entries, "integrity": integrity,
-            "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
-            "latency_ms_p95": round(statistics.quantiles(latencies, n=20)[-1], 1) if len(latencies) > 1 else None,
-            "latency_ms_max": round(max(latencies), 1) if latencies else None,
-            "operations_over_1s": sum(x > 1000 for x in latencies),
-            "problems": problems, "ok": not problems}
+    return {
+        "operations": len(latencies),
+        "comments": sum(told.values()),
+        "moves": moves,
+        "assigns": assigns,
+        "creates": creates,
+        "reads": sum(r["reads"] for r in results),
+        "conflicts_refused": sum(r["conflicts"] for r in results),
+        "audit_entries": entries,
+        "integrity": integrity,
+        "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
+        "latency_ms_p95": round(statistics.quantiles(latencies, n=20)[-1], 1) if len(latencies) > 1 else None,
+        "latency_ms_max": round(max(latencies), 1) if latencies else None,
+        "operations_over_1s": sum(x > 1000 for x in latencies),
+        "problems": problems,
+        "ok": not problems,
+    }
 
 
-def run(users: int = 20, seconds: float = 60, mode: str = "processes", workspace: Path | None = None,
-        seed: int = 0) -> dict:
+def run(
+    users: int = 20, seconds: float = 60, mode: str = "processes", workspace: Path | None = None, seed: int = 0
+) -> dict:
     """Set up a store, let ``users`` work it for ``seconds``, check it; returns the figures."""
     workspace = Path(workspace or tempfile.mkdtemp(prefix="bidgraph-cases-bench-"))
     names = setup(workspace, users)
@@ -165,8 +196,13 @@ def run(users: int = 20, seconds: float = 60, mode: str = "processes", workspace
             results = list(pool.map(work, jobs))
     elapsed = time.perf_counter() - t0
     figures = check(workspace, results, users)
-    figures.update(users=users, mode=mode, seconds=round(elapsed, 1),
-                   ops_per_second=round(figures["operations"] / elapsed, 1), workspace=str(workspace))
+    figures.update(
+        users=users,
+        mode=mode,
+        seconds=round(elapsed, 1),
+        ops_per_second=round(figures["operations"] / elapsed, 1),
+        workspace=str(workspace),
+    )
     return figures
 
 

@@ -7,6 +7,7 @@ the peak memory of that process (loading is bench/load.py's business).
 
     python bench/detect.py --scales city province
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,15 @@ def measure(workspace: Path) -> dict:
     t_snap = time.perf_counter() - t0
     findings, summary = run_batch(snapshot, load_settings(), progress=False)
     total = time.perf_counter() - t0
-    return {"bids": int(len(snapshot["bids"])), "findings": len(findings), "snapshot_s": round(t_snap, 1),
-            "batch_s": round(total, 1), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "peak_rss_before_batch_mb": round(rss_before),
-            "per_detector_s": {row["detector"]: row["seconds"] for row in summary}}
+    return {
+        "bids": int(len(snapshot["bids"])),
+        "findings": len(findings),
+        "snapshot_s": round(t_snap, 1),
+        "batch_s": round(total, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_before_batch_mb": round(rss_before),
+        "per_detector_s": {row["detector"]: row["seconds"] for row in summary},
+    }
 
 
 def main() -> None:
@@ -42,8 +48,12 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench",
-                        help="loaded workspaces (shared with bench/workbench.py)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench",
+        help="loaded workspaces (shared with bench/workbench.py)",
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.measure:
@@ -53,13 +63,18 @@ def main() -> None:
         bundle = args.cache / f"{scale}-seed{args.seed}"
         if not (bundle / "truth.json").exists():
             from bidgraph.citygen import generate_city
+
             generate_city(bundle, scale=scale, seed=args.seed)
         workspace = args.work / f"{scale}-seed{args.seed}"
         from bidgraph.graph.embedded.store import EmbeddedStore
+
         if EmbeddedStore(workspace).workspace.current is None:
             from bidgraph.loaders.bundle import read_bundle
+
             EmbeddedStore(workspace).load(read_bundle(bundle))
-        out = subprocess.run([sys.executable, __file__, "--measure", str(workspace)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", str(workspace)], capture_output=True, text=True, check=True
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         per = result.pop("per_detector_s")
         print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)

@@ -7,23 +7,34 @@ top N (N = number planted).
 
     python bench/evaluate.py --scale city --seeds 1 2 3
 """
+
 from __future__ import annotations
 
 import argparse
 import tempfile
 from pathlib import Path
 
-SCHEMES = ["rings", "cover_bidders", "tenderer_affinity", "agency_affinity", "expert_affinity", "expert_bias",
-           "contract_splitting", "winner_not_builder", "payment_anomaly", "procedure_gap"]
+SCHEMES = [
+    "rings",
+    "cover_bidders",
+    "tenderer_affinity",
+    "agency_affinity",
+    "expert_affinity",
+    "expert_bias",
+    "contract_splitting",
+    "winner_not_builder",
+    "payment_anomaly",
+    "procedure_gap",
+]
 
 
 def run(scale: str, seed: int, cache: Path) -> dict:
     import json
 
     from bidgraph.citygen import generate_city
+    from bidgraph.citygen.scoring import evaluate
     from bidgraph.detectors.core.runner import run_batch
     from bidgraph.detectors.core.settings import load_settings
-    from bidgraph.citygen.scoring import evaluate
     from bidgraph.graph.embedded.store import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
@@ -50,14 +61,31 @@ def main() -> None:
         report = run(args.scale, seed, args.cache)
         for scheme in SCHEMES:
             m = report["schemes"][scheme]
-            cells = [m.get(k) for k in ("planted", "findings", "precision", "recall", "average_precision",
-                                        "precision_at_n", "recall_at_n")]
-            print(f"| {seed} | {scheme} | " + " | ".join("-" if c is None else f"{c:.3g}" if isinstance(c, float)
-                                                        else str(c) for c in cells) + " |", flush=True)
+            cells = [
+                m.get(k)
+                for k in (
+                    "planted",
+                    "findings",
+                    "precision",
+                    "recall",
+                    "average_precision",
+                    "precision_at_n",
+                    "recall_at_n",
+                )
+            ]
+            print(
+                f"| {seed} | {scheme} | "
+                + " | ".join("-" if c is None else f"{c:.3g}" if isinstance(c, float) else str(c) for c in cells)
+                + " |",
+                flush=True,
+            )
         firms = report["collusive_firms"]
-        print(f"| {seed} | collusive firms | {firms['planted']} | {firms['flagged']} | | | "
-              f"{firms['average_precision']:.3g} | small-county in top k: {len(firms['small_county_in_top_k'])} | "
-              f"rings mean Jaccard {report['rings']['mean_jaccard']:.3g} |", flush=True)
+        print(
+            f"| {seed} | collusive firms | {firms['planted']} | {firms['flagged']} | | | "
+            f"{firms['average_precision']:.3g} | small-county in top k: {len(firms['small_county_in_top_k'])} | "
+            f"rings mean Jaccard {report['rings']['mean_jaccard']:.3g} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ peak memory. Prints one line per scale.
 
     python bench/load.py --scales city province
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,12 @@ def measure_load(bundle: Path, workspace: Path) -> dict:
     bundle_data = read_bundle(bundle)
     t_read = time.perf_counter() - t0
     EmbeddedStore(workspace).load(bundle_data)
-    return {"bids": int(bundle_data.counts["bids"]["taken"]), "read_s": round(t_read, 1),
-            "load_s": round(time.perf_counter() - t0, 1), "load_peak_rss_mb": _peak_mb()}
+    return {
+        "bids": int(bundle_data.counts["bids"]["taken"]),
+        "read_s": round(t_read, 1),
+        "load_s": round(time.perf_counter() - t0, 1),
+        "load_peak_rss_mb": _peak_mb(),
+    }
 
 
 def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
@@ -63,16 +68,22 @@ def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
     bids = index.tables["bids"][["lot_id", "org_id"]]
     met = bids.merge(bids, on="lot_id").query("org_id_x < org_id_y").drop_duplicates(["org_id_x", "org_id_y"])
     met = met.iloc[rng.choice(len(met), size=min(samples // 2, len(met)), replace=False)]
-    pairs = list(zip(bidders[: samples // 2], bidders[samples // 2:]))
+    pairs = list(zip(bidders[: samples // 2], bidders[samples // 2 :]))
     pairs += [(f"Organization:{a}", f"Organization:{b}") for a, b in zip(met["org_id_x"], met["org_id_y"])]
     paths, found = [], 0
     for a, b in pairs:
         t = time.perf_counter()
         found += bool(store.paths(a, b, max_hops=4, limit=10)["paths"])
         paths.append(time.perf_counter() - t)
-    return {"nodes": int(index.n), "relationships": int(len(index.src)), "index_s": round(t_index, 1),
-            "open_peak_rss_mb": _peak_mb(), "expand": percentiles(expand), "paths": percentiles(paths),
-            "paths_found": f"{found}/{len(pairs)}"}
+    return {
+        "nodes": int(index.n),
+        "relationships": int(len(index.src)),
+        "index_s": round(t_index, 1),
+        "open_peak_rss_mb": _peak_mb(),
+        "expand": percentiles(expand),
+        "paths": percentiles(paths),
+        "paths_found": f"{found}/{len(pairs)}",
+    }
 
 
 def _peak_mb() -> int:
@@ -103,6 +114,7 @@ def main() -> None:
         bundle = args.cache / f"{scale}-seed{args.seed}"
         if not (bundle / "truth.json").exists():
             from bidgraph.citygen import generate_city
+
             t = time.perf_counter()
             generate_city(bundle, scale=scale, seed=args.seed)
             print(f"[{scale}] generated in {time.perf_counter() - t:.1f} s", flush=True)

@@ -18,6 +18,7 @@ Usage::
 The generated bundle (``--cache``, shared with bench/load.py) and the loaded workspace
 (``--work``) are kept and reused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,14 @@ def prepare(scale: str, seed: int, cache: Path, work: Path) -> tuple[EmbeddedSto
     bundle = cache / f"{scale}-seed{seed}"
     if not (bundle / "truth.json").exists():
         from bidgraph.citygen import generate_city
+
         started = time.perf_counter()
         generate_city(bundle, scale=scale, seed=seed)
         print(f"generated {scale} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     store = EmbeddedStore(work / f"{scale}-seed{seed}")
     if store.workspace.current is None:
         from bidgraph.loaders.bundle import read_bundle
+
         started = time.perf_counter()
         store.load(read_bundle(bundle))
         print(f"loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -66,11 +69,17 @@ class Client:
         key = next(k for k in self.app.callback_map if output_has in k)
         cb = self.app.callback_map[key]
         from dash._utils import split_callback_id
+
         outputs = split_callback_id(key)
         outputs = outputs if isinstance(outputs, list) else [outputs]
         fill = lambda deps: [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in deps]  # noqa: E731
-        body = {"output": key, "outputs": outputs, "inputs": fill(cb["inputs"]), "state": fill(cb["state"]),
-                "changedPropIds": changed}
+        body = {
+            "output": key,
+            "outputs": outputs,
+            "inputs": fill(cb["inputs"]),
+            "state": fill(cb["state"]),
+            "changedPropIds": changed,
+        }
         started = time.perf_counter()
         resp = self.http.post("/_dash-update-component", json=body)
         elapsed = time.perf_counter() - started
@@ -93,12 +102,16 @@ def samples(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     firms = orgs[orgs["kind"].fillna("") == "enterprise"]
     pick = lambda values, n: [values[i] for i in rng.choice(len(values), size=min(n, len(values)), replace=False)]  # noqa: E731
     names = [n[3:7] if len(n) > 8 else n for n in pick(list(firms["name"].astype(str)), rounds)]
-    texts = (names + pick(list(orgs["uscc"].dropna().astype(str)), rounds // 4)
-             + pick(list(orgs["phone"].dropna().astype(str)), rounds // 4)
-             + pick(list(uploads["ip"].dropna().astype(str)), rounds // 4)
-             + pick(list(snap["lots"]["lot_id"].astype(str)), rounds // 4))
-    hubs = ([f"IP:{ip}" for ip in uploads["ip"].value_counts().index[:5]]
-            + [f"Organization:{o}" for o in bids["org_id"].value_counts().index[:5]])
+    texts = (
+        names
+        + pick(list(orgs["uscc"].dropna().astype(str)), rounds // 4)
+        + pick(list(orgs["phone"].dropna().astype(str)), rounds // 4)
+        + pick(list(uploads["ip"].dropna().astype(str)), rounds // 4)
+        + pick(list(snap["lots"]["lot_id"].astype(str)), rounds // 4)
+    )
+    hubs = [f"IP:{ip}" for ip in uploads["ip"].value_counts().index[:5]] + [
+        f"Organization:{o}" for o in bids["org_id"].value_counts().index[:5]
+    ]
     pairs = []
     for ring in truth.get("rings", []):
         m = ring["members"]
@@ -108,7 +121,7 @@ def samples(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
         members = lots[lot]
         if len(members) >= 2:
             pairs.append((f"Organization:{members[0]}", f"Organization:{members[-1]}"))
-    return {"search": texts, "hubs": hubs, "pairs": pairs[:rounds * 2]}
+    return {"search": texts, "hubs": hubs, "pairs": pairs[: rounds * 2]}
 
 
 def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
@@ -118,18 +131,24 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     timings: dict[str, list[float]] = {"search": [], "expand": [], "more": [], "path": [], "view300": []}
     sizes = {}
     qs = samples(store, truth, rounds, seed)
-    client.call("table-search.columns", {**lang, "input-search.value": qs["search"][0]}, ["button-search.n_clicks"])  # warm
+    client.call(
+        "table-search.columns", {**lang, "input-search.value": qs["search"][0]}, ["button-search.n_clicks"]
+    )  # warm
     for text in qs["search"]:
-        dt, _ = client.call("table-search.columns", {**lang, "input-search.value": text, "button-search.n_clicks": 1},
-                            ["button-search.n_clicks"])
+        dt, _ = client.call(
+            "table-search.columns",
+            {**lang, "input-search.value": text, "button-search.n_clicks": 1},
+            ["button-search.n_clicks"],
+        )
         timings["search"].append(dt)
 
     def act(elements, changed, **state):
         values = {**lang, "store-elements.data": elements, **{k.replace("__", "."): v for k, v in state.items()}}
         dt, resp = client.call("store-elements.data", values, [changed])
         new = _prop(resp, "store-elements", "data")
-        redraw, _ = client.call("dropdown-focus.options", {**lang, "store-elements.data": new or elements},
-                                ["store-elements.data"])
+        redraw, _ = client.call(
+            "dropdown-focus.options", {**lang, "store-elements.data": new or elements}, ["store-elements.data"]
+        )
         return dt + redraw, resp, new or elements
 
     for hub in qs["hubs"]:
@@ -138,14 +157,18 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
         timings["expand"].append(dt)
         paging = _prop(resp, "store-paging", "data")
         for _ in range(3):
-            dt, resp, elements = act(elements, "button-more.n_clicks",
-                                     **{"dropdown-focus__value": hub, "store-paging__data": paging})
+            dt, resp, elements = act(
+                elements, "button-more.n_clicks", **{"dropdown-focus__value": hub, "store-paging__data": paging}
+            )
             paging = _prop(resp, "store-paging", "data") or paging
             timings["more"].append(dt)
     for a, b in qs["pairs"]:
         start = [{"data": {"id": u, "label": u, "caption": u, "type": "Organization"}, "classes": ""} for u in (a, b)]
-        dt, _, _ = act(start, "button-path.n_clicks", **{"dropdown-path-from__value": a, "dropdown-path-to__value": b,
-                                                        "dropdown-hops__value": 4})
+        dt, _, _ = act(
+            start,
+            "button-path.n_clicks",
+            **{"dropdown-path-from__value": a, "dropdown-path-to__value": b, "dropdown-hops__value": 4},
+        )
         timings["path"].append(dt)
 
     # a screen of 300+ nodes: the biggest hub, paged until it has that many neighbours
@@ -155,8 +178,11 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     paging = _prop(resp, "store-paging", "data")
     for other in qs["hubs"][1:]:
         while sum("source" not in e["data"] for e in elements) < 320 and paging and paging["offset"] < paging["total"]:
-            _, resp, elements = act(elements, "button-more.n_clicks", **{"dropdown-focus__value": paging["uid"],
-                                                                         "store-paging__data": paging})
+            _, resp, elements = act(
+                elements,
+                "button-more.n_clicks",
+                **{"dropdown-focus__value": paging["uid"], "store-paging__data": paging},
+            )
             paging = _prop(resp, "store-paging", "data")
         if sum("source" not in e["data"] for e in elements) >= 320:
             break
@@ -176,9 +202,17 @@ def summarize(result: dict, scale: str) -> list[dict]:
     rows = []
     for name, values in result["timings"].items():
         ms = np.array(values) * 1000
-        rows.append({"callback": name, "n": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 1),
-                     "p95_ms": round(float(np.percentile(ms, 95)), 1), "max_ms": round(float(ms.max()), 1),
-                     "target_p95_ms": target, "ok": bool(np.percentile(ms, 95) < target)})
+        rows.append(
+            {
+                "callback": name,
+                "n": len(ms),
+                "p50_ms": round(float(np.percentile(ms, 50)), 1),
+                "p95_ms": round(float(np.percentile(ms, 95)), 1),
+                "max_ms": round(float(ms.max()), 1),
+                "target_p95_ms": target,
+                "ok": bool(np.percentile(ms, 95) < target),
+            }
+        )
     return rows
 
 
@@ -186,10 +220,15 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scale", default="city", choices=list(TARGET_MS))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench",
-                   help="generated bundles (shared with bench/load.py)")
-    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench",
-                   help="loaded workspaces")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "bidgraph-bench",
+        help="generated bundles (shared with bench/load.py)",
+    )
+    p.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench", help="loaded workspaces"
+    )
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
@@ -200,8 +239,10 @@ def main(argv=None) -> int:
     rows = summarize(result, args.scale)
     print(f"{'callback':10} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target':>7}  ok")
     for r in rows:
-        print(f"{r['callback']:10} {r['n']:>4} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['target_p95_ms']:>7}  "
-              f"{'yes' if r['ok'] else 'NO'}")
+        print(
+            f"{r['callback']:10} {r['n']:>4} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['target_p95_ms']:>7}  "
+            f"{'yes' if r['ok'] else 'NO'}"
+        )
     print("300-node view:", result["sizes"])
     if args.json:
         args.json.write_text(json.dumps({"scale": args.scale, "rows": rows, "sizes": result["sizes"]}, indent=1))

@@ -4,6 +4,7 @@ No traceback reaches a user: a ``BidgraphError`` prints its one-line message; an
 prints a one-line summary. Tracebacks and warnings go to ``bidgraph.log`` in the workspace, for
 the engineers.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Where a workspace lives: ``--workspace``, else ``$BIDGRAPH_WORKSPACE``, else ./bidgraph-workspace."""
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ an entry breaks its hash, deleting or reordering breaks the chain (sequence numb
 (``audit.anchor``: last seq and hash, rewritten under the write lock on every append) catches
 a truncated tail. An entry is appended in the same transaction as the change it records.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,15 +15,28 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bidgraph.cases.db import CasesStore
 from bidgraph.errors import InputError
 
-__all__ = ["GENESIS", "canonical", "entry_hash", "append", "record", "head", "verify",
-           "verify_entries", "export", "read_export", "AuditReport", "ENTRY_FIELDS"]
+__all__ = [
+    "GENESIS",
+    "canonical",
+    "entry_hash",
+    "append",
+    "record",
+    "head",
+    "verify",
+    "verify_entries",
+    "export",
+    "read_export",
+    "AuditReport",
+    "ENTRY_FIELDS",
+]
 
 GENESIS = "0" * 64
 ENTRY_FIELDS = ("seq", "time", "user", "action", "detail", "prev_hash", "hash")
@@ -35,13 +49,13 @@ def canonical(obj: Any) -> str:
 
 def entry_hash(seq: int, time: str, user: str, action: str, detail: str, prev_hash: str) -> str:
     """SHA-256 (hex) of one entry; ``detail`` is the entry's canonical JSON text."""
-    body = canonical({"seq": seq, "time": time, "user": user, "action": action,
-                      "detail": detail, "prev_hash": prev_hash})
+    body = canonical(
+        {"seq": seq, "time": time, "user": user, "action": action, "detail": detail, "prev_hash": prev_hash}
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(conn: sqlite3.Connection, store: CasesStore, user: str, action: str,
-           detail: dict | None = None) -> dict:
+def append(conn: sqlite3.Connection, store: CasesStore, user: str, action: str, detail: dict | None = None) -> dict:
     """Append one entry inside the caller's open ``store.transaction()``; returns the entry.
 
     ``detail`` must be JSON (dicts, lists, str, numbers, bool, None); never put a password
@@ -49,11 +63,20 @@ def append(conn: sqlite3.Connection, store: CasesStore, user: str, action: str,
     """
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-    entry = {"seq": seq, "time": store.now(), "user": user, "action": action,
-             "detail": canonical(detail or {}), "prev_hash": prev}
+    entry = {
+        "seq": seq,
+        "time": store.now(),
+        "user": user,
+        "action": action,
+        "detail": canonical(detail or {}),
+        "prev_hash": prev,
+    }
     entry["hash"] = entry_hash(**entry)
-    conn.execute("INSERT INTO audit (seq, time, user, action, detail, prev_hash, hash) "
-                 "VALUES (:seq, :time, :user, :action, :detail, :prev_hash, :hash)", entry)
+    conn.execute(
+        "INSERT INTO audit (seq, time, user, action, detail, prev_hash, hash) "
+        "VALUES (:seq, :time, :user, :action, :detail, :prev_hash, :hash)",
+        entry,
+    )
     _write_anchor(store.anchor_path, seq, entry["hash"])
     return entry
 
@@ -93,6 +116,7 @@ def _read_anchor(path: Path) -> dict | None:
 @dataclass
 class AuditReport:
     """What :func:`verify` found: ``ok`` when ``problems`` is empty."""
+
     entries: int
     head: dict
     problems: list[str] = field(default_factory=list)
@@ -114,11 +138,15 @@ def verify_entries(entries: Iterable[dict], anchor: dict | None) -> AuditReport:
         count += 1
         seq = e["seq"]
         if seq != expected_seq:
-            problems.append(f"entry {count}: sequence number {seq}, expected {expected_seq} "
-                            f"(an entry was deleted, inserted or moved)")
+            problems.append(
+                f"entry {count}: sequence number {seq}, expected {expected_seq} "
+                f"(an entry was deleted, inserted or moved)"
+            )
         if e["prev_hash"] != prev:
-            problems.append(f"entry seq {seq}: prev_hash does not match the hash of the entry before it "
-                            f"(entries deleted or reordered)")
+            problems.append(
+                f"entry seq {seq}: prev_hash does not match the hash of the entry before it "
+                f"(entries deleted or reordered)"
+            )
         recomputed = entry_hash(seq, e["time"], e["user"], e["action"], e["detail"], e["prev_hash"])
         if recomputed != e["hash"]:
             problems.append(f"entry seq {seq}: content does not match its hash (the entry was edited)")
@@ -127,9 +155,11 @@ def verify_entries(entries: Iterable[dict], anchor: dict | None) -> AuditReport:
             problems.append("... stopped after 20 problems")
             break
     if anchor is not None and not problems and anchor != last:
-        problems.append(f"the anchor file records entry seq {anchor['seq']} with hash "
-                        f"{anchor['hash'][:12]}..., but the chain ends at seq {last['seq']} with hash "
-                        f"{last['hash'][:12]}... (entries at the end were removed, or the anchor was edited)")
+        problems.append(
+            f"the anchor file records entry seq {anchor['seq']} with hash "
+            f"{anchor['hash'][:12]}..., but the chain ends at seq {last['seq']} with hash "
+            f"{last['hash'][:12]}... (entries at the end were removed, or the anchor was edited)"
+        )
     return AuditReport(count, last, problems)
 
 
@@ -156,8 +186,10 @@ def export(store: CasesStore, out: str | Path, user: str) -> AuditReport:
     if out.suffix.lower() not in (".csv", ".jsonl"):
         raise InputError(f"{out}: audit export must end in .jsonl or .csv")
     report = verify(store)
-    rows = [dict(r) for r in store.connection().execute("SELECT * FROM audit WHERE seq <= ? ORDER BY seq",
-                                                        (report.head["seq"],))]  # what was verified
+    rows = [
+        dict(r)
+        for r in store.connection().execute("SELECT * FROM audit WHERE seq <= ? ORDER BY seq", (report.head["seq"],))
+    ]  # what was verified
     if out.suffix.lower() == ".csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=ENTRY_FIELDS)

@@ -11,6 +11,7 @@ Referring a case records each of its findings as *confirmed*, dismissing it as *
 Every function takes the acting :class:`~bidgraph.cases.users.User` (from ``authorize``),
 checks the role and the region scope, and writes its audit entry in the same transaction.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,33 @@ from bidgraph.cases.users import AccessDenied, User, require
 from bidgraph.cases.workdays import DEADLINE_WORKDAYS
 from bidgraph.errors import BidgraphError, InputError, NotFound
 
-__all__ = ["STATUSES", "TRANSITIONS", "KINDS", "VERDICTS", "WorkflowError", "Conflict",
-           "create_case", "get_case", "list_cases", "transition", "assign", "add_comment",
-           "record_feedback", "feedback_for", "feedback_rows", "today"]
+__all__ = [
+    "STATUSES",
+    "TRANSITIONS",
+    "KINDS",
+    "VERDICTS",
+    "WorkflowError",
+    "Conflict",
+    "create_case",
+    "get_case",
+    "list_cases",
+    "transition",
+    "assign",
+    "add_comment",
+    "record_feedback",
+    "feedback_for",
+    "feedback_rows",
+    "today",
+]
 
 STATUSES = ("new", "reviewing", "referred", "dismissed", "closed")
-TRANSITIONS = {"new": ("reviewing",), "reviewing": ("referred", "dismissed"),
-               "referred": ("closed",), "dismissed": ("closed",), "closed": ()}
+TRANSITIONS = {
+    "new": ("reviewing",),
+    "reviewing": ("referred", "dismissed"),
+    "referred": ("closed",),
+    "dismissed": ("closed",),
+    "closed": (),
+}
 OPEN_STATUSES = ("new", "reviewing")  # a deadline only runs while the case is open
 KINDS = tuple(DEADLINE_WORKDAYS)
 VERDICTS = ("confirmed", "dismissed")
@@ -91,9 +112,18 @@ def _regions_of(index: RegionIndex | None, item: dict | str) -> frozenset[str]:
     return index.regions(LABEL_TYPES.get(label, ""), key)
 
 
-def create_case(store: CasesStore, actor: User, title: str, findings: list[dict], *,
-                kind: str = "review", nodes: list[str] = (), assignee: str | None = None,
-                index: RegionIndex | None = None, opened_on: date | None = None) -> dict:
+def create_case(
+    store: CasesStore,
+    actor: User,
+    title: str,
+    findings: list[dict],
+    *,
+    kind: str = "review",
+    nodes: list[str] = (),
+    assignee: str | None = None,
+    index: RegionIndex | None = None,
+    opened_on: date | None = None,
+) -> dict:
     """Open a case from findings (dicts as in findings.jsonl) and/or graph nodes
     (``"Label:key"`` ids from the evidence cart); returns the case as :func:`get_case` does.
 
@@ -117,8 +147,10 @@ def create_case(store: CasesStore, actor: User, title: str, findings: list[dict]
     scope = Scope.of(actor)
     if index is None and not scope.is_all:
         raise AccessDenied("a county user's case needs the loaded graph to check its region")
-    placed = {**{("finding", f["id"]): _regions_of(index, f) for f in findings},
-              **{("node", n): _regions_of(index, n) for n in nodes}}
+    placed = {
+        **{("finding", f["id"]): _regions_of(index, f) for f in findings},
+        **{("node", n): _regions_of(index, n) for n in nodes},
+    }
     for (what, ident), where in placed.items():
         if not scope.allows(where):
             raise NotFound(f"{what} {ident!r} not found (or outside your region)")
@@ -135,20 +167,55 @@ def create_case(store: CasesStore, actor: User, title: str, findings: list[dict]
         cur = conn.execute(
             "INSERT INTO cases (title, kind, status, assignee, created_by, created_at, opened_on, deadline, "
             "region_codes, nodes, node_regions) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (title, kind, assignee, actor.name, now, opened.isoformat(), deadline, json.dumps(regions),
-             json.dumps(list(nodes), ensure_ascii=False), json.dumps(node_regions, ensure_ascii=False)))
+            (
+                title,
+                kind,
+                assignee,
+                actor.name,
+                now,
+                opened.isoformat(),
+                deadline,
+                json.dumps(regions),
+                json.dumps(list(nodes), ensure_ascii=False),
+                json.dumps(node_regions, ensure_ascii=False),
+            ),
+        )
         case_id = f"C-{cur.lastrowid:06d}"
         conn.execute("UPDATE cases SET id = ? WHERE num = ?", (case_id, cur.lastrowid))
-        conn.executemany("INSERT INTO case_findings (case_id, finding_id, detector, score, finding_json, "
-                         "region_codes) VALUES (?, ?, ?, ?, ?, ?)",
-                         [(case_id, f["id"], f["detector"], float(f.get("score") or 0),
-                           json.dumps(f, ensure_ascii=False, sort_keys=True, default=str),
-                           json.dumps(finding_regions[f["id"]])) for f in findings])
-        conn.execute("INSERT INTO case_events (case_id, time, user, kind, to_value, text) "
-                     "VALUES (?, ?, ?, 'create', 'new', ?)", (case_id, now, actor.name, title))
-        audit.append(conn, store, actor.name, "case.create",
-                     {"case": case_id, "title": title, "kind": kind, "findings": [f["id"] for f in findings],
-                      "nodes": list(nodes), "assignee": assignee, "deadline": deadline})
+        conn.executemany(
+            "INSERT INTO case_findings (case_id, finding_id, detector, score, finding_json, "
+            "region_codes) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    case_id,
+                    f["id"],
+                    f["detector"],
+                    float(f.get("score") or 0),
+                    json.dumps(f, ensure_ascii=False, sort_keys=True, default=str),
+                    json.dumps(finding_regions[f["id"]]),
+                )
+                for f in findings
+            ],
+        )
+        conn.execute(
+            "INSERT INTO case_events (case_id, time, user, kind, to_value, text) VALUES (?, ?, ?, 'create', 'new', ?)",
+            (case_id, now, actor.name, title),
+        )
+        audit.append(
+            conn,
+            store,
+            actor.name,
+            "case.create",
+            {
+                "case": case_id,
+                "title": title,
+                "kind": kind,
+                "findings": [f["id"] for f in findings],
+                "nodes": list(nodes),
+                "assignee": assignee,
+                "deadline": deadline,
+            },
+        )
     return get_case(store, actor, case_id)
 
 
@@ -172,12 +239,21 @@ def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = Non
     try:
         row = _case_row(conn, actor, case_id)
         scope = Scope.of(actor)  # a case spanning counties shows a county user only their part
-        findings = [json.loads(r["finding_json"]) for r in conn.execute(
-            "SELECT finding_json, region_codes FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id",
-            (case_id,)) if scope.allows(json.loads(r["region_codes"]))]
-        events = [dict(r) for r in conn.execute(
-            "SELECT time, user, kind, from_value, to_value, text FROM case_events WHERE case_id = ? ORDER BY id",
-            (case_id,))]
+        findings = [
+            json.loads(r["finding_json"])
+            for r in conn.execute(
+                "SELECT finding_json, region_codes FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id",
+                (case_id,),
+            )
+            if scope.allows(json.loads(r["region_codes"]))
+        ]
+        events = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT time, user, kind, from_value, to_value, text FROM case_events WHERE case_id = ? ORDER BY id",
+                (case_id,),
+            )
+        ]
     finally:
         conn.execute("COMMIT")
     case = _summary(row, calendar(store), on or today(store))
@@ -189,15 +265,18 @@ def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = Non
     return case
 
 
-def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: str | None = None,
-               on: date | None = None) -> list[dict]:
+def list_cases(
+    store: CasesStore, actor: User, *, mine: bool = False, status: str | None = None, on: date | None = None
+) -> list[dict]:
     """The cases ``actor`` may see (``mine``: only those assigned to them), overdue first,
     then by deadline and id. Each has ``overdue``, ``workdays_left`` and ``findings_count``."""
     require(actor, "read")
     if status is not None and status not in STATUSES:
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    sql = ("SELECT c.*, (SELECT COUNT(*) FROM case_findings f WHERE f.case_id = c.id) AS findings_count "
-           "FROM cases c WHERE 1 = 1")
+    sql = (
+        "SELECT c.*, (SELECT COUNT(*) FROM case_findings f WHERE f.case_id = c.id) AS findings_count "
+        "FROM cases c WHERE 1 = 1"
+    )
     args: list = []
     if mine:
         sql, args = sql + " AND assignee = ?", args + [actor.name]
@@ -207,8 +286,11 @@ def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: st
     cases = [_summary(r, cal, on) for r in store.connection().execute(sql + " ORDER BY num", args)]
     cases = [c for c in cases if scope.allows(c["region_codes"])]
     if not scope.is_all:  # count only the findings this user may see
-        visible = Counter(r["case_id"] for r in store.connection().execute(
-            "SELECT case_id, region_codes FROM case_findings") if scope.allows(json.loads(r["region_codes"])))
+        visible = Counter(
+            r["case_id"]
+            for r in store.connection().execute("SELECT case_id, region_codes FROM case_findings")
+            if scope.allows(json.loads(r["region_codes"]))
+        )
         for c in cases:
             c["findings_count"] = visible[c["id"]]
     return sorted(cases, key=lambda c: (not c["overdue"], c["deadline"] or "9999", c["id"]))
@@ -217,19 +299,24 @@ def list_cases(store: CasesStore, actor: User, *, mine: bool = False, status: st
 def _check_version(row, expected_version: int | None) -> None:
     """Refuse a change made on a stale view of the case (checked before anything else)."""
     if expected_version is not None and row["version"] != expected_version:
-        raise Conflict(f"case {row['id']} was changed by someone else (version {row['version']}, you had "
-                       f"{expected_version}); reload it and try again")
+        raise Conflict(
+            f"case {row['id']} was changed by someone else (version {row['version']}, you had "
+            f"{expected_version}); reload it and try again"
+        )
 
 
 def _change(conn, store, actor, case_id, column, value, kind, old, text, detail) -> None:
     conn.execute(f"UPDATE cases SET {column} = ?, version = version + 1 WHERE id = ?", (value, case_id))
-    conn.execute("INSERT INTO case_events (case_id, time, user, kind, from_value, to_value, text) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (case_id, store.now(), actor.name, kind, old, value, text))
+    conn.execute(
+        "INSERT INTO case_events (case_id, time, user, kind, from_value, to_value, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (case_id, store.now(), actor.name, kind, old, value, text),
+    )
     audit.append(conn, store, actor.name, f"case.{kind}", {"case": case_id, "from": old, "to": value, **detail})
 
 
-def transition(store: CasesStore, actor: User, case_id: str, to_status: str, reason: str,
-               expected_version: int | None = None) -> dict:
+def transition(
+    store: CasesStore, actor: User, case_id: str, to_status: str, reason: str, expected_version: int | None = None
+) -> dict:
     """Move a case along the workflow with a reason; returns the updated case.
 
     Raises :class:`WorkflowError` for a move the workflow does not allow and
@@ -245,18 +332,19 @@ def transition(store: CasesStore, actor: User, case_id: str, to_status: str, rea
         if to_status not in TRANSITIONS[row["status"]]:
             allowed = " or ".join(TRANSITIONS[row["status"]]) or "nothing (closed is final)"
             raise WorkflowError(f"case {case_id} is {row['status']}: it can move to {allowed}, not {to_status}")
-        _change(conn, store, actor, case_id, "status", to_status, "status",
-                row["status"], reason, {"reason": reason})
+        _change(conn, store, actor, case_id, "status", to_status, "status", row["status"], reason, {"reason": reason})
         verdict = {"referred": "confirmed", "dismissed": "dismissed"}.get(to_status)
         if verdict:
-            for f in conn.execute("SELECT finding_id, detector, score FROM case_findings WHERE case_id = ?",
-                                  (case_id,)).fetchall():
+            for f in conn.execute(
+                "SELECT finding_id, detector, score FROM case_findings WHERE case_id = ?", (case_id,)
+            ).fetchall():
                 _insert_feedback(conn, store, actor, dict(f), verdict, reason, case_id)
     return get_case(store, actor, case_id)
 
 
-def assign(store: CasesStore, actor: User, case_id: str, assignee: str | None,
-           expected_version: int | None = None) -> dict:
+def assign(
+    store: CasesStore, actor: User, case_id: str, assignee: str | None, expected_version: int | None = None
+) -> dict:
     """Give the case to ``assignee`` (None: unassign); returns the updated case."""
     require(actor, "case.assign")
     with store.transaction() as conn:
@@ -264,8 +352,7 @@ def assign(store: CasesStore, actor: User, case_id: str, assignee: str | None,
         _check_version(row, expected_version)
         if assignee is not None:
             _check_assignee(conn, assignee, json.loads(row["region_codes"]))
-        _change(conn, store, actor, case_id, "assignee", assignee, "assign",
-                row["assignee"], "", {})
+        _change(conn, store, actor, case_id, "assignee", assignee, "assign", row["assignee"], "", {})
     return get_case(store, actor, case_id)
 
 
@@ -275,22 +362,36 @@ def add_comment(store: CasesStore, actor: User, case_id: str, text: str) -> None
     text = _text(text, "comment")
     with store.transaction() as conn:
         _case_row(conn, actor, case_id)
-        conn.execute("INSERT INTO case_events (case_id, time, user, kind, text) VALUES (?, ?, ?, 'comment', ?)",
-                     (case_id, store.now(), actor.name, text))
+        conn.execute(
+            "INSERT INTO case_events (case_id, time, user, kind, text) VALUES (?, ?, ?, 'comment', ?)",
+            (case_id, store.now(), actor.name, text),
+        )
         audit.append(conn, store, actor.name, "case.comment", {"case": case_id, "length": len(text)})
 
 
 def _insert_feedback(conn, store, actor, finding: dict, verdict, reason, case_id) -> None:
-    conn.execute("INSERT INTO feedback (finding_id, detector, score, verdict, reason, user, time, case_id) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (finding["finding_id"], finding["detector"],
-                                                     finding.get("score"), verdict, reason, actor.name,
-                                                     store.now(), case_id))
-    audit.append(conn, store, actor.name, "feedback",
-                 {"finding": finding["finding_id"], "verdict": verdict, "case": case_id})
+    conn.execute(
+        "INSERT INTO feedback (finding_id, detector, score, verdict, reason, user, time, case_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            finding["finding_id"],
+            finding["detector"],
+            finding.get("score"),
+            verdict,
+            reason,
+            actor.name,
+            store.now(),
+            case_id,
+        ),
+    )
+    audit.append(
+        conn, store, actor.name, "feedback", {"finding": finding["finding_id"], "verdict": verdict, "case": case_id}
+    )
 
 
-def record_feedback(store: CasesStore, actor: User, finding: dict, verdict: str, reason: str,
-                    index: RegionIndex | None = None) -> None:
+def record_feedback(
+    store: CasesStore, actor: User, finding: dict, verdict: str, reason: str, index: RegionIndex | None = None
+) -> None:
     """Record that a finding (dict as in findings.jsonl) was ``confirmed`` or ``dismissed``.
 
     A county user must pass ``index`` so the finding's region can be checked.
@@ -303,8 +404,15 @@ def record_feedback(store: CasesStore, actor: User, finding: dict, verdict: str,
     if not scope.is_all and (index is None or not scope.allows(index.finding_regions(finding))):
         raise NotFound(f"finding {finding.get('id')!r} not found (or outside your region)")
     with store.transaction() as conn:
-        _insert_feedback(conn, store, actor, {"finding_id": finding["id"], "detector": finding["detector"],
-                                              "score": finding.get("score")}, verdict, reason, None)
+        _insert_feedback(
+            conn,
+            store,
+            actor,
+            {"finding_id": finding["id"], "detector": finding["detector"], "score": finding.get("score")},
+            verdict,
+            reason,
+            None,
+        )
 
 
 def feedback_for(store: CasesStore, finding_ids: list[str]) -> dict[str, list[dict]]:
@@ -312,17 +420,23 @@ def feedback_for(store: CasesStore, finding_ids: list[str]) -> dict[str, list[di
     out: dict[str, list[dict]] = {}
     ids = list(finding_ids)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         rows = store.connection().execute(
-            f"SELECT * FROM feedback WHERE finding_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+            f"SELECT * FROM feedback WHERE finding_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk
+        )
         for r in rows:
             out.setdefault(r["finding_id"], []).append(
-                {k: r[k] for k in ("verdict", "reason", "user", "time", "case_id")})
+                {k: r[k] for k in ("verdict", "reason", "user", "time", "case_id")}
+            )
     return out
 
 
 def feedback_rows(store: CasesStore) -> list[dict]:
     """All feedback, for calibration: finding_id, detector, score, verdict, reason, user,
     time, case_id (``pandas.DataFrame(feedback_rows(store))`` gives a table)."""
-    return [dict(r) for r in store.connection().execute(
-        "SELECT finding_id, detector, score, verdict, reason, user, time, case_id FROM feedback ORDER BY id")]
+    return [
+        dict(r)
+        for r in store.connection().execute(
+            "SELECT finding_id, detector, score, verdict, reason, user, time, case_id FROM feedback ORDER BY id"
+        )
+    ]

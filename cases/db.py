@@ -10,15 +10,16 @@ as the lock is free, where SQLite's own busy handler polls with sleeps and can s
 writer for many seconds under heavy contention. (Without ``fcntl``, e.g. on Windows, the
 busy timeout alone applies.)
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from bidgraph.errors import StoreError
 
@@ -128,7 +129,7 @@ MIGRATIONS = [
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class CasesStore:
@@ -149,7 +150,7 @@ class CasesStore:
 
     def now(self) -> str:
         """The current time as ISO 8601 UTC with microseconds (how every table stores time)."""
-        return self.clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return self.clock().astimezone(UTC).isoformat(timespec="microseconds")
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, opened and migrated on first use."""
@@ -186,8 +187,9 @@ class CasesStore:
     def _open(self) -> sqlite3.Connection:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=True)
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+            )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -203,8 +205,10 @@ class CasesStore:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise StoreError(f"the cases store {self.path} is version {version}, newer than this "
-                                 f"bidgraph (knows {len(MIGRATIONS)}); upgrade bidgraph")
+                raise StoreError(
+                    f"the cases store {self.path} is version {version}, newer than this "
+                    f"bidgraph (knows {len(MIGRATIONS)}); upgrade bidgraph"
+                )
             for number in range(version, len(MIGRATIONS)):
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():

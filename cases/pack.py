@@ -13,8 +13,10 @@ to make one from the store (the audit entry ``pack.export`` records the manifest
 so a pack whose manifest was rewritten no longer matches the trail). :func:`verify_pack`
 recomputes everything.
 """
+
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -23,7 +25,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
@@ -40,9 +42,17 @@ from bidgraph.errors import InputError, NotFound
 __all__ = ["build_pack", "export_pack", "verify_pack", "gather_evidence", "PackReport", "PACK_FORMAT"]
 
 PACK_FORMAT = "bidgraph-evidence-pack/1"
-ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
-                 "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device",
-                 "document": "Document"}
+ENTITY_LABELS = {
+    "company": "Organization",
+    "person": "Person",
+    "expert": "Expert",
+    "lot": "Lot",
+    "project": "Project",
+    "contract": "Contract",
+    "ip": "IP",
+    "device": "Device",
+    "document": "Document",
+}
 MAX_PACK_NODES = 400  # the subgraph drawn and written out; the tables keep every row
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -56,33 +66,68 @@ def _csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
 
 
+def _text(evidence: dict, key: str, lang: str) -> str:
+    """One language of a bilingual evidence field (``rule``, ``explanation``), or ""."""
+    value = evidence.get(key)
+    return value.get(lang, "") if isinstance(value, dict) else ""
+
+
 def _findings_table(findings: list[dict]) -> pd.DataFrame:
     rows = []
     for f in findings:
         ev = f.get("evidence") or {}
-        bi = lambda key, lang: (ev.get(key) or {}).get(lang, "") if isinstance(ev.get(key), dict) else ""
+        bi = functools.partial(_text, ev)
         fb = f.get("feedback") or []
-        rows.append({"id": f.get("id"), "detector": f.get("detector"), "score": f.get("score"),
-                     "severity": f.get("severity"), "summary": f.get("summary"),
-                     "rule_zh": bi("rule", "zh"), "rule_en": bi("rule", "en"),
-                     "explanation_zh": bi("explanation", "zh"), "explanation_en": bi("explanation", "en"),
-                     "measured": json.dumps(ev.get("measured", {}), ensure_ascii=False, default=str),
-                     "thresholds": json.dumps(ev.get("thresholds", {}), ensure_ascii=False, default=str),
-                     "feedback": fb[-1]["verdict"] if fb else ""})
-    return pd.DataFrame(rows, columns=["id", "detector", "score", "severity", "summary", "rule_zh", "rule_en",
-                                       "explanation_zh", "explanation_en", "measured", "thresholds", "feedback"])
+        rows.append(
+            {
+                "id": f.get("id"),
+                "detector": f.get("detector"),
+                "score": f.get("score"),
+                "severity": f.get("severity"),
+                "summary": f.get("summary"),
+                "rule_zh": bi("rule", "zh"),
+                "rule_en": bi("rule", "en"),
+                "explanation_zh": bi("explanation", "zh"),
+                "explanation_en": bi("explanation", "en"),
+                "measured": json.dumps(ev.get("measured", {}), ensure_ascii=False, default=str),
+                "thresholds": json.dumps(ev.get("thresholds", {}), ensure_ascii=False, default=str),
+                "feedback": fb[-1]["verdict"] if fb else "",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "detector",
+            "score",
+            "severity",
+            "summary",
+            "rule_zh",
+            "rule_en",
+            "explanation_zh",
+            "explanation_en",
+            "measured",
+            "thresholds",
+            "feedback",
+        ],
+    )
 
 
 def _entities_table(findings: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"finding_id": f.get("id"), **e} for f in findings for e in f.get("entities", [])],
-                        columns=["finding_id", "type", "id", "role"])
+    return pd.DataFrame(
+        [{"finding_id": f.get("id"), **e} for f in findings for e in f.get("entities", [])],
+        columns=["finding_id", "type", "id", "role"],
+    )
 
 
 def _graphml(subgraph: dict) -> bytes:
     """GraphML of the subgraph; every attribute is written as text (GraphML keys need one type)."""
     g = nx.MultiDiGraph()
-    text = lambda d: {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-                      for k, v in d.items() if v is not None}
+    text = lambda d: {
+        str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+        for k, v in d.items()
+        if v is not None
+    }
     for n in subgraph.get("nodes", []):
         g.add_node(n["id"], **text(element_attributes(n)))
     for e in subgraph.get("edges", []):
@@ -100,8 +145,16 @@ def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buf.getvalue()
 
 
-def build_pack(case: dict, findings: list[dict], tables: dict[str, pd.DataFrame], subgraph: dict,
-               out_path: str | Path, image_png: bytes | None = None, *, audit_head: dict | None = None) -> Path:
+def build_pack(
+    case: dict,
+    findings: list[dict],
+    tables: dict[str, pd.DataFrame],
+    subgraph: dict,
+    out_path: str | Path,
+    image_png: bytes | None = None,
+    *,
+    audit_head: dict | None = None,
+) -> Path:
     """Write the evidence pack zip for ``case`` and return its path.
 
     Parameters
@@ -117,7 +170,7 @@ def build_pack(case: dict, findings: list[dict], tables: dict[str, pd.DataFrame]
     for name in tables:
         if not _TABLE_NAME.match(name) or name in ("findings", "entities"):
             raise InputError(f"table name {name!r} cannot be used in a pack (lowercase letters, digits, _)")
-    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
     sheets = {"findings": _findings_table(findings), "entities": _entities_table(findings), **tables}
     blocks = build_report(case, findings, tables, subgraph, image_png, audit_head, generated)
     files = {"report.html": render_html(blocks).encode("utf-8"), "report.pdf": render_pdf(blocks)}
@@ -126,9 +179,14 @@ def build_pack(case: dict, findings: list[dict], tables: dict[str, pd.DataFrame]
     files["graph.graphml"] = _graphml(subgraph)
     if image_png:
         files["graph.png"] = image_png
-    manifest = {"format": PACK_FORMAT, "case_id": case.get("id"), "case_version": case.get("version"),
-                "generated_at": generated, "audit_head": audit_head,
-                "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())}}
+    manifest = {
+        "format": PACK_FORMAT,
+        "case_id": case.get("id"),
+        "case_version": case.get("version"),
+        "generated_at": generated,
+        "audit_head": audit_head,
+        "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
+    }
     files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,8 +231,16 @@ def gather_evidence(graph, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:
     return {"bids": bids.reset_index(drop=True), "scores": scores.reset_index(drop=True)}, subgraph
 
 
-def export_pack(store: CasesStore, actor: User, case_id: str, tables: dict[str, pd.DataFrame], subgraph: dict,
-                out_path: str | Path, image_png: bytes | None = None, index: RegionIndex | None = None) -> Path:
+def export_pack(
+    store: CasesStore,
+    actor: User,
+    case_id: str,
+    tables: dict[str, pd.DataFrame],
+    subgraph: dict,
+    out_path: str | Path,
+    image_png: bytes | None = None,
+    index: RegionIndex | None = None,
+) -> Path:
     """Check the actor may export the case, cut tables and subgraph to their region, build the
     pack and record ``pack.export`` (case, file, manifest SHA-256) in the audit trail.
 
@@ -191,15 +257,24 @@ def export_pack(store: CasesStore, actor: User, case_id: str, tables: dict[str, 
     path = build_pack(case, case["findings"], tables, subgraph, out_path, image_png, audit_head=audit.head(store))
     with zipfile.ZipFile(path) as zf:
         manifest_sha = _sha256(zf.read("manifest.json"))
-    audit.record(store, actor.name, "pack.export", {"case": case_id, "file": Path(path).name,
-                                                    "manifest_sha256": manifest_sha,
-                                                    "pack_sha256": _sha256(Path(path).read_bytes())})
+    audit.record(
+        store,
+        actor.name,
+        "pack.export",
+        {
+            "case": case_id,
+            "file": Path(path).name,
+            "manifest_sha256": manifest_sha,
+            "pack_sha256": _sha256(Path(path).read_bytes()),
+        },
+    )
     return path
 
 
 @dataclass
 class PackReport:
     """What :func:`verify_pack` found: ``ok`` when ``problems`` is empty."""
+
     manifest: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     files_checked: int = 0
@@ -255,11 +330,15 @@ def _check_against_trail(store: CasesStore, report: PackReport, manifest_sha: st
     exports = [json.loads(r["detail"]) for r in conn.execute("SELECT detail FROM audit WHERE action = 'pack.export'")]
     same_manifest = [e for e in exports if e.get("manifest_sha256") == manifest_sha]
     if not same_manifest:
-        report.problems.append("the audit trail has no export of this manifest (the manifest was rewritten, "
-                               "or the pack comes from another workspace)")
+        report.problems.append(
+            "the audit trail has no export of this manifest (the manifest was rewritten, "
+            "or the pack comes from another workspace)"
+        )
     elif not any(e.get("pack_sha256") == pack_sha for e in same_manifest):
-        report.problems.append("the zip's bytes differ from the exported pack whose SHA-256 the audit trail "
-                               "recorded (the file was altered after export)")
+        report.problems.append(
+            "the zip's bytes differ from the exported pack whose SHA-256 the audit trail "
+            "recorded (the file was altered after export)"
+        )
     head = report.manifest.get("audit_head") or {}
     if head.get("seq"):
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (head["seq"],)).fetchone()

@@ -10,28 +10,51 @@ A finding is in the regions of its lot and project entities; a finding without a
 project is in the regions of all its entities. A county user sees a finding, case, table row
 or graph node only if its regions include their region code.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping
 
 import pandas as pd
 
 __all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES"]
 
 # Graph node label -> entity type (bundle.md's entity types plus bid and payment).
-LABEL_TYPES = {"Organization": "company", "Bidder": "company", "Tenderer": "company", "Agency": "company",
-               "Person": "person", "Expert": "expert", "Project": "project", "Lot": "lot", "Bid": "bid",
-               "Contract": "contract", "Payment": "payment", "IP": "ip", "Device": "device",
-               "Document": "document"}
+LABEL_TYPES = {
+    "Organization": "company",
+    "Bidder": "company",
+    "Tenderer": "company",
+    "Agency": "company",
+    "Person": "person",
+    "Expert": "expert",
+    "Project": "project",
+    "Lot": "lot",
+    "Bid": "bid",
+    "Contract": "contract",
+    "Payment": "payment",
+    "IP": "ip",
+    "Device": "device",
+    "Document": "document",
+}
 # Bundle table -> (column, entity type) whose regions a row is in.
-TABLE_LINKS = {"projects": ("project_id", "project"), "lots": ("lot_id", "lot"), "bids": ("lot_id", "lot"),
-               "bid_uploads": ("bid_id", "bid"), "bid_documents": ("bid_id", "bid"),
-               "expert_scores": ("lot_id", "lot"), "scores": ("lot_id", "lot"), "contracts": ("lot_id", "lot"),
-               "payments": ("contract_id", "contract"), "site_personnel": ("lot_id", "lot"),
-               "organizations": ("org_id", "company"), "persons": ("person_id", "person"),
-               "person_roles": ("org_id", "company"), "experts": ("expert_id", "expert")}
+TABLE_LINKS = {
+    "projects": ("project_id", "project"),
+    "lots": ("lot_id", "lot"),
+    "bids": ("lot_id", "lot"),
+    "bid_uploads": ("bid_id", "bid"),
+    "bid_documents": ("bid_id", "bid"),
+    "expert_scores": ("lot_id", "lot"),
+    "scores": ("lot_id", "lot"),
+    "contracts": ("lot_id", "lot"),
+    "payments": ("contract_id", "contract"),
+    "site_personnel": ("lot_id", "lot"),
+    "organizations": ("org_id", "company"),
+    "persons": ("person_id", "person"),
+    "person_roles": ("org_id", "company"),
+    "experts": ("expert_id", "expert"),
+}
 
 
 # How regions spread from projects, in order: (table, column to join on, entity type already
@@ -115,10 +138,11 @@ class RegionIndex:
 @dataclass(frozen=True)
 class Scope:
     """What one user may see: ``region_code`` None = everything (city staff)."""
+
     region_code: str | None = None
 
     @classmethod
-    def of(cls, user) -> "Scope":
+    def of(cls, user) -> Scope:
         return cls(user.region_code)
 
     @property
@@ -139,8 +163,9 @@ class Scope:
             return findings[mask.astype(bool)] if len(findings) else findings
         return [f for f in findings if self.allows(index.finding_regions(f))]
 
-    def filter_table(self, name: str, df: pd.DataFrame, index: RegionIndex,
-                     column: str | None = None, entity_type: str | None = None) -> pd.DataFrame:
+    def filter_table(
+        self, name: str, df: pd.DataFrame, index: RegionIndex, column: str | None = None, entity_type: str | None = None
+    ) -> pd.DataFrame:
         """Keep the rows of a bundle table (or any table with ``column`` holding ids of
         ``entity_type``) that lie in the scope's region.
 
@@ -177,5 +202,7 @@ class Scope:
             a, b = e["source"], e["target"]
             if a in unplaced and b in kept or b in unplaced and a in kept:
                 kept.add(a if a in unplaced else b)
-        return {"nodes": [n for n in subgraph.get("nodes", []) if n["id"] in kept],
-                "edges": [e for e in edges if e["source"] in kept and e["target"] in kept]}
+        return {
+            "nodes": [n for n in subgraph.get("nodes", []) if n["id"] in kept],
+            "edges": [e for e in edges if e["source"] in kept and e["target"] in kept],
+        }

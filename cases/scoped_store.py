@@ -7,9 +7,10 @@ anything outside it is "not found", exactly like something that does not exist. 
 node views and expansions are recorded in the audit trail (``search``, ``view``,
 ``expand``); exports record themselves with :meth:`ScopedStore.record_export`.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bidgraph.cases import audit
 from bidgraph.cases.db import CasesStore
@@ -20,7 +21,7 @@ from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["ScopedStore", "GraphIndex", "FETCH_FACTOR"]
 
-FETCH_FACTOR = 5      # search and paths ask the graph for this many times the results, then cut
+FETCH_FACTOR = 5  # search and paths ask the graph for this many times the results, then cut
 NEIGHBOURS_CHECKED = 200  # an unplaced node (phone, address) is visible if one of these is
 
 
@@ -90,8 +91,11 @@ class ScopedStore:
         if self.scope.is_all:
             return info
         index = self.index.get()
-        counts = {label: len(index.ids_in(typ, self.scope.region_code))
-                  for label, typ in LABEL_TYPES.items() if label in info["nodes"]}
+        counts = {
+            label: len(index.ids_in(typ, self.scope.region_code))
+            for label, typ in LABEL_TYPES.items()
+            if label in info["nodes"]
+        }
         return {**info, "nodes": counts, "relationships": {}, "quarantine": {}}
 
     def node(self, uid: str) -> dict:
@@ -109,16 +113,23 @@ class ScopedStore:
         every = self.api.expand(uid, types, limit=max(total, 1))
         whole = self._cut({"nodes": [self.api.node(uid)] + every["nodes"], "edges": every["edges"]})
         neighbours = [n for n in whole["nodes"] if n["id"] != uid]
-        page = neighbours[offset:offset + limit]
+        page = neighbours[offset : offset + limit]
         keep = {n["id"] for n in page}
-        return {**every, "nodes": page, "edges": [e for e in whole["edges"] if {e["source"], e["target"]} & keep],
-                "total": len(neighbours), "offset": offset, "limit": limit}
+        return {
+            **every,
+            "nodes": page,
+            "edges": [e for e in whole["edges"] if {e["source"], e["target"]} & keep],
+            "total": len(neighbours),
+            "offset": offset,
+            "limit": limit,
+        }
 
     def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict:
         self._check(a)
         self._check(b)
-        found = self.api.paths(a, b, max_hops=max_hops, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR),
-                               types=types)
+        found = self.api.paths(
+            a, b, max_hops=max_hops, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR), types=types
+        )
         if self.scope.is_all:
             return found
         index = self.index.get()
@@ -147,8 +158,16 @@ class ScopedStore:
         version = self.api.info().get("version")
         if self._snapshot is None or self._snapshot[0] != version:
             index = self.index.get()  # a table without a region rule raises rather than leaks
-            self._snapshot = (version, Snapshot({name: self.scope.filter_table(name, df, index)
-                                                 for name, df in snap.tables.items() if df is not None}))
+            self._snapshot = (
+                version,
+                Snapshot(
+                    {
+                        name: self.scope.filter_table(name, df, index)
+                        for name, df in snap.tables.items()
+                        if df is not None
+                    }
+                ),
+            )
         return self._snapshot[1]
 
     def findings(self) -> list[dict]:

@@ -7,6 +7,7 @@ Keys and values:
 ``deadline.challenge``  working days to answer a challenge (质疑), default 7
 ``deadline.complaint``  working days for a complaint (投诉), default 15
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ __all__ = ["KEYS", "get_setting", "set_setting", "calendar", "deadline_workdays"
 
 def _dates(value) -> list[str]:
     if not isinstance(value, list):
-        raise InputError("expected a list of ISO dates such as [\"2027-01-01\"]")
+        raise InputError('expected a list of ISO dates such as ["2027-01-01"]')
     try:
         return sorted({date.fromisoformat(str(v)).isoformat() for v in value})
     except ValueError as exc:
@@ -36,9 +37,12 @@ def _days(value) -> int:
     return value
 
 
-KEYS = {"calendar.holidays": (_dates, []), "calendar.workdays": (_dates, []),
-        "deadline.challenge": (_days, DEADLINE_WORKDAYS["challenge"]),
-        "deadline.complaint": (_days, DEADLINE_WORKDAYS["complaint"])}
+KEYS = {
+    "calendar.holidays": (_dates, []),
+    "calendar.workdays": (_dates, []),
+    "deadline.challenge": (_days, DEADLINE_WORKDAYS["challenge"]),
+    "deadline.complaint": (_days, DEADLINE_WORKDAYS["complaint"]),
+}
 
 
 def get_setting(store: CasesStore, key: str):
@@ -57,9 +61,12 @@ def set_setting(store: CasesStore, actor: User, key: str, value) -> None:
     checked = KEYS[key][0](value)
     with store.transaction() as conn:
         old = get_setting(store, key)
-        conn.execute("INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
-                     "updated_at = excluded.updated_at", (key, json.dumps(checked), actor.name, store.now()))
+        conn.execute(
+            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
+            "updated_at = excluded.updated_at",
+            (key, json.dumps(checked), actor.name, store.now()),
+        )
         audit.append(conn, store, actor.name, "settings.change", {"key": key, "old": old, "new": checked})
 
 

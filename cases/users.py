@@ -5,6 +5,7 @@ never stored, logged or put in an audit entry. Sessions are random tokens (256 b
 only as their SHA-256, with an expiry and a CSRF token of their own. After ``MAX_FAILURES``
 wrong passwords in a row an account is locked for ``LOCKOUT_MINUTES``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,28 +20,46 @@ from bidgraph.cases import audit
 from bidgraph.cases.db import CasesStore
 from bidgraph.errors import BidgraphError, InputError, NotFound
 
-__all__ = ["User", "Session", "AccessDenied", "ROLES", "PERMISSIONS", "READ_ACTIONS",
-           "hash_password", "check_password", "add_user", "list_users", "get_user",
-           "login", "logout", "authorize", "csrf_token_for", "require", "MAX_FAILURES", "LOCKOUT_MINUTES",
-           "SESSION_HOURS", "MIN_PASSWORD_LENGTH"]
+__all__ = [
+    "User",
+    "Session",
+    "AccessDenied",
+    "ROLES",
+    "PERMISSIONS",
+    "READ_ACTIONS",
+    "hash_password",
+    "check_password",
+    "add_user",
+    "list_users",
+    "get_user",
+    "login",
+    "logout",
+    "authorize",
+    "csrf_token_for",
+    "require",
+    "MAX_FAILURES",
+    "LOCKOUT_MINUTES",
+    "SESSION_HOURS",
+    "MIN_PASSWORD_LENGTH",
+]
 
 ROLES = ("admin", "investigator", "analyst", "viewer")
-MAX_FAILURES = 5          # wrong passwords in a row before the account locks
-LOCKOUT_MINUTES = 15      # how long a locked account stays locked
-SESSION_HOURS = 8         # a session expires this long after login (one working day)
+MAX_FAILURES = 5  # wrong passwords in a row before the account locks
+LOCKOUT_MINUTES = 15  # how long a locked account stays locked
+SESSION_HOURS = 8  # a session expires this long after login (one working day)
 MIN_PASSWORD_LENGTH = 8
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 _ALL = set(ROLES)
 _WRITERS = {"admin", "investigator", "analyst"}
 _DECIDERS = {"admin", "investigator"}
 # action -> roles allowed. Read actions need a session; every other action also needs CSRF.
 PERMISSIONS: dict[str, set[str]] = {
-    "read": _ALL,               # search, view a node, expand, view findings and cases
-    "case.create": _WRITERS,    # open a case from findings or the evidence cart
+    "read": _ALL,  # search, view a node, expand, view findings and cases
+    "case.create": _WRITERS,  # open a case from findings or the evidence cart
     "case.comment": _WRITERS,
-    "feedback": _WRITERS,       # mark a finding confirmed / dismissed
-    "export": _WRITERS,         # tables, GraphML, evidence packs
+    "feedback": _WRITERS,  # mark a finding confirmed / dismissed
+    "export": _WRITERS,  # tables, GraphML, evidence packs
     "case.assign": _DECIDERS,
     "case.transition": _DECIDERS,
     "user.manage": {"admin"},
@@ -58,12 +77,13 @@ class AccessDenied(BidgraphError):
 @dataclass(frozen=True)
 class User:
     """An account. ``region_code`` None = city-wide; else a county (区县) code."""
+
     name: str
     role: str
     region_code: str | None = None
 
     @classmethod
-    def operator(cls, name: str) -> "User":
+    def operator(cls, name: str) -> User:
         """The local operator at the command line: admin, city-wide (they own the files)."""
         return cls(name, "admin", None)
 
@@ -75,6 +95,7 @@ class User:
 class Session:
     """What :func:`login` hands the web layer: keep ``token`` in an HttpOnly cookie and put
     ``csrf_token`` in every state-changing request."""
+
     token: str
     csrf_token: str
     expires_at: str
@@ -94,8 +115,9 @@ def check_password(password: str, stored: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n),
-                             r=int(r), p=int(p), dklen=len(expected))
+        got = hashlib.scrypt(
+            password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
     except ValueError:
         return False
     return hmac.compare_digest(got, expected)
@@ -120,8 +142,9 @@ def require(user: User, action: str) -> None:
         raise AccessDenied(f"user {user.name!r} (role {user.role}) may not do {action!r}")
 
 
-def add_user(store: CasesStore, actor: User, name: str, password: str, role: str,
-             region_code: str | None = None) -> User:
+def add_user(
+    store: CasesStore, actor: User, name: str, password: str, role: str, region_code: str | None = None
+) -> User:
     """Create an account; ``actor`` must be an admin. Audited as ``user.add`` (no password)."""
     require(actor, "user.manage")
     if not _NAME.match(name or ""):
@@ -136,17 +159,19 @@ def add_user(store: CasesStore, actor: User, name: str, password: str, role: str
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise InputError(f"user {name!r} already exists")
-        conn.execute("INSERT INTO users (name, role, region_code, password_hash, created_at) "
-                     "VALUES (?, ?, ?, ?, ?)", (name, role, region_code, hashed, store.now()))
-        audit.append(conn, store, actor.name, "user.add",
-                     {"name": name, "role": role, "region_code": region_code})
+        conn.execute(
+            "INSERT INTO users (name, role, region_code, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            (name, role, region_code, hashed, store.now()),
+        )
+        audit.append(conn, store, actor.name, "user.add", {"name": name, "role": role, "region_code": region_code})
     return User(name, role, region_code)
 
 
 def list_users(store: CasesStore) -> list[dict]:
     """Every account: name, role, region_code, active, locked_until, created_at."""
     rows = store.connection().execute(
-        "SELECT name, role, region_code, active, locked_until, created_at FROM users ORDER BY name")
+        "SELECT name, role, region_code, active, locked_until, created_at FROM users ORDER BY name"
+    )
     return [dict(r) for r in rows]
 
 
@@ -165,8 +190,9 @@ def login(store: CasesStore, name: str, password: str, session_hours: float = SE
     password, and a distinct one for a locked account.
     """
     now = store.clock()
-    known = store.connection().execute("SELECT password_hash FROM users WHERE name = ? AND active = 1",
-                                       (name,)).fetchone()
+    known = (
+        store.connection().execute("SELECT password_hash FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
+    )
     ok = check_password(password, known["password_hash"] if known else _DUMMY_HASH) and known is not None
     with store.transaction() as conn:  # the scrypt above ran outside the write lock
         row = conn.execute("SELECT * FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
@@ -180,17 +206,26 @@ def login(store: CasesStore, name: str, password: str, session_hours: float = SE
             failure = "wrong user name or password"
             failures = row["failed_logins"] + 1
             until = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() if failures >= MAX_FAILURES else None
-            conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                         (0 if until else failures, until, row["id"]))
-            audit.append(conn, store, name, "login.failed",
-                         {"reason": "wrong password", "failures": failures, "locked": until is not None})
+            conn.execute(
+                "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                (0 if until else failures, until, row["id"]),
+            )
+            audit.append(
+                conn,
+                store,
+                name,
+                "login.failed",
+                {"reason": "wrong password", "failures": failures, "locked": until is not None},
+            )
         else:
             failure = None
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             expires = (now + timedelta(hours=session_hours)).isoformat()
             conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (row["id"],))
-            conn.execute("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (_sha256(token), row["id"], csrf, now.isoformat(), expires))
+            conn.execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (_sha256(token), row["id"], csrf, now.isoformat(), expires),
+            )
             audit.append(conn, store, name, "login", {"expires_at": expires})
     if failure:
         raise AccessDenied(failure)
@@ -200,8 +235,10 @@ def login(store: CasesStore, name: str, password: str, session_hours: float = SE
 def logout(store: CasesStore, session_token: str) -> None:
     """Revoke a session (audited as ``logout``); unknown tokens are ignored."""
     with store.transaction() as conn:
-        row = conn.execute("SELECT u.name FROM sessions s JOIN users u ON u.id = s.user_id "
-                           "WHERE s.token_hash = ? AND s.revoked = 0", (_sha256(session_token or ""),)).fetchone()
+        row = conn.execute(
+            "SELECT u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked = 0",
+            (_sha256(session_token or ""),),
+        ).fetchone()
         if row:
             conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (_sha256(session_token),))
             audit.append(conn, store, row["name"], "logout", {})
@@ -211,8 +248,11 @@ def csrf_token_for(store: CasesStore, session_token: str | None) -> str:
     """The CSRF token of a valid session, for the web layer to put in the pages it serves
     (after a reload, say); raises :class:`AccessDenied` like :func:`authorize`."""
     authorize(store, session_token, None, "read")
-    row = store.connection().execute("SELECT csrf_token FROM sessions WHERE token_hash = ?",
-                                     (_sha256(session_token),)).fetchone()
+    row = (
+        store.connection()
+        .execute("SELECT csrf_token FROM sessions WHERE token_hash = ?", (_sha256(session_token),))
+        .fetchone()
+    )
     return row["csrf_token"]
 
 
@@ -226,16 +266,22 @@ def authorize(store: CasesStore, session_token: str | None, csrf_token: str | No
         raise ValueError(f"unknown action {action!r}")
     if not session_token:
         raise AccessDenied("not logged in")
-    row = store.connection().execute(
-        "SELECT s.csrf_token, s.expires_at, s.revoked, u.name, u.role, u.region_code, u.active "
-        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        (_sha256(session_token),)).fetchone()
+    row = (
+        store.connection()
+        .execute(
+            "SELECT s.csrf_token, s.expires_at, s.revoked, u.name, u.role, u.region_code, u.active "
+            "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+            (_sha256(session_token),),
+        )
+        .fetchone()
+    )
     if row is None or row["revoked"] or not row["active"]:
         raise AccessDenied("no valid session; log in again")
     if datetime.fromisoformat(row["expires_at"]) <= store.clock():
         raise AccessDenied("the session has expired; log in again")
     if action not in READ_ACTIONS and not hmac.compare_digest(
-            (csrf_token or "").encode("utf-8"), row["csrf_token"].encode("utf-8")):
+        (csrf_token or "").encode("utf-8"), row["csrf_token"].encode("utf-8")
+    ):
         raise AccessDenied("missing or wrong CSRF token; the request was refused")
     user = _user_from(row)
     require(user, action)

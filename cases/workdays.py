@@ -5,6 +5,7 @@ Built in: the 2026 PRC schedule (国务院办公厅关于2026年部分节假日�
 Other years, or local changes, go in the settings ``calendar.holidays`` and
 ``calendar.workdays`` (lists of ISO dates; see ``settings.py``), which add to the built-in ones.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,15 +20,25 @@ def _span(first: str, last: str) -> set[date]:
 
 
 CN_HOLIDAYS = frozenset(
-    _span("2026-01-01", "2026-01-03")     # 元旦
-    | _span("2026-02-15", "2026-02-23")   # 春节
-    | _span("2026-04-04", "2026-04-06")   # 清明节
-    | _span("2026-05-01", "2026-05-05")   # 劳动节
-    | _span("2026-06-19", "2026-06-21")   # 端午节
-    | _span("2026-09-25", "2026-09-27")   # 中秋节
-    | _span("2026-10-01", "2026-10-07"))  # 国庆节
-CN_WORKDAYS = frozenset(date.fromisoformat(d) for d in (  # weekend days worked (调休上班)
-    "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"))
+    _span("2026-01-01", "2026-01-03")  # 元旦
+    | _span("2026-02-15", "2026-02-23")  # 春节
+    | _span("2026-04-04", "2026-04-06")  # 清明节
+    | _span("2026-05-01", "2026-05-05")  # 劳动节
+    | _span("2026-06-19", "2026-06-21")  # 端午节
+    | _span("2026-09-25", "2026-09-27")  # 中秋节
+    | _span("2026-10-01", "2026-10-07")
+)  # 国庆节
+CN_WORKDAYS = frozenset(
+    date.fromisoformat(d)
+    for d in (  # weekend days worked (调休上班)
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    )
+)
 
 # Case kind -> working days to the deadline, counted from the day after the case is opened.
 # challenge (质疑): the purchaser answers within 7 working days (政府采购法 第五十三条);
@@ -38,6 +49,7 @@ DEADLINE_WORKDAYS = {"challenge": 7, "complaint": 15, "review": None}
 @dataclass(frozen=True)
 class Calendar:
     """A working-day calendar: weekdays, minus ``holidays``, plus ``workdays``."""
+
     holidays: frozenset[date] = CN_HOLIDAYS
     workdays: frozenset[date] = CN_WORKDAYS
 

@@ -15,6 +15,7 @@ Representations (the bundle has no award date, so the contract's signing stands 
   the 20-day minimum), ``award_without_valid_bid`` (every bid invalid, yet one is the winner
   and has a contract).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,23 +51,36 @@ def plant_winner_not_builder(rng, world: World, lots, contracts, site, used, n: 
         signed = _day(contracts["signed"], row)
         if i % 2 == 0:
             region = world.orgs.at[winner, "region"]
-            pool = world.firms[(world.orgs.loc[world.firms, "supply"].to_numpy() == 0)
-                               & (world.orgs.loc[world.firms, "region"].to_numpy() == region)
-                               & (world.firms != winner)]
+            pool = world.firms[
+                (world.orgs.loc[world.firms, "supply"].to_numpy() == 0)
+                & (world.orgs.loc[world.firms, "region"].to_numpy() == region)
+                & (world.firms != winner)
+            ]
             builder = int(rng.choice(pool))
-            people = list(world.index["project_manager"].of(builder)[:1]) + list(world.index["employee"].of(builder)[:3])
+            people = list(world.index["project_manager"].of(builder)[:1]) + list(
+                world.index["employee"].of(builder)[:3]
+            )
             org = builder
         else:
             builder = None
             stand_in = world.stand_in()
             people = [stand_in] + list(world.index["employee"].of(winner)[:2])
             org = winner
-        roles = ["项目经理", "技术负责人", "安全员", "质量员"][:len(people)]
+        roles = ["项目经理", "技术负责人", "安全员", "质量员"][: len(people)]
         first = signed + np.timedelta64(int(rng.integers(3, 20)), "D")
         last = first + np.timedelta64(int(rng.integers(90, 300)), "D")
         span = int((last - first).astype(int)) + 1
-        add = pd.DataFrame({"lot": lot, "person": people, "org": org, "role": roles, "first": first,
-                            "last": last, "days": (span * rng.uniform(0.6, 0.9, len(people))).astype(int)})
+        add = pd.DataFrame(
+            {
+                "lot": lot,
+                "person": people,
+                "org": org,
+                "role": roles,
+                "first": first,
+                "last": last,
+                "days": (span * rng.uniform(0.6, 0.9, len(people))).astype(int),
+            }
+        )
         site = pd.concat([site, add], ignore_index=True)
         records.append({"lot": lot, "winner": winner, "builder": builder})
     return site.sort_values(["lot", "person"], kind="stable").reset_index(drop=True), records
@@ -81,11 +95,26 @@ def plant_payment_anomalies(rng, world: World, lots, bids, contracts, payments, 
         paid = payments.loc[mine, "amount"].sum()
         extra = round(amount * rng.uniform(1.08, 1.3) - paid, 2)
         last = payments.loc[mine, "paid"].to_numpy().max().astype("datetime64[D]")
-        payments = pd.concat([payments, pd.DataFrame({"contract": [row], "amount": [extra],
-                                                      "paid": [last + np.timedelta64(int(rng.integers(10, 90)), "D")]})],
-                             ignore_index=True)
-        records.append({"contract": int(row), "payments": np.flatnonzero(payments["contract"].to_numpy() == row),
-                        "kind": "overpayment"})
+        payments = pd.concat(
+            [
+                payments,
+                pd.DataFrame(
+                    {
+                        "contract": [row],
+                        "amount": [extra],
+                        "paid": [last + np.timedelta64(int(rng.integers(10, 90)), "D")],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        records.append(
+            {
+                "contract": int(row),
+                "payments": np.flatnonzero(payments["contract"].to_numpy() == row),
+                "kind": "overpayment",
+            }
+        )
     # Before signing: the first instalment is dated before the contract.
     for row in _pick_contracts(rng, lots, contracts, used, n):
         mine = np.flatnonzero(payments["contract"].to_numpy() == row)
@@ -100,21 +129,31 @@ def plant_payment_anomalies(rng, world: World, lots, bids, contracts, payments, 
     awarded[contracts["lot"].to_numpy()] = True
     b_lot = bids["lot"].to_numpy()
     n_bids = np.bincount(b_lot, minlength=len(lots))
-    candidates = np.concatenate([rng.permutation(np.flatnonzero(~awarded & ~used & (n_bids > 0))),
-                                 rng.permutation(np.flatnonzero(awarded & ~used & (n_bids > 1)))])
+    candidates = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(~awarded & ~used & (n_bids > 0))),
+            rng.permutation(np.flatnonzero(awarded & ~used & (n_bids > 1))),
+        ]
+    )
     for lot in candidates[:n]:
         used[lot] = True
         losers = bids["org"].to_numpy()[(b_lot == lot) & ~bids["winner"].to_numpy()]
         org = int(rng.choice(losers))
-        contracts = pd.concat([contracts, pd.DataFrame({"lot": [lot], "org": [org], "amount": [np.nan],
-                                                        "signed": [np.datetime64("NaT", "D")]})],
-                              ignore_index=True)
+        contracts = pd.concat(
+            [
+                contracts,
+                pd.DataFrame({"lot": [lot], "org": [org], "amount": [np.nan], "signed": [np.datetime64("NaT", "D")]}),
+            ],
+            ignore_index=True,
+        )
         row = len(contracts) - 1
         k = int(rng.integers(1, 3))
         when = _day(lots["opened"], lot) + np.sort(rng.integers(20, 200, k)).astype("timedelta64[D]")
         amt = np.round(lots["ceiling"].iat[lot] * rng.uniform(0.15, 0.45, k), 2)
         start = len(payments)
-        payments = pd.concat([payments, pd.DataFrame({"contract": row, "amount": amt, "paid": when})], ignore_index=True)
+        payments = pd.concat(
+            [payments, pd.DataFrame({"contract": row, "amount": amt, "paid": when})], ignore_index=True
+        )
         records.append({"contract": row, "payments": np.arange(start, start + k), "kind": "no_contract"})
     return contracts, payments, records
 

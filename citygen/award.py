@@ -5,6 +5,7 @@ the winning price. Payments: an advance, progress payments and a final payment l
 retention, so they sum to 90-97 % of the amount. Construction lots get site personnel: one of
 the winner's project managers and 2-4 of its employees.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,7 @@ def contracts_for(rng, lots: pd.DataFrame, bids: pd.DataFrame) -> pd.DataFrame:
     win = bids[bids["winner"].to_numpy()]
     lot = win["lot"].to_numpy()
     signed = lots["opened"].to_numpy()[lot] + rng.integers(8, 36, len(lot)).astype("timedelta64[D]")
-    return pd.DataFrame({"lot": lot, "org": win["org"].to_numpy(), "amount": win["price"].to_numpy(),
-                         "signed": signed})
+    return pd.DataFrame({"lot": lot, "org": win["org"].to_numpy(), "amount": win["price"].to_numpy(), "signed": signed})
 
 
 def payments_for(rng, contracts: pd.DataFrame) -> pd.DataFrame:
@@ -63,8 +63,14 @@ def site_personnel_for(rng, world: World, lots: pd.DataFrame, contracts: pd.Data
         rows_person.append(person[ok])
         rows_org.append(org[has][ok])
         rows_role.append(np.asarray(["技术负责人", "安全员", "质量员", "施工员"])[np.full(int(ok.sum()), j)])
-    site = pd.DataFrame({"lot": np.concatenate(rows_lot), "person": np.concatenate(rows_person),
-                         "org": np.concatenate(rows_org), "role": np.concatenate(rows_role)})
+    site = pd.DataFrame(
+        {
+            "lot": np.concatenate(rows_lot),
+            "person": np.concatenate(rows_person),
+            "org": np.concatenate(rows_org),
+            "role": np.concatenate(rows_role),
+        }
+    )
     site = site.drop_duplicates(["lot", "person"]).reset_index(drop=True)
     return _presence(rng, site, lots, contracts)
 

@@ -1,4 +1,5 @@
 """``generate_city``: the whole pipeline, from regions to the bundle and ``truth.json``."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,9 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     site = award.site_personnel_for(rng, world, lots, contracts)
     n = sc.cities
     site, wnb = anomalies.plant_winner_not_builder(rng, world, lots, contracts, site, used, sc.winner_not_builder * n)
-    contracts, payments, pay = anomalies.plant_payment_anomalies(rng, world, lots, bids, contracts, payments, used,
-                                                                 sc.payment_anomaly * n)
+    contracts, payments, pay = anomalies.plant_payment_anomalies(
+        rng, world, lots, bids, contracts, payments, used, sc.payment_anomaly * n
+    )
     lots, bids, contracts, gaps = anomalies.plant_procedure_gaps(rng, lots, bids, contracts, used, sc.procedure_gap * n)
 
     decoys = evidence.make_decoys(rng, sc.cities)
@@ -89,14 +91,39 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     uploads = evidence.uploads_for(rng, world, lots, bids, submitted, decoys, rings)
     documents = evidence.documents_for(rng, world, bids, submitted, rings)
 
-    ids = Ids(len(world.orgs), len(world.persons), int(lots["project"].max()) + 1, len(bids),
-              len(world.experts), len(contracts), len(payments))
-    counts = _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts,
-                           payments, site, ids)
-    truth = build_truth(ids, seed, sc, counts, world, lots, bids, rings=rings, covers=covers,
-                        tenderer_affinity=t_aff, agency_affinity=a_aff, expert_affinity=e_aff,
-                        expert_bias=bias, splitting=splitting, winner_not_builder=wnb, payments=pay,
-                        gaps=gaps, decoys=decoys, big_winners=big)
+    ids = Ids(
+        len(world.orgs),
+        len(world.persons),
+        int(lots["project"].max()) + 1,
+        len(bids),
+        len(world.experts),
+        len(contracts),
+        len(payments),
+    )
+    counts = _write_bundle(
+        out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments, site, ids
+    )
+    truth = build_truth(
+        ids,
+        seed,
+        sc,
+        counts,
+        world,
+        lots,
+        bids,
+        rings=rings,
+        covers=covers,
+        tenderer_affinity=t_aff,
+        agency_affinity=a_aff,
+        expert_affinity=e_aff,
+        expert_bias=bias,
+        splitting=splitting,
+        winner_not_builder=wnb,
+        payments=pay,
+        gaps=gaps,
+        decoys=decoys,
+        big_winners=big,
+    )
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
@@ -109,8 +136,9 @@ def _big_winners(rng, world, sc) -> np.ndarray:
     orgs = world.orgs
     for c in range(sc.cities):
         core = np.flatnonzero(world.regions.city == c)[0]  # big firms sit in the city's core district
-        pool = world.firms[(orgs.loc[world.firms, "supply"].to_numpy() == 0)
-                           & (orgs.loc[world.firms, "region"].to_numpy() == core)]
+        pool = world.firms[
+            (orgs.loc[world.firms, "supply"].to_numpy() == 0) & (orgs.loc[world.firms, "region"].to_numpy() == core)
+        ]
         picked.extend(rng.choice(pool, sc.big_winners, replace=False))
     picked = np.array(picked)
     firms_act = orgs.loc[world.firms, "activity"].to_numpy()
@@ -122,71 +150,185 @@ def _big_winners(rng, world, sc) -> np.ndarray:
     return picked
 
 
-def _write_bundle(out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments,
-                  site, ids) -> dict:
+def _write_bundle(
+    out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments, site, ids
+) -> dict:
     orgs, persons, roles = world.orgs, world.persons, world.all_roles()
     counts = {}
-    counts["organizations"] = write_table(out, "organizations", {
-        "org_id": ids.org(np.arange(len(orgs))), "uscc": orgs["uscc"], "name": orgs["name"],
-        "kind": orgs["kind"], "region_code": orgs["region_code"], "address": orgs["address"],
-        "phone": orgs["phone"], "email": orgs["email"], "registered_capital": orgs["registered_capital"],
-        "founded_on": iso_dates(orgs["founded_on"])})
-    counts["persons"] = write_table(out, "persons", {
-        "person_id": ids.person(np.arange(len(persons))), "name": persons["name"],
-        "id_number": persons["id_number"], "phone": persons["phone"]})
+    counts["organizations"] = write_table(
+        out,
+        "organizations",
+        {
+            "org_id": ids.org(np.arange(len(orgs))),
+            "uscc": orgs["uscc"],
+            "name": orgs["name"],
+            "kind": orgs["kind"],
+            "region_code": orgs["region_code"],
+            "address": orgs["address"],
+            "phone": orgs["phone"],
+            "email": orgs["email"],
+            "registered_capital": orgs["registered_capital"],
+            "founded_on": iso_dates(orgs["founded_on"]),
+        },
+    )
+    counts["persons"] = write_table(
+        out,
+        "persons",
+        {
+            "person_id": ids.person(np.arange(len(persons))),
+            "name": persons["name"],
+            "id_number": persons["id_number"],
+            "phone": persons["phone"],
+        },
+    )
     roles = roles.sort_values(["org", "role", "person"], kind="stable")
-    counts["person_roles"] = write_table(out, "person_roles", {
-        "person_id": ids.person(roles["person"]), "org_id": ids.org(roles["org"]), "role": roles["role"],
-        "share_pct": roles["share_pct"], "since": iso_dates(roles["since"]), "until": iso_dates(roles["until"])})
+    counts["person_roles"] = write_table(
+        out,
+        "person_roles",
+        {
+            "person_id": ids.person(roles["person"]),
+            "org_id": ids.org(roles["org"]),
+            "role": roles["role"],
+            "share_pct": roles["share_pct"],
+            "since": iso_dates(roles["since"]),
+            "until": iso_dates(roles["until"]),
+        },
+    )
     proj = lots.groupby("project", sort=True).agg(
-        name=("project_name", "first"), category=("category", "first"), region=("region", "first"),
-        tenderer=("tenderer", "first"), agency=("agency", "first"), budget=("budget", "first"),
-        procedure=("procedure", "first"), approved=("approved", "min"))
-    counts["projects"] = write_table(out, "projects", {
-        "project_id": ids.project(proj.index.to_numpy()), "name": proj["name"].to_numpy(),
-        "category": proj["category"].to_numpy(), "region_code": world.regions.code[proj["region"].to_numpy()],
-        "tenderer_id": ids.org(proj["tenderer"].to_numpy()), "agency_id": ids.opt_org(proj["agency"].to_numpy()),
-        "budget": proj["budget"].to_numpy(), "procedure": proj["procedure"].to_numpy(),
-        "approved_on": iso_dates(proj["approved"].to_numpy())})
+        name=("project_name", "first"),
+        category=("category", "first"),
+        region=("region", "first"),
+        tenderer=("tenderer", "first"),
+        agency=("agency", "first"),
+        budget=("budget", "first"),
+        procedure=("procedure", "first"),
+        approved=("approved", "min"),
+    )
+    counts["projects"] = write_table(
+        out,
+        "projects",
+        {
+            "project_id": ids.project(proj.index.to_numpy()),
+            "name": proj["name"].to_numpy(),
+            "category": proj["category"].to_numpy(),
+            "region_code": world.regions.code[proj["region"].to_numpy()],
+            "tenderer_id": ids.org(proj["tenderer"].to_numpy()),
+            "agency_id": ids.opt_org(proj["agency"].to_numpy()),
+            "budget": proj["budget"].to_numpy(),
+            "procedure": proj["procedure"].to_numpy(),
+            "approved_on": iso_dates(proj["approved"].to_numpy()),
+        },
+    )
     lot_ids = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
-    counts["lots"] = write_table(out, "lots", {
-        "lot_id": lot_ids, "project_id": ids.project(lots["project"].to_numpy()), "name": lots["name"],
-        "ceiling_price": lots["ceiling"], "published_on": iso_dates(lots["published"]),
-        "opened_on": iso_dates(lots["opened"]), "evaluation": lots["evaluation"]})
+    counts["lots"] = write_table(
+        out,
+        "lots",
+        {
+            "lot_id": lot_ids,
+            "project_id": ids.project(lots["project"].to_numpy()),
+            "name": lots["name"],
+            "ceiling_price": lots["ceiling"],
+            "published_on": iso_dates(lots["published"]),
+            "opened_on": iso_dates(lots["opened"]),
+            "evaluation": lots["evaluation"],
+        },
+    )
     b_lot = bids["lot"].to_numpy()
     bid_ids = ids.bid(np.arange(len(bids)))
     rank = bids["rank"].to_numpy()
-    counts["bids"] = write_table(out, "bids", {
-        "bid_id": bid_ids, "lot_id": lot_ids[b_lot], "org_id": ids.org(bids["org"].to_numpy()),
-        "price": bids["price"], "submitted_at": iso_times(submitted), "score": bids["score"],
-        "rank": pd.Series(rank).where(rank > 0).astype("Int64"),
-        "is_winner": bids["winner"].to_numpy(), "is_valid": bids["valid"].to_numpy()})
-    counts["bid_uploads"] = write_table(out, "bid_uploads", {
-        "bid_id": bid_ids, "ip": uploads["ip"], "mac": uploads["mac"], "hardware_id": uploads["hardware_id"],
-        "uploaded_at": iso_times(uploads["uploaded_at"])})
-    counts["bid_documents"] = write_table(out, "bid_documents", {
-        "bid_id": bid_ids, "file_sha256": documents["file_sha256"], "fingerprint": documents["fingerprint"],
-        "author": documents["author"], "created_at": iso_times(documents["created_at"])})
+    counts["bids"] = write_table(
+        out,
+        "bids",
+        {
+            "bid_id": bid_ids,
+            "lot_id": lot_ids[b_lot],
+            "org_id": ids.org(bids["org"].to_numpy()),
+            "price": bids["price"],
+            "submitted_at": iso_times(submitted),
+            "score": bids["score"],
+            "rank": pd.Series(rank).where(rank > 0).astype("Int64"),
+            "is_winner": bids["winner"].to_numpy(),
+            "is_valid": bids["valid"].to_numpy(),
+        },
+    )
+    counts["bid_uploads"] = write_table(
+        out,
+        "bid_uploads",
+        {
+            "bid_id": bid_ids,
+            "ip": uploads["ip"],
+            "mac": uploads["mac"],
+            "hardware_id": uploads["hardware_id"],
+            "uploaded_at": iso_times(uploads["uploaded_at"]),
+        },
+    )
+    counts["bid_documents"] = write_table(
+        out,
+        "bid_documents",
+        {
+            "bid_id": bid_ids,
+            "file_sha256": documents["file_sha256"],
+            "fingerprint": documents["fingerprint"],
+            "author": documents["author"],
+            "created_at": iso_times(documents["created_at"]),
+        },
+    )
     ex = world.experts
-    counts["experts"] = write_table(out, "experts", {
-        "expert_id": ids.expert(np.arange(len(ex))), "person_id": ids.person(ex["person"].to_numpy()),
-        "name": persons["name"].to_numpy()[ex["person"].to_numpy()],
-        "specialty": np.asarray([s[1] for s in SUBTYPES])[ex["specialty"].to_numpy()],
-        "employer_org_id": ids.opt_org(ex["employer"].to_numpy())})
+    counts["experts"] = write_table(
+        out,
+        "experts",
+        {
+            "expert_id": ids.expert(np.arange(len(ex))),
+            "person_id": ids.person(ex["person"].to_numpy()),
+            "name": persons["name"].to_numpy()[ex["person"].to_numpy()],
+            "specialty": np.asarray([s[1] for s in SUBTYPES])[ex["specialty"].to_numpy()],
+            "employer_org_id": ids.opt_org(ex["employer"].to_numpy()),
+        },
+    )
     s_bid = scores["bid"].to_numpy()
-    counts["expert_scores"] = write_table(out, "expert_scores", {
-        "lot_id": lot_ids[b_lot[s_bid]], "expert_id": ids.expert(scores["expert"].to_numpy()),
-        "bid_id": bid_ids[s_bid], "score": scores["score"]})
-    counts["contracts"] = write_table(out, "contracts", {
-        "contract_id": ids.contract(np.arange(len(contracts))), "lot_id": lot_ids[contracts["lot"].to_numpy()],
-        "org_id": ids.org(contracts["org"].to_numpy()), "amount": contracts["amount"],
-        "signed_on": iso_dates(contracts["signed"])})
+    counts["expert_scores"] = write_table(
+        out,
+        "expert_scores",
+        {
+            "lot_id": lot_ids[b_lot[s_bid]],
+            "expert_id": ids.expert(scores["expert"].to_numpy()),
+            "bid_id": bid_ids[s_bid],
+            "score": scores["score"],
+        },
+    )
+    counts["contracts"] = write_table(
+        out,
+        "contracts",
+        {
+            "contract_id": ids.contract(np.arange(len(contracts))),
+            "lot_id": lot_ids[contracts["lot"].to_numpy()],
+            "org_id": ids.org(contracts["org"].to_numpy()),
+            "amount": contracts["amount"],
+            "signed_on": iso_dates(contracts["signed"]),
+        },
+    )
     payments = payments.reset_index(drop=True)
-    counts["payments"] = write_table(out, "payments", {
-        "payment_id": ids.payment(np.arange(len(payments))), "contract_id": ids.contract(payments["contract"].to_numpy()),
-        "amount": payments["amount"], "paid_on": iso_dates(payments["paid"])})
-    counts["site_personnel"] = write_table(out, "site_personnel", {
-        "lot_id": lot_ids[site["lot"].to_numpy()], "person_id": ids.person(site["person"].to_numpy()),
-        "org_id": ids.opt_org(site["org"].to_numpy()), "role": site["role"], "first_seen": iso_dates(site["first"]),
-        "last_seen": iso_dates(site["last"]), "days_present": site["days"]})
+    counts["payments"] = write_table(
+        out,
+        "payments",
+        {
+            "payment_id": ids.payment(np.arange(len(payments))),
+            "contract_id": ids.contract(payments["contract"].to_numpy()),
+            "amount": payments["amount"],
+            "paid_on": iso_dates(payments["paid"]),
+        },
+    )
+    counts["site_personnel"] = write_table(
+        out,
+        "site_personnel",
+        {
+            "lot_id": lot_ids[site["lot"].to_numpy()],
+            "person_id": ids.person(site["person"].to_numpy()),
+            "org_id": ids.opt_org(site["org"].to_numpy()),
+            "role": site["role"],
+            "first_seen": iso_dates(site["first"]),
+            "last_seen": iso_dates(site["last"]),
+            "days_present": site["days"],
+        },
+    )
     return counts

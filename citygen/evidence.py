@@ -6,6 +6,7 @@ their own bids); 4 % of bids use a public terminal of the city's trading centre 
 machines) and 5 % a mobile carrier's NAT address (shared IP, own machine): the decoys. Ring
 traces override these on the members' bids of ring lots.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,23 +30,27 @@ __all__ = [
 
 PUBLIC_SHARE, NAT_SHARE = 0.04, 0.05
 _TERMINALS = 4  # public terminals per trading centre
-_NATS = 4       # carrier NAT addresses per city
+_NATS = 4  # carrier NAT addresses per city
 
 
 @dataclass(frozen=True)
 class Decoys:
-    public_ip: np.ndarray     # per city: the trading centre's address
+    public_ip: np.ndarray  # per city: the trading centre's address
     terminal_mac: np.ndarray  # (city, terminal)
-    terminal_hw: np.ndarray   # (city, terminal)
-    nat_ip: np.ndarray        # (city, k): carrier NAT addresses
+    terminal_hw: np.ndarray  # (city, terminal)
+    nat_ip: np.ndarray  # (city, k): carrier NAT addresses
 
 
 def make_decoys(rng, cities: int) -> Decoys:
     ips = ident.ipv4(rng, cities * (1 + _NATS), shared=True)
     n = cities * _TERMINALS
     hw = join(ident.hex_ids(rng, n, 8, upper=True), "-", ident.hex_ids(rng, n, 4, upper=True))
-    return Decoys(ips[:cities], ident.macs(rng, n).reshape(cities, _TERMINALS), hw.reshape(cities, _TERMINALS),
-                  ips[cities:].reshape(cities, _NATS))
+    return Decoys(
+        ips[:cities],
+        ident.macs(rng, n).reshape(cities, _TERMINALS),
+        hw.reshape(cities, _TERMINALS),
+        ips[cities:].reshape(cities, _NATS),
+    )
 
 
 def submission_times(rng, lots: pd.DataFrame, bids: pd.DataFrame) -> np.ndarray:
@@ -57,8 +62,9 @@ def submission_times(rng, lots: pd.DataFrame, bids: pd.DataFrame) -> np.ndarray:
     return opened - days_before.astype("timedelta64[D]") + secs
 
 
-def uploads_for(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, submitted, decoys: Decoys,
-                rings: list) -> pd.DataFrame:
+def uploads_for(
+    rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, submitted, decoys: Decoys, rings: list
+) -> pd.DataFrame:
     """One upload row per bid: ip, mac, hardware_id, uploaded_at."""
     n = len(bids)
     org = bids["org"].to_numpy()
@@ -97,7 +103,9 @@ def uploads_for(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, submi
 
 
 def _ring_rows(bids: pd.DataFrame, ring: dict) -> np.ndarray:
-    return np.flatnonzero(np.isin(bids["lot"].to_numpy(), ring["lots"]) & np.isin(bids["org"].to_numpy(), ring["members"]))
+    return np.flatnonzero(
+        np.isin(bids["lot"].to_numpy(), ring["lots"]) & np.isin(bids["org"].to_numpy(), ring["members"])
+    )
 
 
 def documents_for(rng, world: World, bids: pd.DataFrame, submitted, rings: list) -> pd.DataFrame:

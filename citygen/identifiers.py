@@ -4,6 +4,7 @@ Check characters follow GB 32100 (USCC), GB 11714 (the organization code inside 
 GB 11643 (ID numbers) using the alphabets and weights of :mod:`bidgraph.loaders.checkdigits`;
 the tests check every generated number with its ``uscc_valid`` and ``idcard_valid``.
 """
+
 from __future__ import annotations
 
 import binascii
@@ -20,8 +21,45 @@ _ORG_CODE_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
 # institution; agencies are enterprises.
 KIND_PREFIX = {"enterprise": "91", "agency": "91", "government": "11", "institution": "12"}
 # First octets of public IPv4 ranges held by Chinese carriers.
-_OCTETS = np.array([27, 36, 39, 58, 59, 60, 61, 106, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120,
-                    121, 122, 123, 124, 125, 175, 180, 182, 183, 202, 210, 211, 218, 219, 220, 221, 222])
+_OCTETS = np.array(
+    [
+        27,
+        36,
+        39,
+        58,
+        59,
+        60,
+        61,
+        106,
+        111,
+        112,
+        113,
+        114,
+        115,
+        116,
+        117,
+        118,
+        119,
+        120,
+        121,
+        122,
+        123,
+        124,
+        125,
+        175,
+        180,
+        182,
+        183,
+        202,
+        210,
+        211,
+        218,
+        219,
+        220,
+        221,
+        222,
+    ]
+)
 
 
 def distinct_ints(rng: np.random.Generator, n: int, low: int, high: int) -> np.ndarray:
@@ -69,8 +107,13 @@ def usccs(rng: np.random.Generator, kinds: np.ndarray, region_codes: np.ndarray)
     return _text(np.concatenate([first17, check[:, None]], axis=1))
 
 
-def id_numbers(rng: np.random.Generator, region_codes: np.ndarray, sequences: tuple[int, int] = (0, 1000),
-               start_year: int = 1958, end_year: int = 2000) -> np.ndarray:
+def id_numbers(
+    rng: np.random.Generator,
+    region_codes: np.ndarray,
+    sequences: tuple[int, int] = (0, 1000),
+    start_year: int = 1958,
+    end_year: int = 2000,
+) -> np.ndarray:
     """Distinct resident ID numbers: region code, birth date, sequence, GB 11643 check character.
 
     Numbers drawn in separate calls with disjoint ``sequences`` ranges (the 3-digit order
@@ -128,6 +171,6 @@ def macs(rng: np.random.Generator, n: int) -> np.ndarray:
     raw = np.frombuffer(binascii.hexlify(rng.bytes(n * 6)).upper(), dtype=np.uint8).reshape(n, 12)
     out = np.full((n, 17), ord(":"), dtype=np.uint8)
     for i in range(6):
-        out[:, 3 * i:3 * i + 2] = raw[:, 2 * i:2 * i + 2]
+        out[:, 3 * i : 3 * i + 2] = raw[:, 2 * i : 2 * i + 2]
     out[:, 1] = np.frombuffer(b"0246", dtype=np.uint8)[rng.integers(0, 4, n)]  # unicast, global
     return _text(out)

@@ -6,6 +6,7 @@ gets ``n_bidders`` slots, each filled from a pool of firms of the lot's supply c
 local (same 区县), city-wide or province-wide — by activity weight, with one vectorised
 ``searchsorted`` over per-pool cumulative weights.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,14 @@ SUPPLY_NAMES = np.array(["construction", "goods", "services"])
 DAY0, DAY1 = np.datetime64("2022-01-01"), np.datetime64("2024-09-30")
 MIN_OPEN_DAYS = 20  # days from notice to opening for open/invited tenders (招标投标法 第24条)
 # Days from notice to bid opening, by procedure: (minimum, extra spread).
-PROCEDURE_WINDOW = {"open": (20, 16), "invited": (20, 10), "competitive_negotiation": (10, 8),
-                    "inquiry": (3, 6), "single_source": (5, 5), "direct": (2, 5)}
+PROCEDURE_WINDOW = {
+    "open": (20, 16),
+    "invited": (20, 10),
+    "competitive_negotiation": (10, 8),
+    "inquiry": (3, 6),
+    "single_source": (5, 5),
+    "direct": (2, 5),
+}
 _BELOW = {  # procedures below the threshold, by supply category
     0: (["open", "invited", "competitive_negotiation", "inquiry", "direct"], [0.35, 0.1, 0.2, 0.25, 0.1]),
     1: (["open", "inquiry", "competitive_negotiation", "single_source", "direct"], [0.3, 0.35, 0.2, 0.05, 0.1]),
@@ -64,8 +71,9 @@ def make_lots(rng: np.random.Generator, n_projects: int, world: World, city: int
     return project_lots(rng, world, tenderer, subtype, emergency, n_lots, approved)
 
 
-def project_lots(rng, world: World, tenderer, subtype, emergency, n_lots, approved, ceilings=None,
-                 procedure=None) -> pd.DataFrame:
+def project_lots(
+    rng, world: World, tenderer, subtype, emergency, n_lots, approved, ceilings=None, procedure=None
+) -> pd.DataFrame:
     """Lots of the given projects; prices, procedures, dates and bidder counts drawn unless given.
 
     ``ceilings`` (one per lot) and ``procedure`` (one per project) let a scheme fix them.
@@ -108,29 +116,52 @@ def project_lots(rng, world: World, tenderer, subtype, emergency, n_lots, approv
     spread = np.array([PROCEDURE_WINDOW[p][1] for p in proc])
     emerg = emergency[proj]
     lo[emerg], spread[emerg] = 1, 4
-    published = approved[proj] + rng.integers(5, 60, P)[proj].astype("timedelta64[D]") \
+    published = (
+        approved[proj]
+        + rng.integers(5, 60, P)[proj].astype("timedelta64[D]")
         + (rng.integers(0, 20, L) * (n_lots[proj] > 1)).astype("timedelta64[D]")
+    )
     opened = published + (lo + rng.integers(0, spread + 1)).astype("timedelta64[D]")
-    lowest = np.isin(proc, ["inquiry", "single_source", "direct"]) | (
-        rng.random(L) < _LOWEST_PRICE_SHARE[supply[proj]])
+    lowest = np.isin(proc, ["inquiry", "single_source", "direct"]) | (rng.random(L) < _LOWEST_PRICE_SHARE[supply[proj]])
     single = np.isin(proc, ["single_source", "direct"])
-    n_bid = np.select([proc == "open", proc == "invited", proc == "competitive_negotiation", proc == "inquiry"],
-                      [3 + np.minimum(rng.poisson(3.4, L), 14), 3 + np.minimum(rng.poisson(1.5, L), 4),
-                       3 + (rng.random(L) < 0.3), 3 + np.minimum(rng.poisson(0.8, L), 3)], 1)
+    n_bid = np.select(
+        [proc == "open", proc == "invited", proc == "competitive_negotiation", proc == "inquiry"],
+        [
+            3 + np.minimum(rng.poisson(3.4, L), 14),
+            3 + np.minimum(rng.poisson(1.5, L), 4),
+            3 + (rng.random(L) < 0.3),
+            3 + np.minimum(rng.poisson(0.8, L), 3),
+        ],
+        1,
+    )
     # Few firms in the small county: its tenders draw 3-4 bidders.
     county = orgs.loc[tenderer, "region"].to_numpy()[proj] == world.regions.small_county
     n_bid = np.where(county, np.minimum(n_bid, 3 + (rng.random(L) < 0.5)), n_bid)
     k = np.arange(L) - np.repeat(np.cumsum(n_lots) - n_lots, n_lots) + 1
     lot_name = np.where(n_lots[proj] > 1, join(names[proj], "第", k, "标段"), names[proj])
-    return pd.DataFrame({
-        "project": proj, "k": k, "name": lot_name, "project_name": names[proj],
-        "tenderer": tenderer[proj], "agency": agency[proj], "region": orgs.loc[tenderer, "region"].to_numpy()[proj],
-        "city": t_city[proj], "subtype": subtype[proj], "supply": supply[proj], "category": category[proj],
-        "procedure": proc, "budget": budget[proj], "approved": approved[proj], "ceiling": ceilings,
-        "published": published, "opened": opened,
-        "evaluation": np.where(lowest, "lowest_price", "comprehensive"),
-        "n_bidders": np.where(single, 1, n_bid),
-    })
+    return pd.DataFrame(
+        {
+            "project": proj,
+            "k": k,
+            "name": lot_name,
+            "project_name": names[proj],
+            "tenderer": tenderer[proj],
+            "agency": agency[proj],
+            "region": orgs.loc[tenderer, "region"].to_numpy()[proj],
+            "city": t_city[proj],
+            "subtype": subtype[proj],
+            "supply": supply[proj],
+            "category": category[proj],
+            "procedure": proc,
+            "budget": budget[proj],
+            "approved": approved[proj],
+            "ceiling": ceilings,
+            "published": published,
+            "opened": opened,
+            "evaluation": np.where(lowest, "lowest_price", "comprehensive"),
+            "n_bidders": np.where(single, 1, n_bid),
+        }
+    )
 
 
 def _project_names(rng, tenderer_names, subtype, emergency, approved) -> np.ndarray:
@@ -195,8 +226,11 @@ def sample_bids(rng: np.random.Generator, world: World, lots: pd.DataFrame) -> p
     # from the city like everyone else.
     local_p = np.where((l_region == county) & (l_supply == 0), _COUNTY_LOCAL, _LOCAL)
     city_p = local_p + (_CITY if C > 1 else 1.0)
-    chosen = np.where(u < local_p, l_region * 3 + l_supply,
-                      np.where(u < city_p, 3 * R + l_city * 3 + l_supply, 3 * R + 3 * C + l_supply))
+    chosen = np.where(
+        u < local_p,
+        l_region * 3 + l_supply,
+        np.where(u < city_p, 3 * R + l_city * 3 + l_supply, 3 * R + 3 * C + l_supply),
+    )
     empty = tot[chosen] <= 0
     chosen[empty] = 3 * R + l_city[empty] * 3 + l_supply[empty]
     idx = np.searchsorted(key, chosen + rng.random(S) * (1 - 1e-12) + 1e-12)

@@ -6,6 +6,7 @@ its specialty. Each panel member scores each valid bid's technical offer out of 
 favourite firm gets +12 from that expert, who sits on most of the firm's panels; biased
 experts lean +9 (high) or -9 (low) points, or score with noise of sd 11 (erratic) against 2.5.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -84,7 +85,12 @@ def score_bids(rng, world: World, bids: pd.DataFrame, panels: pd.DataFrame, affi
     expert = p_exp[np.repeat(p_start, p_count) + k]
     ex = world.experts
     tech = bids["tech"].to_numpy()[bid]
-    score = 48 + 4.5 * tech + ex["lean"].to_numpy()[expert] + ex["spread"].to_numpy()[expert] * rng.standard_normal(len(bid))
+    score = (
+        48
+        + 4.5 * tech
+        + ex["lean"].to_numpy()[expert]
+        + ex["spread"].to_numpy()[expert] * rng.standard_normal(len(bid))
+    )
     org = bids["org"].to_numpy()[bid]
     for rec in affinity:
         score[(expert == rec["expert"]) & (org == rec["org"])] += AFFINITY_BONUS

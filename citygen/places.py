@@ -4,6 +4,7 @@ City ``c`` has code ``36{c+1:02d}00``; its districts are ``..02``-``..0k`` and i
 ``..21``-``..2k``. The last county of the first city is the *small county* decoy: few local
 firms that always meet each other yet compete honestly.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,13 +22,13 @@ _WEIGHTS = np.array([0.26, 0.2, 0.16, 0.14, 0.13, 0.11])
 
 @dataclass(frozen=True)
 class Regions:
-    code: np.ndarray       # int, 6 digits
-    name: np.ndarray       # 临江市城关区
-    city: np.ndarray       # city index
-    weight: np.ndarray     # share within its city
+    code: np.ndarray  # int, 6 digits
+    name: np.ndarray  # 临江市城关区
+    city: np.ndarray  # city index
+    weight: np.ndarray  # share within its city
     city_names: np.ndarray
     area_codes: np.ndarray  # telephone area code per city
-    small_county: int       # region index of the small-county decoy
+    small_county: int  # region index of the small-county decoy
 
     def __len__(self) -> int:
         return len(self.code)
@@ -52,5 +53,12 @@ def make_regions(cities: int, small_county_share: float) -> Regions:
             city.append(c)
             weight.append(wi)
     area = np.array([f"0{791 + c}" for c in range(cities)])
-    return Regions(np.array(code), np.array(name), np.array(city), np.array(weight), city_names, area,
-                   small_county=_DISTRICTS + _COUNTIES - 1)
+    return Regions(
+        np.array(code),
+        np.array(name),
+        np.array(city),
+        np.array(weight),
+        city_names,
+        area,
+        small_county=_DISTRICTS + _COUNTIES - 1,
+    )

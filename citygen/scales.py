@@ -3,6 +3,7 @@
 Volumes are per city; a province is several cities drawn the same way. Planted-scheme counts
 are per city too, so every city of a province carries its own rings, cover bidders, ...
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,16 +15,16 @@ __all__ = ["SCALES", "Scale", "get_scale"]
 class Scale:
     name: str
     cities: int
-    lots: int            # lots per city (about 5.8 bids each)
-    firms: int           # bidding firms per city
-    tenderers: int       # government bureaus, schools, hospitals, SOEs per city
-    agencies: int        # tendering agencies per city
-    institutes: int      # design institutes, universities... (expert employers) per city
-    experts: int         # experts in the (province-wide) pool
-    rings: int           # bid rings per city
-    ring_lots: int       # lots rigged per ring
+    lots: int  # lots per city (about 5.8 bids each)
+    firms: int  # bidding firms per city
+    tenderers: int  # government bureaus, schools, hospitals, SOEs per city
+    agencies: int  # tendering agencies per city
+    institutes: int  # design institutes, universities... (expert employers) per city
+    experts: int  # experts in the (province-wide) pool
+    rings: int  # bid rings per city
+    ring_lots: int  # lots rigged per ring
     cover_bidders: int
-    cover_lots: int      # lots per cover-bidder client
+    cover_lots: int  # lots per cover-bidder client
     tenderer_affinity: int
     agency_affinity: int
     expert_affinity: int
@@ -31,29 +32,92 @@ class Scale:
     splitting: int
     winner_not_builder: int
     payment_anomaly: int  # per kind
-    procedure_gap: int    # per kind
+    procedure_gap: int  # per kind
     big_winners: int
     small_county_share: float  # of the first city's projects
-    small_county_firms: int    # local firms of the small county
-    ring_size_max: int         # members of the largest ring (the smallest has 3)
+    small_county_firms: int  # local firms of the small county
+    ring_size_max: int  # members of the largest ring (the smallest has 3)
 
 
 SCALES = {
-    "small": Scale("small", 1, 300, 260, 35, 6, 6, 110, rings=3, ring_lots=7, cover_bidders=2,
-                   cover_lots=6, tenderer_affinity=2, agency_affinity=1, expert_affinity=2,
-                   expert_bias=3, splitting=2, winner_not_builder=3, payment_anomaly=1,
-                   procedure_gap=1, big_winners=2, small_county_share=0.07,
-                   small_county_firms=7, ring_size_max=5),
-    "city": Scale("city", 1, 3950, 2600, 220, 25, 30, 900, rings=7, ring_lots=14, cover_bidders=5,
-                  cover_lots=10, tenderer_affinity=4, agency_affinity=3, expert_affinity=4,
-                  expert_bias=6, splitting=4, winner_not_builder=8, payment_anomaly=3,
-                  procedure_gap=3, big_winners=3, small_county_share=0.03,
-                  small_county_firms=12, ring_size_max=8),
-    "province": Scale("province", 16, 12400, 11500, 450, 40, 60, 20000, rings=7, ring_lots=16,
-                      cover_bidders=5, cover_lots=12, tenderer_affinity=4, agency_affinity=3,
-                      expert_affinity=4, expert_bias=6, splitting=4, winner_not_builder=8,
-                      payment_anomaly=3, procedure_gap=3, big_winners=3, small_county_share=0.03,
-                      small_county_firms=12, ring_size_max=8),
+    "small": Scale(
+        "small",
+        1,
+        300,
+        260,
+        35,
+        6,
+        6,
+        110,
+        rings=3,
+        ring_lots=7,
+        cover_bidders=2,
+        cover_lots=6,
+        tenderer_affinity=2,
+        agency_affinity=1,
+        expert_affinity=2,
+        expert_bias=3,
+        splitting=2,
+        winner_not_builder=3,
+        payment_anomaly=1,
+        procedure_gap=1,
+        big_winners=2,
+        small_county_share=0.07,
+        small_county_firms=7,
+        ring_size_max=5,
+    ),
+    "city": Scale(
+        "city",
+        1,
+        3950,
+        2600,
+        220,
+        25,
+        30,
+        900,
+        rings=7,
+        ring_lots=14,
+        cover_bidders=5,
+        cover_lots=10,
+        tenderer_affinity=4,
+        agency_affinity=3,
+        expert_affinity=4,
+        expert_bias=6,
+        splitting=4,
+        winner_not_builder=8,
+        payment_anomaly=3,
+        procedure_gap=3,
+        big_winners=3,
+        small_county_share=0.03,
+        small_county_firms=12,
+        ring_size_max=8,
+    ),
+    "province": Scale(
+        "province",
+        16,
+        12400,
+        11500,
+        450,
+        40,
+        60,
+        20000,
+        rings=7,
+        ring_lots=16,
+        cover_bidders=5,
+        cover_lots=12,
+        tenderer_affinity=4,
+        agency_affinity=3,
+        expert_affinity=4,
+        expert_bias=6,
+        splitting=4,
+        winner_not_builder=8,
+        payment_anomaly=3,
+        procedure_gap=3,
+        big_winners=3,
+        small_county_share=0.03,
+        small_county_firms=12,
+        ring_size_max=8,
+    ),
 }
 
 

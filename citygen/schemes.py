@@ -5,6 +5,7 @@ for ``truth.json`` with integer indices; ``truth.py`` turns them into bundle ids
 one scheme are marked in ``used`` so that schemes never overlap, and firms get a ``tag`` so one
 firm plays one part.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,8 +31,15 @@ _SPLITTABLE = np.array([0, 1, 4, 6, 7, 9])  # subtypes (names.SUBTYPES) bought i
 # What a ring may leave behind besides its bidding pattern.
 TRACE_KINDS = ["ip", "mac", "hardware_id", "document", "personnel", "phone", "email", "address"]
 _TRACE_P = np.array([0.2, 0.12, 0.1, 0.2, 0.16, 0.08, 0.06, 0.08])
-_EMPTY = pd.DataFrame({"lot": np.zeros(0, np.int64), "org": np.zeros(0, np.int64), "ratio": np.zeros(0),
-                       "tech": np.zeros(0), "valid": np.zeros(0, bool)})
+_EMPTY = pd.DataFrame(
+    {
+        "lot": np.zeros(0, np.int64),
+        "org": np.zeros(0, np.int64),
+        "ratio": np.zeros(0),
+        "tech": np.zeros(0),
+        "valid": np.zeros(0, bool),
+    }
+)
 
 
 def _free_firms(world: World, mask: np.ndarray) -> np.ndarray:
@@ -52,14 +60,18 @@ def _col(world: World, name: str) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Contract splitting: planned before bids are drawn (the lots themselves are the scheme).
 
+
 def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple[pd.DataFrame, list]:
     """Extra projects: one tenderer buys the same thing 3-5 times within weeks, each just under
     the open-tender threshold, by a non-open procedure."""
     frames, plans = [], []
     kinds = _col(world, "kind")
     for c in range(scale.cities):
-        tend = world.tenderers[(_col(world, "city")[world.tenderers] == c) & (kinds[world.tenderers] != "enterprise")
-                               & (_col(world, "region")[world.tenderers] != world.regions.small_county)]
+        tend = world.tenderers[
+            (_col(world, "city")[world.tenderers] == c)
+            & (kinds[world.tenderers] != "enterprise")
+            & (_col(world, "region")[world.tenderers] != world.regions.small_county)
+        ]
         for _ in range(scale.splitting):
             t = int(rng.choice(tend))
             # Something this kind of tenderer buys often, in pieces: buildings, roads, equipment...
@@ -72,8 +84,17 @@ def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple
             approved = start + np.sort(rng.integers(0, 40, m)).astype("timedelta64[D]")
             ceilings = np.round(threshold * rng.uniform(0.82, 0.99, m), -2)
             procedure = rng.choice(["inquiry", "competitive_negotiation", "invited"], m, p=[0.4, 0.4, 0.2])
-            lots = project_lots(rng, world, np.full(m, t), np.full(m, subtype), np.zeros(m, bool),
-                                np.ones(m, int), approved, ceilings=ceilings, procedure=procedure)
+            lots = project_lots(
+                rng,
+                world,
+                np.full(m, t),
+                np.full(m, subtype),
+                np.zeros(m, bool),
+                np.ones(m, int),
+                approved,
+                ceilings=ceilings,
+                procedure=procedure,
+            )
             lots["project"] += first_project
             first_project += m
             frames.append(lots)
@@ -81,18 +102,21 @@ def plan_splitting(rng, world: World, scale: Scale, first_project: int) -> tuple
     return (pd.concat(frames, ignore_index=True) if frames else None), plans
 
 
-def plant_splitting(rng, world: World, lots: pd.DataFrame, book: BidBook, plans: list,
-                    split_lots: np.ndarray, used: np.ndarray) -> list:
+def plant_splitting(
+    rng, world: World, lots: pd.DataFrame, book: BidBook, plans: list, split_lots: np.ndarray, used: np.ndarray
+) -> list:
     """One local firm wins every piece of each split purchase."""
     records, at = [], 0
     for p in plans:
-        mine = split_lots[at:at + p["size"]]
+        mine = split_lots[at : at + p["size"]]
         at += p["size"]
         t_region = _col(world, "region")[p["tenderer"]]
         pool = _free_firms(world, (_col(world, "supply") == p["supply"]) & (_col(world, "region") == t_region))
         if len(pool) == 0:
-            pool = _free_firms(world, (_col(world, "supply") == p["supply"])
-                               & (_col(world, "city") == _col(world, "city")[p["tenderer"]]))
+            pool = _free_firms(
+                world,
+                (_col(world, "supply") == p["supply"]) & (_col(world, "city") == _col(world, "city")[p["tenderer"]]),
+            )
         f = int(rng.choice(pool))
         _tag(world, [f], "splitting")
         sub, _ = force_wins(rng, book.rows(mine), mine, np.full(len(mine), f), _col(world, "quality"))
@@ -105,6 +129,7 @@ def plant_splitting(rng, world: World, lots: pd.DataFrame, book: BidBook, plans:
 # --------------------------------------------------------------------------------------------
 # Bid rings
 
+
 def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray) -> list:
     """Rings of 3-8 local firms that take turns winning a tenderer's (or a district's) lots.
 
@@ -116,7 +141,9 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
     l_cat, l_ten = lots["category"].to_numpy(), lots["tenderer"].to_numpy()
     eligible = (lots["n_bidders"].to_numpy() >= 3) & (l_cat != "emergency")
     for c in range(scale.cities):
-        regions = np.flatnonzero((world.regions.city == c) & (np.arange(len(world.regions)) != world.regions.small_county))
+        regions = np.flatnonzero(
+            (world.regions.city == c) & (np.arange(len(world.regions)) != world.regions.small_county)
+        )
         for k in range(scale.rings):
             supply = 0 if k % 3 != 2 else int(rng.integers(1, 3))
             # A district with room for a ring: 6+ free local firms and 3+ free lots of the kind.
@@ -135,16 +162,29 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
             ten, cnt = np.unique(l_ten[cand], return_counts=True)
             fav = ten[np.argmax(cnt)]
             cand = np.concatenate([cand[l_ten[cand] == fav], rng.permutation(cand[l_ten[cand] != fav])])
-            ring_lots = np.sort(cand[:int(rng.integers(scale.ring_lots * 2 // 3, scale.ring_lots * 5 // 4 + 1))])
+            ring_lots = np.sort(cand[: int(rng.integers(scale.ring_lots * 2 // 3, scale.ring_lots * 5 // 4 + 1))])
             ring_lots = ring_lots[np.argsort(lots["opened"].to_numpy()[ring_lots], kind="stable")]
             used[ring_lots] = True
             _tag(world, members, "ring")
             outsiders_pool = np.setdiff1d(pool, members)
             book.put(ring_lots, _rig(rng, world, ring_lots, members, outsiders_pool))
-            traces = [] if k == 0 else sorted(set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)),
-                                                             p=_TRACE_P, replace=False)), key=TRACE_KINDS.index)
-            ring = {"members": members, "lots": ring_lots, "traces": traces, "organiser": int(members[0]),
-                    "favourite_tenderer": int(fav), "region": r, "supply": supply}
+            traces = (
+                []
+                if k == 0
+                else sorted(
+                    set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)), p=_TRACE_P, replace=False)),
+                    key=TRACE_KINDS.index,
+                )
+            )
+            ring = {
+                "members": members,
+                "lots": ring_lots,
+                "traces": traces,
+                "organiser": int(members[0]),
+                "favourite_tenderer": int(fav),
+                "region": r,
+                "supply": supply,
+            }
             leave_personal_traces(rng, world, ring)
             records.append(ring)
     return records
@@ -179,12 +219,16 @@ def _rig(rng, world: World, ring_lots, members, outsiders_pool) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Cover bidders (陪标专业户)
 
-def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
-                        used: np.ndarray) -> list:
+
+def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray) -> list:
     """A firm that bids just above the same one or two clients, lot after lot, and never wins."""
     records = []
     evaluation = lots["evaluation"].to_numpy()
-    eligible = (lots["n_bidders"].to_numpy() >= 3) & (evaluation == "lowest_price") & (lots["category"].to_numpy() != "emergency")
+    eligible = (
+        (lots["n_bidders"].to_numpy() >= 3)
+        & (evaluation == "lowest_price")
+        & (lots["category"].to_numpy() != "emergency")
+    )
     for c in range(scale.cities):
         for _ in range(scale.cover_bidders):
             supply = int(rng.choice(3, p=[0.6, 0.25, 0.15]))
@@ -199,30 +243,40 @@ def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, sc
             all_lots = []
             for s in clients:
                 s_region = _col(world, "region")[s]
-                cand = np.flatnonzero(eligible & ~used & (lots["supply"].to_numpy() == supply)
-                                      & (lots["city"].to_numpy() == c))
+                cand = np.flatnonzero(
+                    eligible & ~used & (lots["supply"].to_numpy() == supply) & (lots["city"].to_numpy() == c)
+                )
                 # The client's own district first, then the rest of the city.
                 cand = rng.permutation(cand)
                 cand = cand[np.argsort(lots["region"].to_numpy()[cand] != s_region, kind="stable")]
-                mine = np.sort(cand[:scale.cover_lots])
+                mine = np.sort(cand[: scale.cover_lots])
                 if len(mine) == 0:
                     continue
                 used[mine] = True
                 sub, ratio = force_wins(rng, book.rows(mine), mine, np.full(len(mine), s), _col(world, "quality"))
-                sub = add_bids(sub, mine, np.full(len(mine), cover), ratio * (1 + rng.uniform(0.004, 0.025, len(mine))),
-                               rng.normal(-0.5, 0.5, len(mine)), True)
+                sub = add_bids(
+                    sub,
+                    mine,
+                    np.full(len(mine), cover),
+                    ratio * (1 + rng.uniform(0.004, 0.025, len(mine))),
+                    rng.normal(-0.5, 0.5, len(mine)),
+                    True,
+                )
                 book.put(mine, sub)
                 all_lots.append(mine)
-            records.append({"org": cover, "serves": clients,
-                            "lots": np.concatenate(all_lots) if all_lots else np.zeros(0, int)})
+            records.append(
+                {"org": cover, "serves": clients, "lots": np.concatenate(all_lots) if all_lots else np.zeros(0, int)}
+            )
     return records
 
 
 # --------------------------------------------------------------------------------------------
 # Tenderer and agency affinity
 
-def plant_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
-                   used: np.ndarray, by: str) -> list:
+
+def plant_affinity(
+    rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray, by: str
+) -> list:
     """A tenderer (``by="tenderer"``) or agency (``by="agency"``) whose lots one firm wins at an
     abnormal rate; two cases in three also share a person: an official of the tenderer (or an
     employee of the agency) who is a shareholder or bid agent of the firm."""
@@ -243,7 +297,11 @@ def plant_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: 
             pool = np.zeros(0, int)
             for key in np.concatenate([rng.permutation(keys[:3]), keys[3:]]):
                 who, supply = int(key) // 3, int(key) % 3
-                area = _col(world, "region") == _col(world, "region")[who] if by == "tenderer" else _col(world, "city") == c
+                area = (
+                    _col(world, "region") == _col(world, "region")[who]
+                    if by == "tenderer"
+                    else _col(world, "city") == c
+                )
                 pool = _free_firms(world, (_col(world, "supply") == supply) & area)
                 if len(pool):
                     break
@@ -251,7 +309,7 @@ def plant_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: 
                 continue
             mine = cand[pair == key]
             take = max(3, round(0.75 * len(mine)))
-            mine = np.sort(rng.permutation(mine)[:min(take, scale.cover_lots * 2)])
+            mine = np.sort(rng.permutation(mine)[: min(take, scale.cover_lots * 2)])
             f = int(rng.choice(pool))
             _tag(world, [f], f"{by}_affinity")
             used[mine] = True
@@ -279,8 +337,8 @@ def _link(rng, world: World, person: int, firm: int) -> None:
 # --------------------------------------------------------------------------------------------
 # Expert affinity (the scores are planted by panels.py)
 
-def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale,
-                          used: np.ndarray) -> list:
+
+def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray) -> list:
     """Pick (expert, firm) pairs and the firm's comprehensive lots the expert will sit on."""
     records = []
     comp = lots["evaluation"].to_numpy() == "comprehensive"
@@ -291,9 +349,14 @@ def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, 
             f = int(rng.choice(pool))
             subtypes = np.flatnonzero(SUPPLY_OF_SUBTYPE == _col(world, "supply")[f])
             s = int(rng.choice(subtypes))
-            cand = np.flatnonzero(comp & ~used & (lots["subtype"].to_numpy() == s) & (lots["city"].to_numpy() == c)
-                                  & (lots["n_bidders"].to_numpy() >= 3))
-            mine = np.sort(rng.permutation(cand)[:scale.cover_lots])
+            cand = np.flatnonzero(
+                comp
+                & ~used
+                & (lots["subtype"].to_numpy() == s)
+                & (lots["city"].to_numpy() == c)
+                & (lots["n_bidders"].to_numpy() >= 3)
+            )
+            mine = np.sort(rng.permutation(cand)[: scale.cover_lots])
             ex = np.flatnonzero((experts["specialty"].to_numpy() == s) & (experts["bias"].to_numpy() == ""))
             if len(mine) < 3 or len(ex) == 0:
                 continue
@@ -303,8 +366,14 @@ def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, 
             used[mine] = True
             # The firm bids (validly, at an ordinary price) on each of those lots.
             q = _col(world, "quality")[f]
-            sub = add_bids(book.rows(mine), mine, np.full(len(mine), f), rng.uniform(0.86, 0.95, len(mine)),
-                           0.6 * q + 0.8 * rng.standard_normal(len(mine)), True)
+            sub = add_bids(
+                book.rows(mine),
+                mine,
+                np.full(len(mine), f),
+                rng.uniform(0.86, 0.95, len(mine)),
+                0.6 * q + 0.8 * rng.standard_normal(len(mine)),
+                True,
+            )
             book.put(mine, sub)
             records.append({"expert": e, "org": f, "lots": mine})
     return records

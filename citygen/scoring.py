@@ -18,6 +18,7 @@
   document fingerprint, a shared person, and pairs that bid together 8+ times, firms ranked by
   how many such signals they have — scored like ``collusive_firms``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,17 +30,29 @@ __all__ = ["evaluate", "average_precision", "baseline_firm_scores", "SCHEME_DETE
 
 # Which detector(s) should find each planted scheme.
 SCHEME_DETECTORS = {
-    "rings": ["bid_ring"], "cover_bidders": ["cover_bidder"], "tenderer_affinity": ["tenderer_affinity"],
-    "agency_affinity": ["agency_affinity"], "expert_affinity": ["expert_affinity"], "expert_bias": ["expert_bias"],
-    "contract_splitting": ["contract_splitting"], "winner_not_builder": ["winner_not_builder"],
-    "payment_anomaly": ["payment_anomaly"], "procedure_gap": ["procedure_gap"],
+    "rings": ["bid_ring"],
+    "cover_bidders": ["cover_bidder"],
+    "tenderer_affinity": ["tenderer_affinity"],
+    "agency_affinity": ["agency_affinity"],
+    "expert_affinity": ["expert_affinity"],
+    "expert_bias": ["expert_bias"],
+    "contract_splitting": ["contract_splitting"],
+    "winner_not_builder": ["winner_not_builder"],
+    "payment_anomaly": ["payment_anomaly"],
+    "procedure_gap": ["procedure_gap"],
 }
 # The truth fields a finding must name (among its entity ids) to match a planted item; schemes
 # not listed match on every scalar ``*_id`` field of the item.
 MATCH_FIELDS = {
-    "cover_bidders": ["org_id"], "tenderer_affinity": ["tenderer_id", "org_id"], "agency_affinity": ["agency_id", "org_id"],
-    "expert_affinity": ["expert_id", "org_id"], "expert_bias": ["expert_id"], "contract_splitting": ["tenderer_id", "org_id"],
-    "winner_not_builder": ["lot_id", "winner_id"], "payment_anomaly": ["contract_id"], "procedure_gap": ["lot_id"],
+    "cover_bidders": ["org_id"],
+    "tenderer_affinity": ["tenderer_id", "org_id"],
+    "agency_affinity": ["agency_id", "org_id"],
+    "expert_affinity": ["expert_id", "org_id"],
+    "expert_bias": ["expert_id"],
+    "contract_splitting": ["tenderer_id", "org_id"],
+    "winner_not_builder": ["lot_id", "winner_id"],
+    "payment_anomaly": ["contract_id"],
+    "procedure_gap": ["lot_id"],
 }
 # Detectors whose findings rank firms as collusive, and the entity roles that do not count.
 FIRM_DETECTORS = ("bid_ring", "cover_bidder", "hidden_link", "shared_device", "shared_document", "shared_personnel")
@@ -66,14 +79,23 @@ def evaluate(truth: dict, findings: list[dict], snapshot=None) -> dict:
         fs.sort(key=lambda f: (-f["score"], f.get("id", "")))
     decoys = truth.get("decoys", {})
     positives = _collusive_firms(truth)
-    out = {"schemes": {}, "collusive_firms": None, "rings": _rings(truth.get("rings", []), by_detector.get("bid_ring", [])),
-           "decoys": _public_ip_flags(by_detector.get("shared_device", []), decoys)}
+    out = {
+        "schemes": {},
+        "collusive_firms": None,
+        "rings": _rings(truth.get("rings", []), by_detector.get("bid_ring", [])),
+        "decoys": _public_ip_flags(by_detector.get("shared_device", []), decoys),
+    }
     for scheme, detectors in SCHEME_DETECTORS.items():
         items = truth.get(scheme) or []
-        ranked = sorted((f for d in detectors for f in by_detector.get(d, [])), key=lambda f: (-f["score"], f.get("id", "")))
+        ranked = sorted(
+            (f for d in detectors for f in by_detector.get(d, [])), key=lambda f: (-f["score"], f.get("id", ""))
+        )
         matcher = _ring_matcher(items) if scheme == "rings" else _item_matcher(scheme, items)
         out["schemes"][scheme] = {"detectors": detectors, **_ranking_metrics(ranked, len(items), matcher)}
-    out["schemes"]["collusive_pairs"] = {"detectors": ["hidden_link"], **_pair_metrics(truth, by_detector.get("hidden_link", []))}
+    out["schemes"]["collusive_pairs"] = {
+        "detectors": ["hidden_link"],
+        **_pair_metrics(truth, by_detector.get("hidden_link", [])),
+    }
     out["collusive_firms"] = _firm_ranking(_firm_scores(findings), positives, decoys)
     if snapshot is not None:
         out["baseline"] = _firm_ranking(baseline_firm_scores(snapshot), positives, decoys)
@@ -101,10 +123,15 @@ def _ranking_metrics(ranked: list[dict], n_items: int, matcher) -> dict:
         matched |= set(sorted(fresh)[:1])
     top = ranked[:n_items]
     top_matched = set().union(*(matcher(f) for f in top)) if top else set()
-    return {"planted": n_items, "findings": len(ranked),
-            "precision": _ratio(sum(any_hit), len(ranked)), "recall": _ratio(len(matched), n_items),
-            "average_precision": average_precision(new_hit, n_items) if n_items else None,
-            "precision_at_n": _ratio(sum(any_hit[:n_items]), len(top)), "recall_at_n": _ratio(len(top_matched), n_items)}
+    return {
+        "planted": n_items,
+        "findings": len(ranked),
+        "precision": _ratio(sum(any_hit), len(ranked)),
+        "recall": _ratio(len(matched), n_items),
+        "average_precision": average_precision(new_hit, n_items) if n_items else None,
+        "precision_at_n": _ratio(sum(any_hit[:n_items]), len(top)),
+        "recall_at_n": _ratio(len(top_matched), n_items),
+    }
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -118,12 +145,15 @@ def _entity_ids(f: dict, accused_only: bool = False) -> set[str]:
 def _item_matcher(scheme: str, items: list[dict]):
     keys = []
     for it in items:
-        fields = MATCH_FIELDS.get(scheme) or sorted(k for k, v in it.items() if k.endswith("_id") and isinstance(v, (str, int)))
+        fields = MATCH_FIELDS.get(scheme) or sorted(
+            k for k, v in it.items() if k.endswith("_id") and isinstance(v, (str, int))
+        )
         keys.append({str(it[k]) for k in fields if it.get(k) is not None})
 
     def match(f: dict) -> set[int]:
         ids = _entity_ids(f)
         return {i for i, k in enumerate(keys) if k and k <= ids}
+
     return match
 
 
@@ -141,6 +171,7 @@ def _ring_matcher(rings: list[dict]):
     def match(f: dict) -> set[int]:
         m = _members(f)
         return {i for i, p in enumerate(planted) if _jaccard(m, p) >= RING_MATCH}
+
     return match
 
 
@@ -149,27 +180,42 @@ def _rings(rings: list[dict], found: list[dict]) -> dict:
     for r in rings:
         members = set(map(str, r["members"]))
         best = max(found, key=lambda f: (_jaccard(members, _members(f)), f["score"]), default=None)
-        per_ring.append({"id": r.get("id"), "members": sorted(members), "traces": list(r.get("traces") or []),
-                         "best_jaccard": _jaccard(members, _members(best)) if best else 0.0,
-                         "best_finding": best.get("id") if best else None})
+        per_ring.append(
+            {
+                "id": r.get("id"),
+                "members": sorted(members),
+                "traces": list(r.get("traces") or []),
+                "best_jaccard": _jaccard(members, _members(best)) if best else 0.0,
+                "best_finding": best.get("id") if best else None,
+            }
+        )
 
     def mean(rows):
         return float(np.mean([x["best_jaccard"] for x in rows])) if rows else None
-    return {"per_ring": per_ring, "mean_jaccard": mean(per_ring),
-            "mean_jaccard_with_trace": mean([x for x in per_ring if x["traces"]]),
-            "mean_jaccard_no_trace": mean([x for x in per_ring if not x["traces"]])}
+
+    return {
+        "per_ring": per_ring,
+        "mean_jaccard": mean(per_ring),
+        "mean_jaccard_with_trace": mean([x for x in per_ring if x["traces"]]),
+        "mean_jaccard_no_trace": mean([x for x in per_ring if not x["traces"]]),
+    }
 
 
 def _pair_metrics(truth: dict, ranked: list[dict]) -> dict:
     """hidden_link against the planted collusive pairs: two members of one ring, or a cover
     bidder and a firm it serves."""
-    planted = {frozenset(map(str, (a, b))) for r in truth.get("rings", []) for a in r["members"] for b in r["members"] if a < b}
-    planted |= {frozenset((str(c["org_id"]), str(s))) for c in truth.get("cover_bidders", []) for s in c.get("serves", [])}
+    planted = {
+        frozenset(map(str, (a, b))) for r in truth.get("rings", []) for a in r["members"] for b in r["members"] if a < b
+    }
+    planted |= {
+        frozenset((str(c["org_id"]), str(s))) for c in truth.get("cover_bidders", []) for s in c.get("serves", [])
+    }
     index = {p: i for i, p in enumerate(sorted(planted, key=sorted))}
 
     def match(f: dict) -> set[int]:
         key = frozenset(_members(f))
         return {index[key]} if key in index else set()
+
     return _ranking_metrics(ranked, len(planted), match)
 
 
@@ -180,8 +226,13 @@ def _collusive_firms(truth: dict) -> set[str]:
 
 def _firm_scores(findings: list[dict]) -> pd.Series:
     """Each firm's best score over the findings that accuse it."""
-    rows = [(e["id"], f["score"]) for f in findings if f["detector"] in FIRM_DETECTORS
-            for e in f.get("entities", []) if e.get("type") == "company" and e.get("role") not in NOT_ACCUSED]
+    rows = [
+        (e["id"], f["score"])
+        for f in findings
+        if f["detector"] in FIRM_DETECTORS
+        for e in f.get("entities", [])
+        if e.get("type") == "company" and e.get("role") not in NOT_ACCUSED
+    ]
     if not rows:
         return pd.Series(dtype=float)
     return pd.DataFrame(rows, columns=["org_id", "score"]).groupby("org_id")["score"].max()
@@ -196,11 +247,14 @@ def _firm_ranking(scores: pd.Series, positives: set[str], decoys: dict) -> dict:
     top = list(ranked.index[:k])
     county = {str(o) for o in (decoys.get("small_county") or {}).get("org_ids", [])}
     big = {str(o) for o in _ids(decoys.get("big_winners", []))}
-    return {"planted": k, "flagged": int(len(ranked)),
-            "average_precision": average_precision([o in positives for o in ranked.index], k),
-            "planted_in_top_k": sum(o in positives for o in top),
-            "small_county_in_top_k": sorted(o for o in top if o in county),
-            "big_winners_in_top_k": sorted(o for o in top if o in big)}
+    return {
+        "planted": k,
+        "flagged": int(len(ranked)),
+        "average_precision": average_precision([o in positives for o in ranked.index], k),
+        "planted_in_top_k": sum(o in positives for o in top),
+        "small_county_in_top_k": sorted(o for o in top if o in county),
+        "big_winners_in_top_k": sorted(o for o in top if o in big),
+    }
 
 
 def _ids(values) -> list[str]:
@@ -212,7 +266,9 @@ def _public_ip_flags(shared_device: list[dict], decoys: dict) -> dict:
     carrier-NAT IP (and, counted separately, those that also include public terminals' MAC or
     hardware id)."""
     ips = {str(v) for key in ("public_ips", "nat_ips") for v in decoys.get(key, [])}
-    terminals = {str(v) for key in ("public_terminal_macs", "public_terminal_hardware_ids") for v in decoys.get(key, [])}
+    terminals = {
+        str(v) for key in ("public_terminal_macs", "public_terminal_hardware_ids") for v in decoys.get(key, [])
+    }
     high = [f for f in shared_device if f.get("severity") == "high"]
     ip_only, public_only = [], []
     for f in high:
@@ -221,8 +277,12 @@ def _public_ip_flags(shared_device: list[dict], decoys: dict) -> dict:
             ip_only.append(f.get("id"))
         if traces and all(str(e["id"]) in ips | terminals for e in traces):
             public_only.append(f.get("id"))
-    return {"high_shared_device": len(high), "high_on_public_or_nat_ip_only": len(ip_only),
-            "high_on_public_values_only": len(public_only), "finding_ids": ip_only}
+    return {
+        "high_shared_device": len(high),
+        "high_on_public_or_nat_ip_only": len(ip_only),
+        "high_on_public_values_only": len(public_only),
+        "finding_ids": ip_only,
+    }
 
 
 def baseline_firm_scores(snapshot) -> pd.Series:
@@ -243,8 +303,14 @@ def baseline_firm_scores(snapshot) -> pd.Series:
     both = roles.merge(roles, on="person_id")
     pairs.append(both.loc[both["org_id_x"] < both["org_id_y"], ["org_id_x", "org_id_y"]].assign(kind="person"))
     co = cobidding(snapshot, min_cobids=BASELINE_COBIDS)
-    pairs.append(pd.DataFrame({"org_id_x": co.firms[co.pairs["a"]], "org_id_y": co.firms[co.pairs["b"]], "kind": "cobids"}))
+    pairs.append(
+        pd.DataFrame({"org_id_x": co.firms[co.pairs["a"]], "org_id_y": co.firms[co.pairs["b"]], "kind": "cobids"})
+    )
     signals = pd.concat(pairs, ignore_index=True).drop_duplicates()
-    per_firm = pd.concat([signals[["org_id_x", "kind"]].rename(columns={"org_id_x": "org_id"}),
-                          signals[["org_id_y", "kind"]].rename(columns={"org_id_y": "org_id"})])
+    per_firm = pd.concat(
+        [
+            signals[["org_id_x", "kind"]].rename(columns={"org_id_x": "org_id"}),
+            signals[["org_id_y", "kind"]].rename(columns={"org_id_y": "org_id"}),
+        ]
+    )
     return per_firm.groupby("org_id").size().astype(float)

@@ -5,6 +5,7 @@ Schemes touch disjoint sets of lots, so each takes the rows of *its* lots from a
 bidders) and puts it back; the book applies every edit at once at the end. At province scale
 this keeps planting to a few small frames instead of hundreds of passes over a million rows.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,16 +51,23 @@ class BidBook:
 def add_bids(bids: pd.DataFrame, lot, org, ratio, tech, valid=True) -> pd.DataFrame:
     """``bids`` with the given rows added (a pair already present is replaced)."""
     n = len(lot)
-    new = pd.DataFrame({"lot": np.asarray(lot, np.int64), "org": np.asarray(org, np.int64),
-                        "ratio": np.asarray(ratio, float) * np.ones(n), "tech": np.asarray(tech, float) * np.ones(n),
-                        "valid": np.asarray(valid, bool) & np.ones(n, bool)})
+    new = pd.DataFrame(
+        {
+            "lot": np.asarray(lot, np.int64),
+            "org": np.asarray(org, np.int64),
+            "ratio": np.asarray(ratio, float) * np.ones(n),
+            "tech": np.asarray(tech, float) * np.ones(n),
+            "valid": np.asarray(valid, bool) & np.ones(n, bool),
+        }
+    )
     pair = bids["lot"].to_numpy() * (1 << 32) + bids["org"].to_numpy()
     drop = np.isin(pair, new["lot"].to_numpy() * (1 << 32) + new["org"].to_numpy())
     return pd.concat([bids[~drop], new], ignore_index=True)
 
 
-def force_wins(rng: np.random.Generator, bids: pd.DataFrame, lot: np.ndarray, org: np.ndarray,
-               quality: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def force_wins(
+    rng: np.random.Generator, bids: pd.DataFrame, lot: np.ndarray, org: np.ndarray, quality: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Make ``org[i]`` the best bid on ``lot[i]``: a valid price just under every other bid
     (0.3-1.5 % below the cheapest rival) and a technical offer above the best rival's.
     Adds the bid if missing. Returns the new frame and the ratio each winner bid.
@@ -73,6 +81,7 @@ def force_wins(rng: np.random.Generator, bids: pd.DataFrame, lot: np.ndarray, or
     ratio = np.minimum(rival_min * (1 - rng.uniform(0.003, 0.015, len(lot))), 0.99)
     # A technical offer clearly above the best rival's (1.5 quality units = 6.75 points of 70).
     best_tech = pd.Series(bids["tech"].to_numpy()[rival]).groupby(b_lot[rival]).max()
-    tech = np.maximum(best_tech.reindex(lot).fillna(0.0).to_numpy() + 1.5,
-                      0.6 * quality[org] + 1.2) + 0.3 * rng.standard_normal(len(lot))
+    tech = np.maximum(
+        best_tech.reindex(lot).fillna(0.0).to_numpy() + 1.5, 0.6 * quality[org] + 1.2
+    ) + 0.3 * rng.standard_normal(len(lot))
     return add_bids(bids, lot, org, ratio, tech, True), ratio

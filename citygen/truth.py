@@ -1,4 +1,5 @@
 """``truth.json``: what was planted, in bundle ids, for scoring detectors (see docs/generator.md)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,10 +16,30 @@ def _list(values) -> list:
     return [str(v) for v in np.asarray(values).tolist()]
 
 
-def build_truth(ids, seed, sc, counts, world, lots, bids, *, rings, covers, tenderer_affinity, agency_affinity,
-                expert_affinity, expert_bias, splitting, winner_not_builder, payments, gaps, decoys,
-                big_winners) -> dict:
+def build_truth(
+    ids,
+    seed,
+    sc,
+    counts,
+    world,
+    lots,
+    bids,
+    *,
+    rings,
+    covers,
+    tenderer_affinity,
+    agency_affinity,
+    expert_affinity,
+    expert_bias,
+    splitting,
+    winner_not_builder,
+    payments,
+    gaps,
+    decoys,
+    big_winners,
+) -> dict:
     lot_id = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
+
     def org(i) -> str:
         return str(ids.org(np.array([i]))[0])
 
@@ -31,39 +52,84 @@ def build_truth(ids, seed, sc, counts, world, lots, bids, *, rings, covers, tend
         "seed": seed,
         "scale": sc.name,
         "meta": {
-            "thresholds": {"open_tender_yuan": dict(THRESHOLDS), "min_publication_days": MIN_OPEN_DAYS,
-                           "award_publicity_days": PUBLICITY_DAYS, "expert_affinity_bonus": AFFINITY_BONUS,
-                           "expert_bias_lean": BIAS_LEAN, "expert_erratic_sd": ERRATIC_SPREAD,
-                           "public_terminal_share": PUBLIC_SHARE, "carrier_nat_share": NAT_SHARE},
-            "counts": {"rows": counts, "cities": sc.cities,
-                       "awarded_lots": int(bids["winner"].sum())},
+            "thresholds": {
+                "open_tender_yuan": dict(THRESHOLDS),
+                "min_publication_days": MIN_OPEN_DAYS,
+                "award_publicity_days": PUBLICITY_DAYS,
+                "expert_affinity_bonus": AFFINITY_BONUS,
+                "expert_bias_lean": BIAS_LEAN,
+                "expert_erratic_sd": ERRATIC_SPREAD,
+                "public_terminal_share": PUBLIC_SHARE,
+                "carrier_nat_share": NAT_SHARE,
+            },
+            "counts": {"rows": counts, "cities": sc.cities, "awarded_lots": int(bids["winner"].sum())},
         },
-        "rings": [{
-            "id": f"RING{i + 1:03d}", "members": [org(m) for m in r["members"]], "lots": _list(lot_id[r["lots"]]),
-            "traces": r["traces"], "organiser": org(r["organiser"]),
-            "favourite_tenderer": org(r["favourite_tenderer"]),
-            "region_code": str(world.regions.code[r["region"]]),
-            "trace_values": _trace_values(r, person),
-        } for i, r in enumerate(rings)],
-        "cover_bidders": [{"org_id": org(c["org"]), "serves": [org(s) for s in c["serves"]],
-                           "lots": _list(lot_id[c["lots"]])} for c in covers],
-        "tenderer_affinity": [{"tenderer_id": org(a["tenderer"]), "org_id": org(a["org"]),
-                               "person_id": person(a["person"]), "lots": _list(lot_id[a["lots"]])}
-                              for a in tenderer_affinity],
-        "agency_affinity": [{"agency_id": org(a["agency"]), "org_id": org(a["org"]),
-                             "person_id": person(a["person"]), "lots": _list(lot_id[a["lots"]])}
-                            for a in agency_affinity],
-        "expert_affinity": [{"expert_id": str(ids.expert(np.array([e["expert"]]))[0]), "org_id": org(e["org"]),
-                             "lots": _list(lot_id[e["lots"]])} for e in expert_affinity],
-        "expert_bias": [{"expert_id": str(ids.expert(np.array([e["expert"]]))[0]), "direction": e["direction"]}
-                        for e in expert_bias],
-        "contract_splitting": [{"tenderer_id": org(s["tenderer"]), "org_id": org(s["org"]),
-                                "lots": _list(lot_id[s["lots"]])} for s in splitting],
-        "winner_not_builder": [{"lot_id": str(lot_id[w["lot"]]), "winner_id": org(w["winner"]),
-                                "builder_org_id": None if w["builder"] is None else org(w["builder"])}
-                               for w in winner_not_builder],
-        "payment_anomaly": [{"contract_id": str(ids.contract(np.array([p["contract"]]))[0]),
-                             "payment_ids": _list(ids.payment(p["payments"])), "kind": p["kind"]} for p in payments],
+        "rings": [
+            {
+                "id": f"RING{i + 1:03d}",
+                "members": [org(m) for m in r["members"]],
+                "lots": _list(lot_id[r["lots"]]),
+                "traces": r["traces"],
+                "organiser": org(r["organiser"]),
+                "favourite_tenderer": org(r["favourite_tenderer"]),
+                "region_code": str(world.regions.code[r["region"]]),
+                "trace_values": _trace_values(r, person),
+            }
+            for i, r in enumerate(rings)
+        ],
+        "cover_bidders": [
+            {"org_id": org(c["org"]), "serves": [org(s) for s in c["serves"]], "lots": _list(lot_id[c["lots"]])}
+            for c in covers
+        ],
+        "tenderer_affinity": [
+            {
+                "tenderer_id": org(a["tenderer"]),
+                "org_id": org(a["org"]),
+                "person_id": person(a["person"]),
+                "lots": _list(lot_id[a["lots"]]),
+            }
+            for a in tenderer_affinity
+        ],
+        "agency_affinity": [
+            {
+                "agency_id": org(a["agency"]),
+                "org_id": org(a["org"]),
+                "person_id": person(a["person"]),
+                "lots": _list(lot_id[a["lots"]]),
+            }
+            for a in agency_affinity
+        ],
+        "expert_affinity": [
+            {
+                "expert_id": str(ids.expert(np.array([e["expert"]]))[0]),
+                "org_id": org(e["org"]),
+                "lots": _list(lot_id[e["lots"]]),
+            }
+            for e in expert_affinity
+        ],
+        "expert_bias": [
+            {"expert_id": str(ids.expert(np.array([e["expert"]]))[0]), "direction": e["direction"]} for e in expert_bias
+        ],
+        "contract_splitting": [
+            {"tenderer_id": org(s["tenderer"]), "org_id": org(s["org"]), "lots": _list(lot_id[s["lots"]])}
+            for s in splitting
+        ],
+        "winner_not_builder": [
+            {
+                "lot_id": str(lot_id[w["lot"]]),
+                "winner_id": org(w["winner"]),
+                "builder_org_id": None if w["builder"] is None else org(w["builder"]),
+            }
+            for w in winner_not_builder
+        ],
+        "payment_anomaly": [
+            {
+                "contract_id": str(ids.contract(np.array([p["contract"]]))[0]),
+                "payment_ids": _list(ids.payment(p["payments"])),
+                "kind": p["kind"],
+            }
+            for p in payments
+        ],
         "procedure_gap": [{"lot_id": str(lot_id[g["lot"]]), "kind": g["kind"]} for g in gaps],
         "decoys": {
             "public_ips": _list(decoys.public_ip),

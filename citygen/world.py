@@ -6,6 +6,7 @@ the market draws from (``supply`` category, ``activity``, ``cost``, ``quality``)
 their roles are built per role kind with NumPy; :class:`RoleIndex` picks "a project manager of
 firm f" for many firms at once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,27 +29,50 @@ from bidgraph.citygen.scales import Scale
 __all__ = ["RoleIndex", "World", "make_world"]
 
 SUPPLY_SHARE = np.array([0.5, 0.28, 0.22])  # construction, goods, services firms
-_BUREAUS = ["住房和城乡建设局", "交通运输局", "水利局", "教育局", "卫生健康委员会", "城市管理局", "自然资源和规划局",
-            "农业农村局", "公安局", "民政局", "文化广电旅游局", "应急管理局", "机关事务服务中心", "生态环境局"]
-_SOES = ["城市建设投资集团有限公司", "交通投资集团有限公司", "水务集团有限公司", "城市发展投资有限公司",
-         "文化旅游投资有限公司", "产业投资集团有限公司"]
+_BUREAUS = [
+    "住房和城乡建设局",
+    "交通运输局",
+    "水利局",
+    "教育局",
+    "卫生健康委员会",
+    "城市管理局",
+    "自然资源和规划局",
+    "农业农村局",
+    "公安局",
+    "民政局",
+    "文化广电旅游局",
+    "应急管理局",
+    "机关事务服务中心",
+    "生态环境局",
+]
+_SOES = [
+    "城市建设投资集团有限公司",
+    "交通投资集团有限公司",
+    "水务集团有限公司",
+    "城市发展投资有限公司",
+    "文化旅游投资有限公司",
+    "产业投资集团有限公司",
+]
 _HOSPITALS = ["人民医院", "中医院", "妇幼保健院", "第二人民医院", "疾病预防控制中心"]
 _INSTITUTES = ["工程设计研究院", "建筑设计院", "职业技术学院", "工程质量检测中心", "规划设计研究院", "信息技术研究所"]
 # No suffix shared with firms (names.SUPPLY_SUFFIXES): equal names would be merged on loading.
 _AGENCIES = ["招标代理有限公司", "招标咨询有限公司", "项目管理有限公司", "建设管理咨询有限公司"]
 # Tenderer types and the project subtypes they buy (see names.SUBTYPES).
 TENDERER_TYPES = ["government", "school", "hospital", "soe"]
-SUBTYPE_MIX = np.array([
-    [0.12, 0.16, 0.06, 0.06, 0.14, 0.00, 0.10, 0.12, 0.12, 0.12],
-    [0.26, 0.02, 0.00, 0.00, 0.20, 0.00, 0.30, 0.14, 0.03, 0.05],
-    [0.20, 0.00, 0.00, 0.00, 0.12, 0.42, 0.08, 0.13, 0.02, 0.03],
-    [0.24, 0.30, 0.16, 0.16, 0.03, 0.00, 0.02, 0.03, 0.04, 0.02],
-])
+SUBTYPE_MIX = np.array(
+    [
+        [0.12, 0.16, 0.06, 0.06, 0.14, 0.00, 0.10, 0.12, 0.12, 0.12],
+        [0.26, 0.02, 0.00, 0.00, 0.20, 0.00, 0.30, 0.14, 0.03, 0.05],
+        [0.20, 0.00, 0.00, 0.00, 0.12, 0.42, 0.08, 0.13, 0.02, 0.03],
+        [0.24, 0.30, 0.16, 0.16, 0.03, 0.00, 0.02, 0.03, 0.04, 0.02],
+    ]
+)
 
 
 @dataclass
 class RoleIndex:
     """The persons holding one role, grouped by organization."""
+
     person: np.ndarray
     start: np.ndarray  # per org
     count: np.ndarray  # per org
@@ -69,34 +93,42 @@ class RoleIndex:
         return np.where(cnt > 0, self.person[np.minimum(pos, len(self.person) - 1)], -1)
 
     def of(self, org: int) -> np.ndarray:
-        return self.person[self.start[org]:self.start[org] + self.count[org]]
+        return self.person[self.start[org] : self.start[org] + self.count[org]]
 
 
 @dataclass
 class World:
     regions: Regions
-    orgs: pd.DataFrame      # org index -> bundle columns + traits
-    persons: pd.DataFrame   # person index -> name, id_number, phone
-    roles: pd.DataFrame     # person, org, role, share_pct, since, until
-    firms: np.ndarray       # org indices of bidding firms
+    orgs: pd.DataFrame  # org index -> bundle columns + traits
+    persons: pd.DataFrame  # person index -> name, id_number, phone
+    roles: pd.DataFrame  # person, org, role, share_pct, since, until
+    firms: np.ndarray  # org indices of bidding firms
     tenderers: np.ndarray
     agencies: np.ndarray
     institutes: np.ndarray
-    experts: pd.DataFrame   # expert index -> person, specialty (subtype), employer (org or -1), lean
-    office_ips: RoleIndex   # per firm: numbers into office_ip
-    devices: RoleIndex      # per firm: numbers into device_mac / device_hw
+    experts: pd.DataFrame  # expert index -> person, specialty (subtype), employer (org or -1), lean
+    office_ips: RoleIndex  # per firm: numbers into office_ip
+    devices: RoleIndex  # per firm: numbers into device_mac / device_hw
     office_ip: np.ndarray
     device_mac: np.ndarray
     device_hw: np.ndarray
-    index: dict             # role name -> RoleIndex
-    spare: list             # persons with no role yet (stand-ins planted on sites)
+    index: dict  # role name -> RoleIndex
+    spare: list  # persons with no role yet (stand-ins planted on sites)
     added_roles: list = field(default_factory=list)
 
     def add_role(self, person: int, org: int, role: str, share_pct: float = np.nan, since=None) -> None:
         """Record a planted role (kept apart until :meth:`all_roles`, so the lookups stay honest)."""
         since = since if since is not None else self.orgs.at[org, "founded_on"]
-        self.added_roles.append({"person": person, "org": org, "role": role, "share_pct": share_pct,
-                                 "since": np.datetime64(since, "D"), "until": np.datetime64("NaT", "D")})
+        self.added_roles.append(
+            {
+                "person": person,
+                "org": org,
+                "role": role,
+                "share_pct": share_pct,
+                "since": np.datetime64(since, "D"),
+                "until": np.datetime64("NaT", "D"),
+            }
+        )
 
     def all_roles(self) -> pd.DataFrame:
         if not self.added_roles:
@@ -115,8 +147,13 @@ _BATCHES = {"staff": ((0, 900), (130, 180)), "experts": ((900, 960), (180, 190))
 
 def _persons(rng, n, region_codes, batch: str) -> pd.DataFrame:
     sequences, prefixes = _BATCHES[batch]
-    return pd.DataFrame({"name": person_names(rng, n), "id_number": ident.id_numbers(rng, region_codes, sequences),
-                         "phone": ident.mobiles(rng, n, prefixes)})
+    return pd.DataFrame(
+        {
+            "name": person_names(rng, n),
+            "id_number": ident.id_numbers(rng, region_codes, sequences),
+            "phone": ident.mobiles(rng, n, prefixes),
+        }
+    )
 
 
 def make_world(rng: np.random.Generator, scale: Scale, regions: Regions) -> World:
@@ -125,18 +162,39 @@ def make_world(rng: np.random.Generator, scale: Scale, regions: Regions) -> Worl
     n = len(orgs)
     firms = np.flatnonzero(orgs["block"].to_numpy() == "firm")
     blocks = {b: np.flatnonzero(orgs["block"].to_numpy() == b) for b in ("tenderer", "agency", "institute")}
-    experts, roles, persons = _experts(rng, scale, orgs, roles, persons, regions, blocks["institute"], firms,
-                                       blocks["tenderer"])
-    index = {r: RoleIndex.build(roles, r, n) for r in
-             ("legal_rep", "shareholder", "project_manager", "employee", "bid_agent", "official")}
+    experts, roles, persons = _experts(
+        rng, scale, orgs, roles, persons, regions, blocks["institute"], firms, blocks["tenderer"]
+    )
+    index = {
+        r: RoleIndex.build(roles, r, n)
+        for r in ("legal_rep", "shareholder", "project_manager", "employee", "bid_agent", "official")
+    }
     ip_index, devices, ips, mac, hw = _offices(rng, firms, n)
     # People with no role: passers-by of the registry, a few of them planted later as stand-ins.
     n_spare = 40 * scale.cities
     spare = list(range(len(persons), len(persons) + n_spare))
-    persons = pd.concat([persons, _persons(rng, n_spare, regions.code[rng.integers(0, len(regions), n_spare)], "spare")],
-                        ignore_index=True)
-    return World(regions, orgs, persons, roles, firms, blocks["tenderer"], blocks["agency"],
-                 blocks["institute"], experts, ip_index, devices, ips, mac, hw, index, spare)
+    persons = pd.concat(
+        [persons, _persons(rng, n_spare, regions.code[rng.integers(0, len(regions), n_spare)], "spare")],
+        ignore_index=True,
+    )
+    return World(
+        regions,
+        orgs,
+        persons,
+        roles,
+        firms,
+        blocks["tenderer"],
+        blocks["agency"],
+        blocks["institute"],
+        experts,
+        ip_index,
+        devices,
+        ips,
+        mac,
+        hw,
+        index,
+        spare,
+    )
 
 
 def _organizations(rng, scale: Scale, regions: Regions) -> pd.DataFrame:
@@ -146,8 +204,7 @@ def _organizations(rng, scale: Scale, regions: Regions) -> pd.DataFrame:
         frames.append(_firms(rng, scale, regions, c, in_city))
         frames.append(_tenderers(rng, scale, regions, c, in_city))
         frames.append(_named_block(rng, regions, c, in_city, scale.agencies, "agency", "agency", _AGENCIES))
-        frames.append(_named_block(rng, regions, c, in_city, scale.institutes, "institute", "institution",
-                                   _INSTITUTES))
+        frames.append(_named_block(rng, regions, c, in_city, scale.institutes, "institute", "institution", _INSTITUTES))
     orgs = pd.concat(frames, ignore_index=True)
     # Blocks in a fixed order so ids read naturally: firms, tenderers, agencies, institutes.
     order = {"firm": 0, "tenderer": 1, "agency": 2, "institute": 3}
@@ -161,8 +218,9 @@ def _organizations(rng, scale: Scale, regions: Regions) -> pd.DataFrame:
     orgs["address"] = addresses(rng, regions.name[region])
     orgs["phone"] = ident.landlines(rng, regions.area_codes[orgs["city"].to_numpy()])
     domains = np.array(["qq.com", "163.com", "126.com", "sina.com", "foxmail.com"])
-    orgs["email"] = join(ident.distinct_ints(rng, n, 10_000_000, 3_000_000_000), "@",
-                         domains[rng.integers(0, len(domains), n)])
+    orgs["email"] = join(
+        ident.distinct_ints(rng, n, 10_000_000, 3_000_000_000), "@", domains[rng.integers(0, len(domains), n)]
+    )
     big = orgs["block"].to_numpy() == "firm"
     capital = np.round(np.exp(rng.normal(np.log(5e6), 1.0, n)), -4)
     capital[orgs["supply"].to_numpy() == 0] *= 3
@@ -187,11 +245,20 @@ def _firms(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray) -> 
     cost, quality = rng.normal(0.0, 0.012, n), rng.normal(0.0, 1.0, n)
     local = region == county  # the small county's builders are peers: alike in size, cost and skill
     activity[local], cost[local], quality[local] = rng.uniform(0.8, 1.25, int(local.sum())), 0.0, 0.0
-    return pd.DataFrame({
-        "block": "firm", "kind": "enterprise", "city": c, "region": region, "supply": supply,
-        "name": firm_names(rng, np.full(n, c), supply),
-        "activity": activity, "cost": cost, "quality": quality, "tag": "",
-    })
+    return pd.DataFrame(
+        {
+            "block": "firm",
+            "kind": "enterprise",
+            "city": c,
+            "region": region,
+            "supply": supply,
+            "name": firm_names(rng, np.full(n, c), supply),
+            "activity": activity,
+            "cost": cost,
+            "quality": quality,
+            "tag": "",
+        }
+    )
 
 
 def _tenderers(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray) -> pd.DataFrame:
@@ -216,9 +283,19 @@ def _tenderers(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray)
     name, region, ttype = zip(*[cands[i] for i in pick])
     ttype = np.array(ttype)
     kind = np.array(["government", "institution", "institution", "enterprise"])[ttype]
-    return pd.DataFrame({"block": "tenderer", "kind": kind, "city": c, "region": np.array(region),
-                         "supply": -1, "name": np.array(name), "ttype": ttype,
-                         "activity": np.exp(rng.normal(0.0, 0.7, len(pick))), "tag": ""})
+    return pd.DataFrame(
+        {
+            "block": "tenderer",
+            "kind": kind,
+            "city": c,
+            "region": np.array(region),
+            "supply": -1,
+            "name": np.array(name),
+            "ttype": ttype,
+            "activity": np.exp(rng.normal(0.0, 0.7, len(pick))),
+            "tag": "",
+        }
+    )
 
 
 def _named_block(rng, regions, c, in_city, n, block, kind, suffixes) -> pd.DataFrame:
@@ -228,8 +305,18 @@ def _named_block(rng, regions, c, in_city, n, block, kind, suffixes) -> pd.DataF
     _, first = np.unique(name, return_index=True)
     dup = np.setdiff1d(np.arange(n), first)
     name[dup] = join(regions.city_names[c], trade_names(rng, len(dup)), "第", dup + 2, suffix[dup])
-    return pd.DataFrame({"block": block, "kind": kind, "city": c, "region": region, "supply": -1,
-                         "name": name, "activity": np.exp(rng.normal(0.0, 0.7, n)), "tag": ""})
+    return pd.DataFrame(
+        {
+            "block": block,
+            "kind": kind,
+            "city": c,
+            "region": region,
+            "supply": -1,
+            "name": name,
+            "activity": np.exp(rng.normal(0.0, 0.7, n)),
+            "tag": "",
+        }
+    )
 
 
 def _people(rng, orgs: pd.DataFrame, regions: Regions):
@@ -246,9 +333,10 @@ def _people(rng, orgs: pd.DataFrame, regions: Regions):
         "shareholder": np.where(firm, rng.choice([1, 2, 3], n, p=[0.35, 0.4, 0.25]), 0),
         "director": np.where(firm, rng.choice([0, 1, 2], n, p=[0.5, 0.3, 0.2]), 0),
         "manager": np.where(firm & (rng.random(n) < 0.5), 1, 0),
-        "project_manager": np.where(firm, np.where(supply == 0, 1 + rng.poisson(1.2 * size),
-                                                   rng.poisson(0.3, n)), 0),
-        "employee": np.where(firm, 2 + rng.poisson(2.0 * np.sqrt(size)), np.where(block == "agency", 3 + rng.poisson(2, n), 0)),
+        "project_manager": np.where(firm, np.where(supply == 0, 1 + rng.poisson(1.2 * size), rng.poisson(0.3, n)), 0),
+        "employee": np.where(
+            firm, 2 + rng.poisson(2.0 * np.sqrt(size)), np.where(block == "agency", 3 + rng.poisson(2, n), 0)
+        ),
         "bid_agent": np.where(firm, rng.choice([1, 2], n, p=[0.7, 0.3]), 0),
         "official": np.where(block == "tenderer", rng.integers(2, 5, n), 0),
     }
@@ -274,8 +362,11 @@ def _people(rng, orgs: pd.DataFrame, regions: Regions):
             share = np.round(100 * w / tot, 2)
         since = founded[org] + rng.integers(0, 2000, len(org)).astype("timedelta64[D]")
         since = np.minimum(since, np.datetime64("2021-12-31"))
-        frames.append(pd.DataFrame({"person": person, "org": org, "role": role, "share_pct": share,
-                                    "since": since, "until": pd.NaT}))
+        frames.append(
+            pd.DataFrame(
+                {"person": person, "org": org, "role": role, "share_pct": share, "since": since, "until": pd.NaT}
+            )
+        )
         if role == "legal_rep":
             legal = np.full(n, -1)
             legal[org] = person
@@ -294,21 +385,49 @@ def _experts(rng, scale: Scale, orgs, roles, persons, regions, institutes, firms
     specialty = rng.integers(0, len(SUBTYPES), n)
     u = rng.random(n)
     hospitals_schools = tenderers[orgs.loc[tenderers, "kind"].to_numpy() == "institution"]
-    employer = np.where(u < 0.5, institutes[rng.integers(0, len(institutes), n)],
-                        np.where(u < 0.7, hospitals_schools[rng.integers(0, len(hospitals_schools), n)],
-                                 np.where(u < 0.85, firms[rng.integers(0, len(firms), n)], -1)))
+    employer = np.where(
+        u < 0.5,
+        institutes[rng.integers(0, len(institutes), n)],
+        np.where(
+            u < 0.7,
+            hospitals_schools[rng.integers(0, len(hospitals_schools), n)],
+            np.where(u < 0.85, firms[rng.integers(0, len(firms), n)], -1),
+        ),
+    )
     start = len(persons)
-    region = np.where(employer >= 0, orgs["region"].to_numpy()[np.maximum(employer, 0)],
-                      rng.integers(0, len(regions), n))
+    region = np.where(
+        employer >= 0, orgs["region"].to_numpy()[np.maximum(employer, 0)], rng.integers(0, len(regions), n)
+    )
     persons = pd.concat([persons, _persons(rng, n, regions.code[region], "experts")], ignore_index=True)
     person = np.arange(start, start + n)
     emp = employer >= 0
-    roles = pd.concat([roles, pd.DataFrame({
-        "person": person[emp], "org": employer[emp], "role": "employee", "share_pct": np.nan,
-        "since": orgs["founded_on"].to_numpy()[employer[emp]] + rng.integers(0, 3000, int(emp.sum())).astype("timedelta64[D]"),
-        "until": pd.NaT})], ignore_index=True)
-    experts = pd.DataFrame({"person": person, "specialty": specialty, "employer": employer,
-                            "lean": rng.normal(0.0, 1.2, n), "spread": np.full(n, 2.5), "bias": ""})
+    roles = pd.concat(
+        [
+            roles,
+            pd.DataFrame(
+                {
+                    "person": person[emp],
+                    "org": employer[emp],
+                    "role": "employee",
+                    "share_pct": np.nan,
+                    "since": orgs["founded_on"].to_numpy()[employer[emp]]
+                    + rng.integers(0, 3000, int(emp.sum())).astype("timedelta64[D]"),
+                    "until": pd.NaT,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    experts = pd.DataFrame(
+        {
+            "person": person,
+            "specialty": specialty,
+            "employer": employer,
+            "lean": rng.normal(0.0, 1.2, n),
+            "spread": np.full(n, 2.5),
+            "bias": "",
+        }
+    )
     return experts, roles, persons
 
 

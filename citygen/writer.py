@@ -3,6 +3,7 @@
 Internal integer indices become bundle ids here (``Ids``), dates become ISO 8601 text, and
 booleans ``true``/``false``. Columns follow ``graph/schema.toml``'s order exactly.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,6 +24,7 @@ def _fmt(prefix: str, n: int, width: int | None = None):
 
     def ids(index) -> np.ndarray:
         return numbered(prefix, np.asarray(index) + 1, width)
+
     return ids
 
 
@@ -69,8 +71,7 @@ def write_table(folder: Path, name: str, columns: dict) -> int:
     expected = list(schema().tables[name].columns)
     if list(columns) != expected:
         raise ValueError(f"{name}: columns {list(columns)} differ from the schema's {expected}")
-    arrays = [pa.array(v if isinstance(v, pd.Series) else np.asarray(v), from_pandas=True)
-              for v in columns.values()]
+    arrays = [pa.array(v if isinstance(v, pd.Series) else np.asarray(v), from_pandas=True) for v in columns.values()]
     table = pa.table(arrays, names=expected)
     with open(folder / f"{name}.csv", "wb") as fh:
         fh.write((",".join(expected) + "\n").encode("utf-8"))

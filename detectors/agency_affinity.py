@@ -10,6 +10,7 @@ draft the tender documents and run the evaluation, so an agency steering awards 
 Chinese supervision platforms' 关联关系 analyses and of the OECD Guidelines for Fighting Bid
 Rigging. Method: :mod:`bidgraph.detectors.stats.affinity`.
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.stats.affinity import affinity_findings

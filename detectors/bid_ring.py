@@ -33,6 +33,7 @@ rotation, cover bidding, market allocation); Imhof, Huber & Wallimann, coalition
 (2016), detecting coordinated entry from who bids with whom; the 围标串标 screening rules of
 Chinese public-resource trading platforms (《招标投标法实施条例》第三十九、四十条).
 """
+
 from __future__ import annotations
 
 import igraph as ig
@@ -41,10 +42,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bidgraph.detectors.core.finding import Entity, Finding
-from bidgraph.detectors.stats.cobidding import (LN10, CoBidding, cobidding, entry_rates, pair_price_ties, shared_values,
-                                          trace_graph)
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.cobidding import (
+    LN10,
+    CoBidding,
+    cobidding,
+    entry_rates,
+    pair_price_ties,
+    shared_values,
+    trace_graph,
+)
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DETECTOR_ID", "detect", "communities", "attach_members"]
@@ -93,9 +101,14 @@ def communities(co: CoBidding, params: dict, seed: int) -> list[np.ndarray]:
     edges = edge_codes.reshape(2, -1).T
     graph = ig.Graph(n=len(nodes), edges=edges.tolist())
     weights = np.minimum(strong["surprise"].to_numpy(), params["max_edge_surprise"])
-    partition = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights=list(weights),
-                                         resolution_parameter=float(params["resolution"]), seed=int(seed),
-                                         n_iterations=-1)
+    partition = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        weights=list(weights),
+        resolution_parameter=float(params["resolution"]),
+        seed=int(seed),
+        n_iterations=-1,
+    )
     membership = np.asarray(partition.membership)
     same = membership[edges[:, 0]] == membership[edges[:, 1]]
     groups = []
@@ -166,8 +179,11 @@ def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, param
     ratio = (member_wins["price"] / member_wins["ceiling_price"]).dropna()
     win_ratio = float(ratio.median()) if len(ratio) else np.nan
     market_ratio = float(market_win_ratio.reindex(member_wins["market"]).median()) if len(member_wins) else np.nan
-    elevation = (float(np.clip((win_ratio - market_ratio) / max(1 - market_ratio, 1e-6), 0, 1))
-                 if np.isfinite(win_ratio) and np.isfinite(market_ratio) else 0.0)
+    elevation = (
+        float(np.clip((win_ratio - market_ratio) / max(1 - market_ratio, 1e-6), 0, 1))
+        if np.isfinite(win_ratio) and np.isfinite(market_ratio)
+        else 0.0
+    )
 
     orgs = co.firms[members]
     member_traces = traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)]
@@ -180,67 +196,122 @@ def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, param
     total_surprise = float(sel["surprise"].sum())  # the group's evidence against chance adds up over its pairs
     structure = 1 - np.exp(-total_surprise / params["surprise_scale"])
     w = params["weights"]
-    behaviour = (w["rotation"] * rotation + w["cover"] * cover + w["exclusive"] * (1 - outsider_share)
-                 + w["elevation"] * elevation + w["trace"] * trace) / sum(w.values())
+    behaviour = (
+        w["rotation"] * rotation
+        + w["cover"] * cover
+        + w["exclusive"] * (1 - outsider_share)
+        + w["elevation"] * elevation
+        + w["trace"] * trace
+    ) / sum(w.values())
     score = float(structure * behaviour)
     if score < params["min_score"]:
         return None
-    return _finding(co, members, ring_lots, bids, member_traces, score, {
-        "members": m, "ring_lots": len(ring_lots), "mean_pair_surprise": round(mean_surprise, 2),
-        "total_pair_surprise": round(total_surprise, 1),
-        "mean_pair_cobids": round(float(sel["cobids"].mean()), 2),
-        "mean_pair_expected": round(float(sel["expected"].mean()), 2),
-        "member_win_share": round(member_win_share, 3), "win_evenness": round(evenness, 3),
-        "outsider_share": round(outsider_share, 3), "price_closeness": round(closeness, 3) if np.isfinite(closeness) else None,
-        "win_to_ceiling": round(win_ratio, 4) if np.isfinite(win_ratio) else None,
-        "market_win_to_ceiling": round(market_ratio, 4) if np.isfinite(market_ratio) else None,
-        "traced_pairs": tied_pairs, "structure": round(float(structure), 3), "behaviour": round(float(behaviour), 3)},
-        params)
+    return _finding(
+        co,
+        members,
+        ring_lots,
+        bids,
+        member_traces,
+        score,
+        {
+            "members": m,
+            "ring_lots": len(ring_lots),
+            "mean_pair_surprise": round(mean_surprise, 2),
+            "total_pair_surprise": round(total_surprise, 1),
+            "mean_pair_cobids": round(float(sel["cobids"].mean()), 2),
+            "mean_pair_expected": round(float(sel["expected"].mean()), 2),
+            "member_win_share": round(member_win_share, 3),
+            "win_evenness": round(evenness, 3),
+            "outsider_share": round(outsider_share, 3),
+            "price_closeness": round(closeness, 3) if np.isfinite(closeness) else None,
+            "win_to_ceiling": round(win_ratio, 4) if np.isfinite(win_ratio) else None,
+            "market_win_to_ceiling": round(market_ratio, 4) if np.isfinite(market_ratio) else None,
+            "traced_pairs": tied_pairs,
+            "structure": round(float(structure), 3),
+            "behaviour": round(float(behaviour), 3),
+        },
+        params,
+    )
 
 
 def _finding(co, members, ring_lots, bids, member_traces, score, measured, params) -> Finding:
     orgs = [str(o) for o in co.firms[members]]
-    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot_id"], na_position="last")[["lot", "lot_id", "opened_on"]]
+    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot_id"], na_position="last")[
+        ["lot", "lot_id", "opened_on"]
+    ]
     winners = bids[bids["is_winner"]].drop_duplicates("lot").set_index("lot")[["org_id", "firm"]]
     lots = lots.join(winners, on="lot")
     on_lot = bids[bids["firm"].isin(members)].sort_values("org_id").groupby("lot")["org_id"].agg(list)
     member_set = set(members.tolist())
-    rotation = [{"lot_id": str(lot_id), "opened_on": None if pd.isna(opened) else str(pd.Timestamp(opened).date()),
-                 "winner": None if pd.isna(winner) else str(winner),
-                 "winner_is_member": not pd.isna(firm) and int(firm) in member_set,
-                 "members_bidding": [str(o) for o in on_lot.get(lot, [])]}
-                for lot, lot_id, opened, winner, firm in zip(lots["lot"], lots["lot_id"], lots["opened_on"],
-                                                             lots["org_id"], lots["firm"])]
+    rotation = [
+        {
+            "lot_id": str(lot_id),
+            "opened_on": None if pd.isna(opened) else str(pd.Timestamp(opened).date()),
+            "winner": None if pd.isna(winner) else str(winner),
+            "winner_is_member": not pd.isna(firm) and int(firm) in member_set,
+            "members_bidding": [str(o) for o in on_lot.get(lot, [])],
+        }
+        for lot, lot_id, opened, winner, firm in zip(
+            lots["lot"], lots["lot_id"], lots["opened_on"], lots["org_id"], lots["firm"]
+        )
+    ]
     trace_nodes, trace_edges = trace_graph(member_traces)
-    nodes = sorted({uid("Organization", o) for o in orgs} | {uid("Lot", r["lot_id"]) for r in rotation} | set(trace_nodes))
-    edges = [[uid("Organization", r["winner"]), "WON", uid("Lot", r["lot_id"])] for r in rotation if r["winner_is_member"]]
+    nodes = sorted(
+        {uid("Organization", o) for o in orgs} | {uid("Lot", r["lot_id"]) for r in rotation} | set(trace_nodes)
+    )
+    edges = [
+        [uid("Organization", r["winner"]), "WON", uid("Lot", r["lot_id"])] for r in rotation if r["winner_is_member"]
+    ]
     edges += trace_edges
-    shared = [{"org_a": t.org_a, "org_b": t.org_b, "kind": t.kind, "value": t.value}
-              for t in member_traces.itertuples(index=False)]
+    shared = [
+        {"org_a": t.org_a, "org_b": t.org_b, "kind": t.kind, "value": t.value}
+        for t in member_traces.itertuples(index=False)
+    ]
     mm = measured
-    zh = (f"{mm['members']}家企业在{mm['ring_lots']}个标段相遇，成员两两平均同场{mm['mean_pair_cobids']}次，"
-          f"按同地区同类别随机投标仅应{mm['mean_pair_expected']}次（平均意外度{mm['mean_pair_surprise']}，阈值{params['min_surprise']}；"
-          f"合计{mm['total_pair_surprise']}）；"
-          f"成员中标占{mm['member_win_share']:.0%}，轮流均匀度{mm['win_evenness']:.2f}，外部投标人占{mm['outsider_share']:.0%}，"
-          f"成员报价差为市场常见差的{mm['price_closeness']}倍，中标价/最高限价{mm['win_to_ceiling']}（市场{mm['market_win_to_ceiling']}），"
-          f"共享痕迹的成员对{mm['traced_pairs']}个。")
-    en = (f"{mm['members']} firms meet on {mm['ring_lots']} lots; member pairs met {mm['mean_pair_cobids']} times on "
-          f"average where random entry into the same region and category predicts {mm['mean_pair_expected']} "
-          f"(mean surprise {mm['mean_pair_surprise']}, threshold {params['min_surprise']}; total "
-          f"{mm['total_pair_surprise']}); members won "
-          f"{mm['member_win_share']:.0%} of those lots with win evenness {mm['win_evenness']:.2f}, outsiders placed "
-          f"{mm['outsider_share']:.0%} of the bids, member prices differ by {mm['price_closeness']} times the market's "
-          f"usual spread, winning price / ceiling {mm['win_to_ceiling']} (market {mm['market_win_to_ceiling']}), "
-          f"{mm['traced_pairs']} member pairs share a trace.")
-    entities = [Entity("company", o, "member") for o in orgs] + [Entity("lot", r["lot_id"], "context") for r in rotation]
-    return Finding(DETECTOR_ID, score, entities,
-                   f"Suspected bid ring of {len(orgs)} firms ({', '.join(orgs)}) meeting on {len(rotation)} lots",
-                   {"rule": bilingual("成员同场次数远超市场随机预期且轮流中标、陪标紧贴、外部竞争少、价格贴近限价的企业群体",
-                                      "A group of firms that meet far more often than random entry into their market "
-                                      "predicts and bid as one: rotating wins, cover bids close together, few "
-                                      "outsiders, prices near the ceiling"),
-                    "explanation": bilingual(zh, en), "measured": measured,
-                    "thresholds": {k: params[k] for k in ("min_surprise", "min_lift", "min_members", "min_lots", "min_price_signal",
-                                                          "min_score")},
-                    "nodes": nodes, "edges": edges, "members": orgs, "lots": [r["lot_id"] for r in rotation],
-                    "rotation": rotation, "shared_traces": shared})
+    zh = (
+        f"{mm['members']}家企业在{mm['ring_lots']}个标段相遇，成员两两平均同场{mm['mean_pair_cobids']}次，"
+        f"按同地区同类别随机投标仅应{mm['mean_pair_expected']}次（平均意外度{mm['mean_pair_surprise']}，阈值{params['min_surprise']}；"
+        f"合计{mm['total_pair_surprise']}）；"
+        f"成员中标占{mm['member_win_share']:.0%}，轮流均匀度{mm['win_evenness']:.2f}，外部投标人占{mm['outsider_share']:.0%}，"
+        f"成员报价差为市场常见差的{mm['price_closeness']}倍，中标价/最高限价{mm['win_to_ceiling']}（市场{mm['market_win_to_ceiling']}），"
+        f"共享痕迹的成员对{mm['traced_pairs']}个。"
+    )
+    en = (
+        f"{mm['members']} firms meet on {mm['ring_lots']} lots; member pairs met {mm['mean_pair_cobids']} times on "
+        f"average where random entry into the same region and category predicts {mm['mean_pair_expected']} "
+        f"(mean surprise {mm['mean_pair_surprise']}, threshold {params['min_surprise']}; total "
+        f"{mm['total_pair_surprise']}); members won "
+        f"{mm['member_win_share']:.0%} of those lots with win evenness {mm['win_evenness']:.2f}, outsiders placed "
+        f"{mm['outsider_share']:.0%} of the bids, member prices differ by {mm['price_closeness']} times the market's "
+        f"usual spread, winning price / ceiling {mm['win_to_ceiling']} (market {mm['market_win_to_ceiling']}), "
+        f"{mm['traced_pairs']} member pairs share a trace."
+    )
+    entities = [Entity("company", o, "member") for o in orgs] + [
+        Entity("lot", r["lot_id"], "context") for r in rotation
+    ]
+    return Finding(
+        DETECTOR_ID,
+        score,
+        entities,
+        f"Suspected bid ring of {len(orgs)} firms ({', '.join(orgs)}) meeting on {len(rotation)} lots",
+        {
+            "rule": bilingual(
+                "成员同场次数远超市场随机预期且轮流中标、陪标紧贴、外部竞争少、价格贴近限价的企业群体",
+                "A group of firms that meet far more often than random entry into their market "
+                "predicts and bid as one: rotating wins, cover bids close together, few "
+                "outsiders, prices near the ceiling",
+            ),
+            "explanation": bilingual(zh, en),
+            "measured": measured,
+            "thresholds": {
+                k: params[k]
+                for k in ("min_surprise", "min_lift", "min_members", "min_lots", "min_price_signal", "min_score")
+            },
+            "nodes": nodes,
+            "edges": edges,
+            "members": orgs,
+            "lots": [r["lot_id"] for r in rotation],
+            "rotation": rotation,
+            "shared_traces": shared,
+        },
+    )

@@ -13,12 +13,13 @@ supervision platforms; Cardinal's and the OECD's red flags include it too.
 Score: ``(1 - 0.5 ** (lots - 1)) * (0.5 + 0.5 * mean(amount / threshold))``: more pieces and
 pieces closer under the threshold weigh more.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards
 
 __all__ = ["DETECTOR_ID", "detect"]
@@ -35,7 +36,9 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     a["date"] = a["opened_on"].fillna(a["published_on"])
     a = a.dropna(subset=["threshold", "amount", "date", "tenderer_id"])
     non_open = ~a["procedure"].isin(params["open_procedures"])
-    a = a[(a["amount"] < a["threshold"]) & non_open].sort_values(["tenderer_id", "org_id", "category", "date", "lot_id"])
+    a = a[(a["amount"] < a["threshold"]) & non_open].sort_values(
+        ["tenderer_id", "org_id", "category", "date", "lot_id"]
+    )
     if a.empty:
         return []
     key = a.groupby(["tenderer_id", "org_id", "category"], sort=False).ngroup()
@@ -65,21 +68,42 @@ def _finding(g: pd.DataFrame, total: float, threshold: float, params: dict) -> F
     edges = [[uid("Organization", org), "WON", uid("Lot", lot)] for lot in lots]
     edges += [[uid("Organization", tenderer), "TENDERED", uid("Project", p)] for p in g["project_id"]]
     nodes += [uid("Project", p) for p in g["project_id"]]
-    rows = [{"lot_id": r.lot_id, "date": r.date.date().isoformat(), "amount": float(r.amount),
-             "procedure": r.procedure} for r in g.itertuples()]
-    return Finding(DETECTOR_ID, score, entities,
-                   f"Tenderer {tenderer} awarded {n} {category} lots worth {total:,.0f} yuan in {span} days to {org}, "
-                   f"each under the {threshold:,.0f} yuan open-tender threshold",
-                   {"rule": bilingual("同一招标人在短期内把同类采购拆分为多个低于公开招标限额的标段，并由同一家企业中标（化整为零规避招标）。",
-                                      "One tenderer splits a purchase of one kind into several lots under the open-tender threshold within a short window, all won by one firm."),
-                    "explanation": bilingual(
-                        f"招标人{tenderer}在{span}天内将{n}个{category}类标段（合计{total:,.0f}元，超过限额{threshold:,.0f}元）"
-                        f"授予同一企业{org}；各标段均低于限额，平均为限额的{closeness:.0%}，采购方式：{'、'.join(procedures)}。",
-                        f"Tenderer {tenderer} gave {n} {category} lots totalling {total:,.0f} yuan (above the {threshold:,.0f} "
-                        f"threshold) to {org} within {span} days; each lot is under the threshold, on average "
-                        f"{closeness:.0%} of it; procedures: {', '.join(procedures)}."),
-                    "measured": {"lots": n, "total_amount": float(total), "span_days": span,
-                                 "mean_share_of_threshold": round(closeness, 4)},
-                    "thresholds": {"open_tender_threshold": float(threshold), "window_days": params["window_days"],
-                                   "min_lots": params["min_lots"], "near_ratio": params["near_ratio"]},
-                    "lots": rows, "nodes": nodes, "edges": edges})
+    rows = [
+        {"lot_id": r.lot_id, "date": r.date.date().isoformat(), "amount": float(r.amount), "procedure": r.procedure}
+        for r in g.itertuples()
+    ]
+    return Finding(
+        DETECTOR_ID,
+        score,
+        entities,
+        f"Tenderer {tenderer} awarded {n} {category} lots worth {total:,.0f} yuan in {span} days to {org}, "
+        f"each under the {threshold:,.0f} yuan open-tender threshold",
+        {
+            "rule": bilingual(
+                "同一招标人在短期内把同类采购拆分为多个低于公开招标限额的标段，并由同一家企业中标（化整为零规避招标）。",
+                "One tenderer splits a purchase of one kind into several lots under the open-tender threshold within a short window, all won by one firm.",
+            ),
+            "explanation": bilingual(
+                f"招标人{tenderer}在{span}天内将{n}个{category}类标段（合计{total:,.0f}元，超过限额{threshold:,.0f}元）"
+                f"授予同一企业{org}；各标段均低于限额，平均为限额的{closeness:.0%}，采购方式：{'、'.join(procedures)}。",
+                f"Tenderer {tenderer} gave {n} {category} lots totalling {total:,.0f} yuan (above the {threshold:,.0f} "
+                f"threshold) to {org} within {span} days; each lot is under the threshold, on average "
+                f"{closeness:.0%} of it; procedures: {', '.join(procedures)}.",
+            ),
+            "measured": {
+                "lots": n,
+                "total_amount": float(total),
+                "span_days": span,
+                "mean_share_of_threshold": round(closeness, 4),
+            },
+            "thresholds": {
+                "open_tender_threshold": float(threshold),
+                "window_days": params["window_days"],
+                "min_lots": params["min_lots"],
+                "near_ratio": params["near_ratio"],
+            },
+            "lots": rows,
+            "nodes": nodes,
+            "edges": edges,
+        },
+    )

@@ -24,14 +24,15 @@ bidders (抽取规避失灵, 专家与投标人关系) who then favour them; OEC
 Bid Rigging and the procurement-integrity literature treat captured evaluators as a core
 corruption risk.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.panels import score_deviations
 from bidgraph.detectors.stats.win_stats import surprise_score, upper_tail
 
@@ -48,19 +49,29 @@ def _expected_sittings(dev: pd.DataFrame, snapshot) -> pd.DataFrame:
     firm's lots), so the pairing under test does not inflate its own expectation.
     """
     lots = snapshot["lots"][["lot_id", "project_id"]].merge(
-        snapshot["projects"][["project_id", "category"]], on="project_id", how="left")
+        snapshot["projects"][["project_id", "category"]], on="project_id", how="left"
+    )
     cat = lots.set_index("lot_id")["category"]
     sat = dev[["expert_id", "org_id", "lot_id"]].drop_duplicates()
     sat["category"] = sat["lot_id"].map(cat).astype(object).fillna("unknown")
     panels = sat[["lot_id", "expert_id", "category"]].drop_duplicates()
     lots_per_cat = panels.groupby("category")["lot_id"].nunique().rename("cat_lots")
     expert_cat = panels.groupby(["expert_id", "category"]).size().rename("expert_panels")
-    firm_cat = sat[["lot_id", "org_id", "category"]].drop_duplicates().groupby(["org_id", "category"]).size().rename("firm_lots")
+    firm_cat = (
+        sat[["lot_id", "org_id", "category"]]
+        .drop_duplicates()
+        .groupby(["org_id", "category"])
+        .size()
+        .rename("firm_lots")
+    )
     together = sat.groupby(["expert_id", "org_id", "category"]).size().rename("k").reset_index()
     pairs = together[["expert_id", "org_id"]].drop_duplicates()
-    terms = (pairs.merge(firm_cat.reset_index(), on="org_id")
-             .merge(together, on=["expert_id", "org_id", "category"], how="left")
-             .join(expert_cat, on=["expert_id", "category"]).join(lots_per_cat, on="category"))
+    terms = (
+        pairs.merge(firm_cat.reset_index(), on="org_id")
+        .merge(together, on=["expert_id", "org_id", "category"], how="left")
+        .join(expert_cat, on=["expert_id", "category"])
+        .join(lots_per_cat, on="category")
+    )
     terms["k"] = terms["k"].fillna(0)
     terms["expert_panels"] = terms["expert_panels"].fillna(0)
     outside = (terms["cat_lots"] - terms["firm_lots"]).clip(lower=1)
@@ -93,27 +104,44 @@ def detect(snapshot, params: dict, seed: int) -> list:
     pairs["p"] = chi2.sf(fisher, 4)
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
     each = float(params["alpha_each"])
-    flagged = pairs[(pairs["k"] >= min_panels) & (pairs["p_sit"] <= each) & (pairs["p_fav"] <= each)
-                    & (pairs["favour"] >= float(params["min_points"])) & (pairs["p_adj"] <= float(params["alpha"]))].copy()
+    flagged = pairs[
+        (pairs["k"] >= min_panels)
+        & (pairs["p_sit"] <= each)
+        & (pairs["p_fav"] <= each)
+        & (pairs["favour"] >= float(params["min_points"]))
+        & (pairs["p_adj"] <= float(params["alpha"]))
+    ].copy()
     flagged["score"] = surprise_score(flagged["p_adj"], float(params["surprise_full"]))
     rows = dev.merge(flagged[["expert_id", "org_id"]], on=["expert_id", "org_id"])
     by_pair = {k: g.sort_values(["lot_id", "bid_id"]) for k, g in rows.groupby(["expert_id", "org_id"])}
-    findings = [_finding(r, by_pair[(r["expert_id"], r["org_id"])], n_tests, params) for r in flagged.to_dict("records")]
+    findings = [
+        _finding(r, by_pair[(r["expert_id"], r["org_id"])], n_tests, params) for r in flagged.to_dict("records")
+    ]
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
 
 def _finding(r, rows: pd.DataFrame, n_tests: int, params: dict) -> Finding:
     e, f = r["expert_id"], r["org_id"]
-    nodes = {uid("Expert", e), uid("Organization", f)} | {uid("Bid", b) for b in rows["bid_id"]} \
+    nodes = (
+        {uid("Expert", e), uid("Organization", f)}
+        | {uid("Bid", b) for b in rows["bid_id"]}
         | {uid("Lot", l) for l in rows["lot_id"]}
+    )
     edges = {(uid("Expert", e), "SCORED", uid("Bid", b)) for b in rows["bid_id"]}
     edges |= {(uid("Organization", f), "SUBMITTED", uid("Bid", b)) for b in rows["bid_id"]}
     edges |= {(uid("Bid", b), "FOR_LOT", uid("Lot", l)) for b, l in zip(rows["bid_id"], rows["lot_id"])}
     lots = sorted(set(rows["lot_id"]))
-    scores = [{"lot": l, "bid": b, "score": round(float(s), 2), "others_mean": round(float(m), 2),
-               "deviation": round(float(d), 2)}
-              for l, b, s, m, d in zip(rows["lot_id"], rows["bid_id"], rows["score"], rows["others_mean"], rows["dev"])]
+    scores = [
+        {
+            "lot": l,
+            "bid": b,
+            "score": round(float(s), 2),
+            "others_mean": round(float(m), 2),
+            "deviation": round(float(d), 2),
+        }
+        for l, b, s, m, d in zip(rows["lot_id"], rows["bid_id"], rows["score"], rows["others_mean"], rows["dev"])
+    ]
     k, mu = int(r["k"]), float(r["expected"])
     explanation = bilingual(
         f"专家{e}在{f}投标的{k}个标段担任评委，按其在该企业以外同类标段评委中的抽取比例应为{mu:.2f}次（泊松上尾p={r['p_sit']:.2g}）；"
@@ -124,24 +152,43 @@ def _finding(r, rows: pd.DataFrame, n_tests: int, params: dict) -> Finding:
         f"categories outside the firm's lots expects {mu:.2f} (Poisson tail p = {r['p_sit']:.2g}). On them the expert scored {f} "
         f"{r['pair_mean']:+.2f} points against the other panelists' mean; less the expert's mean deviation on all "
         f"bids ({r['expert_mean']:+.2f}) that is a favour of {r['favour']:+.2f}, t = {r['t']:.1f} (p = {r['p_fav']:.2g}). "
-        f"Fisher-combined p = {r['p']:.2g}, adjusted over {n_tests} pairs p = {r['p_adj']:.2g} (fence {params['alpha']}).")
+        f"Fisher-combined p = {r['p']:.2g}, adjusted over {n_tests} pairs p = {r['p_adj']:.2g} (fence {params['alpha']}).",
+    )
     evidence = {
-        "rule": bilingual("评标专家被抽中参加某投标人项目评审的次数超出抽取概率，且对其评分明显高于同组专家。",
-                          "An expert sits on a firm's panels more often than the draw explains and scores it above the rest of the panel."),
+        "rule": bilingual(
+            "评标专家被抽中参加某投标人项目评审的次数超出抽取概率，且对其评分明显高于同组专家。",
+            "An expert sits on a firm's panels more often than the draw explains and scores it above the rest of the panel.",
+        ),
         "explanation": explanation,
-        "measured": {"panels_together": k, "expected_panels": round(mu, 4), "p_sitting": float(r["p_sit"]),
-                     "mean_deviation_for_firm": round(float(r["pair_mean"]), 4),
-                     "mean_deviation_all_bids": round(float(r["expert_mean"]), 4),
-                     "favour_points": round(float(r["favour"]), 4), "favour_t": round(float(r["t"]), 3),
-                     "p_favour": float(r["p_fav"]), "p_combined": float(r["p"]), "p_adj": float(r["p_adj"]),
-                     "tests": n_tests},
-        "thresholds": {k_: params[k_] for k_ in ("min_panels", "alpha_each", "alpha", "min_points",
-                                                  "min_panel_size", "surprise_full")},
+        "measured": {
+            "panels_together": k,
+            "expected_panels": round(mu, 4),
+            "p_sitting": float(r["p_sit"]),
+            "mean_deviation_for_firm": round(float(r["pair_mean"]), 4),
+            "mean_deviation_all_bids": round(float(r["expert_mean"]), 4),
+            "favour_points": round(float(r["favour"]), 4),
+            "favour_t": round(float(r["t"]), 3),
+            "p_favour": float(r["p_fav"]),
+            "p_combined": float(r["p"]),
+            "p_adj": float(r["p_adj"]),
+            "tests": n_tests,
+        },
+        "thresholds": {
+            k_: params[k_]
+            for k_ in ("min_panels", "alpha_each", "alpha", "min_points", "min_panel_size", "surprise_full")
+        },
         "nodes": sorted(nodes),
         "edges": [list(x) for x in sorted(edges)],
         "scores": scores,
     }
-    summary = (f"Expert {e} sat on {k} of {f}'s panels (expected {mu:.1f}) and scored it "
-               f"{r['favour']:+.1f} points above the rest of the panel")
-    return Finding(DETECTOR_ID, float(r["score"]), [Entity("expert", e, "expert"), Entity("company", f, "member")]
-                   + [Entity("lot", l, "context") for l in lots], summary, evidence)
+    summary = (
+        f"Expert {e} sat on {k} of {f}'s panels (expected {mu:.1f}) and scored it "
+        f"{r['favour']:+.1f} points above the rest of the panel"
+    )
+    return Finding(
+        DETECTOR_ID,
+        float(r["score"]),
+        [Entity("expert", e, "expert"), Entity("company", f, "member")] + [Entity("lot", l, "context") for l in lots],
+        summary,
+        evidence,
+    )

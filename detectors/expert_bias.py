@@ -20,14 +20,14 @@ management rules); an expert who systematically departs from colleagues is eithe
 steering, and OECD's Guidelines for Fighting Bid Rigging name evaluation integrity among the
 controls. Deviation statistics: :mod:`bidgraph.detectors.stats.panels`.
 """
+
 from __future__ import annotations
 
 import pandas as pd
-
 from scipy.stats import binom
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.panels import score_deviations
 
 __all__ = ["DETECTOR_ID", "detect"]
@@ -38,10 +38,15 @@ DETECTOR_ID = "expert_bias"
 def _expert_stats(dev: pd.DataFrame, extreme: float) -> pd.DataFrame:
     dev = dev.assign(abs_dev=dev["dev"].abs(), extreme=dev["dev"].abs() >= extreme)
     per_panel = dev.groupby(["expert_id", "lot_id"], sort=False).agg(
-        abs_dev=("abs_dev", "mean"), dev=("dev", "mean"), bids=("bid_id", "size"), extreme=("extreme", "sum"))
+        abs_dev=("abs_dev", "mean"), dev=("dev", "mean"), bids=("bid_id", "size"), extreme=("extreme", "sum")
+    )
     return per_panel.groupby("expert_id").agg(
-        panels=("abs_dev", "size"), mad=("abs_dev", "mean"), mean_dev=("dev", "mean"),
-        bids=("bids", "sum"), extreme=("extreme", "sum"))
+        panels=("abs_dev", "size"),
+        mad=("abs_dev", "mean"),
+        mean_dev=("dev", "mean"),
+        bids=("bids", "sum"),
+        extreme=("extreme", "sum"),
+    )
 
 
 def detect(snapshot, params: dict, seed: int) -> list:
@@ -65,10 +70,17 @@ def detect(snapshot, params: dict, seed: int) -> list:
     if flagged.empty:
         return []
     lots = dev[dev["expert_id"].isin(flagged.index)].groupby("expert_id")["lot_id"].agg(lambda s: sorted(set(s)))
-    worst = (dev[dev["expert_id"].isin(flagged.index)].assign(a=dev["dev"].abs())
-             .sort_values(["expert_id", "a", "bid_id"], ascending=[True, False, True]).groupby("expert_id").head(5))
-    findings = [_finding(e, r, lots[e], worst[worst["expert_id"] == e], centre, spread, len(stats), rate, params)
-                for e, r in flagged.iterrows()]
+    worst = (
+        dev[dev["expert_id"].isin(flagged.index)]
+        .assign(a=dev["dev"].abs())
+        .sort_values(["expert_id", "a", "bid_id"], ascending=[True, False, True])
+        .groupby("expert_id")
+        .head(5)
+    )
+    findings = [
+        _finding(e, r, lots[e], worst[worst["expert_id"] == e], centre, spread, len(stats), rate, params)
+        for e, r in flagged.iterrows()
+    ]
     findings.sort(key=lambda f: (-f.score, f.entities[0].id))
     return findings
 
@@ -79,13 +91,24 @@ def _finding(expert, r, lots, worst, centre, spread, n_experts, rate, params) ->
     lean = abs(float(r["mean_dev"])) >= float(r["mad"]) / 2
     direction = ("high" if r["mean_dev"] > 0 else "low") if lean else "erratic"
     word_zh = {"high": "整体偏高", "low": "整体偏低", "erratic": "忽高忽低"}[direction]
-    nodes = {uid("Expert", expert)} | {uid("Bid", b) for b in worst["bid_id"]} | {uid("Lot", l) for l in worst["lot_id"]}
+    nodes = (
+        {uid("Expert", expert)} | {uid("Bid", b) for b in worst["bid_id"]} | {uid("Lot", l) for l in worst["lot_id"]}
+    )
     edges = {(uid("Expert", expert), "SCORED", uid("Bid", b)) for b in worst["bid_id"]}
     edges |= {(uid("Bid", b), "FOR_LOT", uid("Lot", l)) for b, l in zip(worst["bid_id"], worst["lot_id"])}
-    examples = [{"bid": b, "lot": l, "company": o, "score": round(float(s), 2), "others_mean": round(float(m), 2),
-                 "deviation": round(float(d), 2)}
-                for b, l, o, s, m, d in zip(worst["bid_id"], worst["lot_id"], worst["org_id"], worst["score"],
-                                            worst["others_mean"], worst["dev"])]
+    examples = [
+        {
+            "bid": b,
+            "lot": l,
+            "company": o,
+            "score": round(float(s), 2),
+            "others_mean": round(float(m), 2),
+            "deviation": round(float(d), 2),
+        }
+        for b, l, o, s, m, d in zip(
+            worst["bid_id"], worst["lot_id"], worst["org_id"], worst["score"], worst["others_mean"], worst["dev"]
+        )
+    ]
     explanation = bilingual(
         f"专家{expert}参加{int(r['panels'])}个评标委员会、评分{int(r['bids'])}份，与同组其他专家平均分的平均绝对偏差"
         f"为{r['mad']:.2f}分，全部{n_experts}名专家的中位数为{centre:.2f}分（稳健尺度{spread:.2f}），稳健z={z:.1f}"
@@ -97,24 +120,43 @@ def _finding(expert, r, lots, worst, centre, spread, n_experts, rate, params) ->
         f"{centre:.2f} over {n_experts} experts (robust scale {spread:.2f}): robust z {z:.1f} (fence {fence}). "
         f"Mean signed deviation {r['mean_dev']:+.2f} ({direction}). {int(r['extreme'])} scores deviate by >= "
         f"{params['extreme_points']} points, against a rate of {rate:.2%} over all experts: binomial tail "
-        f"p = {r['p']:.2g}, adjusted over {n_experts} experts p = {r['p_adj']:.2g} (fence {params['alpha']}).")
+        f"p = {r['p']:.2g}, adjusted over {n_experts} experts p = {r['p_adj']:.2g} (fence {params['alpha']}).",
+    )
     evidence = {
-        "rule": bilingual("评标专家评分与同组专家的偏离度远高于其他专家（畸高畸低、倾向性评分）。",
-                          "An evaluation expert's scores deviate from the rest of the panel far more than other experts' do."),
+        "rule": bilingual(
+            "评标专家评分与同组专家的偏离度远高于其他专家（畸高畸低、倾向性评分）。",
+            "An evaluation expert's scores deviate from the rest of the panel far more than other experts' do.",
+        ),
         "explanation": explanation,
-        "measured": {"panels": int(r["panels"]), "bids_scored": int(r["bids"]), "mean_abs_deviation": round(float(r["mad"]), 4),
-                     "mean_deviation": round(float(r["mean_dev"]), 4), "direction": direction,
-                     "extreme_scores": int(r["extreme"]), "extreme_rate_all_experts": round(rate, 6),
-                     "p": float(r["p"]), "p_adj": float(r["p_adj"]),
-                     "robust_z": round(z, 3), "median_mad_all_experts": round(centre, 4),
-                     "robust_scale": round(spread, 4), "experts_compared": n_experts},
+        "measured": {
+            "panels": int(r["panels"]),
+            "bids_scored": int(r["bids"]),
+            "mean_abs_deviation": round(float(r["mad"]), 4),
+            "mean_deviation": round(float(r["mean_dev"]), 4),
+            "direction": direction,
+            "extreme_scores": int(r["extreme"]),
+            "extreme_rate_all_experts": round(rate, 6),
+            "p": float(r["p"]),
+            "p_adj": float(r["p_adj"]),
+            "robust_z": round(z, 3),
+            "median_mad_all_experts": round(centre, 4),
+            "robust_scale": round(spread, 4),
+            "experts_compared": n_experts,
+        },
         "thresholds": {k: params[k] for k in ("z_fence", "alpha", "min_panels", "min_panel_size", "extreme_points")},
         "nodes": sorted(nodes),
         "edges": [list(e) for e in sorted(edges)],
         "largest_deviations": examples,
         "panels": list(lots),
     }
-    summary = (f"Expert {expert} deviates from fellow panelists by {r['mad']:.1f} points on average "
-               f"(median expert {centre:.1f}; robust z {z:.1f}) over {int(r['panels'])} panels")
-    return Finding(DETECTOR_ID, score, [Entity("expert", expert, "expert")]
-                   + [Entity("lot", l, "context") for l in lots], summary, evidence)
+    summary = (
+        f"Expert {expert} deviates from fellow panelists by {r['mad']:.1f} points on average "
+        f"(median expert {centre:.1f}; robust z {z:.1f}) over {int(r['panels'])} panels"
+    )
+    return Finding(
+        DETECTOR_ID,
+        score,
+        [Entity("expert", expert, "expert")] + [Entity("lot", l, "context") for l in lots],
+        summary,
+        evidence,
+    )

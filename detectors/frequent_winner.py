@@ -24,13 +24,14 @@ under a rival knew the prices). The score is ``surprise * (1 - competitive wins 
 ``surprise = -log10(p_adj) / surprise_full`` clipped to [0, 1]; a pair whose competitive share
 exceeds ``max_competitive_share`` is not reported.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, surprise_score, upper_tail
 
 __all__ = ["DETECTOR_ID", "detect"]
@@ -58,10 +59,17 @@ def _competitive_wins(b: pd.DataFrame, params: dict) -> tuple[pd.Series, dict]:
     """Which bids are wins of honest-looking price competition, and the fences used."""
     min_comp, q = int(params["min_competitors"]), float(params["spread_quantile"])
     contested = b[b["is_winner"] & (b["n_bidders"] >= min_comp)]
-    fences = {"cv_fence": float(contested["lot_cv"].quantile(q)) if len(contested) else 0.0,
-              "margin_fence": float(contested["margin"].quantile(q)) if len(contested) else 0.0}
-    competitive = (b["is_winner"] & b["is_lowest"] & (b["n_bidders"] >= min_comp)
-                   & (b["lot_cv"] >= fences["cv_fence"]) & (b["margin"] >= fences["margin_fence"]))
+    fences = {
+        "cv_fence": float(contested["lot_cv"].quantile(q)) if len(contested) else 0.0,
+        "margin_fence": float(contested["margin"].quantile(q)) if len(contested) else 0.0,
+    }
+    competitive = (
+        b["is_winner"]
+        & b["is_lowest"]
+        & (b["n_bidders"] >= min_comp)
+        & (b["lot_cv"] >= fences["cv_fence"])
+        & (b["margin"] >= fences["margin_fence"])
+    )
     return competitive, fences
 
 
@@ -72,19 +80,24 @@ def detect(snapshot, params: dict, seed: int) -> list:
         return []
     b["competitive_win"], fences = _competitive_wins(b, params)
     prior = float(params["prior_wins"])
-    pairs = pd.concat([_shares(context_pairs(b, c, prior, ("competitive_win",)), c) for c in _CONTEXTS],
-                      ignore_index=True)
+    pairs = pd.concat(
+        [_shares(context_pairs(b, c, prior, ("competitive_win",)), c) for c in _CONTEXTS], ignore_index=True
+    )
     min_wins = int(params["min_wins"])
     n_tests = max(1, int((pairs["bids"] >= min_wins).sum()))
     pairs["p"] = upper_tail(pairs["wins"], pairs["expected"], pairs["bids"])
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
     pairs["competitive_share"] = pairs["competitive_win"] / pairs["wins"].clip(lower=1)
-    flagged = pairs[(pairs["wins"] >= min_wins) & (pairs["win_share"] >= float(params["min_win_share"]))
-                    & (pairs["win_share"] >= float(params["min_share_ratio"]) * pairs["bid_share"])
-                    & (pairs["p_adj"] <= float(params["alpha"]))
-                    & (pairs["competitive_share"] <= float(params["max_competitive_share"]))].copy()
-    flagged["score"] = (surprise_score(flagged["p_adj"], float(params["surprise_full"]))
-                        * (1 - flagged["competitive_share"]))
+    flagged = pairs[
+        (pairs["wins"] >= min_wins)
+        & (pairs["win_share"] >= float(params["min_win_share"]))
+        & (pairs["win_share"] >= float(params["min_share_ratio"]) * pairs["bid_share"])
+        & (pairs["p_adj"] <= float(params["alpha"]))
+        & (pairs["competitive_share"] <= float(params["max_competitive_share"]))
+    ].copy()
+    flagged["score"] = surprise_score(flagged["p_adj"], float(params["surprise_full"])) * (
+        1 - flagged["competitive_share"]
+    )
     won = b[b["is_winner"]]
     findings = []
     for r in flagged.to_dict("records"):
@@ -123,23 +136,50 @@ def _finding(r, lots: pd.DataFrame, n_tests: int, fences: dict, params: dict) ->
         f"over {n_tests} tests p = {r['p_adj']:.2g}. Award concentration HHI {r['hhi_wins']:.3f} (bid shares "
         f"{r['hhi_bids']:.3f}). {int(r['competitive_win'])} of the wins were lowest prices among >= "
         f"{params['min_competitors']} valid bids with a normal spread (CV >= {fences['cv_fence']:.3f}) and margin "
-        f"(>= {fences['margin_fence']:.2%}); the score is reduced in proportion.")
+        f"(>= {fences['margin_fence']:.2%}); the score is reduced in proportion.",
+    )
     evidence = {
-        "rule": bilingual(f"某企业在同一{zh}的中标份额远高于其投标份额，且无法以充分竞争下的低价解释（标王）。",
-                          f"A firm's share of one {en}'s awards is far above its share of the bids, "
-                          f"and not explained by winning honest price competition (bid king)."),
+        "rule": bilingual(
+            f"某企业在同一{zh}的中标份额远高于其投标份额，且无法以充分竞争下的低价解释（标王）。",
+            f"A firm's share of one {en}'s awards is far above its share of the bids, "
+            f"and not explained by winning honest price competition (bid king).",
+        ),
         "explanation": explanation,
-        "measured": {"context_kind": en, "context": str(c), "bids": n, "wins": w, "win_share": round(ws, 4),
-                     "bid_share": round(bs, 4), "expected_fair_draw": round(float(r["mu"]), 4),
-                     "record_elsewhere": round(float(r["strength"]), 4), "expected": round(float(r["expected"]), 4),
-                     "p": float(r["p"]), "p_adj": float(r["p_adj"]), "tests": n_tests,
-                     "hhi_wins": round(float(r["hhi_wins"]), 4), "hhi_bids": round(float(r["hhi_bids"]), 4),
-                     "competitive_wins": int(r["competitive_win"]),
-                     "competitive_share": round(float(r["competitive_share"]), 4)},
-        "thresholds": {**{k: params[k] for k in ("min_wins", "min_win_share", "min_share_ratio", "alpha",
-                                                 "prior_wins", "min_competitors", "spread_quantile",
-                                                 "max_competitive_share", "surprise_full")},
-                       **{k: round(v, 6) for k, v in fences.items()}},
+        "measured": {
+            "context_kind": en,
+            "context": str(c),
+            "bids": n,
+            "wins": w,
+            "win_share": round(ws, 4),
+            "bid_share": round(bs, 4),
+            "expected_fair_draw": round(float(r["mu"]), 4),
+            "record_elsewhere": round(float(r["strength"]), 4),
+            "expected": round(float(r["expected"]), 4),
+            "p": float(r["p"]),
+            "p_adj": float(r["p_adj"]),
+            "tests": n_tests,
+            "hhi_wins": round(float(r["hhi_wins"]), 4),
+            "hhi_bids": round(float(r["hhi_bids"]), 4),
+            "competitive_wins": int(r["competitive_win"]),
+            "competitive_share": round(float(r["competitive_share"]), 4),
+        },
+        "thresholds": {
+            **{
+                k: params[k]
+                for k in (
+                    "min_wins",
+                    "min_win_share",
+                    "min_share_ratio",
+                    "alpha",
+                    "prior_wins",
+                    "min_competitors",
+                    "spread_quantile",
+                    "max_competitive_share",
+                    "surprise_full",
+                )
+            },
+            **{k: round(v, 6) for k, v in fences.items()},
+        },
         "nodes": sorted(nodes),
         "edges": [list(e) for e in sorted(edges)],
         "won_lots": lot_ids,

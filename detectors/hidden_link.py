@@ -24,15 +24,16 @@ from who bids with whom; Liben-Nowell & Kleinberg (2007), link prediction by nod
 Chinese platforms' 围标串标 screens on "different bidders acting in concert"
 (《招标投标法实施条例》第四十条).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.cobidding import CoBidding, cobidding, pair_price_ties, shared_values
-from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DETECTOR_ID", "detect", "pair_similarity"]
@@ -46,8 +47,7 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     cand = co.pairs[co.pairs["surprise"] >= params["min_surprise"]]
     if cand.empty:
         return []
-    ties = shared_values(snapshot, int(params["public_min_firms"]) - 1,
-                         orgs=co.firms[np.union1d(cand["a"], cand["b"])])
+    ties = shared_values(snapshot, int(params["public_min_firms"]) - 1, orgs=co.firms[np.union1d(cand["a"], cand["b"])])
     tied = pd.MultiIndex.from_frame(ties[["org_a", "org_b"]].drop_duplicates())
     names = pd.MultiIndex.from_arrays([co.firms[cand["a"]], co.firms[cand["b"]]])
     cand = cand[~names.isin(tied)]
@@ -56,7 +56,9 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     scored = pair_similarity(co, cand, params)
     scored = scored[scored["score"] >= params["min_score"]]
     scored = scored.assign(org_a=co.firms[scored["a"]], org_b=co.firms[scored["b"]])
-    scored = scored.sort_values(["score", "org_a", "org_b"], ascending=[False, True, True]).head(int(params["max_findings"]))
+    scored = scored.sort_values(["score", "org_a", "org_b"], ascending=[False, True, True]).head(
+        int(params["max_findings"])
+    )
     bids = co.bids[co.bids["firm"].isin(np.union1d(scored["a"], scored["b"]))]
     return [_finding(bids, row, params) for row in scored.itertuples(index=False)]
 
@@ -76,8 +78,9 @@ def pair_similarity(co: CoBidding, pairs: pd.DataFrame, params: dict) -> pd.Data
     out = out.merge(prices, on=["a", "b"], how="left")
     out["prices_sim"] = (1 - out["closeness"]).clip(0, 1).fillna(0.0)
     w = params["weights"]
-    similarity = (w["lots"] * out["lots_sim"] + w["winners"] * out["winners_sim"]
-                  + w["prices"] * out["prices_sim"]) / sum(w.values())
+    similarity = (
+        w["lots"] * out["lots_sim"] + w["winners"] * out["winners_sim"] + w["prices"] * out["prices_sim"]
+    ) / sum(w.values())
     out["structure"] = 1 - np.exp(-out["surprise"] / params["surprise_scale"])
     out["score"] = out["structure"] * similarity
     return out
@@ -90,8 +93,9 @@ def _outcome_vectors(co: CoBidding) -> sparse.csr_matrix:
     won_by = winners.reindex(entered["lot"]).to_numpy()
     keep = ~np.isnan(won_by)
     n = len(co.firms)
-    m = sparse.csr_matrix((np.ones(int(keep.sum())), (entered["firm"].to_numpy()[keep], won_by[keep].astype(np.int64))),
-                          shape=(n, n))
+    m = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (entered["firm"].to_numpy()[keep], won_by[keep].astype(np.int64))), shape=(n, n)
+    )
     m.sum_duplicates()
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     return sparse.diags(1 / np.where(norms > 0, norms, 1)) @ m
@@ -103,31 +107,54 @@ def _finding(bids: pd.DataFrame, row, params: dict) -> Finding:
     shared_lots = shared_lots[shared_lots == 2].index
     bids = both[both["lot"].isin(shared_lots)].sort_values(["opened_on", "lot_id", "org_id"], na_position="last")
     lots = list(dict.fromkeys(bids["lot_id"].astype(str)))
-    nodes = sorted({uid("Organization", row.org_a), uid("Organization", row.org_b)} | {uid("Lot", l) for l in lots}
-                   | {uid("Bid", b) for b in bids["bid_id"]})
-    edges = ([[uid("Organization", o), "SUBMITTED", uid("Bid", b)] for o, b in zip(bids["org_id"], bids["bid_id"])]
-             + [[uid("Bid", b), "FOR_LOT", uid("Lot", l)] for b, l in zip(bids["bid_id"], bids["lot_id"])])
-    measured = {"cobids": int(row.cobids), "expected": round(float(row.expected), 2),
-                "surprise": round(float(row.surprise), 2), "lots_jaccard": round(float(row.lots_sim), 3),
-                "winners_cosine": round(float(row.winners_sim), 3),
-                "price_gap": None if pd.isna(row.gap) else round(float(row.gap), 4),
-                "market_spread": None if pd.isna(row.market_spread) else round(float(row.market_spread), 4),
-                "prices_similarity": round(float(row.prices_sim), 3), "structure": round(float(row.structure), 3)}
+    nodes = sorted(
+        {uid("Organization", row.org_a), uid("Organization", row.org_b)}
+        | {uid("Lot", l) for l in lots}
+        | {uid("Bid", b) for b in bids["bid_id"]}
+    )
+    edges = [[uid("Organization", o), "SUBMITTED", uid("Bid", b)] for o, b in zip(bids["org_id"], bids["bid_id"])] + [
+        [uid("Bid", b), "FOR_LOT", uid("Lot", l)] for b, l in zip(bids["bid_id"], bids["lot_id"])
+    ]
+    measured = {
+        "cobids": int(row.cobids),
+        "expected": round(float(row.expected), 2),
+        "surprise": round(float(row.surprise), 2),
+        "lots_jaccard": round(float(row.lots_sim), 3),
+        "winners_cosine": round(float(row.winners_sim), 3),
+        "price_gap": None if pd.isna(row.gap) else round(float(row.gap), 4),
+        "market_spread": None if pd.isna(row.market_spread) else round(float(row.market_spread), 4),
+        "prices_similarity": round(float(row.prices_sim), 3),
+        "structure": round(float(row.structure), 3),
+    }
     m = measured
-    zh = (f"{row.org_a}与{row.org_b}无登记关联，却在{m['cobids']}个标段同场（同地区同类别随机投标预期{m['expected']}次，"
-          f"意外度{m['surprise']}，阈值{params['min_surprise']}）；参与标段重合度{m['lots_jaccard']}，"
-          f"输给同一批中标人的相似度{m['winners_cosine']}，报价中位差{m['price_gap']}（市场常见差{m['market_spread']}）。")
-    en = (f"{row.org_a} and {row.org_b} have no recorded tie yet met on {m['cobids']} lots (random entry into the "
-          f"same region and category predicts {m['expected']}; surprise {m['surprise']}, threshold "
-          f"{params['min_surprise']}); lot-set Jaccard {m['lots_jaccard']}, same-winners cosine "
-          f"{m['winners_cosine']}, median price gap {m['price_gap']} against a market spread of {m['market_spread']}.")
-    return Finding(DETECTOR_ID, float(row.score),
-                   [Entity("company", str(row.org_a), "member"), Entity("company", str(row.org_b), "member")]
-                   + [Entity("lot", l, "context") for l in lots],
-                   f"{row.org_a} and {row.org_b} bid as one on {m['cobids']} lots with no recorded tie",
-                   {"rule": bilingual("无登记关联的两家企业在投标图上高度相似：同进同出、输给同一批企业、报价紧贴",
-                                      "Two firms with no recorded tie that look alike on the bidding graph: the "
-                                      "same lots, the same winners, prices that move together"),
-                    "explanation": bilingual(zh, en), "measured": measured,
-                    "thresholds": {k: params[k] for k in ("min_cobids", "min_surprise", "min_score")},
-                    "nodes": nodes, "edges": edges, "lots": lots})
+    zh = (
+        f"{row.org_a}与{row.org_b}无登记关联，却在{m['cobids']}个标段同场（同地区同类别随机投标预期{m['expected']}次，"
+        f"意外度{m['surprise']}，阈值{params['min_surprise']}）；参与标段重合度{m['lots_jaccard']}，"
+        f"输给同一批中标人的相似度{m['winners_cosine']}，报价中位差{m['price_gap']}（市场常见差{m['market_spread']}）。"
+    )
+    en = (
+        f"{row.org_a} and {row.org_b} have no recorded tie yet met on {m['cobids']} lots (random entry into the "
+        f"same region and category predicts {m['expected']}; surprise {m['surprise']}, threshold "
+        f"{params['min_surprise']}); lot-set Jaccard {m['lots_jaccard']}, same-winners cosine "
+        f"{m['winners_cosine']}, median price gap {m['price_gap']} against a market spread of {m['market_spread']}."
+    )
+    return Finding(
+        DETECTOR_ID,
+        float(row.score),
+        [Entity("company", str(row.org_a), "member"), Entity("company", str(row.org_b), "member")]
+        + [Entity("lot", l, "context") for l in lots],
+        f"{row.org_a} and {row.org_b} bid as one on {m['cobids']} lots with no recorded tie",
+        {
+            "rule": bilingual(
+                "无登记关联的两家企业在投标图上高度相似：同进同出、输给同一批企业、报价紧贴",
+                "Two firms with no recorded tie that look alike on the bidding graph: the "
+                "same lots, the same winners, prices that move together",
+            ),
+            "explanation": bilingual(zh, en),
+            "measured": measured,
+            "thresholds": {k: params[k] for k in ("min_cobids", "min_surprise", "min_score")},
+            "nodes": nodes,
+            "edges": edges,
+            "lots": lots,
+        },
+    )

@@ -12,23 +12,31 @@ city platforms (资金监管) compares payments with contracts for these three; 
 Scores: overpayment ``0.6 + min(0.4, 2 * excess share)``; before_signing ``0.7 + min(0.3,
 days / 100)``; no_contract ``no_contract_score``.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 
 __all__ = ["DETECTOR_ID", "detect"]
 
 DETECTOR_ID = "payment_anomaly"
 
 _TEXT = {
-    "overpayment": ("付款总额{paid:,.0f}元超过合同金额{amount:,.0f}元（超出{excess:.1%}）",
-                    "payments total {paid:,.0f} yuan, {excess:.1%} above the contract amount of {amount:,.0f} yuan"),
-    "before_signing": ("首笔付款早于合同签订{days}天", "the first payment came {days} days before the contract was signed"),
-    "no_contract": ("合同记录没有签订日期或金额，却已付款{paid:,.0f}元",
-                    "{paid:,.0f} yuan paid against a contract record with no signing date or amount"),
+    "overpayment": (
+        "付款总额{paid:,.0f}元超过合同金额{amount:,.0f}元（超出{excess:.1%}）",
+        "payments total {paid:,.0f} yuan, {excess:.1%} above the contract amount of {amount:,.0f} yuan",
+    ),
+    "before_signing": (
+        "首笔付款早于合同签订{days}天",
+        "the first payment came {days} days before the contract was signed",
+    ),
+    "no_contract": (
+        "合同记录没有签订日期或金额，却已付款{paid:,.0f}元",
+        "{paid:,.0f} yuan paid against a contract record with no signing date or amount",
+    ),
 }
 
 
@@ -44,18 +52,36 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     missing = c["signed_on"].isna() | c["amount"].isna()
     kinds = {
         "no_contract": (missing, pd.Series(params["no_contract_score"], index=c.index)),
-        "overpayment": (~missing & (c["excess"] > params["overpay_tolerance"]), 0.6 + (2 * c["excess"]).clip(upper=0.4)),
-        "before_signing": (~missing & (c["early"] >= params["min_days_early"]), 0.7 + (c["early"] / 100).clip(upper=0.3)),
+        "overpayment": (
+            ~missing & (c["excess"] > params["overpay_tolerance"]),
+            0.6 + (2 * c["excess"]).clip(upper=0.4),
+        ),
+        "before_signing": (
+            ~missing & (c["early"] >= params["min_days_early"]),
+            0.7 + (c["early"] / 100).clip(upper=0.3),
+        ),
     }
-    by_contract = dict(tuple(pays[pays["contract_id"].isin(c.index[missing | (c["excess"] > params["overpay_tolerance"])
-                                                                     | (c["early"] >= params["min_days_early"])])]
-                       .groupby("contract_id")))
+    by_contract = dict(
+        tuple(
+            pays[
+                pays["contract_id"].isin(
+                    c.index[
+                        missing | (c["excess"] > params["overpay_tolerance"]) | (c["early"] >= params["min_days_early"])
+                    ]
+                )
+            ].groupby("contract_id")
+        )
+    )
     findings = []
     for kind, (mask, score) in kinds.items():
         for cid in sorted(c.index[mask]):
             row = c.loc[cid]
-            facts = {"paid": float(row["paid"]), "amount": row["amount"], "excess": float(row["excess"]),
-                     "days": int(row["early"])}
+            facts = {
+                "paid": float(row["paid"]),
+                "amount": row["amount"],
+                "excess": float(row["excess"]),
+                "days": int(row["early"]),
+            }
             findings.append(_finding(cid, row, by_contract[cid], kind, float(score[cid]), facts, params))
     return findings
 
@@ -64,21 +90,49 @@ def _finding(cid, c, g, kind, score, facts, params) -> Finding:
     zh, en = (t.format(**facts) for t in _TEXT[kind])
     nodes = [uid("Contract", cid), uid("Lot", c["lot_id"]), uid("Organization", c["org_id"])]
     nodes += [uid("Payment", p) for p in g["payment_id"]]
-    edges = [[uid("Contract", cid), "CONTRACT_FOR", uid("Lot", c["lot_id"])],
-             [uid("Contract", cid), "AWARDED_TO", uid("Organization", c["org_id"])]]
+    edges = [
+        [uid("Contract", cid), "CONTRACT_FOR", uid("Lot", c["lot_id"])],
+        [uid("Contract", cid), "AWARDED_TO", uid("Organization", c["org_id"])],
+    ]
     edges += [[uid("Payment", p), "PAID_UNDER", uid("Contract", cid)] for p in g["payment_id"]]
-    payments = [{"payment_id": r.payment_id, "amount": float(r.amount),
-                 "paid_on": None if pd.isna(r.paid_on) else r.paid_on.date().isoformat(),
-                 "file": r.file, "row": int(r.row)} for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()]
-    return Finding(DETECTOR_ID, score,
-                   [Entity("contract", cid, "context"), Entity("company", c["org_id"], "payee"),
-                    Entity("lot", c["lot_id"], "context")],
-                   f"Contract {cid} ({kind}): {en}",
-                   {"kind": kind,
-                    "rule": bilingual("付款超出合同金额、早于合同签订，或没有有效合同即付款。",
-                                      "Payments beyond the contract amount, before signing, or without a valid contract."),
-                    "explanation": bilingual(f"合同{cid}：{zh}。", f"Contract {cid}: {en}."),
-                    "measured": {"paid_total": facts["paid"], "contract_amount": None if pd.isna(c["amount"]) else float(c["amount"]),
-                                 "excess_share": round(facts["excess"], 4), "days_before_signing": facts["days"]},
-                    "thresholds": {"overpay_tolerance": params["overpay_tolerance"], "min_days_early": params["min_days_early"]},
-                    "payments": payments, "nodes": nodes, "edges": edges})
+    payments = [
+        {
+            "payment_id": r.payment_id,
+            "amount": float(r.amount),
+            "paid_on": None if pd.isna(r.paid_on) else r.paid_on.date().isoformat(),
+            "file": r.file,
+            "row": int(r.row),
+        }
+        for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
+    ]
+    return Finding(
+        DETECTOR_ID,
+        score,
+        [
+            Entity("contract", cid, "context"),
+            Entity("company", c["org_id"], "payee"),
+            Entity("lot", c["lot_id"], "context"),
+        ],
+        f"Contract {cid} ({kind}): {en}",
+        {
+            "kind": kind,
+            "rule": bilingual(
+                "付款超出合同金额、早于合同签订，或没有有效合同即付款。",
+                "Payments beyond the contract amount, before signing, or without a valid contract.",
+            ),
+            "explanation": bilingual(f"合同{cid}：{zh}。", f"Contract {cid}: {en}."),
+            "measured": {
+                "paid_total": facts["paid"],
+                "contract_amount": None if pd.isna(c["amount"]) else float(c["amount"]),
+                "excess_share": round(facts["excess"], 4),
+                "days_before_signing": facts["days"],
+            },
+            "thresholds": {
+                "overpay_tolerance": params["overpay_tolerance"],
+                "min_days_early": params["min_days_early"],
+            },
+            "payments": payments,
+            "nodes": nodes,
+            "edges": edges,
+        },
+    )

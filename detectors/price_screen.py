@@ -27,26 +27,42 @@ bunch together with tell-tale gaps (Huber & Imhof 2019, Imhof, Karagök & Rutz 2
 Rodríguez et al. 2022; OECD Guidelines for Fighting Bid Rigging; 《招标投标法实施条例》第四十条
 “不同投标人的投标报价呈现规律性差异”). A screen is evidence for a closer look, never proof.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
-from bidgraph.graph.snapshot import Snapshot
-from bidgraph.detectors.screens.features import DIRECTION, SCREENS, coalition_members, coalition_screens, lot_screens, percentiles
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.screens.features import (
+    DIRECTION,
+    SCREENS,
+    coalition_members,
+    coalition_screens,
+    lot_screens,
+    percentiles,
+)
 from bidgraph.detectors.screens.model import load_model
+from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DETECTOR_ID", "detect", "screen_lots"]
 
 DETECTOR_ID = "price_screen"
 
-_NAMES = {"cv": ("变异系数", "coefficient of variation"), "spd": ("极差率", "spread"),
-          "diffp": ("最低两价差率", "gap between the two lowest"), "rd": ("相对距离", "relative distance"),
-          "kurt": ("峰度", "kurtosis"), "skew": ("偏度", "skewness"), "ks": ("KS距离", "KS distance"),
-          "gap_median": ("相邻报价中位间距", "median neighbour gap"), "close_share": ("紧邻报价占比", "close-bid share"),
-          "cv_losers": ("落标价变异系数", "losers' CV"), "mean_to_ceiling": ("均价/最高限价", "mean bid / ceiling")}
+_NAMES = {
+    "cv": ("变异系数", "coefficient of variation"),
+    "spd": ("极差率", "spread"),
+    "diffp": ("最低两价差率", "gap between the two lowest"),
+    "rd": ("相对距离", "relative distance"),
+    "kurt": ("峰度", "kurtosis"),
+    "skew": ("偏度", "skewness"),
+    "ks": ("KS距离", "KS distance"),
+    "gap_median": ("相邻报价中位间距", "median neighbour gap"),
+    "close_share": ("紧邻报价占比", "close-bid share"),
+    "cv_losers": ("落标价变异系数", "losers' CV"),
+    "mean_to_ceiling": ("均价/最高限价", "mean bid / ceiling"),
+}
 _TAIL_SCREENS = (*SCREENS, "mean_to_ceiling")
 
 
@@ -67,8 +83,10 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     for record in mine[["lot_id", "bid_id", "org_id", "price", "is_winner"]].to_dict("records"):
         per_lot.setdefault(record["lot_id"], []).append(record)
     rows = flagged.to_dict("index")
-    findings = [_finding(lot_id, rows[lot_id], per_lot[lot_id], coalition.get(lot_id, set()), params)
-                for lot_id in flagged.index]
+    findings = [
+        _finding(lot_id, rows[lot_id], per_lot[lot_id], coalition.get(lot_id, set()), params)
+        for lot_id in flagged.index
+    ]
     findings.sort(key=lambda f: (-f.score, f.entities[0].id))
     return findings
 
@@ -93,9 +111,18 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     # integer codes: grouping and matching on them is many times faster than on id strings
     lot_code, lot_ids = pd.factorize(bids["lot_id"], sort=True)
     org_code, org_ids = pd.factorize(bids["org_id"], sort=True)
-    coded = pd.DataFrame({"lot": lot_code, "org": org_code, "price": bids["price"].to_numpy(),
-                          "is_winner": bids["is_winner"].to_numpy(), "ceiling_price": bids["ceiling_price"].to_numpy()})
-    members = coalition_members(coded, params["coalition_min_meetings"], params["coalition_min_share"], lot="lot", org="org")
+    coded = pd.DataFrame(
+        {
+            "lot": lot_code,
+            "org": org_code,
+            "price": bids["price"].to_numpy(),
+            "is_winner": bids["is_winner"].to_numpy(),
+            "ceiling_price": bids["ceiling_price"].to_numpy(),
+        }
+    )
+    members = coalition_members(
+        coded, params["coalition_min_meetings"], params["coalition_min_share"], lot="lot", org="org"
+    )
     screens = lot_screens(coded, lot="lot", ceiling="ceiling_price", close_gap=params["close_gap"])
     screens = screens[screens["n_bids"] >= min_bids]
     out = screens.join(_coordination_percentiles(screens))
@@ -103,8 +130,14 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     out["index"] = model.coordination_index(screens)
     screened = np.zeros(len(lot_ids), dtype=bool)
     screened[screens.index.to_numpy()] = True
-    coalition = coalition_screens(coded[screened[lot_code]], members, params["coalition_min_members"],
-                                  lot="lot", org="org", close_gap=params["close_gap"])
+    coalition = coalition_screens(
+        coded[screened[lot_code]],
+        members,
+        params["coalition_min_members"],
+        lot="lot",
+        org="org",
+        close_gap=params["close_gap"],
+    )
     coalition = coalition[coalition["coalition_size"] < out["n_bids"].reindex(coalition.index)]
     as_lots = coalition.rename(columns=lambda c: c.removeprefix("coalition_")).rename(columns={"size": "n_bids"})
     out = out.join(coalition).join(_coordination_percentiles(as_lots, screens, "coalition_"))
@@ -125,15 +158,22 @@ def _priced_bids(snapshot: Snapshot) -> pd.DataFrame:
     lots = snapshot["lots"].drop_duplicates("lot_id")
     where = pd.Index(lots["lot_id"]).get_indexer(b["lot_id"])
     ceiling = np.append(pd.to_numeric(lots["ceiling_price"], errors="coerce").to_numpy(dtype=float), np.nan)[where]
-    out = pd.DataFrame({"bid_id": b["bid_id"].to_numpy(), "lot_id": b["lot_id"].to_numpy(),
-                        "org_id": b["org_id"].to_numpy(), "price": price.to_numpy(dtype=float),
-                        "is_winner": b["is_winner"].fillna(False).astype(bool).to_numpy(),
-                        "ceiling_price": ceiling})
+    out = pd.DataFrame(
+        {
+            "bid_id": b["bid_id"].to_numpy(),
+            "lot_id": b["lot_id"].to_numpy(),
+            "org_id": b["org_id"].to_numpy(),
+            "price": price.to_numpy(dtype=float),
+            "is_winner": b["is_winner"].fillna(False).astype(bool).to_numpy(),
+            "ceiling_price": ceiling,
+        }
+    )
     return out[out["price"] > 0].reset_index(drop=True)
 
 
-def _coordination_percentiles(screens: pd.DataFrame, reference: pd.DataFrame | None = None,
-                              prefix: str = "") -> pd.DataFrame:
+def _coordination_percentiles(
+    screens: pd.DataFrame, reference: pd.DataFrame | None = None, prefix: str = ""
+) -> pd.DataFrame:
     """``pct_<prefix><screen>``: percentiles of each screen turned toward coordination (1 = the
     most coordinated-looking end), among the rows or among ``reference``'s rows."""
     cols = [k for k in _TAIL_SCREENS if k in screens]
@@ -171,56 +211,107 @@ def _screen_lines(row: dict, prefix: str, tail: float) -> tuple[dict, list[str],
 def _finding(lot_id: str, row: dict, bids: list[dict], coalition: set, params: dict) -> Finding:
     """The finding of one flagged lot; ``bids`` are its priced bids, cheapest first."""
     via_coalition = pd.notna(row["coalition_index"]) and row["coalition_index"] > row["index"]
-    measured = {"n_bids": int(row["n_bids"]), "probability": round(float(row["probability"]), 4),
-                "index": round(float(row["index"]), 4), "score": round(float(row["score"]), 4),
-                "tail_screens": int(row["tail_screens"]), "winner_position": _round(row["winner_position"])}
+    measured = {
+        "n_bids": int(row["n_bids"]),
+        "probability": round(float(row["probability"]), 4),
+        "index": round(float(row["index"]), 4),
+        "score": round(float(row["score"]), 4),
+        "tail_screens": int(row["tail_screens"]),
+        "winner_position": _round(row["winner_position"]),
+    }
     lot_m, lot_crossed, lot_zh, lot_en = _screen_lines(row, "", params["tail"])
     measured.update(lot_m)
-    zh = (f"标段{lot_id}有{measured['n_bids']}个有效报价，协调指数{measured['index']:.2f}"
-          f"（模型概率{measured['probability']:.2f}）：" + "；".join(lot_zh) + "。")
-    en = (f"Lot {lot_id} has {measured['n_bids']} valid priced bids, coordination index {measured['index']:.2f} "
-          f"(model probability {measured['probability']:.2f}): " + "; ".join(lot_en) + ".")
+    zh = (
+        f"标段{lot_id}有{measured['n_bids']}个有效报价，协调指数{measured['index']:.2f}"
+        f"（模型概率{measured['probability']:.2f}）：" + "；".join(lot_zh) + "。"
+    )
+    en = (
+        f"Lot {lot_id} has {measured['n_bids']} valid priced bids, coordination index {measured['index']:.2f} "
+        f"(model probability {measured['probability']:.2f}): " + "; ".join(lot_en) + "."
+    )
     crossed = lot_crossed
     if pd.notna(row["coalition_index"]):
         co_m, co_crossed, co_zh, co_en = _screen_lines(row, "coalition_", params["tail"])
-        measured.update(co_m, coalition_size=int(row["coalition_size"]),
-                        coalition_index=round(float(row["coalition_index"]), 4))
-        zh += (f"其中{measured['coalition_size']}家常在一起投标的企业（两两同场≥{params['coalition_min_meetings']}次且"
-               f"≥各自标段的{params['coalition_min_share']:.0%}）"
-               f"的报价协调指数{measured['coalition_index']:.2f}：" + "；".join(co_zh) + "。")
-        en += (f" Among them, {measured['coalition_size']} bidders who meet repeatedly (pairs on ≥ "
-               f"{params['coalition_min_meetings']} lots together, ≥ {params['coalition_min_share']:.0%} of their lots) have coordination index "
-               f"{measured['coalition_index']:.2f}: " + "; ".join(co_en) + ".")
+        measured.update(
+            co_m, coalition_size=int(row["coalition_size"]), coalition_index=round(float(row["coalition_index"]), 4)
+        )
+        zh += (
+            f"其中{measured['coalition_size']}家常在一起投标的企业（两两同场≥{params['coalition_min_meetings']}次且"
+            f"≥各自标段的{params['coalition_min_share']:.0%}）"
+            f"的报价协调指数{measured['coalition_index']:.2f}：" + "；".join(co_zh) + "。"
+        )
+        en += (
+            f" Among them, {measured['coalition_size']} bidders who meet repeatedly (pairs on ≥ "
+            f"{params['coalition_min_meetings']} lots together, ≥ {params['coalition_min_share']:.0%} of their lots) have coordination index "
+            f"{measured['coalition_index']:.2f}: " + "; ".join(co_en) + "."
+        )
         crossed = crossed + co_crossed
-    zh += (f"得分{measured['score']:.2f}≥阈值{params['min_score']}，{measured['tail_screens']}项指标落入最可疑的"
-           f"{params['tail']:.0%}（阈值{params['min_tail_screens']}项，标*者）。")
-    en += (f" Score {measured['score']:.2f} >= threshold {params['min_score']}; {measured['tail_screens']} screens in "
-           f"the most coordinated {params['tail']:.0%} (threshold {params['min_tail_screens']}, marked *).")
+    zh += (
+        f"得分{measured['score']:.2f}≥阈值{params['min_score']}，{measured['tail_screens']}项指标落入最可疑的"
+        f"{params['tail']:.0%}（阈值{params['min_tail_screens']}项，标*者）。"
+    )
+    en += (
+        f" Score {measured['score']:.2f} >= threshold {params['min_score']}; {measured['tail_screens']} screens in "
+        f"the most coordinated {params['tail']:.0%} (threshold {params['min_tail_screens']}, marked *)."
+    )
     outsider = "context" if via_coalition else "cover"
     winners = sorted({b["org_id"] for b in bids if b["is_winner"]})
     bidders = sorted({b["org_id"] for b in bids})
-    entities = ([Entity("lot", str(lot_id), "context")] + [Entity("company", str(o), "winner") for o in winners]
-                + [Entity("company", str(o), "member" if o in coalition else outsider) for o in bidders if o not in winners])
+    entities = (
+        [Entity("lot", str(lot_id), "context")]
+        + [Entity("company", str(o), "winner") for o in winners]
+        + [Entity("company", str(o), "member" if o in coalition else outsider) for o in bidders if o not in winners]
+    )
     nodes = [uid("Lot", lot_id)] + [uid("Organization", o) for o in bidders] + [uid("Bid", b["bid_id"]) for b in bids]
     edges = []
     for b in bids:
-        edges += [[uid("Organization", b["org_id"]), "SUBMITTED", uid("Bid", b["bid_id"])],
-                  [uid("Bid", b["bid_id"]), "FOR_LOT", uid("Lot", lot_id)]]
+        edges += [
+            [uid("Organization", b["org_id"]), "SUBMITTED", uid("Bid", b["bid_id"])],
+            [uid("Bid", b["bid_id"]), "FOR_LOT", uid("Lot", lot_id)],
+        ]
     edges += [[uid("Organization", o), "WON", uid("Lot", lot_id)] for o in winners]
     where = "its repeat co-bidders' prices" if via_coalition else "its bid prices"
-    return Finding(DETECTOR_ID, float(row["score"]), entities,
-                   f"Lot {lot_id}: {where} look coordinated ({measured['tail_screens']} screens in the "
-                   f"{params['tail']:.0%} tail, index {measured['score']:.2f})",
-                   {"rule": bilingual("报价离散度、间距与分布形态在本批标段中最像协调报价的标段（价格筛查，含常同场投标企业子集）",
-                                      "Lots whose price dispersion, gaps and shape look the most coordinated of the "
-                                      "snapshot (price screens, also over the bidders who meet repeatedly)"),
-                    "explanation": bilingual(zh, en), "measured": measured,
-                    "thresholds": {k: params[k] for k in ("min_bids", "min_score", "tail", "min_tail_screens",
-                                                          "coalition_min_meetings", "coalition_min_share", "coalition_min_members",
-                                                          "close_gap")},
-                    "crossed": crossed, "nodes": nodes, "edges": edges,
-                    "bids": [{"bid_id": str(b["bid_id"]), "org_id": str(b["org_id"]), "price": float(b["price"]),
-                              "is_winner": bool(b["is_winner"])} for b in bids]})
+    return Finding(
+        DETECTOR_ID,
+        float(row["score"]),
+        entities,
+        f"Lot {lot_id}: {where} look coordinated ({measured['tail_screens']} screens in the "
+        f"{params['tail']:.0%} tail, index {measured['score']:.2f})",
+        {
+            "rule": bilingual(
+                "报价离散度、间距与分布形态在本批标段中最像协调报价的标段（价格筛查，含常同场投标企业子集）",
+                "Lots whose price dispersion, gaps and shape look the most coordinated of the "
+                "snapshot (price screens, also over the bidders who meet repeatedly)",
+            ),
+            "explanation": bilingual(zh, en),
+            "measured": measured,
+            "thresholds": {
+                k: params[k]
+                for k in (
+                    "min_bids",
+                    "min_score",
+                    "tail",
+                    "min_tail_screens",
+                    "coalition_min_meetings",
+                    "coalition_min_share",
+                    "coalition_min_members",
+                    "close_gap",
+                )
+            },
+            "crossed": crossed,
+            "nodes": nodes,
+            "edges": edges,
+            "bids": [
+                {
+                    "bid_id": str(b["bid_id"]),
+                    "org_id": str(b["org_id"]),
+                    "price": float(b["price"]),
+                    "is_winner": bool(b["is_winner"]),
+                }
+                for b in bids
+            ],
+        },
+    )
 
 
 def _round(value) -> float | None:

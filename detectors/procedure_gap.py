@@ -12,12 +12,13 @@ its notice (at least 20 days: 《招标投标法》第二十四条, 《政府采
 Scores are fixed per kind (settings ``scores``) except short_publication, which grows with the
 days missing: ``base + (1 - base) * missing / min_bidding_days``.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards, lot_evidence
 
 __all__ = ["DETECTOR_ID", "detect"]
@@ -25,11 +26,22 @@ __all__ = ["DETECTOR_ID", "detect"]
 DETECTOR_ID = "procedure_gap"
 
 _TEXT = {
-    "award_before_opening": ("合同于{signed}签订，早于开标日{opened}", "the contract was signed on {signed}, before the opening on {opened}"),
-    "contract_before_award": ("开标后{days}天即签订合同，中标候选人公示期（{publicity}天）尚未结束",
-                              "the contract was signed {days} days after opening, before the {publicity}-day publicity could end"),
-    "short_publication": ("公告至开标仅{days}天，少于法定{min_days}天", "only {days} days from notice to opening, under the legal {min_days}"),
-    "award_without_valid_bid": ("该标段没有有效投标，却确定了中标人", "a winner was named although no bid on the lot is valid"),
+    "award_before_opening": (
+        "合同于{signed}签订，早于开标日{opened}",
+        "the contract was signed on {signed}, before the opening on {opened}",
+    ),
+    "contract_before_award": (
+        "开标后{days}天即签订合同，中标候选人公示期（{publicity}天）尚未结束",
+        "the contract was signed {days} days after opening, before the {publicity}-day publicity could end",
+    ),
+    "short_publication": (
+        "公告至开标仅{days}天，少于法定{min_days}天",
+        "only {days} days from notice to opening, under the legal {min_days}",
+    ),
+    "award_without_valid_bid": (
+        "该标段没有有效投标，却确定了中标人",
+        "a winner was named although no bid on the lot is valid",
+    ),
 }
 
 
@@ -45,7 +57,8 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     checks = {
         "award_before_opening": a["after_opening"] < 0,
         "contract_before_award": (a["after_opening"] >= 0) & (a["after_opening"] < params["publicity_days"]),
-        "short_publication": a["procedure"].isin(params["tender_procedures"]) & (a["bidding_days"] < params["min_bidding_days"]),
+        "short_publication": a["procedure"].isin(params["tender_procedures"])
+        & (a["bidding_days"] < params["min_bidding_days"]),
         "award_without_valid_bid": ~a["any_valid"],
     }
     findings = []
@@ -66,26 +79,47 @@ def _day(value) -> str | None:
 
 
 def _finding(r, kind, score, params) -> Finding:
-    facts = {"signed": _day(r.signed_on), "opened": _day(r.opened_on), "days": r.after_opening,
-             "publicity": params["publicity_days"], "min_days": params["min_bidding_days"]}
+    facts = {
+        "signed": _day(r.signed_on),
+        "opened": _day(r.opened_on),
+        "days": r.after_opening,
+        "publicity": params["publicity_days"],
+        "min_days": params["min_bidding_days"],
+    }
     if kind == "short_publication":
         facts["days"] = int(r.bidding_days)
     zh, en = (t.format(**facts) for t in _TEXT[kind])
     nodes, edges = lot_evidence(r.lot_id, r.org_id, r.contract_id)
-    entities = [Entity("lot", r.lot_id, "context"), Entity("company", r.org_id, "winner"),
-                Entity("project", r.project_id, "context")]
+    entities = [
+        Entity("lot", r.lot_id, "context"),
+        Entity("company", r.org_id, "winner"),
+        Entity("project", r.project_id, "context"),
+    ]
     if not pd.isna(r.contract_id):
         entities.append(Entity("contract", r.contract_id, "context"))
-    return Finding(DETECTOR_ID, score, entities, f"Lot {r.lot_id} ({kind}): {en}",
-                   {"kind": kind,
-                    "rule": bilingual("招投标程序缺失或顺序颠倒：开标前定标、公示期内签约、等标期不足、无有效投标却定标。",
-                                      "Missing or out-of-order steps: award before opening, contract during the publicity, "
-                                      "too short a bidding period, an award without a valid bid."),
-                    "explanation": bilingual(f"标段{r.lot_id}：{zh}。", f"Lot {r.lot_id}: {en}."),
-                    "measured": {"published_on": _day(r.published_on), "opened_on": facts["opened"],
-                                 "signed_on": facts["signed"],
-                                 "days_notice_to_opening": None if pd.isna(r.bidding_days) else int(r.bidding_days),
-                                 "days_opening_to_contract": None if pd.isna(r.after_opening) else int(r.after_opening),
-                                 "valid_bids": bool(r.any_valid)},
-                    "thresholds": {"publicity_days": params["publicity_days"], "min_bidding_days": params["min_bidding_days"]},
-                    "nodes": nodes, "edges": edges})
+    return Finding(
+        DETECTOR_ID,
+        score,
+        entities,
+        f"Lot {r.lot_id} ({kind}): {en}",
+        {
+            "kind": kind,
+            "rule": bilingual(
+                "招投标程序缺失或顺序颠倒：开标前定标、公示期内签约、等标期不足、无有效投标却定标。",
+                "Missing or out-of-order steps: award before opening, contract during the publicity, "
+                "too short a bidding period, an award without a valid bid.",
+            ),
+            "explanation": bilingual(f"标段{r.lot_id}：{zh}。", f"Lot {r.lot_id}: {en}."),
+            "measured": {
+                "published_on": _day(r.published_on),
+                "opened_on": facts["opened"],
+                "signed_on": facts["signed"],
+                "days_notice_to_opening": None if pd.isna(r.bidding_days) else int(r.bidding_days),
+                "days_opening_to_contract": None if pd.isna(r.after_opening) else int(r.after_opening),
+                "valid_bids": bool(r.any_valid),
+            },
+            "thresholds": {"publicity_days": params["publicity_days"], "min_bidding_days": params["min_bidding_days"]},
+            "nodes": nodes,
+            "edges": edges,
+        },
+    )

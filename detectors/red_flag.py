@@ -15,18 +15,19 @@ Scores are fixed per indicator (``[red_flag] scores`` in settings.toml): how str
 at collusion or favouritism, from 0.5 (a weak signal, common for honest reasons: a short
 period, a single bid, a diverse supplier) to 0.85 (identical prices, a late bid that won).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
 
-from bidgraph.detectors.core.finding import Entity, Finding
-from bidgraph.detectors.core.common import bilingual, uid
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.loaders.ocds_releases import iter_compiled_releases
 from bidgraph.detectors.cardinal.common import GROUPS, Flag
 from bidgraph.detectors.cardinal.engine import INDICATORS, evaluate, to_cardinal_json
 from bidgraph.detectors.cardinal.settings import Settings, read_settings
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.settings import load_settings
+from bidgraph.loaders.ocds_releases import iter_compiled_releases
 
 __all__ = ["DETECTOR_ID", "detect", "findings_from_results"]
 
@@ -35,64 +36,126 @@ DETECTOR_ID = "red_flag"
 
 # code: (zh title, en title, zh rule, en rule, role of a flagged tenderer, zh/en name of the measure)
 TEXTS = {
-    "R003": ("投标期过短", "short submission period",
-             "投标期（自开始接受投标至投标截止）的天数少于阈值（默认15天）。",
-             "The tender period is shorter than the threshold (15 days by default).",
-             "bidder", "投标期天数", "tender period in days"),
-    "R018": ("仅一家投标", "single bid received",
-             "公开或邀请招标只收到一份投标。",
-             "An open or selective procedure received exactly one bid.",
-             "bidder", "投标人数", "number of tenderers"),
-    "R024": ("次低价与中标价过近", "price close to winning bid",
-             "次低有效报价与中标价的相对差距是全体项目中的低异常值（≤ Q1 − 1.5·IQR 或阈值）。",
-             "The gap between the winning bid and the second-lowest valid bid is a low outlier "
-             "(at or below Q1 − 1.5·IQR, or the threshold).",
-             "bidder", "(次低价−中标价)/中标价", "(second-lowest − winning)/winning bid"),
-    "R025": ("屡投不中", "excessive unsuccessful bids",
-             "投标次数居前的投标人中标率是低异常值（≤ Q1 − 1.5·IQR 或阈值），疑似陪标。",
-             "A tenderer among the most frequent bidders wins a share of its bids that is a low "
-             "outlier (at or below Q1 − 1.5·IQR, or the threshold): a possible cover bidder.",
-             "bidder", "中标次数/投标项目数", "wins / processes bid in"),
-    "R028": ("报价完全相同", "identical bid prices",
-             "同一项目中不同投标人的报价金额与币种完全相同。",
-             "Different tenderers submitted exactly the same price in one process.",
-             "bidder", "相同报价", "identical price"),
-    "R030": ("逾期投标中标", "late bid won",
-             "投标截止后提交的有效投标最终中标。",
-             "A valid bid dated after the submission deadline won.",
-             "winner", "中标人逾期投标日期 > 截止时间", "winner's late bid date > deadline"),
-    "R035": ("除中标人外全部被否决", "all except winner disqualified",
-             "只有中标人的投标有效，其余投标人均被否决。",
-             "Only the winner's bid was valid; every other tenderer was disqualified.",
-             "winner", "被否决的其他投标人数", "other tenderers disqualified"),
-    "R036": ("最低价被否决", "lowest bid disqualified",
-             "价格最低的投标被否决，而存在有报价的有效投标。",
-             "The lowest submitted bid was disqualified although valid priced bids exist.",
-             "bidder", "被否决的最低报价", "lowest submitted price (disqualified)"),
-    "R038": ("否决比例过高", "excessive disqualified bids",
-             "采购人、采购代理或投标人的投标被否决比例是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
-             "The share of disqualified bids of a buyer, procuring entity or tenderer is a high "
-             "outlier (at or above Q3 + 1.5·IQR, or the threshold).",
-             "bidder", "被否决投标比例", "share of bids disqualified"),
-    "R048": ("供应商经营范围异常宽", "heterogeneous supplier",
-             "供应商中标的品目大类数量是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
-             "A supplier is awarded items from a number of categories that is a high outlier "
-             "(at or above Q3 + 1.5·IQR, or the threshold).",
-             "supplier", "中标品目大类数", "item categories won"),
-    "R058": ("中标价大幅低于次低价", "heavily discounted bid",
-             "中标价与次低有效报价的相对差距是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
-             "The gap between the winning bid and the second-lowest valid bid is a high outlier "
-             "(at or above Q3 + 1.5·IQR, or the threshold).",
-             "winner", "(次低价−中标价)/中标价", "(second-lowest − winning)/winning bid"),
+    "R003": (
+        "投标期过短",
+        "short submission period",
+        "投标期（自开始接受投标至投标截止）的天数少于阈值（默认15天）。",
+        "The tender period is shorter than the threshold (15 days by default).",
+        "bidder",
+        "投标期天数",
+        "tender period in days",
+    ),
+    "R018": (
+        "仅一家投标",
+        "single bid received",
+        "公开或邀请招标只收到一份投标。",
+        "An open or selective procedure received exactly one bid.",
+        "bidder",
+        "投标人数",
+        "number of tenderers",
+    ),
+    "R024": (
+        "次低价与中标价过近",
+        "price close to winning bid",
+        "次低有效报价与中标价的相对差距是全体项目中的低异常值（≤ Q1 − 1.5·IQR 或阈值）。",
+        "The gap between the winning bid and the second-lowest valid bid is a low outlier "
+        "(at or below Q1 − 1.5·IQR, or the threshold).",
+        "bidder",
+        "(次低价−中标价)/中标价",
+        "(second-lowest − winning)/winning bid",
+    ),
+    "R025": (
+        "屡投不中",
+        "excessive unsuccessful bids",
+        "投标次数居前的投标人中标率是低异常值（≤ Q1 − 1.5·IQR 或阈值），疑似陪标。",
+        "A tenderer among the most frequent bidders wins a share of its bids that is a low "
+        "outlier (at or below Q1 − 1.5·IQR, or the threshold): a possible cover bidder.",
+        "bidder",
+        "中标次数/投标项目数",
+        "wins / processes bid in",
+    ),
+    "R028": (
+        "报价完全相同",
+        "identical bid prices",
+        "同一项目中不同投标人的报价金额与币种完全相同。",
+        "Different tenderers submitted exactly the same price in one process.",
+        "bidder",
+        "相同报价",
+        "identical price",
+    ),
+    "R030": (
+        "逾期投标中标",
+        "late bid won",
+        "投标截止后提交的有效投标最终中标。",
+        "A valid bid dated after the submission deadline won.",
+        "winner",
+        "中标人逾期投标日期 > 截止时间",
+        "winner's late bid date > deadline",
+    ),
+    "R035": (
+        "除中标人外全部被否决",
+        "all except winner disqualified",
+        "只有中标人的投标有效，其余投标人均被否决。",
+        "Only the winner's bid was valid; every other tenderer was disqualified.",
+        "winner",
+        "被否决的其他投标人数",
+        "other tenderers disqualified",
+    ),
+    "R036": (
+        "最低价被否决",
+        "lowest bid disqualified",
+        "价格最低的投标被否决，而存在有报价的有效投标。",
+        "The lowest submitted bid was disqualified although valid priced bids exist.",
+        "bidder",
+        "被否决的最低报价",
+        "lowest submitted price (disqualified)",
+    ),
+    "R038": (
+        "否决比例过高",
+        "excessive disqualified bids",
+        "采购人、采购代理或投标人的投标被否决比例是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
+        "The share of disqualified bids of a buyer, procuring entity or tenderer is a high "
+        "outlier (at or above Q3 + 1.5·IQR, or the threshold).",
+        "bidder",
+        "被否决投标比例",
+        "share of bids disqualified",
+    ),
+    "R048": (
+        "供应商经营范围异常宽",
+        "heterogeneous supplier",
+        "供应商中标的品目大类数量是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
+        "A supplier is awarded items from a number of categories that is a high outlier "
+        "(at or above Q3 + 1.5·IQR, or the threshold).",
+        "supplier",
+        "中标品目大类数",
+        "item categories won",
+    ),
+    "R058": (
+        "中标价大幅低于次低价",
+        "heavily discounted bid",
+        "中标价与次低有效报价的相对差距是高异常值（≥ Q3 + 1.5·IQR 或阈值）。",
+        "The gap between the winning bid and the second-lowest valid bid is a high outlier "
+        "(at or above Q3 + 1.5·IQR, or the threshold).",
+        "winner",
+        "(次低价−中标价)/中标价",
+        "(second-lowest − winning)/winning bid",
+    ),
 }
 # group: (entity type, role (None: the indicator's tenderer role), zh name, en name)
-_GROUP = {"OCID": ("project", "flagged", "项目", "process"),
-          "Buyer": ("company", "tenderer", "采购人", "buyer"),
-          "ProcuringEntity": ("company", "procuring_entity", "采购组织机构", "procuring entity"),
-          "Tenderer": ("company", None, "投标人", "tenderer")}
+_GROUP = {
+    "OCID": ("project", "flagged", "项目", "process"),
+    "Buyer": ("company", "tenderer", "采购人", "buyer"),
+    "ProcuringEntity": ("company", "procuring_entity", "采购组织机构", "procuring entity"),
+    "Tenderer": ("company", None, "投标人", "tenderer"),
+}
 # Cardinal's Meta key holding the computed fence of an indicator ({group} for R038's per group).
-_META_FENCE = {"R024": "lower_fence", "R025": "lower_fence", "R038": "{group}_upper_fence",
-               "R048": "upper_fence", "R058": "upper_fence"}
+_META_FENCE = {
+    "R024": "lower_fence",
+    "R025": "lower_fence",
+    "R038": "{group}_upper_fence",
+    "R048": "upper_fence",
+    "R058": "upper_fence",
+}
 _OPS = {"R024": "<=", "R025": "<=", "R038": ">=", "R048": ">=", "R058": ">="}
 
 
@@ -107,8 +170,11 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     files = sorted({f for f in projects["_file"].dropna().unique() if Path(f).is_file()})
     if not files:
         return []
-    settings = read_settings(params["settings"]) if params["settings"] else \
-        Settings(sections={cls.code: {} for cls in INDICATORS})
+    settings = (
+        read_settings(params["settings"])
+        if params["settings"]
+        else Settings(sections={cls.code: {} for cls in INDICATORS})
+    )
     findings = []
     for file in files:
         evaluation = evaluate(iter_compiled_releases(file), settings)
@@ -116,8 +182,9 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     return findings
 
 
-def findings_from_results(results: dict, flags: list[Flag] | None = None,
-                          scores: dict[str, float] | None = None) -> list[Finding]:
+def findings_from_results(
+    results: dict, flags: list[Flag] | None = None, scores: dict[str, float] | None = None
+) -> list[Finding]:
     """Findings from Cardinal's output (``run_indicators`` or ``ocdscardinal indicators``).
 
     Parameters
@@ -146,13 +213,25 @@ def findings_from_results(results: dict, flags: list[Flag] | None = None,
         for key, codes in (results.get(group) or {}).items():
             for code, value in codes.items():
                 if code in TEXTS:
-                    findings.append(_finding(group, key, code, value, behind[(group, key, code)], flags or [],
-                                             meta, maps, scores.get(code, 0.5)))
+                    findings.append(
+                        _finding(
+                            group,
+                            key,
+                            code,
+                            value,
+                            behind[(group, key, code)],
+                            flags or [],
+                            meta,
+                            maps,
+                            scores.get(code, 0.5),
+                        )
+                    )
     return findings
 
 
-def _finding(group: str, key: str, code: str, value, own: list[Flag], flags: list[Flag], meta: dict,
-             maps: dict, score: float) -> Finding:
+def _finding(
+    group: str, key: str, code: str, value, own: list[Flag], flags: list[Flag], meta: dict, maps: dict, score: float
+) -> Finding:
     zh_title, en_title, zh_rule, en_rule, bidder_role, zh_measure, en_measure = TEXTS[code]
     etype, role, zh_group, en_group = _GROUP[group]
     fence = own[0].fence if own else (meta.get(code) or {}).get(_META_FENCE.get(code, "").format(group=group))
@@ -173,11 +252,20 @@ def _finding(group: str, key: str, code: str, value, own: list[Flag], flags: lis
     shown = "—" if value is None else f"{value:g}"
     numbers = [f"{v:g}" if isinstance(v, (int, float)) else "" for v in (measured, fence)]
     test = " ".join(filter(None, (numbers[0], op, numbers[1])))
-    explanation = bilingual(f"{code} {zh_title}：{zh_group} {key}，{zh_measure} {test}（Cardinal 值 {shown}）。",
-                            f"{code} {en_title}: {en_group} {key}, {en_measure} {test} (Cardinal value {shown}).")
-    evidence = {"indicator": code, "group": group, "rule": bilingual(zh_rule, en_rule), "explanation": explanation,
-                "measured": {"value": value, code: measured}, "thresholds": {"fence": fence, "op": op},
-                "processes": sorted({f.ocid for f in own if f.ocid}),
-                "nodes": [uid("Project" if e.type == "project" else "Organization", e.id) for e in entities],
-                "edges": [], "source": "Open Contracting Partnership Cardinal (MIT), re-implemented"}
+    explanation = bilingual(
+        f"{code} {zh_title}：{zh_group} {key}，{zh_measure} {test}（Cardinal 值 {shown}）。",
+        f"{code} {en_title}: {en_group} {key}, {en_measure} {test} (Cardinal value {shown}).",
+    )
+    evidence = {
+        "indicator": code,
+        "group": group,
+        "rule": bilingual(zh_rule, en_rule),
+        "explanation": explanation,
+        "measured": {"value": value, code: measured},
+        "thresholds": {"fence": fence, "op": op},
+        "processes": sorted({f.ocid for f in own if f.ocid}),
+        "nodes": [uid("Project" if e.type == "project" else "Organization", e.id) for e in entities],
+        "edges": [],
+        "source": "Open Contracting Partnership Cardinal (MIT), re-implemented",
+    }
     return Finding(DETECTOR_ID, score, entities, explanation["en"], evidence)

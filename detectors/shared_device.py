@@ -15,6 +15,7 @@ a carrier's NAT address) says little, so every value is weighted by its rarity i
 snapshot, and values used by ``public_min_firms`` firms or more can never alone make a
 high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
@@ -35,5 +36,13 @@ def detect(snapshot, params: dict, seed: int) -> list:
     """Groups of bidders sharing upload IP/MAC/hardware ids on common lots (``seed`` unused:
     the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_uploads", KINDS)
-    return shared_value_findings(DETECTOR_ID, uses, uses, lot_sizes(snapshot), KINDS, params, draw_bid_values(KINDS, _EDGES),
-                                 ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids"))
+    return shared_value_findings(
+        DETECTOR_ID,
+        uses,
+        uses,
+        lot_sizes(snapshot),
+        KINDS,
+        params,
+        draw_bid_values(KINDS, _EDGES),
+        ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids"),
+    )

@@ -14,6 +14,7 @@ firms says little: every value is weighted by its rarity in the whole snapshot, 
 by ``public_min_firms`` firms or more can never alone make a high-severity finding. Grouping,
 rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
@@ -35,5 +36,13 @@ def detect(snapshot, params: dict, seed: int) -> list:
     (``seed`` unused: the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
-    return shared_value_findings(DETECTOR_ID, uses, uses, lot_sizes(snapshot), KINDS, params, draw_bid_values(KINDS, _EDGES),
-                                 ("投标文件特征", "document traces"))
+    return shared_value_findings(
+        DETECTOR_ID,
+        uses,
+        uses,
+        lot_sizes(snapshot),
+        KINDS,
+        params,
+        draw_bid_values(KINDS, _EDGES),
+        ("投标文件特征", "document traces"),
+    )

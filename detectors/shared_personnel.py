@@ -16,6 +16,7 @@ clients) is weak, so values are weighted by rarity and ``public_min_firms`` caps
 :mod:`bidgraph.detectors.stats.shared_values`. Each finding carries the chain person → roles → firms
 as graph nodes and edges and as readable text.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -43,8 +44,10 @@ def _holders(snapshot, roles: list[str]) -> pd.DataFrame:
     persons = snapshot["persons"][["person_id", "name", "phone"]].rename(columns={"name": "person_name"})
     pr = pr.merge(persons, on="person_id", how="left")
     orgs = snapshot["organizations"]
-    parts = [pr.assign(kind="person", value=pr["person_id"]),
-             pr.dropna(subset=["phone"]).assign(kind="phone", value=lambda d: d["phone"])]
+    parts = [
+        pr.assign(kind="person", value=pr["person_id"]),
+        pr.dropna(subset=["phone"]).assign(kind="phone", value=lambda d: d["phone"]),
+    ]
     for col in ("phone", "email", "address"):
         if col in orgs:
             o = orgs[["org_id", col]].dropna(subset=[col]).rename(columns={col: "value"})
@@ -83,8 +86,11 @@ def _draw(uses: list[dict]):
             link.add(f"{r['org_id']} ({r['kind']} of the firm)")
     paths = []
     for (kind, value), links in sorted(chains.items()):
-        head = (f"Person {value}" + (f" ({names[value]})" if value in names else "") if kind == "person"
-                else f"{kind.capitalize()} {value}")
+        head = (
+            f"Person {value}" + (f" ({names[value]})" if value in names else "")
+            if kind == "person"
+            else f"{kind.capitalize()} {value}"
+        )
         paths.append(f"{head} → " + "; ".join(sorted(links)))
     return sorted(nodes), [list(e) for e in sorted(edges)], {"paths": paths}
 
@@ -96,5 +102,13 @@ def detect(snapshot, params: dict, seed: int) -> list:
     shareable = holders.groupby(["kind", "value"])["org_id"].transform("nunique") >= 2
     bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
     uses = bids.merge(holders[shareable], on="org_id")
-    return shared_value_findings(DETECTOR_ID, uses, holders, lot_sizes(snapshot), KINDS, params, _draw,
-                                 ("人员或联系方式", "persons or contact details"))
+    return shared_value_findings(
+        DETECTOR_ID,
+        uses,
+        holders,
+        lot_sizes(snapshot),
+        KINDS,
+        params,
+        _draw,
+        ("人员或联系方式", "persons or contact details"),
+    )

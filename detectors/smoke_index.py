@@ -15,27 +15,34 @@ Every index decomposes exactly into its findings (``contributions``): "why is th
 list of findings, each with its detector, score, weight and points. Entities reaching
 ``min_index`` become findings of their own; ``bidgraph rank`` lists any level.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 
 __all__ = ["DETECTOR_ID", "COMBINES", "smoke_scores", "detect"]
 
 DETECTOR_ID = "smoke_index"
 COMBINES = True
 
-LEVELS = {"lot": ("lot", "Lot"), "project": ("project", "Project"), "org": ("company", "Organization"),
-          "tenderer": ("company", "Organization")}
+LEVELS = {
+    "lot": ("lot", "Lot"),
+    "project": ("project", "Project"),
+    "org": ("company", "Organization"),
+    "tenderer": ("company", "Organization"),
+}
 _ZH = {"lot": "标段", "project": "项目", "org": "企业", "tenderer": "招标人"}
 
 
 def _contributions(findings: list[dict], snapshot, weights: dict) -> pd.DataFrame:
     """One row per (finding, entity it counts for): level, entity id, detector, score, points."""
     lots = snapshot["lots"][["lot_id", "project_id"]].dropna().set_index("lot_id")["project_id"].to_dict()
-    tenderers = snapshot["projects"][["project_id", "tenderer_id"]].dropna().set_index("project_id")["tenderer_id"].to_dict()
+    tenderers = (
+        snapshot["projects"][["project_id", "tenderer_id"]].dropna().set_index("project_id")["tenderer_id"].to_dict()
+    )
     rows = []
     for f in findings:
         if f["detector"] == DETECTOR_ID:
@@ -58,13 +65,29 @@ def _contributions(findings: list[dict], snapshot, weights: dict) -> pd.DataFram
                     targets.add(("tenderer", tenderers[e["id"]]))
             elif e["type"] == "company":
                 targets.add(("tenderer" if e["role"] == "tenderer" else "org", e["id"]))
-        rows += [{"level": level, "entity": ent, "finding": f["id"], "detector": f["detector"],
-                  "score": f["score"], "weight": weights[f["detector"]], "points": points} for level, ent in sorted(targets)]
+        rows += [
+            {
+                "level": level,
+                "entity": ent,
+                "finding": f["id"],
+                "detector": f["detector"],
+                "score": f["score"],
+                "weight": weights[f["detector"]],
+                "points": points,
+            }
+            for level, ent in sorted(targets)
+        ]
     return pd.DataFrame(rows, columns=["level", "entity", "finding", "detector", "score", "weight", "points"])
 
 
-def smoke_scores(findings: list[dict], snapshot, params: dict, level: str | None = None,
-                 top: int | None = None, min_index: float = 0.0) -> pd.DataFrame:
+def smoke_scores(
+    findings: list[dict],
+    snapshot,
+    params: dict,
+    level: str | None = None,
+    top: int | None = None,
+    min_index: float = 0.0,
+) -> pd.DataFrame:
     """The index per entity, highest first: level, entity, index, findings, by_detector
     ({detector: capped points}) and contributions (every finding with its points). Only the
     ``top`` rows (or those reaching ``min_index``) are decomposed, so ranking stays cheap."""
@@ -73,10 +96,12 @@ def smoke_scores(findings: list[dict], snapshot, params: dict, level: str | None
         c = c[c["level"] == level]
     per_det = c.groupby(["level", "entity", "detector"])["points"].sum().clip(upper=params["detector_cap"])
     totals = per_det.groupby(["level", "entity"]).sum().clip(upper=100.0).round(1).rename("index").reset_index()
-    totals["findings"] = c.groupby(["level", "entity"]).size().reindex(
-        pd.MultiIndex.from_frame(totals[["level", "entity"]])).to_numpy()
+    totals["findings"] = (
+        c.groupby(["level", "entity"]).size().reindex(pd.MultiIndex.from_frame(totals[["level", "entity"]])).to_numpy()
+    )
     totals = totals[totals["index"] >= min_index].sort_values(
-        ["index", "level", "entity"], ascending=[False, True, True], ignore_index=True)
+        ["index", "level", "entity"], ascending=[False, True, True], ignore_index=True
+    )
     if top is not None:
         totals = totals.head(top)
     keep = c.merge(totals[["level", "entity"]], on=["level", "entity"])
@@ -84,9 +109,14 @@ def smoke_scores(findings: list[dict], snapshot, params: dict, level: str | None
     by_det = per_det.round(2)
     totals["by_detector"] = [by_det.loc[(r.level, r.entity)].to_dict() for r in totals.itertuples()]
     totals["contributions"] = [
-        groups[(r.level, r.entity)].sort_values(["points", "finding"], ascending=[False, True])[
-            ["finding", "detector", "score", "weight", "points"]].round(4).to_dict("records")
-        for r in totals.itertuples()]
+        groups[(r.level, r.entity)]
+        .sort_values(["points", "finding"], ascending=[False, True])[
+            ["finding", "detector", "score", "weight", "points"]
+        ]
+        .round(4)
+        .to_dict("records")
+        for r in totals.itertuples()
+    ]
     return totals
 
 
@@ -100,14 +130,26 @@ def _finding(r, params) -> Finding:
     etype, label = LEVELS[r.level]
     parts_en = ", ".join(f"{d} {p:g}" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
     parts_zh = "，".join(f"{d} {p:g}分" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
-    return Finding(DETECTOR_ID, r.index / 100, [Entity(etype, r.entity, r.level)],
-                   f"Smoke index {r.index:g} for {r.level} {r.entity} from {r.findings} findings ({parts_en})",
-                   {"rule": bilingual("各检测模型的预警按权重累加为冒烟指数（单一模型封顶），达到阈值即列为重点线索。",
-                                      "Weighted findings of every detector add up to a smoke index (each detector capped); "
-                                      "entities reaching the fence become leads."),
-                    "explanation": bilingual(f"{_ZH[r.level]}{r.entity}的冒烟指数为{r.index:g}，来自{r.findings}条预警：{parts_zh}。",
-                                             f"{r.level} {r.entity} has smoke index {r.index:g} from {r.findings} findings: {parts_en}."),
-                    "measured": {"index": r.index, "findings": r.findings},
-                    "thresholds": {"min_index": params["min_index"], "detector_cap": params["detector_cap"]},
-                    "by_detector": r.by_detector, "contributions": r.contributions,
-                    "nodes": [uid(label, r.entity)], "edges": []})
+    return Finding(
+        DETECTOR_ID,
+        r.index / 100,
+        [Entity(etype, r.entity, r.level)],
+        f"Smoke index {r.index:g} for {r.level} {r.entity} from {r.findings} findings ({parts_en})",
+        {
+            "rule": bilingual(
+                "各检测模型的预警按权重累加为冒烟指数（单一模型封顶），达到阈值即列为重点线索。",
+                "Weighted findings of every detector add up to a smoke index (each detector capped); "
+                "entities reaching the fence become leads.",
+            ),
+            "explanation": bilingual(
+                f"{_ZH[r.level]}{r.entity}的冒烟指数为{r.index:g}，来自{r.findings}条预警：{parts_zh}。",
+                f"{r.level} {r.entity} has smoke index {r.index:g} from {r.findings} findings: {parts_en}.",
+            ),
+            "measured": {"index": r.index, "findings": r.findings},
+            "thresholds": {"min_index": params["min_index"], "detector_cap": params["detector_cap"]},
+            "by_detector": r.by_detector,
+            "contributions": r.contributions,
+            "nodes": [uid(label, r.entity)],
+            "edges": [],
+        },
+    )

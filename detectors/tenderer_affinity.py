@@ -12,6 +12,7 @@ buyer among the signs of allocation and corruption; Conley & Decarolis (2016) li
 award patterns against what independent bidding would produce.
 Method: :mod:`bidgraph.detectors.stats.affinity`.
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.stats.affinity import affinity_findings
@@ -23,4 +24,6 @@ DETECTOR_ID = "tenderer_affinity"
 
 def detect(snapshot, params: dict, seed: int) -> list:
     """(tenderer, firm) pairs with abnormal win counts (``seed`` unused: deterministic)."""
-    return affinity_findings(DETECTOR_ID, snapshot, params, "tenderer_id", "TENDERED", "tenderer", ("招标人", "tenderer"))
+    return affinity_findings(
+        DETECTOR_ID, snapshot, params, "tenderer_id", "TENDERED", "tenderer", ("招标人", "tenderer")
+    )

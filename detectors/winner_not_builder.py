@@ -12,12 +12,13 @@ with the award for exactly this.
 
 Score: (a) ``0.5 + 0.5 * other share``; (b) ``project_manager_score``; both: the larger + 0.1.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards, lot_evidence
 
 __all__ = ["DETECTOR_ID", "detect"]
@@ -39,12 +40,18 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     site = site.merge(held, on=["person_id", "winner"], how="left")
     site["holds"] = site["holds"].fillna(False).astype(bool)
     pms = roles.loc[roles["role"] == "project_manager", ["person_id", "org_id"]].drop_duplicates()
-    site = site.merge(pms.rename(columns={"org_id": "winner"}).assign(winner_pm=True), on=["person_id", "winner"], how="left")
+    site = site.merge(
+        pms.rename(columns={"org_id": "winner"}).assign(winner_pm=True), on=["person_id", "winner"], how="left"
+    )
     site["winner_pm"] = site["winner_pm"].fillna(False).astype(bool)
     site["stranger_pm"] = site["role"].isin(params["manager_roles"]) & ~site["holds"]
     site["other_days"] = site["days"].where(site["other"], 0)
-    per_lot = site.groupby("lot_id").agg(days=("days", "sum"), other_days=("other_days", "sum"),
-                                         stranger_pm=("stranger_pm", "any"), winner_pm=("winner_pm", "any"))
+    per_lot = site.groupby("lot_id").agg(
+        days=("days", "sum"),
+        other_days=("other_days", "sum"),
+        stranger_pm=("stranger_pm", "any"),
+        winner_pm=("winner_pm", "any"),
+    )
     per_lot["other_share"] = per_lot["other_days"] / per_lot["days"]
     per_lot["other_firm"] = per_lot["other_share"] >= params["min_other_share"]
     per_lot["pm_absent"] = per_lot["stranger_pm"] & ~per_lot["winner_pm"]
@@ -53,7 +60,9 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     for lot, g in site[site["lot_id"].isin(flagged.index)].groupby("lot_id", sort=True):
         f = flagged.loc[lot]
         strangers = g.loc[g["stranger_pm"], "person_id"].tolist() if f["pm_absent"] else []
-        findings.append(_finding(lot, g["winner"].iat[0], g, float(f["other_share"]), bool(f["other_firm"]), strangers, params))
+        findings.append(
+            _finding(lot, g["winner"].iat[0], g, float(f["other_share"]), bool(f["other_firm"]), strangers, params)
+        )
     return findings
 
 
@@ -78,19 +87,47 @@ def _finding(lot, winner, g, other_share, other_firm, stranger_pm, params) -> Fi
     zh, en = [], []
     if other_firm:
         zh.append(f"现场人员出勤人天中{other_share:.0%}属于其他企业（主要为{builder}），不属于中标人{winner}")
-        en.append(f"{other_share:.0%} of the person-days on site belong to firms other than the winner {winner} (mostly {builder})")
+        en.append(
+            f"{other_share:.0%} of the person-days on site belong to firms other than the winner {winner} (mostly {builder})"
+        )
     if stranger_pm:
         zh.append(f"现场项目经理{'、'.join(stranger_pm)}在中标人处无任何任职，中标人登记的项目经理从未到场")
-        en.append(f"the project manager on site ({', '.join(stranger_pm)}) holds no role at the winner, "
-                  "and none of the winner's registered project managers ever appears")
-    people = [{"person_id": r.person_id, "org_id": r.org_id, "role": r.role, "days_present": float(r.days),
-               "file": r.file, "row": int(r.row)} for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()]
-    return Finding(DETECTOR_ID, score, entities, f"Lot {lot}: " + "; ".join(en),
-                   {"rule": bilingual("中标企业与现场实际施工的人员不符：现场人员主要属于其他企业，或中标人的项目经理从未到场。",
-                                      "The winner is not the builder: people on site mostly belong to other firms, "
-                                      "or the winner's project manager never appears."),
-                    "explanation": bilingual("标段" + str(lot) + "：" + "；".join(zh) + "。", f"Lot {lot}: " + "; ".join(en) + "."),
-                    "measured": {"other_firm_share_of_days": round(other_share, 4),
-                                 "stranger_project_managers": len(stranger_pm)},
-                    "thresholds": {"min_other_share": params["min_other_share"]},
-                    "site_personnel": people, "nodes": nodes, "edges": edges})
+        en.append(
+            f"the project manager on site ({', '.join(stranger_pm)}) holds no role at the winner, "
+            "and none of the winner's registered project managers ever appears"
+        )
+    people = [
+        {
+            "person_id": r.person_id,
+            "org_id": r.org_id,
+            "role": r.role,
+            "days_present": float(r.days),
+            "file": r.file,
+            "row": int(r.row),
+        }
+        for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
+    ]
+    return Finding(
+        DETECTOR_ID,
+        score,
+        entities,
+        f"Lot {lot}: " + "; ".join(en),
+        {
+            "rule": bilingual(
+                "中标企业与现场实际施工的人员不符：现场人员主要属于其他企业，或中标人的项目经理从未到场。",
+                "The winner is not the builder: people on site mostly belong to other firms, "
+                "or the winner's project manager never appears.",
+            ),
+            "explanation": bilingual(
+                "标段" + str(lot) + "：" + "；".join(zh) + "。", f"Lot {lot}: " + "; ".join(en) + "."
+            ),
+            "measured": {
+                "other_firm_share_of_days": round(other_share, 4),
+                "stranger_project_managers": len(stranger_pm),
+            },
+            "thresholds": {"min_other_share": params["min_other_share"]},
+            "site_personnel": people,
+            "nodes": nodes,
+            "edges": edges,
+        },
+    )

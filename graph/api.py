@@ -8,6 +8,7 @@ and a relationship as ``{"id", "source", "target", "type", "properties", "proven
 ``open_store()`` returns the Neo4j store when ``BIDGRAPH_NEO4J_URI`` is set, else the embedded
 store of the workspace.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,6 +39,8 @@ class GraphStore(Protocol):
 def open_store(workspace: str | os.PathLike | None = None) -> GraphStore:
     if os.environ.get("BIDGRAPH_NEO4J_URI"):
         from bidgraph.graph.neo4j.store import Neo4jStore
+
         return Neo4jStore.from_env(Path(resolve_workspace(workspace)))
     from bidgraph.graph.embedded.store import EmbeddedStore
+
     return EmbeddedStore(resolve_workspace(workspace))

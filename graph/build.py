@@ -3,6 +3,7 @@
 Both stores use this: the embedded store indexes the result in memory, the Neo4j writer sends
 it in batches. Nothing here knows about either store.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class NodeFrame:
     """The nodes of one label: ``keys`` (unique, as str) and, for entity nodes, the table rows
     they come from (``rows``: the table, aligned with ``keys``); for value nodes, the kind of
     each value (``kinds``: e.g. mac / hardware_id)."""
+
     node: NodeType
     keys: pd.Index
     rows: pd.DataFrame | None = None
@@ -32,6 +34,7 @@ class EdgeFrame:
     """The relationships of one schema source: start and end keys (Arrow string arrays, so a
     province's millions of endpoints never become Python objects), and the position of the
     table row that produced each (for its properties and provenance)."""
+
     rel: Relationship
     start: pa.Array
     end: pa.Array
@@ -71,8 +74,12 @@ def node_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> d
             parts.append(pd.DataFrame({"key": values, "kind": src.kind or src.column}))
         values = pd.concat(parts) if parts else pd.DataFrame({"key": [], "kind": []})
         values = values.drop_duplicates("key").sort_values("key", kind="stable")
-        frames[label] = NodeFrame(node, _key_index(values["key"], node.key), None,
-                                  pd.Series(values["kind"].to_numpy(), index=values["key"].to_numpy()))
+        frames[label] = NodeFrame(
+            node,
+            _key_index(values["key"], node.key),
+            None,
+            pd.Series(values["kind"].to_numpy(), index=values["key"].to_numpy()),
+        )
     return frames
 
 
@@ -87,8 +94,14 @@ def edge_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> l
         if rel.when:
             mask &= table[rel.when].fillna(False).astype(bool)
         positions = np.flatnonzero(mask.to_numpy())
-        out.append(EdgeFrame(rel, _arrow_text(table[rel.start.column], positions),
-                             _arrow_text(table[rel.end.column], positions), positions))
+        out.append(
+            EdgeFrame(
+                rel,
+                _arrow_text(table[rel.start.column], positions),
+                _arrow_text(table[rel.end.column], positions),
+                positions,
+            )
+        )
     return out
 
 

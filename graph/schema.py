@@ -5,6 +5,7 @@ types asks this module: the loaders validate against ``TABLES``, the embedded st
 Neo4j writer build nodes and relationships from ``NODES`` and ``RELATIONSHIPS``, and a test
 checks ``schema.cypher`` against ``NODES``.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,7 @@ __all__ = ["Column", "Table", "NodeSource", "NodeType", "Endpoint", "Relationshi
 # Labels, relationship types and property keys are written into Cypher text (Cypher cannot take
 # them as parameters), so the schema admits only plain identifiers.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-COLUMN_TYPES = {"id", "text", "enum", "number", "int", "date", "bool", "uscc", "idcard",
-                "phone", "email", "ip", "mac"}
+COLUMN_TYPES = {"id", "text", "enum", "number", "int", "date", "bool", "uscc", "idcard", "phone", "email", "ip", "mac"}
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,14 @@ def _parse(doc: dict) -> Schema:
         for col, c in spec["columns"].items():
             if c["type"] not in COLUMN_TYPES:
                 raise SchemaError(f"table {name}: column {col} has unknown type {c['type']!r}")
-            columns[col] = Column(col, c["type"], c.get("required", False), tuple(c.get("aliases", ())),
-                                  tuple(c.get("values", ())), c.get("ref"))
+            columns[col] = Column(
+                col,
+                c["type"],
+                c.get("required", False),
+                tuple(c.get("aliases", ())),
+                tuple(c.get("values", ())),
+                c.get("ref"),
+            )
         key = spec.get("key")
         if key is not None and key not in columns:
             raise SchemaError(f"table {name}: key {key!r} is not a column")
@@ -120,8 +126,9 @@ def _parse(doc: dict) -> Schema:
         for s in sources:
             if s.column not in tables.get(s.table, Table("", {})).columns:
                 raise SchemaError(f"node {label}: source {s.table}.{s.column} is not a bundle column")
-        nodes[label] = NodeType(label, spec["key"], sources, spec.get("properties") == "*",
-                                dict(spec.get("role_labels", {})))
+        nodes[label] = NodeType(
+            label, spec["key"], sources, spec.get("properties") == "*", dict(spec.get("role_labels", {}))
+        )
 
     rels = []
     for spec in doc["relationships"]:
@@ -133,8 +140,9 @@ def _parse(doc: dict) -> Schema:
         for ep in (start, end):
             if ep.label not in nodes or ep.column not in table.columns:
                 raise SchemaError(f"relationship {spec['type']}: bad endpoint {ep}")
-        rels.append(Relationship(spec["type"], spec["table"], start, end, spec.get("when"),
-                                 tuple(spec.get("properties", ()))))
+        rels.append(
+            Relationship(spec["type"], spec["table"], start, end, spec.get("when"), tuple(spec.get("properties", ())))
+        )
     _check_endpoints(rels)
     _check_identifiers(tables, nodes, rels)
     return Schema(tables, nodes, tuple(rels))

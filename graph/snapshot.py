@@ -5,6 +5,7 @@ the schema is present (an optional table that was not supplied is empty, with it
 ids are strings, dates are ``datetime64``, and each row keeps ``_file`` and ``_row``: where it
 came from, for evidence.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,10 +6,11 @@ table. Reading gives a validated :class:`Bundle`; see docs/bundle.md for the rul
 >>> bundle.counts["bids"]                               # doctest: +SKIP
 {'read': 1000000, 'taken': 999990, 'quarantined': 10}
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -106,7 +107,6 @@ def write_quarantine(bundle: Bundle, folder: str | Path) -> Path:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("warnings", bundle.warnings), ("merges", bundle.merges),
-                        ("quarantine", bundle.quarantine)):
+    for name, frame in (("warnings", bundle.warnings), ("merges", bundle.merges), ("quarantine", bundle.quarantine)):
         frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
     return folder / "quarantine.csv"

@@ -5,6 +5,7 @@
 - Resident identity number (公民身份号码), GB 11643-1999: 17 digits and an ISO 7064 MOD 11-2
   check character (0-9 or X).
 """
+
 from __future__ import annotations
 
 __all__ = ["uscc_check_char", "uscc_valid", "idcard_check_char", "idcard_valid"]

@@ -6,6 +6,7 @@ read at all (a truncated gzip, a CSV cut inside a quoted field, a row with too m
 the reason. Completely blank rows are not rows: they are skipped (their numbers are not reused).
 A file of which nothing at all can be read raises :class:`~bidgraph.errors.InputError`.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -47,6 +48,7 @@ def read_table_file(path: Path) -> RawTable:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+
 def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
     lost = None
@@ -64,10 +66,10 @@ def _read_csv(path: Path) -> RawTable:
     table = _read_csv_fast(data, encoding, text) or _read_csv_records(text, path.name)
     table.frame = _without_blank_rows(table.frame)
     if lost is not None:
-        last = max([int(table.frame["_row"].max()) if len(table.frame) else 1]
-                   + [r for r, _, _ in table.unreadable])
-        table.unreadable.append((last + 1, f"{lost}: this row and any after it are lost",
-                                 lost_text.decode(encoding, errors="replace")))
+        last = max([int(table.frame["_row"].max()) if len(table.frame) else 1] + [r for r, _, _ in table.unreadable])
+        table.unreadable.append(
+            (last + 1, f"{lost}: this row and any after it are lost", lost_text.decode(encoding, errors="replace"))
+        )
     return table
 
 
@@ -99,7 +101,7 @@ def _decodable(data: bytes, path: Path) -> tuple[bytes, str, str]:
             return data, data.decode(encoding), encoding
         except UnicodeDecodeError as err:
             if err.reason == "unexpected end of data" and err.end == len(data):
-                return data[:err.start], data[:err.start].decode(encoding), encoding
+                return data[: err.start], data[: err.start].decode(encoding), encoding
     raise InputError(f"{path.name}: the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
 
 
@@ -109,21 +111,24 @@ def _read_csv_fast(data: bytes, encoding: str, text: str) -> RawTable | None:
     wrong with each bad row (blank lines, rows longer or shorter than the header, a quote left
     open, repeated header names)."""
     try:
-        header = next(csv.reader(io.StringIO(text[:text.find("\n") + 1 or None])), [])
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), [])
     except csv.Error:  # a header with a line break or a stray quote
         return None
     if len(set(header)) < len(header) or "" in header:
         return None
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(encoding="utf8" if encoding == "utf-8-sig" else encoding,
-                                            use_threads=len(data) > 1 << 20),
+            read_options=pa_csv.ReadOptions(
+                encoding="utf8" if encoding == "utf-8-sig" else encoding, use_threads=len(data) > 1 << 20
+            ),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                                  strings_can_be_null=False))
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+            ),
+        )
     except pa.ArrowInvalid:
         return None
     if table.column_names != header:
@@ -154,10 +159,10 @@ def _read_csv_records(text: str, name: str) -> RawTable:
             what = str(err)
             if what == "unexpected end of data":
                 what = "the file ends inside a quoted field (the file is cut short)"
-            unreadable.append((row, f"cannot read the row: {what}", "\n".join(lines[line:reader.line_num])))
+            unreadable.append((row, f"cannot read the row: {what}", "\n".join(lines[line : reader.line_num])))
             line = reader.line_num
             continue
-        raw, line = "\n".join(lines[line:reader.line_num]), reader.line_num
+        raw, line = "\n".join(lines[line : reader.line_num]), reader.line_num
         if len(record) > len(header):
             unreadable.append((row, f"the row has {len(record)} fields but the header has {len(header)}", raw))
             continue
@@ -182,6 +187,7 @@ def _without_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- Excel and Parquet ----------------------------------------------------------------------
 
+
 def read_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of an ``.xlsx`` workbook, by sheet name, as raw text."""
     try:
@@ -190,8 +196,7 @@ def read_sheets(path: Path) -> dict[str, RawTable]:
         raise InputError(f"{path.name}: not a readable .xlsx workbook ({err})") from None
     out = {}
     for name, frame in sheets.items():
-        frame = frame.loc[:, [not str(c).startswith("Unnamed: ") or frame[c].notna().any()
-                              for c in frame.columns]]
+        frame = frame.loc[:, [not str(c).startswith("Unnamed: ") or frame[c].notna().any() for c in frame.columns]]
         out[name] = RawTable(_numbered(frame))
     return out
 

@@ -1,5 +1,6 @@
 """What a load produces: the validated tables and the record of every row that was not taken
 as it came (quarantined, warned about, or merged into another entity)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

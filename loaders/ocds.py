@@ -21,6 +21,7 @@ Nothing is dropped: a missing id or a non-numeric amount stays in its row as it 
 validation quarantines it and says where. Every row carries ``ocds_row`` (the line, or position
 in a JSON document) and ``ocds_path`` (the JSON path in it). Money keeps its ``currency``.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,15 @@ __all__ = ["read_ocds", "read_ocds_bundle", "OCDS_TABLES"]
 OCDS_TABLES = ("organizations", "persons", "person_roles", "projects", "lots", "bids", "contracts", "payments")
 PROCEDURES = {"open": "open", "selective": "invited", "limited": "single_source", "direct": "direct"}
 CATEGORIES = {"goods": "goods", "works": "construction", "services": "services"}
-EVALUATION = {"lowestCost": "lowest_price", "priceOnly": "lowest_price", "costOnly": "lowest_price",
-              "bestProposal": "comprehensive", "bestValueToGovernment": "comprehensive",
-              "ratedCriteria": "comprehensive", "qualityOnly": "comprehensive"}
+EVALUATION = {
+    "lowestCost": "lowest_price",
+    "priceOnly": "lowest_price",
+    "costOnly": "lowest_price",
+    "bestProposal": "comprehensive",
+    "bestValueToGovernment": "comprehensive",
+    "ratedCriteria": "comprehensive",
+    "qualityOnly": "comprehensive",
+}
 VALID_BIDS = {"valid", "qualified", "active"}
 INVALID_BIDS = {"disqualified", "not-qualified", "unqualified", "unsuccessful", "invalid", "withdrawn"}
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
@@ -95,6 +102,7 @@ def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Validation numbers the rows of each raw table 2, 3, ...: name the OCDS line and JSON path
     instead, in the issue and in a reference to a quarantined row. (Unreadable lines, which
     have no column, already carry their line.)"""
+
     def source(table: str, row) -> pd.Series | None:
         frame = raw.get(table)
         if frame is None or pd.isna(row) or not 2 <= int(row) < len(frame) + 2:
@@ -103,8 +111,11 @@ def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
     def referenced(match: re.Match) -> str:
         hit = source(match.group(1), match.group(3))
-        return match.group(0) if hit is None else \
-            f"{match.group(1)} ({match.group(2)} row {hit['ocds_row']}, {hit['ocds_path']})"
+        return (
+            match.group(0)
+            if hit is None
+            else f"{match.group(1)} ({match.group(2)} row {hit['ocds_row']}, {hit['ocds_path']})"
+        )
 
     issues = issues.copy()
     for i, issue in issues.iterrows():
@@ -116,6 +127,7 @@ def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 # --- one contracting process ----------------------------------------------------------------
+
 
 def _process_rows(process: Process, rows: dict[str, list[dict]], seen_orgs: dict[str, dict]) -> None:
     release, base = process.release, process.path
@@ -130,21 +142,31 @@ def _process_rows(process: Process, rows: dict[str, list[dict]], seen_orgs: dict
 
     tender = _obj(release.get("tender"))
     buyer = org(release.get("buyer"), _join(base, "buyer"), "buyer") if "buyer" in release else ""
-    entity = org(tender.get("procuringEntity"), _join(base, "tender.procuringEntity"), "procuringEntity") \
-        if "procuringEntity" in tender else ""
+    entity = (
+        org(tender.get("procuringEntity"), _join(base, "tender.procuringEntity"), "procuringEntity")
+        if "procuringEntity" in tender
+        else ""
+    )
     planning = _obj(release.get("planning"))
     budget = _obj(planning.get("budget"))
-    rows["projects"].append(at(base or "release") | {
-        "project_id": ocid, "name": _first_text(tender.get("title"), tender.get("description"),
-                                                budget.get("project"), budget.get("description")),
-        "category": CATEGORIES.get(_text(tender.get("mainProcurementCategory")), ""),
-        "tenderer_id": buyer or entity, "agency_id": entity if entity and entity != buyer else "",
-        "budget": _amount(tender.get("value") if "value" in tender else budget.get("amount")),
-        "currency": _text(_obj(tender.get("value") or budget.get("amount")).get("currency")),
-        "procedure": PROCEDURES.get(_text(tender.get("procurementMethod")), ""),
-        "procurement_method": _text(tender.get("procurementMethod")),
-        "procurement_method_details": _text(tender.get("procurementMethodDetails")),
-        "status": _text(tender.get("status"))})
+    rows["projects"].append(
+        at(base or "release")
+        | {
+            "project_id": ocid,
+            "name": _first_text(
+                tender.get("title"), tender.get("description"), budget.get("project"), budget.get("description")
+            ),
+            "category": CATEGORIES.get(_text(tender.get("mainProcurementCategory")), ""),
+            "tenderer_id": buyer or entity,
+            "agency_id": entity if entity and entity != buyer else "",
+            "budget": _amount(tender.get("value") if "value" in tender else budget.get("amount")),
+            "currency": _text(_obj(tender.get("value") or budget.get("amount")).get("currency")),
+            "procedure": PROCEDURES.get(_text(tender.get("procurementMethod")), ""),
+            "procurement_method": _text(tender.get("procurementMethod")),
+            "procurement_method_details": _text(tender.get("procurementMethodDetails")),
+            "status": _text(tender.get("status")),
+        }
+    )
 
     lots = _lots(ocid, tender, at, base, rows["lots"])
     winners = _winners(release, ocid, lots, party_ids)
@@ -155,15 +177,22 @@ def _process_rows(process: Process, rows: dict[str, list[dict]], seen_orgs: dict
         bidder = bidders[0] if bidders else ""
         status, related, bid_id = _text(bid.get("status")), _related(bid, ocid, lots), _key(ocid, bid.get("id"))
         for lot in related or [""]:
-            rows["bids"].append(at(where) | {
-                # a bid for several lots becomes one row per lot
-                "bid_id": f"{bid_id}/{lot.rsplit('/', 1)[-1]}" if bid_id and len(related) > 1 else bid_id,
-                "lot_id": lot, "org_id": bidder, "price": _amount(bid.get("value")),
-                "currency": _text(_obj(bid.get("value")).get("currency")),
-                "submitted_at": _local_time(_text(bid.get("date"))),
-                "is_winner": _bool((lot, bidder) in winners) if bidder and lot else "",
-                "is_valid": "true" if status in VALID_BIDS else "false" if status in INVALID_BIDS else "",
-                "status": status, "consortium": "|".join(bidders[1:])})
+            rows["bids"].append(
+                at(where)
+                | {
+                    # a bid for several lots becomes one row per lot
+                    "bid_id": f"{bid_id}/{lot.rsplit('/', 1)[-1]}" if bid_id and len(related) > 1 else bid_id,
+                    "lot_id": lot,
+                    "org_id": bidder,
+                    "price": _amount(bid.get("value")),
+                    "currency": _text(_obj(bid.get("value")).get("currency")),
+                    "submitted_at": _local_time(_text(bid.get("date"))),
+                    "is_winner": _bool((lot, bidder) in winners) if bidder and lot else "",
+                    "is_valid": "true" if status in VALID_BIDS else "false" if status in INVALID_BIDS else "",
+                    "status": status,
+                    "consortium": "|".join(bidders[1:]),
+                }
+            )
     _contracts(release, ocid, lots, at, base, rows, org)
 
 
@@ -179,13 +208,25 @@ def _parties(release: dict, at, base: str, out: list[dict], seen: dict[str, dict
         roles = [r for r in _list(party.get("roles")) if isinstance(r, str)]
         contact, address = _obj(party.get("contactPoint")), _obj(party.get("address"))
         row = at(_join(base, f"parties[{i}]")) | {
-            "org_id": org_id, "name": _first_text(party.get("name"), identifier.get("legalName")),
-            "uscc": _uscc(identifier, party), "kind": _kind(roles),
-            "address": ", ".join(filter(None, (_text(address.get(k)) for k in
-                                               ("streetAddress", "locality", "region", "postalCode", "countryName")))),
-            "phone": _text(contact.get("telephone")), "email": _text(contact.get("email")),
-            "roles": "|".join(roles), "identifier_scheme": _text(identifier.get("scheme")),
-            "identifier_id": _text(identifier.get("id"))}
+            "org_id": org_id,
+            "name": _first_text(party.get("name"), identifier.get("legalName")),
+            "uscc": _uscc(identifier, party),
+            "kind": _kind(roles),
+            "address": ", ".join(
+                filter(
+                    None,
+                    (
+                        _text(address.get(k))
+                        for k in ("streetAddress", "locality", "region", "postalCode", "countryName")
+                    ),
+                )
+            ),
+            "phone": _text(contact.get("telephone")),
+            "email": _text(contact.get("email")),
+            "roles": "|".join(roles),
+            "identifier_scheme": _text(identifier.get("scheme")),
+            "identifier_id": _text(identifier.get("id")),
+        }
         _add_org(row, roles, out, seen)
     return ids
 
@@ -205,10 +246,21 @@ def _referenced_org(ref, org_id: str, location: dict, role: str, out: list[dict]
         return
     ref = _obj(ref)
     identifier = _obj(ref.get("identifier"))
-    _add_org(location | {"org_id": org_id, "name": _first_text(ref.get("name"), identifier.get("legalName")),
-                         "uscc": _uscc(identifier, ref), "kind": _kind([role]), "roles": role,
-                         "identifier_scheme": _text(identifier.get("scheme")),
-                         "identifier_id": _text(identifier.get("id"))}, [role], out, seen)
+    _add_org(
+        location
+        | {
+            "org_id": org_id,
+            "name": _first_text(ref.get("name"), identifier.get("legalName")),
+            "uscc": _uscc(identifier, ref),
+            "kind": _kind([role]),
+            "roles": role,
+            "identifier_scheme": _text(identifier.get("scheme")),
+            "identifier_id": _text(identifier.get("id")),
+        },
+        [role],
+        out,
+        seen,
+    )
 
 
 def _add_org(row: dict, roles: list[str], out: list[dict], seen: dict[str, dict]) -> None:
@@ -227,23 +279,40 @@ def _add_org(row: dict, roles: list[str], out: list[dict], seen: dict[str, dict]
 
 def _lots(ocid: str, tender: dict, at, base: str, out: list[dict]) -> list[str]:
     period = _obj(tender.get("tenderPeriod"))
-    common = {"project_id": ocid,
-              "published_on": _local_time(_first_text(tender.get("datePublished"), period.get("startDate"))),
-              "opened_on": _local_time(_text(period.get("endDate"))),
-              "evaluation": EVALUATION.get(_text(tender.get("awardCriteria")), "")}
+    common = {
+        "project_id": ocid,
+        "published_on": _local_time(_first_text(tender.get("datePublished"), period.get("startDate"))),
+        "opened_on": _local_time(_text(period.get("endDate"))),
+        "evaluation": EVALUATION.get(_text(tender.get("awardCriteria")), ""),
+    }
     lots = _list(tender.get("lots"))
     if not lots:
-        out.append(at(_join(base, "tender")) | common | {
-            "lot_id": ocid, "name": _text(tender.get("title")), "ceiling_price": _amount(tender.get("value")),
-            "currency": _text(_obj(tender.get("value")).get("currency"))})
+        out.append(
+            at(_join(base, "tender"))
+            | common
+            | {
+                "lot_id": ocid,
+                "name": _text(tender.get("title")),
+                "ceiling_price": _amount(tender.get("value")),
+                "currency": _text(_obj(tender.get("value")).get("currency")),
+            }
+        )
         return [ocid]
     ids = []
     for i, lot in enumerate(lots):
         lot = _obj(lot)
         ids.append(_key(ocid, lot.get("id")))
-        out.append(at(_join(base, f"tender.lots[{i}]")) | common | {
-            "lot_id": ids[-1], "name": _text(lot.get("title")), "ceiling_price": _amount(lot.get("value")),
-            "currency": _text(_obj(lot.get("value")).get("currency")), "status": _text(lot.get("status"))})
+        out.append(
+            at(_join(base, f"tender.lots[{i}]"))
+            | common
+            | {
+                "lot_id": ids[-1],
+                "name": _text(lot.get("title")),
+                "ceiling_price": _amount(lot.get("value")),
+                "currency": _text(_obj(lot.get("value")).get("currency")),
+                "status": _text(lot.get("status")),
+            }
+        )
     return ids
 
 
@@ -284,24 +353,38 @@ def _contracts(release: dict, ocid: str, lots: list[str], at, base: str, rows: d
         award = awards.get(_text(contract.get("awardID")), {})
         suppliers = _list(contract.get("suppliers")) or _list(award.get("suppliers"))
         contract_id = _key(ocid, contract.get("id"))
-        rows["contracts"].append(at(where) | {
-            "contract_id": contract_id, "lot_id": next(iter(_related(award, ocid, lots)), ""),
-            "org_id": org(suppliers[0], where + ".suppliers[0]", "supplier") if suppliers else "",
-            "amount": _amount(contract.get("value")), "currency": _text(_obj(contract.get("value")).get("currency")),
-            "signed_on": _local_time(_text(contract.get("dateSigned"))), "status": _text(contract.get("status")),
-            "award_id": _text(contract.get("awardID"))})
+        rows["contracts"].append(
+            at(where)
+            | {
+                "contract_id": contract_id,
+                "lot_id": next(iter(_related(award, ocid, lots)), ""),
+                "org_id": org(suppliers[0], where + ".suppliers[0]", "supplier") if suppliers else "",
+                "amount": _amount(contract.get("value")),
+                "currency": _text(_obj(contract.get("value")).get("currency")),
+                "signed_on": _local_time(_text(contract.get("dateSigned"))),
+                "status": _text(contract.get("status")),
+                "award_id": _text(contract.get("awardID")),
+            }
+        )
         transactions = _list(_obj(contract.get("implementation")).get("transactions"))
         for j, tx in enumerate(transactions):
             tx = _obj(tx)
             value = tx.get("value") if "value" in tx else tx.get("amount")  # OCDS 1.0 called it amount
             tx_id = _text(tx.get("id"))
-            rows["payments"].append(at(f"{where}.implementation.transactions[{j}]") | {
-                "payment_id": f"{contract_id}/{tx_id}" if contract_id and tx_id else "",
-                "contract_id": contract_id, "amount": _amount(value),
-                "currency": _text(_obj(value).get("currency")), "paid_on": _local_time(_text(tx.get("date")))})
+            rows["payments"].append(
+                at(f"{where}.implementation.transactions[{j}]")
+                | {
+                    "payment_id": f"{contract_id}/{tx_id}" if contract_id and tx_id else "",
+                    "contract_id": contract_id,
+                    "amount": _amount(value),
+                    "currency": _text(_obj(value).get("currency")),
+                    "paid_on": _local_time(_text(tx.get("date"))),
+                }
+            )
 
 
 # --- values ------------------------------------------------------------------------------------
+
 
 def _located(row: int):
     return lambda path: {"ocds_row": str(row), "ocds_path": path}

@@ -8,6 +8,7 @@ in date order (objects field by field, arrays of objects with ``id`` by id, anyt
 replaced, ``null`` removing a field): the simple merge of the OCDS merging rules, without
 their identifier-merge exceptions.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -28,6 +29,7 @@ class Process:
     ``row`` is the line of the JSON Lines file (or the 1-based position in a JSON document) of
     the last release that contributed; ``path`` the JSON path of the release in that line.
     """
+
     release: dict
     row: int
     path: str
@@ -111,8 +113,13 @@ def _collect(doc, row: int, prefix: str, out: list, lost: list, document: bool) 
     elif isinstance(doc.get("releases"), list):  # record without one: merge its releases
         embedded = [r for r in doc["releases"] if isinstance(r, dict) and ("tag" in r or "date" in r)]
         if not embedded:
-            lost.append((row, f"{prefix or 'record'}: record has no compiledRelease and only linked releases",
-                         str(doc.get("ocid", ""))))
+            lost.append(
+                (
+                    row,
+                    f"{prefix or 'record'}: record has no compiledRelease and only linked releases",
+                    str(doc.get("ocid", "")),
+                )
+            )
         for i, release in enumerate(embedded):
             out.append((row, f"{prefix}.releases[{i}]".lstrip("."), release, False))
     else:

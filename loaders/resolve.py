@@ -10,6 +10,7 @@ from the merged rows, and its ``merged_ids`` column lists the other ids (``;``-s
 merged rows leave the table and are listed in ``Bundle.merges``; every reference to a merged id
 in the other tables is rewritten to the kept id.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -87,7 +88,7 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
         # Each row in a group of two or more says why, naming the group's first row.
         size = pos.groupby(values.dropna().to_numpy()).transform("size")
         grouped = pos[(size > 1).to_numpy()].index
-        why = (label + " " + values[grouped] + " as " + ids[first[grouped].to_numpy()].to_numpy())
+        why = label + " " + values[grouped] + " as " + ids[first[grouped].to_numpy()].to_numpy()
         reasons = reasons.fillna(why.astype("str"))
     src, dst = np.concatenate(src), np.concatenate(dst)
     if len(src) == 0:
@@ -103,9 +104,14 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
     table.loc[fill.index, cols] = head.where(head.notna(), fill[cols])
     listing = pd.Series(ids[merged].to_numpy()).groupby(kept[merged]).agg(";".join)
     table.loc[listing.index, "merged_ids"] = listing
-    record = pd.DataFrame({"kind": kind, "kept_id": ids[kept[merged]].to_numpy(),
-                           "merged_id": ids[merged].to_numpy(),
-                           "reason": reasons[merged].astype(object).to_numpy()})[list(MERGE_COLUMNS)]
+    record = pd.DataFrame(
+        {
+            "kind": kind,
+            "kept_id": ids[kept[merged]].to_numpy(),
+            "merged_id": ids[merged].to_numpy(),
+            "reason": reasons[merged].astype(object).to_numpy(),
+        }
+    )[list(MERGE_COLUMNS)]
     return table[~merged].reset_index(drop=True), record.astype(object)
 
 

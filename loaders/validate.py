@@ -6,6 +6,7 @@ not among the *taken* rows of the referenced table goes to quarantine, one line 
 Tables are checked in dependency order, so a bid of a quarantined lot is itself quarantined,
 and the reason says so. Then organizations and persons are resolved (see ``resolve.py``).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -47,8 +48,9 @@ def dependency_order() -> list[str]:
     return order
 
 
-def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
-                    unreadable: pd.DataFrame | None = None, source: str = "") -> Bundle:
+def validate_tables(
+    raw: dict[str, pd.DataFrame], files: dict[str, str], *, unreadable: pd.DataFrame | None = None, source: str = ""
+) -> Bundle:
     """Check, normalise and resolve raw tables; the validation every reader goes through.
 
     Parameters
@@ -81,8 +83,9 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
     tables = schema().tables
     missing = [t.name for t in tables.values() if t.required and t.name not in raw]
     if missing:
-        raise InputError(f"the bundle has no {missing[0]} table (expected a file named "
-                         f"{missing[0]}.csv, .csv.gz, .xlsx or .parquet)")
+        raise InputError(
+            f"the bundle has no {missing[0]} table (expected a file named {missing[0]}.csv, .csv.gz, .xlsx or .parquet)"
+        )
     unreadable = issue_frame() if unreadable is None else unreadable
     out: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
@@ -97,22 +100,27 @@ def validate_tables(raw: dict[str, pd.DataFrame], files: dict[str, str], *,
         key = tables[name].key
         if key is not None:
             qrows = frame[rejected]
-            quarantined[name] = pd.DataFrame({"key": clean_text(qrows[key]),
-                                              "where": f"{file} row " + qrows["_row"].astype(str)})
+            quarantined[name] = pd.DataFrame(
+                {"key": clean_text(qrows[key]), "where": f"{file} row " + qrows["_row"].astype(str)}
+            )
         issues += bad
         warnings += warned
         lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
-        counts[name] = {"read": len(frame) + lost, "taken": len(taken),
-                        "quarantined": int(rejected.sum()) + lost}
+        counts[name] = {"read": len(frame) + lost, "taken": len(taken), "quarantined": int(rejected.sum()) + lost}
     out, merges = resolve_entities(out)
     out = {name: _compact(frame) for name, frame in out.items()}  # merged columns come back as objects
     for kind in ("organizations", "persons"):
         if kind in counts:
             counts[kind]["merged"] = int((merges["kind"] == kind).sum())
     order = {name: i for i, name in enumerate(dependency_order())}
-    return Bundle(tables=out, quarantine=_sorted(issues, order), warnings=_sorted(warnings, order),
-                  merges=merges, counts={n: counts[n] for n in tables if n in counts},
-                  source=source)
+    return Bundle(
+        tables=out,
+        quarantine=_sorted(issues, order),
+        warnings=_sorted(warnings, order),
+        merges=merges,
+        counts={n: counts[n] for n in tables if n in counts},
+        source=source,
+    )
 
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,26 +156,36 @@ def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFra
     return frame.reset_index(drop=True)
 
 
-def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str,
-                reasons: pd.Series) -> pd.DataFrame | None:
+def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str, reasons: pd.Series) -> pd.DataFrame | None:
     if reasons.empty:
         return None
     rows = frame.loc[reasons.index]
     values = rows[column] if column in frame.columns else pd.Series("", index=rows.index)
-    return pd.DataFrame({"table": table, "file": file, "row": rows["_row"].astype("Int64"),
-                         "column": column, "reason": reasons.astype(object),
-                         "value": values.astype(object).where(values.notna(), "")})
+    return pd.DataFrame(
+        {
+            "table": table,
+            "file": file,
+            "row": rows["_row"].astype("Int64"),
+            "column": column,
+            "reason": reasons.astype(object),
+            "value": values.astype(object).where(values.notna(), ""),
+        }
+    )
 
 
-def _check(table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame],
-           quarantined: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list, list, pd.Series]:
+def _check(
+    table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame], quarantined: dict[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, list, list, pd.Series]:
     """Parse every column of one table; returns the taken rows, the problems that quarantine
     rows and the warnings (lists of frames or ``None``), and which rows are quarantined."""
     values: dict[str, pd.Series] = {}
     errors, warnings = [], []
     for col in table.columns.values():
-        text = clean_text(frame[col.name]) if col.name in frame.columns else \
-            pd.Series(np.nan, index=frame.index, dtype="str")
+        text = (
+            clean_text(frame[col.name])
+            if col.name in frame.columns
+            else pd.Series(np.nan, index=frame.index, dtype="str")
+        )
         if text.isna().all():  # an absent or empty column: typed missing values, nothing to check
             parsed = parse(text.iloc[:0], col)
             parsed = parsed._replace(value=parsed.value.reindex(frame.index))
@@ -217,8 +235,9 @@ def _duplicates(key: str, value: pd.Series, rows: pd.Series) -> pd.Series:
     return f"duplicate {key} " + value[dup] + ": first at row " + value[dup].map(first).astype(str)
 
 
-def _unknown_refs(column: str, ref: str, value: pd.Series, done: dict[str, pd.DataFrame],
-                  quarantined: dict[str, pd.DataFrame]) -> pd.Series:
+def _unknown_refs(
+    column: str, ref: str, value: pd.Series, done: dict[str, pd.DataFrame], quarantined: dict[str, pd.DataFrame]
+) -> pd.Series:
     target = done.get(ref)
     key = schema().tables[ref].key
     known = target[key] if target is not None else pd.Series([], dtype=object)
@@ -250,5 +269,9 @@ def _sorted(parts: list[pd.DataFrame | None], order: dict[str, int]) -> pd.DataF
     frame = pd.concat(parts, ignore_index=True)[list(ISSUE_COLUMNS)]
     frame = frame.astype({c: object for c in ISSUE_COLUMNS if c != "row"})
     rank = frame["table"].map(order).fillna(len(order))
-    return frame.assign(_rank=rank).sort_values(["_rank", "row"], kind="stable") \
-        .drop(columns="_rank").reset_index(drop=True)
+    return (
+        frame.assign(_rank=rank)
+        .sort_values(["_rank", "row"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )

@@ -8,12 +8,14 @@ missing; see :func:`clean_text`) and returns a :class:`Parsed`: the normalised v
 ``errors`` that make a row unusable (the row goes to quarantine) and the ``warnings`` about
 values that were kept or cleared (the row is taken). Values are normalised here, once.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
 import unicodedata
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -87,8 +89,10 @@ def parse_int(s: pd.Series, column: Column) -> Parsed:
     return Parsed(value.astype("Int64"), _reasons(s.notna() & value.isna(), "not a whole number"))
 
 
-_DATE_PARTS = (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-               r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})\s*(?:[:分]\s*(\d{1,2}(?:\.\d+)?)\s*秒?)?)?$")
+_DATE_PARTS = (
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})\s*(?:[:分]\s*(\d{1,2}(?:\.\d+)?)\s*秒?)?)?$"
+)
 # datetime64[ns] holds 1677-09-22 .. 2262-04-11; anything outside is a typo, not a date.
 _DATE_MIN, _DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
 
@@ -99,23 +103,48 @@ def parse_date(s: pd.Series, column: Column) -> Parsed:
     retry = s.notna() & value.isna()
     if retry.any():
         parts = s[retry].str.extract(_DATE_PARTS).fillna({3: "0", 4: "0", 5: "0"})
-        iso = (parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2) + " "
-               + parts[3].str.zfill(2) + ":" + parts[4].str.zfill(2) + ":" + parts[5])
+        iso = (
+            parts[0]
+            + "-"
+            + parts[1].str.zfill(2)
+            + "-"
+            + parts[2].str.zfill(2)
+            + " "
+            + parts[3].str.zfill(2)
+            + ":"
+            + parts[4].str.zfill(2)
+            + ":"
+            + parts[5]
+        )
         value[retry] = pd.to_datetime(iso, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     value = value.where((value >= _DATE_MIN) & (value < _DATE_MAX)).astype("datetime64[ns]")
-    return Parsed(value, _reasons(s.notna() & value.isna(),
-                                  "not a date (expected 2024-03-05, 2024/3/5 or 2024年3月5日)"))
+    return Parsed(
+        value, _reasons(s.notna() & value.isna(), "not a date (expected 2024-03-05, 2024/3/5 or 2024年3月5日)")
+    )
 
 
-_BOOLS = {"true": True, "t": True, "1": True, "1.0": True, "是": True, "y": True, "yes": True,
-          "false": False, "f": False, "0": False, "0.0": False, "否": False, "n": False, "no": False}
+_BOOLS = {
+    "true": True,
+    "t": True,
+    "1": True,
+    "1.0": True,
+    "是": True,
+    "y": True,
+    "yes": True,
+    "false": False,
+    "f": False,
+    "0": False,
+    "0.0": False,
+    "否": False,
+    "n": False,
+    "no": False,
+}
 
 
 def parse_bool(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
     value = s.str.lower().map(_BOOLS).astype("boolean")
-    return Parsed(value, _reasons(s.notna() & value.isna(),
-                                  "not a yes/no value (true/false, 1/0, 是/否, Y/N)"))
+    return Parsed(value, _reasons(s.notna() & value.isna(), "not a yes/no value (true/false, 1/0, 是/否, Y/N)"))
 
 
 def parse_enum(s: pd.Series, column: Column) -> Parsed:
@@ -203,8 +232,9 @@ def idcard_ok(codes: pd.Series) -> pd.Series:
     return ok
 
 
-def _registry_number(kind: str, ok: Callable[[pd.Series], pd.Series], check_char: Callable[[str], str],
-                     alphabet: str) -> Callable[[pd.Series, Column], Parsed]:
+def _registry_number(
+    kind: str, ok: Callable[[pd.Series], pd.Series], check_char: Callable[[str], str], alphabet: str
+) -> Callable[[pd.Series, Column], Parsed]:
     def problem(code: str) -> str:
         if len(code) != 18 or re.fullmatch(f"[{alphabet}]{{17}}.", code) is None:
             return f"not an 18-character {kind}; value kept"
@@ -223,9 +253,18 @@ parse_uscc = _registry_number("USCC", uscc_ok, uscc_check_char, "0-9A-HJ-NPQRTUW
 parse_idcard = _registry_number("ID number", idcard_ok, idcard_check_char, "0-9")
 
 PARSERS: dict[str, Callable[[pd.Series, Column], Parsed]] = {
-    "id": parse_id, "text": parse_text, "enum": parse_enum, "number": parse_number,
-    "int": parse_int, "date": parse_date, "bool": parse_bool, "uscc": parse_uscc,
-    "idcard": parse_idcard, "phone": parse_phone, "email": parse_email, "ip": parse_ip,
+    "id": parse_id,
+    "text": parse_text,
+    "enum": parse_enum,
+    "number": parse_number,
+    "int": parse_int,
+    "date": parse_date,
+    "bool": parse_bool,
+    "uscc": parse_uscc,
+    "idcard": parse_idcard,
+    "phone": parse_phone,
+    "email": parse_email,
+    "ip": parse_ip,
     "mac": parse_mac,
 }
 

@@ -14,6 +14,7 @@ but compete:
   together within 0.5 % of each other and lose to the same firms;
 - decoy county ``C01..C05`` (region ``R2``): 30 lots, all five bid on each, independent prices.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -41,34 +42,83 @@ class _Builder:
         lot_id, project_id = f"L{n:04d}", f"P{n:04d}"
         self.day += pd.Timedelta(days=1)
         ceiling = 1_000_000.0
-        self.projects.append({"project_id": project_id, "name": f"project {n}", "category": "construction",
-                              "region_code": region, "tenderer_id": "GOV1", "agency_id": None,
-                              "budget": ceiling, "procedure": "open", "approved_on": self.day})
-        self.lots.append({"lot_id": lot_id, "project_id": project_id, "name": None, "ceiling_price": ceiling,
-                          "published_on": self.day, "opened_on": self.day, "evaluation": "lowest_price"})
+        self.projects.append(
+            {
+                "project_id": project_id,
+                "name": f"project {n}",
+                "category": "construction",
+                "region_code": region,
+                "tenderer_id": "GOV1",
+                "agency_id": None,
+                "budget": ceiling,
+                "procedure": "open",
+                "approved_on": self.day,
+            }
+        )
+        self.lots.append(
+            {
+                "lot_id": lot_id,
+                "project_id": project_id,
+                "name": None,
+                "ceiling_price": ceiling,
+                "published_on": self.day,
+                "opened_on": self.day,
+                "evaluation": "lowest_price",
+            }
+        )
         winner = winner or min(offers, key=offers.get)
         for rank, (org, ratio) in enumerate(sorted(offers.items(), key=lambda kv: kv[1]), start=1):
             bid_id = f"{lot_id}-{org}"
-            self.bids.append({"bid_id": bid_id, "lot_id": lot_id, "org_id": org, "price": round(ratio * ceiling, 2),
-                              "submitted_at": self.day, "score": None, "rank": rank,
-                              "is_winner": org == winner, "is_valid": True})
-            self.uploads.append({"bid_id": bid_id, "ip": f"10.{n % 250}.{rank}.{len(self.bids) % 250}",
-                                 "mac": "AA:BB:CC:00:00:01" if org in ("RING1", "RING2") else None,
-                                 "hardware_id": None, "uploaded_at": self.day})
+            self.bids.append(
+                {
+                    "bid_id": bid_id,
+                    "lot_id": lot_id,
+                    "org_id": org,
+                    "price": round(ratio * ceiling, 2),
+                    "submitted_at": self.day,
+                    "score": None,
+                    "rank": rank,
+                    "is_winner": org == winner,
+                    "is_valid": True,
+                }
+            )
+            self.uploads.append(
+                {
+                    "bid_id": bid_id,
+                    "ip": f"10.{n % 250}.{rank}.{len(self.bids) % 250}",
+                    "mac": "AA:BB:CC:00:00:01" if org in ("RING1", "RING2") else None,
+                    "hardware_id": None,
+                    "uploaded_at": self.day,
+                }
+            )
         return lot_id
 
     def competitive(self, k: int) -> list[float]:
         return list(self.rng.uniform(0.80, 0.95, size=k))
 
     def snapshot(self, orgs: list[str], persons: list[dict] | None = None, roles: list[dict] | None = None) -> Snapshot:
-        organizations = pd.DataFrame({"org_id": orgs + ["GOV1"], "name": orgs + ["county government"],
-                                      "kind": ["enterprise"] * len(orgs) + ["government"],
-                                      "region_code": None, "phone": None, "email": None, "address": None})
-        tables = {"organizations": organizations, "projects": pd.DataFrame(self.projects),
-                  "lots": pd.DataFrame(self.lots), "bids": pd.DataFrame(self.bids),
-                  "bid_uploads": pd.DataFrame(self.uploads),
-                  "persons": pd.DataFrame(persons or [], columns=["person_id", "name", "id_number", "phone"]),
-                  "person_roles": pd.DataFrame(roles or [], columns=["person_id", "org_id", "role", "share_pct", "since", "until"])}
+        organizations = pd.DataFrame(
+            {
+                "org_id": orgs + ["GOV1"],
+                "name": orgs + ["county government"],
+                "kind": ["enterprise"] * len(orgs) + ["government"],
+                "region_code": None,
+                "phone": None,
+                "email": None,
+                "address": None,
+            }
+        )
+        tables = {
+            "organizations": organizations,
+            "projects": pd.DataFrame(self.projects),
+            "lots": pd.DataFrame(self.lots),
+            "bids": pd.DataFrame(self.bids),
+            "bid_uploads": pd.DataFrame(self.uploads),
+            "persons": pd.DataFrame(persons or [], columns=["person_id", "name", "id_number", "phone"]),
+            "person_roles": pd.DataFrame(
+                roles or [], columns=["person_id", "org_id", "role", "share_pct", "since", "until"]
+            ),
+        }
         for name, table in tables.items():
             table["_file"] = f"{name}.csv"
             table["_row"] = np.arange(2, len(table) + 2)
@@ -125,6 +175,8 @@ def market_world(seed: int = 7, twin_tie: bool = False, county_region: str = "R2
     persons, roles = [], []
     if twin_tie:
         persons = [{"person_id": "PER1", "name": "Zhang San", "id_number": None, "phone": None}]
-        roles = [{"person_id": "PER1", "org_id": o, "role": "legal_rep", "share_pct": None, "since": None, "until": None}
-                 for o in ("TWIN1", "TWIN2")]
+        roles = [
+            {"person_id": "PER1", "org_id": o, "role": "legal_rep", "share_pct": None, "since": None, "until": None}
+            for o in ("TWIN1", "TWIN2")
+        ]
     return b.snapshot(HONEST + RING + QUIET + COUNTY + ["COVER1", "TWIN1", "TWIN2"], persons, roles)

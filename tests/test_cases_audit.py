@@ -1,15 +1,16 @@
 """The audit trail: hash chain, anchor, tamper detection, export."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
 
 import pytest
+from test_cases_world import clock, finding, store  # noqa: F401 (fixtures)
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.users import User
 from bidgraph.cli import main
-from test_cases_world import clock, finding, store  # noqa: F401 (fixtures)
 
 ALICE = User("alice", "investigator", None)
 
@@ -69,11 +70,14 @@ def test_deleting_an_entry_is_detected(trail):
 
 def test_reordering_entries_is_detected(trail):
     conn = _raw(trail)
-    a, b = (conn.execute("SELECT time, user, action, detail, prev_hash, hash FROM audit WHERE seq = ?", (s,)).fetchone()
-            for s in (4, 5))
+    a, b = (
+        conn.execute("SELECT time, user, action, detail, prev_hash, hash FROM audit WHERE seq = ?", (s,)).fetchone()
+        for s in (4, 5)
+    )
     for seq, values in ((4, b), (5, a)):
-        conn.execute("UPDATE audit SET time=?, user=?, action=?, detail=?, prev_hash=?, hash=? WHERE seq = ?",
-                     (*values, seq))
+        conn.execute(
+            "UPDATE audit SET time=?, user=?, action=?, detail=?, prev_hash=?, hash=? WHERE seq = ?", (*values, seq)
+        )
     assert "seq 4:" in _problems(trail)
 
 
@@ -89,7 +93,7 @@ def test_a_failed_change_leaves_no_entry_and_the_anchor_as_it_was(trail):
     with pytest.raises(cases.WorkflowError):
         cases.transition(trail, ALICE, "C-000001", "closed", "skip the review")
     with pytest.raises(RuntimeError):
-        with trail.transaction() as conn:           # appended, then the change fails: both roll back
+        with trail.transaction() as conn:  # appended, then the change fails: both roll back
             audit.append(conn, trail, "alice", "case.comment", {"case": "C-000001"})
             raise RuntimeError("disk full")
     assert trail.anchor_path.read_bytes() == anchor
@@ -101,7 +105,7 @@ def test_export_for_an_auditor_verifies_and_edits_to_it_show(trail, tmp_path, ca
     for name in ("trail.jsonl", "trail.csv"):
         assert main([*ws, "audit", "export", "--out", str(tmp_path / name)]) == 0
         assert main([*ws, "audit", "verify", "--file", str(tmp_path / name)]) == 0
-    assert audit.head(trail)["seq"] == 8                        # each export is itself recorded
+    assert audit.head(trail)["seq"] == 8  # each export is itself recorded
     lines = (tmp_path / "trail.jsonl").read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace("开始核查", "无需核查")
     (tmp_path / "trail.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -124,6 +128,8 @@ def test_searches_with_cypher_or_sql_fragments_are_recorded_as_text(store):
     queries = ["x' OR '1'='1", "'); DROP TABLE audit; --", "MATCH (n) DETACH DELETE n", "}]} RETURN n //"]
     for q in queries:
         audit.record(store, "alice", "search", {"query": q})
-    stored = [json.loads(r["detail"])["query"] for r in store.connection().execute(
-        "SELECT detail FROM audit WHERE action = 'search' ORDER BY seq")]
+    stored = [
+        json.loads(r["detail"])["query"]
+        for r in store.connection().execute("SELECT detail FROM audit WHERE action = 'search' ORDER BY seq")
+    ]
     assert stored == queries and audit.verify(store).ok

@@ -1,17 +1,31 @@
 """Accounts, passwords, sessions, CSRF and lockout."""
+
 from __future__ import annotations
 
 import io
 import sys
 
 import pytest
+from test_cases_world import PASSWORD, WEST, clock, finding, people, store  # noqa: F401 (fixtures)
 
 from bidgraph.cases import audit, cases
-from bidgraph.cases.users import (LOCKOUT_MINUTES, MAX_FAILURES, SESSION_HOURS, AccessDenied, User, add_user,
-                                  authorize, check_password, csrf_token_for, hash_password, list_users, login, logout)
+from bidgraph.cases.users import (
+    LOCKOUT_MINUTES,
+    MAX_FAILURES,
+    SESSION_HOURS,
+    AccessDenied,
+    User,
+    add_user,
+    authorize,
+    check_password,
+    csrf_token_for,
+    hash_password,
+    list_users,
+    login,
+    logout,
+)
 from bidgraph.cli import main
 from bidgraph.errors import InputError
-from test_cases_world import PASSWORD, WEST, clock, finding, people, store  # noqa: F401 (fixtures)
 
 
 def _all_bytes(store) -> bytes:
@@ -27,7 +41,7 @@ def test_password_hash_is_salted_scrypt_and_checks():
 
 def test_passwords_never_stored_or_logged_in_clear(store, people, tmp_path):
     with pytest.raises(AccessDenied):
-        login(store, "west", "Wrong-" + PASSWORD)   # a wrong password is not logged either
+        login(store, "west", "Wrong-" + PASSWORD)  # a wrong password is not logged either
     login(store, "west", PASSWORD)
     out = tmp_path / "audit.jsonl"
     audit.export(store, out, "auditor")
@@ -72,7 +86,7 @@ def test_session_gives_user_with_scope_and_expires(store, people, clock):
     s = login(store, "west", PASSWORD)
     user = authorize(store, s.token, None, "read")
     assert user == User("west", "investigator", WEST)
-    assert csrf_token_for(store, s.token) == s.csrf_token       # a reloaded page gets it again
+    assert csrf_token_for(store, s.token) == s.csrf_token  # a reloaded page gets it again
     clock.advance(hours=SESSION_HOURS, seconds=1)
     with pytest.raises(AccessDenied, match="expired"):
         authorize(store, s.token, s.csrf_token, "read")
@@ -96,14 +110,28 @@ def _web_request(store, token, csrf, action, change):
 
 def test_requests_without_session_or_with_bad_csrf_change_nothing(store, people):
     s = login(store, "city", PASSWORD)
-    case = _web_request(store, s.token, s.csrf_token, "case.create",
-                        lambda u: cases.create_case(store, u, "围标线索", [finding("F1", "L1", "ORG1", "ORG2")]))
+    case = _web_request(
+        store,
+        s.token,
+        s.csrf_token,
+        "case.create",
+        lambda u: cases.create_case(store, u, "围标线索", [finding("F1", "L1", "ORG1", "ORG2")]),
+    )
     other = login(store, "east", PASSWORD)
-    attempts = [(None, s.csrf_token), ("not-a-session", s.csrf_token), (s.token, None), (s.token, ""),
-                (s.token, s.csrf_token + "x"), (s.token, other.csrf_token), (other.token, s.csrf_token)]
-    changes = {"case.create": lambda u: cases.create_case(store, u, "x", [finding("F2", "L1", "ORG1")]),
-               "case.transition": lambda u: cases.transition(store, u, case["id"], "reviewing", "go"),
-               "case.comment": lambda u: cases.add_comment(store, u, case["id"], "note")}
+    attempts = [
+        (None, s.csrf_token),
+        ("not-a-session", s.csrf_token),
+        (s.token, None),
+        (s.token, ""),
+        (s.token, s.csrf_token + "x"),
+        (s.token, other.csrf_token),
+        (other.token, s.csrf_token),
+    ]
+    changes = {
+        "case.create": lambda u: cases.create_case(store, u, "x", [finding("F2", "L1", "ORG1")]),
+        "case.transition": lambda u: cases.transition(store, u, case["id"], "reviewing", "go"),
+        "case.comment": lambda u: cases.add_comment(store, u, case["id"], "note"),
+    }
     before = (audit.head(store), cases.list_cases(store, people["admin"]))
     for token, csrf in attempts:
         for action, change in changes.items():
@@ -133,7 +161,7 @@ def test_lockout_after_repeated_failures_then_release(store, people, clock):
         with pytest.raises(AccessDenied, match="wrong user name or password"):
             login(store, "city", "nope-nope-nope")
     with pytest.raises(AccessDenied, match="locked"):
-        login(store, "city", PASSWORD)          # even the right password is refused while locked
+        login(store, "city", PASSWORD)  # even the right password is refused while locked
     clock.advance(minutes=LOCKOUT_MINUTES, seconds=1)
     assert login(store, "city", PASSWORD).user.name == "city"
     actions = [r["action"] for r in store.connection().execute("SELECT action FROM audit WHERE user = 'city'")]

@@ -2,6 +2,7 @@
 
 The full minute is ``python bench/cases_concurrency.py``; this runs the same code for 3 s.
 """
+
 from __future__ import annotations
 
 import importlib.util

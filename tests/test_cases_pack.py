@@ -1,4 +1,5 @@
 """Evidence packs: contents, readable Chinese PDF, tamper detection, region-scoped export, CLI."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,28 +14,46 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from PIL import Image, ImageDraw
+from test_cases_world import clock, finding, index, load_world, people, store, world_tables  # noqa: F401
 
 from bidgraph.cases import cases
 from bidgraph.cases.pack import build_pack, export_pack, verify_pack
 from bidgraph.cli import main
 from bidgraph.errors import InputError, NotFound
-from test_cases_world import clock, finding, index, load_world, people, store, world_tables  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 WEST_RING = finding("F1", "L1", "ORG1", "ORG2")
 
 
 def _subgraph() -> dict:
-    node = lambda uid, name, file, row: {"id": uid, "label": uid.split(":")[0], "caption": name,
-                                         "properties": {"name": name}, "source": {"file": file, "row": row}}
-    edge = lambda a, b, t, row: {"source": a, "target": b, "type": t, "properties": {},
-                                 "provenance": {"table": "bids", "file": "bids.csv", "row": row}}
-    return {"nodes": [node("Organization:ORG1", "杭州甲建设有限公司", "organizations.csv", 2),
-                      node("Organization:ORG3", "杭州丙建设有限公司", "organizations.csv", 4),
-                      node("Bid:B1", "B1", "bids.csv", 2), node("Bid:B4", "B4", "bids.csv", 5),
-                      node("Lot:L1", "L1", "lots.csv", 2)],
-            "edges": [edge("Organization:ORG1", "Bid:B1", "SUBMITTED", 2), edge("Bid:B1", "Lot:L1", "FOR_LOT", 2),
-                      edge("Organization:ORG3", "Bid:B4", "SUBMITTED", 5)]}
+    node = lambda uid, name, file, row: {
+        "id": uid,
+        "label": uid.split(":")[0],
+        "caption": name,
+        "properties": {"name": name},
+        "source": {"file": file, "row": row},
+    }
+    edge = lambda a, b, t, row: {
+        "source": a,
+        "target": b,
+        "type": t,
+        "properties": {},
+        "provenance": {"table": "bids", "file": "bids.csv", "row": row},
+    }
+    return {
+        "nodes": [
+            node("Organization:ORG1", "杭州甲建设有限公司", "organizations.csv", 2),
+            node("Organization:ORG3", "杭州丙建设有限公司", "organizations.csv", 4),
+            node("Bid:B1", "B1", "bids.csv", 2),
+            node("Bid:B4", "B4", "bids.csv", 5),
+            node("Lot:L1", "L1", "lots.csv", 2),
+        ],
+        "edges": [
+            edge("Organization:ORG1", "Bid:B1", "SUBMITTED", 2),
+            edge("Bid:B1", "Lot:L1", "FOR_LOT", 2),
+            edge("Organization:ORG3", "Bid:B4", "SUBMITTED", 5),
+        ],
+    }
 
 
 def _png() -> bytes:
@@ -77,12 +96,22 @@ def test_a_pack_holds_report_tables_graph_and_manifest(exported):
         bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")), encoding="utf-8-sig")
         xlsx = pd.read_excel(io.BytesIO(zf.read("tables/tables.xlsx")), sheet_name=None)
         graphml = zf.read("graph.graphml").decode("utf-8")
-    assert {"report.html", "report.pdf", "tables/findings.csv", "tables/entities.csv", "tables/bids.csv",
-            "tables/scores.csv", "tables/tables.xlsx", "graph.graphml", "graph.png", "manifest.json"} == names
+    assert {
+        "report.html",
+        "report.pdf",
+        "tables/findings.csv",
+        "tables/entities.csv",
+        "tables/bids.csv",
+        "tables/scores.csv",
+        "tables/tables.xlsx",
+        "graph.graphml",
+        "graph.png",
+        "manifest.json",
+    } == names
     assert set(manifest["files"]) == names - {"manifest.json"} and manifest["case_id"] == case_id
     assert manifest["audit_head"]["seq"] >= 2
-    assert "西区道路工程围标串标" in html and "调取开标记录和上传日志" in html       # case and its history
-    assert "同一标段的投标人共用上传设备" in html                                   # the finding's rule
+    assert "西区道路工程围标串标" in html and "调取开标记录和上传日志" in html  # case and its history
+    assert "同一标段的投标人共用上传设备" in html  # the finding's rule
     assert "杭州甲建设有限公司" in html and "-[SUBMITTED]->" in html and "bids.csv:2" in html  # chains + sources
     assert list(bids["_row"]) == [2, 3, 4, 5] and set(xlsx) == {"findings", "entities", "bids", "scores"}
     assert "杭州甲建设有限公司" in graphml and "source_file" in graphml
@@ -93,18 +122,33 @@ def test_the_pdf_is_readable_chinese(exported, tmp_path):
     _, path = exported
     with zipfile.ZipFile(path) as zf:
         (tmp_path / "report.pdf").write_bytes(zf.read("report.pdf"))
-    text = subprocess.run(["pdftotext", "-l", "1", str(tmp_path / "report.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-l", "1", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "证据包" in text and "西区道路工程围标串标" in text
     fonts = subprocess.run(["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True).stdout
     cjk = [line.split() for line in fonts.splitlines() if "+" in line.split(" ")[0]]
-    assert cjk and cjk[0][-5:-2] == ["yes", "yes", "yes"]              # CJK subset embedded, with Unicode map
+    assert cjk and cjk[0][-5:-2] == ["yes", "yes", "yes"]  # CJK subset embedded, with Unicode map
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "report.pdf"),
-                    str(ARTIFACTS / "cases_pack_page1")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(tmp_path / "report.pdf"),
+            str(ARTIFACTS / "cases_pack_page1"),
+        ],
+        check=True,
+    )
     page = Image.open(ARTIFACTS / "cases_pack_page1.png").convert("L")
     dark = sum(page.histogram()[:128])
-    assert dark > 0.01 * page.width * page.height                                    # text, not a blank page
+    assert dark > 0.01 * page.width * page.height  # text, not a blank page
 
 
 def test_changing_any_byte_of_a_pack_is_detected(exported, store, tmp_path):
@@ -139,23 +183,25 @@ def test_a_rewritten_manifest_is_caught_by_the_audit_trail(exported, store, tmp_
         manifest = json.loads(zf.read("manifest.json"))
         csv = zf.read("tables/bids.csv").replace(b"100.0", b"99.0")
     manifest["files"]["tables/bids.csv"]["sha256"] = hashlib.sha256(csv).hexdigest()
-    forged = _rezip(path, tmp_path / "forged.zip", {"tables/bids.csv": csv,
-                                                     "manifest.json": json.dumps(manifest).encode()})
-    assert verify_pack(forged).ok                     # consistent on its own ...
-    problems = verify_pack(forged, store).problems    # ... but not what was exported
+    forged = _rezip(
+        path, tmp_path / "forged.zip", {"tables/bids.csv": csv, "manifest.json": json.dumps(manifest).encode()}
+    )
+    assert verify_pack(forged).ok  # consistent on its own ...
+    problems = verify_pack(forged, store).problems  # ... but not what was exported
     assert problems and "no export of this manifest" in problems[0]
 
 
 def test_a_county_export_holds_only_its_region(store, people, index, tmp_path):
-    cross = cases.create_case(store, people["city"], "跨区围标", [WEST_RING, finding("F2", "L2", "ORG2", "ORG3")],
-                              index=index)
+    cross = cases.create_case(
+        store, people["city"], "跨区围标", [WEST_RING, finding("F2", "L2", "ORG2", "ORG3")], index=index
+    )
     path = export_pack(store, people["west"], cross["id"], _tables(), _subgraph(), tmp_path / "west.zip", None, index)
     with zipfile.ZipFile(path) as zf:
         bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
         scores = pd.read_csv(io.BytesIO(zf.read("tables/scores.csv")))
         graphml = zf.read("graph.graphml").decode("utf-8")
         findings = pd.read_csv(io.BytesIO(zf.read("tables/findings.csv")))
-    assert list(findings["id"]) == ["F1"]                                   # the east finding stays out
+    assert list(findings["id"]) == ["F1"]  # the east finding stays out
     assert set(bids["lot_id"]) == {"L1"} and set(scores["lot_id"]) == {"L1"}
     assert "ORG1" in graphml and "ORG3" not in graphml and "B4" not in graphml
     west_only = cases.create_case(store, people["city"], "西区", [WEST_RING], index=index)
@@ -176,8 +222,21 @@ def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys
     load_world(ws)
     (tmp_path / "f.jsonl").write_text(json.dumps(WEST_RING, ensure_ascii=False) + "\n", encoding="utf-8")
     run = lambda *a: main(["--workspace", str(ws), *a])
-    assert run("case", "create", "--title", "西区围标", "--finding", "F1", "--findings", str(tmp_path / "f.jsonl"),
-               "--kind", "complaint") == 0
+    assert (
+        run(
+            "case",
+            "create",
+            "--title",
+            "西区围标",
+            "--finding",
+            "F1",
+            "--findings",
+            str(tmp_path / "f.jsonl"),
+            "--kind",
+            "complaint",
+        )
+        == 0
+    )
     assert run("case", "list") == 0
     assert "C-000001\tnew\tcomplaint" in capsys.readouterr().out
     out = tmp_path / "C-000001.zip"
@@ -185,7 +244,7 @@ def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys
     with zipfile.ZipFile(out) as zf:
         bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
         html = unescape(zf.read("report.html").decode("utf-8"))
-    assert sorted(bids["bid_id"]) == ["B1", "B2"]                          # the bids on the case's lot
+    assert sorted(bids["bid_id"]) == ["B1", "B2"]  # the bids on the case's lot
     assert "Organization:ORG1 (杭州甲建设有限公司) -[SUBMITTED]-> Bid:B1" in html
     capsys.readouterr()
     assert run("pack", "verify", str(out)) == 0

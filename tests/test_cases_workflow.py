@@ -1,17 +1,18 @@
 """Cases: workflow, assignment, comments, working-day deadlines, feedback and region scope."""
+
 from __future__ import annotations
 
 import sqlite3
 from datetime import date
 
 import pytest
+from test_cases_world import EAST, WEST, clock, finding, index, people, store  # noqa: F401 (fixtures)
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.settings import calendar, set_setting
 from bidgraph.cases.users import AccessDenied
 from bidgraph.cases.workdays import Calendar
 from bidgraph.errors import InputError, NotFound
-from test_cases_world import EAST, WEST, clock, finding, index, people, store  # noqa: F401 (fixtures)
 
 WEST_RING = finding("F1", "L1", "ORG1", "ORG2")
 EAST_RING = finding("F2", "L2", "ORG2", "ORG3", score=0.7)
@@ -19,15 +20,16 @@ EAST_RING = finding("F2", "L2", "ORG2", "ORG3", score=0.7)
 
 @pytest.fixture
 def west_case(store, people, index):
-    return cases.create_case(store, people["west"], "西区道路围标", [WEST_RING], kind="challenge", index=index,
-                             opened_on=date(2026, 2, 12))
+    return cases.create_case(
+        store, people["west"], "西区道路围标", [WEST_RING], kind="challenge", index=index, opened_on=date(2026, 2, 12)
+    )
 
 
 def test_working_days_follow_the_2026_schedule():
     cal = Calendar()
-    assert not cal.is_workday(date(2026, 10, 1)) and cal.is_workday(date(2026, 10, 10))   # 国庆; Sat 调休
-    assert cal.add(date(2026, 2, 12), 7) == date(2026, 2, 28)    # across 春节, counting both 调休 Saturdays
-    assert cal.add(date(2026, 3, 6), 15) == date(2026, 3, 27)    # plain weeks
+    assert not cal.is_workday(date(2026, 10, 1)) and cal.is_workday(date(2026, 10, 10))  # 国庆; Sat 调休
+    assert cal.add(date(2026, 2, 12), 7) == date(2026, 2, 28)  # across 春节, counting both 调休 Saturdays
+    assert cal.add(date(2026, 3, 6), 15) == date(2026, 3, 27)  # plain weeks
     assert cal.between(date(2026, 2, 12), date(2026, 2, 28)) == 7
     assert cal.between(date(2026, 2, 28), date(2026, 2, 12)) == -7
     assert Calendar(frozenset(), frozenset()).add(date(2026, 2, 12), 7) == date(2026, 2, 23)
@@ -65,8 +67,11 @@ def test_the_workflow_is_enforced_with_reasons(store, people, west_case):
     with pytest.raises(cases.WorkflowError, match="closed is final"):
         cases.transition(store, city, cid, "reviewing", "reopen")
     moves = [(e["user"], e["from_value"], e["to_value"], e["text"]) for e in case["events"] if e["kind"] == "status"]
-    assert moves == [("city", "new", "reviewing", "核查开标记录"), ("city", "reviewing", "dismissed", "报价差异有合理解释"),
-                     ("city", "dismissed", "closed", "结案")]
+    assert moves == [
+        ("city", "new", "reviewing", "核查开标记录"),
+        ("city", "reviewing", "dismissed", "报价差异有合理解释"),
+        ("city", "dismissed", "closed", "结案"),
+    ]
     assert all(e["time"] for e in case["events"])
 
 
@@ -92,8 +97,9 @@ def test_assignment_respects_roles_and_regions(store, people, west_case):
 
 
 def test_overdue_cases_are_flagged_and_listed_first(store, people, index, clock, west_case):
-    later = cases.create_case(store, people["city"], "东区学校", [EAST_RING], kind="complaint", index=index,
-                              opened_on=date(2026, 3, 2))
+    later = cases.create_case(
+        store, people["city"], "东区学校", [EAST_RING], kind="complaint", index=index, opened_on=date(2026, 3, 2)
+    )
     on = date(2026, 3, 3)  # the west case's deadline (28 February) has passed
     listed = cases.list_cases(store, people["city"], on=on)
     assert [(c["id"], c["overdue"]) for c in listed] == [(west_case["id"], True), (later["id"], False)]
@@ -113,7 +119,9 @@ def test_feedback_is_recorded_shown_and_available_for_calibration(store, people,
     assert case["findings"][0]["feedback"][0]["verdict"] == "confirmed"
     rows = cases.feedback_rows(store)
     assert [(r["finding_id"], r["detector"], r["verdict"], r["case_id"]) for r in rows] == [
-        ("F2", "shared_device", "dismissed", None), ("F1", "shared_device", "confirmed", cid)]
+        ("F2", "shared_device", "dismissed", None),
+        ("F1", "shared_device", "confirmed", cid),
+    ]
     with pytest.raises(InputError):
         cases.record_feedback(store, city, EAST_RING, "maybe", "x")
 
@@ -123,30 +131,33 @@ def test_a_county_user_sees_and_touches_only_their_region(store, people, index, 
     west, east = people["west"], people["east"]
     assert [c["id"] for c in cases.list_cases(store, west)] == [west_case["id"]]
     assert [c["id"] for c in cases.list_cases(store, east)] == [east_case["id"]]
-    for act in (lambda: cases.get_case(store, west, east_case["id"]),
-                lambda: cases.add_comment(store, west, east_case["id"], "peek"),
-                lambda: cases.transition(store, west, east_case["id"], "reviewing", "x"),
-                lambda: cases.create_case(store, west, "grab", [EAST_RING], index=index),
-                lambda: cases.create_case(store, west, "grab", [], nodes=["Organization:ORG3"], index=index)):
+    for act in (
+        lambda: cases.get_case(store, west, east_case["id"]),
+        lambda: cases.add_comment(store, west, east_case["id"], "peek"),
+        lambda: cases.transition(store, west, east_case["id"], "reviewing", "x"),
+        lambda: cases.create_case(store, west, "grab", [EAST_RING], index=index),
+        lambda: cases.create_case(store, west, "grab", [], nodes=["Organization:ORG3"], index=index),
+    ):
         with pytest.raises(NotFound, match="outside your region"):
             act()
-    with pytest.raises(AccessDenied):   # a county user cannot open a case the store cannot place
+    with pytest.raises(AccessDenied):  # a county user cannot open a case the store cannot place
         cases.create_case(store, west, "no index", [WEST_RING])
-    assert len(cases.list_cases(store, people["city"])) == 2     # city sees both
+    assert len(cases.list_cases(store, people["city"])) == 2  # city sees both
     cross = cases.create_case(store, people["city"], "跨区", [WEST_RING, EAST_RING], index=index)
     assert cross["region_codes"] == [WEST, EAST]
     assert cross["id"] in {c["id"] for c in cases.list_cases(store, west)}
-    assert [f["id"] for f in cases.get_case(store, west, cross["id"])["findings"]] == ["F1"]   # only their part
+    assert [f["id"] for f in cases.get_case(store, west, cross["id"])["findings"]] == ["F1"]  # only their part
     assert {c["id"]: c["findings_count"] for c in cases.list_cases(store, west)}[cross["id"]] == 1
     assert [f["id"] for f in cases.get_case(store, east, cross["id"])["findings"]] == ["F2"]
     assert len(cases.get_case(store, people["city"], cross["id"])["findings"]) == 2
-    with_nodes = cases.create_case(store, people["city"], "节点", [], nodes=["Organization:ORG1", "Organization:ORG3"],
-                                   index=index)
+    with_nodes = cases.create_case(
+        store, people["city"], "节点", [], nodes=["Organization:ORG1", "Organization:ORG3"], index=index
+    )
     assert cases.get_case(store, west, with_nodes["id"])["nodes"] == ["Organization:ORG1"]
 
 
 def test_sql_and_cypher_fragments_are_kept_as_text(store, people, west_case):
-    evil = ["'; DROP TABLE cases; --", "MATCH (n) DETACH DELETE n", "\" OR 1=1 --", "$where) RETURN n //"]
+    evil = ["'; DROP TABLE cases; --", "MATCH (n) DETACH DELETE n", '" OR 1=1 --', "$where) RETURN n //"]
     for text in evil:
         cases.add_comment(store, people["west"], west_case["id"], text)
     case = cases.get_case(store, people["west"], west_case["id"])

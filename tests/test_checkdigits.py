@@ -5,8 +5,8 @@ def test_published_uscc_examples():
     # The example code of GB 32100-2015.
     assert uscc_valid("91350100M000100Y43")
     assert not uscc_valid("91350100M000100Y44")
-    assert not uscc_valid("91350100M000100Y4")       # too short
-    assert not uscc_valid("91350100M0001O0Y43")      # letter O is not in the alphabet
+    assert not uscc_valid("91350100M000100Y4")  # too short
+    assert not uscc_valid("91350100M0001O0Y43")  # letter O is not in the alphabet
 
 
 def test_uscc_check_char_roundtrip():

@@ -1,4 +1,5 @@
 """The synthetic city generator: a valid, deterministic bundle whose planted schemes are really there."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +9,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from bidgraph.graph.schema import schema
-from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
 from bidgraph.citygen import generate_city
 from bidgraph.cli import main
+from bidgraph.graph.schema import schema
+from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,7 @@ def city(tmp_path_factory):
     start = time.perf_counter()
     truth = generate_city(out, scale="small", seed=7)
     elapsed = time.perf_counter() - start
-    tables = {name: pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
-              for name in schema().tables}
+    tables = {name: pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False) for name in schema().tables}
     return out, truth, tables, elapsed
 
 
@@ -111,16 +111,29 @@ def test_planted_ids_exist(city):
         assert p["contract_id"] in contracts and set(p["payment_ids"]) <= payments
     assert {p["kind"] for p in truth["payment_anomaly"]} == {"overpayment", "before_signing", "no_contract"}
     assert {g["kind"] for g in truth["procedure_gap"]} == {
-        "award_before_opening", "contract_before_award", "short_publication", "award_without_valid_bid"}
+        "award_before_opening",
+        "contract_before_award",
+        "short_publication",
+        "award_without_valid_bid",
+    }
     assert all(g["lot_id"] in lots for g in truth["procedure_gap"])
     assert truth["meta"]["thresholds"]["open_tender_yuan"] == {
-        "construction": 4_000_000, "goods": 2_000_000, "services": 2_000_000}
+        "construction": 4_000_000,
+        "goods": 2_000_000,
+        "services": 2_000_000,
+    }
 
 
 def _planted_lots(truth) -> set:
     out = set()
-    for key in ("rings", "cover_bidders", "tenderer_affinity", "agency_affinity", "expert_affinity",
-                "contract_splitting"):
+    for key in (
+        "rings",
+        "cover_bidders",
+        "tenderer_affinity",
+        "agency_affinity",
+        "expert_affinity",
+        "contract_splitting",
+    ):
         for rec in truth[key]:
             out |= set(rec["lots"])
     return out
@@ -261,7 +274,9 @@ def test_after_award_anomalies_and_honest_baseline(city):
     lots = t["lots"].set_index("lot_id")
     signed = contracts.reset_index().set_index("lot_id")["signed_on"]
     gaps = {g["lot_id"]: g["kind"] for g in truth["procedure_gap"]}
-    days = (pd.to_datetime(signed[signed != ""]) - pd.to_datetime(lots["opened_on"]).reindex(signed[signed != ""].index)).dt.days
+    days = (
+        pd.to_datetime(signed[signed != ""]) - pd.to_datetime(lots["opened_on"]).reindex(signed[signed != ""].index)
+    ).dt.days
     honest_days = days.drop([lot for lot in gaps if lot in days.index])
     assert (honest_days >= 8).all()
     for lot, kind in gaps.items():

@@ -1,4 +1,5 @@
 """load / info / detect through the CLI entry point, as a user runs them."""
+
 import json
 
 import pandas as pd
@@ -37,11 +38,14 @@ def test_load_again_reports_unchanged(tmp_path, tiny_tables, capsys):
     assert "unchanged" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["load", "no/such/folder"], "no such bundle folder"),
-    (["info"], "has no loaded graph; run `bidgraph load BUNDLE` first"),
-    (["detect", "--detectors", "no_such_detector"], "unknown detector"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["load", "no/such/folder"], "no such bundle folder"),
+        (["info"], "has no loaded graph; run `bidgraph load BUNDLE` first"),
+        (["detect", "--detectors", "no_such_detector"], "unknown detector"),
+    ],
+)
 def test_errors_are_one_line_without_traceback(tmp_path, argv, message, capsys, tiny_tables):
     ws = tmp_path / "ws"
     if argv[0] == "detect":
@@ -67,6 +71,7 @@ def test_a_failing_detector_does_not_cost_the_batch(tmp_path, tiny_tables, capsy
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
+
     monkeypatch.setattr(payment_anomaly, "detect", broken)
     ws = str(tmp_path / "ws")
     main(["load", str(write_bundle(tiny_tables, tmp_path / "b")), "--workspace", ws, "--quiet"])
@@ -85,6 +90,7 @@ def test_generated_city_loads_every_row_exactly_once(tmp_path, capsys):
     import csv
 
     from bidgraph.citygen import generate_city
+
     bundle = tmp_path / "city"
     generate_city(bundle, scale="small", seed=3)
     ws = str(tmp_path / "ws")
@@ -96,11 +102,24 @@ def test_generated_city_loads_every_row_exactly_once(tmp_path, capsys):
     def rows(table):
         with open(bundle / f"{table}.csv", encoding="utf-8") as fh:
             return sum(1 for _ in csv.DictReader(fh))
-    for table, label in [("organizations", "Organization"), ("persons", "Person"), ("projects", "Project"),
-                         ("lots", "Lot"), ("bids", "Bid"), ("experts", "Expert"), ("contracts", "Contract"),
-                         ("payments", "Payment")]:
+
+    for table, label in [
+        ("organizations", "Organization"),
+        ("persons", "Person"),
+        ("projects", "Project"),
+        ("lots", "Lot"),
+        ("bids", "Bid"),
+        ("experts", "Expert"),
+        ("contracts", "Contract"),
+        ("payments", "Payment"),
+    ]:
         assert info["nodes"][label] == rows(table), table
-    for table, rel in [("bids", "SUBMITTED"), ("expert_scores", "SCORED"), ("person_roles", "HOLDS_ROLE"),
-                       ("site_personnel", "ON_SITE"), ("bid_uploads", "UPLOADED_FROM")]:
+    for table, rel in [
+        ("bids", "SUBMITTED"),
+        ("expert_scores", "SCORED"),
+        ("person_roles", "HOLDS_ROLE"),
+        ("site_personnel", "ON_SITE"),
+        ("bid_uploads", "UPLOADED_FROM"),
+    ]:
         assert info["relationships"][rel] == rows(table), table
     assert not any(info["quarantine"].values())

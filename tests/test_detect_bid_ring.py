@@ -1,10 +1,11 @@
 """bid_ring on a hand-made district: two planted rings found exactly, the decoy county not."""
+
 import numpy as np
 import pytest
+from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 from bidgraph.detectors import bid_ring
 from bidgraph.detectors.core.settings import load_settings
-from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 PARAMS = load_settings()["bid_ring"]
 
@@ -67,6 +68,7 @@ def test_raising_min_score_above_every_group_reports_nothing():
 
 def test_a_member_missing_from_the_core_joins_by_its_presence_on_the_core_lots():
     from bidgraph.detectors.stats.cobidding import cobidding, entry_rates
+
     co = cobidding(market_world(), min_cobids=PARAMS["min_cobids"])
     code = {f: i for i, f in enumerate(co.firms)}
     core = np.array(sorted(code[m] for m in RING[:3]))

@@ -1,11 +1,12 @@
 """cover_bidder: the firm that keeps losing just above H03 is found; losers in a competitive
 county and ring members who cover for each other in turn are not."""
+
 import pytest
+from bidding_worlds import market_world
 
 from bidgraph.detectors import cover_bidder
-from bidgraph.detectors.stats.cobidding import cobidding
 from bidgraph.detectors.core.settings import load_settings
-from bidding_worlds import market_world
+from bidgraph.detectors.stats.cobidding import cobidding
 
 PARAMS = load_settings()["cover_bidder"]
 

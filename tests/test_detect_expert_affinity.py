@@ -1,4 +1,5 @@
 """expert_affinity: an expert drawn onto one firm's panels who favours it; not a general lenient one."""
+
 import copy
 
 import pytest
@@ -52,8 +53,8 @@ def test_expert_seated_on_a_firms_panels_who_favours_it_is_found(honest):
 
 def test_seated_but_neutral_or_favouring_everyone_is_not_affinity(honest):
     rows = copy.deepcopy(honest)
-    _seat(rows, "E005", "F012", 20, 0.0)               # drawn often, scores like the panel
-    for r in rows["expert_scores"]:                     # E006 scores every bid 8 points high
+    _seat(rows, "E005", "F012", 20, 0.0)  # drawn often, scores like the panel
+    for r in rows["expert_scores"]:  # E006 scores every bid 8 points high
         if r["expert_id"] == "E006":
             r["score"] += 8
     assert expert_affinity.detect(make_snapshot(**rows), PARAMS, 1) == []

@@ -1,4 +1,5 @@
 """frequent_winner: a context's 标王 is flagged; a big cheap winner and a local price leader are not."""
+
 import copy
 
 import pytest
@@ -35,8 +36,11 @@ def test_firm_awarded_a_tenderers_lots_at_high_prices_is_a_bid_king(honest):
     rows = copy.deepcopy(honest)
     for lot in lots_of(rows, "tenderer_id", "T03")[:15]:
         set_winner(rows, lot, "F010", price=2e6)
-    findings = [f for f in frequent_winner.detect(make_snapshot(**rows), PARAMS, 1)
-                if f.evidence["measured"]["context_kind"] == "tenderer"]
+    findings = [
+        f
+        for f in frequent_winner.detect(make_snapshot(**rows), PARAMS, 1)
+        if f.evidence["measured"]["context_kind"] == "tenderer"
+    ]
     assert _winners(findings) == {"F010"}
     m = findings[0].evidence["measured"]
     assert m["context"] == "T03" and m["competitive_wins"] == 0

@@ -1,9 +1,10 @@
 """hidden_link: untied pairs that bid as one are found; tied pairs and the decoy county are not."""
+
 import pytest
+from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 from bidgraph.detectors import hidden_link
 from bidgraph.detectors.core.settings import load_settings
-from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 PARAMS = load_settings()["hidden_link"]
 

@@ -1,9 +1,10 @@
 """Lifecycle warnings fire on the planted fact and stay silent on its honest twin."""
+
 import pytest
+from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import contract_splitting, payment_anomaly, procedure_gap, winner_not_builder
 from bidgraph.detectors.core.settings import load_settings
-from snapshot_fixture import make_snapshot
 
 SETTINGS = load_settings()
 
@@ -13,21 +14,29 @@ def run(module, snap):
 
 
 def purchase(lot, day, amount, procedure="inquiry", tenderer="GOV", winner="W", category="goods"):
-    return ({"project_id": f"P{lot}", "name": lot, "tenderer_id": tenderer, "category": category, "procedure": procedure},
-            {"lot_id": lot, "project_id": f"P{lot}", "opened_on": day},
-            {"bid_id": f"B{lot}", "lot_id": lot, "org_id": winner, "price": amount, "is_winner": True, "is_valid": True})
+    return (
+        {"project_id": f"P{lot}", "name": lot, "tenderer_id": tenderer, "category": category, "procedure": procedure},
+        {"lot_id": lot, "project_id": f"P{lot}", "opened_on": day},
+        {"bid_id": f"B{lot}", "lot_id": lot, "org_id": winner, "price": amount, "is_winner": True, "is_valid": True},
+    )
 
 
 def world(purchases, **extra):
     projects, lots, bids = map(list, zip(*purchases))
     orgs = sorted({p["tenderer_id"] for p in projects} | {b["org_id"] for b in bids} | set(extra.pop("orgs", [])))
-    return make_snapshot(projects=projects, lots=lots, bids=bids,
-                         organizations=[{"org_id": o, "name": o} for o in orgs], **extra)
+    return make_snapshot(
+        projects=projects, lots=lots, bids=bids, organizations=[{"org_id": o, "name": o} for o in orgs], **extra
+    )
 
 
 def test_splitting_fires_on_pieces_just_under_the_threshold():
-    snap = world([purchase("L1", "2024-03-01", 1_700_000), purchase("L2", "2024-03-20", 1_800_000),
-                  purchase("L3", "2024-04-25", 1_650_000)])
+    snap = world(
+        [
+            purchase("L1", "2024-03-01", 1_700_000),
+            purchase("L2", "2024-03-20", 1_800_000),
+            purchase("L3", "2024-04-25", 1_650_000),
+        ]
+    )
     [f] = run(contract_splitting, snap)
     assert {e.id for e in f.entities if e.type == "lot"} == {"L1", "L2", "L3"}
     assert f.evidence["measured"]["lots"] == 3 and f.evidence["measured"]["total_amount"] == 5_150_000
@@ -35,18 +44,21 @@ def test_splitting_fires_on_pieces_just_under_the_threshold():
     assert "化整为零" in f.evidence["rule"]["zh"]
 
 
-@pytest.mark.parametrize("pieces", [
-    # openly tendered lots avoided nothing
-    [purchase("L1", "2024-03-01", 1_700_000, "open"), purchase("L2", "2024-03-20", 1_800_000, "open")],
-    # far apart in time
-    [purchase("L1", "2024-01-01", 1_700_000), purchase("L2", "2024-09-01", 1_800_000)],
-    # different winners
-    [purchase("L1", "2024-03-01", 1_700_000), purchase("L2", "2024-03-20", 1_800_000, winner="X")],
-    # together still under the threshold
-    [purchase("L1", "2024-03-01", 600_000), purchase("L2", "2024-03-20", 700_000)],
-    # many small purchases that only add up: not "just under" the threshold
-    [purchase(f"L{i}", f"2024-03-{i + 1:02d}", 300_000) for i in range(8)],
-])
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        # openly tendered lots avoided nothing
+        [purchase("L1", "2024-03-01", 1_700_000, "open"), purchase("L2", "2024-03-20", 1_800_000, "open")],
+        # far apart in time
+        [purchase("L1", "2024-01-01", 1_700_000), purchase("L2", "2024-09-01", 1_800_000)],
+        # different winners
+        [purchase("L1", "2024-03-01", 1_700_000), purchase("L2", "2024-03-20", 1_800_000, winner="X")],
+        # together still under the threshold
+        [purchase("L1", "2024-03-01", 600_000), purchase("L2", "2024-03-20", 700_000)],
+        # many small purchases that only add up: not "just under" the threshold
+        [purchase(f"L{i}", f"2024-03-{i + 1:02d}", 300_000) for i in range(8)],
+    ],
+)
 def test_splitting_stays_silent(pieces):
     assert run(contract_splitting, world(pieces)) == []
 
@@ -56,14 +68,18 @@ def site(lot, person, org, role="施工员", days=100):
 
 
 def builder_world(site_rows):
-    return world([purchase("L1", "2024-03-01", 3_000_000, "open", category="construction")],
-                 orgs=["OTHER"],
-                 persons=[{"person_id": p, "name": p} for p in ("PM_W", "E_W", "PM_O", "E_O", "STRANGER")],
-                 person_roles=[{"person_id": "PM_W", "org_id": "W", "role": "project_manager"},
-                               {"person_id": "E_W", "org_id": "W", "role": "employee"},
-                               {"person_id": "PM_O", "org_id": "OTHER", "role": "project_manager"},
-                               {"person_id": "E_O", "org_id": "OTHER", "role": "employee"}],
-                 site_personnel=site_rows)
+    return world(
+        [purchase("L1", "2024-03-01", 3_000_000, "open", category="construction")],
+        orgs=["OTHER"],
+        persons=[{"person_id": p, "name": p} for p in ("PM_W", "E_W", "PM_O", "E_O", "STRANGER")],
+        person_roles=[
+            {"person_id": "PM_W", "org_id": "W", "role": "project_manager"},
+            {"person_id": "E_W", "org_id": "W", "role": "employee"},
+            {"person_id": "PM_O", "org_id": "OTHER", "role": "project_manager"},
+            {"person_id": "E_O", "org_id": "OTHER", "role": "employee"},
+        ],
+        site_personnel=site_rows,
+    )
 
 
 def test_winner_not_builder_fires_when_another_firm_is_on_site():
@@ -80,8 +96,15 @@ def test_winner_not_builder_fires_on_a_stand_in_project_manager():
 
 
 def test_winner_on_site_is_not_flagged():
-    assert run(winner_not_builder, builder_world([site("L1", "PM_W", "W", "项目经理"), site("L1", "E_W", "W"),
-                                                  site("L1", "E_O", "OTHER", days=20)])) == []
+    assert (
+        run(
+            winner_not_builder,
+            builder_world(
+                [site("L1", "PM_W", "W", "项目经理"), site("L1", "E_W", "W"), site("L1", "E_O", "OTHER", days=20)]
+            ),
+        )
+        == []
+    )
 
 
 def money_world(contract, payments):
@@ -114,16 +137,26 @@ def gap_world(published, opened, signed, valid=True, procedure="open"):
     p, lot, bid = purchase("L1", opened, 1_000_000, procedure)
     lot["published_on"] = published
     bid["is_valid"] = valid
-    return run(procedure_gap, make_snapshot(projects=[p], lots=[lot], bids=[bid], organizations=[
-        {"org_id": "GOV", "name": "GOV"}, {"org_id": "W", "name": "W"}],
-        contracts=[{"contract_id": "C1", "lot_id": "L1", "org_id": "W", "amount": 1e6, "signed_on": signed}]))
+    return run(
+        procedure_gap,
+        make_snapshot(
+            projects=[p],
+            lots=[lot],
+            bids=[bid],
+            organizations=[{"org_id": "GOV", "name": "GOV"}, {"org_id": "W", "name": "W"}],
+            contracts=[{"contract_id": "C1", "lot_id": "L1", "org_id": "W", "amount": 1e6, "signed_on": signed}],
+        ),
+    )
 
 
-@pytest.mark.parametrize("args, kind", [
-    (("2024-01-01", "2024-03-01", "2024-02-25"), "award_before_opening"),
-    (("2024-01-01", "2024-03-01", "2024-03-02"), "contract_before_award"),
-    (("2024-02-20", "2024-03-01", "2024-03-20"), "short_publication"),
-])
+@pytest.mark.parametrize(
+    "args, kind",
+    [
+        (("2024-01-01", "2024-03-01", "2024-02-25"), "award_before_opening"),
+        (("2024-01-01", "2024-03-01", "2024-03-02"), "contract_before_award"),
+        (("2024-02-20", "2024-03-01", "2024-03-20"), "short_publication"),
+    ],
+)
 def test_procedure_gaps(args, kind):
     [f] = gap_world(*args)
     assert f.evidence["kind"] == kind

@@ -1,4 +1,5 @@
 """shared_device: rare shared upload values group competing bidders; public ones stay weak."""
+
 import numpy as np
 import pytest
 from snapshot_fixture import make_snapshot
@@ -75,8 +76,11 @@ def test_public_ip_shared_by_many_firms_is_never_high():
     assert regulars[0].severity != "high" and regulars[0].score <= PARAMS["public_cap"]
     value = regulars[0].evidence["shared_values"][0]
     assert value["public"] and value["firms_holding_value"] >= PARAMS["public_min_firms"]
-    assert all(f.score <= PARAMS["public_cap"] and f.evidence["measured"]["lots"] >= PARAMS["public_min_lots"]
-               for f in findings if f.evidence["measured"]["only_public"])
+    assert all(
+        f.score <= PARAMS["public_cap"] and f.evidence["measured"]["lots"] >= PARAMS["public_min_lots"]
+        for f in findings
+        if f.evidence["measured"]["only_public"]
+    )
 
 
 def test_shared_value_without_a_common_lot_is_not_a_finding():
@@ -99,8 +103,15 @@ def test_output_is_deterministic_and_sorted():
 
 def test_one_machine_on_one_lot_counts_once():
     bids = [{"bid_id": f"K-{o}", "lot_id": "K", "org_id": o} for o in ("P", "Q", "R")]
-    ups = [{"bid_id": f"K-{o}", "ip": "7.7.7.7" if o != "R" else "8.8.8.8", "mac": "77:77" if o != "R" else "88:88",
-            "hardware_id": "HW7" if o != "R" else "HW8"} for o in ("P", "Q", "R")]
+    ups = [
+        {
+            "bid_id": f"K-{o}",
+            "ip": "7.7.7.7" if o != "R" else "8.8.8.8",
+            "mac": "77:77" if o != "R" else "88:88",
+            "hardware_id": "HW7" if o != "R" else "HW8",
+        }
+        for o in ("P", "Q", "R")
+    ]
     findings = shared_device.detect(make_snapshot(bids=bids, bid_uploads=ups), PARAMS, 1)
     assert len(findings) == 1 and _companies(findings[0]) == {"P", "Q"}
     assert findings[0].score == pytest.approx(PARAMS["weight_hardware_id"])

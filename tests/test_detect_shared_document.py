@@ -1,4 +1,5 @@
 """shared_document: one fingerprint behind competing bids; a generic author stays weak."""
+
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import shared_document
@@ -15,13 +16,21 @@ def _world():
         for org in ("A", "B", "C", f"H{i}"):
             bid = f"L{i}-{org}"
             bids.append({"bid_id": bid, "lot_id": f"L{i}", "org_id": org})
-            docs.append({"bid_id": bid, "fingerprint": "FP-77" if org in "ABC" else f"fp-{bid}",
-                         "file_sha256": f"sha-{bid}", "author": f"author {org}"})
+            docs.append(
+                {
+                    "bid_id": bid,
+                    "fingerprint": "FP-77" if org in "ABC" else f"fp-{bid}",
+                    "file_sha256": f"sha-{bid}",
+                    "author": f"author {org}",
+                }
+            )
     for j in range(20):
         for i in range(3):
             bid = f"Q{j // 4}_{i}-G{j}"
             bids.append({"bid_id": bid, "lot_id": f"Q{j // 4}_{i}", "org_id": f"G{j}"})
-            docs.append({"bid_id": bid, "fingerprint": f"fp-{bid}", "author": "Administrator" if j % 2 else "ADMINISTRATOR "})
+            docs.append(
+                {"bid_id": bid, "fingerprint": f"fp-{bid}", "author": "Administrator" if j % 2 else "ADMINISTRATOR "}
+            )
     for org in ("D", "E"):
         bids.append({"bid_id": f"M-{org}", "lot_id": "M", "org_id": org})
         docs.append({"bid_id": f"M-{org}", "fingerprint": f"fp-{org}", "author": "Zhang Wei"})

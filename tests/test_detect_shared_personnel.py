@@ -1,4 +1,5 @@
 """shared_personnel: the same person or contact behind competing bidders, with the chain."""
+
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import shared_personnel
@@ -11,17 +12,25 @@ def _world(extra_roles=()):
     """A and B compete on 2 lots and share person P1 (legal rep of A, 30% shareholder of B);
     C and D compete and share nothing but a business-centre address held by 20 firms; E and F
     share person P2 but never bid on the same lot."""
-    bids = [{"bid_id": f"{l}-{o}", "lot_id": l, "org_id": o}
-            for l, orgs in (("L1", "ABX"), ("L2", "ABY"), ("L3", "CD"), ("L4", "E"), ("L5", "F")) for o in orgs]
+    bids = [
+        {"bid_id": f"{l}-{o}", "lot_id": l, "org_id": o}
+        for l, orgs in (("L1", "ABX"), ("L2", "ABY"), ("L3", "CD"), ("L4", "E"), ("L5", "F"))
+        for o in orgs
+    ]
     orgs = [{"org_id": o, "name": o, "address": f"{o} road"} for o in "ABXYEF"]
     orgs += [{"org_id": o, "name": o, "address": "1 Incubator Park"} for o in "CD"]
     orgs += [{"org_id": f"Z{i}", "name": f"Z{i}", "address": "1 Incubator Park"} for i in range(18)]
-    persons = [{"person_id": "P1", "name": "张三", "phone": "13800000001"},
-               {"person_id": "P2", "name": "李四", "phone": "13800000002"}]
-    roles = [{"person_id": "P1", "org_id": "A", "role": "legal_rep"},
-             {"person_id": "P1", "org_id": "B", "role": "shareholder", "share_pct": 30.0},
-             {"person_id": "P2", "org_id": "E", "role": "director"},
-             {"person_id": "P2", "org_id": "F", "role": "director"}, *extra_roles]
+    persons = [
+        {"person_id": "P1", "name": "张三", "phone": "13800000001"},
+        {"person_id": "P2", "name": "李四", "phone": "13800000002"},
+    ]
+    roles = [
+        {"person_id": "P1", "org_id": "A", "role": "legal_rep"},
+        {"person_id": "P1", "org_id": "B", "role": "shareholder", "share_pct": 30.0},
+        {"person_id": "P2", "org_id": "E", "role": "director"},
+        {"person_id": "P2", "org_id": "F", "role": "director"},
+        *extra_roles,
+    ]
     return make_snapshot(bids=bids, organizations=orgs, persons=persons, person_roles=roles)
 
 
@@ -53,8 +62,9 @@ def test_person_in_firms_that_never_compete_is_not_a_finding():
 
 def test_roles_outside_the_setting_do_not_link():
     # an ordinary employee of C who is also an employee of D: employees are not in `roles`
-    world = _world([{"person_id": "P2", "org_id": "C", "role": "employee"},
-                    {"person_id": "P2", "org_id": "D", "role": "employee"}])
+    world = _world(
+        [{"person_id": "P2", "org_id": "C", "role": "employee"}, {"person_id": "P2", "org_id": "D", "role": "employee"}]
+    )
     findings = shared_personnel.detect(world, PARAMS, 1)
     assert not any(f.severity != "low" for f in findings if _companies(f) == {"C", "D"})
     with_employees = dict(PARAMS, roles=PARAMS["roles"] + ["employee"])

@@ -1,4 +1,5 @@
 """tenderer_affinity: a firm winning one tenderer's lots beyond its bids and record elsewhere."""
+
 import copy
 
 import pytest
@@ -11,8 +12,10 @@ PARAMS = load_settings()["tenderer_affinity"]
 
 
 def _pairs(findings):
-    return [(next(e.id for e in f.entities if e.role == "tenderer"), next(e.id for e in f.entities if e.role == "winner"))
-            for f in findings]
+    return [
+        (next(e.id for e in f.entities if e.role == "tenderer"), next(e.id for e in f.entities if e.role == "winner"))
+        for f in findings
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +41,12 @@ def test_planted_winner_is_found_with_its_lots(rows):
     f = findings[0]
     assert set(planted) <= set(f.evidence["won_lots"]) and f.evidence["won_lots"] == sorted(f.evidence["won_lots"])
     assert f.evidence["measured"]["p_adj"] <= PARAMS["alpha"] and not f.evidence["measured"]["person_link"]
-    assert [f"Organization:F033", "WON", f"Lot:{planted[0]}"] in f.evidence["edges"]
+    assert ["Organization:F033", "WON", f"Lot:{planted[0]}"] in f.evidence["edges"]
     assert "Bonferroni" in f.evidence["explanation"]["en"] and "校正" in f.evidence["explanation"]["zh"]
 
 
 def test_cheap_firm_winning_everywhere_is_not_tied_to_one_tenderer(rows):
-    for b in list(rows["bids"]):   # F001 halves its price and wins every lot it enters
+    for b in list(rows["bids"]):  # F001 halves its price and wins every lot it enters
         if b["org_id"] == "F001":
             set_winner(rows, b["lot_id"], "F001", price=b["price"] * 0.5)
     findings = tenderer_affinity.detect(make_snapshot(**rows), PARAMS, 1)
@@ -55,8 +58,10 @@ def test_person_link_makes_a_weaker_pattern_a_finding(rows):
         set_winner(rows, lot, "F040", price=2e6)
     rows["persons"] = [{"person_id": "P9", "name": "赵六"}]
     without = tenderer_affinity.detect(make_snapshot(**rows), PARAMS, 1)
-    rows["person_roles"] = [{"person_id": "P9", "org_id": "T06", "role": "official"},
-                            {"person_id": "P9", "org_id": "F040", "role": "shareholder"}]
+    rows["person_roles"] = [
+        {"person_id": "P9", "org_id": "T06", "role": "official"},
+        {"person_id": "P9", "org_id": "F040", "role": "shareholder"},
+    ]
     linked = tenderer_affinity.detect(make_snapshot(**rows), PARAMS, 1)
     assert ("T06", "F040") not in _pairs(without)
     assert _pairs(linked) == [("T06", "F040")]

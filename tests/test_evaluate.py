@@ -1,25 +1,38 @@
 """bidgraph evaluate: metrics on hand-made truth and findings, the baseline screen, the CLI."""
+
 import json
 
 import pytest
-
-from bidgraph.cli import main
-from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, evaluate
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
+from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, evaluate
+from bidgraph.cli import main
+
 TRUTH = {
-    "rings": [{"id": "R1", "members": RING, "lots": [], "traces": ["mac"]},
-              {"id": "R2", "members": QUIET, "lots": [], "traces": []}],
+    "rings": [
+        {"id": "R1", "members": RING, "lots": [], "traces": ["mac"]},
+        {"id": "R2", "members": QUIET, "lots": [], "traces": []},
+    ],
     "cover_bidders": [{"org_id": "COVER1", "serves": ["H03"]}],
     "tenderer_affinity": [{"tenderer_id": "GOV1", "org_id": "H05", "person_id": "PER9"}],
-    "decoys": {"public_ips": ["1.2.3.4"], "nat_ips": ["100.64.0.1"], "public_terminal_macs": ["AA:TERM"],
-               "small_county": {"region_code": "R2", "org_ids": COUNTY}, "big_winners": ["H01"]},
+    "decoys": {
+        "public_ips": ["1.2.3.4"],
+        "nat_ips": ["100.64.0.1"],
+        "public_terminal_macs": ["AA:TERM"],
+        "small_county": {"region_code": "R2", "org_ids": COUNTY},
+        "big_winners": ["H01"],
+    },
 }
 
 
 def finding(fid, detector, score, *entities, severity="low"):
-    return {"id": fid, "detector": detector, "score": score, "severity": severity,
-            "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities]}
+    return {
+        "id": fid,
+        "detector": detector,
+        "score": score,
+        "severity": severity,
+        "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities],
+    }
 
 
 FINDINGS = [
@@ -29,14 +42,36 @@ FINDINGS = [
     finding("F4", "cover_bidder", 0.7, ("company", "COVER1", "cover"), ("company", "H03", "served")),
     finding("F5", "tenderer_affinity", 0.6, ("company", "GOV1", "tenderer"), ("company", "H05", "member")),
     finding("F6", "tenderer_affinity", 0.9, ("company", "GOV1", "tenderer"), ("company", "H07", "member")),
-    finding("F7", "shared_device", 0.75, ("company", "H10", "member"), ("company", "H11", "member"),
-            ("ip", "1.2.3.4", "shared"), severity="high"),
-    finding("F8", "shared_device", 0.9, ("company", "RING1", "member"), ("company", "RING2", "member"),
-            ("device", "AA:BB", "shared"), severity="high"),
+    finding(
+        "F7",
+        "shared_device",
+        0.75,
+        ("company", "H10", "member"),
+        ("company", "H11", "member"),
+        ("ip", "1.2.3.4", "shared"),
+        severity="high",
+    ),
+    finding(
+        "F8",
+        "shared_device",
+        0.9,
+        ("company", "RING1", "member"),
+        ("company", "RING2", "member"),
+        ("device", "AA:BB", "shared"),
+        severity="high",
+    ),
     finding("F10", "hidden_link", 0.5, ("company", "QUIET1", "member"), ("company", "QUIET3", "member")),
     finding("F11", "hidden_link", 0.55, ("company", "H20", "member"), ("company", "H21", "member")),
-    finding("F9", "shared_device", 0.6, ("company", "H10", "member"), ("company", "H11", "member"),
-            ("ip", "100.64.0.1", "shared"), ("device", "AA:TERM", "shared"), severity="high"),
+    finding(
+        "F9",
+        "shared_device",
+        0.6,
+        ("company", "H10", "member"),
+        ("company", "H11", "member"),
+        ("ip", "100.64.0.1", "shared"),
+        ("device", "AA:TERM", "shared"),
+        severity="high",
+    ),
 ]
 
 
@@ -85,8 +120,12 @@ def test_hidden_link_against_planted_pairs():
 
 def test_public_ip_only_shared_device_flags_are_counted():
     d = evaluate(TRUTH, FINDINGS)["decoys"]
-    assert d == {"high_shared_device": 3, "high_on_public_or_nat_ip_only": 1, "high_on_public_values_only": 2,
-                 "finding_ids": ["F7"]}
+    assert d == {
+        "high_shared_device": 3,
+        "high_on_public_or_nat_ip_only": 1,
+        "high_on_public_values_only": 2,
+        "finding_ids": ["F7"],
+    }
 
 
 def test_baseline_counts_signals_per_firm():

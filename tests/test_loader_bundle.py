@@ -1,4 +1,5 @@
 """The bundle loader on small bundles built here: a valid one, then one thing broken per test."""
+
 from __future__ import annotations
 
 import gzip
@@ -96,8 +97,11 @@ def test_valid_bundle_is_taken_whole_with_types_and_provenance(tmp_path):
     assert str(bids["price"].dtype) == "float64" and str(bids["rank"].dtype) == "Int64"
     assert str(bids["is_winner"].dtype) == "boolean" and str(bids["submitted_at"].dtype) == "datetime64[ns]"
     assert str(bids["bid_id"].dtype) == "str" and bids["is_winner"].tolist() == [True, False, True, False]
-    assert bids["submitted_at"].tolist()[:3] == [pd.Timestamp("2024-03-05 09:30"), pd.Timestamp("2024-03-05 09:31"),
-                                                 pd.Timestamp("2024-03-06 10:00")]
+    assert bids["submitted_at"].tolist()[:3] == [
+        pd.Timestamp("2024-03-05 09:30"),
+        pd.Timestamp("2024-03-05 09:31"),
+        pd.Timestamp("2024-03-06 10:00"),
+    ]
     assert bids["submitted_at"].isna().tolist() == [False, False, False, True]
     assert bids["_file"].tolist() == ["bids.csv"] * 4 and bids["_row"].tolist() == [2, 3, 4, 5]
     orgs = b.tables["organizations"]
@@ -111,7 +115,9 @@ def test_valid_bundle_is_taken_whole_with_types_and_provenance(tmp_path):
 
 def test_gbk_file_with_chinese_headers(tmp_path):
     folder = write_bundle(tmp_path / "b")
-    orgs = [["单位编号", "统一社会信用代码", "企业名称", "单位类型", "联系电话", "成立日期"]] + BUNDLE["organizations"][1:]
+    orgs = [["单位编号", "统一社会信用代码", "企业名称", "单位类型", "联系电话", "成立日期"]] + BUNDLE["organizations"][
+        1:
+    ]
     (folder / "organizations.csv").write_bytes(csv_text(orgs).encode("gbk"))
     bids = [["投标编号", "标段编号", "投标人", "投标报价", "递交时间", "排名", "是否中标"]] + BUNDLE["bids"][1:]
     (folder / "bids.csv").write_bytes(csv_text(bids).encode("gb18030"))
@@ -142,7 +148,7 @@ def test_missing_required_column_is_an_error(tmp_path):
         read_bundle(write_bundle(tmp_path / "b", tables(bids=bids)))
 
 
-@pytest.mark.parametrize("content", [b"", "bid_id,lot_id,org_id\n".encode()])
+@pytest.mark.parametrize("content", [b"", b"bid_id,lot_id,org_id\n"])
 def test_empty_file_of_required_table_is_an_error(tmp_path, content):
     folder = write_bundle(tmp_path / "b")
     (folder / "bids.csv").write_bytes(content)
@@ -171,12 +177,16 @@ def test_unknown_references_cascade(tmp_path):
     bids = BUNDLE["bids"] + [["B5", "L3", "O1", "1", "", "", ""], ["B6", "L1", "O9", "1", "", "", ""]]
     uploads = BUNDLE["bid_uploads"] + [["B5", "10.0.0.2", ""]]
     b = read_bundle(write_bundle(tmp_path / "b", tables(lots=lots, bids=bids, bid_uploads=uploads)))
-    assert issues(b.quarantine, "lots") == [("lots.csv", 4, "project_id", "unknown project_id PR9: no such project_id in projects")]
+    assert issues(b.quarantine, "lots") == [
+        ("lots.csv", 4, "project_id", "unknown project_id PR9: no such project_id in projects")
+    ]
     assert issues(b.quarantine, "bids") == [
         ("bids.csv", 6, "lot_id", "lot_id L3 refers to a quarantined row of lots (lots.csv row 4)"),
-        ("bids.csv", 7, "org_id", "unknown org_id O9: no such org_id in organizations")]
+        ("bids.csv", 7, "org_id", "unknown org_id O9: no such org_id in organizations"),
+    ]
     assert issues(b.quarantine, "bid_uploads") == [
-        ("bid_uploads.csv", 4, "bid_id", "bid_id B5 refers to a quarantined row of bids (bids.csv row 6)")]
+        ("bid_uploads.csv", 4, "bid_id", "bid_id B5 refers to a quarantined row of bids (bids.csv row 6)")
+    ]
     assert b.counts["bids"] == {"read": 6, "taken": 4, "quarantined": 2}
     assert b.counts["bid_uploads"] == {"read": 3, "taken": 2, "quarantined": 1}
 
@@ -185,21 +195,25 @@ def test_reference_to_a_table_not_supplied(tmp_path):
     scores = [["lot_id", "expert_id", "bid_id", "score"], ["L1", "E1", "B1", "90"]]
     b = read_bundle(write_bundle(tmp_path / "b", tables(expert_scores=scores)))
     assert issues(b.quarantine, "expert_scores") == [
-        ("expert_scores.csv", 2, "expert_id", "expert_id refers to experts, but the bundle has no experts table")]
+        ("expert_scores.csv", 2, "expert_id", "expert_id refers to experts, but the bundle has no experts table")
+    ]
 
 
 def test_malformed_dates_numbers_and_missing_values(tmp_path):
-    bids = BUNDLE["bids"] + [["B5", "L1", "O3", "四十万", "2024-03-05", "", ""],
-                             ["B6", "L1", "O3", "1", "2024-13-45", "", ""],
-                             ["B7", "L1", "O3", "1", "", "1.5", "maybe"],
-                             ["", "L1", "O3", "1", "", "", ""]]
+    bids = BUNDLE["bids"] + [
+        ["B5", "L1", "O3", "四十万", "2024-03-05", "", ""],
+        ["B6", "L1", "O3", "1", "2024-13-45", "", ""],
+        ["B7", "L1", "O3", "1", "", "1.5", "maybe"],
+        ["", "L1", "O3", "1", "", "", ""],
+    ]
     b = read_bundle(write_bundle(tmp_path / "b", tables(bids=bids)))
     assert issues(b.quarantine, "bids") == [
         ("bids.csv", 6, "price", "not a number"),
         ("bids.csv", 7, "submitted_at", "not a date (expected 2024-03-05, 2024/3/5 or 2024年3月5日)"),
         ("bids.csv", 8, "rank", "not a whole number"),
         ("bids.csv", 8, "is_winner", "not a yes/no value (true/false, 1/0, 是/否, Y/N)"),
-        ("bids.csv", 9, "bid_id", "required value is missing")]
+        ("bids.csv", 9, "bid_id", "required value is missing"),
+    ]
     q = b.quarantine
     assert q.loc[q["column"] == "price", "value"].tolist() == ["四十万"]
     assert b.counts["bids"] == {"read": 8, "taken": 4, "quarantined": 4}
@@ -208,7 +222,7 @@ def test_malformed_dates_numbers_and_missing_values(tmp_path):
 def test_unknown_enum_is_quarantined(tmp_path):
     roles = BUNDLE["person_roles"] + [["P1", "O2", "boss"]]
     b = read_bundle(write_bundle(tmp_path / "b", tables(person_roles=roles)))
-    (file, row, column, reason), = issues(b.quarantine, "person_roles")
+    ((file, row, column, reason),) = issues(b.quarantine, "person_roles")
     assert (file, row, column) == ("person_roles.csv", 4, "role") and reason.startswith("not one of: legal_rep")
 
 
@@ -218,9 +232,11 @@ def test_bad_check_digits_are_warnings_and_rows_are_kept(tmp_path):
     b = read_bundle(write_bundle(tmp_path / "b", tables(organizations=orgs, persons=persons)))
     assert b.quarantine.empty
     assert issues(b.warnings, "organizations") == [
-        ("organizations.csv", 7, "uscc", "USCC check digit should be 1; value kept")]
+        ("organizations.csv", 7, "uscc", "USCC check digit should be 1; value kept")
+    ]
     assert issues(b.warnings, "persons") == [
-        ("persons.csv", 4, "id_number", "ID number check digit should be 1; value kept")]
+        ("persons.csv", 4, "id_number", "ID number check digit should be 1; value kept")
+    ]
     assert b.tables["organizations"]["uscc"].iloc[-1] == "91350100MA00000042"
     assert b.counts["organizations"]["taken"] == 6 and b.counts["persons"]["taken"] == 3
 
@@ -236,7 +252,7 @@ def test_truncated_gzip_keeps_the_whole_rows(tmp_path):
     (folder / "bids.csv.gz").write_bytes(whole[:z])
     b = read_bundle(folder)
     assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B2", "B3"]
-    (file, row, column, reason), = issues(b.quarantine, "bids")
+    ((file, row, column, reason),) = issues(b.quarantine, "bids")
     assert (file, row, column) == ("bids.csv.gz", 5, None)
     assert reason == "the gzip file is truncated: this row and any after it are lost"
     assert b.counts["bids"] == {"read": 4, "taken": 3, "quarantined": 1}
@@ -249,7 +265,8 @@ def test_csv_cut_inside_a_quoted_field(tmp_path):
     b = read_bundle(folder)
     assert b.tables["lots"]["lot_id"].tolist() == ["L1"]
     assert issues(b.quarantine, "lots") == [
-        ("lots.csv", 3, None, "cannot read the row: the file ends inside a quoted field (the file is cut short)")]
+        ("lots.csv", 3, None, "cannot read the row: the file ends inside a quoted field (the file is cut short)")
+    ]
     # The bids of the unreadable lot cannot be placed either.
     assert [r[1:3] for r in issues(b.quarantine, "bids")] == [(4, "lot_id"), (5, "lot_id")]
     assert b.counts["lots"] == {"read": 2, "taken": 1, "quarantined": 1}
@@ -262,7 +279,8 @@ def test_utf8_file_cut_inside_a_chinese_character_is_still_utf8(tmp_path):
     b = read_bundle(folder)
     assert b.tables["persons"]["name"].tolist() == ["张三"]
     assert issues(b.quarantine, "persons") == [
-        ("persons.csv", 3, None, "cannot read the row: the file ends inside a quoted field (the file is cut short)")]
+        ("persons.csv", 3, None, "cannot read the row: the file ends inside a quoted field (the file is cut short)")
+    ]
 
 
 def test_row_with_too_many_fields(tmp_path):
@@ -384,6 +402,7 @@ def test_write_quarantine_files_open_in_excel(tmp_path):
 
 # --- validate_tables directly (what the OCDS and other readers call) ---------------------------
 
+
 def frames(**changes) -> dict[str, pd.DataFrame]:
     return {n: pd.DataFrame(r[1:], columns=r[0]) for n, r in tables(**changes).items()}
 
@@ -401,8 +420,14 @@ def test_validate_tables_numbers_rows_and_names_files():
 
 def test_rows_sharing_a_row_number_are_judged_one_by_one():
     # An OCDS release is one line but holds several bids: they share the line number.
-    raw = frames(bids=[["bid_id", "lot_id", "org_id", "price"], ["B1", "L1", "O1", "1"],
-                       ["B2", "L1", "O1", "x"], ["B3", "L2", "O2", "2"]])
+    raw = frames(
+        bids=[
+            ["bid_id", "lot_id", "org_id", "price"],
+            ["B1", "L1", "O1", "1"],
+            ["B2", "L1", "O1", "x"],
+            ["B3", "L2", "O2", "2"],
+        ]
+    )
     raw["bids"]["_row"] = [7, 7, 7]
     b = validate_tables(raw, {"bids": "releases.jsonl"})
     assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B3"]
@@ -418,18 +443,20 @@ def test_every_schema_column_is_present():
 
 # --- entity resolution --------------------------------------------------------------------------
 
+
 def test_organizations_merge_by_uscc_and_name_and_references_follow():
     orgs = BUNDLE["organizations"] + [
-        ["O5", USCC[2], "闽江建筑工程公司（旧名）", "", "0591-1234567", ""],   # same USCC as O1
+        ["O5", USCC[2], "闽江建筑工程公司（旧名）", "", "0591-1234567", ""],  # same USCC as O1
         ["O6", "", "鼓楼装饰有限责任公司", "enterprise", "13900000000", ""],  # same name as O3
-        ["O7", "", "鼓楼装饰股份有限公司", "enterprise", "", ""],           # another legal form
+        ["O7", "", "鼓楼装饰股份有限公司", "enterprise", "", ""],  # another legal form
     ]
     bids = BUNDLE["bids"] + [["B5", "L1", "O5", "1", "", "", ""], ["B6", "L2", "O6", "1", "", "", ""]]
     roles = BUNDLE["person_roles"] + [["P1", "O6", "director"]]
     b = validate_tables(frames(organizations=orgs, bids=bids, person_roles=roles), {})
     assert b.merges.values.tolist() == [
         ["organizations", "O1", "O5", f"same USCC {USCC[2]} as O1"],
-        ["organizations", "O3", "O6", "same normalised name 鼓楼装饰有限公司 as O3"]]
+        ["organizations", "O3", "O6", "same normalised name 鼓楼装饰有限公司 as O3"],
+    ]
     org = b.tables["organizations"].set_index("org_id")
     assert list(org.index) == ["T1", "A1", "O1", "O2", "O3", "O7"]
     assert org.loc["O1", "merged_ids"] == "O5" and org.loc["O3", "merged_ids"] == "O6"
@@ -449,9 +476,9 @@ def test_same_name_with_two_valid_usccs_is_two_companies():
 
 def test_merges_are_transitive():
     orgs = BUNDLE["organizations"] + [
-        ["O5", "", "榕城路桥 有限公司", "", "", ""],       # name of O2 (spaces ignored)
+        ["O5", "", "榕城路桥 有限公司", "", "", ""],  # name of O2 (spaces ignored)
         ["O6", USCC[3], "榕城路桥工程有限公司", "", "", ""],  # USCC of O2
-        ["O7", "", "榕城路桥工程有限公司", "", "", ""],     # name of O6
+        ["O7", "", "榕城路桥工程有限公司", "", "", ""],  # name of O6
     ]
     b = validate_tables(frames(organizations=orgs), {})
     assert b.merges[["kept_id", "merged_id"]].values.tolist() == [["O2", "O5"], ["O2", "O6"], ["O2", "O7"]]
@@ -460,8 +487,11 @@ def test_merges_are_transitive():
 
 
 def test_persons_merge_by_valid_id_number_only():
-    persons = BUNDLE["persons"] + [["P3", "张三", IDS[0]], ["P4", "李四", "35010219800101002Y"],
-                                   ["P5", "李四", "35010219800101002Y"]]
+    persons = BUNDLE["persons"] + [
+        ["P3", "张三", IDS[0]],
+        ["P4", "李四", "35010219800101002Y"],
+        ["P5", "李四", "35010219800101002Y"],
+    ]
     roles = BUNDLE["person_roles"] + [["P3", "O2", "director"]]
     b = validate_tables(frames(persons=persons, person_roles=roles), {})
     assert b.merges.values.tolist() == [["persons", "P1", "P3", f"same ID number {IDS[0]} as P1"]]

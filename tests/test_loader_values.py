@@ -1,4 +1,5 @@
 """Value parsing, one type at a time: what is normalised, what is an error, what is a warning."""
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,7 @@ DATE_ERROR = "not a date (expected 2024-03-05, 2024/3/5 or 2024年3月5日)"
 
 def run(kind: str, cells: list, **spec):
     parsed = parse(clean_text(pd.Series(cells, dtype=object)), Column("c", kind, **spec))
-    return ([None if pd.isna(v) else v for v in parsed.value.tolist()],
-            dict(parsed.errors), dict(parsed.warnings))
+    return ([None if pd.isna(v) else v for v in parsed.value.tolist()], dict(parsed.errors), dict(parsed.warnings))
 
 
 def test_clean_text_trims_folds_full_width_and_empties():
@@ -25,18 +25,40 @@ def test_clean_text_trims_folds_full_width_and_empties():
 
 
 def test_dates_in_every_accepted_form():
-    values, errors, _ = run("date", ["2024-03-05", "2024-03-05T09:30:00", "2024/3/5", "2024年3月5日",
-                                     "2024年3月5日 9:30", "2024/3/5 09:30:15", "２０２４-０３-０５", "-",
-                                     "2024-02-30", "5/3/2024", "9999-01-01"])
+    values, errors, _ = run(
+        "date",
+        [
+            "2024-03-05",
+            "2024-03-05T09:30:00",
+            "2024/3/5",
+            "2024年3月5日",
+            "2024年3月5日 9:30",
+            "2024/3/5 09:30:15",
+            "２０２４-０３-０５",
+            "-",
+            "2024-02-30",
+            "5/3/2024",
+            "9999-01-01",
+        ],
+    )
     ts = pd.Timestamp
-    assert values[:8] == [ts("2024-03-05"), ts("2024-03-05 09:30"), ts("2024-03-05"), ts("2024-03-05"),
-                          ts("2024-03-05 09:30"), ts("2024-03-05 09:30:15"), ts("2024-03-05"), None]
+    assert values[:8] == [
+        ts("2024-03-05"),
+        ts("2024-03-05 09:30"),
+        ts("2024-03-05"),
+        ts("2024-03-05"),
+        ts("2024-03-05 09:30"),
+        ts("2024-03-05 09:30:15"),
+        ts("2024-03-05"),
+        None,
+    ]
     assert errors == {8: DATE_ERROR, 9: DATE_ERROR, 10: DATE_ERROR}
 
 
 def test_numbers_with_separators_full_width_and_units():
-    values, errors, _ = run("number", ["1,234.5", "１２３", "12.5万元", "3元", "¥1,000", "30万", "—",
-                                       "四十万", "1.2.3", "inf", "万元"])
+    values, errors, _ = run(
+        "number", ["1,234.5", "１２３", "12.5万元", "3元", "¥1,000", "30万", "—", "四十万", "1.2.3", "inf", "万元"]
+    )
     assert values[:7] == [1234.5, 123.0, 125000.0, 3.0, 1000.0, 300000.0, None]
     assert set(errors) == {7, 8, 9, 10} and errors[7] == "not a number"
 
@@ -53,8 +75,11 @@ def test_booleans():
 
 
 def test_enums_are_lower_cased_and_checked():
-    values, errors, _ = run("enum", ["Open", "Single Source", "competitive-negotiation", "公开招标"],
-                            values=("open", "single_source", "competitive_negotiation"))
+    values, errors, _ = run(
+        "enum",
+        ["Open", "Single Source", "competitive-negotiation", "公开招标"],
+        values=("open", "single_source", "competitive_negotiation"),
+    )
     assert values[:3] == ["open", "single_source", "competitive_negotiation"]
     assert errors == {3: "not one of: open, single_source, competitive_negotiation"}
 
@@ -65,7 +90,9 @@ def test_contact_and_network_values_are_normalised_or_cleared_with_a_warning():
     assert warn == {4: "not a phone number (7 to 15 digits); value left empty"}
     emails, _, warn = run("email", ["Li.Si@Example.COM", "li.si"])
     assert emails == ["li.si@example.com", None] and list(warn) == [1]
-    macs, _, warn = run("mac", ["aa-bb-cc-dd-ee-ff", "AABB.CCDD.EEFF", "aa:bb:cc:dd:ee", "ａａ：ｂｂ：ｃｃ：ｄｄ：ｅｅ：ｆｆ"])
+    macs, _, warn = run(
+        "mac", ["aa-bb-cc-dd-ee-ff", "AABB.CCDD.EEFF", "aa:bb:cc:dd:ee", "ａａ：ｂｂ：ｃｃ：ｄｄ：ｅｅ：ｆｆ"]
+    )
     assert macs == ["AA:BB:CC:DD:EE:FF", "AA:BB:CC:DD:EE:FF", None, "AA:BB:CC:DD:EE:FF"] and list(warn) == [2]
     ips, _, warn = run("ip", ["10.0.0.1", "010.000.000.001", "2001:DB8::1", "256.1.1.1", "host"])
     assert ips == ["10.0.0.1", "10.0.0.1", "2001:db8::1", None, None]

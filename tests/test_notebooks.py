@@ -1,4 +1,5 @@
 """The analysts' notebooks run top to bottom (on a small city, to keep CI short)."""
+
 from pathlib import Path
 
 import nbformat

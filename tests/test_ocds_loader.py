@@ -1,5 +1,6 @@
 """The OCDS loader on real data (ProZorro compiled releases, Armeps releases) and on small messy
 documents: counts checked by reading the files, ids and references consistent, nothing lost."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bidgraph.detectors.cardinal.engine import evaluate
+from bidgraph.detectors.cardinal.settings import parse_settings
 from bidgraph.errors import InputError
 from bidgraph.loaders.ocds import read_ocds, read_ocds_bundle
 from bidgraph.loaders.ocds_releases import iter_compiled_releases, merge_releases
-from bidgraph.detectors.cardinal.engine import evaluate
-from bidgraph.detectors.cardinal.settings import parse_settings
 
 OCDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ocds"
 PROZORRO, ARMEPS = OCDS / "ukraine_prozorro_compiled.jsonl", OCDS / "armenia_armeps_releases.jsonl"
@@ -37,16 +38,26 @@ def test_prozorro_compiled_releases():
     t = bundle.tables
     # Read from the file: 11 processes, 28 parties (28 distinct ids), 12 bids, 3 tender lots in
     # 3 processes (8 without lots get one lot each), 10 contracts, no transactions.
-    assert {n: len(t[n]) for n in ("projects", "organizations", "lots", "bids", "contracts", "payments")} == \
-        {"projects": 11, "organizations": 28, "lots": 11, "bids": 12, "contracts": 10, "payments": 0}
+    assert {n: len(t[n]) for n in ("projects", "organizations", "lots", "bids", "contracts", "payments")} == {
+        "projects": 11,
+        "organizations": 28,
+        "lots": 11,
+        "bids": 12,
+        "contracts": 10,
+        "payments": 0,
+    }
     assert len(bundle.quarantine) == 0
     assert_references_hold(bundle)
     # Tenderers carry no id in ProZorro bids: the identifier (UA-EDR-...) names the party.
     assert t["bids"]["org_id"].str.startswith("UA-EDR-").all()
     assert int(t["bids"]["is_winner"].sum()) == 5 and t["bids"]["is_valid"].all()
     one = t["bids"][t["bids"]["bid_id"].str.endswith("/c2b211c0b35748df87d99bf796500ca5")].iloc[0]
-    assert (one["org_id"], one["price"], one["currency"], bool(one["is_winner"])) == \
-        ("UA-EDR-40133709", 2910.0, "UAH", True)
+    assert (one["org_id"], one["price"], one["currency"], bool(one["is_winner"])) == (
+        "UA-EDR-40133709",
+        2910.0,
+        "UAH",
+        True,
+    )
     assert one["lot_id"] == "ocds-be6bcu-UA-2016-06-02-000468-c/3775e4cf289645d888fd3a8264666622"
     assert set(t["projects"]["procedure"]) == {"open", "single_source"}  # open 6, limited 5
     assert (t["projects"]["procedure"] == "single_source").sum() == 5
@@ -59,8 +70,13 @@ def test_armeps_releases_with_messy_values_kept():
     t = bundle.tables
     # 100 releases of 100 processes (73 planning only), 131 parties of 48 organisations,
     # 36 bids (4 with a null amount, 3 not-qualified), 29 tender lots + 73 processes without lots.
-    assert {n: len(t[n]) for n in ("projects", "organizations", "lots", "bids", "contracts")} == \
-        {"projects": 100, "organizations": 48, "lots": 102, "bids": 36, "contracts": 21}
+    assert {n: len(t[n]) for n in ("projects", "organizations", "lots", "bids", "contracts")} == {
+        "projects": 100,
+        "organizations": 48,
+        "lots": 102,
+        "bids": 36,
+        "contracts": 21,
+    }
     assert len(bundle.quarantine) == 0
     assert_references_hold(bundle)
     assert t["bids"]["price"].isna().sum() == 4  # kept, price missing
@@ -77,26 +93,57 @@ def write_lines(path: Path, *docs) -> Path:
 
 
 def messy_release():
-    return {"ocid": "ocds-x-1", "date": "2024-01-02T00:00:00Z", "tag": ["award"],
-            "buyer": {"id": "b"},
-            "parties": [{"id": "b", "name": "City Hospital", "roles": ["buyer"],
-                         "identifier": {"scheme": "CN-USCC", "id": "91350100M000100Y43"}},
-                        {"id": "s1", "name": "Builder One", "roles": ["tenderer", "supplier"]},
-                        {"name": "No Id Ltd", "roles": ["tenderer"]}],
-            "tender": {"title": "Ward repair", "procurementMethod": "selective", "mainProcurementCategory": "works",
-                       "value": {"amount": 100, "currency": "CNY"}, "awardCriteria": "lowestCost",
-                       "tenderPeriod": {"startDate": "2024-01-01T09:00:00+08:00", "endDate": "2024-01-20T09:30:00+08:00"}},
-            "bids": {"details": [
+    return {
+        "ocid": "ocds-x-1",
+        "date": "2024-01-02T00:00:00Z",
+        "tag": ["award"],
+        "buyer": {"id": "b"},
+        "parties": [
+            {
+                "id": "b",
+                "name": "City Hospital",
+                "roles": ["buyer"],
+                "identifier": {"scheme": "CN-USCC", "id": "91350100M000100Y43"},
+            },
+            {"id": "s1", "name": "Builder One", "roles": ["tenderer", "supplier"]},
+            {"name": "No Id Ltd", "roles": ["tenderer"]},
+        ],
+        "tender": {
+            "title": "Ward repair",
+            "procurementMethod": "selective",
+            "mainProcurementCategory": "works",
+            "value": {"amount": 100, "currency": "CNY"},
+            "awardCriteria": "lowestCost",
+            "tenderPeriod": {"startDate": "2024-01-01T09:00:00+08:00", "endDate": "2024-01-20T09:30:00+08:00"},
+        },
+        "bids": {
+            "details": [
                 {"id": "1", "status": "valid", "tenderers": [{"id": "s1"}], "value": {"amount": 90, "currency": "CNY"}},
                 {"status": "valid", "tenderers": [{"id": "s1"}], "value": {"amount": 91, "currency": "CNY"}},
-                {"id": "3", "status": "disqualified", "tenderers": [{"name": "Walk-in Co"}],
-                 "value": {"amount": "ninety", "currency": "CNY"}}]},
-            "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": "s1"}]}],
-            "contracts": [{"id": "c1", "awardID": "a1", "value": {"amount": 90, "currency": "CNY"},
-                           "dateSigned": "2024-02-01T10:00:00+08:00",
-                           "implementation": {"transactions": [
-                               {"id": "t1", "date": "2024-03-01", "value": {"amount": 45, "currency": "CNY"}},
-                               {"id": "t2", "date": "2024-04-01", "value": {"amount": "n/a"}}]}}]}
+                {
+                    "id": "3",
+                    "status": "disqualified",
+                    "tenderers": [{"name": "Walk-in Co"}],
+                    "value": {"amount": "ninety", "currency": "CNY"},
+                },
+            ]
+        },
+        "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": "s1"}]}],
+        "contracts": [
+            {
+                "id": "c1",
+                "awardID": "a1",
+                "value": {"amount": 90, "currency": "CNY"},
+                "dateSigned": "2024-02-01T10:00:00+08:00",
+                "implementation": {
+                    "transactions": [
+                        {"id": "t1", "date": "2024-03-01", "value": {"amount": 45, "currency": "CNY"}},
+                        {"id": "t2", "date": "2024-04-01", "value": {"amount": "n/a"}},
+                    ]
+                },
+            }
+        ],
+    }
 
 
 def test_messy_items_are_reported_not_lost(tmp_path):
@@ -107,15 +154,19 @@ def test_messy_items_are_reported_not_lost(tmp_path):
     q = bundle.quarantine
     reasons = q.groupby(["table", "column"])["reason"].apply(set).to_dict()
     # the party without an id, and the tenderer known only by name
-    assert reasons[("organizations", "org_id")] == {"parties[2]: required value is missing",
-                                                    "bids.details[2].tenderers[0]: required value is missing"}
+    assert reasons[("organizations", "org_id")] == {
+        "parties[2]: required value is missing",
+        "bids.details[2].tenderers[0]: required value is missing",
+    }
     assert reasons[("bids", "bid_id")] == {"bids.details[1]: required value is missing"}
     price = q[(q["table"] == "bids") & (q["column"] == "price")].iloc[0]
     assert price["reason"].startswith("bids.details[2]: ") and price["value"] == "ninety"
     assert next(iter(reasons[("payments", "amount")])).startswith("contracts[0].implementation.transactions[1]: ")
     assert q.loc[q["table"].isin(["organizations", "bids", "payments"]), "row"].eq(1).all()  # their line
     cascade = q[q["table"] == "lots"].iloc[0]  # the lot of the process without name and buyer
-    assert cascade["row"] == 3 and cascade["reason"].endswith("quarantined row of projects (" + str(path) + " row 3, release)")
+    assert cascade["row"] == 3 and cascade["reason"].endswith(
+        "quarantined row of projects (" + str(path) + " row 3, release)"
+    )
     broken = q[(q["table"] == "projects") & (q["row"] == 2)].iloc[0]
     assert broken["reason"].startswith("line is not JSON") and broken["value"] == "{not json"
     counts = bundle.counts
@@ -128,8 +179,11 @@ def test_messy_items_are_reported_not_lost(tmp_path):
     assert orgs.loc["CN-USCC-91350100M000100Y43", "kind"] == "government"
     assert orgs.loc["s1", "kind"] == "enterprise"
     project = bundle.tables["projects"].set_index("project_id").loc["ocds-x-1"]
-    assert (project["procedure"], project["category"], project["tenderer_id"]) == \
-        ("invited", "construction", "CN-USCC-91350100M000100Y43")
+    assert (project["procedure"], project["category"], project["tenderer_id"]) == (
+        "invited",
+        "construction",
+        "CN-USCC-91350100M000100Y43",
+    )
     lot = bundle.tables["lots"].set_index("lot_id").loc["ocds-x-1"]
     assert lot["evaluation"] == "lowest_price" and str(lot["opened_on"]) == "2024-01-20 09:30:00"
     bid = bundle.tables["bids"].iloc[0]
@@ -138,13 +192,24 @@ def test_messy_items_are_reported_not_lost(tmp_path):
 
 
 def test_packages_records_and_release_merging(tmp_path):
-    early = {"ocid": "p-1", "id": "r1", "date": "2024-01-01", "tag": ["tender"],
-             "parties": [{"id": "B", "roles": ["buyer"], "name": "Buyer"}], "buyer": {"id": "B"},
-             "tender": {"title": "Old title", "lots": [{"id": "L1"}, {"id": "L2"}]},
-             "bids": {"details": [{"id": "x", "status": "pending", "tenderers": [{"id": "B"}]}]}}
-    late = {"ocid": "p-1", "id": "r2", "date": "2024-02-01", "tag": ["award"],
-            "tender": {"title": "New title", "lots": [{"id": "L2", "title": "Second"}]},
-            "bids": {"details": [{"id": "x", "status": "valid", "relatedLots": ["L1", "L2"]}]}}
+    early = {
+        "ocid": "p-1",
+        "id": "r1",
+        "date": "2024-01-01",
+        "tag": ["tender"],
+        "parties": [{"id": "B", "roles": ["buyer"], "name": "Buyer"}],
+        "buyer": {"id": "B"},
+        "tender": {"title": "Old title", "lots": [{"id": "L1"}, {"id": "L2"}]},
+        "bids": {"details": [{"id": "x", "status": "pending", "tenderers": [{"id": "B"}]}]},
+    }
+    late = {
+        "ocid": "p-1",
+        "id": "r2",
+        "date": "2024-02-01",
+        "tag": ["award"],
+        "tender": {"title": "New title", "lots": [{"id": "L2", "title": "Second"}]},
+        "bids": {"details": [{"id": "x", "status": "valid", "relatedLots": ["L1", "L2"]}]},
+    }
     package = tmp_path / "package.json"
     package.write_text(json.dumps({"uri": "u", "releases": [late, early]}))
     tables = read_ocds(package)
@@ -158,9 +223,17 @@ def test_packages_records_and_release_merging(tmp_path):
 
     compiled = dict(late, tag=["compiled"], tender={"title": "Compiled"})
     records = tmp_path / "records.json"
-    records.write_text(json.dumps({"records": [{"ocid": "p-1", "releases": [{"url": "x"}], "compiledRelease": compiled},
-                                               {"ocid": "p-2", "releases": [dict(early, ocid="p-2"), dict(late, ocid="p-2")]},
-                                               {"ocid": "p-3", "releases": [{"url": "only/linked"}]}]}))
+    records.write_text(
+        json.dumps(
+            {
+                "records": [
+                    {"ocid": "p-1", "releases": [{"url": "x"}], "compiledRelease": compiled},
+                    {"ocid": "p-2", "releases": [dict(early, ocid="p-2"), dict(late, ocid="p-2")]},
+                    {"ocid": "p-3", "releases": [{"url": "only/linked"}]},
+                ]
+            }
+        )
+    )
     tables = read_ocds(records)
     assert tables["projects"]["project_id"].tolist() == ["p-1", "p-2"]
     assert tables["projects"]["name"].tolist() == ["Compiled", "New title"]
@@ -178,9 +251,12 @@ def test_compiled_releases_feed_the_red_flags():
     assert len(releases) == 100 and all(isinstance(r["ocid"], str) for r in releases)
     results = evaluate(iter_compiled_releases(PROZORRO), parse_settings("[R018]\n")).results
     # ProZorro: open processes whose tender.numberOfTenderers is the integer 1, read from the file.
-    expected = {json.loads(line)["ocid"] for line in PROZORRO.read_text().splitlines()
-                if json.loads(line)["tender"].get("procurementMethod") == "open"
-                and json.loads(line)["tender"].get("numberOfTenderers") == 1}
+    expected = {
+        json.loads(line)["ocid"]
+        for line in PROZORRO.read_text().splitlines()
+        if json.loads(line)["tender"].get("procurementMethod") == "open"
+        and json.loads(line)["tender"].get("numberOfTenderers") == 1
+    }
     assert expected and set(results["OCID"]) == expected
 
 

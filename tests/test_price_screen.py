@@ -1,13 +1,13 @@
 """price_screen: lots whose bid prices look coordinated, whole lot or among repeat co-bidders."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
-
 from bidding_worlds import QUIET, RING, market_world
+from sklearn.metrics import roc_auc_score
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import price_screen
@@ -39,8 +39,17 @@ def _world(seed: int = 5, ring_lots: int = 0):
     bids = []
     for lot_id, offers in lots.items():
         winner = min(offers, key=offers.get)
-        bids += [{"bid_id": f"{lot_id}-{org}", "lot_id": lot_id, "org_id": org, "price": round(r * CEILING, 2),
-                  "is_winner": org == winner, "is_valid": True} for org, r in offers.items()]
+        bids += [
+            {
+                "bid_id": f"{lot_id}-{org}",
+                "lot_id": lot_id,
+                "org_id": org,
+                "price": round(r * CEILING, 2),
+                "is_winner": org == winner,
+                "is_valid": True,
+            }
+            for org, r in offers.items()
+        ]
     return make_snapshot(bids=bids, lots=[{"lot_id": l, "project_id": "P1", "ceiling_price": CEILING} for l in lots])
 
 

@@ -1,5 +1,6 @@
 """Cardinal red flags: every fixture of ocdscardinal 0.0.8 reproduced exactly, plus the CLI,
 the settings rules and the errors a user sees."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,15 @@ import pytest
 
 from bidgraph.cli import main
 from bidgraph.detectors import red_flag
+from bidgraph.detectors.cardinal.common import lower_fence, quantile, round_meta, upper_fence
+from bidgraph.detectors.cardinal.engine import evaluate, read_releases, run_indicators, to_cardinal_json
+from bidgraph.detectors.cardinal.settings import parse_settings
 from bidgraph.detectors.core.finding import Entity
+from bidgraph.detectors.core.settings import load_settings
 from bidgraph.detectors.red_flag import findings_from_results
 from bidgraph.errors import InputError
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.ocds import read_ocds_bundle
-from bidgraph.detectors.cardinal.common import lower_fence, quantile, round_meta, upper_fence
-from bidgraph.detectors.cardinal.engine import evaluate, read_releases, run_indicators, to_cardinal_json
-from bidgraph.detectors.cardinal.settings import parse_settings
-from bidgraph.detectors.core.settings import load_settings
 
 PARAMS = load_settings()["red_flag"]
 
@@ -63,7 +64,8 @@ def test_fixture_settings_follow_the_name_grammar():
     assert "threshold = 10\n" in fixture_settings("R003-threshold-10")
     assert "procurement_methods = open|selective\n" in fixture_settings("R003-procurement_methods-open+selective")
     assert fixture_settings("R003-procurement_method_details-x-5-y-10").endswith(
-        "[R003.procurement_method_details]\nx = 5\ny = 10\n")
+        "[R003.procurement_method_details]\nx = 5\ny = 10\n"
+    )
 
 
 @needs_shared
@@ -103,8 +105,10 @@ def test_no_settings_runs_nothing(tmp_path):
 
 def test_invalid_lines_are_skipped_with_a_warning(tmp_path, caplog):
     data = tmp_path / "mixed.jsonl"
-    data.write_bytes(b'{"ocid": "a", "tender": {"numberOfTenderers": 1, "procurementMethod": "open"}}\n'
-                     b'not json\n\n   \n{"ocid": 1}\n[1]\n\xff\xfe\n{"ocid": "b", "x": NaN}\n')
+    data.write_bytes(
+        b'{"ocid": "a", "tender": {"numberOfTenderers": 1, "procurementMethod": "open"}}\n'
+        b'not json\n\n   \n{"ocid": 1}\n[1]\n\xff\xfe\n{"ocid": "b", "x": NaN}\n'
+    )
     settings = tmp_path / "s.ini"
     settings.write_text("[R018]\n")
     assert run_indicators(data, settings, no_meta=True) == {"OCID": {"a": {"R018": 1.0}}}
@@ -127,17 +131,20 @@ def test_statistics_follow_statrs_and_rust():
     assert round_meta(66.66666666) == 66.6667 and round_meta(float("nan")) is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[R003]\ntreshold = 10\n", "line 2: [R003] has no setting 'treshold'"),
-    ("[R999]\n", "line 1: unknown section [R999]"),
-    ("currencyy = USD\n", "the top level has no setting 'currencyy'"),
-    ("[R003]\nthreshold = ten\n", "line 2: [R003] threshold = 'ten' is not an integer"),
-    ("[R035]\nthreshold = -1\n", "is not a non-negative integer"),
-    ("[R024]\nthreshold = 0.05\nthreshold = 0.1\n", "line 3: 'threshold' is set twice in [R024]"),
-    ("[R003.procurement_method_details]\nx = soon\n", "[R003.procurement_method_details] x = 'soon'"),
-    ("just words\n", "not INI (line 1: just words)"),
-    ("[R003]\nprocurement_method_details = x\n", "give it as a section [R003.procurement_method_details]"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[R003]\ntreshold = 10\n", "line 2: [R003] has no setting 'treshold'"),
+        ("[R999]\n", "line 1: unknown section [R999]"),
+        ("currencyy = USD\n", "the top level has no setting 'currencyy'"),
+        ("[R003]\nthreshold = ten\n", "line 2: [R003] threshold = 'ten' is not an integer"),
+        ("[R035]\nthreshold = -1\n", "is not a non-negative integer"),
+        ("[R024]\nthreshold = 0.05\nthreshold = 0.1\n", "line 3: 'threshold' is set twice in [R024]"),
+        ("[R003.procurement_method_details]\nx = soon\n", "[R003.procurement_method_details] x = 'soon'"),
+        ("just words\n", "not INI (line 1: just words)"),
+        ("[R003]\nprocurement_method_details = x\n", "give it as a section [R003.procurement_method_details]"),
+    ],
+)
 def test_bad_settings_name_line_section_and_key(text, message):
     with pytest.raises(InputError) as err:
         parse_settings(text, "my.ini")
@@ -145,9 +152,11 @@ def test_bad_settings_name_line_section_and_key(text, message):
 
 
 def test_settings_are_case_sensitive_and_typed():
-    settings = parse_settings('currency = "USD"\n[R003]\nthreshold = 10\n'
-                              "[R003.procurement_method_details]\nNegotiated Procedure = 5\n"
-                              "[output]\ninfo_currency_mismatches = yes\n")
+    settings = parse_settings(
+        'currency = "USD"\n[R003]\nthreshold = 10\n'
+        "[R003.procurement_method_details]\nNegotiated Procedure = 5\n"
+        "[output]\ninfo_currency_mismatches = yes\n"
+    )
     assert settings.top == {"currency": "USD"}
     assert settings.section("R003") == {"threshold": 10, "procurement_method_details": {"Negotiated Procedure": 5}}
     assert settings.section("output") == {"info_currency_mismatches": True}
@@ -158,8 +167,10 @@ def test_settings_are_case_sensitive_and_typed():
 
 def test_cli_prints_cardinal_json(tmp_path, capsys):
     data = tmp_path / "r018.jsonl"
-    data.write_text('{"ocid": "x", "tender": {"numberOfTenderers": 1, "procurementMethod": "selective"}}\n'
-                    '{"ocid": "y", "tender": {"numberOfTenderers": 1, "procurementMethod": "limited"}}\n')
+    data.write_text(
+        '{"ocid": "x", "tender": {"numberOfTenderers": 1, "procurementMethod": "selective"}}\n'
+        '{"ocid": "y", "tender": {"numberOfTenderers": 1, "procurementMethod": "limited"}}\n'
+    )
     settings = tmp_path / "s.ini"
     settings.write_text(GLOBAL + "[R018]\n")
     assert main(["redflags", str(data), "--settings", str(settings)]) == 0
@@ -196,6 +207,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 # --- the red_flag detector ------------------------------------------------------------------
 
+
 @needs_shared
 def test_findings_from_fixture_results(tmp_path):
     settings = parse_settings(fixture_settings("R035"))
@@ -228,39 +240,65 @@ def test_no_findings_without_flags():
 
 def test_detector_fires_on_an_ocds_snapshot(tmp_path):
     party = {"id": "GOV", "name": "Water Bureau", "roles": ["buyer"]}
-    releases = [{"ocid": f"ocds-t-{i}", "buyer": {"id": "GOV"}, "parties": [party],
-                 "tender": {"title": f"Pipes {i}", "procurementMethod": "open", "numberOfTenderers": n,
-                            "tenderPeriod": {"startDate": "2024-01-01T00:00:00Z", "endDate": end}}}
-                for i, (n, end) in enumerate([(1, "2024-01-30T00:00:00Z"), (3, "2024-01-05T00:00:00Z"),
-                                              (3, "2024-02-01T00:00:00Z")])]
+    releases = [
+        {
+            "ocid": f"ocds-t-{i}",
+            "buyer": {"id": "GOV"},
+            "parties": [party],
+            "tender": {
+                "title": f"Pipes {i}",
+                "procurementMethod": "open",
+                "numberOfTenderers": n,
+                "tenderPeriod": {"startDate": "2024-01-01T00:00:00Z", "endDate": end},
+            },
+        }
+        for i, (n, end) in enumerate(
+            [(1, "2024-01-30T00:00:00Z"), (3, "2024-01-05T00:00:00Z"), (3, "2024-02-01T00:00:00Z")]
+        )
+    ]
     path = tmp_path / "ocds.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in releases))
     snapshot = Snapshot(read_ocds_bundle(path).tables)
     findings = red_flag.detect(snapshot, PARAMS, seed=1)
-    assert sorted((f.evidence["indicator"], f.entities[0].id) for f in findings) == \
-        [("R003", "ocds-t-1"), ("R018", "ocds-t-0")]
+    assert sorted((f.evidence["indicator"], f.entities[0].id) for f in findings) == [
+        ("R003", "ocds-t-1"),
+        ("R018", "ocds-t-0"),
+    ]
     short = next(f for f in findings if f.evidence["indicator"] == "R003")
     assert short.evidence["measured"]["R003"] == 4.0 and short.evidence["thresholds"]["fence"] == 15.0
     assert red_flag.detect(snapshot, PARAMS, seed=1)[0].to_json() == findings[0].to_json()  # deterministic
     only_r018 = tmp_path / "r018.ini"
     only_r018.write_text("[R018]\n")
-    assert [f.evidence["indicator"] for f in red_flag.detect(snapshot, {**PARAMS, "settings": str(only_r018)}, 1)] == ["R018"]
+    assert [f.evidence["indicator"] for f in red_flag.detect(snapshot, {**PARAMS, "settings": str(only_r018)}, 1)] == [
+        "R018"
+    ]
 
 
 def test_detector_is_silent_without_ocds_origin():
-    tables = {"projects": pd.DataFrame({"project_id": ["P1"], "name": ["x"], "tenderer_id": ["GOV"],
-                                        "_file": ["projects.csv"], "_row": [2]})}
+    tables = {
+        "projects": pd.DataFrame(
+            {"project_id": ["P1"], "name": ["x"], "tenderer_id": ["GOV"], "_file": ["projects.csv"], "_row": [2]}
+        )
+    }
     assert red_flag.detect(Snapshot(tables), PARAMS, 0) == []
     assert red_flag.detect(Snapshot({}), {}, 0) == []
 
 
 def _r036_process(ocid: str, currency: str, details: str | None = None) -> dict:
     def bid(status: str, amount: float) -> dict:
-        return {"status": status, "tenderers": [{"id": f"{ocid}-{status}"}],
-                "value": {"amount": amount, "currency": currency}}
+        return {
+            "status": status,
+            "tenderers": [{"id": f"{ocid}-{status}"}],
+            "value": {"amount": amount, "currency": currency},
+        }
+
     tender = {"procurementMethodDetails": details} if details else {}
-    return {"ocid": ocid, "tender": tender, "awards": [{"status": "active"}],
-            "bids": {"details": [bid("valid", 10), bid("disqualified", 5)]}}
+    return {
+        "ocid": ocid,
+        "tender": tender,
+        "awards": [{"status": "active"}],
+        "bids": {"details": [bid("valid", 10), bid("disqualified", 5)]},
+    }
 
 
 def test_main_currency_is_the_setting_or_the_first_seen():
@@ -272,8 +310,11 @@ def test_main_currency_is_the_setting_or_the_first_seen():
 
 
 def test_price_comparison_lists():
-    releases = [_r036_process("auction", "USD", "Auction"), _r036_process("lottery", "USD", "Lottery"),
-                _r036_process("unknown", "USD")]
+    releases = [
+        _r036_process("auction", "USD", "Auction"),
+        _r036_process("lottery", "USD", "Lottery"),
+        _r036_process("unknown", "USD"),
+    ]
     deny = evaluate(releases, parse_settings("no_price_comparison_procurement_methods = Lottery\n[R036]\n"))
     assert set(deny.results["OCID"]) == {"auction", "unknown"}
     allow = evaluate(releases, parse_settings("price_comparison_procurement_methods = Auction|\n[R036]\n"))

@@ -1,11 +1,12 @@
 """schema.cypher must agree with graph/schema.toml."""
+
 import re
 
 import pytest
+from conftest import REPO
 
 from bidgraph.errors import SchemaError
 from bidgraph.graph.schema import _parse, schema
-from conftest import REPO
 
 CONSTRAINT = re.compile(r"CREATE CONSTRAINT (\w+) IF NOT EXISTS FOR \(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE;")
 INDEX = re.compile(r"CREATE INDEX (\w+) IF NOT EXISTS FOR \(n:(\w+)\) ON \(n\.(\w+)\);")
@@ -40,9 +41,11 @@ def test_indexes_name_real_properties():
 
 
 def test_schema_rejects_names_that_would_be_unsafe_in_cypher():
-    doc = {"tables": {"t": {"key": "id", "columns": {"id": {"type": "id"}, "x": {"type": "text"}}}},
-           "nodes": {"Bad Label) DETACH DELETE n //": {"key": "id", "from": [{"table": "t", "column": "id"}]}},
-           "relationships": []}
+    doc = {
+        "tables": {"t": {"key": "id", "columns": {"id": {"type": "id"}, "x": {"type": "text"}}}},
+        "nodes": {"Bad Label) DETACH DELETE n //": {"key": "id", "from": [{"table": "t", "column": "id"}]}},
+        "relationships": [],
+    }
     with pytest.raises(SchemaError, match="plain identifiers"):
         _parse(doc)
 
@@ -54,6 +57,13 @@ def test_values_sent_to_neo4j_are_plain():
     import pandas as pd
 
     from bidgraph.graph.neo4j.store import _props
-    frame = pd.DataFrame({"ok": pd.array([True, None], dtype="boolean"), "day": pd.to_datetime(["2024-03-05", None]),
-                          "rank": pd.array([1, None], dtype="Int64"), "price": [np.float64(2.5), np.nan]})
+
+    frame = pd.DataFrame(
+        {
+            "ok": pd.array([True, None], dtype="boolean"),
+            "day": pd.to_datetime(["2024-03-05", None]),
+            "rank": pd.array([1, None], dtype="Int64"),
+            "price": [np.float64(2.5), np.nan],
+        }
+    )
     assert _props(frame, frame.columns) == [{"ok": True, "day": "2024-03-05T00:00:00", "rank": 1, "price": 2.5}, {}]

@@ -1,4 +1,5 @@
 """Price screens, the cartel datasets reader, the model and its training (bidgraph.detectors.screens)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,16 +8,18 @@ import pytest
 from scipy import stats
 
 from bidgraph.cli import main
-from bidgraph.errors import InputError
 from bidgraph.detectors.screens import train as train_module
 from bidgraph.detectors.screens.datasets import collusion_files, read_collusion_csv, shared_dir
-from bidgraph.detectors.screens.validation import dataset_screens, evaluate
 from bidgraph.detectors.screens.features import SCREENS, coalition_members, coalition_screens, lot_screens
 from bidgraph.detectors.screens.model import MODEL_PATH, ScreenModel, fit_model, load_model
+from bidgraph.detectors.screens.validation import dataset_screens, evaluate
+from bidgraph.errors import InputError
 
 COLLUSION = shared_dir() / "data" / "collusion"
-needs_shared = pytest.mark.skipif(not COLLUSION.is_dir(), reason=f"shared cartel datasets not found at {COLLUSION} "
-                                                                  "(set BIDGRAPH_SHARED to the shared/ folder)")
+needs_shared = pytest.mark.skipif(
+    not COLLUSION.is_dir(),
+    reason=f"shared cartel datasets not found at {COLLUSION} (set BIDGRAPH_SHARED to the shared/ folder)",
+)
 
 
 def _reference_screens(b: np.ndarray) -> dict:
@@ -24,12 +27,18 @@ def _reference_screens(b: np.ndarray) -> dict:
     b = np.sort(b)
     losers = b[1:]
     gaps = np.diff(b)
-    return {"cv": b.std(ddof=1) / b.mean(), "spd": (b[-1] - b[0]) / b[0], "diffp": (b[1] - b[0]) / b[0],
-            "rd": ((b[1] - b[0]) / b[0]) / (losers / b[0]).std(ddof=1),
-            "kurt": stats.kurtosis(b, bias=False) if len(b) >= 4 else np.nan, "skew": stats.skew(b, bias=False),
-            "ks": stats.kstest(b, "uniform", args=(b[0], b[-1] - b[0])).statistic,
-            "gap_median": np.median(gaps) / b.mean(), "close_share": np.mean(gaps / b[:-1] < 0.02),
-            "cv_losers": losers.std(ddof=1) / losers.mean()}
+    return {
+        "cv": b.std(ddof=1) / b.mean(),
+        "spd": (b[-1] - b[0]) / b[0],
+        "diffp": (b[1] - b[0]) / b[0],
+        "rd": ((b[1] - b[0]) / b[0]) / (losers / b[0]).std(ddof=1),
+        "kurt": stats.kurtosis(b, bias=False) if len(b) >= 4 else np.nan,
+        "skew": stats.skew(b, bias=False),
+        "ks": stats.kstest(b, "uniform", args=(b[0], b[-1] - b[0])).statistic,
+        "gap_median": np.median(gaps) / b.mean(),
+        "close_share": np.mean(gaps / b[:-1] < 0.02),
+        "cv_losers": losers.std(ddof=1) / losers.mean(),
+    }
 
 
 def test_lot_screens_match_the_textbook_definitions():
@@ -50,9 +59,13 @@ def test_lot_screens_match_the_textbook_definitions():
 
 
 def test_screens_are_scale_free_and_undefined_where_bids_are_too_few():
-    bids = pd.DataFrame({"lot_id": ["A"] * 4 + ["B"] * 4 + ["C"] * 2 + ["D"] * 3,
-                         "price": [100, 103, 104, 110, 1e5, 1.03e5, 1.04e5, 1.1e5, 50, 60, 7, 7, 7],
-                         "ceiling": [120] * 4 + [1.2e5] * 4 + [np.nan] * 5})
+    bids = pd.DataFrame(
+        {
+            "lot_id": ["A"] * 4 + ["B"] * 4 + ["C"] * 2 + ["D"] * 3,
+            "price": [100, 103, 104, 110, 1e5, 1.03e5, 1.04e5, 1.1e5, 50, 60, 7, 7, 7],
+            "ceiling": [120] * 4 + [1.2e5] * 4 + [np.nan] * 5,
+        }
+    )
     s = lot_screens(bids, winner=None, ceiling="ceiling")
     pd.testing.assert_series_equal(s.loc["A"], s.loc["B"], check_names=False)
     assert s.loc["A", "mean_to_ceiling"] == pytest.approx(104.25 / 120)
@@ -61,11 +74,22 @@ def test_screens_are_scale_free_and_undefined_where_bids_are_too_few():
 
 
 def test_coalitions_are_bidders_that_meet_repeatedly_on_most_of_their_lots():
-    bids = pd.DataFrame({"lot_id": list("aaabbcccdd") + ["e", "e"],
-                         "org_id": ["x", "y", "z", "x", "y", "x", "y", "w", "x", "w", "z", "q"],
-                         "price": [100, 101, 130, 200, 202, 50, 51, 70, 10, 12, 5, 6]})
+    bids = pd.DataFrame(
+        {
+            "lot_id": list("aaabbcccdd") + ["e", "e"],
+            "org_id": ["x", "y", "z", "x", "y", "x", "y", "w", "x", "w", "z", "q"],
+            "price": [100, 101, 130, 200, 202, 50, 51, 70, 10, 12, 5, 6],
+        }
+    )
     members = coalition_members(bids, min_meetings=3)
-    assert set(map(tuple, members.to_numpy())) == {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y"), ("c", "x"), ("c", "y")}
+    assert set(map(tuple, members.to_numpy())) == {
+        ("a", "x"),
+        ("a", "y"),
+        ("b", "x"),
+        ("b", "y"),
+        ("c", "x"),
+        ("c", "y"),
+    }
     # x bids on 4 lots, y on 3: the pair meets on all of y's lots; at a 100 % share it still holds
     assert len(coalition_members(bids, 3, min_share=1.0)) == 6
     assert coalition_members(bids, 4).empty
@@ -121,8 +145,10 @@ def test_dataset_reader_names_the_bad_row_and_column(tmp_path):
 
 def test_consortium_rows_become_one_bid(tmp_path):
     f = tmp_path / "DB_Collusion_Test_processed.csv"
-    f.write_text("Tender,Bid_value,Winner,Collusive_competitor,Consortium\n"
-                 "7,100,1,1,1\n7,100,1,1,1\n7,105,0,1,0\n7,105,0,1,0\n7,110,0,1,2\n")
+    f.write_text(
+        "Tender,Bid_value,Winner,Collusive_competitor,Consortium\n"
+        "7,100,1,1,1\n7,100,1,1,1\n7,105,0,1,0\n7,105,0,1,0\n7,110,0,1,2\n"
+    )
     data = read_collusion_csv(f)
     assert data.name == "test" and data.reference is None
     # the two consortium members' rows are one bid; two independent firms with equal prices stay two
@@ -150,7 +176,9 @@ def retrained(tmp_path_factory):
 @needs_shared
 def test_training_reproduces_the_shipped_model_and_beats_the_reference(retrained):
     folds, out = retrained
-    assert out.read_bytes() == MODEL_PATH.read_bytes(), "shipped model is stale: run python -m bidgraph.detectors.screens.train"
+    assert out.read_bytes() == MODEL_PATH.read_bytes(), (
+        "shipped model is stale: run python -m bidgraph.detectors.screens.train"
+    )
     assert out.stat().st_size < 4096
     assert len(folds) == len(collusion_files()) >= 3
     for fold in folds:

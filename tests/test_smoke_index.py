@@ -1,23 +1,38 @@
 """The smoke index adds weighted findings up per entity and can say why."""
+
+from conftest import as_bundle
+from snapshot_fixture import make_snapshot
+
 from bidgraph.cli import main
 from bidgraph.detectors import smoke_index
 from bidgraph.detectors.core.settings import load_settings
 from bidgraph.graph.embedded.store import EmbeddedStore
-from conftest import as_bundle
-from snapshot_fixture import make_snapshot
 
-PARAMS = {**load_settings()["smoke_index"], "weights": {"bid_ring": 40, "shared_device": 30, "procedure_gap": 25},
-          "detector_cap": 50, "min_index": 60}
+PARAMS = {
+    **load_settings()["smoke_index"],
+    "weights": {"bid_ring": 40, "shared_device": 30, "procedure_gap": 25},
+    "detector_cap": 50,
+    "min_index": 60,
+}
 
 
 def finding(fid, detector, score, *entities):
-    return {"id": fid, "detector": detector, "score": score, "severity": "high", "summary": "",
-            "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities], "evidence": {}}
+    return {
+        "id": fid,
+        "detector": detector,
+        "score": score,
+        "severity": "high",
+        "summary": "",
+        "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities],
+        "evidence": {},
+    }
 
 
-SNAP = make_snapshot(bids=[{"bid_id": "B1", "lot_id": "L1", "org_id": "A"}],
-                     projects=[{"project_id": "P1", "name": "p", "tenderer_id": "T"}],
-                     lots=[{"lot_id": "L1", "project_id": "P1"}])
+SNAP = make_snapshot(
+    bids=[{"bid_id": "B1", "lot_id": "L1", "org_id": "A"}],
+    projects=[{"project_id": "P1", "name": "p", "tenderer_id": "T"}],
+    lots=[{"lot_id": "L1", "project_id": "P1"}],
+)
 FINDINGS = [
     finding("F-1", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member"), ("lot", "L1", "context")),
     finding("F-2", "shared_device", 1.0, ("company", "A", "member"), ("lot", "L1", "context")),
@@ -49,7 +64,11 @@ def test_lot_findings_count_for_project_and_tenderer():
 def test_detect_reports_entities_over_the_fence_with_their_decomposition():
     found = smoke_index.detect(SNAP, PARAMS, 0, findings=FINDINGS)
     assert {(f.entities[0].type, f.entities[0].id) for f in found} == {
-        ("company", "A"), ("lot", "L1"), ("project", "P1"), ("company", "T")}
+        ("company", "A"),
+        ("lot", "L1"),
+        ("project", "P1"),
+        ("company", "T"),
+    }
     a = next(f for f in found if f.entities[0].id == "A")
     assert a.score == 1.0 and a.evidence["measured"]["index"] == 100.0
     assert "冒烟指数" in a.evidence["explanation"]["zh"]
@@ -62,8 +81,12 @@ def test_no_findings_no_smoke():
 def test_rank_command_lists_the_top(tmp_path, tiny_tables, capsys):
     store = EmbeddedStore(tmp_path)
     store.load(as_bundle(tiny_tables))
-    store.save_findings([finding("F-000001", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member")),
-                         finding("F-000002", "shared_device", 0.5, ("company", "B", "member"))])
+    store.save_findings(
+        [
+            finding("F-000001", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member")),
+            finding("F-000002", "shared_device", 0.5, ("company", "B", "member")),
+        ]
+    )
     assert main(["rank", "--by", "org", "--top", "1", "--workspace", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[1].split()[:3] == ["1", "B", "55.5"]

@@ -1,10 +1,9 @@
 import pytest
+from conftest import as_bundle
 
 from bidgraph.errors import NotFound, StoreError
 from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.graph.embedded.versions import Workspace
-
-from conftest import as_bundle
 
 
 @pytest.fixture
@@ -64,8 +63,12 @@ def test_paths_between_firms(store):
         ("Organization:A", "Phone:13800000001", "Organization:B"),
     }
     typed = store.paths("Organization:A", "Organization:C", max_hops=4, types=["SUBMITTED", "FOR_LOT"])
-    assert typed["paths"] == [{"nodes": ["Organization:A", "Bid:B1", "Lot:L1", "Bid:B3", "Organization:C"],
-                               "edges": typed["paths"][0]["edges"]}]
+    assert typed["paths"] == [
+        {
+            "nodes": ["Organization:A", "Bid:B1", "Lot:L1", "Bid:B3", "Organization:C"],
+            "edges": typed["paths"][0]["edges"],
+        }
+    ]
     assert [e["type"] for e in typed["paths"][0]["edges"]] == ["SUBMITTED", "FOR_LOT", "FOR_LOT", "SUBMITTED"]
     assert store.paths("Organization:A", "Organization:C", max_hops=1)["paths"] == []
 
@@ -103,6 +106,7 @@ def test_failed_load_leaves_previous_version_live(tmp_path, tiny_tables, monkeyp
 
     def explode(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr("pandas.DataFrame.to_parquet", explode)
     with pytest.raises(OSError):
         s.load(as_bundle(changed))
@@ -125,8 +129,10 @@ def test_findings_are_stored_with_the_version(store):
 
 def test_paths_do_not_pass_through_hubs(tmp_path, tiny_tables, monkeypatch):
     import bidgraph.graph.embedded.index as index_module
+
     tables = dict(tiny_tables)
     import pandas as pd
+
     uploads = pd.concat([tables["bid_uploads"], tables["bid_uploads"].iloc[:2].assign(bid_id=["B4", "B5"], mac=None)])
     uploads["ip"] = "10.0.0.7"  # every bid from one address, as from a trading centre's terminal
     tables["bid_uploads"] = uploads

@@ -1,22 +1,28 @@
 """The Neo4j store against a live server. No server can be installed on the project's
 machines, so these run only where BIDGRAPH_NEO4J_URI points at one (a scratch database:
 the tests delete everything in it)."""
+
 import os
 
 import pytest
+from conftest import as_bundle
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.store import EmbeddedStore
-from conftest import as_bundle
 
-pytestmark = [pytest.mark.neo4j,
-              pytest.mark.skipif(not os.environ.get("BIDGRAPH_NEO4J_URI"),
-                                 reason="BIDGRAPH_NEO4J_URI is not set: no live Neo4j server to test against")]
+pytestmark = [
+    pytest.mark.neo4j,
+    pytest.mark.skipif(
+        not os.environ.get("BIDGRAPH_NEO4J_URI"),
+        reason="BIDGRAPH_NEO4J_URI is not set: no live Neo4j server to test against",
+    ),
+]
 
 
 @pytest.fixture
 def neo(tiny_tables):
     from bidgraph.graph.neo4j.store import Neo4jStore
+
     store = Neo4jStore.from_env()
     store._run("MATCH (n) DETACH DELETE n")
     store.load(as_bundle(tiny_tables))
@@ -28,9 +34,12 @@ def neo(tiny_tables):
 def test_counts_match_the_embedded_store(neo, tiny_tables, tmp_path):
     embedded = EmbeddedStore(tmp_path)
     embedded.load(as_bundle(tiny_tables))
-    assert {k: v for k, v in neo.info()["nodes"].items() if v} == {k: v for k, v in embedded.info()["nodes"].items() if v}
-    assert {k: v for k, v in neo.info()["relationships"].items() if v} == \
-        {k: v for k, v in embedded.info()["relationships"].items() if v}
+    assert {k: v for k, v in neo.info()["nodes"].items() if v} == {
+        k: v for k, v in embedded.info()["nodes"].items() if v
+    }
+    assert {k: v for k, v in neo.info()["relationships"].items() if v} == {
+        k: v for k, v in embedded.info()["relationships"].items() if v
+    }
 
 
 def test_loading_twice_changes_nothing(neo, tiny_tables):
@@ -48,7 +57,9 @@ def test_queries(neo):
     assert page["total"] == 2
     paths = neo.paths("Organization:A", "Organization:B")
     assert {tuple(p["nodes"]) for p in paths["paths"]} == {
-        ("Organization:A", "Person:P1", "Organization:B"), ("Organization:A", "Phone:13800000001", "Organization:B")}
+        ("Organization:A", "Person:P1", "Organization:B"),
+        ("Organization:A", "Phone:13800000001", "Organization:B"),
+    }
     assert neo.search("甲建设")[0]["id"] == "Organization:A"
     assert neo.search("' OR 1=1 MATCH (n) DETACH DELETE n //") == []
     assert neo.info()["nodes"]["Organization"] == 5
@@ -61,8 +72,15 @@ def test_snapshot_round_trip(neo, tiny_tables):
 
 
 def test_findings_are_nodes_linked_to_what_they_flag(neo):
-    finding = {"id": "F-000001", "detector": "shared_device", "score": 0.9, "severity": "high", "summary": "x",
-               "entities": [{"type": "company", "id": "A", "role": "member"}], "evidence": {}}
+    finding = {
+        "id": "F-000001",
+        "detector": "shared_device",
+        "score": 0.9,
+        "severity": "high",
+        "summary": "x",
+        "entities": [{"type": "company", "id": "A", "role": "member"}],
+        "evidence": {},
+    }
     neo.save_findings([finding])
     assert neo.findings() == [finding]
     linked = neo._run("MATCH (:Finding {id: $id})-[:FLAGS]->(o:Organization) RETURN o.org_id AS k", id="F-000001")

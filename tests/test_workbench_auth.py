@@ -1,6 +1,7 @@
 """The workbench with login, without a browser: Flask's test client against the real app
 (login page, session and CSRF cookies, Dash callback POSTs), and the region-scoped store on
 the two-county world of test_cases_world (P1/L1 west, P2/L2 east; ORG1 west, ORG3 east)."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,12 @@ import zipfile
 
 import pandas as pd
 import pytest
+from test_cases_world import PASSWORD, WEST, clock, finding, load_world, people, store  # noqa: F401
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.pack import verify_pack
 from bidgraph.cases.scope import Scope
+from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
 from bidgraph.cases.users import MAX_FAILURES, AccessDenied
 from bidgraph.errors import NotFound
 from bidgraph.graph.api import open_store
@@ -24,8 +27,6 @@ from bidgraph.workbench.callbacks.search import search
 from bidgraph.workbench.cart import finding_item, node_item
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export
-from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
-from test_cases_world import PASSWORD, WEST, clock, finding, load_world, people, store  # noqa: F401
 
 WEST_RING, EAST_RING = finding("F1", "L1", "ORG1", "ORG2"), finding("F2", "L2", "ORG2", "ORG3")
 EAST_ONLY = ("ORG3", "GOV2", "P2", "L2", "B3", "B4", "F2", "10.0.0.9", "东区", "杭州丙")
@@ -64,25 +65,40 @@ def dash_post(app, client, output_has: str, values: dict, changed: str, csrf: st
     """POST one Dash callback the way dash-renderer does: the callback whose output names
     ``output_has``, with ``values`` ({"id.prop": value}) for its inputs and states."""
     output, cb = next((k, v) for k, v in app.callback_map.items() if output_has in k)
-    fill = lambda items: [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                          for i in items]
+    fill = lambda items: [
+        {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items
+    ]
     outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in output.strip(".").split("...")]
-    body = {"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": fill(cb["inputs"]), "state": fill(cb["state"]), "changedPropIds": [changed]}
+    body = {
+        "output": output,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": fill(cb["inputs"]),
+        "state": fill(cb["state"]),
+        "changedPropIds": [changed],
+    }
     headers = {"X-CSRFToken": csrf} if csrf else {}
     return client.post("/_dash-update-component", json=body, headers=headers)
 
 
-CREATE = {"button-case-from-findings.n_clicks": 1, "input-case-title.value": "西区道路围标",
-          "dropdown-case-kind.value": "challenge", "store-finding.data": "F1", "store-lang.data": "zh"}
+CREATE = {
+    "button-case-from-findings.n_clicks": 1,
+    "input-case-title.value": "西区道路围标",
+    "dropdown-case-kind.value": "challenge",
+    "store-finding.data": "F1",
+    "store-lang.data": "zh",
+}
 
 
 def test_without_a_session_pages_redirect_and_callbacks_are_refused(app, store, people):
     client = app.server.test_client()
     assert client.get("/").status_code == 302 and client.get("/").location.endswith("/login")
     assert client.get("/_dash-layout").status_code == 403
-    assert dash_post(app, client, "div-cases-msg.children", CREATE, "button-case-from-findings.n_clicks",
-                     "made-up").status_code == 403
+    assert (
+        dash_post(
+            app, client, "div-cases-msg.children", CREATE, "button-case-from-findings.n_clicks", "made-up"
+        ).status_code
+        == 403
+    )
     assert cases.list_cases(store, people["admin"]) == []
     assert client.get("/login").status_code == 200 and "登录" in client.get("/login").get_data(as_text=True)
 
@@ -102,11 +118,21 @@ def test_login_sets_strict_cookies_and_callbacks_need_the_session_csrf_token(app
     layout = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
     assert "west" in layout and "调查员" in layout and WEST in layout and "app.no_auth" not in layout
     for bad in (None, "wrong-token"):
-        assert dash_post(app, client, "div-cases-msg.children", CREATE, "button-case-from-findings.n_clicks",
-                         bad).status_code == 403
-    assert cases.list_cases(store, people["admin"]) == []      # nothing changed
-    ok = dash_post(app, client, "div-cases-msg.children", CREATE, "button-case-from-findings.n_clicks",
-                   _cookie(client, CSRF_COOKIE))
+        assert (
+            dash_post(
+                app, client, "div-cases-msg.children", CREATE, "button-case-from-findings.n_clicks", bad
+            ).status_code
+            == 403
+        )
+    assert cases.list_cases(store, people["admin"]) == []  # nothing changed
+    ok = dash_post(
+        app,
+        client,
+        "div-cases-msg.children",
+        CREATE,
+        "button-case-from-findings.n_clicks",
+        _cookie(client, CSRF_COOKIE),
+    )
     assert ok.status_code == 200 and "C-000001" in ok.get_data(as_text=True)
     [case] = cases.list_cases(store, people["admin"])
     assert case["created_by"] == "west" and case["kind"] == "challenge" and case["findings_count"] == 1
@@ -116,7 +142,7 @@ def test_logout_needs_csrf_and_revokes_the_session(app):
     client = app.server.test_client()
     login(client, "city")
     assert client.post("/logout").status_code == 403
-    assert client.get("/").status_code == 200                  # still logged in
+    assert client.get("/").status_code == 200  # still logged in
     response = client.post("/logout", data={"csrf": _cookie(client, CSRF_COOKIE)})
     assert response.status_code == 302 and response.location.endswith("/login")
     assert client.get("/").status_code == 302
@@ -142,8 +168,12 @@ def test_a_county_search_through_the_dash_endpoint_shows_only_its_county(app):
     login(client, "west")
     csrf = _cookie(client, CSRF_COOKIE)
     values = {"button-search.n_clicks": 1, "store-lang.data": "zh"}
-    east = dash_post(app, client, "table-search.data", {**values, "input-search.value": "杭州丙"}, "button-search.n_clicks", csrf)
-    both = dash_post(app, client, "table-search.data", {**values, "input-search.value": "杭州乙"}, "button-search.n_clicks", csrf)
+    east = dash_post(
+        app, client, "table-search.data", {**values, "input-search.value": "杭州丙"}, "button-search.n_clicks", csrf
+    )
+    both = dash_post(
+        app, client, "table-search.data", {**values, "input-search.value": "杭州乙"}, "button-search.n_clicks", csrf
+    )
     assert east.status_code == both.status_code == 200
     assert "ORG3" not in east.get_data(as_text=True)
     assert "ORG2" in both.get_data(as_text=True)
@@ -168,7 +198,7 @@ def test_a_county_user_sees_nothing_of_another_county(graph, store, people):
     assert found["paths"] and all("L2" not in json.dumps(p) for p in found["paths"])
     assert list(west.snapshot()["bids"]["bid_id"]) == ["B1", "B2"]
     assert west.info()["nodes"]["Project"] == 1
-    with pytest.raises(NotFound):                               # a forged cart naming an east node
+    with pytest.raises(NotFound):  # a forged cart naming an east node
         export(west, [node_item(graph.node("Organization:ORG3"))], "json")
     name, content = export(west, [node_item(graph.node(u)) for u in ("Organization:ORG2", "Lot:L1")], "csv")
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
@@ -187,7 +217,9 @@ def test_a_county_pack_holds_only_its_county_and_verifies(graph, store, people, 
     (tmp_path / name).write_bytes(content)
     assert verify_pack(tmp_path / name, store).ok
     with zipfile.ZipFile(tmp_path / name) as zf:
-        text = " ".join(zf.read(n).decode("utf-8-sig", "ignore") for n in zf.namelist() if n.endswith((".csv", ".html")))
+        text = " ".join(
+            zf.read(n).decode("utf-8-sig", "ignore") for n in zf.namelist() if n.endswith((".csv", ".html"))
+        )
         bids = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")))
     assert sorted(bids["bid_id"]) == ["B1", "B2"]
     assert "F1" in text and not [s for s in ("ORG3", "B3", "B4", "F2", "杭州丙") if s in text]
@@ -196,6 +228,7 @@ def test_a_county_pack_holds_only_its_county_and_verifies(graph, store, people, 
 
 class _CaseData:
     """What callbacks_cases reads (as RequestData gives it in the app), for one user."""
+
     def __init__(self, api, store, user, graph):
         self.api, self.view, self.cases, self.user, self.graph = api, WorkbenchData(api), store, user, graph
         self.index = api.index.get()
@@ -209,7 +242,7 @@ def test_cases_from_the_cart_and_a_viewer_cannot_export(graph, store, people):
     cart = [finding_item(WEST_RING), node_item(graph.node("Organization:ORG2"))]
     case = create_case(west, "证据篮立案", "review", [], cart)
     assert [f["id"] for f in case["findings"]] == ["F1"] and "Organization:ORG2" in case["nodes"]
-    with pytest.raises(NotFound):                               # another county's finding is "not found"
+    with pytest.raises(NotFound):  # another county's finding is "not found"
         create_case(west, "越权", "review", [EAST_RING])
     viewer = scoped(graph, store, people["viewer"])
     with pytest.raises(AccessDenied):
@@ -236,6 +269,7 @@ def test_query_fragments_are_searched_as_text_and_every_read_is_audited(graph, s
 
 def test_serve_logs_in_by_default_and_says_how_to_make_the_first_admin(tmp_path, capsys):
     from bidgraph.cli import main
+
     load_world(tmp_path / "ws")
     assert main(["--workspace", str(tmp_path / "ws"), "serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
@@ -243,8 +277,10 @@ def test_serve_logs_in_by_default_and_says_how_to_make_the_first_admin(tmp_path,
 
 
 def test_a_finding_shows_its_verdicts(graph, store, people):
-    from bidgraph.workbench.callbacks.findings import finding_detail
     from test_workbench_callbacks import text_of
+
+    from bidgraph.workbench.callbacks.findings import finding_detail
+
     west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
     cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.index)
     panel, _ = finding_detail(west, "F1", "zh")
@@ -253,10 +289,11 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
 
 def test_overdue_cases_come_first_and_are_marked(graph, store, people, clock):
     from bidgraph.workbench.callbacks.cases import cases_table
+
     west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
     create_case(west, "普通核查", "review", [WEST_RING])
     create_case(west, "质疑案件", "challenge", [WEST_RING])
-    clock.advance(days=30)                                       # well past 7 working days
+    clock.advance(days=30)  # well past 7 working days
     columns, rows = cases_table(west, False, "zh")
     assert [r["overdue"] for r in rows] == [1, 0] and rows[0]["title"] == "⚠ 质疑案件"
     assert rows[0]["status"] == "新建" and "剩余工作日" in [c["name"] for c in columns]

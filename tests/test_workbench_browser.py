@@ -1,5 +1,6 @@
 """The workbench in a real headless Chromium: an investigator's path from the overview to an
 exported evidence cart, and the error messages. Screenshots go to test-artifacts/workbench/."""
+
 from __future__ import annotations
 
 import io
@@ -14,19 +15,20 @@ from pathlib import Path
 import networkx as nx
 import openpyxl
 import pytest
+from conftest import ARTIFACTS, as_bundle
+from workbench_world import hub_tables, tiny_store
 
 from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.workbench.app import create_app
-
-from conftest import ARTIFACTS, as_bundle
-from workbench_world import hub_tables, tiny_store
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
-                allow_module_level=True)
+    pytest.skip(
+        "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+        allow_module_level=True,
+    )
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -62,13 +64,23 @@ def downloads(tmp_path_factory):
 def browser(downloads):
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-                "--disable-component-update", "--disable-sync", "--window-size=1600,1000", "--lang=zh-CN"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,1000",
+        "--lang=zh-CN",
+    ):
         opts.add_argument(arg)
     profile = tempfile.mkdtemp(prefix="bidgraph-chromium-")
     opts.add_argument(f"--user-data-dir={profile}")
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False})
+    opts.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     yield driver
@@ -86,15 +98,17 @@ def server(tmp_path, tiny_tables):
 # -- helpers -------------------------------------------------------------------------------------
 def wait_text(driver, element_id: str, text: str, timeout: float = WAIT) -> str:
     """Wait until the element's text contains ``text``; return the text."""
+
     def seen(d):
         els = d.find_elements(By.ID, element_id)
         return els and text in els[0].text and els[0].text
+
     try:
         return WebDriverWait(driver, timeout).until(seen)
-    except Exception:
+    except Exception as exc:
         els = driver.find_elements(By.ID, element_id)
         shot(driver, f"failed-{element_id}")
-        raise AssertionError(f"#{element_id} never showed {text!r}; it shows {els[0].text if els else None!r}")
+        raise AssertionError(f"#{element_id} never showed {text!r}; it shows {els[0].text if els else None!r}") from exc
 
 
 def click(driver, element_id: str) -> None:
@@ -104,15 +118,17 @@ def click(driver, element_id: str) -> None:
 
 
 def tab(driver, title: str) -> None:
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(
-        By.XPATH, f"//div[contains(@class,'tab') and normalize-space()='{title}']"))[0].click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.XPATH, f"//div[contains(@class,'tab') and normalize-space()='{title}']")
+    )[0].click()
 
 
 def choose(driver, dropdown_id: str, text: str) -> None:
     """Pick the option containing ``text`` in a Dash dropdown."""
     click(driver, dropdown_id)
     option = WebDriverWait(driver, WAIT).until(
-        lambda d: next((o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text), None))
+        lambda d: next((o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text), None)
+    )
     option.click()
     WebDriverWait(driver, WAIT).until(lambda d: text in d.find_element(By.ID, dropdown_id).text)
 
@@ -192,8 +208,14 @@ def test_from_overview_to_exported_cart(browser, server, downloads):
     wait_text(b, "div-cart-msg", "证据篮中 1 项")
     shot(b, "5-cart")
     files = {}
-    for fmt, suffix in (("xlsx", ".xlsx"), ("csv", ".zip"), ("graphml", ".graphml"), ("gexf", ".gexf"),
-                        ("json", ".json"), ("png", ".png")):
+    for fmt, suffix in (
+        ("xlsx", ".xlsx"),
+        ("csv", ".zip"),
+        ("graphml", ".graphml"),
+        ("gexf", ".gexf"),
+        ("json", ".json"),
+        ("png", ".png"),
+    ):
         click(b, f"button-export-{fmt}")  # one at a time, as a person would: a new click supersedes a pending one
         files[fmt] = downloaded(downloads, suffix)
 

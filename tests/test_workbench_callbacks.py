@@ -1,4 +1,5 @@
 """The workbench's behaviour without a browser: the callbacks' plain functions on a real store."""
+
 import io
 import json
 import zipfile
@@ -6,6 +7,7 @@ import zipfile
 import networkx as nx
 import openpyxl
 import pytest
+from workbench_world import tiny_store
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.store import EmbeddedStore
@@ -18,8 +20,6 @@ from bidgraph.workbench.cart import apply_edits
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export
 from bidgraph.workbench.messages import guarded
-
-from workbench_world import tiny_store
 
 
 @pytest.fixture
@@ -136,8 +136,10 @@ def test_paths_between_two_ring_members_are_highlighted(data):
     elements, _ = ex.open_nodes(data, ex.open_request(["Organization:A", "Organization:B"]), "zh")
     elements, record, msg = ex.find_paths(data, elements, "Organization:A", "Organization:B", 4, "zh")
     assert "2 条最短路径（2 跳）" in text_of(msg)
-    assert {tuple(p) for p in record["paths"]} == {("Organization:A", "Person:P1", "Organization:B"),
-                                                   ("Organization:A", "Phone:13800000001", "Organization:B")}
+    assert {tuple(p) for p in record["paths"]} == {
+        ("Organization:A", "Person:P1", "Organization:B"),
+        ("Organization:A", "Phone:13800000001", "Organization:B"),
+    }
     assert "path" in classes(elements, "Person:P1")
     elements2, record2, msg2 = ex.find_paths(data, elements, "Organization:A", "Organization:C", 1, "zh")
     assert record2 is None and "1 跳以内没有路径" in text_of(msg2)
@@ -191,7 +193,9 @@ def test_pinning_and_editing_the_cart(data):
     assert "member" in classes(elements, "Organization:A")
     rows[0]["note"] = "改过的备注"
     edited = apply_edits(cart, [rows[0], rows[2]])
-    assert [i["id"] for i in edited] == ["node:Organization:C", "finding:F-000001"] and edited[0]["note"] == "改过的备注"
+    assert [i["id"] for i in edited] == ["node:Organization:C", "finding:F-000001"] and edited[0][
+        "note"
+    ] == "改过的备注"
 
 
 def test_exports_hold_nodes_edges_bids_and_notes(data):
@@ -224,6 +228,7 @@ def test_exports_hold_nodes_edges_bids_and_notes(data):
 
 def test_large_views_drop_edge_labels_but_keep_them_on_selection():
     from bidgraph.workbench.styles import stylesheet
+
     small, large = stylesheet(10), stylesheet(300)
     assert not any(r["selector"] == "edge:selected" for r in small)
     assert {"selector": "edge", "style": {"label": ""}} in large

@@ -1,18 +1,32 @@
 """An investigator in a real headless Chromium with login: log in, open a finding, open a case,
 move it to reviewing with a reason, export its evidence pack (which verifies), log out.
 Screenshots go to test-artifacts/workbench/."""
+
 from __future__ import annotations
 
 import pytest
+from test_cases_world import PASSWORD, clock, finding, load_world, people, store  # noqa: F401
+from test_workbench_browser import (
+    WAIT,
+    By,
+    Server,
+    WebDriverWait,
+    browser,
+    choose,
+    click,
+    downloaded,  # noqa: F401
+    downloads,
+    no_error_messages,
+    shot,
+    tab,
+    wait_text,
+)
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.pack import verify_pack
 from bidgraph.graph.api import open_store
 from bidgraph.workbench.app import create_app
 from bidgraph.workbench.auth import Auth
-from test_cases_world import PASSWORD, clock, finding, load_world, people, store  # noqa: F401
-from test_workbench_browser import (By, Server, WebDriverWait, WAIT, browser, choose, click, downloaded,  # noqa: F401
-                                    downloads, no_error_messages, shot, tab, wait_text)
 
 pytestmark = pytest.mark.browser
 

@@ -1,9 +1,8 @@
 import pandas as pd
-
-from bidgraph.workbench.views import count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline
-from bidgraph.graph.snapshot import Snapshot
-
 from workbench_world import FINDINGS
+
+from bidgraph.graph.snapshot import Snapshot
+from bidgraph.workbench.views import count_by, entity_uid, finding_rows, findings_by_entity, organization_timeline
 
 
 def test_entity_types_map_to_labels():
@@ -13,7 +12,12 @@ def test_entity_types_map_to_labels():
 
 def test_finding_rows_take_region_category_and_date_from_the_lot(tiny_tables):
     rows = finding_rows(FINDINGS, Snapshot(tiny_tables)).set_index("id")
-    assert rows.loc["F-000001", ["region", "category", "date", "month"]].tolist() == ["330102", "construction", "2024-03-05", "2024-03"]
+    assert rows.loc["F-000001", ["region", "category", "date", "month"]].tolist() == [
+        "330102",
+        "construction",
+        "2024-03-05",
+        "2024-03",
+    ]
     assert rows.loc["F-000003", "date"] == "2024-03-06"
     # no lot or project: the region of its first organization, no date
     assert rows.loc["F-000002", "region"] == "330102" and pd.isna(rows.loc["F-000002", "date"])

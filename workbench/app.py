@@ -9,6 +9,7 @@ CSRF checks on the Flask server (``init_app(server)``), gives the callbacks the 
 user's region view (``data_for(store)``) and the page header its user (``account()``).
 ``auth=None`` serves everyone and shows an "authentication disabled" banner.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,15 +46,23 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
         Access control (login, roles, region scope, audit); None serves the app open, with a banner.
     """
     default = pick_lang(lang)
-    app = dash.Dash(__name__, assets_folder=str(ASSETS), title=t("app.title", default),
-                    suppress_callback_exceptions=True, update_title=None)
+    app = dash.Dash(
+        __name__,
+        assets_folder=str(ASSETS),
+        title=t("app.title", default),
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
 
     def layout():
         # The layout is fetched by a script, without the page's query: the language chosen
         # with ?lang= travels in a cookie set when the page itself was served.
         asked = request.cookies.get(LANG_COOKIE) if has_request_context() else None
-        return build_layout(pick_lang(asked or default), auth_enabled=auth is not None,
-                            account=auth.account() if auth is not None else None)
+        return build_layout(
+            pick_lang(asked or default),
+            auth_enabled=auth is not None,
+            account=auth.account() if auth is not None else None,
+        )
 
     app.layout = layout
 

@@ -13,6 +13,7 @@ and puts one gate in front of every other request:
 Each request's user is ``flask.g.bidgraph_user``; the pages read through :class:`RequestData`,
 which picks the user's region view (:class:`~bidgraph.cases.scoped_store.ScopedStore`).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -24,16 +25,16 @@ from flask import Response, g, has_request_context, redirect, request
 from bidgraph.cases import users
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import Scope
+from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
 from bidgraph.cases.users import AccessDenied
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
-from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
 
 __all__ = ["Auth", "RequestData", "SESSION_COOKIE", "CSRF_COOKIE", "LOGIN_COOKIE"]
 
 SESSION_COOKIE = "bidgraph_session"
-CSRF_COOKIE = "_csrf_token"        # dash-renderer's default: read by its script, sent as X-CSRFToken
-LOGIN_COOKIE = "bidgraph_login"    # guards the login form itself against cross-site posts
+CSRF_COOKIE = "_csrf_token"  # dash-renderer's default: read by its script, sent as X-CSRFToken
+LOGIN_COOKIE = "bidgraph_login"  # guards the login form itself against cross-site posts
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 PAGE = """<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>
@@ -63,7 +64,7 @@ class Auth:
         self.api = self.index = None
 
     # -- what the pages read --------------------------------------------------------------
-    def data_for(self, api) -> "RequestData":
+    def data_for(self, api) -> RequestData:
         """The object the callbacks read through (instead of ``WorkbenchData(api)``)."""
         self.api, self.index = api, GraphIndex(api)
         return RequestData(self)
@@ -139,11 +140,17 @@ class Auth:
         # redirect) must not invalidate the form already on screen.
         login_csrf = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         html = PAGE.format(
-            html_lang="zh-CN" if lang == "zh" else "en", title=escape(t("app.title", lang)),
-            heading=escape(t("auth.heading", lang)), user_label=escape(t("auth.user", lang)),
-            password_label=escape(t("auth.password", lang)), button=escape(t("auth.login", lang)),
+            html_lang="zh-CN" if lang == "zh" else "en",
+            title=escape(t("app.title", lang)),
+            heading=escape(t("auth.heading", lang)),
+            user_label=escape(t("auth.user", lang)),
+            password_label=escape(t("auth.password", lang)),
+            button=escape(t("auth.login", lang)),
             error=f'<p class="login-error" role="alert">{escape(error)}</p>' if error else "",
-            login_csrf=login_csrf, other="en" if lang == "zh" else "zh", switch=escape(t("app.switch", lang)))
+            login_csrf=login_csrf,
+            other="en" if lang == "zh" else "zh",
+            switch=escape(t("app.switch", lang)),
+        )
         response = Response(html, status, mimetype="text/html")
         self._cookie(response, LOGIN_COOKIE, login_csrf)
         return response

@@ -7,6 +7,7 @@ A cart is a plain list of items (it lives in the browser session as JSON)::
 
 Pinning the same thing twice keeps one item (with the newer note, if one is given).
 """
+
 from __future__ import annotations
 
 from bidgraph.workbench.views import entity_uid
@@ -26,8 +27,14 @@ def pin(cart: list[dict] | None, item: dict) -> list[dict]:
 
 
 def node_item(node: dict, note: str | None = None) -> dict:
-    return {"id": f"node:{node['id']}", "kind": "node", "title": f"{node['caption']} ({node['id']})",
-            "note": note or "", "nodes": [node["id"]], "edges": []}
+    return {
+        "id": f"node:{node['id']}",
+        "kind": "node",
+        "title": f"{node['caption']} ({node['id']})",
+        "note": note or "",
+        "nodes": [node["id"]],
+        "edges": [],
+    }
 
 
 def path_item(record: dict, captions: dict[str, str], note: str | None = None) -> dict:
@@ -35,15 +42,28 @@ def path_item(record: dict, captions: dict[str, str], note: str | None = None) -
     a, b = record["a"], record["b"]
     first = " → ".join(captions.get(u, u) for u in record["paths"][0])
     more = f" (+{len(record['paths']) - 1})" if len(record["paths"]) > 1 else ""
-    return {"id": f"path:{a}>{b}", "kind": "path", "title": first + more, "note": note or "",
-            "nodes": list(record["nodes"]), "edges": [list(e) for e in record["edges"]]}
+    return {
+        "id": f"path:{a}>{b}",
+        "kind": "path",
+        "title": first + more,
+        "note": note or "",
+        "nodes": list(record["nodes"]),
+        "edges": [list(e) for e in record["edges"]],
+    }
 
 
 def finding_item(finding: dict, note: str | None = None) -> dict:
     ev = finding.get("evidence", {})
     nodes = list(dict.fromkeys(list(ev.get("nodes", [])) + [entity_uid(e) for e in finding.get("entities", [])]))
-    return {"id": f"finding:{finding['id']}", "kind": "finding", "title": f"{finding['id']} {finding.get('summary', '')}",
-            "note": note or "", "nodes": nodes, "edges": [list(e) for e in ev.get("edges", [])], "finding": finding["id"]}
+    return {
+        "id": f"finding:{finding['id']}",
+        "kind": "finding",
+        "title": f"{finding['id']} {finding.get('summary', '')}",
+        "note": note or "",
+        "nodes": nodes,
+        "edges": [list(e) for e in ev.get("edges", [])],
+        "finding": finding["id"],
+    }
 
 
 def cart_nodes(cart: list[dict] | None) -> list[str]:
@@ -53,8 +73,16 @@ def cart_nodes(cart: list[dict] | None) -> list[str]:
 
 def cart_rows(cart: list[dict] | None, kind_name) -> list[dict]:
     """Rows of the cart table; ``kind_name`` names an item kind in the page's language."""
-    return [{"id": i["id"], "kind": kind_name(i["kind"]), "title": i["title"], "note": i.get("note", ""),
-             "size": f"{len(i['nodes'])}/{len(i['edges'])}"} for i in cart or []]
+    return [
+        {
+            "id": i["id"],
+            "kind": kind_name(i["kind"]),
+            "title": i["title"],
+            "note": i.get("note", ""),
+            "size": f"{len(i['nodes'])}/{len(i['edges'])}",
+        }
+        for i in cart or []
+    ]
 
 
 def apply_edits(cart: list[dict] | None, rows: list[dict] | None) -> list[dict]:

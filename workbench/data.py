@@ -1,5 +1,6 @@
 """What the pages read, through the query API only: the API itself plus findings-derived views
 (table rows, per-entity index), computed once per loaded graph version."""
+
 from __future__ import annotations
 
 import threading
@@ -28,8 +29,12 @@ class WorkbenchData:
         with self._lock:
             if version != self._version or not self._cache:
                 findings = self.api.findings()
-                self._cache = {"findings": findings, "by_id": {f["id"]: f for f in findings},
-                               "rows": None, "by_entity": None}
+                self._cache = {
+                    "findings": findings,
+                    "by_id": {f["id"]: f for f in findings},
+                    "rows": None,
+                    "by_entity": None,
+                }
                 self._version = version
             return self._cache
 

@@ -1,22 +1,28 @@
 """Cytoscape elements from the query API's nodes and relationships, and the few operations
 the explorer applies to the elements on screen (merge, mark, list)."""
+
 from __future__ import annotations
 
-__all__ = ["node_element", "edge_element", "merge", "mark", "node_ids", "edge_count", "on_screen_options",
-           "edge_key"]
+__all__ = ["node_element", "edge_element", "merge", "mark", "node_ids", "edge_count", "on_screen_options", "edge_key"]
 
 CAPTION_MAX = 16
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= CAPTION_MAX else text[:CAPTION_MAX - 1] + "…"
+    return text if len(text) <= CAPTION_MAX else text[: CAPTION_MAX - 1] + "…"
 
 
 def node_element(node: dict, classes: tuple[str, ...] = ()) -> dict:
     """One node as a Cytoscape element; its classes are its labels (colour, shape) plus ``classes``."""
-    return {"data": {"id": node["id"], "label": _short(str(node.get("caption") or node["key"])),
-                     "caption": str(node.get("caption") or node["key"]), "type": node["label"]},
-            "classes": " ".join(dict.fromkeys([*node.get("labels", [node["label"]]), *classes]))}
+    return {
+        "data": {
+            "id": node["id"],
+            "label": _short(str(node.get("caption") or node["key"])),
+            "caption": str(node.get("caption") or node["key"]),
+            "type": node["label"],
+        },
+        "classes": " ".join(dict.fromkeys([*node.get("labels", [node["label"]]), *classes])),
+    }
 
 
 def edge_key(source: str, rel_type: str, target: str) -> str:
@@ -26,9 +32,16 @@ def edge_key(source: str, rel_type: str, target: str) -> str:
 def edge_element(edge: dict, classes: tuple[str, ...] = (), label: str | None = None) -> dict:
     """One relationship as a Cytoscape edge, identified by its ends and type (so the same
     relationship reached twice is drawn once)."""
-    return {"data": {"id": edge_key(edge["source"], edge["type"], edge["target"]), "source": edge["source"],
-                     "target": edge["target"], "type": edge["type"], "label": label or edge["type"]},
-            "classes": " ".join(dict.fromkeys([edge["type"], *classes]))}
+    return {
+        "data": {
+            "id": edge_key(edge["source"], edge["type"], edge["target"]),
+            "source": edge["source"],
+            "target": edge["target"],
+            "type": edge["type"],
+            "label": label or edge["type"],
+        },
+        "classes": " ".join(dict.fromkeys([edge["type"], *classes])),
+    }
 
 
 def merge(elements: list[dict] | None, new: list[dict]) -> list[dict]:
@@ -45,7 +58,9 @@ def merge(elements: list[dict] | None, new: list[dict]) -> list[dict]:
             classes = out[i].get("classes", "").split() + el.get("classes", "").split()
             out[i] = dict(out[i], classes=" ".join(dict.fromkeys(classes)))
     nodes = {e["data"]["id"] for e in out if "source" not in e["data"]}
-    return [e for e in out if "source" not in e["data"] or (e["data"]["source"] in nodes and e["data"]["target"] in nodes)]
+    return [
+        e for e in out if "source" not in e["data"] or (e["data"]["source"] in nodes and e["data"]["target"] in nodes)
+    ]
 
 
 def mark(elements: list[dict], ids: set[str], cls: str, only: bool = True) -> list[dict]:

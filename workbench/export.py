@@ -4,6 +4,7 @@ GraphML and GEXF (for Gephi), and JSON. (PNG is drawn in the browser by Cytoscap
 Everything comes from the query API: the subgraph of the pinned nodes and the bids of the
 pinned organizations, lots and bids, each row with the file and row it came from.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,11 @@ def bids_frame(api, graph: dict) -> pd.DataFrame:
     bids = api.snapshot()["bids"]
     if not any(keys.values()) or bids.empty:
         return bids.iloc[0:0].rename(columns={"_file": "source_file", "_row": "source_row"})
-    mask = (bids["org_id"].astype(str).isin(keys["Organization"]) | bids["lot_id"].astype(str).isin(keys["Lot"])
-            | bids["bid_id"].astype(str).isin(keys["Bid"]))
+    mask = (
+        bids["org_id"].astype(str).isin(keys["Organization"])
+        | bids["lot_id"].astype(str).isin(keys["Lot"])
+        | bids["bid_id"].astype(str).isin(keys["Bid"])
+    )
     return bids[mask].rename(columns={"_file": "source_file", "_row": "source_row"}).reset_index(drop=True)
 
 
@@ -45,9 +49,19 @@ def nodes_frame(graph: dict) -> pd.DataFrame:
     rows = []
     for n in graph["nodes"]:
         src = n.get("source") or {}
-        rows.append({"id": n["id"], "label": n["label"], "labels": ";".join(n.get("labels", [])), "key": n["key"],
-                     "caption": n["caption"], "source_table": src.get("table"), "source_file": src.get("file"),
-                     "source_row": src.get("row"), **{f"p.{k}": v for k, v in n.get("properties", {}).items()}})
+        rows.append(
+            {
+                "id": n["id"],
+                "label": n["label"],
+                "labels": ";".join(n.get("labels", [])),
+                "key": n["key"],
+                "caption": n["caption"],
+                "source_table": src.get("table"),
+                "source_file": src.get("file"),
+                "source_row": src.get("row"),
+                **{f"p.{k}": v for k, v in n.get("properties", {}).items()},
+            }
+        )
     return pd.DataFrame(rows, columns=None if rows else ["id", "label", "labels", "key", "caption"])
 
 
@@ -55,16 +69,35 @@ def edges_frame(graph: dict) -> pd.DataFrame:
     rows = []
     for e in graph["edges"]:
         prov = e.get("provenance") or {}
-        rows.append({"source": e["source"], "type": e["type"], "target": e["target"], "source_table": prov.get("table"),
-                     "source_file": prov.get("file"), "source_row": prov.get("row"),
-                     **{f"p.{k}": v for k, v in e.get("properties", {}).items()}})
+        rows.append(
+            {
+                "source": e["source"],
+                "type": e["type"],
+                "target": e["target"],
+                "source_table": prov.get("table"),
+                "source_file": prov.get("file"),
+                "source_row": prov.get("row"),
+                **{f"p.{k}": v for k, v in e.get("properties", {}).items()},
+            }
+        )
     return pd.DataFrame(rows, columns=None if rows else ["source", "type", "target"])
 
 
 def _cart_frame(cart: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"id": i["id"], "kind": i["kind"], "title": i["title"], "note": i.get("note", ""),
-                          "nodes": " ".join(i["nodes"]), "edges": " ".join("|".join(e) for e in i["edges"])} for i in cart],
-                        columns=["id", "kind", "title", "note", "nodes", "edges"])
+    return pd.DataFrame(
+        [
+            {
+                "id": i["id"],
+                "kind": i["kind"],
+                "title": i["title"],
+                "note": i.get("note", ""),
+                "nodes": " ".join(i["nodes"]),
+                "edges": " ".join("|".join(e) for e in i["edges"]),
+            }
+            for i in cart
+        ],
+        columns=["id", "kind", "title", "note", "nodes", "edges"],
+    )
 
 
 def _attrs(values: dict) -> dict:
@@ -109,8 +142,12 @@ def export(api, cart: list[dict], fmt: str) -> tuple[str, bytes]:
         buf = io.BytesIO()
         (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(to_graph(graph, cart), buf)
         return f"{stem}.{fmt}", buf.getvalue()
-    sheets = {"cart": _cart_frame(cart), "nodes": nodes_frame(graph), "edges": edges_frame(graph),
-              "bids": bids_frame(api, graph)}
+    sheets = {
+        "cart": _cart_frame(cart),
+        "nodes": nodes_frame(graph),
+        "edges": edges_frame(graph),
+        "bids": bids_frame(api, graph),
+    }
     buf = io.BytesIO()
     if fmt == "xlsx":
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
@@ -122,6 +159,10 @@ def export(api, cart: list[dict], fmt: str) -> tuple[str, bytes]:
             for sheet, frame in sheets.items():
                 zf.writestr(f"{sheet}.csv", _csv(frame))
         return f"{stem}.zip", buf.getvalue()
-    body = {"cart": cart, "nodes": graph["nodes"], "edges": graph["edges"],
-            "bids": json.loads(sheets["bids"].to_json(orient="records", date_format="iso", force_ascii=False))}
+    body = {
+        "cart": cart,
+        "nodes": graph["nodes"],
+        "edges": graph["edges"],
+        "bids": json.loads(sheets["bids"].to_json(orient="records", date_format="iso", force_ascii=False)),
+    }
     return f"{stem}.json", json.dumps(body, ensure_ascii=False, indent=1, default=str).encode("utf-8")

@@ -2,6 +2,7 @@
 
 Component ids are ``kind-purpose`` (``button-expand``, ``table-findings``...).
 """
+
 from __future__ import annotations
 
 import dash_cytoscape as cyto
@@ -15,17 +16,31 @@ __all__ = ["build_layout", "LAYOUTS", "PAGES"]
 PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE = dict(
-    style_cell={"fontFamily": FONT, "fontSize": 13, "textAlign": "left", "padding": "4px 8px",
-                "whiteSpace": "normal", "height": "auto", "maxWidth": 420},
+    style_cell={
+        "fontFamily": FONT,
+        "fontSize": 13,
+        "textAlign": "left",
+        "padding": "4px 8px",
+        "whiteSpace": "normal",
+        "height": "auto",
+        "maxWidth": 420,
+    },
     style_header={"fontWeight": "bold", "backgroundColor": "#eef2f7"},
     style_table={"overflowX": "auto"},
 )
 
 
 def _graph(graph_id: str, height: str) -> cyto.Cytoscape:
-    return cyto.Cytoscape(id=graph_id, elements=[], stylesheet=stylesheet(), layout=layout_for("fcose"),
-                          style={"width": "100%", "height": height}, minZoom=0.1, maxZoom=1.6,
-                          className="graph")
+    return cyto.Cytoscape(
+        id=graph_id,
+        elements=[],
+        stylesheet=stylesheet(),
+        layout=layout_for("fcose"),
+        style={"width": "100%", "height": height},
+        minZoom=0.1,
+        maxZoom=1.6,
+        className="graph",
+    )
 
 
 def _button(button_id: str, text: str, primary: bool = False) -> html.Button:
@@ -37,148 +52,349 @@ def _field(label: str, component) -> html.Div:
 
 
 def _overview(lang: str) -> html.Div:
-    charts = [("graph-by-detector", "ov.by_detector"), ("graph-by-region", "ov.by_region"),
-              ("graph-by-month", "ov.by_month"), ("graph-by-category", "ov.by_category")]
-    return html.Div([
-        html.Div(id="div-overview-msg", className="message"),
-        html.Div(id="div-overview-counts", className="cards"),
-        html.Div([html.Div([html.H3(t(title, lang)), dcc.Graph(id=gid, config={"displayModeBar": False},
-                                                               style={"height": "300px"})], className="panel")
-                  for gid, title in charts], className="chart-grid"),
-        html.Div([html.H3(t("ov.ranking", lang)), html.P(t("ov.ranking_note", lang), className="hint"),
-                  dash_table.DataTable(id="table-ranking", columns=[], data=[], page_size=10, **TABLE_STYLE)],
-                 className="panel"),
-    ], className="page")
+    charts = [
+        ("graph-by-detector", "ov.by_detector"),
+        ("graph-by-region", "ov.by_region"),
+        ("graph-by-month", "ov.by_month"),
+        ("graph-by-category", "ov.by_category"),
+    ]
+    return html.Div(
+        [
+            html.Div(id="div-overview-msg", className="message"),
+            html.Div(id="div-overview-counts", className="cards"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H3(t(title, lang)),
+                            dcc.Graph(id=gid, config={"displayModeBar": False}, style={"height": "300px"}),
+                        ],
+                        className="panel",
+                    )
+                    for gid, title in charts
+                ],
+                className="chart-grid",
+            ),
+            html.Div(
+                [
+                    html.H3(t("ov.ranking", lang)),
+                    html.P(t("ov.ranking_note", lang), className="hint"),
+                    dash_table.DataTable(id="table-ranking", columns=[], data=[], page_size=10, **TABLE_STYLE),
+                ],
+                className="panel",
+            ),
+        ],
+        className="page",
+    )
 
 
 def _findings(lang: str) -> html.Div:
     def filt(kind: str, key: str) -> dcc.Dropdown:
         return dcc.Dropdown(id=f"dropdown-filter-{kind}", multi=True, placeholder=t(key, lang), options=[])
-    return html.Div([
-        html.Div(id="div-findings-msg", className="message"),
-        html.Div([filt("detector", "fd.filter_detector"), filt("severity", "fd.filter_severity"),
-                  filt("region", "fd.filter_region")], className="filters"),
-        html.Div(id="div-findings-count", className="hint"),
-        dash_table.DataTable(id="table-findings", columns=[], data=[], page_size=12, sort_action="native",
-                             row_selectable="multi", selected_row_ids=[],
-                             filter_action="native", filter_options={"placeholder_text": t("fd.filter_ph", lang)}, sort_by=[{"column_id": "score", "direction": "desc"}],
-                             style_cell_conditional=[{"if": {"column_id": "summary"}, "minWidth": 260}],
-                             **TABLE_STYLE),
-        html.Div([
-            html.Div([html.Div(t("fd.pick", lang), id="div-finding-detail"),
-                      html.Div([_field(t("ex.note", lang), dcc.Input(id="input-note-finding", type="text", debounce=False)),
-                                _button("button-open-finding", t("fd.open", lang), primary=True),
-                                _button("button-pin-finding", t("fd.pin", lang))], className="actions"),
-                      html.Div(id="div-pin-finding-msg")],
-                     className="panel detail"),
-            html.Div([html.H3(t("fd.evidence", lang)), _graph("cyto-evidence", "420px")], className="panel evidence"),
-        ], className="two-columns"),
-    ], className="page")
+
+    return html.Div(
+        [
+            html.Div(id="div-findings-msg", className="message"),
+            html.Div(
+                [
+                    filt("detector", "fd.filter_detector"),
+                    filt("severity", "fd.filter_severity"),
+                    filt("region", "fd.filter_region"),
+                ],
+                className="filters",
+            ),
+            html.Div(id="div-findings-count", className="hint"),
+            dash_table.DataTable(
+                id="table-findings",
+                columns=[],
+                data=[],
+                page_size=12,
+                sort_action="native",
+                row_selectable="multi",
+                selected_row_ids=[],
+                filter_action="native",
+                filter_options={"placeholder_text": t("fd.filter_ph", lang)},
+                sort_by=[{"column_id": "score", "direction": "desc"}],
+                style_cell_conditional=[{"if": {"column_id": "summary"}, "minWidth": 260}],
+                **TABLE_STYLE,
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Div(t("fd.pick", lang), id="div-finding-detail"),
+                            html.Div(
+                                [
+                                    _field(
+                                        t("ex.note", lang),
+                                        dcc.Input(id="input-note-finding", type="text", debounce=False),
+                                    ),
+                                    _button("button-open-finding", t("fd.open", lang), primary=True),
+                                    _button("button-pin-finding", t("fd.pin", lang)),
+                                ],
+                                className="actions",
+                            ),
+                            html.Div(id="div-pin-finding-msg"),
+                        ],
+                        className="panel detail",
+                    ),
+                    html.Div(
+                        [html.H3(t("fd.evidence", lang)), _graph("cyto-evidence", "420px")], className="panel evidence"
+                    ),
+                ],
+                className="two-columns",
+            ),
+        ],
+        className="page",
+    )
 
 
 def _search(lang: str) -> html.Div:
-    return html.Div([
-        html.Div([dcc.Input(id="input-search", type="text", placeholder=t("se.placeholder", lang), debounce=False,
-                            className="search-box", n_submit=0),
-                  _button("button-search", t("se.button", lang), primary=True)], className="search-row"),
-        html.Div(id="div-search-msg", className="message"),
-        dash_table.DataTable(id="table-search", columns=[], data=[], page_size=20, **TABLE_STYLE),
-    ], className="page")
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dcc.Input(
+                        id="input-search",
+                        type="text",
+                        placeholder=t("se.placeholder", lang),
+                        debounce=False,
+                        className="search-box",
+                        n_submit=0,
+                    ),
+                    _button("button-search", t("se.button", lang), primary=True),
+                ],
+                className="search-row",
+            ),
+            html.Div(id="div-search-msg", className="message"),
+            dash_table.DataTable(id="table-search", columns=[], data=[], page_size=20, **TABLE_STYLE),
+        ],
+        className="page",
+    )
 
 
 def _legend(lang: str) -> html.Div:
-    items = [html.Span([html.Span(className=f"swatch shape-{LABEL_STYLE[l][1]}",
-                                  style={"backgroundColor": LABEL_STYLE[l][0]}), name("label", l, lang)],
-                       className="legend-item") for l in LEGEND_LABELS]
-    roles = [html.Span([html.Span(className=f"swatch ring-{r}"), name("role", r, lang)], className="legend-item")
-             for r in ("member", "winner", "cover")]
+    items = [
+        html.Span(
+            [
+                html.Span(className=f"swatch shape-{LABEL_STYLE[l][1]}", style={"backgroundColor": LABEL_STYLE[l][0]}),
+                name("label", l, lang),
+            ],
+            className="legend-item",
+        )
+        for l in LEGEND_LABELS
+    ]
+    roles = [
+        html.Span([html.Span(className=f"swatch ring-{r}"), name("role", r, lang)], className="legend-item")
+        for r in ("member", "winner", "cover")
+    ]
     path = html.Span([html.Span(className="swatch path-line"), t("ex.path", lang)], className="legend-item")
     return html.Div([html.Strong(t("ex.legend", lang) + "："), *items, *roles, path], className="legend")
 
 
 def _explorer(lang: str) -> html.Div:
     hops = [{"label": str(h), "value": h} for h in range(1, 7)]
-    controls = html.Div([
-        _field(t("ex.focus", lang), dcc.Dropdown(id="dropdown-focus", options=[], placeholder=t("ex.focus_ph", lang))),
-        _field(t("ex.types", lang), dcc.Dropdown(id="dropdown-types", options=[], multi=True)),
-        html.Div([_button("button-expand", t("ex.expand", lang), primary=True), _button("button-more", t("ex.more", lang)),
-                  _button("button-clear", t("ex.clear", lang))], className="actions"),
-        html.Div([_button("button-links", t("ex.links", lang))], className="actions"),
-        _field(t("ex.layout", lang), dcc.Dropdown(id="dropdown-layout", value="fcose", clearable=False,
-                                                  options=[{"label": l, "value": l} for l in LAYOUTS])),
-        html.Hr(),
-        _field(t("ex.path_from", lang), dcc.Dropdown(id="dropdown-path-from", options=[])),
-        _field(t("ex.path_to", lang), dcc.Dropdown(id="dropdown-path-to", options=[])),
-        html.Div([_field(t("ex.path_hops", lang), dcc.Dropdown(id="dropdown-hops", options=hops, value=4, clearable=False)),
-                  _button("button-path", t("ex.path", lang), primary=True)], className="actions"),
-        html.Hr(),
-        _field(t("ex.ring", lang), dcc.Dropdown(id="dropdown-ring", options=[], placeholder=t("ex.ring_ph", lang))),
-        html.Hr(),
-        _field(t("ex.note", lang), dcc.Input(id="input-note-explorer", type="text")),
-        html.Div([_button("button-pin-node", t("ex.pin_node", lang)), _button("button-pin-path", t("ex.pin_path", lang))],
-                 className="actions"),
-        html.Div(id="div-pin-explorer-msg"),
-    ], className="panel controls")
-    return html.Div([
-        controls,
-        html.Div([html.Div(t("ex.empty", lang), id="div-explorer-msg", className="message"),
-                  dcc.Loading(_graph("cyto-explorer", "640px"), type="dot", delay_show=400),
-                  html.Div(id="div-explorer-stats", className="hint"), _legend(lang)], className="panel canvas"),
-        html.Div([html.H3(t("ex.details", lang)), html.Div(id="div-details"),
-                  html.Div([html.H4(t("ex.timeline", lang)),
-                            dcc.Graph(id="graph-timeline", config={"displayModeBar": False}, style={"height": "240px"})],
-                           id="div-timeline", style={"display": "none"}),
-                  html.H4(t("ex.node_findings", lang)), html.Div(id="div-node-findings")], className="panel details"),
-    ], className="page explorer")
+    controls = html.Div(
+        [
+            _field(
+                t("ex.focus", lang), dcc.Dropdown(id="dropdown-focus", options=[], placeholder=t("ex.focus_ph", lang))
+            ),
+            _field(t("ex.types", lang), dcc.Dropdown(id="dropdown-types", options=[], multi=True)),
+            html.Div(
+                [
+                    _button("button-expand", t("ex.expand", lang), primary=True),
+                    _button("button-more", t("ex.more", lang)),
+                    _button("button-clear", t("ex.clear", lang)),
+                ],
+                className="actions",
+            ),
+            html.Div([_button("button-links", t("ex.links", lang))], className="actions"),
+            _field(
+                t("ex.layout", lang),
+                dcc.Dropdown(
+                    id="dropdown-layout",
+                    value="fcose",
+                    clearable=False,
+                    options=[{"label": l, "value": l} for l in LAYOUTS],
+                ),
+            ),
+            html.Hr(),
+            _field(t("ex.path_from", lang), dcc.Dropdown(id="dropdown-path-from", options=[])),
+            _field(t("ex.path_to", lang), dcc.Dropdown(id="dropdown-path-to", options=[])),
+            html.Div(
+                [
+                    _field(
+                        t("ex.path_hops", lang),
+                        dcc.Dropdown(id="dropdown-hops", options=hops, value=4, clearable=False),
+                    ),
+                    _button("button-path", t("ex.path", lang), primary=True),
+                ],
+                className="actions",
+            ),
+            html.Hr(),
+            _field(t("ex.ring", lang), dcc.Dropdown(id="dropdown-ring", options=[], placeholder=t("ex.ring_ph", lang))),
+            html.Hr(),
+            _field(t("ex.note", lang), dcc.Input(id="input-note-explorer", type="text")),
+            html.Div(
+                [
+                    _button("button-pin-node", t("ex.pin_node", lang)),
+                    _button("button-pin-path", t("ex.pin_path", lang)),
+                ],
+                className="actions",
+            ),
+            html.Div(id="div-pin-explorer-msg"),
+        ],
+        className="panel controls",
+    )
+    return html.Div(
+        [
+            controls,
+            html.Div(
+                [
+                    html.Div(t("ex.empty", lang), id="div-explorer-msg", className="message"),
+                    dcc.Loading(_graph("cyto-explorer", "640px"), type="dot", delay_show=400),
+                    html.Div(id="div-explorer-stats", className="hint"),
+                    _legend(lang),
+                ],
+                className="panel canvas",
+            ),
+            html.Div(
+                [
+                    html.H3(t("ex.details", lang)),
+                    html.Div(id="div-details"),
+                    html.Div(
+                        [
+                            html.H4(t("ex.timeline", lang)),
+                            dcc.Graph(id="graph-timeline", config={"displayModeBar": False}, style={"height": "240px"}),
+                        ],
+                        id="div-timeline",
+                        style={"display": "none"},
+                    ),
+                    html.H4(t("ex.node_findings", lang)),
+                    html.Div(id="div-node-findings"),
+                ],
+                className="panel details",
+            ),
+        ],
+        className="page explorer",
+    )
 
 
 def _cart(lang: str) -> html.Div:
     formats = ["png", "xlsx", "csv", "graphml", "gexf", "json"]
-    return html.Div([
-        html.Div(id="div-cart-msg", className="message"),
-        html.Div([html.Strong(t("ca.export", lang) + "："),
-                  *[_button(f"button-export-{f}", t(f"ca.{f}", lang)) for f in formats],
-                  _button("button-cart-clear", t("ca.clear", lang))], className="actions export"),
-        dash_table.DataTable(id="table-cart", columns=[], data=[], editable=True, row_deletable=True, **TABLE_STYLE),
-        html.Div(_graph("cyto-cart", "520px"), className="panel"),
-    ], className="page")
+    return html.Div(
+        [
+            html.Div(id="div-cart-msg", className="message"),
+            html.Div(
+                [
+                    html.Strong(t("ca.export", lang) + "："),
+                    *[_button(f"button-export-{f}", t(f"ca.{f}", lang)) for f in formats],
+                    _button("button-cart-clear", t("ca.clear", lang)),
+                ],
+                className="actions export",
+            ),
+            dash_table.DataTable(
+                id="table-cart", columns=[], data=[], editable=True, row_deletable=True, **TABLE_STYLE
+            ),
+            html.Div(_graph("cyto-cart", "520px"), className="panel"),
+        ],
+        className="page",
+    )
 
 
 def _cases(lang: str) -> html.Div:
     kinds = [{"label": name("case_kind", k, lang), "value": k} for k in ("review", "challenge", "complaint")]
     verdicts = [{"label": name("verdict", v, lang), "value": v} for v in ("confirmed", "dismissed")]
-    create = html.Div([
-        html.H3(t("cs.new", lang)),
-        html.Div([_field(t("cs.title", lang), dcc.Input(id="input-case-title", type="text", placeholder=t("cs.title_ph", lang),
-                                                         className="wide")),
-                  _field(t("cs.kind", lang), dcc.Dropdown(id="dropdown-case-kind", options=kinds, value="review",
-                                                          clearable=False))], className="filters"),
-        html.Div(t("cs.none_selected", lang), id="div-case-selected", className="hint"),
-        html.Div([_button("button-case-from-findings", t("cs.from_findings", lang), primary=True),
-                  _button("button-case-from-cart", t("cs.from_cart", lang))], className="actions"),
-    ], className="panel")
-    listing = html.Div([
-        html.H3(t("cs.list", lang)),
-        dcc.Checklist(id="checklist-cases-mine", options=[{"label": t("cs.mine", lang), "value": "mine"}], value=[]),
-        dash_table.DataTable(id="table-cases", columns=[], data=[], page_size=10, **TABLE_STYLE,
-                             style_data_conditional=[{"if": {"filter_query": "{overdue} = 1"},
-                                                      "backgroundColor": "#fde2e2", "color": "#9b1c1c"}]),
-    ], className="panel")
-    work = html.Div([
-        html.Div(t("cs.pick", lang), id="div-case-detail"),
-        html.Div([_field(t("cs.status_to", lang), dcc.Dropdown(id="dropdown-case-status", options=[])),
-                  _field(t("cs.reason", lang), dcc.Input(id="input-case-reason", type="text", className="wide")),
-                  _button("button-case-move", t("cs.move", lang), primary=True)], className="actions"),
-        html.Div([_field(t("cs.assignee", lang), dcc.Dropdown(id="dropdown-case-assignee", options=[])),
-                  _button("button-case-assign", t("cs.assign", lang))], className="actions"),
-        html.Div([dcc.Input(id="input-case-comment", type="text", placeholder=t("cs.comment_ph", lang), className="wide"),
-                  _button("button-case-comment", t("cs.comment", lang))], className="actions"),
-        html.Div([dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("cs.finding_ph", lang)),
-                  dcc.Dropdown(id="dropdown-feedback-verdict", options=verdicts, placeholder=t("cs.verdict_ph", lang)),
-                  dcc.Input(id="input-feedback-reason", type="text", placeholder=t("cs.reason", lang)),
-                  _button("button-feedback", t("cs.feedback", lang))], className="actions feedback"),
-        html.Div([_button("button-case-export", t("cs.export", lang), primary=True)], className="actions"),
-    ], className="panel detail")
+    create = html.Div(
+        [
+            html.H3(t("cs.new", lang)),
+            html.Div(
+                [
+                    _field(
+                        t("cs.title", lang),
+                        dcc.Input(
+                            id="input-case-title", type="text", placeholder=t("cs.title_ph", lang), className="wide"
+                        ),
+                    ),
+                    _field(
+                        t("cs.kind", lang),
+                        dcc.Dropdown(id="dropdown-case-kind", options=kinds, value="review", clearable=False),
+                    ),
+                ],
+                className="filters",
+            ),
+            html.Div(t("cs.none_selected", lang), id="div-case-selected", className="hint"),
+            html.Div(
+                [
+                    _button("button-case-from-findings", t("cs.from_findings", lang), primary=True),
+                    _button("button-case-from-cart", t("cs.from_cart", lang)),
+                ],
+                className="actions",
+            ),
+        ],
+        className="panel",
+    )
+    listing = html.Div(
+        [
+            html.H3(t("cs.list", lang)),
+            dcc.Checklist(
+                id="checklist-cases-mine", options=[{"label": t("cs.mine", lang), "value": "mine"}], value=[]
+            ),
+            dash_table.DataTable(
+                id="table-cases",
+                columns=[],
+                data=[],
+                page_size=10,
+                **TABLE_STYLE,
+                style_data_conditional=[
+                    {"if": {"filter_query": "{overdue} = 1"}, "backgroundColor": "#fde2e2", "color": "#9b1c1c"}
+                ],
+            ),
+        ],
+        className="panel",
+    )
+    work = html.Div(
+        [
+            html.Div(t("cs.pick", lang), id="div-case-detail"),
+            html.Div(
+                [
+                    _field(t("cs.status_to", lang), dcc.Dropdown(id="dropdown-case-status", options=[])),
+                    _field(t("cs.reason", lang), dcc.Input(id="input-case-reason", type="text", className="wide")),
+                    _button("button-case-move", t("cs.move", lang), primary=True),
+                ],
+                className="actions",
+            ),
+            html.Div(
+                [
+                    _field(t("cs.assignee", lang), dcc.Dropdown(id="dropdown-case-assignee", options=[])),
+                    _button("button-case-assign", t("cs.assign", lang)),
+                ],
+                className="actions",
+            ),
+            html.Div(
+                [
+                    dcc.Input(
+                        id="input-case-comment", type="text", placeholder=t("cs.comment_ph", lang), className="wide"
+                    ),
+                    _button("button-case-comment", t("cs.comment", lang)),
+                ],
+                className="actions",
+            ),
+            html.Div(
+                [
+                    dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("cs.finding_ph", lang)),
+                    dcc.Dropdown(
+                        id="dropdown-feedback-verdict", options=verdicts, placeholder=t("cs.verdict_ph", lang)
+                    ),
+                    dcc.Input(id="input-feedback-reason", type="text", placeholder=t("cs.reason", lang)),
+                    _button("button-feedback", t("cs.feedback", lang)),
+                ],
+                className="actions feedback",
+            ),
+            html.Div([_button("button-case-export", t("cs.export", lang), primary=True)], className="actions"),
+        ],
+        className="panel detail",
+    )
     return html.Div([html.Div(id="div-cases-msg", className="message"), create, listing, work], className="page")
 
 
@@ -188,30 +404,76 @@ def _account(account: dict | None, lang: str) -> list:
         return []
     region = account["region"] or t("auth.city", lang)
     who = t("auth.who", lang, name=account["name"], role=name("user_role", account["role"], lang), region=region)
-    return [html.Span(who, id="span-user", className="user"),
-            html.Form([dcc.Input(type="hidden", name="csrf", value=account["csrf"]),
-                       html.Button(t("auth.logout", lang), id="button-logout", className="btn", type="submit")],
-                      action="/logout", method="post", className="logout")]
+    return [
+        html.Span(who, id="span-user", className="user"),
+        html.Form(
+            [
+                dcc.Input(type="hidden", name="csrf", value=account["csrf"]),
+                html.Button(t("auth.logout", lang), id="button-logout", className="btn", type="submit"),
+            ],
+            action="/logout",
+            method="post",
+            className="logout",
+        ),
+    ]
 
 
 def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> html.Div:
     """The whole page in ``lang``; ``auth_enabled=False`` shows the "no login" banner;
     ``account`` (name, role, region, csrf) shows who is logged in and a logout button."""
     other = "en" if lang == "zh" else "zh"
-    pages = {"overview": _overview, "findings": _findings, "search": _search, "explorer": _explorer, "cart": _cart,
-             "cases": _cases}
-    header = html.Div([
-        html.H1(t("app.title", lang)),
-        html.Div([*_account(account, lang),
-                  html.A(t("app.switch", lang), href=f"?lang={other}", id="link-lang", className="lang-switch")],
-                 className="header-right"),
-    ], className="header")
+    pages = {
+        "overview": _overview,
+        "findings": _findings,
+        "search": _search,
+        "explorer": _explorer,
+        "cart": _cart,
+        "cases": _cases,
+    }
+    header = html.Div(
+        [
+            html.H1(t("app.title", lang)),
+            html.Div(
+                [
+                    *_account(account, lang),
+                    html.A(t("app.switch", lang), href=f"?lang={other}", id="link-lang", className="lang-switch"),
+                ],
+                className="header-right",
+            ),
+        ],
+        className="header",
+    )
     banner = [] if auth_enabled else [html.Div(t("app.no_auth", lang), id="div-no-auth", className="banner")]
-    stores = [dcc.Store(id="store-lang", data=lang), dcc.Store(id="store-open"), dcc.Store(id="store-finding"),
-              dcc.Store(id="store-cart", data=[], storage_type="session"), dcc.Store(id="store-paging"),
-              dcc.Store(id="store-lastpath"), dcc.Store(id="store-focus"), dcc.Store(id="store-elements", data=[]), dcc.Download(id="download-export"),
-              dcc.Store(id="store-case"), dcc.Store(id="store-case-refresh"), dcc.Store(id="store-case-version"), dcc.Download(id="download-pack")]
-    tabs = dcc.Tabs(id="tabs-main", value="overview", className="tabs",
-                    children=[dcc.Tab(label=t(f"tab.{p}", lang), value=p, children=pages[p](lang), className="tab",
-                                      selected_className="tab-selected") for p in PAGES])
-    return html.Div([*banner, header, *stores, tabs], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en")
+    stores = [
+        dcc.Store(id="store-lang", data=lang),
+        dcc.Store(id="store-open"),
+        dcc.Store(id="store-finding"),
+        dcc.Store(id="store-cart", data=[], storage_type="session"),
+        dcc.Store(id="store-paging"),
+        dcc.Store(id="store-lastpath"),
+        dcc.Store(id="store-focus"),
+        dcc.Store(id="store-elements", data=[]),
+        dcc.Download(id="download-export"),
+        dcc.Store(id="store-case"),
+        dcc.Store(id="store-case-refresh"),
+        dcc.Store(id="store-case-version"),
+        dcc.Download(id="download-pack"),
+    ]
+    tabs = dcc.Tabs(
+        id="tabs-main",
+        value="overview",
+        className="tabs",
+        children=[
+            dcc.Tab(
+                label=t(f"tab.{p}", lang),
+                value=p,
+                children=pages[p](lang),
+                className="tab",
+                selected_className="tab-selected",
+            )
+            for p in PAGES
+        ],
+    )
+    return html.Div(
+        [*banner, header, *stores, tabs], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"
+    )

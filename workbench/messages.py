@@ -4,6 +4,7 @@
 store down, bad input) becomes a one-line message in the callback's message output, and any
 other exception a short "internal error" message while its traceback goes to the server log.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,6 +40,7 @@ def guarded(n_outputs: int, message_at: int, lang_arg: str = "lang"):
     """Decorate a callback returning ``n_outputs`` values: on error, return ``no_update`` for
     every output except the one at ``message_at``, which gets the error message. The wrapped
     function must take the language as keyword ``lang_arg`` or as its last positional argument."""
+
     def wrap(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
@@ -51,5 +53,7 @@ def guarded(n_outputs: int, message_at: int, lang_arg: str = "lang"):
                 out = [no_update] * n_outputs
                 out[message_at] = message(error_text(exc, lang), "error")
                 return tuple(out) if n_outputs > 1 else out[0]
+
         return inner
+
     return wrap

@@ -1,5 +1,6 @@
 """How graphs look: one colour and shape per node label, borders for the roles an entity plays
 in a finding, and the highlight of a found path. The legend is drawn from the same table."""
+
 from __future__ import annotations
 
 __all__ = ["LABEL_STYLE", "LEGEND_LABELS", "ROLE_STYLE", "stylesheet", "FONT", "layout_for"]
@@ -45,15 +46,44 @@ def stylesheet(n_nodes: int = 0) -> list[dict]:
     """The Cytoscape stylesheet for every graph of the workbench; with ``LARGE`` nodes or more,
     relationship labels show only on selected edges."""
     rules = [
-        {"selector": "node", "style": {
-            "label": "data(label)", "font-size": 11, "font-family": FONT, "color": "#222",
-            "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 110,
-            "min-zoomed-font-size": 9, "width": 26, "height": 26, "border-width": 1, "border-color": "#fff",
-            "text-background-color": "#fff", "text-background-opacity": 0.7, "text-background-padding": 1}},
-        {"selector": "edge", "style": {
-            "width": 1.4, "line-color": "#b8b8b8", "curve-style": "bezier", "target-arrow-shape": "triangle",
-            "target-arrow-color": "#b8b8b8", "arrow-scale": 0.7, "label": "data(label)", "font-size": 8,
-            "font-family": FONT, "color": "#666", "min-zoomed-font-size": 11, "text-rotation": "autorotate"}},
+        {
+            "selector": "node",
+            "style": {
+                "label": "data(label)",
+                "font-size": 11,
+                "font-family": FONT,
+                "color": "#222",
+                "text-valign": "bottom",
+                "text-margin-y": 3,
+                "text-wrap": "ellipsis",
+                "text-max-width": 110,
+                "min-zoomed-font-size": 9,
+                "width": 26,
+                "height": 26,
+                "border-width": 1,
+                "border-color": "#fff",
+                "text-background-color": "#fff",
+                "text-background-opacity": 0.7,
+                "text-background-padding": 1,
+            },
+        },
+        {
+            "selector": "edge",
+            "style": {
+                "width": 1.4,
+                "line-color": "#b8b8b8",
+                "curve-style": "bezier",
+                "target-arrow-shape": "triangle",
+                "target-arrow-color": "#b8b8b8",
+                "arrow-scale": 0.7,
+                "label": "data(label)",
+                "font-size": 8,
+                "font-family": FONT,
+                "color": "#666",
+                "min-zoomed-font-size": 11,
+                "text-rotation": "autorotate",
+            },
+        },
     ]
     for label, (colour, shape) in LABEL_STYLE.items():
         rules.append({"selector": f"node.{label}", "style": {"background-color": colour, "shape": shape}})
@@ -61,16 +91,27 @@ def stylesheet(n_nodes: int = 0) -> list[dict]:
     rules.append({"selector": "node.Bid", "style": {"width": 14, "height": 14, "label": ""}})
     rules.append({"selector": "node.Bid:selected", "style": {"label": "data(label)"}})
     for role, (colour, line) in ROLE_STYLE.items():
-        rules.append({"selector": f"node.{role}", "style": {"border-width": 5, "border-color": colour, "border-style": line}})
+        rules.append(
+            {"selector": f"node.{role}", "style": {"border-width": 5, "border-color": colour, "border-style": line}}
+        )
     rules += [
         {"selector": "node.focus", "style": {"width": 38, "height": 38, "font-weight": "bold"}},
-        {"selector": "edge.evidence", "style": {"line-color": "#c00000", "target-arrow-color": "#c00000", "width": 2.5}},
+        {
+            "selector": "edge.evidence",
+            "style": {"line-color": "#c00000", "target-arrow-color": "#c00000", "width": 2.5},
+        },
         {"selector": "edge.path", "style": {"line-color": "#1f5fbf", "target-arrow-color": "#1f5fbf", "width": 4}},
-        {"selector": "node.path", "style": {"underlay-color": "#1f5fbf", "underlay-opacity": 0.35, "underlay-padding": 7}},
+        {
+            "selector": "node.path",
+            "style": {"underlay-color": "#1f5fbf", "underlay-opacity": 0.35, "underlay-padding": 7},
+        },
         {"selector": ":selected", "style": {"overlay-color": "#1f5fbf", "overlay-opacity": 0.25}},
     ]
     if n_nodes >= LARGE:
-        rules += [{"selector": "edge", "style": {"label": ""}}, {"selector": "edge:selected", "style": {"label": "data(label)"}}]
+        rules += [
+            {"selector": "edge", "style": {"label": ""}},
+            {"selector": "edge:selected", "style": {"label": "data(label)"}},
+        ]
     return rules
 
 
@@ -79,9 +120,18 @@ def layout_for(name: str) -> dict:
     around them and runs without animation, so 300+ nodes settle at once. Cytoscape reruns the
     layout whenever the elements change."""
     if name == "fcose":
-        return {"name": "fcose", "animate": False, "randomize": True, "quality": "default",
-                "nodeRepulsion": 9000, "idealEdgeLength": 60, "nodeSeparation": 60,
-                "packComponents": True, "fit": True, "padding": 20}
+        return {
+            "name": "fcose",
+            "animate": False,
+            "randomize": True,
+            "quality": "default",
+            "nodeRepulsion": 9000,
+            "idealEdgeLength": 60,
+            "nodeSeparation": 60,
+            "packComponents": True,
+            "fit": True,
+            "padding": 20,
+        }
     if name == "concentric":
         return {"name": "concentric", "animate": False, "minNodeSpacing": 12, "fit": True}
     if name == "breadthfirst":

@@ -4,6 +4,7 @@ Each function takes plain inputs (a :class:`~bidgraph.graph.snapshot.Snapshot`, 
 finding dicts) and returns plain data (DataFrames, lists of dicts); none knows which store the
 data came from.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,16 +13,22 @@ import pandas as pd
 
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline",
-           "count_by"]
+__all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline", "count_by"]
 
 # Finding entity types (design/bundle.md) → graph node labels.
-ENTITY_LABELS = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
-                 "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device",
-                 "document": "Document"}
+ENTITY_LABELS = {
+    "company": "Organization",
+    "person": "Person",
+    "expert": "Expert",
+    "lot": "Lot",
+    "project": "Project",
+    "contract": "Contract",
+    "ip": "IP",
+    "device": "Device",
+    "document": "Document",
+}
 
-FINDING_COLUMNS = ["id", "detector", "severity", "score", "region", "category", "date", "month",
-                   "entities", "summary"]
+FINDING_COLUMNS = ["id", "detector", "severity", "score", "region", "category", "date", "month", "entities", "summary"]
 
 
 def entity_uid(entity: dict) -> str:
@@ -38,8 +45,15 @@ def _lot_context(snapshot: Snapshot) -> tuple[dict, dict, dict]:
     lots, projects, orgs = snapshot["lots"], snapshot["projects"], snapshot["organizations"]
     date = _col(lots, "opened_on").fillna(_col(lots, "published_on"))
     lot_ctx = dict(zip(lots["lot_id"].astype(str), zip(lots["project_id"].astype(str), date)))
-    project_ctx = {str(p): (r, c, d) for p, r, c, d in zip(projects["project_id"], _col(projects, "region_code"),
-                                                           _col(projects, "category"), _col(projects, "approved_on"))}
+    project_ctx = {
+        str(p): (r, c, d)
+        for p, r, c, d in zip(
+            projects["project_id"],
+            _col(projects, "region_code"),
+            _col(projects, "category"),
+            _col(projects, "approved_on"),
+        )
+    }
     org_region = dict(zip(orgs["org_id"].astype(str), _col(orgs, "region_code")))
     return lot_ctx, project_ctx, org_region
 
@@ -78,11 +92,20 @@ def finding_rows(findings: list[dict], snapshot: Snapshot) -> pd.DataFrame:
             region = next((org_region[o] for o in by_type["company"] if _clean(org_region.get(o))), None)
         date = _clean(date)
         day = pd.Timestamp(date) if date is not None else None
-        rows.append({"id": f.get("id", ""), "detector": f.get("detector", ""), "severity": f.get("severity", ""),
-                     "score": round(float(f.get("score", 0.0)), 3), "region": _clean(region),
-                     "category": _clean(category), "date": day.date().isoformat() if day is not None else None,
-                     "month": day.strftime("%Y-%m") if day is not None else None,
-                     "entities": " ".join(f"{e['type']}:{e['id']}" for e in ents), "summary": f.get("summary", "")})
+        rows.append(
+            {
+                "id": f.get("id", ""),
+                "detector": f.get("detector", ""),
+                "severity": f.get("severity", ""),
+                "score": round(float(f.get("score", 0.0)), 3),
+                "region": _clean(region),
+                "category": _clean(category),
+                "date": day.date().isoformat() if day is not None else None,
+                "month": day.strftime("%Y-%m") if day is not None else None,
+                "entities": " ".join(f"{e['type']}:{e['id']}" for e in ents),
+                "summary": f.get("summary", ""),
+            }
+        )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
@@ -116,6 +139,12 @@ def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:
     when = pd.to_datetime(mine["lot_id"].astype(str).map(opened), errors="coerce")
     when = when.fillna(pd.to_datetime(_col(mine, "submitted_at"), errors="coerce"))
     won = _col(mine, "is_winner").fillna(False).astype(bool)
-    frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m").fillna("?"), "bids": 1, "wins": won.astype(int),
-                          "won_amount": pd.to_numeric(_col(mine, "price"), errors="coerce").where(won, 0.0).fillna(0.0)})
+    frame = pd.DataFrame(
+        {
+            "month": when.dt.strftime("%Y-%m").fillna("?"),
+            "bids": 1,
+            "wins": won.astype(int),
+            "won_amount": pd.to_numeric(_col(mine, "price"), errors="coerce").where(won, 0.0).fillna(0.0),
+        }
+    )
     return frame.groupby("month", as_index=False).sum().sort_values("month", ignore_index=True)

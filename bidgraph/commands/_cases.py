@@ -5,6 +5,7 @@ At the command line the operator owns the workspace files, so they act as a city
 named ``cli:<login name>``; ``--as NAME`` acts as that account instead (its role and region
 apply), which is how a county user's view is reproduced from the shell.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -23,8 +24,12 @@ def open_cases(args) -> CasesStore:
 
 
 def add_as_option(parser) -> None:
-    parser.add_argument("--as", dest="acting", metavar="NAME",
-                        help="act as this account (its role and region apply) / 以该账号的角色和区划执行")
+    parser.add_argument(
+        "--as",
+        dest="acting",
+        metavar="NAME",
+        help="act as this account (its role and region apply) / 以该账号的角色和区划执行",
+    )
 
 
 def acting_user(store: CasesStore, args) -> User:
@@ -41,6 +46,7 @@ def loaded_graph(args, required: bool):
     """``(graph store, RegionIndex)`` of the workspace's loaded graph, or ``(None, None)`` when
     nothing is loaded and ``required`` is false (a StoreError naming the fix otherwise)."""
     from bidgraph.graph.api import open_store
+
     graph = open_store(getattr(args, "workspace", None))
     try:
         snapshot = graph.snapshot()

@@ -1,4 +1,5 @@
 """Helpers shared by CLI commands: opening the store, printing tables."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,10 @@ def store_for(args):
 
 def print_table(rows: list[dict], columns: list[str]) -> None:
     """A plain aligned table (wide Chinese characters count as two columns)."""
+
     def width(s: str) -> int:
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]
     widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731

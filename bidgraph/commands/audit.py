@@ -1,4 +1,5 @@
 """bidgraph audit verify [--file EXPORT] | bidgraph audit export --out FILE."""
+
 from __future__ import annotations
 
 from bidgraph.cases import audit
@@ -10,10 +11,16 @@ EXIT_TAMPERED = 1
 def register(sub) -> None:
     p = sub.add_parser("audit", help="the tamper-evident audit trail / 审计日志")
     cmds = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = cmds.add_parser("verify", help="check the hash chain and its anchor; exit 1 if anything was edited, "
-                                       "deleted or reordered / 校验哈希链，被改动则退出码为1")
-    v.add_argument("--file", help="verify an exported .jsonl/.csv instead of the workspace (the tail cannot be "
-                                  "checked without the anchor) / 校验导出文件")
+    v = cmds.add_parser(
+        "verify",
+        help="check the hash chain and its anchor; exit 1 if anything was edited, "
+        "deleted or reordered / 校验哈希链，被改动则退出码为1",
+    )
+    v.add_argument(
+        "--file",
+        help="verify an exported .jsonl/.csv instead of the workspace (the tail cannot be "
+        "checked without the anchor) / 校验导出文件",
+    )
     v.set_defaults(func=handle_verify)
     e = cmds.add_parser("export", help="write every entry for an auditor (.jsonl or .csv) / 导出审计日志")
     e.add_argument("--out", required=True, help="output file, .jsonl or .csv / 输出文件")
@@ -22,7 +29,9 @@ def register(sub) -> None:
 
 def _print(report, where: str) -> int:
     if report.ok:
-        print(f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']} ({where})")
+        print(
+            f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']} ({where})"
+        )
         return 0
     print(f"audit trail TAMPERED ({where}):")
     for problem in report.problems:

@@ -1,4 +1,5 @@
 """bidgraph case create|list|show|move|assign|comment: cases from findings, at the command line."""
+
 from __future__ import annotations
 
 import json
@@ -15,18 +16,39 @@ def register(sub) -> None:
 
     c = cmds.add_parser("create", help="open a case from findings of the loaded graph / 由线索立案")
     c.add_argument("--title", required=True, help="case title / 案件标题")
-    c.add_argument("--finding", action="append", default=[], metavar="ID",
-                   help="finding id from findings.jsonl; repeat for several / 线索编号，可重复")
-    c.add_argument("--findings", metavar="FILE", help="read findings from this .jsonl instead of the workspace's / "
-                                                      "从该文件读取线索")
-    c.add_argument("--node", action="append", default=[], metavar="LABEL:KEY",
-                   help="graph node to attach (evidence cart), e.g. Organization:ORG0042 / 附加节点")
-    c.add_argument("--kind", default="review", choices=cases.KINDS,
-                   help="review: no deadline; challenge (质疑): 7 working days; complaint (投诉): 15 working days "
-                        "(settings deadline.*) / 案件类型与期限（工作日）")
+    c.add_argument(
+        "--finding",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="finding id from findings.jsonl; repeat for several / 线索编号，可重复",
+    )
+    c.add_argument(
+        "--findings",
+        metavar="FILE",
+        help="read findings from this .jsonl instead of the workspace's / 从该文件读取线索",
+    )
+    c.add_argument(
+        "--node",
+        action="append",
+        default=[],
+        metavar="LABEL:KEY",
+        help="graph node to attach (evidence cart), e.g. Organization:ORG0042 / 附加节点",
+    )
+    c.add_argument(
+        "--kind",
+        default="review",
+        choices=cases.KINDS,
+        help="review: no deadline; challenge (质疑): 7 working days; complaint (投诉): 15 working days "
+        "(settings deadline.*) / 案件类型与期限（工作日）",
+    )
     c.add_argument("--assignee", help="account to work the case / 承办人")
-    c.add_argument("--opened", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                   help="day the matter was received (deadline counts from the next working day; default today) / 受理日")
+    c.add_argument(
+        "--opened",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="day the matter was received (deadline counts from the next working day; default today) / 受理日",
+    )
     add_as_option(c)
     c.set_defaults(func=handle_create)
 
@@ -81,8 +103,17 @@ def handle_create(args) -> int:
     missing = [fid for fid in args.finding if fid not in by_id]
     if missing:
         raise NotFound(f"finding(s) {', '.join(missing)} not in the findings (run `bidgraph detect` first?)")
-    case = cases.create_case(store, actor, args.title, [by_id[fid] for fid in args.finding], kind=args.kind,
-                             nodes=args.node, assignee=args.assignee, index=index, opened_on=args.opened)
+    case = cases.create_case(
+        store,
+        actor,
+        args.title,
+        [by_id[fid] for fid in args.finding],
+        kind=args.kind,
+        nodes=args.node,
+        assignee=args.assignee,
+        index=index,
+        opened_on=args.opened,
+    )
     print(f"{case['id']} opened: {len(case['findings'])} finding(s), deadline {case['deadline'] or 'none'}")
     return 0
 
@@ -92,8 +123,10 @@ def handle_list(args) -> int:
     for c in cases.list_cases(store, acting_user(store, args), mine=args.mine, status=args.status):
         mark = "!" if c["overdue"] else " "
         left = "" if c["workdays_left"] is None else f"{c['workdays_left']} workdays left"
-        print(f"{mark} {c['id']}\t{c['status']}\t{c['kind']}\t{c['assignee'] or '-'}\t"
-              f"deadline {c['deadline'] or '-'} {left}\t{c['findings_count']} findings\t{c['title']}")
+        print(
+            f"{mark} {c['id']}\t{c['status']}\t{c['kind']}\t{c['assignee'] or '-'}\t"
+            f"deadline {c['deadline'] or '-'} {left}\t{c['findings_count']} findings\t{c['title']}"
+        )
     return 0
 
 

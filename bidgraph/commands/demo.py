@@ -1,4 +1,5 @@
 """bidgraph demo: generate a city, load it, run the detectors, open the workbench."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,4 +31,5 @@ def handle(args) -> int:
     if args.no_serve:
         return 0
     from bidgraph.commands import serve
+
     return serve.handle(argparse.Namespace(host=args.host, port=args.port, no_auth=True, **common))

@@ -1,4 +1,5 @@
 """bidgraph detect [--detectors a,b] [--out findings.jsonl] [--settings my.toml]"""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,11 @@ def register(sub) -> None:
     p = sub.add_parser("detect", help="run the detector batch and store its findings")
     p.add_argument("--detectors", help="comma-separated detector ids (default: all)")
     p.add_argument("--out", type=Path, help="also write the findings here as JSON Lines")
-    p.add_argument("--settings", type=Path,
-                   help="TOML overriding detectors/settings.toml (default: settings.toml in the workspace, if any)")
+    p.add_argument(
+        "--settings",
+        type=Path,
+        help="TOML overriding detectors/settings.toml (default: settings.toml in the workspace, if any)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=handle)
 
@@ -40,6 +44,8 @@ def handle(args) -> int:
     print(f"{len(findings)} findings stored" + (f"; written to {args.out}" if args.out else ""))
     failed = [row for row in summary if "error" in row]
     for row in failed:
-        print(f"bidgraph: error: detector {row['detector']} failed ({row['error']}); the others' findings were stored",
-              file=sys.stderr)
+        print(
+            f"bidgraph: error: detector {row['detector']} failed ({row['error']}); the others' findings were stored",
+            file=sys.stderr,
+        )
     return 1 if failed else 0

@@ -1,5 +1,6 @@
 """``bidgraph evaluate --truth truth.json findings.jsonl [--bundle DIR] [--json]``: score findings
 against a generated world's planted schemes (see docs/EVALUATION.md)."""
+
 from __future__ import annotations
 
 import json
@@ -7,17 +8,20 @@ import math
 import sys
 from pathlib import Path
 
+from bidgraph.citygen.scoring import evaluate
 from bidgraph.commands._common import print_table
 from bidgraph.errors import InputError
-from bidgraph.citygen.scoring import evaluate
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.bundle import read_bundle
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="score findings against a generated world's truth",
-                       description="Precision, recall and average precision of the findings for each planted "
-                                   "scheme, collusive-firm ranking, ring Jaccard and decoy checks.")
+    p = sub.add_parser(
+        "evaluate",
+        help="score findings against a generated world's truth",
+        description="Precision, recall and average precision of the findings for each planted "
+        "scheme, collusive-firm ranking, ring Jaccard and decoy checks.",
+    )
     p.add_argument("findings", type=Path, metavar="findings.jsonl", help="findings written by bidgraph detect --out")
     p.add_argument("--truth", type=Path, required=True, metavar="truth.json", help="the generator's truth file")
     p.add_argument("--bundle", type=Path, help="the world's bundle folder: also score the plain baseline screen")
@@ -74,30 +78,91 @@ def handle(args) -> int:
 
 
 def _fmt(x) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}" if isinstance(x, float) else str(x)
+    return (
+        "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}" if isinstance(x, float) else str(x)
+    )
 
 
 def print_report(result: dict) -> None:
     """The result as readable tables."""
-    rows = [{"scheme": s, "detectors": ",".join(m["detectors"]), **{k: _fmt(m[k]) for k in
-             ("planted", "findings", "precision", "recall", "average_precision", "precision_at_n", "recall_at_n")}}
-            for s, m in result["schemes"].items()]
-    print_table(rows, ["scheme", "detectors", "planted", "findings", "precision", "recall", "average_precision",
-                       "precision_at_n", "recall_at_n"])
+    rows = [
+        {
+            "scheme": s,
+            "detectors": ",".join(m["detectors"]),
+            **{
+                k: _fmt(m[k])
+                for k in (
+                    "planted",
+                    "findings",
+                    "precision",
+                    "recall",
+                    "average_precision",
+                    "precision_at_n",
+                    "recall_at_n",
+                )
+            },
+        }
+        for s, m in result["schemes"].items()
+    ]
+    print_table(
+        rows,
+        [
+            "scheme",
+            "detectors",
+            "planted",
+            "findings",
+            "precision",
+            "recall",
+            "average_precision",
+            "precision_at_n",
+            "recall_at_n",
+        ],
+    )
     print()
-    firm_rows = [{"ranking": name, **{k: _fmt(r[k]) for k in ("planted", "flagged", "average_precision", "planted_in_top_k")},
-                  "small_county_in_top_k": len(r["small_county_in_top_k"]), "big_winners_in_top_k": len(r["big_winners_in_top_k"])}
-                 for name, r in (("detectors", result["collusive_firms"]), ("baseline", result.get("baseline"))) if r]
+    firm_rows = [
+        {
+            "ranking": name,
+            **{k: _fmt(r[k]) for k in ("planted", "flagged", "average_precision", "planted_in_top_k")},
+            "small_county_in_top_k": len(r["small_county_in_top_k"]),
+            "big_winners_in_top_k": len(r["big_winners_in_top_k"]),
+        }
+        for name, r in (("detectors", result["collusive_firms"]), ("baseline", result.get("baseline")))
+        if r
+    ]
     print("Firms in collusive groups (ring members and cover bidders):")
-    print_table(firm_rows, ["ranking", "planted", "flagged", "average_precision", "planted_in_top_k",
-                            "small_county_in_top_k", "big_winners_in_top_k"])
+    print_table(
+        firm_rows,
+        [
+            "ranking",
+            "planted",
+            "flagged",
+            "average_precision",
+            "planted_in_top_k",
+            "small_county_in_top_k",
+            "big_winners_in_top_k",
+        ],
+    )
     print()
     rings = result["rings"]
-    print(f"Rings: mean best-match Jaccard {_fmt(rings['mean_jaccard'])} (with trace {_fmt(rings['mean_jaccard_with_trace'])}, "
-          f"no trace {_fmt(rings['mean_jaccard_no_trace'])})")
-    print_table([{"ring": r["id"], "members": len(r["members"]), "traces": ",".join(r["traces"]) or "none",
-                  "best_jaccard": _fmt(r["best_jaccard"]), "finding": r["best_finding"] or "-"} for r in rings["per_ring"]],
-                ["ring", "members", "traces", "best_jaccard", "finding"])
+    print(
+        f"Rings: mean best-match Jaccard {_fmt(rings['mean_jaccard'])} (with trace {_fmt(rings['mean_jaccard_with_trace'])}, "
+        f"no trace {_fmt(rings['mean_jaccard_no_trace'])})"
+    )
+    print_table(
+        [
+            {
+                "ring": r["id"],
+                "members": len(r["members"]),
+                "traces": ",".join(r["traces"]) or "none",
+                "best_jaccard": _fmt(r["best_jaccard"]),
+                "finding": r["best_finding"] or "-",
+            }
+            for r in rings["per_ring"]
+        ],
+        ["ring", "members", "traces", "best_jaccard", "finding"],
+    )
     d = result["decoys"]
-    print(f"\nHigh-severity shared_device findings: {d['high_shared_device']}, "
-          f"resting only on a public/NAT IP: {d['high_on_public_or_nat_ip_only']}")
+    print(
+        f"\nHigh-severity shared_device findings: {d['high_shared_device']}, "
+        f"resting only on a public/NAT IP: {d['high_on_public_or_nat_ip_only']}"
+    )

@@ -1,4 +1,5 @@
 """bidgraph info [--json]: what the store holds."""
+
 from __future__ import annotations
 
 import json
@@ -21,5 +22,7 @@ def handle(args) -> int:
     print_table([{"label": k, "nodes": v} for k, v in info["nodes"].items()], ["label", "nodes"])
     print_table([{"type": k, "relationships": v} for k, v in info["relationships"].items()], ["type", "relationships"])
     if any(info["quarantine"].values()):
-        print_table([{"table": k, "quarantined": v} for k, v in info["quarantine"].items() if v], ["table", "quarantined"])
+        print_table(
+            [{"table": k, "quarantined": v} for k, v in info["quarantine"].items() if v], ["table", "quarantined"]
+        )
     return 0

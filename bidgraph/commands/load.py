@@ -1,4 +1,5 @@
 """bidgraph load BUNDLE: read, check and load a bundle folder, an .xlsx workbook, or OCDS JSON."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +23,7 @@ def register(sub) -> None:
 def read_any(path: Path, quiet: bool = False):
     if path.is_file() and path.name.lower().endswith(OCDS_SUFFIXES):
         from bidgraph.loaders.ocds import read_ocds_bundle
+
         return read_ocds_bundle(path)
     with tqdm(desc="read", unit="rows", disable=quiet) as bar:
         return read_bundle(path, progress=lambda table, rows: (bar.set_postfix_str(table), bar.update(rows)))

@@ -1,13 +1,14 @@
 """bidgraph pack CASE --out pack.zip [--image graph.png] | bidgraph pack verify pack.zip."""
+
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases
+from bidgraph.cases.cases import get_case
 from bidgraph.cases.db import DB_NAME
 from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
-from bidgraph.cases.cases import get_case
+from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases
 from bidgraph.errors import InputError
 
 EXIT_TAMPERED = 1
@@ -15,7 +16,9 @@ EXIT_TAMPERED = 1
 
 def register(sub) -> None:
     p = sub.add_parser("pack", help="evidence pack of a case (zip), or `pack verify FILE` / 证据包")
-    p.add_argument("target", metavar="CASE|verify", help="case id (e.g. C-000001), or the word verify / 案件编号或 verify")
+    p.add_argument(
+        "target", metavar="CASE|verify", help="case id (e.g. C-000001), or the word verify / 案件编号或 verify"
+    )
     p.add_argument("file", nargs="?", help="with verify: the pack to check / 待校验的证据包")
     p.add_argument("--out", help="zip to write (default CASE.zip) / 输出文件")
     p.add_argument("--image", help="PNG of the graph to include / 关系图图片")
@@ -47,7 +50,9 @@ def _verify(args) -> int:
         raise InputError("usage: bidgraph pack verify PACK.zip")
     store = open_cases(args)
     report = verify_pack(args.file, store if store.path.exists() else None)
-    checked = f"{report.files_checked} files" + ("" if store.path.exists() else f"; no {DB_NAME} here, audit link not checked")
+    checked = f"{report.files_checked} files" + (
+        "" if store.path.exists() else f"; no {DB_NAME} here, audit link not checked"
+    )
     if report.ok:
         print(f"pack OK: {args.file} ({checked}, case {report.manifest.get('case_id')})")
         return 0

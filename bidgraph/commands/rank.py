@@ -1,4 +1,5 @@
 """bidgraph rank [--by lot|project|org|tenderer] [--top N] [--json]: the smoke-index ranking."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,15 @@ def handle(args) -> int:
         for row in scores.to_dict("records"):
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    rows = [{"rank": i + 1, args.by: r["entity"], "index": r["index"], "findings": r["findings"],
-             "why": ", ".join(f"{d} {p:g}" for d, p in sorted(r["by_detector"].items(), key=lambda kv: -kv[1]))}
-            for i, r in enumerate(scores.to_dict("records"))]
+    rows = [
+        {
+            "rank": i + 1,
+            args.by: r["entity"],
+            "index": r["index"],
+            "findings": r["findings"],
+            "why": ", ".join(f"{d} {p:g}" for d, p in sorted(r["by_detector"].items(), key=lambda kv: -kv[1])),
+        }
+        for i, r in enumerate(scores.to_dict("records"))
+    ]
     print_table(rows, ["rank", args.by, "index", "findings", "why"])
     return 0

@@ -1,4 +1,5 @@
 """``bidgraph redflags FILE.jsonl``: Cardinal's red-flag indicators on OCDS compiled releases."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,12 @@ from bidgraph.detectors.cardinal.engine import run_indicators
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "redflags", help="Cardinal red flags (R003 ... R058) on OCDS compiled releases",
+        "redflags",
+        help="Cardinal red flags (R003 ... R058) on OCDS compiled releases",
         description="Calculate Open Contracting Partnership Cardinal indicators on a JSON Lines file of "
-                    "OCDS compiled releases and print Cardinal's JSON result. An indicator runs only if "
-                    "its section is in the settings file (see docs/redflags.md).")
+        "OCDS compiled releases and print Cardinal's JSON result. An indicator runs only if "
+        "its section is in the settings file (see docs/redflags.md).",
+    )
     parser.add_argument("file", metavar="FILE.jsonl", help="one OCDS compiled release per line")
     parser.add_argument("--settings", metavar="settings.ini", help="Cardinal settings file (INI)")
     parser.add_argument("--no-meta", action="store_true", help='leave out the "Meta" key (quartiles and fences)')

@@ -1,16 +1,20 @@
 """bidgraph screens evaluate DATASET.csv: the price-screen model's AUC on a labelled cartel file."""
+
 from __future__ import annotations
 
 from bidgraph.detectors.screens.datasets import read_collusion_csv
-from bidgraph.detectors.screens.validation import evaluate
 from bidgraph.detectors.screens.model import load_model
+from bidgraph.detectors.screens.validation import evaluate
 
 
 def register(sub) -> None:
     p = sub.add_parser("screens", help="price screens and the price_screen model / 报价筛查")
     cmds = p.add_subparsers(dest="screens_command", metavar="ACTION", required=True)
-    e = cmds.add_parser("evaluate", help="AUC of the price-screen model on a cartel dataset file (bids with the "
-                                         "tender-level label Collusive_competitor) / 在标注数据集上评估模型AUC")
+    e = cmds.add_parser(
+        "evaluate",
+        help="AUC of the price-screen model on a cartel dataset file (bids with the "
+        "tender-level label Collusive_competitor) / 在标注数据集上评估模型AUC",
+    )
     e.add_argument("dataset", metavar="DATASET.csv", help="file in the format of shared/data/collusion / 数据集文件")
     e.add_argument("--model", help="model JSON to evaluate (default: the shipped model) / 模型文件")
     e.set_defaults(func=handle_evaluate)
@@ -19,7 +23,9 @@ def register(sub) -> None:
 def handle_evaluate(args) -> int:
     model = load_model(args.model)
     result = evaluate(read_collusion_csv(args.dataset), model)
-    print(f"dataset {result['dataset']}: {result['lots']} lots with >= {model.min_bids} bids "
-          f"({result['rigged']} rigged), {result['skipped_lots']} lots skipped (too few bids)")
+    print(
+        f"dataset {result['dataset']}: {result['lots']} lots with >= {model.min_bids} bids "
+        f"({result['rigged']} rigged), {result['skipped_lots']} lots skipped (too few bids)"
+    )
     print(f"AUC {result['auc']:.3f}")
     return 0

@@ -1,4 +1,5 @@
 """bidgraph serve [--host 127.0.0.1] [--port 8050] [--no-auth]: the investigators' workbench."""
+
 from __future__ import annotations
 
 from bidgraph.errors import InputError
@@ -8,17 +9,29 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="serve the workbench (Dash) over the workspace's graph and findings / 启动分析工作台")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only) / 监听地址（默认仅本机）")
+    p = sub.add_parser(
+        "serve", help="serve the workbench (Dash) over the workspace's graph and findings / 启动分析工作台"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only) / 监听地址（默认仅本机）",
+    )
     p.add_argument("--port", type=int, default=8050, help="port (default 8050) / 端口（默认 8050）")
-    p.add_argument("--no-auth", action="store_true",
-                   help="serve without login (single user, no cases, no audit); the page shows a warning banner. "
-                        "Default: login with the accounts of `bidgraph user add` (sessions 8 h, lockout after 5 wrong "
-                        "passwords for 15 min) / 不启用登录（单用户，无案件与审计，页面显示警示横幅）；默认需登录"
-                        "（会话 8 小时，连续 5 次密码错误锁定 15 分钟）")
-    p.add_argument("--lang", default="zh", choices=["zh", "en"],
-                   help="default page language (zh: Simplified Chinese) / 默认界面语言")
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve without login (single user, no cases, no audit); the page shows a warning banner. "
+        "Default: login with the accounts of `bidgraph user add` (sessions 8 h, lockout after 5 wrong "
+        "passwords for 15 min) / 不启用登录（单用户，无案件与审计，页面显示警示横幅）；默认需登录"
+        "（会话 8 小时，连续 5 次密码错误锁定 15 分钟）",
+    )
+    p.add_argument(
+        "--lang",
+        default="zh",
+        choices=["zh", "en"],
+        help="default page language (zh: Simplified Chinese) / 默认界面语言",
+    )
     p.set_defaults(func=handle)
 
 
@@ -31,8 +44,10 @@ def _auth(workspace):
 
     cases = CasesStore(resolve_workspace(workspace))
     if not any(u["role"] == "admin" and u["active"] for u in users.list_users(cases)):
-        raise InputError("no admin account yet: run `bidgraph user add NAME --role admin` first "
-                         "(or `bidgraph serve --no-auth` for a single-user session)")
+        raise InputError(
+            "no admin account yet: run `bidgraph user add NAME --role admin` first "
+            "(or `bidgraph serve --no-auth` for a single-user session)"
+        )
     return Auth(cases)
 
 

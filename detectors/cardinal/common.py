@@ -6,6 +6,7 @@ The helpers here return ``None`` (or an empty list) for anything else, so each i
 like its rule. ``State`` is what one run accumulates: results, the flags behind them (value
 measured and fence crossed), ``Meta`` and ``Maps``.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,14 +14,42 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-__all__ = ["GROUPS", "MAP_NAMES", "Flag", "State", "Indicator", "get_obj", "get_str", "get_list",
-           "get_amount", "org_id", "pipe_set", "submitted_bids", "complete_awards_and_bids",
-           "single_supplier", "valid_priced_bids", "PriceComparisonIndicator", "single_award", "quantile", "low_outlier_fence",
-           "lower_fence", "upper_fence", "round_meta"]
+__all__ = [
+    "GROUPS",
+    "MAP_NAMES",
+    "Flag",
+    "State",
+    "Indicator",
+    "get_obj",
+    "get_str",
+    "get_list",
+    "get_amount",
+    "org_id",
+    "pipe_set",
+    "submitted_bids",
+    "complete_awards_and_bids",
+    "single_supplier",
+    "valid_priced_bids",
+    "PriceComparisonIndicator",
+    "single_award",
+    "quantile",
+    "low_outlier_fence",
+    "lower_fence",
+    "upper_fence",
+    "round_meta",
+]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
-MAP_NAMES = ("ocid_buyer_r038", "ocid_procuringentity_r038", "ocid_tenderer", "ocid_tenderer_r024",
-             "ocid_tenderer_r028", "ocid_tenderer_r030", "ocid_tenderer_r035", "ocid_tenderer_r058")
+MAP_NAMES = (
+    "ocid_buyer_r038",
+    "ocid_procuringentity_r038",
+    "ocid_tenderer",
+    "ocid_tenderer_r024",
+    "ocid_tenderer_r028",
+    "ocid_tenderer_r030",
+    "ocid_tenderer_r035",
+    "ocid_tenderer_r058",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +57,7 @@ class Flag:
     """One result, explained: ``value`` is Cardinal's output; ``measured`` the number compared
     with ``fence`` by ``op`` (``fence`` is None for rules without a fence); ``ocid`` the
     contracting process behind a per-process flag (None for pooled organisation ratios)."""
+
     group: str
     id: str
     code: str
@@ -41,6 +71,7 @@ class Flag:
 @dataclass
 class State:
     """Everything one run accumulates, shared by the indicators (Cardinal's ``Indicators``)."""
+
     map: bool = False
     default_currency: str | None = None
     currency: str | None = None  # the main currency: R024, R058 and R036 share this slot
@@ -72,6 +103,7 @@ class State:
 
 class Indicator:
     """One Cardinal indicator: ``fold`` sees each accepted process, ``finalize`` runs once."""
+
     code = ""
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
@@ -82,6 +114,7 @@ class Indicator:
 
 
 # --- strict JSON access -------------------------------------------------------------------
+
 
 def get_obj(obj, key: str) -> dict | None:
     value = obj.get(key) if isinstance(obj, dict) else None
@@ -127,14 +160,18 @@ def pipe_set(value: str | None) -> set[str]:
 
 # --- process-level definitions ------------------------------------------------------------
 
+
 def _bids(release: dict) -> list | None:
     return get_list(get_obj(release, "bids"), "details")
 
 
 def submitted_bids(release: dict) -> list[dict]:
     """Bids whose status is a string other than ``invited`` and ``withdrawn``."""
-    return [bid for bid in _bids(release) or []
-            if get_str(bid, "status") is not None and bid["status"] not in ("invited", "withdrawn")]
+    return [
+        bid
+        for bid in _bids(release) or []
+        if get_str(bid, "status") is not None and bid["status"] not in ("invited", "withdrawn")
+    ]
 
 
 def complete_awards_and_bids(release: dict) -> tuple[list[dict], list] | None:
@@ -169,8 +206,14 @@ def valid_priced_bids(details: list) -> list[tuple[str, float, str]]:
         value = get_obj(bid, "value")
         amount, currency = get_amount(value), get_str(value, "currency")
         tenderers = get_list(bid, "tenderers")
-        if (get_str(bid, "status") == "valid" and amount is not None and currency is not None
-                and tenderers is not None and len(tenderers) == 1 and org_id(tenderers[0]) is not None):
+        if (
+            get_str(bid, "status") == "valid"
+            and amount is not None
+            and currency is not None
+            and tenderers is not None
+            and len(tenderers) == 1
+            and org_id(tenderers[0]) is not None
+        ):
             out.append((tenderers[0]["id"], amount, currency))
     return out
 
@@ -206,6 +249,7 @@ class PriceComparisonIndicator(Indicator):
 
 # --- statistics ---------------------------------------------------------------------------
 
+
 def quantile(values, tau: float) -> float:
     """Hyndman-Fan type 8 (median-unbiased) quantile, exactly as statrs 0.16 computes it."""
     xs = sorted(values)
@@ -233,7 +277,7 @@ def lower_fence(q1: float, q3: float) -> float:
     return _fma(q3 - q1, -1.5, q1)
 
 
-def low_outlier_fence(state: "State", code: str, values, threshold: float | None) -> tuple[float, float]:
+def low_outlier_fence(state: State, code: str, values, threshold: float | None) -> tuple[float, float]:
     """The fence of a "low outlier" indicator, recorded in the meta: Tukey's lower fence over
     ``values``, or the fixed ``threshold`` when one is set (then Q1 counts as 1). Returns
     ``(q1, fence)``."""

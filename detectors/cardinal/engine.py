@@ -5,6 +5,7 @@ line must pass the global gates: a JSON object with a string ``ocid``, a tender 
 ``cancelled``, and a ``procurementMethodDetails`` not in ``[exclusions]``. Invalid JSON lines
 are skipped with a warning, blank lines silently, as Cardinal does.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bidgraph.errors import InputError
-from bidgraph.detectors.cardinal.common import (GROUPS, Flag, Indicator, State, get_list, get_obj, get_str, pipe_set,
-                                      round_meta, submitted_bids)
+from bidgraph.detectors.cardinal.common import (
+    GROUPS,
+    Flag,
+    Indicator,
+    State,
+    get_list,
+    get_obj,
+    get_str,
+    pipe_set,
+    round_meta,
+    submitted_bids,
+)
 from bidgraph.detectors.cardinal.r003 import R003
 from bidgraph.detectors.cardinal.r018 import R018
 from bidgraph.detectors.cardinal.r024 import R024
@@ -30,6 +40,7 @@ from bidgraph.detectors.cardinal.r048 import R048
 from bidgraph.detectors.cardinal.r058 import R058
 from bidgraph.detectors.cardinal.second_lowest import SecondLowestBidRatio
 from bidgraph.detectors.cardinal.settings import Settings, read_settings
+from bidgraph.errors import InputError
 
 __all__ = ["INDICATORS", "Evaluation", "evaluate", "run_indicators", "read_releases", "to_cardinal_json"]
 
@@ -42,6 +53,7 @@ INDICATORS: tuple[type[Indicator], ...] = (R003, R018, R024, R025, R028, R030, R
 class Evaluation:
     """One run: Cardinal's ``results``, ``meta`` (raw floats) and ``maps``, plus every flag
     with the value it measured and the fence it crossed."""
+
     results: dict
     meta: dict
     maps: dict
@@ -63,10 +75,13 @@ def evaluate(releases: Iterable, settings: Settings, map_: bool = False) -> Eval
     state = State(map=map_, default_currency=settings.top.get("currency"))
     enabled = [cls for cls in INDICATORS if settings.section(cls.code) is not None]
     codes = {cls.code for cls in enabled}
-    if "price_comparison_procurement_methods" in settings.top and \
-            "no_price_comparison_procurement_methods" in settings.top:
-        log.warning("no_price_comparison_procurement_methods has no effect if "
-                    "price_comparison_procurement_methods is set")
+    if (
+        "price_comparison_procurement_methods" in settings.top
+        and "no_price_comparison_procurement_methods" in settings.top
+    ):
+        log.warning(
+            "no_price_comparison_procurement_methods has no effect if price_comparison_procurement_methods is set"
+        )
     steps: list[Indicator] = []
     if map_ and codes & {"R025", "R038", "R048"}:
         steps.append(_Tenderers())
@@ -80,8 +95,10 @@ def evaluate(releases: Iterable, settings: Settings, map_: bool = False) -> Eval
                 step.fold(state, release, release["ocid"])
     for step in steps:
         step.finalize(state)
-    maps = {name: {ocid: (sorted(v) if isinstance(v, set) else v) for ocid, v in m.items()}
-            for name, m in state.maps.items()}
+    maps = {
+        name: {ocid: (sorted(v) if isinstance(v, set) else v) for ocid, v in m.items()}
+        for name, m in state.maps.items()
+    }
     return Evaluation(state.results, state.meta, maps, state.flags)
 
 
@@ -122,8 +139,9 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def run_indicators(path: str | Path, settings_path: str | Path | None = None, no_meta: bool = False,
-                   map_: bool = False) -> dict:
+def run_indicators(
+    path: str | Path, settings_path: str | Path | None = None, no_meta: bool = False, map_: bool = False
+) -> dict:
     """Cardinal's ``indicators`` command: the results object for a JSON Lines file.
 
     Parameters
@@ -149,12 +167,17 @@ def run_indicators(path: str | Path, settings_path: str | Path | None = None, no
 
 def to_cardinal_json(evaluation: Evaluation, no_meta: bool = False, map_: bool = False) -> dict:
     """Cardinal's output object: groups in a fixed order; NaN/infinite results become null."""
-    out: dict = {group: {org: {code: _finite(v) for code, v in codes.items()}
-                         for org, codes in evaluation.results[group].items()}
-                 for group in GROUPS if evaluation.results.get(group)}
+    out: dict = {
+        group: {
+            org: {code: _finite(v) for code, v in codes.items()} for org, codes in evaluation.results[group].items()
+        }
+        for group in GROUPS
+        if evaluation.results.get(group)
+    }
     if not no_meta:
-        out["Meta"] = {code: {key: round_meta(v) for key, v in values.items()}
-                       for code, values in evaluation.meta.items()}
+        out["Meta"] = {
+            code: {key: round_meta(v) for key, v in values.items()} for code, values in evaluation.meta.items()
+        }
     if map_:
         out["Maps"] = evaluation.maps
     return out

@@ -1,4 +1,5 @@
 """R003 short submission period: the tender period is shorter than the threshold in days."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,10 @@ from datetime import date
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set
 from bidgraph.detectors.cardinal.settings import Settings
 
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-                      r"(?:([Zz])|([+-])(\d{2}):(\d{2}))")
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
 _NS_PER_DAY = 86_400 * 10**9
 
 

@@ -1,4 +1,5 @@
 """R018 single bid received: a competitive process with exactly one tenderer."""
+
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set

@@ -3,6 +3,7 @@
 Ratios come from ``second_lowest``; the fence is ``threshold`` or Tukey's lower fence of all
 ratios in the file. Runs only if Q1 > 0 and the fence > 0 (else most processes would flag).
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, low_outlier_fence

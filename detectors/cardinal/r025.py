@@ -5,10 +5,20 @@ once per process) among processes with one complete award to one supplier. Flagg
 process count reaches the ``percentile`` of all counts and its win ratio is at or below
 ``threshold`` or Tukey's lower fence of all win ratios (only if Q1 > 0 and the fence > 0).
 """
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (Flag, Indicator, State, single_award, get_list, get_str,
-                                      low_outlier_fence, org_id, quantile)
+from bidgraph.detectors.cardinal.common import (
+    Flag,
+    Indicator,
+    State,
+    get_list,
+    get_str,
+    low_outlier_fence,
+    org_id,
+    quantile,
+    single_award,
+)
 from bidgraph.detectors.cardinal.settings import Settings
 
 

@@ -3,10 +3,19 @@
 Within a price-comparison process, two submitted bids with the same amount and currency from
 different sets of tenderers flag the process and every tenderer in both sets.
 """
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (Flag, State, get_amount, get_list, get_obj, get_str,
-                                      PriceComparisonIndicator, submitted_bids)
+from bidgraph.detectors.cardinal.common import (
+    Flag,
+    PriceComparisonIndicator,
+    State,
+    get_amount,
+    get_list,
+    get_obj,
+    get_str,
+    submitted_bids,
+)
 
 
 class R028(PriceComparisonIndicator):

@@ -2,6 +2,7 @@
 
 Dates are compared as strings, as Cardinal does (same format and offset assumed).
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_list, get_obj, get_str
@@ -20,8 +21,13 @@ class R030(Indicator):
         details = get_list(get_obj(release, "bids"), "details")
         if end is None or awards is None or details is None:
             return
-        suppliers = {supplier["id"] for award in awards if get_str(award, "status") == "active"
-                     for supplier in get_list(award, "suppliers") or [] if get_str(supplier, "id") is not None}
+        suppliers = {
+            supplier["id"]
+            for award in awards
+            if get_str(award, "status") == "active"
+            for supplier in get_list(award, "suppliers") or []
+            if get_str(supplier, "id") is not None
+        }
         for bid in details:
             submitted, tenderers = get_str(bid, "date"), get_list(bid, "tenderers")
             if get_str(bid, "status") != "valid" or submitted is None or tenderers is None or not submitted > end:
@@ -29,6 +35,7 @@ class R030(Indicator):
             for tenderer in tenderers:
                 if get_str(tenderer, "id") in suppliers:
                     state.flag(Flag("OCID", ocid, self.code, 1.0, None, None, f"{submitted} > {end}", ocid))
-                    state.flag(Flag("Tenderer", tenderer["id"], self.code, 1.0, None, None,
-                                    f"{submitted} > {end}", ocid))
+                    state.flag(
+                        Flag("Tenderer", tenderer["id"], self.code, 1.0, None, None, f"{submitted} > {end}", ocid)
+                    )
                     state.map_tenderer("ocid_tenderer_r030", ocid, tenderer["id"])

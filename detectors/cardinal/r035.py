@@ -1,4 +1,5 @@
 """R035 all except winner disqualified: one valid tenderer, who won, and others disqualified."""
+
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, complete_awards_and_bids, get_list, get_str

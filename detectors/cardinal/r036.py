@@ -1,9 +1,18 @@
 """R036 lowest bid disqualified: the cheapest submitted bid was disqualified, though valid
 priced bids exist and a contract was awarded."""
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (Flag, State, get_amount, get_list, get_obj, get_str,
-                                      PriceComparisonIndicator, submitted_bids)
+from bidgraph.detectors.cardinal.common import (
+    Flag,
+    PriceComparisonIndicator,
+    State,
+    get_amount,
+    get_list,
+    get_obj,
+    get_str,
+    submitted_bids,
+)
 
 
 class R036(PriceComparisonIndicator):

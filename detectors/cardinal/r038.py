@@ -5,10 +5,20 @@ Per group, ids with at least the minimum number of submitted bids are kept (Card
 ``minimum_contracting_processes`` with the number of bids, not of processes); the fence is
 ``threshold`` or Tukey's upper fence of the kept ratios, used only if it is above 0.
 """
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (Flag, Indicator, State, get_list, get_obj, get_str, quantile,
-                                      submitted_bids, upper_fence)
+from bidgraph.detectors.cardinal.common import (
+    Flag,
+    Indicator,
+    State,
+    get_list,
+    get_obj,
+    get_str,
+    quantile,
+    submitted_bids,
+    upper_fence,
+)
 from bidgraph.detectors.cardinal.settings import Settings
 
 
@@ -19,8 +29,11 @@ class R038(Indicator):
         section = settings.section(self.code)
         self.threshold = section.get("threshold")
         processes = section.get("minimum_contracting_processes", 2)
-        self.minimum = {"Buyer": processes, "ProcuringEntity": processes,
-                        "Tenderer": section.get("minimum_submitted_bids", 2)}
+        self.minimum = {
+            "Buyer": processes,
+            "ProcuringEntity": processes,
+            "Tenderer": section.get("minimum_submitted_bids", 2),
+        }
         # group -> id -> [disqualified bids, submitted bids]
         self.counts: dict[str, dict[str, list[int]]] = {group: {} for group in self.minimum}
 
@@ -35,9 +48,10 @@ class R038(Indicator):
             for tenderer in get_list(bid, "tenderers") or []:
                 if get_str(tenderer, "id") is not None:
                     self._add("Tenderer", tenderer["id"], int(hit), 1)
-        for group, name, holder in (("Buyer", "ocid_buyer_r038", get_obj(release, "buyer")),
-                                    ("ProcuringEntity", "ocid_procuringentity_r038",
-                                     get_obj(get_obj(release, "tender"), "procuringEntity"))):
+        for group, name, holder in (
+            ("Buyer", "ocid_buyer_r038", get_obj(release, "buyer")),
+            ("ProcuringEntity", "ocid_procuringentity_r038", get_obj(get_obj(release, "tender"), "procuringEntity")),
+        ):
             org = get_str(holder, "id")
             if org is not None:
                 self._add(group, org, disqualified, len(bids))

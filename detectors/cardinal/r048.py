@@ -4,10 +4,20 @@ Per supplier (single-supplier active awards), the distinct first ``digits`` char
 items' classification ids; suppliers in at least ``minimum_contracting_processes`` processes are
 compared with ``threshold`` or Tukey's upper fence of all kept varieties.
 """
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (Flag, Indicator, State, get_list, get_obj, get_str, quantile,
-                                      single_supplier, upper_fence)
+from bidgraph.detectors.cardinal.common import (
+    Flag,
+    Indicator,
+    State,
+    get_list,
+    get_obj,
+    get_str,
+    quantile,
+    single_supplier,
+    upper_fence,
+)
 from bidgraph.detectors.cardinal.settings import Settings
 
 
@@ -33,7 +43,7 @@ class R048(Indicator):
                 code = get_str(get_obj(item, "classification"), "id")
                 if code is None:
                     continue
-                self.codes.setdefault(supplier, set()).add(code[:self.digits])
+                self.codes.setdefault(supplier, set()).add(code[: self.digits])
                 if supplier not in counted:
                     counted.add(supplier)
                     self.processes[supplier] = self.processes.get(supplier, 0) + 1

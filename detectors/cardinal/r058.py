@@ -3,6 +3,7 @@
 Ratios come from ``second_lowest``; the fence is ``threshold`` or Tukey's upper fence of all
 ratios in the file. Runs only if the fence > 0.
 """
+
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, quantile, upper_fence

@@ -4,9 +4,10 @@ For a price-comparison process whose awards are final, with one complete award t
 supplier: ratio = (lowest valid bid of anyone else - winner's lowest valid bid) / winner's bid,
 recorded only when the winner's bid is not above the other (price-only award criteria).
 """
+
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (State, single_award, PriceComparisonIndicator, valid_priced_bids)
+from bidgraph.detectors.cardinal.common import PriceComparisonIndicator, State, single_award, valid_priced_bids
 
 
 class SecondLowestBidRatio(PriceComparisonIndicator):

@@ -7,6 +7,7 @@ typed (integers, non-negative integers, decimals, booleans, text); an unknown se
 an error, so a typo never silently disables a setting. Sections of Cardinal's ``prepare``
 command are accepted (and unused) so that a file written by ``ocdscardinal init`` works as is.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -23,8 +24,11 @@ _TOP = "\x00top"  # the section that holds the keys before the first header
 # Section -> key -> type. A type in a nested dict is a map section ([section.key]) of that type.
 _TEXT, _INT, _UINT, _FLOAT, _BOOL = "text", "an integer", "a non-negative integer", "a number", "a boolean"
 SCHEMA: dict[str, dict] = {
-    _TOP: {"currency": _TEXT, "no_price_comparison_procurement_methods": _TEXT,
-           "price_comparison_procurement_methods": _TEXT},
+    _TOP: {
+        "currency": _TEXT,
+        "no_price_comparison_procurement_methods": _TEXT,
+        "price_comparison_procurement_methods": _TEXT,
+    },
     "exclusions": {"procurement_method_details": _TEXT},
     "output": {"info_currency_mismatches": _BOOL},
     "R003": {"threshold": _INT, "procurement_methods": _TEXT, "procurement_method_details": {"*": _INT}},
@@ -39,12 +43,21 @@ SCHEMA: dict[str, dict] = {
     "R048": {"digits": _UINT, "threshold": _UINT, "minimum_contracting_processes": _UINT},
     "R058": {"threshold": _FLOAT},
     # The `prepare` command's sections: accepted, not used by the indicators.
-    "defaults": {"currency": _TEXT, "item_classification_scheme": _TEXT, "bid_status": _TEXT,
-                 "award_status": _TEXT, "party_roles": _BOOL},
+    "defaults": {
+        "currency": _TEXT,
+        "item_classification_scheme": _TEXT,
+        "bid_status": _TEXT,
+        "award_status": _TEXT,
+        "party_roles": _BOOL,
+    },
     "redactions": {"amount": _TEXT, "organization_id": _TEXT},
     "corrections": {"award_status_by_contract_status": _BOOL},
-    "modifications": {"move_auctions": _BOOL, "prefix_buyer_or_procuring_entity_id": _TEXT,
-                      "prefix_tenderer_or_supplier_id": _TEXT, "split_procurement_method_details": _TEXT},
+    "modifications": {
+        "move_auctions": _BOOL,
+        "prefix_buyer_or_procuring_entity_id": _TEXT,
+        "prefix_tenderer_or_supplier_id": _TEXT,
+        "split_procurement_method_details": _TEXT,
+    },
     "codelists": {"bid_status": {"*": _TEXT}, "award_status": {"*": _TEXT}},
 }
 
@@ -54,6 +67,7 @@ _TRUE, _FALSE = {"true", "on", "yes", "1"}, {"false", "off", "no", "0"}
 @dataclass(frozen=True)
 class Settings:
     """Typed settings: ``top`` (global keys) and ``sections`` (name -> key -> value)."""
+
     top: dict = field(default_factory=dict)
     sections: dict[str, dict] = field(default_factory=dict)
 
@@ -78,9 +92,15 @@ def read_settings(path: str | Path) -> Settings:
 
 def parse_settings(text: str, source: str = "settings") -> Settings:
     """Parse settings text (``source`` names it in error messages)."""
-    parser = configparser.ConfigParser(interpolation=None, strict=True, delimiters=("=", ":"),
-                                       comment_prefixes=(";", "#"), inline_comment_prefixes=None,
-                                       default_section="\x00default", empty_lines_in_values=False)
+    parser = configparser.ConfigParser(
+        interpolation=None,
+        strict=True,
+        delimiters=("=", ":"),
+        comment_prefixes=(";", "#"),
+        inline_comment_prefixes=None,
+        default_section="\x00default",
+        empty_lines_in_values=False,
+    )
     parser.optionxform = str  # Cardinal's keys are case-sensitive
     try:
         parser.read_string(f"[{_TOP}]\n{text}", source=source)
@@ -93,8 +113,9 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
         spec = SCHEMA.get(name)
         if spec is None or (sub and not isinstance(spec.get(sub), dict)):
             where = "" if raw_name == _TOP else f", line {lines.get((raw_name, None), '?')}"
-            raise InputError(f"settings file {source}{where}: unknown section [{raw_name}]"
-                             f" (known: {', '.join(_known_sections())})")
+            raise InputError(
+                f"settings file {source}{where}: unknown section [{raw_name}] (known: {', '.join(_known_sections())})"
+            )
         target = sections.setdefault(name, {})
         for key, raw in parser.items(raw_name):
             at = f"settings file {source}, line {lines.get((raw_name, key), '?')}"
@@ -104,8 +125,9 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
                 continue
             kind = spec.get(key)
             if isinstance(kind, dict):
-                raise InputError(f"{at}: {key} is a map; give it as a section [{raw_name}.{key}] "
-                                 f"with one line per entry")
+                raise InputError(
+                    f"{at}: {key} is a map; give it as a section [{raw_name}.{key}] with one line per entry"
+                )
             if kind is None:
                 known = ", ".join(k for k, v in spec.items() if not isinstance(v, dict)) or "none"
                 label = "the top level" if raw_name == _TOP else f"[{raw_name}]"
@@ -157,8 +179,10 @@ def _parse_error(exc: configparser.Error, source: str) -> str:
     if isinstance(exc, configparser.DuplicateSectionError):
         return f"settings file {source}, line {(line or 1) - 1}: section [{exc.section}] appears twice"
     if isinstance(exc, configparser.DuplicateOptionError):
-        return (f"settings file {source}, line {(line or 1) - 1}: {exc.option!r} is set twice"
-                f" in {'the top level' if exc.section == _TOP else f'[{exc.section}]'}")
+        return (
+            f"settings file {source}, line {(line or 1) - 1}: {exc.option!r} is set twice"
+            f" in {'the top level' if exc.section == _TOP else f'[{exc.section}]'}"
+        )
     if isinstance(exc, configparser.ParsingError):
         bad = ", ".join(f"line {n - 1}: {text[1:-1].removesuffix(chr(92) + 'n')}" for n, text in exc.errors)
         return f"settings file {source}: not INI ({bad})"

@@ -1,4 +1,5 @@
 """Small helpers every detector uses: node ids and the joined bid table."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -5,6 +5,7 @@ parameters, documented in ``detectors/settings.toml``) and
 ``detect(snapshot, params, seed) -> list[Finding]``. It must be a pure function of its input:
 same snapshot, parameters and seed, same findings in the same order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Finding:
       edges       [["Label:key", "TYPE", "Label:key"], ...]
     plus whatever else the detector finds useful (paths, rotation, shared values).
     """
+
     detector: str
     score: float
     entities: list[Entity]
@@ -56,14 +58,27 @@ class Finding:
             self.severity = severity_for(self.score)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "detector": self.detector, "score": round(self.score, 6),
-                "severity": self.severity, "entities": [e.to_json() for e in self.entities],
-                "summary": self.summary, "evidence": self.evidence}
+        return {
+            "id": self.id,
+            "detector": self.detector,
+            "score": round(self.score, 6),
+            "severity": self.severity,
+            "entities": [e.to_json() for e in self.entities],
+            "summary": self.summary,
+            "evidence": self.evidence,
+        }
 
     @classmethod
-    def from_json(cls, d: dict) -> "Finding":
-        return cls(d["detector"], d["score"], [Entity(**e) for e in d["entities"]], d["summary"],
-                   d.get("evidence", {}), d.get("severity", ""), d.get("id", ""))
+    def from_json(cls, d: dict) -> Finding:
+        return cls(
+            d["detector"],
+            d["score"],
+            [Entity(**e) for e in d["entities"]],
+            d["summary"],
+            d.get("evidence", {}),
+            d.get("severity", ""),
+            d.get("id", ""),
+        )
 
 
 def severity_for(score: float, high: float = 0.8, medium: float = 0.5) -> str:

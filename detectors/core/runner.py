@@ -1,5 +1,6 @@
 """Run a batch of detectors on a snapshot: the same input, settings and seed give the same
 findings, numbered the same way."""
+
 from __future__ import annotations
 
 import importlib
@@ -30,8 +31,9 @@ def available() -> dict[str, ModuleType]:
     return dict(sorted(found.items()))
 
 
-def run_batch(snapshot: Snapshot, settings: dict, only: list[str] | None = None,
-              progress: bool = True) -> tuple[list[dict], list[dict]]:
+def run_batch(
+    snapshot: Snapshot, settings: dict, only: list[str] | None = None, progress: bool = True
+) -> tuple[list[dict], list[dict]]:
     """Returns (findings as JSON dicts with ids F-000001..., a summary row per detector).
 
     Detectors that combine other findings (``COMBINES = True``, e.g. the smoke index) run last
@@ -60,8 +62,14 @@ def run_batch(snapshot: Snapshot, settings: dict, only: list[str] | None = None,
                 found = module.detect(snapshot, params, seed)
         except Exception as exc:  # one broken detector must not cost the analyst the batch
             log.exception("detector %s failed", det_id)
-            summary.append({"detector": det_id, "findings": 0, "error": f"{type(exc).__name__}: {exc}",
-                            "seconds": round(time.perf_counter() - started, 2)})
+            summary.append(
+                {
+                    "detector": det_id,
+                    "findings": 0,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "seconds": round(time.perf_counter() - started, 2),
+                }
+            )
             continue
         found = sorted(found, key=lambda f: (-f.score, f.summary))
         elapsed = time.perf_counter() - started
@@ -69,7 +77,14 @@ def run_batch(snapshot: Snapshot, settings: dict, only: list[str] | None = None,
             f.id = f"F-{len(findings) + 1:06d}"
             findings.append(f.to_json())
         severities = [f.severity for f in found]
-        summary.append({"detector": det_id, "findings": len(found), "high": severities.count("high"),
-                        "medium": severities.count("medium"), "low": severities.count("low"),
-                        "seconds": round(elapsed, 2)})
+        summary.append(
+            {
+                "detector": det_id,
+                "findings": len(found),
+                "high": severities.count("high"),
+                "medium": severities.count("medium"),
+                "low": severities.count("low"),
+                "seconds": round(elapsed, 2),
+            }
+        )
     return findings, summary

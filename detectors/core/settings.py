@@ -1,4 +1,5 @@
 """Detector settings: the defaults in ``settings.toml`` here, overlaid by a user's file."""
+
 from __future__ import annotations
 
 import tomllib

@@ -12,6 +12,7 @@ do not; Ticino lists each member of a consortium as a row repeating the consorti
 - ``reference``: the file's seven precomputed screens per tender, or None when the file lacks
   them (used only by the paper-style reference model, never as bidgraph features).
 """
+
 from __future__ import annotations
 
 import os
@@ -77,19 +78,24 @@ def read_collusion_csv(path: str | Path) -> CollusionData:
         row = int(np.flatnonzero(numbers["Bid_value"].to_numpy() <= 0)[0]) + 2
         raise InputError(f"{path}: row {row}, column Bid_value: bid value must be positive")
     tender = numbers["Tender"].astype("int64").astype(str)
-    bids = pd.DataFrame({
-        "lot_id": tender,
-        "price": numbers["Bid_value"].astype(float),
-        "is_winner": numbers["Winner"] > 0,
-        "org_id": raw[_BIDDER].astype(str) if _BIDDER in raw.columns else None,
-        "ceiling_price": _numeric(raw, _PTE, path) if _PTE in raw.columns else np.nan,
-    })
+    bids = pd.DataFrame(
+        {
+            "lot_id": tender,
+            "price": numbers["Bid_value"].astype(float),
+            "is_winner": numbers["Winner"] > 0,
+            "org_id": raw[_BIDDER].astype(str) if _BIDDER in raw.columns else None,
+            "ceiling_price": _numeric(raw, _PTE, path) if _PTE in raw.columns else np.nan,
+        }
+    )
     if "Consortium" in raw.columns:
         bids = _one_bid_per_consortium(bids, _numeric(raw, "Consortium", path))
     first = pd.DataFrame(numbers).groupby(tender.to_numpy(), sort=True).first()
-    return CollusionData(_short_name(path), bids.reset_index(drop=True),
-                         first["Collusive_competitor"].astype(int).rename("label").rename_axis("lot_id"),
-                         first[list(REFERENCE_SCREENS)].rename_axis("lot_id") if has_reference else None)
+    return CollusionData(
+        _short_name(path),
+        bids.reset_index(drop=True),
+        first["Collusive_competitor"].astype(int).rename("label").rename_axis("lot_id"),
+        first[list(REFERENCE_SCREENS)].rename_axis("lot_id") if has_reference else None,
+    )
 
 
 def _numeric(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:

@@ -24,6 +24,7 @@ cv_losers      cv of b2..bn                                             low
 lowest winning bid when several) and, where a ceiling price is known, ``mean_to_ceiling``
 (mean bid / ceiling): descriptive, not screens with a learned direction.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,12 +35,29 @@ __all__ = ["SCREENS", "DIRECTION", "lot_screens", "coalition_members", "coalitio
 SCREENS = ("cv", "spd", "diffp", "rd", "kurt", "skew", "ks", "gap_median", "close_share", "cv_losers")
 
 #: Which tail of each screen the literature reads as coordination (+1 high, -1 low).
-DIRECTION = {"cv": -1, "spd": -1, "diffp": 1, "rd": 1, "kurt": 1, "skew": -1, "ks": 1,
-             "gap_median": -1, "close_share": 1, "cv_losers": -1, "mean_to_ceiling": 1}
+DIRECTION = {
+    "cv": -1,
+    "spd": -1,
+    "diffp": 1,
+    "rd": 1,
+    "kurt": 1,
+    "skew": -1,
+    "ks": 1,
+    "gap_median": -1,
+    "close_share": 1,
+    "cv_losers": -1,
+    "mean_to_ceiling": 1,
+}
 
 
-def lot_screens(bids: pd.DataFrame, lot: str = "lot_id", price: str = "price", winner: str | None = "is_winner",
-                ceiling: str | None = None, close_gap: float = 0.02) -> pd.DataFrame:
+def lot_screens(
+    bids: pd.DataFrame,
+    lot: str = "lot_id",
+    price: str = "price",
+    winner: str | None = "is_winner",
+    ceiling: str | None = None,
+    close_gap: float = 0.02,
+) -> pd.DataFrame:
     """The screens of every lot.
 
     Parameters
@@ -75,17 +93,17 @@ def lot_screens(bids: pd.DataFrame, lot: str = "lot_id", price: str = "price", w
     out["n_bids"] = nn.astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = p / mean[pos] - 1.0  # scale-free deviations, the lot's mean bid = 1
-        m2, m3, m4 = (np.bincount(pos, c ** k) / nn for k in (2, 3, 4))
+        m2, m3, m4 = (np.bincount(pos, c**k) / nn for k in (2, 3, 4))
         out["cv"] = np.where(nn >= 2, np.sqrt(m2 * nn / (nn - 1)), np.nan)
         out["spd"] = np.where(nn >= 2, (bmax - b1) / b1, np.nan)
         out["diffp"] = (b2 - b1) / b1
         r = np.where(first, 0.0, p / b1[pos])  # losing bids relative to the lowest
         nl = nn - 1
         lmean = np.bincount(pos, r) / nl
-        lsd = np.sqrt(np.clip((np.bincount(pos, r ** 2) - nl * lmean ** 2) / (nl - 1), 0, None))
+        lsd = np.sqrt(np.clip((np.bincount(pos, r**2) - nl * lmean**2) / (nl - 1), 0, None))
         out["rd"] = np.where((nl >= 2) & (lsd > 1e-12), ((b2 - b1) / b1) / lsd, np.nan)
-        g1 = m3 / m2 ** 1.5
-        g2 = m4 / m2 ** 2 - 3.0
+        g1 = m3 / m2**1.5
+        g2 = m4 / m2**2 - 3.0
         spread = m2 > 1e-24
         out["kurt"] = np.where((nn >= 4) & spread, ((nn + 1) * g2 + 6) * (nn - 1) / ((nn - 2) * (nn - 3)), np.nan)
         out["skew"] = np.where((nn >= 3) & spread, np.sqrt(nn * (nn - 1)) / (nn - 2) * g1, np.nan)
@@ -104,8 +122,9 @@ def lot_screens(bids: pd.DataFrame, lot: str = "lot_id", price: str = "price", w
     return out
 
 
-def coalition_members(bids: pd.DataFrame, min_meetings: int, min_share: float = 0.0, lot: str = "lot_id",
-                      org: str = "org_id") -> pd.DataFrame:
+def coalition_members(
+    bids: pd.DataFrame, min_meetings: int, min_share: float = 0.0, lot: str = "lot_id", org: str = "org_id"
+) -> pd.DataFrame:
     """The (lot, org) rows of bidders who meet repeatedly.
 
     A pair of bidders "meets" on a lot when both bid on it. A pair is a repeat pair when it
@@ -128,15 +147,24 @@ def coalition_members(bids: pd.DataFrame, min_meetings: int, min_share: float = 
     _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
     activity = np.bincount(org_code)
     meetings = counts[inverse]
-    frequent = (meetings >= min_meetings) & (meetings >= min_share * np.minimum(activity[org_code[left]], activity[org_code[right]]))
+    frequent = (meetings >= min_meetings) & (
+        meetings >= min_share * np.minimum(activity[org_code[left]], activity[org_code[right]])
+    )
     keep = np.zeros(len(lot_code), dtype=bool)
     keep[left[frequent]] = True
     keep[right[frequent]] = True
     return pd.DataFrame({lot: lot_names[lot_code[keep]], org: org_names[org_code[keep]]})
 
 
-def coalition_screens(bids: pd.DataFrame, members: pd.DataFrame, min_members: int = 3, lot: str = "lot_id",
-                      org: str = "org_id", price: str = "price", close_gap: float = 0.02) -> pd.DataFrame:
+def coalition_screens(
+    bids: pd.DataFrame,
+    members: pd.DataFrame,
+    min_members: int = 3,
+    lot: str = "lot_id",
+    org: str = "org_id",
+    price: str = "price",
+    close_gap: float = 0.02,
+) -> pd.DataFrame:
     """The screens computed over each lot's coalition alone.
 
     ``members`` are the coalition rows from :func:`coalition_members`. Returns a frame indexed
@@ -147,8 +175,9 @@ def coalition_screens(bids: pd.DataFrame, members: pd.DataFrame, min_members: in
     size = sub.groupby(lot, sort=True).size()
     sub = sub[sub[lot].isin(size.index[size >= min_members])]
     if sub.empty:
-        return pd.DataFrame(columns=["coalition_size", *[f"coalition_{k}" for k in SCREENS]],
-                            index=pd.Index([], name=lot), dtype=float)
+        return pd.DataFrame(
+            columns=["coalition_size", *[f"coalition_{k}" for k in SCREENS]], index=pd.Index([], name=lot), dtype=float
+        )
     sc = lot_screens(sub, lot=lot, price=price, winner=None, close_gap=close_gap)
     out = sc[list(SCREENS)].add_prefix("coalition_")
     out.insert(0, "coalition_size", sc["n_bids"])

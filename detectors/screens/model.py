@@ -9,20 +9,21 @@ together (one dataset in training, one snapshot in ``price_screen``) and learns 
 regression on those percentiles. It is shipped as JSON (a few hundred bytes of coefficients),
 so loading it runs no code.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from bidgraph.errors import InputError
 from bidgraph.detectors.screens.features import SCREENS, percentiles
+from bidgraph.errors import InputError
 
 __all__ = ["ScreenModel", "MODEL_FEATURES", "MODEL_PATH", "design_matrix", "fit_model", "load_model", "auc"]
 
@@ -33,6 +34,7 @@ MODEL_PATH = Path(__file__).with_name("price_screen_model.json")
 @dataclass(frozen=True)
 class ScreenModel:
     """Coefficients over centred percentiles (percentile - 0.5) of ``features``."""
+
     features: tuple[str, ...]
     coef: tuple[float, ...]
     intercept: float
@@ -67,9 +69,14 @@ class ScreenModel:
         return pd.Series(index, index=eligible.index, name="coordination_index").reindex(screens.index)
 
     def to_json(self) -> str:
-        body = {"kind": "logistic_regression_on_percentiles", "features": list(self.features),
-                "coef": [round(c, 10) for c in self.coef], "intercept": round(self.intercept, 10),
-                "min_bids": self.min_bids, "meta": self.meta}
+        body = {
+            "kind": "logistic_regression_on_percentiles",
+            "features": list(self.features),
+            "coef": [round(c, 10) for c in self.coef],
+            "intercept": round(self.intercept, 10),
+            "min_bids": self.min_bids,
+            "meta": self.meta,
+        }
         return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
@@ -79,14 +86,20 @@ class ScreenModel:
             unknown = set(d["features"]) - set(SCREENS)
             if unknown or len(d["coef"]) != len(d["features"]):
                 raise ValueError(f"unknown features {sorted(unknown)} or coefficient count mismatch")
-            return cls(tuple(d["features"]), tuple(float(c) for c in d["coef"]), float(d["intercept"]),
-                       int(d["min_bids"]), d.get("meta", {}))
+            return cls(
+                tuple(d["features"]),
+                tuple(float(c) for c in d["coef"]),
+                float(d["intercept"]),
+                int(d["min_bids"]),
+                d.get("meta", {}),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{source}: not a price-screen model ({exc})") from None
 
 
-def design_matrix(screens: pd.DataFrame, features: Sequence[str] = MODEL_FEATURES,
-                  reference: pd.DataFrame | None = None) -> np.ndarray:
+def design_matrix(
+    screens: pd.DataFrame, features: Sequence[str] = MODEL_FEATURES, reference: pd.DataFrame | None = None
+) -> np.ndarray:
     """Centred percentiles of ``features`` among the rows (or among ``reference``'s rows); a
     missing screen counts as the median."""
     cols = list(features)
@@ -94,8 +107,14 @@ def design_matrix(screens: pd.DataFrame, features: Sequence[str] = MODEL_FEATURE
     return (percentiles(screens[cols], ref).fillna(0.5) - 0.5).to_numpy(dtype=float)
 
 
-def fit_model(training: Sequence[tuple[pd.DataFrame, pd.Series]], features: Sequence[str] = MODEL_FEATURES,
-              c: float = 0.1, min_bids: int = 3, seed: int = 0, meta: dict | None = None) -> ScreenModel:
+def fit_model(
+    training: Sequence[tuple[pd.DataFrame, pd.Series]],
+    features: Sequence[str] = MODEL_FEATURES,
+    c: float = 0.1,
+    min_bids: int = 3,
+    seed: int = 0,
+    meta: dict | None = None,
+) -> ScreenModel:
     """Fit on several datasets, each ``(lot_screens(...), labels)``; labels indexed like the screens.
 
     Percentiles are taken within each dataset. Each dataset weighs the same in total, and
@@ -114,8 +133,13 @@ def fit_model(training: Sequence[tuple[pd.DataFrame, pd.Series]], features: Sequ
     w = np.concatenate(ws)
     lr = LogisticRegression(C=c, max_iter=5000, random_state=seed)
     lr.fit(np.vstack(xs), np.concatenate(ys), sample_weight=w / w.mean())
-    return ScreenModel(tuple(features), tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
-                       min_bids, dict(meta or {}, C=c, seed=seed))
+    return ScreenModel(
+        tuple(features),
+        tuple(float(v) for v in lr.coef_[0]),
+        float(lr.intercept_[0]),
+        min_bids,
+        dict(meta or {}, C=c, seed=seed),
+    )
 
 
 def load_model(path: str | Path | None = None) -> ScreenModel:

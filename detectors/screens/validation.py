@@ -4,18 +4,19 @@ The paper-style reference (García Rodríguez et al. 2022) is a random forest on
 screens each file ships precomputed; it is computed here fold by fold so bidgraph's model is
 always compared with it on the same lots.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
-from bidgraph.errors import InputError
 from bidgraph.detectors.screens.datasets import REFERENCE_SCREENS, CollusionData
 from bidgraph.detectors.screens.features import SCREENS, lot_screens
 from bidgraph.detectors.screens.model import MODEL_FEATURES, ScreenModel, auc, fit_model
+from bidgraph.errors import InputError
 
 __all__ = ["Fold", "dataset_screens", "evaluate", "leave_one_dataset_out", "reference_forest"]
 
@@ -41,8 +42,13 @@ def evaluate(data: CollusionData, model: ScreenModel) -> dict:
     """AUC of ``model`` on one dataset, over its lots with at least ``model.min_bids`` bids."""
     scores = model.predict_proba(dataset_screens(data)).dropna()
     labels = data.labels.loc[scores.index]
-    return {"dataset": data.name, "lots": len(scores), "rigged": int(labels.sum()),
-            "skipped_lots": int(len(data.labels) - len(scores)), "auc": auc(labels, scores)}
+    return {
+        "dataset": data.name,
+        "lots": len(scores),
+        "rigged": int(labels.sum()),
+        "skipped_lots": int(len(data.labels) - len(scores)),
+        "auc": auc(labels, scores),
+    }
 
 
 def reference_forest(train: Sequence[CollusionData], lots: Mapping[str, pd.Index], seed: int) -> RandomForestClassifier:
@@ -70,9 +76,17 @@ def leave_one_dataset_out(datasets: Sequence[CollusionData], c: float, min_bids:
         model = fit_model(pairs, MODEL_FEATURES, c, min_bids, seed)
         wide = fit_model(pairs, SCREENS, c, min_bids, seed)
         forest = reference_forest(train, lots, seed)
-        ref = pd.Series(forest.predict_proba(held.reference.loc[idx, list(REFERENCE_SCREENS)].to_numpy())[:, 1],
-                        index=idx)
-        folds.append(Fold(held.name, len(idx), int(labels.sum()),
-                          auc(labels, model.predict_proba(screens[held.name])),
-                          auc(labels, wide.predict_proba(screens[held.name])), auc(labels, ref)))
+        ref = pd.Series(
+            forest.predict_proba(held.reference.loc[idx, list(REFERENCE_SCREENS)].to_numpy())[:, 1], index=idx
+        )
+        folds.append(
+            Fold(
+                held.name,
+                len(idx),
+                int(labels.sum()),
+                auc(labels, model.predict_proba(screens[held.name])),
+                auc(labels, wide.predict_proba(screens[held.name])),
+                auc(labels, ref),
+            )
+        )
     return folds

@@ -20,20 +20,22 @@ hypothesis named in advance, not one of thousands of pairs searched. Score
 ``-log10(p_adj) / surprise_full`` (``p`` for linked pairs), clipped to [0, 1], then raised by
 ``link_boost`` (``1 - (1 - s)(1 - link_boost)``) when a person links them.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, person_links, surprise_score, upper_tail
 
 __all__ = ["affinity_findings"]
 
 
-def affinity_findings(detector: str, snapshot, params: dict, ctx: str, relation: str,
-                      role: str, names: tuple[str, str]) -> list[Finding]:
+def affinity_findings(
+    detector: str, snapshot, params: dict, ctx: str, relation: str, role: str, names: tuple[str, str]
+) -> list[Finding]:
     """Findings for (context organization, firm) pairs with abnormal win counts.
 
     Parameters
@@ -57,8 +59,9 @@ def affinity_findings(detector: str, snapshot, params: dict, ctx: str, relation:
     links = person_links(snapshot, list(params["context_roles"])).rename(columns={"context_org": ctx})
     linked = pairs[[ctx, "org_id"]].merge(links[[ctx, "org_id"]].drop_duplicates(), how="left", indicator=True)
     pairs["linked"] = (linked["_merge"] == "both").to_numpy()
-    flagged = pairs[(pairs["wins"] >= min_wins)
-                    & ((pairs["p_adj"] <= alpha) | (pairs["linked"] & (pairs["p"] <= alpha)))].copy()
+    flagged = pairs[
+        (pairs["wins"] >= min_wins) & ((pairs["p_adj"] <= alpha) | (pairs["linked"] & (pairs["p"] <= alpha)))
+    ].copy()
     base = surprise_score(np.where(flagged["linked"], flagged["p"], flagged["p_adj"]), float(params["surprise_full"]))
     boost = float(params["link_boost"])
     flagged["score"] = np.where(flagged["linked"], 1 - (1 - base) * (1 - boost), base)
@@ -66,9 +69,21 @@ def affinity_findings(detector: str, snapshot, params: dict, ctx: str, relation:
     won_lots = won.groupby([ctx, "org_id"])[["lot_id", "project_id"]].agg(lambda s: sorted(set(s)))
     links = links.merge(flagged[[ctx, "org_id"]], on=[ctx, "org_id"])
     by_pair = {k: g for k, g in links.groupby([ctx, "org_id"])}
-    findings = [_finding(detector, r, ctx, relation, role, names, won_lots.loc[(r[ctx], r["org_id"])],
-                         by_pair.get((r[ctx], r["org_id"])), n_tests, params)
-                for r in flagged.to_dict("records")]
+    findings = [
+        _finding(
+            detector,
+            r,
+            ctx,
+            relation,
+            role,
+            names,
+            won_lots.loc[(r[ctx], r["org_id"])],
+            by_pair.get((r[ctx], r["org_id"])),
+            n_tests,
+            params,
+        )
+        for r in flagged.to_dict("records")
+    ]
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
@@ -103,21 +118,35 @@ def _finding(detector, r, ctx, relation, role, names, won, link_rows, n_tests, p
         f"expects {r['mu']:.2f} wins, and its record elsewhere (wins/expected "
         f"{r['strength']:.2f}) expects {e:.2f}. Binomial upper tail p = {r['p']:.2g}, "
         f"Bonferroni-adjusted over {n_tests} pairs p = {r['p_adj']:.2g} (fence {params['alpha']}, "
-        f"at least {params['min_wins']} wins).{link_en}")
+        f"at least {params['min_wins']} wins).{link_en}",
+    )
     evidence = {
-        "rule": bilingual(f"某投标人在同一{names[0]}的标段中标次数远超其投标份额与一贯表现所能解释的水平。",
-                          f"A firm wins the lots of one {names[1]} far more often than its bids and its record elsewhere explain."),
+        "rule": bilingual(
+            f"某投标人在同一{names[0]}的标段中标次数远超其投标份额与一贯表现所能解释的水平。",
+            f"A firm wins the lots of one {names[1]} far more often than its bids and its record elsewhere explain.",
+        ),
         "explanation": explanation,
-        "measured": {"bids": n, "wins": w, "expected_fair_draw": round(float(r["mu"]), 4),
-                     "record_elsewhere": round(float(r["strength"]), 4), "expected": round(e, 4),
-                     "wins_elsewhere": int(r["wins_elsewhere"]), "p": float(r["p"]), "p_adj": float(r["p_adj"]),
-                     "tests": n_tests, "person_link": bool(r["linked"]), "score_from": p_used},
+        "measured": {
+            "bids": n,
+            "wins": w,
+            "expected_fair_draw": round(float(r["mu"]), 4),
+            "record_elsewhere": round(float(r["strength"]), 4),
+            "expected": round(e, 4),
+            "wins_elsewhere": int(r["wins_elsewhere"]),
+            "p": float(r["p"]),
+            "p_adj": float(r["p_adj"]),
+            "tests": n_tests,
+            "person_link": bool(r["linked"]),
+            "score_from": p_used,
+        },
         "thresholds": {k: params[k] for k in ("min_wins", "alpha", "prior_wins", "surprise_full", "link_boost")},
         "nodes": sorted(nodes),
         "edges": [list(x) for x in sorted(edges)],
         "won_lots": list(lots),
         "paths": paths,
     }
-    summary = (f"{f} won {w} of {n} lots it bid for at {names[1]} {c} (expected {e:.1f}; p_adj {r['p_adj']:.2g})"
-               f"{'; a person links them' if paths else ''}")
+    summary = (
+        f"{f} won {w} of {n} lots it bid for at {names[1]} {c} (expected {e:.1f}; p_adj {r['p_adj']:.2g})"
+        f"{'; a person links them' if paths else ''}"
+    )
     return Finding(detector, float(r["score"]), entities, summary, evidence)

@@ -13,6 +13,7 @@ and entered them independently of firm *j*, the expected number of lots where th
 observed count and no surprise; a ring that meets on 20 lots where chance predicts 3 has a
 surprise above 10.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class CoBidding:
         ``cobids``, ``expected``, ``surprise`` (-log10 Poisson tail), ``lift``
         (observed / expected), ``n_a``, ``n_b`` (lots each entered) and ``jaccard``.
     """
+
     bids: pd.DataFrame
     firms: np.ndarray
     lots: np.ndarray
@@ -71,17 +73,28 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     bids["market"], _ = pd.factorize(market_key, sort=True)
     n_lots, n_firms = len(lots), len(firms)
     entry = bids.drop_duplicates(["lot", "firm"])
-    incidence = sparse.csr_matrix((np.ones(len(entry), dtype=np.float32), (entry["lot"].to_numpy(), entry["firm"].to_numpy())),
-                                  shape=(n_lots, n_firms))
+    incidence = sparse.csr_matrix(
+        (np.ones(len(entry), dtype=np.float32), (entry["lot"].to_numpy(), entry["firm"].to_numpy())),
+        shape=(n_lots, n_firms),
+    )
     co = sparse.triu(incidence.T @ incidence, k=1).tocoo()
     keep = co.data >= min_cobids
     a, b, cobids = co.row[keep], co.col[keep], co.data[keep].astype(np.int64)
     n_firm_lots = np.asarray(incidence.sum(axis=0)).ravel()
     expected = _expected(entry, a, b)
     surprise = -stats.poisson.logsf(cobids - 1, np.maximum(expected, 1e-9)) / LN10
-    pairs = pd.DataFrame({"a": a, "b": b, "cobids": cobids, "expected": expected,
-                          "surprise": surprise, "lift": cobids / np.maximum(expected, 1e-9),
-                          "n_a": n_firm_lots[a], "n_b": n_firm_lots[b]})
+    pairs = pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "cobids": cobids,
+            "expected": expected,
+            "surprise": surprise,
+            "lift": cobids / np.maximum(expected, 1e-9),
+            "n_a": n_firm_lots[a],
+            "n_b": n_firm_lots[b],
+        }
+    )
     pairs["jaccard"] = pairs["cobids"] / (pairs["n_a"] + pairs["n_b"] - pairs["cobids"])
     pairs = pairs.sort_values(["a", "b"], ignore_index=True)
     return CoBidding(bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs)
@@ -94,8 +107,9 @@ def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     counts["w"] = counts["n"] / np.sqrt(lots_per_market.reindex(counts["market"]).to_numpy())
     n_firms = int(entry["firm"].max()) + 1 if len(entry) else 0
     n_markets = int(entry["market"].max()) + 1 if len(entry) else 0
-    d = sparse.csr_matrix((counts["w"].to_numpy(), (counts["firm"].to_numpy(), counts["market"].to_numpy())),
-                          shape=(n_firms, n_markets))
+    d = sparse.csr_matrix(
+        (counts["w"].to_numpy(), (counts["firm"].to_numpy(), counts["market"].to_numpy())), shape=(n_firms, n_markets)
+    )
     if len(a) == 0:
         return np.zeros(0)
     return np.asarray(d[a].multiply(d[b]).sum(axis=1)).ravel()
@@ -113,9 +127,13 @@ def entry_rates(co: CoBidding) -> tuple[sparse.csr_matrix, np.ndarray]:
     n_markets = int(lot_market.max()) + 1 if len(lot_market) else 0
     lots_per_market = np.bincount(lot_market, minlength=n_markets)
     counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
-    rates = sparse.csr_matrix((counts["n"].to_numpy() / lots_per_market[counts["market"].to_numpy()],
-                               (counts["firm"].to_numpy(), counts["market"].to_numpy())),
-                              shape=(len(co.firms), n_markets))
+    rates = sparse.csr_matrix(
+        (
+            counts["n"].to_numpy() / lots_per_market[counts["market"].to_numpy()],
+            (counts["firm"].to_numpy(), counts["market"].to_numpy()),
+        ),
+        shape=(len(co.firms), n_markets),
+    )
     return rates, lot_market
 
 
@@ -144,8 +162,11 @@ def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:
     both = both[both["a"] < both["b"]].merge(wanted, on=["a", "b"])
     both["gap"] = (both["la"] - both["lb"]).abs()
     both["market_spread"] = market_spread.reindex(lot_market.reindex(both["lot"]).to_numpy()).to_numpy()
-    out = both.groupby(["a", "b"]).agg(price_lots=("lot", "size"), gap=("gap", "median"),
-                                        market_spread=("market_spread", "median")).reset_index()
+    out = (
+        both.groupby(["a", "b"])
+        .agg(price_lots=("lot", "size"), gap=("gap", "median"), market_spread=("market_spread", "median"))
+        .reset_index()
+    )
     out["closeness"] = out["gap"] / out["market_spread"].clip(lower=1e-6)
     return out
 
@@ -186,8 +207,13 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     uploads = snapshot["bid_uploads"].merge(bids, on="bid_id")
     docs = snapshot["bid_documents"].merge(bids, on="bid_id")
     keep = None if orgs is None else pd.Index(orgs)
-    for table, kind in ((uploads, "ip"), (uploads, "mac"), (uploads, "hardware_id"),
-                        (docs, "fingerprint"), (docs, "file_sha256")):
+    for table, kind in (
+        (uploads, "ip"),
+        (uploads, "mac"),
+        (uploads, "hardware_id"),
+        (docs, "fingerprint"),
+        (docs, "file_sha256"),
+    ):
         frames.append(_tagged(table, kind, kind, keep))
     roles = snapshot["person_roles"]
     frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person", keep))
@@ -200,7 +226,9 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     pairs = values.merge(values, on=["kind", "value"], suffixes=("_a", "_b"))
     pairs = pairs[pairs["org_id_a"] < pairs["org_id_b"]]
     pairs = pairs.rename(columns={"org_id_a": "org_a", "org_id_b": "org_b", "bid_id_a": "bid_a", "bid_id_b": "bid_b"})
-    return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(["org_a", "org_b", "kind", "value"], ignore_index=True)
+    return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(
+        ["org_a", "org_b", "kind", "value"], ignore_index=True
+    )
 
 
 def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
@@ -214,14 +242,27 @@ def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) 
     return out.assign(kind=kind, value=out["value"].astype(str))
 
 
-TRACE_NODES = {"ip": ("IP", "UPLOADED_FROM"), "mac": ("Device", "UPLOADED_ON"),
-               "hardware_id": ("Device", "UPLOADED_ON"), "fingerprint": ("Document", "HAS_DOCUMENT"),
-               "file_sha256": ("Document", "HAS_DOCUMENT"), "phone": ("Phone", "HAS_PHONE"),
-               "email": ("Email", "HAS_EMAIL"), "address": ("Address", "LOCATED_AT")}
-TRACE_NAMES = {"ip": ("上传IP", "upload IP"), "mac": ("MAC地址", "MAC address"),
-               "hardware_id": ("机器码", "hardware id"), "fingerprint": ("标书特征码", "document fingerprint"),
-               "file_sha256": ("标书文件哈希", "document file hash"), "person": ("同一人员", "person"),
-               "phone": ("联系电话", "phone"), "email": ("电子邮箱", "email"), "address": ("地址", "address")}
+TRACE_NODES = {
+    "ip": ("IP", "UPLOADED_FROM"),
+    "mac": ("Device", "UPLOADED_ON"),
+    "hardware_id": ("Device", "UPLOADED_ON"),
+    "fingerprint": ("Document", "HAS_DOCUMENT"),
+    "file_sha256": ("Document", "HAS_DOCUMENT"),
+    "phone": ("Phone", "HAS_PHONE"),
+    "email": ("Email", "HAS_EMAIL"),
+    "address": ("Address", "LOCATED_AT"),
+}
+TRACE_NAMES = {
+    "ip": ("上传IP", "upload IP"),
+    "mac": ("MAC地址", "MAC address"),
+    "hardware_id": ("机器码", "hardware id"),
+    "fingerprint": ("标书特征码", "document fingerprint"),
+    "file_sha256": ("标书文件哈希", "document file hash"),
+    "person": ("同一人员", "person"),
+    "phone": ("联系电话", "phone"),
+    "email": ("电子邮箱", "email"),
+    "address": ("地址", "address"),
+}
 
 
 def trace_graph(traces: pd.DataFrame) -> tuple[list[str], list[list[str]]]:

@@ -1,5 +1,6 @@
 """Shared facts for the lifecycle warnings (contract_splitting, winner_not_builder,
 payment_anomaly, procedure_gap): each awarded lot with its winner, contract and dates."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,6 +18,7 @@ def awards(snapshot) -> pd.DataFrame:
     won = bids[bids["is_winner"]].drop_duplicates("lot_id")
     contracts = snapshot["contracts"][["contract_id", "lot_id", "org_id", "amount", "signed_on"]]
     return won.merge(contracts.drop_duplicates(["lot_id", "org_id"]), on=["lot_id", "org_id"], how="left")
+
 
 def lot_evidence(lot_id: str, org_id: str | None, contract_id: str | None = None) -> tuple[list, list]:
     """Nodes and edges showing a lot, its winner and the winner's contract."""

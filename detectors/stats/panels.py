@@ -5,6 +5,7 @@ measured against the mean of the *other* experts who scored the same bid, so the
 not pull the reference towards themselves (偏离度 as Chinese evaluation-supervision systems
 define it: the gap between one expert's score and the panel's).
 """
+
 from __future__ import annotations
 
 import pandas as pd

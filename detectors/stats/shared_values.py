@@ -39,10 +39,11 @@ Method
   only public values is reported only when it shares them on ``public_min_lots`` lots or more
   (two firms at the public terminal on one lot is a coincidence).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -50,8 +51,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import poisson
 
-from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.finding import Entity, Finding
 
 __all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_values"]
 
@@ -59,12 +60,13 @@ __all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_v
 @dataclass(frozen=True)
 class Kind:
     """One kind of shared value: its names, weight, and how it appears in findings."""
+
     name: str
     zh: str
     en: str
     weight: float
-    entity: str | None = None   # entity type of the value in findings (ip, device, ...)
-    label: str | None = None    # graph node label of the value (IP, Device, ...)
+    entity: str | None = None  # entity type of the value in findings (ip, device, ...)
+    label: str | None = None  # graph node label of the value (IP, Device, ...)
 
 
 def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
@@ -90,7 +92,7 @@ def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.D
     uses = u.merge(shared, on=["kind", "value"]).groupby(["kind", "value"]).size().rename("uses")
     pairs = (items["n_bidders"] * (items["n_bidders"] - 1) / 2).groupby([items["kind"], items["value"]]).sum()
     q = uses / max(1, int(sizes.sum()))
-    expected = q ** 2 * float((sizes * (sizes - 1) / 2).sum())
+    expected = q**2 * float((sizes * (sizes - 1) / 2).sum())
     out = pd.DataFrame({"co_use": pairs, "co_use_expected": expected}).reset_index()
     out["co_use_p"] = poisson.sf(out["co_use"] - 1, out["co_use_expected"].clip(lower=1e-12))
     return out
@@ -109,10 +111,18 @@ def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
     n = len(uses)
     kind_u = uses["kind"].map(kind_code).to_numpy(np.int64)
     kind_h = holders["kind"].map(kind_code).to_numpy(np.int64)
-    coded_uses = pd.DataFrame({"lot_id": lot_codes, "org_id": org_codes[:n], "kind": kind_u,
-                               "value": value_codes[:n].astype(np.int64) * n_kinds + kind_u, "pos": np.arange(n)})
-    coded_holders = pd.DataFrame({"org_id": org_codes[n:], "kind": kind_h,
-                                  "value": value_codes[n:].astype(np.int64) * n_kinds + kind_h})
+    coded_uses = pd.DataFrame(
+        {
+            "lot_id": lot_codes,
+            "org_id": org_codes[:n],
+            "kind": kind_u,
+            "value": value_codes[:n].astype(np.int64) * n_kinds + kind_u,
+            "pos": np.arange(n),
+        }
+    )
+    coded_holders = pd.DataFrame(
+        {"org_id": org_codes[n:], "kind": kind_h, "value": value_codes[n:].astype(np.int64) * n_kinds + kind_h}
+    )
 
     def decode(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
@@ -122,11 +132,13 @@ def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
         out["kind"] = np.asarray(kinds, dtype=object)[frame["kind"].to_numpy()]
         out["value"] = values.to_numpy()[frame["value"].to_numpy() // n_kinds]
         return out
+
     return coded_uses, coded_holders, decode
 
 
-def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], sizes: pd.Series,
-           params: dict) -> pd.DataFrame:
+def _items(
+    uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], sizes: pd.Series, params: dict
+) -> pd.DataFrame:
     u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
     counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
     items = counts[counts >= 2].reset_index()
@@ -134,9 +146,9 @@ def _items(uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], 
     items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
     items["rarity"] = items["rarity"].fillna(1.0)
     items = items.merge(_coincidence(u, items, sizes), on=["kind", "value"], how="left")
-    items["public"] = (((items["n_firms"] >= int(params["public_min_firms"]))
-                        & (items["co_use_p"] > float(params["coincidence_alpha"])))
-                       | (items["n_firms"] >= int(params["always_public_firms"])))
+    items["public"] = (
+        (items["n_firms"] >= int(params["public_min_firms"])) & (items["co_use_p"] > float(params["coincidence_alpha"]))
+    ) | (items["n_firms"] >= int(params["always_public_firms"]))
     items["strength"] = items["kind"].map(weights).astype(float) * items["rarity"]
     items["item"] = np.arange(len(items))
     return items
@@ -205,24 +217,46 @@ def shared_value_findings(
     items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, sizes, params)
     if items.empty:
         return []
-    links = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates().merge(
-        items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
+    links = (
+        coded[["lot_id", "org_id", "kind", "value"]]
+        .drop_duplicates()
+        .merge(items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
+    )
     items["group"] = _groups(items, links)
-    per_lot = items.assign(S=items["strength"].where(~items["public"], 0.0),
-                           P=items["strength"].where(items["public"], 0.0)).groupby(["group", "lot_id"])[["S", "P"]].max()
+    per_lot = (
+        items.assign(S=items["strength"].where(~items["public"], 0.0), P=items["strength"].where(items["public"], 0.0))
+        .groupby(["group", "lot_id"])[["S", "P"]]
+        .max()
+    )
     scores = 1 - (1 - per_lot).groupby(level="group").prod()
     scores["lots"] = per_lot.groupby(level="group").size()
     scores["score"] = 1 - (1 - scores["S"]) * (1 - scores["P"].clip(upper=public_cap))
-    keep = scores.index[(scores["score"] >= float(params["min_score"]))
-                        & ((scores["S"] > 0) | (scores["lots"] >= int(params["public_min_lots"])))]
+    keep = scores.index[
+        (scores["score"] >= float(params["min_score"]))
+        & ((scores["S"] > 0) | (scores["lots"] >= int(params["public_min_lots"])))
+    ]
     items = items[items["group"].isin(keep)]
     links = links.merge(items[["item", "group"]], on="item")
     rows = coded.merge(links[["lot_id", "kind", "value", "group"]].drop_duplicates(), on=["lot_id", "kind", "value"])
     detail = uses.iloc[rows["pos"].to_numpy()].assign(group=rows["group"].to_numpy())
     item_groups, link_groups, detail_groups = _bucket(decode(items)), _bucket(decode(links)), _bucket(detail)
-    findings = [_finding(detector, item_groups[g], link_groups[g], detail_groups[g], scores.loc[g],
-                         by_name, weights, public_min_firms, public_cap, params, draw, what)
-                for g in sorted(item_groups)]
+    findings = [
+        _finding(
+            detector,
+            item_groups[g],
+            link_groups[g],
+            detail_groups[g],
+            scores.loc[g],
+            by_name,
+            weights,
+            public_min_firms,
+            public_cap,
+            params,
+            draw,
+            what,
+        )
+        for g in sorted(item_groups)
+    ]
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
 
@@ -247,16 +281,27 @@ def _shared_values(items: list[dict], links: list[dict]) -> list[dict]:
     shared = []
     for (kind, value), v in per_value.items():
         r = v["rec"]
-        shared.append({"kind": kind, "value": str(value), "firms": sorted(v["firms"]), "lots": sorted(v["lots"]),
-                       "firms_holding_value": int(r["n_firms"]), "rarity": round(float(r["rarity"]), 4),
-                       "public": bool(r["public"]), "strength": round(float(r["strength"]), 4),
-                       "co_use_pairs": int(r["co_use"]), "co_use_expected": round(float(r["co_use_expected"]), 4),
-                       "co_use_p": float(r["co_use_p"])})
+        shared.append(
+            {
+                "kind": kind,
+                "value": str(value),
+                "firms": sorted(v["firms"]),
+                "lots": sorted(v["lots"]),
+                "firms_holding_value": int(r["n_firms"]),
+                "rarity": round(float(r["rarity"]), 4),
+                "public": bool(r["public"]),
+                "strength": round(float(r["strength"]), 4),
+                "co_use_pairs": int(r["co_use"]),
+                "co_use_expected": round(float(r["co_use_expected"]), 4),
+                "co_use_p": float(r["co_use_p"]),
+            }
+        )
     return sorted(shared, key=lambda v: (v["public"], -v["strength"], v["kind"], v["value"]))
 
 
-def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap,
-             params, draw, what) -> Finding:
+def _finding(
+    detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap, params, draw, what
+) -> Finding:
     firms = sorted({r["org_id"] for r in links})
     lots = sorted({r["lot_id"] for r in items})
     shared = _shared_values(items, links)
@@ -269,13 +314,19 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
             entities.append(Entity(kind.entity, v["value"], "shared"))
     entities += [Entity("lot", l, "context") for l in lots]
     only_public = all(v["public"] for v in shared)
-    desc_en = "; ".join(f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
-                        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}, same-lot sharing "
-                        f"{v['co_use_pairs']} pair(s) vs {v['co_use_expected']:.2g} by chance"
-                        f"{' (public)' if v['public'] else ''}" for v in shared[:5])
-    desc_zh = "；".join(f"{by_name[v['kind']].zh}{v['value']}：{len(v['lots'])}个标段，全库共{v['firms_holding_value']}家"
-                        f"单位使用，稀有度{v['rarity']:.2f}，同标段共用{v['co_use_pairs']}对（随机预期{v['co_use_expected']:.2g}）"
-                        f"{'（公共）' if v['public'] else ''}" for v in shared[:5])
+    desc_en = "; ".join(
+        f"{by_name[v['kind']].en} {v['value']} on {len(v['lots'])} lot(s), held by "
+        f"{v['firms_holding_value']} firm(s) in all, rarity {v['rarity']:.2f}, same-lot sharing "
+        f"{v['co_use_pairs']} pair(s) vs {v['co_use_expected']:.2g} by chance"
+        f"{' (public)' if v['public'] else ''}"
+        for v in shared[:5]
+    )
+    desc_zh = "；".join(
+        f"{by_name[v['kind']].zh}{v['value']}：{len(v['lots'])}个标段，全库共{v['firms_holding_value']}家"
+        f"单位使用，稀有度{v['rarity']:.2f}，同标段共用{v['co_use_pairs']}对（随机预期{v['co_use_expected']:.2g}）"
+        f"{'（公共）' if v['public'] else ''}"
+        for v in shared[:5]
+    )
     more_en = f"; and {len(shared) - 5} more value(s)" if len(shared) > 5 else ""
     more_zh = f"；另有{len(shared) - 5}个值" if len(shared) > 5 else ""
     firm_list, lot_list = ", ".join(firms[:8]), ", ".join(lots[:8])
@@ -296,23 +347,38 @@ def _finding(detector, items, links, uses, s, by_name, weights, public_min_firms
         f"firms, counts as public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
         f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f} (noisy-OR over lots of the strongest value per "
         f"lot), score {score:.2f}"
-        f"{' (public values only: weak)' if only_public else ''}.")
+        f"{' (public values only: weak)' if only_public else ''}.",
+    )
     top = shared[0]
-    summary = (f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
-               f"{f' and {len(shared) - 1} other value(s)' if len(shared) > 1 else ''} on {len(lots)} common lot(s)"
-               f"{' (public values only)' if only_public else ''}: {', '.join(firms[:5])}{more_firms if len(firms) > 5 else ''}")
+    summary = (
+        f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
+        f"{f' and {len(shared) - 1} other value(s)' if len(shared) > 1 else ''} on {len(lots)} common lot(s)"
+        f"{' (public values only)' if only_public else ''}: {', '.join(firms[:5])}{more_firms if len(firms) > 5 else ''}"
+    )
     evidence = {
-        "rule": bilingual(f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。",
-                          f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is)."),
+        "rule": bilingual(
+            f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。",
+            f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is).",
+        ),
         "explanation": explanation,
-        "measured": {"firms": len(firms), "lots": len(lots), "shared_values": len(shared),
-                     "shared_items": int(len(items)), "specific_evidence": round(float(s["S"]), 4),
-                     "public_evidence": round(float(s["P"]), 4), "only_public": only_public},
-        "thresholds": {"public_min_firms": public_min_firms, "public_cap": public_cap,
-                       "coincidence_alpha": float(params["coincidence_alpha"]),
-                       "always_public_firms": int(params["always_public_firms"]),
-                       "public_min_lots": int(params["public_min_lots"]), "min_score": float(params["min_score"]),
-                       **{f"weight_{k}": w for k, w in sorted(weights.items())}},
+        "measured": {
+            "firms": len(firms),
+            "lots": len(lots),
+            "shared_values": len(shared),
+            "shared_items": int(len(items)),
+            "specific_evidence": round(float(s["S"]), 4),
+            "public_evidence": round(float(s["P"]), 4),
+            "only_public": only_public,
+        },
+        "thresholds": {
+            "public_min_firms": public_min_firms,
+            "public_cap": public_cap,
+            "coincidence_alpha": float(params["coincidence_alpha"]),
+            "always_public_firms": int(params["always_public_firms"]),
+            "public_min_lots": int(params["public_min_lots"]),
+            "min_score": float(params["min_score"]),
+            **{f"weight_{k}": w for k, w in sorted(weights.items())},
+        },
         "nodes": nodes,
         "edges": sorted(edges),
         "shared_values": shared,
@@ -357,7 +423,15 @@ def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
                 nodes.add(value)
                 edges.add((bid, edge_types[r["kind"]], value))
             bids.setdefault((r["lot_id"], r["kind"], str(r["value"])), set()).add(r["bid_id"])
-        return sorted(nodes), [list(e) for e in sorted(edges)], {
-            "bids": [{"lot": lot, "kind": kind, "value": value, "bids": sorted(b)}
-                     for (lot, kind, value), b in sorted(bids.items())]}
+        return (
+            sorted(nodes),
+            [list(e) for e in sorted(edges)],
+            {
+                "bids": [
+                    {"lot": lot, "kind": kind, "value": value, "bids": sorted(b)}
+                    for (lot, kind, value), b in sorted(bids.items())
+                ]
+            },
+        )
+
     return draw

@@ -9,6 +9,7 @@ same number of trials and the same mean (the exact law, Poisson-binomial, has a 
 variance, so this tail is conservative; a Poisson tail would be far more so on lots with few
 bidders).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,11 @@ def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...
     """
     b = b.dropna(subset=[ctx])
     extra = {c: (c, "sum") for c in count}
-    pairs = b.groupby([ctx, "org_id"], sort=False).agg(
-        bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"), **extra).reset_index()
+    pairs = (
+        b.groupby([ctx, "org_id"], sort=False)
+        .agg(bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"), **extra)
+        .reset_index()
+    )
     firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
     pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
     pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]

@@ -5,6 +5,7 @@ API's traversals: neighbours of a node by relationship type with paging, shortes
 N hops (bidirectional breadth-first search that expands the smaller side first), and the
 relationships among a set of nodes.
 """
+
 from __future__ import annotations
 
 import math
@@ -159,7 +160,9 @@ class GraphIndex:
         for label, members in by_label.items():
             frame = self.frames[label]
             if frame.rows is not None:
-                rows.update(zip(members, self._rows(frame.node.entity_table, [v - self.offsets[label] for v in members])))
+                rows.update(
+                    zip(members, self._rows(frame.node.entity_table, [v - self.offsets[label] for v in members]))
+                )
         return [self._node(v, rows.get(v), with_degree) for v in vs]
 
     def node(self, v: int, with_degree: bool = False) -> dict:
@@ -171,13 +174,24 @@ class GraphIndex:
         source = None
         if row is not None:
             props = {k: c for k, val in row.items() if not k.startswith("_") and (c := _clean(val)) is not None}
-            source = {"table": frame.node.entity_table, "file": _clean(row.get("_file")), "row": _clean(row.get("_row"))}
+            source = {
+                "table": frame.node.entity_table,
+                "file": _clean(row.get("_file")),
+                "row": _clean(row.get("_row")),
+            }
         else:
             props = {frame.node.key: key, "kind": frame.kinds.get(key)}
-        out = {"id": f"{label}:{key}", "label": label, "labels": [label] + self._role_labels.get(v, []),
-               "key": key, "caption": str(props.get("name") or key), "properties": props, "source": source}
+        out = {
+            "id": f"{label}:{key}",
+            "label": label,
+            "labels": [label] + self._role_labels.get(v, []),
+            "key": key,
+            "caption": str(props.get("name") or key),
+            "properties": props,
+            "source": source,
+        }
         if with_degree:
-            types = self.etype[self.inc_edge[self.indptr[v]:self.indptr[v + 1]]]
+            types = self.etype[self.inc_edge[self.indptr[v] : self.indptr[v + 1]]]
             out["degree"] = {self.types[t]: int(c) for t, c in sorted(Counter(types.tolist()).items())}
         return out
 
@@ -189,14 +203,27 @@ class GraphIndex:
             by_spec.setdefault(int(self.espec[e]), []).append(e)
         for spec, members in by_spec.items():
             ef = self.edge_sources[spec]
-            rows.update(zip(members, self._rows(ef.rel.table, self.erow[members], [*ef.rel.properties, "_file", "_row"])))
+            rows.update(
+                zip(members, self._rows(ef.rel.table, self.erow[members], [*ef.rel.properties, "_file", "_row"]))
+            )
         out = []
         for e in es:
             ef, row = self.edge_sources[self.espec[e]], rows[e]
             props = {p: c for p in ef.rel.properties if (c := _clean(row.get(p))) is not None}
-            out.append({"id": f"e{e}", "source": self.uid(int(self.src[e])), "target": self.uid(int(self.dst[e])),
-                        "type": ef.rel.type, "properties": props,
-                        "provenance": {"table": ef.rel.table, "file": _clean(row.get("_file")), "row": _clean(row.get("_row"))}})
+            out.append(
+                {
+                    "id": f"e{e}",
+                    "source": self.uid(int(self.src[e])),
+                    "target": self.uid(int(self.dst[e])),
+                    "type": ef.rel.type,
+                    "properties": props,
+                    "provenance": {
+                        "table": ef.rel.table,
+                        "file": _clean(row.get("_file")),
+                        "row": _clean(row.get("_row")),
+                    },
+                }
+            )
         return out
 
     def edge(self, e: int) -> dict:
@@ -219,12 +246,17 @@ class GraphIndex:
         order = np.lexsort((others, self.etype[edges]))
         edges, others = edges[order], others[order]
         total = len(edges)
-        page_e, page_v = edges[offset:offset + limit], others[offset:offset + limit]
+        page_e, page_v = edges[offset : offset + limit], others[offset : offset + limit]
         counts = Counter(self.etype[edges].tolist())
-        return {"center": self.uid(v), "total": int(total), "offset": offset, "limit": limit,
-                "by_type": {self.types[t]: int(c) for t, c in sorted(counts.items())},
-                "nodes": self.nodes(list(dict.fromkeys(page_v.tolist()))),
-                "edges": self.edges(page_e)}
+        return {
+            "center": self.uid(v),
+            "total": int(total),
+            "offset": offset,
+            "limit": limit,
+            "by_type": {self.types[t]: int(c) for t, c in sorted(counts.items())},
+            "nodes": self.nodes(list(dict.fromkeys(page_v.tolist()))),
+            "edges": self.edges(page_e),
+        }
 
     def _neighbours(self, frontier: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """All (vertex, neighbour) pairs out of a frontier, vectorised."""

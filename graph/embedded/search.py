@@ -3,6 +3,7 @@ number, a phone, an IP, a MAC, a document fingerprint, or any node's key.
 
 Input is only ever compared as text: nothing typed here is interpreted or executed.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def _variants(q: str) -> set[str]:
         out.add(digits[2:] if digits.startswith("86") and len(digits) == 13 else digits)
     hexes = _SEP.sub("", q).upper()
     if len(hexes) == 12 and all(c in "0123456789ABCDEF" for c in hexes):
-        out.add(":".join(hexes[i:i + 2] for i in range(0, 12, 2)))
+        out.add(":".join(hexes[i : i + 2] for i in range(0, 12, 2)))
     return out
 
 
@@ -54,7 +55,9 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         for col in ALT_KEYS.get(label, []) if REGISTRY_NUMBER.fullmatch(q) else []:
             values = index.text_column(label, col)
             if values is not None:
-                found = np.flatnonzero(pc.is_in(values, value_set=pa.array(sorted(variants))).to_numpy(zero_copy_only=False))
+                found = np.flatnonzero(
+                    pc.is_in(values, value_set=pa.array(sorted(variants))).to_numpy(zero_copy_only=False)
+                )
                 for p in found:
                     hits.setdefault(int(index.offsets[label] + p), 3.0)
     for label, col in NAME_COLUMNS.items():
@@ -75,7 +78,7 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
 
 def _fuzzy(names: pa.Array, q: str, offset: int, limit: int) -> dict[int, float]:
     """Names sharing character bigrams with q (Dice coefficient), for typos and word order."""
-    grams = {q[i:i + 2] for i in range(len(q) - 1)}
+    grams = {q[i : i + 2] for i in range(len(q) - 1)}
     shared = np.zeros(len(names), dtype=np.int32)
     for g in grams:
         shared += pc.match_substring(names, g).to_numpy(zero_copy_only=False)

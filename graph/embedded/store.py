@@ -1,5 +1,6 @@
 """The embedded store: the default for one machine. A workspace folder of versioned Parquet
 tables (graph/embedded/versions.py) and, once opened, an in-memory index (graph/embedded/index.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,8 @@ import numpy as np
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.index import GraphIndex
 from bidgraph.graph.embedded.search import search_index
-from bidgraph.graph.snapshot import Snapshot
 from bidgraph.graph.embedded.versions import Workspace
+from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["EmbeddedStore"]
 
@@ -25,8 +26,11 @@ class EmbeddedStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, bundle) -> dict:
-        manifest = {"source": str(bundle.source), "counts": bundle.counts,
-                    "tables": {name: len(frame) for name, frame in bundle.tables.items()}}
+        manifest = {
+            "source": str(bundle.source),
+            "counts": bundle.counts,
+            "tables": {name: len(frame) for name, frame in bundle.tables.items()},
+        }
         folder = self.workspace.write_version(bundle.tables, manifest)
         if folder is None:
             return {"version": self.workspace.current.name, "unchanged": True}
@@ -47,9 +51,15 @@ class EmbeddedStore:
         nodes = {label: len(frame.keys) for label, frame in idx.frames.items()}
         rels = {t: int(c) for t, c in zip(idx.types, np.bincount(idx.etype, minlength=len(idx.types)))}
         quarantine = {t: c.get("quarantined", 0) for t, c in manifest.get("counts", {}).items()}
-        return {"nodes": nodes, "relationships": rels, "quarantine": quarantine, "store": self.kind,
-                "workspace": str(self.workspace.root), "version": manifest["version"],
-                "tables": manifest.get("tables", {})}
+        return {
+            "nodes": nodes,
+            "relationships": rels,
+            "quarantine": quarantine,
+            "store": self.kind,
+            "workspace": str(self.workspace.root),
+            "version": manifest["version"],
+            "tables": manifest.get("tables", {}),
+        }
 
     def node(self, uid: str) -> dict:
         return self.index.node(self.index.vertex(uid), with_degree=True)

@@ -11,6 +11,7 @@ A load writes a complete new version into a temporary folder, renames it into pl
 then swaps ``CURRENT`` (``os.replace`` is atomic), so a crash or a failed load at any point
 leaves the previous version live and intact.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -77,8 +78,12 @@ class Workspace:
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
             name = self._next_name(versions)
-            manifest = {**manifest, "content_sha256": digest.hexdigest(), "version": name,
-                        "written_at": datetime.now(timezone.utc).isoformat()}
+            manifest = {
+                **manifest,
+                "content_sha256": digest.hexdigest(),
+                "version": name,
+                "written_at": datetime.now(UTC).isoformat(),
+            }
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             final = versions / name
             os.replace(tmp, final)

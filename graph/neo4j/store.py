@@ -6,6 +6,7 @@ bounds checked here.
 Selected by ``BIDGRAPH_NEO4J_URI`` (+ ``BIDGRAPH_NEO4J_USER``, ``BIDGRAPH_NEO4J_PASSWORD``,
 ``BIDGRAPH_NEO4J_DATABASE``). Tests: tests/test_store_neo4j.py, run when the URI is set.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,9 @@ class Neo4jStore:
         self.schema = schema()
 
     @classmethod
-    def from_env(cls, workspace: Path | None = None) -> "Neo4jStore":
+    def from_env(cls, workspace: Path | None = None) -> Neo4jStore:
         import neo4j
+
         uri = os.environ["BIDGRAPH_NEO4J_URI"]
         auth = (os.environ.get("BIDGRAPH_NEO4J_USER", "neo4j"), os.environ.get("BIDGRAPH_NEO4J_PASSWORD", ""))
         try:
@@ -89,7 +91,7 @@ class Neo4jStore:
 
     def _batched(self, query: str, rows: list[dict]) -> None:
         for i in range(0, len(rows), BATCH):
-            self._run(query, rows=rows[i:i + BATCH])
+            self._run(query, rows=rows[i : i + BATCH])
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, bundle) -> dict:
@@ -111,17 +113,25 @@ class Neo4jStore:
             # relationships, so those carry the whole row; entity tables' links carry theirs.
             columns = rel.properties if self.schema.tables[rel.table].key else table.columns
             props = _props(table.iloc[ef.row], columns)
-            rows = [{"a": a, "b": b, "src": f"{rel.table}:{r}", "props": p}
-                    for a, b, r, p in zip(ef.start.to_pylist(), ef.end.to_pylist(), ef.row.tolist(), props)]
+            rows = [
+                {"a": a, "b": b, "src": f"{rel.table}:{r}", "props": p}
+                for a, b, r, p in zip(ef.start.to_pylist(), ef.end.to_pylist(), ef.row.tolist(), props)
+            ]
             start, end = self.schema.nodes[rel.start.label], self.schema.nodes[rel.end.label]
             self._batched(
                 f"UNWIND $rows AS row MATCH (a:{start.label} {{{start.key}: row.a}}) "
                 f"MATCH (b:{end.label} {{{end.key}: row.b}}) "
-                f"MERGE (a)-[r:{rel.type} {{src: row.src}}]->(b) SET r += row.props", rows)
+                f"MERGE (a)-[r:{rel.type} {{src: row.src}}]->(b) SET r += row.props",
+                rows,
+            )
         for role, rel_type in self.schema.nodes["Organization"].role_labels.items():
             self._run(f"MATCH (o:Organization)-[:{rel_type}]->() WITH DISTINCT o SET o:{role}")
-        self._run("MERGE (l:BidgraphLoad {content_sha256: $h}) SET l.counts = $counts, l.source = $source",
-                  h=digest, counts=json.dumps(bundle.counts), source=str(bundle.source))
+        self._run(
+            "MERGE (l:BidgraphLoad {content_sha256: $h}) SET l.counts = $counts, l.source = $source",
+            h=digest,
+            counts=json.dumps(bundle.counts),
+            source=str(bundle.source),
+        )
         return {"version": digest[:12], "unchanged": False}
 
     # -- reading -------------------------------------------------------------------------------
@@ -136,32 +146,55 @@ class Neo4jStore:
         label = next(l for l in labels if l in self.schema.nodes)
         node = self.schema.nodes[label]
         key = str(props.get(node.key))
-        source = {"table": node.entity_table, "file": props.get("_file"), "row": props.get("_row")} \
-            if node.entity_table else None
+        source = (
+            {"table": node.entity_table, "file": props.get("_file"), "row": props.get("_row")}
+            if node.entity_table
+            else None
+        )
         clean = {k: v for k, v in props.items() if not k.startswith("_")}
-        return {"id": f"{label}:{key}", "label": label, "labels": [label] + sorted(set(labels) - {label}),
-                "key": key, "caption": str(clean.get("name") or key), "properties": clean, "source": source}
+        return {
+            "id": f"{label}:{key}",
+            "label": label,
+            "labels": [label] + sorted(set(labels) - {label}),
+            "key": key,
+            "caption": str(clean.get("name") or key),
+            "properties": clean,
+            "source": source,
+        }
 
     def _edge(self, rec: dict) -> dict:
         props = dict(rec["props"])
         src = props.pop("src", "")
         table, _, row = src.partition(":")
         provenance = {"table": table, "file": props.pop("_file", None), "row": props.pop("_row", None)}
-        return {"id": rec["eid"], "source": rec["a"], "target": rec["b"], "type": rec["type"],
-                "properties": props, "provenance": provenance}
+        return {
+            "id": rec["eid"],
+            "source": rec["a"],
+            "target": rec["b"],
+            "type": rec["type"],
+            "properties": props,
+            "provenance": provenance,
+        }
 
     def info(self) -> dict:
         nodes = {label: self._run(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"] for label in self.schema.nodes}
-        rels = {t: self._run(f"MATCH ()-[r:{t}]->() RETURN count(r) AS c")[0]["c"]
-                for t in self.schema.relationship_types}
+        rels = {
+            t: self._run(f"MATCH ()-[r:{t}]->() RETURN count(r) AS c")[0]["c"] for t in self.schema.relationship_types
+        }
         loads = self._run("MATCH (l:BidgraphLoad) RETURN l.counts AS counts ORDER BY l.content_sha256")
         counts = json.loads(loads[-1]["counts"]) if loads else {}
-        return {"nodes": nodes, "relationships": rels, "store": self.kind,
-                "quarantine": {t: c.get("quarantined", 0) for t, c in counts.items()}}
+        return {
+            "nodes": nodes,
+            "relationships": rels,
+            "store": self.kind,
+            "quarantine": {t: c.get("quarantined", 0) for t, c in counts.items()},
+        }
 
-    _EDGE_RETURN = ("elementId(r) AS eid, type(r) AS type, properties(r) AS props, "
-                    "labels(startNode(r)) AS al, properties(startNode(r)) AS ap, "
-                    "labels(endNode(r)) AS bl, properties(endNode(r)) AS bp")
+    _EDGE_RETURN = (
+        "elementId(r) AS eid, type(r) AS type, properties(r) AS props, "
+        "labels(startNode(r)) AS al, properties(startNode(r)) AS ap, "
+        "labels(endNode(r)) AS bl, properties(endNode(r)) AS bp"
+    )
 
     def _edges(self, records: list[dict]) -> list[dict]:
         out = []
@@ -183,30 +216,46 @@ class Neo4jStore:
         self.node(uid)
         pattern, params = self._match(uid)
         where = "WHERE $types IS NULL OR type(r) IN $types"
-        counts = self._run(f"MATCH {pattern}-[r]-() {where} RETURN type(r) AS t, count(r) AS c ORDER BY t",
-                           types=types, **params)
-        page = self._run(f"MATCH {pattern}-[r]-(m) {where} RETURN {self._EDGE_RETURN}, properties(m) AS mp, "
-                         "labels(m) AS ml ORDER BY type(r), elementId(m) SKIP $offset LIMIT $limit",
-                         types=types, offset=int(offset), limit=int(limit), **params)
+        counts = self._run(
+            f"MATCH {pattern}-[r]-() {where} RETURN type(r) AS t, count(r) AS c ORDER BY t", types=types, **params
+        )
+        page = self._run(
+            f"MATCH {pattern}-[r]-(m) {where} RETURN {self._EDGE_RETURN}, properties(m) AS mp, "
+            "labels(m) AS ml ORDER BY type(r), elementId(m) SKIP $offset LIMIT $limit",
+            types=types,
+            offset=int(offset),
+            limit=int(limit),
+            **params,
+        )
         nodes = {}
         for rec in page:
             n = self._node(rec["mp"], rec["ml"])
             nodes.setdefault(n["id"], n)
-        return {"center": uid, "total": sum(c["c"] for c in counts), "offset": offset, "limit": limit,
-                "by_type": {c["t"]: c["c"] for c in counts}, "nodes": list(nodes.values()),
-                "edges": self._edges(page)}
+        return {
+            "center": uid,
+            "total": sum(c["c"] for c in counts),
+            "offset": offset,
+            "limit": limit,
+            "by_type": {c["t"]: c["c"] for c in counts},
+            "nodes": list(nodes.values()),
+            "edges": self._edges(page),
+        }
 
     def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict:
         pa, params = self._match(a, "a")
         pb, params_b = self._match(b, "b")
         hops = int(max_hops)
         rel = ":" + "|".join(t for t in types if t in self.schema.relationship_types) if types else ""
-        found = self._run(f"MATCH {pa}, {pb} MATCH p = allShortestPaths((a)-[{rel}*..{hops}]-(b)) "
-                          "RETURN [n IN nodes(p) | [labels(n), properties(n)]] AS ns, "
-                          f"[r IN relationships(p) | {{eid: elementId(r), type: type(r), props: properties(r), "
-                          "al: labels(startNode(r)), ap: properties(startNode(r)), "
-                          "bl: labels(endNode(r)), bp: properties(endNode(r))}] AS rs LIMIT $limit",
-                          limit=int(limit), **params, **params_b)
+        found = self._run(
+            f"MATCH {pa}, {pb} MATCH p = allShortestPaths((a)-[{rel}*..{hops}]-(b)) "
+            "RETURN [n IN nodes(p) | [labels(n), properties(n)]] AS ns, "
+            f"[r IN relationships(p) | {{eid: elementId(r), type: type(r), props: properties(r), "
+            "al: labels(startNode(r)), ap: properties(startNode(r)), "
+            "bl: labels(endNode(r)), bp: properties(endNode(r))}] AS rs LIMIT $limit",
+            limit=int(limit),
+            **params,
+            **params_b,
+        )
         paths, nodes = [], {}
         for rec in found:
             ns = [self._node(p, l) for l, p in rec["ns"]]
@@ -224,8 +273,11 @@ class Neo4jStore:
         for la, keys_a in by_label.items():
             for lb, keys_b in by_label.items():
                 ka, kb = self.schema.nodes[la].key, self.schema.nodes[lb].key
-                edges += self._run(f"MATCH (a:{la})-[r]->(b:{lb}) WHERE a.{ka} IN $ka AND b.{kb} IN $kb "
-                                   f"RETURN {self._EDGE_RETURN}", ka=keys_a, kb=keys_b)
+                edges += self._run(
+                    f"MATCH (a:{la})-[r]->(b:{lb}) WHERE a.{ka} IN $ka AND b.{kb} IN $kb RETURN {self._EDGE_RETURN}",
+                    ka=keys_a,
+                    kb=keys_b,
+                )
         return {"nodes": nodes, "edges": self._edges(edges)}
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
@@ -234,12 +286,20 @@ class Neo4jStore:
             return []
         hits = []
         for label, node in self.schema.nodes.items():
-            hits += self._run(f"MATCH (n:{label}) WHERE n.{node.key} = $q RETURN properties(n) AS p, labels(n) AS l", q=q)
+            hits += self._run(
+                f"MATCH (n:{label}) WHERE n.{node.key} = $q RETURN properties(n) AS p, labels(n) AS l", q=q
+            )
         for label, prop in (("Organization", "uscc"), ("Person", "id_number")):
-            hits += self._run(f"MATCH (n:{label}) WHERE n.{prop} = toUpper($q) RETURN properties(n) AS p, labels(n) AS l", q=q)
+            hits += self._run(
+                f"MATCH (n:{label}) WHERE n.{prop} = toUpper($q) RETURN properties(n) AS p, labels(n) AS l", q=q
+            )
         for label in ("Organization", "Person", "Expert", "Project", "Lot"):
-            hits += self._run(f"MATCH (n:{label}) WHERE n.name CONTAINS $q RETURN properties(n) AS p, labels(n) AS l "
-                              "ORDER BY size(n.name) LIMIT $limit", q=q, limit=int(limit))
+            hits += self._run(
+                f"MATCH (n:{label}) WHERE n.name CONTAINS $q RETURN properties(n) AS p, labels(n) AS l "
+                "ORDER BY size(n.name) LIMIT $limit",
+                q=q,
+                limit=int(limit),
+            )
         out = {}
         for h in hits:
             n = self._node(h["p"], h["l"])
@@ -260,8 +320,11 @@ class Neo4jStore:
 
     def _link_rows(self, table: str) -> list[dict]:
         types = sorted({r.type for r in self.schema.relationships if r.table == table})
-        found = self._run(f"MATCH ()-[r:{'|'.join(types)}]->() WHERE r.src STARTS WITH $prefix "
-                          "RETURN r.src AS src, properties(r) AS p ORDER BY r.src", prefix=f"{table}:")
+        found = self._run(
+            f"MATCH ()-[r:{'|'.join(types)}]->() WHERE r.src STARTS WITH $prefix "
+            "RETURN r.src AS src, properties(r) AS p ORDER BY r.src",
+            prefix=f"{table}:",
+        )
         rows = {}
         for rec in found:
             rows.setdefault(rec["src"], {k: v for k, v in rec["p"].items() if k != "src"})
@@ -284,18 +347,44 @@ class Neo4jStore:
     # -- findings ------------------------------------------------------------------------------
     def save_findings(self, findings: list[dict]) -> None:
         self._run("MATCH (f:Finding) DETACH DELETE f")
-        rows = [{"id": f["id"], "props": {"detector": f["detector"], "score": f["score"], "severity": f["severity"],
-                                          "summary": f["summary"], "json": json.dumps(f, ensure_ascii=False)}}
-                for f in findings]
+        rows = [
+            {
+                "id": f["id"],
+                "props": {
+                    "detector": f["detector"],
+                    "score": f["score"],
+                    "severity": f["severity"],
+                    "summary": f["summary"],
+                    "json": json.dumps(f, ensure_ascii=False),
+                },
+            }
+            for f in findings
+        ]
         self._batched("UNWIND $rows AS row MERGE (f:Finding {id: row.id}) SET f += row.props", rows)
-        labels = {"company": "Organization", "person": "Person", "expert": "Expert", "lot": "Lot",
-                  "project": "Project", "contract": "Contract", "ip": "IP", "device": "Device", "document": "Document"}
+        labels = {
+            "company": "Organization",
+            "person": "Person",
+            "expert": "Expert",
+            "lot": "Lot",
+            "project": "Project",
+            "contract": "Contract",
+            "ip": "IP",
+            "device": "Device",
+            "document": "Document",
+        }
         for etype, label in labels.items():
-            links = [{"f": f["id"], "k": e["id"], "role": e["role"]}
-                     for f in findings for e in f["entities"] if e["type"] == etype]
+            links = [
+                {"f": f["id"], "k": e["id"], "role": e["role"]}
+                for f in findings
+                for e in f["entities"]
+                if e["type"] == etype
+            ]
             key = self.schema.nodes[label].key
-            self._batched(f"UNWIND $rows AS row MATCH (f:Finding {{id: row.f}}) MATCH (n:{label} {{{key}: row.k}}) "
-                          "MERGE (f)-[:FLAGS {role: row.role}]->(n)", links)
+            self._batched(
+                f"UNWIND $rows AS row MATCH (f:Finding {{id: row.f}}) MATCH (n:{label} {{{key}: row.k}}) "
+                "MERGE (f)-[:FLAGS {role: row.role}]->(n)",
+                links,
+            )
 
     def findings(self) -> list[dict]:
         return [json.loads(r["j"]) for r in self._run("MATCH (f:Finding) RETURN f.json AS j ORDER BY f.id")]

@@ -1,21 +1,30 @@
 """Evidence cart: pin nodes, paths and findings with notes; edit notes and remove items in the
 cart's table; export the cart (PNG drawn in the browser, the rest by export.py)."""
+
 from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from bidgraph.workbench.views import entity_uid
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.cart import apply_edits, cart_nodes, cart_rows, finding_item, node_item, path_item, pin
 from bidgraph.workbench.export import FORMATS, export
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.views import entity_uid
 
 __all__ = ["pin_action", "cart_view", "register"]
 
 
-def pin_action(data, cart: list[dict], what: str, lang: str, focus: str | None = None, lastpath: dict | None = None,
-               finding_id: str | None = None, note: str | None = None) -> tuple[list[dict], object]:
+def pin_action(
+    data,
+    cart: list[dict],
+    what: str,
+    lang: str,
+    focus: str | None = None,
+    lastpath: dict | None = None,
+    finding_id: str | None = None,
+    note: str | None = None,
+) -> tuple[list[dict], object]:
     """Pin the current node (``what="node"``), the last paths found (``"path"``) or the
     finding on show (``"finding"``); returns the new cart and a message."""
     if what == "node":
@@ -36,10 +45,12 @@ def pin_action(data, cart: list[dict], what: str, lang: str, focus: str | None =
 
 def cart_view(data, cart: list[dict], lang: str) -> tuple[list[dict], list[dict], list[dict], object]:
     """The cart table's columns and rows, the cart graph's elements and a count line."""
-    columns = [{"name": t("col.kind", lang), "id": "kind", "editable": False},
-               {"name": t("col.title", lang), "id": "title", "editable": False},
-               {"name": t("col.note", lang), "id": "note", "editable": True},
-               {"name": t("col.size", lang), "id": "size", "editable": False}]
+    columns = [
+        {"name": t("col.kind", lang), "id": "kind", "editable": False},
+        {"name": t("col.title", lang), "id": "title", "editable": False},
+        {"name": t("col.note", lang), "id": "note", "editable": True},
+        {"name": t("col.size", lang), "id": "size", "editable": False},
+    ]
     if not cart:
         return columns, [], [], message(t("ca.empty", lang), "info")
     sub, _ = known_subgraph(data.api, cart_nodes(cart))
@@ -54,14 +65,25 @@ def cart_view(data, cart: list[dict], lang: str) -> tuple[list[dict], list[dict]
 
 
 def register(app, data) -> None:
-    @app.callback(Output("store-cart", "data"), Output("div-pin-explorer-msg", "children"),
-                  Output("div-pin-finding-msg", "children"),
-                  Input("button-pin-node", "n_clicks"), Input("button-pin-path", "n_clicks"),
-                  Input("button-pin-finding", "n_clicks"), Input("table-cart", "data_timestamp"),
-                  Input("button-cart-clear", "n_clicks"),
-                  State("store-cart", "data"), State("table-cart", "data"), State("dropdown-focus", "value"),
-                  State("store-lastpath", "data"), State("store-finding", "data"), State("input-note-explorer", "value"),
-                  State("input-note-finding", "value"), State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-cart", "data"),
+        Output("div-pin-explorer-msg", "children"),
+        Output("div-pin-finding-msg", "children"),
+        Input("button-pin-node", "n_clicks"),
+        Input("button-pin-path", "n_clicks"),
+        Input("button-pin-finding", "n_clicks"),
+        Input("table-cart", "data_timestamp"),
+        Input("button-cart-clear", "n_clicks"),
+        State("store-cart", "data"),
+        State("table-cart", "data"),
+        State("dropdown-focus", "value"),
+        State("store-lastpath", "data"),
+        State("store-finding", "data"),
+        State("input-note-explorer", "value"),
+        State("input-note-finding", "value"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(3, 1)
     def _cart(_n, _p, _f, _ts, _clear, cart, rows, focus, lastpath, finding_id, note_ex, note_fd, lang):
         trigger = ctx.triggered_id
@@ -74,23 +96,40 @@ def register(app, data) -> None:
         cart, msg = pin_action(data, cart or [], what, lang, focus, lastpath, finding_id, note)
         return (cart, None, msg) if what == "finding" else (cart, msg, None)
 
-    @app.callback(Output("table-cart", "columns"), Output("table-cart", "data"), Output("cyto-cart", "elements"),
-                  Output("div-cart-msg", "children"), Input("store-cart", "data"), Input("tabs-main", "value"),
-                  State("store-lang", "data"))
+    @app.callback(
+        Output("table-cart", "columns"),
+        Output("table-cart", "data"),
+        Output("cyto-cart", "elements"),
+        Output("div-cart-msg", "children"),
+        Input("store-cart", "data"),
+        Input("tabs-main", "value"),
+        State("store-lang", "data"),
+    )
     @guarded(4, 3)
     def _view(cart, _tab, lang):
         return cart_view(data, cart or [], lang)
 
-    @app.callback(Output("cyto-cart", "generateImage"), Input("button-export-png", "n_clicks"), prevent_initial_call=True)
+    @app.callback(
+        Output("cyto-cart", "generateImage"), Input("button-export-png", "n_clicks"), prevent_initial_call=True
+    )
     def _png(clicks):
         if not clicks:
             return no_update
-        return {"type": "png", "action": "download", "filename": "bidgraph-cart", "options": {"full": True, "scale": 2,
-                                                                                            "bg": "#ffffff"}}
+        return {
+            "type": "png",
+            "action": "download",
+            "filename": "bidgraph-cart",
+            "options": {"full": True, "scale": 2, "bg": "#ffffff"},
+        }
 
-    @app.callback(Output("download-export", "data"), Output("div-cart-msg", "children", allow_duplicate=True),
-                  *[Input(f"button-export-{f}", "n_clicks") for f in FORMATS], State("store-cart", "data"),
-                  State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("download-export", "data"),
+        Output("div-cart-msg", "children", allow_duplicate=True),
+        *[Input(f"button-export-{f}", "n_clicks") for f in FORMATS],
+        State("store-cart", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(2, 1)
     def _export(*args):
         cart, lang = args[-2], args[-1]

@@ -5,6 +5,7 @@ it, comment, judge its findings, and export its evidence pack.
 Everything goes through ``bidgraph.cases`` as the logged-in user (``data.user``), so roles,
 region scope and the audit trail apply; without login (``--no-auth``) the page says so.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -20,13 +21,29 @@ from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 
-__all__ = ["has_cases", "feedback_tags", "finding_feedback", "selected_findings", "create_case", "cases_table", "case_detail", "export_case_pack",
-           "register"]
+__all__ = [
+    "has_cases",
+    "feedback_tags",
+    "finding_feedback",
+    "selected_findings",
+    "create_case",
+    "cases_table",
+    "case_detail",
+    "export_case_pack",
+    "register",
+]
 
 LIST_COLUMNS = ("id", "title", "kind", "status", "assignee", "deadline", "workdays_left", "findings_count")
-COLUMN_KEYS = {"id": "col.case", "title": "cs.title", "kind": "cs.kind", "status": "col.status",
-               "assignee": "col.assignee", "deadline": "col.deadline", "workdays_left": "col.left",
-               "findings_count": "col.findings_count"}
+COLUMN_KEYS = {
+    "id": "col.case",
+    "title": "cs.title",
+    "kind": "cs.kind",
+    "status": "col.status",
+    "assignee": "col.assignee",
+    "deadline": "col.deadline",
+    "workdays_left": "col.left",
+    "findings_count": "col.findings_count",
+}
 
 
 def has_cases(data) -> bool:
@@ -45,8 +62,15 @@ def create_case(data, title: str | None, kind: str, findings: list[dict], cart: 
     pinned findings; returns the new case."""
     cart = cart or []
     findings = findings + [data.finding(item["finding"]) for item in cart if item["kind"] == "finding"]
-    return cases.create_case(data.cases, data.user, title, findings, kind=kind or "review",
-                             nodes=cart_nodes(cart) if cart else (), index=data.index)
+    return cases.create_case(
+        data.cases,
+        data.user,
+        title,
+        findings,
+        kind=kind or "review",
+        nodes=cart_nodes(cart) if cart else (),
+        index=data.index,
+    )
 
 
 def cases_table(data, mine: bool, lang: str) -> tuple[list[dict], list[dict]]:
@@ -54,16 +78,28 @@ def cases_table(data, mine: bool, lang: str) -> tuple[list[dict], list[dict]]:
     columns = [{"name": t(COLUMN_KEYS[c], lang), "id": c} for c in LIST_COLUMNS]
     rows = []
     for c in cases.list_cases(data.cases, data.user, mine=mine):
-        rows.append({**{k: c.get(k) for k in LIST_COLUMNS}, "kind": name("case_kind", c["kind"], lang),
-                     "status": name("status", c["status"], lang), "overdue": int(c["overdue"]),
-                     "id": c["id"], "title": ("⚠ " if c["overdue"] else "") + c["title"]})
+        rows.append(
+            {
+                **{k: c.get(k) for k in LIST_COLUMNS},
+                "kind": name("case_kind", c["kind"], lang),
+                "status": name("status", c["status"], lang),
+                "overdue": int(c["overdue"]),
+                "id": c["id"],
+                "title": ("⚠ " if c["overdue"] else "") + c["title"],
+            }
+        )
     return columns, rows
 
 
 def feedback_tags(verdicts: list[dict], lang: str) -> list[html.Span]:
     """The last two verdicts on a finding (confirmed / dismissed, by whom, why), or "none yet"."""
-    tags = [html.Span(f"{name('verdict', v['verdict'], lang)} · {v['user']} · {v['reason']}",
-                      className=f"feedback-tag feedback-{v['verdict']}") for v in verdicts[-2:]]
+    tags = [
+        html.Span(
+            f"{name('verdict', v['verdict'], lang)} · {v['user']} · {v['reason']}",
+            className=f"feedback-tag feedback-{v['verdict']}",
+        )
+        for v in verdicts[-2:]
+    ]
     return tags or [html.Span(t("cs.no_feedback", lang), className="feedback-tag hint")]
 
 
@@ -75,8 +111,13 @@ def finding_feedback(data, finding_id: str, lang: str) -> list[html.Span]:
 
 
 def _finding_line(f: dict, lang: str) -> html.Li:
-    return html.Li([f"{f['id']} · {name('detector', f['detector'], lang)} · {float(f.get('score') or 0):.2f} · "
-                    f"{f.get('summary', '')}", *feedback_tags(f.get("feedback") or [], lang)])
+    return html.Li(
+        [
+            f"{f['id']} · {name('detector', f['detector'], lang)} · {float(f.get('score') or 0):.2f} · "
+            f"{f.get('summary', '')}",
+            *feedback_tags(f.get("feedback") or [], lang),
+        ]
+    )
 
 
 def case_detail(data, case_id: str, lang: str) -> dict:
@@ -89,26 +130,53 @@ def case_detail(data, case_id: str, lang: str) -> dict:
         due = html.P(t("cs.deadline", lang, deadline=c["deadline"], left=c["workdays_left"]), className="hint")
     else:
         due = html.P(t("cs.no_deadline", lang), className="hint")
-    events = [html.Tr([html.Td(e["time"][:16].replace("T", " ")), html.Td(e["user"]),
-                       html.Td(name("event", e["kind"], lang)),
-                       html.Td(" → ".join(name("status", v, lang) for v in (e["from_value"], e["to_value"]) if v)),
-                       html.Td(e["text"] or "")]) for e in c["events"]]
-    panel = html.Div([
-        html.H3(f"{c['id']} · {c['title']}"),
-        html.P(f"{name('case_kind', c['kind'], lang)} · {name('status', c['status'], lang)} · "
-               f"{t('cs.assignee', lang)}：{c['assignee'] or '—'} · {t('cs.version_note', lang, version=c['version'])}"),
-        due,
-        html.H4(t("cs.findings", lang)), html.Ul([_finding_line(f, lang) for f in c["findings"]]),
-        html.H4(t("cs.history", lang)),
-        html.Table([html.Tr([html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.event", "col.change", "col.text")]),
-                    *events], className="props"),
-    ], id="div-case-body")
-    workers = [u["name"] for u in users.list_users(data.cases)
-               if u["active"] and u["role"] in users.PERMISSIONS["case.comment"]]
-    return {"panel": panel, "version": c["version"],
-            "statuses": [{"label": name("status", s, lang), "value": s} for s in TRANSITIONS[c["status"]]],
-            "findings": [{"label": f["id"], "value": f["id"]} for f in c["findings"]],
-            "assignees": [{"label": n, "value": n} for n in workers]}
+    events = [
+        html.Tr(
+            [
+                html.Td(e["time"][:16].replace("T", " ")),
+                html.Td(e["user"]),
+                html.Td(name("event", e["kind"], lang)),
+                html.Td(" → ".join(name("status", v, lang) for v in (e["from_value"], e["to_value"]) if v)),
+                html.Td(e["text"] or ""),
+            ]
+        )
+        for e in c["events"]
+    ]
+    panel = html.Div(
+        [
+            html.H3(f"{c['id']} · {c['title']}"),
+            html.P(
+                f"{name('case_kind', c['kind'], lang)} · {name('status', c['status'], lang)} · "
+                f"{t('cs.assignee', lang)}：{c['assignee'] or '—'} · {t('cs.version_note', lang, version=c['version'])}"
+            ),
+            due,
+            html.H4(t("cs.findings", lang)),
+            html.Ul([_finding_line(f, lang) for f in c["findings"]]),
+            html.H4(t("cs.history", lang)),
+            html.Table(
+                [
+                    html.Tr(
+                        [html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.event", "col.change", "col.text")]
+                    ),
+                    *events,
+                ],
+                className="props",
+            ),
+        ],
+        id="div-case-body",
+    )
+    workers = [
+        u["name"]
+        for u in users.list_users(data.cases)
+        if u["active"] and u["role"] in users.PERMISSIONS["case.comment"]
+    ]
+    return {
+        "panel": panel,
+        "version": c["version"],
+        "statuses": [{"label": name("status", s, lang), "value": s} for s in TRANSITIONS[c["status"]]],
+        "findings": [{"label": f["id"], "value": f["id"]} for f in c["findings"]],
+        "assignees": [{"label": n, "value": n} for n in workers],
+    }
 
 
 def export_case_pack(data, case_id: str) -> tuple[str, bytes]:
@@ -116,8 +184,9 @@ def export_case_pack(data, case_id: str) -> tuple[str, bytes]:
     case = cases.get_case(data.cases, data.user, case_id)
     tables, sub = pack.gather_evidence(data.graph, case)
     with tempfile.TemporaryDirectory() as tmp:
-        path = pack.export_pack(data.cases, data.user, case_id, tables, sub, Path(tmp) / f"{case_id}.zip",
-                                None, data.index)
+        path = pack.export_pack(
+            data.cases, data.user, case_id, tables, sub, Path(tmp) / f"{case_id}.zip", None, data.index
+        )
         return path.name, path.read_bytes()
 
 
@@ -133,7 +202,9 @@ def _act(data, trigger: str, case_id, version, s: dict, lang: str) -> tuple[str 
     if not case_id:
         return None, t("cs.pick", lang)
     if trigger == "button-case-move":
-        case = cases.transition(data.cases, data.user, case_id, s["status"] or "", s["reason"], expected_version=version)
+        case = cases.transition(
+            data.cases, data.user, case_id, s["status"] or "", s["reason"], expected_version=version
+        )
         return case_id, t("cs.moved", lang, id=case_id, status=name("status", case["status"], lang))
     if trigger == "button-case-assign":
         cases.assign(data.cases, data.user, case_id, s["assignee"], expected_version=version)
@@ -141,39 +212,66 @@ def _act(data, trigger: str, case_id, version, s: dict, lang: str) -> tuple[str 
     if trigger == "button-case-comment":
         cases.add_comment(data.cases, data.user, case_id, s["comment"])
         return case_id, t("cs.commented", lang)
-    finding = next((f for f in cases.get_case(data.cases, data.user, case_id)["findings"] if f["id"] == s["finding"]), None)
+    finding = next(
+        (f for f in cases.get_case(data.cases, data.user, case_id)["findings"] if f["id"] == s["finding"]), None
+    )
     if finding is None:
         raise InputError(t("cs.pick_finding", lang))
     cases.record_feedback(data.cases, data.user, finding, s["verdict"] or "", s["feedback_reason"], index=data.index)
     return case_id, t("cs.feedback_done", lang)
 
 
-ACTION_BUTTONS = ("button-case-from-findings", "button-case-from-cart", "button-case-move", "button-case-assign",
-                  "button-case-comment", "button-feedback")
-ACTION_STATES = {"title": ("input-case-title", "value"), "kind": ("dropdown-case-kind", "value"),
-                 "selected": ("table-findings", "selected_row_ids"), "open": ("store-finding", "data"),
-                 "cart": ("store-cart", "data"), "status": ("dropdown-case-status", "value"),
-                 "reason": ("input-case-reason", "value"), "assignee": ("dropdown-case-assignee", "value"),
-                 "comment": ("input-case-comment", "value"), "finding": ("dropdown-feedback-finding", "value"),
-                 "verdict": ("dropdown-feedback-verdict", "value"), "feedback_reason": ("input-feedback-reason", "value")}
+ACTION_BUTTONS = (
+    "button-case-from-findings",
+    "button-case-from-cart",
+    "button-case-move",
+    "button-case-assign",
+    "button-case-comment",
+    "button-feedback",
+)
+ACTION_STATES = {
+    "title": ("input-case-title", "value"),
+    "kind": ("dropdown-case-kind", "value"),
+    "selected": ("table-findings", "selected_row_ids"),
+    "open": ("store-finding", "data"),
+    "cart": ("store-cart", "data"),
+    "status": ("dropdown-case-status", "value"),
+    "reason": ("input-case-reason", "value"),
+    "assignee": ("dropdown-case-assignee", "value"),
+    "comment": ("input-case-comment", "value"),
+    "finding": ("dropdown-feedback-finding", "value"),
+    "verdict": ("dropdown-feedback-verdict", "value"),
+    "feedback_reason": ("input-feedback-reason", "value"),
+}
 
 
 def register(app, data) -> None:
-    @app.callback(Output("div-case-selected", "children"), Input("table-findings", "selected_row_ids"),
-                  Input("store-finding", "data"), State("store-lang", "data"))
+    @app.callback(
+        Output("div-case-selected", "children"),
+        Input("table-findings", "selected_row_ids"),
+        Input("store-finding", "data"),
+        State("store-lang", "data"),
+    )
     def _selected(selected, open_id, lang):
         ids = list(dict.fromkeys([*(selected or []), *([open_id] if open_id else [])]))
         return t("cs.selected", lang, ids="，".join(ids)) if ids else t("cs.none_selected", lang)
 
-    @app.callback(Output("store-case", "data"), Output("store-case-refresh", "data"), Output("div-cases-msg", "children"),
-                  *[Input(b, "n_clicks") for b in ACTION_BUTTONS], State("store-case", "data"),
-                  State("store-case-version", "data"), *[State(*s) for s in ACTION_STATES.values()],
-                  State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-case", "data"),
+        Output("store-case-refresh", "data"),
+        Output("div-cases-msg", "children"),
+        *[Input(b, "n_clicks") for b in ACTION_BUTTONS],
+        State("store-case", "data"),
+        State("store-case-version", "data"),
+        *[State(*s) for s in ACTION_STATES.values()],
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(3, 2)
     def _action(*args):
         lang = args[-1]
         case_id, version = args[len(ACTION_BUTTONS)], args[len(ACTION_BUTTONS) + 1]
-        states = dict(zip(ACTION_STATES, args[len(ACTION_BUTTONS) + 2:-1]))
+        states = dict(zip(ACTION_STATES, args[len(ACTION_BUTTONS) + 2 : -1]))
         if not ctx.triggered_id or not ctx.triggered[0].get("value"):
             return no_update, no_update, no_update
         if not has_cases(data):
@@ -181,10 +279,16 @@ def register(app, data) -> None:
         shown, text = _act(data, ctx.triggered_id, case_id, version, states, lang)
         return shown, time.time_ns(), message(text, "info")
 
-    @app.callback(Output("table-cases", "columns"), Output("table-cases", "data"), Output("div-cases-msg", "children",
-                                                                                          allow_duplicate=True),
-                  Input("store-case-refresh", "data"), Input("checklist-cases-mine", "value"), Input("tabs-main", "value"),
-                  State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("table-cases", "columns"),
+        Output("table-cases", "data"),
+        Output("div-cases-msg", "children", allow_duplicate=True),
+        Input("store-case-refresh", "data"),
+        Input("checklist-cases-mine", "value"),
+        Input("tabs-main", "value"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(3, 2)
     def _list(_refresh, mine, tab, lang):
         if tab != "cases":
@@ -194,16 +298,25 @@ def register(app, data) -> None:
         columns, rows = cases_table(data, bool(mine), lang)
         return columns, rows, no_update if rows else message(t("cs.none", lang), "info")
 
-    @app.callback(Output("store-case", "data", allow_duplicate=True), Input("table-cases", "active_cell"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("store-case", "data", allow_duplicate=True),
+        Input("table-cases", "active_cell"),
+        prevent_initial_call=True,
+    )
     def _pick(cell):
         return cell["row_id"] if cell and cell.get("row_id") else no_update
 
-    @app.callback(Output("div-case-detail", "children"), Output("dropdown-case-status", "options"),
-                  Output("dropdown-feedback-finding", "options"), Output("dropdown-case-assignee", "options"),
-                  Output("store-case-version", "data"),
-                  Input("store-case", "data"), Input("store-case-refresh", "data"), State("store-lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("div-case-detail", "children"),
+        Output("dropdown-case-status", "options"),
+        Output("dropdown-feedback-finding", "options"),
+        Output("dropdown-case-assignee", "options"),
+        Output("store-case-version", "data"),
+        Input("store-case", "data"),
+        Input("store-case-refresh", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(5, 0)
     def _detail(case_id, _refresh, lang):
         if not case_id or not has_cases(data):
@@ -211,9 +324,14 @@ def register(app, data) -> None:
         d = case_detail(data, case_id, lang)
         return d["panel"], d["statuses"], d["findings"], d["assignees"], d["version"]
 
-    @app.callback(Output("download-pack", "data"), Output("div-cases-msg", "children", allow_duplicate=True),
-                  Input("button-case-export", "n_clicks"), State("store-case", "data"), State("store-lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("download-pack", "data"),
+        Output("div-cases-msg", "children", allow_duplicate=True),
+        Input("button-case-export", "n_clicks"),
+        State("store-case", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(2, 1)
     def _export(clicks, case_id, lang):
         if not clicks:

@@ -5,6 +5,7 @@ details and an organization's bids over time.
 The plain functions here take the workbench data (:class:`~bidgraph.workbench.data.WorkbenchData`)
 and the elements on screen and return new elements plus a message; ``register`` wires them.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,24 +14,53 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import NotFound
-from bidgraph.workbench.views import entity_uid, organization_timeline
-from bidgraph.workbench.elements import edge_count, edge_element, edge_key, mark, merge, node_element, node_ids, on_screen_options
+from bidgraph.workbench.elements import (
+    edge_count,
+    edge_element,
+    edge_key,
+    mark,
+    merge,
+    node_element,
+    node_ids,
+    on_screen_options,
+)
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.styles import FONT, ROLE_STYLE, layout_for, stylesheet
+from bidgraph.workbench.views import entity_uid, organization_timeline
 
-__all__ = ["PAGE", "open_request", "known_subgraph", "graph_elements", "open_nodes", "expand", "links_among",
-           "find_paths", "highlight_finding", "node_details", "register"]
+__all__ = [
+    "PAGE",
+    "open_request",
+    "known_subgraph",
+    "graph_elements",
+    "open_nodes",
+    "expand",
+    "links_among",
+    "find_paths",
+    "highlight_finding",
+    "node_details",
+    "register",
+]
 
 PAGE = 25  # neighbours shown per expansion; hubs go on with "more"
 
 
-def open_request(uids: list[str], focus: str | None = None, roles: dict[str, str] | None = None,
-                 evidence: list[list[str]] | None = None) -> dict:
+def open_request(
+    uids: list[str],
+    focus: str | None = None,
+    roles: dict[str, str] | None = None,
+    evidence: list[list[str]] | None = None,
+) -> dict:
     """What the search, overview and findings pages send the explorer: the nodes to show, the
     node to focus, the finding roles to highlight and the evidence edges to mark."""
-    return {"uids": list(dict.fromkeys(uids)), "focus": focus or (uids[0] if uids else None), "roles": roles or {},
-            "evidence": evidence or [], "nonce": time.time_ns()}
+    return {
+        "uids": list(dict.fromkeys(uids)),
+        "focus": focus or (uids[0] if uids else None),
+        "roles": roles or {},
+        "evidence": evidence or [],
+        "nonce": time.time_ns(),
+    }
 
 
 def known_subgraph(api, uids: list[str]) -> tuple[dict, list[str]]:
@@ -52,12 +82,19 @@ def _role_classes(role: str | None) -> tuple[str, ...]:
     return (role,) if role in ROLE_STYLE else ()
 
 
-def graph_elements(sub: dict, lang: str, roles: dict[str, str] | None = None,
-                   evidence: list[list[str]] | None = None, focus: str | None = None) -> list[dict]:
+def graph_elements(
+    sub: dict,
+    lang: str,
+    roles: dict[str, str] | None = None,
+    evidence: list[list[str]] | None = None,
+    focus: str | None = None,
+) -> list[dict]:
     """Elements for a subgraph: nodes with their finding roles, evidence edges marked."""
     roles, marked = roles or {}, {edge_key(*e) for e in evidence or []}
-    nodes = [node_element(n, _role_classes(roles.get(n["id"])) + (("focus",) if n["id"] == focus else ()))
-             for n in sub["nodes"]]
+    nodes = [
+        node_element(n, _role_classes(roles.get(n["id"])) + (("focus",) if n["id"] == focus else ()))
+        for n in sub["nodes"]
+    ]
     edges = []
     for e in sub["edges"]:
         keys = {edge_key(e["source"], e["type"], e["target"]), edge_key(e["target"], e["type"], e["source"])}
@@ -71,16 +108,21 @@ def open_nodes(data, request: dict, lang: str) -> tuple[list[dict], object]:
     if not sub["nodes"]:
         raise NotFound(", ".join(missing) or "—")
     elements = graph_elements(sub, lang, request.get("roles"), request.get("evidence"), request.get("focus"))
-    msg = message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning") if missing else None
+    msg = (
+        message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning") if missing else None
+    )
     return elements, msg
 
 
-def expand(data, elements: list[dict], uid: str, types: list[str] | None, offset: int, lang: str,
-           limit: int = PAGE) -> tuple[list[dict], dict, object]:
+def expand(
+    data, elements: list[dict], uid: str, types: list[str] | None, offset: int, lang: str, limit: int = PAGE
+) -> tuple[list[dict], dict, object]:
     """Add up to ``limit`` neighbours of ``uid`` (from ``offset``); returns the elements, the
     paging state for "more" and a message (a hub says how many links remain)."""
     page = data.api.expand(uid, types=types or None, limit=limit, offset=offset)
-    new = [node_element(n) for n in page["nodes"]] + [edge_element(e, (), name("rel", e["type"], lang)) for e in page["edges"]]
+    new = [node_element(n) for n in page["nodes"]] + [
+        edge_element(e, (), name("rel", e["type"], lang)) for e in page["edges"]
+    ]
     elements = merge(elements, new)
     shown = min(page["total"], offset + len(page["edges"]))
     paging = {"uid": uid, "types": types or [], "offset": shown, "total": page["total"]}
@@ -101,7 +143,9 @@ def links_among(data, elements: list[dict], lang: str) -> tuple[list[dict], obje
     return elements, message(t("ex.links_done", lang, n=edge_count(elements) - before), "info")
 
 
-def find_paths(data, elements: list[dict], a: str, b: str, hops: int, lang: str) -> tuple[list[dict], dict | None, object]:
+def find_paths(
+    data, elements: list[dict], a: str, b: str, hops: int, lang: str
+) -> tuple[list[dict], dict | None, object]:
     """Add the shortest paths (up to ``hops`` links) between ``a`` and ``b`` and highlight
     them; the path record is what "pin path" puts in the cart."""
     found = data.api.paths(a, b, max_hops=hops, limit=10)
@@ -110,11 +154,17 @@ def find_paths(data, elements: list[dict], a: str, b: str, hops: int, lang: str)
     edges = [e for p in found["paths"] for e in p["edges"]]
     new = [node_element(n) for n in found["nodes"]] + [edge_element(e, (), name("rel", e["type"], lang)) for e in edges]
     elements = merge(elements, new)
-    on_path = {u for p in found["paths"] for u in p["nodes"]} | {edge_key(e["source"], e["type"], e["target"]) for e in edges}
+    on_path = {u for p in found["paths"] for u in p["nodes"]} | {
+        edge_key(e["source"], e["type"], e["target"]) for e in edges
+    }
     elements = mark(elements, on_path, "path")
-    record = {"a": a, "b": b, "paths": [p["nodes"] for p in found["paths"]],
-              "nodes": list(dict.fromkeys(u for p in found["paths"] for u in p["nodes"])),
-              "edges": [[e["source"], e["type"], e["target"]] for e in edges]}
+    record = {
+        "a": a,
+        "b": b,
+        "paths": [p["nodes"] for p in found["paths"]],
+        "nodes": list(dict.fromkeys(u for p in found["paths"] for u in p["nodes"])),
+        "edges": [[e["source"], e["type"], e["target"]] for e in edges],
+    }
     hops_found = len(found["paths"][0]["nodes"]) - 1
     return elements, record, message(t("ex.paths", lang, n=len(found["paths"]), hops=hops_found), "info")
 
@@ -132,10 +182,20 @@ def highlight_finding(data, elements: list[dict], finding_id: str, lang: str) ->
 
 
 def _timeline_figure(frame, lang: str) -> go.Figure:
-    fig = go.Figure([go.Bar(x=frame["month"], y=frame["bids"], name=t("ex.bids", lang), marker_color="#bab0ac"),
-                     go.Bar(x=frame["month"], y=frame["wins"], name=t("ex.wins", lang), marker_color="#c00000")])
-    fig.update_layout(barmode="group", margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 11},
-                      legend={"orientation": "h", "y": 1.15}, plot_bgcolor="#fff", paper_bgcolor="#fff")
+    fig = go.Figure(
+        [
+            go.Bar(x=frame["month"], y=frame["bids"], name=t("ex.bids", lang), marker_color="#bab0ac"),
+            go.Bar(x=frame["month"], y=frame["wins"], name=t("ex.wins", lang), marker_color="#c00000"),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        font={"family": FONT, "size": 11},
+        legend={"orientation": "h", "y": 1.15},
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+    )
     fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(gridcolor="#eee", automargin=True)
     return fig
@@ -146,41 +206,81 @@ def node_details(data, uid: str, lang: str) -> dict:
     from, its links per type (the expand choices), the findings naming it, and for an
     organization its bids and wins per month."""
     node = data.api.node(uid)
-    rows = [html.Tr([html.Th(t("col.type", lang)), html.Td(" / ".join(name("label", l, lang) for l in node["labels"]))]),
-            html.Tr([html.Th(t("col.key", lang)), html.Td(node["key"])])]
+    rows = [
+        html.Tr([html.Th(t("col.type", lang)), html.Td(" / ".join(name("label", l, lang) for l in node["labels"]))]),
+        html.Tr([html.Th(t("col.key", lang)), html.Td(node["key"])]),
+    ]
     rows += [html.Tr([html.Th(k), html.Td(str(v))]) for k, v in node["properties"].items()]
     src = node.get("source")
-    where = (t("ex.source", lang, file=src.get("file"), row=src.get("row"), table=src.get("table")) if src
-             else t("ex.no_source", lang))
+    where = (
+        t("ex.source", lang, file=src.get("file"), row=src.get("row"), table=src.get("table"))
+        if src
+        else t("ex.no_source", lang)
+    )
     degree = node.get("degree", {})
-    details = html.Div([html.H4(node["caption"]), html.Table(rows, className="props"), html.P(where, className="hint source"),
-                        html.P(t("ex.degree", lang) + "：" + "，".join(f"{name('rel', k, lang)} {v}" for k, v in degree.items()),
-                               className="hint")])
+    details = html.Div(
+        [
+            html.H4(node["caption"]),
+            html.Table(rows, className="props"),
+            html.P(where, className="hint source"),
+            html.P(
+                t("ex.degree", lang) + "：" + "，".join(f"{name('rel', k, lang)} {v}" for k, v in degree.items()),
+                className="hint",
+            ),
+        ]
+    )
     type_options = [{"label": f"{name('rel', k, lang)} ({v})", "value": k} for k, v in degree.items()]
     finding_ids = data.by_entity().get(uid, [])
     findings = [data.finding(f) for f in finding_ids]
-    links = [html.Button(f"{f['id']} · {name('detector', f['detector'], lang)} · {f['score']:.2f}",
-                         id={"type": "button-node-finding", "index": f["id"]}, n_clicks=0, className="link-button")
-             for f in sorted(findings, key=lambda f: -f.get("score", 0))]
+    links = [
+        html.Button(
+            f"{f['id']} · {name('detector', f['detector'], lang)} · {f['score']:.2f}",
+            id={"type": "button-node-finding", "index": f["id"]},
+            n_clicks=0,
+            className="link-button",
+        )
+        for f in sorted(findings, key=lambda f: -f.get("score", 0))
+    ]
     ring_options = [{"label": f"{f['id']} {name('detector', f['detector'], lang)}", "value": f["id"]} for f in findings]
     timeline = None
     if node["label"] == "Organization":
         frame = organization_timeline(data.api.snapshot(), node["key"])
         timeline = _timeline_figure(frame, lang) if len(frame) else None
-    return {"details": details, "types": type_options, "findings": links or "—", "rings": ring_options, "timeline": timeline}
+    return {
+        "details": details,
+        "types": type_options,
+        "findings": links or "—",
+        "rings": ring_options,
+        "timeline": timeline,
+    }
 
 
 def register(app, data) -> None:
     # The elements on screen live in store-elements: Cytoscape writes its own copy back
     # (with positions, without classes), so its ``elements`` is only ever an output here.
-    @app.callback(Output("store-elements", "data"), Output("store-paging", "data"),
-                  Output("store-lastpath", "data"), Output("store-focus", "data"), Output("div-explorer-msg", "children"),
-                  Input("store-open", "data"), Input("button-expand", "n_clicks"), Input("button-more", "n_clicks"),
-                  Input("button-links", "n_clicks"), Input("button-path", "n_clicks"), Input("button-clear", "n_clicks"),
-                  Input("dropdown-ring", "value"),
-                  State("store-elements", "data"), State("dropdown-focus", "value"), State("dropdown-types", "value"),
-                  State("store-paging", "data"), State("dropdown-path-from", "value"), State("dropdown-path-to", "value"),
-                  State("dropdown-hops", "value"), State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-elements", "data"),
+        Output("store-paging", "data"),
+        Output("store-lastpath", "data"),
+        Output("store-focus", "data"),
+        Output("div-explorer-msg", "children"),
+        Input("store-open", "data"),
+        Input("button-expand", "n_clicks"),
+        Input("button-more", "n_clicks"),
+        Input("button-links", "n_clicks"),
+        Input("button-path", "n_clicks"),
+        Input("button-clear", "n_clicks"),
+        Input("dropdown-ring", "value"),
+        State("store-elements", "data"),
+        State("dropdown-focus", "value"),
+        State("dropdown-types", "value"),
+        State("store-paging", "data"),
+        State("dropdown-path-from", "value"),
+        State("dropdown-path-to", "value"),
+        State("dropdown-hops", "value"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(5, 4)
     def _act(request, _e, _m, _l, _p, _c, ring, elements, focus, types, paging, a, b, hops, lang):
         trigger, keep = ctx.triggered_id, no_update
@@ -213,16 +313,28 @@ def register(app, data) -> None:
 
     # Cytoscape draws a copy of store-elements, made in the browser (no round trip), also when
     # its tab is shown again (a remounted Cytoscape must get the styled elements back).
-    app.clientside_callback("function(elements, tab) { return elements || []; }",
-                            Output("cyto-explorer", "elements"), Input("store-elements", "data"), Input("tabs-main", "value"))
+    app.clientside_callback(
+        "function(elements, tab) { return elements || []; }",
+        Output("cyto-explorer", "elements"),
+        Input("store-elements", "data"),
+        Input("tabs-main", "value"),
+    )
 
     # The node dropdowns get their options and the focus its value in one update: a Dash
     # dropdown drops a value that is not among its options. Large views get the quieter style.
-    @app.callback(Output("dropdown-focus", "options"), Output("dropdown-path-from", "options"),
-                  Output("dropdown-path-to", "options"), Output("div-explorer-stats", "children"),
-                  Output("dropdown-focus", "value"), Output("cyto-explorer", "stylesheet"),
-                  Input("store-elements", "data"), Input("store-focus", "data"), Input("cyto-explorer", "tapNodeData"),
-                  State("dropdown-focus", "value"), State("store-lang", "data"))
+    @app.callback(
+        Output("dropdown-focus", "options"),
+        Output("dropdown-path-from", "options"),
+        Output("dropdown-path-to", "options"),
+        Output("div-explorer-stats", "children"),
+        Output("dropdown-focus", "value"),
+        Output("cyto-explorer", "stylesheet"),
+        Input("store-elements", "data"),
+        Input("store-focus", "data"),
+        Input("cyto-explorer", "tapNodeData"),
+        State("dropdown-focus", "value"),
+        State("store-lang", "data"),
+    )
     def _options(elements, wanted, tapped, focus, lang):
         opts = on_screen_options(elements, lambda label: name("label", label, lang))
         stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
@@ -238,9 +350,16 @@ def register(app, data) -> None:
     def _layout(name_):
         return layout_for(name_ or "fcose")
 
-    @app.callback(Output("div-details", "children"), Output("dropdown-types", "options"), Output("div-node-findings", "children"),
-                  Output("dropdown-ring", "options"), Output("graph-timeline", "figure"), Output("div-timeline", "style"),
-                  Input("dropdown-focus", "value"), State("store-lang", "data"))
+    @app.callback(
+        Output("div-details", "children"),
+        Output("dropdown-types", "options"),
+        Output("div-node-findings", "children"),
+        Output("dropdown-ring", "options"),
+        Output("graph-timeline", "figure"),
+        Output("div-timeline", "style"),
+        Input("dropdown-focus", "value"),
+        State("store-lang", "data"),
+    )
     @guarded(6, 0)
     def _details(uid, lang):
         if not uid:
@@ -249,8 +368,12 @@ def register(app, data) -> None:
         shown = {"display": "block"} if d["timeline"] else {"display": "none"}
         return d["details"], d["types"], d["findings"], d["rings"], d["timeline"] or no_update, shown
 
-    @app.callback(Output("store-finding", "data", allow_duplicate=True), Output("tabs-main", "value", allow_duplicate=True),
-                  Input({"type": "button-node-finding", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-finding", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input({"type": "button-node-finding", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
     def _open_node_finding(clicks):
         if not ctx.triggered_id or not any(clicks or []) or not ctx.triggered[0].get("value"):
             return no_update, no_update

@@ -1,15 +1,16 @@
 """Findings page: a sortable, filterable table; each row opens its explanation (rule, measured
 values, thresholds) and its evidence graph, which can go to the explorer or the cart."""
+
 from __future__ import annotations
 
 import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
-from bidgraph.workbench.views import entity_uid
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.views import entity_uid
 
 __all__ = ["findings_table", "finding_detail", "finding_request", "register"]
 
@@ -23,17 +24,21 @@ def _options(values, kind: str | None, lang: str) -> list[dict]:
 def findings_table(data, lang: str, detectors=None, severities=None, regions=None) -> dict:
     """Columns, rows (filtered by the three dropdowns), a count line and the dropdown options."""
     rows = data.rows()
-    options = {"detector": _options(rows["detector"], "detector", lang),
-               "severity": _options(rows["severity"], "severity", lang),
-               "region": _options(rows["region"], None, lang)}
+    options = {
+        "detector": _options(rows["detector"], "detector", lang),
+        "severity": _options(rows["severity"], "severity", lang),
+        "region": _options(rows["region"], None, lang),
+    }
     keep = rows
     for column, chosen in (("detector", detectors), ("severity", severities), ("region", regions)):
         if chosen:
             keep = keep[keep[column].isin(chosen)]
-    shown = keep.assign(detector=keep["detector"].map(lambda d: name("detector", d, lang)),
-                        severity=keep["severity"].map(lambda s: name("severity", s, lang)),
-                        category=keep["category"].map(lambda c: name("category", c, lang) if pd.notna(c) else ""),
-                        entities=keep["entities"].map(lambda text: _entities(text, lang)))
+    shown = keep.assign(
+        detector=keep["detector"].map(lambda d: name("detector", d, lang)),
+        severity=keep["severity"].map(lambda s: name("severity", s, lang)),
+        category=keep["category"].map(lambda c: name("category", c, lang) if pd.notna(c) else ""),
+        entities=keep["entities"].map(lambda text: _entities(text, lang)),
+    )
     columns = [{"name": t(f"col.{c}", lang), "id": c, **({"type": "numeric"} if c == "score" else {})} for c in SHOWN]
     records = shown[list(SHOWN)].astype(object).where(shown[list(SHOWN)].notna(), "").to_dict("records")
     return {"columns": columns, "rows": records, "count": t("fd.count", lang, n=len(records)), "options": options}
@@ -45,7 +50,9 @@ ENTITIES_SHOWN = 5
 def _entities(text: str, lang: str) -> str:
     """``company:A person:P1`` → ``单位:A 人员:P1``; after five, how many more."""
     words = text.split()
-    shown = " ".join(f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in words[:ENTITIES_SHOWN]))
+    shown = " ".join(
+        f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in words[:ENTITIES_SHOWN])
+    )
     return shown + (f" …(+{len(words) - ENTITIES_SHOWN})" if len(words) > ENTITIES_SHOWN else "")
 
 
@@ -67,20 +74,40 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
     roles = {entity_uid(e): e.get("role") for e in f.get("entities", [])}
     sub, missing = known_subgraph(data.api, list(ev.get("nodes", [])) + list(roles))
     captions = {n["id"]: n["caption"] for n in sub["nodes"]}
-    entities = [html.Li(f"{name('entity', e['type'], lang)} {captions.get(entity_uid(e), e['id'])} ({e['id']})"
-                        f" — {name('role', e.get('role'), lang)}") for e in f.get("entities", [])]
-    panel = html.Div([
-        html.H3(f"{f['id']} · {name('detector', f['detector'], lang)} · {name('severity', f.get('severity'), lang)}"
-                f" · {float(f.get('score', 0)):.2f}"),
-        html.Div(finding_feedback(data, finding_id, lang), id="div-finding-feedback"),
-        html.P(f.get("summary", ""), className="summary"),
-        html.H4(t("fd.rule", lang)), html.P(_bilingual(ev.get("rule"), lang)),
-        html.H4(t("fd.explanation", lang)), html.P(_bilingual(ev.get("explanation"), lang)),
-        html.Div([_facts(t("fd.measured", lang), ev.get("measured")), _facts(t("fd.thresholds", lang), ev.get("thresholds"))],
-                 className="two-columns"),
-        html.H4(t("fd.entities", lang)), html.Ul(entities),
-        message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning") if missing else None,
-    ], id="div-finding-body")
+    entities = [
+        html.Li(
+            f"{name('entity', e['type'], lang)} {captions.get(entity_uid(e), e['id'])} ({e['id']})"
+            f" — {name('role', e.get('role'), lang)}"
+        )
+        for e in f.get("entities", [])
+    ]
+    panel = html.Div(
+        [
+            html.H3(
+                f"{f['id']} · {name('detector', f['detector'], lang)} · {name('severity', f.get('severity'), lang)}"
+                f" · {float(f.get('score', 0)):.2f}"
+            ),
+            html.Div(finding_feedback(data, finding_id, lang), id="div-finding-feedback"),
+            html.P(f.get("summary", ""), className="summary"),
+            html.H4(t("fd.rule", lang)),
+            html.P(_bilingual(ev.get("rule"), lang)),
+            html.H4(t("fd.explanation", lang)),
+            html.P(_bilingual(ev.get("explanation"), lang)),
+            html.Div(
+                [
+                    _facts(t("fd.measured", lang), ev.get("measured")),
+                    _facts(t("fd.thresholds", lang), ev.get("thresholds")),
+                ],
+                className="two-columns",
+            ),
+            html.H4(t("fd.entities", lang)),
+            html.Ul(entities),
+            message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning")
+            if missing
+            else None,
+        ],
+        id="div-finding-body",
+    )
     return panel, graph_elements(sub, lang, roles, ev.get("edges"))
 
 
@@ -94,35 +121,57 @@ def finding_request(data, finding_id: str) -> dict:
 
 
 def register(app, data) -> None:
-    @app.callback(Output("table-findings", "columns"), Output("table-findings", "data"), Output("div-findings-count", "children"),
-                  Output("dropdown-filter-detector", "options"), Output("dropdown-filter-severity", "options"),
-                  Output("dropdown-filter-region", "options"), Output("div-findings-msg", "children"),
-                  Input("dropdown-filter-detector", "value"), Input("dropdown-filter-severity", "value"),
-                  Input("dropdown-filter-region", "value"), Input("store-lang", "data"))
+    @app.callback(
+        Output("table-findings", "columns"),
+        Output("table-findings", "data"),
+        Output("div-findings-count", "children"),
+        Output("dropdown-filter-detector", "options"),
+        Output("dropdown-filter-severity", "options"),
+        Output("dropdown-filter-region", "options"),
+        Output("div-findings-msg", "children"),
+        Input("dropdown-filter-detector", "value"),
+        Input("dropdown-filter-severity", "value"),
+        Input("dropdown-filter-region", "value"),
+        Input("store-lang", "data"),
+    )
     @guarded(7, 6)
     def _table(detectors, severities, regions, lang):
         out = findings_table(data, lang, detectors, severities, regions)
         o = out["options"]
-        msg = message(t("ov.no_findings", lang), "warning") if not out["rows"] and not (detectors or severities or regions) else None
+        msg = (
+            message(t("ov.no_findings", lang), "warning")
+            if not out["rows"] and not (detectors or severities or regions)
+            else None
+        )
         return out["columns"], out["rows"], out["count"], o["detector"], o["severity"], o["region"], msg
 
     @app.callback(Output("store-finding", "data"), Input("table-findings", "active_cell"), prevent_initial_call=True)
     def _pick(cell):
         return cell["row_id"] if cell and cell.get("row_id") else no_update
 
-    @app.callback(Output("div-finding-detail", "children"), Output("cyto-evidence", "elements"),
-                  Input("store-finding", "data"), Input("tabs-main", "value"), State("store-lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("div-finding-detail", "children"),
+        Output("cyto-evidence", "elements"),
+        Input("store-finding", "data"),
+        Input("tabs-main", "value"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(2, 0)
     def _detail(finding_id, _tab, lang):
         if not finding_id:
             return t("fd.pick", lang), []
         return finding_detail(data, finding_id, lang)
 
-    @app.callback(Output("store-open", "data", allow_duplicate=True), Output("tabs-main", "value", allow_duplicate=True),
-                  Output("div-findings-msg", "children", allow_duplicate=True),
-                  Input("button-open-finding", "n_clicks"), State("store-finding", "data"), State("store-lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("store-open", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Output("div-findings-msg", "children", allow_duplicate=True),
+        Input("button-open-finding", "n_clicks"),
+        State("store-finding", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(3, 2)
     def _open(clicks, finding_id, lang):
         if not clicks or not finding_id or ctx.triggered_id != "button-open-finding":

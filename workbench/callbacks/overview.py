@@ -1,4 +1,5 @@
 """Overview page: what was loaded, what was found, where, when, and who ranks highest."""
+
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -7,11 +8,11 @@ from dash import Input, Output, State, html, no_update
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.settings import load_settings
 from bidgraph.detectors.smoke_index import LEVELS, smoke_scores
-from bidgraph.workbench.views import count_by
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.styles import FONT
+from bidgraph.workbench.views import count_by
 
 __all__ = ["overview", "ranking", "bar_figure", "register"]
 
@@ -26,8 +27,13 @@ def bar_figure(items: list[tuple[str, int]], horizontal: bool = False) -> go.Fig
     else:
         trace = go.Bar(x=xs, y=ys, marker_color="#4e79a7")
     fig = go.Figure(trace)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 12},
-                      plot_bgcolor="#fff", paper_bgcolor="#fff", showlegend=False)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        font={"family": FONT, "size": 12},
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+        showlegend=False,
+    )
     category = {"yaxis" if horizontal else "xaxis": {"type": "category"}}
     fig.update_layout(**category)
     fig.update_xaxes(automargin=True, gridcolor="#eee")
@@ -38,8 +44,17 @@ def bar_figure(items: list[tuple[str, int]], horizontal: bool = False) -> go.Fig
 def smoke_top(data, limit: int = 10) -> list[dict]:
     """The top of the smoke-index ranking (lots, projects, organizations, tenderers)."""
     scores = smoke_scores(data.findings(), data.api.snapshot(), load_settings()["smoke_index"], top=limit)
-    return [{"uid": uid(LEVELS[r.level][1], r.entity), "type": LEVELS[r.level][0], "id": r.entity,
-             "score": r.index, "findings": r.findings, "detectors": sorted(r.by_detector)} for r in scores.itertuples()]
+    return [
+        {
+            "uid": uid(LEVELS[r.level][1], r.entity),
+            "type": LEVELS[r.level][0],
+            "id": r.entity,
+            "score": r.index,
+            "findings": r.findings,
+            "detectors": sorted(r.by_detector),
+        }
+        for r in scores.itertuples()
+    ]
 
 
 def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
@@ -51,12 +66,25 @@ def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
             caption = data.api.node(item["uid"])["caption"]
         except Exception:  # noqa: BLE001 - an entity missing from the graph still ranks, by id
             caption = item["id"]
-        rows.append({"rank": i, "uid": item["uid"], "type": name("entity", item["type"], lang), "name": caption,
-                     "score": item["score"], "findings": item["findings"],
-                     "detectors": "、".join(name("detector", d, lang) for d in item["detectors"])})
-    cols = [{"name": t("col.rank", lang), "id": "rank"}, {"name": t("col.type", lang), "id": "type"},
-            {"name": t("col.name", lang), "id": "name"}, {"name": t("col.score", lang), "id": "score"},
-            {"name": t("col.count", lang), "id": "findings"}, {"name": t("col.detector", lang), "id": "detectors"}]
+        rows.append(
+            {
+                "rank": i,
+                "uid": item["uid"],
+                "type": name("entity", item["type"], lang),
+                "name": caption,
+                "score": item["score"],
+                "findings": item["findings"],
+                "detectors": "、".join(name("detector", d, lang) for d in item["detectors"]),
+            }
+        )
+    cols = [
+        {"name": t("col.rank", lang), "id": "rank"},
+        {"name": t("col.type", lang), "id": "type"},
+        {"name": t("col.name", lang), "id": "name"},
+        {"name": t("col.score", lang), "id": "score"},
+        {"name": t("col.count", lang), "id": "findings"},
+        {"name": t("col.detector", lang), "id": "detectors"},
+    ]
     return cols, rows
 
 
@@ -65,31 +93,52 @@ def overview(data, lang: str) -> tuple:
     columns, ranking rows)."""
     info = data.api.info()
     rows = data.rows()
-    counts = [(t(key, lang), info["nodes"].get(label, 0)) for label, key in COUNTED] + [(t("ov.findings", lang), len(rows))]
-    cards = [html.Div([html.Div(f"{n:,}", className="card-number"), html.Div(label, className="card-label")],
-                      className="card") for label, n in counts]
+    counts = [(t(key, lang), info["nodes"].get(label, 0)) for label, key in COUNTED] + [
+        (t("ov.findings", lang), len(rows))
+    ]
+    cards = [
+        html.Div(
+            [html.Div(f"{n:,}", className="card-number"), html.Div(label, className="card-label")], className="card"
+        )
+        for label, n in counts
+    ]
     det = [(name("detector", k, lang), v) for k, v in count_by(rows, "detector")]
     cat = [(name("category", k, lang), v) for k, v in count_by(rows, "category")]
-    figs = (bar_figure(det, horizontal=True), bar_figure(count_by(rows, "region")[:20]),
-            bar_figure(count_by(rows, "month")), bar_figure(cat))
+    figs = (
+        bar_figure(det, horizontal=True),
+        bar_figure(count_by(rows, "region")[:20]),
+        bar_figure(count_by(rows, "month")),
+        bar_figure(cat),
+    )
     cols, top = ranking(data, lang)
     msg = message(t("ov.no_findings", lang), "warning") if rows.empty else None
     return (msg, cards, *figs, cols, top)
 
 
 def register(app, data) -> None:
-    outputs = [Output("div-overview-msg", "children"), Output("div-overview-counts", "children"),
-               Output("graph-by-detector", "figure"), Output("graph-by-region", "figure"),
-               Output("graph-by-month", "figure"), Output("graph-by-category", "figure"),
-               Output("table-ranking", "columns"), Output("table-ranking", "data")]
+    outputs = [
+        Output("div-overview-msg", "children"),
+        Output("div-overview-counts", "children"),
+        Output("graph-by-detector", "figure"),
+        Output("graph-by-region", "figure"),
+        Output("graph-by-month", "figure"),
+        Output("graph-by-category", "figure"),
+        Output("table-ranking", "columns"),
+        Output("table-ranking", "data"),
+    ]
 
     @app.callback(*outputs, Input("store-lang", "data"))
     @guarded(len(outputs), 0)
     def _overview(lang):
         return overview(data, lang)
 
-    @app.callback(Output("store-open", "data", allow_duplicate=True), Output("tabs-main", "value", allow_duplicate=True),
-                  Input("table-ranking", "active_cell"), State("table-ranking", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-open", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input("table-ranking", "active_cell"),
+        State("table-ranking", "data"),
+        prevent_initial_call=True,
+    )
     def _open_ranked(cell, rows):
         if not cell or not rows:
             return no_update, no_update

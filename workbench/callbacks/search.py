@@ -1,5 +1,6 @@
 """Search page: organization names (fuzzy, Chinese), USCC, person names and ID numbers,
 phones, IPs, MACs, document fingerprints, project and lot ids; a result opens in the explorer."""
+
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
@@ -23,22 +24,41 @@ def search(data, text: str | None, lang: str) -> tuple[list[dict], list[dict], o
     hits = data.api.search(query, limit=LIMIT)
     if not hits:
         return columns, [], message(t("se.none", lang, q=query), "warning")
-    rows = [{"id": h["id"], "type": " / ".join(name("label", l, lang) for l in h["labels"]), "name": h["caption"],
-             "key": h["key"], "match": h.get("match")} for h in hits]
+    rows = [
+        {
+            "id": h["id"],
+            "type": " / ".join(name("label", l, lang) for l in h["labels"]),
+            "name": h["caption"],
+            "key": h["key"],
+            "match": h.get("match"),
+        }
+        for h in hits
+    ]
     return columns, rows, message(t("se.count", lang, n=len(rows)), "info")
 
 
 def register(app, data) -> None:
-    @app.callback(Output("table-search", "columns"), Output("table-search", "data"), Output("div-search-msg", "children"),
-                  Output("table-search", "active_cell"),
-                  Input("button-search", "n_clicks"), Input("input-search", "n_submit"), State("input-search", "value"),
-                  State("store-lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("table-search", "columns"),
+        Output("table-search", "data"),
+        Output("div-search-msg", "children"),
+        Output("table-search", "active_cell"),
+        Input("button-search", "n_clicks"),
+        Input("input-search", "n_submit"),
+        State("input-search", "value"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
     @guarded(4, 2)
     def _search(_clicks, _submit, text, lang):
         return (*search(data, text, lang), None)
 
-    @app.callback(Output("store-open", "data", allow_duplicate=True), Output("tabs-main", "value", allow_duplicate=True),
-                  Input("table-search", "active_cell"), prevent_initial_call=True)
+    @app.callback(
+        Output("store-open", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input("table-search", "active_cell"),
+        prevent_initial_call=True,
+    )
     def _open(cell):
         if not cell or not cell.get("row_id"):
             return no_update, no_update
