@@ -63,21 +63,23 @@ def append(conn: sqlite3.Connection, store: CasesStore, user: str, action: str, 
     """
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+    time, detail_text = store.now(), canonical(detail or {})
+    digest = entry_hash(seq, time, user, action, detail_text, prev)
     entry = {
         "seq": seq,
-        "time": store.now(),
+        "time": time,
         "user": user,
         "action": action,
-        "detail": canonical(detail or {}),
+        "detail": detail_text,
         "prev_hash": prev,
+        "hash": digest,
     }
-    entry["hash"] = entry_hash(**entry)
     conn.execute(
         "INSERT INTO audit (seq, time, user, action, detail, prev_hash, hash) "
         "VALUES (:seq, :time, :user, :action, :detail, :prev_hash, :hash)",
         entry,
     )
-    _write_anchor(store.anchor_path, seq, entry["hash"])
+    _write_anchor(store.anchor_path, seq, digest)
     return entry
 
 
@@ -132,7 +134,8 @@ def verify_entries(entries: Iterable[dict], anchor: dict | None) -> AuditReport:
     ``anchor`` None means "no anchor to compare with" (an exported file); the tail cannot be
     checked then. Problems name the first entry where the chain breaks.
     """
-    prev, expected_seq, count, last = GENESIS, 1, 0, {"seq": 0, "hash": GENESIS}
+    prev, expected_seq, count = GENESIS, 1, 0
+    last: dict[str, Any] = {"seq": 0, "hash": GENESIS}
     problems: list[str] = []
     for e in entries:
         count += 1

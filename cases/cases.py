@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, timedelta, timezone
 
 from bidgraph.cases import audit
@@ -95,10 +96,10 @@ def _summary(row, cal, on: date) -> dict:
     case.pop("node_regions")
     case["region_codes"] = json.loads(case["region_codes"])
     case["nodes"] = json.loads(case["nodes"])
-    deadline = date.fromisoformat(case["deadline"]) if case["deadline"] else None
-    running = deadline is not None and case["status"] in OPEN_STATUSES
-    case["workdays_left"] = cal.between(on, deadline) if running else None
-    case["overdue"] = bool(running and on > deadline)
+    running = case["deadline"] and case["status"] in OPEN_STATUSES
+    deadline = date.fromisoformat(case["deadline"]) if running else None
+    case["workdays_left"] = cal.between(on, deadline) if deadline is not None else None
+    case["overdue"] = deadline is not None and on > deadline
     return case
 
 
@@ -119,7 +120,7 @@ def create_case(
     findings: list[dict],
     *,
     kind: str = "review",
-    nodes: list[str] = (),
+    nodes: Sequence[str] = (),
     assignee: str | None = None,
     index: RegionIndex | None = None,
     opened_on: date | None = None,

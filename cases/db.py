@@ -7,14 +7,15 @@ never block writers (WAL). Connections are per thread; processes each open their
 
 Writers first take a blocking ``flock`` on ``cases.lock``: the kernel wakes a waiter as soon
 as the lock is free, where SQLite's own busy handler polls with sleeps and can starve one
-writer for many seconds under heavy contention. (Without ``fcntl``, e.g. on Windows, the
-busy timeout alone applies.)
+writer for many seconds under heavy contention. (On Windows, which has no ``flock``, the busy
+timeout alone applies.)
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,10 +24,8 @@ from pathlib import Path
 
 from bidgraph.errors import StoreError
 
-try:
+if sys.platform != "win32":
     import fcntl
-except ImportError:  # not on POSIX
-    fcntl = None
 
 __all__ = ["CasesStore", "DB_NAME", "ANCHOR_NAME", "BUSY_TIMEOUT_MS"]
 
@@ -172,7 +171,7 @@ class CasesStore:
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
-        if fcntl is None:
+        if sys.platform == "win32":
             yield
             return
         fd = getattr(self._local, "lock_fd", None)

@@ -11,6 +11,7 @@ Keys and values:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 from bidgraph.cases import audit
@@ -22,7 +23,7 @@ from bidgraph.errors import InputError
 __all__ = ["KEYS", "get_setting", "set_setting", "calendar", "deadline_workdays"]
 
 
-def _dates(value) -> list[str]:
+def _dates(value: object) -> list[str]:
     if not isinstance(value, list):
         raise InputError('expected a list of ISO dates such as ["2027-01-01"]')
     try:
@@ -31,13 +32,14 @@ def _dates(value) -> list[str]:
         raise InputError(f"not an ISO date: {exc}") from exc
 
 
-def _days(value) -> int:
+def _days(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
         raise InputError(f"expected a whole number of working days 1..365, got {value!r}")
     return value
 
 
-KEYS = {
+# key -> (validator returning the value to store, default)
+KEYS: dict[str, tuple[Callable[[object], object], object]] = {
     "calendar.holidays": (_dates, []),
     "calendar.workdays": (_dates, []),
     "deadline.challenge": (_days, DEADLINE_WORKDAYS["challenge"]),
@@ -47,8 +49,7 @@ KEYS = {
 
 def get_setting(store: CasesStore, key: str):
     """The stored value of ``key``, or its default."""
-    if key not in KEYS:
-        raise InputError(f"unknown setting {key!r}; known: {', '.join(KEYS)}")
+    _require_known(key)
     row = store.connection().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return json.loads(row["value"]) if row else KEYS[key][1]
 
@@ -56,8 +57,7 @@ def get_setting(store: CasesStore, key: str):
 def set_setting(store: CasesStore, actor: User, key: str, value) -> None:
     """Validate and store a setting; audited as ``settings.change`` with old and new value."""
     require(actor, "settings.change")
-    if key not in KEYS:
-        raise InputError(f"unknown setting {key!r}; known: {', '.join(KEYS)}")
+    _require_known(key)
     checked = KEYS[key][0](value)
     with store.transaction() as conn:
         old = get_setting(store, key)
@@ -80,3 +80,8 @@ def deadline_workdays(store: CasesStore, kind: str) -> int | None:
     """Working days allowed for a case of ``kind`` (None: no statutory deadline)."""
     key = f"deadline.{kind}"
     return get_setting(store, key) if key in KEYS else None
+
+
+def _require_known(key: str) -> None:
+    if key not in KEYS:
+        raise InputError(f"unknown setting {key!r}; known: {', '.join(KEYS)}")

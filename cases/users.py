@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -247,12 +248,8 @@ def logout(store: CasesStore, session_token: str) -> None:
 def csrf_token_for(store: CasesStore, session_token: str | None) -> str:
     """The CSRF token of a valid session, for the web layer to put in the pages it serves
     (after a reload, say); raises :class:`AccessDenied` like :func:`authorize`."""
-    authorize(store, session_token, None, "read")
-    row = (
-        store.connection()
-        .execute("SELECT csrf_token FROM sessions WHERE token_hash = ?", (_sha256(session_token),))
-        .fetchone()
-    )
+    row = _live_session(store, session_token)
+    require(_user_from(row), "read")
     return row["csrf_token"]
 
 
@@ -264,6 +261,19 @@ def authorize(store: CasesStore, session_token: str | None, csrf_token: str | No
     """
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
+    row = _live_session(store, session_token)
+    if action not in READ_ACTIONS and not hmac.compare_digest(
+        (csrf_token or "").encode("utf-8"), row["csrf_token"].encode("utf-8")
+    ):
+        raise AccessDenied("missing or wrong CSRF token; the request was refused")
+    user = _user_from(row)
+    require(user, action)
+    return user
+
+
+def _live_session(store: CasesStore, session_token: str | None) -> sqlite3.Row:
+    """The session's row joined with its user's; raises :class:`AccessDenied` unless the
+    session exists, is unexpired and unrevoked and its user is active."""
     if not session_token:
         raise AccessDenied("not logged in")
     row = (
@@ -279,10 +289,4 @@ def authorize(store: CasesStore, session_token: str | None, csrf_token: str | No
         raise AccessDenied("no valid session; log in again")
     if datetime.fromisoformat(row["expires_at"]) <= store.clock():
         raise AccessDenied("the session has expired; log in again")
-    if action not in READ_ACTIONS and not hmac.compare_digest(
-        (csrf_token or "").encode("utf-8"), row["csrf_token"].encode("utf-8")
-    ):
-        raise AccessDenied("missing or wrong CSRF token; the request was refused")
-    user = _user_from(row)
-    require(user, action)
-    return user
+    return row

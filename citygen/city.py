@@ -132,15 +132,15 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
 
 def _big_winners(rng, world, sc) -> np.ndarray:
     """Large construction firms that win often by being cheapest (a decoy for 标王 screens)."""
-    picked = []
     orgs = world.orgs
+    per_city = []
     for c in range(sc.cities):
         core = np.flatnonzero(world.regions.city == c)[0]  # big firms sit in the city's core district
         pool = world.firms[
             (orgs.loc[world.firms, "supply"].to_numpy() == 0) & (orgs.loc[world.firms, "region"].to_numpy() == core)
         ]
-        picked.extend(rng.choice(pool, sc.big_winners, replace=False))
-    picked = np.array(picked)
+        per_city.append(rng.choice(pool, sc.big_winners, replace=False))
+    picked = np.concatenate(per_city)
     firms_act = orgs.loc[world.firms, "activity"].to_numpy()
     orgs.loc[picked, "activity"] = 6 * np.quantile(firms_act, 0.9)
     orgs.loc[picked, "cost"] -= 0.075

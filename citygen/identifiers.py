@@ -120,8 +120,8 @@ def id_numbers(
     code) never collide.
     """
     region = region_codes.astype(np.int64)
-    lo = np.datetime64(f"{start_year}-01-01").astype(np.int64)
-    hi = np.datetime64(f"{end_year}-12-31").astype(np.int64)
+    lo = int(np.datetime64(f"{start_year}-01-01").astype(np.int64))
+    hi = int(np.datetime64(f"{end_year}-12-31").astype(np.int64))
     span = sequences[1] - sequences[0]
     # Distinct (birth day, sequence) pairs: no two people share a number, whatever their region.
     key = distinct_ints(rng, len(region), 0, (hi - lo) * span)

@@ -94,9 +94,9 @@ def project_lots(
         procedure = np.empty(P, dtype=object)
         above = budget >= threshold
         procedure[above] = np.where(rng.random(int(above.sum())) < 0.93, "open", "invited")
-        for s, (names, p) in _BELOW.items():
+        for s, (choices, p) in _BELOW.items():
             idx = np.flatnonzero(~above & ~emergency & (supply == s))
-            procedure[idx] = np.asarray(names)[rng.choice(len(names), len(idx), p=p)]
+            procedure[idx] = np.asarray(choices)[rng.choice(len(choices), len(idx), p=p)]
         idx = np.flatnonzero(emergency)
         procedure[idx] = np.asarray(_EMERGENCY[0])[rng.choice(3, len(idx), p=_EMERGENCY[1])]
     procedure = np.asarray(procedure, dtype=object)

@@ -62,7 +62,7 @@ def draw_panels(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, affin
     chosen = np.take_along_axis(draws, pick, axis=1)
     ok = np.take_along_axis(prio, pick, axis=1) < np.inf
     ok &= np.arange(7)[None, :] < size[:, None]
-    pos = {lot: i for i, lot in enumerate(panel_lots)}
+    pos = {int(lot): i for i, lot in enumerate(panel_lots)}
     for rec in affinity:
         for lot in rec["lots"]:
             i = pos.get(int(lot))

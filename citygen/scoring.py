@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -79,7 +81,7 @@ def evaluate(truth: dict, findings: list[dict], snapshot=None) -> dict:
         fs.sort(key=lambda f: (-f["score"], f.get("id", "")))
     decoys = truth.get("decoys", {})
     positives = _collusive_firms(truth)
-    out = {
+    out: dict[str, Any] = {
         "schemes": {},
         "collusive_firms": None,
         "rings": _rings(truth.get("rings", []), by_detector.get("bid_ring", [])),
@@ -246,7 +248,7 @@ def _firm_ranking(scores: pd.Series, positives: set[str], decoys: dict) -> dict:
     k = len(positives)
     top = list(ranked.index[:k])
     county = {str(o) for o in (decoys.get("small_county") or {}).get("org_ids", [])}
-    big = {str(o) for o in _ids(decoys.get("big_winners", []))}
+    big = _org_ids(decoys.get("big_winners", []))
     return {
         "planted": k,
         "flagged": int(len(ranked)),
@@ -257,8 +259,9 @@ def _firm_ranking(scores: pd.Series, positives: set[str], decoys: dict) -> dict:
     }
 
 
-def _ids(values) -> list[str]:
-    return [v.get("org_id") if isinstance(v, dict) else v for v in values]
+def _org_ids(values: list) -> set[str]:
+    """Org ids of decoy entries, given as ``{"org_id": ...}`` dicts or as bare ids."""
+    return {str(v.get("org_id") if isinstance(v, dict) else v) for v in values}
 
 
 def _public_ip_flags(shared_device: list[dict], decoys: dict) -> dict:

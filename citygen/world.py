@@ -280,17 +280,16 @@ def _tenderers(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray)
     first = [i for i, x in enumerate(cands) if x[1] == county][:4]
     rest = [i for i in range(len(cands)) if i not in set(first)]
     pick = first + list(rng.choice(rest, scale.tenderers - len(first), replace=False))
-    name, region, ttype = zip(*[cands[i] for i in pick])
-    ttype = np.array(ttype)
+    name, region, ttype = (np.array(column) for column in zip(*[cands[i] for i in pick]))
     kind = np.array(["government", "institution", "institution", "enterprise"])[ttype]
     return pd.DataFrame(
         {
             "block": "tenderer",
             "kind": kind,
             "city": c,
-            "region": np.array(region),
+            "region": region,
             "supply": -1,
-            "name": np.array(name),
+            "name": name,
             "ttype": ttype,
             "activity": np.exp(rng.normal(0.0, 0.7, len(pick))),
             "tag": "",

@@ -78,19 +78,19 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
     table = table.reset_index(drop=True).assign(merged_ids=None)
     n = len(table)
     ids = table[key]
-    src, dst, reasons = [], [], pd.Series(np.nan, index=table.index, dtype="str")
+    src_parts, dst_parts, reasons = [], [], pd.Series(np.nan, index=table.index, dtype="str")
     for values, label in links:
         pos = pd.Series(np.arange(n))[values.notna().to_numpy()]
         first = pos.groupby(values.dropna().to_numpy()).transform("min")
         linked = pos != first
-        src.append(pos[linked].to_numpy())
-        dst.append(first[linked].to_numpy())
+        src_parts.append(pos[linked].to_numpy())
+        dst_parts.append(first[linked].to_numpy())
         # Each row in a group of two or more says why, naming the group's first row.
         size = pos.groupby(values.dropna().to_numpy()).transform("size")
         grouped = pos[(size > 1).to_numpy()].index
         why = label + " " + values[grouped] + " as " + ids[first[grouped].to_numpy()].to_numpy()
         reasons = reasons.fillna(why.astype("str"))
-    src, dst = np.concatenate(src), np.concatenate(dst)
+    src, dst = np.concatenate(src_parts), np.concatenate(dst_parts)
     if len(src) == 0:
         return table, merge_frame()
     _, comp = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), directed=False)

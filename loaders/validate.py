@@ -132,7 +132,7 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    lookup = {}
+    lookup: dict[str, str] = {}
     for col in table.columns.values():
         for name in (col.name, *col.aliases):
             lookup.setdefault(header_key(name), col.name)

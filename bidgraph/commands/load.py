@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from bidgraph.commands._common import print_table, store_for
 from bidgraph.loaders.bundle import read_bundle, write_quarantine
+from bidgraph.loaders.model import Bundle
 from bidgraph.workspace import resolve_workspace
 
 OCDS_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
@@ -20,13 +21,18 @@ def register(sub) -> None:
     p.set_defaults(func=handle)
 
 
-def read_any(path: Path, quiet: bool = False):
+def read_any(path: Path, quiet: bool = False) -> Bundle:
     if path.is_file() and path.name.lower().endswith(OCDS_SUFFIXES):
         from bidgraph.loaders.ocds import read_ocds_bundle
 
         return read_ocds_bundle(path)
     with tqdm(desc="read", unit="rows", disable=quiet) as bar:
-        return read_bundle(path, progress=lambda table, rows: (bar.set_postfix_str(table), bar.update(rows)))
+
+        def advance(table: str, rows: int) -> None:
+            bar.set_postfix_str(table)
+            bar.update(rows)
+
+        return read_bundle(path, progress=advance)
 
 
 def handle(args) -> int:
