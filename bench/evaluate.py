@@ -14,19 +14,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-SCHEMES = [
-    "rings",
-    "cover_bidders",
-    "tenderer_affinity",
-    "agency_affinity",
-    "expert_affinity",
-    "expert_bias",
-    "contract_splitting",
-    "winner_not_builder",
-    "payment_anomaly",
-    "procedure_gap",
-]
-
 
 def run(scale: str, seed: int, cache: Path) -> dict:
     import json
@@ -50,6 +37,8 @@ def run(scale: str, seed: int, cache: Path) -> dict:
 
 
 def main() -> None:
+    from bidgraph.citygen.scoring import SCHEME_DETECTORS, SCHEME_METRICS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="city")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
@@ -59,20 +48,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for seed in args.seeds:
         report = run(args.scale, seed, args.cache)
-        for scheme in SCHEMES:
+        for scheme in SCHEME_DETECTORS:
             m = report["schemes"][scheme]
-            cells = [
-                m.get(k)
-                for k in (
-                    "planted",
-                    "findings",
-                    "precision",
-                    "recall",
-                    "average_precision",
-                    "precision_at_n",
-                    "recall_at_n",
-                )
-            ]
+            cells = [m.get(k) for k in SCHEME_METRICS]
             print(
                 f"| {seed} | {scheme} | "
                 + " | ".join("-" if c is None else f"{c:.3g}" if isinstance(c, float) else str(c) for c in cells)

@@ -28,7 +28,14 @@ import pandas as pd
 
 from bidgraph.detectors.stats.cobidding import cobidding
 
-__all__ = ["evaluate", "average_precision", "baseline_firm_scores", "SCHEME_DETECTORS", "FIRM_DETECTORS"]
+__all__ = [
+    "evaluate",
+    "average_precision",
+    "baseline_firm_scores",
+    "SCHEME_DETECTORS",
+    "SCHEME_METRICS",
+    "FIRM_DETECTORS",
+]
 
 # Which detector(s) should find each planted scheme.
 SCHEME_DETECTORS = {
@@ -43,6 +50,16 @@ SCHEME_DETECTORS = {
     "payment_anomaly": ["payment_anomaly"],
     "procedure_gap": ["procedure_gap"],
 }
+# What evaluate() reports for each scheme, in reading order.
+SCHEME_METRICS = (
+    "planted",
+    "findings",
+    "precision",
+    "recall",
+    "average_precision",
+    "precision_at_n",
+    "recall_at_n",
+)
 # The truth fields a finding must name (among its entity ids) to match a planted item; schemes
 # not listed match on every scalar ``*_id`` field of the item.
 MATCH_FIELDS = {

@@ -16,6 +16,11 @@ def _list(values) -> list:
     return [str(v) for v in np.asarray(values).tolist()]
 
 
+def _one(make_ids, i) -> str:
+    """The bundle id of one index, through ``make_ids`` (which maps an index array to ids)."""
+    return str(make_ids(np.array([i]))[0])
+
+
 def build_truth(
     ids,
     seed,
@@ -41,10 +46,22 @@ def build_truth(
     lot_id = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
 
     def org(i) -> str:
-        return str(ids.org(np.array([i]))[0])
+        return _one(ids.org, i)
 
     def person(i) -> str | None:
-        return None if i is None else str(ids.person(np.array([i]))[0])
+        return None if i is None else _one(ids.person, i)
+
+    def affinity(records: list[dict], side: str) -> list[dict]:
+        """Tenderer or agency affinity records: ``side`` names the buyer-side org's field."""
+        return [
+            {
+                f"{side}_id": org(a[side]),
+                "org_id": org(a["org"]),
+                "person_id": person(a["person"]),
+                "lots": _list(lot_id[a["lots"]]),
+            }
+            for a in records
+        ]
 
     county = world.regions.small_county
     county_firms = world.firms[world.orgs.loc[world.firms, "region"].to_numpy() == county]
@@ -81,35 +98,17 @@ def build_truth(
             {"org_id": org(c["org"]), "serves": [org(s) for s in c["serves"]], "lots": _list(lot_id[c["lots"]])}
             for c in covers
         ],
-        "tenderer_affinity": [
-            {
-                "tenderer_id": org(a["tenderer"]),
-                "org_id": org(a["org"]),
-                "person_id": person(a["person"]),
-                "lots": _list(lot_id[a["lots"]]),
-            }
-            for a in tenderer_affinity
-        ],
-        "agency_affinity": [
-            {
-                "agency_id": org(a["agency"]),
-                "org_id": org(a["org"]),
-                "person_id": person(a["person"]),
-                "lots": _list(lot_id[a["lots"]]),
-            }
-            for a in agency_affinity
-        ],
+        "tenderer_affinity": affinity(tenderer_affinity, "tenderer"),
+        "agency_affinity": affinity(agency_affinity, "agency"),
         "expert_affinity": [
             {
-                "expert_id": str(ids.expert(np.array([e["expert"]]))[0]),
+                "expert_id": _one(ids.expert, e["expert"]),
                 "org_id": org(e["org"]),
                 "lots": _list(lot_id[e["lots"]]),
             }
             for e in expert_affinity
         ],
-        "expert_bias": [
-            {"expert_id": str(ids.expert(np.array([e["expert"]]))[0]), "direction": e["direction"]} for e in expert_bias
-        ],
+        "expert_bias": [{"expert_id": _one(ids.expert, e["expert"]), "direction": e["direction"]} for e in expert_bias],
         "contract_splitting": [
             {"tenderer_id": org(s["tenderer"]), "org_id": org(s["org"]), "lots": _list(lot_id[s["lots"]])}
             for s in splitting
@@ -124,7 +123,7 @@ def build_truth(
         ],
         "payment_anomaly": [
             {
-                "contract_id": str(ids.contract(np.array([p["contract"]]))[0]),
+                "contract_id": _one(ids.contract, p["contract"]),
                 "payment_ids": _list(ids.payment(p["payments"])),
                 "kind": p["kind"],
             }

@@ -8,11 +8,14 @@ import math
 import sys
 from pathlib import Path
 
-from bidgraph.citygen.scoring import evaluate
+from bidgraph.citygen.scoring import SCHEME_METRICS, evaluate
 from bidgraph.commands._common import print_table
 from bidgraph.errors import InputError
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.bundle import read_bundle
+
+FIRM_METRICS = ("planted", "flagged", "average_precision", "planted_in_top_k")
+FIRM_DECOY_COUNTS = ("small_county_in_top_k", "big_winners_in_top_k")  # lists of ids, shown as counts
 
 
 def register(sub) -> None:
@@ -86,62 +89,22 @@ def _fmt(x) -> str:
 def print_report(result: dict) -> None:
     """The result as readable tables."""
     rows = [
-        {
-            "scheme": s,
-            "detectors": ",".join(m["detectors"]),
-            **{
-                k: _fmt(m[k])
-                for k in (
-                    "planted",
-                    "findings",
-                    "precision",
-                    "recall",
-                    "average_precision",
-                    "precision_at_n",
-                    "recall_at_n",
-                )
-            },
-        }
+        {"scheme": s, "detectors": ",".join(m["detectors"]), **{k: _fmt(m[k]) for k in SCHEME_METRICS}}
         for s, m in result["schemes"].items()
     ]
-    print_table(
-        rows,
-        [
-            "scheme",
-            "detectors",
-            "planted",
-            "findings",
-            "precision",
-            "recall",
-            "average_precision",
-            "precision_at_n",
-            "recall_at_n",
-        ],
-    )
+    print_table(rows, ["scheme", "detectors", *SCHEME_METRICS])
     print()
     firm_rows = [
         {
             "ranking": name,
-            **{k: _fmt(r[k]) for k in ("planted", "flagged", "average_precision", "planted_in_top_k")},
-            "small_county_in_top_k": len(r["small_county_in_top_k"]),
-            "big_winners_in_top_k": len(r["big_winners_in_top_k"]),
+            **{k: _fmt(r[k]) for k in FIRM_METRICS},
+            **{k: len(r[k]) for k in FIRM_DECOY_COUNTS},
         }
         for name, r in (("detectors", result["collusive_firms"]), ("baseline", result.get("baseline")))
         if r
     ]
     print("Firms in collusive groups (ring members and cover bidders):")
-    print_table(
-        firm_rows,
-        [
-            "ranking",
-            "planted",
-            "flagged",
-            "average_precision",
-            "planted_in_top_k",
-            "small_county_in_top_k",
-            "big_winners_in_top_k",
-        ],
-    )
+    print_table(firm_rows, ["ranking", *FIRM_METRICS, *FIRM_DECOY_COUNTS])
     print()
     rings = result["rings"]
     print(
