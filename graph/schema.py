@@ -1,14 +1,18 @@
 """The graph schema, read once from ``schema.toml`` beside this file.
 
-Everything that needs to know the bundle's tables or the graph's labels and relationship
-types asks this module: the loaders validate against ``TABLES``, the embedded store and the
-Neo4j writer build nodes and relationships from ``NODES`` and ``RELATIONSHIPS``, and a test
-checks ``schema.cypher`` against ``NODES``.
+Everything that needs to know the bundle's tables or the graph's vocabulary asks this module:
+the loaders validate against ``tables``, both stores build nodes and relationships from
+``nodes`` and ``relationships`` and search the ``search_fields``, findings name nodes through
+``entity_types``, and the Neo4j store keeps its own ``store_nodes`` and ``store_relationships``.
+``python -m bidgraph.graph.schema --cypher`` prints ``schema.cypher`` (see
+:mod:`bidgraph.graph.schema_cypher`).
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,12 +20,27 @@ from pathlib import Path
 
 from bidgraph.errors import SchemaError
 
-__all__ = ["Column", "Table", "NodeSource", "NodeType", "Endpoint", "Relationship", "Schema", "schema"]
+__all__ = [
+    "Column",
+    "Table",
+    "NodeSource",
+    "NodeType",
+    "Endpoint",
+    "Relationship",
+    "EntityType",
+    "SearchField",
+    "StoreNode",
+    "StoreRelationship",
+    "Schema",
+    "schema",
+]
 
 # Labels, relationship types and property keys are written into Cypher text (Cypher cannot take
 # them as parameters), so the schema admits only plain identifiers.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 COLUMN_TYPES = {"id", "text", "enum", "number", "int", "date", "bool", "uscc", "idcard", "phone", "email", "ip", "mac"}
+SEARCH_MATCHES = ("fuzzy_name", "name", "registry_number", "reference")
+ANY_LABEL = "*"
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class NodeType:
     sources: tuple[NodeSource, ...]
     all_properties: bool = False
     role_labels: dict[str, str] = field(default_factory=dict)
+    indexes: tuple[str, ...] = ()
 
     @property
     def entity_table(self) -> str | None:
@@ -80,14 +100,83 @@ class Relationship:
 
 
 @dataclass(frozen=True)
+class EntityType:
+    """A finding's ``entities[].type`` (``company``) and the node label it names."""
+
+    name: str
+    label: str
+    in_findings: bool = True
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """A node property that search looks in, and how (one of ``SEARCH_MATCHES``)."""
+
+    label: str
+    property: str
+    match: str
+
+
+@dataclass(frozen=True)
+class StoreNode:
+    """A node the Neo4j store writes for its own bookkeeping (``Finding``, ``BidgraphLoad``)."""
+
+    label: str
+    key: str
+    properties: tuple[str, ...] = ()
+    indexes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreRelationship:
+    """A relationship the Neo4j store writes itself; ``end`` may be ``ANY_LABEL``."""
+
+    type: str
+    start: str
+    end: str
+    properties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Schema:
     tables: dict[str, Table]
     nodes: dict[str, NodeType]
     relationships: tuple[Relationship, ...]
+    entity_types: dict[str, EntityType] = field(default_factory=dict)
+    search_fields: tuple[SearchField, ...] = ()
+    store_nodes: dict[str, StoreNode] = field(default_factory=dict)
+    store_relationships: dict[str, StoreRelationship] = field(default_factory=dict)
 
     @property
     def relationship_types(self) -> list[str]:
         return sorted({r.type for r in self.relationships})
+
+    @property
+    def entity_labels(self) -> dict[str, str]:
+        """Finding entity type -> node label (``company`` -> ``Organization``)."""
+        return {e.name: e.label for e in self.entity_types.values() if e.in_findings}
+
+    @property
+    def finding_entity_types(self) -> frozenset[str]:
+        """The entity types a finding may name (design/bundle.md)."""
+        return frozenset(self.entity_labels)
+
+    @property
+    def label_entity_types(self) -> dict[str, str]:
+        """Node label -> entity type, role labels included (``Bidder`` -> ``company``)."""
+        out = {}
+        for e in self.entity_types.values():
+            out[e.label] = e.name
+            out.update(dict.fromkeys(self.nodes[e.label].role_labels, e.name))
+        return out
+
+    def label_entity_type(self, label: str) -> str | None:
+        """The entity type a node label (or role label) names, or None (``Phone``, ...)."""
+        return self.label_entity_types.get(label)
+
+    def search_fields_matching(self, *matches: str) -> list[SearchField]:
+        """The search fields searched in one of the ways ``matches``, in schema order."""
+        return [f for f in self.search_fields if f.match in matches]
 
     def node_label_for_value(self, table: str, column: str) -> str | None:
         for node in self.nodes.values():
@@ -127,8 +216,15 @@ def _parse(doc: dict) -> Schema:
             if s.column not in tables.get(s.table, Table("", {})).columns:
                 raise SchemaError(f"node {label}: source {s.table}.{s.column} is not a bundle column")
         nodes[label] = NodeType(
-            label, spec["key"], sources, spec.get("properties") == "*", dict(spec.get("role_labels", {}))
+            label,
+            spec["key"],
+            sources,
+            spec.get("properties") == "*",
+            dict(spec.get("role_labels", {})),
+            tuple(spec.get("indexes", ())),
         )
+        for prop in nodes[label].indexes:
+            _check_property(tables, nodes[label], prop, "index")
 
     rels = []
     for spec in doc["relationships"]:
@@ -144,13 +240,68 @@ def _parse(doc: dict) -> Schema:
             Relationship(spec["type"], spec["table"], start, end, spec.get("when"), tuple(spec.get("properties", ())))
         )
     _check_endpoints(rels)
-    _check_identifiers(tables, nodes, rels)
-    return Schema(tables, nodes, tuple(rels))
+    entity_types = _entity_types(doc.get("entity_types", {}), nodes)
+    search = _search_fields(doc.get("search", {}).get("fields", []), tables, nodes)
+    store_nodes, store_rels = _store(doc.get("store", {}), nodes)
+    _check_identifiers(tables, nodes, rels, store_nodes, store_rels)
+    return Schema(tables, nodes, tuple(rels), entity_types, search, store_nodes, store_rels)
 
 
-def _check_identifiers(tables, nodes, rels) -> None:
+def _check_property(tables: dict[str, Table], node: NodeType, prop: str, what: str) -> None:
+    table = tables.get(node.entity_table or "")
+    if prop != node.key and (table is None or prop not in table.columns):
+        raise SchemaError(f"{what} {node.label}.{prop}: not a property of {node.label} nodes")
+
+
+def _entity_types(doc: dict, nodes: dict[str, NodeType]) -> dict[str, EntityType]:
+    out = {}
+    for name, spec in doc.items():
+        if spec["label"] not in nodes:
+            raise SchemaError(f"entity type {name}: unknown label {spec['label']!r}")
+        out[name] = EntityType(name, spec["label"], spec.get("in_findings", True))
+    return out
+
+
+def _search_fields(doc: list[dict], tables: dict[str, Table], nodes: dict[str, NodeType]) -> tuple[SearchField, ...]:
+    out = []
+    for spec in doc:
+        f = SearchField(spec["label"], spec["property"], spec["match"])
+        if f.match not in SEARCH_MATCHES:
+            raise SchemaError(f"search field {f.label}.{f.property}: match must be one of {SEARCH_MATCHES}")
+        if f.label not in nodes:
+            raise SchemaError(f"search field {f.label}.{f.property}: unknown label")
+        _check_property(tables, nodes[f.label], f.property, "search field")
+        out.append(f)
+    return tuple(out)
+
+
+def _store(doc: dict, nodes: dict[str, NodeType]) -> tuple[dict[str, StoreNode], dict[str, StoreRelationship]]:
+    store_nodes = {}
+    for label, spec in doc.get("nodes", {}).items():
+        if label in nodes:
+            raise SchemaError(f"store node {label}: the label is already a bundle node")
+        node = StoreNode(label, spec["key"], tuple(spec.get("properties", ())), tuple(spec.get("indexes", ())))
+        unknown = set(node.indexes) - {node.key, *node.properties}
+        if unknown:
+            raise SchemaError(f"store node {label}: indexes name unknown properties {sorted(unknown)}")
+        store_nodes[label] = node
+    rels = {}
+    for rtype, spec in doc.get("relationships", {}).items():
+        rel = StoreRelationship(rtype, spec["from"], spec["to"], tuple(spec.get("properties", ())))
+        for end in (rel.start, rel.end):
+            if end != ANY_LABEL and end not in nodes and end not in store_nodes:
+                raise SchemaError(f"store relationship {rtype}: unknown label {end!r}")
+        rels[rtype] = rel
+    return store_nodes, rels
+
+
+def _check_identifiers(tables, nodes, rels, store_nodes, store_rels) -> None:
     names = [c for t in tables.values() for c in t.columns] + list(nodes) + [n.key for n in nodes.values()]
     names += [r.type for r in rels] + [role for n in nodes.values() for role in n.role_labels]
+    for s in store_nodes.values():
+        names += [s.label, s.key, *s.properties]
+    for r in store_rels.values():
+        names += [r.type, *r.properties]
     bad = sorted({n for n in names if not IDENTIFIER.match(n)})
     if bad:
         raise SchemaError(f"schema names must be plain identifiers: {bad}")
@@ -172,3 +323,21 @@ def schema(path: Path | None = None) -> Schema:
     path = path or Path(__file__).with_name("schema.toml")
     with open(path, "rb") as fh:
         return _parse(tomllib.load(fh))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bidgraph.graph.schema --cypher``: print schema.cypher as generated."""
+    parser = argparse.ArgumentParser(prog="python -m bidgraph.graph.schema", description=main.__doc__)
+    parser.add_argument("--cypher", action="store_true", help="print the Neo4j constraints and indexes")
+    args = parser.parse_args(argv)
+    if not args.cypher:
+        parser.print_help()
+        return 2
+    from bidgraph.graph.schema_cypher import render
+
+    sys.stdout.write(render(schema()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

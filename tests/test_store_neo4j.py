@@ -24,11 +24,11 @@ def neo(tiny_tables):
     from bidgraph.graph.neo4j.store import Neo4jStore
 
     store = Neo4jStore.from_env()
-    store._run("MATCH (n) DETACH DELETE n")
+    store.connection.run("MATCH (n) DETACH DELETE n")
     store.load(as_bundle(tiny_tables))
     yield store
-    store._run("MATCH (n) DETACH DELETE n")
-    store.driver.close()
+    store.connection.run("MATCH (n) DETACH DELETE n")
+    store.close()
 
 
 def test_counts_match_the_embedded_store(neo, tiny_tables, tmp_path):
@@ -83,5 +83,7 @@ def test_findings_are_nodes_linked_to_what_they_flag(neo):
     }
     neo.save_findings([finding])
     assert neo.findings() == [finding]
-    linked = neo._run("MATCH (:Finding {id: $id})-[:FLAGS]->(o:Organization) RETURN o.org_id AS k", id="F-000001")
+    linked = neo.connection.run(
+        "MATCH (:Finding {id: $id})-[:FLAGS]->(o:Organization) RETURN o.org_id AS k", id="F-000001"
+    )
     assert linked == [{"k": "A"}]

@@ -1,43 +1,20 @@
 """Find nodes from what an investigator types: a name (fuzzy, Chinese), a USCC, an ID
-number, a phone, an IP, a MAC, a document fingerprint, or any node's key.
+number, a phone, an IP, a MAC, a document fingerprint, or any node's key. Where to look and
+how is the schema's ``search_fields`` (graph/schema.toml ``[search]``).
 
 Input is only ever compared as text: nothing typed here is interpreted or executed.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bidgraph.graph.schema import schema
+from bidgraph.graph.search_text import key_variants, looks_like_registry_number, normalize_query
+
 __all__ = ["normalize_query", "search_index"]
-
-NAME_COLUMNS = {"Organization": "name", "Person": "name", "Expert": "name", "Project": "name", "Lot": "name"}
-# Where a name typed slightly wrong should still be found (firm and project names are long and
-# varied); person names are two or three characters, where a near miss is just another person.
-FUZZY_LABELS = ("Organization", "Project")
-ALT_KEYS = {"Organization": ["uscc"], "Person": ["id_number"], "Expert": ["person_id"]}
-_SEP = re.compile(r"[\s\-.:]")
-REGISTRY_NUMBER = re.compile(r"[0-9A-Za-z]{15,18}")  # what a USCC or an ID number looks like
-
-
-def normalize_query(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def _variants(q: str) -> set[str]:
-    """Forms a key may take in the store: as typed, upper-case, phone digits, MAC with colons."""
-    out = {q, q.upper(), q.lower()}
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 7:
-        out.add(digits[2:] if digits.startswith("86") and len(digits) == 13 else digits)
-    hexes = _SEP.sub("", q).upper()
-    if len(hexes) == 12 and all(c in "0123456789ABCDEF" for c in hexes):
-        out.add(":".join(hexes[i : i + 2] for i in range(0, 12, 2)))
-    return out
 
 
 def search_index(index, text: str, limit: int = 20) -> list[dict]:
@@ -47,21 +24,21 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
     if not q:
         return []
     hits: dict[int, float] = {}
-    variants = _variants(q)
+    variants = key_variants(q)
     for label, frame in index.frames.items():
         for key in variants:
             if key in frame.keys:
                 hits.setdefault(int(index.offsets[label] + frame.keys.get_loc(key)), 3.0)
-        for col in ALT_KEYS.get(label, []) if REGISTRY_NUMBER.fullmatch(q) else []:
-            values = index.text_column(label, col)
-            if values is not None:
-                found = np.flatnonzero(
-                    pc.is_in(values, value_set=pa.array(sorted(variants))).to_numpy(zero_copy_only=False)
-                )
-                for p in found:
-                    hits.setdefault(int(index.offsets[label] + p), 3.0)
-    for label, col in NAME_COLUMNS.items():
-        names = index.text_column(label, col)
+    exact = ["reference", "registry_number"] if looks_like_registry_number(q) else ["reference"]
+    for field in schema().search_fields_matching(*exact):
+        values = index.text_column(field.label, field.property)
+        if values is not None:
+            found = np.flatnonzero(pc.is_in(values, value_set=pa.array(variants)).to_numpy(zero_copy_only=False))
+            for p in found:
+                hits.setdefault(int(index.offsets[field.label] + p), 3.0)
+    for field in schema().search_fields_matching("name", "fuzzy_name"):
+        label = field.label
+        names = index.text_column(label, field.property)
         if names is None or len(hits) >= limit * 4:
             continue
         contains = np.flatnonzero(pc.match_substring(names, q).to_numpy(zero_copy_only=False))[: limit * 4]
@@ -69,7 +46,7 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         for p, n in zip(contains, lengths):
             # shorter names that contain the text are better matches
             hits.setdefault(int(index.offsets[label] + p), 2.0 + len(q) / max(n, 1))
-        if len(q) >= 2 and len(contains) == 0 and label in FUZZY_LABELS:
+        if len(q) >= 2 and len(contains) == 0 and field.match == "fuzzy_name":
             hits.update(_fuzzy(names, q, index.offsets[label], limit))
     ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     nodes = index.nodes([v for v, _ in ranked])
