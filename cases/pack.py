@@ -28,31 +28,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import networkx as nx
 import pandas as pd
 
 from bidgraph.cases import audit
 from bidgraph.cases.cases import get_case
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.report import build_report, element_attributes, render_html, render_pdf
+from bidgraph.cases.report import build_report, render_html, render_pdf
 from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.users import User, require
 from bidgraph.errors import InputError, NotFound
+from bidgraph.graph.export import graphml_bytes, to_networkx
+from bidgraph.graph.schema import schema
 
 __all__ = ["build_pack", "export_pack", "verify_pack", "gather_evidence", "PackReport", "PACK_FORMAT"]
 
 PACK_FORMAT = "bidgraph-evidence-pack/1"
-ENTITY_LABELS = {
-    "company": "Organization",
-    "person": "Person",
-    "expert": "Expert",
-    "lot": "Lot",
-    "project": "Project",
-    "contract": "Contract",
-    "ip": "IP",
-    "device": "Device",
-    "document": "Document",
-}
 MAX_PACK_NODES = 400  # the subgraph drawn and written out; the tables keep every row
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -120,23 +110,6 @@ def _entities_table(findings: list[dict]) -> pd.DataFrame:
     )
 
 
-def _graphml(subgraph: dict) -> bytes:
-    """GraphML of the subgraph; every attribute is written as text (GraphML keys need one type)."""
-    g = nx.MultiDiGraph()
-    text = lambda d: {
-        str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-        for k, v in d.items()
-        if v is not None
-    }
-    for n in subgraph.get("nodes", []):
-        g.add_node(n["id"], **text(element_attributes(n)))
-    for e in subgraph.get("edges", []):
-        g.add_edge(e["source"], e["target"], **text(element_attributes(e)))
-    buf = io.BytesIO()
-    nx.write_graphml(g, buf, encoding="utf-8")
-    return buf.getvalue()
-
-
 def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
@@ -176,7 +149,7 @@ def build_pack(
     files = {"report.html": render_html(blocks).encode("utf-8"), "report.pdf": render_pdf(blocks)}
     files.update({f"tables/{name}.csv": _csv(df) for name, df in sheets.items()})
     files["tables/tables.xlsx"] = _xlsx(sheets)
-    files["graph.graphml"] = _graphml(subgraph)
+    files["graph.graphml"] = graphml_bytes(to_networkx(subgraph))
     if image_png:
         files["graph.png"] = image_png
     manifest = {
@@ -206,10 +179,10 @@ def gather_evidence(graph, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:
     findings' entities and evidence nodes, and the bids and bidders on those lots (at most
     ``MAX_PACK_NODES`` nodes), with every relationship between them.
     """
-    snap = graph.snapshot()
+    snap, entity_labels = graph.snapshot(), schema().entity_labels
     uids = list(case.get("nodes") or [])
     for f in case.get("findings") or []:
-        uids += [f"{ENTITY_LABELS[e['type']]}:{e['id']}" for e in f.get("entities", []) if e["type"] in ENTITY_LABELS]
+        uids += [f"{entity_labels[e['type']]}:{e['id']}" for e in f.get("entities", []) if e["type"] in entity_labels]
         uids += [n for n in (f.get("evidence") or {}).get("nodes", []) if isinstance(n, str)]
     keys = lambda label: {u.partition(":")[2] for u in uids if u.partition(":")[0] == label}
     lots_df = snap["lots"]

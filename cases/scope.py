@@ -19,25 +19,13 @@ from functools import cached_property
 
 import pandas as pd
 
+from bidgraph.graph.schema import schema
+
 __all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES"]
 
-# Graph node label -> entity type (bundle.md's entity types plus bid and payment).
-LABEL_TYPES = {
-    "Organization": "company",
-    "Bidder": "company",
-    "Tenderer": "company",
-    "Agency": "company",
-    "Person": "person",
-    "Expert": "expert",
-    "Project": "project",
-    "Lot": "lot",
-    "Bid": "bid",
-    "Contract": "contract",
-    "Payment": "payment",
-    "IP": "ip",
-    "Device": "device",
-    "Document": "document",
-}
+# Graph node label (role labels included) -> entity type: bundle.md's entity types plus bid and
+# payment (graph/schema.toml [entity_types]).
+LABEL_TYPES = schema().label_entity_types
 # Bundle table -> (column, entity type) whose regions a row is in.
 TABLE_LINKS = {
     "projects": ("project_id", "project"),
@@ -192,7 +180,7 @@ class Scope:
         kept, unplaced = set(), set()
         for node in subgraph.get("nodes", []):
             label, _, key = str(node["id"]).partition(":")
-            typ = LABEL_TYPES.get(label)
+            typ = schema().label_entity_type(label)
             if typ is None:
                 unplaced.add(node["id"])
             elif self.region_code in index.regions(typ, key):

@@ -15,6 +15,7 @@ from datetime import datetime
 import networkx as nx
 import pandas as pd
 
+from bidgraph.graph.export import gexf_bytes, graphml_bytes, to_networkx
 from bidgraph.workbench.cart import cart_nodes
 
 __all__ = ["FORMATS", "cart_graph", "bids_frame", "nodes_frame", "edges_frame", "to_graph", "export"]
@@ -100,27 +101,15 @@ def _cart_frame(cart: list[dict]) -> pd.DataFrame:
     )
 
 
-def _attrs(values: dict) -> dict:
-    """GraphML and GEXF want one simple type per attribute: text, missing values left out."""
-    return {k: str(v) for k, v in values.items() if v is not None and v != ""}
-
-
 def to_graph(graph: dict, cart: list[dict]) -> nx.MultiDiGraph:
-    """A networkx graph of the cart: node and edge properties and provenance as text
-    attributes, and each node's cart notes."""
+    """A networkx graph of the cart (``bidgraph.graph.export``): node and edge properties and
+    provenance as text attributes, and each node's cart notes."""
     notes: dict[str, list[str]] = {}
     for item in cart:
         for u in item["nodes"]:
             if item.get("note"):
                 notes.setdefault(u, []).append(item["note"])
-    g = nx.MultiDiGraph()
-    for row in nodes_frame(graph).to_dict("records"):
-        uid = row.pop("id")
-        g.add_node(uid, **_attrs({**row, "note": "; ".join(notes.get(uid, []))}))
-    for row in edges_frame(graph).to_dict("records"):
-        a, b = row.pop("source"), row.pop("target")
-        g.add_edge(a, b, key=f"{a}|{row['type']}|{b}", **_attrs(row))
-    return g
+    return to_networkx(graph, {uid: {"note": "; ".join(n)} for uid, n in notes.items()})
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,9 +128,8 @@ def export(api, cart: list[dict], fmt: str) -> tuple[str, bytes]:
     graph = cart_graph(api, cart)
     stem = f"bidgraph-cart-{datetime.now():%Y%m%d-%H%M%S}"
     if fmt in ("graphml", "gexf"):
-        buf = io.BytesIO()
-        (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(to_graph(graph, cart), buf)
-        return f"{stem}.{fmt}", buf.getvalue()
+        write = graphml_bytes if fmt == "graphml" else gexf_bytes
+        return f"{stem}.{fmt}", write(to_graph(graph, cart))
     sheets = {
         "cart": _cart_frame(cart),
         "nodes": nodes_frame(graph),

@@ -11,22 +11,13 @@ from collections import defaultdict
 
 import pandas as pd
 
+from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline", "count_by"]
 
-# Finding entity types (design/bundle.md) → graph node labels.
-ENTITY_LABELS = {
-    "company": "Organization",
-    "person": "Person",
-    "expert": "Expert",
-    "lot": "Lot",
-    "project": "Project",
-    "contract": "Contract",
-    "ip": "IP",
-    "device": "Device",
-    "document": "Document",
-}
+# Finding entity types (design/bundle.md) → graph node labels (graph/schema.toml [entity_types]).
+ENTITY_LABELS = schema().entity_labels
 
 FINDING_COLUMNS = ["id", "detector", "severity", "score", "region", "category", "date", "month", "entities", "summary"]
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bidgraph.graph.schema import schema
+
 __all__ = ["Entity", "Finding", "severity_for", "ENTITY_TYPES"]
 
-ENTITY_TYPES = {"company", "person", "expert", "lot", "project", "contract", "ip", "device", "document"}
+ENTITY_TYPES = schema().finding_entity_types  # graph/schema.toml [entity_types]
 
 
 @dataclass(frozen=True)
