@@ -15,9 +15,10 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 
 
 def measure(workspace: Path) -> dict:
@@ -47,31 +48,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
-    parser.add_argument(
-        "--work",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench",
-        help="loaded workspaces (shared with bench/workbench.py)",
-    )
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
+    parser.add_argument("--work", type=Path, default=WORK, help="loaded workspaces (see bench/worlds.py)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
     for scale in args.scales:
-        bundle = args.cache / f"{scale}-seed{args.seed}"
-        if not (bundle / "truth.json").exists():
-            from bidgraph.citygen import generate_city
-
-            generate_city(bundle, scale=scale, seed=args.seed)
-        workspace = args.work / f"{scale}-seed{args.seed}"
-        from bidgraph.graph.embedded.store import EmbeddedStore
-
-        if EmbeddedStore(workspace).workspace.current is None:
-            from bidgraph.loaders.bundle import read_bundle
-
-            EmbeddedStore(workspace).load(read_bundle(bundle))
+        workspace = loaded_workspace(cached_bundle(scale, args.seed, args.cache), args.work)
         out = subprocess.run(
             [sys.executable, __file__, "--measure", str(workspace)], capture_output=True, text=True, check=True
         )

@@ -1,9 +1,9 @@
 """Score the full detector batch against planted truth on several generated worlds.
 
-For each seed: generate a city (cached under --cache), load it, run every detector with the
-default settings, and evaluate (bidgraph.citygen.scoring). Prints one markdown row per seed and
-scheme: findings, precision, recall and average precision, and precision/recall among the
-top N (N = number planted).
+For each seed: generate a city and load it (both kept for reuse, see bench/worlds.py), run
+every detector with the default settings, and evaluate (bidgraph.citygen.scoring). Prints one
+markdown row per seed and scheme: findings, precision, recall and average precision, and
+precision/recall among the top N (N = number planted).
 
     python bench/evaluate.py --scale city --seeds 1 2 3
 """
@@ -11,27 +11,22 @@ top N (N = number planted).
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
+from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 
-def run(scale: str, seed: int, cache: Path) -> dict:
+
+def run(scale: str, seed: int, cache: Path, work: Path) -> dict:
     import json
 
-    from bidgraph.citygen import generate_city
     from bidgraph.citygen.scoring import evaluate
     from bidgraph.detectors.core.runner import run_batch
     from bidgraph.detectors.core.settings import load_settings
     from bidgraph.graph.embedded.store import EmbeddedStore
-    from bidgraph.loaders.bundle import read_bundle
 
-    bundle = cache / f"{scale}-seed{seed}"
-    if not (bundle / "truth.json").exists():
-        generate_city(bundle, scale=scale, seed=seed)
+    bundle = cached_bundle(scale, seed, cache)
     truth = json.loads((bundle / "truth.json").read_text(encoding="utf-8"))
-    store = EmbeddedStore(Path(tempfile.mkdtemp(prefix="bidgraph-eval-")))
-    store.load(read_bundle(bundle))
-    snapshot = store.snapshot()
+    snapshot = EmbeddedStore(loaded_workspace(bundle, work)).snapshot()
     findings, _ = run_batch(snapshot, load_settings(), progress=False)
     return evaluate(truth, findings, snapshot)
 
@@ -42,12 +37,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="city")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
+    parser.add_argument("--work", type=Path, default=WORK, help="loaded workspaces (see bench/worlds.py)")
     args = parser.parse_args()
     print("| seed | scheme | planted | findings | precision | recall | AP | P@N | R@N |")
     print("|---|---|---|---|---|---|---|---|---|")
     for seed in args.seeds:
-        report = run(args.scale, seed, args.cache)
+        report = run(args.scale, seed, args.cache, args.work)
         for scheme in SCHEME_DETECTORS:
             m = report["schemes"][scheme]
             cells = [m.get(k) for k in SCHEME_METRICS]

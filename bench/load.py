@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from worlds import CACHE, cached_bundle
 
 
 def percentiles(values: list[float]) -> str:
@@ -100,7 +101,7 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, default=200, help="random organizations per latency series")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
     parser.add_argument("--load", nargs=2, type=Path, help=argparse.SUPPRESS)  # child: BUNDLE WORKSPACE
     parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)  # child: WORKSPACE
     args = parser.parse_args()
@@ -111,13 +112,7 @@ def main() -> None:
         print(json.dumps(measure_queries(args.queries, args.samples, args.seed)))
         return
     for scale in args.scales:
-        bundle = args.cache / f"{scale}-seed{args.seed}"
-        if not (bundle / "truth.json").exists():
-            from bidgraph.citygen import generate_city
-
-            t = time.perf_counter()
-            generate_city(bundle, scale=scale, seed=args.seed)
-            print(f"[{scale}] generated in {time.perf_counter() - t:.1f} s", flush=True)
+        bundle = cached_bundle(scale, args.seed, args.cache)
         workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
         result = _child("--load", str(bundle), str(workspace))
         result |= _child("--queries", str(workspace), "--samples", str(args.samples), "--seed", str(args.seed))

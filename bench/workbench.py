@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 
 from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.workbench.app import create_app
@@ -37,24 +37,10 @@ TARGET_MS = {"small": 300, "city": 300, "province": 1000}
 
 
 def prepare(scale: str, seed: int, cache: Path, work: Path) -> tuple[EmbeddedStore, dict]:
-    """The loaded store of a generated world, and the generator's truth (planted rings).
-
-    The bundle is cached as ``cache/<scale>-seed<seed>`` (shared with bench/load.py), the
-    loaded workspace in ``work/<scale>-seed<seed>``."""
-    bundle = cache / f"{scale}-seed{seed}"
-    if not (bundle / "truth.json").exists():
-        from bidgraph.citygen import generate_city
-
-        started = time.perf_counter()
-        generate_city(bundle, scale=scale, seed=seed)
-        print(f"generated {scale} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    store = EmbeddedStore(work / f"{scale}-seed{seed}")
-    if store.workspace.current is None:
-        from bidgraph.loaders.bundle import read_bundle
-
-        started = time.perf_counter()
-        store.load(read_bundle(bundle))
-        print(f"loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    """The loaded store of a generated world (see bench/worlds.py), and the generator's truth
+    (planted rings)."""
+    bundle = cached_bundle(scale, seed, cache)
+    store = EmbeddedStore(loaded_workspace(bundle, work))
     return store, json.loads((bundle / "truth.json").read_text(encoding="utf-8"))
 
 
@@ -220,15 +206,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scale", default="city", choices=list(TARGET_MS))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument(
-        "--cache",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "bidgraph-bench",
-        help="generated bundles (shared with bench/load.py)",
-    )
-    p.add_argument(
-        "--work", type=Path, default=Path(tempfile.gettempdir()) / "bidgraph-bench-workbench", help="loaded workspaces"
-    )
+    p.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
+    p.add_argument("--work", type=Path, default=WORK, help="loaded workspaces (see bench/worlds.py)")
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
