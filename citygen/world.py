@@ -256,7 +256,6 @@ def _firms(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray) -> 
             "activity": activity,
             "cost": cost,
             "quality": quality,
-            "tag": "",
         }
     )
 
@@ -282,19 +281,7 @@ def _tenderers(rng, scale: Scale, regions: Regions, c: int, in_city: np.ndarray)
     pick = first + list(rng.choice(rest, scale.tenderers - len(first), replace=False))
     name, region, ttype = (np.array(column) for column in zip(*[cands[i] for i in pick]))
     kind = np.array(["government", "institution", "institution", "enterprise"])[ttype]
-    return pd.DataFrame(
-        {
-            "block": "tenderer",
-            "kind": kind,
-            "city": c,
-            "region": region,
-            "supply": -1,
-            "name": name,
-            "ttype": ttype,
-            "activity": np.exp(rng.normal(0.0, 0.7, len(pick))),
-            "tag": "",
-        }
-    )
+    return _buyer_side_block(rng, "tenderer", kind, c, region, name, ttype=ttype)
 
 
 def _named_block(rng, regions, c, in_city, n, block, kind, suffixes) -> pd.DataFrame:
@@ -304,6 +291,11 @@ def _named_block(rng, regions, c, in_city, n, block, kind, suffixes) -> pd.DataF
     _, first = np.unique(name, return_index=True)
     dup = np.setdiff1d(np.arange(n), first)
     name[dup] = join(regions.city_names[c], trade_names(rng, len(dup)), "第", dup + 2, suffix[dup])
+    return _buyer_side_block(rng, block, kind, c, region, name)
+
+
+def _buyer_side_block(rng, block: str, kind, c: int, region, name, **columns) -> pd.DataFrame:
+    """One city's tenderers, agencies or institutes: no supply category, activity lognormal."""
     return pd.DataFrame(
         {
             "block": block,
@@ -312,8 +304,8 @@ def _named_block(rng, regions, c, in_city, n, block, kind, suffixes) -> pd.DataF
             "region": region,
             "supply": -1,
             "name": name,
-            "activity": np.exp(rng.normal(0.0, 0.7, n)),
-            "tag": "",
+            **columns,
+            "activity": np.exp(rng.normal(0.0, 0.7, len(name))),
         }
     )
 
