@@ -1,5 +1,5 @@
 """What the ``user``, ``audit``, ``case`` and ``pack`` commands share: the store of the
-workspace, who is acting, and the loaded graph when there is one.
+workspace, who is acting, the loaded graph when there is one, and how a verification ends.
 
 At the command line the operator owns the workspace files, so they act as a city-wide admin
 named ``cli:<login name>``; ``--as NAME`` acts as that account instead (its role and region
@@ -16,7 +16,9 @@ from bidgraph.cases.users import User, get_user
 from bidgraph.errors import StoreError
 from bidgraph.workspace import resolve_workspace
 
-__all__ = ["open_cases", "acting_user", "add_as_option", "loaded_graph"]
+__all__ = ["open_cases", "acting_user", "add_as_option", "loaded_graph", "print_verdict", "EXIT_TAMPERED"]
+
+EXIT_TAMPERED = 1  # the exit status of a verification that found changes
 
 
 def open_cases(args) -> CasesStore:
@@ -55,3 +57,15 @@ def loaded_graph(args, required: bool):
             raise
         return None, None
     return graph, RegionIndex(snapshot)
+
+
+def print_verdict(ok_line: str, bad_line: str, problems: list[str]) -> int:
+    """End a verification: ``ok_line`` and status 0 without problems, else ``bad_line``, each
+    problem indented, and :data:`EXIT_TAMPERED`."""
+    if not problems:
+        print(ok_line)
+        return 0
+    print(bad_line)
+    for problem in problems:
+        print(f"  {problem}")
+    return EXIT_TAMPERED

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from bidgraph.cases import audit
-from bidgraph.commands._cases import acting_user, open_cases
-
-EXIT_TAMPERED = 1
+from bidgraph.commands._cases import acting_user, open_cases, print_verdict
 
 
 def register(sub) -> None:
@@ -27,16 +25,12 @@ def register(sub) -> None:
     e.set_defaults(func=handle_export)
 
 
-def _print(report, where: str) -> int:
-    if report.ok:
-        print(
-            f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']} ({where})"
-        )
-        return 0
-    print(f"audit trail TAMPERED ({where}):")
-    for problem in report.problems:
-        print(f"  {problem}")
-    return EXIT_TAMPERED
+def _print(report: audit.AuditReport, where: str) -> int:
+    return print_verdict(
+        f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']} ({where})",
+        f"audit trail TAMPERED ({where}):",
+        report.problems,
+    )
 
 
 def handle_verify(args) -> int:

@@ -8,10 +8,8 @@ from pathlib import Path
 from bidgraph.cases.cases import get_case
 from bidgraph.cases.db import DB_NAME
 from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
-from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases, print_verdict
 from bidgraph.errors import InputError
-
-EXIT_TAMPERED = 1
 
 
 def register(sub) -> None:
@@ -53,10 +51,8 @@ def _verify(args) -> int:
     checked = f"{report.files_checked} files" + (
         "" if store.path.exists() else f"; no {DB_NAME} here, audit link not checked"
     )
-    if report.ok:
-        print(f"pack OK: {args.file} ({checked}, case {report.manifest.get('case_id')})")
-        return 0
-    print(f"pack CHANGED: {args.file}")
-    for problem in report.problems:
-        print(f"  {problem}")
-    return EXIT_TAMPERED
+    return print_verdict(
+        f"pack OK: {args.file} ({checked}, case {report.manifest.get('case_id')})",
+        f"pack CHANGED: {args.file}",
+        report.problems,
+    )
