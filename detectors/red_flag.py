@@ -8,8 +8,9 @@ re-implementation of Cardinal 0.0.8, MIT; see docs/redflags.md). ``findings_from
 turns Cardinal's output into findings: one per flagged process (entity ``project``: the
 ocid) or organisation (``company``: buyer, procuring entity or tenderer id), with the indicator
 code, the value Cardinal reports, what was measured and the fence it crossed. ``detect`` runs
-the indicators on the OCDS files a snapshot was loaded from (its rows carry ``ocds_path`` and
-``_file``), and finds nothing in a snapshot of another origin.
+the indicators on the compiled releases an OCDS load stores in the snapshot (table
+``ocds_releases``, in the order the file gave them), and finds nothing in a snapshot of another
+origin.
 
 Scores are fixed per indicator (``[red_flag] scores`` in settings.toml): how strongly the pattern alone points
 at collusion or favouritism, from 0.5 (a weak signal, common for honest reasons: a short
@@ -18,16 +19,15 @@ period, a single bid, a diverse supplier) to 0.85 (identical prices, a late bid 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from pathlib import Path
 
 from bidgraph.detectors.cardinal.common import GROUPS, Flag
-from bidgraph.detectors.cardinal.engine import INDICATORS, evaluate, to_cardinal_json
+from bidgraph.detectors.cardinal.engine import INDICATORS, flag_releases, to_cardinal_json
 from bidgraph.detectors.cardinal.settings import Settings, read_settings
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.settings import load_settings
-from bidgraph.loaders.ocds_releases import iter_compiled_releases
 
 __all__ = ["DETECTOR_ID", "detect", "findings_from_results"]
 
@@ -160,26 +160,22 @@ _OPS = {"R024": "<=", "R025": "<=", "R038": ">=", "R048": ">=", "R058": ">="}
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
-    """Cardinal's red flags on the OCDS files the snapshot came from; [] for other origins.
+    """Cardinal's red flags on the snapshot's OCDS releases (``snapshot["ocds_releases"]``).
 
+    No releases (a snapshot not loaded from OCDS): no findings, not yet a "not applicable" status.
     ``seed`` is unused (the indicators are deterministic).
     """
-    projects = snapshot["projects"]
-    if "ocds_path" not in projects.columns or "_file" not in projects.columns:
-        return []
-    files = sorted({f for f in projects["_file"].dropna().unique() if Path(f).is_file()})
-    if not files:
+    releases = snapshot["ocds_releases"]
+    if releases.empty:
         return []
     settings = (
         read_settings(params["settings"])
         if params["settings"]
         else Settings(sections={cls.code: {} for cls in INDICATORS})
     )
-    findings = []
-    for file in files:
-        evaluation = evaluate(iter_compiled_releases(file), settings)
-        findings += findings_from_results(to_cardinal_json(evaluation), evaluation.flags, params["scores"])
-    return findings
+    ordered = releases.sort_values("position", kind="stable")["release"]
+    run = flag_releases(map(json.loads, ordered), settings)
+    return findings_from_results(to_cardinal_json(run), run.flags, params["scores"])
 
 
 def findings_from_results(
@@ -193,7 +189,7 @@ def findings_from_results(
         ``{group: {id: {code: value}}}``, with ``Meta`` (fences) and ``Maps`` (processes of
         flagged organisations) used when present.
     flags : list of Flag, optional
-        The engine's flags (``evaluate(...).flags``): exact measured values, fences and the
+        The engine's flags (``flag_releases(...).flags``): exact measured values, fences and the
         process behind each organisation flag.
     scores : dict, optional
         Score per indicator code (default: ``[red_flag] scores`` of the settings).

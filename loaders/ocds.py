@@ -15,7 +15,9 @@ tables, as text, with the English column names of ``graph/schema.toml``:
 - bids: ``bids.details`` (ids ``ocid/bid``; first tenderer; status valid/qualified/active →
   valid, disqualified/not-qualified/... → not valid); winners from active awards' suppliers on
   the bid's lot;
-- contracts and payments (``contracts[].implementation.transactions``).
+- contracts and payments (``contracts[].implementation.transactions``);
+- ocds_releases: each process's compiled release as canonical JSON (what the red_flag
+  detector runs Cardinal's indicators on), in the order the processes were first seen.
 
 Nothing is dropped: a missing id or a non-numeric amount stays in its row as it came, so that
 validation quarantines it and says where. Every row carries ``ocds_row`` (the line, or position
@@ -35,9 +37,11 @@ from bidgraph.loaders.model import Bundle, issue_frame
 from bidgraph.loaders.ocds_releases import Process, read_processes
 from bidgraph.loaders.validate import validate_tables
 
-__all__ = ["read_ocds", "read_ocds_bundle", "OCDS_TABLES"]
+__all__ = ["read_ocds", "read_ocds_bundle", "OCDS_TABLES", "RELEASES"]
 
+#: The tables validated as any bundle's; ``RELEASES`` is kept beside them as read.
 OCDS_TABLES = ("organizations", "persons", "person_roles", "projects", "lots", "bids", "contracts", "payments")
+RELEASES = "ocds_releases"
 PROCEDURES = {"open": "open", "selective": "invited", "limited": "single_source", "direct": "direct"}
 CATEGORIES = {"goods": "goods", "works": "construction", "services": "services"}
 EVALUATION = {
@@ -61,7 +65,8 @@ def read_ocds(path: str | Path) -> dict[str, pd.DataFrame]:
     packages) into raw text tables named and shaped as the bundle's.
 
     Returns every table of ``OCDS_TABLES`` (persons and person_roles are empty: OCDS has no
-    people), plus ``_unreadable``: lines or parts that are not OCDS (``row, reason, value``).
+    people), ``ocds_releases`` (processes without an ``ocid`` left out), and ``_unreadable``:
+    lines or parts that are not OCDS (``row, reason, value``).
     """
     read = read_processes(path)
     rows: dict[str, list[dict]] = {name: [] for name in OCDS_TABLES}
@@ -74,6 +79,7 @@ def read_ocds(path: str | Path) -> dict[str, pd.DataFrame]:
         frame = pd.DataFrame(rows[name], dtype=object)
         extra = [c for c in frame.columns if c not in columns]
         tables[name] = frame.reindex(columns=columns + extra).astype(object)
+    tables[RELEASES] = _release_rows(read.processes)
     tables["_unreadable"] = pd.DataFrame(read.unreadable, columns=["row", "reason", "value"], dtype=object)
     return tables
 
@@ -82,11 +88,13 @@ def read_ocds_bundle(path: str | Path) -> Bundle:
     """Read and validate an OCDS file: :func:`read_ocds`, then the bundle's validation.
 
     Quarantine and warning lines name the OCDS file, the line (``row``) and the JSON path of
-    the item; taken rows keep ``_row`` = that line and the ``ocds_path`` column.
+    the item; taken rows keep ``_row`` = that line and the ``ocds_path`` column. The releases
+    are taken as read, not validated: text cleaning (NFKC) could change their JSON.
     """
-    path = Path(path).resolve()  # rows keep where they came from (the red_flag detector re-reads it)
+    path = Path(path).resolve()
     raw = read_ocds(path)
     lost = raw.pop("_unreadable")
+    releases = raw.pop(RELEASES)
     unreadable = issue_frame([("projects", str(path), r.row, None, r.reason, r.value) for r in lost.itertuples()])
     bundle = validate_tables(raw, {name: str(path) for name in raw}, unreadable=unreadable, source=str(path))
     for name, table in bundle.tables.items():
@@ -95,7 +103,38 @@ def read_ocds_bundle(path: str | Path) -> Bundle:
         bundle.tables[name] = table.drop(columns="ocds_row", errors="ignore")
     bundle.quarantine = _locate(bundle.quarantine, raw)
     bundle.warnings = _locate(bundle.warnings, raw)
+    bundle.tables[RELEASES] = _taken_releases(releases, str(path))
+    bundle.counts[RELEASES] = {"read": len(releases), "taken": len(releases), "quarantined": 0}
     return bundle
+
+
+def _release_rows(processes: list[Process]) -> pd.DataFrame:
+    """The raw ``ocds_releases`` rows (as text): one per process with an ``ocid``, file order."""
+    keyed = [p for p in processes if isinstance(p.release.get("ocid"), str) and p.release["ocid"]]
+    rows = [
+        {
+            "ocid": p.release["ocid"],
+            "release": json.dumps(p.release, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            "position": str(position),
+        }
+        | _located(p.row)(p.path or "release")
+        for position, p in enumerate(keyed, start=1)
+    ]
+    return pd.DataFrame(rows, columns=["ocid", "release", "position", "ocds_row", "ocds_path"], dtype=object)
+
+
+def _taken_releases(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """The releases with the dtypes and provenance columns of a validated table."""
+    return pd.DataFrame(
+        {
+            "ocid": raw["ocid"].astype("str"),
+            "release": raw["release"].astype("str"),
+            "position": raw["position"].astype("int64").astype("Int64"),
+            "ocds_path": raw["ocds_path"].astype("str"),
+            "_file": pd.Series(file, index=raw.index, dtype="str"),
+            "_row": raw["ocds_row"].astype("int64"),
+        }
+    )
 
 
 def _locate(issues: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> pd.DataFrame:

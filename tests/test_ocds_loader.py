@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bidgraph.detectors.cardinal.engine import evaluate
+from bidgraph.detectors.cardinal.engine import flag_releases
 from bidgraph.detectors.cardinal.settings import parse_settings
 from bidgraph.errors import InputError
 from bidgraph.loaders.ocds import read_ocds, read_ocds_bundle
@@ -249,7 +249,7 @@ def test_packages_records_and_release_merging(tmp_path):
 def test_compiled_releases_feed_the_red_flags():
     releases = list(iter_compiled_releases(ARMEPS))
     assert len(releases) == 100 and all(isinstance(r["ocid"], str) for r in releases)
-    results = evaluate(iter_compiled_releases(PROZORRO), parse_settings("[R018]\n")).results
+    results = flag_releases(iter_compiled_releases(PROZORRO), parse_settings("[R018]\n")).results
     # ProZorro: open processes whose tender.numberOfTenderers is the integer 1, read from the file.
     expected = {
         json.loads(line)["ocid"]

@@ -13,7 +13,7 @@ import pytest
 from bidgraph.cli import main
 from bidgraph.detectors import red_flag
 from bidgraph.detectors.cardinal.common import lower_fence, quantile, round_meta, upper_fence
-from bidgraph.detectors.cardinal.engine import evaluate, read_releases, run_indicators, to_cardinal_json
+from bidgraph.detectors.cardinal.engine import flag_releases, read_releases, run_indicators, to_cardinal_json
 from bidgraph.detectors.cardinal.settings import parse_settings
 from bidgraph.detectors.core.finding import Entity
 from bidgraph.detectors.core.settings import load_settings
@@ -79,7 +79,7 @@ def test_meta_matches_cardinal_documentation(tmp_path):
 @needs_shared
 def test_flags_record_value_and_fence():
     settings = parse_settings(GLOBAL + "[R003]\nthreshold = 10\n")
-    flags = evaluate(read_releases(FIXTURES / "R003-threshold-10.jsonl"), settings).flags
+    flags = flag_releases(read_releases(FIXTURES / "R003-threshold-10.jsonl"), settings).flags
     assert [(f.id, f.measured, f.fence, f.op) for f in flags] == [("10", 9.0, 10.0, "<")]
 
 
@@ -211,9 +211,9 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 @needs_shared
 def test_findings_from_fixture_results(tmp_path):
     settings = parse_settings(fixture_settings("R035"))
-    evaluation = evaluate(read_releases(FIXTURES / "R035.jsonl"), settings)
-    results = to_cardinal_json(evaluation)
-    findings = findings_from_results(results, evaluation.flags)
+    run = flag_releases(read_releases(FIXTURES / "R035.jsonl"), settings)
+    results = to_cardinal_json(run)
+    findings = findings_from_results(results, run.flags)
     assert len(findings) == 5  # F1, F2, repeat, accept (processes) and tenderer V
     f2 = next(f for f in findings if f.entities[0].id == "F2")
     assert f2.detector == "red_flag" and f2.entities[0] == Entity("project", "F2", "flagged")
@@ -303,9 +303,9 @@ def _r036_process(ocid: str, currency: str, details: str | None = None) -> dict:
 
 def test_main_currency_is_the_setting_or_the_first_seen():
     releases = [_r036_process("usd", "USD"), _r036_process("eur", "EUR")]
-    first_seen = evaluate(releases, parse_settings("[R036]\n")).results
+    first_seen = flag_releases(releases, parse_settings("[R036]\n")).results
     assert set(first_seen["OCID"]) == {"usd"}
-    configured = evaluate(releases, parse_settings("currency = EUR\n[R036]\n")).results
+    configured = flag_releases(releases, parse_settings("currency = EUR\n[R036]\n")).results
     assert set(configured["OCID"]) == {"eur"}
 
 
@@ -315,9 +315,9 @@ def test_price_comparison_lists():
         _r036_process("lottery", "USD", "Lottery"),
         _r036_process("unknown", "USD"),
     ]
-    deny = evaluate(releases, parse_settings("no_price_comparison_procurement_methods = Lottery\n[R036]\n"))
+    deny = flag_releases(releases, parse_settings("no_price_comparison_procurement_methods = Lottery\n[R036]\n"))
     assert set(deny.results["OCID"]) == {"auction", "unknown"}
-    allow = evaluate(releases, parse_settings("price_comparison_procurement_methods = Auction|\n[R036]\n"))
+    allow = flag_releases(releases, parse_settings("price_comparison_procurement_methods = Auction|\n[R036]\n"))
     assert set(allow.results["OCID"]) == {"auction"}  # a missing method is excluded by an allow list
-    excluded = evaluate(releases, parse_settings("[exclusions]\nprocurement_method_details = Auction\n[R036]\n"))
+    excluded = flag_releases(releases, parse_settings("[exclusions]\nprocurement_method_details = Auction\n[R036]\n"))
     assert set(excluded.results["OCID"]) == {"lottery", "unknown"}

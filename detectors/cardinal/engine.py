@@ -42,7 +42,7 @@ from bidgraph.detectors.cardinal.second_lowest import SecondLowestBidRatio
 from bidgraph.detectors.cardinal.settings import Settings, read_settings
 from bidgraph.errors import InputError
 
-__all__ = ["INDICATORS", "Evaluation", "evaluate", "run_indicators", "read_releases", "to_cardinal_json"]
+__all__ = ["INDICATORS", "IndicatorRun", "flag_releases", "run_indicators", "read_releases", "to_cardinal_json"]
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ INDICATORS: tuple[type[Indicator], ...] = (R003, R018, R024, R025, R028, R030, R
 
 
 @dataclass
-class Evaluation:
-    """One run: Cardinal's ``results``, ``meta`` (raw floats) and ``maps``, plus every flag
-    with the value it measured and the fence it crossed."""
+class IndicatorRun:
+    """One run of the indicators: Cardinal's ``results``, ``meta`` (raw floats) and ``maps``,
+    plus every flag with the value it measured and the fence it crossed."""
 
     results: dict
     meta: dict
@@ -70,8 +70,9 @@ class _Tenderers(Indicator):
                     state.map_tenderer("ocid_tenderer", ocid, tenderer["id"])
 
 
-def evaluate(releases: Iterable, settings: Settings, map_: bool = False) -> Evaluation:
-    """Run the enabled indicators over ``releases`` (parsed JSON values, one per process)."""
+def flag_releases(releases: Iterable, settings: Settings, map_: bool = False) -> IndicatorRun:
+    """Run the enabled indicators over ``releases`` (parsed JSON values, one per process, in the
+    order given: the main currency, unless set, is the first one seen)."""
     state = State(map=map_, default_currency=settings.top.get("currency"))
     enabled = [cls for cls in INDICATORS if settings.section(cls.code) is not None]
     codes = {cls.code for cls in enabled}
@@ -99,7 +100,7 @@ def evaluate(releases: Iterable, settings: Settings, map_: bool = False) -> Eval
         name: {ocid: (sorted(v) if isinstance(v, set) else v) for ocid, v in m.items()}
         for name, m in state.maps.items()
     }
-    return Evaluation(state.results, state.meta, maps, state.flags)
+    return IndicatorRun(state.results, state.meta, maps, state.flags)
 
 
 def _accepted(release, excluded: set[str]) -> bool:
@@ -162,24 +163,20 @@ def run_indicators(
     {'OCID': {'open': {'R018': 1.0}, 'selective': {'R018': 1.0}}}
     """
     settings = read_settings(settings_path) if settings_path is not None else Settings()
-    return to_cardinal_json(evaluate(read_releases(path), settings, map_), no_meta, map_)
+    return to_cardinal_json(flag_releases(read_releases(path), settings, map_), no_meta, map_)
 
 
-def to_cardinal_json(evaluation: Evaluation, no_meta: bool = False, map_: bool = False) -> dict:
+def to_cardinal_json(run: IndicatorRun, no_meta: bool = False, map_: bool = False) -> dict:
     """Cardinal's output object: groups in a fixed order; NaN/infinite results become null."""
     out: dict = {
-        group: {
-            org: {code: _finite(v) for code, v in codes.items()} for org, codes in evaluation.results[group].items()
-        }
+        group: {org: {code: _finite(v) for code, v in codes.items()} for org, codes in run.results[group].items()}
         for group in GROUPS
-        if evaluation.results.get(group)
+        if run.results.get(group)
     }
     if not no_meta:
-        out["Meta"] = {
-            code: {key: round_meta(v) for key, v in values.items()} for code, values in evaluation.meta.items()
-        }
+        out["Meta"] = {code: {key: round_meta(v) for key, v in values.items()} for code, values in run.meta.items()}
     if map_:
-        out["Maps"] = evaluation.maps
+        out["Maps"] = run.maps
     return out
 
 
