@@ -6,37 +6,72 @@ county user every answer holds only what lies in their region (``bidgraph.cases.
 anything outside it is "not found", exactly like something that does not exist. Searches,
 node views and expansions are recorded in the audit trail (``search``, ``view``,
 ``expand``); exports record themselves with :meth:`ScopedStore.record_export`.
+
+The whole graph stays private inside these classes: what they hand out is already cut, so a
+caller holding only a :class:`ScopedStore` (or :class:`RegionViews`) cannot read past its scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
+
 from bidgraph.cases import audit
 from bidgraph.cases.db import CasesStore
+from bidgraph.cases.pack import gather_evidence
 from bidgraph.cases.scope import LABEL_TYPES, RegionIndex, Scope
 from bidgraph.cases.users import User, require
 from bidgraph.errors import NotFound
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["ScopedStore", "GraphIndex", "FETCH_FACTOR"]
+__all__ = ["ScopedStore", "RegionViews", "RegionIndexCache", "FETCH_FACTOR"]
 
 FETCH_FACTOR = 5  # search and paths ask the graph for this many times the results, then cut
 NEIGHBOURS_CHECKED = 200  # an unplaced node (phone, address) is visible if one of these is
 
 
-class GraphIndex:
+class RegionIndexCache:
     """The :class:`RegionIndex` of the loaded graph, rebuilt when its version changes."""
 
     def __init__(self, api):
-        self.api = api
+        self._api = api
         self._version, self._index = None, None
 
     def get(self) -> RegionIndex:
-        version = self.api.info().get("version")
+        version = self._api.info().get("version")
         if self._index is None or version != self._version:
-            self._index, self._version = RegionIndex(self.api.snapshot()), version
+            self._index, self._version = RegionIndex(self._api.snapshot()), version
         return self._index
+
+
+class RegionViews:
+    """Scoped stores over one graph, one per region, sharing its region index and audit trail.
+
+    Parameters
+    ----------
+    api : GraphStore
+        The whole graph (kept private).
+    cases : CasesStore, optional
+        Where the audit trail lives; None keeps no trail (the single-user ``serve --no-auth``).
+    user : callable returning the acting :class:`~bidgraph.cases.users.User`, optional
+        Called at each audited action; needed with ``cases``.
+    """
+
+    def __init__(self, api, cases: CasesStore | None = None, user: Callable[[], User] | None = None):
+        self._api, self._cases, self._user = api, cases, user
+        self._index = RegionIndexCache(api)
+        self._stores: dict[str | None, ScopedStore] = {}
+
+    def store(self, region_code: str | None) -> ScopedStore:
+        """The graph as seen from ``region_code`` (None: city-wide, everything)."""
+        if region_code not in self._stores:
+            self._stores[region_code] = ScopedStore(self._api, Scope(region_code), self._index, self._cases, self._user)
+        return self._stores[region_code]
+
+    def regions(self) -> RegionIndex:
+        """Regions of the loaded graph's entities (what cases and packs are placed with)."""
+        return self._index.get()
 
 
 class ScopedStore:
@@ -45,20 +80,32 @@ class ScopedStore:
     Parameters
     ----------
     api : GraphStore
-        The whole graph.
+        The whole graph (kept private).
     scope : Scope
         The region every answer is cut to (``Scope(None)``: everything).
-    index : GraphIndex
+    index : RegionIndexCache
         Regions of the loaded graph's entities.
-    cases : CasesStore
-        Where the audit trail lives.
-    user : callable returning the acting :class:`~bidgraph.cases.users.User`
-        Called at each audited action (the web layer passes the request's user).
+    cases : CasesStore, optional
+        Where the audit trail lives; None keeps no trail (the single-user ``serve --no-auth``).
+    user : callable returning the acting :class:`~bidgraph.cases.users.User`, optional
+        Called at each audited action (the web layer passes the request's user); needed with ``cases``.
     """
 
-    def __init__(self, api, scope: Scope, index: GraphIndex, cases: CasesStore, user: Callable[[], User]):
-        self.api, self.scope, self.index, self.cases, self.user = api, scope, index, cases, user
+    def __init__(
+        self,
+        api,
+        scope: Scope,
+        index: RegionIndexCache,
+        cases: CasesStore | None = None,
+        user: Callable[[], User] | None = None,
+    ):
+        self._api, self._index, self._cases, self._user = api, index, cases, user
+        self.scope = scope
         self._snapshot: tuple | None = None
+
+    def regions(self) -> RegionIndex:
+        """Regions of the loaded graph's entities."""
+        return self._index.get()
 
     # -- visibility -----------------------------------------------------------------------
     def visible(self, uid: str, index: RegionIndex | None = None) -> bool:
@@ -67,12 +114,12 @@ class ScopedStore:
         checking many nodes."""
         if self.scope.is_all:
             return True
-        index = index or self.index.get()
+        index = index or self.regions()
         label, _, key = str(uid).partition(":")
         typ = LABEL_TYPES.get(label)
         if typ is not None:
             return self.scope.allows(index.regions(typ, key))
-        page = self.api.expand(uid, limit=NEIGHBOURS_CHECKED)
+        page = self._api.expand(uid, limit=NEIGHBOURS_CHECKED)
         return any(LABEL_TYPES.get(n["label"]) and self.visible(n["id"], index) for n in page["nodes"])
 
     def _check(self, uid: str) -> None:
@@ -80,27 +127,25 @@ class ScopedStore:
             raise NotFound(f"node {uid!r} not found (or outside your region)")
 
     def _cut(self, sub: dict) -> dict:
-        return self.scope.filter_subgraph(sub, self.index.get())
+        return self.scope.filter_subgraph(sub, self.regions())
 
     def _audit(self, action: str, detail: dict) -> None:
-        audit.record(self.cases, self.user().name, action, detail)
+        if self._cases is not None and self._user is not None:
+            audit.record(self._cases, self._user().name, action, detail)
 
     # -- the query API --------------------------------------------------------------------
     def info(self) -> dict:
-        info = self.api.info()
-        if self.scope.is_all:
+        info = self._api.info()
+        region = self.scope.region_code
+        if region is None:
             return info
-        index = self.index.get()
-        counts = {
-            label: len(index.ids_in(typ, self.scope.region_code))
-            for label, typ in LABEL_TYPES.items()
-            if label in info["nodes"]
-        }
+        index = self.regions()
+        counts = {label: len(index.ids_in(typ, region)) for label, typ in LABEL_TYPES.items() if label in info["nodes"]}
         return {**info, "nodes": counts, "relationships": {}, "quarantine": {}}
 
     def node(self, uid: str) -> dict:
         self._check(uid)
-        node = self.api.node(uid)
+        node = self._api.node(uid)
         self._audit("view", {"node": uid})
         return node
 
@@ -108,10 +153,10 @@ class ScopedStore:
         self._check(uid)
         self._audit("expand", {"node": uid, "types": list(types or []), "offset": offset})
         if self.scope.is_all:
-            return self.api.expand(uid, types, limit, offset)
-        total = self.api.expand(uid, types, limit=1)["total"]  # cut the whole neighbourhood, then page it
-        every = self.api.expand(uid, types, limit=max(total, 1))
-        whole = self._cut({"nodes": [self.api.node(uid)] + every["nodes"], "edges": every["edges"]})
+            return self._api.expand(uid, types, limit, offset)
+        total = self._api.expand(uid, types, limit=1)["total"]  # cut the whole neighbourhood, then page it
+        every = self._api.expand(uid, types, limit=max(total, 1))
+        whole = self._cut({"nodes": [self._api.node(uid)] + every["nodes"], "edges": every["edges"]})
         neighbours = [n for n in whole["nodes"] if n["id"] != uid]
         page = neighbours[offset : offset + limit]
         keep = {n["id"] for n in page}
@@ -127,37 +172,37 @@ class ScopedStore:
     def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict:
         self._check(a)
         self._check(b)
-        found = self.api.paths(
+        found = self._api.paths(
             a, b, max_hops=max_hops, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR), types=types
         )
         if self.scope.is_all:
             return found
-        index = self.index.get()
+        index = self.regions()
         kept = [p for p in found["paths"] if all(self.visible(u, index) for u in p["nodes"])][:limit]
         on_path = {u for p in kept for u in p["nodes"]}
         return {**found, "paths": kept, "nodes": [n for n in found["nodes"] if n["id"] in on_path]}
 
     def subgraph(self, uids: list[str]) -> dict:
-        index = None if self.scope.is_all else self.index.get()
+        index = None if self.scope.is_all else self.regions()
         hidden = [uid for uid in uids if not self.visible(uid, index)]
         if hidden:
             raise NotFound(f"node {hidden[0]!r} not found (or outside your region)")
-        return self._cut(self.api.subgraph(uids))
+        return self._cut(self._api.subgraph(uids))
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        hits = self.api.search(text, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR))
-        index = None if self.scope.is_all else self.index.get()
+        hits = self._api.search(text, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR))
+        index = None if self.scope.is_all else self.regions()
         hits = [h for h in hits if self.visible(h["id"], index)][:limit]
         self._audit("search", {"query": text, "hits": len(hits)})
         return hits
 
     def snapshot(self) -> Snapshot:
-        snap = self.api.snapshot()
+        snap = self._api.snapshot()
         if self.scope.is_all:
             return snap
-        version = self.api.info().get("version")
+        version = self._api.info().get("version")
         if self._snapshot is None or self._snapshot[0] != version:
-            index = self.index.get()  # a table without a region rule raises rather than leaks
+            index = self.regions()  # a table without a region rule raises rather than leaks
             self._snapshot = (
                 version,
                 Snapshot(
@@ -171,11 +216,23 @@ class ScopedStore:
         return self._snapshot[1]
 
     def findings(self) -> list[dict]:
-        return self.scope.filter_findings(self.api.findings(), self.index.get())
+        return self.scope.filter_findings(self._api.findings(), self.regions())
 
-    # -- audited exports ------------------------------------------------------------------
+    # -- evidence and exports -------------------------------------------------------------
+    def evidence(self, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:
+        """The tables and subgraph of a case (:func:`~bidgraph.cases.pack.gather_evidence`),
+        cut to the scope; gathering reads the whole graph without auditing each node it checks."""
+        tables, subgraph = gather_evidence(self._api, case)
+        if self.scope.is_all:
+            return tables, subgraph
+        index = self.regions()
+        return {name: self.scope.filter_table(name, df, index) for name, df in tables.items()}, self._cut(subgraph)
+
     def record_export(self, fmt: str, filename: str, items: int) -> None:
-        """Check the user may export and record the export (format, file name, cart size)."""
-        user = self.user()
+        """Check the user may export and record the export (format, file name, cart size);
+        without an audit trail (single-user session) there is nothing to check or record."""
+        if self._cases is None or self._user is None:
+            return
+        user = self._user()
         require(user, "export")
-        audit.record(self.cases, user.name, "export", {"format": fmt, "file": filename, "items": items})
+        audit.record(self._cases, user.name, "export", {"format": fmt, "file": filename, "items": items})

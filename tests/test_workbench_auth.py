@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from test_cases_world import PASSWORD, WEST, clock, finding, load_world, people, store  # noqa: F401
 
-from bidgraph.cases import audit, cases
+from bidgraph.cases import audit, cases, users
 from bidgraph.cases.pack import verify_pack
 from bidgraph.cases.scope import Scope
-from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
+from bidgraph.cases.scoped_store import RegionIndexCache, RegionViews, ScopedStore
 from bidgraph.cases.users import MAX_FAILURES, AccessDenied
 from bidgraph.errors import NotFound
 from bidgraph.graph.api import open_store
@@ -25,6 +25,7 @@ from bidgraph.workbench.auth import CSRF_COOKIE, SESSION_COOKIE, Auth
 from bidgraph.workbench.callbacks.cases import create_case, export_case_pack
 from bidgraph.workbench.callbacks.search import search
 from bidgraph.workbench.cart import finding_item, node_item
+from bidgraph.workbench.casedesk import CaseDesk
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export
 
@@ -42,7 +43,15 @@ def graph(store, tmp_path):
 
 
 def scoped(graph, store, user) -> ScopedStore:
-    return ScopedStore(graph, Scope.of(user), GraphIndex(graph), store, lambda: user)
+    return ScopedStore(graph, Scope.of(user), RegionIndexCache(graph), store, lambda: user)
+
+
+def logged_in(graph, store, name: str) -> WorkbenchData:
+    """What the callbacks read for ``name`` after logging in (RequestData's view, without a request)."""
+    session = users.login(store, name, PASSWORD)
+    views = RegionViews(graph, store, lambda: session.user)
+    desk = CaseDesk(store, views.regions, lambda: (session.token, session.csrf_token))
+    return WorkbenchData(views.store(session.user.region_code), desk)
 
 
 @pytest.fixture
@@ -210,10 +219,10 @@ def test_a_county_user_sees_nothing_of_another_county(graph, store, people):
 
 def test_a_county_pack_holds_only_its_county_and_verifies(graph, store, people, tmp_path):
     city = WorkbenchData(scoped(graph, store, people["city"]))
-    both = cases.create_case(store, people["city"], "跨区围标", [WEST_RING, EAST_RING], index=GraphIndex(graph).get())
-    west = scoped(graph, store, people["west"])
-    view = _CaseData(west, store, people["west"], graph)
-    name, content = export_case_pack(view, both["id"])
+    both = cases.create_case(
+        store, people["city"], "跨区围标", [WEST_RING, EAST_RING], index=RegionIndexCache(graph).get()
+    )
+    name, content = export_case_pack(logged_in(graph, store, "west"), both["id"])
     (tmp_path / name).write_bytes(content)
     assert verify_pack(tmp_path / name, store).ok
     with zipfile.ZipFile(tmp_path / name) as zf:
@@ -226,19 +235,8 @@ def test_a_county_pack_holds_only_its_county_and_verifies(graph, store, people, 
     assert len(city.findings()) == 2
 
 
-class _CaseData:
-    """What callbacks_cases reads (as RequestData gives it in the app), for one user."""
-
-    def __init__(self, api, store, user, graph):
-        self.api, self.view, self.cases, self.user, self.graph = api, WorkbenchData(api), store, user, graph
-        self.index = api.index.get()
-
-    def finding(self, fid):
-        return self.view.finding(fid)
-
-
 def test_cases_from_the_cart_and_a_viewer_cannot_export(graph, store, people):
-    west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
+    west = logged_in(graph, store, "west")
     cart = [finding_item(WEST_RING), node_item(graph.node("Organization:ORG2"))]
     case = create_case(west, "证据篮立案", "review", [], cart)
     assert [f["id"] for f in case["findings"]] == ["F1"] and "Organization:ORG2" in case["nodes"]
@@ -281,8 +279,8 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
 
     from bidgraph.workbench.callbacks.findings import finding_detail
 
-    west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
-    cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.index)
+    west = logged_in(graph, store, "west")
+    cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.api.regions())
     panel, _ = finding_detail(west, "F1", "zh")
     assert "确认 · west · 开标记录证实" in text_of(panel)
 
@@ -290,10 +288,12 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
 def test_overdue_cases_come_first_and_are_marked(graph, store, people, clock):
     from bidgraph.workbench.callbacks.cases import cases_table
 
-    west = _CaseData(scoped(graph, store, people["west"]), store, people["west"], graph)
+    west = logged_in(graph, store, "west")
     create_case(west, "普通核查", "review", [WEST_RING])
     create_case(west, "质疑案件", "challenge", [WEST_RING])
-    clock.advance(days=30)  # well past 7 working days
-    columns, rows = cases_table(west, False, "zh")
+    clock.advance(days=30)  # well past 7 working days (and the session: log in again)
+    with pytest.raises(AccessDenied, match="expired"):
+        cases_table(west, False, "zh")
+    columns, rows = cases_table(logged_in(graph, store, "west"), False, "zh")
     assert [r["overdue"] for r in rows] == [1, 0] and rows[0]["title"] == "⚠ 质疑案件"
     assert rows[0]["status"] == "新建" and "剩余工作日" in [c["name"] for c in columns]

@@ -160,9 +160,9 @@ def test_from_overview_to_exported_cart(browser, server, downloads):
     b = browser
     b.get(server.url)
     cards = wait_text(b, "div-overview-counts", "疑点")
-    assert cards.split() == ["1", "项目", "2", "标段", "5", "投标", "5", "单位", "3", "疑点"]
+    assert cards.split() == ["1", "项目", "2", "标段", "5", "投标", "5", "单位", "5", "疑点"]
     wait_text(b, "table-ranking", "乙建筑有限公司")
-    WebDriverWait(b, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#graph-by-detector .bars path")) == 3)
+    WebDriverWait(b, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#graph-by-detector .bars path")) == 4)
     assert "未启用登录" in b.find_element(By.ID, "div-no-auth").text
     shot(b, "1-overview")
 
@@ -181,7 +181,7 @@ def test_from_overview_to_exported_cart(browser, server, downloads):
     b.find_element(By.XPATH, "//button[contains(., 'F-000001')]").click()
     detail = wait_text(b, "div-finding-detail", "同一IP地址上传")
     assert "bidders_sharing" in detail and "min_bidders" in detail and "乙建筑有限公司" in detail
-    WebDriverWait(b, WAIT).until(lambda d: "共 3 条疑点" in d.find_element(By.ID, "div-findings-count").text)
+    WebDriverWait(b, WAIT).until(lambda d: "共 5 条疑点" in d.find_element(By.ID, "div-findings-count").text)
     shot(b, "3-finding")
 
     # its evidence in the explorer, expanded, and the paths between the two members

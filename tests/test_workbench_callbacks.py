@@ -7,7 +7,7 @@ import zipfile
 import networkx as nx
 import openpyxl
 import pytest
-from workbench_world import tiny_store
+from workbench_world import open_view, tiny_store
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.store import EmbeddedStore
@@ -17,14 +17,13 @@ from bidgraph.workbench.callbacks.findings import finding_detail, finding_reques
 from bidgraph.workbench.callbacks.overview import overview
 from bidgraph.workbench.callbacks.search import search
 from bidgraph.workbench.cart import apply_edits
-from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.export import export
 from bidgraph.workbench.messages import guarded
 
 
 @pytest.fixture
 def data(tmp_path, tiny_tables):
-    return WorkbenchData(tiny_store(tmp_path / "ws", tiny_tables))
+    return open_view(tiny_store(tmp_path / "ws", tiny_tables))
 
 
 def text_of(component) -> str:
@@ -46,12 +45,14 @@ def test_overview_counts_charts_and_ranking(data):
     msg, cards, by_det, by_region, by_month, by_cat, cols, ranking = overview(data, "zh")
     assert msg is None
     assert "项目" in text_of(cards) and "疑点" in text_of(cards)
-    assert [c.children[0].children for c in cards] == ["1", "2", "5", "5", "3"]
-    assert set(by_det.data[0].y) == {"共用上传设备/IP", "人员交叉任职", "标王"}
+    assert [c.children[0].children for c in cards] == ["1", "2", "5", "5", "5"]
+    assert set(by_det.data[0].y) == {"共用上传设备/IP", "人员交叉任职", "标王", "冒烟指数"}
     assert list(by_region.data[0].x) == ["330102"]
-    assert ranking[0]["uid"] == "Organization:B" and ranking[0]["name"] == "乙建筑有限公司"
-    # the smoke index: B has shared_device 30 x 0.91 + shared_personnel 30 x 0.72 + frequent_winner 20 x 0.35
-    assert ranking[0]["score"] == 55.9 and ranking[0]["findings"] == 3
+    # the stored smoke index (workbench_world.SMOKE_PARAMS): B 55.9 from three findings, then A 48.9
+    assert [(r["uid"], r["name"], r["score"], r["findings"]) for r in ranking] == [
+        ("Organization:B", "乙建筑有限公司", 55.9, 3),
+        ("Organization:A", "甲建设工程有限公司", 48.9, 2),
+    ]
     assert [c["name"] for c in cols][:3] == ["排名", "类型", "名称"]
 
 
@@ -61,7 +62,7 @@ def test_overview_in_english(data):
 
 
 def test_store_down_is_a_message_not_a_traceback(tmp_path):
-    down = WorkbenchData(EmbeddedStore(tmp_path / "never-loaded"))
+    down = open_view(EmbeddedStore(tmp_path / "never-loaded"))
     out = guarded(8, 0)(overview)(down, "zh")
     assert "图数据不可用" in text_of(out[0]) and "bidgraph load" in text_of(out[0])
     assert out[0].className == "msg msg-error"
@@ -69,8 +70,13 @@ def test_store_down_is_a_message_not_a_traceback(tmp_path):
 
 def test_findings_table_filters_and_names_in_chinese(data):
     out = findings_table(data, "zh")
-    assert out["count"] == "共 3 条疑点"
-    assert {o["value"] for o in out["options"]["detector"]} == {"shared_device", "shared_personnel", "frequent_winner"}
+    assert out["count"] == "共 5 条疑点"
+    assert {o["value"] for o in out["options"]["detector"]} == {
+        "shared_device",
+        "shared_personnel",
+        "frequent_winner",
+        "smoke_index",
+    }
     high = findings_table(data, "zh", severities=["high"])
     assert [r["id"] for r in high["rows"]] == ["F-000001"]
     assert high["rows"][0]["detector"] == "共用上传设备/IP" and high["rows"][0]["severity"] == "高"
@@ -160,7 +166,7 @@ def test_node_details_show_provenance_timeline_and_findings(data):
     text = text_of(d["details"])
     assert "乙建筑有限公司" in text and "fixture.csv" in text and "第 5 行" in text
     assert {o["value"] for o in d["types"]} >= {"SUBMITTED", "WON", "HOLDS_ROLE"}
-    assert [o["value"] for o in d["rings"]] == ["F-000001", "F-000002", "F-000003"]
+    assert [o["value"] for o in d["rings"]] == ["F-000001", "F-000002", "F-000003", "F-000004"]
     assert list(d["timeline"].data[0].y) == [2] and list(d["timeline"].data[1].y) == [1]
     ip = ex.node_details(data, "IP:10.0.0.7", "zh")
     assert ip["timeline"] is None and "无单独来源行" in text_of(ip["details"])

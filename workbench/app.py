@@ -4,10 +4,12 @@
 ``run_server(store, host, port)`` serves it. The page is in Simplified Chinese unless the URL
 asks for ``?lang=en``.
 
-Access control: ``auth`` (:class:`bidgraph.workbench.auth.Auth`) installs login, sessions and
-CSRF checks on the Flask server (``init_app(server)``), gives the callbacks the logged-in
-user's region view (``data_for(store)``) and the page header its user (``account()``).
-``auth=None`` serves everyone and shows an "authentication disabled" banner.
+The callbacks get one object, ``data``, whose only store is scoped
+(:class:`~bidgraph.cases.scoped_store.ScopedStore`): the store given to ``create_app`` stays
+behind it. With ``auth`` (:class:`bidgraph.workbench.auth.Auth`: login, sessions and CSRF
+checks on the Flask server) ``data`` is the logged-in user's region view and cases desk
+(``auth.data_for(store)``); ``auth=None`` serves the whole graph to everyone, without cases or
+audit trail, under an "authentication disabled" banner.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import dash
 import dash_cytoscape as cyto
 from flask import has_request_context, request
 
+from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overview, search
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
@@ -39,7 +42,7 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
     Parameters
     ----------
     store : GraphStore
-        Where every page reads from; callbacks use nothing else.
+        Where every page reads from, through a scoped view; callbacks never get it.
     lang : {"zh", "en"}
         The page's language when the URL does not say (``?lang=en`` / ``?lang=zh``).
     auth : :class:`bidgraph.workbench.auth.Auth`, optional
@@ -51,7 +54,7 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
         assets_folder=str(ASSETS),
         title=t("app.title", default),
         suppress_callback_exceptions=True,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None keeps the tab title still (Dash's documented value)
     )
 
     def layout():
@@ -73,8 +76,7 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
             response.set_cookie(LANG_COOKIE, pick_lang(asked), samesite="Lax", httponly=True)
         return response
 
-    # With login, every callback reads the logged-in user's region view of the store.
-    data = auth.data_for(store) if auth is not None else WorkbenchData(store)
+    data = auth.data_for(store) if auth is not None else WorkbenchData(RegionViews(store).store(None))
     for module in CALLBACKS:
         module.register(app, data)
     if auth is not None:

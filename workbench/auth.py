@@ -10,8 +10,11 @@ and puts one gate in front of every other request:
   or in form field ``csrf``; without it: 403 and nothing changes (double-submit pattern,
   checked against the session on the server).
 
-Each request's user is ``flask.g.bidgraph_user``; the pages read through :class:`RequestData`,
-which picks the user's region view (:class:`~bidgraph.cases.scoped_store.ScopedStore`).
+Each request's user is ``flask.g.bidgraph_user``; the callbacks read through
+:class:`RequestData`, which picks the user's region view
+(:class:`~bidgraph.cases.scoped_store.ScopedStore`) and a
+:class:`~bidgraph.workbench.casedesk.CaseDesk` that authorizes every cases call for the
+request's session. Neither the whole graph nor the cases store is reachable from it.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from flask import Response, g, has_request_context, redirect, request
 
 from bidgraph.cases import users
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.scope import Scope
-from bidgraph.cases.scoped_store import GraphIndex, ScopedStore
+from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.cases.users import AccessDenied
+from bidgraph.workbench.casedesk import CaseDesk, Session
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 
@@ -60,22 +63,12 @@ class Auth:
 
     def __init__(self, cases: CasesStore, secure_cookies: bool = False):
         self.cases, self.secure = cases, secure_cookies
-        self._views: dict[str | None, WorkbenchData] = {}
-        self.api = self.index = None
 
     # -- what the pages read --------------------------------------------------------------
     def data_for(self, api) -> RequestData:
-        """The object the callbacks read through (instead of ``WorkbenchData(api)``)."""
-        self.api, self.index = api, GraphIndex(api)
-        return RequestData(self)
-
-    def view(self) -> WorkbenchData:
-        """The current user's region view of the graph (one cached per region)."""
-        region = current_user().region_code
-        if region not in self._views:
-            scoped = ScopedStore(self.api, Scope(region), self.index, self.cases, current_user)
-            self._views[region] = WorkbenchData(scoped)
-        return self._views[region]
+        """What the callbacks read: the request's user's region of ``api``, and their cases."""
+        views = RegionViews(api, self.cases, current_user)
+        return RequestData(views, CaseDesk(self.cases, views.regions, request_session))
 
     def account(self) -> dict | None:
         """Who is logged in, for the page header (name, role, region, CSRF token for logout)."""
@@ -169,30 +162,33 @@ def current_user() -> users.User:
     return g.bidgraph_user
 
 
-class RequestData:
-    """What the callbacks read: the current user's :class:`WorkbenchData` (``api``,
-    ``findings()``, ``finding()``, ``rows()``, ``by_entity()``), plus what the cases page
-    needs: ``cases`` (the store), ``user``, ``index`` (regions) and ``graph`` (the whole
-    graph, for evidence packs, which cut it to the user's region themselves)."""
+def request_session() -> Session:
+    """The session token and the CSRF token the request being served carries."""
+    return g.get("bidgraph_token"), request.headers.get("X-CSRFToken") or request.form.get("csrf")
 
-    def __init__(self, auth: Auth):
-        self._auth = auth
+
+class RequestData:
+    """The callbacks' data with login: the request's user's :class:`WorkbenchData` (``api``,
+    ``cases``, ``findings()``, ``finding()``, ``rows()``, ``by_entity()``, ``ranking()``), one
+    per region, built on first use.
+
+    Parameters
+    ----------
+    views : RegionViews
+        The graph per region (the whole graph stays private inside it).
+    desk : CaseDesk
+        Cases as the request's session.
+    """
+
+    def __init__(self, views: RegionViews, desk: CaseDesk):
+        self._views, self._desk = views, desk
+        self._data: dict[str | None, WorkbenchData] = {}
+
+    def current(self) -> WorkbenchData:
+        region = current_user().region_code
+        if region not in self._data:
+            self._data[region] = WorkbenchData(self._views.store(region), self._desk)
+        return self._data[region]
 
     def __getattr__(self, name: str):
-        return getattr(self._auth.view(), name)
-
-    @property
-    def cases(self) -> CasesStore:
-        return self._auth.cases
-
-    @property
-    def user(self) -> users.User:
-        return current_user()
-
-    @property
-    def index(self):
-        return self._auth.index.get()
-
-    @property
-    def graph(self):
-        return self._auth.api
+        return getattr(self.current(), name)

@@ -1,25 +1,38 @@
-"""What the pages read, through the query API only: the API itself plus findings-derived views
-(table rows, per-entity index), computed once per loaded graph version."""
+"""What the pages read: one scoped store and the views derived from its findings.
+
+:class:`WorkbenchData` is the only object the callbacks get (``register(app, data)``): its one
+store is a :class:`~bidgraph.cases.scoped_store.ScopedStore` (the user's region, audited; or
+the whole graph for the single-user ``serve --no-auth``), and its cases desk authorizes every
+call for the request's session. No callback sees the whole graph or the cases store.
+"""
 
 from __future__ import annotations
 
 import threading
 
+from bidgraph.cases.scoped_store import ScopedStore
 from bidgraph.errors import NotFound
-from bidgraph.workbench.views import finding_rows, findings_by_entity
+from bidgraph.workbench.casedesk import CaseDesk
+from bidgraph.workbench.views import finding_rows, findings_by_entity, smoke_ranking
 
 __all__ = ["WorkbenchData"]
 
 
 class WorkbenchData:
-    """Wraps a query-API store (``bidgraph.graph.api.GraphStore``) for the workbench.
+    """A scoped store plus findings views, cached per graph version (``info()["version"]``).
 
-    ``api`` is used as is for node, expand, paths, subgraph and search; ``findings()``,
-    ``rows()`` and ``by_entity()`` are cached per graph version (``info()["version"]``).
+    Parameters
+    ----------
+    api : ScopedStore
+        Used as is for node, expand, paths, subgraph, search and snapshot.
+    cases : CaseDesk, optional
+        Cases and verdicts as the logged-in user; None without login.
     """
 
-    def __init__(self, api):
-        self.api = api
+    def __init__(self, api: ScopedStore, cases: CaseDesk | None = None):
+        if not isinstance(api, ScopedStore):
+            raise TypeError(f"the workbench reads through a ScopedStore, not {type(api).__name__}")
+        self.api, self.cases = api, cases
         self._lock = threading.Lock()
         self._version = None
         self._cache: dict = {}
@@ -34,6 +47,7 @@ class WorkbenchData:
                     "by_id": {f["id"]: f for f in findings},
                     "rows": None,
                     "by_entity": None,
+                    "ranking": None,
                 }
                 self._version = version
             return self._cache
@@ -59,3 +73,10 @@ class WorkbenchData:
         if views["by_entity"] is None:
             views["by_entity"] = findings_by_entity(views["findings"])
         return views["by_entity"]
+
+    def ranking(self) -> list[dict]:
+        """The stored smoke-index ranking of every level (:func:`~bidgraph.workbench.views.smoke_ranking`)."""
+        views = self._views()
+        if views["ranking"] is None:
+            views["ranking"] = smoke_ranking(views["findings"])
+        return views["ranking"]

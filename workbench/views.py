@@ -14,10 +14,21 @@ import pandas as pd
 from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["ENTITY_LABELS", "entity_uid", "finding_rows", "findings_by_entity", "organization_timeline", "count_by"]
+__all__ = [
+    "ENTITY_LABELS",
+    "SMOKE_INDEX",
+    "entity_uid",
+    "finding_rows",
+    "findings_by_entity",
+    "smoke_ranking",
+    "organization_timeline",
+    "count_by",
+]
 
 # Finding entity types (design/bundle.md) → graph node labels (graph/schema.toml [entity_types]).
 ENTITY_LABELS = schema().entity_labels
+
+SMOKE_INDEX = "smoke_index"  # the detector whose findings are the ranked smoke index (冒烟指数)
 
 FINDING_COLUMNS = ["id", "detector", "severity", "score", "region", "category", "date", "month", "entities", "summary"]
 
@@ -116,6 +127,50 @@ def findings_by_entity(findings: list[dict]) -> dict[str, list[str]]:
         for uid in dict.fromkeys(uids):
             out[uid].append(f["id"])
     return dict(out)
+
+
+def smoke_ranking(findings: list[dict], level: str | None = None, top: int | None = None) -> list[dict]:
+    """The smoke-index ranking as the last detector batch stored it: one row per
+    ``smoke_index`` finding (entities at or above the detector's ``min_index``), highest index
+    first, ties by level then entity id, as the detector orders them. Nothing is recomputed.
+
+    Parameters
+    ----------
+    findings : list of finding dicts (design/bundle.md), of any detectors
+    level : {"lot", "project", "org", "tenderer"}, optional
+        Keep one level (the smoke_index entity's role); None keeps every level.
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    list of dict
+        level, entity (id), type (finding entity type), uid (``Label:key``), index (0-100),
+        findings (how many contributed), by_detector ({detector: points}), contributions (each
+        finding with its score, weight and points) and finding (the smoke_index finding's id).
+    """
+    rows = []
+    for f in findings:
+        if f.get("detector") != SMOKE_INDEX:
+            continue
+        entity, evidence = f["entities"][0], f.get("evidence", {})
+        if level is not None and entity["role"] != level:
+            continue
+        rows.append(
+            {
+                "level": entity["role"],
+                "entity": entity["id"],
+                "type": entity["type"],
+                "uid": entity_uid(entity),
+                "index": evidence["measured"]["index"],
+                "findings": evidence["measured"]["findings"],
+                "by_detector": evidence["by_detector"],
+                "contributions": evidence["contributions"],
+                "finding": f["id"],
+            }
+        )
+    rows.sort(key=lambda r: (-r["index"], r["level"], r["entity"]))
+    return rows if top is None else rows[:top]
 
 
 def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:

@@ -139,7 +139,5 @@ def register(app, data) -> None:
             return no_update, message(t("ca.empty", lang), "warning")
         fmt = ctx.triggered_id.removeprefix("button-export-")
         filename, content = export(data.api, cart, fmt)
-        record = getattr(data.api, "record_export", None)  # with login: role check and audit entry
-        if record is not None:
-            record(fmt, filename, len(cart))
+        data.api.record_export(fmt, filename, len(cart))  # with login: role check and audit entry
         return dcc.send_bytes(content, filename), no_update

@@ -2,8 +2,9 @@
 the user may see (overdue first, in red), work one through its statuses with a reason, assign
 it, comment, judge its findings, and export its evidence pack.
 
-Everything goes through ``bidgraph.cases`` as the logged-in user (``data.user``), so roles,
-region scope and the audit trail apply; without login (``--no-auth``) the page says so.
+Everything goes through the cases desk (``data.cases``), which authorizes each call for the
+request's session, so roles, region scope and the audit trail apply; without login
+(``--no-auth``) there is no desk and the page says so.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from bidgraph.cases import cases, pack, users
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench.cart import cart_nodes
@@ -62,22 +62,14 @@ def create_case(data, title: str | None, kind: str, findings: list[dict], cart: 
     pinned findings; returns the new case."""
     cart = cart or []
     findings = findings + [data.finding(item["finding"]) for item in cart if item["kind"] == "finding"]
-    return cases.create_case(
-        data.cases,
-        data.user,
-        title,
-        findings,
-        kind=kind or "review",
-        nodes=cart_nodes(cart) if cart else (),
-        index=data.index,
-    )
+    return data.cases.create_case(title, findings, kind=kind or "review", nodes=cart_nodes(cart) if cart else [])
 
 
 def cases_table(data, mine: bool, lang: str) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the case list (``overdue`` is 1 for the red rows)."""
     columns = [{"name": t(COLUMN_KEYS[c], lang), "id": c} for c in LIST_COLUMNS]
     rows = []
-    for c in cases.list_cases(data.cases, data.user, mine=mine):
+    for c in data.cases.list_cases(mine=mine):
         rows.append(
             {
                 **{k: c.get(k) for k in LIST_COLUMNS},
@@ -107,7 +99,7 @@ def finding_feedback(data, finding_id: str, lang: str) -> list[html.Span]:
     """:func:`feedback_tags` of one finding from the cases store (nothing without login)."""
     if not has_cases(data):
         return []
-    return feedback_tags(cases.feedback_for(data.cases, [finding_id]).get(finding_id, []), lang)
+    return feedback_tags(data.cases.feedback_for([finding_id]).get(finding_id, []), lang)
 
 
 def _finding_line(f: dict, lang: str) -> html.Li:
@@ -123,7 +115,7 @@ def _finding_line(f: dict, lang: str) -> html.Li:
 def case_detail(data, case_id: str, lang: str) -> dict:
     """The case panel, the statuses it may move to, its findings (for verdicts), the people it
     may be assigned to, and its version (so a concurrent change is refused, not overwritten)."""
-    c = cases.get_case(data.cases, data.user, case_id)
+    c = data.cases.get_case(case_id)
     if c["overdue"]:
         due = html.P(t("cs.overdue", lang, deadline=c["deadline"]), className="case-overdue")
     elif c["deadline"]:
@@ -165,28 +157,20 @@ def case_detail(data, case_id: str, lang: str) -> dict:
         ],
         id="div-case-body",
     )
-    workers = [
-        u["name"]
-        for u in users.list_users(data.cases)
-        if u["active"] and u["role"] in users.PERMISSIONS["case.comment"]
-    ]
     return {
         "panel": panel,
         "version": c["version"],
         "statuses": [{"label": name("status", s, lang), "value": s} for s in TRANSITIONS[c["status"]]],
         "findings": [{"label": f["id"], "value": f["id"]} for f in c["findings"]],
-        "assignees": [{"label": n, "value": n} for n in workers],
+        "assignees": [{"label": n, "value": n} for n in data.cases.assignees()],
     }
 
 
 def export_case_pack(data, case_id: str) -> tuple[str, bytes]:
     """The evidence pack of a case as the current user may export it: file name and bytes."""
-    case = cases.get_case(data.cases, data.user, case_id)
-    tables, sub = pack.gather_evidence(data.graph, case)
+    tables, sub = data.api.evidence(data.cases.get_case(case_id))
     with tempfile.TemporaryDirectory() as tmp:
-        path = pack.export_pack(
-            data.cases, data.user, case_id, tables, sub, Path(tmp) / f"{case_id}.zip", None, data.index
-        )
+        path = data.cases.export_pack(case_id, tables, sub, Path(tmp) / f"{case_id}.zip")
         return path.name, path.read_bytes()
 
 
@@ -202,22 +186,18 @@ def _act(data, trigger: str, case_id, version, s: dict, lang: str) -> tuple[str 
     if not case_id:
         return None, t("cs.pick", lang)
     if trigger == "button-case-move":
-        case = cases.transition(
-            data.cases, data.user, case_id, s["status"] or "", s["reason"], expected_version=version
-        )
+        case = data.cases.transition(case_id, s["status"] or "", s["reason"], expected_version=version)
         return case_id, t("cs.moved", lang, id=case_id, status=name("status", case["status"], lang))
     if trigger == "button-case-assign":
-        cases.assign(data.cases, data.user, case_id, s["assignee"], expected_version=version)
+        data.cases.assign(case_id, s["assignee"], expected_version=version)
         return case_id, t("cs.assigned", lang)
     if trigger == "button-case-comment":
-        cases.add_comment(data.cases, data.user, case_id, s["comment"])
+        data.cases.add_comment(case_id, s["comment"])
         return case_id, t("cs.commented", lang)
-    finding = next(
-        (f for f in cases.get_case(data.cases, data.user, case_id)["findings"] if f["id"] == s["finding"]), None
-    )
+    finding = next((f for f in data.cases.get_case(case_id)["findings"] if f["id"] == s["finding"]), None)
     if finding is None:
         raise InputError(t("cs.pick_finding", lang))
-    cases.record_feedback(data.cases, data.user, finding, s["verdict"] or "", s["feedback_reason"], index=data.index)
+    data.cases.record_feedback(finding, s["verdict"] or "", s["feedback_reason"])
     return case_id, t("cs.feedback_done", lang)
 
 

@@ -1,13 +1,11 @@
-"""Overview page: what was loaded, what was found, where, when, and who ranks highest."""
+"""Overview page: what was loaded, what was found, where, when, and who ranks highest (the
+smoke index as the last ``bidgraph detect`` stored it, the same list as ``bidgraph rank``)."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 from dash import Input, Output, State, html, no_update
 
-from bidgraph.detectors.core.common import uid
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.detectors.smoke_index import LEVELS, smoke_scores
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -41,40 +39,24 @@ def bar_figure(items: list[tuple[str, int]], horizontal: bool = False) -> go.Fig
     return fig
 
 
-def smoke_top(data, limit: int = 10) -> list[dict]:
-    """The top of the smoke-index ranking (lots, projects, organizations, tenderers)."""
-    scores = smoke_scores(data.findings(), data.api.snapshot(), load_settings()["smoke_index"], top=limit)
-    return [
-        {
-            "uid": uid(LEVELS[r.level][1], r.entity),
-            "type": LEVELS[r.level][0],
-            "id": r.entity,
-            "score": r.index,
-            "findings": r.findings,
-            "detectors": sorted(r.by_detector),
-        }
-        for r in scores.itertuples()
-    ]
-
-
 def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
-    """Columns and rows of the overview's ranking table."""
-    top = smoke_top(data, limit)
+    """Columns and rows of the overview's ranking table: the top ``limit`` of the stored
+    smoke index, every level together."""
     rows = []
-    for i, item in enumerate(top, start=1):
+    for i, item in enumerate(data.ranking()[:limit], start=1):
         try:
             caption = data.api.node(item["uid"])["caption"]
         except Exception:  # noqa: BLE001 - an entity missing from the graph still ranks, by id
-            caption = item["id"]
+            caption = item["entity"]
         rows.append(
             {
                 "rank": i,
                 "uid": item["uid"],
                 "type": name("entity", item["type"], lang),
                 "name": caption,
-                "score": item["score"],
+                "score": item["index"],
                 "findings": item["findings"],
-                "detectors": "、".join(name("detector", d, lang) for d in item["detectors"]),
+                "detectors": "、".join(name("detector", d, lang) for d in sorted(item["by_detector"])),
             }
         )
     cols = [

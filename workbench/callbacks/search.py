@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
-from bidgraph.graph.embedded.search import normalize_query
+from bidgraph.graph.search_text import normalize_query
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
