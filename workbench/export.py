@@ -31,7 +31,7 @@ def cart_graph(api, cart: list[dict]) -> dict:
 
 def bids_frame(api, graph: dict) -> pd.DataFrame:
     """The bids of the organizations and lots in the graph, and the bids themselves."""
-    keys = {"Organization": set(), "Lot": set(), "Bid": set()}
+    keys: dict[str, set[str]] = {"Organization": set(), "Lot": set(), "Bid": set()}
     for n in graph["nodes"]:
         if n["label"] in keys:
             keys[n["label"]].add(n["key"])

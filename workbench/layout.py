@@ -5,8 +5,13 @@ Component ids are ``kind-purpose`` (``button-expand``, ``table-findings``...).
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_cytoscape as cyto
-from dash import dash_table, dcc, html
+from dash import dcc, html
+
+# The class from its own module: the dash_table package re-exports it dynamically, out of mypy's sight.
+from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
@@ -15,7 +20,7 @@ __all__ = ["build_layout", "LAYOUTS", "PAGES"]
 
 PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
-TABLE_STYLE = dict(
+TABLE_STYLE: dict[str, Any] = dict(
     style_cell={
         "fontFamily": FONT,
         "fontSize": 13,
@@ -79,7 +84,7 @@ def _overview(lang: str) -> html.Div:
                 [
                     html.H3(t("ov.ranking", lang)),
                     html.P(t("ov.ranking_note", lang), className="hint"),
-                    dash_table.DataTable(id="table-ranking", columns=[], data=[], page_size=10, **TABLE_STYLE),
+                    DataTable(id="table-ranking", columns=[], data=[], page_size=10, **TABLE_STYLE),
                 ],
                 className="panel",
             ),
@@ -104,7 +109,7 @@ def _findings(lang: str) -> html.Div:
                 className="filters",
             ),
             html.Div(id="div-findings-count", className="hint"),
-            dash_table.DataTable(
+            DataTable(
                 id="table-findings",
                 columns=[],
                 data=[],
@@ -167,7 +172,7 @@ def _search(lang: str) -> html.Div:
                 className="search-row",
             ),
             html.Div(id="div-search-msg", className="message"),
-            dash_table.DataTable(id="table-search", columns=[], data=[], page_size=20, **TABLE_STYLE),
+            DataTable(id="table-search", columns=[], data=[], page_size=20, **TABLE_STYLE),
         ],
         className="page",
     )
@@ -293,9 +298,7 @@ def _cart(lang: str) -> html.Div:
                 ],
                 className="actions export",
             ),
-            dash_table.DataTable(
-                id="table-cart", columns=[], data=[], editable=True, row_deletable=True, **TABLE_STYLE
-            ),
+            DataTable(id="table-cart", columns=[], data=[], editable=True, row_deletable=True, **TABLE_STYLE),
             html.Div(_graph("cyto-cart", "520px"), className="panel"),
         ],
         className="page",
@@ -340,7 +343,7 @@ def _cases(lang: str) -> html.Div:
             dcc.Checklist(
                 id="checklist-cases-mine", options=[{"label": t("cs.mine", lang), "value": "mine"}], value=[]
             ),
-            dash_table.DataTable(
+            DataTable(
                 id="table-cases",
                 columns=[],
                 data=[],
