@@ -374,7 +374,7 @@ def _related(item: dict, ocid: str, lots: list[str]) -> list[str]:
 def _winners(release: dict, ocid: str, lots: list[str], party_ids: dict[str, str]) -> set[tuple[str, str]]:
     """(lot_id, org_id) for every supplier of an active (or status-less) award; an award that
     names no lot covers every lot of the process."""
-    won = set()
+    won: set[tuple[str, str]] = set()
     for award in _list(release.get("awards")):
         award = _obj(award)
         if _text(award.get("status")) not in ("active", ""):

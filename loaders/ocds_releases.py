@@ -123,8 +123,8 @@ def _collect(doc, row: int, prefix: str, out: list, lost: list, document: bool) 
         for i, release in enumerate(embedded):
             out.append((row, f"{prefix}.releases[{i}]".lstrip("."), release, False))
     else:
-        tags = doc.get("tag") if isinstance(doc.get("tag"), list) else []
-        out.append((row, prefix, doc, "compiled" in tags))
+        tags = doc.get("tag")
+        out.append((row, prefix, doc, isinstance(tags, list) and "compiled" in tags))
 
 
 def _compile(pieces: list[tuple[int, str, dict, bool]]) -> list[Process]:

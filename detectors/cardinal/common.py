@@ -13,6 +13,10 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bidgraph.detectors.cardinal.settings import Settings
 
 __all__ = [
     "GROUPS",
@@ -105,6 +109,9 @@ class Indicator:
     """One Cardinal indicator: ``fold`` sees each accepted process, ``finalize`` runs once."""
 
     code = ""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        """Read the indicator's settings (default: none to read)."""
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         """Look at one contracting process (default: nothing)."""

@@ -89,7 +89,7 @@ def flag_releases(releases: Iterable, settings: Settings, map_: bool = False) ->
     if codes & {"R024", "R058"}:
         steps.append(SecondLowestBidRatio(settings))
     steps.extend(cls(settings) for cls in enabled)
-    excluded = pipe_set((settings.section("exclusions") or {}).get("procurement_method_details"))
+    excluded = pipe_set(settings.options("exclusions").get("procurement_method_details"))
     for release in releases:
         if _accepted(release, excluded):
             for step in steps:

@@ -42,7 +42,7 @@ class R003(Indicator):
     code = "R003"
 
     def __init__(self, settings: Settings):
-        section = settings.section(self.code)
+        section = settings.options(self.code)
         self.threshold = section.get("threshold", 15)
         self.methods = pipe_set(section.get("procurement_methods"))
         self.by_details = section.get("procurement_method_details", {})

@@ -10,7 +10,7 @@ class R018(Indicator):
     code = "R018"
 
     def __init__(self, settings: Settings):
-        self.methods = pipe_set(settings.section(self.code).get("procurement_methods", "open|selective"))
+        self.methods = pipe_set(settings.options(self.code).get("procurement_methods", "open|selective"))
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         tender = get_obj(release, "tender")

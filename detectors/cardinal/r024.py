@@ -14,7 +14,7 @@ class R024(Indicator):
     code = "R024"
 
     def __init__(self, settings: Settings):
-        self.threshold = settings.section(self.code).get("threshold")
+        self.threshold = settings.options(self.code).get("threshold")
 
     def finalize(self, state: State) -> None:
         q1, fence = low_outlier_fence(state, self.code, state.ratios.values(), self.threshold)

@@ -26,7 +26,7 @@ class R025(Indicator):
     code = "R025"
 
     def __init__(self, settings: Settings):
-        section = settings.section(self.code)
+        section = settings.options(self.code)
         self.percentile = section.get("percentile", 75)
         self.threshold = section.get("threshold")
         self.wins: dict[str, list[int]] = {}  # tenderer -> [processes won, processes bid in]

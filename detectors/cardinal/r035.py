@@ -10,7 +10,7 @@ class R035(Indicator):
     code = "R035"
 
     def __init__(self, settings: Settings):
-        self.threshold = max(settings.section(self.code).get("threshold", 1), 1)
+        self.threshold = max(settings.options(self.code).get("threshold", 1), 1)
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         gate = complete_awards_and_bids(release)
@@ -18,7 +18,8 @@ class R035(Indicator):
             return
         awards, details = gate
         suppliers = _ids(s for award in awards for s in get_list(award, "suppliers") or [])
-        valid, disqualified = set(), set()
+        valid: set[str] = set()
+        disqualified: set[str] = set()
         for bid in details:
             status, tenderers = get_str(bid, "status"), get_list(bid, "tenderers")
             if tenderers is not None and status in ("valid", "disqualified"):

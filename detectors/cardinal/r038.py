@@ -26,7 +26,7 @@ class R038(Indicator):
     code = "R038"
 
     def __init__(self, settings: Settings):
-        section = settings.section(self.code)
+        section = settings.options(self.code)
         self.threshold = section.get("threshold")
         processes = section.get("minimum_contracting_processes", 2)
         self.minimum = {

@@ -25,7 +25,7 @@ class R048(Indicator):
     code = "R048"
 
     def __init__(self, settings: Settings):
-        section = settings.section(self.code)
+        section = settings.options(self.code)
         self.digits = section.get("digits", 2)
         self.threshold = section.get("threshold")
         self.minimum = section.get("minimum_contracting_processes", 20)

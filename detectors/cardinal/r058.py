@@ -14,7 +14,7 @@ class R058(Indicator):
     code = "R058"
 
     def __init__(self, settings: Settings):
-        self.threshold = settings.section(self.code).get("threshold")
+        self.threshold = settings.options(self.code).get("threshold")
 
     def finalize(self, state: State) -> None:
         if self.threshold is None:

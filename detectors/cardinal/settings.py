@@ -75,6 +75,10 @@ class Settings:
         """The section's values, or None if the section is absent (indicator disabled)."""
         return self.sections.get(name)
 
+    def options(self, name: str) -> dict:
+        """The section's values, ``{}`` if the section is absent."""
+        return self.sections.get(name) or {}
+
 
 def read_settings(path: str | Path) -> Settings:
     """Read and check a settings file; errors name the file, line, section and key."""
@@ -90,9 +94,14 @@ def read_settings(path: str | Path) -> Settings:
     return parse_settings(text, str(path))
 
 
+class _CaseSensitiveParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # Cardinal's keys are case-sensitive
+
+
 def parse_settings(text: str, source: str = "settings") -> Settings:
     """Parse settings text (``source`` names it in error messages)."""
-    parser = configparser.ConfigParser(
+    parser = _CaseSensitiveParser(
         interpolation=None,
         strict=True,
         delimiters=("=", ":"),
@@ -101,7 +110,6 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
         default_section="\x00default",
         empty_lines_in_values=False,
     )
-    parser.optionxform = str  # Cardinal's keys are case-sensitive
     try:
         parser.read_string(f"[{_TOP}]\n{text}", source=source)
     except configparser.Error as exc:
