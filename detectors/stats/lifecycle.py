@@ -17,7 +17,9 @@ def awards(snapshot) -> pd.DataFrame:
     bids = bids_in_context(snapshot, valid_only=False)
     won = bids[bids["is_winner"]].drop_duplicates("lot_id")
     contracts = snapshot["contracts"][["contract_id", "lot_id", "org_id", "amount", "signed_on"]]
-    return won.merge(contracts.drop_duplicates(["lot_id", "org_id"]), on=["lot_id", "org_id"], how="left")
+    out = won.merge(contracts.drop_duplicates(["lot_id", "org_id"]), on=["lot_id", "org_id"], how="left")
+    out["signed_on"] = pd.to_datetime(out["signed_on"])  # object dtype when the snapshot has no contracts
+    return out
 
 
 def lot_evidence(lot_id: str, org_id: str | None, contract_id: str | None = None) -> tuple[list, list]:

@@ -40,7 +40,7 @@ def bid_outcomes(snapshot) -> pd.DataFrame:
     b["is_lowest"] = price.notna() & (price == low)
     ranked = pd.DataFrame({"lot_id": b["lot_id"], "price": price}).dropna().sort_values(["lot_id", "price"])
     ranked = ranked[ranked.groupby("lot_id").cumcount() == 1]
-    second = b["lot_id"].map(ranked.set_index("lot_id")["price"])
+    second = b["lot_id"].map(ranked.set_index("lot_id")["price"]).astype(float)  # str dtype when there are no bids
     b["margin"] = np.where(b["is_lowest"], (second - low) / low, np.nan)
     b["lot_cv"] = lots.transform("std") / lots.transform("mean")
     return b
