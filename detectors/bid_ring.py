@@ -36,6 +36,8 @@ Chinese public-resource trading platforms (《招标投标法实施条例》第�
 
 from __future__ import annotations
 
+from typing import Any
+
 import igraph as ig
 import leidenalg
 import numpy as np
@@ -43,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.cobidding import (
     LN10,
@@ -55,9 +58,28 @@ from bidgraph.detectors.stats.cobidding import (
 )
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "communities", "attach_members"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "communities", "attach_members"]
 
-DETECTOR_ID = "bid_ring"
+DEFAULTS = {
+    "min_cobids": 3,  # a pair must meet on at least this many lots to be an edge of the co-bidding graph
+    "min_surprise": 4.0,  # edge: -log10 P(meetings >= observed) under the same-region-and-category null model
+    "min_lift": 2.0,  # edge: observed meetings / expected meetings
+    "max_edge_surprise": 30.0,  # edge weight cap, so one huge pair does not swallow its neighbours in Leiden
+    "resolution": 1.0,  # Leiden (RB configuration) resolution: higher splits groups finer
+    "min_member_ties": 2,  # a community member must have this many edges inside it to stay (pairs need 1)
+    "attach_surprise": 2.5,  # a firm joins a group when -log10 P(its presence on the group's lots) under its entry rate reaches this
+    "attach_rounds": 3,  # joining is repeated as the group's lots grow, at most this many times
+    "min_members": 3,  # smallest group reported as a ring (pairs are hidden_link's job)
+    "min_lots": 4,  # lots on which at least two members meet, fewest for a ring
+    "public_min_firms": 8,  # a trace value (IP, MAC, phone...) held by this many firms is public and ties nobody
+    "surprise_scale": 10.0,  # structure factor = 1 - exp(-sum of the member pairs' surprises / this)
+    "min_price_signal": 0.25,  # without a shared trace, a group needs cover (1 - member price gap / market spread) or elevation at least this
+    "min_score": 0.3,  # groups scoring below this are not reported
+    # Behaviour = weighted mean of five signals in [0, 1]; score = structure factor x behaviour.
+    "weights": {"rotation": 1.0, "cover": 1.0, "exclusive": 1.0, "elevation": 0.5, "trace": 0.5},
+}
+
+DETECTOR = ModuleDetector("bid_ring", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
@@ -243,7 +265,7 @@ def _finding(co, members, ring_lots, bids, member_traces, score, measured, param
     lots = lots.join(winners, on="lot")
     on_lot = bids[bids["firm"].isin(members)].sort_values("org_id").groupby("lot")["org_id"].agg(list)
     member_set = set(members.tolist())
-    rotation = [
+    rotation: list[dict[str, Any]] = [
         {
             "lot_id": str(lot_id),
             "opened_on": None if pd.isna(opened) else str(pd.Timestamp(opened).date()),
@@ -290,7 +312,7 @@ def _finding(co, members, ring_lots, bids, member_traces, score, measured, param
         Entity("lot", r["lot_id"], "context") for r in rotation
     ]
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         entities,
         f"Suspected bid ring of {len(orgs)} firms ({', '.join(orgs)}) meeting on {len(rotation)} lots",

@@ -19,19 +19,29 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "contract_splitting"
+DEFAULTS = {
+    # the open-tender threshold in yuan, by project category
+    "thresholds": {"construction": 4000000, "emergency": 4000000, "goods": 2000000, "services": 2000000},
+    "near_ratio": 0.6,  # the pieces must be worth on average at least this share of the threshold ("just under" it)
+    "open_procedures": ["open"],  # procedures that count as open tendering; others are non-open
+    "window_days": 90,  # a lot joins the group if it comes within this many days of the previous one
+    "min_lots": 3,  # fewest lots in a group: "several" pieces (two under-threshold buys adding up happen by chance)
+}
+
+DETECTOR = ModuleDetector("contract_splitting", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     """Groups of under-threshold lots of one tenderer and winner (``seed`` unused)."""
     a = awards(snapshot)
     thresholds = params["thresholds"]
-    a["threshold"] = a["category"].map(thresholds)
+    a["threshold"] = a["category"].map(thresholds).astype(float)  # str dtype when there are no awards
     a["amount"] = a["amount"].fillna(a["price"]).fillna(a["ceiling_price"])
     a["date"] = a["opened_on"].fillna(a["published_on"])
     a = a.dropna(subset=["threshold", "amount", "date", "tenderer_id"])
@@ -73,7 +83,7 @@ def _finding(g: pd.DataFrame, total: float, threshold: float, params: dict) -> F
         for r in g.itertuples()
     ]
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         entities,
         f"Tenderer {tenderer} awarded {n} {category} lots worth {total:,.0f} yuan in {span} days to {org}, "

@@ -30,13 +30,24 @@ import pandas as pd
 from scipy import stats
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.cobidding import CoBidding, cobidding
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "losing_gaps", "served_pairs"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "losing_gaps", "served_pairs"]
 
-DETECTOR_ID = "cover_bidder"
+DEFAULTS = {
+    "min_bids": 6,  # fewest valid bids for a firm to be judged
+    "max_win_rate": 0.3,  # firms winning more often than this are not cover bidders (covers also bid on their own account)
+    "min_surprise": 4.0,  # served winner: -log10 P(close losses to it >= observed) under random meetings, less log10(winners lost to)
+    "close_gap": 0.03,  # a losing bid at most this fraction above the winning price is "just above" (a close loss)
+    "min_close_losses": 3,  # a winner is served only after this many close losses just above it
+    "surprise_scale": 5.0,  # structure factor = 1 - exp(-surprise / this)
+    "min_score": 0.3,  # firms scoring below this are not reported
+}
+
+DETECTOR = ModuleDetector("cover_bidder", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
@@ -179,7 +190,7 @@ def _finding(org, row, mine, served, served_share, score, params) -> Finding:
         + [Entity("lot", str(l), "context") for l in dict.fromkeys(mine["lot_id"])]
     )
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         entities,
         f"{org} lost {len(mine)} times just above the winners it serves, mostly {m['top_served']}",

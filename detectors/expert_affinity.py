@@ -32,13 +32,23 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.panels import score_deviations
 from bidgraph.detectors.stats.win_stats import surprise_score, upper_tail
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "expert_affinity"
+DEFAULTS = {
+    "min_panels": 3,  # fewest panels the expert sat on for the firm's lots
+    "alpha_each": 0.01,  # fence on each of the two p-values (sitting; favour)
+    "alpha": 0.01,  # fence on the Fisher-combined p-value, Bonferroni-adjusted over tested pairs
+    "min_points": 3.0,  # the favour must be at least this many points above the panel
+    "min_panel_size": 3,  # bids scored by fewer experts than this are ignored
+    "surprise_full": 8.0,  # -log10(p_adj) that gives score 1
+}
+
+DETECTOR = ModuleDetector("expert_affinity", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def _expected_sittings(dev: pd.DataFrame, snapshot) -> pd.DataFrame:
@@ -186,7 +196,7 @@ def _finding(r, rows: pd.DataFrame, n_tests: int, params: dict) -> Finding:
         f"{r['favour']:+.1f} points above the rest of the panel"
     )
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         float(r["score"]),
         [Entity("expert", e, "expert"), Entity("company", f, "member")] + [Entity("lot", l, "context") for l in lots],
         summary,

@@ -27,12 +27,21 @@ import pandas as pd
 from scipy.stats import binom
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.panels import score_deviations
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "expert_bias"
+DEFAULTS = {
+    "z_fence": 3.5,  # robust z of the expert's mean absolute deviation that flags (score 0.5 here)
+    "alpha": 0.01,  # fence on the Bonferroni-adjusted binomial tail of the expert's extreme scores
+    "min_panels": 2,  # fewest panels (lots) an expert must have sat on to be judged
+    "min_panel_size": 3,  # bids scored by fewer experts than this are ignored (no panel to compare with)
+    "extreme_points": 10.0,  # a score this many points from the others' mean is extreme (畸高畸低)
+}
+
+DETECTOR = ModuleDetector("expert_bias", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def _expert_stats(dev: pd.DataFrame, extreme: float) -> pd.DataFrame:
@@ -154,7 +163,7 @@ def _finding(expert, r, lots, worst, centre, spread, n_experts, rate, params) ->
         f"(median expert {centre:.1f}; robust z {z:.1f}) over {int(r['panels'])} panels"
     )
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         [Entity("expert", expert, "expert")] + [Entity("lot", l, "context") for l in lots],
         summary,

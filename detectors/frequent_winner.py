@@ -31,12 +31,25 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, surprise_score, upper_tail
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "frequent_winner"
+DEFAULTS = {
+    "min_wins": 4,  # fewest wins in the context before a firm can be flagged
+    "min_win_share": 0.1,  # fewest share of the context's awards
+    "min_share_ratio": 2.0,  # win share must be at least this multiple of the bid share
+    "alpha": 0.05,  # fence on the Bonferroni-adjusted binomial tail of the wins (fair draw x record elsewhere)
+    "prior_wins": 2.0,  # prior wins (and expected wins) smoothing the firm's record in other contexts
+    "surprise_full": 8.0,  # -log10(p_adj) that gives score 1 before the competition discount
+    "min_competitors": 5,  # a win counts as competitive only with at least this many valid bids
+    "spread_quantile": 0.25,  # ... a price CV and a margin over the 2nd price not below this quantile of contested wins
+    "max_competitive_share": 0.6,  # firms with more of their wins competitive than this are not reported
+}
+
+DETECTOR = ModuleDetector("frequent_winner", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 _CONTEXTS = {  # bid column: (entity role, relationship from the org to the project, zh, en)
     "tenderer_id": ("tenderer", "TENDERED", "招标人", "tenderer"),
@@ -112,7 +125,7 @@ def _finding(r, lots: pd.DataFrame, n_tests: int, fences: dict, params: dict) ->
     c, f = r["context"], r["org_id"]
     lot_ids = sorted(lots["lot_id"])
     nodes = {uid("Organization", f)} | {uid("Lot", l) for l in lot_ids}
-    edges = {(uid("Organization", f), "WON", uid("Lot", l)) for l in lot_ids}
+    edges: set[tuple[str, str | None, str]] = {(uid("Organization", f), "WON", uid("Lot", l)) for l in lot_ids}
     edges |= {(uid("Project", p), "HAS_LOT", uid("Lot", l)) for p, l in zip(lots["project_id"], lots["lot_id"])}
     nodes |= {uid("Project", p) for p in lots["project_id"]}
     entities = [Entity("company", f, "winner")]
@@ -185,4 +198,4 @@ def _finding(r, lots: pd.DataFrame, n_tests: int, fences: dict, params: dict) ->
         "won_lots": lot_ids,
     }
     summary = f"{f} won {w} of {r['context_wins']:.0f} awards ({ws:.0%}) at {en} {c} with {bs:.1%} of the bids"
-    return Finding(DETECTOR_ID, float(r["score"]), entities, summary, evidence)
+    return Finding(DETECTOR.id, float(r["score"]), entities, summary, evidence)

@@ -32,13 +32,25 @@ import pandas as pd
 from scipy import sparse
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.cobidding import CoBidding, cobidding, pair_price_ties, shared_values
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "pair_similarity"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "pair_similarity"]
 
-DETECTOR_ID = "hidden_link"
+DEFAULTS = {
+    "min_cobids": 4,  # a pair must meet on at least this many lots
+    "min_surprise": 3.0,  # -log10 P(meetings >= observed) under the same-region-and-category null model
+    "public_min_firms": 8,  # a trace value held by this many firms is public and is not a recorded tie
+    "surprise_scale": 5.0,  # structure factor = 1 - exp(-pair surprise / this)
+    "min_score": 0.3,  # pairs scoring below this are not reported
+    "max_findings": 500,  # report at most this many pairs (the highest scores)
+    # Similarity = weighted mean of: lots Jaccard, same-winners cosine, price closeness (1 - gap / market spread).
+    "weights": {"lots": 1.0, "winners": 1.0, "prices": 1.0},
+}
+
+DETECTOR = ModuleDetector("hidden_link", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
@@ -139,7 +151,7 @@ def _finding(bids: pd.DataFrame, row, params: dict) -> Finding:
         f"{m['winners_cosine']}, median price gap {m['price_gap']} against a market spread of {m['market_spread']}."
     )
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         float(row.score),
         [Entity("company", str(row.org_a), "member"), Entity("company", str(row.org_b), "member")]
         + [Entity("lot", l, "context") for l in lots],

@@ -7,7 +7,9 @@ contract amount by over ``overpay_tolerance``; (b) ``before_signing`` — a paym
 ``min_days_early`` days before the contract was signed; (c) ``no_contract`` — payments against a
 contract record with no signing date or no amount (nothing was agreed). Fund supervision on
 city platforms (资金监管) compares payments with contracts for these three; audit offices
-(审计) report them as 超合同拨付 and 无合同付款.
+(审计) report them as 超合同拨付 and 无合同付款. Sources: 《政府采购法》第四十三条 (rights and
+duties, payment included, are fixed by the contract) and 第四十九条 (additions need a
+supplementary contract, together at most 10 % of the original amount).
 
 Scores: overpayment ``0.6 + min(0.4, 2 * excess share)``; before_signing ``0.7 + min(0.3,
 days / 100)``; no_contract ``no_contract_score``.
@@ -18,11 +20,18 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "payment_anomaly"
+DEFAULTS = {
+    "overpay_tolerance": 0.005,  # payments may exceed the contract amount by this share (rounding) before it is overpayment
+    "min_days_early": 1,  # a payment this many days or more before signing is "before signing"
+    "no_contract_score": 0.9,  # score of payments against a contract with no signing date or amount
+}
+
+DETECTOR = ModuleDetector("payment_anomaly", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 _TEXT = {
     "overpayment": (
@@ -106,7 +115,7 @@ def _finding(cid, c, g, kind, score, facts, params) -> Finding:
         for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
     ]
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         [
             Entity("contract", cid, "context"),

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.screens.features import (
     DIRECTION,
@@ -46,9 +47,21 @@ from bidgraph.detectors.screens.features import (
 from bidgraph.detectors.screens.model import load_model
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DETECTOR_ID", "detect", "screen_lots"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "screen_lots"]
 
-DETECTOR_ID = "price_screen"
+DEFAULTS = {
+    "min_bids": 3,  # valid priced bids a lot needs to be screened (the legal minimum of a tender)
+    "min_score": 0.85,  # coordination index (0 competitive .. 1 coordinated, whole lot or coalition) to flag
+    "tail": 0.1,  # a screen is "crossed" when it sits in the most coordinated 10 % of the snapshot's lots
+    "min_tail_screens": 3,  # screens (whole lot or coalition) that must be crossed as well
+    "close_gap": 0.02,  # neighbouring bids closer than this fraction count as close (close_share screen)
+    "coalition_min_meetings": 3,  # a pair of bidders meeting on this many lots or more forms a coalition ...
+    "coalition_min_share": 0.5,  # ... if they also meet on this share of the less active one's lots
+    "coalition_min_members": 3,  # coalition screens need this many coalition bids on the lot
+    "model": "",  # model JSON to use instead of the shipped one (empty: the shipped model)
+}
+
+DETECTOR = ModuleDetector("price_screen", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 _NAMES = {
     "cv": ("变异系数", "coefficient of variation"),
@@ -106,7 +119,7 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     members : DataFrame of the coalitions' (``lot_id``, ``org_id``) rows
         (:func:`bidgraph.detectors.screens.features.coalition_members`).
     """
-    model = load_model(params.get("model") or None)
+    model = load_model(params["model"] or None)
     min_bids = max(int(params["min_bids"]), model.min_bids)
     # integer codes: grouping and matching on them is many times faster than on id strings
     lot_code, lot_ids = pd.factorize(bids["lot_id"], sort=True)
@@ -272,7 +285,7 @@ def _finding(lot_id: str, row: dict, bids: list[dict], coalition: set, params: d
     edges += [[uid("Organization", o), "WON", uid("Lot", lot_id)] for o in winners]
     where = "its repeat co-bidders' prices" if via_coalition else "its bid prices"
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         float(row["score"]),
         entities,
         f"Lot {lot_id}: {where} look coordinated ({measured['tail_screens']} screens in the "

@@ -18,12 +18,26 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards, lot_evidence
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "procedure_gap"
+DEFAULTS = {
+    "publicity_days": 3,  # candidates' publicity after opening before a contract may be signed (条例第54条)
+    "min_bidding_days": 20,  # fewest days from notice to opening for open and invited tenders (招标投标法第24条)
+    "tender_procedures": ["open", "invited"],  # procedures the bidding-period minimum applies to
+    # score of each kind of gap (short_publication: the least, rising with the days missing)
+    "scores": {
+        "award_before_opening": 0.9,
+        "contract_before_award": 0.6,
+        "short_publication": 0.5,
+        "award_without_valid_bid": 0.85,
+    },
+}
+
+DETECTOR = ModuleDetector("procedure_gap", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 _TEXT = {
     "award_before_opening": (
@@ -98,7 +112,7 @@ def _finding(r, kind, score, params) -> Finding:
     if not pd.isna(r.contract_id):
         entities.append(Entity("contract", r.contract_id, "context"))
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         entities,
         f"Lot {r.lot_id} ({kind}): {en}",

@@ -18,16 +18,29 @@ high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.st
 
 from __future__ import annotations
 
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
-__all__ = ["DETECTOR_ID", "KINDS", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
-DETECTOR_ID = "shared_device"
+DEFAULTS = {
+    "weight_ip": 0.4,  # strength of one lot shared through a rare IP address (NAT and offices blur IPs)
+    "weight_mac": 0.6,  # strength of one lot shared through a rare MAC address
+    "weight_hardware_id": 0.7,  # strength of one lot shared through a rare hardware id (机器码)
+    "public_min_firms": 8,  # a value used by at least this many firms is public (terminal, carrier NAT)
+    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
+    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
+    "public_cap": 0.45,  # most that public values alone can add to a score (below medium severity 0.5)
+    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+    "min_score": 0.3,  # groups scoring below this are not reported (one lot at the public terminal is not)
+}
+
+DETECTOR = ModuleDetector("shared_device", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 KINDS = [
-    Kind("ip", "IP地址", "IP address", 0.4, "ip", "IP"),
-    Kind("mac", "MAC地址", "MAC address", 0.6, "device", "Device"),
-    Kind("hardware_id", "机器码", "hardware id", 0.7, "device", "Device"),
+    Kind("ip", "IP地址", "IP address", "ip", "IP"),
+    Kind("mac", "MAC地址", "MAC address", "device", "Device"),
+    Kind("hardware_id", "机器码", "hardware id", "device", "Device"),
 ]
 _EDGES = {"ip": "UPLOADED_FROM", "mac": "UPLOADED_ON", "hardware_id": "UPLOADED_ON"}
 
@@ -37,7 +50,7 @@ def detect(snapshot, params: dict, seed: int) -> list:
     the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_uploads", KINDS)
     return shared_value_findings(
-        DETECTOR_ID,
+        DETECTOR.id,
         uses,
         uses,
         lot_sizes(snapshot),

@@ -17,16 +17,29 @@ rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 
 from __future__ import annotations
 
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
 
-__all__ = ["DETECTOR_ID", "KINDS", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
-DETECTOR_ID = "shared_document"
+DEFAULTS = {
+    "weight_file_sha256": 0.9,  # strength of one lot shared through the same file hash (identical file)
+    "weight_fingerprint": 0.8,  # strength of one lot shared through the same 标书特征码
+    "weight_author": 0.3,  # strength of one lot shared through the same document author (weak alone)
+    "public_min_firms": 8,  # a value used by at least this many firms is generic ("Administrator", templates)
+    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
+    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
+    "public_cap": 0.45,  # most that generic values alone can add to a score
+    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+    "min_score": 0.25,  # groups scoring below this are not reported
+}
+
+DETECTOR = ModuleDetector("shared_document", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 KINDS = [
-    Kind("file_sha256", "文件哈希", "file hash", 0.9, "document", "Document"),
-    Kind("fingerprint", "标书特征码", "document fingerprint", 0.8, "document", "Document"),
-    Kind("author", "文档作者", "document author", 0.3),
+    Kind("file_sha256", "文件哈希", "file hash", "document", "Document"),
+    Kind("fingerprint", "标书特征码", "document fingerprint", "document", "Document"),
+    Kind("author", "文档作者", "document author"),
 ]
 _EDGES = {"file_sha256": "HAS_DOCUMENT", "fingerprint": "HAS_DOCUMENT"}
 
@@ -37,7 +50,7 @@ def detect(snapshot, params: dict, seed: int) -> list:
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
     return shared_value_findings(
-        DETECTOR_ID,
+        DETECTOR.id,
         uses,
         uses,
         lot_sizes(snapshot),

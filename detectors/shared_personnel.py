@@ -22,17 +22,33 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.stats.shared_values import Kind, lot_sizes, shared_value_findings
 
-__all__ = ["DETECTOR_ID", "KINDS", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
-DETECTOR_ID = "shared_personnel"
+DEFAULTS = {
+    # roles that tie a person to a bidder
+    "roles": ["legal_rep", "shareholder", "director", "manager", "project_manager", "bid_agent"],
+    "weight_person": 0.8,  # strength of one lot shared through the same rare person
+    "weight_phone": 0.6,  # strength of one lot shared through the same rare phone number
+    "weight_email": 0.6,  # strength of one lot shared through the same rare e-mail address
+    "weight_address": 0.4,  # strength of one lot shared through the same rare address
+    "public_min_firms": 8,  # a value held by at least this many firms is generic (business centre, agent's phone)
+    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
+    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
+    "public_cap": 0.45,  # most that generic values alone can add to a score
+    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+    "min_score": 0.25,  # groups scoring below this are not reported
+}
+
+DETECTOR = ModuleDetector("shared_personnel", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 KINDS = [
-    Kind("person", "同一人员", "the same person", 0.8, "person", "Person"),
-    Kind("phone", "电话", "phone", 0.6, None, "Phone"),
-    Kind("email", "邮箱", "e-mail", 0.6, None, "Email"),
-    Kind("address", "地址", "address", 0.4, None, "Address"),
+    Kind("person", "同一人员", "the same person", "person", "Person"),
+    Kind("phone", "电话", "phone", None, "Phone"),
+    Kind("email", "邮箱", "e-mail", None, "Email"),
+    Kind("address", "地址", "address", None, "Address"),
 ]
 _ORG_EDGE = {"phone": "HAS_PHONE", "email": "HAS_EMAIL", "address": "LOCATED_AT"}
 
@@ -59,7 +75,8 @@ def _holders(snapshot, roles: list[str]) -> pd.DataFrame:
 
 
 def _draw(uses: list[dict]):
-    nodes, edges, chains, names = set(), set(), {}, {}
+    nodes, edges, names = set(), set(), {}
+    chains: dict[tuple[str, str], set[str]] = {}
     for r in uses:
         org, bid = uid("Organization", r["org_id"]), uid("Bid", r["bid_id"])
         nodes |= {org, bid}
@@ -103,7 +120,7 @@ def detect(snapshot, params: dict, seed: int) -> list:
     bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
     uses = bids.merge(holders[shareable], on="org_id")
     return shared_value_findings(
-        DETECTOR_ID,
+        DETECTOR.id,
         uses,
         holders,
         lot_sizes(snapshot),

@@ -9,7 +9,9 @@ company (member, winner, cover...) counts for that company. Points of one detect
 entity are capped at ``detector_cap`` so that many weak findings of one kind cannot outweigh
 different kinds of evidence, and the index is the sum, capped at 100. City supervision
 platforms (一网监, 阳光采购) rank their leads the same way: each warning model adds to a smoke
-index and the highest get looked at first.
+index and the highest get looked at first. Source for combining red flags into one index:
+Fazekas, Tóth & King (2016), "An Objective Corruption Risk Index Using Public Procurement
+Data", *European Journal on Criminal Policy and Research* 22(3).
 
 Every index decomposes exactly into its findings (``contributions``): "why is this 87?" is the
 list of findings, each with its detector, score, weight and points. Entities reaching
@@ -21,12 +23,37 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["DETECTOR_ID", "COMBINES", "smoke_scores", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "smoke_scores", "detect"]
 
-DETECTOR_ID = "smoke_index"
-COMBINES = True
+DEFAULTS = {
+    # points a finding adds = this weight of its detector x its score (out of 100)
+    "weights": {
+        "bid_ring": 45,
+        "shared_device": 30,
+        "shared_document": 35,
+        "shared_personnel": 30,
+        "hidden_link": 20,
+        "cover_bidder": 30,
+        "frequent_winner": 20,
+        "tenderer_affinity": 30,
+        "agency_affinity": 25,
+        "expert_affinity": 30,
+        "expert_bias": 15,
+        "price_screen": 20,
+        "red_flag": 15,
+        "contract_splitting": 35,
+        "winner_not_builder": 40,
+        "payment_anomaly": 35,
+        "procedure_gap": 25,
+    },
+    "detector_cap": 50,  # most points one detector can add to one entity
+    "min_index": 60,  # entities at or above this index become smoke_index findings
+}
+
+DETECTOR = ModuleDetector("smoke_index", rule_version="1", defaults=DEFAULTS, module=__name__, combines=True)
 
 LEVELS = {
     "lot": ("lot", "Lot"),
@@ -45,7 +72,7 @@ def _contributions(findings: list[dict], snapshot, weights: dict) -> pd.DataFram
     )
     rows = []
     for f in findings:
-        if f["detector"] == DETECTOR_ID:
+        if f["detector"] == DETECTOR.id:
             continue
         points = weights.get(f["detector"], 0) * f["score"]
         if points <= 0:
@@ -131,7 +158,7 @@ def _finding(r, params) -> Finding:
     parts_en = ", ".join(f"{d} {p:g}" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
     parts_zh = "，".join(f"{d} {p:g}分" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         r.index / 100,
         [Entity(etype, r.entity, r.level)],
         f"Smoke index {r.index:g} for {r.level} {r.entity} from {r.findings} findings ({parts_en})",

@@ -18,12 +18,19 @@ from __future__ import annotations
 import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards, lot_evidence
 
-__all__ = ["DETECTOR_ID", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DETECTOR_ID = "winner_not_builder"
+DEFAULTS = {
+    "min_other_share": 0.5,  # share of on-site person-days belonging to other firms that flags a lot
+    "manager_roles": ["项目经理", "project_manager"],  # site roles that name the project manager
+    "project_manager_score": 0.75,  # score when the site's project manager is a stranger to the winner
+}
+
+DETECTOR = ModuleDetector("winner_not_builder", rule_version="1", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
@@ -108,7 +115,7 @@ def _finding(lot, winner, g, other_share, other_firm, stranger_pm, params) -> Fi
         for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
     ]
     return Finding(
-        DETECTOR_ID,
+        DETECTOR.id,
         score,
         entities,
         f"Lot {lot}: " + "; ".join(en),

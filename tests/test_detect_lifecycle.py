@@ -4,13 +4,10 @@ import pytest
 from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import contract_splitting, payment_anomaly, procedure_gap, winner_not_builder
-from bidgraph.detectors.core.settings import load_settings
-
-SETTINGS = load_settings()
 
 
 def run(module, snap):
-    return module.detect(snap, SETTINGS[module.DETECTOR_ID], 0)
+    return module.detect(snap, module.DEFAULTS, 0)
 
 
 def purchase(lot, day, amount, procedure="inquiry", tenderer="GOV", winner="W", category="goods"):
@@ -92,7 +89,7 @@ def test_winner_not_builder_fires_when_another_firm_is_on_site():
 def test_winner_not_builder_fires_on_a_stand_in_project_manager():
     [f] = run(winner_not_builder, builder_world([site("L1", "STRANGER", "W", "项目经理"), site("L1", "E_W", "W")]))
     assert f.evidence["measured"]["stranger_project_managers"] == 1
-    assert f.score == SETTINGS["winner_not_builder"]["project_manager_score"]
+    assert f.score == winner_not_builder.DEFAULTS["project_manager_score"]
 
 
 def test_winner_on_site_is_not_flagged():

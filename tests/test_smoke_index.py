@@ -5,11 +5,10 @@ from snapshot_fixture import make_snapshot
 
 from bidgraph.cli import main
 from bidgraph.detectors import smoke_index
-from bidgraph.detectors.core.settings import load_settings
 from bidgraph.graph.embedded.store import EmbeddedStore
 
 PARAMS = {
-    **load_settings()["smoke_index"],
+    **smoke_index.DEFAULTS,
     "weights": {"bid_ring": 40, "shared_device": 30, "procedure_gap": 25},
     "detector_cap": 50,
     "min_index": 60,

@@ -6,41 +6,44 @@ import sys
 from pathlib import Path
 
 from bidgraph.commands._common import print_table, store_for, write_jsonl
+from bidgraph.detectors.core import settings as detector_settings
+from bidgraph.detectors.core.registry import DETECTORS
 from bidgraph.detectors.core.runner import run_batch
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.workspace import resolve_workspace
 
 
 def register(sub) -> None:
-    p = sub.add_parser("detect", help="run the detector batch and store its findings")
-    p.add_argument("--detectors", help="comma-separated detector ids (default: all)")
-    p.add_argument("--out", type=Path, help="also write the findings here as JSON Lines")
+    p = sub.add_parser("detect", help="run the detector batch and store its findings / 运行检测模型并保存预警")
+    p.add_argument(
+        "--detectors",
+        help="comma-separated detector ids (default: all) / 逗号分隔的模型编号（默认全部）: "
+        + ", ".join(d.id for d in DETECTORS),
+    )
+    p.add_argument("--out", type=Path, help="also write the findings here as JSON Lines / 另存预警为 JSON Lines")
     p.add_argument(
         "--settings",
         type=Path,
-        help="TOML overriding detectors/settings.toml (default: settings.toml in the workspace, if any)",
+        help="TOML laid over the defaults and the workspace's settings.toml (see detectors/settings.toml) "
+        "/ 覆盖默认值与工作区 settings.toml 的 TOML 文件",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar / 不显示进度条")
     p.set_defaults(func=handle)
 
 
 def settings_for(args) -> dict:
-    override = args.settings
-    if override is None:
-        candidate = resolve_workspace(args.workspace) / "settings.toml"
-        override = candidate if candidate.exists() else None
-    return load_settings(override)
+    """Kept for ``bidgraph rank`` until it stops importing it from here: use
+    :func:`bidgraph.detectors.core.settings.settings_for`."""
+    return detector_settings.settings_for(args.workspace, getattr(args, "settings", None))
 
 
 def handle(args) -> int:
     store = store_for(args)
-    settings = settings_for(args)
+    settings = detector_settings.settings_for(args.workspace, args.settings)
     only = [d.strip() for d in args.detectors.split(",") if d.strip()] if args.detectors else None
     findings, summary = run_batch(store.snapshot(), settings, only, progress=not args.quiet)
     store.save_findings(findings)
     if args.out:
         write_jsonl(args.out, findings)
-    print_table(summary, ["detector", "findings", "high", "medium", "low", "seconds"])
+    print_table(summary, ["detector", "rule_version", "findings", "high", "medium", "low", "seconds"])
     print(f"{len(findings)} findings stored" + (f"; written to {args.out}" if args.out else ""))
     failed = [row for row in summary if "error" in row]
     for row in failed:

@@ -1,9 +1,7 @@
 """The shape every detector returns: findings as in ../shared/design/bundle.md.
 
-A detector module exposes ``DETECTOR_ID`` (stable, never reused), ``DEFAULTS`` (its
-parameters, documented in ``detectors/settings.toml``) and
-``detect(snapshot, params, seed) -> list[Finding]``. It must be a pure function of its input:
-same snapshot, parameters and seed, same findings in the same order.
+What a detector must provide to return them is the contract of
+:mod:`bidgraph.detectors.core.contract`.
 """
 
 from __future__ import annotations

@@ -59,12 +59,12 @@ __all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_v
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of shared value: its names, weight, and how it appears in findings."""
+    """One kind of shared value: its names and how it appears in findings (its weight is the
+    detector's ``weight_<name>`` setting)."""
 
     name: str
     zh: str
     en: str
-    weight: float
     entity: str | None = None  # entity type of the value in findings (ip, device, ...)
     label: str | None = None  # graph node label of the value (IP, Device, ...)
 
@@ -192,7 +192,7 @@ def shared_value_findings(
     detector : the detector id written on each finding.
     uses, holders : see the module docstring.
     sizes : distinct bidders per lot (:func:`lot_sizes`).
-    kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` overrides a weight.
+    kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` is the weight of each.
     params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
         ``public_cap``, ``public_min_lots``, ``min_score``.
     draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
@@ -204,7 +204,7 @@ def shared_value_findings(
     list of Finding, highest score first, ties by firm ids.
     """
     by_name = {k.name: k for k in kinds}
-    weights = {k.name: float(params.get(f"weight_{k.name}", k.weight)) for k in kinds}
+    weights = {k.name: float(params[f"weight_{k.name}"]) for k in kinds}
     public_min_firms = int(params["public_min_firms"])
     public_cap = float(params["public_cap"])
     uses = uses.dropna(subset=["lot_id", "org_id", "value"])
@@ -412,7 +412,8 @@ def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
     by_name = {k.name: k for k in kinds}
 
     def draw(uses: list[dict]):
-        nodes, edges, bids = set(), set(), {}
+        nodes, edges = set(), set()
+        bids: dict[tuple[str, str, str], set[str]] = {}
         for r in uses:
             bid, org = uid("Bid", r["bid_id"]), uid("Organization", r["org_id"])
             nodes |= {bid, org}
