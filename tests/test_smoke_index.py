@@ -77,15 +77,16 @@ def test_no_findings_no_smoke():
     assert smoke_index.detect(SNAP, PARAMS, 0, findings=[]) == []
 
 
-def test_rank_command_lists_the_top(tmp_path, tiny_tables, capsys):
+def test_rank_command_lists_the_stored_smoke_index(tmp_path, tiny_tables, capsys):
     store = EmbeddedStore(tmp_path)
     store.load(as_bundle(tiny_tables))
-    store.save_findings(
-        [
-            finding("F-000001", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member")),
-            finding("F-000002", "shared_device", 0.5, ("company", "B", "member")),
-        ]
-    )
+    batch = [
+        finding("F-000001", "bid_ring", 0.9, ("company", "A", "member"), ("company", "B", "member")),
+        finding("F-000002", "shared_device", 0.5, ("company", "B", "member")),
+    ]
+    smoke = smoke_index.detect(store.snapshot(), {**smoke_index.DEFAULTS, "min_index": 0}, 0, findings=batch)
+    store.save_findings(batch + [{**f.to_json(), "id": f"F-{n:06d}"} for n, f in enumerate(smoke, start=3)])
     assert main(["rank", "--by", "org", "--top", "1", "--workspace", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
+    # B: bid_ring 45 x 0.9 + shared_device 30 x 0.5 with the default weights
     assert len(out) == 2 and out[1].split()[:3] == ["1", "B", "55.5"]

@@ -29,12 +29,6 @@ def register(sub) -> None:
     p.set_defaults(func=handle)
 
 
-def settings_for(args) -> dict:
-    """Kept for ``bidgraph rank`` until it stops importing it from here: use
-    :func:`bidgraph.detectors.core.settings.settings_for`."""
-    return detector_settings.settings_for(args.workspace, getattr(args, "settings", None))
-
-
 def handle(args) -> int:
     store = store_for(args)
     settings = detector_settings.settings_for(args.workspace, args.settings)
