@@ -191,7 +191,7 @@ def gather_evidence(graph, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:
     scores = snap["expert_scores"][snap["expert_scores"]["lot_id"].astype(str).isin(lots)]
     for r in bids[["bid_id", "org_id"]].astype(str).itertuples(index=False):
         uids += [f"Bid:{r.bid_id}", f"Organization:{r.org_id}"]
-    present = []
+    present: list[str] = []
     for uid in dict.fromkeys(uids):
         if len(present) >= MAX_PACK_NODES:
             break

@@ -42,6 +42,7 @@ TABLE_LINKS = {
     "persons": ("person_id", "person"),
     "person_roles": ("org_id", "company"),
     "experts": ("expert_id", "expert"),
+    "ocds_releases": ("ocid", "project"),  # the OCDS loader makes one project per ocid, keyed by it
 }
 
 
@@ -165,7 +166,9 @@ class Scope:
             if name not in TABLE_LINKS:
                 raise KeyError(f"no region rule for table {name!r}; pass column and entity_type")
             column, entity_type = TABLE_LINKS[name]
-        visible = index.ids_in(entity_type, self.region_code)
+        if entity_type is None:
+            raise KeyError(f"column {column!r} of table {name!r} needs its entity_type")
+        visible = index.ids_in(entity_type, self.region_code or "")
         return df[df[column].astype(str).isin(visible)]
 
     def filter_subgraph(self, subgraph: dict, index: RegionIndex) -> dict:

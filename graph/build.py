@@ -60,7 +60,7 @@ def node_frames(tables: dict[str, pd.DataFrame], sch: Schema | None = None) -> d
     frames = {}
     for label, node in sch.nodes.items():
         if node.all_properties:
-            table = tables.get(node.entity_table)
+            table = tables.get(node.sources[0].table)
             rows = table if table is not None else pd.DataFrame(columns=[node.sources[0].column])
             keys = _key_index(rows[node.sources[0].column].astype(str), node.key)
             frames[label] = NodeFrame(node, keys, rows.reset_index(drop=True))

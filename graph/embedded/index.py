@@ -106,8 +106,10 @@ class GraphIndex:
             raise NotFound(f"no node {uid!r} (ids look like Organization:ORG0001)") from None
         frame = self.frames.get(label)
         try:
+            if frame is None:
+                raise KeyError(label)
             pos = frame.keys.get_loc(key)
-        except (KeyError, AttributeError):
+        except KeyError:
             raise NotFound(f"no node {uid!r}") from None
         return int(self.offsets[label] + pos)
 
@@ -158,11 +160,9 @@ class GraphIndex:
         for v in vs:
             by_label.setdefault(self.labels[self.label_of[v]], []).append(v)
         for label, members in by_label.items():
-            frame = self.frames[label]
-            if frame.rows is not None:
-                rows.update(
-                    zip(members, self._rows(frame.node.entity_table, [v - self.offsets[label] for v in members]))
-                )
+            table = self.frames[label].node.entity_table
+            if table is not None:
+                rows.update(zip(members, self._rows(table, [v - self.offsets[label] for v in members])))
         return [self._node(v, rows.get(v), with_degree) for v in vs]
 
     def node(self, v: int, with_degree: bool = False) -> dict:
@@ -180,7 +180,7 @@ class GraphIndex:
                 "row": _clean(row.get("_row")),
             }
         else:
-            props = {frame.node.key: key, "kind": frame.kinds.get(key)}
+            props = {frame.node.key: key, "kind": None if frame.kinds is None else frame.kinds.get(key)}
         out = {
             "id": f"{label}:{key}",
             "label": label,
@@ -287,7 +287,7 @@ class GraphIndex:
             allowed = np.zeros(len(self.types), dtype=bool)
             allowed[[self.types.index(t) for t in types if t in self.types]] = True
         # parents[side][v] = set of predecessors of v on that side's BFS tree
-        parents = [{a: ()}, {b: ()}]
+        parents: list[dict[int, set[int]]] = [{a: set()}, {b: set()}]
         frontiers = [np.array([a]), np.array([b])]
         depth = [0, 0]
         meet: set[int] = set()

@@ -33,7 +33,7 @@ class EmbeddedStore:
         }
         folder = self.workspace.write_version(bundle.tables, manifest)
         if folder is None:
-            return {"version": self.workspace.current.name, "unchanged": True}
+            return {"version": self.workspace.require_current().name, "unchanged": True}
         return {"version": folder.name, "unchanged": False}
 
     # -- the live graph ------------------------------------------------------------------------
@@ -73,7 +73,8 @@ class EmbeddedStore:
         idx = self.index
         va, vb = idx.vertex(a), idx.vertex(b)
         found = idx.shortest_paths(va, vb, max_hops, limit, types)
-        paths, seen = [], {}
+        paths: list[dict] = []
+        seen: dict[int, dict] = {}
         for vs in found:
             edges = [self._edge_between(u, w, types) for u, w in zip(vs, vs[1:])]
             for v in vs:

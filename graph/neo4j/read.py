@@ -85,7 +85,8 @@ def paths(conn: Connection, sch: Schema, a: str, b: str, max_hops: int, limit: i
     pa, params_a = match_node(sch, a, "a")
     pb, params_b = match_node(sch, b, "b")
     found = conn.run(paths_query(sch, pa, pb, max_hops, types), limit=int(limit), **params_a, **params_b)
-    out, nodes = [], {}
+    out: list[dict] = []
+    nodes: dict[str, dict] = {}
     for rec in found:
         ns = [node_record(sch, p, l) for l, p in rec["ns"]]
         for n in ns:

@@ -93,9 +93,9 @@ def load(conn: Connection, sch: Schema, bundle) -> dict:
         key = frame.node.key
         if frame.rows is not None:
             props = plain_rows(frame.rows, frame.rows.columns)
-            rows = [{"key": k, "props": p} for k, p in zip(frame.keys, props)]
         else:
-            rows = [{"key": k, "props": {key: k, "kind": kind}} for k, kind in zip(frame.keys, frame.kinds)]
+            props = [{key: k, "kind": kind} for k, kind in zip(frame.keys, [] if frame.kinds is None else frame.kinds)]
+        rows = [{"key": k, "props": p} for k, p in zip(frame.keys, props)]
         conn.run_batched(merge_nodes_query(frame.node), rows)
     for ef in edge_frames(bundle.tables, sch):
         rel, table = ef.rel, bundle.tables[ef.rel.table]
