@@ -26,8 +26,8 @@ from bidgraph.detectors.cardinal.common import GROUPS, Flag
 from bidgraph.detectors.cardinal.engine import INDICATORS, flag_releases, to_cardinal_json
 from bidgraph.detectors.cardinal.settings import Settings, read_settings
 from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
-from bidgraph.detectors.core.settings import load_settings
 
 __all__ = ["DETECTOR_ID", "detect", "findings_from_results"]
 
@@ -199,7 +199,7 @@ def findings_from_results(
     list of Finding
         One per (group, id, indicator), in the order of the results.
     """
-    scores = scores or load_settings()[DETECTOR_ID]["scores"]
+    weights = scores or INDICATOR_SCORES
     behind: dict[tuple[str, str, str], list[Flag]] = defaultdict(list)
     for flag in flags or []:
         behind[(flag.group, flag.id, flag.code)].append(flag)
@@ -219,7 +219,7 @@ def findings_from_results(
                             flags or [],
                             meta,
                             maps,
-                            scores.get(code, 0.5),
+                            weights.get(code, 0.5),
                         )
                     )
     return findings
@@ -267,26 +267,23 @@ def _finding(
     return Finding(DETECTOR_ID, score, entities, explanation["en"], evidence)
 
 
-# The detector contract (detectors/core/contract.py), added at the end while another change owned the rest of the
-# module: the import joins the others at the top in this module's next edit.
-from bidgraph.detectors.core.contract import ModuleDetector  # noqa: E402
+INDICATOR_SCORES: dict[str, float] = {
+    "R003": 0.5,
+    "R018": 0.5,
+    "R024": 0.7,
+    "R025": 0.6,
+    "R028": 0.85,
+    "R030": 0.85,
+    "R035": 0.8,
+    "R036": 0.7,
+    "R038": 0.6,
+    "R048": 0.5,
+    "R058": 0.6,
+}
 
 DEFAULTS = {
     "settings": "",  # a Cardinal settings (.ini) file; empty: every indicator with Cardinal's defaults
-    # Score of a flag per indicator: how strongly the pattern alone points at collusion or favouritism.
-    "scores": {
-        "R003": 0.5,
-        "R018": 0.5,
-        "R024": 0.7,
-        "R025": 0.6,
-        "R028": 0.85,
-        "R030": 0.85,
-        "R035": 0.8,
-        "R036": 0.7,
-        "R038": 0.6,
-        "R048": 0.5,
-        "R058": 0.6,
-    },
+    "scores": INDICATOR_SCORES,  # Score of a flag per indicator: how strongly the pattern alone points at collusion or favouritism.
 }
 
 DETECTOR = ModuleDetector(DETECTOR_ID, rule_version="1", defaults=DEFAULTS, module=__name__)

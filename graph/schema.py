@@ -59,6 +59,8 @@ class Table:
     columns: dict[str, Column]
     key: str | None = None
     required: bool = False
+    # False for a table only a reader fills (OCDS releases): a bundle's file of that name is not read
+    in_bundle: bool = True
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _parse(doc: dict) -> Schema:
         key = spec.get("key")
         if key is not None and key not in columns:
             raise SchemaError(f"table {name}: key {key!r} is not a column")
-        tables[name] = Table(name, columns, key, spec.get("required", False))
+        tables[name] = Table(name, columns, key, spec.get("required", False), spec.get("in_bundle", True))
     for t in tables.values():
         for c in t.columns.values():
             if c.ref and (c.ref not in tables or tables[c.ref].key is None):

@@ -53,7 +53,7 @@ def read_bundle(path: str | Path, progress: Progress | None = None) -> Bundle:
         lower = file.name.lower()
         for suffix in SUFFIXES:
             stem = lower[: -len(suffix)]
-            if lower.endswith(suffix) and stem in schema().tables and file.is_file():
+            if lower.endswith(suffix) and _bundle_table(stem) and file.is_file():
                 found.setdefault(stem, []).append(file)
     raw: dict[str, RawTable] = {}
     for name, files in found.items():
@@ -75,7 +75,7 @@ def read_workbook(path: str | Path, progress: Progress | None = None) -> Bundle:
     files: dict[str, str] = {}
     for sheet, table in read_sheets(path).items():
         name = str(sheet).strip().lower()
-        if name in schema().tables:
+        if _bundle_table(name):
             if name in raw:
                 raise InputError(f"{path.name}: table {name} is given twice (sheet {sheet!r}); keep one")
             raw[name], files[name] = table, f"{path.name}[{sheet}]"
@@ -110,3 +110,9 @@ def write_quarantine(bundle: Bundle, folder: str | Path) -> Path:
     for name, frame in (("warnings", bundle.warnings), ("merges", bundle.merges), ("quarantine", bundle.quarantine)):
         frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
     return folder / "quarantine.csv"
+
+
+def _bundle_table(name: str) -> bool:
+    """A table a platform export may carry (not one only a reader fills, such as OCDS releases)."""
+    table = schema().tables.get(name)
+    return table is not None and table.in_bundle

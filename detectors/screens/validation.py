@@ -53,13 +53,17 @@ def evaluate(data: CollusionData, model: ScreenModel) -> dict:
 
 def reference_forest(train: Sequence[CollusionData], lots: Mapping[str, pd.Index], seed: int) -> RandomForestClassifier:
     """The paper-style reference: a random forest on the files' precomputed screens."""
-    lacking = [d.name for d in train if d.reference is None]
-    if lacking:
-        raise InputError(f"dataset(s) {', '.join(lacking)} lack the precomputed screens {', '.join(REFERENCE_SCREENS)}")
-    x = pd.concat([d.reference.loc[lots[d.name]] for d in train])
+    x = pd.concat([_reference(d).loc[lots[d.name]] for d in train])
     y = pd.concat([d.labels.loc[lots[d.name]] for d in train])
     forest = RandomForestClassifier(n_estimators=REFERENCE_TREES, random_state=seed, n_jobs=1)
     return forest.fit(x[list(REFERENCE_SCREENS)].to_numpy(), y.to_numpy())
+
+
+def _reference(data: CollusionData) -> pd.DataFrame:
+    """The file's precomputed screens, which the reference forest needs."""
+    if data.reference is None:
+        raise InputError(f"dataset {data.name} lacks the precomputed screens {', '.join(REFERENCE_SCREENS)}")
+    return data.reference
 
 
 def leave_one_dataset_out(datasets: Sequence[CollusionData], c: float, min_bids: int, seed: int) -> list[Fold]:
@@ -77,7 +81,7 @@ def leave_one_dataset_out(datasets: Sequence[CollusionData], c: float, min_bids:
         wide = fit_model(pairs, SCREENS, c, min_bids, seed)
         forest = reference_forest(train, lots, seed)
         ref = pd.Series(
-            forest.predict_proba(held.reference.loc[idx, list(REFERENCE_SCREENS)].to_numpy())[:, 1], index=idx
+            forest.predict_proba(_reference(held).loc[idx, list(REFERENCE_SCREENS)].to_numpy())[:, 1], index=idx
         )
         folds.append(
             Fold(
