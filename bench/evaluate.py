@@ -19,7 +19,7 @@ from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 def run(scale: str, seed: int, cache: Path, work: Path) -> dict:
     import json
 
-    from bidgraph.citygen.scoring import evaluate
+    from bidgraph.citygen.scoring import score_findings
     from bidgraph.detectors.core.runner import run_batch
     from bidgraph.detectors.core.settings import load_settings
     from bidgraph.graph.embedded.store import EmbeddedStore
@@ -28,7 +28,7 @@ def run(scale: str, seed: int, cache: Path, work: Path) -> dict:
     truth = json.loads((bundle / "truth.json").read_text(encoding="utf-8"))
     snapshot = EmbeddedStore(loaded_workspace(bundle, work)).snapshot()
     findings, _ = run_batch(snapshot, load_settings(), progress=False)
-    return evaluate(truth, findings, snapshot)
+    return score_findings(truth, findings, snapshot)
 
 
 def main() -> None:

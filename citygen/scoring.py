@@ -1,6 +1,6 @@
 """Score findings against the planted truth of a generated world (``bidgraph evaluate``).
 
-``evaluate(truth, findings)`` returns plain dicts:
+``score_findings(truth, findings)`` returns plain dicts:
 
 - ``schemes``: per planted scheme, the detector(s) that should find it, how many were planted,
   how many findings there are, precision, recall and average precision (AP) of the findings
@@ -29,7 +29,7 @@ import pandas as pd
 from bidgraph.detectors.stats.cobidding import cobidding
 
 __all__ = [
-    "evaluate",
+    "score_findings",
     "average_precision",
     "baseline_firm_scores",
     "SCHEME_DETECTORS",
@@ -50,7 +50,7 @@ SCHEME_DETECTORS = {
     "payment_anomaly": ["payment_anomaly"],
     "procedure_gap": ["procedure_gap"],
 }
-# What evaluate() reports for each scheme, in reading order.
+# What score_findings() reports for each scheme, in reading order.
 SCHEME_METRICS = (
     "planted",
     "findings",
@@ -80,7 +80,7 @@ RING_MATCH = 0.5  # a bid_ring finding matches a planted ring when their member 
 BASELINE_COBIDS = 8
 
 
-def evaluate(truth: dict, findings: list[dict], snapshot=None) -> dict:
+def score_findings(truth: dict, findings: list[dict], snapshot=None) -> dict:
     """Score ``findings`` (dicts as in findings.jsonl) against ``truth`` (truth.json).
 
     Parameters

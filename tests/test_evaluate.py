@@ -5,7 +5,7 @@ import json
 import pytest
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
-from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, evaluate
+from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, score_findings
 from bidgraph.cli import main
 
 TRUTH = {
@@ -81,7 +81,7 @@ def test_average_precision_counts_unretrieved_positives_as_zero():
 
 
 def test_rings_best_match_jaccard_split_by_trace():
-    rings = evaluate(TRUTH, FINDINGS)["rings"]
+    rings = score_findings(TRUTH, FINDINGS)["rings"]
     assert [r["best_jaccard"] for r in rings["per_ring"]] == [1.0, 0.5]
     assert rings["mean_jaccard"] == 0.75
     assert rings["mean_jaccard_with_trace"] == 1.0 and rings["mean_jaccard_no_trace"] == 0.5
@@ -89,7 +89,7 @@ def test_rings_best_match_jaccard_split_by_trace():
 
 
 def test_scheme_precision_recall_and_ap():
-    schemes = evaluate(TRUTH, FINDINGS)["schemes"]
+    schemes = score_findings(TRUTH, FINDINGS)["schemes"]
     ring = schemes["rings"]
     assert (ring["planted"], ring["findings"]) == (2, 3)
     assert ring["precision"] == pytest.approx(2 / 3) and ring["recall"] == 1.0 and ring["average_precision"] == 1.0
@@ -100,7 +100,7 @@ def test_scheme_precision_recall_and_ap():
 
 
 def test_collusive_firm_ranking_counts_county_firms_in_top_k():
-    firms = evaluate(TRUTH, FINDINGS)["collusive_firms"]
+    firms = score_findings(TRUTH, FINDINGS)["collusive_firms"]
     # ranked: RING1-4 (0.9), QUIET1 QUIET2 C01 (0.8), H10 H11 (0.75, F7), COVER1 (0.7), H20 H21 (0.55),
     # QUIET3 (0.5), C02-C04 (0.4); H03 (served) and the tenderer-affinity firms are not accused.
     assert (firms["planted"], firms["flagged"]) == (8, 16)
@@ -112,14 +112,14 @@ def test_collusive_firm_ranking_counts_county_firms_in_top_k():
 
 
 def test_hidden_link_against_planted_pairs():
-    pairs = evaluate(TRUTH, FINDINGS)["schemes"]["collusive_pairs"]
+    pairs = score_findings(TRUTH, FINDINGS)["schemes"]["collusive_pairs"]
     assert pairs["planted"] == 6 + 3 + 1  # RING pairs, QUIET pairs, COVER1 with H03
     assert pairs["findings"] == 2 and pairs["precision"] == 0.5 and pairs["recall"] == pytest.approx(0.1)
     assert pairs["average_precision"] == pytest.approx(0.5 * 0.1)
 
 
 def test_public_ip_only_shared_device_flags_are_counted():
-    d = evaluate(TRUTH, FINDINGS)["decoys"]
+    d = score_findings(TRUTH, FINDINGS)["decoys"]
     assert d == {
         "high_shared_device": 3,
         "high_on_public_or_nat_ip_only": 1,

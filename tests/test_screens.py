@@ -12,7 +12,7 @@ from bidgraph.detectors.screens import train as train_module
 from bidgraph.detectors.screens.datasets import collusion_files, read_collusion_csv, shared_dir
 from bidgraph.detectors.screens.features import SCREENS, coalition_members, coalition_screens, lot_screens
 from bidgraph.detectors.screens.model import MODEL_PATH, ScreenModel, fit_model, load_model
-from bidgraph.detectors.screens.validation import dataset_screens, evaluate
+from bidgraph.detectors.screens.validation import dataset_screens, score_dataset
 from bidgraph.errors import InputError
 
 COLLUSION = shared_dir() / "data" / "collusion"
@@ -191,7 +191,7 @@ def test_cli_evaluate_reports_auc(capsys):
     path = collusion_files()["switzerland_ticino"]
     assert main(["screens", "evaluate", str(path)]) == 0
     out = capsys.readouterr().out
-    want = evaluate(read_collusion_csv(path), load_model())
+    want = score_dataset(read_collusion_csv(path), load_model())
     assert f"AUC {want['auc']:.3f}" in out and f"{want['lots']} lots" in out
     assert main(["screens", "evaluate", str(path) + ".missing"]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from bidgraph.citygen.scoring import SCHEME_METRICS, evaluate
+from bidgraph.citygen.scoring import SCHEME_METRICS, score_findings
 from bidgraph.commands._common import print_table
 from bidgraph.errors import InputError
 from bidgraph.graph.snapshot import Snapshot
@@ -71,7 +71,7 @@ def handle(args) -> int:
     snapshot = None
     if args.bundle:
         snapshot = Snapshot(read_bundle(args.bundle).tables)
-    result = evaluate(truth, findings, snapshot)
+    result = score_findings(truth, findings, snapshot)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

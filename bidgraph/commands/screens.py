@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bidgraph.detectors.screens.datasets import read_collusion_csv
 from bidgraph.detectors.screens.model import load_model
-from bidgraph.detectors.screens.validation import evaluate
+from bidgraph.detectors.screens.validation import score_dataset
 
 
 def register(sub) -> None:
@@ -22,7 +22,7 @@ def register(sub) -> None:
 
 def handle_evaluate(args) -> int:
     model = load_model(args.model)
-    result = evaluate(read_collusion_csv(args.dataset), model)
+    result = score_dataset(read_collusion_csv(args.dataset), model)
     print(
         f"dataset {result['dataset']}: {result['lots']} lots with >= {model.min_bids} bids "
         f"({result['rigged']} rigged), {result['skipped_lots']} lots skipped (too few bids)"

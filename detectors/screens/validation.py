@@ -18,7 +18,7 @@ from bidgraph.detectors.screens.features import SCREENS, lot_screens
 from bidgraph.detectors.screens.model import MODEL_FEATURES, ScreenModel, auc, fit_model
 from bidgraph.errors import InputError
 
-__all__ = ["Fold", "dataset_screens", "evaluate", "leave_one_dataset_out", "reference_forest"]
+__all__ = ["Fold", "dataset_screens", "score_dataset", "leave_one_dataset_out", "reference_forest"]
 
 REFERENCE_TREES = 100  # scikit-learn's default forest
 
@@ -38,7 +38,7 @@ def dataset_screens(data: CollusionData) -> pd.DataFrame:
     return lot_screens(data.bids, ceiling="ceiling_price")
 
 
-def evaluate(data: CollusionData, model: ScreenModel) -> dict:
+def score_dataset(data: CollusionData, model: ScreenModel) -> dict:
     """AUC of ``model`` on one dataset, over its lots with at least ``model.min_bids`` bids."""
     scores = model.predict_proba(dataset_screens(data)).dropna()
     labels = data.labels.loc[scores.index]
