@@ -101,29 +101,23 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         len(payments),
     )
     counts = _write_bundle(
-        out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments, site, ids
+        out, world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids
     )
-    truth = build_truth(
-        ids,
-        seed,
-        sc,
-        counts,
-        world,
-        lots,
-        bids,
-        rings=rings,
-        covers=covers,
-        tenderer_affinity=t_aff,
-        agency_affinity=a_aff,
-        expert_affinity=e_aff,
-        expert_bias=bias,
-        splitting=splitting,
-        winner_not_builder=wnb,
-        payments=pay,
-        gaps=gaps,
-        decoys=decoys,
-        big_winners=big,
-    )
+    planted = {
+        "rings": rings,
+        "covers": covers,
+        "tenderer_affinity": t_aff,
+        "agency_affinity": a_aff,
+        "expert_affinity": e_aff,
+        "expert_bias": bias,
+        "splitting": splitting,
+        "winner_not_builder": wnb,
+        "payments": pay,
+        "gaps": gaps,
+        "decoys": decoys,
+        "big_winners": big,
+    }
+    truth = build_truth(ids, seed, sc, counts, world, lots, bids, planted)
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
@@ -151,45 +145,43 @@ def _big_winners(rng, world, sc) -> np.ndarray:
 
 
 def _write_bundle(
-    out, world, lots, bids, submitted, uploads, documents, panel, scores, contracts, payments, site, ids
+    out, world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids
 ) -> dict:
+    """Write every bundle table; returns the row count by table."""
+    tables = _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids)
+    return {name: write_table(out, name, columns) for name, columns in tables}
+
+
+def _as_is(frame, *names) -> dict:
+    """Columns written as the frame holds them, under the same names."""
+    return {name: frame[name] for name in names}
+
+
+def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids):
+    """Each bundle table as (name, columns), in the schema's column order."""
     orgs, persons, roles = world.orgs, world.persons, world.all_roles()
-    counts = {}
-    counts["organizations"] = write_table(
-        out,
+    yield (
         "organizations",
         {
             "org_id": ids.org(np.arange(len(orgs))),
-            "uscc": orgs["uscc"],
-            "name": orgs["name"],
-            "kind": orgs["kind"],
-            "region_code": orgs["region_code"],
-            "address": orgs["address"],
-            "phone": orgs["phone"],
-            "email": orgs["email"],
-            "registered_capital": orgs["registered_capital"],
+            **_as_is(orgs, "uscc", "name", "kind", "region_code", "address", "phone", "email", "registered_capital"),
             "founded_on": iso_dates(orgs["founded_on"]),
         },
     )
-    counts["persons"] = write_table(
-        out,
+    yield (
         "persons",
         {
             "person_id": ids.person(np.arange(len(persons))),
-            "name": persons["name"],
-            "id_number": persons["id_number"],
-            "phone": persons["phone"],
+            **_as_is(persons, "name", "id_number", "phone"),
         },
     )
     roles = roles.sort_values(["org", "role", "person"], kind="stable")
-    counts["person_roles"] = write_table(
-        out,
+    yield (
         "person_roles",
         {
             "person_id": ids.person(roles["person"]),
             "org_id": ids.org(roles["org"]),
-            "role": roles["role"],
-            "share_pct": roles["share_pct"],
+            **_as_is(roles, "role", "share_pct"),
             "since": iso_dates(roles["since"]),
             "until": iso_dates(roles["until"]),
         },
@@ -204,8 +196,7 @@ def _write_bundle(
         procedure=("procedure", "first"),
         approved=("approved", "min"),
     )
-    counts["projects"] = write_table(
-        out,
+    yield (
         "projects",
         {
             "project_id": ids.project(proj.index.to_numpy()),
@@ -220,8 +211,7 @@ def _write_bundle(
         },
     )
     lot_ids = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
-    counts["lots"] = write_table(
-        out,
+    yield (
         "lots",
         {
             "lot_id": lot_ids,
@@ -236,8 +226,7 @@ def _write_bundle(
     b_lot = bids["lot"].to_numpy()
     bid_ids = ids.bid(np.arange(len(bids)))
     rank = bids["rank"].to_numpy()
-    counts["bids"] = write_table(
-        out,
+    yield (
         "bids",
         {
             "bid_id": bid_ids,
@@ -251,31 +240,24 @@ def _write_bundle(
             "is_valid": bids["valid"].to_numpy(),
         },
     )
-    counts["bid_uploads"] = write_table(
-        out,
+    yield (
         "bid_uploads",
         {
             "bid_id": bid_ids,
-            "ip": uploads["ip"],
-            "mac": uploads["mac"],
-            "hardware_id": uploads["hardware_id"],
+            **_as_is(uploads, "ip", "mac", "hardware_id"),
             "uploaded_at": iso_times(uploads["uploaded_at"]),
         },
     )
-    counts["bid_documents"] = write_table(
-        out,
+    yield (
         "bid_documents",
         {
             "bid_id": bid_ids,
-            "file_sha256": documents["file_sha256"],
-            "fingerprint": documents["fingerprint"],
-            "author": documents["author"],
+            **_as_is(documents, "file_sha256", "fingerprint", "author"),
             "created_at": iso_times(documents["created_at"]),
         },
     )
     ex = world.experts
-    counts["experts"] = write_table(
-        out,
+    yield (
         "experts",
         {
             "expert_id": ids.expert(np.arange(len(ex))),
@@ -286,8 +268,7 @@ def _write_bundle(
         },
     )
     s_bid = scores["bid"].to_numpy()
-    counts["expert_scores"] = write_table(
-        out,
+    yield (
         "expert_scores",
         {
             "lot_id": lot_ids[b_lot[s_bid]],
@@ -296,8 +277,7 @@ def _write_bundle(
             "score": scores["score"],
         },
     )
-    counts["contracts"] = write_table(
-        out,
+    yield (
         "contracts",
         {
             "contract_id": ids.contract(np.arange(len(contracts))),
@@ -308,8 +288,7 @@ def _write_bundle(
         },
     )
     payments = payments.reset_index(drop=True)
-    counts["payments"] = write_table(
-        out,
+    yield (
         "payments",
         {
             "payment_id": ids.payment(np.arange(len(payments))),
@@ -318,8 +297,7 @@ def _write_bundle(
             "paid_on": iso_dates(payments["paid"]),
         },
     )
-    counts["site_personnel"] = write_table(
-        out,
+    yield (
         "site_personnel",
         {
             "lot_id": lot_ids[site["lot"].to_numpy()],
@@ -331,4 +309,3 @@ def _write_bundle(
             "days_present": site["days"],
         },
     )
-    return counts

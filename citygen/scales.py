@@ -6,7 +6,7 @@ are per city too, so every city of a province carries its own rings, cover bidde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["SCALES", "Scale", "get_scale"]
 
@@ -92,33 +92,21 @@ SCALES = {
         small_county_firms=12,
         ring_size_max=8,
     ),
-    "province": Scale(
-        "province",
-        16,
-        12400,
-        11500,
-        450,
-        40,
-        60,
-        20000,
-        rings=7,
-        ring_lots=16,
-        cover_bidders=5,
-        cover_lots=12,
-        tenderer_affinity=4,
-        agency_affinity=3,
-        expert_affinity=4,
-        expert_bias=6,
-        splitting=4,
-        winner_not_builder=8,
-        payment_anomaly=3,
-        procedure_gap=3,
-        big_winners=3,
-        small_county_share=0.03,
-        small_county_firms=12,
-        ring_size_max=8,
-    ),
 }
+# A province is sixteen cities planted like "city": larger ones, with more lots per ring and per cover client.
+SCALES["province"] = replace(
+    SCALES["city"],
+    name="province",
+    cities=16,
+    lots=12400,
+    firms=11500,
+    tenderers=450,
+    agencies=40,
+    institutes=60,
+    experts=20000,
+    ring_lots=16,
+    cover_lots=12,
+)
 
 
 def get_scale(name: str) -> Scale:

@@ -21,28 +21,8 @@ def _one(make_ids, i) -> str:
     return str(make_ids(np.array([i]))[0])
 
 
-def build_truth(
-    ids,
-    seed,
-    sc,
-    counts,
-    world,
-    lots,
-    bids,
-    *,
-    rings,
-    covers,
-    tenderer_affinity,
-    agency_affinity,
-    expert_affinity,
-    expert_bias,
-    splitting,
-    winner_not_builder,
-    payments,
-    gaps,
-    decoys,
-    big_winners,
-) -> dict:
+def build_truth(ids, seed, sc, counts, world, lots, bids, planted: dict) -> dict:
+    """The truth as a JSON-ready dict; ``planted`` holds what ``generate_city`` planted, by scheme."""
     lot_id = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
 
     def org(i) -> str:
@@ -63,6 +43,7 @@ def build_truth(
             for a in records
         ]
 
+    decoys = planted["decoys"]
     county = world.regions.small_county
     county_firms = world.firms[world.orgs.loc[world.firms, "region"].to_numpy() == county]
     return {
@@ -92,26 +73,28 @@ def build_truth(
                 "region_code": str(world.regions.code[r["region"]]),
                 "trace_values": _trace_values(r, person),
             }
-            for i, r in enumerate(rings)
+            for i, r in enumerate(planted["rings"])
         ],
         "cover_bidders": [
             {"org_id": org(c["org"]), "serves": [org(s) for s in c["serves"]], "lots": _list(lot_id[c["lots"]])}
-            for c in covers
+            for c in planted["covers"]
         ],
-        "tenderer_affinity": affinity(tenderer_affinity, "tenderer"),
-        "agency_affinity": affinity(agency_affinity, "agency"),
+        "tenderer_affinity": affinity(planted["tenderer_affinity"], "tenderer"),
+        "agency_affinity": affinity(planted["agency_affinity"], "agency"),
         "expert_affinity": [
             {
                 "expert_id": _one(ids.expert, e["expert"]),
                 "org_id": org(e["org"]),
                 "lots": _list(lot_id[e["lots"]]),
             }
-            for e in expert_affinity
+            for e in planted["expert_affinity"]
         ],
-        "expert_bias": [{"expert_id": _one(ids.expert, e["expert"]), "direction": e["direction"]} for e in expert_bias],
+        "expert_bias": [
+            {"expert_id": _one(ids.expert, e["expert"]), "direction": e["direction"]} for e in planted["expert_bias"]
+        ],
         "contract_splitting": [
             {"tenderer_id": org(s["tenderer"]), "org_id": org(s["org"]), "lots": _list(lot_id[s["lots"]])}
-            for s in splitting
+            for s in planted["splitting"]
         ],
         "winner_not_builder": [
             {
@@ -119,7 +102,7 @@ def build_truth(
                 "winner_id": org(w["winner"]),
                 "builder_org_id": None if w["builder"] is None else org(w["builder"]),
             }
-            for w in winner_not_builder
+            for w in planted["winner_not_builder"]
         ],
         "payment_anomaly": [
             {
@@ -127,16 +110,16 @@ def build_truth(
                 "payment_ids": _list(ids.payment(p["payments"])),
                 "kind": p["kind"],
             }
-            for p in payments
+            for p in planted["payments"]
         ],
-        "procedure_gap": [{"lot_id": str(lot_id[g["lot"]]), "kind": g["kind"]} for g in gaps],
+        "procedure_gap": [{"lot_id": str(lot_id[g["lot"]]), "kind": g["kind"]} for g in planted["gaps"]],
         "decoys": {
             "public_ips": _list(decoys.public_ip),
             "public_terminal_macs": _list(decoys.terminal_mac.ravel()),
             "public_terminal_hardware_ids": _list(decoys.terminal_hw.ravel()),
             "nat_ips": _list(decoys.nat_ip.ravel()),
             "small_county": {"region_code": str(world.regions.code[county]), "org_ids": [org(f) for f in county_firms]},
-            "big_winners": [org(b) for b in big_winners],
+            "big_winners": [org(b) for b in planted["big_winners"]],
         },
     }
 
