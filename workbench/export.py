@@ -47,41 +47,42 @@ def bids_frame(api, graph: dict) -> pd.DataFrame:
 
 
 def nodes_frame(graph: dict) -> pd.DataFrame:
-    rows = []
-    for n in graph["nodes"]:
-        src = n.get("source") or {}
-        rows.append(
-            {
-                "id": n["id"],
-                "label": n["label"],
-                "labels": ";".join(n.get("labels", [])),
-                "key": n["key"],
-                "caption": n["caption"],
-                "source_table": src.get("table"),
-                "source_file": src.get("file"),
-                "source_row": src.get("row"),
-                **{f"p.{k}": v for k, v in n.get("properties", {}).items()},
-            }
-        )
+    rows = [
+        {
+            "id": n["id"],
+            "label": n["label"],
+            "labels": ";".join(n.get("labels", [])),
+            "key": n["key"],
+            "caption": n["caption"],
+            **_origin_and_properties(n, n.get("source")),
+        }
+        for n in graph["nodes"]
+    ]
     return pd.DataFrame(rows, columns=None if rows else ["id", "label", "labels", "key", "caption"])
 
 
 def edges_frame(graph: dict) -> pd.DataFrame:
-    rows = []
-    for e in graph["edges"]:
-        prov = e.get("provenance") or {}
-        rows.append(
-            {
-                "source": e["source"],
-                "type": e["type"],
-                "target": e["target"],
-                "source_table": prov.get("table"),
-                "source_file": prov.get("file"),
-                "source_row": prov.get("row"),
-                **{f"p.{k}": v for k, v in e.get("properties", {}).items()},
-            }
-        )
+    rows = [
+        {
+            "source": e["source"],
+            "type": e["type"],
+            "target": e["target"],
+            **_origin_and_properties(e, e.get("provenance")),
+        }
+        for e in graph["edges"]
+    ]
     return pd.DataFrame(rows, columns=None if rows else ["source", "type", "target"])
+
+
+def _origin_and_properties(element: dict, origin: dict | None) -> dict:
+    """A node's or edge's columns after its own: where it was read (table, file, row), then its properties as ``p.*``."""
+    origin = origin or {}
+    return {
+        "source_table": origin.get("table"),
+        "source_file": origin.get("file"),
+        "source_row": origin.get("row"),
+        **{f"p.{k}": v for k, v in element.get("properties", {}).items()},
+    }
 
 
 def _cart_frame(cart: list[dict]) -> pd.DataFrame:

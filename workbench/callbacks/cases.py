@@ -17,6 +17,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
+from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -278,13 +279,7 @@ def register(app, data) -> None:
         columns, rows = cases_table(data, bool(mine), lang)
         return columns, rows, no_update if rows else message(t("cs.none", lang), "info")
 
-    @app.callback(
-        Output("store-case", "data", allow_duplicate=True),
-        Input("table-cases", "active_cell"),
-        prevent_initial_call=True,
-    )
-    def _pick(cell):
-        return cell["row_id"] if cell and cell.get("row_id") else no_update
+    register_row_pick(app, "table-cases", "store-case", allow_duplicate=True)
 
     @app.callback(
         Output("div-case-detail", "children"),

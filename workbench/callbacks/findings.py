@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
+from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
@@ -145,9 +146,7 @@ def register(app, data) -> None:
         )
         return out["columns"], out["rows"], out["count"], o["detector"], o["severity"], o["region"], msg
 
-    @app.callback(Output("store-finding", "data"), Input("table-findings", "active_cell"), prevent_initial_call=True)
-    def _pick(cell):
-        return cell["row_id"] if cell and cell.get("row_id") else no_update
+    register_row_pick(app, "table-findings", "store-finding")
 
     @app.callback(
         Output("div-finding-detail", "children"),
