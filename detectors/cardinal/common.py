@@ -30,7 +30,10 @@ __all__ = [
     "get_amount",
     "org_id",
     "pipe_set",
+    "tenderer_ids",
+    "tender_by_method",
     "submitted_bids",
+    "priced_submitted_bids",
     "complete_awards_and_bids",
     "single_supplier",
     "valid_priced_bids",
@@ -38,6 +41,7 @@ __all__ = [
     "single_award",
     "quantile",
     "low_outlier_fence",
+    "high_outlier_fence",
     "lower_fence",
     "upper_fence",
     "round_meta",
@@ -165,7 +169,21 @@ def pipe_set(value: str | None) -> set[str]:
     return set(pieces)
 
 
+def tenderer_ids(bid) -> list[str]:
+    """The string ids of a bid's ``tenderers``, in order (none if it has no list)."""
+    return [tenderer["id"] for tenderer in get_list(bid, "tenderers") or [] if get_str(tenderer, "id") is not None]
+
+
 # --- process-level definitions ------------------------------------------------------------
+
+
+def tender_by_method(release: dict, methods: set[str]) -> dict | None:
+    """The process's ``tender`` if its ``procurementMethod`` is one of ``methods`` (any method
+    when ``methods`` is empty), else None."""
+    tender = get_obj(release, "tender")
+    if tender is None or (methods and get_str(tender, "procurementMethod") not in methods):
+        return None
+    return tender
 
 
 def _bids(release: dict) -> list | None:
@@ -179,6 +197,17 @@ def submitted_bids(release: dict) -> list[dict]:
         for bid in _bids(release) or []
         if get_str(bid, "status") is not None and bid["status"] not in ("invited", "withdrawn")
     ]
+
+
+def priced_submitted_bids(release: dict) -> list[tuple[dict, float, str]]:
+    """(bid, amount, currency) of the submitted bids whose value has an amount and a currency."""
+    out = []
+    for bid in submitted_bids(release):
+        value = get_obj(bid, "value")
+        amount, currency = get_amount(value), get_str(value, "currency")
+        if amount is not None and currency is not None:
+            out.append((bid, amount, currency))
+    return out
 
 
 def complete_awards_and_bids(release: dict) -> tuple[list[dict], list] | None:
@@ -284,25 +313,39 @@ def lower_fence(q1: float, q3: float) -> float:
     return _fma(q3 - q1, -1.5, q1)
 
 
+def upper_fence(q1: float, q3: float) -> float:
+    """Tukey's upper fence, Q3 + 1.5 IQR."""
+    return _fma(q3 - q1, 1.5, q3)
+
+
+def _quartiles(state: State, code: str, values, prefix: str) -> tuple[float, float]:
+    """Q1 and Q3 of ``values``, recorded in the meta as ``{prefix}q1`` and ``{prefix}q3``."""
+    values = list(values)
+    q1, q3 = quantile(values, 0.25), quantile(values, 0.75)
+    state.set_meta(code, f"{prefix}q1", q1)
+    state.set_meta(code, f"{prefix}q3", q3)
+    return q1, q3
+
+
 def low_outlier_fence(state: State, code: str, values, threshold: float | None) -> tuple[float, float]:
     """The fence of a "low outlier" indicator, recorded in the meta: Tukey's lower fence over
     ``values``, or the fixed ``threshold`` when one is set (then Q1 counts as 1). Returns
     ``(q1, fence)``."""
     if threshold is None:
-        values = list(values)
-        q1, q3 = quantile(values, 0.25), quantile(values, 0.75)
+        q1, q3 = _quartiles(state, code, values, "")
         fence = lower_fence(q1, q3)
-        state.set_meta(code, "q1", q1)
-        state.set_meta(code, "q3", q3)
     else:
         q1, fence = 1.0, threshold
     state.set_meta(code, "lower_fence", fence)
     return q1, fence
 
 
-def upper_fence(q1: float, q3: float) -> float:
-    """Tukey's upper fence, Q3 + 1.5 IQR."""
-    return _fma(q3 - q1, 1.5, q3)
+def high_outlier_fence(state: State, code: str, values, threshold: float | None, prefix: str = "") -> float:
+    """The fence of a "high outlier" indicator, recorded in the meta (keys after ``prefix``, e.g.
+    R038's group): Tukey's upper fence over ``values``, or the fixed ``threshold`` when one is set."""
+    fence = upper_fence(*_quartiles(state, code, values, prefix)) if threshold is None else threshold
+    state.set_meta(code, f"{prefix}upper_fence", fence)
+    return fence
 
 
 def round_meta(value: float) -> float | None:

@@ -20,12 +20,12 @@ from bidgraph.detectors.cardinal.common import (
     Flag,
     Indicator,
     State,
-    get_list,
     get_obj,
     get_str,
     pipe_set,
     round_meta,
     submitted_bids,
+    tenderer_ids,
 )
 from bidgraph.detectors.cardinal.r003 import R003
 from bidgraph.detectors.cardinal.r018 import R018
@@ -65,9 +65,8 @@ class _Tenderers(Indicator):
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         for bid in submitted_bids(release):
-            for tenderer in get_list(bid, "tenderers") or []:
-                if get_str(tenderer, "id") is not None:
-                    state.map_tenderer("ocid_tenderer", ocid, tenderer["id"])
+            for tenderer in tenderer_ids(bid):
+                state.map_tenderer("ocid_tenderer", ocid, tenderer)
 
 
 def flag_releases(releases: Iterable, settings: Settings, map_: bool = False) -> IndicatorRun:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set
+from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set, tender_by_method
 from bidgraph.detectors.cardinal.settings import Settings
 
 _RFC3339 = re.compile(
@@ -48,10 +48,8 @@ class R003(Indicator):
         self.by_details = section.get("procurement_method_details", {})
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
-        tender = get_obj(release, "tender")
+        tender = tender_by_method(release, self.methods)
         if tender is None:
-            return
-        if self.methods and get_str(tender, "procurementMethod") not in self.methods:
             return
         period = get_obj(tender, "tenderPeriod")
         start, end = get_str(period, "startDate"), get_str(period, "endDate")

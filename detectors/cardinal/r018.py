@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set
+from bidgraph.detectors.cardinal.common import Flag, Indicator, State, pipe_set, tender_by_method
 from bidgraph.detectors.cardinal.settings import Settings
 
 
@@ -13,10 +13,8 @@ class R018(Indicator):
         self.methods = pipe_set(settings.options(self.code).get("procurement_methods", "open|selective"))
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
-        tender = get_obj(release, "tender")
+        tender = tender_by_method(release, self.methods)
         if tender is None:
-            return
-        if self.methods and get_str(tender, "procurementMethod") not in self.methods:
             return
         count = tender.get("numberOfTenderers")
         if type(count) is int and count == 1:  # the JSON integer 1: not 1.0, not true

@@ -10,11 +10,8 @@ from bidgraph.detectors.cardinal.common import (
     Flag,
     PriceComparisonIndicator,
     State,
-    get_amount,
-    get_list,
-    get_obj,
-    get_str,
-    submitted_bids,
+    priced_submitted_bids,
+    tenderer_ids,
 )
 
 
@@ -25,12 +22,8 @@ class R028(PriceComparisonIndicator):
         if not self.compares_prices(release):
             return
         seen: dict[tuple[float, str], frozenset[str]] = {}
-        for bid in submitted_bids(release):
-            tenderers, value = get_list(bid, "tenderers"), get_obj(bid, "value")
-            amount, currency = get_amount(value), get_str(value, "currency")
-            if tenderers is None or amount is None or currency is None:
-                continue
-            ids = frozenset(t["id"] for t in tenderers if get_str(t, "id") is not None)
+        for bid, amount, currency in priced_submitted_bids(release):
+            ids = frozenset(tenderer_ids(bid))
             if not ids:
                 continue
             price = (amount, currency)

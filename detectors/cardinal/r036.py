@@ -7,11 +7,9 @@ from bidgraph.detectors.cardinal.common import (
     Flag,
     PriceComparisonIndicator,
     State,
-    get_amount,
     get_list,
-    get_obj,
     get_str,
-    submitted_bids,
+    priced_submitted_bids,
 )
 
 
@@ -25,10 +23,8 @@ class R036(PriceComparisonIndicator):
         if awards is None or not any(get_str(a, "status") == "active" for a in awards):
             return
         lowest, lowest_status, valid_priced = None, None, False
-        for bid in submitted_bids(release):
-            value = get_obj(bid, "value")
-            amount, currency = get_amount(value), get_str(value, "currency")
-            if amount is None or currency is None or not state.is_main_currency(currency):
+        for bid, amount, currency in priced_submitted_bids(release):
+            if not state.is_main_currency(currency):
                 continue
             valid_priced |= bid["status"] == "valid"
             if lowest is None or amount < lowest:  # strict: the first of equal bids stays lowest

@@ -12,12 +12,11 @@ from bidgraph.detectors.cardinal.common import (
     Flag,
     Indicator,
     State,
-    get_list,
     get_obj,
     get_str,
-    quantile,
+    high_outlier_fence,
     submitted_bids,
-    upper_fence,
+    tenderer_ids,
 )
 from bidgraph.detectors.cardinal.settings import Settings
 
@@ -45,9 +44,8 @@ class R038(Indicator):
         for bid in bids:
             hit = bid["status"] == "disqualified"
             disqualified += hit
-            for tenderer in get_list(bid, "tenderers") or []:
-                if get_str(tenderer, "id") is not None:
-                    self._add("Tenderer", tenderer["id"], int(hit), 1)
+            for tenderer in tenderer_ids(bid):
+                self._add("Tenderer", tenderer, int(hit), 1)
         for group, name, holder in (
             ("Buyer", "ocid_buyer_r038", get_obj(release, "buyer")),
             ("ProcuringEntity", "ocid_procuringentity_r038", get_obj(get_obj(release, "tender"), "procuringEntity")),
@@ -68,14 +66,7 @@ class R038(Indicator):
             ratios = {org: d / s for org, (d, s) in self.counts[group].items() if s >= minimum}
             if not ratios:
                 continue
-            if self.threshold is None:
-                q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
-                fence = upper_fence(q1, q3)
-                state.set_meta(self.code, f"{group}_q1", q1)
-                state.set_meta(self.code, f"{group}_q3", q3)
-            else:
-                fence = self.threshold
-            state.set_meta(self.code, f"{group}_upper_fence", fence)
+            fence = high_outlier_fence(state, self.code, ratios.values(), self.threshold, f"{group}_")
             if fence > 0:
                 for org, ratio in ratios.items():
                     if ratio >= fence:

@@ -14,9 +14,8 @@ from bidgraph.detectors.cardinal.common import (
     get_list,
     get_obj,
     get_str,
-    quantile,
+    high_outlier_fence,
     single_supplier,
-    upper_fence,
 )
 from bidgraph.detectors.cardinal.settings import Settings
 
@@ -27,7 +26,8 @@ class R048(Indicator):
     def __init__(self, settings: Settings):
         section = settings.options(self.code)
         self.digits = section.get("digits", 2)
-        self.threshold = section.get("threshold")
+        threshold = section.get("threshold")
+        self.threshold = None if threshold is None else float(threshold)
         self.minimum = section.get("minimum_contracting_processes", 20)
         self.codes: dict[str, set[str]] = {}
         self.processes: dict[str, int] = {}
@@ -50,14 +50,7 @@ class R048(Indicator):
 
     def finalize(self, state: State) -> None:
         variety = {s: float(len(codes)) for s, codes in self.codes.items() if self.processes[s] >= self.minimum}
-        if self.threshold is None:
-            q1, q3 = quantile(variety.values(), 0.25), quantile(variety.values(), 0.75)
-            fence = upper_fence(q1, q3)
-            state.set_meta(self.code, "q1", q1)
-            state.set_meta(self.code, "q3", q3)
-        else:
-            fence = float(self.threshold)
-        state.set_meta(self.code, "upper_fence", fence)
+        fence = high_outlier_fence(state, self.code, variety.values(), self.threshold)
         for supplier, count in variety.items():
             if count >= fence:
                 state.flag(Flag("Tenderer", supplier, self.code, count, count, fence, ">="))

@@ -6,7 +6,7 @@ ratios in the file. Runs only if the fence > 0.
 
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import Flag, Indicator, State, quantile, upper_fence
+from bidgraph.detectors.cardinal.common import Flag, Indicator, State, high_outlier_fence
 from bidgraph.detectors.cardinal.settings import Settings
 
 
@@ -17,14 +17,7 @@ class R058(Indicator):
         self.threshold = settings.options(self.code).get("threshold")
 
     def finalize(self, state: State) -> None:
-        if self.threshold is None:
-            q1, q3 = quantile(state.ratios.values(), 0.25), quantile(state.ratios.values(), 0.75)
-            fence = upper_fence(q1, q3)
-            state.set_meta(self.code, "q1", q1)
-            state.set_meta(self.code, "q3", q3)
-        else:
-            fence = self.threshold
-        state.set_meta(self.code, "upper_fence", fence)
+        fence = high_outlier_fence(state, self.code, state.ratios.values(), self.threshold)
         if not fence > 0:
             return
         for ocid, ratio in state.ratios.items():
