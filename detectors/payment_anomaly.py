@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.common import bilingual, source_records, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 
@@ -104,16 +104,14 @@ def _finding(cid, c, g, kind, score, facts, params) -> Finding:
         [uid("Contract", cid), "AWARDED_TO", uid("Organization", c["org_id"])],
     ]
     edges += [[uid("Payment", p), "PAID_UNDER", uid("Contract", cid)] for p in g["payment_id"]]
-    payments = [
-        {
+    payments = source_records(
+        g,
+        lambda r: {
             "payment_id": r.payment_id,
             "amount": float(r.amount),
             "paid_on": None if pd.isna(r.paid_on) else r.paid_on.date().isoformat(),
-            "file": r.file,
-            "row": int(r.row),
-        }
-        for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
-    ]
+        },
+    )
     return Finding(
         DETECTOR.id,
         score,

@@ -19,7 +19,7 @@ high-severity finding. Grouping, rarity and scoring: :mod:`bidgraph.detectors.st
 from __future__ import annotations
 
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import Kind, bid_uses, bid_value_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -49,13 +49,5 @@ def detect(snapshot, params: dict, seed: int) -> list:
     """Groups of bidders sharing upload IP/MAC/hardware ids on common lots (``seed`` unused:
     the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_uploads", KINDS)
-    return shared_value_findings(
-        DETECTOR.id,
-        uses,
-        uses,
-        lot_sizes(snapshot),
-        KINDS,
-        params,
-        draw_bid_values(KINDS, _EDGES),
-        ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids"),
-    )
+    what = ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids")
+    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, _EDGES, params, what)

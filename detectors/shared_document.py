@@ -18,7 +18,7 @@ rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 from __future__ import annotations
 
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import Kind, bid_uses, draw_bid_values, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import Kind, bid_uses, bid_value_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -49,13 +49,5 @@ def detect(snapshot, params: dict, seed: int) -> list:
     (``seed`` unused: the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
-    return shared_value_findings(
-        DETECTOR.id,
-        uses,
-        uses,
-        lot_sizes(snapshot),
-        KINDS,
-        params,
-        draw_bid_values(KINDS, _EDGES),
-        ("投标文件特征", "document traces"),
-    )
+    what = ("投标文件特征", "document traces")
+    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, _EDGES, params, what)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.common import bilingual, source_records, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards, lot_evidence
@@ -103,17 +103,9 @@ def _finding(lot, winner, g, other_share, other_firm, stranger_pm, params) -> Fi
             f"the project manager on site ({', '.join(stranger_pm)}) holds no role at the winner, "
             "and none of the winner's registered project managers ever appears"
         )
-    people = [
-        {
-            "person_id": r.person_id,
-            "org_id": r.org_id,
-            "role": r.role,
-            "days_present": float(r.days),
-            "file": r.file,
-            "row": int(r.row),
-        }
-        for r in g.rename(columns={"_file": "file", "_row": "row"}).itertuples()
-    ]
+    people = source_records(
+        g, lambda r: {"person_id": r.person_id, "org_id": r.org_id, "role": r.role, "days_present": float(r.days)}
+    )
     return Finding(
         DETECTOR.id,
         score,

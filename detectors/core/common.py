@@ -1,12 +1,15 @@
-"""Small helpers every detector uses: node ids and the joined bid table."""
+"""Small helpers every detector uses: node ids, bilingual text, cited source rows and the joined bid table."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["uid", "bids_in_context", "bilingual"]
+__all__ = ["uid", "bids_in_context", "bilingual", "source_records"]
 
 
 def uid(label: str, key: object) -> str:
@@ -16,6 +19,15 @@ def uid(label: str, key: object) -> str:
 
 def bilingual(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
+
+
+def source_records(rows: pd.DataFrame, fields: Callable[[Any], dict]) -> list[dict]:
+    """One evidence record per row of ``rows``: ``fields`` of the row (a named tuple), then the
+    ``file`` and ``row`` it was loaded from (the loader's ``_file`` and ``_row``)."""
+    return [
+        {**fields(r), "file": r.file, "row": int(r.row)}
+        for r in rows.rename(columns={"_file": "file", "_row": "row"}).itertuples()
+    ]
 
 
 def bids_in_context(snapshot: Snapshot, valid_only: bool = True) -> pd.DataFrame:

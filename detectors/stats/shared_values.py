@@ -2,7 +2,8 @@
 
 The engine behind ``shared_device`` (upload IP, MAC, hardware id), ``shared_document``
 (document fingerprint, file hash, author) and ``shared_personnel`` (person, phone, e-mail,
-address). Each of those modules turns its tables into two frames and a list of kinds:
+address). Each of those modules turns its tables into two frames and a list of kinds (values
+that belong to bids, such as uploads and documents, go through :func:`bid_value_findings`):
 
 ``uses``
     one row per value seen on a lot: ``lot_id``, ``org_id``, ``kind``, ``value`` (plus
@@ -54,7 +55,7 @@ from scipy.stats import poisson
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "draw_bid_values"]
+__all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "bid_value_findings"]
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,23 @@ def bid_uses(snapshot, table: str, kinds: list[Kind]) -> pd.DataFrame:
     return long.merge(bids, on="bid_id", how="inner")
 
 
-def draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
+def bid_value_findings(
+    detector: str,
+    snapshot,
+    uses: pd.DataFrame,
+    kinds: list[Kind],
+    edge_types: dict[str, str],
+    params: dict,
+    what: tuple[str, str],
+) -> list[Finding]:
+    """:func:`shared_value_findings` for values that belong to bids (``uses`` from :func:`bid_uses`,
+    which are their own ``holders``), each drawn as a node linked to its bid by the edge type
+    ``edge_types[kind]`` (kinds without a node label are not drawn)."""
+    draw = _draw_bid_values(kinds, edge_types)
+    return shared_value_findings(detector, uses, uses, lot_sizes(snapshot), kinds, params, draw, what)
+
+
+def _draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
     """A ``draw`` for per-bid values: Organization-SUBMITTED->Bid-FOR_LOT->Lot and
     Bid-<edge type of the kind>->value node."""
     by_name = {k.name: k for k in kinds}
