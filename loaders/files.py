@@ -3,7 +3,9 @@
 What comes out is a :class:`RawTable`: every cell as text (headers as in the file), a ``_row``
 column with the row number a spreadsheet shows (header = row 1), and the rows that could not be
 read at all (a truncated gzip, a CSV cut inside a quoted field, a row with too many fields) with
-the reason. Completely blank rows are not rows: they are skipped (their numbers are not reused).
+the reason. A CSV cut short anywhere else leaves a last row that looks whole but is not (a price
+of ``30`` where the file said ``3,031,429.29``): when the file does not end with a line break,
+or its last row has fewer fields than the header, that row is unreadable too. Completely blank rows are not rows: they are skipped (their numbers are not reused).
 A file of which nothing at all can be read raises :class:`~bidgraph.errors.InputError`.
 """
 
@@ -64,6 +66,8 @@ def _read_csv(path: Path) -> RawTable:
     if not text.strip():
         return RawTable(pd.DataFrame())
     table = _read_csv_fast(data, encoding, text) or _read_csv_records(text, path.name)
+    if lost is None and text[text.rfind("\n") + 1 :].strip():
+        _last_row_unreadable(table, "the file does not end with a line break: the last row may be cut short", text)
     table.frame = _without_blank_rows(table.frame)
     if lost is not None:
         last = max([int(table.frame["_row"].max()) if len(table.frame) else 1] + [r for r, _, _ in table.unreadable])
@@ -88,6 +92,15 @@ def _gunzip(data: bytes, path: Path) -> tuple[bytes, str | None]:
             raise InputError(f"{path.name}: not a readable gzip file ({err})") from None
         return b"".join(out), f"the gzip file is damaged ({err})"
     return b"".join(out), None
+
+
+def _last_row_unreadable(table: RawTable, reason: str, text: str) -> None:
+    """Move the file's last record from the frame to the unreadable rows (unless it is there)."""
+    frame = table.frame
+    if len(frame) == 0 or any(row > frame["_row"].iat[-1] for row, _, _ in table.unreadable):
+        return
+    table.unreadable.append((int(frame["_row"].iat[-1]), reason, text[text.rfind("\n") + 1 :]))
+    table.frame = frame.iloc[:-1]
 
 
 def _decodable(data: bytes, path: Path) -> tuple[bytes, str, str]:
@@ -149,6 +162,7 @@ def _read_csv_records(text: str, name: str) -> RawTable:
         raise InputError(f"{name}: the header row cannot be read ({err})") from None
     rows, numbers, unreadable = [], [], []
     row, line = 1, reader.line_num
+    short_last = None  # the last record, when it has fewer fields than the header
     while True:
         row += 1
         try:
@@ -160,14 +174,27 @@ def _read_csv_records(text: str, name: str) -> RawTable:
             if what == "unexpected end of data":
                 what = "the file ends inside a quoted field (the file is cut short)"
             unreadable.append((row, f"cannot read the row: {what}", "\n".join(lines[line : reader.line_num])))
-            line = reader.line_num
+            line, short_last = reader.line_num, None
             continue
         raw, line = "\n".join(lines[line : reader.line_num]), reader.line_num
+        blank = not any(cell.strip() for cell in record)
+        if not blank:  # blank lines after a short row do not make it whole
+            short_last = None
         if len(record) > len(header):
             unreadable.append((row, f"the row has {len(record)} fields but the header has {len(header)}", raw))
             continue
+        if not blank and len(record) < len(header):
+            short_last = (
+                row,
+                f"the last row has {len(record)} fields but the header has {len(header)}: the file may be cut short",
+                raw,
+            )
         rows.append(record + [""] * (len(header) - len(record)))
         numbers.append(row)
+    if short_last is not None:
+        unreadable.append(short_last)
+        i = numbers.index(short_last[0])
+        del rows[i], numbers[i]
     frame = pd.DataFrame(rows, columns=pd.Index(header), dtype="str")
     frame["_row"] = np.array(numbers, dtype="int64")
     return RawTable(frame, unreadable)

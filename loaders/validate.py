@@ -1,14 +1,18 @@
 """Validation shared by every reader: raw text tables in, a :class:`Bundle` out.
 
 The rules (docs/bundle.md): a row with a missing required value, a malformed number, date or
-yes/no value, an enum value outside its list, a duplicate key, or a reference to an id that is
-not among the *taken* rows of the referenced table goes to quarantine, one line per problem.
+yes/no value, an enum value outside its list, a control character (a NUL byte...), a duplicate
+key, or a reference to an id that is not among the *taken* rows of the referenced table goes to
+quarantine, one line per problem. A header given twice stops the load; an unknown header that
+resembles a known one is warned about (it is kept as an extra column, not read as that one).
 Tables are checked in dependency order, so a bid of a quarantined lot is itself quarantined,
 and the reason says so. Then organizations and persons are resolved (see ``resolve.py``).
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import unicodedata
 from graphlib import TopologicalSorter
 
@@ -26,6 +30,11 @@ from bidgraph.loaders.values import clean_text, parse
 __all__ = ["validate_tables", "header_key", "dependency_order"]
 
 _TEXT_TYPES = {"id", "text", "enum", "phone", "email", "ip", "mac", "uscc", "idcard"}
+# C0 controls but tab and line breaks (which quoted text may hold), and DEL: no export writes
+# them; they come from damaged files and would end up inside ids.
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# How alike (difflib ratio of header keys) an unknown header must be to a known one to be warned about.
+_LOOKALIKE = 0.6
 
 
 def header_key(header: str) -> str:
@@ -95,6 +104,7 @@ def validate_tables(
             continue
         file = files.get(name, name)
         frame = _english_columns(tables[name], raw[name], file)
+        warnings.append(_lookalike_headers(tables[name], raw[name].columns, frame.columns, file))
         taken, bad, warned, rejected = _check(tables[name], frame, file, out, quarantined)
         out[name] = _compact(taken)  # now, not at the end: only one table at a time is held as objects
         key = tables[name].key
@@ -131,16 +141,26 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: "str" for c in text}) if text else frame
 
 
-def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    lookup: dict[str, str] = {}
+def _known_headers(table: Table) -> dict[str, tuple[str, str]]:
+    """Header key of every name and alias of the table's columns → (the column, the header)."""
+    lookup: dict[str, tuple[str, str]] = {}
     for col in table.columns.values():
         for name in (col.name, *col.aliases):
-            lookup.setdefault(header_key(name), col.name)
+            lookup.setdefault(header_key(name), (col.name, name))
+    return lookup
+
+
+def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    headers = [str(h).strip() for h in frame.columns]
+    twice = next((h for i, h in enumerate(headers) if h in headers[:i]), None)
+    if twice is not None:
+        raise InputError(f"{file}: the column {twice} appears twice in the header; rename or remove one")
+    lookup = _known_headers(table)
     renamed, seen = {}, set()
     for header in frame.columns:
         if header == "_row":
             continue
-        english = lookup.get(header_key(header))
+        english = lookup.get(header_key(header), (None, ""))[0]
         if english is None or english in seen:  # extra column (or a second synonym): kept as is
             renamed[header] = str(header).strip()
         else:
@@ -154,6 +174,36 @@ def _english_columns(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFra
     if "_row" not in frame.columns:
         frame = frame.assign(_row=np.arange(2, len(frame) + 2))
     return frame.reset_index(drop=True)
+
+
+def _lookalike_headers(table: Table, headers: pd.Index, english: pd.Index, file: str) -> pd.DataFrame | None:
+    """A warning (row 1, the header) for each unknown header that resembles a name or alias of
+    a column the file does not have: it may be that column under another name."""
+    lookup = _known_headers(table)
+    absent = {key: known for key, known in lookup.items() if known[0] not in english}
+    lines = []
+    for header in headers:
+        key = header_key(header)
+        if header == "_row" or key in lookup:
+            continue
+        close = difflib.get_close_matches(key, list(absent), n=1, cutoff=_LOOKALIKE)
+        if close:
+            column, alias = absent[close[0]]
+            reason = (
+                f"unknown column {header}: kept as an extra column, so {column} stays empty; "
+                f"the closest known header is {alias} ({column}): rename it if that is what it holds"
+            )
+            lines.append((table.name, file, 1, str(header), reason, str(header)))
+    return issue_frame(lines) if lines else None
+
+
+def _control_characters(text: pd.Series) -> pd.Series:
+    """The reason for each cell holding a control character (naming the first)."""
+    hit = text.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+    found = text[hit].map(lambda cell: next(ch for ch in cell if re.fullmatch(_CONTROL, ch)))
+    return (
+        "contains the control character U+" + found.map(lambda ch: f"{ord(ch):04X}") + ": the file may be damaged"
+    ).astype(object)
 
 
 def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str, reasons: pd.Series) -> pd.DataFrame | None:
@@ -193,6 +243,7 @@ def _check(
             parsed = parse(text, col)
         values[col.name] = parsed.value
         errors.append((col.name, parsed.errors))
+        errors.append((col.name, _control_characters(text)))
         warnings.append((col.name, parsed.warnings))
         if col.required:
             missing = parsed.value.isna() & ~parsed.value.index.isin(parsed.errors.index)
@@ -203,6 +254,7 @@ def _check(
         errors.append((table.key, _duplicates(table.key, values[table.key], frame["_row"])))
     for extra in frame.columns.difference(list(table.columns) + ["_row"]):
         values[extra] = clean_text(frame[extra])
+        errors.append((extra, _control_characters(values[extra])))
     bad = pd.Series(frame.index.isin(np.concatenate([r.index.to_numpy() for _, r in errors])), index=frame.index)
     taken = pd.DataFrame({c: _final(table, c, v[~bad]) for c, v in values.items()})
     taken["_file"] = pd.Series(file, index=taken.index, dtype="str")

@@ -64,29 +64,49 @@ def parse_id(s: pd.Series, column: Column) -> Parsed:
 parse_text = parse_id
 
 
-def _numbers(s: pd.Series) -> pd.Series:
+# A comma is a thousands separator when it splits the digits before the point into threes
+# (1,234.5); after dot-separated thousands it is the decimal comma (1.234,5 = 1234.5). Any other
+# comma (1,5 or 12,34) could be either, so the value is not guessed.
+_GROUPED = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:[.][0-9]+)?"
+_DECIMAL_COMMA = r"[+-]?[0-9]{1,3}(?:[.][0-9]{3})+,[0-9]+"
+_AMBIGUOUS_COMMA = "(the comma is ambiguous: write 1234.5, 1,234.5 or 1.234,5)"
+
+
+def _numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The values, and which cells hold a comma that is neither pattern (left missing)."""
     value = pd.to_numeric(s, errors="coerce").astype("float64")
     retry = s.notna() & value.isna()
+    ambiguous = pd.Series(False, index=s.index)
     if retry.any():
-        # Thousands separators, a currency sign, and a unit: 元 (×1) or 万元/万 (×10,000).
-        sub = s[retry].str.replace(r"[,\s¥]", "", regex=True)
+        # Separators, a currency sign, and a unit: 元 (×1) or 万元/万 (×10,000).
+        sub = s[retry].str.replace(r"[\s¥]", "", regex=True)
         wan = sub.str.contains(r"\d万元?$", regex=True)
         sub = sub.str.replace(r"(?<=\d)(?:万元|万|元)$", "", regex=True)
+        grouped = sub.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+        sub[grouped] = sub[grouped].str.replace(",", "", regex=False)
+        decimal_comma = sub.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
+        sub[decimal_comma] = sub[decimal_comma].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        ambiguous[retry] = sub.str.contains(",", regex=False).fillna(False).astype(bool) & ~grouped & ~decimal_comma
         value[retry] = pd.to_numeric(sub, errors="coerce").astype("float64") * np.where(wan, 1e4, 1.0)
-    return value.where(np.isfinite(value))
+    return value.where(np.isfinite(value)).mask(ambiguous), ambiguous
+
+
+def _malformed(s: pd.Series, value: pd.Series, ambiguous: pd.Series, reason: str) -> pd.Series:
+    bad = s.notna() & value.isna()
+    return pd.Series(np.where(ambiguous[bad], f"{reason} {_AMBIGUOUS_COMMA}", reason), index=s.index[bad], dtype="str")
 
 
 def parse_number(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
-    value = _numbers(s)
-    return Parsed(value, _reasons(s.notna() & value.isna(), "not a number"))
+    value, ambiguous = _numbers(s)
+    return Parsed(value, _malformed(s, value, ambiguous, "not a number"))
 
 
 def parse_int(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
-    value = _numbers(s)
+    value, ambiguous = _numbers(s)
     value = value.where(value.eq(value.round()))
-    return Parsed(value.astype("Int64"), _reasons(s.notna() & value.isna(), "not a whole number"))
+    return Parsed(value.astype("Int64"), _malformed(s, value, ambiguous, "not a whole number"))
 
 
 _DATE_PARTS = (
@@ -95,11 +115,20 @@ _DATE_PARTS = (
 )
 # datetime64[ns] holds 1677-09-22 .. 2262-04-11; anything outside is a typo, not a date.
 _DATE_MIN, _DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
+# A time with a UTC offset (2024-03-05T09:30:00+08:00, ...Z): stored as China Standard Time
+# wall clock (UTC+8, no daylight saving since 1991), what the bundle's times without one mean.
+_WITH_OFFSET = r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})$"
+CHINA_STANDARD_TIME = pd.Timedelta(hours=8)
 
 
 def parse_date(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
-    value = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    offset = s.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
+    # In microseconds until the range check: they hold any year, so a typo cannot overflow.
+    value = pd.to_datetime(s.mask(offset), format="ISO8601", errors="coerce").astype("datetime64[us]")
+    if offset.any():
+        utc = pd.to_datetime(s[offset], format="ISO8601", errors="coerce", utc=True)
+        value[offset] = (utc.dt.tz_localize(None) + CHINA_STANDARD_TIME).astype("datetime64[us]")
     retry = s.notna() & value.isna()
     if retry.any():
         parts = s[retry].str.extract(_DATE_PARTS).fillna({3: "0", 4: "0", 5: "0"})

@@ -117,3 +117,32 @@ def test_vectorised_check_digits_agree_with_the_standard(seed):
     ids = [c + (idcard_check_char(c) if rng.random() < 0.5 else rng.choice("0123456789X")) for c in ids]
     assert uscc_ok(pd.Series(usccs, dtype="str")).tolist() == [uscc_valid(c) for c in usccs]
     assert idcard_ok(pd.Series(ids, dtype="str")).tolist() == [idcard_valid(c) for c in ids]
+
+
+def test_times_with_offsets_become_china_standard_time_wall_clock():
+    values, errors, _ = run(
+        "date",
+        [
+            "2024-03-05T09:30:00+08:00",
+            "2024-03-05T01:30:00Z",  # the same instant, and mixed offsets in one column
+            "2024-03-04T20:30:00-05:00",
+            "2024-03-05T10:30:00+0900",
+            "2024-03-05 09:30",  # no offset: already Beijing time
+            "2024-03-05T09:30:00+08:00x",
+        ],
+    )
+    assert values[:5] == [pd.Timestamp("2024-03-05 09:30")] * 5
+    assert errors == {5: DATE_ERROR}
+
+
+def test_decimal_comma_parsed_only_when_unambiguous():
+    values, errors, _ = run("number", ["1.234,5", "-1.234.567,89", "1,234.5", "3,031,429.29", "1,5", "12,34", "1.234"])
+    assert values == [1234.5, -1234567.89, 1234.5, 3031429.29, None, None, 1.234]
+    ambiguous = "not a number (the comma is ambiguous: write 1234.5, 1,234.5 or 1.234,5)"
+    assert errors == {4: ambiguous, 5: ambiguous}
+    values, errors, _ = run("int", ["1,000", "1,0", "1,234.5"])
+    assert values == [1000, None, None]
+    assert errors == {
+        1: "not a whole number (the comma is ambiguous: write 1234.5, 1,234.5 or 1.234,5)",
+        2: "not a whole number",
+    }
