@@ -57,7 +57,7 @@ VALID_BIDS = {"valid", "qualified", "active"}
 INVALID_BIDS = {"disqualified", "not-qualified", "unqualified", "unsuccessful", "invalid", "withdrawn"}
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _QUARANTINED_REF = re.compile(r"(\w+) \((.+) row (\d+)\)$")
-_OFFSET = re.compile(r"^(.*[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:[Zz]|[+-]\d{2}:?\d{2})$")
+_DATE_AT_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ]00:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})$")
 
 
 def read_ocds(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -470,9 +470,12 @@ def _amount(value) -> str:
 
 
 def _local_time(text: str) -> str:
-    """An OCDS date-time as the local time it was published in: the UTC offset is dropped, so
-    that one column holds comparable wall-clock times (offsets change with daylight saving)."""
-    return _OFFSET.sub(r"\1", text)
+    """An OCDS date-time for the bundle's date columns. A time with an offset is kept as written:
+    validation converts it to China Standard Time (the bundle's clock). Midnight with an offset
+    is how OCDS publishers write a date without a time (``2024-03-05T00:00:00Z``): it stays that
+    date, since converting would invent an hour (08:00, or the day before from ``+09:00``) and
+    make a contract dated on the opening day look signed before the opening."""
+    return _DATE_AT_MIDNIGHT.sub(r"\1", text)
 
 
 def _bool(flag: bool) -> str:

@@ -7,6 +7,10 @@ record's ``compiledRelease`` is used when present; otherwise a process's release
 in date order (objects field by field, arrays of objects with ``id`` by id, anything else
 replaced, ``null`` removing a field): the simple merge of the OCDS merging rules, without
 their identifier-merge exceptions.
+
+A document part that is none of these (an object without ``ocid`` and without any field of a
+release) is not used, and a file without a single release, record or package is refused: JSON
+that is not OCDS must not load as an empty graph.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from pathlib import Path
 from bidgraph.errors import InputError
 
 __all__ = ["Process", "read_processes", "iter_compiled_releases", "merge_releases"]
+
+#: Top-level fields of which a release (or compiled release) has at least one.
+RELEASE_FIELDS = frozenset(
+    {"ocid", "tag", "initiationType", "parties", "buyer", "planning", "tender", "awards", "contracts", "bids"}
+)
 
 
 @dataclass
@@ -83,6 +92,9 @@ def read_processes(path: str | Path) -> ReadResult:
             _collect(doc, number, "", pieces, result.unreadable, document=False)
         if nonblank and len(result.unreadable) == nonblank:
             raise InputError(f"{path}: neither JSON nor JSON Lines (line 1: {result.unreadable[0][1]})")
+    if not pieces:
+        why = f" (row {result.unreadable[0][0]}: {result.unreadable[0][1]})" if result.unreadable else ""
+        raise InputError(f"{path}: not OCDS: no release, record or package found{why}")
     result.processes = _compile(pieces)
     return result
 
@@ -122,6 +134,8 @@ def _collect(doc, row: int, prefix: str, out: list, lost: list, document: bool) 
             )
         for i, release in enumerate(embedded):
             out.append((row, f"{prefix}.releases[{i}]".lstrip("."), release, False))
+    elif RELEASE_FIELDS.isdisjoint(doc):
+        lost.append((row, f"{prefix or 'line'} is not an OCDS release, record or package", _snippet(doc)))
     else:
         tags = doc.get("tag")
         out.append((row, prefix, doc, isinstance(tags, list) and "compiled" in tags))

@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bidgraph.detectors.cardinal.engine import flag_releases
@@ -277,3 +278,34 @@ def test_unusable_files_are_input_errors(tmp_path):
     scalar.write_text("42")
     with pytest.raises(InputError, match="not an OCDS document"):
         read_ocds(scalar)
+
+
+def test_json_that_is_not_ocds_is_refused_not_loaded_empty(tmp_path):
+    for name, text in (("foo.json", '{"foo": 1}'), ("list.json", '[{"foo": 1}, 2]'), ("lines.jsonl", '{"a": 1}\n')):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=r"not OCDS: no release, record or package found \(row 1: "):
+            read_ocds_bundle(path)
+    mixed = write_lines(tmp_path / "mixed.jsonl", messy_release(), {"foo": 1})
+    bundle = read_ocds_bundle(mixed)
+    assert bundle.tables["projects"]["project_id"].tolist() == ["ocds-x-1"]
+    lost = bundle.quarantine[bundle.quarantine["row"] == 2]
+    assert lost["reason"].tolist() == ["line is not an OCDS release, record or package"]
+
+
+def test_times_with_offsets_are_beijing_time_and_midnight_is_a_date(tmp_path):
+    from bidgraph.detectors import procedure_gap
+    from bidgraph.graph.snapshot import Snapshot
+
+    release = messy_release()
+    # Dates without a time, written as midnight with an offset, on the same day.
+    release["tender"]["tenderPeriod"]["endDate"] = "2024-01-20T00:00:00Z"
+    release["contracts"][0]["dateSigned"] = "2024-01-20T00:00:00+08:00"
+    release["bids"]["details"][0]["date"] = "2024-01-19T01:30:00Z"
+    bundle = read_ocds_bundle(write_lines(tmp_path / "dates.jsonl", release))
+    assert bundle.tables["lots"]["opened_on"].tolist() == [pd.Timestamp("2024-01-20")]
+    assert bundle.tables["contracts"]["signed_on"].tolist() == [pd.Timestamp("2024-01-20")]
+    assert bundle.tables["bids"]["submitted_at"].tolist()[0] == pd.Timestamp("2024-01-19 09:30")
+    found = procedure_gap.detect(Snapshot(bundle.tables), procedure_gap.DEFAULTS, 0)
+    kinds = [f.evidence["kind"] for f in found]
+    assert "award_before_opening" not in kinds and "contract_before_award" in kinds
