@@ -4,6 +4,11 @@ A snapshot is immutable input for a batch; detectors are pure functions of it. E
 the schema is present (an optional table that was not supplied is empty, with its columns),
 ids are strings, dates are ``datetime64``, and each row keeps ``_file`` and ``_row``: where it
 came from, for evidence.
+
+``version`` names the graph version the tables were read from (the embedded store's version
+folder, the Neo4j store's load content hash; ``None`` for a hand-made snapshot). Findings
+belong to the version they were computed on: a store refuses to save them once another version
+is live (see ``GraphStore.save_findings``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ def empty_table(name: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Snapshot:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    version: str | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in schema().tables:

@@ -33,8 +33,9 @@ def handle(args) -> int:
     store = store_for(args)
     settings = detector_settings.settings_for(args.workspace, args.settings)
     only = [d.strip() for d in args.detectors.split(",") if d.strip()] if args.detectors else None
-    findings, summary = run_batch(store.snapshot(), settings, only, progress=not args.quiet)
-    store.save_findings(findings)
+    snapshot = store.snapshot()
+    findings, summary = run_batch(snapshot, settings, only, progress=not args.quiet)
+    store.save_findings(findings, computed_on=snapshot.version)  # refused if a load swapped the graph meanwhile
     if args.out:
         write_jsonl(args.out, findings)
     print_table(summary, ["detector", "rule_version", "findings", "high", "medium", "low", "seconds"])

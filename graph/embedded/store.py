@@ -9,6 +9,7 @@ import numpy as np
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.index import GraphIndex
+from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.embedded.search import search_index
 from bidgraph.graph.embedded.versions import Workspace
 from bidgraph.graph.snapshot import Snapshot
@@ -31,7 +32,8 @@ class EmbeddedStore:
             "counts": bundle.counts,
             "tables": {name: len(frame) for name, frame in bundle.tables.items()},
         }
-        folder = self.workspace.write_version(bundle.tables, manifest)
+        with load_lock(self.workspace.root):
+            folder = self.workspace.write_version(bundle.tables, manifest)
         if folder is None:
             return {"version": self.workspace.require_current().name, "unchanged": True}
         return {"version": folder.name, "unchanged": False}
@@ -41,7 +43,7 @@ class EmbeddedStore:
     def index(self) -> GraphIndex:
         current = self.workspace.require_current()
         if self._index is None or self._index_version != current:
-            self._index = GraphIndex(self.workspace.read_tables())
+            self._index = GraphIndex(self.workspace.read_tables(current))
             self._index_version = current
         return self._index
 
@@ -101,12 +103,15 @@ class EmbeddedStore:
         # Detectors need the tables, not the traversal index: do not build it just for them.
         current = self.workspace.require_current()
         if self._index is not None and self._index_version == current:
-            return Snapshot(dict(self._index.tables))
-        return Snapshot(self.workspace.read_tables())
+            return Snapshot(dict(self._index.tables), version=current.name)
+        return Snapshot(self.workspace.read_tables(current), version=current.name)
+
+    def live_tables(self) -> dict[str, int]:
+        return self.workspace.manifest().get("tables", {}) if self.workspace.current else {}
 
     # -- findings ------------------------------------------------------------------------------
-    def save_findings(self, findings: list[dict]) -> Path:
-        return self.workspace.write_findings(findings)
+    def save_findings(self, findings: list[dict], computed_on: str | None = None) -> Path:
+        return self.workspace.write_findings(findings, computed_on)
 
     def findings(self) -> list[dict]:
         return self.workspace.read_findings()

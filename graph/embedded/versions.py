@@ -9,7 +9,11 @@ Layout::
 
 A load writes a complete new version into a temporary folder, renames it into place and only
 then swaps ``CURRENT`` (``os.replace`` is atomic), so a crash or a failed load at any point
-leaves the previous version live and intact.
+leaves the previous version live and intact. Only one load writes at a time (the workspace's
+load lock, graph/embedded/lock.py): a second would remove the first's temporary folder.
+
+Findings are written into the folder of the version they were computed on, and only while
+that version is still live; otherwise they are refused and nothing is written.
 """
 
 from __future__ import annotations
@@ -51,8 +55,9 @@ class Workspace:
     def manifest(self) -> dict:
         return json.loads((self.require_current() / "manifest.json").read_text(encoding="utf-8"))
 
-    def read_tables(self) -> dict[str, pd.DataFrame]:
-        folder = self.require_current() / "tables"
+    def read_tables(self, version: Path | None = None) -> dict[str, pd.DataFrame]:
+        """The tables of ``version`` (a version folder; default: the live one)."""
+        folder = (version or self.require_current()) / "tables"
         return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
     # -- writing -------------------------------------------------------------------------------
@@ -109,8 +114,25 @@ class Workspace:
             shutil.rmtree(tmp, ignore_errors=True)
 
     # -- findings ------------------------------------------------------------------------------
-    def write_findings(self, lines: list[dict]) -> Path:
-        path = self.require_current() / "findings.jsonl"
+    def write_findings(self, lines: list[dict], computed_on: str | None = None) -> Path:
+        """Replace the findings of the version ``computed_on`` (default: the live one).
+
+        Raises
+        ------
+        StoreError
+            ``computed_on`` is no longer the live version: the findings would point into a graph
+            they were not computed on, so none are written.
+        """
+        live = self.require_current()
+        if computed_on is not None and computed_on != live.name:
+            raise StoreError(
+                f"the graph changed while the detectors ran (computed on version {computed_on}, now {live.name} "
+                f"is live); findings not stored, the stored ones are unchanged: run detect again "
+                f"/ 检测期间图谱版本已变更，本次预警未保存，请重新运行 detect"
+            )
+        # Into the folder they were computed on, not whatever is live by now: a load that swaps
+        # the version after the check above leaves these findings with their own graph.
+        path = (live if computed_on is None else self.root / "versions" / computed_on) / "findings.jsonl"
         tmp = path.with_suffix(".jsonl.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for line in lines:

@@ -1,12 +1,15 @@
 """Findings in Neo4j: one ``Finding`` node each (the whole finding as JSON, and the fields
 worth querying), linked by ``FLAGS {role}`` to every node its entities name (schema.toml
-``[entity_types]`` and ``[store]``)."""
+``[entity_types]`` and ``[store]``). Findings are only stored while the load they were
+computed on is still the live one."""
 
 from __future__ import annotations
 
 import json
 
+from bidgraph.errors import StoreError
 from bidgraph.graph.neo4j.connection import Connection
+from bidgraph.graph.neo4j.write import live_load
 from bidgraph.graph.schema import Schema
 
 __all__ = ["save_findings", "findings", "finding_queries", "flag_query"]
@@ -32,8 +35,23 @@ def flag_query(sch: Schema, label: str) -> str:
     )
 
 
-def save_findings(conn: Connection, sch: Schema, found: list[dict]) -> None:
-    """Replace the stored findings with ``found`` (dicts as in findings.jsonl)."""
+def save_findings(conn: Connection, sch: Schema, found: list[dict], computed_on: str | None = None) -> None:
+    """Replace the stored findings with ``found`` (dicts as in findings.jsonl), computed on the
+    load ``computed_on`` (a snapshot's version; ``None``: not checked).
+
+    Raises
+    ------
+    StoreError
+        Another load is live by now; nothing is changed.
+    """
+    live = live_load(conn, sch)
+    if computed_on is not None and (live is None or live["version"] != computed_on):
+        now = "none" if live is None else live["version"]
+        raise StoreError(
+            f"the graph changed while the detectors ran (computed on load {computed_on}, now {now} is live); "
+            "findings not stored, the stored ones are unchanged: run detect again "
+            "/ 检测期间图谱版本已变更，本次预警未保存，请重新运行 detect"
+        )
     queries, fields = finding_queries(sch), sch.store_nodes["Finding"].properties
     conn.run(queries["clear"])
     rows = []

@@ -1,11 +1,14 @@
 """The detectors' projection read back from Neo4j: every bundle table as a typed DataFrame,
-entity tables from their nodes, link tables from the relationships that carry their rows."""
+entity tables from their nodes, link tables from the relationships that carry their rows,
+stamped with the live load's version (read before and after: a load in between fails it)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from bidgraph.errors import StoreError
 from bidgraph.graph.neo4j.connection import Connection
+from bidgraph.graph.neo4j.write import live_load
 from bidgraph.graph.schema import Schema
 from bidgraph.graph.snapshot import Snapshot
 
@@ -13,6 +16,7 @@ __all__ = ["snapshot"]
 
 
 def snapshot(conn: Connection, sch: Schema) -> Snapshot:
+    version = _live_version(conn, sch)
     tables: dict[str, pd.DataFrame] = {}
     for name, table in sch.tables.items():
         label = next((n.label for n in sch.nodes.values() if n.entity_table == name), None)
@@ -24,7 +28,14 @@ def snapshot(conn: Connection, sch: Schema) -> Snapshot:
             rows = _link_rows(conn, sch, name)
         if rows:
             tables[name] = _typed(sch, name, pd.DataFrame(rows))
-    return Snapshot(tables)
+    if _live_version(conn, sch) != version:
+        raise StoreError("a load into Neo4j ran while the graph was read; run again / 读取期间图谱已变更，请重试")
+    return Snapshot(tables, version=version)
+
+
+def _live_version(conn: Connection, sch: Schema) -> str | None:
+    live = live_load(conn, sch)
+    return None if live is None else live["version"]
 
 
 def _link_rows(conn: Connection, sch: Schema, table: str) -> list[dict]:

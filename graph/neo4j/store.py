@@ -59,8 +59,12 @@ class Neo4jStore:
     def snapshot(self) -> Snapshot:
         return snapshot.snapshot(self.connection, self.schema)
 
-    def save_findings(self, findings: list[dict]) -> None:
-        stored_findings.save_findings(self.connection, self.schema, findings)
+    def save_findings(self, findings: list[dict], computed_on: str | None = None) -> None:
+        stored_findings.save_findings(self.connection, self.schema, findings, computed_on)
+
+    def live_tables(self) -> dict[str, int]:
+        live = write.live_load(self.connection, self.schema)
+        return {} if live is None else live["tables"]
 
     def findings(self) -> list[dict]:
         return stored_findings.findings(self.connection, self.schema)

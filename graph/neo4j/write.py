@@ -1,15 +1,20 @@
 """Loading a validated bundle into Neo4j: the schema's constraints, then batched
-``UNWIND $rows MERGE`` writes of nodes, relationships and role labels, then a load marker so
-that loading the same content again changes nothing."""
+``UNWIND $rows MERGE`` writes of nodes, relationships and role labels, framed by a load
+marker: started before the writes, finished after them. A finished marker makes loading the
+same content again a no-op; the most recently started marker is the live version, which
+snapshots carry and stored findings must match (an unfinished one means a load is running or
+died half-way, and no snapshot is taken until a load finishes)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
+from bidgraph.errors import StoreError
 from bidgraph.graph.build import edge_frames, node_frames
 from bidgraph.graph.neo4j.connection import Connection
 from bidgraph.graph.schema import NodeType, Relationship, Schema
@@ -23,6 +28,7 @@ __all__ = [
     "merge_relationships_query",
     "role_label_query",
     "load_marker_queries",
+    "live_load",
 ]
 
 
@@ -71,22 +77,47 @@ def role_label_query(node: NodeType, role: str, rel_type: str) -> str:
     return f"MATCH (o:{node.label})-[:{rel_type}]->() WITH DISTINCT o SET o:{role}"
 
 
-def load_marker_queries(sch: Schema) -> tuple[str, str]:
-    """(find the marker of a content hash ``$h``, write it with ``$props``)."""
-    marker = sch.store_nodes["BidgraphLoad"]
+def load_marker_queries(sch: Schema) -> tuple[str, str, str, str]:
+    """(find the finished marker of a content hash ``$h``, start it at ``$at``, finish it at
+    ``$at`` with ``$props``, read the live marker: the last started)."""
+    m = sch.store_nodes["BidgraphLoad"]
     return (
-        f"MATCH (l:{marker.label} {{{marker.key}: $h}}) RETURN l.{marker.key} AS h",
-        f"MERGE (l:{marker.label} {{{marker.key}: $h}}) SET l += $props",
+        f"MATCH (l:{m.label} {{{m.key}: $h}}) WHERE l.finished_at IS NOT NULL RETURN l.{m.key} AS h",
+        f"MERGE (l:{m.label} {{{m.key}: $h}}) SET l.started_at = $at REMOVE l.finished_at",
+        f"MATCH (l:{m.label} {{{m.key}: $h}}) SET l += $props, l.finished_at = $at",
+        f"MATCH (l:{m.label}) WHERE l.started_at IS NOT NULL "
+        f"RETURN l.{m.key} AS h, l.finished_at IS NOT NULL AS done, l.tables AS tables "
+        "ORDER BY l.started_at DESC LIMIT 1",
     )
+
+
+def live_load(conn: Connection, sch: Schema) -> dict | None:
+    """The live load's ``{"version", "tables"}`` (``None`` before the first marked load).
+
+    Raises
+    ------
+    StoreError
+        The last load started has not finished (it is running, or died half-way).
+    """
+    found = conn.run(load_marker_queries(sch)[3])
+    if not found:
+        return None
+    if not found[0]["done"]:
+        raise StoreError(
+            f"a load into Neo4j is running or did not finish (content {found[0]['h'][:12]}); "
+            "wait for it, or load again / Neo4j 中有未完成的加载，请等待其结束或重新加载"
+        )
+    return {"version": found[0]["h"][:12], "tables": json.loads(found[0]["tables"] or "{}")}
 
 
 def load(conn: Connection, sch: Schema, bundle) -> dict:
     """Write a validated bundle (``bundle.tables``, ``.counts``, ``.source``); returns
     ``{"version", "unchanged"}``."""
     digest = content_hash(bundle.tables)
-    find_marker, write_marker = load_marker_queries(sch)
+    find_marker, start_marker, finish_marker, _ = load_marker_queries(sch)
     if conn.run(find_marker, h=digest):
         return {"version": digest[:12], "unchanged": True}
+    conn.run(start_marker, h=digest, at=datetime.now(UTC).isoformat())
     for statement in shipped_statements():
         conn.run(statement)
     for frame in node_frames(bundle.tables, sch).values():
@@ -111,5 +142,10 @@ def load(conn: Connection, sch: Schema, bundle) -> dict:
     for node in sch.nodes.values():
         for role, rel_type in node.role_labels.items():
             conn.run(role_label_query(node, role, rel_type))
-    conn.run(write_marker, h=digest, props={"counts": json.dumps(bundle.counts), "source": str(bundle.source)})
+    marker = {
+        "counts": json.dumps(bundle.counts),
+        "tables": json.dumps({name: len(frame) for name, frame in bundle.tables.items()}),
+        "source": str(bundle.source),
+    }
+    conn.run(finish_marker, h=digest, at=datetime.now(UTC).isoformat(), props=marker)
     return {"version": digest[:12], "unchanged": False}
