@@ -52,7 +52,7 @@ def _finding(n: int) -> dict:
 
 def setup(workspace: Path, users: int) -> list[str]:
     store = CasesStore(workspace)
-    op = User.operator("bench")
+    op = User("bench", "admin", None)
     names = [f"user{i:02d}" for i in range(users)]
     for name in names:
         add_user(store, op, name, PASSWORD, "investigator")

@@ -21,18 +21,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bidgraph.errors import StoreError
+
+if TYPE_CHECKING:
+    from bidgraph.cases.signing import Signer
 
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["CasesStore", "DB_NAME", "ANCHOR_NAME", "BUSY_TIMEOUT_MS"]
+__all__ = ["CasesStore", "DB_NAME", "ANCHOR_NAME", "BUSY_TIMEOUT_MS", "CHECKPOINT_EVERY"]
 
 DB_NAME = "cases.sqlite"
 ANCHOR_NAME = "audit.anchor"
 LOCK_NAME = "cases.lock"
 BUSY_TIMEOUT_MS = 60_000  # a writer waits up to a minute for the lock before giving up
+CHECKPOINT_EVERY = 100  # with an office key, the audit trail is signed every this many entries
 
 # Migrations in order; the database's ``PRAGMA user_version`` says how many have run.
 MIGRATIONS = [
@@ -124,11 +129,51 @@ MIGRATIONS = [
     ALTER TABLE case_findings ADD COLUMN region_codes TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE cases ADD COLUMN node_regions TEXT NOT NULL DEFAULT '{}';
     """,
+    # Signed evidence: the office's public keys and signed audit checkpoints; API tokens for
+    # the command line; login throttling per (account, source) instead of locking accounts.
+    """
+    CREATE TABLE office_keys (
+        fingerprint TEXT PRIMARY KEY,
+        public_pem TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL
+    );
+    CREATE TABLE audit_checkpoints (
+        seq INTEGER PRIMARY KEY,
+        statement TEXT NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE login_throttle (
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_failure TEXT NOT NULL,
+        PRIMARY KEY (name, source)
+    );
+    ALTER TABLE users DROP COLUMN failed_logins;
+    ALTER TABLE users DROP COLUMN locked_until;
+    """,
 ]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (SQLite gives its -wal and -shm
+    files the database file's mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 class CasesStore:
@@ -138,13 +183,24 @@ class CasesStore:
     ----------
     workspace : path of the workspace folder; created if missing.
     clock : returns the current time (timezone-aware); tests pass a fake one.
+    signer : the office key (``signing.Signer``), when this process holds it: the audit trail
+        then signs a checkpoint every ``checkpoint_every`` entries and packs are signed.
+    checkpoint_every : entries between automatic signed checkpoints.
     """
 
-    def __init__(self, workspace: str | Path, clock: Callable[[], datetime] = utc_now):
+    def __init__(
+        self,
+        workspace: str | Path,
+        clock: Callable[[], datetime] = utc_now,
+        signer: Signer | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ):
         self.folder = Path(workspace)
         self.path = self.folder / DB_NAME
         self.anchor_path = self.folder / ANCHOR_NAME
         self.clock = clock
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
         self._local = threading.local()
 
     def now(self) -> str:
@@ -186,6 +242,7 @@ class CasesStore:
     def _open(self) -> sqlite3.Connection:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
             conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
             )

@@ -7,11 +7,14 @@ Contents::
     graph.graphml                    the subgraph (nodes, edges, properties)
     graph.png                        the graph image, when one is supplied
     manifest.json                    case id, time, audit-chain head, SHA-256 of every file
+    signature.json                   the office key's signature of manifest.json, and its public key
 
 :func:`build_pack` takes plain data; :func:`export_pack` is the audited, scope-checked way
-to make one from the store (the audit entry ``pack.export`` records the manifest's SHA-256,
-so a pack whose manifest was rewritten no longer matches the trail). :func:`verify_pack`
-recomputes everything.
+to make one from the store: it signs the manifest with the office key when the store holds
+one, and the audit entry ``pack.export`` records the manifest's SHA-256. :func:`verify_pack`
+recomputes everything; a signed pack verifies anywhere with the office's public key, an
+unsigned one only against the trail of the workspace that exported it. Text cells of the
+CSV and XLSX tables are neutralised against formula injection (``cells.py``).
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ import pandas as pd
 
 from bidgraph.cases import audit
 from bidgraph.cases.cases import get_case
+from bidgraph.cases.cells import neutralise_frame
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.report import build_report, render_html, render_pdf
 from bidgraph.cases.scope import RegionIndex, Scope
+from bidgraph.cases.signing import PublicKey, Signer
 from bidgraph.cases.users import User, require
 from bidgraph.errors import InputError, NotFound
 from bidgraph.graph.export import graphml_bytes, to_networkx
@@ -43,6 +48,7 @@ from bidgraph.graph.schema import schema
 __all__ = ["build_pack", "export_pack", "verify_pack", "gather_evidence", "PackReport", "PACK_FORMAT"]
 
 PACK_FORMAT = "bidgraph-evidence-pack/1"
+SIGNATURE_NAME = "signature.json"
 MAX_PACK_NODES = 400  # the subgraph drawn and written out; the tables keep every row
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -53,7 +59,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+    return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
 
 
 def _text(evidence: dict, key: str, lang: str) -> str:
@@ -114,7 +120,7 @@ def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, df in sheets.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
+            neutralise_frame(df).to_excel(writer, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 
@@ -127,6 +133,7 @@ def build_pack(
     image_png: bytes | None = None,
     *,
     audit_head: dict | None = None,
+    signer: Signer | None = None,
 ) -> Path:
     """Write the evidence pack zip for ``case`` and return its path.
 
@@ -139,6 +146,7 @@ def build_pack(
     out_path : the zip to write (replaced atomically).
     image_png : the graph picture, if the caller rendered one.
     audit_head : the audit chain's ``{"seq", "hash"}`` at pack time, recorded in the manifest.
+    signer : the office key; signs ``manifest.json`` into ``signature.json``.
     """
     for name in tables:
         if not _TABLE_NAME.match(name) or name in ("findings", "entities"):
@@ -161,6 +169,13 @@ def build_pack(
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
     }
     files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    if signer is not None:
+        signature = {
+            "key": signer.public.fingerprint,
+            "public_key": signer.public.pem,
+            "signature": signer.sign(files["manifest.json"]),
+        }
+        files[SIGNATURE_NAME] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
@@ -227,7 +242,16 @@ def export_pack(
             raise InputError("a county user's export needs the loaded graph to check regions")
         tables = {name: scope.filter_table(name, df, index) for name, df in tables.items()}
         subgraph = scope.filter_subgraph(subgraph, index)
-    path = build_pack(case, case["findings"], tables, subgraph, out_path, image_png, audit_head=audit.head(store))
+    path = build_pack(
+        case,
+        case["findings"],
+        tables,
+        subgraph,
+        out_path,
+        image_png,
+        audit_head=audit.head(store),
+        signer=store.signer,
+    )
     with zipfile.ZipFile(path) as zf:
         manifest_sha = _sha256(zf.read("manifest.json"))
     audit.record(
@@ -239,6 +263,7 @@ def export_pack(
             "file": Path(path).name,
             "manifest_sha256": manifest_sha,
             "pack_sha256": _sha256(Path(path).read_bytes()),
+            "key": store.signer.public.fingerprint if store.signer else None,
         },
     )
     return path
@@ -251,15 +276,23 @@ class PackReport:
     manifest: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     files_checked: int = 0
+    signed_by: str | None = None  # fingerprint of the trusted key whose signature verified
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport:
-    """Recompute every file's SHA-256 against the manifest; with ``store``, also check that the
-    audit trail recorded this manifest's export and that its audit head lies on the chain."""
+def verify_pack(path: str | Path, store: CasesStore | None = None, keys: list[PublicKey] | None = None) -> PackReport:
+    """Recompute every file's SHA-256 against the manifest and check the manifest's signature
+    with the trusted office ``keys`` (default: those recorded in ``store``).
+
+    A signed pack needs nothing else, so it verifies in any workspace. An unsigned pack can
+    only be checked against the trail of the workspace that exported it (``store``): the
+    trail must have recorded this manifest's export and its audit head must lie on the
+    chain. With ``store``, a signed pack whose export the trail recorded must also have the
+    zip's exact recorded bytes.
+    """
     path, report = Path(path), PackReport()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -276,7 +309,7 @@ def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport
         except (KeyError, TypeError, *_DAMAGED) as exc:
             report.problems.append(f"manifest.json missing or unreadable ({exc})")
             return report
-        names = set(zf.namelist()) - {"manifest.json"}
+        names = set(zf.namelist()) - {"manifest.json", SIGNATURE_NAME}
         for name in sorted(names - set(listed)):
             report.problems.append(f"{name}: in the zip but not in the manifest (added)")
         for name, meta in sorted(listed.items()):
@@ -291,23 +324,61 @@ def verify_pack(path: str | Path, store: CasesStore | None = None) -> PackReport
             report.files_checked += 1
             if _sha256(data) != meta.get("sha256"):
                 report.problems.append(f"{name}: SHA-256 differs from the manifest (the file was changed)")
+        signature = _read_signature(zf, report)
+    if signature is not None:
+        trusted = keys if keys is not None else audit.recorded_keys(store) if store is not None else []
+        _check_signature(signature, raw, trusted, report)
     if store is not None:
         _check_against_trail(store, report, _sha256(raw), _sha256(path.read_bytes()))
+    elif signature is None:
+        report.problems.append(
+            "the pack is not signed and no audit trail was given to check it against / 证据包未签名，无法核验来源"
+        )
     return report
+
+
+def _read_signature(zf: zipfile.ZipFile, report: PackReport) -> dict | None:
+    if SIGNATURE_NAME not in zf.namelist():
+        return None
+    try:
+        signature = json.loads(zf.read(SIGNATURE_NAME))
+        return {k: str(signature[k]) for k in ("key", "public_key", "signature")}
+    except (KeyError, TypeError, *_DAMAGED) as exc:
+        report.problems.append(f"{SIGNATURE_NAME} unreadable ({exc})")
+        return None
+
+
+def _check_signature(signature: dict, manifest_bytes: bytes, keys: list[PublicKey], report: PackReport) -> None:
+    """The key must be a trusted office key (the one inside the pack proves nothing alone)."""
+    key = {k.fingerprint: k for k in keys}.get(signature["key"])
+    if key is None:
+        report.problems.append(
+            f"signed by key {signature['key']}, which is not a trusted office key (pass --public-key, or "
+            "record the office's key with `bidgraph key add`) / 签名密钥不受信任"
+        )
+    elif not key.verifies(manifest_bytes, signature["signature"]):
+        report.problems.append(
+            "the manifest's signature does not verify (the manifest was rewritten) / 清单签名无效（清单被改写）"
+        )
+    else:
+        report.signed_by = key.fingerprint
 
 
 def _check_against_trail(store: CasesStore, report: PackReport, manifest_sha: str, pack_sha: str) -> None:
     """The export entry pins the manifest and the zip's exact bytes (timestamps, headers and
-    all), so any changed byte shows, even one the zip reader ignores."""
+    all), so any changed byte shows, even one the zip reader ignores. A signed pack from
+    another workspace has no entry here and needs none."""
     conn = store.connection()
     exports = [json.loads(r["detail"]) for r in conn.execute("SELECT detail FROM audit WHERE action = 'pack.export'")]
     same_manifest = [e for e in exports if e.get("manifest_sha256") == manifest_sha]
     if not same_manifest:
-        report.problems.append(
-            "the audit trail has no export of this manifest (the manifest was rewritten, "
-            "or the pack comes from another workspace)"
-        )
-    elif not any(e.get("pack_sha256") == pack_sha for e in same_manifest):
+        if report.signed_by is None:
+            report.problems.append(
+                "the audit trail has no export of this manifest, and the pack carries no trusted "
+                "signature (the manifest was rewritten, or the pack comes from another workspace)"
+            )
+        return
+    if not any(e.get("pack_sha256") == pack_sha for e in same_manifest):
         report.problems.append(
             "the zip's bytes differ from the exported pack whose SHA-256 the audit trail "
             "recorded (the file was altered after export)"

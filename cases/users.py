@@ -2,8 +2,15 @@
 
 Passwords are hashed with scrypt (n=2**14, r=8, p=1, 16-byte random salt); the clear text is
 never stored, logged or put in an audit entry. Sessions are random tokens (256 bits) stored
-only as their SHA-256, with an expiry and a CSRF token of their own. After ``MAX_FAILURES``
-wrong passwords in a row an account is locked for ``LOCKOUT_MINUTES``.
+only as their SHA-256, with an expiry and a CSRF token of their own. API tokens for the
+command line are stored only as their SHA-256 too.
+
+Wrong passwords slow down the (account, source address) pair they came from: after
+``FREE_FAILURES`` failures each next attempt from that pair must wait twice as long as the
+one before (up to ``MAX_DELAY_SECONDS``), right password or not. No account is ever locked
+for everyone, so nobody can lock the admin out from elsewhere. Every failure, whatever its
+cause, gets the one message :data:`LOGIN_FAILED`; over-long input is refused before hashing
+and recorded cut to ``MAX_NAME_LENGTH`` characters.
 """
 
 from __future__ import annotations
@@ -38,17 +45,34 @@ __all__ = [
     "authorize",
     "csrf_token_for",
     "require",
-    "MAX_FAILURES",
-    "LOCKOUT_MINUTES",
+    "authenticate",
+    "create_token",
+    "revoke_tokens",
+    "authenticate_token",
+    "LOGIN_FAILED",
+    "FREE_FAILURES",
+    "MAX_DELAY_SECONDS",
     "SESSION_HOURS",
     "MIN_PASSWORD_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_PASSWORD_LENGTH",
+    "OS_ROLE",
 ]
 
 ROLES = ("admin", "investigator", "analyst", "viewer")
-MAX_FAILURES = 5  # wrong passwords in a row before the account locks
-LOCKOUT_MINUTES = 15  # how long a locked account stays locked
+OS_ROLE = "os"  # the operating-system user at the command line: may do nothing but set up an empty store
+FREE_FAILURES = 3  # wrong passwords from one source before attempts are slowed down
+MAX_DELAY_SECONDS = 900  # the longest wait between attempts (15 minutes)
 SESSION_HOURS = 8  # a session expires this long after login (one working day)
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 64
+MAX_PASSWORD_LENGTH = 1024
+LOCAL_SOURCE = "local"
+LOGIN_FAILED = (
+    "wrong user name or password, or too many attempts (wait and try again) / "
+    "用户名或密码错误，或尝试过于频繁（请稍后再试）"
+)
+TOKEN_PREFIX = "bgt_"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 _ALL = set(ROLES)
@@ -66,6 +90,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "user.manage": {"admin"},
     "settings.change": {"admin"},
     "audit.export": {"admin"},  # the trail spans every region: city admins (and auditors at the CLI) only
+    "audit.checkpoint": {"admin"},
+    "key.manage": {"admin"},  # record the office's public keys
 }
 READ_ACTIONS = {"read"}
 _NAME = re.compile(r"^[\w.\-@]{1,64}$")
@@ -84,9 +110,10 @@ class User:
     region_code: str | None = None
 
     @classmethod
-    def operator(cls, name: str) -> User:
-        """The local operator at the command line: admin, city-wide (they own the files)."""
-        return cls(name, "admin", None)
+    def from_os(cls, login: str) -> User:
+        """The operating-system user at the command line, unauthenticated (``os:<login>``): may
+        create the first admin of an empty store and nothing else."""
+        return cls(f"os:{login}", OS_ROLE, None)
 
     def can(self, action: str) -> bool:
         return self.role in PERMISSIONS.get(action, set())
@@ -139,6 +166,11 @@ def require(user: User, action: str) -> None:
     """Raise :class:`AccessDenied` unless ``user``'s role may do ``action``."""
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
+    if user.role == OS_ROLE:
+        raise AccessDenied(
+            f"{action!r} needs an account: set BIDGRAPH_TOKEN (from `bidgraph user token NAME`) or pass "
+            f"--user NAME (password prompt) / 此操作需要登录：设置 BIDGRAPH_TOKEN 或使用 --user 账号"
+        )
     if not user.can(action):
         raise AccessDenied(f"user {user.name!r} (role {user.role}) may not do {action!r}")
 
@@ -146,8 +178,11 @@ def require(user: User, action: str) -> None:
 def add_user(
     store: CasesStore, actor: User, name: str, password: str, role: str, region_code: str | None = None
 ) -> User:
-    """Create an account; ``actor`` must be an admin. Audited as ``user.add`` (no password)."""
-    require(actor, "user.manage")
+    """Create an account; ``actor`` must be an admin, except that anyone (the operating-system
+    user, say) may create the first account of an empty store if it is an admin. Audited as
+    ``user.add`` (no password)."""
+    if not actor.can("user.manage") and role != "admin":
+        require(actor, "user.manage")
     if not _NAME.match(name or ""):
         raise InputError(f"user name {name!r}: use 1-64 letters, digits, '.', '-', '_' or '@'")
     if role not in ROLES:
@@ -158,6 +193,8 @@ def add_user(
         raise InputError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
     hashed = hash_password(password)
     with store.transaction() as conn:
+        if not actor.can("user.manage") and conn.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+            require(actor, "user.manage")  # the store has accounts: no more bootstrapping
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise InputError(f"user {name!r} already exists")
         conn.execute(
@@ -169,10 +206,8 @@ def add_user(
 
 
 def list_users(store: CasesStore) -> list[dict]:
-    """Every account: name, role, region_code, active, locked_until, created_at."""
-    rows = store.connection().execute(
-        "SELECT name, role, region_code, active, locked_until, created_at FROM users ORDER BY name"
-    )
+    """Every account: name, role, region_code, active, created_at."""
+    rows = store.connection().execute("SELECT name, role, region_code, active, created_at FROM users ORDER BY name")
     return [dict(r) for r in rows]
 
 
@@ -183,54 +218,132 @@ def get_user(store: CasesStore, name: str) -> User:
     return _user_from(row)
 
 
-def login(store: CasesStore, name: str, password: str, session_hours: float = SESSION_HOURS) -> Session:
-    """Check the password and open a session; every attempt is audited (``login`` or
-    ``login.failed`` with the reason), the password never is.
+def _clip(text: str) -> str:
+    """``text`` cut for the audit trail (the name someone typed is not trusted to be short)."""
+    return text if len(text) <= MAX_NAME_LENGTH else text[:MAX_NAME_LENGTH] + f"…(+{len(text) - MAX_NAME_LENGTH})"
 
-    Raises :class:`AccessDenied` with the same message for an unknown user and a wrong
-    password, and a distinct one for a locked account.
-    """
+
+def _wait_seconds(failures: int) -> float:
+    return 0.0 if failures < FREE_FAILURES else float(min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS))
+
+
+def _checked_login(store: CasesStore, name: str, password: str, source: str, on_success):
+    """Check ``name`` and ``password`` from ``source`` with throttling and audit, then run
+    ``on_success(conn, user_row)`` in the same transaction and return what it returns."""
+    source = _clip(source or LOCAL_SOURCE)
+    if len(name) > MAX_NAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        audit.record(store, _clip(name), "login.failed", {"reason": "input too long", "source": source})
+        raise AccessDenied(LOGIN_FAILED)
     now = store.clock()
-    known = (
-        store.connection().execute("SELECT password_hash FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
-    )
+    with store.transaction() as conn:  # count the attempt before hashing: parallel guesses see each other
+        throttle = conn.execute(
+            "SELECT failures, last_failure FROM login_throttle WHERE name = ? AND source = ?", (name, source)
+        ).fetchone()
+        wait = timedelta(seconds=_wait_seconds(throttle["failures"])) if throttle else timedelta(0)
+        throttled = throttle is not None and now < datetime.fromisoformat(throttle["last_failure"]) + wait
+        if throttled:
+            audit.append(conn, store, name, "login.failed", {"reason": "throttled", "source": source})
+        else:
+            conn.execute(
+                "INSERT INTO login_throttle (name, source, failures, last_failure) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (name, source) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
+                (name, source, now.isoformat()),
+            )
+        known = conn.execute("SELECT password_hash FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
+    if throttled:
+        raise AccessDenied(LOGIN_FAILED)
     ok = check_password(password, known["password_hash"] if known else _DUMMY_HASH) and known is not None
     with store.transaction() as conn:  # the scrypt above ran outside the write lock
         row = conn.execute("SELECT * FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
+        if row is not None and ok:
+            conn.execute("DELETE FROM login_throttle WHERE name = ? AND source = ?", (name, source))
+            return on_success(conn, row)
+        reason = "unknown user" if row is None else "wrong password"
+        audit.append(conn, store, name, "login.failed", {"reason": reason, "source": source})
+    raise AccessDenied(LOGIN_FAILED)
+
+
+def login(
+    store: CasesStore, name: str, password: str, source: str = LOCAL_SOURCE, session_hours: float = SESSION_HOURS
+) -> Session:
+    """Check the password and open a session; every attempt is audited (``login`` or
+    ``login.failed`` with the reason and ``source``), the password never is.
+
+    ``source`` is where the attempt came from (the client's address); failures slow down
+    further attempts of that name from that source only. Raises :class:`AccessDenied` with
+    :data:`LOGIN_FAILED` for every failure.
+    """
+
+    def open_session(conn: sqlite3.Connection, row: sqlite3.Row) -> Session:
+        now = store.clock()
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = (now + timedelta(hours=session_hours)).isoformat()
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (_sha256(token), row["id"], csrf, now.isoformat(), expires),
+        )
+        audit.append(conn, store, name, "login", {"expires_at": expires, "source": _clip(source)})
+        return Session(token, csrf, expires, _user_from(row))
+
+    return _checked_login(store, name, password, source, open_session)
+
+
+def authenticate(store: CasesStore, name: str, password: str, source: str = LOCAL_SOURCE) -> User:
+    """Check the password like :func:`login` without opening a session (the command line);
+    audited as ``login`` with ``via: password``."""
+
+    def as_user(conn: sqlite3.Connection, row: sqlite3.Row) -> User:
+        audit.append(conn, store, name, "login", {"via": "password", "source": _clip(source)})
+        return _user_from(row)
+
+    return _checked_login(store, name, password, source, as_user)
+
+
+def create_token(store: CasesStore, actor: User, name: str) -> str:
+    """A new API token for account ``name`` (admins; audited ``user.token``). Returned once,
+    stored only as its SHA-256."""
+    require(actor, "user.manage")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with store.transaction() as conn:
+        row = conn.execute("SELECT id FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
         if row is None:
-            failure = "wrong user name or password"
-            audit.append(conn, store, name, "login.failed", {"reason": "unknown user"})
-        elif row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-            failure = f"account {name!r} is locked after {MAX_FAILURES} failed logins; try again later"
-            audit.append(conn, store, name, "login.failed", {"reason": "locked"})
-        elif not ok:
-            failure = "wrong user name or password"
-            failures = row["failed_logins"] + 1
-            until = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() if failures >= MAX_FAILURES else None
-            conn.execute(
-                "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                (0 if until else failures, until, row["id"]),
-            )
-            audit.append(
-                conn,
-                store,
-                name,
-                "login.failed",
-                {"reason": "wrong password", "failures": failures, "locked": until is not None},
-            )
-        else:
-            failure = None
-            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            expires = (now + timedelta(hours=session_hours)).isoformat()
-            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (row["id"],))
-            conn.execute(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (_sha256(token), row["id"], csrf, now.isoformat(), expires),
-            )
-            audit.append(conn, store, name, "login", {"expires_at": expires})
-    if failure:
-        raise AccessDenied(failure)
-    return Session(token, csrf, expires, _user_from(row))
+            raise NotFound(f"no active user named {name!r}")
+        conn.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, created_at, created_by) VALUES (?, ?, ?, ?)",
+            (_sha256(token), row["id"], store.now(), actor.name),
+        )
+        audit.append(conn, store, actor.name, "user.token", {"name": name})
+    return token
+
+
+def revoke_tokens(store: CasesStore, actor: User, name: str) -> int:
+    """Revoke every API token of ``name`` (admins; audited ``user.token.revoke``); returns how many."""
+    require(actor, "user.manage")
+    with store.transaction() as conn:
+        count = conn.execute(
+            "UPDATE api_tokens SET revoked = 1 WHERE revoked = 0 AND user_id = (SELECT id FROM users WHERE name = ?)",
+            (name,),
+        ).rowcount
+        audit.append(conn, store, actor.name, "user.token.revoke", {"name": name, "tokens": count})
+    return count
+
+
+def authenticate_token(store: CasesStore, token: str) -> User:
+    """The account an API token belongs to; raises :class:`AccessDenied` (and records
+    ``login.failed``) for an unknown or revoked token or an inactive account."""
+    row = (
+        store.connection()
+        .execute(
+            "SELECT u.name, u.role, u.region_code FROM api_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = ? AND t.revoked = 0 AND u.active = 1",
+            (_sha256(token),),
+        )
+        .fetchone()
+    )
+    if row is None:
+        audit.record(store, "(api token)", "login.failed", {"reason": "unknown or revoked token"})
+        raise AccessDenied("the API token is unknown or revoked / API 令牌无效或已撤销")
+    return _user_from(row)
 
 
 def logout(store: CasesStore, session_token: str) -> None:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 import pytest
-from test_cases_world import clock, finding, store  # noqa: F401 (fixtures)
+from test_cases_world import cli_admin, clock, finding, store  # noqa: F401 (fixtures)
 
 from bidgraph.cases import audit, cases
 from bidgraph.cases.users import User
@@ -100,12 +100,15 @@ def test_a_failed_change_leaves_no_entry_and_the_anchor_as_it_was(trail):
     assert audit.verify(trail).ok and audit.head(trail)["seq"] == 6
 
 
-def test_export_for_an_auditor_verifies_and_edits_to_it_show(trail, tmp_path, capsys):
+def test_export_for_an_auditor_verifies_and_edits_to_it_show(trail, tmp_path, capsys, monkeypatch):
     ws = ["--workspace", str(trail.folder)]
+    assert main([*ws, "audit", "export", "--out", str(tmp_path / "trail.csv")]) == 2  # the OS user may not
+    assert "BIDGRAPH_TOKEN" in capsys.readouterr().err
+    cli_admin(trail.folder, monkeypatch)
     for name in ("trail.jsonl", "trail.csv"):
         assert main([*ws, "audit", "export", "--out", str(tmp_path / name)]) == 0
         assert main([*ws, "audit", "verify", "--file", str(tmp_path / name)]) == 0
-    assert audit.head(trail)["seq"] == 8  # each export is itself recorded
+    assert audit.head(trail)["seq"] == 6 + 3 + 2  # the admin's setup and each export are recorded
     lines = (tmp_path / "trail.jsonl").read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace("开始核查", "无需核查")
     (tmp_path / "trail.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -14,9 +14,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from PIL import Image, ImageDraw
-from test_cases_world import clock, finding, index, load_world, people, store, world_tables  # noqa: F401
+from test_cases_world import (  # noqa: F401 (fixtures)
+    cli_admin,
+    clock,
+    finding,
+    index,
+    load_world,
+    office_signer,
+    people,
+    store,
+    world_tables,
+)
 
-from bidgraph.cases import cases
+from bidgraph.cases import audit, cases
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.keyring import record_key
 from bidgraph.cases.pack import build_pack, export_pack, verify_pack
 from bidgraph.cli import main
 from bidgraph.errors import InputError, NotFound
@@ -73,7 +85,15 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture
-def exported(store, people, index, tmp_path):
+def office(store, people):
+    """The office key: held by the store (packs are signed), its public key recorded."""
+    store.signer = office_signer()
+    record_key(store, people["admin"], store.signer.public)
+    return store.signer
+
+
+@pytest.fixture
+def exported(store, people, index, tmp_path, office):
     case = cases.create_case(store, people["city"], "西区道路工程围标串标", [WEST_RING], kind="challenge", index=index)
     cases.transition(store, people["city"], case["id"], "reviewing", "调取开标记录和上传日志")
     path = export_pack(store, people["city"], case["id"], _tables(), _subgraph(), tmp_path / "pack.zip", _png(), index)
@@ -107,15 +127,33 @@ def test_a_pack_holds_report_tables_graph_and_manifest(exported):
         "graph.graphml",
         "graph.png",
         "manifest.json",
+        "signature.json",
     } == names
-    assert set(manifest["files"]) == names - {"manifest.json"} and manifest["case_id"] == case_id
+    assert set(manifest["files"]) == names - {"manifest.json", "signature.json"} and manifest["case_id"] == case_id
     assert manifest["audit_head"]["seq"] >= 2
     assert "西区道路工程围标串标" in html and "调取开标记录和上传日志" in html  # case and its history
     assert "同一标段的投标人共用上传设备" in html  # the finding's rule
     assert "杭州甲建设有限公司" in html and "-[SUBMITTED]->" in html and "bids.csv:2" in html  # chains + sources
     assert list(bids["_row"]) == [2, 3, 4, 5] and set(xlsx) == {"findings", "entities", "bids", "scores"}
     assert "杭州甲建设有限公司" in graphml and "source_file" in graphml
-    assert verify_pack(path).ok
+
+
+def test_a_signed_pack_verifies_anywhere_with_the_public_key_alone(exported, office, tmp_path, people):
+    _, path = exported
+    report = verify_pack(path, keys=[office.public])  # no workspace at all
+    assert report.ok and report.signed_by == office.public.fingerprint
+    elsewhere = CasesStore(tmp_path / "other-ws")
+    record_key(elsewhere, people["admin"], office.public)  # the receiving office recorded the key
+    assert verify_pack(path, elsewhere).ok  # not CHANGED: its trail never saw this export
+    stranger = office_signer().public
+    assert "not a trusted office key" in " ".join(verify_pack(path, keys=[stranger]).problems)
+
+
+def test_an_unsigned_pack_is_trusted_only_by_its_own_trail(store, people, index, tmp_path):
+    case = cases.create_case(store, people["city"], "未签名", [WEST_RING], index=index)
+    path = export_pack(store, people["city"], case["id"], _tables(), _subgraph(), tmp_path / "u.zip", None, index)
+    assert verify_pack(path, store).ok
+    assert "not signed" in " ".join(verify_pack(path).problems)
 
 
 def test_the_pdf_is_readable_chinese(exported, tmp_path):
@@ -163,11 +201,11 @@ def test_changing_any_byte_of_a_pack_is_detected(exported, store, tmp_path):
         assert not verify_pack(copy, store).ok, f"byte {offset} changed unnoticed"
 
 
-def test_changed_files_are_named_even_without_the_workspace(exported, tmp_path):
+def test_changed_files_are_named_even_without_the_workspace(exported, office, tmp_path):
     _, path = exported
     with zipfile.ZipFile(path) as zf:
         csv = zf.read("tables/bids.csv").replace(b"100.0", b"99.0")
-    report = verify_pack(_rezip(path, tmp_path / "edited.zip", {"tables/bids.csv": csv}))
+    report = verify_pack(_rezip(path, tmp_path / "edited.zip", {"tables/bids.csv": csv}), keys=[office.public])
     assert report.problems == ["tables/bids.csv: SHA-256 differs from the manifest (the file was changed)"]
     assert "not a readable zip" in verify_pack(_write(tmp_path / "junk.zip", b"PK\x03\x04 junk")).problems[0]
 
@@ -177,18 +215,41 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_a_rewritten_manifest_is_caught_by_the_audit_trail(exported, store, tmp_path):
+def test_a_rewritten_manifest_fails_its_signature_even_with_a_forged_export_entry(exported, office, store, tmp_path):
     _, path = exported
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
+        signature = json.loads(zf.read("signature.json"))
         csv = zf.read("tables/bids.csv").replace(b"100.0", b"99.0")
     manifest["files"]["tables/bids.csv"]["sha256"] = hashlib.sha256(csv).hexdigest()
-    forged = _rezip(
-        path, tmp_path / "forged.zip", {"tables/bids.csv": csv, "manifest.json": json.dumps(manifest).encode()}
+    raw = json.dumps(manifest).encode()
+    forged = _rezip(path, tmp_path / "forged.zip", {"tables/bids.csv": csv, "manifest.json": raw})
+    audit.record(  # the forger also writes the export entry the trail check looks for
+        store,
+        "city",
+        "pack.export",
+        {
+            "manifest_sha256": hashlib.sha256(raw).hexdigest(),
+            "pack_sha256": hashlib.sha256(forged.read_bytes()).hexdigest(),
+        },
     )
-    assert verify_pack(forged).ok  # consistent on its own ...
-    problems = verify_pack(forged, store).problems  # ... but not what was exported
-    assert problems and "no export of this manifest" in problems[0]
+    for report in (verify_pack(forged, store), verify_pack(forged, keys=[office.public])):
+        assert any("signature does not verify" in p for p in report.problems)
+    mallory = office_signer()  # re-signed with a key of the forger's own
+    signature.update(key=mallory.public.fingerprint, public_key=mallory.public.pem, signature=mallory.sign(raw))
+    resigned = _rezip(forged, tmp_path / "resigned.zip", {"signature.json": json.dumps(signature).encode()})
+    assert any("not a trusted office key" in p for p in verify_pack(resigned, store).problems)
+
+
+def test_pack_tables_cannot_run_formulas(exported):
+    _, path = exported
+    tables = {"bids": pd.DataFrame({"bid_id": ['=HYPERLINK("http://x")', "@SUM(A1)", "+1", "-2", "ok"]})}
+    out = build_pack({"id": "C-9"}, [], tables, {"nodes": [], "edges": []}, path.with_name("f.zip"))
+    with zipfile.ZipFile(out) as zf:
+        csv = pd.read_csv(io.BytesIO(zf.read("tables/bids.csv")), encoding="utf-8-sig")
+        xlsx = pd.read_excel(io.BytesIO(zf.read("tables/tables.xlsx")), sheet_name="bids")
+    expected = ['\'=HYPERLINK("http://x")', "'@SUM(A1)", "'+1", "'-2", "ok"]
+    assert list(csv["bid_id"]) == expected and list(xlsx["bid_id"]) == expected
 
 
 def test_a_county_export_holds_only_its_region(store, people, index, tmp_path):
@@ -217,9 +278,10 @@ def test_build_pack_refuses_odd_table_names(tmp_path):
         build_pack({"id": "C-1"}, [], {"../evil": pd.DataFrame()}, {"nodes": [], "edges": []}, tmp_path / "x.zip")
 
 
-def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys):
+def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys, monkeypatch):
     ws = tmp_path / "ws"
     load_world(ws)
+    cli_admin(ws, monkeypatch)
     (tmp_path / "f.jsonl").write_text(json.dumps(WEST_RING, ensure_ascii=False) + "\n", encoding="utf-8")
     run = lambda *a: main(["--workspace", str(ws), *a])
     assert (
@@ -258,4 +320,26 @@ def test_cli_packs_a_case_from_the_loaded_graph_and_verifies_it(tmp_path, capsys
     assert run("pack", "verify", str(tmp_path / "copy.zip")) == 1
     assert "pack CHANGED" in capsys.readouterr().out
     assert main(["--workspace", str(tmp_path / "empty"), "pack", "C-000001"]) == 2
-    assert "not found" in capsys.readouterr().err
+    assert "API token is unknown" in capsys.readouterr().err  # an account of one workspace only
+
+
+def test_cli_signs_packs_with_the_office_key_and_another_office_verifies_them(tmp_path, capsys, monkeypatch):
+    ws, keys = tmp_path / "ws", tmp_path / "keys"
+    load_world(ws)
+    cli_admin(ws, monkeypatch)
+    run = lambda *a: main(["--workspace", str(ws), *a])
+    assert run("key", "init", "--out", str(ws / "office.key")) == 2  # never inside the workspace
+    assert "outside the workspace" in capsys.readouterr().err and not (ws / "office.key").exists()
+    assert run("key", "init", "--out", str(keys / "office.key")) == 0
+    fingerprint = capsys.readouterr().out.split("公钥指纹: ")[1].split()[0]
+    assert (keys / "office.key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("BIDGRAPH_OFFICE_KEY", str(keys / "office.key"))
+    (tmp_path / "f.jsonl").write_text(json.dumps(WEST_RING, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("case", "create", "--title", "西区", "--finding", "F1", "--findings", str(tmp_path / "f.jsonl")) == 0
+    assert run("pack", "C-000001", "--out", str(tmp_path / "p.zip")) == 0
+    assert f"signed by office key {fingerprint}" in capsys.readouterr().out
+    other = ["--workspace", str(tmp_path / "other")]
+    assert main([*other, "pack", "verify", str(tmp_path / "p.zip"), "--public-key", str(keys / "office.key.pub")]) == 0
+    assert f"pack OK: {tmp_path / 'p.zip'} (8 files, signed by office key {fingerprint}" in capsys.readouterr().out
+    assert main([*other, "pack", "verify", str(tmp_path / "p.zip")]) == 1  # no trusted key there
+    assert "not a trusted office key" in capsys.readouterr().out

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex, Scope
+from bidgraph.cases.signing import Signer
 from bidgraph.cases.users import User, add_user
+from bidgraph.cli import main
 from bidgraph.graph.snapshot import Snapshot
 
 WEST, EAST = "330106", "330108"  # two counties (区县) of one city
@@ -118,7 +124,7 @@ def store(tmp_path, clock) -> CasesStore:
 @pytest.fixture
 def people(store) -> dict[str, User]:
     """admin (city), city investigator, west and east investigators, west viewer, west analyst."""
-    op = User.operator("cli:test")
+    op = User("setup", "admin", None)
     specs = {
         "admin": ("admin", None),
         "city": ("investigator", None),
@@ -128,6 +134,25 @@ def people(store) -> dict[str, User]:
         "analyst": ("analyst", WEST),
     }
     return {name: add_user(store, op, name, PASSWORD, role, region) for name, (role, region) in specs.items()}
+
+
+def office_signer() -> Signer:
+    """A fresh office key, in memory only."""
+    return Signer(Ed25519PrivateKey.generate())
+
+
+def cli_admin(workspace, monkeypatch, name: str = "boss") -> None:
+    """Set up the command line as an office would: the OS user creates the first admin of the
+    empty store, the admin (password at the prompt) makes an API token, and the token goes in
+    BIDGRAPH_TOKEN. Writes three audit entries (user.add, login, user.token)."""
+    ws = ["--workspace", str(workspace)]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main([*ws, "user", "add", name, "--role", "admin"]) == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt: PASSWORD)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*ws, "user", "token", name, "--user", name]) == 0
+    monkeypatch.setenv("BIDGRAPH_TOKEN", out.getvalue().split()[0])
 
 
 def load_world(workspace) -> None:

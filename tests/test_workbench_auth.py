@@ -17,7 +17,7 @@ from bidgraph.cases import audit, cases, users
 from bidgraph.cases.pack import verify_pack
 from bidgraph.cases.scope import Scope
 from bidgraph.cases.scoped_store import RegionIndexCache, RegionViews, ScopedStore
-from bidgraph.cases.users import MAX_FAILURES, AccessDenied
+from bidgraph.cases.users import FREE_FAILURES, AccessDenied
 from bidgraph.errors import NotFound
 from bidgraph.graph.api import open_store
 from bidgraph.workbench.app import create_app
@@ -158,18 +158,31 @@ def test_logout_needs_csrf_and_revokes_the_session(app):
     assert client.get("/_dash-layout").status_code == 403
 
 
-def test_login_form_needs_its_own_token_and_wrong_passwords_lock_the_account(app):
-    client = app.server.test_client()
+def test_login_form_needs_its_own_token_and_wrong_passwords_slow_only_their_source(app):
+    client = app.server.test_client()  # the attacker, at 127.0.0.1
     client.get("/login")
     forged = client.post("/login", data={"name": "west", "password": PASSWORD, "login_csrf": "guess"})
     assert forged.status_code == 403 and _cookie(client, SESSION_COOKIE) is None
-    for _ in range(MAX_FAILURES):
+    for _ in range(FREE_FAILURES + 2):
         assert login(client, "west", "wrong-password").status_code == 401
-    locked = login(client, "west")
-    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    throttled = login(client, "west")  # the right password, but too soon after the failures
+    assert throttled.status_code == 401 and "locked" not in throttled.get_data(as_text=True)
     assert client.get("/").status_code == 302
     unknown = login(client, "nobody", "wrong-password")
-    assert "wrong user name or password" in unknown.get_data(as_text=True)
+    assert _error(unknown) == _error(throttled) and "wrong user name or password" in _error(unknown)
+    elsewhere = app.server.test_client()  # the real west user, at another address
+    page = elsewhere.get("/login", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    ok = elsewhere.post(
+        "/login",
+        data={"name": "west", "password": PASSWORD, "login_csrf": token},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert ok.status_code == 302 and _cookie(elsewhere, SESSION_COOKIE)
+
+
+def _error(response) -> str:
+    return re.search(r'class="login-error"[^>]*>([^<]*)<', response.get_data(as_text=True)).group(1)
 
 
 def test_a_county_search_through_the_dash_endpoint_shows_only_its_county(app):

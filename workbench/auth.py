@@ -119,7 +119,12 @@ class Auth:
         if not expected or not hmac.compare_digest(expected, request.form.get("login_csrf", "")):
             return self._page(lang, t("auth.form_expired", lang), 403)
         try:
-            session = users.login(self.cases, request.form.get("name", "").strip(), request.form.get("password", ""))
+            session = users.login(
+                self.cases,
+                request.form.get("name", "").strip(),
+                request.form.get("password", ""),
+                source=request.remote_addr or "unknown",
+            )
         except AccessDenied as exc:
             return self._page(lang, t("auth.failed", lang, msg=str(exc)), 401)
         response = redirect("/")

@@ -15,6 +15,7 @@ from datetime import datetime
 import networkx as nx
 import pandas as pd
 
+from bidgraph.cases.cells import neutralise_frame
 from bidgraph.graph.export import gexf_bytes, graphml_bytes, to_networkx
 from bidgraph.workbench.cart import cart_nodes
 
@@ -114,12 +115,12 @@ def to_graph(graph: dict, cart: list[dict]) -> nx.MultiDiGraph:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as empty cells (openpyxl cannot write pandas' NA)."""
-    return frame.astype(object).where(frame.notna(), None)
+    """Missing values as empty cells (openpyxl cannot write pandas' NA), no cell a formula."""
+    return neutralise_frame(frame.astype(object).where(frame.notna(), None))
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")  # with BOM: Excel opens Chinese text correctly
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese text correctly
 
 
 def export(api, cart: list[dict], fmt: str) -> tuple[str, bytes]:

@@ -1,47 +1,106 @@
-"""What the ``user``, ``audit``, ``case`` and ``pack`` commands share: the store of the
-workspace, who is acting, the loaded graph when there is one, and how a verification ends.
+"""What the ``user``, ``audit``, ``case``, ``pack`` and ``key`` commands share: the store of
+the workspace (with the office key when one is configured), who is acting, the loaded graph
+when there is one, and how a verification ends.
 
-At the command line the operator owns the workspace files, so they act as a city-wide admin
-named ``cli:<login name>``; ``--as NAME`` acts as that account instead (its role and region
-apply), which is how a county user's view is reproduced from the shell.
+Who acts at the command line: ``--user NAME`` (the password is asked for), else the account
+of the API token in ``BIDGRAPH_TOKEN`` (``bidgraph user token NAME``), else the
+operating-system user, unauthenticated, recorded as ``os:<login>``, who may only create the
+first admin of an empty store (see docs/security.md).
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 
+from bidgraph.cases import audit, users
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex
-from bidgraph.cases.users import User, get_user
+from bidgraph.cases.signing import PublicKey, load_signer, read_public_keys
+from bidgraph.cases.users import User
 from bidgraph.errors import StoreError
 from bidgraph.workspace import resolve_workspace
 
-__all__ = ["open_cases", "acting_user", "add_as_option", "loaded_graph", "print_verdict", "EXIT_TAMPERED"]
+__all__ = [
+    "open_cases",
+    "acting_user",
+    "add_login_option",
+    "add_key_option",
+    "add_public_key_option",
+    "trusted_keys",
+    "loaded_graph",
+    "print_verdict",
+    "EXIT_TAMPERED",
+    "TOKEN_ENV",
+    "KEY_ENV",
+]
 
 EXIT_TAMPERED = 1  # the exit status of a verification that found changes
+TOKEN_ENV = "BIDGRAPH_TOKEN"
+KEY_ENV = "BIDGRAPH_OFFICE_KEY"
 
 
-def open_cases(args) -> CasesStore:
-    return CasesStore(resolve_workspace(getattr(args, "workspace", None)))
+def open_cases(args, signing: bool = True) -> CasesStore:
+    """The workspace's cases store; with ``signing``, holding the office key named by
+    ``--key`` or ``$BIDGRAPH_OFFICE_KEY`` when there is one."""
+    workspace = resolve_workspace(getattr(args, "workspace", None))
+    key_path = (getattr(args, "key", None) or os.environ.get(KEY_ENV)) if signing else None
+    return CasesStore(workspace, signer=load_signer(key_path, workspace) if key_path else None)
 
 
-def add_as_option(parser) -> None:
+def add_login_option(parser) -> None:
     parser.add_argument(
-        "--as",
-        dest="acting",
+        "--user",
+        dest="login_name",
         metavar="NAME",
-        help="act as this account (its role and region apply) / 以该账号的角色和区划执行",
+        help=f"act as this account; its password is asked for (scripts: set {TOKEN_ENV} instead) / "
+        f"以该账号登录（提示输入密码；脚本中请设置 {TOKEN_ENV}）",
     )
 
 
-def acting_user(store: CasesStore, args) -> User:
-    if getattr(args, "acting", None):
-        return get_user(store, args.acting)
+def add_key_option(parser) -> None:
+    parser.add_argument(
+        "--key",
+        metavar="FILE",
+        help=f"the office's private key, outside the workspace (default ${KEY_ENV}) / 单位私钥文件（工作区之外）",
+    )
+
+
+def add_public_key_option(parser) -> None:
+    parser.add_argument(
+        "--public-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="trust only the office public key(s) in this PEM file (repeatable; default: the keys recorded in "
+        "the workspace) / 仅信任该文件中的单位公钥",
+    )
+
+
+def trusted_keys(store: CasesStore, args) -> list[PublicKey]:
+    """The keys of ``--public-key`` files, else those recorded in the store."""
+    if args.public_key:
+        return [key for path in args.public_key for key in read_public_keys(path)]
+    return audit.recorded_keys(store) if store.path.exists() else []
+
+
+def _os_login() -> str:
     try:
-        login = getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
-        login = "unknown"
-    return User.operator(f"cli:{login}")
+        return "unknown"
+
+
+def acting_user(store: CasesStore, args) -> User:
+    """The account of ``--user`` (password prompt) or ``$BIDGRAPH_TOKEN``, else the OS user."""
+    name = getattr(args, "login_name", None)
+    if name:
+        password = getpass.getpass(f"password for {name} / {name} 的密码: ")
+        return users.authenticate(store, name, password, source=f"cli:{_os_login()}")
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return users.authenticate_token(store, token)
+    return User.from_os(_os_login())
 
 
 def loaded_graph(args, required: bool):

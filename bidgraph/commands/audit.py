@@ -1,9 +1,22 @@
-"""bidgraph audit verify [--file EXPORT] | bidgraph audit export --out FILE."""
+"""bidgraph audit verify [--file EXPORT] [--public-key F] [--witness F] | audit export --out FILE |
+audit checkpoint [--export FILE]."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from bidgraph.cases import audit
-from bidgraph.commands._cases import acting_user, open_cases, print_verdict
+from bidgraph.cases.users import require
+from bidgraph.commands._cases import (
+    acting_user,
+    add_key_option,
+    add_login_option,
+    add_public_key_option,
+    open_cases,
+    print_verdict,
+    trusted_keys,
+)
 
 
 def register(sub) -> None:
@@ -11,23 +24,52 @@ def register(sub) -> None:
     cmds = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = cmds.add_parser(
         "verify",
-        help="check the hash chain and its anchor; exit 1 if anything was edited, "
-        "deleted or reordered / 校验哈希链，被改动则退出码为1",
+        help="check the hash chain, its anchor and its signed checkpoints; exit 1 if anything was edited, "
+        "deleted, reordered or recomputed / 校验哈希链与签名检查点，被改动则退出码为1",
     )
     v.add_argument(
         "--file",
         help="verify an exported .jsonl/.csv instead of the workspace (the tail cannot be "
         "checked without the anchor) / 校验导出文件",
     )
+    v.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a checkpoint kept outside (from `audit checkpoint --export`): the chain must still hold it "
+        "(repeatable) / 外部保存的检查点文件",
+    )
+    add_public_key_option(v)
     v.set_defaults(func=handle_verify)
-    e = cmds.add_parser("export", help="write every entry for an auditor (.jsonl or .csv) / 导出审计日志")
+    e = cmds.add_parser("export", help="write every entry for an auditor (.jsonl or .csv; admins) / 导出审计日志")
     e.add_argument("--out", required=True, help="output file, .jsonl or .csv / 输出文件")
+    add_login_option(e)
     e.set_defaults(func=handle_export)
+    c = cmds.add_parser(
+        "checkpoint",
+        help="sign the chain's head with the office key now (admins) / 立即用单位密钥对日志签名",
+    )
+    c.add_argument(
+        "--export",
+        metavar="FILE",
+        help="also write the checkpoint to FILE for another department to keep / 导出检查点交由其他部门保存",
+    )
+    add_key_option(c)
+    add_login_option(c)
+    c.set_defaults(func=handle_checkpoint)
 
 
 def _print(report: audit.AuditReport, where: str) -> int:
+    signed = report.signed
+    seal = (
+        f"signed through seq {signed['seq']} by key {signed['key']} at {signed['time']}"
+        if signed
+        else "NOT SIGNED: no valid office-key checkpoint / 未签名"
+    )
     return print_verdict(
-        f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']} ({where})",
+        f"audit trail OK: {report.entries} entries, head seq {report.head['seq']} hash {report.head['hash']}; "
+        f"{seal} ({where})",
         f"audit trail TAMPERED ({where}):",
         report.problems,
     )
@@ -36,12 +78,27 @@ def _print(report: audit.AuditReport, where: str) -> int:
 def handle_verify(args) -> int:
     if args.file:
         return _print(audit.verify_entries(audit.read_export(args.file), anchor=None), args.file)
-    store = open_cases(args)
-    return _print(audit.verify(store), str(store.path))
+    store = open_cases(args, signing=False)
+    witnesses = [audit.read_witness(path) for path in args.witness]
+    return _print(audit.verify(store, trusted_keys(store, args), witnesses), str(store.path))
 
 
 def handle_export(args) -> int:
     store = open_cases(args)
-    report = audit.export(store, args.out, acting_user(store, args).name)
+    actor = acting_user(store, args)
+    require(actor, "audit.export")
+    report = audit.export(store, args.out, actor.name, audit.recorded_keys(store))
     print(f"wrote {report.entries} entries to {args.out}")
     return _print(report, str(store.path))
+
+
+def handle_checkpoint(args) -> int:
+    store = open_cases(args)
+    require(acting_user(store, args), "audit.checkpoint")
+    witness = audit.checkpoint(store)
+    statement = witness["statement"]
+    print(f"checkpoint signed: seq {statement['seq']} hash {statement['hash']} key {statement['key']}")
+    if args.export:
+        Path(args.export).write_text(json.dumps(witness, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.export}: give it to another department to keep / 请交由其他部门保存")
+    return 0

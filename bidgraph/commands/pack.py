@@ -1,14 +1,25 @@
-"""bidgraph pack CASE --out pack.zip [--image graph.png] | bidgraph pack verify pack.zip."""
+"""bidgraph pack CASE --out pack.zip [--image graph.png] [--key FILE] | pack verify pack.zip [--public-key FILE]."""
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 from bidgraph.cases.cases import get_case
 from bidgraph.cases.db import DB_NAME
 from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
-from bidgraph.commands._cases import acting_user, add_as_option, loaded_graph, open_cases, print_verdict
+from bidgraph.commands._cases import (
+    KEY_ENV,
+    acting_user,
+    add_key_option,
+    add_login_option,
+    add_public_key_option,
+    loaded_graph,
+    open_cases,
+    print_verdict,
+    trusted_keys,
+)
 from bidgraph.errors import InputError
 
 
@@ -20,7 +31,9 @@ def register(sub) -> None:
     p.add_argument("file", nargs="?", help="with verify: the pack to check / 待校验的证据包")
     p.add_argument("--out", help="zip to write (default CASE.zip) / 输出文件")
     p.add_argument("--image", help="PNG of the graph to include / 关系图图片")
-    add_as_option(p)
+    add_login_option(p)
+    add_key_option(p)
+    add_public_key_option(p)
     p.set_defaults(func=handle)
 
 
@@ -40,17 +53,26 @@ def handle(args) -> int:
             raise InputError(f"{args.image}: cannot read the image ({exc.strerror})") from exc
     out = export_pack(store, actor, args.target, tables, subgraph, args.out or f"{args.target}.zip", image, index)
     print(f"wrote {out} (SHA-256 {hashlib.sha256(out.read_bytes()).hexdigest()}, recorded in the audit trail)")
+    if store.signer is None:
+        print(
+            f"bidgraph: warning: the pack is NOT signed (set {KEY_ENV} or pass --key); it can only be verified "
+            f"in this workspace / 警告：证据包未签名，只能在本工作区核验",
+            file=sys.stderr,
+        )
+    else:
+        print(f"signed by office key {store.signer.public.fingerprint} / 已用单位密钥签名")
     return 0
 
 
 def _verify(args) -> int:
     if not args.file:
-        raise InputError("usage: bidgraph pack verify PACK.zip")
-    store = open_cases(args)
-    report = verify_pack(args.file, store if store.path.exists() else None)
-    checked = f"{report.files_checked} files" + (
-        "" if store.path.exists() else f"; no {DB_NAME} here, audit link not checked"
-    )
+        raise InputError("usage: bidgraph pack verify PACK.zip [--public-key FILE]")
+    store = open_cases(args, signing=False)
+    here = store.path.exists()
+    report = verify_pack(args.file, store if here else None, trusted_keys(store, args))
+    checked = f"{report.files_checked} files"
+    checked += f", signed by office key {report.signed_by}" if report.signed_by else ", not signed"
+    checked += "" if here else f"; no {DB_NAME} here, audit link not checked"
     return print_verdict(
         f"pack OK: {args.file} ({checked}, case {report.manifest.get('case_id')})",
         f"pack CHANGED: {args.file}",

@@ -22,9 +22,9 @@ def register(sub) -> None:
         "--no-auth",
         action="store_true",
         help="serve without login (single user, no cases, no audit); the page shows a warning banner. "
-        "Default: login with the accounts of `bidgraph user add` (sessions 8 h, lockout after 5 wrong "
-        "passwords for 15 min) / 不启用登录（单用户，无案件与审计，页面显示警示横幅）；默认需登录"
-        "（会话 8 小时，连续 5 次密码错误锁定 15 分钟）",
+        "Default: login with the accounts of `bidgraph user add` (sessions 8 h; wrong passwords slow down "
+        "further attempts from the same address, no account is locked) / 不启用登录（单用户，无案件与审计，"
+        "页面显示警示横幅）；默认需登录（会话 8 小时；密码错误后同一地址的尝试逐步延时，不锁定账号）",
     )
     p.add_argument(
         "--lang",
@@ -35,14 +35,14 @@ def register(sub) -> None:
     p.set_defaults(func=handle)
 
 
-def _auth(workspace):
-    """Login over the workspace's accounts; refuses to start before an admin account exists."""
+def _auth(args):
+    """Login over the workspace's accounts; refuses to start before an admin account exists.
+    With the office key configured, packs are signed and the audit trail checkpointed."""
     from bidgraph.cases import users
-    from bidgraph.cases.db import CasesStore
+    from bidgraph.commands._cases import open_cases
     from bidgraph.workbench.auth import Auth
-    from bidgraph.workspace import resolve_workspace
 
-    cases = CasesStore(resolve_workspace(workspace))
+    cases = open_cases(args)
     if not any(u["role"] == "admin" and u["active"] for u in users.list_users(cases)):
         raise InputError(
             "no admin account yet: run `bidgraph user add NAME --role admin` first "
@@ -58,7 +58,7 @@ def handle(args) -> int:
     no_auth = getattr(args, "no_auth", False)
     if no_auth and args.host not in LOOPBACK:
         print(f"bidgraph: warning: serving without login on {args.host}: anyone on the network can read the data")
-    auth = None if no_auth else _auth(workspace)
+    auth = None if no_auth else _auth(args)
     store = open_store(workspace)
     store.info()  # fail now, with the store's own message, rather than on the first page
     print(f"bidgraph workbench: http://{args.host}:{args.port}/  (Ctrl+C to stop)")

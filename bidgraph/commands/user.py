@@ -1,11 +1,11 @@
-"""bidgraph user add NAME --role R [--region CODE] (password on stdin) | bidgraph user list."""
+"""bidgraph user add NAME --role R [--region CODE] (password on stdin) | user list | user token NAME."""
 
 from __future__ import annotations
 
 import sys
 
-from bidgraph.cases.users import MIN_PASSWORD_LENGTH, ROLES, add_user, list_users
-from bidgraph.commands._cases import acting_user, add_as_option, open_cases
+from bidgraph.cases.users import MIN_PASSWORD_LENGTH, ROLES, add_user, create_token, list_users, require, revoke_tokens
+from bidgraph.commands._cases import TOKEN_ENV, acting_user, add_login_option, open_cases
 from bidgraph.errors import InputError
 
 
@@ -13,7 +13,9 @@ def register(sub) -> None:
     p = sub.add_parser("user", help="workbench accounts / 用户账号")
     cmds = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = cmds.add_parser(
-        "add", help="create an account; the password is read from stdin / 新建账号，密码从标准输入读取"
+        "add",
+        help="create an account (admins; on an empty store anyone may create the first admin); the password "
+        "is read from stdin / 新建账号（管理员；空库时可创建首个管理员），密码从标准输入读取",
     )
     add.add_argument("name", help="login name / 登录名")
     add.add_argument(
@@ -30,14 +32,25 @@ def register(sub) -> None:
         help="6-digit county (区县) code: the user sees only that region; omit for city-wide / "
         "区县区划代码（6位），不填为全市",
     )
-    add_as_option(add)
+    add_login_option(add)
     add.set_defaults(func=handle_add)
-    ls = cmds.add_parser("list", help="list accounts / 列出账号")
+    ls = cmds.add_parser("list", help="list accounts (admins) / 列出账号（管理员）")
+    add_login_option(ls)
     ls.set_defaults(func=handle_list)
+    tok = cmds.add_parser(
+        "token",
+        help=f"create an API token for the account, printed once (use it as {TOKEN_ENV}); admins / "
+        "为账号创建 API 令牌（仅显示一次）",
+    )
+    tok.add_argument("name", help="account / 账号")
+    tok.add_argument("--revoke", action="store_true", help="revoke all its tokens instead / 撤销其全部令牌")
+    add_login_option(tok)
+    tok.set_defaults(func=handle_token)
 
 
 def handle_add(args) -> int:
     store = open_cases(args)
+    actor = acting_user(store, args)
     line = sys.stdin.readline()
     password = line.rstrip("\r\n")
     if not password:
@@ -45,14 +58,31 @@ def handle_add(args) -> int:
             f"no password on stdin (give at least {MIN_PASSWORD_LENGTH} characters, e.g. "
             f'`read -s P; echo "$P" | bidgraph user add {args.name} --role {args.role}`)'
         )
-    user = add_user(store, acting_user(store, args), args.name, password, args.role, args.region)
-    print(f"user {user.name} added: role {user.role}, region {user.region_code or 'city-wide'}")
+    user = add_user(store, actor, args.name, password, args.role, args.region)
+    print(f"user {user.name} added: role {user.role}, region {user.region_code or 'city-wide'} (by {actor.name})")
     return 0
 
 
 def handle_list(args) -> int:
-    for u in list_users(open_cases(args)):
+    store = open_cases(args)
+    require(acting_user(store, args), "user.manage")
+    for u in list_users(store):
         state = "active" if u["active"] else "disabled"
-        locked = f" locked until {u['locked_until']}" if u["locked_until"] else ""
-        print(f"{u['name']}\t{u['role']}\t{u['region_code'] or 'city-wide'}\t{state}{locked}")
+        print(f"{u['name']}\t{u['role']}\t{u['region_code'] or 'city-wide'}\t{state}")
+    return 0
+
+
+def handle_token(args) -> int:
+    store = open_cases(args)
+    actor = acting_user(store, args)
+    if args.revoke:
+        print(f"revoked {revoke_tokens(store, actor, args.name)} token(s) of {args.name} / 已撤销令牌")
+        return 0
+    token = create_token(store, actor, args.name)
+    print(token)
+    print(
+        f"API token for {args.name}: shown only this once; keep it secret and pass it as {TOKEN_ENV} / "
+        f"{args.name} 的 API 令牌仅显示这一次，请妥善保管，通过 {TOKEN_ENV} 使用",
+        file=sys.stderr,
+    )
     return 0
