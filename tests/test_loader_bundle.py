@@ -499,12 +499,17 @@ def test_persons_merge_by_valid_id_number_only():
     assert b.counts["persons"]["merged"] == 1
 
 
-def test_csv_cut_inside_a_number_quarantines_the_last_row(tmp_path):
+def read_with(tmp_path: Path, file: str, text: str):
+    """The valid bundle with ``file`` written as ``text``, read."""
     folder = write_bundle(tmp_path / "b")
+    (folder / file).write_text(text, encoding="utf-8")
+    return read_bundle(folder)
+
+
+def test_csv_cut_inside_a_number_quarantines_the_last_row(tmp_path):
     text = csv_text([r[:4] for r in BUNDLE["bids"]]).replace("395000", "3031429.29")
     cut = text[: text.index("3031429.29") + 2]  # B4,L2,O3,30: a whole row to a CSV reader
-    (folder / "bids.csv").write_text(cut, encoding="utf-8")
-    b = read_bundle(folder)
+    b = read_with(tmp_path, "bids.csv", cut)
     assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B2", "B3"]
     assert issues(b.quarantine, "bids") == [
         ("bids.csv", 5, None, "the file does not end with a line break: the last row may be cut short")
@@ -513,17 +518,14 @@ def test_csv_cut_inside_a_number_quarantines_the_last_row(tmp_path):
     assert b.counts["bids"] == {"read": 4, "taken": 3, "quarantined": 1}
     # Cut before the last columns, the row is also short: quarantined for that.
     text = csv_text(BUNDLE["bids"]).replace("395000", "3031429.29")
-    (folder / "bids.csv").write_text(text[: text.index("3031429.29") + 2], encoding="utf-8")
-    assert issues(read_bundle(folder).quarantine, "bids") == [
+    assert issues(read_with(tmp_path, "bids.csv", text[: text.index("3031429.29") + 2]).quarantine, "bids") == [
         ("bids.csv", 5, None, "the last row has 4 fields but the header has 7: the file may be cut short")
     ]
 
 
 def test_last_row_with_fewer_fields_is_quarantined_even_after_a_line_break(tmp_path):
-    folder = write_bundle(tmp_path / "b")
     text = csv_text(BUNDLE["persons"]) + "P3,王\n\n"
-    (folder / "persons.csv").write_text(text, encoding="utf-8")
-    b = read_bundle(folder)
+    b = read_with(tmp_path, "persons.csv", text)
     assert b.tables["persons"]["person_id"].tolist() == ["P1", "P2"]
     assert issues(b.quarantine, "persons") == [
         ("persons.csv", 4, None, "the last row has 2 fields but the header has 3: the file may be cut short")
@@ -531,25 +533,19 @@ def test_last_row_with_fewer_fields_is_quarantined_even_after_a_line_break(tmp_p
 
 
 def test_a_short_row_before_the_last_is_still_padded(tmp_path):
-    folder = write_bundle(tmp_path / "b")
     text = csv_text(BUNDLE["persons"]) + "P3,王五\nP4,赵六,\n"
-    (folder / "persons.csv").write_text(text, encoding="utf-8")
-    b = read_bundle(folder)
+    b = read_with(tmp_path, "persons.csv", text)
     assert b.quarantine.empty and b.tables["persons"]["person_id"].tolist() == ["P1", "P2", "P3", "P4"]
 
 
 def test_a_column_given_twice_stops_the_load(tmp_path):
-    folder = write_bundle(tmp_path / "b")
-    (folder / "bids.csv").write_text("bid_id,lot_id,org_id,price,price\nB1,L1,O1,1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"^bids.csv: the column price appears twice in the header; rename"):
-        read_bundle(folder)
+        read_with(tmp_path, "bids.csv", "bid_id,lot_id,org_id,price,price\nB1,L1,O1,1,2\n")
 
 
 def test_control_characters_are_quarantined_with_row_and_column(tmp_path):
-    folder = write_bundle(tmp_path / "b")
     text = csv_text(BUNDLE["bids"]).replace("B2,", "B\x002,").replace("B3,L2,O2,", "B3,L2,O2,3\x079")
-    (folder / "bids.csv").write_text(text, encoding="utf-8")
-    b = read_bundle(folder)
+    b = read_with(tmp_path, "bids.csv", text)
     assert b.tables["bids"]["bid_id"].tolist() == ["B1", "B4"]
     found = issues(b.quarantine, "bids")
     assert ("bids.csv", 3, "bid_id", "contains the control character U+0000: the file may be damaged") in found
@@ -558,10 +554,8 @@ def test_control_characters_are_quarantined_with_row_and_column(tmp_path):
 
 
 def test_an_unknown_header_like_a_known_one_is_warned_not_silently_emptied(tmp_path):
-    folder = write_bundle(tmp_path / "b")
     bids = [["bid_id", "lot_id", "org_id", "投标总价"]] + [r[:4] for r in BUNDLE["bids"][1:]]
-    (folder / "bids.csv").write_text(csv_text(bids), encoding="utf-8")
-    b = read_bundle(folder)
+    b = read_with(tmp_path, "bids.csv", csv_text(bids))
     assert b.tables["bids"]["price"].isna().all()
     ((file, row, column, reason),) = issues(b.warnings, "bids")
     assert (file, row, column) == ("bids.csv", 1, "投标总价")
