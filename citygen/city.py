@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bidgraph.citygen import anomalies, award, evidence, market, panels, schemes
+from bidgraph.citygen import anomalies, award, changes, evidence, market, niches, noise, panels, schemes, ties
 from bidgraph.citygen.names import SUBTYPES
 from bidgraph.citygen.places import make_regions
-from bidgraph.citygen.scales import get_scale
+from bidgraph.citygen.scales import REALISM, get_scale
 from bidgraph.citygen.tamper import BidBook
 from bidgraph.citygen.truth import build_truth
 from bidgraph.citygen.world import make_world
 from bidgraph.citygen.writer import Ids, iso_dates, iso_times, write_table
 
-__all__ = ["generate_city"]
+__all__ = ["HARD_TABLES", "generate_city"]
+
+HARD_TABLES = ("bid_members", "contract_changes")  # optional tables only the hard world writes
+
+_HARD_RING_SIZE_MAX = 12
 
 
-def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
+def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "default") -> dict:
     """Generate a synthetic procurement world and write it as an input bundle.
 
     Parameters
@@ -31,6 +36,10 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         About 1,500, 20,000 or 1,000,000 bids.
     seed : int
         Seeds the one random generator: the same seed writes byte-identical files.
+    realism : {"default", "hard"}
+        ``hard`` adds what makes a real market hard to read: specialty niches, consultancies,
+        corporate groups and consortia, serviced offices, thin records, loose rings that skip
+        lots and face outsiders, legal change orders (see ``docs/generator.md``).
 
     Returns
     -------
@@ -38,7 +47,10 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         The truth (also written to ``truth.json``): every planted scheme and decoy with the
         bundle ids needed to score detectors. See ``docs/generator.md``.
     """
-    sc = get_scale(scale)
+    if realism not in REALISM:
+        raise ValueError(f"unknown realism {realism!r}; expected one of {', '.join(REALISM)}")
+    hard = realism == "hard"
+    sc = replace(get_scale(scale), ring_size_max=_HARD_RING_SIZE_MAX) if hard else get_scale(scale)
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -65,12 +77,24 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
     used = np.zeros(len(lots), bool)
     used[split_lots] = True
     splitting = schemes.plant_splitting(rng, world, lots, book, split_plans, split_lots, used)
-    rings = schemes.plant_rings(rng, world, lots, book, sc, used)
+    hard_planted: dict = {}
+    if hard:
+        hard_planted["expert_pools"] = niches.shrink_expert_pools(rng, world)
+        hard_planted["niches"], niche_rings = niches.plant_niches(rng, world, lots, book, sc, used)
+    rings = schemes.plant_rings(rng, world, lots, book, sc, used, hard)
+    if hard:
+        rings += niche_rings
     covers = schemes.plant_cover_bidders(rng, world, lots, book, sc, used)
-    t_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "tenderer")
-    a_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "agency")
+    t_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "tenderer", hard)
+    a_aff = schemes.plant_affinity(rng, world, lots, book, sc, used, "agency", hard)
     e_aff = schemes.plant_expert_affinity(rng, world, lots, book, sc, used)
+    if hard:
+        hard_planted["ties"] = ties.plant_ties(rng, world, sc)
+        ties.plant_same_compiler(rng, lots, book, hard_planted["ties"], used)
     bids = book.table()
+    if hard:
+        bids, hard_planted["consortia"] = ties.form_consortia(rng, bids, hard_planted["ties"], used)
+        bids = noise.reject_some(rng, bids, used)
     panel = panels.draw_panels(rng, world, lots, bids, e_aff)
     bias = panels.plant_expert_bias(rng, world, panel, sc.expert_bias * sc.cities)
     scores, tech = panels.score_bids(rng, world, bids, panel, e_aff)
@@ -85,11 +109,18 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         rng, world, lots, bids, contracts, payments, used, sc.payment_anomaly * n
     )
     lots, bids, contracts, gaps = anomalies.plant_procedure_gaps(rng, lots, bids, contracts, used, sc.procedure_gap * n)
+    if hard:
+        payments, hard_planted["change_orders"], hard_planted["changes"] = changes.plant_change_orders(
+            rng, world, lots, contracts, payments, used
+        )
 
     decoys = evidence.make_decoys(rng, sc.cities)
     submitted = evidence.submission_times(rng, lots, bids)
     uploads = evidence.uploads_for(rng, world, lots, bids, submitted, decoys, rings)
     documents = evidence.documents_for(rng, world, bids, submitted, rings)
+    if hard:
+        hard_planted["same_compiler"] = ties.compile_bids(rng, bids, uploads, documents, hard_planted["ties"])
+        hard_planted["generic_fingerprints"] = noise.thin_records(rng, uploads, documents)
 
     ids = Ids(
         len(world.orgs),
@@ -99,10 +130,13 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         len(world.experts),
         len(contracts),
         len(payments),
+        len(hard_planted["change_orders"]) if hard else 0,
     )
     counts = _write_bundle(
         out, world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids
     )
+    if hard:
+        counts |= {name: write_table(out, name, columns) for name, columns in _hard_tables(bids, hard_planted, ids)}
     planted = {
         "rings": rings,
         "covers": covers,
@@ -116,6 +150,7 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0) -> dict:
         "gaps": gaps,
         "decoys": decoys,
         "big_winners": big,
+        **hard_planted,
     }
     truth = build_truth(ids, seed, sc, counts, world, lots, bids, planted)
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
@@ -307,5 +342,31 @@ def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, con
             "first_seen": iso_dates(site["first"]),
             "last_seen": iso_dates(site["last"]),
             "days_present": site["days"],
+        },
+    )
+
+
+def _hard_tables(bids, planted: dict, ids):
+    """The optional tables only the hard world writes: consortium members and change orders."""
+    members = planted["consortia"]
+    yield (
+        "bid_members",
+        {
+            "bid_id": ids.bid(ties.consortium_bid_rows(bids, members)),
+            "org_id": ids.org(members["org"].to_numpy()),
+            "role": members["role"].to_numpy(),
+        },
+    )
+    ch = planted["change_orders"]
+    yield (
+        "contract_changes",
+        {
+            "change_id": ids.change(np.arange(len(ch))),
+            "contract_id": ids.contract(ch["contract"].to_numpy()),
+            "kind": ch["kind"].to_numpy(),
+            "amount_delta": ch["delta"].to_numpy(),
+            "reason": ch["reason"].to_numpy(),
+            "approved_on": iso_dates(ch["approved"].to_numpy()),
+            "approver": ch["approver"].to_numpy(),
         },
     )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["SCALES", "Scale", "get_scale"]
+__all__ = ["REALISM", "SCALES", "Scale", "get_scale"]
+
+# How hard a world is to read: "hard" adds niches, legitimate shared traces, thin records and
+# loose rings (docs/generator.md, "The hard world").
+REALISM = ("default", "hard")
 
 
 @dataclass(frozen=True)

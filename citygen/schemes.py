@@ -13,12 +13,16 @@ import pandas as pd
 
 from bidgraph.citygen.market import SUPPLY_NAMES, THRESHOLDS, project_lots
 from bidgraph.citygen.names import SUPPLY_OF_SUBTYPE
+from bidgraph.citygen.rigging import CONTESTED_SHARE, rig_loosely
 from bidgraph.citygen.scales import Scale
 from bidgraph.citygen.tamper import BidBook, add_bids, force_wins
 from bidgraph.citygen.world import SUBTYPE_MIX, World
 
 __all__ = [
     "TRACE_KINDS",
+    "draw_traces",
+    "free_firms",
+    "leave_personal_traces",
     "plan_splitting",
     "plant_affinity",
     "plant_cover_bidders",
@@ -42,7 +46,8 @@ _EMPTY = pd.DataFrame(
 )
 
 
-def _free_firms(world: World, mask: np.ndarray) -> np.ndarray:
+def free_firms(world: World, mask: np.ndarray) -> np.ndarray:
+    """Bidding firms in ``mask`` that play no part yet, outside the small county."""
     firms = world.firms
     ok = mask[firms] & (world.orgs["tag"].to_numpy()[firms] == "")
     ok &= world.orgs["region"].to_numpy()[firms] != world.regions.small_county
@@ -111,9 +116,9 @@ def plant_splitting(
         mine = split_lots[at : at + p["size"]]
         at += p["size"]
         t_region = _col(world, "region")[p["tenderer"]]
-        pool = _free_firms(world, (_col(world, "supply") == p["supply"]) & (_col(world, "region") == t_region))
+        pool = free_firms(world, (_col(world, "supply") == p["supply"]) & (_col(world, "region") == t_region))
         if len(pool) == 0:
-            pool = _free_firms(
+            pool = free_firms(
                 world,
                 (_col(world, "supply") == p["supply"]) & (_col(world, "city") == _col(world, "city")[p["tenderer"]]),
             )
@@ -130,11 +135,15 @@ def plant_splitting(
 # Bid rings
 
 
-def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray) -> list:
+def plant_rings(
+    rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray, hard: bool = False
+) -> list:
     """Rings of 3-8 local firms that take turns winning a tenderer's (or a district's) lots.
 
     On a ring lot the designated member bids 96-99 % of the ceiling, the other members file
     cover bids between it and the ceiling, and outsiders are rare (disqualified or dearer).
+    ``hard`` (``--realism hard``): the second ring spans the city's two ordinary counties, the
+    fourth leaves no trace either, and every ring prices as :func:`rigging.rig_loosely` says.
     """
     records = []
     l_region, l_supply = lots["region"].to_numpy(), lots["supply"].to_numpy()
@@ -147,12 +156,14 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
         for k in range(scale.rings):
             supply = 0 if k % 3 != 2 else int(rng.integers(1, 3))
             # A district with room for a ring: 6+ free local firms and 3+ free lots of the kind.
+            two_counties = hard and k == 1
+            areas = [[int(r) for r in regions[3:5]]] if two_counties else [[r] for r in rng.permutation(regions)]
             options = []
-            for r in rng.permutation(regions):
-                pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "region") == r))
-                cand = np.flatnonzero(eligible & ~used & (l_region == r) & (l_supply == supply))
+            for area in areas:
+                pool = free_firms(world, (_col(world, "supply") == supply) & np.isin(_col(world, "region"), area))
+                cand = np.flatnonzero(eligible & ~used & np.isin(l_region, area) & (l_supply == supply))
                 if len(pool) >= 6 and len(cand) >= 3:
-                    options.append((len(cand), int(r), pool, cand))
+                    options.append((len(cand), int(area[0]), pool, cand))
             if not options:
                 continue
             _, r, pool, cand = max(options, key=lambda o: o[0])
@@ -167,15 +178,14 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
             used[ring_lots] = True
             _tag(world, members, "ring")
             outsiders_pool = np.setdiff1d(pool, members)
-            book.put(ring_lots, _rig(rng, world, ring_lots, members, outsiders_pool))
-            traces = (
-                []
-                if k == 0
-                else sorted(
-                    set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)), p=_TRACE_P, replace=False)),
-                    key=TRACE_KINDS.index,
+            if hard:
+                book.put(
+                    ring_lots,
+                    rig_loosely(rng, _col(world, "quality"), ring_lots, members, book.rows(ring_lots), CONTESTED_SHARE),
                 )
-            )
+            else:
+                book.put(ring_lots, _rig(rng, world, ring_lots, members, outsiders_pool))
+            traces = [] if k == 0 or (hard and k == 3) else draw_traces(rng)
             ring = {
                 "members": members,
                 "lots": ring_lots,
@@ -185,9 +195,19 @@ def plant_rings(rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Sca
                 "region": r,
                 "supply": supply,
             }
+            if two_counties:
+                ring["variant"] = "two_counties"
+                ring["regions"] = areas[0]
             leave_personal_traces(rng, world, ring)
             records.append(ring)
     return records
+
+
+def draw_traces(rng) -> list[str]:
+    """One or two kinds of trace a ring leaves (``TRACE_KINDS``, in that order)."""
+    return sorted(
+        set(rng.choice(TRACE_KINDS, int(rng.integers(1, 3)), p=_TRACE_P, replace=False)), key=TRACE_KINDS.index
+    )
 
 
 def _rig(rng, world: World, ring_lots, members, outsiders_pool) -> pd.DataFrame:
@@ -232,7 +252,7 @@ def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, sc
     for c in range(scale.cities):
         for _ in range(scale.cover_bidders):
             supply = int(rng.choice(3, p=[0.6, 0.25, 0.15]))
-            pool = _free_firms(world, (_col(world, "supply") == supply) & (_col(world, "city") == c))
+            pool = free_firms(world, (_col(world, "supply") == supply) & (_col(world, "city") == c))
             if len(pool) < 4:
                 continue
             cover = int(rng.choice(pool))
@@ -275,11 +295,11 @@ def plant_cover_bidders(rng, world: World, lots: pd.DataFrame, book: BidBook, sc
 
 
 def plant_affinity(
-    rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray, by: str
+    rng, world: World, lots: pd.DataFrame, book: BidBook, scale: Scale, used: np.ndarray, by: str, hard: bool = False
 ) -> list:
     """A tenderer (``by="tenderer"``) or agency (``by="agency"``) whose lots one firm wins at an
-    abnormal rate; two cases in three also share a person: an official of the tenderer (or an
-    employee of the agency) who is a shareholder or bid agent of the firm."""
+    abnormal rate; two cases in three (``hard``: one in two) also share a person: an official of
+    the tenderer (or an employee of the agency) who is a shareholder or bid agent of the firm."""
     records = []
     owner = lots[by].to_numpy()
     eligible = (lots["n_bidders"].to_numpy() >= 3) & (owner >= 0) & (lots["category"].to_numpy() != "emergency")
@@ -302,7 +322,7 @@ def plant_affinity(
                     if by == "tenderer"
                     else _col(world, "city") == c
                 )
-                pool = _free_firms(world, (_col(world, "supply") == supply) & area)
+                pool = free_firms(world, (_col(world, "supply") == supply) & area)
                 if len(pool):
                     break
             if len(pool) == 0:
@@ -316,7 +336,7 @@ def plant_affinity(
             sub, _ = force_wins(rng, book.rows(mine), mine, np.full(len(mine), f), _col(world, "quality"))
             book.put(mine, sub)
             person = None
-            if i % 3 != 2:
+            if (i % 2 == 0) if hard else (i % 3 != 2):
                 holders = world.index[link_role].of(who)
                 if len(holders):
                     person = int(rng.choice(holders))
@@ -345,7 +365,7 @@ def plant_expert_affinity(rng, world: World, lots: pd.DataFrame, book: BidBook, 
     experts = world.experts
     for c in range(scale.cities):
         for _ in range(scale.expert_affinity):
-            pool = _free_firms(world, _col(world, "city") == c)
+            pool = free_firms(world, _col(world, "city") == c)
             f = int(rng.choice(pool))
             subtypes = np.flatnonzero(SUPPLY_OF_SUBTYPE == _col(world, "supply")[f])
             s = int(rng.choice(subtypes))

@@ -7,7 +7,9 @@ import numpy as np
 from bidgraph.citygen.award import PUBLICITY_DAYS
 from bidgraph.citygen.evidence import NAT_SHARE, PUBLIC_SHARE
 from bidgraph.citygen.market import MIN_OPEN_DAYS, THRESHOLDS
+from bidgraph.citygen.names import SUBTYPES
 from bidgraph.citygen.panels import AFFINITY_BONUS, BIAS_LEAN, ERRATIC_SPREAD
+from bidgraph.citygen.ties import COMPILED_BY_ONE_UNIT, consortium_bid_rows
 
 __all__ = ["build_truth"]
 
@@ -46,7 +48,7 @@ def build_truth(ids, seed, sc, counts, world, lots, bids, planted: dict) -> dict
     decoys = planted["decoys"]
     county = world.regions.small_county
     county_firms = world.firms[world.orgs.loc[world.firms, "region"].to_numpy() == county]
-    return {
+    truth = {
         "seed": seed,
         "scale": sc.name,
         "meta": {
@@ -72,6 +74,7 @@ def build_truth(ids, seed, sc, counts, world, lots, bids, planted: dict) -> dict
                 "favourite_tenderer": org(r["favourite_tenderer"]),
                 "region_code": str(world.regions.code[r["region"]]),
                 "trace_values": _trace_values(r, person),
+                **_variant(r, world),
             }
             for i, r in enumerate(planted["rings"])
         ],
@@ -122,6 +125,9 @@ def build_truth(ids, seed, sc, counts, world, lots, bids, planted: dict) -> dict
             "big_winners": [org(b) for b in planted["big_winners"]],
         },
     }
+    if "ties" in planted:
+        _add_hard(truth, planted, ids, lot_id, bids, org, person)
+    return truth
 
 
 def _trace_values(ring: dict, person) -> dict:
@@ -129,3 +135,77 @@ def _trace_values(ring: dict, person) -> dict:
     for kind, values in ring.get("trace_values", {}).items():
         out[kind] = [person(int(v)) for v in values] if kind == "person" else [str(v) for v in values]
     return out
+
+
+def _variant(ring: dict, world) -> dict:
+    """A hard-world ring's variant (``two_counties``, ``niche``) and, across counties, its regions."""
+    if "variant" not in ring:
+        return {}
+    out = {"variant": ring["variant"]}
+    if "regions" in ring:
+        out["region_codes"] = [str(world.regions.code[r]) for r in ring["regions"]]
+    return out
+
+
+def _add_hard(truth: dict, planted: dict, ids, lot_id, bids, org, person) -> None:
+    """What only the hard world plants: bids compiled by one unit, and its honest look-alikes."""
+    ties = planted["ties"]
+
+    def orgs(values) -> list[str]:
+        return [org(int(v)) for v in values]
+
+    truth["meta"]["realism"] = "hard"
+    truth["same_compiler"] = [
+        {
+            "consultancy": f"CONS{s['consultancy'] + 1:02d}",
+            "lot_id": str(lot_id[s["lot"]]),
+            "org_ids": orgs(s["orgs"]),
+            "law": COMPILED_BY_ONE_UNIT,
+        }
+        for s in planted["same_compiler"]
+    ]
+    consortia = planted["consortia"]
+    bid_of = consortium_bid_rows(bids, consortia)
+    leaders = [n["leader"] for n in planted["niches"]]
+    truth["decoys"] |= {
+        "niche_firms": [
+            {"specialty": SUBTYPES[n["subtype"]][1], "org_ids": orgs(n["firms"]), "leader": org(n["leader"])}
+            for n in planted["niches"]
+        ],
+        "consultancy_clients": [
+            {
+                "id": f"CONS{k + 1:02d}",
+                **{f: c[f] for f in ("fingerprint", "author", "ip")},
+                "org_ids": orgs(c["clients"]),
+            }
+            for k, c in enumerate(ties.consultancies)
+        ],
+        "corporate_groups": [
+            {
+                "chairman": person(g["chairman"]),
+                "address": str(g["address"]),
+                "org_ids": orgs(g["members"]),
+                "consortium_bids": sorted(
+                    set(_list(ids.bid(bid_of[np.isin(consortia["lead"].to_numpy(), g["members"])])))
+                ),
+            }
+            for g in ties.groups
+        ],
+        "serviced_offices": [
+            {"address": o["address"], "phone": o["phone"], "org_ids": orgs(o["tenants"])} for o in ties.offices
+        ],
+        "frequent_winners": sorted(set(orgs(planted["big_winners"]) + orgs(leaders))),
+        "legal_change_orders": [
+            {
+                "contract_id": _one(ids.contract, c["contract"]),
+                "change_ids": _list(ids.change(c["changes"])),
+                "uplift": c["uplift"],
+            }
+            for c in planted["changes"]
+        ],
+        "small_pool_experts": [
+            {"specialty": SUBTYPES[p["subtype"]][1], "expert_ids": _list(ids.expert(p["experts"]))}
+            for p in planted["expert_pools"]
+        ],
+        "generic_fingerprints": planted["generic_fingerprints"],
+    }

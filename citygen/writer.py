@@ -29,9 +29,10 @@ def _fmt(prefix: str, n: int, width: int | None = None):
 
 
 class Ids:
-    """Bundle id formats: ORG000001, PER0000001, PRJ000001, PRJ000001-2 (lot), BID0000001, ..."""
+    """Bundle id formats: ORG000001, PER0000001, PRJ000001, PRJ000001-2 (lot), BID0000001, ...,
+    CHG000001 (a contract change order)."""
 
-    def __init__(self, n_orgs, n_persons, n_projects, n_bids, n_experts, n_contracts, n_payments):
+    def __init__(self, n_orgs, n_persons, n_projects, n_bids, n_experts, n_contracts, n_payments, n_changes=0):
         self.org = _fmt("ORG", n_orgs)
         self.person = _fmt("PER", n_persons, max(7, len(str(n_persons))))
         self.project = _fmt("PRJ", n_projects)
@@ -39,6 +40,7 @@ class Ids:
         self.expert = _fmt("EXP", n_experts, max(5, len(str(n_experts))))
         self.contract = _fmt("HT", n_contracts)
         self.payment = _fmt("PAY", n_payments, max(7, len(str(n_payments))))
+        self.change = _fmt("CHG", n_changes)
 
     def lot(self, project, k) -> np.ndarray:
         k = np.asarray(k)

@@ -11,13 +11,16 @@ import pandas as pd
 import pytest
 
 from bidgraph.citygen import generate_city
+from bidgraph.citygen.city import HARD_TABLES
 from bidgraph.cli import main
 from bidgraph.graph.schema import schema
 from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
-# A trading platform's export has every table but those only the OCDS reader fills.
+# A default world has every table but those only the OCDS reader fills and the hard world's own.
 OCDS_ONLY = {"ocds_releases"}
-BUNDLE_TABLES = {name: table for name, table in schema().tables.items() if name not in OCDS_ONLY}
+BUNDLE_TABLES = {
+    name: table for name, table in schema().tables.items() if name not in OCDS_ONLY and name not in HARD_TABLES
+}
 
 
 @pytest.fixture(scope="module")

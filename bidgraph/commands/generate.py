@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bidgraph.citygen.scales import SCALES
+from bidgraph.citygen.scales import REALISM, SCALES
 from bidgraph.errors import InputError
 
 
@@ -35,6 +35,16 @@ def register(subparsers) -> None:
         default=0,
         help="random seed; the same seed writes identical files (default 0) / 随机种子，相同种子生成相同文件（默认0）",
     )
+    p.add_argument(
+        "--realism",
+        choices=list(REALISM),
+        default="default",
+        help=(
+            "hard adds specialty niches, consultancies, corporate groups and consortia, serviced "
+            "offices, thin records, loose rings and legal change orders (default: default) / "
+            "真实度：hard 加入专业细分市场、标书代编机构、集团联合体、集中注册地址、缺失记录、松散围标和合法合同变更"
+        ),
+    )
     p.set_defaults(func=handler)
 
 
@@ -43,7 +53,7 @@ def handler(args) -> int:
 
     start = time.perf_counter()
     try:
-        truth = generate_city(args.out, scale=args.scale, seed=args.seed)
+        truth = generate_city(args.out, scale=args.scale, seed=args.seed, realism=args.realism)
     except OSError as exc:
         raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     rows = truth["meta"]["counts"]["rows"]
