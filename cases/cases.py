@@ -9,20 +9,27 @@ Workflow (every change records who, when and why)::
 Referring a case records each of its findings as *confirmed*, dismissing it as *dismissed*
 (feedback for later calibration); feedback can also be given on a single finding.
 Every function takes the acting :class:`~bidgraph.cases.users.User` (from ``authorize``),
-checks the role and the region scope, and writes its audit entry in the same transaction.
+checks the role and the region scope, and writes its audit entry in the same transaction; a
+case outside the actor's region is "not found" and the refusal is audited (``denied``).
+
+A case spanning counties shows a county user, by the setting ``scope.cross_region``, only
+their part (``own_part``, the default: the findings and nodes of their region, each finding
+cut to its entities there, and the history and verdicts of their region's and city staff)
+with a notice of what was left out, or nothing (``none``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta, timezone
 
 from bidgraph.cases import audit
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.scope import LABEL_TYPES, RegionIndex, Scope
-from bidgraph.cases.settings import calendar, deadline_workdays
+from bidgraph.cases.scope import LABEL_TYPES, OTHER_REGIONS, RegionIndex, Scope
+from bidgraph.cases.settings import calendar, deadline_workdays, get_setting
 from bidgraph.cases.users import AccessDenied, User, require
 from bidgraph.cases.workdays import DEADLINE_WORKDAYS
 from bidgraph.errors import BidgraphError, InputError, NotFound
@@ -34,6 +41,8 @@ __all__ = [
     "VERDICTS",
     "WorkflowError",
     "Conflict",
+    "OutOfScope",
+    "PART_EVENT",
     "create_case",
     "get_case",
     "list_cases",
@@ -69,6 +78,28 @@ class Conflict(BidgraphError):
     """The case changed since the caller read it (``expected_version`` is stale)."""
 
 
+class OutOfScope(NotFound):
+    """A case the actor may not see: told apart from "not found" only in the audit trail."""
+
+
+PART_EVENT = "scope"  # the history row that tells a county user the case shows only their part
+
+
+def _records_denial(fn: Callable) -> Callable:
+    """Audit a refusal of a case outside the actor's region (``denied``: case, action), after
+    the refused transaction has rolled back."""
+
+    @functools.wraps(fn)
+    def wrapper(store: CasesStore, actor: User, case_id: str, *args, **kwargs):
+        try:
+            return fn(store, actor, case_id, *args, **kwargs)
+        except OutOfScope:
+            audit.record(store, actor.name, "denied", {"case": case_id, "action": fn.__name__})
+            raise
+
+    return wrapper
+
+
 def today(store: CasesStore) -> date:
     """Today's date in China (UTC+8), from the store's clock."""
     return store.clock().astimezone(CHINA).date()
@@ -83,10 +114,17 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _case_row(conn, actor: User, case_id: str):
+def _shown(store: CasesStore, scope: Scope, regions: list[str]) -> bool:
+    """Whether a case lying in ``regions`` is shown in ``scope`` (see the module docstring)."""
+    if not scope.allows(regions):
+        return False
+    return scope.is_all or _ours_only(scope, regions) or get_setting(store, "scope.cross_region") != "none"
+
+
+def _case_row(conn, store: CasesStore, actor: User, case_id: str):
     row = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
-    if row is None or not Scope.of(actor).allows(json.loads(row["region_codes"])):
-        raise NotFound(f"case {case_id!r} not found (or outside your region)")
+    if row is None or not _shown(store, Scope.of(actor), json.loads(row["region_codes"])):
+        raise OutOfScope(f"case {case_id!r} not found (or outside your region)")
     return row
 
 
@@ -230,23 +268,30 @@ def _check_assignee(conn, name: str, regions: list[str]) -> None:
         raise InputError(f"user {name!r} (region {row['region_code']}) cannot see this case")
 
 
-def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = None) -> dict:
+@_records_denial
+def get_case(
+    store: CasesStore, actor: User, case_id: str, on: date | None = None, index: RegionIndex | None = None
+) -> dict:
     """One case: its fields, ``findings`` (as stored when the case was opened, with their
     feedback), ``events`` (create, status, assign, comment: time, user, from, to, text),
-    ``overdue`` and ``workdays_left`` (as of ``on``, default today)."""
+    ``overdue`` and ``workdays_left`` (as of ``on``, default today).
+
+    A county user sees a case spanning counties cut to their part (module docstring): its
+    findings cut with ``index`` (without it, the findings of more than their region are left
+    out whole), ``left_out`` counts what is not shown and the first event says so.
+    """
     require(actor, "read")
+    scope = Scope.of(actor)
     conn = store.connection()
     conn.execute("BEGIN")  # one consistent read of the case and its parts
     try:
-        row = _case_row(conn, actor, case_id)
-        scope = Scope.of(actor)  # a case spanning counties shows a county user only their part
-        findings = [
-            json.loads(r["finding_json"])
+        row = _case_row(conn, store, actor, case_id)
+        stored = [
+            (json.loads(r["finding_json"]), json.loads(r["region_codes"]))
             for r in conn.execute(
                 "SELECT finding_json, region_codes FROM case_findings WHERE case_id = ? ORDER BY score DESC, finding_id",
                 (case_id,),
             )
-            if scope.allows(json.loads(r["region_codes"]))
         ]
         events = [
             dict(r)
@@ -258,12 +303,64 @@ def get_case(store: CasesStore, actor: User, case_id: str, on: date | None = Non
     finally:
         conn.execute("COMMIT")
     case = _summary(row, calendar(store), on or today(store))
+    ours = _written_in(store, scope)
+    findings = [
+        f
+        for f, regions in stored
+        if scope.allows(regions) and (scope.is_all or index is not None or _ours_only(scope, regions))
+    ]
+    if index is not None:
+        findings = [scope.cut_finding(f, index) for f in findings]
     node_regions = json.loads(row["node_regions"])
-    case["nodes"] = [n for n in case["nodes"] if scope.allows(node_regions.get(n, []))]
-    feedback = feedback_for(store, [f["id"] for f in findings])
+    nodes = [n for n in case["nodes"] if scope.allows(node_regions.get(n, []))]
+    feedback = feedback_for(store, [f["id"] for f in findings], actor)
     case["findings"] = [{**f, "feedback": feedback.get(f["id"], [])} for f in findings]
-    case["events"] = events
+    case["events"] = [e for e in events if ours(e["user"])]
+    if not scope.is_all and not _ours_only(scope, case["region_codes"]):
+        case["left_out"] = {
+            "findings": len(stored) - len(findings),
+            "entities": sum(f.get(OTHER_REGIONS, 0) for f in findings),
+            "nodes": len(case["nodes"]) - len(nodes),
+            "events": len(events) - len(case["events"]),
+        }
+        case["events"].insert(0, _part_notice(store, scope, case["left_out"]))
+        case["region_codes"] = [scope.region_code]
+    case["nodes"] = nodes
     return case
+
+
+def _written_in(store: CasesStore, scope: Scope) -> Callable[[str], bool]:
+    """Whether an entry by this user name (history, verdict) is shown in ``scope``: city staff's
+    and the command line's everywhere, a county user's in their county only."""
+    if scope.is_all:
+        return lambda user: True
+    rows = store.connection().execute("SELECT name, region_code FROM users").fetchall()
+    regions = {r["name"]: r["region_code"] for r in rows}
+    return lambda user: regions.get(user) in (None, scope.region_code)
+
+
+def _ours_only(scope: Scope, regions: list[str]) -> bool:
+    """Whether something lying in ``regions`` lies in the scope's region and nowhere else."""
+    return set(regions) <= {scope.region_code}
+
+
+def _part_notice(store: CasesStore, scope: Scope, left_out: dict) -> dict:
+    """The history row that says a cross-county case shows only the reader's part."""
+    n = left_out
+    text = (
+        f"仅显示本地区（{scope.region_code}）部分：其他地区的 {n['findings']} 条疑点、{n['entities']} 个实体、"
+        f"{n['nodes']} 个节点、{n['events']} 条办理记录未显示。 / Only the part in region {scope.region_code}: "
+        f"{n['findings']} findings, {n['entities']} entities, {n['nodes']} nodes and {n['events']} history "
+        "entries of other regions are not shown."
+    )
+    return {
+        "time": store.now(),
+        "user": "bidgraph",
+        "kind": PART_EVENT,
+        "from_value": None,
+        "to_value": None,
+        "text": text,
+    }
 
 
 def list_cases(
@@ -285,7 +382,7 @@ def list_cases(
         sql, args = sql + " AND status = ?", args + [status]
     scope, cal, on = Scope.of(actor), calendar(store), on or today(store)
     cases = [_summary(r, cal, on) for r in store.connection().execute(sql + " ORDER BY num", args)]
-    cases = [c for c in cases if scope.allows(c["region_codes"])]
+    cases = [c for c in cases if _shown(store, scope, c["region_codes"])]
     if not scope.is_all:  # count only the findings this user may see
         visible = Counter(
             r["case_id"]
@@ -315,6 +412,7 @@ def _change(conn, store, actor, case_id, column, value, kind, old, text, detail)
     audit.append(conn, store, actor.name, f"case.{kind}", {"case": case_id, "from": old, "to": value, **detail})
 
 
+@_records_denial
 def transition(
     store: CasesStore, actor: User, case_id: str, to_status: str, reason: str, expected_version: int | None = None
 ) -> dict:
@@ -328,7 +426,7 @@ def transition(
     if to_status not in STATUSES:
         raise WorkflowError(f"status {to_status!r} is not one of {', '.join(STATUSES)}")
     with store.transaction() as conn:
-        row = _case_row(conn, actor, case_id)
+        row = _case_row(conn, store, actor, case_id)
         _check_version(row, expected_version)
         if to_status not in TRANSITIONS[row["status"]]:
             allowed = " or ".join(TRANSITIONS[row["status"]]) or "nothing (closed is final)"
@@ -343,13 +441,14 @@ def transition(
     return get_case(store, actor, case_id)
 
 
+@_records_denial
 def assign(
     store: CasesStore, actor: User, case_id: str, assignee: str | None, expected_version: int | None = None
 ) -> dict:
     """Give the case to ``assignee`` (None: unassign); returns the updated case."""
     require(actor, "case.assign")
     with store.transaction() as conn:
-        row = _case_row(conn, actor, case_id)
+        row = _case_row(conn, store, actor, case_id)
         _check_version(row, expected_version)
         if assignee is not None:
             _check_assignee(conn, assignee, json.loads(row["region_codes"]))
@@ -357,12 +456,13 @@ def assign(
     return get_case(store, actor, case_id)
 
 
+@_records_denial
 def add_comment(store: CasesStore, actor: User, case_id: str, text: str) -> None:
     """Append a comment to the case (comments are never edited or deleted)."""
     require(actor, "case.comment")
     text = _text(text, "comment")
     with store.transaction() as conn:
-        _case_row(conn, actor, case_id)
+        _case_row(conn, store, actor, case_id)
         conn.execute(
             "INSERT INTO case_events (case_id, time, user, kind, text) VALUES (?, ?, ?, 'comment', ?)",
             (case_id, store.now(), actor.name, text),
@@ -416,8 +516,11 @@ def record_feedback(
         )
 
 
-def feedback_for(store: CasesStore, finding_ids: list[str]) -> dict[str, list[dict]]:
-    """Feedback per finding id, oldest first: verdict, reason, user, time, case_id."""
+def feedback_for(store: CasesStore, finding_ids: list[str], reader: User | None = None) -> dict[str, list[dict]]:
+    """Feedback per finding id, oldest first: verdict, reason, user, time, case_id; with
+    ``reader``, only the verdicts given in their scope (a county user's: their county's and
+    city staff's)."""
+    shown = _written_in(store, Scope.of(reader) if reader else Scope())
     out: dict[str, list[dict]] = {}
     ids = list(finding_ids)
     for start in range(0, len(ids), 500):
@@ -426,6 +529,8 @@ def feedback_for(store: CasesStore, finding_ids: list[str]) -> dict[str, list[di
             f"SELECT * FROM feedback WHERE finding_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk
         )
         for r in rows:
+            if not shown(r["user"]):
+                continue
             out.setdefault(r["finding_id"], []).append(
                 {k: r[k] for k in ("verdict", "reason", "user", "time", "case_id")}
             )

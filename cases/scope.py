@@ -2,17 +2,21 @@
 
 A project belongs to the region of its ``region_code``; a lot, bid, contract, payment,
 expert score, upload or document to the region of its project; an organization to every
-region where it tendered, acted as agency, bid or signed a contract; a person to the regions
+region where it tendered, acted as agency, bid (alone or in a consortium) or signed a contract; a person to the regions
 of the organizations they hold a role in and the lots they were on site of; an expert to the
 regions of the lots they scored; an IP, device or document to the regions of its bids.
 
 A finding is in the regions of its lot and project entities; a finding without any lot or
 project is in the regions of all its entities. A county user sees a finding, case, table row
-or graph node only if its regions include their region code.
+or graph node only if its regions include their region code, and a finding only cut to its
+part in their region (:meth:`Scope.cut_findings`): the entities, evidence nodes, links and
+values of other regions are gone, replaced by their count (``other_regions``), and a smoke
+index is summed again over the findings they can see.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,7 +25,7 @@ import pandas as pd
 
 from bidgraph.graph.schema import schema
 
-__all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES"]
+__all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES", "OTHER_REGIONS", "ELSEWHERE"]
 
 # Graph node label (role labels included) -> entity type: bundle.md's entity types plus bid and
 # payment (graph/schema.toml [entity_types]).
@@ -37,6 +41,8 @@ TABLE_LINKS = {
     "scores": ("lot_id", "lot"),
     "contracts": ("lot_id", "lot"),
     "payments": ("contract_id", "contract"),
+    "contract_changes": ("contract_id", "contract"),
+    "bid_members": ("bid_id", "bid"),
     "site_personnel": ("lot_id", "lot"),
     "organizations": ("org_id", "company"),
     "persons": ("person_id", "person"),
@@ -51,6 +57,7 @@ TABLE_LINKS = {
 PLACEMENT_RULES = (
     ("lots", "project_id", "project", {"lot_id": "lot"}),
     ("bids", "lot_id", "lot", {"bid_id": "bid", "org_id": "company"}),
+    ("bid_members", "bid_id", "bid", {"org_id": "company"}),
     ("contracts", "lot_id", "lot", {"contract_id": "contract", "org_id": "company"}),
     ("site_personnel", "lot_id", "lot", {"person_id": "person"}),
     ("expert_scores", "lot_id", "lot", {"expert_id": "expert"}),
@@ -58,6 +65,18 @@ PLACEMENT_RULES = (
     ("bid_documents", "bid_id", "bid", {"fingerprint": "document", "file_sha256": "document"}),
     ("payments", "contract_id", "contract", {"payment_id": "payment"}),
     ("person_roles", "org_id", "company", {"person_id": "person"}),
+)
+
+OTHER_REGIONS = "other_regions"  # key of a cut finding: how many of its entities lie in other regions
+ELSEWHERE = "〔其他地区 / other region〕"  # what stands in a cut finding's text for an id or name of elsewhere
+SMOKE_INDEX = "smoke_index"  # the detector whose findings sum up the others (cut: summed again)
+_ID_EDGE = "A-Za-z0-9_.:-"  # characters that continue an id: "L1" must not match inside "L10"
+NAMED = (
+    ("organizations", "org_id", "Organization"),
+    ("persons", "person_id", "Person"),
+    ("experts", "expert_id", "Expert"),
+    ("projects", "project_id", "Project"),
+    ("lots", "lot_id", "Lot"),
 )
 
 
@@ -76,12 +95,18 @@ class RegionIndex:
     tables : a ``Snapshot`` or a mapping of table name -> DataFrame (missing tables = empty).
     """
 
-    def __init__(self, tables):
+    def __init__(self, tables) -> None:
         def table(name: str) -> pd.DataFrame | None:
             df = tables[name] if not isinstance(tables, Mapping) or name in tables else None
             return df if df is not None and len(df) else None
 
         self._pairs: dict[str, pd.DataFrame] = {}
+        self.names: dict[str, str] = {}  # Label:key -> name, what a cut finding must not show of elsewhere
+        for name, key, label in NAMED:
+            df = table(name)
+            if df is not None and "name" in df:
+                named = df[[key, "name"]].dropna()
+                self.names.update(zip(label + ":" + named[key].astype(str), named["name"].astype(str)))
         projects = table("projects")
         if projects is None:
             return
@@ -197,3 +222,115 @@ class Scope:
             "nodes": [n for n in subgraph.get("nodes", []) if n["id"] in kept],
             "edges": [e for e in edges if e["source"] in kept and e["target"] in kept],
         }
+
+    def cut_findings(self, findings: list[dict], index: RegionIndex) -> list[dict]:
+        """The visible findings (:meth:`filter_findings`), each cut to its part in the scope's
+        region (:meth:`cut_finding`); smoke-index findings keep only the contributions of the
+        findings kept, are summed again and dropped below their ``min_index``."""
+        if self.is_all:
+            return findings
+        kept = [self.cut_finding(f, index) for f in self.filter_findings(findings, index)]
+        visible = {f["id"] for f in kept if f.get("detector") != SMOKE_INDEX}
+        parts = [_smoke_part(f, visible) if f.get("detector") == SMOKE_INDEX else f for f in kept]
+        return [f for f in parts if f is not None]
+
+    def cut_finding(self, finding: dict, index: RegionIndex) -> dict:
+        """``finding`` without the entities of other regions, counted instead in ``other_regions``:
+        evidence nodes, links and paths touching them go, and their ids and names
+        (``index.names``) are replaced by :data:`ELSEWHERE` wherever they appear in the text,
+        the measured values or the other evidence."""
+        if self.is_all:
+            return finding
+        here = lambda typ, key: self.region_code in index.regions(typ, key)
+        entities = finding.get("entities") or []
+        kept = [e for e in entities if here(e["type"], e["id"])]
+        hidden = {_uid(e["type"], e["id"]) for e in entities if e not in kept}
+        evidence = dict(finding.get("evidence") or {})
+        nodes = [n for n in evidence.get("nodes", []) if isinstance(n, str)]
+        placed = {n for n in nodes if LABEL_TYPES.get(n.partition(":")[0])}
+        hidden |= {n for n in placed if not here(LABEL_TYPES[n.partition(":")[0]], n.partition(":")[2])}
+        linked = {end for link in _links(evidence) for end in link if end not in hidden and end in placed}
+        hidden |= {
+            n
+            for n in nodes
+            if n not in placed and not any(n in link for link in _links(evidence) if set(link) & linked)
+        }
+        if not hidden:
+            return {**finding, OTHER_REGIONS: 0}
+        words = {w for uid in hidden for w in (uid, uid.partition(":")[2], index.names.get(uid)) if w}
+        pattern = re.compile(
+            f"(?<![{_ID_EDGE}])(?:{'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))})(?![{_ID_EDGE}])"
+        )
+        others = sum(1 for e in entities if e not in kept)
+        cut = {k: v for k, v in finding.items() if k not in ("entities", "evidence")}
+        return {
+            **_scrub(cut, pattern, words),
+            "entities": kept,
+            "evidence": _scrub(evidence, pattern, words),
+            OTHER_REGIONS: others,
+        }
+
+
+def _uid(entity_type: str, key: object) -> str:
+    return f"{schema().entity_labels.get(entity_type, entity_type)}:{key}"
+
+
+def _links(evidence: dict) -> list[list[str]]:
+    """The evidence's edges (``[a, TYPE, b]``, ends only) and paths (lists of node ids)."""
+    edges = [[e[0], e[-1]] for e in evidence.get("edges") or [] if isinstance(e, list | tuple) and len(e) >= 2]
+    paths = [list(p) for p in evidence.get("paths") or [] if isinstance(p, list | tuple)]
+    return edges + paths
+
+
+def _scrub(value, pattern: re.Pattern, words: set[str]):
+    """``value`` with every word of ``words`` replaced in its strings, and list items and dict
+    entries that are (or link) one of them dropped."""
+    names = lambda v: (
+        v in words if isinstance(v, str) else isinstance(v, list | tuple) and bool(set(map(str, v)) & words)
+    )
+    if isinstance(value, str):
+        return pattern.sub(ELSEWHERE, value)
+    if isinstance(value, dict):
+        return {_scrub(k, pattern, words): _scrub(v, pattern, words) for k, v in value.items() if k not in words}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, pattern, words) for v in value if not names(v)]
+    return value
+
+
+def _smoke_part(finding: dict, visible: set[str]) -> dict | None:
+    """A smoke-index finding summed again over the contributions of ``visible`` findings, as
+    the detector sums them (points per detector capped, total capped at 100); None when the
+    part falls below the stored ``min_index``."""
+    evidence = finding.get("evidence") or {}
+    thresholds = evidence.get("thresholds") or {}
+    contributions = [c for c in evidence.get("contributions") or [] if c.get("finding") in visible]
+    if len(contributions) == len(evidence.get("contributions") or []):
+        return finding
+    per_detector: dict[str, float] = {}
+    for c in contributions:
+        per_detector[c["detector"]] = per_detector.get(c["detector"], 0.0) + float(c["points"])
+    cap = float(thresholds.get("detector_cap", 100))
+    by_detector = {d: round(min(p, cap), 1) for d, p in per_detector.items()}
+    index = round(min(sum(min(p, cap) for p in per_detector.values()), 100.0), 1)
+    if index < float(thresholds.get("min_index", 0)):
+        return None
+    entity = (finding.get("entities") or [{}])[0]
+    left_out = len(evidence["contributions"]) - len(contributions)
+    part = {
+        "zh": f"本地区部分：{entity.get('id')} 的冒烟指数为 {index:g}，来自 {len(contributions)} 条预警"
+        f"（另有 {left_out} 条其他地区预警未计入）。",
+        "en": f"Your region's part: {entity.get('id')} has smoke index {index:g} from {len(contributions)} "
+        f"findings ({left_out} findings of other regions left out).",
+    }
+    return {
+        **finding,
+        "score": index / 100,
+        "summary": part["en"],
+        "evidence": {
+            **evidence,
+            "explanation": part,
+            "measured": {"index": index, "findings": len(contributions)},
+            "by_detector": by_detector,
+            "contributions": contributions,
+        },
+    }

@@ -3,9 +3,11 @@
 :class:`ScopedStore` has the query API's read methods (``info, node, expand, paths,
 subgraph, search, snapshot, findings``). For city staff it passes everything through; for a
 county user every answer holds only what lies in their region (``bidgraph.cases.scope``), and
-anything outside it is "not found", exactly like something that does not exist. Searches,
-node views and expansions are recorded in the audit trail (``search``, ``view``,
-``expand``); exports record themselves with :meth:`ScopedStore.record_export`.
+anything outside it is "not found", exactly like something that does not exist; a finding is
+cut to its part in the region (:meth:`~bidgraph.cases.scope.Scope.cut_findings`). Searches,
+node views, expansions and views of a finding are recorded in the audit trail (``search``,
+``view``, ``expand``), and so is every refusal of something outside the region (``denied``);
+exports record themselves with :meth:`ScopedStore.record_export`.
 
 The whole graph stays private inside these classes: what they hand out is already cut, so a
 caller holding only a :class:`ScopedStore` (or :class:`RegionViews`) cannot read past its scope.
@@ -122,9 +124,15 @@ class ScopedStore:
         page = self._api.expand(uid, limit=NEIGHBOURS_CHECKED)
         return any(LABEL_TYPES.get(n["label"]) and self.visible(n["id"], index) for n in page["nodes"])
 
-    def _check(self, uid: str) -> None:
+    def _check(self, uid: str, action: str) -> None:
         if not self.visible(uid):
+            self._deny({"node": uid, "action": action})
             raise NotFound(f"node {uid!r} not found (or outside your region)")
+
+    def _deny(self, detail: dict) -> None:
+        """Record a refusal of something outside the region (or of an id that does not exist:
+        the two look alike to the user and are both worth an auditor's look)."""
+        self._audit("denied", detail)
 
     def _cut(self, sub: dict) -> dict:
         return self.scope.filter_subgraph(sub, self.regions())
@@ -144,13 +152,13 @@ class ScopedStore:
         return {**info, "nodes": counts, "relationships": {}, "quarantine": {}}
 
     def node(self, uid: str) -> dict:
-        self._check(uid)
+        self._check(uid, "view")
         node = self._api.node(uid)
         self._audit("view", {"node": uid})
         return node
 
     def expand(self, uid: str, types: list[str] | None = None, limit: int = 50, offset: int = 0) -> dict:
-        self._check(uid)
+        self._check(uid, "expand")
         self._audit("expand", {"node": uid, "types": list(types or []), "offset": offset})
         if self.scope.is_all:
             return self._api.expand(uid, types, limit, offset)
@@ -170,8 +178,8 @@ class ScopedStore:
         }
 
     def paths(self, a: str, b: str, max_hops: int = 4, limit: int = 10, types: list[str] | None = None) -> dict:
-        self._check(a)
-        self._check(b)
+        self._check(a, "paths")
+        self._check(b, "paths")
         found = self._api.paths(
             a, b, max_hops=max_hops, limit=limit * (1 if self.scope.is_all else FETCH_FACTOR), types=types
         )
@@ -186,6 +194,7 @@ class ScopedStore:
         index = None if self.scope.is_all else self.regions()
         hidden = [uid for uid in uids if not self.visible(uid, index)]
         if hidden:
+            self._deny({"node": hidden[0], "action": "subgraph"})
             raise NotFound(f"node {hidden[0]!r} not found (or outside your region)")
         return self._cut(self._api.subgraph(uids))
 
@@ -216,7 +225,18 @@ class ScopedStore:
         return self._snapshot[1]
 
     def findings(self) -> list[dict]:
-        return self.scope.filter_findings(self._api.findings(), self.regions())
+        """The findings in the region, each cut to its part there (city staff: all, whole)."""
+        if self.scope.is_all:
+            return self._api.findings()
+        return self.scope.cut_findings(self._api.findings(), self.regions())
+
+    def record_view(self, what: str, ident: str) -> None:
+        """Record that the user looked at a piece of evidence (``what``: ``finding``, ``case``)."""
+        self._audit("view", {what: ident})
+
+    def record_denied(self, what: str, ident: str) -> None:
+        """Record a refused request for a ``what`` (``finding``, ...) the user may not see."""
+        self._deny({what: ident, "action": "view"})
 
     # -- evidence and exports -------------------------------------------------------------
     def evidence(self, case: dict) -> tuple[dict[str, pd.DataFrame], dict]:

@@ -6,6 +6,9 @@ Keys and values:
 ``calendar.workdays``   list of ISO dates worked on a weekend (调休), added likewise
 ``deadline.challenge``  working days to answer a challenge (质疑), default 7
 ``deadline.complaint``  working days for a complaint (投诉), default 15
+``scope.cross_region``  what a county user sees of a case spanning counties: ``own_part``
+                        (default: only the findings, nodes, verdicts and history of their
+                        region) or ``none`` (such a case is not shown to county users at all)
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from bidgraph.cases.users import User, require
 from bidgraph.cases.workdays import CN_HOLIDAYS, CN_WORKDAYS, DEADLINE_WORKDAYS, Calendar
 from bidgraph.errors import InputError
 
-__all__ = ["KEYS", "get_setting", "set_setting", "calendar", "deadline_workdays"]
+__all__ = ["KEYS", "CROSS_REGION_POLICIES", "get_setting", "set_setting", "calendar", "deadline_workdays"]
+
+CROSS_REGION_POLICIES = ("own_part", "none")
 
 
 def _dates(value: object) -> list[str]:
@@ -38,12 +43,19 @@ def _days(value: object) -> int:
     return value
 
 
+def _policy(value: object) -> str:
+    if value not in CROSS_REGION_POLICIES:
+        raise InputError(f"expected one of {', '.join(CROSS_REGION_POLICIES)}, got {value!r}")
+    return str(value)
+
+
 # key -> (validator returning the value to store, default)
 KEYS: dict[str, tuple[Callable[[object], object], object]] = {
     "calendar.holidays": (_dates, []),
     "calendar.workdays": (_dates, []),
     "deadline.challenge": (_days, DEADLINE_WORKDAYS["challenge"]),
     "deadline.complaint": (_days, DEADLINE_WORKDAYS["complaint"]),
+    "scope.cross_region": (_policy, "own_part"),
 }
 
 

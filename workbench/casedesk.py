@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bidgraph.cases import cases, pack, users
+from bidgraph.cases import audit, cases, pack, users
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex
 
@@ -46,11 +46,18 @@ class CaseDesk:
         return cases.list_cases(self._store, self._actor("read"), mine=mine)
 
     def get_case(self, case_id: str) -> dict:
-        return cases.get_case(self._store, self._actor("read"), case_id)
+        """The case as the user may see it (a county user: their part of a cross-county case)."""
+        return cases.get_case(self._store, self._actor("read"), case_id, index=self._regions())
+
+    def view_case(self, case_id: str) -> dict:
+        """:meth:`get_case` for showing it: the view is recorded in the audit trail."""
+        actor = self._actor("read")
+        case = cases.get_case(self._store, actor, case_id, index=self._regions())
+        audit.record(self._store, actor.name, "view", {"case": case_id})
+        return case
 
     def feedback_for(self, finding_ids: list[str]) -> dict[str, list[dict]]:
-        self._actor("read")
-        return cases.feedback_for(self._store, finding_ids)
+        return cases.feedback_for(self._store, finding_ids, self._actor("read"))
 
     def assignees(self) -> list[str]:
         """Names of the active accounts that may work cases."""

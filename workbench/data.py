@@ -56,10 +56,13 @@ class WorkbenchData:
         return self._views()["findings"]
 
     def finding(self, finding_id: str) -> dict:
+        """One finding as the user may see it; an id outside their region (or unknown) is
+        refused as not found, and the refusal recorded."""
         try:
             return self._views()["by_id"][finding_id]
         except KeyError:
-            raise NotFound(f"no finding {finding_id!r}") from None
+            self.api.record_denied("finding", finding_id)
+            raise NotFound(f"finding {finding_id!r} not found (or outside your region)") from None
 
     def rows(self):
         """The findings as a table (see :func:`bidgraph.workbench.views.finding_rows`)."""

@@ -79,6 +79,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fd.measured": ("实测值", "Measured"),
     "fd.thresholds": ("阈值", "Thresholds"),
     "fd.entities": ("涉及实体", "Entities"),
+    "fd.other_regions": ("另有{n}个其他地区实体", "{n} entities in other regions"),
     "fd.evidence": ("证据图", "Evidence graph"),
     "fd.open": ("在图谱中打开", "Open in explorer"),
     "fd.pin": ("加入证据篮", "Pin to cart"),
@@ -344,6 +345,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "status": ("状态变更", "status"),
         "assign": ("分配", "assigned"),
         "comment": ("意见", "comment"),
+        "scope": ("仅本地区部分", "your region's part"),
     },
     "role": {
         "member": ("成员", "member"),

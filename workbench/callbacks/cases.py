@@ -116,7 +116,7 @@ def _finding_line(f: dict, lang: str) -> html.Li:
 def case_detail(data, case_id: str, lang: str) -> dict:
     """The case panel, the statuses it may move to, its findings (for verdicts), the people it
     may be assigned to, and its version (so a concurrent change is refused, not overwritten)."""
-    c = data.cases.get_case(case_id)
+    c = data.cases.view_case(case_id)
     if c["overdue"]:
         due = html.P(t("cs.overdue", lang, deadline=c["deadline"]), className="case-overdue")
     elif c["deadline"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
+from bidgraph.cases.scope import OTHER_REGIONS
 from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
@@ -69,8 +70,10 @@ def _bilingual(value, lang: str) -> str:
 
 
 def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dict]]:
-    """The explanation panel and the evidence graph's elements for one finding."""
+    """The explanation panel and the evidence graph's elements for one finding (as the user
+    may see it: cut to their region, with a count of the entities elsewhere); the view is audited."""
     f = data.finding(finding_id)
+    data.api.record_view("finding", finding_id)
     ev = f.get("evidence", {})
     roles = {entity_uid(e): e.get("role") for e in f.get("entities", [])}
     sub, missing = known_subgraph(data.api, list(ev.get("nodes", [])) + list(roles))
@@ -82,6 +85,8 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
         )
         for e in f.get("entities", [])
     ]
+    if f.get(OTHER_REGIONS):
+        entities.append(html.Li(t("fd.other_regions", lang, n=f[OTHER_REGIONS]), className="hint"))
     panel = html.Div(
         [
             html.H3(
