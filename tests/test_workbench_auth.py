@@ -310,3 +310,14 @@ def test_overdue_cases_come_first_and_are_marked(graph, store, people, clock):
     columns, rows = cases_table(logged_in(graph, store, "west"), False, "zh")
     assert [r["overdue"] for r in rows] == [1, 0] and rows[0]["title"] == "⚠ 质疑案件"
     assert rows[0]["status"] == "新建" and "剩余工作日" in [c["name"] for c in columns]
+
+
+def test_cart_exports_cannot_run_formulas(graph, store, people):
+    item = {**node_item(graph.node("Organization:ORG1")), "note": '=HYPERLINK("http://evil","点我")'}
+    city = scoped(graph, store, people["city"])
+    _, content = export(city, [item], "csv")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        cart = pd.read_csv(io.BytesIO(zf.read("cart.csv")), encoding="utf-8-sig")
+    _, content = export(city, [item], "xlsx")
+    sheet = pd.read_excel(io.BytesIO(content), sheet_name="cart")
+    assert cart["note"][0] == sheet["note"][0] == "'" + item["note"]
