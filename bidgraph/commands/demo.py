@@ -26,7 +26,8 @@ def handle(args) -> int:
     print(f"generating a {args.scale} city (seed {args.seed}) in {bundle_dir}")
     generate_city(bundle_dir, scale=args.scale, seed=args.seed)
     common = {"workspace": str(workspace), "quiet": False}
-    load.handle(argparse.Namespace(bundle=bundle_dir, **common))
+    # the demo replaces whatever the workspace held before (e.g. a larger city of an earlier demo)
+    load.handle(argparse.Namespace(bundle=bundle_dir, replace=True, **common))
     detect.handle(argparse.Namespace(detectors=None, out=workspace / "findings.jsonl", settings=None, **common))
     if args.no_serve:
         return 0
