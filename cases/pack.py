@@ -235,7 +235,7 @@ def export_pack(
     A county user must pass ``index``: without it nothing of theirs could be checked.
     """
     require(actor, "export")
-    case = get_case(store, actor, case_id)
+    case = get_case(store, actor, case_id, index=index)
     scope = Scope.of(actor)
     if not scope.is_all:
         if index is None:

@@ -132,7 +132,10 @@ def handle_list(args) -> int:
 
 def handle_show(args) -> int:
     store = open_cases(args)
-    print(json.dumps(cases.get_case(store, acting_user(store, args), args.case), ensure_ascii=False, indent=1))
+    actor = acting_user(store, args)
+    # with the loaded graph, a county user's cross-county findings are cut to their part, not left out whole
+    _, index = loaded_graph(args, required=False)
+    print(json.dumps(cases.get_case(store, actor, args.case, index=index), ensure_ascii=False, indent=1))
     return 0
 
 

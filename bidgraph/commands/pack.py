@@ -42,8 +42,8 @@ def handle(args) -> int:
         return _verify(args)
     store = open_cases(args)
     actor = acting_user(store, args)
-    case = get_case(store, actor, args.target)
     graph, index = loaded_graph(args, required=True)
+    case = get_case(store, actor, args.target, index=index)
     tables, subgraph = gather_evidence(graph, case)
     image = None
     if args.image:
