@@ -160,6 +160,119 @@ MIGRATIONS = [
     ALTER TABLE users DROP COLUMN failed_logins;
     ALTER TABLE users DROP COLUMN locked_until;
     """,
+    # The supervision loop (docs/supervision.md): departments and their accounts, warnings
+    # and cases dispatched to them, complaints and challenges, random inspections. Every item
+    # keeps its history in supervision_events (dispatch D-, complaint Q-, inspection I-).
+    """
+    CREATE TABLE departments (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        region_code TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE department_users (
+        user_name TEXT PRIMARY KEY REFERENCES users(name),
+        department_id TEXT NOT NULL REFERENCES departments(id)
+    );
+    CREATE TABLE dispatch_batches (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        rule TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE dispatches (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        subject_json TEXT NOT NULL,
+        department_id TEXT NOT NULL REFERENCES departments(id),
+        action TEXT NOT NULL,
+        status TEXT NOT NULL,
+        workdays INTEGER NOT NULL,
+        sent_on TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        first_deadline TEXT NOT NULL,
+        first_answered_on TEXT,
+        round INTEGER NOT NULL DEFAULT 1,
+        escalated INTEGER NOT NULL DEFAULT 0,
+        rectified INTEGER,
+        region_codes TEXT NOT NULL,
+        batch_id TEXT REFERENCES dispatch_batches(id),
+        created_by TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX dispatches_department ON dispatches(department_id);
+    CREATE TABLE supervision_events (
+        id INTEGER PRIMARY KEY,
+        item_id TEXT NOT NULL,
+        time TEXT NOT NULL,
+        user TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX supervision_events_item ON supervision_events(item_id);
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        region_codes TEXT NOT NULL,
+        read_at TEXT
+    );
+    CREATE TABLE complaints (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        source_id TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        project_id TEXT,
+        lot_id TEXT,
+        complainant_org_id TEXT,
+        received_on TEXT NOT NULL,
+        grounds TEXT NOT NULL,
+        deadline TEXT,
+        status TEXT NOT NULL,
+        department_id TEXT REFERENCES departments(id),
+        reply TEXT,
+        replied_on TEXT,
+        findings TEXT NOT NULL DEFAULT '[]',
+        case_id TEXT,
+        region_codes TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE inspections (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT UNIQUE,
+        target TEXT NOT NULL,
+        filters TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        pool_sha256 TEXT NOT NULL,
+        items TEXT NOT NULL,
+        officers TEXT NOT NULL,
+        region_code TEXT,
+        drawn_by TEXT NOT NULL,
+        drawn_on TEXT NOT NULL
+    );
+    CREATE TABLE inspection_results (
+        inspection_id TEXT NOT NULL REFERENCES inspections(id),
+        item_id TEXT NOT NULL,
+        result TEXT NOT NULL,
+        note TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_on TEXT NOT NULL,
+        publish_by TEXT NOT NULL,
+        PRIMARY KEY (inspection_id, item_id)
+    )
+    """,
 ]
 
 
