@@ -5,7 +5,8 @@ Rule
 Every finding of the batch adds points to the entities it names: ``weight[detector] * score``
 points (weights in settings, out of 100). A finding on a lot also counts for the lot's project
 and that project's tenderer; a finding on a project, for its tenderer; a finding naming a
-company (member, winner, cover...) counts for that company. Points of one detector on one
+company (member, winner, cover...) counts for that company, unless it is named only as context
+(an outsider on the lot, a community's other members: where it happened, not who did it). Points of one detector on one
 entity are capped at ``detector_cap`` so that many weak findings of one kind cannot outweigh
 different kinds of evidence, and the index is the sum, capped at 100. City supervision
 platforms (一网监, 阳光采购) rank their leads the same way: each warning model adds to a smoke
@@ -43,6 +44,7 @@ DEFAULTS = {
         "expert_affinity": 30,
         "expert_bias": 15,
         "price_screen": 20,
+        "screen_ring": 50,
         "red_flag": 15,
         "contract_splitting": 35,
         "winner_not_builder": 40,
@@ -90,7 +92,7 @@ def _contributions(findings: list[dict], snapshot, weights: dict) -> pd.DataFram
                 targets.add(("project", e["id"]))
                 if e["id"] in tenderers:
                     targets.add(("tenderer", tenderers[e["id"]]))
-            elif e["type"] == "company":
+            elif e["type"] == "company" and e["role"] != "context":
                 targets.add(("tenderer" if e["role"] == "tenderer" else "org", e["id"]))
         rows += [
             {

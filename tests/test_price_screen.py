@@ -12,6 +12,7 @@ from snapshot_fixture import make_snapshot
 
 from bidgraph.detectors import price_screen
 from bidgraph.detectors.core.settings import load_settings
+from bidgraph.detectors.stats.screening import priced_bids
 from bidgraph.errors import InputError
 
 PARAMS = load_settings()["price_screen"]
@@ -115,7 +116,7 @@ def test_stricter_settings_flag_fewer_lots_and_bad_model_path_is_an_input_error(
 
 def test_ring_lots_of_the_market_world_rank_above_honest_ones():
     snap = market_world(7)
-    lots, _ = price_screen.screen_lots(price_screen._priced_bids(snap), PARAMS)
+    lots, _ = price_screen.screen_lots(priced_bids(snap), PARAMS)
     bids = snap["bids"]
     ring_lots = set(bids.loc[bids["org_id"].isin(RING + QUIET), "lot_id"].value_counts().loc[lambda c: c >= 3].index)
     is_ring = lots.index.isin(ring_lots)

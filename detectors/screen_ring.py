@@ -1,0 +1,227 @@
+"""screen_ring: firms that keep meeting in tenders whose prices look coordinated (报价呈规律性差异的常同场企业群).
+
+Rule
+----
+The price-screen model (the one ``price_screen`` uses, :mod:`bidgraph.detectors.stats.screening`)
+gives every lot with at least ``min_bids`` valid priced bids a probability ``p_t`` that its
+prices were coordinated. Its *excess* ``e_t = p_t - mean(p)`` is measured against the
+snapshot's own market (no labels: the market's base rate). A firm's *exposure* ``E_f`` is the
+sum of ``e_t`` over the lots it bid on: evidence accumulates only where a tender looks more
+coordinated than the market's average, so a busy honest firm does not accumulate. Firms are
+linked by the summed excess of the lots they both bid on (positive links only) and grouped
+into Leiden communities (modularity, weighted, seeded): a cartel is a group of firms that meet
+in coordinated-looking tenders, so members share evidence. A firm's score is its exposure plus
+the mean exposure of its community.
+
+A firm is flagged when its score's percentile among the firms with a screened lot reaches
+``min_percentile``, the score is positive and it bid on at least ``min_lots``
+coordinated-looking lots (``e_t > 0``). The finding's score is that percentile. Entities: the
+firm (member), its community's ``context_members`` strongest other members and its
+``context_lots`` heaviest lots (context).
+
+Why it is a red flag: a single lot's screens are weak evidence, but rigging is repeated by the
+same group, so coordinated-looking lots concentrate on the ring's members and the firms they
+meet (Imhof, Karagök & Rutz (2018), "Screening for bid rigging: does it work?", *Journal of
+Competition Law & Economics*; Huber & Imhof (2019), "Machine learning with screens for
+detecting bid-rigging cartels", *International Journal of Industrial Organization*; Wachs &
+Kertész (2019), "A network approach to cartel detection in public auction markets",
+*Scientific Reports*; 《招标投标法实施条例》第四十条第五项 “不同投标人的投标报价呈规律性差异”).
+A lead for a closer look, never proof.
+"""
+
+from __future__ import annotations
+
+import igraph as ig
+import leidenalg
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from bidgraph.detectors.core.common import bilingual, uid
+from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.screening import ScreenedLots, priced_bids, screened_lots
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "firm_scores"]
+
+DEFAULTS = {
+    # the price-screen model, as [price_screen] model (empty: the shipped model); give both the same file
+    "model": "",
+    "min_bids": 3,  # valid priced bids a lot needs for a screen probability, as [price_screen] min_bids
+    "close_gap": 0.02,  # neighbouring bids closer than this fraction count as close, as [price_screen] close_gap
+    "min_percentile": 0.9,  # a firm's score must reach this percentile among firms with a screened lot
+    "min_lots": 2,  # ... and the firm must have bid on this many coordinated-looking lots (excess > 0)
+    "context_members": 5,  # community members named as context, strongest exposure first
+    "context_lots": 5,  # lots named as context, highest excess first
+}
+
+DETECTOR = ModuleDetector("screen_ring", rule_version="1", defaults=DEFAULTS, module=__name__)
+
+
+def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
+    """One finding per firm whose screen-weighted exposure and community pass the fence."""
+    bids = priced_bids(snapshot)
+    if bids.empty:
+        return []
+    lots = screened_lots(bids, params)
+    firms, excess = firm_scores(lots, seed)
+    flagged = firms[
+        (firms["percentile"] >= params["min_percentile"])
+        & (firms["score"] > 0)
+        & (firms["coordinated_lots"] >= params["min_lots"])
+    ]
+    rows_of = lots.bids.groupby("org").indices  # org code -> its bid rows, looked up once
+    ranked = firms[firms["exposure"] > 0].sort_values(
+        ["community", "exposure"], ascending=[True, False], kind="mergesort"
+    )
+    peers_of = ranked.groupby("community").groups
+    bid_ids = bids["bid_id"].to_numpy()
+    findings = [_finding(org, firms, excess, lots, rows_of, peers_of, bid_ids, params) for org in flagged.index]
+    findings.sort(key=lambda f: (-f.score, f.entities[0].id))
+    return findings
+
+
+def firm_scores(lots: ScreenedLots, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Exposure, community and score of every firm that bid on a screened lot.
+
+    Returns
+    -------
+    firms : DataFrame indexed by org code: ``lots`` (screened lots bid on), ``coordinated_lots``
+        (of which excess > 0), ``exposure``, ``community``, ``community_size``,
+        ``community_exposure`` (its mean exposure), ``score`` and ``percentile``.
+    excess : Series of ``e_t`` indexed by lot code (screened lots only).
+    """
+    p = lots.screens["probability"].dropna()
+    excess = (p - p.mean()).rename("excess")
+    entry = lots.bids[["lot", "org"]].drop_duplicates()
+    entry = entry[entry["lot"].isin(excess.index)]
+    row, firm_codes = pd.factorize(entry["lot"], sort=True)[0], np.unique(entry["org"])
+    col = np.searchsorted(firm_codes, entry["org"].to_numpy())
+    e = excess.reindex(np.unique(entry["lot"])).to_numpy()
+    incidence = sparse.csr_matrix((np.ones(len(entry)), (row, col)), shape=(len(e), len(firm_codes)))
+    firms = pd.DataFrame(
+        {
+            "lots": np.asarray(incidence.sum(axis=0)).ravel().astype(int),
+            "coordinated_lots": (incidence.T @ (e > 0)).astype(int),
+            "exposure": incidence.T @ e,
+        },
+        index=pd.Index(firm_codes, name="org"),
+    )
+    ties = sparse.triu(incidence.T @ sparse.diags(e) @ incidence, k=1).tocoo()
+    keep = ties.data > 0
+    membership = _communities(len(firm_codes), ties.row[keep], ties.col[keep], ties.data[keep], seed)
+    firms["community"] = membership
+    by_community = firms.groupby("community")["exposure"]
+    firms["community_size"] = by_community.transform("size").astype(int)
+    firms["community_exposure"] = by_community.transform("mean")
+    firms["score"] = firms["exposure"] + firms["community_exposure"]
+    firms["percentile"] = firms["score"].rank(pct=True, method="max")
+    return firms, excess
+
+
+def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed: int) -> np.ndarray:
+    """Leiden modularity communities of the positive co-bidding ties (isolated firms alone)."""
+    order = np.lexsort((b, a))
+    graph = ig.Graph(n=n, edges=np.column_stack([a[order], b[order]]).tolist())
+    partition = leidenalg.find_partition(
+        graph, leidenalg.ModularityVertexPartition, weights=list(weight[order]), seed=int(seed), n_iterations=-1
+    )
+    return np.asarray(partition.membership)
+
+
+def _finding(
+    org: int,
+    firms: pd.DataFrame,
+    excess: pd.Series,
+    lots: ScreenedLots,
+    rows_of: dict,
+    peers_of: dict,
+    bid_ids: np.ndarray,
+    params: dict,
+) -> Finding:
+    """The finding of one flagged firm (org code). ``rows_of`` maps a firm to its rows of
+    ``lots.bids`` (labelled by ``bid_ids``), ``peers_of`` a community to its firms with positive
+    exposure, strongest first."""
+    me = firms.loc[org]
+    org_id = str(lots.org_ids[org])
+    peers = [o for o in peers_of.get(me["community"], []) if o != org][: params["context_members"]]
+    mine = lots.bids["lot"].to_numpy()[rows_of[org]]
+    heavy = excess.reindex(np.unique(mine))
+    heavy = heavy[heavy > 0].sort_values(ascending=False, kind="mergesort").head(params["context_lots"])
+    peer_ids = [str(lots.org_ids[o]) for o in peers]
+    lot_rows = [
+        {
+            "lot_id": str(lots.lot_ids[t]),
+            "probability": round(float(lots.screens.at[t, "probability"]), 4),
+            "excess": round(float(e), 4),
+        }
+        for t, e in heavy.items()
+    ]
+    base = float(lots.screens["probability"].mean())
+    measured = {
+        "lots": int(me["lots"]),
+        "coordinated_lots": int(me["coordinated_lots"]),
+        "exposure": round(float(me["exposure"]), 4),
+        "market_mean_probability": round(base, 4),
+        "community_size": int(me["community_size"]),
+        "community_exposure": round(float(me["community_exposure"]), 4),
+        "score": round(float(me["score"]), 4),
+        "percentile": round(float(me["percentile"]), 4),
+    }
+    zh = (
+        f"企业{org_id}参与了{measured['lots']}个可筛查标段，其中{measured['coordinated_lots']}个的报价协调概率高于"
+        f"本批均值{base:.2f}，累计超额{measured['exposure']:.2f}；其所在的常同场企业群共{measured['community_size']}家，"
+        f"平均累计超额{measured['community_exposure']:.2f}。合计得分{measured['score']:.2f}，在全部可筛查企业中的百分位为"
+        f"{measured['percentile']:.0%}（阈值{params['min_percentile']:.0%}，且协调标段≥{params['min_lots']}个）。"
+    )
+    en = (
+        f"Firm {org_id} bid on {measured['lots']} screened lots, {measured['coordinated_lots']} of them more "
+        f"coordinated-looking than the snapshot's mean probability {base:.2f}, for a summed excess of "
+        f"{measured['exposure']:.2f}; its co-bidding community has {measured['community_size']} firms with mean "
+        f"excess {measured['community_exposure']:.2f}. Score {measured['score']:.2f}, percentile "
+        f"{measured['percentile']:.0%} among firms with a screened lot (threshold {params['min_percentile']:.0%}, "
+        f"and >= {params['min_lots']} coordinated-looking lots)."
+    )
+    if lot_rows:
+        zh += "权重最高的标段：" + "、".join(f"{r['lot_id']}（概率{r['probability']:.2f}）" for r in lot_rows) + "。"
+        en += (
+            " Heaviest lots: "
+            + ", ".join(f"{r['lot_id']} (probability {r['probability']:.2f})" for r in lot_rows)
+            + "."
+        )
+    if peer_ids:
+        zh += "群内累计超额最高的其他企业：" + "、".join(peer_ids) + "。"
+        en += " Strongest other members: " + ", ".join(peer_ids) + "."
+    rows = np.concatenate([rows_of[o] for o in [org, *peers]])
+    rows = np.sort(rows[np.isin(lots.bids["lot"].to_numpy()[rows], heavy.index.to_numpy())])
+    shown_bids = [
+        (uid("Organization", lots.org_ids[o]), uid("Bid", b), uid("Lot", lots.lot_ids[t]))
+        for o, t, b in zip(lots.bids["org"].to_numpy()[rows], lots.bids["lot"].to_numpy()[rows], bid_ids[rows])
+    ]
+    nodes = [uid("Organization", org_id)] + [uid("Organization", p) for p in peer_ids]
+    nodes += [uid("Lot", r["lot_id"]) for r in lot_rows] + [b for _, b, _ in shown_bids]
+    edges = [[o, "SUBMITTED", b] for o, b, _ in shown_bids] + [[b, "FOR_LOT", t] for _, b, t in shown_bids]
+    return Finding(
+        DETECTOR.id,
+        float(me["percentile"]),
+        [Entity("company", org_id, "member")]
+        + [Entity("company", p, "context") for p in peer_ids]
+        + [Entity("lot", str(r["lot_id"]), "context") for r in lot_rows],
+        f"Firm {org_id}: {measured['coordinated_lots']} coordinated-looking lots, excess {measured['exposure']:.2f}, "
+        f"community of {measured['community_size']} (percentile {measured['percentile']:.0%})",
+        {
+            "rule": bilingual(
+                "企业在报价协调概率高于本批均值的标段中累计的超额，加上其常同场企业群的平均累计超额（价格筛查加权的共同投标社区）",
+                "A firm's summed excess coordination probability over its lots, plus the mean of its co-bidding "
+                "community's (screen-weighted co-bidding communities)",
+            ),
+            "explanation": bilingual(zh, en),
+            "measured": measured,
+            "thresholds": {k: params[k] for k in ("min_percentile", "min_lots", "min_bids")},
+            "lots": lot_rows,
+            "community": peer_ids,
+            "nodes": nodes,
+            "edges": edges,
+        },
+    )
