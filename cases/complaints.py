@@ -1,0 +1,315 @@
+"""Complaints and challenges (投诉、质疑) and reports (举报): intake, transfer to the competent
+department, the written reply, deadlines, links to findings and a case.
+
+A challenge must be answered within 7 working days of its receipt and a complaint within 15
+(settings ``deadline.challenge`` and ``deadline.complaint``, counted with the holiday and 调休
+calendar from the day after receipt); a report has no statutory deadline. An item not
+replied past its deadline is *overdue*.
+
+States: ``received --transfer--> transferred --reply--> replied``, or ``received --reply-->
+replied`` when the office answers itself. Every step is a history row and an audit entry.
+A complaint lies in the regions of its lot (else project); a county account sees only its
+region's, a department account only those transferred to its department.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pandas as pd
+
+from bidgraph.cases import cases
+from bidgraph.cases.db import CasesStore
+from bidgraph.cases.departments import get_department
+from bidgraph.cases.scope import RegionIndex, Scope
+from bidgraph.cases.settings import calendar, deadline_workdays
+from bidgraph.cases.supervision import (
+    StepRefused,
+    Unseen,
+    events_of,
+    next_status,
+    record_step,
+    records_denial,
+    regions_json,
+    require_action,
+    text,
+    visible,
+)
+from bidgraph.cases.users import User
+from bidgraph.errors import InputError
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "STEPS",
+    "add_complaint",
+    "import_table",
+    "transfer",
+    "reply",
+    "link_findings",
+    "to_case",
+    "list_complaints",
+    "get_complaint",
+]
+
+KINDS = {"challenge": "质疑", "complaint": "投诉", "report": "举报"}
+STATUSES = {"received": "已受理", "transferred": "已转办", "replied": "已答复"}
+STEPS: dict[str, dict[str, str]] = {
+    "received": {"transfer": "transferred", "reply": "replied"},
+    "transferred": {"reply": "replied"},
+    "replied": {},
+}
+CASE_KINDS = {"challenge": "challenge", "complaint": "complaint", "report": "review"}
+
+
+def _regions(actor: User, lot_id: str | None, project_id: str | None, index: RegionIndex | None) -> list[str]:
+    if not lot_id and not project_id:
+        raise InputError("a complaint names a lot or a project / 请指明标段或项目")
+    if index is None:
+        if not Scope.of(actor).is_all:
+            raise InputError("a county account needs the loaded graph to place a complaint / 县级账号需先加载图谱")
+        return []
+    regions = index.regions("lot", lot_id) if lot_id else index.regions("project", project_id)
+    if not Scope.of(actor).allows(regions):
+        raise Unseen(f"{lot_id or project_id} not found (or outside your region) / 未找到标段或项目")
+    return sorted(regions)
+
+
+def _insert(conn, store: CasesStore, actor: User, values: dict, regions: list[str]) -> str:
+    days = deadline_workdays(store, values["kind"])
+    received = date.fromisoformat(values["received_on"])
+    deadline = calendar(store).add(received, days).isoformat() if days else None
+    cur = conn.execute(
+        "INSERT INTO complaints (source_id, kind, project_id, lot_id, complainant_org_id, received_on, grounds, "
+        "deadline, status, region_codes, created_by) VALUES (:source_id, :kind, :project_id, :lot_id, "
+        ":complainant_org_id, :received_on, :grounds, :deadline, 'received', :regions, :by)",
+        {**values, "deadline": deadline, "regions": regions_json(regions), "by": actor.name},
+    )
+    complaint_id = f"Q-{cur.lastrowid:06d}"
+    conn.execute("UPDATE complaints SET id = ? WHERE num = ?", (complaint_id, cur.lastrowid))
+    detail = {k: values[k] for k in ("source_id", "kind", "project_id", "lot_id", "received_on")}
+    record_step(
+        conn, store, actor, "complaint.add", complaint_id, {**detail, "deadline": deadline}, to_status="received"
+    )
+    return complaint_id
+
+
+def _values(kind, grounds, received_on, project_id, lot_id, complainant_org_id, source_id) -> dict:
+    if kind not in KINDS:
+        raise InputError(f"kind {kind!r} is not one of {', '.join(KINDS)} / 类型应为质疑、投诉或举报")
+    return {
+        "kind": kind,
+        "grounds": text(grounds, "the grounds"),
+        "received_on": received_on.isoformat(),
+        "project_id": project_id or None,
+        "lot_id": lot_id or None,
+        "complainant_org_id": complainant_org_id or None,
+        "source_id": source_id or None,
+    }
+
+
+def add_complaint(
+    store: CasesStore,
+    actor: User,
+    kind: str,
+    grounds: str,
+    received_on: date,
+    *,
+    project_id: str | None = None,
+    lot_id: str | None = None,
+    complainant_org_id: str | None = None,
+    index: RegionIndex | None = None,
+) -> dict:
+    """Take in one complaint, challenge or report; returns it (:func:`get_complaint`)."""
+    require_action(actor, "complaint.intake")
+    values = _values(kind, grounds, received_on, project_id, lot_id, complainant_org_id, None)
+    regions = _regions(actor, lot_id, project_id, index)
+    with store.transaction() as conn:
+        complaint_id = _insert(conn, store, actor, values, regions)
+    return get_complaint(store, actor, complaint_id)
+
+
+def _cell(row: dict, column: str) -> str | None:
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def import_table(store: CasesStore, actor: User, table: pd.DataFrame, index: RegionIndex | None) -> dict:
+    """Take the loaded bundle's ``complaints`` rows into the store, each once (by its
+    ``complaint_id``); rows outside ``actor``'s region are left for their county. Returns
+    ``{"added": [ids], "already": n, "outside": n}``."""
+    require_action(actor, "complaint.intake")
+    prepared, outside = [], 0
+    for row in table.to_dict("records"):
+        lot_id, project_id = _cell(row, "lot_id"), _cell(row, "project_id")
+        try:
+            regions = _regions(actor, lot_id, project_id, index)
+        except Unseen:
+            outside += 1
+            continue
+        received = pd.Timestamp(row["received_on"]).date()
+        grounds = _cell(row, "grounds") or "(no grounds given / 未填写事由)"
+        values = _values(
+            row["kind"],
+            grounds,
+            received,
+            project_id,
+            lot_id,
+            _cell(row, "complainant_org_id"),
+            str(row["complaint_id"]),
+        )
+        prepared.append((values, regions))
+    added, already = [], 0
+    with store.transaction() as conn:
+        for values, regions in prepared:
+            if conn.execute("SELECT 1 FROM complaints WHERE source_id = ?", (values["source_id"],)).fetchone():
+                already += 1
+            else:
+                added.append(_insert(conn, store, actor, values, regions))
+    return {"added": added, "already": already, "outside": outside}
+
+
+def _row(conn: sqlite3.Connection, store: CasesStore, actor: User, complaint_id: str):
+    row = conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+    if row is None or not visible(store, actor, row):
+        raise Unseen(f"complaint {complaint_id!r} not found (or outside your region) / 未找到投诉质疑事项")
+    return row
+
+
+@records_denial
+def transfer(store: CasesStore, actor: User, complaint_id: str, department_id: str, note: str = "") -> dict:
+    """Transfer to the competent department (转办), which then writes the reply."""
+    require_action(actor, "complaint.transfer")
+    dep = get_department(store, department_id)
+    with store.transaction() as conn:
+        row = _row(conn, store, actor, complaint_id)
+        to_status = next_status(STEPS, STATUSES, row, "transfer")
+        if not Scope(dep["region_code"]).allows(json.loads(row["region_codes"])):
+            raise InputError(f"{complaint_id} does not lie in the region of {dep['name']} / 不属于该部门辖区")
+        conn.execute(
+            "UPDATE complaints SET status = ?, department_id = ?, version = version + 1 WHERE id = ?",
+            (to_status, department_id, complaint_id),
+        )
+        detail = {"department": department_id}
+        record_step(
+            conn,
+            store,
+            actor,
+            "complaint.transfer",
+            complaint_id,
+            detail,
+            from_status=row["status"],
+            to_status=to_status,
+            note=note.strip(),
+        )
+    return get_complaint(store, actor, complaint_id)
+
+
+@records_denial
+def reply(store: CasesStore, actor: User, complaint_id: str, answer: str) -> dict:
+    """Record the written reply (书面答复); the department's, once transferred."""
+    require_action(actor, "complaint.reply")
+    answer = text(answer, "the reply")
+    with store.transaction() as conn:
+        row = _row(conn, store, actor, complaint_id)
+        to_status = next_status(STEPS, STATUSES, row, "reply")
+        replied = cases.today(store).isoformat()
+        conn.execute(
+            "UPDATE complaints SET status = ?, reply = ?, replied_on = ?, version = version + 1 WHERE id = ?",
+            (to_status, answer, replied, complaint_id),
+        )
+        late = row["deadline"] is not None and replied > row["deadline"]
+        detail = {"replied_on": replied, "late": late, "length": len(answer)}
+        record_step(
+            conn,
+            store,
+            actor,
+            "complaint.reply",
+            complaint_id,
+            detail,
+            from_status=row["status"],
+            to_status=to_status,
+            note=answer,
+        )
+    return get_complaint(store, actor, complaint_id)
+
+
+@records_denial
+def link_findings(store: CasesStore, actor: User, complaint_id: str, finding_ids: list[str]) -> dict:
+    """Link findings (by id) to the complaint (audited ``complaint.link``)."""
+    require_action(actor, "complaint.intake")
+    with store.transaction() as conn:
+        row = _row(conn, store, actor, complaint_id)
+        linked = sorted(set(json.loads(row["findings"])) | set(finding_ids))
+        conn.execute(
+            "UPDATE complaints SET findings = ?, version = version + 1 WHERE id = ?", (json.dumps(linked), complaint_id)
+        )
+        record_step(conn, store, actor, "complaint.link", complaint_id, {"findings": sorted(set(finding_ids))})
+    return get_complaint(store, actor, complaint_id)
+
+
+@records_denial
+def to_case(
+    store: CasesStore, actor: User, complaint_id: str, findings: list[dict], index: RegionIndex | None = None
+) -> dict:
+    """Open a case from the complaint (kind challenge, complaint or, for a report, review;
+    opened on the day received), with ``findings`` and its lot or project; returns the case."""
+    complaint = get_complaint(store, actor, complaint_id)
+    if complaint["case_id"]:
+        raise StepRefused(f"complaint {complaint_id} is already case {complaint['case_id']} / 已立案")
+    node = f"Lot:{complaint['lot_id']}" if complaint["lot_id"] else f"Project:{complaint['project_id']}"
+    title = f"{KINDS[complaint['kind']]} {complaint_id}: {complaint['grounds'][:80]}"
+    case = cases.create_case(
+        store,
+        actor,
+        title,
+        findings,
+        kind=CASE_KINDS[complaint["kind"]],
+        nodes=[node],
+        index=index,
+        opened_on=date.fromisoformat(complaint["received_on"]),
+    )
+    with store.transaction() as conn:
+        _row(conn, store, actor, complaint_id)
+        conn.execute(
+            "UPDATE complaints SET case_id = ?, version = version + 1 WHERE id = ?", (case["id"], complaint_id)
+        )
+        record_step(conn, store, actor, "complaint.case", complaint_id, {"case": case["id"]})
+    return case
+
+
+def _summary(row, cal, on: date) -> dict:
+    item = dict(row)
+    item.pop("num")
+    item["region_codes"] = json.loads(item["region_codes"])
+    item["findings"] = json.loads(item["findings"])
+    running = item["deadline"] is not None and item["status"] != "replied"
+    deadline = date.fromisoformat(item["deadline"]) if running else None
+    item["overdue"] = deadline is not None and on > deadline
+    item["workdays_left"] = cal.between(on, deadline) if deadline is not None else None
+    return item
+
+
+def list_complaints(
+    store: CasesStore, actor: User, *, status: str | None = None, overdue: bool = False, on: date | None = None
+) -> list[dict]:
+    """The complaints ``actor`` may see, overdue first (``overdue``: only those), then by deadline."""
+    require_action(actor, "supervision.read")
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)} / 状态有误")
+    cal, on = calendar(store), on or cases.today(store)
+    rows = store.connection().execute("SELECT * FROM complaints ORDER BY num").fetchall()
+    items = [_summary(r, cal, on) for r in rows if visible(store, actor, r) and status in (None, r["status"])]
+    items = [i for i in items if i["overdue"] or not overdue]
+    return sorted(items, key=lambda i: (not i["overdue"], i["deadline"] or "9999", i["id"]))
+
+
+@records_denial
+def get_complaint(store: CasesStore, actor: User, complaint_id: str, on: date | None = None) -> dict:
+    """One complaint with its history (``events``)."""
+    require_action(actor, "supervision.read")
+    row = _row(store.connection(), store, actor, complaint_id)
+    summary = _summary(row, calendar(store), on or cases.today(store))
+    return {**summary, "events": events_of(store, complaint_id)}
