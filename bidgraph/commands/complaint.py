@@ -1,0 +1,133 @@
+"""bidgraph complaint add|import|transfer|reply|list|case: complaints, challenges and reports
+(投诉、质疑、举报) with their statutory deadlines (docs/supervision.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bidgraph.cases import complaints
+from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.errors import NotFound
+
+
+def register(sub) -> None:
+    p = sub.add_parser("complaint", help="complaints and challenges / 投诉质疑")
+    cmds = p.add_subparsers(dest="complaint_command", metavar="ACTION", required=True)
+
+    a = cmds.add_parser("add", help="take in a complaint, challenge or report / 受理")
+    a.add_argument(
+        "--kind",
+        required=True,
+        choices=complaints.KINDS,
+        help="challenge 质疑 (7 working days), complaint 投诉 (15), report 举报 (no deadline)",
+    )
+    where = a.add_mutually_exclusive_group(required=True)
+    where.add_argument("--lot", metavar="LOT", help="lot id / 标段编号")
+    where.add_argument("--project", metavar="PROJECT", help="project id / 项目编号")
+    a.add_argument("--complainant", metavar="ORG", help="complainant org id / 投诉人")
+    a.add_argument(
+        "--received", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="day received / 收到日期"
+    )
+    a.add_argument("--grounds", required=True, help="grounds / 事由")
+    add_login_option(a)
+    a.set_defaults(func=handle_add)
+
+    im = cmds.add_parser("import", help="take the loaded bundle's complaints table in / 导入数据包中的投诉质疑")
+    add_login_option(im)
+    im.set_defaults(func=handle_import)
+
+    t = cmds.add_parser("transfer", help="transfer to the competent department / 转办")
+    t.add_argument("complaint", help="complaint id, e.g. Q-000001")
+    t.add_argument("--department", required=True, metavar="DEP")
+    t.add_argument("--note", default="", help="note to the department / 转办说明")
+    add_login_option(t)
+    t.set_defaults(func=handle_transfer)
+
+    r = cmds.add_parser("reply", help="record the written reply / 书面答复")
+    r.add_argument("complaint")
+    r.add_argument("text", help="the reply / 答复内容")
+    add_login_option(r)
+    r.set_defaults(func=handle_reply)
+
+    ls = cmds.add_parser("list", help="complaints you may see, overdue first (marked !) / 列表，逾期标 !")
+    ls.add_argument("--status", choices=complaints.STATUSES)
+    ls.add_argument("--overdue", action="store_true", help="only overdue / 仅逾期")
+    add_login_option(ls)
+    ls.set_defaults(func=handle_list)
+
+    c = cmds.add_parser("case", help="open a case from the complaint with findings / 转为案件")
+    c.add_argument("complaint")
+    c.add_argument("--finding", action="append", default=[], metavar="ID", help="finding id; repeatable / 线索编号")
+    add_login_option(c)
+    c.set_defaults(func=handle_case)
+
+
+def handle_add(args) -> int:
+    store = open_cases(args)
+    _, index = loaded_graph(args, required=False)
+    item = complaints.add_complaint(
+        store,
+        acting_user(store, args),
+        args.kind,
+        args.grounds,
+        args.received,
+        project_id=args.project,
+        lot_id=args.lot,
+        complainant_org_id=args.complainant,
+        index=index,
+    )
+    print(
+        f"{item['id']} received ({complaints.KINDS[item['kind']]}), reply due {item['deadline'] or 'no deadline 无法定期限'}"
+    )
+    return 0
+
+
+def handle_import(args) -> int:
+    store = open_cases(args)
+    graph, index = loaded_graph(args, required=True)
+    table = graph.snapshot().tables.get("complaints")
+    if table is None:
+        raise NotFound("the loaded bundle has no complaints table / 已加载的数据包中没有投诉质疑表")
+    done = complaints.import_table(store, acting_user(store, args), table, index)
+    print(
+        f"{len(done['added'])} taken in, {done['already']} already there, {done['outside']} outside your region / "
+        f"新导入 {len(done['added'])} 条，已存在 {done['already']} 条，辖区外 {done['outside']} 条"
+    )
+    return 0
+
+
+def handle_transfer(args) -> int:
+    store = open_cases(args)
+    item = complaints.transfer(store, acting_user(store, args), args.complaint, args.department, args.note)
+    print(f"{item['id']} transferred to {item['department_id']} / 已转办")
+    return 0
+
+
+def handle_reply(args) -> int:
+    store = open_cases(args)
+    item = complaints.reply(store, acting_user(store, args), args.complaint, args.text)
+    print(f"{item['id']} replied on {item['replied_on']} / 已答复")
+    return 0
+
+
+def handle_list(args) -> int:
+    store = open_cases(args)
+    for c in complaints.list_complaints(store, acting_user(store, args), status=args.status, overdue=args.overdue):
+        mark = "!" if c["overdue"] else " "
+        print(
+            f"{mark} {c['id']}\t{c['kind']} {complaints.KINDS[c['kind']]}\t{c['status']} {complaints.STATUSES[c['status']]}"
+            f"\tdeadline {c['deadline'] or '-'}\t{c['lot_id'] or c['project_id']}\t{c['grounds'][:40]}"
+        )
+    return 0
+
+
+def handle_case(args) -> int:
+    store = open_cases(args)
+    graph, index = loaded_graph(args, required=bool(args.finding))
+    by_id = {f.get("id"): f for f in (graph.findings() if graph is not None else [])}
+    missing = [fid for fid in args.finding if fid not in by_id]
+    if missing:
+        raise NotFound(f"finding(s) {', '.join(missing)} not in the findings / 未找到线索")
+    case = complaints.to_case(store, acting_user(store, args), args.complaint, [by_id[f] for f in args.finding], index)
+    print(f"{args.complaint} is now case {case['id']}, deadline {case['deadline'] or 'none'} / 已转为案件")
+    return 0

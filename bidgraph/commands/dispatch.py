@@ -1,0 +1,194 @@
+"""bidgraph dispatch send|reply|check|close|list|escalate|report: warnings and cases sent to
+departments with deadlines, answered, escalated, checked and closed (docs/supervision.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from bidgraph.cases import batches, dispatch, performance
+from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.errors import InputError, NotFound
+
+
+def register(sub) -> None:
+    p = sub.add_parser("dispatch", help="send warnings and cases to departments, supervise them / 推送督办")
+    cmds = p.add_subparsers(dest="dispatch_command", metavar="ACTION", required=True)
+
+    s = cmds.add_parser("send", help="send findings (one, several, or by rule) or a case / 推送线索或案件")
+    s.add_argument("--department", required=True, metavar="DEP", help="department id / 部门编号")
+    s.add_argument(
+        "--action", required=True, choices=dispatch.ACTIONS, help="verify 核实, rectify 整改, penalise 处罚, refer 移送"
+    )
+    s.add_argument("--days", type=int, required=True, help="deadline in working days / 期限（工作日）")
+    what = s.add_mutually_exclusive_group(required=True)
+    what.add_argument("--finding", action="append", metavar="ID", help="finding id; repeat for a batch / 线索编号")
+    what.add_argument("--case", metavar="CASE", help="case id / 案件编号")
+    what.add_argument(
+        "--detector", help="batch: every finding of this detector (with --tenderer and/or --from/--to) / 按规则批量"
+    )
+    s.add_argument("--tenderer", metavar="ORG", help="batch rule: findings concerning this tenderer / 招标人")
+    s.add_argument(
+        "--from", dest="date_from", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated from / 起"
+    )
+    s.add_argument(
+        "--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated up to / 止"
+    )
+    add_login_option(s)
+    s.set_defaults(func=handle_send)
+
+    r = cmds.add_parser("reply", help="the department's answer (department accounts) / 部门答复")
+    r.add_argument("dispatch", help="dispatch id, e.g. D-000001")
+    r.add_argument("--result", required=True, help="what was done / 处理结果")
+    r.add_argument(
+        "--attachment", action="append", default=[], metavar="FILE", help="a file whose SHA-256 is recorded / 附件"
+    )
+    add_login_option(r)
+    r.set_defaults(func=handle_reply)
+
+    c = cmds.add_parser("check", help="check an answer: rectified or sent back / 整改核查")
+    c.add_argument("dispatch")
+    verdict = c.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--rectified", action="store_true", help="整改到位")
+    verdict.add_argument("--not-rectified", action="store_true", help="未到位: back to the department / 退回")
+    c.add_argument("--reason", required=True, help="why / 理由")
+    c.add_argument("--days", type=int, help="new deadline in working days (default: as the first) / 新期限")
+    add_login_option(c)
+    c.set_defaults(func=handle_check)
+
+    cl = cmds.add_parser("close", help="close with a reason / 办结")
+    cl.add_argument("dispatch")
+    cl.add_argument("--reason", required=True, help="why / 理由")
+    add_login_option(cl)
+    cl.set_defaults(func=handle_close)
+
+    ls = cmds.add_parser("list", help="items you may see, overdue first (marked !) / 督办事项列表")
+    ls.add_argument("--status", choices=dispatch.STATUSES)
+    ls.add_argument("--department", metavar="DEP")
+    ls.add_argument("--overdue", action="store_true", help="only overdue items / 仅逾期")
+    add_login_option(ls)
+    ls.set_defaults(func=handle_list)
+
+    e = cmds.add_parser("escalate", help="mark overdue items 督办 and notify their senders / 逾期督办")
+    e.add_argument("dispatch", nargs="?", help="only this item (default: every overdue one you may see)")
+    add_login_option(e)
+    e.set_defaults(func=handle_escalate)
+
+    rep = cmds.add_parser("report", help="department performance for a month / 督办效率考核")
+    rep.add_argument("--period", required=True, metavar="YYYY-MM")
+    rep.add_argument("--xlsx", metavar="FILE", help="also write an Excel file / 导出 Excel")
+    add_login_option(rep)
+    rep.set_defaults(func=handle_report)
+
+
+def _selected(args, graph) -> tuple[list[dict], dict]:
+    """The findings to send and the rule that chose them."""
+    findings = graph.findings()
+    if args.detector:
+        rule = {"detector": args.detector, "tenderer": args.tenderer, "from": args.date_from, "to": args.date_to}
+        if not (args.tenderer or args.date_from or args.date_to):
+            raise InputError("a batch rule needs --tenderer or --from/--to / 批量规则需指定招标人或日期范围")
+        chosen = batches.select_findings(
+            findings,
+            graph.snapshot(),
+            args.detector,
+            tenderer=args.tenderer,
+            date_from=args.date_from,
+            date_to=args.date_to,
+        )
+        return chosen, {k: (v.isoformat() if isinstance(v, date) else v) for k, v in rule.items() if v}
+    by_id = {f.get("id"): f for f in findings}
+    missing = [fid for fid in args.finding if fid not in by_id]
+    if missing:
+        raise NotFound(
+            f"finding(s) {', '.join(missing)} not in the findings (run `bidgraph detect` first?) / 未找到线索"
+        )
+    return [by_id[fid] for fid in args.finding], {"findings": args.finding}
+
+
+def handle_send(args) -> int:
+    store = open_cases(args)
+    actor = acting_user(store, args)
+    common = (store, actor, args.department, args.action, args.days)
+    if args.case:
+        item = dispatch.send(*common, case_id=args.case)
+        print(f"{item['id']} sent: case {args.case} to {item['department_id']}, due {item['deadline']} / 已推送")
+        return 0
+    graph, index = loaded_graph(args, required=True)
+    findings, rule = _selected(args, graph)
+    if len(findings) == 1 and not args.detector:
+        item = dispatch.send(*common, finding=findings[0], index=index)
+        print(f"{item['id']} sent: {findings[0]['id']} to {item['department_id']}, due {item['deadline']} / 已推送")
+        return 0
+    batch = dispatch.send_batch(*common, findings, rule, index=index)
+    print(f"batch {batch['id']}: {len(batch['items'])} item(s) sent ({', '.join(batch['items'])}) / 批量推送")
+    return 0
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}) / 无法读取附件") from exc
+    return digest.hexdigest()
+
+
+def handle_reply(args) -> int:
+    store = open_cases(args)
+    hashes = [_sha256(path) for path in args.attachment]
+    item = dispatch.reply(store, acting_user(store, args), args.dispatch, args.result, hashes)
+    print(f"{item['id']} answered with {len(hashes)} attachment(s) / 已答复")
+    return 0
+
+
+def handle_check(args) -> int:
+    store = open_cases(args)
+    item = dispatch.check(store, acting_user(store, args), args.dispatch, args.rectified, args.reason, args.days)
+    if item["status"] == "rectified":
+        print(f"{item['id']} rectified / 整改到位")
+    else:
+        print(f"{item['id']} not rectified: back to {item['department_id']}, due {item['deadline']} / 未到位，已退回")
+    return 0
+
+
+def handle_close(args) -> int:
+    store = open_cases(args)
+    item = dispatch.close(store, acting_user(store, args), args.dispatch, args.reason)
+    print(f"{item['id']} closed / 已办结")
+    return 0
+
+
+def handle_list(args) -> int:
+    store = open_cases(args)
+    items = dispatch.list_dispatches(
+        store, acting_user(store, args), status=args.status, department_id=args.department, overdue=args.overdue
+    )
+    for d in items:
+        mark = "!" if d["overdue"] else " "
+        flag = " 督办" if d["escalated"] else ""
+        print(
+            f"{mark} {d['id']}\t{d['status']} {dispatch.STATUSES[d['status']]}{flag}\t{d['department_id']}\t"
+            f"{d['action']} {dispatch.ACTIONS[d['action']]}\tdeadline {d['deadline']}\t{d['subject_kind']} {d['subject_id']}"
+        )
+    return 0
+
+
+def handle_escalate(args) -> int:
+    store = open_cases(args)
+    done = dispatch.escalate(store, acting_user(store, args), args.dispatch)
+    print(f"{len(done)} item(s) escalated (督办){': ' + ', '.join(done) if done else ''} / 已督办 {len(done)} 项")
+    return 0
+
+
+def handle_report(args) -> int:
+    store = open_cases(args)
+    rows = performance.performance(store, acting_user(store, args), args.period)
+    print("\t".join(f"{en} {zh}" for en, zh in performance.COLUMNS.items()))
+    for row in rows:
+        print("\t".join("-" if row[k] is None else str(row[k]) for k in performance.COLUMNS))
+    if args.xlsx:
+        print(f"written {performance.write_xlsx(rows, args.xlsx, args.period)} / 已导出")
+    return 0

@@ -1,0 +1,88 @@
+"""bidgraph inspect draw|record|list: random inspections (双随机、一公开) with a recorded seed."""
+
+from __future__ import annotations
+
+from bidgraph.cases import inspections
+from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("inspect", help="random inspections / 双随机抽查")
+    cmds = p.add_subparsers(dest="inspect_command", metavar="ACTION", required=True)
+
+    d = cmds.add_parser("draw", help="draw projects or firms and officers at random / 随机抽取")
+    d.add_argument("--target", choices=inspections.TARGETS, default="project", help="project 项目 or firm 企业")
+    d.add_argument("--n", type=int, required=True, help="how many to draw / 抽取数量")
+    d.add_argument("--officers", required=True, metavar="A,B,...", help="the officers' pool (accounts) / 执法人员库")
+    d.add_argument("--officers-n", type=int, default=2, help="officers to draw (default 2) / 抽取执法人员数")
+    d.add_argument("--region", metavar="CODE", help="pool: this county only (county accounts: theirs) / 区县")
+    d.add_argument("--category", help="pool: projects of this category / 项目类别")
+    d.add_argument("--procedure", help="pool: projects of this procedure / 采购方式")
+    d.add_argument(
+        "--seed", type=int, help="repeat a draw with this seed (default: a new random seed, recorded) / 随机种子"
+    )
+    add_login_option(d)
+    d.set_defaults(func=handle_draw)
+
+    r = cmds.add_parser("record", help="record the result for one drawn item / 录入检查结果")
+    r.add_argument("inspection", help="inspection id, e.g. I-000001")
+    r.add_argument("item", help="project or firm id / 被抽查对象")
+    r.add_argument(
+        "--result", required=True, choices=inspections.RESULTS, help="no_problem 未发现问题, problem 发现问题"
+    )
+    r.add_argument("--note", required=True, help="what was found / 检查情况")
+    add_login_option(r)
+    r.set_defaults(func=handle_record)
+
+    ls = cmds.add_parser("list", help="inspections of your region / 抽查记录")
+    add_login_option(ls)
+    ls.set_defaults(func=handle_list)
+
+
+def handle_draw(args) -> int:
+    store = open_cases(args)
+    actor = acting_user(store, args)
+    if actor.region_code and args.region not in (None, actor.region_code):
+        raise InputError(f"you may draw only in your region {actor.region_code} / 只能在本区县抽取")
+    region = args.region or actor.region_code
+    graph, index = loaded_graph(args, required=True)
+    tables = graph.snapshot()
+    equal = {k: v for k, v in (("category", args.category), ("procedure", args.procedure)) if v}
+    if args.target == "project":
+        pool = inspections.project_pool(tables, region, **equal)
+    elif equal:
+        raise InputError("--category and --procedure filter projects, not firms / 该筛选条件仅适用于项目")
+    else:
+        pool = inspections.firm_pool(tables, index, region)
+    filters = {"region": region, **equal}
+    officers = [name.strip() for name in args.officers.split(",") if name.strip()]
+    drawn = inspections.draw(
+        store, actor, args.target, pool, args.n, officers, args.officers_n, filters=filters, seed=args.seed
+    )
+    print(
+        f"{drawn['id']}: seed {drawn['seed']}, {len(pool)} in the pool / 随机种子 {drawn['seed']}，对象库 {len(pool)} 个"
+    )
+    print(f"  drawn 抽中: {', '.join(drawn['items'])}")
+    print(f"  officers 执法人员: {', '.join(drawn['officers'])}")
+    return 0
+
+
+def handle_record(args) -> int:
+    store = open_cases(args)
+    done = inspections.record_result(
+        store, acting_user(store, args), args.inspection, args.item, args.result, args.note
+    )
+    publish_by = next(r["publish_by"] for r in done["results"] if r["item_id"] == args.item)
+    print(f"{args.item} of {done['id']}: {args.result}; publish by {publish_by} / 请于 {publish_by} 前公开")
+    return 0
+
+
+def handle_list(args) -> int:
+    store = open_cases(args)
+    for i in inspections.list_inspections(store, acting_user(store, args)):
+        print(
+            f"{i['id']}\t{i['target']}\tseed {i['seed']}\t{i['drawn_on']}\t{', '.join(i['items'])}\t"
+            f"officers {', '.join(i['officers'])}\t{len(i['results'])}/{len(i['items'])} results"
+        )
+    return 0
