@@ -27,7 +27,13 @@ DEFAULTS = {
     "context_roles": ["employee", "official"],  # roles at the agency that make a person link
 }
 
-DETECTOR = ModuleDetector("agency_affinity", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "agency_affinity",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=("bids.is_winner", "projects.agency_id"),
+)
 
 
 def detect(snapshot, params: dict, seed: int) -> list:

@@ -34,7 +34,13 @@ DEFAULTS = {
     "min_lots": 3,  # fewest lots in a group: "several" pieces (two under-threshold buys adding up happen by chance)
 }
 
-DETECTOR = ModuleDetector("contract_splitting", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "contract_splitting",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=("bids.is_winner", "projects.category", "projects.procedure", ("lots.opened_on", "lots.published_on")),
+)
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:

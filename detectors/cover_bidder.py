@@ -47,7 +47,9 @@ DEFAULTS = {
     "min_score": 0.3,  # firms scoring below this are not reported
 }
 
-DETECTOR = ModuleDetector("cover_bidder", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "cover_bidder", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.is_winner", "bids.price")
+)
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:

@@ -48,7 +48,9 @@ DEFAULTS = {
     "surprise_full": 8.0,  # -log10(p_adj) that gives score 1
 }
 
-DETECTOR = ModuleDetector("expert_affinity", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "expert_affinity", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("expert_scores",)
+)
 
 
 def _expected_sittings(dev: pd.DataFrame, snapshot) -> pd.DataFrame:

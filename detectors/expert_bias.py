@@ -41,7 +41,9 @@ DEFAULTS = {
     "extreme_points": 10.0,  # a score this many points from the others' mean is extreme (畸高畸低)
 }
 
-DETECTOR = ModuleDetector("expert_bias", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "expert_bias", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("expert_scores",)
+)
 
 
 def _expert_stats(dev: pd.DataFrame, extreme: float) -> pd.DataFrame:

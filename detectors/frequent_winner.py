@@ -49,7 +49,9 @@ DEFAULTS = {
     "max_competitive_share": 0.6,  # firms with more of their wins competitive than this are not reported
 }
 
-DETECTOR = ModuleDetector("frequent_winner", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "frequent_winner", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.is_winner",)
+)
 
 _CONTEXTS = {  # bid column: (entity role, relationship from the org to the project, zh, en)
     "tenderer_id": ("tenderer", "TENDERED", "招标人", "tenderer"),

@@ -31,7 +31,9 @@ DEFAULTS = {
     "no_contract_score": 0.9,  # score of payments against a contract with no signing date or amount
 }
 
-DETECTOR = ModuleDetector("payment_anomaly", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "payment_anomaly", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("payments",)
+)
 
 _TEXT = {
     "overpayment": (

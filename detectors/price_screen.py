@@ -61,7 +61,9 @@ DEFAULTS = {
     "model": "",  # model JSON to use instead of the shipped one (empty: the shipped model)
 }
 
-DETECTOR = ModuleDetector("price_screen", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "price_screen", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.price",)
+)
 
 _NAMES = {
     "cv": ("变异系数", "coefficient of variation"),

@@ -37,7 +37,13 @@ DEFAULTS = {
     },
 }
 
-DETECTOR = ModuleDetector("procedure_gap", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "procedure_gap",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=(("contracts.signed_on", "lots.published_on", "bids.is_valid"),),
+)
 
 _TEXT = {
     "award_before_opening": (

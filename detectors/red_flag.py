@@ -286,4 +286,6 @@ DEFAULTS = {
     "scores": INDICATOR_SCORES,  # Score of a flag per indicator: how strongly the pattern alone points at collusion or favouritism.
 }
 
-DETECTOR = ModuleDetector(DETECTOR_ID, rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    DETECTOR_ID, rule_version="1", defaults=DEFAULTS, module=__name__, requires=("ocds_releases",)
+)

@@ -35,7 +35,9 @@ DEFAULTS = {
     "min_score": 0.3,  # groups scoring below this are not reported (one lot at the public terminal is not)
 }
 
-DETECTOR = ModuleDetector("shared_device", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "shared_device", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bid_uploads",)
+)
 
 KINDS = [
     Kind("ip", "IP地址", "IP address", "ip", "IP"),

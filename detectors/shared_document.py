@@ -34,7 +34,9 @@ DEFAULTS = {
     "min_score": 0.25,  # groups scoring below this are not reported
 }
 
-DETECTOR = ModuleDetector("shared_document", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "shared_document", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bid_documents",)
+)
 
 KINDS = [
     Kind("file_sha256", "文件哈希", "file hash", "document", "Document"),

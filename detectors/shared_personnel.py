@@ -42,7 +42,13 @@ DEFAULTS = {
     "min_score": 0.25,  # groups scoring below this are not reported
 }
 
-DETECTOR = ModuleDetector("shared_personnel", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "shared_personnel",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=(("person_roles", "organizations.phone", "organizations.email", "organizations.address"),),
+)
 
 KINDS = [
     Kind("person", "同一人员", "the same person", "person", "Person"),

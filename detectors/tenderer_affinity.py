@@ -29,7 +29,9 @@ DEFAULTS = {
     "context_roles": ["official", "employee"],  # roles at the tenderer that make a person link
 }
 
-DETECTOR = ModuleDetector("tenderer_affinity", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "tenderer_affinity", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.is_winner",)
+)
 
 
 def detect(snapshot, params: dict, seed: int) -> list:

@@ -30,7 +30,9 @@ DEFAULTS = {
     "project_manager_score": 0.75,  # score when the site's project manager is a stranger to the winner
 }
 
-DETECTOR = ModuleDetector("winner_not_builder", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector(
+    "winner_not_builder", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("site_personnel",)
+)
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:

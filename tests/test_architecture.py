@@ -21,6 +21,7 @@ STAGES = {
     "detectors": "bidgraph.detectors",
     "cases": "bidgraph.cases",
     "citygen": "bidgraph.citygen",
+    "evaluation": "bidgraph.evaluation",
     "workbench": "bidgraph.workbench",
     "bidgraph": "bidgraph",
 }
@@ -35,6 +36,7 @@ ALLOWED = {
     "bidgraph.detectors": ("bidgraph.graph",),
     "bidgraph.cases": ("bidgraph.graph", "bidgraph.detectors.core"),
     "bidgraph.citygen": ("bidgraph.loaders", "bidgraph.graph", "bidgraph.detectors"),
+    "bidgraph.evaluation": ("bidgraph.loaders", "bidgraph.graph", "bidgraph.detectors", "bidgraph.citygen"),
     "bidgraph.workbench": ("bidgraph.graph", "bidgraph.detectors.core", "bidgraph.cases"),
     # the shell (cli.py, commands/) wires the stages together
     "bidgraph": ("bidgraph",),

@@ -1,6 +1,8 @@
 """Every registered detector satisfies the contract of detectors/core/contract.py.
 
-Each detector runs on small worlds (a generated small city, the co-bidding market of
+Each detector declares the input it ``requires`` in schema terms, met where its data exists (on
+a bids-only bundle the runner reports it not applicable: tests/test_not_applicable.py). Each
+detector runs on small worlds (a generated small city, the co-bidding market of
 bidding_worlds, a one-release OCDS file) with parameters that fail on any key its DEFAULTS do
 not declare, and must use every key it declares.
 """
@@ -19,10 +21,12 @@ from bidding_worlds import market_world
 
 import bidgraph.detectors
 from bidgraph.citygen import generate_city
+from bidgraph.detectors.core.contract import missing_input
 from bidgraph.detectors.core.finding import Finding
 from bidgraph.detectors.core.registry import DETECTORS
 from bidgraph.detectors.core.settings import code_defaults, reference_toml
 from bidgraph.graph.embedded.store import EmbeddedStore
+from bidgraph.graph.schema import schema
 from bidgraph.loaders.bundle import read_bundle
 from bidgraph.loaders.ocds import read_ocds_bundle
 
@@ -146,3 +150,19 @@ def test_returns_findings_of_its_own_id(runs, detector):
     results = [f for world in found.values() for f in world[detector.id]]
     assert results, f"{detector.id} found nothing in any world: the check below would prove nothing"
     assert all(isinstance(f, Finding) and f.detector == detector.id for f in results)
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=IDS)
+def test_declares_what_it_requires_in_schema_terms(detector):
+    tables = schema().tables
+    for requirement in detector.requires:
+        for need in (requirement,) if isinstance(requirement, str) else requirement:
+            table, _, column = need.partition(".")
+            assert table in tables and (not column or column in tables[table].columns), f"{detector.id}: {need}"
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=IDS)
+def test_requirements_are_met_where_its_data_exists(worlds, detector):
+    """Not over-strict: the generated city (or, for the OCDS indicators, an OCDS load) has what it needs."""
+    world = worlds["ocds" if detector.id == "red_flag" else "city"]
+    assert missing_input(detector, world) == []

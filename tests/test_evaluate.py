@@ -5,8 +5,9 @@ import json
 import pytest
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
-from bidgraph.citygen.scoring import average_precision, baseline_firm_scores, score_findings
 from bidgraph.cli import main
+from bidgraph.evaluation.metrics import average_precision
+from bidgraph.evaluation.truth import baseline_firm_scores, score_findings
 
 TRUTH = {
     "rings": [

@@ -38,7 +38,10 @@ def handle(args) -> int:
     store.save_findings(findings, computed_on=snapshot.version)  # refused if a load swapped the graph meanwhile
     if args.out:
         write_jsonl(args.out, findings)
-    print_table(summary, ["detector", "rule_version", "findings", "high", "medium", "low", "seconds"])
+    print_table(summary, ["detector", "status", "rule_version", "findings", "high", "medium", "low", "seconds"])
+    for row in summary:
+        if row["status"] == "not_applicable":
+            print(f"{row['detector']}: {row['reason']}")
     print(f"{len(findings)} findings stored" + (f"; written to {args.out}" if args.out else ""))
     failed = [row for row in summary if "error" in row]
     for row in failed:

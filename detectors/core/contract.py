@@ -6,6 +6,12 @@ sources in its docstring, declares every parameter it reads with its default in 
 
     DETECTOR = ModuleDetector("bid_ring", rule_version="1", defaults=DEFAULTS, module=__name__)
 
+``requires`` names the input without which the rule cannot be applied at all: a table that must
+have rows (``"bid_uploads"``), a column that must have a value somewhere (``"projects.region_code"``),
+or a tuple of such alternatives of which one suffices. On a snapshot that lacks it the runner
+does not call the detector and reports it *not applicable* with the reason, so that a missing
+export never reads as a clean result.
+
 Its ``detect(snapshot, params, seed)`` function (plus ``findings=`` for a detector that combines
 the batch's findings) must be a pure function of its input: same snapshot, parameters and seed,
 same findings in the same order. ``detectors/core/registry.py`` lists the detectors;
@@ -23,7 +29,9 @@ from typing import Any, Protocol
 from bidgraph.detectors.core.finding import Finding
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["Detector", "ModuleDetector"]
+__all__ = ["Detector", "ModuleDetector", "Requirement", "missing_input", "not_applicable_reason"]
+
+Requirement = str | tuple[str, ...]
 
 
 class Detector(Protocol):
@@ -45,6 +53,10 @@ class Detector(Protocol):
     def combines(self) -> bool:
         """True when it needs the batch's other findings (``findings=``) and so runs last."""
 
+    @property
+    def requires(self) -> tuple[Requirement, ...]:
+        """The input it cannot run without (see the module docstring); empty: bids suffice."""
+
     def detect(
         self, snapshot: Snapshot, params: Mapping[str, Any], seed: int, findings: list[dict] | None = None
     ) -> list[Finding]:
@@ -64,6 +76,7 @@ class ModuleDetector:
     defaults: Mapping[str, Any]
     module: str
     combines: bool = False
+    requires: tuple[Requirement, ...] = ()
 
     @property
     def source(self) -> ModuleType:
@@ -77,3 +90,24 @@ class ModuleDetector:
         if self.combines:
             return function(snapshot, params, seed, findings=list(findings or []))
         return function(snapshot, params, seed)
+
+
+def _present(snapshot: Snapshot, need: str) -> bool:
+    table, _, column = need.partition(".")
+    if not column:
+        return table in snapshot
+    frame = snapshot[table]
+    return column in frame and bool(frame[column].notna().any())
+
+
+def missing_input(detector: Detector, snapshot: Snapshot) -> list[Requirement]:
+    """The requirements of ``detector`` that ``snapshot`` does not meet (empty: it can run)."""
+    alternatives = [(r,) if isinstance(r, str) else r for r in detector.requires]
+    return [r for r, any_of in zip(detector.requires, alternatives) if not any(_present(snapshot, n) for n in any_of)]
+
+
+def not_applicable_reason(missing: list[Requirement]) -> str:
+    """``"不适用：缺少 bid_uploads 数据 / not applicable: no bid_uploads data"`` for what is missing."""
+    zh = "、".join(r if isinstance(r, str) else "或".join(r) for r in missing)
+    en = ", ".join(r if isinstance(r, str) else " or ".join(r) for r in missing)
+    return f"不适用：缺少 {zh} 数据 / not applicable: no {en} data"

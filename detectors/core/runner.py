@@ -9,6 +9,7 @@ import time
 
 from tqdm import tqdm
 
+from bidgraph.detectors.core.contract import missing_input, not_applicable_reason
 from bidgraph.detectors.core.registry import chosen
 from bidgraph.graph.snapshot import Snapshot
 
@@ -25,8 +26,10 @@ def run_batch(
     ``settings`` are the effective settings (:func:`bidgraph.detectors.core.settings.load_settings`);
     a detector's missing keys take its defaults. Detectors run by id; those that combine other
     findings (the smoke index) run last and receive the batch's findings. Each summary row
-    records the detector's ``rule_version``. A detector that fails does not stop the others: its
-    summary row carries ``error`` and the traceback goes to the log.
+    records the detector's ``rule_version`` and a ``status``: ``ok``; ``not_applicable`` when
+    the snapshot lacks what the detector ``requires`` (it is not run, and ``reason`` says what
+    is missing, so that absent input never reads as a clean result); or ``error`` when it failed, which
+    does not stop the others (the row carries ``error``, the traceback goes to the log).
     """
     detectors = chosen(only)
     seed = int(settings.get("run", {}).get("seed", 0))
@@ -37,6 +40,10 @@ def run_batch(
         bar.set_postfix_str(detector.id)
         params = {**detector.defaults, **settings.get(detector.id, {})}
         row: dict = {"detector": detector.id, "rule_version": detector.rule_version}
+        missing = missing_input(detector, snapshot)
+        if missing:
+            summary.append({**row, "status": "not_applicable", "reason": not_applicable_reason(missing), "findings": 0})
+            continue
         started = time.perf_counter()
         try:
             found = detector.detect(snapshot, params, seed, findings=findings)
@@ -45,6 +52,7 @@ def run_batch(
             summary.append(
                 {
                     **row,
+                    "status": "error",
                     "findings": 0,
                     "error": f"{type(exc).__name__}: {exc}",
                     "seconds": round(time.perf_counter() - started, 2),
@@ -60,6 +68,7 @@ def run_batch(
         summary.append(
             {
                 **row,
+                "status": "ok",
                 "findings": len(found),
                 "high": severities.count("high"),
                 "medium": severities.count("medium"),

@@ -12,6 +12,7 @@ so loading it runs no code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,16 @@ from sklearn.metrics import roc_auc_score
 from bidgraph.detectors.screens.features import SCREENS, percentiles
 from bidgraph.errors import InputError
 
-__all__ = ["ScreenModel", "MODEL_FEATURES", "MODEL_PATH", "design_matrix", "fit_model", "load_model", "auc"]
+__all__ = [
+    "ScreenModel",
+    "MODEL_FEATURES",
+    "MODEL_PATH",
+    "design_matrix",
+    "fit_model",
+    "load_model",
+    "auc",
+    "file_sha256",
+]
 
 MODEL_FEATURES = ("cv", "gap_median", "close_share")
 MODEL_PATH = Path(__file__).with_name("price_screen_model.json")
@@ -159,3 +169,8 @@ def auc(labels: pd.Series, scores: pd.Series) -> float:
     if y.nunique() < 2:
         raise InputError(f"AUC needs both rigged and clean lots among the {len(s)} scored lots")
     return float(roc_auc_score(labels.loc[s.index].to_numpy(dtype=int), s.to_numpy()))
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: how a model's meta (``trained_on_sha256``) names its training files."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

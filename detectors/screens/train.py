@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bidgraph.detectors.screens.datasets import collusion_files, read_collusion_csv, shared_dir
-from bidgraph.detectors.screens.model import MODEL_FEATURES, MODEL_PATH, fit_model
+from bidgraph.detectors.screens.model import MODEL_FEATURES, MODEL_PATH, file_sha256, fit_model
 from bidgraph.detectors.screens.validation import Fold, dataset_screens, leave_one_dataset_out
 from bidgraph.errors import BidgraphError, InputError
 
@@ -35,6 +35,8 @@ def train(out: Path = MODEL_PATH) -> list[Fold]:
     folds = leave_one_dataset_out(datasets, C, MIN_BIDS, SEED)
     meta = {
         "trained_on": {d.name: int(d.labels.size) for d in datasets},
+        # the files' content, so an evaluation recognises a training file under any name
+        "trained_on_sha256": {name: file_sha256(f) for name, f in files.items()},
         "leave_one_dataset_out_auc": {f.held_out: round(f.auc_model, 4) for f in folds},
         "reference_auc": {f.held_out: round(f.auc_reference, 4) for f in folds},
     }

@@ -1,4 +1,4 @@
-"""Score findings against the planted truth of a generated world (``bidgraph evaluate``).
+"""Score findings against the planted truth of a generated world (``bidgraph evaluate --truth``).
 
 ``score_findings(truth, findings)`` returns plain dicts:
 
@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.detectors.stats.cobidding import cobidding
+from bidgraph.evaluation.metrics import average_precision, jaccard, rank_by_score
 
 __all__ = [
     "score_findings",
-    "average_precision",
     "baseline_firm_scores",
     "SCHEME_DETECTORS",
     "SCHEME_METRICS",
@@ -121,16 +121,6 @@ def score_findings(truth: dict, findings: list[dict], snapshot=None) -> dict:
     return out
 
 
-def average_precision(relevant: list[bool], n_positive: int) -> float:
-    """AP of a ranked list: the mean, over all ``n_positive`` positives, of the precision at the
-    rank where each was retrieved (positives never retrieved count 0)."""
-    if n_positive == 0:
-        return float("nan")
-    hits = np.cumsum(relevant)
-    ranks = np.arange(1, len(relevant) + 1)
-    return float((hits / ranks)[np.asarray(relevant, dtype=bool)].sum() / n_positive)
-
-
 def _ranking_metrics(ranked: list[dict], n_items: int, matcher) -> dict:
     matched: set = set()
     new_hit, any_hit = [], []
@@ -180,16 +170,12 @@ def _members(f: dict) -> set[str]:
     return {str(e["id"]) for e in f.get("entities", []) if e.get("type") == "company" and e.get("role") == "member"}
 
 
-def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
-
-
 def _ring_matcher(rings: list[dict]):
     planted = [set(map(str, r["members"])) for r in rings]
 
     def match(f: dict) -> set[int]:
         m = _members(f)
-        return {i for i, p in enumerate(planted) if _jaccard(m, p) >= RING_MATCH}
+        return {i for i, p in enumerate(planted) if jaccard(m, p) >= RING_MATCH}
 
     return match
 
@@ -198,13 +184,13 @@ def _rings(rings: list[dict], found: list[dict]) -> dict:
     per_ring = []
     for r in rings:
         members = set(map(str, r["members"]))
-        best = max(found, key=lambda f: (_jaccard(members, _members(f)), f["score"]), default=None)
+        best = max(found, key=lambda f: (jaccard(members, _members(f)), f["score"]), default=None)
         per_ring.append(
             {
                 "id": r.get("id"),
                 "members": sorted(members),
                 "traces": list(r.get("traces") or []),
-                "best_jaccard": _jaccard(members, _members(best)) if best else 0.0,
+                "best_jaccard": jaccard(members, _members(best)) if best else 0.0,
                 "best_finding": best.get("id") if best else None,
             }
         )
@@ -259,17 +245,15 @@ def _firm_scores(findings: list[dict]) -> pd.Series:
 
 def _firm_ranking(scores: pd.Series, positives: set[str], decoys: dict) -> dict:
     """AP and top-k of firms ranked by score (ties broken by a fixed random order, not by id)."""
-    scores = scores[scores > 0]
-    order = np.random.default_rng(0).permutation(len(scores))
-    ranked = scores.iloc[order].sort_values(ascending=False, kind="stable")
+    order = rank_by_score(scores)
     k = len(positives)
-    top = list(ranked.index[:k])
+    top = list(order.index[:k])
     county = {str(o) for o in (decoys.get("small_county") or {}).get("org_ids", [])}
     big = _org_ids(decoys.get("big_winners", []))
     return {
         "planted": k,
-        "flagged": int(len(ranked)),
-        "average_precision": average_precision([o in positives for o in ranked.index], k),
+        "flagged": int(len(order)),
+        "average_precision": average_precision([o in positives for o in order.index], k),
         "planted_in_top_k": sum(o in positives for o in top),
         "small_county_in_top_k": sorted(o for o in top if o in county),
         "big_winners_in_top_k": sorted(o for o in top if o in big),
