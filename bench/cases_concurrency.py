@@ -1,15 +1,19 @@
 """Concurrent use of the cases store: N simulated users working cases at once.
 
 Each user (a process by default, or a thread) loops until time is up: comments on a random
-case (60 %), moves a case one step along the workflow with the version it read (15 %; a
-stale version is refused as a conflict, never applied), assigns (10 %), opens a new case
-(10 %) or reads the case list (5 %). Afterwards it checks that nothing was lost or
-corrupted:
+case (45 %), moves a case one step along the workflow with the version it read (12 %; a
+stale version is refused as a conflict, never applied), assigns (8 %), opens a new case
+(8 %), reads the case list (5 %), dispatches a warning to the department (10 %) or, as the
+department's account, replies to a dispatched item it read as still unanswered (12 %; one
+another user answered first is refused by the state machine, never answered twice).
+Afterwards it checks that nothing was lost or corrupted:
 
 - every comment a user was told succeeded is in the store, per case (no lost update);
 - cases = seeded + created; status and assignment events = the successful moves;
   each case's version = 1 + its status and assignment changes;
-- the audit trail has one entry per change (users, events, feedback) and verifies;
+- dispatches = seeded + sent; every reply a user was told succeeded is stored, per item, and
+  no item is answered twice; each answered item is ``answered`` at version 2;
+- the audit trail has one entry per change (users, events, feedback, supervision steps) and verifies;
 - ``PRAGMA integrity_check`` says ok; no error other than expected conflicts.
 
 Usage: ``python bench/cases_concurrency.py [--users 20] [--seconds 60] [--mode processes|threads]``
@@ -31,11 +35,15 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bidgraph.cases import audit, cases
+from bidgraph.cases import audit, cases, departments, dispatch
 from bidgraph.cases.db import CasesStore
+from bidgraph.cases.supervision import StepRefused
 from bidgraph.cases.users import User, add_user
 
 SEED_CASES = 10
+SEED_DISPATCHES = 10
+DEPARTMENT = "DEP-001"
+DEPARTMENT_USER = User("dept", "department", None)
 PASSWORD = "bench-password-1"
 NEXT = {"new": "reviewing", "reviewing": None, "referred": "closed", "dismissed": "closed", "closed": None}
 
@@ -58,6 +66,10 @@ def setup(workspace: Path, users: int) -> list[str]:
         add_user(store, op, name, PASSWORD, "investigator")
     for n in range(SEED_CASES):
         cases.create_case(store, op, f"seed case {n}", [_finding(n)])
+    departments.add_department(store, op, "bench department", "industry_regulator")
+    departments.add_department_user(store, op, DEPARTMENT, DEPARTMENT_USER.name, PASSWORD)
+    for n in range(SEED_DISPATCHES):
+        dispatch.send(store, op, DEPARTMENT, "verify", 5, finding=_finding(n))
     store.close()
     return names
 
@@ -75,6 +87,9 @@ def work(args: tuple) -> dict:
         "creates": 0,
         "reads": 0,
         "conflicts": 0,
+        "sends": 0,
+        "replies": Counter(),
+        "reply_refused": 0,
         "errors": [],
         "latency_ms": [],
     }
@@ -84,10 +99,10 @@ def work(args: tuple) -> dict:
         ids = [r[0] for r in store.connection().execute("SELECT id FROM cases")]
         case_id, roll, t0 = rng.choice(ids), rng.random(), time.perf_counter()
         try:
-            if roll < 0.60:
+            if roll < 0.45:
                 cases.add_comment(store, me, case_id, f"{name} note {n}")
                 done["comments"][case_id] += 1
-            elif roll < 0.75:
+            elif roll < 0.57:
                 row = (
                     store.connection().execute("SELECT status, version FROM cases WHERE id = ?", (case_id,)).fetchone()
                 )
@@ -95,18 +110,29 @@ def work(args: tuple) -> dict:
                 if target:
                     cases.transition(store, me, case_id, target, f"{name} step {n}", expected_version=row[1])
                     done["moves"] += 1
-            elif roll < 0.85:
+            elif roll < 0.65:
                 version = store.connection().execute("SELECT version FROM cases WHERE id = ?", (case_id,)).fetchone()[0]
                 cases.assign(store, me, case_id, rng.choice(names), expected_version=version)
                 done["assigns"] += 1
-            elif roll < 0.95:
+            elif roll < 0.73:
                 cases.create_case(store, me, f"{name} case {n}", [_finding(10_000 + seed * 100_000 + n)])
                 done["creates"] += 1
-            else:
+            elif roll < 0.78:
                 cases.list_cases(store, me)
                 done["reads"] += 1
+            elif roll < 0.88:
+                dispatch.send(store, me, DEPARTMENT, "verify", 5, finding=_finding(10_000 + seed * 100_000 + n))
+                done["sends"] += 1
+            else:
+                inbox = dispatch.list_dispatches(store, DEPARTMENT_USER, status="sent")
+                if inbox:
+                    item = rng.choice(inbox)["id"]
+                    dispatch.reply(store, DEPARTMENT_USER, item, f"{name} answer {n}", ["ab" * 32])
+                    done["replies"][item] += 1
         except cases.Conflict:
             done["conflicts"] += 1
+        except StepRefused:  # another user answered the item first: refused, never applied twice
+            done["reply_refused"] += 1
         except Exception as exc:  # anything else is a failure of the store under load
             done["errors"].append(f"{type(exc).__name__}: {exc}")
         done["latency_ms"].append((time.perf_counter() - t0) * 1000)
@@ -144,8 +170,10 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
     )
     if bad_versions:
         problems.append(f"{bad_versions} cases whose version does not match their changes")
+    problems += _dispatch_problems(conn, results)
     entries = count("SELECT COUNT(*) FROM audit")
     expected = users + count("SELECT COUNT(*) FROM case_events") + count("SELECT COUNT(*) FROM feedback")
+    expected += count("SELECT COUNT(*) FROM supervision_events")
     if entries != expected:
         problems.append(f"audit entries: {entries}, changes recorded: {expected}")
     report = audit.verify(store)
@@ -163,6 +191,9 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
         "creates": creates,
         "reads": sum(r["reads"] for r in results),
         "conflicts_refused": sum(r["conflicts"] for r in results),
+        "dispatches_sent": sum(r["sends"] for r in results),
+        "replies": sum(sum(r["replies"].values()) for r in results),
+        "replies_refused": sum(r["reply_refused"] for r in results),
         "audit_entries": entries,
         "integrity": integrity,
         "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
@@ -172,6 +203,32 @@ def check(workspace: Path, results: list[dict], users: int) -> dict:
         "problems": problems,
         "ok": not problems,
     }
+
+
+def _dispatch_problems(conn: sqlite3.Connection, results: list[dict]) -> list[str]:
+    """Dispatches sent and replies told against those stored (no lost or doubled reply)."""
+    problems = []
+    count = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    sent = SEED_DISPATCHES + sum(r["sends"] for r in results)
+    if count("SELECT COUNT(*) FROM dispatches") != sent:
+        problems.append(f"dispatches: {count('SELECT COUNT(*) FROM dispatches')} stored, {sent} expected")
+    told = sum((r["replies"] for r in results), Counter())
+    stored = Counter(
+        dict(
+            conn.execute(
+                "SELECT item_id, COUNT(*) FROM supervision_events WHERE kind = 'dispatch.reply' GROUP BY item_id"
+            ).fetchall()
+        )
+    )
+    if told != stored:
+        lost = {k: (told[k], stored[k]) for k in set(told) | set(stored) if told[k] != stored[k]}
+        problems.append(f"replies told vs stored differ: {dict(list(lost.items())[:5])}")
+    if any(n > 1 for n in stored.values()):
+        problems.append("an item was answered more than once")
+    answered = {r[0] for r in conn.execute("SELECT id FROM dispatches WHERE status = 'answered' AND version = 2")}
+    if answered != set(stored):
+        problems.append(f"answered items {len(answered)} differ from the items with a reply {len(stored)}")
+    return problems
 
 
 def run(
