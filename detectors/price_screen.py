@@ -41,10 +41,9 @@ from bidgraph.detectors.screens.features import (
     SCREENS,
     coalition_members,
     coalition_screens,
-    lot_screens,
     percentiles,
 )
-from bidgraph.detectors.screens.model import load_model
+from bidgraph.detectors.stats.screening import priced_bids, screened_lots
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "screen_lots"]
@@ -83,7 +82,7 @@ _TAIL_SCREENS = (*SCREENS, "mean_to_ceiling")
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     """One finding per lot whose prices look coordinated (``seed`` unused: deterministic)."""
-    bids = _priced_bids(snapshot)
+    bids = priced_bids(snapshot)
     if bids.empty:
         return []
     lots, members = screen_lots(bids, params)
@@ -121,32 +120,18 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     members : DataFrame of the coalitions' (``lot_id``, ``org_id``) rows
         (:func:`bidgraph.detectors.screens.features.coalition_members`).
     """
-    model = load_model(params["model"] or None)
-    min_bids = max(int(params["min_bids"]), model.min_bids)
-    # integer codes: grouping and matching on them is many times faster than on id strings
-    lot_code, lot_ids = pd.factorize(bids["lot_id"], sort=True)
-    org_code, org_ids = pd.factorize(bids["org_id"], sort=True)
-    coded = pd.DataFrame(
-        {
-            "lot": lot_code,
-            "org": org_code,
-            "price": bids["price"].to_numpy(),
-            "is_winner": bids["is_winner"].to_numpy(),
-            "ceiling_price": bids["ceiling_price"].to_numpy(),
-        }
-    )
+    lots = screened_lots(bids, params)
+    coded, model, screens = lots.bids, lots.model, lots.screens
+    lot_ids, org_ids = lots.lot_ids, lots.org_ids
     members = coalition_members(
         coded, params["coalition_min_meetings"], params["coalition_min_share"], lot="lot", org="org"
     )
-    screens = lot_screens(coded, lot="lot", ceiling="ceiling_price", close_gap=params["close_gap"])
-    screens = screens[screens["n_bids"] >= min_bids]
     out = screens.join(_coordination_percentiles(screens))
-    out["probability"] = model.predict_proba(screens)
     out["index"] = model.coordination_index(screens)
     screened = np.zeros(len(lot_ids), dtype=bool)
     screened[screens.index.to_numpy()] = True
     coalition = coalition_screens(
-        coded[screened[lot_code]],
+        coded[screened[coded["lot"].to_numpy()]],
         members,
         params["coalition_min_members"],
         lot="lot",
@@ -163,27 +148,6 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
     out.index = pd.Index(lot_ids[out.index.to_numpy()], name="lot_id")
     members = pd.DataFrame({"lot_id": lot_ids[members["lot"].to_numpy()], "org_id": org_ids[members["org"].to_numpy()]})
     return out, members
-
-
-def _priced_bids(snapshot: Snapshot) -> pd.DataFrame:
-    """Valid bids with a positive price, and their lot's ceiling price (the only context used)."""
-    b = snapshot["bids"]
-    b = b[b["is_valid"].fillna(True).astype(bool)]
-    price = pd.to_numeric(b["price"], errors="coerce")
-    lots = snapshot["lots"].drop_duplicates("lot_id")
-    where = pd.Index(lots["lot_id"]).get_indexer(b["lot_id"])
-    ceiling = np.append(pd.to_numeric(lots["ceiling_price"], errors="coerce").to_numpy(dtype=float), np.nan)[where]
-    out = pd.DataFrame(
-        {
-            "bid_id": b["bid_id"].to_numpy(),
-            "lot_id": b["lot_id"].to_numpy(),
-            "org_id": b["org_id"].to_numpy(),
-            "price": price.to_numpy(dtype=float),
-            "is_winner": b["is_winner"].fillna(False).astype(bool).to_numpy(),
-            "ceiling_price": ceiling,
-        }
-    )
-    return out[out["price"] > 0].reset_index(drop=True)
 
 
 def _coordination_percentiles(

@@ -56,7 +56,7 @@ DEFAULTS = {
     "context_lots": 5,  # lots named as context, highest excess first
 }
 
-DETECTOR = ModuleDetector("screen_ring", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector("screen_ring", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.price",))
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
