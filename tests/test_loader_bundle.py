@@ -414,8 +414,8 @@ def test_validate_tables_numbers_rows_and_names_files():
     assert b.tables["bids"]["_row"].tolist() == [10, 11, 12, 13]
     assert b.tables["bids"]["_file"].iloc[0] == "ocds.jsonl" and b.tables["lots"]["_file"].iloc[0] == "lots"
     assert b.source == "ocds"
-    with pytest.raises(InputError, match="no persons table"):
-        validate_tables(frames(persons=None), {})
+    with pytest.raises(InputError, match="no organizations table"):
+        validate_tables(frames(organizations=None), {})
 
 
 def test_rows_sharing_a_row_number_are_judged_one_by_one():
