@@ -48,7 +48,10 @@ def evaluate_cartels(path: str | Path) -> dict:
         model_file.write_text(choice.model.to_json(), encoding="utf-8")
         settings = load_settings()
         settings[PROJECT]["min_index"] = 0
-        settings["price_screen"]["model"] = str(model_file)
+        # every detector that reads the screen model gets the held-out one: no figure of this run
+        # may come from a model that saw the evaluated dataset
+        for detector in ("price_screen", "screen_ring"):
+            settings[detector]["model"] = str(model_file)
         store = EmbeddedStore(Path(tmp) / "workspace")
         store.load(cartel_bundle(dataset))
         snapshot = store.snapshot()
