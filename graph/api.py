@@ -13,6 +13,11 @@ computed_on=snapshot.version)`` raises :class:`~bidgraph.errors.StoreError` and 
 when another version has become live meanwhile (a load swapped it during the detectors' run).
 ``live_tables()`` gives the rows per table of the live graph (empty before the first load), so
 that a load can tell how much of it a new bundle would replace.
+
+An :class:`IncrementalStore` also has ``append(bundle, delete_missing, resolve)``, which adds an export to the live graph instead of
+replacing it (rows updated in place keep their previous values as history; ``resolve`` is the
+loaders' entity resolution, run over old and new rows together); ``history(uid)`` lists a
+node's previous values, oldest first (see graph/embedded/append.py and docs/daily.md).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Protocol
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.workspace import resolve_workspace
 
-__all__ = ["GraphStore", "open_store"]
+__all__ = ["GraphStore", "IncrementalStore", "open_store"]
 
 
 class GraphStore(Protocol):
@@ -41,6 +46,13 @@ class GraphStore(Protocol):
     def save_findings(self, findings: list[dict], computed_on: str | None = None): ...
     def live_tables(self) -> dict[str, int]: ...
     def findings(self) -> list[dict]: ...
+
+
+class IncrementalStore(GraphStore, Protocol):
+    """A store that can append (the embedded one; the Neo4j store does not yet, docs/daily.md)."""
+
+    def append(self, bundle, delete_missing: tuple[str, ...] = (), resolve=None) -> dict: ...
+    def history(self, uid: str) -> list[dict]: ...
 
 
 def open_store(workspace: str | os.PathLike | None = None) -> GraphStore:

@@ -33,9 +33,9 @@ from pathlib import Path
 import pandas as pd
 
 from bidgraph.graph.schema import schema
+from bidgraph.loaders.bundle import validate_with_context
 from bidgraph.loaders.model import Bundle, issue_frame
 from bidgraph.loaders.ocds_releases import Process, read_processes
-from bidgraph.loaders.validate import validate_tables
 
 __all__ = ["read_ocds", "read_ocds_bundle", "OCDS_TABLES", "RELEASES"]
 
@@ -84,26 +84,33 @@ def read_ocds(path: str | Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def read_ocds_bundle(path: str | Path) -> Bundle:
+def read_ocds_bundle(path: str | Path, known: dict[str, pd.DataFrame] | None = None) -> Bundle:
     """Read and validate an OCDS file: :func:`read_ocds`, then the bundle's validation.
 
     Quarantine and warning lines name the OCDS file, the line (``row``) and the JSON path of
     the item; taken rows keep ``_row`` = that line and the ``ocds_path`` column. The releases
     are taken as read, not validated: text cleaning (NFKC) could change their JSON.
+
+    With ``known`` (the tables of a graph this file is added to: the live graph, or the files
+    read before it), rows may refer to its rows, and the releases' ``position`` continues
+    after its last one, so that several files keep the order their processes were seen in.
     """
     path = Path(path).resolve()
     raw = read_ocds(path)
     lost = raw.pop("_unreadable")
     releases = raw.pop(RELEASES)
     unreadable = issue_frame([("projects", str(path), r.row, None, r.reason, r.value) for r in lost.itertuples()])
-    bundle = validate_tables(raw, {name: str(path) for name in raw}, unreadable=unreadable, source=str(path))
+    # Numbered as validation would number them, so that context rows (row 0) can follow.
+    raw = {name: frame.assign(_row=range(2, len(frame) + 2)) for name, frame in raw.items()}
+    files = {name: str(path) for name in raw}
+    bundle = validate_with_context(raw, files, known or {}, unreadable=unreadable, source=str(path))
     for name, table in bundle.tables.items():
         if len(table):
             table["_row"] = table["ocds_row"].astype("int64")
         bundle.tables[name] = table.drop(columns="ocds_row", errors="ignore")
     bundle.quarantine = _locate(bundle.quarantine, raw)
     bundle.warnings = _locate(bundle.warnings, raw)
-    bundle.tables[RELEASES] = _taken_releases(releases, str(path))
+    bundle.tables[RELEASES] = _taken_releases(releases, str(path), _last_position(known or {}))
     bundle.counts[RELEASES] = {"read": len(releases), "taken": len(releases), "quarantined": 0}
     return bundle
 
@@ -123,13 +130,19 @@ def _release_rows(processes: list[Process]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ocid", "release", "position", "ocds_row", "ocds_path"], dtype=object)
 
 
-def _taken_releases(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    """The releases with the dtypes and provenance columns of a validated table."""
+def _last_position(known: dict[str, pd.DataFrame]) -> int:
+    releases = known.get(RELEASES)
+    return 0 if releases is None or len(releases) == 0 else int(releases["position"].max())
+
+
+def _taken_releases(raw: pd.DataFrame, file: str, after: int = 0) -> pd.DataFrame:
+    """The releases with the dtypes and provenance columns of a validated table, numbered
+    from ``after + 1``."""
     return pd.DataFrame(
         {
             "ocid": raw["ocid"].astype("str"),
             "release": raw["release"].astype("str"),
-            "position": raw["position"].astype("int64").astype("Int64"),
+            "position": (raw["position"].astype("int64") + after).astype("Int64"),
             "ocds_path": raw["ocds_path"].astype("str"),
             "_file": pd.Series(file, index=raw.index, dtype="str"),
             "_row": raw["ocds_row"].astype("int64"),

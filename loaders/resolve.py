@@ -9,6 +9,11 @@ The first row of an entity (in file order) is kept: its id stays, its empty cell
 from the merged rows, and its ``merged_ids`` column lists the other ids (``;``-separated). The
 merged rows leave the table and are listed in ``Bundle.merges``; every reference to a merged id
 in the other tables is rewritten to the kept id.
+
+Resolving again tables that were resolved before (an append: the live graph's rows followed by
+the new export's) keeps the ``merged_ids`` already listed, adds the new ones after them, and
+rewrites references to any listed id, so a new row that names an id merged last month points
+at the kept node too.
 """
 
 from __future__ import annotations
@@ -47,12 +52,23 @@ def resolve_entities(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.Data
     for name, links in (("organizations", _organization_links), ("persons", _person_links)):
         if name not in tables:
             continue
+        listed = _listed_merges(name, tables[name])
         table, merged = _merge(name, tables[name], links(tables[name]))
         tables[name] = table
         merges.append(merged)
-        _rewrite_references(tables, name, dict(zip(merged["merged_id"], merged["kept_id"])))
+        _rewrite_references(tables, name, listed | _listed_merges(name, table))
     merges = [m for m in merges if len(m)]
     return tables, (pd.concat(merges, ignore_index=True) if merges else merge_frame())
+
+
+def _listed_merges(kind: str, table: pd.DataFrame) -> dict[str, str]:
+    """Merged id to kept id, as the ``merged_ids`` column lists them."""
+    key = schema().tables[kind].key
+    if key is None or "merged_ids" not in table.columns:
+        return {}
+    listed = table.loc[table["merged_ids"].notna(), [key, "merged_ids"]]
+    exploded = listed.assign(merged_ids=listed["merged_ids"].astype("str").str.split(";")).explode("merged_ids")
+    return dict(zip(exploded["merged_ids"], exploded[key]))
 
 
 def _valid(codes: pd.Series, ok) -> pd.Series:
@@ -75,7 +91,9 @@ def _person_links(persons: pd.DataFrame) -> list[tuple[pd.Series, str]]:
 
 def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     key = schema().tables[kind].key
-    table = table.reset_index(drop=True).assign(merged_ids=None)
+    table = table.reset_index(drop=True)
+    if "merged_ids" not in table.columns:
+        table = table.assign(merged_ids=None)
     n = len(table)
     ids = table[key]
     src_parts, dst_parts, reasons = [], [], pd.Series(np.nan, index=table.index, dtype="str")
@@ -102,8 +120,14 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
     cols = [c for c in table.columns if c not in _UNTOUCHED and c != key]
     head = table.loc[fill.index, cols]
     table.loc[fill.index, cols] = head.where(head.notna(), fill[cols])
-    listing = pd.Series(ids[merged].to_numpy()).groupby(kept[merged]).agg(";".join)
-    table.loc[listing.index, "merged_ids"] = listing
+    # Every id a group's rows already listed, then the ids merged now, each in file order.
+    listed = table["merged_ids"].astype(object).where(table["merged_ids"].notna(), None)
+    names = [[*(str(m).split(";") if m is not None else [])] for m in listed]
+    for row in np.flatnonzero(merged):
+        names[kept[row]] += [ids[row], *names[row]]
+    heads = np.unique(kept[merged])
+    table["merged_ids"] = table["merged_ids"].astype(object)
+    table.loc[heads, "merged_ids"] = [";".join(names[h]) for h in heads]
     record = pd.DataFrame(
         {
             "kind": kind,

@@ -3,16 +3,25 @@ tables (graph/embedded/versions.py) and, once opened, an in-memory index (graph/
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.embedded.append import history_frame, merge_tables
 from bidgraph.graph.embedded.index import GraphIndex
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.embedded.search import search_index
 from bidgraph.graph.embedded.versions import Workspace
+from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import Snapshot
+
+#: Entity resolution over merged tables (the loaders' ``resolve_entities``: the store may not import it).
+Resolve = Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], pd.DataFrame]]
 
 __all__ = ["EmbeddedStore"]
 
@@ -38,6 +47,41 @@ class EmbeddedStore:
             return {"version": self.workspace.require_current().name, "unchanged": True}
         return {"version": folder.name, "unchanged": False}
 
+    def append(self, bundle, delete_missing: tuple[str, ...] = (), resolve: Resolve | None = None) -> dict:
+        """Add a validated export to the live graph as the next version (graph/embedded/append.py).
+
+        Returns ``{"version", "unchanged", "changes": {table: {added, updated, unchanged,
+        deleted}}, "merges"}`` (``merges``: the entities ``resolve`` merged across old and new
+        rows). The previous version stays live until the new one is written whole.
+        """
+        with load_lock(self.workspace.root):
+            current = self.workspace.current
+            live = self.workspace.read_tables(current) if current is not None else {}
+            earlier = self.workspace.read_history(current) if current is not None else None
+            version = self.workspace.next_name()
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            deletions = getattr(bundle, "deletions", pd.DataFrame(columns=["table"]))
+            merged = merge_tables(live, bundle.tables, deletions, tuple(delete_missing), version, at)
+            tables, merges = resolve(merged.tables) if resolve is not None else (merged.tables, None)
+            tables = {name: _text_as_strings(frame) for name, frame in tables.items()}
+            loads = self.workspace.manifest().get("loads", []) if current is not None else []
+            this = {"source": str(bundle.source), "counts": bundle.counts, "changes": merged.summary, "at": at}
+            manifest = {
+                "source": str(bundle.source),
+                "counts": bundle.counts,
+                "tables": {name: len(frame) for name, frame in tables.items()},
+                "loads": [*loads, this],
+            }
+            history = pd.concat([h for h in (earlier, merged.history) if h is not None and len(h)] or [history_frame()])
+            folder = self.workspace.write_version(tables, manifest, history.reset_index(drop=True))
+        unchanged = folder is None
+        return {
+            "version": self.workspace.require_current().name,
+            "unchanged": unchanged,
+            "changes": merged.summary,
+            "merges": merges,
+        }
+
     # -- the live graph ------------------------------------------------------------------------
     @property
     def index(self) -> GraphIndex:
@@ -61,7 +105,29 @@ class EmbeddedStore:
             "workspace": str(self.workspace.root),
             "version": manifest["version"],
             "tables": manifest.get("tables", {}),
+            "history": self._history_counts(),
+            "loads": len(manifest.get("loads", [])) or 1,
         }
+
+    def _history_counts(self) -> dict[str, int]:
+        history = self.workspace.read_history()
+        return {} if history is None else {str(t): int(n) for t, n in history.groupby("table").size().items()}
+
+    def history(self, uid: str) -> list[dict]:
+        """The earlier values of node ``uid`` (``Label:key``) that appends replaced or deleted,
+        oldest first: ``{"table", "key", "action", "values", "file", "row", "by_file",
+        "by_row", "version", "at"}`` (``values`` a dict). Empty for a node never replaced; a
+        deleted node keeps its history."""
+        label, _, key = uid.partition(":")
+        node = schema().nodes.get(label)
+        if node is None or not key:
+            raise NotFound(f"no node {uid!r}")
+        history = self.workspace.read_history()
+        if history is None:
+            return []
+        tables = {source.table for source in node.sources}
+        hits = history[history["table"].isin(tables) & history["key"].eq(key)]
+        return [{**line, "values": json.loads(line["values"])} for line in _plain(hits)]
 
     def node(self, uid: str) -> dict:
         return self.index.node(self.index.vertex(uid), with_degree=True)
@@ -115,3 +181,13 @@ class EmbeddedStore:
 
     def findings(self) -> list[dict]:
         return self.workspace.read_findings()
+
+
+def _text_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns (merge and concat leave some) as the string dtype a stored version reads back as."""
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype({c: "str" for c in text}) if text else frame
+
+
+def _plain(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]

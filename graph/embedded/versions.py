@@ -5,6 +5,7 @@ Layout::
     <workspace>/CURRENT                      name of the live version, e.g. "v000003"
     <workspace>/versions/v000003/manifest.json
     <workspace>/versions/v000003/tables/<table>.parquet
+    <workspace>/versions/v000003/history.parquet  (rows appends replaced or deleted, graph/embedded/append.py)
     <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
 
 A load writes a complete new version into a temporary folder, renames it into place and only
@@ -60,13 +61,21 @@ class Workspace:
         folder = (version or self.require_current()) / "tables"
         return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
+    def read_history(self, version: Path | None = None) -> pd.DataFrame | None:
+        """The history lines kept with ``version`` (default: the live one); ``None`` if none."""
+        path = (version or self.require_current()) / "history.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
     # -- writing -------------------------------------------------------------------------------
-    def write_version(self, tables: dict[str, pd.DataFrame], manifest: dict) -> Path | None:
+    def write_version(
+        self, tables: dict[str, pd.DataFrame], manifest: dict, history: pd.DataFrame | None = None
+    ) -> Path | None:
         """Write a new version and make it current; returns its folder, or ``None`` when its
         tables are byte for byte those of the current version (then nothing changes).
 
         ``manifest`` gets ``content_sha256``: the SHA-256 of the version's Parquet files,
-        which are deterministic for the same content."""
+        which are deterministic for the same content. ``history`` (the rows appends replaced)
+        is kept beside the tables, outside the digest: it only grows when the tables change."""
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned(versions)
@@ -78,11 +87,13 @@ class Workspace:
                 path = tmp / "tables" / f"{name}.parquet"
                 tables[name].to_parquet(path, index=False)
                 digest.update(name.encode() + b"\0" + path.read_bytes())
+            if history is not None and len(history):
+                history.to_parquet(tmp / "history.parquet", index=False)
             current = self.current
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
-            name = self._next_name(versions)
+            name = self.next_name()
             manifest = {
                 **manifest,
                 "content_sha256": digest.hexdigest(),
@@ -103,8 +114,9 @@ class Workspace:
         tmp.write_text(name, encoding="utf-8")
         os.replace(tmp, self.root / "CURRENT")
 
-    @staticmethod
-    def _next_name(versions: Path) -> str:
+    def next_name(self) -> str:
+        """The name the next version will get (stable while the load lock is held)."""
+        versions = self.root / "versions"
         numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
         return f"v{max(numbers, default=0) + 1:06d}"
 
