@@ -44,6 +44,11 @@ TABLE_LINKS = {
     "contract_changes": ("contract_id", "contract"),
     "bid_members": ("bid_id", "bid"),
     "site_personnel": ("lot_id", "lot"),
+    "settlements": ("contract_id", "contract"),
+    "personnel_changes": ("contract_id", "contract"),  # a row naming only its lot is shown to no county
+    "bid_bonds": ("bid_id", "bid"),
+    "bid_texts": ("bid_id", "bid"),
+    "bid_shingles": ("bid_id", "bid"),
     "organizations": ("org_id", "company"),
     "persons": ("person_id", "person"),
     "person_roles": ("org_id", "company"),
