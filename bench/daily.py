@@ -101,8 +101,15 @@ def _first_needed(name: str, tables: dict[str, pd.DataFrame], day: dict[str, np.
 
 
 def bidgraph(workspace: Path, *args: str) -> str:
+    """Run a command; exit 1 of ``detect`` (a detector failed, the others' findings stored) is
+    shown, not fatal: both graphs then go without that detector's findings."""
     command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(workspace), *args]
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode == 1 and args[0] == "detect":
+        print(done.stderr.strip(), file=sys.stderr)
+    elif done.returncode != 0:
+        raise SystemExit(f"bidgraph {' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def comparable(workspace: Path) -> dict:

@@ -1,4 +1,5 @@
-"""bidgraph info [--json]: what the store holds."""
+"""bidgraph info [--json]: what the store holds (and, for the embedded store, the loads appended
+into the live graph and the rows of history they replaced or deleted, per table)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,7 @@ def handle(args) -> int:
         print_table(
             [{"table": k, "quarantined": v} for k, v in info["quarantine"].items() if v], ["table", "quarantined"]
         )
+    if info.get("history"):
+        print(f"loads / 加载次数: {info.get('loads', 1)}; rows replaced or deleted, kept as history / 历史记录:")
+        print_table([{"table": k, "history": v} for k, v in info["history"].items()], ["table", "history"])
     return 0

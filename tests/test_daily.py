@@ -1,0 +1,85 @@
+"""bidgraph daily INBOX_DIR (issue 14, scheduling): what arrived is appended, moved to done/ or
+failed/ with a reason, the batch runs, a report is written, and the exit code tells a scheduler
+what happened; two runs never overlap."""
+
+import importlib.util
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from bidgraph.cli import main
+from bidgraph.graph.embedded.lock import load_lock
+from bidgraph.graph.embedded.store import EmbeddedStore
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "daily.py"
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("daily")
+    assert main(["--workspace", str(root / "unused"), "generate", str(root / "world"), "--seed", "7"]) == 0
+    spec = importlib.util.spec_from_file_location("bench_daily", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.split(root / "world", root / "days", 2)
+
+
+def inbox_with(tmp_path: Path, *folders: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for folder in folders:
+        shutil.copytree(folder, inbox / folder.name)
+    return inbox
+
+
+def report(ws: Path) -> dict:
+    [path] = sorted((ws / "reports").glob("daily-*.json"))
+    assert path.with_suffix(".txt").exists()
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_daily_appends_detects_and_reports(days, tmp_path, capsys):
+    ws, inbox = tmp_path / "ws", inbox_with(tmp_path, *days)
+    bad = inbox / "day03"
+    bad.mkdir()
+    (bad / "bids.csv").write_text("x\n1\n", encoding="utf-8")
+    assert main(["--workspace", str(ws), "daily", str(inbox)]) == 1  # partly failed
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["day01", "day02"]
+    assert (inbox / "failed" / "day03").is_dir()
+    assert "no column bid_id" in (inbox / "failed" / "day03.reason.txt").read_text(encoding="utf-8")
+    got = report(ws)
+    assert [item["export"] for item in got["loaded"]] == ["day01", "day02"]
+    assert got["failed"][0]["export"] == "day03" and got["exit_code"] == 1
+    assert got["changes"].startswith("not recorded yet")
+    assert got["findings"] == len(EmbeddedStore(ws).findings()) > 0
+    assert sum(row["findings"] for row in got["detectors"]) == got["findings"]
+    assert "failed / 失败 day03" in capsys.readouterr().out
+
+
+def test_nothing_arrived_is_ok_and_a_held_lock_refuses(days, tmp_path):
+    ws, inbox = tmp_path / "ws", inbox_with(tmp_path, days[0])
+    assert main(["--workspace", str(ws), "daily", str(inbox)]) == 0
+    version = EmbeddedStore(ws).info()["version"]
+    assert main(["--workspace", str(ws), "daily", str(inbox)]) == 0
+    assert EmbeddedStore(ws).info()["version"] == version
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with load_lock(ws):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    shutil.copytree(days[1], inbox / days[1].name)
+    try:
+        assert main(["--workspace", str(ws), "daily", str(inbox)]) == 2
+    finally:
+        release.set()
+        holder.join()
+    assert (inbox / days[1].name).is_dir()  # left for the next run
+    assert main(["--workspace", str(ws), "daily", str(tmp_path / "no-inbox")]) == 2
