@@ -51,7 +51,7 @@ from bidgraph.detectors.stats.cobidding import (
     LN10,
     CoBidding,
     cobidding,
-    entry_rates,
+    expected_entries,
     pair_price_ties,
     shared_values,
     trace_graph,
@@ -90,8 +90,7 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     groups = communities(co, params, seed)
     if not groups:
         return []
-    rates, lot_market = entry_rates(co)
-    groups = [attach_members(co, g, rates, lot_market, params) for g in groups]
+    groups = [attach_members(co, g, params) for g in groups]
     members_all = np.concatenate(groups)
     inside = co.pairs[co.pairs["a"].isin(members_all) & co.pairs["b"].isin(members_all)]
     ties = pair_price_ties(co, inside)
@@ -144,7 +143,7 @@ def communities(co: CoBidding, params: dict, seed: int) -> list[np.ndarray]:
     return sorted(groups, key=lambda g: tuple(g))
 
 
-def attach_members(co: CoBidding, core: np.ndarray, rates, lot_market: np.ndarray, params: dict) -> np.ndarray:
+def attach_members(co: CoBidding, core: np.ndarray, params: dict) -> np.ndarray:
     """The core group plus every firm that bids on the core's lots far more often than its entry
     rate predicts.
 
@@ -160,7 +159,7 @@ def attach_members(co: CoBidding, core: np.ndarray, rates, lot_market: np.ndarra
         on = np.asarray(co.incidence[:, group].sum(axis=1)).ravel()
         lots = np.flatnonzero(on >= 2)
         x = np.asarray(co.incidence[lots].sum(axis=0)).ravel()
-        expected = rates @ np.bincount(lot_market[lots], minlength=rates.shape[1])
+        expected = expected_entries(co, lots)
         cand = np.flatnonzero(x >= params["min_cobids"])
         surprise = -stats.poisson.logsf(x[cand] - 1, np.maximum(expected[cand], 1e-9)) / LN10
         grown = np.union1d(core, cand[surprise >= params["attach_surprise"]])

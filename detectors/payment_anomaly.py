@@ -3,7 +3,11 @@
 Rule
 ----
 Per contract, from its payments: (a) ``overpayment`` — payments add up to more than the
-contract amount by over ``overpay_tolerance``; (b) ``before_signing`` — a payment dated at least
+contract amount by over ``overpay_tolerance``, where the amount is the changed one: approved
+contract changes (table ``contract_changes``, optional; a change counts when it has an
+``amount_delta`` and an ``approved_on`` date) add their ``amount_delta`` to what may be paid,
+so a lawful variation order paid in full is not overpayment and a payment beyond the changed
+amount still is; (b) ``before_signing`` — a payment dated at least
 ``min_days_early`` days before the contract was signed; (c) ``no_contract`` — payments against a
 contract record with no signing date or no amount (nothing was agreed). Fund supervision on
 city platforms (资金监管) compares payments with contracts for these three; audit offices
@@ -23,7 +27,7 @@ from bidgraph.detectors.core.common import bilingual, source_records, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["DEFAULTS", "DETECTOR", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "approved_changes"]
 
 DEFAULTS = {
     "overpay_tolerance": 0.005,  # payments may exceed the contract amount by this share (rounding) before it is overpayment
@@ -32,13 +36,13 @@ DEFAULTS = {
 }
 
 DETECTOR = ModuleDetector(
-    "payment_anomaly", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("payments",)
+    "payment_anomaly", rule_version="2", defaults=DEFAULTS, module=__name__, requires=("payments",)
 )
 
 _TEXT = {
     "overpayment": (
-        "付款总额{paid:,.0f}元超过合同金额{amount:,.0f}元（超出{excess:.1%}）",
-        "payments total {paid:,.0f} yuan, {excess:.1%} above the contract amount of {amount:,.0f} yuan",
+        "付款总额{paid:,.0f}元超过合同金额{amount:,.0f}元{changed_zh}（超出{excess:.1%}）",
+        "payments total {paid:,.0f} yuan, {excess:.1%} above the contract amount of {amount:,.0f} yuan{changed_en}",
     ),
     "before_signing": (
         "首笔付款早于合同签订{days}天",
@@ -58,6 +62,10 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
         return []
     totals = pays.groupby("contract_id").agg(paid=("amount", "sum"), first_paid=("paid_on", "min"))
     c = snapshot["contracts"].set_index("contract_id").join(totals, how="inner")
+    changes = approved_changes(snapshot["contract_changes"])
+    c["signed_amount"] = c["amount"]
+    c["change_ids"] = changes["change_ids"].reindex(c.index)
+    c["amount"] = c["amount"] + changes["delta"].reindex(c.index).fillna(0.0)
     c["excess"] = (c["paid"] / c["amount"].where(c["amount"] > 0) - 1).fillna(0.0)
     c["early"] = (c["signed_on"] - c["first_paid"]).dt.days.fillna(0).astype(int)
     missing = c["signed_on"].isna() | c["amount"].isna()
@@ -92,9 +100,29 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
                 "amount": row["amount"],
                 "excess": float(row["excess"]),
                 "days": int(row["early"]),
+                **_changed_text(row),
             }
             findings.append(_finding(cid, row, by_contract[cid], kind, float(score[cid]), facts, params))
     return findings
+
+
+def approved_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """Per contract, the approved changes: ``delta`` (their summed ``amount_delta``) and
+    ``change_ids`` (sorted). A change without an amount or an approval date is not counted."""
+    ok = changes.dropna(subset=["amount_delta", "approved_on"]).sort_values("change_id")
+    return ok.groupby("contract_id").agg(delta=("amount_delta", "sum"), change_ids=("change_id", list))
+
+
+def _changed_text(row) -> dict:
+    ids = row["change_ids"]
+    if not isinstance(ids, list):
+        return {"changed_zh": "", "changed_en": ""}
+    signed, delta = float(row["signed_amount"]), float(row["amount"] - row["signed_amount"])
+    listed = ", ".join(ids)
+    return {
+        "changed_zh": f"（签订金额{signed:,.0f}元，已计入批准的合同变更{len(ids)}项{listed}共{delta:,.0f}元）",
+        "changed_en": f" (signed for {signed:,.0f} yuan, plus {len(ids)} approved change(s) {listed} of {delta:,.0f} yuan)",
+    }
 
 
 def _finding(cid, c, g, kind, score, facts, params) -> Finding:
@@ -133,6 +161,8 @@ def _finding(cid, c, g, kind, score, facts, params) -> Finding:
             "measured": {
                 "paid_total": facts["paid"],
                 "contract_amount": None if pd.isna(c["amount"]) else float(c["amount"]),
+                "signed_amount": None if pd.isna(c["signed_amount"]) else float(c["signed_amount"]),
+                "approved_changes": c["change_ids"] if isinstance(c["change_ids"], list) else [],
                 "excess_share": round(facts["excess"], 4),
                 "days_before_signing": facts["days"],
             },

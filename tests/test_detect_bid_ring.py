@@ -67,11 +67,10 @@ def test_raising_min_score_above_every_group_reports_nothing():
 
 
 def test_a_member_missing_from_the_core_joins_by_its_presence_on_the_core_lots():
-    from bidgraph.detectors.stats.cobidding import cobidding, entry_rates
+    from bidgraph.detectors.stats.cobidding import cobidding
 
     co = cobidding(market_world(), min_cobids=PARAMS["min_cobids"])
     code = {f: i for i, f in enumerate(co.firms)}
     core = np.array(sorted(code[m] for m in RING[:3]))
-    rates, lot_market = entry_rates(co)
-    group = bid_ring.attach_members(co, core, rates, lot_market, PARAMS)
+    group = bid_ring.attach_members(co, core, PARAMS)
     assert sorted(co.firms[group]) == sorted(RING)  # the outsiders on the ring's lots do not join

@@ -104,8 +104,13 @@ def test_winner_on_site_is_not_flagged():
     )
 
 
-def money_world(contract, payments):
-    snap = world([purchase("L1", "2024-03-01", 1_000_000, "open")], contracts=[contract], payments=payments)
+def money_world(contract, payments, changes=()):
+    snap = world(
+        [purchase("L1", "2024-03-01", 1_000_000, "open")],
+        contracts=[contract],
+        payments=payments,
+        contract_changes=list(changes),
+    )
     return run(payment_anomaly, snap)
 
 
@@ -128,6 +133,30 @@ def test_overpayment_before_signing_and_no_contract():
 
 def test_payments_within_the_contract_are_fine():
     assert money_world(CONTRACT, [pay(1, 300_000, "2024-03-25"), pay(2, 700_000, "2024-08-01")]) == []
+
+
+def change(i, delta, approved_on="2024-05-01"):
+    return {
+        "change_id": f"CHG{i}",
+        "contract_id": "C1",
+        "kind": "quantity",
+        "amount_delta": delta,
+        "approved_on": approved_on,
+    }
+
+
+def test_payments_within_the_approved_changes_are_not_overpayment():
+    payments = [pay(1, 600_000, "2024-04-01"), pay(2, 480_000, "2024-06-01")]
+    assert money_world(CONTRACT, payments, [change(1, 50_000), change(2, 40_000)]) == []
+
+
+def test_payments_beyond_the_changed_amount_are_overpayment_and_say_which_changes_counted():
+    payments = [pay(1, 600_000, "2024-04-01"), pay(2, 550_000, "2024-06-01")]
+    [over] = money_world(CONTRACT, payments, [change(1, 50_000), change(2, 40_000, approved_on=None)])
+    measured = over.evidence["measured"]
+    assert measured["contract_amount"] == 1_050_000 and measured["signed_amount"] == 1_000_000
+    assert measured["approved_changes"] == ["CHG1"]  # the unapproved change does not raise the ceiling
+    assert "CHG1" in over.evidence["explanation"]["zh"] and "approved change" in over.evidence["explanation"]["en"]
 
 
 def gap_world(published, opened, signed, valid=True, procedure="open"):

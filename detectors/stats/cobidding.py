@@ -5,11 +5,15 @@ Shared by ``bid_ring``, ``hidden_link`` and ``cover_bidder``. Everything is vect
 sparse lots x firms incidence matrix ``A``: the co-bid counts are ``A^T A``, never an all-pairs
 loop, so a province (1,000,000 bids, 200,000 firms) takes seconds.
 
-The null model ("random draws from the same market"): a lot belongs to the market of its
-project's region and category. If firm *i* entered ``n_im`` of the ``L_m`` lots of market *m*
-and entered them independently of firm *j*, the expected number of lots where they meet is
-``E_ij = sum_m n_im * n_jm / L_m``. The surprise of a pair is ``-log10 P(X >= observed)`` for
-``X ~ Poisson(E_ij)``. A small county whose five firms enter every lot has ``E`` close to the
+The null model ("random draws from the same market"): a lot belongs to a market. If firm *i*
+entered ``n_im`` of the ``L_m`` lots of market *m* and entered them independently of firm *j*,
+the expected number of lots where they meet is ``E_ij = sum_m n_im * n_jm / L_m``. Two markets
+explain meetings, and a pair is expected to meet as often as the larger of the two predicts:
+the lot's region and category (local firms meet because they are all there is), and, where the
+lot's specialty is known (``lot_specialty``), the city's lots of that category and specialty
+(the dozen firms qualified for water works meet on nearly every water-works lot by necessity).
+The surprise of a pair is ``-log10 P(X >= observed)`` for ``X ~ Poisson(E_ij)``. A small county
+whose five firms enter every lot, or a specialty's whole qualified pool, has ``E`` close to the
 observed count and no surprise; a ring that meets on 20 lots where chance predicts 3 has a
 surprise above 10.
 """
@@ -23,9 +27,18 @@ import pandas as pd
 from scipy import sparse, stats
 
 from bidgraph.detectors.core.common import bids_in_context, uid
+from bidgraph.detectors.stats.specialty import lot_specialty
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["CoBidding", "cobidding", "entry_rates", "pair_price_ties", "shared_values", "trace_graph", "TRACE_NAMES"]
+__all__ = [
+    "CoBidding",
+    "cobidding",
+    "expected_entries",
+    "pair_price_ties",
+    "shared_values",
+    "trace_graph",
+    "TRACE_NAMES",
+]
 
 LN10 = np.log(10.0)
 
@@ -37,7 +50,9 @@ class CoBidding:
     Attributes
     ----------
     bids : DataFrame
-        Valid bids in context plus integer codes ``lot`` and ``firm`` and ``market``.
+        Valid bids in context plus integer codes ``lot``, ``firm``, ``market`` (region and
+        category) and ``specialty_market`` (category and specialty, city-wide; the lot's
+        ``market`` where its specialty is unknown).
     firms : ndarray of str
         ``firms[code]`` is the org_id of firm code ``code``.
     lots : ndarray of str
@@ -69,8 +84,12 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     bids = bids_in_context(snapshot).copy()
     bids["lot"], lots = pd.factorize(bids["lot_id"], sort=True)
     bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
-    market_key = bids["region_code"].fillna("?").astype(str) + "|" + bids["category"].fillna("?").astype(str)
+    category = bids["category"].fillna("?").astype(str)
+    market_key = bids["region_code"].fillna("?").astype(str) + "|" + category
+    specialty = bids["lot_id"].map(lot_specialty(snapshot, bids))
+    specialty_key = ("*|" + category + "|" + specialty.astype(str)).where(specialty.notna(), market_key)
     bids["market"], _ = pd.factorize(market_key, sort=True)
+    bids["specialty_market"], _ = pd.factorize(specialty_key, sort=True)
     n_lots, n_firms = len(lots), len(firms)
     entry = bids.drop_duplicates(["lot", "firm"])
     incidence = sparse.csr_matrix(
@@ -81,7 +100,7 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     keep = co.data >= min_cobids
     a, b, cobids = co.row[keep], co.col[keep], co.data[keep].astype(np.int64)
     n_firm_lots = np.asarray(incidence.sum(axis=0)).ravel()
-    expected = _expected(entry, a, b)
+    expected = np.maximum(_expected(entry, a, b, "market"), _expected(entry, a, b, "specialty_market"))
     surprise = -stats.poisson.logsf(cobids - 1, np.maximum(expected, 1e-9)) / LN10
     pairs = pd.DataFrame(
         {
@@ -100,41 +119,40 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     return CoBidding(bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs)
 
 
-def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``E_ab = sum_m n_am n_bm / L_m`` for the listed pairs only (a masked ``D^T W D``)."""
-    lots_per_market = entry.groupby("market")["lot"].nunique()
-    counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
-    counts["w"] = counts["n"] / np.sqrt(lots_per_market.reindex(counts["market"]).to_numpy())
+def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray, market: str) -> np.ndarray:
+    """``E_ab = sum_m n_am n_bm / L_m`` over the ``market`` column, for the listed pairs only
+    (a masked ``D^T W D``)."""
+    rates = _entry_counts(entry, market)
+    counts = rates["n"] / np.sqrt(rates["lots"])
     n_firms = int(entry["firm"].max()) + 1 if len(entry) else 0
-    n_markets = int(entry["market"].max()) + 1 if len(entry) else 0
+    n_markets = int(entry[market].max()) + 1 if len(entry) else 0
     d = sparse.csr_matrix(
-        (counts["w"].to_numpy(), (counts["firm"].to_numpy(), counts["market"].to_numpy())), shape=(n_firms, n_markets)
+        (counts.to_numpy(), (rates["firm"].to_numpy(), rates[market].to_numpy())), shape=(n_firms, n_markets)
     )
     if len(a) == 0:
         return np.zeros(0)
     return np.asarray(d[a].multiply(d[b]).sum(axis=1)).ravel()
 
 
-def entry_rates(co: CoBidding) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """How often each firm enters a lot of each market, and each lot's market.
+def _entry_counts(entry: pd.DataFrame, market: str) -> pd.DataFrame:
+    """Per firm and market: ``n`` lots entered and ``lots`` in the market."""
+    lots_per_market = entry.groupby(market)["lot"].nunique()
+    counts = entry.groupby(["firm", market]).size().rename("n").reset_index()
+    return counts.assign(lots=lots_per_market.reindex(counts[market]).to_numpy())
 
-    Returns ``rates`` (firms x markets: lots entered / lots in the market) and ``lot_market``
-    (the market code of each lot code). The expected number of lots a firm enters among a set
-    of lots is ``rates @ (lots of the set per market)``.
-    """
+
+def expected_entries(co: CoBidding, lots: np.ndarray) -> np.ndarray:
+    """How many of ``lots`` (lot codes) each firm would enter, entering as it does elsewhere in
+    their markets: the larger of the two markets' predictions, as for pairs."""
     entry = co.bids.drop_duplicates(["lot", "firm"])
-    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"].sort_index().to_numpy()
-    n_markets = int(lot_market.max()) + 1 if len(lot_market) else 0
-    lots_per_market = np.bincount(lot_market, minlength=n_markets)
-    counts = entry.groupby(["firm", "market"]).size().rename("n").reset_index()
-    rates = sparse.csr_matrix(
-        (
-            counts["n"].to_numpy() / lots_per_market[counts["market"].to_numpy()],
-            (counts["firm"].to_numpy(), counts["market"].to_numpy()),
-        ),
-        shape=(len(co.firms), n_markets),
-    )
-    return rates, lot_market
+    out = np.zeros(len(co.firms))
+    for market in ("market", "specialty_market"):
+        lot_market = co.bids.drop_duplicates("lot").set_index("lot")[market]
+        chosen = lot_market.reindex(lots).value_counts()
+        rates = _entry_counts(entry, market)
+        rates = rates.assign(e=rates["n"] / rates["lots"] * chosen.reindex(rates[market]).fillna(0).to_numpy())
+        out = np.maximum(out, rates.groupby("firm")["e"].sum().reindex(range(len(co.firms)), fill_value=0).to_numpy())
+    return out
 
 
 def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:
