@@ -5,8 +5,10 @@ every detector with the default settings, and evaluate (bidgraph.evaluation.trut
 markdown row per seed and scheme: findings, precision, recall and average precision, and
 precision/recall among the top N (N = number planted). ``--realism`` names the worlds: the
 default ones, the hard ones (``bidgraph generate --realism hard``) or both (the default), one
-table each; the hard table also says which honest niche, local-county, frequent-winner and
-serviced-office firms reach the top k of the collusive-firm ranking.
+table each, closed by the collusive-firm ranking (AP, and how many honest firms of each decoy
+kind truth.json lists reach its top k), the ring ranking (mean Jaccard, and the weak
+single-trace findings scored at or above the weakest traceless ring), tenderer favouritism with
+and without a person link, and the lawful change orders flagged by payment_anomaly.
 
     python bench/evaluate.py --scale city --seeds 1 2 3 --realism default hard
 """
@@ -17,14 +19,6 @@ import argparse
 from pathlib import Path
 
 from worlds import CACHE, WORK, cached_bundle, loaded_workspace
-
-# The honest firms of the hard world that must stay out of the top k, by the truth's decoy lists.
-HONEST_IN_TOP_K = {
-    "niche": lambda d: [o for n in d.get("niche_firms", []) for o in n["org_ids"]],
-    "local county": lambda d: d.get("small_county", {}).get("org_ids", []),
-    "frequent winner": lambda d: d.get("frequent_winners", []),
-    "serviced office": lambda d: [o for s in d.get("serviced_offices", []) for o in s["org_ids"]],
-}
 
 
 def run(scale: str, seed: int, cache: Path, work: Path, realism: str = "default") -> dict:
@@ -39,10 +33,7 @@ def run(scale: str, seed: int, cache: Path, work: Path, realism: str = "default"
     truth = json.loads((bundle / "truth.json").read_text(encoding="utf-8"))
     snapshot = EmbeddedStore(loaded_workspace(bundle, work / realism if realism != "default" else work)).snapshot()
     findings, _ = run_batch(snapshot, load_settings(), progress=False)
-    report = score_findings(truth, findings, snapshot)
-    if realism != "default":
-        report["honest_in_top_k"] = _honest_in_top_k(truth, findings)
-    return report
+    return score_findings(truth, findings, snapshot)
 
 
 def _bundle(scale: str, seed: int, cache: Path, realism: str) -> Path:
@@ -55,17 +46,6 @@ def _bundle(scale: str, seed: int, cache: Path, realism: str) -> Path:
 
         generate_city(bundle, scale=scale, seed=seed, realism=realism)
     return bundle
-
-
-def _honest_in_top_k(truth: dict, findings: list[dict]) -> dict:
-    """Honest decoy firms in the collusive-firm top k, by kind: scored as the small-county
-    check is, with every honest kind standing in for the small county."""
-    from bidgraph.evaluation.truth import score_findings
-
-    kinds = {kind: set(map(str, ids(truth["decoys"]))) for kind, ids in HONEST_IN_TOP_K.items()}
-    stand_in = {"small_county": {"org_ids": sorted(set().union(*kinds.values()))}, "big_winners": []}
-    top = set(score_findings({**truth, "decoys": stand_in}, findings)["collusive_firms"]["small_county_in_top_k"])
-    return {kind: sorted(top & ids) for kind, ids in kinds.items()}
 
 
 def main() -> None:
@@ -97,16 +77,34 @@ def _table(args, realism: str) -> None:
                 + " |",
                 flush=True,
             )
-        firms = report["collusive_firms"]
+        firms, rings = report["collusive_firms"], report["rings"]
+        honest = ", ".join(f"{kind} {len(ids)}" for kind, ids in firms["honest_in_top_k"].items())
         print(
             f"| {seed} | collusive firms | {firms['planted']} | {firms['flagged']} | | | "
-            f"{firms['average_precision']:.3g} | small-county in top k: {len(firms['small_county_in_top_k'])} | "
-            f"rings mean Jaccard {report['rings']['mean_jaccard']:.3g} |",
+            f"{firms['average_precision']:.3g} | honest in top k: {honest} | |",
             flush=True,
         )
-        if "honest_in_top_k" in report:
-            honest = ", ".join(f"{kind} {len(ids)}" for kind, ids in report["honest_in_top_k"].items())
-            print(f"| {seed} | honest firms in top k | | | | | | {honest} | |", flush=True)
+        print(
+            f"| {seed} | ring ranking | | | | | | mean Jaccard {_fmt(rings['mean_jaccard'])} | "
+            f"weak single-trace findings at or above the weakest traceless ring "
+            f"({_fmt(rings['traceless_weakest_score'])}): {rings['weak_single_trace_at_or_above']} "
+            f"of {rings['weak_single_trace_findings']} |",
+            flush=True,
+        )
+        for group, m in report["favouritism"].items():
+            if m["planted"]:
+                print(
+                    f"| {seed} | tenderer favouritism {group.replace('_', ' ')} | {m['planted']} | | "
+                    f"{_fmt(m['precision'])} | {_fmt(m['recall'])} | | | |",
+                    flush=True,
+                )
+        orders = report["change_orders"]
+        if orders["lawful"]:
+            print(f"| {seed} | lawful change orders flagged | {orders['lawful']} | {orders['flagged']} | | | | | |")
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 if __name__ == "__main__":

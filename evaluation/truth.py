@@ -7,12 +7,24 @@
   ranked by score, and precision and recall among the top N findings (N = number planted);
   ``collusive_pairs`` scores hidden_link against every pair of members of a planted ring and
   every cover bidder with a firm it serves;
-- ``collusive_firms``: ring members and cover bidders, with every firm ranked by its best score
-  over the bid_ring, cover_bidder, hidden_link and trace findings that name it: AP, how many of
-  the top k are planted (k = number planted) and how many honest small-county firms and big
-  honest winners reach the top k;
+- ``collusive_firms``: ring members, cover bidders and the firms whose bids one unit compiled on
+  the same lot (``same_compiler``: deemed collusion by Art. 40(1) of the Implementing
+  Regulations of the Tendering and Bidding Law), with every firm ranked by its best score over
+  the bid_ring, cover_bidder, hidden_link and trace findings that name it: AP, how many of the
+  top k are planted (k = number planted) and, per decoy kind truth.json lists
+  (``HONEST_KINDS``: local-county firms, big and frequent honest winners, honest niche firms,
+  consultancy clients that share only a template, corporate-group members, serviced-office
+  tenants), which of its firms reach the top k;
 - ``rings``: the best-match Jaccard of each planted ring's members against the bid_ring
-  findings, the mean, and the means over rings that left a trace and rings that left none;
+  findings, the mean, and the means over rings that left a trace and rings that left none; and
+  the ranking of traceless rings: the weakest score with which a traceless ring is found, and
+  the weak single-trace findings (one shared value, naming a firm that is not collusive) scored
+  at or above it;
+- ``favouritism``: tenderer_affinity's recall and precision on the planted cases with and
+  without a recorded person link (a finding counts for the group of the case it matches;
+  unmatched findings count against both);
+- ``change_orders``: payment_anomaly findings on contracts whose payments a lawful change order
+  raised (``decoys.legal_change_orders``);
 - ``decoys``: high-severity shared_device findings resting only on a public or NAT address;
 - ``baseline`` (when a snapshot is given): the plain screen — same-lot shared IP, MAC or
   document fingerprint, a shared person, and pairs that bid together 8+ times, firms ranked by
@@ -28,6 +40,7 @@ import pandas as pd
 
 from bidgraph.detectors.stats.cobidding import cobidding
 from bidgraph.evaluation.metrics import average_precision, jaccard, rank_by_score
+from bidgraph.evaluation.statutory import score_statutory
 
 __all__ = [
     "score_findings",
@@ -78,6 +91,17 @@ FIRM_DETECTORS = ("bid_ring", "cover_bidder", "hidden_link", "shared_device", "s
 NOT_ACCUSED = {"context", "served", "tenderer", "agency", "expert", "winner"}
 RING_MATCH = 0.5  # a bid_ring finding matches a planted ring when their member Jaccard reaches this
 BASELINE_COBIDS = 8
+TRACE_DETECTORS = ("shared_device", "shared_document", "shared_personnel")
+# Honest firms that must stay out of the collusive-firm top k, by kind: their org ids in truth.json's decoys.
+HONEST_KINDS = {
+    "local_county": lambda d: (d.get("small_county") or {}).get("org_ids", []),
+    "big_winners": lambda d: _org_ids(d.get("big_winners", [])),
+    "frequent_winners": lambda d: _org_ids(d.get("frequent_winners", [])),
+    "niche": lambda d: [o for n in d.get("niche_firms", []) for o in n["org_ids"]],
+    "consultancy_clients": lambda d: [o for c in d.get("consultancy_clients", []) for o in c["org_ids"]],
+    "corporate_groups": lambda d: [o for g in d.get("corporate_groups", []) for o in g["org_ids"]],
+    "serviced_offices": lambda d: [o for s in d.get("serviced_offices", []) for o in s["org_ids"]],
+}
 
 
 def score_findings(truth: dict, findings: list[dict], snapshot=None) -> dict:
@@ -98,11 +122,14 @@ def score_findings(truth: dict, findings: list[dict], snapshot=None) -> dict:
         fs.sort(key=lambda f: (-f["score"], f.get("id", "")))
     decoys = truth.get("decoys", {})
     positives = _collusive_firms(truth)
+    trace_findings = [f for d in TRACE_DETECTORS for f in by_detector.get(d, [])]
     out: dict[str, Any] = {
         "schemes": {},
         "collusive_firms": None,
-        "rings": _rings(truth.get("rings", []), by_detector.get("bid_ring", [])),
+        "rings": _rings(truth.get("rings", []), by_detector.get("bid_ring", []), trace_findings, positives),
         "decoys": _public_ip_flags(by_detector.get("shared_device", []), decoys),
+        "favouritism": _favouritism(truth.get("tenderer_affinity") or [], by_detector.get("tenderer_affinity", [])),
+        "change_orders": _change_orders(decoys, by_detector.get("payment_anomaly", [])),
     }
     for scheme, detectors in SCHEME_DETECTORS.items():
         items = truth.get(scheme) or []
@@ -116,6 +143,7 @@ def score_findings(truth: dict, findings: list[dict], snapshot=None) -> dict:
         **_pair_metrics(truth, by_detector.get("hidden_link", [])),
     }
     out["collusive_firms"] = _firm_ranking(_firm_scores(findings), positives, decoys)
+    out["statutory"] = score_statutory(truth, by_detector)
     if snapshot is not None:
         out["baseline"] = _firm_ranking(baseline_firm_scores(snapshot), positives, decoys)
     return out
@@ -180,7 +208,7 @@ def _ring_matcher(rings: list[dict]):
     return match
 
 
-def _rings(rings: list[dict], found: list[dict]) -> dict:
+def _rings(rings: list[dict], found: list[dict], trace_findings: list[dict], positives: set[str]) -> dict:
     per_ring = []
     for r in rings:
         members = set(map(str, r["members"]))
@@ -198,12 +226,52 @@ def _rings(rings: list[dict], found: list[dict]) -> dict:
     def mean(rows):
         return float(np.mean([x["best_jaccard"] for x in rows])) if rows else None
 
+    scores = {f.get("id"): f["score"] for f in found}
+    traceless = [
+        scores.get(x["best_finding"], 0.0) if x["best_jaccard"] >= RING_MATCH else 0.0
+        for x in per_ring
+        if not x["traces"]
+    ]
+    weakest = min(traceless, default=None)
+    weak_traces = [
+        f
+        for f in trace_findings
+        if (f.get("evidence", {}).get("measured") or {}).get("shared_values") == 1
+        and _entity_ids(f, accused_only=True) - positives
+    ]
     return {
         "per_ring": per_ring,
         "mean_jaccard": mean(per_ring),
         "mean_jaccard_with_trace": mean([x for x in per_ring if x["traces"]]),
         "mean_jaccard_no_trace": mean([x for x in per_ring if not x["traces"]]),
+        "traceless_weakest_score": weakest,
+        "weak_single_trace_findings": len(weak_traces),
+        "weak_single_trace_at_or_above": 0 if weakest is None else sum(f["score"] >= weakest for f in weak_traces),
     }
+
+
+def _favouritism(planted: list[dict], found: list[dict]) -> dict:
+    """tenderer_affinity on the cases with a person link and those without one."""
+    matcher = _item_matcher("tenderer_affinity", planted)
+    matches = [matcher(f) for f in found]
+    out = {}
+    for group, linked in (("with_person", True), ("without_person", False)):
+        idx = {i for i, it in enumerate(planted) if (it.get("person_id") is not None) == linked}
+        hit = set().union(*matches) & idx if matches else set()
+        mine = [m for m in matches if m & idx or not m]
+        out[group] = {
+            "planted": len(idx),
+            "recall": _ratio(len(hit), len(idx)),
+            "precision": _ratio(sum(bool(m & idx) for m in mine), len(mine)),
+        }
+    return out
+
+
+def _change_orders(decoys: dict, found: list[dict]) -> dict:
+    """payment_anomaly findings on contracts that a lawful change order raised."""
+    lawful = {str(c["contract_id"]) for c in decoys.get("legal_change_orders", [])}
+    flagged = sorted({e for f in found for e in _entity_ids(f) if e in lawful})
+    return {"lawful": len(lawful), "flagged": len(flagged), "flagged_ids": flagged}
 
 
 def _pair_metrics(truth: dict, ranked: list[dict]) -> dict:
@@ -226,6 +294,7 @@ def _pair_metrics(truth: dict, ranked: list[dict]) -> dict:
 
 def _collusive_firms(truth: dict) -> set[str]:
     firms = {str(m) for r in truth.get("rings", []) for m in r["members"]}
+    firms |= {str(o) for s in truth.get("same_compiler", []) for o in s["org_ids"]}
     return firms | {str(c["org_id"]) for c in truth.get("cover_bidders", [])}
 
 
@@ -248,15 +317,16 @@ def _firm_ranking(scores: pd.Series, positives: set[str], decoys: dict) -> dict:
     order = rank_by_score(scores)
     k = len(positives)
     top = list(order.index[:k])
-    county = {str(o) for o in (decoys.get("small_county") or {}).get("org_ids", [])}
-    big = _org_ids(decoys.get("big_winners", []))
+    honest = {kind: set(map(str, ids(decoys))) - positives for kind, ids in HONEST_KINDS.items()}
+    in_top = {kind: sorted(o for o in top if o in ids) for kind, ids in honest.items()}
     return {
         "planted": k,
         "flagged": int(len(order)),
         "average_precision": average_precision([o in positives for o in order.index], k),
         "planted_in_top_k": sum(o in positives for o in top),
-        "small_county_in_top_k": sorted(o for o in top if o in county),
-        "big_winners_in_top_k": sorted(o for o in top if o in big),
+        "small_county_in_top_k": in_top["local_county"],
+        "big_winners_in_top_k": in_top["big_winners"],
+        "honest_in_top_k": {kind: ids for kind, ids in in_top.items() if honest[kind]},
     }
 
 

@@ -155,3 +155,53 @@ def test_cli_names_the_bad_line(tmp_path, capsys):
     assert "line 2" in err and "f.jsonl" in err and "Traceback" not in err
     assert main(["evaluate", "--truth", str(tmp_path / "missing.json"), str(tmp_path / "f.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+HARD_TRUTH = {
+    **TRUTH,
+    "tenderer_affinity": [
+        {"tenderer_id": "GOV1", "org_id": "H05", "person_id": "PER9"},
+        {"tenderer_id": "GOV2", "org_id": "H06", "person_id": None},
+    ],
+    "same_compiler": [{"consultancy": "CONS01", "lot_id": "L1", "org_ids": ["K1", "K2"], "law": "Art. 40(1)"}],
+    "decoys": {
+        **TRUTH["decoys"],
+        "niche_firms": [{"specialty": "水利工程", "org_ids": ["H10", "H12"], "leader": "H12"}],
+        "consultancy_clients": [{"id": "CONS01", "org_ids": ["K1", "K2", "K3"]}],
+        "serviced_offices": [{"address": "A", "phone": "P", "org_ids": ["H20"]}],
+        "legal_change_orders": [{"contract_id": "HT1", "change_ids": ["CHG1"], "uplift": 0.05}],
+    },
+}
+HARD_FINDINGS = [
+    *FINDINGS,
+    finding("F12", "shared_document", 0.85, ("company", "K1", "member"), ("company", "K2", "member")),
+    finding("F13", "tenderer_affinity", 0.7, ("company", "GOV2", "tenderer"), ("company", "H06", "member")),
+    finding("F14", "payment_anomaly", 0.65, ("contract", "HT1", "context"), ("company", "H05", "payee")),
+    {
+        **finding("F15", "shared_personnel", 0.85, ("company", "H10", "member"), ("company", "H30", "member")),
+        "evidence": {"measured": {"shared_values": 1}},
+    },
+]
+
+
+def test_bids_compiled_by_one_unit_are_collusive_and_honest_decoys_are_reported_by_kind():
+    firms = score_findings(HARD_TRUTH, HARD_FINDINGS)["collusive_firms"]
+    assert firms["planted"] == 10  # 4 + 3 ring members, COVER1, and K1 K2 (same compiler)
+    honest = firms["honest_in_top_k"]
+    assert honest["niche"] == ["H10"] and honest["serviced_offices"] == []
+    assert honest["consultancy_clients"] == []  # K1 and K2 are positives, K3 never flagged
+    assert honest["local_county"] == firms["small_county_in_top_k"] == ["C01"]
+
+
+def test_favouritism_is_split_by_person_link_and_change_orders_flagged_are_counted():
+    report = score_findings(HARD_TRUTH, HARD_FINDINGS)
+    fav = report["favouritism"]
+    assert fav["with_person"] == {"planted": 1, "recall": 1.0, "precision": 0.5}  # F6 matches nothing
+    assert fav["without_person"] == {"planted": 1, "recall": 1.0, "precision": 0.5}
+    assert report["change_orders"] == {"lawful": 1, "flagged": 1, "flagged_ids": ["HT1"]}
+
+
+def test_weak_single_trace_findings_above_a_traceless_ring_are_counted():
+    rings = score_findings(HARD_TRUTH, HARD_FINDINGS)["rings"]
+    assert rings["traceless_weakest_score"] == 0.8  # QUIET found by F2
+    assert (rings["weak_single_trace_findings"], rings["weak_single_trace_at_or_above"]) == (1, 1)
