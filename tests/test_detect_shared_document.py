@@ -50,6 +50,12 @@ def test_same_fingerprint_across_three_bidders_is_one_high_finding():
     assert {"type": "document", "id": "FP-77", "role": "shared"} in [e.to_json() for e in ring[0].entities]
 
 
+def test_bids_compiled_from_one_file_cite_the_deemed_collusion_article():
+    [ring] = [f for f in shared_document.detect(_world(), PARAMS, 1) if _companies(f) == {"A", "B", "C"}]
+    assert "第四十条第（一）项" in ring.evidence["explanation"]["zh"] and "第四十条" in ring.evidence["rule"]["zh"]
+    assert "Art. 40(1)" in ring.evidence["explanation"]["en"] and "Art. 40(1)" in ring.evidence["law"]["en"]
+
+
 def test_generic_author_is_public_and_weak():
     findings = shared_document.detect(_world(), PARAMS, 1)
     generic = [f for f in findings if any(v["value"] == "administrator" for v in f.evidence["shared_values"])]

@@ -185,6 +185,7 @@ def shared_value_findings(
     params: dict,
     draw: Callable[[pd.DataFrame], tuple[list[str], list[list[str]], dict]],
     what: tuple[str, str],
+    law: tuple[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for groups of competing bidders that share values.
 
@@ -199,6 +200,8 @@ def shared_value_findings(
     draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
         ``edges`` and extra evidence facts (for example readable paths).
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
+    law : the provision that makes the shared values collusion, ``(zh, en)``, cited in the rule
+        and the explanation (and as ``law`` in the evidence).
 
     Returns
     -------
@@ -255,6 +258,7 @@ def shared_value_findings(
             params,
             draw,
             what,
+            law,
         )
         for g in sorted(item_groups)
     ]
@@ -301,7 +305,7 @@ def _shared_values(items: list[dict], links: list[dict]) -> list[dict]:
 
 
 def _finding(
-    detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap, params, draw, what
+    detector, items, links, uses, s, by_name, weights, public_min_firms, public_cap, params, draw, what, law
 ) -> Finding:
     firms = sorted({r["org_id"] for r in links})
     lots = sorted({r["lot_id"] for r in items})
@@ -350,6 +354,8 @@ def _finding(
         f"lot), score {score:.2f}"
         f"{' (public values only: weak)' if only_public else ''}.",
     )
+    if law:
+        explanation = bilingual(f"{explanation['zh']}依据：{law[0]}", f"{explanation['en']} Law: {law[1]}")
     top = shared[0]
     summary = (
         f"{len(firms)} bidders shared {by_name[top['kind']].en} {top['value']}"
@@ -358,9 +364,11 @@ def _finding(
     )
     evidence = {
         "rule": bilingual(
-            f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。",
-            f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is).",
+            f"同一标段的不同投标人共用{what[0]}（按值的稀有度加权）。{law[0] if law else ''}",
+            f"Different bidders on the same lot share {what[1]} (weighted by how rare the value is)."
+            f"{' ' + law[1] if law else ''}",
         ),
+        **({"law": bilingual(*law)} if law else {}),
         "explanation": explanation,
         "measured": {
             "firms": len(firms),
@@ -415,12 +423,13 @@ def bid_value_findings(
     edge_types: dict[str, str],
     params: dict,
     what: tuple[str, str],
+    law: tuple[str, str] | None = None,
 ) -> list[Finding]:
     """:func:`shared_value_findings` for values that belong to bids (``uses`` from :func:`bid_uses`,
     which are their own ``holders``), each drawn as a node linked to its bid by the edge type
     ``edge_types[kind]`` (kinds without a node label are not drawn)."""
     draw = _draw_bid_values(kinds, edge_types)
-    return shared_value_findings(detector, uses, uses, lot_sizes(snapshot), kinds, params, draw, what)
+    return shared_value_findings(detector, uses, uses, lot_sizes(snapshot), kinds, params, draw, what, law)
 
 
 def _draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
