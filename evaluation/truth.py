@@ -179,6 +179,12 @@ def _entity_ids(f: dict, accused_only: bool = False) -> set[str]:
     return {str(e["id"]) for e in f.get("entities", []) if not accused_only or e.get("role") not in NOT_ACCUSED}
 
 
+def _accused_firms(f: dict) -> set[str]:
+    return {
+        str(e["id"]) for e in f.get("entities", []) if e.get("type") == "company" and e.get("role") not in NOT_ACCUSED
+    }
+
+
 def _item_matcher(scheme: str, items: list[dict]):
     keys = []
     for it in items:
@@ -236,8 +242,7 @@ def _rings(rings: list[dict], found: list[dict], trace_findings: list[dict], pos
     weak_traces = [
         f
         for f in trace_findings
-        if (f.get("evidence", {}).get("measured") or {}).get("shared_values") == 1
-        and _entity_ids(f, accused_only=True) - positives
+        if (f.get("evidence", {}).get("measured") or {}).get("shared_values") == 1 and _accused_firms(f) - positives
     ]
     return {
         "per_ring": per_ring,

@@ -181,6 +181,17 @@ HARD_FINDINGS = [
         **finding("F15", "shared_personnel", 0.85, ("company", "H10", "member"), ("company", "H30", "member")),
         "evidence": {"measured": {"shared_values": 1}},
     },
+    {  # a ring's own single trace is no false lead
+        **finding(
+            "F16",
+            "shared_device",
+            0.95,
+            ("company", "RING1", "member"),
+            ("company", "RING3", "member"),
+            ("ip", "9.9.9.9", "shared"),
+        ),
+        "evidence": {"measured": {"shared_values": 1}},
+    },
 ]
 
 
