@@ -9,7 +9,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bidgraph.citygen import anomalies, award, changes, evidence, market, niches, noise, panels, schemes, ties
+from bidgraph.citygen import (
+    anomalies,
+    award,
+    changes,
+    evidence,
+    market,
+    niches,
+    noise,
+    panels,
+    schemes,
+    statutory,
+    ties,
+)
 from bidgraph.citygen.names import SUBTYPES
 from bidgraph.citygen.places import make_regions
 from bidgraph.citygen.scales import REALISM, get_scale
@@ -20,7 +32,7 @@ from bidgraph.citygen.writer import Ids, iso_dates, iso_times, write_table
 
 __all__ = ["HARD_TABLES", "generate_city"]
 
-HARD_TABLES = ("bid_members", "contract_changes")  # optional tables only the hard world writes
+HARD_TABLES = ("bid_members",)  # optional tables only the hard world writes
 
 _HARD_RING_SIZE_MAX = 12
 
@@ -121,6 +133,8 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     if hard:
         hard_planted["same_compiler"] = ties.compile_bids(rng, bids, uploads, documents, hard_planted["ties"])
         hard_planted["generic_fingerprints"] = noise.thin_records(rng, uploads, documents)
+    legal = hard_planted["change_orders"] if hard else None
+    stat = statutory.plant_statutory(seed, world, lots, bids, contracts, site, used, legal, masked=sc.cities == 1)
 
     ids = Ids(
         len(world.orgs),
@@ -130,13 +144,18 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
         len(world.experts),
         len(contracts),
         len(payments),
-        len(hard_planted["change_orders"]) if hard else 0,
+        len(stat["changes"]),
     )
+    stat = stat["finish"](ids) | {"org_names": world.orgs["name"].to_numpy()}
+    lot_ids = ids.lot(lots["project"].to_numpy(), lots["k"].to_numpy())
     counts = _write_bundle(
         out, world, lots, bids, submitted, uploads, documents, scores, contracts, payments, site, ids
     )
     if hard:
         counts |= {name: write_table(out, name, columns) for name, columns in _hard_tables(bids, hard_planted, ids)}
+    counts |= {
+        name: write_table(out, name, columns) for name, columns in statutory.statutory_tables(stat, ids, lot_ids)
+    }
     planted = {
         "rings": rings,
         "covers": covers,
@@ -153,6 +172,10 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
         **hard_planted,
     }
     truth = build_truth(ids, seed, sc, counts, world, lots, bids, planted)
+    extra = statutory.statutory_truth(stat, ids, lot_ids, lots)
+    truth["decoys"] |= extra.pop("decoys")
+    truth["meta"]["thresholds"] |= extra.pop("thresholds")
+    truth |= extra
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
@@ -347,7 +370,7 @@ def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, con
 
 
 def _hard_tables(bids, planted: dict, ids):
-    """The optional tables only the hard world writes: consortium members and change orders."""
+    """The optional table only the hard world writes: consortium members."""
     members = planted["consortia"]
     yield (
         "bid_members",
@@ -355,18 +378,5 @@ def _hard_tables(bids, planted: dict, ids):
             "bid_id": ids.bid(ties.consortium_bid_rows(bids, members)),
             "org_id": ids.org(members["org"].to_numpy()),
             "role": members["role"].to_numpy(),
-        },
-    )
-    ch = planted["change_orders"]
-    yield (
-        "contract_changes",
-        {
-            "change_id": ids.change(np.arange(len(ch))),
-            "contract_id": ids.contract(ch["contract"].to_numpy()),
-            "kind": ch["kind"].to_numpy(),
-            "amount_delta": ch["delta"].to_numpy(),
-            "reason": ch["reason"].to_numpy(),
-            "approved_on": iso_dates(ch["approved"].to_numpy()),
-            "approver": ch["approver"].to_numpy(),
         },
     )

@@ -16,8 +16,9 @@ from bidgraph.cli import main
 from bidgraph.graph.schema import schema
 from bidgraph.loaders.checkdigits import idcard_valid, uscc_valid
 
-# A default world has every table but those only the OCDS reader fills and the hard world's own.
-OCDS_ONLY = {"ocds_releases"}
+# A default world has every table but those only the OCDS reader fills, the hard world's own, the
+# shingles a platform gives instead of texts (the generator writes texts) and complaints.
+OCDS_ONLY = {"ocds_releases", "bid_shingles", "complaints"}
 BUNDLE_TABLES = {
     name: table for name, table in schema().tables.items() if name not in OCDS_ONLY and name not in HARD_TABLES
 }

@@ -25,7 +25,7 @@ def hard(tmp_path_factory):
     tables = {
         name: pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
         for name in ("organizations", "person_roles", "lots", "bids", "bid_uploads", "bid_documents", "experts")
-        + ("expert_scores", "contracts", "payments")
+        + ("expert_scores", "contracts", "payments", "contract_changes")
         + HARD_TABLES
     }
     return out, truth, tables, elapsed

@@ -1,0 +1,173 @@
+"""The statutory tables (issue 13) of every world: plant, write and record them.
+
+``contract_changes``, ``settlements``, ``personnel_changes``, ``bid_bonds`` and ``bid_texts``
+come from a generator of their own, seeded from the world's seed, and are drawn after
+everything else: the other tables stay byte-identical to a world without them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bidgraph.citygen import aftermath, bidfiles
+from bidgraph.citygen.writer import iso_dates
+
+__all__ = ["STATUTORY_TABLES", "plant_statutory", "statutory_tables", "statutory_truth"]
+
+STATUTORY_TABLES = ("contract_changes", "settlements", "personnel_changes", "bid_bonds", "bid_texts")
+_STREAM = 13  # the issue that added them: the statutory generator is default_rng([seed, 13])
+
+
+def plant_statutory(seed: int, world, lots, bids, contracts, site, used, legal, masked: bool):
+    """Plant after-award and bid-file schemes; returns a dict of frames and records.
+
+    ``legal`` is the hard world's change-order frame (or None); ``finish(ids)`` must be called
+    with the world's ids before the bid files are drawn (they name persons by id).
+    """
+    rng = np.random.default_rng([seed, _STREAM])
+    changes, settlements, personnel, after = aftermath.plant_aftermath(
+        rng, world, lots, bids, contracts, site, used, legal
+    )
+    out = {"changes": changes, "settlements": settlements, "personnel": personnel, "after": after}
+
+    def finish(ids) -> dict:
+        names = {"person": lambda i: str(ids.person(np.array([i]))[0])}
+        out["bonds"], out["texts"], out["files"] = bidfiles.plant_bid_files(
+            rng, world, lots, bids, names, used, site, masked
+        )
+        return out
+
+    out["finish"] = finish
+    return out
+
+
+def statutory_tables(planted: dict, ids, lot_ids):
+    """Each statutory table as (name, columns), in the schema's column order."""
+    ch = planted["changes"]
+    yield (
+        "contract_changes",
+        {
+            "change_id": ids.change(np.arange(len(ch))),
+            "contract_id": ids.contract(ch["contract"].to_numpy().astype(int)),
+            "kind": ch["kind"].to_numpy(),
+            "amount_delta": ch["delta"].to_numpy(float),
+            "reason": ch["reason"].to_numpy(),
+            "approved_on": iso_dates(ch["approved"].to_numpy()),
+            "approver": ch["approver"].to_numpy(),
+        },
+    )
+    st = planted["settlements"]
+    yield (
+        "settlements",
+        {
+            "contract_id": ids.contract(st["contract"].to_numpy()),
+            "settled_amount": st["settled"].to_numpy(),
+            "settled_on": iso_dates(st["on"].to_numpy()),
+        },
+    )
+    pc = planted["personnel"]
+    yield (
+        "personnel_changes",
+        {
+            "contract_id": ids.contract(pc["contract"].to_numpy().astype(int)),
+            "lot_id": lot_ids[pc["lot"].to_numpy().astype(int)],
+            "role": np.full(len(pc), "project_manager"),
+            "person_out": ids.person(pc["out"].to_numpy().astype(int)),
+            "person_in": ids.person(pc["in"].to_numpy().astype(int)),
+            "changed_on": iso_dates(pc["on"].to_numpy()),
+            "reason": pc["reason"].to_numpy(),
+        },
+    )
+    bo = planted["bonds"]
+    yield (
+        "bid_bonds",
+        {
+            "bid_id": ids.bid(bo["bid"].to_numpy()),
+            "payer_account": bo["account"].to_numpy(),
+            "payer_name": planted["org_names"][bo["payer"].to_numpy()],
+            "amount": bo["amount"].to_numpy(),
+            "paid_on": iso_dates(bo["paid"].to_numpy()),
+        },
+    )
+    tx = planted["texts"]
+    yield ("bid_texts", {"bid_id": ids.bid(tx["bid"].to_numpy()), "section": tx["section"], "text": tx["text"]})
+
+
+def statutory_truth(planted: dict, ids, lot_ids, lots) -> dict:
+    """The truth.json keys of the statutory schemes and decoys (docs/generator.md)."""
+
+    def contract(c) -> str:
+        return str(ids.contract(np.array([c]))[0])
+
+    def person(p) -> str:
+        return str(ids.person(np.array([p]))[0])
+
+    def ids_of(make, values) -> list[str]:
+        return [str(v) for v in make(np.asarray(values, dtype=int)).tolist()]
+
+    after, files = planted["after"], planted["files"]
+    truth: dict = {
+        "contract_change": [
+            {"contract_id": contract(r["contract"]), "change_ids": ids_of(ids.change, r["changes"]), "kind": r["kind"]}
+            for r in after["contract_change"]
+        ],
+        "quantity_growth": [{"contract_id": contract(r["contract"])} for r in after["quantity_growth"]],
+        "personnel_change": [
+            {
+                "contract_id": contract(r["contract"]),
+                "lot_id": str(lot_ids[r["lot"]]),
+                "person_id": person(r["person_in"] if r["kind"] == "concurrent" else r["person_out"]),
+                "kind": r["kind"],
+                **({"other_lot_id": str(lot_ids[r["other_lot"]])} if "other_lot" in r else {}),
+            }
+            for r in after["personnel_change"]
+        ],
+        "statutory": {},
+    }
+    law = {
+        "same_bond_account": "招标投标法实施条例 第四十条(五)",
+        "same_compiler": "招标投标法实施条例 第四十条(一)",
+        "same_project_manager": "招标投标法实施条例 第四十条(三)",
+        "near_duplicate": "招标投标法实施条例 第四十条(四)",
+        "shared_errors": "招标投标法实施条例 第四十条(四)",
+    }
+    for scheme, items in files["statutory"].items():
+        detector = "identical_errors" if scheme in ("near_duplicate", "shared_errors") else "statutory_presumption"
+        rows = [
+            {
+                "lot_id": str(lot_ids[it["lot"]]),
+                "bid_ids": ids_of(ids.bid, it["bids"]),
+                "org_ids": ids_of(ids.org, it["orgs"]),
+                "law": law[scheme],
+                **({"account": it["account"]} if "account" in it else {}),
+            }
+            for it in items
+        ]
+        if detector == "identical_errors":
+            truth.setdefault("identical_errors", []).extend({**r, "kind": scheme} for r in rows)
+        else:
+            truth["statutory"][scheme] = rows
+    emergency = lots["category"].to_numpy() == "emergency"
+    truth["decoys"] = {
+        "small_change_orders": [
+            {"contract_id": contract(r["contract"]), "change_ids": ids_of(ids.change, r["changes"])}
+            for r in after["decoys"]["small_change_orders"]
+        ],
+        "late_replacements": [
+            {
+                "contract_id": contract(r["contract"]),
+                "lot_id": str(lot_ids[r["lot"]]),
+                "person_id": person(r["person_out"]),
+            }
+            for r in after["decoys"]["late_replacements"]
+        ],
+        "boilerplate_lots": [str(lot_ids[lot]) for lot in files["boilerplate_lots"]],
+        "emergency_lots": [str(v) for v in lot_ids[emergency].tolist()],
+    }
+    truth["thresholds"] = {
+        "change_share": aftermath.CHANGE_THRESHOLD,
+        "repeated_changes": aftermath.REPEATED_CHANGES,
+        "settlement_tolerance": aftermath.SETTLE_TOLERANCE,
+        "early_replacement_days": aftermath.EARLY_DAYS,
+    }
+    return truth
