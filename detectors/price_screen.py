@@ -48,6 +48,7 @@ from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "screen_lots"]
 
+# screen_ring reads min_bids, close_gap and model from this section too (one model for both)
 DEFAULTS = {
     "min_bids": 3,  # valid priced bids a lot needs to be screened (the legal minimum of a tender)
     "min_score": 0.85,  # coordination index (0 competitive .. 1 coordinated, whole lot or coalition) to flag

@@ -4,7 +4,8 @@ Rule
 ----
 The price-screen model (the one ``price_screen`` uses, :mod:`bidgraph.detectors.stats.screening`)
 gives every lot with at least ``min_bids`` valid priced bids a probability ``p_t`` that its
-prices were coordinated. Its *excess* ``e_t = p_t - mean(p)`` is measured against the
+prices were coordinated (``model``, ``min_bids`` and ``close_gap`` are ``[price_screen]``'s
+settings, read from there, so both detectors always apply one model). Its *excess* ``e_t = p_t - mean(p)`` is measured against the
 snapshot's own market (no labels: the market's base rate). A firm's *exposure* ``E_f`` is the
 sum of ``e_t`` over the lots it bid on: evidence accumulates only where a tender looks more
 coordinated than the market's average, so a busy honest firm does not accumulate. Firms are
@@ -15,9 +16,10 @@ the mean exposure of its community.
 
 A firm is flagged when its score's percentile among the firms with a screened lot reaches
 ``min_percentile``, the score is positive and it bid on at least ``min_lots``
-coordinated-looking lots (``e_t > 0``). The finding's score is that percentile. Entities: the
-firm (member), its community's ``context_members`` strongest other members and its
-``context_lots`` heaviest lots (context).
+coordinated-looking lots (``e_t > 0``). The finding's score is that percentile. As a ranking,
+every firm with a screened lot is scored: its percentile when its score is positive, else 0.
+Entities: the firm (member), its community's ``context_members`` strongest other members and
+its ``context_lots`` heaviest lots (context).
 
 Why it is a red flag: a single lot's screens are weak evidence, but rigging is repeated by the
 same group, so coordinated-looking lots concentrate on the ring's members and the firms they
@@ -31,6 +33,8 @@ A lead for a closer look, never proof.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import igraph as ig
 import leidenalg
 import numpy as np
@@ -38,7 +42,7 @@ import pandas as pd
 from scipy import sparse
 
 from bidgraph.detectors.core.common import bilingual, uid
-from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.core.contract import ModuleDetector, Ranked
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.screening import ScreenedLots, priced_bids, screened_lots
 from bidgraph.graph.snapshot import Snapshot
@@ -46,25 +50,31 @@ from bidgraph.graph.snapshot import Snapshot
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "firm_scores"]
 
 DEFAULTS = {
-    # the price-screen model, as [price_screen] model (empty: the shipped model); give both the same file
-    "model": "",
-    "min_bids": 3,  # valid priced bids a lot needs for a screen probability, as [price_screen] min_bids
-    "close_gap": 0.02,  # neighbouring bids closer than this fraction count as close, as [price_screen] close_gap
     "min_percentile": 0.9,  # a firm's score must reach this percentile among firms with a screened lot
     "min_lots": 2,  # ... and the firm must have bid on this many coordinated-looking lots (excess > 0)
     "context_members": 5,  # community members named as context, strongest exposure first
     "context_lots": 5,  # lots named as context, highest excess first
 }
 
-DETECTOR = ModuleDetector("screen_ring", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.price",))
+# the lots' probabilities come from [price_screen] model, min_bids and close_gap: one model, one setting
+DETECTOR = ModuleDetector(
+    "screen_ring",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=("bids.price",),
+    reads=("price_screen",),
+)
 
 
-def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
-    """One finding per firm whose screen-weighted exposure and community pass the fence."""
+def detect(snapshot: Snapshot, params: Mapping, seed: int) -> Ranked:
+    """One finding per firm whose screen-weighted exposure and community pass the fence, and the
+    score of every firm with a screened lot: its percentile when its score is positive, else 0
+    (no coordinated-looking evidence)."""
     bids = priced_bids(snapshot)
     if bids.empty:
-        return []
-    lots = screened_lots(bids, params)
+        return Ranked([], "company", {})
+    lots = screened_lots(bids, params["price_screen"])
     firms, excess = firm_scores(lots, seed)
     flagged = firms[
         (firms["percentile"] >= params["min_percentile"])
@@ -79,7 +89,8 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     bid_ids = bids["bid_id"].to_numpy()
     findings = [_finding(org, firms, excess, lots, rows_of, peers_of, bid_ids, params) for org in flagged.index]
     findings.sort(key=lambda f: (-f.score, f.entities[0].id))
-    return findings
+    ranking = firms["percentile"].where(firms["score"] > 0, 0.0)
+    return Ranked(findings, "company", dict(zip(map(str, lots.org_ids[ranking.index]), ranking)))
 
 
 def firm_scores(lots: ScreenedLots, seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -138,7 +149,7 @@ def _finding(
     rows_of: dict,
     peers_of: dict,
     bid_ids: np.ndarray,
-    params: dict,
+    params: Mapping,
 ) -> Finding:
     """The finding of one flagged firm (org code). ``rows_of`` maps a firm to its rows of
     ``lots.bids`` (labelled by ``bid_ids``), ``peers_of`` a community to its firms with positive
@@ -218,7 +229,11 @@ def _finding(
             ),
             "explanation": bilingual(zh, en),
             "measured": measured,
-            "thresholds": {k: params[k] for k in ("min_percentile", "min_lots", "min_bids")},
+            "thresholds": {
+                "min_percentile": params["min_percentile"],
+                "min_lots": params["min_lots"],
+                "min_bids": params["price_screen"]["min_bids"],
+            },
             "lots": lot_rows,
             "community": peer_ids,
             "nodes": nodes,

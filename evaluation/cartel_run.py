@@ -8,8 +8,9 @@ index keeps every organization (``min_index`` 0) so each firm with any evidence 
 
 - ``detectors``: the batch summary (status, findings) per detector;
 - ``firm_ranking`` (files that name bidders): AP and precision at k (k = cartel firms) of the
-  project's ranking (the stored org-level smoke index), of each detector that ran (a firm's
-  highest finding score naming it), and of the two naive counts: ``bids`` (number of bids) and
+  project's ranking (the stored org-level smoke index), of each detector that ran (its score
+  of every firm it measured when it ranks, else a firm's highest finding score naming it), and
+  of the two naive counts: ``bids`` (number of bids) and
   ``max_shared`` (the most tenders shared with one partner);
 - ``price_screen``: tender-level AUC of the model's lot probability and of the reference forest
   on the lots with at least ``min_bids`` bids, and which model was used;
@@ -48,10 +49,9 @@ def evaluate_cartels(path: str | Path) -> dict:
         model_file.write_text(choice.model.to_json(), encoding="utf-8")
         settings = load_settings()
         settings[PROJECT]["min_index"] = 0
-        # every detector that reads the screen model gets the held-out one: no figure of this run
-        # may come from a model that saw the evaluated dataset
-        for detector in ("price_screen", "screen_ring"):
-            settings[detector]["model"] = str(model_file)
+        # the held-out model, for price_screen and every detector that reads its settings: no
+        # figure of this run may come from a model that saw the evaluated dataset
+        settings["price_screen"]["model"] = str(model_file)
         store = EmbeddedStore(Path(tmp) / "workspace")
         store.load(cartel_bundle(dataset))
         snapshot = store.snapshot()
@@ -91,7 +91,10 @@ def _firm_ranking(dataset: CartelDataset, findings: list[dict], summary: list[di
         "max_shared": max_shared_tenders(bids),
     }
     ran = [row["detector"] for row in summary if row.get("status") == "ok" and row["detector"] != PROJECT]
-    rankings |= {d: _detector_scores(findings, d, firms) for d in ran}
+    ranked = {row["detector"]: row["scores"]["values"] for row in summary if "scores" in row}
+    rankings |= {
+        d: pd.Series(ranked[d], dtype=float) if d in ranked else _detector_scores(findings, d, firms) for d in ran
+    }
     return {name: ranking_figures(scores, dataset.cartel_firms) for name, scores in rankings.items()}
 
 

@@ -8,7 +8,8 @@ from snapshot_fixture import make_snapshot
 from bidgraph.detectors import screen_ring
 from bidgraph.detectors.core.settings import load_settings
 
-PARAMS = load_settings()["screen_ring"]
+SETTINGS = load_settings()
+PARAMS = {**SETTINGS["screen_ring"], "price_screen": SETTINGS["price_screen"]}
 
 
 def _flagged(snapshot, params=PARAMS, seed=1):
@@ -54,6 +55,27 @@ def test_lots_below_min_bids_are_not_screened():
         for i, org in enumerate(("A", "B"))
     ]
     assert screen_ring.detect(make_snapshot(bids=bids), PARAMS, 1) == []
+    assert screen_ring.detect(make_snapshot(bids=bids), PARAMS, 1).scores["values"] == {}
+
+
+def test_every_firm_with_a_screened_lot_is_scored_and_the_flagged_ones_by_their_finding():
+    snap = market_world(7)
+    found = screen_ring.detect(snap, PARAMS, 1)
+    ranking = found.scores["values"]
+    assert found.scores["entity_type"] == "company"
+    assert set(ranking) == set(snap["bids"]["org_id"])  # every bidder of the market bid on a screened lot
+    assert {f.entities[0].id: f.score for f in found} == {o: s for o, s in ranking.items() if s >= 0.9}
+    assert min(ranking[h] for h in HONEST) == 0.0 < min(ranking[r] for r in RING)
+
+
+def test_it_reads_price_screen_settings_through_the_runner():
+    from bidgraph.detectors.core.runner import run_batch
+
+    narrow = {"price_screen": {"min_bids": 50}}  # no lot of the market has 50 bids: nothing screened
+    _, summary = run_batch(market_world(7), narrow, ["screen_ring"], progress=False)
+    assert summary[0]["findings"] == 0 and summary[0]["scores"]["values"] == {}
+    _, summary = run_batch(market_world(7), {}, ["screen_ring"], progress=False)
+    assert summary[0]["findings"] == len(RING + QUIET)
 
 
 def test_same_input_and_seed_give_the_same_findings():

@@ -1,5 +1,8 @@
 """The smoke index adds weighted findings up per entity and can say why."""
 
+import numpy as np
+import pandas as pd
+import pytest
 from conftest import as_bundle
 from snapshot_fixture import make_snapshot
 
@@ -9,8 +12,7 @@ from bidgraph.graph.embedded.store import EmbeddedStore
 
 PARAMS = {
     **smoke_index.DEFAULTS,
-    "weights": {"bid_ring": 40, "shared_device": 30, "procedure_gap": 25},
-    "detector_cap": 50,
+    "weights": {"bid_ring": 0.4, "shared_device": 0.3, "procedure_gap": 0.25, "price_screen": 0.2, "screen_ring": 0.5},
     "min_index": 60,
 }
 
@@ -41,15 +43,51 @@ FINDINGS = [
 ]
 
 
-def test_index_is_the_capped_sum_of_its_findings():
+def test_index_is_the_noisy_or_of_each_detectors_strongest_evidence():
     scores = smoke_index.smoke_scores(FINDINGS, SNAP, PARAMS)
     a = scores[(scores["level"] == "org") & (scores["entity"] == "A")].iloc[0]
-    # bid_ring 36 + shared_device min(50, 30 + 30) + procedure_gap 20 = 106 -> capped at 100
-    assert a["by_detector"] == {"bid_ring": 36.0, "shared_device": 50.0, "procedure_gap": 20.0}
-    assert a["index"] == 100.0
-    assert [c["finding"] for c in a["contributions"]] == ["F-1", "F-2", "F-3", "F-4"]
+    # bid_ring 0.4 x 0.9, shared_device 0.3 x 1.0 (F-2 and F-3 are one piece), procedure_gap 0.25 x 0.8
+    assert a["index"] == round(100 * (1 - 0.64 * 0.7 * 0.8), 1) == 64.2
+    assert set(a["by_detector"]) == {"bid_ring", "shared_device", "procedure_gap"}
+    assert sum(a["by_detector"].values()) == pytest.approx(a["index"], abs=0.05)  # the points add up to it
+    assert a["by_detector"]["bid_ring"] > a["by_detector"]["shared_device"] > a["by_detector"]["procedure_gap"]
+    points = {c["finding"]: c["points"] for c in a["contributions"]}
+    assert list(points) == ["F-1", "F-2", "F-4", "F-3"] and points["F-3"] == 0  # counted once, by F-2
     b = scores[(scores["level"] == "org") & (scores["entity"] == "B")].iloc[0]
     assert b["index"] == 36.0 and b["findings"] == 1
+
+
+def test_many_weak_findings_do_not_outrank_one_reliable_detector():
+    weak = [finding(f"F-{n}", "procedure_gap", 1.0, ("company", "W", "winner")) for n in range(20)]
+    strong = [finding("F-99", "bid_ring", 1.0, ("company", "S", "member"))]
+    index = smoke_index.smoke_scores(weak + strong, SNAP, PARAMS, level="org").set_index("entity")["index"]
+    assert index["W"] == 25.0 < index["S"] == 40.0
+
+
+def test_a_ranking_detector_scores_every_firm_and_subsumes_the_lot_evidence_it_aggregates():
+    lot_screen = [finding("F-7", "price_screen", 0.9, ("lot", "L1", "context"), ("company", "A", "winner"))]
+    ranking = {"screen_ring": {"entity_type": "company", "values": {"A": 0.6, "D": 0.3, "E": 0.0}}}
+    scores = smoke_index.smoke_scores(lot_screen, SNAP, PARAMS, scores=ranking).set_index(["level", "entity"])
+    assert scores.loc[("org", "D"), "index"] == 15.0  # below screen_ring's fence, still ranked
+    assert ("org", "E") not in scores.index  # no evidence, no index
+    assert scores.loc[("org", "A"), "by_detector"] == {"screen_ring": 30.0}  # price_screen left out per firm
+    assert scores.loc[("org", "A"), "contributions"][0]["finding"] is None
+    assert scores.loc[("lot", "L1"), "by_detector"] == {"price_screen": 18.0}  # ... but not per lot
+    alone = smoke_index.smoke_scores(lot_screen, SNAP, PARAMS).set_index(["level", "entity"])
+    assert alone.loc[("org", "A"), "by_detector"] == {"price_screen": 18.0}  # screen_ring did not run
+
+
+def test_weights_fitted_on_verdicts_follow_the_detector_that_predicts_them():
+    rng = np.random.default_rng(0)
+    firms = [f"O{i}" for i in range(200)]
+    labels = pd.Series((rng.random(200) < 0.3).astype(int), index=firms)
+    features = pd.DataFrame(
+        {"bid_ring": labels.to_numpy() * rng.uniform(0.5, 1, 200), "hidden_link": rng.uniform(0, 1, 200)},
+        index=firms,
+    )
+    weights = smoke_index.fit_weights(features, labels, seed=3)
+    assert weights["bid_ring"] > 0.5 > 0.1 > weights["hidden_link"]
+    assert weights == smoke_index.fit_weights(features, labels, seed=3)
 
 
 def test_companies_named_as_context_do_not_count():
@@ -60,10 +98,10 @@ def test_companies_named_as_context_do_not_count():
 
 def test_lot_findings_count_for_project_and_tenderer():
     scores = smoke_index.smoke_scores(FINDINGS, SNAP, PARAMS).set_index(["level", "entity"])
-    # F-1, F-2 and F-4 name lot L1: 36 + 30 + 20
-    assert scores.loc[("lot", "L1"), "index"] == 86.0
-    assert scores.loc[("project", "P1"), "index"] == 86.0
-    assert scores.loc[("tenderer", "T"), "index"] == 86.0
+    # F-1, F-2 and F-4 name lot L1: bid_ring 0.36, shared_device 0.3, procedure_gap 0.2
+    assert scores.loc[("lot", "L1"), "index"] == 64.2
+    assert scores.loc[("project", "P1"), "index"] == 64.2
+    assert scores.loc[("tenderer", "T"), "index"] == 64.2
 
 
 def test_detect_reports_entities_over_the_fence_with_their_decomposition():
@@ -75,7 +113,7 @@ def test_detect_reports_entities_over_the_fence_with_their_decomposition():
         ("company", "T"),
     }
     a = next(f for f in found if f.entities[0].id == "A")
-    assert a.score == 1.0 and a.evidence["measured"]["index"] == 100.0
+    assert a.score == 0.642 and a.evidence["measured"]["index"] == 64.2
     assert "冒烟指数" in a.evidence["explanation"]["zh"]
 
 
@@ -94,8 +132,9 @@ def test_rank_command_lists_the_stored_smoke_index(tmp_path, tiny_tables, capsys
     store.save_findings(batch + [{**f.to_json(), "id": f"F-{n:06d}"} for n, f in enumerate(smoke, start=3)])
     assert main(["rank", "--by", "org", "--top", "1", "--workspace", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    # B: bid_ring 45 x 0.9 + shared_device 30 x 0.5 with the default weights
-    assert len(out) == 2 and out[1].split()[:3] == ["1", "B", "55.5"]
+    weights = smoke_index.DEFAULTS["weights"]
+    expected = 100 * (1 - (1 - weights["bid_ring"] * 0.9) * (1 - weights["shared_device"] * 0.5))
+    assert len(out) == 2 and out[1].split()[:3] == ["1", "B", f"{round(expected, 1):g}"]
 
 
 def _average_precision(scores, labels) -> float:
@@ -104,12 +143,11 @@ def _average_precision(scores, labels) -> float:
     return float(average_precision_score(labels, scores.reindex(labels.index).fillna(0.0)))
 
 
-def test_japan_org_index_beats_counting(tmp_path):
+def test_japan_screen_ring_ranking_beats_counting(tmp_path):
     """On the Japanese cartel (bids alone, price-screen model fitted on the Swiss datasets only),
-    the organization-level index ranks cartel firms above both naive counts."""
-    import pandas as pd
-    import pytest
-
+    screen_ring's score of every firm ranks cartel firms far above both naive counts. The smoke
+    index with weights measured on synthetic worlds does not (docs/EVALUATION.md, Real cartels):
+    it is reported, not asserted, as it must not be tuned on this cartel."""
     from bidgraph.detectors.core.runner import run_batch
     from bidgraph.detectors.core.settings import load_settings
     from bidgraph.detectors.screens.datasets import collusion_files, read_collusion_csv
@@ -134,17 +172,16 @@ def test_japan_org_index_beats_counting(tmp_path):
         lots=[{"lot_id": str(t), "project_id": f"P{t}", "ceiling_price": float(c)} for t, c in lots.items()],
     )
     settings = load_settings()
-    settings["price_screen"]["model"] = settings["screen_ring"]["model"] = str(model)
-    findings, _ = run_batch(snap, settings, progress=False)
-    index = smoke_index.smoke_scores(findings, snap, settings["smoke_index"], level="org").set_index("entity")
-    smoke = _average_precision(index["index"], cartel)
-    ring = _average_precision(
-        pd.Series({f["entities"][0]["id"]: f["score"] for f in findings if f["detector"] == "screen_ring"}), cartel
-    )
+    settings["price_screen"]["model"] = str(model)  # screen_ring reads it there too
+    findings, summary = run_batch(snap, settings, progress=False)
+    ranked = {row["detector"]: row["scores"] for row in summary if "scores" in row}
+    index = smoke_index.smoke_scores(findings, snap, settings["smoke_index"], level="org", scores=ranked)
+    smoke = _average_precision(index.set_index("entity")["index"], cartel)
+    ring = _average_precision(pd.Series(ranked["screen_ring"]["values"]), cartel)
     bids = _average_precision(org.value_counts().astype(float), cartel)
     pairs = raw[["Tender"]].assign(org=org).drop_duplicates()
     met = pairs.merge(pairs, on="Tender").query("org_x != org_y").groupby(["org_x", "org_y"]).size()
     shared = _average_precision(met.groupby(level=0).max().astype(float), cartel)
     assert bids == pytest.approx(0.261, abs=0.005) and shared == pytest.approx(0.179, abs=0.005)
-    assert ring > 0.65
-    assert smoke > max(bids, shared)
+    assert ring > 0.55 > max(bids, shared)
+    assert 0 < smoke < 1

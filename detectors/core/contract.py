@@ -12,16 +12,27 @@ or a tuple of such alternatives of which one suffices. On a snapshot that lacks 
 does not call the detector and reports it *not applicable* with the reason, so that a missing
 export never reads as a clean result.
 
-Its ``detect(snapshot, params, seed)`` function (plus ``findings=`` for a detector that combines
-the batch's findings) must be a pure function of its input: same snapshot, parameters and seed,
-same findings in the same order. ``detectors/core/registry.py`` lists the detectors;
+``reads`` names other detectors whose settings it reads as well, so that two detectors applying
+one model share one setting: ``params["price_screen"]["model"]`` is the effective value of
+``[price_screen] model`` (the runner passes the effective sections as ``sections=``, their code
+defaults when it is called without them).
+
+A detector that *ranks* returns :class:`Ranked` findings: its findings, only past its fence as
+always, plus ``scores``, the score in [0, 1] (on its findings' scale) of every entity of
+``entity_type`` it measured. The runner keeps them with the batch (the summary row's ``scores``)
+and gives them to the detectors that combine (``scores=``), so a ranking covers every entity
+measured, not only the flagged ones.
+
+Its ``detect(snapshot, params, seed)`` function (plus ``findings=`` and ``scores=`` for a detector
+that combines the batch's) must be a pure function of its input: same snapshot, parameters and
+seed, same findings in the same order. ``detectors/core/registry.py`` lists the detectors;
 ``tests/test_detector_contract.py`` checks each of them against this contract.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol
@@ -29,9 +40,18 @@ from typing import Any, Protocol
 from bidgraph.detectors.core.finding import Finding
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["Detector", "ModuleDetector", "Requirement", "missing_input", "not_applicable_reason"]
+__all__ = ["Detector", "ModuleDetector", "Ranked", "Requirement", "missing_input", "not_applicable_reason"]
 
 Requirement = str | tuple[str, ...]
+Scores = Mapping[str, Mapping[str, Any]]  # detector id -> {"entity_type": ..., "values": {entity id: score}}
+
+
+class Ranked(list[Finding]):
+    """A ranking detector's findings (past its fence) and the score of every entity it measured."""
+
+    def __init__(self, findings: Iterable[Finding], entity_type: str, values: Mapping[str, float]):
+        super().__init__(findings)
+        self.scores = {"entity_type": entity_type, "values": {str(k): float(v) for k, v in values.items()}}
 
 
 class Detector(Protocol):
@@ -57,10 +77,20 @@ class Detector(Protocol):
     def requires(self) -> tuple[Requirement, ...]:
         """The input it cannot run without (see the module docstring); empty: bids suffice."""
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Other detectors whose settings sections it reads (``params[section][key]``)."""
+
     def detect(
-        self, snapshot: Snapshot, params: Mapping[str, Any], seed: int, findings: list[dict] | None = None
+        self,
+        snapshot: Snapshot,
+        params: Mapping[str, Any],
+        seed: int,
+        findings: list[dict] | None = None,
+        scores: Scores | None = None,
+        sections: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[Finding]:
-        """The findings of this detector on ``snapshot``."""
+        """The findings of this detector on ``snapshot`` (:class:`Ranked` for a ranking detector)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,7 @@ class ModuleDetector:
     module: str
     combines: bool = False
     requires: tuple[Requirement, ...] = ()
+    reads: tuple[str, ...] = ()
 
     @property
     def source(self) -> ModuleType:
@@ -84,12 +115,44 @@ class ModuleDetector:
         return importlib.import_module(self.module)
 
     def detect(
-        self, snapshot: Snapshot, params: Mapping[str, Any], seed: int, findings: list[dict] | None = None
+        self,
+        snapshot: Snapshot,
+        params: Mapping[str, Any],
+        seed: int,
+        findings: list[dict] | None = None,
+        scores: Scores | None = None,
+        sections: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[Finding]:
         function = self.source.detect
+        if self.reads:
+            params = _WithSections(params, {s: (sections or {}).get(s) or _code_defaults(s) for s in self.reads})
         if self.combines:
-            return function(snapshot, params, seed, findings=list(findings or []))
+            return function(snapshot, params, seed, findings=list(findings or []), scores=dict(scores or {}))
         return function(snapshot, params, seed)
+
+
+class _WithSections(Mapping):
+    """A detector's own parameters, plus the sections of the detectors it reads under their ids."""
+
+    def __init__(self, own: Mapping[str, Any], sections: Mapping[str, Mapping[str, Any]]):
+        self.own, self.sections = own, sections
+
+    def __getitem__(self, key: str) -> Any:
+        return self.sections[key] if key in self.sections else self.own[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        yield from self.sections
+
+    def __len__(self) -> int:
+        return len(self.own) + len(self.sections)
+
+
+def _code_defaults(detector_id: str) -> Mapping[str, Any]:
+    # Imported when needed: the registry imports every detector module, which import this one.
+    from bidgraph.detectors.core.registry import by_id
+
+    return by_id()[detector_id].defaults
 
 
 def _present(snapshot: Snapshot, need: str) -> bool:

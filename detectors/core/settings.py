@@ -28,7 +28,14 @@ from typing import Any
 from bidgraph.errors import InputError
 from bidgraph.workspace import resolve_workspace
 
-__all__ = ["RUN_DEFAULTS", "code_defaults", "load_settings", "settings_for", "reference_toml"]
+__all__ = [
+    "RUN_DEFAULTS",
+    "code_defaults",
+    "load_settings",
+    "settings_for",
+    "reference_toml",
+    "write_workspace_setting",
+]
 
 RUN_DEFAULTS = {"seed": 20240601}  # seed for every randomized step (community detection, null models)
 
@@ -77,6 +84,25 @@ def settings_for(workspace: str | Path | None, override: str | Path | None = Non
     return load_settings(in_workspace if in_workspace.exists() else None, override)
 
 
+def write_workspace_setting(workspace: str | Path | None, section: str, key: str, value: Any) -> Path:
+    """Set ``[section] key = value`` in the workspace's settings.toml, keeping its other values
+    (not its comments) and checking the result loads; returns the file."""
+    path = resolve_workspace(workspace) / WORKSPACE_FILE
+    current: dict[str, Any] = {}
+    if path.exists():
+        with open(path, "rb") as fh:
+            current = tomllib.load(fh)
+    current.setdefault(section, {})[key] = value
+    text = "\n".join(
+        f"[{name}]\n" + "".join(f"{_key(k)} = {_value(v)}\n" for k, v in values.items())
+        for name, values in current.items()
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    load_settings(path)
+    return path
+
+
 def _overlay(settings: dict[str, dict[str, Any]], path: Path) -> None:
     try:
         with open(path, "rb") as fh:
@@ -104,7 +130,8 @@ def reference_toml() -> str:
         module = detector.source
         doc = " ".join((module.__doc__ or "").split("\n\n")[0].split())
         where = f"detectors/{module.__name__.rsplit('.', 1)[-1]}.py, rule version {detector.rule_version}"
-        parts.append(_section(detector.id, detector.defaults, [doc, where], module))
+        reads = [f"Also reads the settings of [{s}]." for s in detector.reads]
+        parts.append(_section(detector.id, detector.defaults, [doc, where, *reads], module))
     return "\n".join(parts)
 
 
