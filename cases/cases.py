@@ -32,6 +32,7 @@ from bidgraph.cases.scope import LABEL_TYPES, OTHER_REGIONS, RegionIndex, Scope
 from bidgraph.cases.settings import calendar, deadline_workdays, get_setting
 from bidgraph.cases.users import AccessDenied, User, require
 from bidgraph.cases.workdays import DEADLINE_WORKDAYS
+from bidgraph.detectors.core.batches import members
 from bidgraph.errors import BidgraphError, InputError, NotFound
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "record_feedback",
     "feedback_for",
     "feedback_rows",
+    "findings_since_opened",
     "today",
 ]
 
@@ -546,3 +548,29 @@ def feedback_rows(store: CasesStore) -> list[dict]:
             "SELECT finding_id, detector, score, verdict, reason, user, time, case_id FROM feedback ORDER BY id"
         )
     ]
+
+
+def findings_since_opened(case: dict, current: list[dict]) -> list[dict]:
+    """How each finding of ``case`` (:func:`get_case`: as stored when it was opened) stands in
+    ``current``, the findings now stored as the same reader sees them (a county user's cut to
+    their region, like the case): ``{"id", "state", "score_then", "score_now",
+    "members_changed"}``, ``state`` one of ``unchanged``, ``changed`` (score or members) and
+    ``gone`` (the last batch no longer finds it)."""
+    now = {f["id"]: f for f in current}
+    out = []
+    for then in case.get("findings", []):
+        found = now.get(then["id"])
+        moved = found is not None and members(found) != members(then)
+        score_now = None if found is None else found["score"]
+        rescored = found is not None and round(found["score"], 6) != round(then["score"], 6)
+        state = "gone" if found is None else "changed" if moved or rescored else "unchanged"
+        out.append(
+            {
+                "id": then["id"],
+                "state": state,
+                "score_then": then["score"],
+                "score_now": score_now,
+                "members_changed": moved,
+            }
+        )
+    return out

@@ -1,7 +1,7 @@
 """A user's view of the graph: the query API cut to their region, with an audit trail.
 
 :class:`ScopedStore` has the query API's read methods (``info, node, expand, paths,
-subgraph, search, snapshot, findings``). For city staff it passes everything through; for a
+subgraph, search, snapshot, findings, batches``). For city staff it passes everything through; for a
 county user every answer holds only what lies in their region (``bidgraph.cases.scope``), and
 anything outside it is "not found", exactly like something that does not exist; a finding is
 cut to its part in the region (:meth:`~bidgraph.cases.scope.Scope.cut_findings`). Searches,
@@ -229,6 +229,27 @@ class ScopedStore:
         if self.scope.is_all:
             return self._api.findings()
         return self.scope.cut_findings(self._api.findings(), self.regions())
+
+    def batches(self) -> list[dict]:
+        """The detector batch records, oldest first (``bidgraph.detectors.core.batches``); a
+        county user's with only the new, changed and gone findings of their region, each cut to
+        its part there (the detectors' statuses are the same for everyone)."""
+        return [self._cut_batch(r) for r in self._api.batches()]
+
+    def last_batch(self) -> dict | None:
+        """The latest batch record as :meth:`batches` gives it (None before the first batch)."""
+        records = self._api.batches()
+        return self._cut_batch(records[-1]) if records else None
+
+    def _cut_batch(self, record: dict) -> dict:
+        if self.scope.is_all:
+            return record
+        index = self.regions()
+        changes = {
+            kind: [self.scope.cut_finding(e, index) for e in self.scope.filter_findings(entries, index)]
+            for kind, entries in record["changes"].items()
+        }
+        return {**record, "changes": changes}
 
     def record_view(self, what: str, ident: str) -> None:
         """Record that the user looked at a piece of evidence (``what``: ``finding``, ``case``)."""

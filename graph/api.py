@@ -14,6 +14,12 @@ when another version has become live meanwhile (a load swapped it during the det
 ``live_tables()`` gives the rows per table of the live graph (empty before the first load), so
 that a load can tell how much of it a new bundle would replace.
 
+Each detector batch leaves a record (``bidgraph.detectors.core.batches``: its summary and what
+changed since the batch before): ``save_batch(record)`` keeps it (a StoreError when a record with
+its id exists), ``batches()`` gives them oldest first, and ``last_batch_findings()`` the findings
+the latest batch stored, whichever graph version they were computed on (before any batch: the
+stored findings), so that a lead keeps its id and history across loads.
+
 An :class:`IncrementalStore` also has ``append(bundle, delete_missing, resolve)``, which adds an export to the live graph instead of
 replacing it (rows updated in place keep their previous values as history; ``resolve`` is the
 loaders' entity resolution, run over old and new rows together); ``history(uid)`` lists a
@@ -46,6 +52,9 @@ class GraphStore(Protocol):
     def save_findings(self, findings: list[dict], computed_on: str | None = None): ...
     def live_tables(self) -> dict[str, int]: ...
     def findings(self) -> list[dict]: ...
+    def save_batch(self, batch: dict) -> None: ...
+    def batches(self) -> list[dict]: ...
+    def last_batch_findings(self) -> list[dict]: ...
 
 
 class IncrementalStore(GraphStore, Protocol):

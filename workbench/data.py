@@ -64,6 +64,11 @@ class WorkbenchData:
             self.api.record_denied("finding", finding_id)
             raise NotFound(f"finding {finding_id!r} not found (or outside your region)") from None
 
+    def last_batch(self) -> dict | None:
+        """The latest detector batch record, its changes cut to the user's region (None before
+        the first batch); read at each call, as a batch may be recorded without a new graph."""
+        return self.api.last_batch()
+
     def rows(self):
         """The findings as a table (see :func:`bidgraph.workbench.views.finding_rows`)."""
         views = self._views()

@@ -39,6 +39,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Weighted findings added up per entity (each detector capped, at most 100) for lots, projects, "
         "organizations and tenderers; weights in detectors/settings.toml.",
     ),
+    "ov.changes": (
+        "最近一次检测 {batch}（{at}）与上一次相比：新增 {new} 条，变化 {changed} 条，消失 {gone} 条",
+        "Last batch {batch} ({at}) against the one before: {new} new, {changed} changed, {gone} gone",
+    ),
     "ov.no_findings": ("尚无疑点：请先运行 bidgraph detect。", "No findings yet: run bidgraph detect first."),
     "col.rank": ("排名", "Rank"),
     "col.entity": ("实体", "Entity"),
@@ -69,6 +73,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fd.filter_severity": ("按等级筛选", "Filter by severity"),
     "fd.filter_region": ("按区划筛选", "Filter by region"),
     "fd.filter_ph": ("筛选…", "filter…"),
+    "fd.status_not_applicable": (
+        "{detector}：不适用 / not applicable — {reason}",
+        "{detector}: 不适用 / not applicable — {reason}",
+    ),
+    "fd.status_error": ("{detector}：运行出错 — {error}", "{detector}: error — {error}"),
+    "fd.status_batch": (
+        "最近一次检测 {batch}（{at}，图谱版本 {version}）",
+        "Last batch {batch} ({at}, graph version {version})",
+    ),
     "fd.count": ("共 {n} 条疑点", "{n} findings"),
     "fd.pick": (
         "点击表格中的一行查看疑点说明和证据图。",

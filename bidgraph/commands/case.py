@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 
 from bidgraph.cases import cases
+from bidgraph.cases.scope import Scope
 from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
 from bidgraph.errors import InputError, NotFound
 
@@ -130,12 +132,25 @@ def handle_list(args) -> int:
     return 0
 
 
+SINCE_OPENED = {
+    "changed": "changed since the case was opened / 立案后已变化",
+    "gone": "gone since the case was opened (the last batch no longer finds it) / 立案后已消失（最近一次检测未再发现）",
+}
+
+
 def handle_show(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
     # with the loaded graph, a county user's cross-county findings are cut to their part, not left out whole
-    _, index = loaded_graph(args, required=False)
-    print(json.dumps(cases.get_case(store, actor, args.case, index=index), ensure_ascii=False, indent=1))
+    graph, index = loaded_graph(args, required=False)
+    case = cases.get_case(store, actor, args.case, index=index)
+    if graph is not None:  # how its findings stand in the last batch, seen as the case is
+        current = Scope.of(actor).cut_findings(graph.findings(), index)
+        case["since_opened"] = cases.findings_since_opened(case, current)
+    print(json.dumps(case, ensure_ascii=False, indent=1))
+    for item in case.get("since_opened", []):
+        if item["state"] != "unchanged":
+            print(f"{item['id']}: {SINCE_OPENED[item['state']]}", file=sys.stderr)
     return 0
 
 

@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from bidgraph.commands._common import print_table, store_for, write_jsonl
+from bidgraph.commands.changes import change_line
 from bidgraph.detectors.core import settings as detector_settings
+from bidgraph.detectors.core.batches import record_batch
 from bidgraph.detectors.core.registry import DETECTORS
-from bidgraph.detectors.core.runner import run_batch
 
 
 def register(sub) -> None:
@@ -34,16 +35,27 @@ def handle(args) -> int:
     settings = detector_settings.settings_for(args.workspace, args.settings)
     only = [d.strip() for d in args.detectors.split(",") if d.strip()] if args.detectors else None
     snapshot = store.snapshot()
-    findings, summary = run_batch(snapshot, settings, only, progress=not args.quiet)
-    store.save_findings(findings, computed_on=snapshot.version)  # refused if a load swapped the graph meanwhile
+    # refused, and no batch recorded, if a load swapped the graph meanwhile
+    findings, record = record_batch(store, snapshot, settings, only, progress=not args.quiet)
     if args.out:
         write_jsonl(args.out, findings)
-    print_table(summary, ["detector", "status", "rule_version", "findings", "high", "medium", "low", "seconds"])
+    summary = record["detectors"]
+    print_table(
+        summary, ["detector", "status", "rule_version", "findings", "high", "medium", "low", "seconds", "batch"]
+    )
     for row in summary:
         if row["status"] == "not_applicable":
             print(f"{row['detector']}: {row['reason']}")
-    print(f"{len(findings)} findings stored" + (f"; written to {args.out}" if args.out else ""))
-    failed = [row for row in summary if "error" in row]
+        if row.get("note"):
+            print(f"{row['detector']}: {row['note']}")
+    if only:
+        print(
+            "kept from earlier batches / 沿用此前批次: "
+            + ", ".join(r["detector"] for r in summary if r["detector"] not in record["run"])
+        )
+    print(f"{len(findings)} findings stored / 条预警已保存" + (f"; written to {args.out}" if args.out else ""))
+    print(change_line(record))
+    failed = [row for row in summary if "error" in row and row["detector"] in record["run"]]
     for row in failed:
         print(
             f"bidgraph: error: detector {row['detector']} failed ({row['error']}); the others' findings were stored",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.append import history_frame, merge_tables
+from bidgraph.graph.embedded.batches import BatchLog
 from bidgraph.graph.embedded.index import GraphIndex
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.embedded.search import search_index
@@ -181,6 +182,17 @@ class EmbeddedStore:
 
     def findings(self) -> list[dict]:
         return self.workspace.read_findings()
+
+    # -- batches (graph/embedded/batches.py) ---------------------------------------------------
+    def save_batch(self, batch: dict) -> None:
+        BatchLog(self.workspace.root).save(batch)
+
+    def batches(self) -> list[dict]:
+        return BatchLog(self.workspace.root).records()
+
+    def last_batch_findings(self) -> list[dict]:
+        stored = BatchLog(self.workspace.root).last_findings()
+        return self.workspace.read_findings() if stored is None else stored
 
 
 def _text_as_strings(frame: pd.DataFrame) -> pd.DataFrame:

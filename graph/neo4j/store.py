@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bidgraph.graph.neo4j import batches as stored_batches
 from bidgraph.graph.neo4j import findings as stored_findings
 from bidgraph.graph.neo4j import read, search, snapshot, write
 from bidgraph.graph.neo4j.connection import Connection
@@ -68,3 +69,12 @@ class Neo4jStore:
 
     def findings(self) -> list[dict]:
         return stored_findings.findings(self.connection, self.schema)
+
+    def save_batch(self, batch: dict) -> None:
+        stored_batches.save_batch(self.connection, batch)
+
+    def batches(self) -> list[dict]:
+        return stored_batches.batches(self.connection)
+
+    def last_batch_findings(self) -> list[dict]:
+        return self.findings()

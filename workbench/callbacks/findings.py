@@ -14,7 +14,7 @@ from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.views import entity_uid
 
-__all__ = ["findings_table", "finding_detail", "finding_request", "register"]
+__all__ = ["findings_table", "detector_status", "finding_detail", "finding_request", "register"]
 
 SHOWN = ("id", "detector", "severity", "score", "region", "category", "date", "entities", "summary")
 
@@ -56,6 +56,23 @@ def _entities(text: str, lang: str) -> str:
         f"{name('entity', kind, lang)}:{key}" for kind, _, key in (w.partition(":") for w in words[:ENTITIES_SHOWN])
     )
     return shown + (f" …(+{len(words) - ENTITIES_SHOWN})" if len(words) > ENTITIES_SHOWN else "")
+
+
+def detector_status(data, lang: str) -> html.Div | None:
+    """The last batch's word on the detectors that found nothing because they could not run:
+    not applicable (with what was missing) or failed; None before the first batch."""
+    batch = data.last_batch()
+    if batch is None:
+        return None
+    lines = [t("fd.status_batch", lang, batch=batch["id"], at=batch["at"], version=batch["graph_version"])]
+    for row in batch["detectors"]:
+        detector = name("detector", row["detector"], lang)
+        if row["status"] == "not_applicable":
+            lines.append(t("fd.status_not_applicable", lang, detector=detector, reason=row["reason"]))
+        elif row["status"] == "error":
+            lines.append(t("fd.status_error", lang, detector=detector, error=row["error"]))
+    kind = "warning" if len(lines) > 1 else "info"
+    return html.Div([message(line, kind) for line in lines], id="div-detector-status")
 
 
 def _facts(title: str, values: dict) -> html.Div:
@@ -144,11 +161,9 @@ def register(app, data) -> None:
     def _table(detectors, severities, regions, lang):
         out = findings_table(data, lang, detectors, severities, regions)
         o = out["options"]
-        msg = (
-            message(t("ov.no_findings", lang), "warning")
-            if not out["rows"] and not (detectors or severities or regions)
-            else None
-        )
+        empty = not out["rows"] and not (detectors or severities or regions)
+        shown = [message(t("ov.no_findings", lang), "warning") if empty else None, detector_status(data, lang)]
+        msg = [m for m in shown if m is not None] or None
         return out["columns"], out["rows"], out["count"], o["detector"], o["severity"], o["region"], msg
 
     register_row_pick(app, "table-findings", "store-finding")

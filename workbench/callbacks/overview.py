@@ -12,7 +12,7 @@ from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.styles import FONT
 from bidgraph.workbench.views import count_by
 
-__all__ = ["overview", "ranking", "bar_figure", "register"]
+__all__ = ["overview", "ranking", "bar_figure", "changes_since_last", "register"]
 
 COUNTED = (("Project", "ov.projects"), ("Lot", "ov.lots"), ("Bid", "ov.bids"), ("Organization", "ov.organizations"))
 
@@ -70,6 +70,16 @@ def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
     return cols, rows
 
 
+def changes_since_last(data, lang: str) -> html.Div | None:
+    """What the last batch found new, changed and gone against the one before, counted over
+    the findings of the user's region; None before the first batch."""
+    batch = data.last_batch()
+    if batch is None:
+        return None
+    counts = {kind: len(entries) for kind, entries in batch["changes"].items()}
+    return message(t("ov.changes", lang, batch=batch["id"], at=batch["at"], **counts), "info")
+
+
 def overview(data, lang: str) -> tuple:
     """Everything the overview page shows: (message, count cards, four figures, ranking
     columns, ranking rows)."""
@@ -93,7 +103,8 @@ def overview(data, lang: str) -> tuple:
         bar_figure(cat),
     )
     cols, top = ranking(data, lang)
-    msg = message(t("ov.no_findings", lang), "warning") if rows.empty else None
+    shown = [message(t("ov.no_findings", lang), "warning") if rows.empty else None, changes_since_last(data, lang)]
+    msg = [m for m in shown if m is not None] or None
     return (msg, cards, *figs, cols, top)
 
 

@@ -1,0 +1,114 @@
+"""Batches: one run of the detectors, its summary and what changed since the batch before.
+
+A batch record (kept by the store, ``save_batch``/``batches`` of the query API) holds::
+
+    id             "B-000007"
+    at             when it ran (ISO 8601, UTC)
+    graph_version  the graph version it ran on
+    run            the detectors it ran (a subset run keeps the others' findings and rows)
+    detectors      a summary row per detector: status ok / not_applicable (reason) / error,
+                   findings, rule_version, seconds, and ``batch``: the batch it last ran in
+    findings       how many findings the batch stored
+    changes        {"new": [...], "changed": [...], "gone": [...]} against the batch before:
+                   each an entry of id, detector, score, severity and entities; a changed
+                   one also has ``before`` (its earlier score) and ``members_changed``
+
+Each stored finding carries its history: ``first_seen`` and ``last_seen`` (batch times) and
+``scores`` (``[at, score]`` whenever its score changed, from the first).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bidgraph.detectors.core.finding import defining_entities
+from bidgraph.detectors.core.registry import chosen
+from bidgraph.detectors.core.runner import run_batch
+from bidgraph.graph.snapshot import Snapshot
+
+__all__ = ["compare", "change_counts", "members", "record_batch", "CHANGE_KINDS"]
+
+CHANGE_KINDS = ("new", "changed", "gone")
+
+
+def members(finding: dict) -> list[tuple[str, str, str]]:
+    """The entities of ``finding`` a change of which makes it *changed*: all but context."""
+    return defining_entities(finding)
+
+
+def _entry(finding: dict) -> dict:
+    return {k: finding.get(k) for k in ("id", "detector", "score", "severity", "entities")}
+
+
+def compare(previous: list[dict], current: list[dict]) -> dict[str, list[dict]]:
+    """New, changed (score or members) and gone findings of ``current`` against ``previous``."""
+    before = {f["id"]: f for f in previous}
+    now = {f["id"] for f in current}
+    changed = []
+    for f in current:
+        old = before.get(f["id"])
+        if old is None:
+            continue
+        moved = members(old) != members(f)
+        if moved or round(old["score"], 6) != round(f["score"], 6):
+            changed.append({**_entry(f), "before": old["score"], "members_changed": moved})
+    return {
+        "new": [_entry(f) for f in current if f["id"] not in before],
+        "changed": changed,
+        "gone": [_entry(f) for f in previous if f["id"] not in now],
+    }
+
+
+def change_counts(record: dict) -> dict[str, int]:
+    """``{"new": n, "changed": n, "gone": n}`` of a batch record."""
+    return {kind: len(record.get("changes", {}).get(kind, [])) for kind in CHANGE_KINDS}
+
+
+def _with_history(findings: list[dict], previous: list[dict], ran: set[str], at: str) -> list[dict]:
+    """``findings`` with ``first_seen``, ``last_seen`` and ``scores`` carried on from ``previous``;
+    findings of detectors that did not run keep theirs as they were."""
+    before = {f["id"]: f for f in previous}
+    out = []
+    for f in findings:
+        old = before.get(f["id"], {})
+        if f["detector"] not in ran:
+            out.append(f)
+            continue
+        scores = list(old.get("scores", []))
+        if not scores or scores[-1][1] != f["score"]:
+            scores.append([at, f["score"]])
+        out.append({**f, "first_seen": old.get("first_seen", at), "last_seen": at, "scores": scores})
+    return out
+
+
+def record_batch(
+    store, snapshot: Snapshot, settings: dict, only: list[str] | None = None, progress: bool = True
+) -> tuple[list[dict], dict]:
+    """Run the batch on ``snapshot`` (:func:`~bidgraph.detectors.core.runner.run_batch`), store
+    its findings with their history and its batch record; returns (findings, record).
+
+    The batch before is the store's last batch record and the findings it stored, whichever
+    graph version they were computed on, so a lead keeps its history across loads. Findings are
+    stored first: when the graph changed meanwhile they are refused and no record is written.
+    """
+    earlier = store.batches()
+    last = earlier[-1] if earlier else {}
+    previous = store.last_batch_findings()
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    batch_id = f"B-{len(earlier) + 1:06d}"
+    findings, summary = run_batch(snapshot, settings, only, progress, previous=(previous, last.get("detectors", [])))
+    ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
+    findings = _with_history(findings, previous, ran, at)
+    rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
+    store.save_findings(findings, computed_on=snapshot.version)
+    record = {
+        "id": batch_id,
+        "at": at,
+        "graph_version": snapshot.version,
+        "run": sorted(ran),
+        "detectors": rows,
+        "findings": len(findings),
+        "changes": compare(previous, findings),
+    }
+    store.save_batch(record)
+    return findings, record
