@@ -25,38 +25,34 @@ import numpy as np
 import pandas as pd
 
 from bidgraph.graph.schema import schema
+from bidgraph.loaders.validate import dependency_order
 
-#: Tables whose rows happen on a day (a lot's), each with the column naming the row it belongs to.
-EVENTS = {
-    "bids": ("lot_id", "lots"),
-    "bid_uploads": ("bid_id", "bids"),
-    "bid_documents": ("bid_id", "bids"),
-    "bid_members": ("bid_id", "bids"),
-    "expert_scores": ("lot_id", "lots"),
-    "contracts": ("lot_id", "lots"),
-    "payments": ("contract_id", "contracts"),
-    "contract_changes": ("contract_id", "contracts"),
-    "site_personnel": ("lot_id", "lots"),
-}
-#: Tables whose rows are first needed on a day, in the order their days can be told.
+#: Tables whose rows are first needed on a day: their day is the first a row placed refers to them.
 NEEDED = ("projects", "experts", "organizations", "persons")
 
 
 def split(world: Path, out: Path, days: int) -> list[Path]:
-    """Write ``days`` daily export folders of ``world`` (a bundle folder of CSVs) into ``out``."""
+    """Write ``days`` daily export folders of ``world`` (a bundle folder of CSVs) into ``out``.
+
+    A lot's day is its opening date's; any other row comes on the last day of the rows it refers
+    to (a bid with its lot, a payment with its contract), and a project, expert, organization or
+    person on the first day a row refers to it (one nothing refers to: day 1)."""
     tables = {p.name[: -len(".csv")]: pd.read_csv(p, dtype=str, keep_default_na=False) for p in world.glob("*.csv")}
     day = {"lots": _lot_days(tables["lots"], days)}
-    for name, (column, parent) in EVENTS.items():
-        if name in tables:
-            day[name] = tables[name][column].map(_by_key(tables[parent], parent, day[parent])).to_numpy()
+    deferred = []  # rows that refer only to needed tables (person_roles): dated once those are
+    for name in dependency_order():
+        if name in tables and name not in day and name not in NEEDED:
+            latest = _latest_parent(name, tables, day)
+            if latest is None:
+                deferred.append(name)
+            else:
+                day[name] = latest
     for name in NEEDED:
         if name in tables:
-            day[name] = _first_needed(name, tables, day)
-    if "person_roles" in tables:
-        roles = tables["person_roles"]
-        person = roles["person_id"].map(_by_key(tables["persons"], "persons", day["persons"]))
-        org = roles["org_id"].map(_by_key(tables["organizations"], "organizations", day["organizations"]))
-        day["person_roles"] = np.maximum(person.to_numpy(), org.to_numpy())
+            day[name] = _first_needed(name, tables, day, deferred)
+    for name in deferred:
+        latest = _latest_parent(name, tables, day)
+        day[name] = latest if latest is not None else np.zeros(len(tables[name]), dtype=int)
     folders = []
     for d in range(days):
         folder = out / f"day{d + 1:02d}"
@@ -76,28 +72,41 @@ def _lot_days(lots: pd.DataFrame, days: int) -> np.ndarray:
     return opened.map(dict(zip(dates, cut))).to_numpy()
 
 
-def _by_key(frame: pd.DataFrame, name: str, days: np.ndarray) -> dict:
-    key = schema().tables[name].key
-    return dict(zip(frame[key], days))
+def _day_of(tables: dict[str, pd.DataFrame], day: dict[str, np.ndarray], parent: str, ids: pd.Series) -> np.ndarray:
+    key = schema().tables[parent].key
+    return ids.map(dict(zip(tables[parent][key], day[parent]))).fillna(0).astype(int).to_numpy()
 
 
-def _first_needed(name: str, tables: dict[str, pd.DataFrame], day: dict[str, np.ndarray]) -> np.ndarray:
-    """The first day any row already placed refers to each row of ``name`` (unreferenced: day 0)."""
+def _latest_parent(name: str, tables: dict[str, pd.DataFrame], day: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Per row of ``name``, the last day of the rows it refers to (``None``: none is dated yet)."""
+    spec = schema().tables[name]
+    found = [
+        _day_of(tables, day, col.ref, tables[name][col.name])
+        for col in spec.columns.values()
+        if col.ref in day and col.name in tables[name]
+    ]
+    return np.maximum.reduce(found) if found else None
+
+
+def _first_needed(
+    name: str, tables: dict[str, pd.DataFrame], day: dict[str, np.ndarray], deferred: list[str]
+) -> np.ndarray:
+    """Per row of ``name``, the first day a row already dated (or a deferred row, by its other
+    references) refers to it; 0 when none does."""
     key = schema().tables[name].key
-    first = pd.Series(np.iinfo(np.int64).max, index=tables[name][key])
+    never = np.iinfo(np.int64).max
+    first = pd.Series(never, index=tables[name][key])
     for child, spec in schema().tables.items():
-        if child not in day or child not in tables:
+        if child not in tables:
+            continue
+        days = day.get(child) if child not in deferred else _latest_parent(child, tables, day)
+        if days is None:
             continue
         for col in spec.columns.values():
             if col.ref == name and col.name in tables[child]:
-                refs = pd.Series(day[child], index=tables[child][col.name]).groupby(level=0).min()
-                first = np.minimum(first, refs.reindex(first.index).fillna(first.max()))
-    if name == "persons" and "person_roles" in tables:  # a person with a role comes with the firm
-        roles = tables["person_roles"]
-        org = roles["org_id"].map(_by_key(tables["organizations"], "organizations", day["organizations"]))
-        refs = pd.Series(org.to_numpy(), index=roles["person_id"]).groupby(level=0).min()
-        first = np.minimum(first, refs.reindex(first.index).fillna(first.max()))
-    return first.where(first < np.iinfo(np.int64).max, 0).astype(int).to_numpy()
+                refs = pd.Series(days, index=tables[child][col.name]).groupby(level=0).min()
+                first = np.minimum(first, refs.reindex(first.index).fillna(never))
+    return first.where(first < never, 0).astype(int).to_numpy()
 
 
 def bidgraph(workspace: Path, *args: str) -> str:
@@ -124,8 +133,13 @@ def comparable(workspace: Path) -> dict:
 SOURCE_KEYS = ("row", "file")
 
 
+#: What a finding says about the runs that saw it, not about the lead: its id (numbered per batch
+#: until ids are stable) and when it was seen with which score.
+RUN_KEYS = ("id", "first_seen", "last_seen", "scores")
+
+
 def lead(line: str) -> str:
-    """A finding without its sequential id and source rows, its lists in a fixed order (the
+    """A finding without its id, run history and source rows, its lists in a fixed order (the
     order of evidence follows the order rows were loaded in), as canonical JSON."""
 
     def canonical(value):
@@ -135,8 +149,7 @@ def lead(line: str) -> str:
             return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
         return value
 
-    finding = json.loads(line)
-    finding.pop("id", None)
+    finding = {k: v for k, v in json.loads(line).items() if k not in RUN_KEYS}
     return json.dumps(canonical(finding), sort_keys=True, ensure_ascii=False)
 
 
