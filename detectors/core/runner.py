@@ -9,9 +9,9 @@ import time
 
 from tqdm import tqdm
 
-from bidgraph.detectors.core.contract import missing_input, not_applicable_reason
+from bidgraph.detectors.core.contract import Ranked, missing_input, not_applicable_reason
 from bidgraph.detectors.core.finding import assign_ids
-from bidgraph.detectors.core.registry import chosen
+from bidgraph.detectors.core.registry import by_id, chosen
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["run_batch", "RECOMPUTED"]
@@ -32,7 +32,9 @@ def run_batch(
 
     ``settings`` are the effective settings (:func:`bidgraph.detectors.core.settings.load_settings`);
     a detector's missing keys take its defaults. Detectors run by id; those that combine other
-    findings (the smoke index) run last and receive the batch's findings. Each summary row
+    findings (the smoke index) run last and receive the batch's findings and the ``scores`` of the
+    ranking detectors (every entity they measured; kept in their summary row's ``scores``). Each
+    detector also gets the effective sections it ``reads``. Each summary row
     records the detector's ``rule_version`` and a ``status``: ``ok``; ``not_applicable`` when
     the snapshot lacks what the detector ``requires`` (it is not run, and ``reason`` says what
     is missing, so that absent input never reads as a clean result); or ``error`` when it failed, which
@@ -52,10 +54,12 @@ def run_batch(
         findings = [f for f in kept_findings if f["detector"] not in ran]
         summary = [r for r in kept_rows if r["detector"] not in ran]
     seed = int(settings.get("run", {}).get("seed", 0))
+    scores: dict[str, dict] = {r["detector"]: r["scores"] for r in summary if "scores" in r}
     bar = tqdm(detectors, desc="detect", unit="detector", disable=not progress, file=sys.stderr)
     for detector in bar:
         bar.set_postfix_str(detector.id)
         params = {**detector.defaults, **settings.get(detector.id, {})}
+        sections = {s: {**by_id()[s].defaults, **settings.get(s, {})} for s in detector.reads}
         row: dict = {"detector": detector.id, "rule_version": detector.rule_version}
         if only and detector.id not in only:
             row["note"] = RECOMPUTED
@@ -65,7 +69,7 @@ def run_batch(
             continue
         started = time.perf_counter()
         try:
-            found = detector.detect(snapshot, params, seed, findings=findings)
+            found = detector.detect(snapshot, params, seed, findings=findings, scores=scores, sections=sections)
         except Exception as exc:  # one broken detector must not cost the analyst the batch
             log.exception("detector %s failed", detector.id)
             summary.append(
@@ -78,6 +82,8 @@ def run_batch(
                 }
             )
             continue
+        if isinstance(found, Ranked):
+            scores[detector.id] = row["scores"] = found.scores
         found = sorted(found, key=lambda f: (-f.score, f.summary))
         elapsed = time.perf_counter() - started
         fresh = [f.to_json() for f in found]
