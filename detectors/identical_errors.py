@@ -1,0 +1,222 @@
+"""identical_errors: competing bids whose documents are near-duplicates or share the same unusual text (错误雷同).
+
+Rule
+----
+Each bid's document becomes a set of shingles: the ``shingle_chars``-character shingles of its
+text (``bid_texts``, sections joined, white space folded, the persons it names as compiler or
+project manager left out: those are ``statutory_presumption``'s), or the shingles the platform
+exported (``bid_shingles``). A shingle weighs its inverse document frequency over all bids,
+``log(boilerplate_share * bids / bids holding it)`` floored at 0 and capped at ``idf_cap``, so
+a clause in ``boilerplate_share`` of the bids or more (the model text, the tender's forms)
+weighs nothing, and each bidder's own names weigh no more than ordinary text;
+a shingle in every bid of a lot of three or more, or in every bid of two lots or more (the
+tender's own words or a clause the tenderer makes every bidder copy), does not count on those
+lots. Candidate pairs of bids on the same lot come from MinHash signatures with
+LSH banding (``num_perm`` functions in ``lsh_bands`` bands) over what is left, and from the
+shingles held by at most ``rare_max_bids`` bids; each candidate is then measured exactly:
+``near_duplicate`` — the IDF-weighted Jaccard similarity is at least ``min_similarity``;
+``shared_errors`` — the two share at least ``min_rare_shared`` rare shingles (the same
+misspelling, the same wrong figure, the same odd phrase; independent writers do not repeat
+each other's mistakes).
+
+Sources: 《招标投标法实施条例》第四十条第（四）项 "不同投标人的投标文件异常一致" (documents of different
+bidders abnormally alike are deemed collusion; alike because one hand wrote them, 第（一）项);
+the pilot city's model of identical errors (错误雷同性); OECD Guidelines for Fighting Bid Rigging
+in Public Procurement (2009): "identical calculations or spelling errors" among the signs.
+
+Scores: near_duplicate ``0.5 + 0.5 * similarity``; shared_errors ``0.5 + 0.4 * min(1, rare
+shared / (3 * min_rare_shared))``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.bid_text import NAMED_PERSON
+from bidgraph.detectors.stats.minhash import lsh_candidate_pairs, minhash_signatures
+from bidgraph.detectors.stats.warning import bid_graph, warning
+
+__all__ = ["DEFAULTS", "DETECTOR", "bid_shingle_sets", "detect"]
+
+DEFAULTS = {
+    "shingle_chars": 8,  # characters per shingle of bid_texts
+    "boilerplate_share": 0.5,  # a shingle in this share of all bids or more weighs nothing
+    "idf_cap": 1.0,  # most a shingle weighs: rarer text counts as much as ordinary text, so each bidder's own names cannot drown a copied section
+    "num_perm": 64,  # MinHash functions per signature
+    "lsh_bands": 16,  # LSH bands (rows per band = num_perm / lsh_bands): pairs near 0.5 similarity become candidates
+    "min_similarity": 0.45,  # IDF-weighted Jaccard similarity from which two documents are near-duplicates
+    "rare_max_bids": 3,  # a shingle held by at most this many bids is rare
+    "min_rare_shared": 5,  # rare shingles two competing bids must share to share errors
+    "max_passages": 3,  # shared rare passages quoted in the evidence
+}
+
+DETECTOR = ModuleDetector(
+    "identical_errors",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=(("bid_texts", "bid_shingles"),),
+)
+
+_RULE = (
+    "同一标段不同投标人的投标文件异常一致（近似重复），或含有相同的罕见错误与表述。依据：《招标投标法实施条例》第四十条"
+    "第（四）项“不同投标人的投标文件异常一致”视为串通投标；试点城市“错误雷同性”模型；经合组织《打击公共采购中串通投标指南》。"
+    "常见条款按逆文档频率降权，出现在多数投标文件中的条款不计分。",
+    "Competing bids whose documents are near-duplicates or share the same rare errors and phrases. Sources: "
+    "Tendering Regulations Art. 40(4), documents of different bidders abnormally alike are deemed collusion; the "
+    "pilot city's identical-errors model; OECD Guidelines for Fighting Bid Rigging. Common clauses are weighted "
+    "down by inverse document frequency; a clause in most documents counts for nothing.",
+)
+_SPACE = re.compile(r"\s+")
+
+
+def bid_shingle_sets(snapshot, shingle_chars: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    """(bid_id, shingle) memberships, one per bid and distinct shingle, and each text bid's
+    folded text (for quoting passages): from ``bid_texts`` where a bid has text, else from
+    ``bid_shingles``."""
+    texts = snapshot["bid_texts"].dropna(subset=["text"])
+    texts = texts.assign(section=texts["section"].fillna("")).sort_values(["bid_id", "section", "_row"])
+    # the persons a bid names are statutory_presumption's (Art. 40(1) and (3)): here only the content counts
+    joined = texts.groupby("bid_id", sort=True)["text"].agg(
+        lambda t: _SPACE.sub(" ", NAMED_PERSON.sub("", " ".join(t))).strip()
+    )
+    k = shingle_chars
+    rows = [(bid, text[i : i + k]) for bid, text in joined.items() for i in range(max(1, len(text) - k + 1))]
+    given = snapshot["bid_shingles"]
+    given = given[~given["bid_id"].isin(joined.index)][["bid_id", "shingle"]].dropna()
+    members = pd.concat([pd.DataFrame(rows, columns=["bid_id", "shingle"]), given.astype(str)], ignore_index=True)
+    return members.drop_duplicates(), joined.to_dict()
+
+
+def _weighted(members: pd.DataFrame, bids: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Memberships with ``idf`` and ``df``, less each lot's own boilerplate and weightless shingles."""
+    members = members.merge(bids[["bid_id", "lot_id", "org_id"]], on="bid_id")
+    n_bids = members["bid_id"].nunique()
+    df = members.groupby("shingle")["bid_id"].transform("size")
+    idf = np.log(params["boilerplate_share"] * n_bids / df).clip(lower=0, upper=params["idf_cap"])
+    members = members.assign(df=df, idf=idf)
+    lot_bids = members.groupby("lot_id")["bid_id"].transform("nunique")
+    in_lot = members.groupby(["lot_id", "shingle"])["bid_id"].transform("size")
+    everyone = in_lot == lot_bids
+    lots_all_hold = members["lot_id"].where(everyone).groupby(members["shingle"]).transform("nunique")
+    quoted = everyone & ((lot_bids >= 3) | (lots_all_hold >= 2))
+    return members[~quoted & ((members["idf"] > 0) | (members["df"] <= params["rare_max_bids"]))]
+
+
+def _candidates(members: pd.DataFrame, params: dict, seed: int) -> pd.DataFrame:
+    """Same-lot bid pairs (bid_a < bid_b) from LSH, and from rare shingles they share."""
+    bid_codes, bid_index = pd.factorize(members["bid_id"], sort=True)
+    shingle_codes, _ = pd.factorize(members["shingle"], sort=True)
+    lots = members.drop_duplicates("bid_id").set_index("bid_id").loc[bid_index, "lot_id"].to_numpy()
+    sig = minhash_signatures(bid_codes, shingle_codes, len(bid_index), params["num_perm"], seed)
+    lsh = lsh_candidate_pairs(sig, pd.factorize(lots)[0], params["lsh_bands"])
+    pairs = pd.DataFrame({"bid_a": bid_index[lsh["a"].to_numpy(int)], "bid_b": bid_index[lsh["b"].to_numpy(int)]})
+    rare = members[members["df"] <= params["rare_max_bids"]][["shingle", "lot_id", "bid_id"]]
+    shared = rare.merge(rare, on=["shingle", "lot_id"], suffixes=("_a", "_b"))
+    shared = shared[shared["bid_id_a"] < shared["bid_id_b"]][["bid_id_a", "bid_id_b"]]
+    both = pd.concat([pairs, shared.rename(columns={"bid_id_a": "bid_a", "bid_id_b": "bid_b"})])
+    return both.drop_duplicates().reset_index(drop=True)
+
+
+def _measured(members: pd.DataFrame, pairs: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Per candidate pair: shared and union IDF weight, similarity, rare shingles shared."""
+    own = members[["bid_id", "shingle", "idf", "df"]]
+    weight = own.groupby("bid_id")["idf"].sum()
+    shared = pairs.merge(own.rename(columns={"bid_id": "bid_a"}), on="bid_a").merge(
+        own[["bid_id", "shingle"]].rename(columns={"bid_id": "bid_b"}), on=["bid_b", "shingle"]
+    )
+    keys = ["bid_a", "bid_b"]
+    rare = shared[shared["df"] <= params["rare_max_bids"]]
+    per = (
+        shared.groupby(keys)
+        .agg(shared_weight=("idf", "sum"))
+        .join(rare.groupby(keys)["shingle"].agg(rare_shared="size", rare_set=frozenset))
+    )
+    out = pairs.merge(per.reset_index(), on=keys)
+    out["rare_shared"] = out["rare_shared"].fillna(0).astype(int)
+    out["rare_set"] = [s if isinstance(s, frozenset) else frozenset() for s in out["rare_set"]]
+    union = out["bid_a"].map(weight) + out["bid_b"].map(weight) - out["shared_weight"]
+    out["similarity"] = (out["shared_weight"] / union.where(union > 0)).fillna(0.0)
+    return out.sort_values(["bid_a", "bid_b"]).reset_index(drop=True)
+
+
+def detect(snapshot, params: dict, seed: int) -> list[Finding]:
+    """Same-lot pairs of bids with near-duplicate documents or shared rare text."""
+    members, texts = bid_shingle_sets(snapshot, params["shingle_chars"])
+    bids = snapshot["bids"]
+    members = _weighted(members, bids, params)
+    if members.empty:
+        return []
+    pairs = _candidates(members, params, seed)
+    pairs = pairs.merge(bids[["bid_id", "org_id"]].rename(columns={"bid_id": "bid_a", "org_id": "org_a"}))
+    pairs = pairs.merge(bids[["bid_id", "org_id"]].rename(columns={"bid_id": "bid_b", "org_id": "org_b"}))
+    pairs = pairs[pairs["org_a"] != pairs["org_b"]]
+    if pairs.empty:
+        return []
+    m = _measured(members, pairs[["bid_a", "bid_b"]], params)
+    hits = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
+    context = bids.set_index("bid_id")[["lot_id", "org_id"]]
+    return [_finding(r, context, texts, params) for r in hits.itertuples()]
+
+
+def _passages(text: str, rare: frozenset, k: int, most: int) -> list[str]:
+    """The longest stretches of ``text`` covered by rare shared shingles."""
+    covered = np.zeros(len(text) + 1, dtype=bool)
+    for i in range(max(0, len(text) - k + 1)):
+        if text[i : i + k] in rare:
+            covered[i : i + k] = True
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], covered])))
+    spans = sorted(zip(edges[::2], edges[1::2]), key=lambda s: (s[0] - s[1], s[0]))
+    return [text[a:b] for a, b in spans[:most]]
+
+
+def _finding(r, context: pd.DataFrame, texts: dict[str, str], params: dict) -> Finding:
+    a, b = context.loc[r.bid_a], context.loc[r.bid_b]
+    lot = a["lot_id"]
+    kind = "near_duplicate" if r.similarity >= params["min_similarity"] else "shared_errors"
+    if kind == "near_duplicate":
+        score = 0.5 + 0.5 * r.similarity
+    else:
+        score = 0.5 + 0.4 * min(1.0, r.rare_shared / (3 * params["min_rare_shared"]))
+    if r.bid_a in texts:
+        shared = _passages(texts[r.bid_a], r.rare_set, params["shingle_chars"], params["max_passages"])
+    else:
+        shared = sorted(r.rare_set)[: params["max_passages"]]
+    quoted_zh = "；相同罕见内容如：" + "／".join(f"“{p}”" for p in shared) if shared else ""
+    quoted_en = "; rare text in common: " + " / ".join(f"'{p}'" for p in shared) if shared else ""
+    zh = (
+        f"标段{lot}：{a['org_id']}与{b['org_id']}的投标文件加权相似度{r.similarity:.2f}（阈值{params['min_similarity']}），"
+        f"共有{r.rare_shared}个罕见片段（阈值{params['min_rare_shared']}）{quoted_zh}。"
+    )
+    en = (
+        f"Lot {lot}: the documents of {a['org_id']} and {b['org_id']} have a weighted similarity of "
+        f"{r.similarity:.2f} (fence {params['min_similarity']}) and share {r.rare_shared} rare shingles "
+        f"(fence {params['min_rare_shared']}){quoted_en}."
+    )
+    frame = pd.DataFrame({"bid_id": [r.bid_a, r.bid_b], "org_id": [a["org_id"], b["org_id"]], "lot_id": lot})
+    return warning(
+        DETECTOR.id,
+        kind,
+        score,
+        [
+            Entity("company", a["org_id"], "member"),
+            Entity("company", b["org_id"], "member"),
+            Entity("lot", lot, "context"),
+        ],
+        _RULE,
+        (zh, en),
+        {
+            "weighted_similarity": round(float(r.similarity), 4),
+            "rare_shared": int(r.rare_shared),
+            "shared_weight": round(float(r.shared_weight), 3),
+        },
+        {k: params[k] for k in ("min_similarity", "min_rare_shared", "rare_max_bids", "boilerplate_share")},
+        bid_graph(frame),
+        bids=[r.bid_a, r.bid_b],
+        shared_text=shared,
+    )

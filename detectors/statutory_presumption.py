@@ -1,0 +1,364 @@
+"""statutory_presumption: the presumptions of collusion the law lists, each as its own rule (法定串通情形).
+
+Rule
+----
+Each rule names its article of 《招标投标法实施条例》 (the Implementing Regulations of the
+Tendering and Bidding Law); competing means bids on the same lot, valid or not.
+
+``art34_same_controller`` — 第三十四条第二款: "单位负责人为同一人或者存在控股、管理关系的不同单位，
+不得参加同一标段投标": two bidders whose legal representative is the same person, or whom one
+person controls (legal representative of one, shareholder of at least ``control_share`` % of
+the other, or such a shareholder of both).
+
+第四十条 "有下列情形之一的，视为投标人相互串通投标" (deemed collusion):
+``art40_1_same_compiler`` — (一) "不同投标人的投标文件由同一单位或者个人编制": the same document
+author (``bid_documents.author``; an author string used by more than ``max_value_firms`` firms
+in the market is a software default, not a person) or the same compiler named in the bid text
+(``bid_texts``: "编制人：姓名（人员编号）"); ``art40_2_same_agent`` — (二) "不同投标人委托
+同一单位或者个人办理投标事宜": one person is bid agent (``bid_agent``) of both; ``art40_3_same_manager``
+— (三) "不同投标人的投标文件载明的项目管理成员为同一人": one person is project manager of both
+(``person_roles``), or the bid texts name the same project manager ("拟派项目经理：…");
+``art40_4_price_pattern`` — (四) "投标报价呈规律性差异": ``min_pattern_bids`` or more of the lot's
+sorted prices step by a constant difference or a constant ratio (each price within
+``pattern_tolerance`` of the one the pattern predicts); ``art40_5_mixed_documents`` — (五)
+"不同投标人的投标文件相互混装": the same file (SHA-256 or fingerprint) in two bidders' documents (a
+file of more than ``max_value_firms`` firms is the tender's own form); ``art40_6_same_bond_account``
+— (六) "不同投标人的投标保证金从同一单位或者个人的账户转出": bid bonds paid from one account
+(numbers compared without spaces and dashes; masked numbers only as exported, and scored lower,
+since two masked numbers may be two accounts).
+
+``art41_tenderer_link`` — 第四十一条 (tenderer–bidder collusion, "招标人与投标人为谋求特定投标人中标而
+采取的其他串通行为") with 第三十四条第一款 (an interested party may not bid): an official of the
+tenderer (``person_roles`` role ``official``) holds a role in the winner of its lot.
+
+Document likeness (第四十条第四项, "投标文件异常一致") is ``identical_errors``. Scores are fixed per
+rule (``scores``); a price pattern gains 0.1 per bid beyond three. Sources: 《招标投标法实施条例》
+第三十四条、第四十条、第四十一条.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bidgraph.detectors.core.common import uid
+from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.bid_text import NAMED_PERSON
+from bidgraph.detectors.stats.warning import bid_graph, warning
+
+__all__ = ["DEFAULTS", "DETECTOR", "RULES", "detect"]
+
+DEFAULTS = {
+    "control_share": 50.0,  # share_pct (in %) from which a shareholder controls the firm (控股)
+    "max_value_firms": 5,  # an author or file shared by more firms in the market is a default or a form
+    "min_pattern_bids": 3,  # fewest bids in a constant-difference or constant-ratio run
+    "pattern_tolerance": 0.00001,  # a price within this share of the predicted one follows the pattern
+    # score of each rule
+    "scores": {
+        "art34_same_controller": 0.85,
+        "art40_1_same_compiler": 0.8,
+        "art40_2_same_agent": 0.85,
+        "art40_3_same_manager": 0.85,
+        "art40_4_price_pattern": 0.6,
+        "art40_5_mixed_documents": 0.8,
+        "art40_6_same_bond_account": 0.9,
+        "art40_6_same_masked_account": 0.6,
+        "art41_tenderer_link": 0.8,
+    },
+}
+
+DETECTOR = ModuleDetector(
+    "statutory_presumption",
+    rule_version="1",
+    defaults=DEFAULTS,
+    module=__name__,
+    requires=(("person_roles", "bid_documents", "bid_bonds", "bids.price"),),
+)
+
+_REGS = "《招标投标法实施条例》"
+RULES = {
+    "art34_same_controller": (
+        f"{_REGS}第三十四条：单位负责人为同一人或者存在控股、管理关系的不同单位，不得参加同一标段投标。",
+        "Tendering Regulations Art. 34: firms with the same person in charge or in a controlling relation may not "
+        "bid on the same lot.",
+    ),
+    "art40_1_same_compiler": (
+        f"{_REGS}第四十条第（一）项：不同投标人的投标文件由同一单位或者个人编制，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(1): bid documents of different bidders compiled by the same unit or person "
+        "are deemed collusion.",
+    ),
+    "art40_2_same_agent": (
+        f"{_REGS}第四十条第（二）项：不同投标人委托同一单位或者个人办理投标事宜，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(2): different bidders having the same unit or person handle their bidding "
+        "is deemed collusion.",
+    ),
+    "art40_3_same_manager": (
+        f"{_REGS}第四十条第（三）项：不同投标人的投标文件载明的项目管理成员为同一人，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(3): the same project management member named in different bidders' "
+        "documents is deemed collusion.",
+    ),
+    "art40_4_price_pattern": (
+        f"{_REGS}第四十条第（四）项：不同投标人的投标报价呈规律性差异，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(4): bid prices of different bidders differing in a regular pattern are "
+        "deemed collusion.",
+    ),
+    "art40_5_mixed_documents": (
+        f"{_REGS}第四十条第（五）项：不同投标人的投标文件相互混装，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(5): bid documents of different bidders mixed up with each other are "
+        "deemed collusion.",
+    ),
+    "art40_6_same_bond_account": (
+        f"{_REGS}第四十条第（六）项：不同投标人的投标保证金从同一单位或者个人的账户转出，视为投标人相互串通投标。",
+        "Tendering Regulations Art. 40(6): bid bonds of different bidders paid from the account of the same unit "
+        "or person are deemed collusion.",
+    ),
+    "art41_tenderer_link": (
+        f"{_REGS}第四十一条：禁止招标人与投标人串通投标（招标人与投标人为谋求特定投标人中标而采取的其他串通行为）；"
+        "第三十四条第一款：与招标人存在利害关系可能影响招标公正性的法人、其他组织或者个人，不得参加投标。",
+        "Tendering Regulations Art. 41: collusion between tenderer and bidder is prohibited; Art. 34(1): a party "
+        "with an interest in the tenderer that may affect fairness may not bid.",
+    ),
+}
+RULES["art40_6_same_masked_account"] = RULES["art40_6_same_bond_account"]
+
+# what is shared, per rule, in Chinese and English
+_SHARED = {
+    "art34_same_controller": ("同一负责人或控股人", "the same person in charge or controller"),
+    "art40_1_same_compiler": ("同一编制人", "the same compiler"),
+    "art40_2_same_agent": ("同一投标代理人", "the same bid agent"),
+    "art40_3_same_manager": ("同一项目经理", "the same project manager"),
+    "art40_5_mixed_documents": ("同一文件", "the same file"),
+    "art40_6_same_bond_account": ("同一保证金缴纳账户", "the same bond account"),
+    "art40_6_same_masked_account": ("相同的脱敏保证金账户", "the same masked bond account"),
+}
+_NAMED_RULE = {"编制人": ("art40_1_same_compiler", "compiler"), "项目经理": ("art40_3_same_manager", "named_manager")}
+_TEXT_ROLES = [role for _, role in _NAMED_RULE.values()]
+
+
+def detect(snapshot, params: dict, seed: int) -> list[Finding]:
+    """One finding per rule, lot and shared value (``seed`` unused)."""
+    traces = pd.concat(
+        [
+            _person_traces(snapshot, params),
+            _text_traces(snapshot),
+            _document_traces(snapshot, params),
+            _bond_traces(snapshot),
+        ],
+        ignore_index=True,
+    )
+    findings = _shared_value_findings(traces, params)
+    findings += _price_patterns(snapshot, params)
+    findings += _tenderer_links(snapshot, params)
+    return findings
+
+
+def _bids(snapshot) -> pd.DataFrame:
+    return snapshot["bids"][["bid_id", "lot_id", "org_id"]]
+
+
+def _person_traces(snapshot, params: dict) -> pd.DataFrame:
+    """(rule, value = person_id) per bid, from the bidder's roles."""
+    roles = snapshot["person_roles"]
+    controlling = (roles["role"] == "legal_rep") | (
+        (roles["role"] == "shareholder") & (roles["share_pct"] >= params["control_share"])
+    )
+    parts = [
+        roles[controlling].assign(rule="art34_same_controller"),
+        roles[roles["role"] == "bid_agent"].assign(rule="art40_2_same_agent"),
+        roles[roles["role"] == "project_manager"].assign(rule="art40_3_same_manager"),
+    ]
+    people = pd.concat(parts)[["org_id", "person_id", "rule", "role"]].rename(columns={"person_id": "value"})
+    return _bids(snapshot).merge(people, on="org_id").assign(label="Person")
+
+
+def _text_traces(snapshot) -> pd.DataFrame:
+    """(rule, value) per bid from the persons its text names as compiler or project manager:
+    their id when the text gives one in brackets, else their name."""
+    known = set(snapshot["persons"]["person_id"])
+    rows = []
+    for bid, text in snapshot["bid_texts"][["bid_id", "text"]].dropna().itertuples(index=False):
+        for post, name, person in NAMED_PERSON.findall(text):
+            rule, role = _NAMED_RULE[post]
+            value = person or name
+            rows.append((bid, value, rule, role, "Person" if value in known else None))
+    traces = pd.DataFrame(rows, columns=["bid_id", "value", "rule", "role", "label"])
+    return traces.merge(_bids(snapshot), on="bid_id")
+
+
+def _document_traces(snapshot, params: dict) -> pd.DataFrame:
+    docs = snapshot["bid_documents"].merge(_bids(snapshot), on="bid_id")
+    parts = [
+        docs.assign(value=docs["author"].str.strip().str.casefold(), rule="art40_1_same_compiler", role="author"),
+        docs.assign(value=docs["file_sha256"], rule="art40_5_mixed_documents", role="file_sha256"),
+        docs.assign(value=docs["fingerprint"], rule="art40_5_mixed_documents", role="fingerprint"),
+    ]
+    traces = pd.concat(parts)[["bid_id", "lot_id", "org_id", "value", "rule", "role"]].dropna(subset=["value"])
+    firms = traces.groupby(["rule", "value"])["org_id"].transform("nunique")
+    traces = traces[firms <= params["max_value_firms"]]
+    return traces.assign(label=traces["rule"].map({"art40_5_mixed_documents": "Document"}))
+
+
+def _bond_traces(snapshot) -> pd.DataFrame:
+    bonds = snapshot["bid_bonds"].merge(_bids(snapshot), on="bid_id").dropna(subset=["payer_account"])
+    raw = bonds["payer_account"].astype(str).str.strip()
+    masked = raw.str.contains(r"\*", regex=True)
+    full = raw.str.replace(r"[\s\-]", "", regex=True).str.upper()
+    return bonds.assign(
+        value=full.where(~masked, raw),
+        rule=np.where(masked, "art40_6_same_masked_account", "art40_6_same_bond_account"),
+        role="payer_account",
+        label=None,
+    )[["bid_id", "lot_id", "org_id", "value", "rule", "role", "label"]]
+
+
+def _shared_value_findings(traces: pd.DataFrame, params: dict) -> list[Finding]:
+    traces = traces.drop_duplicates(["rule", "lot_id", "value", "bid_id"])
+    firms = traces.groupby(["rule", "lot_id", "value"])["org_id"].transform("nunique")
+    shared = traces[firms >= 2].sort_values(["rule", "lot_id", "value", "bid_id"])
+    findings = []
+    for (rule, lot, value), g in shared.groupby(["rule", "lot_id", "value"], sort=False):
+        findings.append(_shared(rule, lot, value, g, params))
+    return findings
+
+
+def _shared(rule: str, lot: str, value: str, g: pd.DataFrame, params: dict) -> Finding:
+    what_zh, what_en = _SHARED[rule]
+    label = g["label"].iloc[0]
+    orgs = sorted(g["org_id"].unique())
+    nodes, edges = bid_graph(g)
+    entities = [Entity("company", o, "member") for o in orgs] + [Entity("lot", lot, "context")]
+    if label == "Person":
+        nodes.append(uid("Person", value))
+        # a role the graph holds (not a name read in the bid text) is an edge
+        held = sorted(set(g.loc[~g["role"].isin(_TEXT_ROLES), "org_id"]))
+        edges += [[uid("Person", value), "HOLDS_ROLE", uid("Organization", o)] for o in held]
+        entities.append(Entity("person", value, "shared"))
+    elif label == "Document":
+        nodes.append(uid("Document", value))
+        edges += [[uid("Bid", b), "HAS_DOCUMENT", uid("Document", value)] for b in sorted(g["bid_id"])]
+        entities.append(Entity("document", value, "shared"))
+    roles = sorted(g["role"].unique())
+    zh = f"标段{lot}的{len(orgs)}家投标人（{'、'.join(orgs)}）有{what_zh}：{value}（{'、'.join(roles)}）。"
+    en = f"On lot {lot}, {len(orgs)} bidders ({', '.join(orgs)}) share {what_en}: {value} ({', '.join(roles)})."
+    return warning(
+        DETECTOR.id,
+        rule,
+        params["scores"][rule],
+        entities,
+        RULES[rule],
+        (zh, en),
+        {"bidders": len(orgs), "shared_value": value, "via": roles},
+        {"control_share": params["control_share"], "max_value_firms": params["max_value_firms"]},
+        (nodes, edges),
+        bids=sorted(g["bid_id"].unique()),
+    )
+
+
+def _pattern_runs(follows: np.ndarray) -> list[np.ndarray]:
+    """Row positions of the runs of a pattern: ``follows[i]`` says bid ``i`` is the price the two
+    before it predict, so a run of such bids from ``i`` to ``j`` spans bids ``i - 2`` to ``j``."""
+    hits = np.flatnonzero(follows)
+    return [
+        np.arange(seq[0] - 2, seq[-1] + 1) for seq in np.split(hits, np.flatnonzero(np.diff(hits) != 1) + 1) if len(seq)
+    ]
+
+
+def _price_patterns(snapshot, params: dict) -> list[Finding]:
+    bids = snapshot["bids"]
+    bids = bids[bids["is_valid"].fillna(True).astype(bool) & bids["price"].notna()]
+    bids = bids.sort_values(["lot_id", "price", "bid_id"]).reset_index(drop=True)
+    by_lot = bids.groupby("lot_id")["price"]
+    prev, prev2 = by_lot.shift(1), by_lot.shift(2)
+    # identical prices are a constant difference (of zero), not also a constant ratio
+    patterns = {"difference": 2 * prev - prev2, "ratio": (prev * prev / prev2).where(prev != prev2)}
+    findings = []
+    tolerance, min_bids = params["pattern_tolerance"], params["min_pattern_bids"]
+    for pattern, predicted in patterns.items():
+        follows = ((bids["price"] - predicted).abs() <= tolerance * bids["price"]).to_numpy()
+        for run in _pattern_runs(follows):
+            if len(run) >= min_bids:
+                findings.append(_pattern(pattern, bids.iloc[run], params))
+    return findings
+
+
+def _pattern(pattern: str, run: pd.DataFrame, params: dict) -> Finding:
+    lot = run["lot_id"].iloc[0]
+    prices = run["price"].to_numpy(float)
+    step = float(prices[1] - prices[0]) if pattern == "difference" else float(prices[1] / prices[0])
+    listed = "、".join(f"{o} {p:,.0f}" for o, p in zip(run["org_id"], prices))
+    listed_en = ", ".join(f"{o} {p:,.0f}" for o, p in zip(run["org_id"], prices))
+    if pattern == "difference":
+        zh_step, en_step = f"依次相差{step:,.0f}元", f"each {step:,.0f} yuan above the last"
+    else:
+        zh_step, en_step = f"依次为前一报价的{step:.4f}倍", f"each {step:.4f} times the last"
+    zh = f"标段{lot}的{len(run)}个投标报价{zh_step}（{listed}），呈规律性差异（不少于{params['min_pattern_bids']}个）。"
+    en = (
+        f"On lot {lot}, {len(run)} bid prices are {en_step} ({listed_en}): a regular pattern "
+        f"(at least {params['min_pattern_bids']} bids)."
+    )
+    score = min(0.95, params["scores"]["art40_4_price_pattern"] + 0.1 * (len(run) - 3))
+    orgs = list(dict.fromkeys(run["org_id"]))
+    return warning(
+        DETECTOR.id,
+        "art40_4_price_pattern",
+        score,
+        [Entity("company", o, "member") for o in orgs] + [Entity("lot", lot, "context")],
+        RULES["art40_4_price_pattern"],
+        (zh, en),
+        {"pattern": pattern, "step": round(step, 6), "bids_in_pattern": len(run), "prices": prices.tolist()},
+        {"min_pattern_bids": params["min_pattern_bids"], "pattern_tolerance": params["pattern_tolerance"]},
+        bid_graph(run),
+        bids=run["bid_id"].tolist(),
+    )
+
+
+def _tenderer_links(snapshot, params: dict) -> list[Finding]:
+    roles = snapshot["person_roles"]
+    officials = roles[roles["role"] == "official"][["person_id", "org_id"]].rename(columns={"org_id": "tenderer_id"})
+    held = roles[roles["role"] != "official"][["person_id", "org_id", "role"]]
+    won = snapshot["bids"][snapshot["bids"]["is_winner"].fillna(False).astype(bool)][["bid_id", "lot_id", "org_id"]]
+    lots = snapshot["lots"][["lot_id", "project_id"]].merge(snapshot["projects"][["project_id", "tenderer_id"]])
+    links = won.merge(lots, on="lot_id").merge(officials, on="tenderer_id").merge(held, on=["person_id", "org_id"])
+    links = links[links["org_id"] != links["tenderer_id"]].drop_duplicates(["bid_id", "person_id"])
+    findings = []
+    for (tenderer, person, org), g in links.sort_values("lot_id").groupby(["tenderer_id", "person_id", "org_id"]):
+        findings.append(_tenderer_link(tenderer, person, org, g, params))
+    return findings
+
+
+def _tenderer_link(tenderer: str, person: str, org: str, g: pd.DataFrame, params: dict) -> Finding:
+    lots = list(dict.fromkeys(g["lot_id"]))
+    roles = sorted(g["role"].unique())
+    zh = (
+        f"招标人{tenderer}的工作人员{person}同时在中标人{org}任{'、'.join(roles)}，"
+        f"该中标人中标了招标人的{len(lots)}个标段（{'、'.join(lots)}）。"
+    )
+    en = (
+        f"{person}, an official of tenderer {tenderer}, is {', '.join(roles)} of {org}, which won {len(lots)} of "
+        f"its lot(s) ({', '.join(lots)})."
+    )
+    nodes, edges = bid_graph(g)
+    nodes += [uid("Person", person), uid("Organization", tenderer)]
+    edges += [
+        [uid("Person", person), "HOLDS_ROLE", uid("Organization", tenderer)],
+        [uid("Person", person), "HOLDS_ROLE", uid("Organization", org)],
+    ]
+    edges += [[uid("Organization", org), "WON", uid("Lot", lot)] for lot in lots]
+    entities = [
+        Entity("company", org, "winner"),
+        Entity("company", tenderer, "tenderer"),
+        Entity("person", person, "link"),
+    ]
+    return warning(
+        DETECTOR.id,
+        "art41_tenderer_link",
+        min(1.0, params["scores"]["art41_tenderer_link"] + 0.05 * (len(lots) - 1)),
+        entities + [Entity("lot", lot, "context") for lot in lots],
+        RULES["art41_tenderer_link"],
+        (zh, en),
+        {"lots_won": len(lots), "roles_at_winner": roles},
+        {},
+        (nodes, edges),
+        bids=g["bid_id"].tolist(),
+    )
