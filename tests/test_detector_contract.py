@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from bidding_worlds import market_world
+from snapshot_fixture import make_snapshot, market
 
 import bidgraph.detectors
 from bidgraph.citygen import generate_city
@@ -68,7 +69,19 @@ def worlds(tmp_path_factory) -> dict:
     )
     ocds = EmbeddedStore(root / "ocds-ws")
     ocds.load(read_ocds_bundle(ocds_file))
-    return {"city": city.snapshot(), "market": market_world(), "ocds": ocds.snapshot()}
+    return {"city": city.snapshot(), "market": market_world(), "ocds": ocds.snapshot(), "ceiling": ceiling_world()}
+
+
+def ceiling_world():
+    """A market where one tenderer's winners all bid at the ceiling: savings that stray from peers
+    (no generated world plants an efficiency scheme yet)."""
+    rows = market(seed=1)
+    t03 = {p["project_id"] for p in rows["projects"] if p["tenderer_id"] == "T03"}
+    lots = {lot["lot_id"] for lot in rows["lots"] if lot["project_id"] in t03}
+    for bid in rows["bids"]:
+        if bid["lot_id"] in lots and bid["is_winner"]:
+            bid["price"] = 998_000
+    return make_snapshot(**rows)
 
 
 @pytest.fixture(scope="module")
