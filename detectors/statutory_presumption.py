@@ -20,7 +20,12 @@ in the market is a software default, not a person) or the same compiler named in
 (``person_roles``), or the bid texts name the same project manager ("拟派项目经理：…");
 ``art40_4_price_pattern`` — (四) "投标报价呈规律性差异": ``min_pattern_bids`` or more of the lot's
 sorted prices step by a constant difference or a constant ratio (each price within
-``pattern_tolerance`` of the one the pattern predicts); ``art40_5_mixed_documents`` — (五)
+``pattern_tolerance`` of the one the pattern predicts), and the run is unlikely by chance: prices
+rounded to a unit ``u`` (the largest power of ten dividing all of the lot's prices) with a typical
+gap ``g`` between neighbours land on the predicted price with probability about ``max(u, 2 ·
+tolerance · price) / g`` each, so a run of ``k`` predicted bids among ``n`` is expected
+``(n - 2) · p^k`` times by chance and must stay under ``max_chance`` (three round prices 1,000 yuan
+apart in a lot whose neighbours sit 2,000 yuan apart are common; three prices to the fen are not); ``art40_5_mixed_documents`` — (五)
 "不同投标人的投标文件相互混装": the same file (SHA-256 or fingerprint) in two bidders' documents (a
 file of more than ``max_value_firms`` firms is the tender's own form); ``art40_6_same_bond_account``
 — (六) "不同投标人的投标保证金从同一单位或者个人的账户转出": bid bonds paid from one account
@@ -54,6 +59,7 @@ DEFAULTS = {
     "max_value_firms": 5,  # an author or file shared by more firms in the market is a default or a form
     "min_pattern_bids": 3,  # fewest bids in a constant-difference or constant-ratio run
     "pattern_tolerance": 0.00001,  # a price within this share of the predicted one follows the pattern
+    "max_chance": 0.01,  # a run is a pattern only when rounding and spread would make it this rare by chance
     # score of each rule
     "scores": {
         "art34_same_controller": 0.85,
@@ -274,15 +280,33 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
     patterns = {"difference": 2 * prev - prev2, "ratio": (prev * prev / prev2).where(prev != prev2)}
     findings = []
     tolerance, min_bids = params["pattern_tolerance"], params["min_pattern_bids"]
+    hit_chance = _hit_chance(bids, tolerance)
+    sizes = by_lot.transform("size").to_numpy()
     for pattern, predicted in patterns.items():
         follows = ((bids["price"] - predicted).abs() <= tolerance * bids["price"]).to_numpy()
         for run in _pattern_runs(follows):
-            if len(run) >= min_bids:
-                findings.append(_pattern(pattern, bids.iloc[run], params))
+            chance = float((sizes[run[0]] - 2) * np.prod(hit_chance[run[2:]]))
+            if len(run) >= min_bids and chance <= params["max_chance"]:
+                findings.append(_pattern(pattern, bids.iloc[run], params, chance))
     return findings
 
 
-def _pattern(pattern: str, run: pd.DataFrame, params: dict) -> Finding:
+def _hit_chance(bids: pd.DataFrame, tolerance: float) -> np.ndarray:
+    """Per bid (sorted by lot and price): the chance that it lands on a price its two lower
+    neighbours predict, from its lot's rounding unit and typical gap between neighbours."""
+    cents = (bids["price"] * 100).round().astype("int64")
+    unit = pd.Series(1, index=bids.index, dtype="int64")
+    for power in range(1, 9):  # 0.1 yuan ... 1,000,000 yuan
+        step = 10**power
+        divides = (cents % step == 0).groupby(bids["lot_id"]).transform("all")
+        unit = unit.where(~divides, step)
+    gaps = bids.groupby("lot_id")["price"].diff()
+    typical = gaps.where(gaps > 0).groupby(bids["lot_id"]).transform("median")
+    reach = np.maximum(unit / 100, 2 * tolerance * bids["price"])
+    return (reach / typical).clip(upper=1.0).fillna(1.0).to_numpy()
+
+
+def _pattern(pattern: str, run: pd.DataFrame, params: dict, chance: float) -> Finding:
     lot = run["lot_id"].iloc[0]
     prices = run["price"].to_numpy(float)
     step = float(prices[1] - prices[0]) if pattern == "difference" else float(prices[1] / prices[0])
@@ -306,8 +330,18 @@ def _pattern(pattern: str, run: pd.DataFrame, params: dict) -> Finding:
         [Entity("company", o, "member") for o in orgs] + [Entity("lot", lot, "context")],
         RULES["art40_4_price_pattern"],
         (zh, en),
-        {"pattern": pattern, "step": round(step, 6), "bids_in_pattern": len(run), "prices": prices.tolist()},
-        {"min_pattern_bids": params["min_pattern_bids"], "pattern_tolerance": params["pattern_tolerance"]},
+        {
+            "pattern": pattern,
+            "step": round(step, 6),
+            "bids_in_pattern": len(run),
+            "prices": prices.tolist(),
+            "expected_by_chance": round(chance, 6),
+        },
+        {
+            "min_pattern_bids": params["min_pattern_bids"],
+            "pattern_tolerance": params["pattern_tolerance"],
+            "max_chance": params["max_chance"],
+        },
         bid_graph(run),
         bids=run["bid_id"].tolist(),
     )

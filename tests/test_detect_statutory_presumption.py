@@ -21,7 +21,7 @@ def _role(person: str, org: str, role: str, share: float | None = None) -> dict:
 @pytest.fixture(scope="module")
 def findings():
     bids = [_bid("L1", o) for o in "ABCD"] + [_bid("L2", o) for o in "EFGH"] + [_bid("L3", o) for o in "IJK"]
-    bids += [_bid("L4", o, p) for o, p in zip("RSTU", (1_000_000, 1_020_000, 1_040_000, 1_090_000))]
+    bids += [_bid("L4", o, p) for o, p in zip("RSTU", (1_003_170, 1_023_170, 1_043_170, 1_090_450))]
     bids += [_bid("L5", o, p) for o, p in zip("XYZ", (1_000_000, 1_020_000, 1_040_400))]
     bids += [_bid("L6", o, p) for o, p in zip("IJK", (1_000_000, 1_031_000, 1_047_000))]
     bids += [_bid("L7", o) for o in "MNOPQ"] + [_bid("L8", "W", winner=True), _bid("L8", "A")]
@@ -90,9 +90,20 @@ def test_price_patterns_name_their_step(findings):
 
 
 def test_a_single_price_pattern_of_four_bids_is_one_longer_run():
-    bids = [_bid("L1", o, p) for o, p in zip("ABCD", (1_000_000, 1_010_000, 1_020_000, 1_030_000))]
+    bids = [_bid("L1", o, p) for o, p in zip("ABCD", (1_000_130, 1_010_130, 1_020_130, 1_030_130))]
     (f,) = statutory_presumption.detect(make_snapshot(bids=bids), PARAMS, 0)
     assert f.evidence["measured"]["bids_in_pattern"] == 4 and f.score == pytest.approx(0.7)
+
+
+def test_round_prices_in_a_coarse_market_are_no_pattern():
+    """Prices rounded to 10,000 yuan whose neighbours sit 10,000 apart step evenly by chance; the
+    same steps to the yuan would not."""
+    coarse = (1_000_000, 1_010_000, 1_020_000, 1_040_000, 1_050_000)
+    bids = [_bid("L1", o, p) for o, p in zip("ABCDE", coarse)]
+    assert statutory_presumption.detect(make_snapshot(bids=bids), PARAMS, 0) == []
+    exact = [_bid("L1", o, p + 1_234) for o, p in zip("ABCDE", coarse)]
+    (f,) = statutory_presumption.detect(make_snapshot(bids=exact), PARAMS, 0)
+    assert f.evidence["measured"]["expected_by_chance"] <= PARAMS["max_chance"]
 
 
 def test_the_compiler_and_manager_named_in_bid_texts_count():
