@@ -174,7 +174,12 @@ class EmbeddedStore:
         return Snapshot(self.workspace.read_tables(current), version=current.name)
 
     def live_tables(self) -> dict[str, int]:
-        return self.workspace.manifest().get("tables", {}) if self.workspace.current else {}
+        """Rows per table of the live graph ({} when nothing is loaded). A version written before
+        manifests recorded their tables is counted from its tables."""
+        if not self.workspace.current:
+            return {}
+        recorded = self.workspace.manifest().get("tables")
+        return recorded if recorded is not None else {n: len(t) for n, t in self.snapshot().tables.items()}
 
     # -- findings ------------------------------------------------------------------------------
     def save_findings(self, findings: list[dict], computed_on: str | None = None) -> Path:
