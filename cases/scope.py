@@ -54,6 +54,8 @@ TABLE_LINKS = {
     "person_roles": ("org_id", "company"),
     "experts": ("expert_id", "expert"),
     "ocds_releases": ("ocid", "project"),  # the OCDS loader makes one project per ocid, keyed by it
+    # a complaint names its lot or only its project: visible where either lies
+    "complaints": (("lot_id", "lot"), ("project_id", "project")),
 }
 
 
@@ -195,11 +197,16 @@ class Scope:
         if column is None:
             if name not in TABLE_LINKS:
                 raise KeyError(f"no region rule for table {name!r}; pass column and entity_type")
-            column, entity_type = TABLE_LINKS[name]
-        if entity_type is None:
+            rule = TABLE_LINKS[name]
+            links = rule if isinstance(rule[0], tuple) else (rule,)
+        elif entity_type is None:
             raise KeyError(f"column {column!r} of table {name!r} needs its entity_type")
-        visible = index.ids_in(entity_type, self.region_code or "")
-        return df[df[column].astype(str).isin(visible)]
+        else:
+            links = ((column, entity_type),)
+        keep = pd.Series(False, index=df.index)
+        for col, typ in links:
+            keep |= df[col].astype(str).isin(index.ids_in(typ, self.region_code or ""))
+        return df[keep]
 
     def filter_subgraph(self, subgraph: dict, index: RegionIndex) -> dict:
         """Keep the visible nodes of ``{"nodes": [{"id": "Label:key", ...}], "edges": [...]}``.
