@@ -27,7 +27,7 @@ def handle(args) -> int:
     generate_city(bundle_dir, scale=args.scale, seed=args.seed)
     common = {"workspace": str(workspace), "quiet": False}
     # the demo replaces whatever the workspace held before (e.g. a larger city of an earlier demo)
-    load.handle(argparse.Namespace(bundle=bundle_dir, replace=True, **common))
+    load.handle(argparse.Namespace(bundle=[bundle_dir], append=False, delete_missing=None, replace=True, **common))
     detect.handle(argparse.Namespace(detectors=None, out=workspace / "findings.jsonl", settings=None, **common))
     if args.no_serve:
         return 0
