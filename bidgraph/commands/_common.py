@@ -8,6 +8,20 @@ from pathlib import Path
 from bidgraph.graph.api import open_store
 
 
+def add_group(sub, name: str, help: str):
+    """Register ``bidgraph NAME ACTION``: the command ``name`` and its required sub-commands
+    (parsed into ``args.<name>_command``); returns the sub-commands' parsers (see :func:`add_action`)."""
+    p = sub.add_parser(name, help=help)
+    return p.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+
+def add_action(cmds, name: str, handler, **kwargs):
+    """Register the sub-command ``name`` of a group, run by ``handler(args)``; returns its parser."""
+    parser = cmds.add_parser(name, **kwargs)
+    parser.set_defaults(func=handler)
+    return parser
+
+
 def store_for(args):
     return open_store(getattr(args, "workspace", None))
 

@@ -17,13 +17,15 @@ from bidgraph.commands._cases import (
     print_verdict,
     trusted_keys,
 )
+from bidgraph.commands._common import add_action, add_group
 
 
 def register(sub) -> None:
-    p = sub.add_parser("audit", help="the tamper-evident audit trail / 审计日志")
-    cmds = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = cmds.add_parser(
+    cmds = add_group(sub, "audit", "the tamper-evident audit trail / 审计日志")
+    v = add_action(
+        cmds,
         "verify",
+        handle_verify,
         help="check the hash chain, its anchor and its signed checkpoints; exit 1 if anything was edited, "
         "deleted, reordered or recomputed / 校验哈希链与签名检查点，被改动则退出码为1",
     )
@@ -41,13 +43,15 @@ def register(sub) -> None:
         "(repeatable) / 外部保存的检查点文件",
     )
     add_public_key_option(v)
-    v.set_defaults(func=handle_verify)
-    e = cmds.add_parser("export", help="write every entry for an auditor (.jsonl or .csv; admins) / 导出审计日志")
+    e = add_action(
+        cmds, "export", handle_export, help="write every entry for an auditor (.jsonl or .csv; admins) / 导出审计日志"
+    )
     e.add_argument("--out", required=True, help="output file, .jsonl or .csv / 输出文件")
     add_login_option(e)
-    e.set_defaults(func=handle_export)
-    c = cmds.add_parser(
+    c = add_action(
+        cmds,
         "checkpoint",
+        handle_checkpoint,
         help="sign the chain's head with the office key now (admins) / 立即用单位密钥对日志签名",
     )
     c.add_argument(
@@ -57,7 +61,6 @@ def register(sub) -> None:
     )
     add_key_option(c)
     add_login_option(c)
-    c.set_defaults(func=handle_checkpoint)
 
 
 def _print(report: audit.AuditReport, where: str) -> int:

@@ -9,14 +9,14 @@ from datetime import date
 from bidgraph.cases import cases
 from bidgraph.cases.scope import Scope
 from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError, NotFound
 
 
 def register(sub) -> None:
-    p = sub.add_parser("case", help="investigation cases / 案件")
-    cmds = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+    cmds = add_group(sub, "case", "investigation cases / 案件")
 
-    c = cmds.add_parser("create", help="open a case from findings of the loaded graph / 由线索立案")
+    c = add_action(cmds, "create", handle_create, help="open a case from findings of the loaded graph / 由线索立案")
     c.add_argument("--title", required=True, help="case title / 案件标题")
     c.add_argument(
         "--finding",
@@ -52,37 +52,31 @@ def register(sub) -> None:
         help="day the matter was received (deadline counts from the next working day; default today) / 受理日",
     )
     add_login_option(c)
-    c.set_defaults(func=handle_create)
 
-    ls = cmds.add_parser("list", help="cases you can see, overdue first (marked !) / 案件列表，逾期标 !")
+    ls = add_action(cmds, "list", handle_list, help="cases you can see, overdue first (marked !) / 案件列表，逾期标 !")
     ls.add_argument("--mine", action="store_true", help="only cases assigned to the acting user / 仅本人承办")
     ls.add_argument("--status", choices=cases.STATUSES, help="only this status / 按状态筛选")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
 
-    sh = cmds.add_parser("show", help="one case with findings and history, as JSON / 查看案件")
+    sh = add_action(cmds, "show", handle_show, help="one case with findings and history, as JSON / 查看案件")
     sh.add_argument("case", help="case id, e.g. C-000001")
     add_login_option(sh)
-    sh.set_defaults(func=handle_show)
 
-    mv = cmds.add_parser("move", help="change status: new→reviewing→referred|dismissed→closed / 变更状态")
+    mv = add_action(cmds, "move", handle_move, help="change status: new→reviewing→referred|dismissed→closed / 变更状态")
     mv.add_argument("case")
     mv.add_argument("status", choices=cases.STATUSES)
     mv.add_argument("--reason", required=True, help="why (recorded with who and when) / 理由")
     add_login_option(mv)
-    mv.set_defaults(func=handle_move)
 
-    asg = cmds.add_parser("assign", help="give the case to an account / 指派承办人")
+    asg = add_action(cmds, "assign", handle_assign, help="give the case to an account / 指派承办人")
     asg.add_argument("case")
     asg.add_argument("assignee", help="account name, or - to unassign / 账号，- 表示取消")
     add_login_option(asg)
-    asg.set_defaults(func=handle_assign)
 
-    cm = cmds.add_parser("comment", help="add a comment / 添加备注")
+    cm = add_action(cmds, "comment", handle_comment, help="add a comment / 添加备注")
     cm.add_argument("case")
     cm.add_argument("text")
     add_login_option(cm)
-    cm.set_defaults(func=handle_comment)
 
 
 def _read_findings(args, graph) -> list[dict]:

@@ -7,14 +7,14 @@ from datetime import date
 
 from bidgraph.cases import complaints
 from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import NotFound
 
 
 def register(sub) -> None:
-    p = sub.add_parser("complaint", help="complaints and challenges / 投诉质疑")
-    cmds = p.add_subparsers(dest="complaint_command", metavar="ACTION", required=True)
+    cmds = add_group(sub, "complaint", "complaints and challenges / 投诉质疑")
 
-    a = cmds.add_parser("add", help="take in a complaint, challenge or report / 受理")
+    a = add_action(cmds, "add", handle_add, help="take in a complaint, challenge or report / 受理")
     a.add_argument(
         "--kind",
         required=True,
@@ -30,36 +30,32 @@ def register(sub) -> None:
     )
     a.add_argument("--grounds", required=True, help="grounds / 事由")
     add_login_option(a)
-    a.set_defaults(func=handle_add)
 
-    im = cmds.add_parser("import", help="take the loaded bundle's complaints table in / 导入数据包中的投诉质疑")
+    im = add_action(
+        cmds, "import", handle_import, help="take the loaded bundle's complaints table in / 导入数据包中的投诉质疑"
+    )
     add_login_option(im)
-    im.set_defaults(func=handle_import)
 
-    t = cmds.add_parser("transfer", help="transfer to the competent department / 转办")
+    t = add_action(cmds, "transfer", handle_transfer, help="transfer to the competent department / 转办")
     t.add_argument("complaint", help="complaint id, e.g. Q-000001")
     t.add_argument("--department", required=True, metavar="DEP")
     t.add_argument("--note", default="", help="note to the department / 转办说明")
     add_login_option(t)
-    t.set_defaults(func=handle_transfer)
 
-    r = cmds.add_parser("reply", help="record the written reply / 书面答复")
+    r = add_action(cmds, "reply", handle_reply, help="record the written reply / 书面答复")
     r.add_argument("complaint")
     r.add_argument("text", help="the reply / 答复内容")
     add_login_option(r)
-    r.set_defaults(func=handle_reply)
 
-    ls = cmds.add_parser("list", help="complaints you may see, overdue first (marked !) / 列表，逾期标 !")
+    ls = add_action(cmds, "list", handle_list, help="complaints you may see, overdue first (marked !) / 列表，逾期标 !")
     ls.add_argument("--status", choices=complaints.STATUSES)
     ls.add_argument("--overdue", action="store_true", help="only overdue / 仅逾期")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
 
-    c = cmds.add_parser("case", help="open a case from the complaint with findings / 转为案件")
+    c = add_action(cmds, "case", handle_case, help="open a case from the complaint with findings / 转为案件")
     c.add_argument("complaint")
     c.add_argument("--finding", action="append", default=[], metavar="ID", help="finding id; repeatable / 线索编号")
     add_login_option(c)
-    c.set_defaults(func=handle_case)
 
 
 def handle_add(args) -> int:

@@ -6,13 +6,13 @@ import sys
 
 from bidgraph.cases import departments
 from bidgraph.commands._cases import acting_user, add_login_option, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("department", help="departments that warnings and complaints are sent to / 责任部门")
-    cmds = p.add_subparsers(dest="department_command", metavar="ACTION", required=True)
-    add = cmds.add_parser("add", help="record a department (admins) / 新增部门（管理员）")
+    cmds = add_group(sub, "department", "departments that warnings and complaints are sent to / 责任部门")
+    add = add_action(cmds, "add", handle_add, help="record a department (admins) / 新增部门（管理员）")
     add.add_argument("name", help="department name / 部门名称")
     add.add_argument(
         "--kind",
@@ -24,19 +24,18 @@ def register(sub) -> None:
         "--region", metavar="CODE", help="6-digit county code; omit for city-wide / 区县区划代码，不填为全市"
     )
     add_login_option(add)
-    add.set_defaults(func=handle_add)
-    ls = cmds.add_parser("list", help="departments you may send to / 部门列表")
+    ls = add_action(cmds, "list", handle_list, help="departments you may send to / 部门列表")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
-    user = cmds.add_parser(
+    user = add_action(
+        cmds,
         "user",
+        handle_user,
         help="create an account of the department (role department); password on stdin (admins) / "
         "新建部门账号（密码从标准输入读取）",
     )
     user.add_argument("department", help="department id, e.g. DEP-001 / 部门编号")
     user.add_argument("name", help="login name / 登录名")
     add_login_option(user)
-    user.set_defaults(func=handle_user)
 
 
 def handle_add(args) -> int:

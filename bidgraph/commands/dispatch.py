@@ -8,14 +8,16 @@ from datetime import date
 
 from bidgraph.cases import batches, dispatch, performance
 from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError, NotFound
 
 
 def register(sub) -> None:
-    p = sub.add_parser("dispatch", help="send warnings and cases to departments, supervise them / 推送督办")
-    cmds = p.add_subparsers(dest="dispatch_command", metavar="ACTION", required=True)
+    cmds = add_group(sub, "dispatch", "send warnings and cases to departments, supervise them / 推送督办")
 
-    s = cmds.add_parser("send", help="send findings (one, several, or by rule) or a case / 推送线索或案件")
+    s = add_action(
+        cmds, "send", handle_send, help="send findings (one, several, or by rule) or a case / 推送线索或案件"
+    )
     s.add_argument("--department", required=True, metavar="DEP", help="department id / 部门编号")
     s.add_argument(
         "--action", required=True, choices=dispatch.ACTIONS, help="verify 核实, rectify 整改, penalise 处罚, refer 移送"
@@ -35,18 +37,16 @@ def register(sub) -> None:
         "--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated up to / 止"
     )
     add_login_option(s)
-    s.set_defaults(func=handle_send)
 
-    r = cmds.add_parser("reply", help="the department's answer (department accounts) / 部门答复")
+    r = add_action(cmds, "reply", handle_reply, help="the department's answer (department accounts) / 部门答复")
     r.add_argument("dispatch", help="dispatch id, e.g. D-000001")
     r.add_argument("--result", required=True, help="what was done / 处理结果")
     r.add_argument(
         "--attachment", action="append", default=[], metavar="FILE", help="a file whose SHA-256 is recorded / 附件"
     )
     add_login_option(r)
-    r.set_defaults(func=handle_reply)
 
-    c = cmds.add_parser("check", help="check an answer: rectified or sent back / 整改核查")
+    c = add_action(cmds, "check", handle_check, help="check an answer: rectified or sent back / 整改核查")
     c.add_argument("dispatch")
     verdict = c.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--rectified", action="store_true", help="整改到位")
@@ -54,31 +54,28 @@ def register(sub) -> None:
     c.add_argument("--reason", required=True, help="why / 理由")
     c.add_argument("--days", type=int, help="new deadline in working days (default: as the first) / 新期限")
     add_login_option(c)
-    c.set_defaults(func=handle_check)
 
-    cl = cmds.add_parser("close", help="close with a reason / 办结")
+    cl = add_action(cmds, "close", handle_close, help="close with a reason / 办结")
     cl.add_argument("dispatch")
     cl.add_argument("--reason", required=True, help="why / 理由")
     add_login_option(cl)
-    cl.set_defaults(func=handle_close)
 
-    ls = cmds.add_parser("list", help="items you may see, overdue first (marked !) / 督办事项列表")
+    ls = add_action(cmds, "list", handle_list, help="items you may see, overdue first (marked !) / 督办事项列表")
     ls.add_argument("--status", choices=dispatch.STATUSES)
     ls.add_argument("--department", metavar="DEP")
     ls.add_argument("--overdue", action="store_true", help="only overdue items / 仅逾期")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
 
-    e = cmds.add_parser("escalate", help="mark overdue items 督办 and notify their senders / 逾期督办")
+    e = add_action(
+        cmds, "escalate", handle_escalate, help="mark overdue items 督办 and notify their senders / 逾期督办"
+    )
     e.add_argument("dispatch", nargs="?", help="only this item (default: every overdue one you may see)")
     add_login_option(e)
-    e.set_defaults(func=handle_escalate)
 
-    rep = cmds.add_parser("report", help="department performance for a month / 督办效率考核")
+    rep = add_action(cmds, "report", handle_report, help="department performance for a month / 督办效率考核")
     rep.add_argument("--period", required=True, metavar="YYYY-MM")
     rep.add_argument("--xlsx", metavar="FILE", help="also write an Excel file / 导出 Excel")
     add_login_option(rep)
-    rep.set_defaults(func=handle_report)
 
 
 def _selected(args, graph) -> tuple[list[dict], dict]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bidgraph.cases import inspections
 from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("inspect", help="random inspections / 双随机抽查")
-    cmds = p.add_subparsers(dest="inspect_command", metavar="ACTION", required=True)
+    cmds = add_group(sub, "inspect", "random inspections / 双随机抽查")
 
-    d = cmds.add_parser("draw", help="draw projects or firms and officers at random / 随机抽取")
+    d = add_action(cmds, "draw", handle_draw, help="draw projects or firms and officers at random / 随机抽取")
     d.add_argument("--target", choices=inspections.TARGETS, default="project", help="project 项目 or firm 企业")
     d.add_argument("--n", type=int, required=True, help="how many to draw / 抽取数量")
     d.add_argument("--officers", required=True, metavar="A,B,...", help="the officers' pool (accounts) / 执法人员库")
@@ -23,9 +23,8 @@ def register(sub) -> None:
         "--seed", type=int, help="repeat a draw with this seed (default: a new random seed, recorded) / 随机种子"
     )
     add_login_option(d)
-    d.set_defaults(func=handle_draw)
 
-    r = cmds.add_parser("record", help="record the result for one drawn item / 录入检查结果")
+    r = add_action(cmds, "record", handle_record, help="record the result for one drawn item / 录入检查结果")
     r.add_argument("inspection", help="inspection id, e.g. I-000001")
     r.add_argument("item", help="project or firm id / 被抽查对象")
     r.add_argument(
@@ -33,11 +32,9 @@ def register(sub) -> None:
     )
     r.add_argument("--note", required=True, help="what was found / 检查情况")
     add_login_option(r)
-    r.set_defaults(func=handle_record)
 
-    ls = cmds.add_parser("list", help="inspections of your region / 抽查记录")
+    ls = add_action(cmds, "list", handle_list, help="inspections of your region / 抽查记录")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
 
 
 def handle_draw(args) -> int:

@@ -9,30 +9,36 @@ from bidgraph.cases.keyring import list_keys, record_key
 from bidgraph.cases.signing import create_key, read_public_keys
 from bidgraph.cases.users import require
 from bidgraph.commands._cases import KEY_ENV, acting_user, add_login_option, open_cases
+from bidgraph.commands._common import add_action, add_group
 
 
 def register(sub) -> None:
-    p = sub.add_parser("key", help="the office key that signs packs and the audit trail / 单位签名密钥")
-    cmds = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
-    init = cmds.add_parser(
+    cmds = add_group(sub, "key", "the office key that signs packs and the audit trail / 单位签名密钥")
+    init = add_action(
+        cmds,
         "init",
+        handle_init,
         help="create a key pair (private key 0600, outside the workspace; public key beside it as .pub) and "
         "record the public key (admins) / 生成密钥对并登记公钥（管理员）",
     )
     init.add_argument("--out", required=True, metavar="PATH", help="private key file to create / 私钥文件路径")
     add_login_option(init)
-    init.set_defaults(func=handle_init)
-    add = cmds.add_parser(
-        "add", help="record the public key(s) of a PEM file: rotation, or another workspace (admins) / 登记公钥"
+    add = add_action(
+        cmds,
+        "add",
+        handle_add,
+        help="record the public key(s) of a PEM file: rotation, or another workspace (admins) / 登记公钥",
     )
     add.add_argument("file", help="public key PEM file, e.g. office.key.pub / 公钥文件")
     add_login_option(add)
-    add.set_defaults(func=handle_add)
-    ls = cmds.add_parser("list", help="the recorded public keys / 已登记的公钥")
-    ls.set_defaults(func=handle_list)
-    ex = cmds.add_parser("export", help="write the recorded public keys to a PEM file for whoever verifies / 导出公钥")
+    add_action(cmds, "list", handle_list, help="the recorded public keys / 已登记的公钥")
+    ex = add_action(
+        cmds,
+        "export",
+        handle_export,
+        help="write the recorded public keys to a PEM file for whoever verifies / 导出公钥",
+    )
     ex.add_argument("--out", required=True, help="PEM file to write / 输出文件")
-    ex.set_defaults(func=handle_export)
 
 
 def handle_init(args) -> int:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.detectors.screens.datasets import read_collusion_csv
 from bidgraph.detectors.screens.model import load_model
 from bidgraph.detectors.screens.validation import score_dataset
 
 
 def register(sub) -> None:
-    p = sub.add_parser("screens", help="price screens and the price_screen model / 报价筛查")
-    cmds = p.add_subparsers(dest="screens_command", metavar="ACTION", required=True)
-    e = cmds.add_parser(
+    cmds = add_group(sub, "screens", "price screens and the price_screen model / 报价筛查")
+    e = add_action(
+        cmds,
         "evaluate",
+        handle_evaluate,
         help="AUC of the price-screen model on a cartel dataset file (bids with the "
         "tender-level label Collusive_competitor) / 在标注数据集上评估模型AUC",
     )
     e.add_argument("dataset", metavar="DATASET.csv", help="file in the format of shared/data/collusion / 数据集文件")
     e.add_argument("--model", help="model JSON to evaluate (default: the shipped model) / 模型文件")
-    e.set_defaults(func=handle_evaluate)
 
 
 def handle_evaluate(args) -> int:

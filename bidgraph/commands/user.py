@@ -6,14 +6,16 @@ import sys
 
 from bidgraph.cases.users import MIN_PASSWORD_LENGTH, ROLES, add_user, create_token, list_users, require, revoke_tokens
 from bidgraph.commands._cases import TOKEN_ENV, acting_user, add_login_option, open_cases
+from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("user", help="workbench accounts / 用户账号")
-    cmds = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = cmds.add_parser(
+    cmds = add_group(sub, "user", "workbench accounts / 用户账号")
+    add = add_action(
+        cmds,
         "add",
+        handle_add,
         help="create an account (admins; on an empty store anyone may create the first admin); the password "
         "is read from stdin / 新建账号（管理员；空库时可创建首个管理员），密码从标准输入读取",
     )
@@ -33,19 +35,18 @@ def register(sub) -> None:
         "区县区划代码（6位），不填为全市",
     )
     add_login_option(add)
-    add.set_defaults(func=handle_add)
-    ls = cmds.add_parser("list", help="list accounts (admins) / 列出账号（管理员）")
+    ls = add_action(cmds, "list", handle_list, help="list accounts (admins) / 列出账号（管理员）")
     add_login_option(ls)
-    ls.set_defaults(func=handle_list)
-    tok = cmds.add_parser(
+    tok = add_action(
+        cmds,
         "token",
+        handle_token,
         help=f"create an API token for the account, printed once (use it as {TOKEN_ENV}); admins / "
         "为账号创建 API 令牌（仅显示一次）",
     )
     tok.add_argument("name", help="account / 账号")
     tok.add_argument("--revoke", action="store_true", help="revoke all its tokens instead / 撤销其全部令牌")
     add_login_option(tok)
-    tok.set_defaults(func=handle_token)
 
 
 def handle_add(args) -> int:
