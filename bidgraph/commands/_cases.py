@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from bidgraph.cases import audit, users
 from bidgraph.cases.db import CasesStore
@@ -24,6 +26,7 @@ from bidgraph.workspace import resolve_workspace
 __all__ = [
     "open_cases",
     "acting_user",
+    "as_acting_user",
     "add_login_option",
     "add_key_option",
     "add_public_key_option",
@@ -38,6 +41,7 @@ __all__ = [
 EXIT_TAMPERED = 1  # the exit status of a verification that found changes
 TOKEN_ENV = "BIDGRAPH_TOKEN"
 KEY_ENV = "BIDGRAPH_OFFICE_KEY"
+T = TypeVar("T")
 
 
 def open_cases(args, signing: bool = True) -> CasesStore:
@@ -101,6 +105,13 @@ def acting_user(store: CasesStore, args) -> User:
     if token:
         return users.authenticate_token(store, token)
     return User.from_os(_os_login())
+
+
+def as_acting_user(args, step: Callable[..., T], *values: Any, **options: Any) -> T:
+    """``step(store, user, *values, **options)``: a cases function run on the workspace's store
+    (:func:`open_cases`) by who acts at the command line (:func:`acting_user`)."""
+    store = open_cases(args)
+    return step(store, acting_user(store, args), *values, **options)
 
 
 def loaded_graph(args, required: bool):

@@ -8,7 +8,7 @@ from datetime import date
 
 from bidgraph.cases import cases
 from bidgraph.cases.scope import Scope
-from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
 from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError, NotFound
 
@@ -115,8 +115,7 @@ def handle_create(args) -> int:
 
 
 def handle_list(args) -> int:
-    store = open_cases(args)
-    for c in cases.list_cases(store, acting_user(store, args), mine=args.mine, status=args.status):
+    for c in as_acting_user(args, cases.list_cases, mine=args.mine, status=args.status):
         mark = "!" if c["overdue"] else " "
         left = "" if c["workdays_left"] is None else f"{c['workdays_left']} workdays left"
         print(
@@ -149,8 +148,7 @@ def handle_show(args) -> int:
 
 
 def handle_move(args) -> int:
-    store = open_cases(args)
-    case = cases.transition(store, acting_user(store, args), args.case, args.status, args.reason)
+    case = as_acting_user(args, cases.transition, args.case, args.status, args.reason)
     print(f"{case['id']} is now {case['status']}")
     return 0
 
@@ -164,7 +162,6 @@ def handle_assign(args) -> int:
 
 
 def handle_comment(args) -> int:
-    store = open_cases(args)
-    cases.add_comment(store, acting_user(store, args), args.case, args.text)
+    as_acting_user(args, cases.add_comment, args.case, args.text)
     print(f"comment added to {args.case}")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bidgraph.cases import complaints
-from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
 from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import NotFound
 
@@ -93,22 +93,19 @@ def handle_import(args) -> int:
 
 
 def handle_transfer(args) -> int:
-    store = open_cases(args)
-    item = complaints.transfer(store, acting_user(store, args), args.complaint, args.department, args.note)
+    item = as_acting_user(args, complaints.transfer, args.complaint, args.department, args.note)
     print(f"{item['id']} transferred to {item['department_id']} / 已转办")
     return 0
 
 
 def handle_reply(args) -> int:
-    store = open_cases(args)
-    item = complaints.reply(store, acting_user(store, args), args.complaint, args.text)
+    item = as_acting_user(args, complaints.reply, args.complaint, args.text)
     print(f"{item['id']} replied on {item['replied_on']} / 已答复")
     return 0
 
 
 def handle_list(args) -> int:
-    store = open_cases(args)
-    for c in complaints.list_complaints(store, acting_user(store, args), status=args.status, overdue=args.overdue):
+    for c in as_acting_user(args, complaints.list_complaints, status=args.status, overdue=args.overdue):
         mark = "!" if c["overdue"] else " "
         print(
             f"{mark} {c['id']}\t{c['kind']} {complaints.KINDS[c['kind']]}\t{c['status']} {complaints.STATUSES[c['status']]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from bidgraph.cases import departments
-from bidgraph.commands._cases import acting_user, add_login_option, open_cases
+from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, open_cases
 from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError
 
@@ -39,8 +39,7 @@ def register(sub) -> None:
 
 
 def handle_add(args) -> int:
-    store = open_cases(args)
-    dep = departments.add_department(store, acting_user(store, args), args.name, args.kind, args.region)
+    dep = as_acting_user(args, departments.add_department, args.name, args.kind, args.region)
     print(
         f"{dep['id']} {dep['name']} added ({departments.KINDS[dep['kind']]}, {dep['region_code'] or 'city-wide 全市'})"
     )
@@ -48,8 +47,7 @@ def handle_add(args) -> int:
 
 
 def handle_list(args) -> int:
-    store = open_cases(args)
-    for d in departments.list_departments(store, acting_user(store, args)):
+    for d in as_acting_user(args, departments.list_departments):
         region = d["region_code"] or "city-wide 全市"
         print(f"{d['id']}\t{d['name']}\t{departments.KINDS[d['kind']]}\t{region}\t{', '.join(d['users']) or '-'}")
     return 0

@@ -7,7 +7,7 @@ import hashlib
 from datetime import date
 
 from bidgraph.cases import batches, dispatch, performance
-from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
 from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError, NotFound
 
@@ -142,8 +142,7 @@ def handle_reply(args) -> int:
 
 
 def handle_check(args) -> int:
-    store = open_cases(args)
-    item = dispatch.check(store, acting_user(store, args), args.dispatch, args.rectified, args.reason, args.days)
+    item = as_acting_user(args, dispatch.check, args.dispatch, args.rectified, args.reason, args.days)
     if item["status"] == "rectified":
         print(f"{item['id']} rectified / 整改到位")
     else:
@@ -152,16 +151,14 @@ def handle_check(args) -> int:
 
 
 def handle_close(args) -> int:
-    store = open_cases(args)
-    item = dispatch.close(store, acting_user(store, args), args.dispatch, args.reason)
+    item = as_acting_user(args, dispatch.close, args.dispatch, args.reason)
     print(f"{item['id']} closed / 已办结")
     return 0
 
 
 def handle_list(args) -> int:
-    store = open_cases(args)
-    items = dispatch.list_dispatches(
-        store, acting_user(store, args), status=args.status, department_id=args.department, overdue=args.overdue
+    items = as_acting_user(
+        args, dispatch.list_dispatches, status=args.status, department_id=args.department, overdue=args.overdue
     )
     for d in items:
         mark = "!" if d["overdue"] else " "
@@ -174,15 +171,13 @@ def handle_list(args) -> int:
 
 
 def handle_escalate(args) -> int:
-    store = open_cases(args)
-    done = dispatch.escalate(store, acting_user(store, args), args.dispatch)
+    done = as_acting_user(args, dispatch.escalate, args.dispatch)
     print(f"{len(done)} item(s) escalated (督办){': ' + ', '.join(done) if done else ''} / 已督办 {len(done)} 项")
     return 0
 
 
 def handle_report(args) -> int:
-    store = open_cases(args)
-    rows = performance.performance(store, acting_user(store, args), args.period)
+    rows = as_acting_user(args, performance.performance, args.period)
     print("\t".join(f"{en} {zh}" for en, zh in performance.COLUMNS.items()))
     for row in rows:
         print("\t".join("-" if row[k] is None else str(row[k]) for k in performance.COLUMNS))

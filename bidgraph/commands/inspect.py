@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bidgraph.cases import inspections
-from bidgraph.commands._cases import acting_user, add_login_option, loaded_graph, open_cases
+from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
 from bidgraph.commands._common import add_action, add_group
 from bidgraph.errors import InputError
 
@@ -66,18 +66,14 @@ def handle_draw(args) -> int:
 
 
 def handle_record(args) -> int:
-    store = open_cases(args)
-    done = inspections.record_result(
-        store, acting_user(store, args), args.inspection, args.item, args.result, args.note
-    )
+    done = as_acting_user(args, inspections.record_result, args.inspection, args.item, args.result, args.note)
     publish_by = next(r["publish_by"] for r in done["results"] if r["item_id"] == args.item)
     print(f"{args.item} of {done['id']}: {args.result}; publish by {publish_by} / 请于 {publish_by} 前公开")
     return 0
 
 
 def handle_list(args) -> int:
-    store = open_cases(args)
-    for i in inspections.list_inspections(store, acting_user(store, args)):
+    for i in as_acting_user(args, inspections.list_inspections):
         print(
             f"{i['id']}\t{i['target']}\tseed {i['seed']}\t{i['drawn_on']}\t{', '.join(i['items'])}\t"
             f"officers {', '.join(i['officers'])}\t{len(i['results'])}/{len(i['items'])} results"
