@@ -23,6 +23,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from bidgraph.detectors.core.evidence import combine
 from bidgraph.graph.schema import schema
 
 __all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES", "OTHER_REGIONS", "ELSEWHERE"]
@@ -310,22 +311,22 @@ def _scrub(value, pattern: re.Pattern, words: set[str]):
 
 
 def _smoke_part(finding: dict, visible: set[str]) -> dict | None:
-    """A smoke-index finding summed again over the contributions of ``visible`` findings, as
-    the detector sums them (points per detector capped, total capped at 100); None when the
-    part falls below the stored ``min_index``."""
+    """A smoke-index finding combined again over the contributions of ``visible`` findings, by
+    the rule and arithmetic of the detector (:func:`bidgraph.detectors.core.evidence.combine`);
+    None when the part falls below the stored ``min_index``."""
     evidence = finding.get("evidence") or {}
     thresholds = evidence.get("thresholds") or {}
     contributions = [c for c in evidence.get("contributions") or [] if c.get("finding") in visible]
     if len(contributions) == len(evidence.get("contributions") or []):
         return finding
-    per_detector: dict[str, float] = {}
-    for c in contributions:
-        per_detector[c["detector"]] = per_detector.get(c["detector"], 0.0) + float(c["points"])
-    cap = float(thresholds.get("detector_cap", 100))
-    by_detector = {d: round(min(p, cap), 1) for d, p in per_detector.items()}
-    index = round(min(sum(min(p, cap) for p in per_detector.values()), 100.0), 1)
+    pieces = pd.DataFrame(contributions, columns=["detector", "evidence"]).assign(entity=0)
+    # smoke-index findings of rule version 2, stored before the rule was recorded, were combined by noisy-OR
+    combined, points = combine(pieces, ["entity"], evidence.get("combine", "noisy_or"))
+    index = float(combined["index"].sum())
     if index < float(thresholds.get("min_index", 0)):
         return None
+    contributions = [{**c, "points": round(float(p), 4)} for c, p in zip(contributions, points)]
+    by_detector = pieces.assign(points=points).groupby("detector")["points"].sum().round(2).to_dict()
     entity = (finding.get("entities") or [{}])[0]
     left_out = len(evidence["contributions"]) - len(contributions)
     part = {

@@ -2,32 +2,42 @@
 
 Rule
 ----
-Every finding of the batch is evidence about the entities it names: ``weight[detector] * score``,
-where the weight (in [0, 1]) is how reliable the detector is, the share of its full-score leads
-that hold. A finding on a lot also counts for the lot's project and that project's tenderer; a
-finding on a project, for its tenderer; a finding naming a company (member, winner, cover...)
-counts for that company, unless it is named only as context (an outsider on the lot, a
-community's other members: where it happened, not who did it). A ranking detector's score of
-every firm it measured (``Ranked``, e.g. ``screen_ring``) counts for that firm even below the
-detector's fence.
+Every finding of the batch is evidence about the entities it names: ``weight[detector] * score``.
+A finding on a lot also counts for the lot's project and that project's tenderer; a finding on a
+project, for its tenderer; a finding naming a company (member, winner, cover...) counts for that
+company, unless it is named only as context (an outsider on the lot, a community's other
+members: where it happened, not who did it). A ranking detector's score of every firm it
+measured (``Ranked``, e.g. ``screen_ring``) counts for that firm even below the detector's fence.
 
 One detector is one piece of evidence: its strongest finding on an entity counts, not their
 number; and at organization level a detector is left out where the detector that aggregates its
 evidence per firm ran (``subsumed``: ``price_screen``'s lots are ``screen_ring``'s input). The
-pieces combine by noisy-OR: ``index = 100 * (1 - prod(1 - evidence))``, the chance that at least
-one piece is right if each were independent, so that many weak detectors cannot outrank one
-reliable one, and the index never passes 100. City supervision platforms (一网监, 阳光采购) rank
-their leads the same way: each warning model adds to a smoke index and the highest get looked at
-first. Sources: Fazekas, Tóth & King (2016), "An Objective Corruption Risk Index Using Public
-Procurement Data", *European Journal on Criminal Policy and Research* 22(3); Pearl (1988),
-*Probabilistic Reasoning in Intelligent Systems* (noisy-OR).
+pieces combine under ``combine`` (:mod:`bidgraph.detectors.core.evidence`, where the scoped part
+of a finding is summed too):
 
-The default weights were measured on synthetic worlds (default and ``--realism hard``), never on
-real cartel data; ``bidgraph calibrate`` re-fits them on investigators' verdicts
-(``docs/EVALUATION.md``, Calibration). Every index decomposes exactly into its findings
-(``contributions``): each detector's strongest piece carries ``index * log(1 - evidence) /
-sum(log(1 - evidence))`` points, which add up to the index; "why is this 87?" is that list.
-Entities reaching ``min_index`` become findings of their own; ``bidgraph rank`` lists any level.
+- ``strongest`` (the default): ``index = 100 * max(weight * score)``, the entity's strongest
+  single piece of evidence, every default weight 1.0 (a detector's own score is its own
+  confidence). The strongest piece carries the index's points, the others are listed as
+  supporting contributions with 0 points. Many weak detectors cannot outrank one strong one and
+  no weight is guessed: weights measured on synthetic worlds did not carry to a real cartel
+  (Okinawa, ``docs/EVALUATION.md``, Real cartels: noisy-OR with those weights ranked cartel firms
+  at AP 0.27, below counting bids, while the strongest piece ranks them at 0.62, above both counts
+  and above the best single detector). It is also the rule the synthetic evaluation scores firms
+  by (``evaluation/truth.py``: a firm's best score over the findings that accuse it).
+- ``noisy_or``: ``index = 100 * (1 - prod(1 - weight * score))``, the chance that at least one
+  piece is right if each were independent, each piece carrying its share
+  ``index * log(1 - e) / sum(log(1 - e))``. Right when the weights are each detector's measured
+  reliability on an office's own verdicts: ``bidgraph calibrate`` fits them
+  (:func:`fit_weights`) and writes ``combine = "noisy_or"`` with them (``docs/EVALUATION.md``,
+  Calibration).
+
+City supervision platforms (一网监, 阳光采购) rank their leads the same way: each warning model
+adds to a smoke index and the highest get looked at first. Sources: Fazekas, Tóth & King (2016),
+"An Objective Corruption Risk Index Using Public Procurement Data", *European Journal on Criminal
+Policy and Research* 22(3); Pearl (1988), *Probabilistic Reasoning in Intelligent Systems*
+(noisy-OR). Every index decomposes exactly into its findings (``contributions``): "why is this
+87?" is that list. Entities reaching ``min_index`` become findings of their own; ``bidgraph
+rank`` lists any level.
 """
 
 from __future__ import annotations
@@ -39,40 +49,49 @@ import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.core.evidence import combine
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["DEFAULTS", "DETECTOR", "LEVELS", "smoke_scores", "evidence_table", "noisy_or", "fit_weights", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "LEVELS", "smoke_scores", "evidence_table", "fit_weights", "detect"]
 
 DEFAULTS = {
-    # reliability of each detector in [0, 1]: evidence = weight x score. Measured on the synthetic worlds
-    # city/1 default and hard: (hits + 1) / (named + 2) over both, the share of the firms (other detectors: of
-    # the findings) it names that were planted; red_flag (no OCDS there) keeps its prior. See docs/EVALUATION.md.
+    # how an entity's pieces of evidence combine: "strongest" (its largest weight x score) or "noisy_or" (for
+    # weights fitted on verdicts by bidgraph calibrate, which writes it)
+    "combine": "strongest",
+    # each detector's weight in [0, 1]: evidence = weight x score. All 1.0 by default (a detector's score is its own
+    # confidence); bidgraph calibrate fits them on an office's verdicts. A detector missing here does not count.
     "weights": {
-        "bid_ring": 0.99,
-        "shared_device": 0.97,
-        "shared_document": 0.57,
-        "shared_personnel": 0.94,
-        "hidden_link": 0.77,
-        "cover_bidder": 0.92,
-        "frequent_winner": 0.1,
-        "tenderer_affinity": 0.9,
-        "agency_affinity": 0.88,
-        "expert_affinity": 0.89,
-        "expert_bias": 0.87,
-        "price_screen": 0.07,
-        "screen_ring": 0.19,
-        "red_flag": 0.15,
-        "contract_splitting": 0.82,
-        "winner_not_builder": 0.94,
-        "payment_anomaly": 0.95,
-        "procedure_gap": 0.96,
+        "bid_ring": 1.0,
+        "shared_device": 1.0,
+        "shared_document": 1.0,
+        "shared_personnel": 1.0,
+        "hidden_link": 1.0,
+        "cover_bidder": 1.0,
+        "frequent_winner": 1.0,
+        "tenderer_affinity": 1.0,
+        "agency_affinity": 1.0,
+        "expert_affinity": 1.0,
+        "expert_bias": 1.0,
+        "price_screen": 1.0,
+        "screen_ring": 1.0,
+        "red_flag": 1.0,
+        "contract_splitting": 1.0,
+        "winner_not_builder": 1.0,
+        "payment_anomaly": 1.0,
+        "procedure_gap": 1.0,
+        "contract_change": 1.0,
+        "quantity_growth": 1.0,
+        "personnel_change": 1.0,
+        "identical_errors": 1.0,
+        "statutory_presumption": 1.0,
+        "efficiency_anomaly": 1.0,
     },
     # at organization level, the first detector is left out where the second ran (it aggregates the first per firm)
     "subsumed": {"price_screen": "screen_ring"},
     "min_index": 50,  # entities at or above this index become smoke_index findings
 }
 
-DETECTOR = ModuleDetector("smoke_index", rule_version="2", defaults=DEFAULTS, module=__name__, combines=True)
+DETECTOR = ModuleDetector("smoke_index", rule_version="3", defaults=DEFAULTS, module=__name__, combines=True)
 
 LEVELS = {
     "lot": ("lot", "Lot"),
@@ -81,8 +100,20 @@ LEVELS = {
     "tenderer": ("company", "Organization"),
 }
 _ZH = {"lot": "标段", "project": "项目", "org": "企业", "tenderer": "招标人"}
+_RULE_TEXT = {
+    "strongest": (
+        "冒烟指数取各检测模型预警中加权后最强的一条（其余预警列为佐证，不另计分），达到阈值即列为重点线索。",
+        "The smoke index is the strongest single piece of weighted evidence of any detector (the others are "
+        "listed as supporting evidence with 0 points); entities reaching the fence become leads.",
+    ),
+    "noisy_or": (
+        "各检测模型的预警按其可靠度加权，以噪声或（noisy-OR）合成为冒烟指数（每个模型只计最强的一条），"
+        "达到阈值即列为重点线索。",
+        "Each detector's strongest evidence, weighted by its reliability, combines by noisy-OR into a "
+        "smoke index; entities reaching the fence become leads.",
+    ),
+}
 _COLUMNS = ["level", "entity", "finding", "detector", "score", "weight", "evidence"]
-MOST_EVIDENCE = 0.999  # one piece of evidence short of certainty, so every share of the index is finite
 
 
 def _contributions(findings: list[dict], snapshot, params: Mapping, scores: Mapping) -> pd.DataFrame:
@@ -126,21 +157,6 @@ def _contributions(findings: list[dict], snapshot, params: Mapping, scores: Mapp
     return c[_COLUMNS]
 
 
-def _combined(c: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Per entity the noisy-OR index; per contribution the points it carries (its detector's
-    strongest piece on the entity, a finding before a score, carries the detector's share)."""
-    if c.empty:
-        return pd.DataFrame(columns=["level", "entity", "index"]), pd.Series(dtype=float)
-    strongest = c.groupby(["level", "entity", "detector"], sort=False)["evidence"].idxmax()
-    weight_of_evidence = -np.log1p(-c.loc[strongest, "evidence"].clip(upper=MOST_EVIDENCE).to_numpy())
-    keys = pd.MultiIndex.from_frame(c.loc[strongest, ["level", "entity"]])
-    total = pd.Series(weight_of_evidence, index=keys).groupby(level=[0, 1]).sum()
-    index = 100 * -np.expm1(-total)
-    points = pd.Series(0.0, index=c.index)
-    points[strongest.to_numpy()] = index.reindex(keys).to_numpy() * weight_of_evidence / total.reindex(keys).to_numpy()
-    return index.round(1).rename("index").reset_index(), points
-
-
 def smoke_scores(
     findings: list[dict],
     snapshot,
@@ -158,7 +174,7 @@ def smoke_scores(
     c = _contributions(findings, snapshot, params, scores or {})
     if level is not None:
         c = c[c["level"] == level]
-    totals, points = _combined(c)
+    totals, points = combine(c, ["level", "entity"], params["combine"])
     c = c.assign(points=points)
     counts = c.groupby(["level", "entity"]).size()
     totals["findings"] = counts.reindex(pd.MultiIndex.from_frame(totals[["level", "entity"]])).to_numpy()
@@ -190,12 +206,6 @@ def evidence_table(findings: list[dict], snapshot, params: Mapping, scores: Mapp
     c = _contributions(findings, snapshot, {**params, "weights": dict.fromkeys(params["weights"], 1.0)}, scores or {})
     c = c[c["level"] == "org"]
     return c.pivot_table(index="entity", columns="detector", values="score", aggfunc="max", fill_value=0.0)
-
-
-def noisy_or(features: pd.DataFrame, weights: Mapping[str, float]) -> np.ndarray:
-    """The organization index (0-100) of :func:`evidence_table` rows under ``weights``."""
-    w = np.array([weights.get(d, 0.0) for d in features.columns])
-    return 100 * (1 - np.prod(1 - np.minimum(features.to_numpy() * w, MOST_EVIDENCE), axis=1)).round(1)
 
 
 def fit_weights(features: pd.DataFrame, labels: pd.Series, seed: int) -> dict[str, float]:
@@ -233,12 +243,8 @@ def _finding(r, params) -> Finding:
         [Entity(etype, r.entity, r.level)],
         f"Smoke index {r.index:g} for {r.level} {r.entity} from {r.findings} findings ({parts_en})",
         {
-            "rule": bilingual(
-                "各检测模型的预警按其可靠度加权，以噪声或（noisy-OR）合成为冒烟指数（每个模型只计最强的一条），"
-                "达到阈值即列为重点线索。",
-                "Each detector's strongest evidence, weighted by its reliability, combines by noisy-OR into a "
-                "smoke index; entities reaching the fence become leads.",
-            ),
+            "rule": bilingual(*_RULE_TEXT[params["combine"]]),
+            "combine": params["combine"],
             "explanation": bilingual(
                 f"{_ZH[r.level]}{r.entity}的冒烟指数为{r.index:g}，来自{r.findings}条预警：{parts_zh}。",
                 f"{r.level} {r.entity} has smoke index {r.index:g} from {r.findings} findings: {parts_en}.",

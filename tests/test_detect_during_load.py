@@ -37,21 +37,21 @@ def test_findings_of_a_replaced_version_are_refused(tmp_path, tiny_tables):
 
 
 def test_detect_fails_when_a_load_swaps_the_graph_during_the_run(tmp_path, tiny_tables, capsys, monkeypatch):
-    import bidgraph.commands.detect as detect_command
+    import bidgraph.detectors.core.batches as batches  # detect runs the batch through record_batch
 
     ws = tmp_path / "ws"
     assert main(["load", str(write_bundle(tiny_tables, tmp_path / "b")), "--workspace", str(ws), "--quiet"]) == 0
     assert main(["detect", "--workspace", str(ws), "--quiet"]) == 0
     before = EmbeddedStore(ws).findings()
     assert before
-    real_run = detect_command.run_batch
+    real_run = batches.run_batch
 
     def run_while_loading(*args, **kwargs):
         result = real_run(*args, **kwargs)
         EmbeddedStore(ws).load(as_bundle(other_world(tiny_tables)))  # another operator's load lands
         return result
 
-    monkeypatch.setattr(detect_command, "run_batch", run_while_loading)
+    monkeypatch.setattr(batches, "run_batch", run_while_loading)
     capsys.readouterr()
     assert main(["detect", "--workspace", str(ws), "--quiet"]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("bidgraph:")]

@@ -5,8 +5,8 @@ import pytest
 from snapshot_fixture import make_snapshot
 
 from bidgraph.cli import main
-from bidgraph.detectors import bid_ring, procedure_gap
-from bidgraph.detectors.core.runner import run_batch
+from bidgraph.detectors import bid_ring, procedure_gap, smoke_index
+from bidgraph.detectors.core.runner import RECOMPUTED, run_batch
 from bidgraph.detectors.core.settings import RUN_DEFAULTS, load_settings, settings_for
 from bidgraph.errors import InputError
 
@@ -57,11 +57,17 @@ def test_a_missing_settings_file_is_named(tmp_path):
 def test_summary_rows_carry_the_rule_version_and_partial_settings_take_defaults():
     snap = make_snapshot(bids=[{"bid_id": "B1", "lot_id": "L1", "org_id": "A", "is_winner": True, "is_valid": False}])
     findings, summary = run_batch(snap, {"procedure_gap": {"publicity_days": 5}}, ["procedure_gap"], progress=False)
-    assert [(r["detector"], r["rule_version"]) for r in summary] == [("procedure_gap", "1")]
-    assert [f["evidence"]["thresholds"]["min_bidding_days"] for f in findings] == [
+    # the smoke index reruns over the merged findings of a subset run
+    assert [(r["detector"], r["rule_version"]) for r in summary] == [
+        ("procedure_gap", "1"),
+        ("smoke_index", smoke_index.DETECTOR.rule_version),
+    ]
+    assert "note" not in summary[0] and summary[1]["note"] == RECOMPUTED
+    gaps = [f for f in findings if f["detector"] == "procedure_gap"]
+    assert [f["evidence"]["thresholds"]["min_bidding_days"] for f in gaps] == [
         procedure_gap.DEFAULTS["min_bidding_days"]
     ]
-    assert findings[0]["evidence"]["thresholds"]["publicity_days"] == 5
+    assert gaps[0]["evidence"]["thresholds"]["publicity_days"] == 5
 
 
 def test_detect_uses_the_workspace_settings(tmp_path, tiny_tables, capsys):

@@ -8,7 +8,7 @@ from snapshot_fixture import make_snapshot
 
 from bidgraph.cli import main
 from bidgraph.detectors.core.registry import DETECTORS
-from bidgraph.detectors.core.runner import run_batch
+from bidgraph.detectors.core.runner import RECOMPUTED, run_batch
 from bidgraph.detectors.core.settings import load_settings
 from bidgraph.detectors.stats.cobidding import cobidding
 
@@ -45,8 +45,18 @@ def test_a_failing_detector_is_an_error_row_not_a_stop(monkeypatch):
         raise TypeError("boom")
 
     monkeypatch.setattr(hidden_link, "detect", broken)
-    _, summary = run_batch(make_snapshot(bids=bids_only_rows()), load_settings(), ["hidden_link", "bid_ring"], False)
-    assert [(r["detector"], r["status"]) for r in summary] == [("bid_ring", "ok"), ("hidden_link", "error")]
+    earlier = [{"detector": "cover_bidder", "status": "ok", "findings": 0}, {"detector": "hidden_link", "status": "ok"}]
+    _, summary = run_batch(
+        make_snapshot(bids=bids_only_rows()), load_settings(), ["hidden_link", "bid_ring"], False, ([], earlier)
+    )
+    # the earlier batch's other rows are kept, and the smoke index reruns over the merged findings
+    assert [(r["detector"], r["status"]) for r in summary] == [
+        ("bid_ring", "ok"),
+        ("cover_bidder", "ok"),
+        ("hidden_link", "error"),
+        ("smoke_index", "ok"),
+    ]
+    assert summary[1] == earlier[0] and summary[-1]["note"] == RECOMPUTED
 
 
 def test_without_region_or_category_the_null_model_is_one_market():

@@ -27,14 +27,17 @@ from bidgraph.workbench.casedesk import CaseDesk
 from bidgraph.workbench.data import WorkbenchData
 
 PASSWORD = "Zx9-correct-horse"
-WEST_RING, EAST_RING = finding("F1", "L1", "ORG1", "ORG2"), finding("F2", "L2", "ORG2", "ORG3")
+# Three detectors, so that the smoke index (workbench_world.SMOKE_PARAMS, one piece per detector) of
+# an entity two of them name reaches min_index 40 (1 - 0.73 x 0.82 = 40.1) and of one does not (27).
+WEST_RING = finding("F1", "L1", "ORG1", "ORG2")
+EAST_RING = {**finding("F2", "L2", "ORG2", "ORG3"), "detector": "shared_personnel"}
 # What only the east county may see: its ids, names and the words of its people.
 EAST_ONLY = ("ORG3", "GOV2", "P2", "L2", "B3", "B4", "F2", "10.0.0.9", "东区", "杭州丙", "east", "东区证人证言")
 
 
 def spanning() -> dict:
     """A finding on both counties' lots, naming the east's bidder by id and name everywhere."""
-    f = finding("F3", "L1", "ORG1", "ORG3")
+    f = {**finding("F3", "L1", "ORG1", "ORG3"), "detector": "frequent_winner"}
     f["entities"].append({"type": "lot", "id": "L2", "role": "context"})
     f["summary"] = "ORG1 与 ORG3（杭州丙建设有限公司）在标段 L1、L2 使用同一 MAC 地址"
     f["evidence"]["explanation"] = {

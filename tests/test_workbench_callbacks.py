@@ -48,10 +48,10 @@ def test_overview_counts_charts_and_ranking(data):
     assert [c.children[0].children for c in cards] == ["1", "2", "5", "5", "5"]
     assert set(by_det.data[0].y) == {"共用上传设备/IP", "人员交叉任职", "标王", "冒烟指数"}
     assert list(by_region.data[0].x) == ["330102"]
-    # the stored smoke index (workbench_world.SMOKE_PARAMS): B 55.9 from three findings, then A 48.9
+    # the stored smoke index (workbench_world.SMOKE_PARAMS): B 47.0 from three findings, then A 43.0
     assert [(r["uid"], r["name"], r["score"], r["findings"]) for r in ranking] == [
-        ("Organization:B", "乙建筑有限公司", 55.9, 3),
-        ("Organization:A", "甲建设工程有限公司", 48.9, 2),
+        ("Organization:B", "乙建筑有限公司", 47.0, 3),
+        ("Organization:A", "甲建设工程有限公司", 43.0, 2),
     ]
     assert [c["name"] for c in cols][:3] == ["排名", "类型", "名称"]
 

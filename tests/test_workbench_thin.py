@@ -64,7 +64,7 @@ def _rank_json(workspace: Path, level: str, capsys) -> list[dict]:
 
 def test_overview_and_rank_list_the_same_entities_in_the_same_order_under_workspace_settings(city, capsys):
     weights = load_settings()["smoke_index"]["weights"]
-    changed = {**weights, "price_screen": 3 * weights["price_screen"]}
+    changed = {**{d: w / 2 for d, w in weights.items()}, "price_screen": weights["price_screen"]}  # lot screens lead
     inline = ", ".join(f"{k} = {v}" for k, v in changed.items())
     (city / "settings.toml").write_text(f"[smoke_index]\nweights = {{ {inline} }}\n", encoding="utf-8")
     assert main(["--workspace", str(city), "detect", "--quiet"]) == 0
@@ -83,9 +83,9 @@ def test_overview_and_rank_list_the_same_entities_in_the_same_order_under_worksp
         for rows in by_level.values()
         for r in rows
         for c in r["contributions"]
-        if c["detector"] == "price_screen"
+        if c["detector"] != "price_screen"
     }
-    assert weights_seen == {changed["price_screen"]}
+    assert weights_seen == {weights["bid_ring"] / 2}
     # ... and differ from the defaults, so a page recomputing with them would rank differently
     others = [f for f in EmbeddedStore(city).findings() if f["detector"] != "smoke_index"]
     default = smoke_scores(others, EmbeddedStore(city).snapshot(), load_settings()["smoke_index"], top=10)
@@ -103,10 +103,10 @@ def test_rank_says_when_there_is_no_batch_or_no_smoke_index(tmp_path, tiny_table
 
 
 def test_rank_prints_the_stored_ranking_of_one_level(tmp_path, tiny_tables, capsys):
-    tiny_store(tmp_path, tiny_tables)  # stores the smoke index of B (55.9) and A (48.9)
+    tiny_store(tmp_path, tiny_tables)  # stores the smoke index of B (47.0) and A (43.0)
     assert main(["--workspace", str(tmp_path), "rank", "--by", "org", "--top", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and out[1].split()[:4] == ["1", "B", "55.9", "3"]
+    assert len(out) == 2 and out[1].split()[:4] == ["1", "B", "47.0", "3"]
     assert main(["--workspace", str(tmp_path), "rank", "--by", "lot"]) == 0
     assert "no lot reached" in capsys.readouterr().out
 

@@ -4,10 +4,12 @@ Labels: every organization named (not as context) by a finding that got a verdic
 of its findings' latest verdicts is ``confirmed``, else 0. Features: the strongest score each
 detector gives each of them, from a batch run now with the workspace's settings (so a ranking
 detector's score counts below its fence too). A seeded logistic regression turns them into
-per-detector weights (:func:`bidgraph.detectors.smoke_index.fit_weights`), written to the
-workspace's settings.toml ``[smoke_index] weights``. The figure: the average precision of the
-index on the labelled organizations, out of fold (stratified K-fold, seeded), with the current
-weights and with weights fitted on the other folds.
+per-detector weights (:func:`bidgraph.detectors.smoke_index.fit_weights`), reliabilities that
+noisy-OR combines: they are written to the workspace's settings.toml ``[smoke_index]`` with
+``combine = "noisy_or"``. The figure: the average precision of the index on the labelled
+organizations, out of fold (stratified K-fold, seeded), under the current rule and weights
+(by default each firm's strongest piece of evidence) and by noisy-OR with weights fitted on the
+other folds.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bidgraph.commands._cases import open_cases
 from bidgraph.commands._common import print_table, store_for
 from bidgraph.detectors import smoke_index
 from bidgraph.detectors.core import settings as detector_settings
+from bidgraph.detectors.core.evidence import combine_table
 from bidgraph.detectors.core.runner import run_batch
 from bidgraph.errors import InputError
 
@@ -53,18 +56,23 @@ def handle(args) -> int:
     params = settings["smoke_index"]
     features = smoke_index.evidence_table(findings, snapshot, params, ranked).reindex(labels.index, fill_value=0.0)
     features = features.loc[:, (features > 0).any()]
-    before, after = cross_validated(features, labels, params["weights"], args.folds, args.seed)
+    before, after = cross_validated(features, labels, params, args.folds, args.seed)
     fitted = {**params["weights"], **smoke_index.fit_weights(features, labels, args.seed)}
     rows = [{"detector": d, "before": params["weights"][d], "after": fitted[d]} for d in features.columns]
     print_table(rows, ["detector", "before", "after"])
     n, k = len(labels), int(labels.sum())
     print(
         f"交叉验证平均精度（{n}家已核查企业，{k}家核实）：校准前 {before:.3f}，校准后 {after:.3f}\n"
-        f"cross-validated AP on {n} labelled organizations ({k} confirmed): before {before:.3f}, after {after:.3f}"
+        f"cross-validated AP on {n} labelled organizations ({k} confirmed): before {before:.3f} "
+        f"({params['combine']}), after {after:.3f} (noisy_or)"
     )
     if not args.dry_run:
+        detector_settings.write_workspace_setting(args.workspace, "smoke_index", "combine", "noisy_or")
         path = detector_settings.write_workspace_setting(args.workspace, "smoke_index", "weights", fitted)
-        print(f"权重已写入 / weights written to {path} [smoke_index]; run `bidgraph detect` to apply them")
+        print(
+            f"权重与噪声或规则已写入 / weights and combine = noisy_or written to {path} [smoke_index]; "
+            "run `bidgraph detect` to apply them"
+        )
     return 0
 
 
@@ -81,13 +89,14 @@ def verdict_labels(findings: list[dict], feedback: list[dict]) -> pd.Series:
 
 
 def cross_validated(
-    features: pd.DataFrame, labels: pd.Series, weights: dict, folds: int, seed: int
+    features: pd.DataFrame, labels: pd.Series, params: dict, folds: int, seed: int
 ) -> tuple[float, float]:
-    """Out-of-fold AP of the index with ``weights`` and with weights fitted on the other folds."""
+    """Out-of-fold AP of the index under ``params`` (its ``combine`` rule and ``weights``) and by
+    noisy-OR with weights fitted on the other folds."""
     splits = StratifiedKFold(n_splits=min(folds, int(labels.value_counts().min())), shuffle=True, random_state=seed)
     refitted = pd.Series(0.0, index=labels.index)
     for train, test in splits.split(features, labels):
         fitted = smoke_index.fit_weights(features.iloc[train], labels.iloc[train], seed)
-        refitted.iloc[test] = smoke_index.noisy_or(features.iloc[test], fitted)
-    before = average_precision_score(labels, smoke_index.noisy_or(features, weights))
+        refitted.iloc[test] = combine_table(features.iloc[test], fitted, "noisy_or")
+    before = average_precision_score(labels, combine_table(features, params["weights"], params["combine"]))
     return float(before), float(average_precision_score(labels, refitted))
