@@ -13,7 +13,11 @@ Guidelines for Fighting Bid Rigging look for exactly these links.
 
 A value held by many firms (a serviced office address, an agency's phone that files for many
 clients) is weak, so values are weighted by rarity and ``public_min_firms`` caps them, as in
-:mod:`bidgraph.detectors.stats.shared_values`. Each finding carries the chain person → roles → firms
+:mod:`bidgraph.detectors.stats.shared_values`. A phone, e-mail or address is a shared service
+already when ``service_min_firms`` (3) firms give it and their same-lot sharing is within chance:
+the tenants of a serviced office (商务秘书托管) or the clients of a registration agent are
+unrelated firms, and three of them cannot be one controller's shells without meeting on lots
+beyond chance (Poisson tail at ``coincidence_alpha``). Each finding carries the chain person → roles → firms
 as graph nodes and edges and as readable text.
 """
 
@@ -35,6 +39,7 @@ DEFAULTS = {
     "weight_email": 0.6,  # strength of one lot shared through the same rare e-mail address
     "weight_address": 0.4,  # strength of one lot shared through the same rare address
     "public_min_firms": 8,  # a value held by at least this many firms is generic (business centre, agent's phone)
+    "service_min_firms": 3,  # ... and a firm's registered phone, e-mail or address already from this many (serviced office)
     "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
     "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
     "public_cap": 0.45,  # most that generic values alone can add to a score
@@ -44,7 +49,7 @@ DEFAULTS = {
 
 DETECTOR = ModuleDetector(
     "shared_personnel",
-    rule_version="1",
+    rule_version="2",
     defaults=DEFAULTS,
     module=__name__,
     requires=(("person_roles", "organizations.phone", "organizations.email", "organizations.address"),),
@@ -52,9 +57,9 @@ DETECTOR = ModuleDetector(
 
 KINDS = [
     Kind("person", "同一人员", "the same person", "person", "Person"),
-    Kind("phone", "电话", "phone", None, "Phone"),
-    Kind("email", "邮箱", "e-mail", None, "Email"),
-    Kind("address", "地址", "address", None, "Address"),
+    Kind("phone", "电话", "phone", None, "Phone", service=True),
+    Kind("email", "邮箱", "e-mail", None, "Email", service=True),
+    Kind("address", "地址", "address", None, "Address", service=True),
 ]
 _ORG_EDGE = {"phone": "HAS_PHONE", "email": "HAS_EMAIL", "address": "LOCATED_AT"}
 

@@ -70,3 +70,29 @@ def test_roles_outside_the_setting_do_not_link():
     with_employees = dict(PARAMS, roles=PARAMS["roles"] + ["employee"])
     linked = [f for f in shared_personnel.detect(world, with_employees, 1) if _companies(f) == {"C", "D"}]
     assert linked and linked[0].severity in ("medium", "high")
+
+
+def _office_world(meetings: int):
+    """Six firms O0-O5 give one serviced office's address and agent's phone; O0 and O1 meet on
+    ``meetings`` lots; each also bids on 5 lots of its own, in a market of 1,000 other lots."""
+    office = [f"O{i}" for i in range(6)]
+    lots = [(f"M{l}", ("O0", "O1", "S0")) for l in range(meetings)]
+    lots += [(f"{o}-{l}", (o, f"S{l}", f"T{l}")) for o in office for l in range(5)]
+    lots += [(f"B{l}", (f"S{l % 40}", f"T{l % 37}", f"U{l % 31}")) for l in range(1000)]
+    bids = [{"bid_id": f"{lot}-{o}", "lot_id": lot, "org_id": o} for lot, orgs in lots for o in orgs]
+    orgs = [{"org_id": o, "name": o, "address": "8 Tower, Room 1201", "phone": "0791-8888"} for o in office]
+    orgs += [{"org_id": f"{p}{i}", "name": f"{p}{i}", "address": f"{p}{i} road"} for p in "STU" for i in range(40)]
+    return make_snapshot(bids=bids, organizations=orgs, persons=[], person_roles=[])
+
+
+def test_serviced_office_contact_shared_on_one_lot_is_a_shared_service():
+    findings = shared_personnel.detect(_office_world(1), PARAMS, 1)
+    assert not any({"O0", "O1"} <= _companies(f) for f in findings)
+    below = dict(PARAMS, service_min_firms=PARAMS["public_min_firms"])  # the old rule: six firms are rare
+    assert any({"O0", "O1"} <= _companies(f) for f in shared_personnel.detect(_office_world(1), below, 1))
+
+
+def test_office_contact_shared_on_lot_after_lot_stays_rare():
+    findings = [f for f in shared_personnel.detect(_office_world(12), PARAMS, 1) if {"O0", "O1"} <= _companies(f)]
+    assert findings and not any(v["public"] for v in findings[0].evidence["shared_values"])
+    assert findings[0].evidence["thresholds"]["service_min_firms"] == 3

@@ -25,10 +25,14 @@ Method
   The observed ``O = sum C(m, 2)`` (``m`` firms using it per lot) is tested by the Poisson
   tail ``P(X >= O | E)``.
 * A value held by ``public_min_firms`` firms or more is *public* (a trading centre's terminal,
-  a carrier NAT, a serviced-office address, an author name such as "Administrator") unless its
-  co-use is beyond chance (tail ``<= coincidence_alpha``: the same few firms keep sharing it on
-  the same lots, as a ring of eight does); a value held by ``always_public_firms`` firms or more
-  is public whatever its co-use.
+  a carrier NAT, an author name such as "Administrator") unless its co-use is beyond chance
+  (tail ``<= coincidence_alpha``: the same few firms keep sharing it on the same lots, as a ring
+  of eight does); a value held by ``always_public_firms`` firms or more is public whatever its
+  co-use. A registry contact (a kind marked ``service``: the organization's phone, e-mail or
+  address) is public from ``service_min_firms`` firms on, under the same co-use test: several
+  unrelated firms giving one address and phone are the tenants of a serviced office or the
+  clients of a registration agent (商务秘书托管, 注册代理), not one controller, unless they keep
+  meeting on the same lots beyond chance.
 * An item's strength is ``weight[kind] * rarity``. On one lot only the strongest item counts
   (the IP, MAC and hardware id of one machine are one piece of evidence). Firms are grouped by the connected
   components of firm–item links over non-public items, so a pair sharing a MAC on six lots is
@@ -68,6 +72,7 @@ class Kind:
     en: str
     entity: str | None = None  # entity type of the value in findings (ip, device, ...)
     label: str | None = None  # graph node label of the value (IP, Device, ...)
+    service: bool = False  # a registry contact: held by ``service_min_firms`` firms, it is a shared service
 
 
 def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
@@ -138,7 +143,12 @@ def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
 
 
 def _items(
-    uses: pd.DataFrame, rarity: pd.DataFrame, weights: dict[int, float], sizes: pd.Series, params: dict
+    uses: pd.DataFrame,
+    rarity: pd.DataFrame,
+    weights: dict[int, float],
+    public_from: dict[int, int],
+    sizes: pd.Series,
+    params: dict,
 ) -> pd.DataFrame:
     u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
     counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
@@ -148,7 +158,7 @@ def _items(
     items["rarity"] = items["rarity"].fillna(1.0)
     items = items.merge(_coincidence(u, items, sizes), on=["kind", "value"], how="left")
     items["public"] = (
-        (items["n_firms"] >= int(params["public_min_firms"])) & (items["co_use_p"] > float(params["coincidence_alpha"]))
+        (items["n_firms"] >= items["kind"].map(public_from)) & (items["co_use_p"] > float(params["coincidence_alpha"]))
     ) | (items["n_firms"] >= int(params["always_public_firms"]))
     items["strength"] = items["kind"].map(weights).astype(float) * items["rarity"]
     items["item"] = np.arange(len(items))
@@ -196,7 +206,8 @@ def shared_value_findings(
     sizes : distinct bidders per lot (:func:`lot_sizes`).
     kinds : the kinds that may appear in ``uses``; ``params["weight_<kind>"]`` is the weight of each.
     params : needs ``public_min_firms``, ``coincidence_alpha``, ``always_public_firms``,
-        ``public_cap``, ``public_min_lots``, ``min_score``.
+        ``public_cap``, ``public_min_lots``, ``min_score``, and ``service_min_firms`` when a
+        kind is a ``service``.
     draw : given the ``uses`` rows (as records) of one group's items, returns graph ``nodes``,
         ``edges`` and extra evidence facts (for example readable paths).
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
@@ -218,7 +229,8 @@ def shared_value_findings(
         return []
     coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds])
     code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
-    items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, sizes, params)
+    public_from = {i: int(params["service_min_firms"]) if k.service else public_min_firms for i, k in enumerate(kinds)}
+    items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, public_from, sizes, params)
     if items.empty:
         return []
     links = (
@@ -338,18 +350,29 @@ def _finding(
     more_firms = f" (+{len(firms) - 8})" if len(firms) > 8 else ""
     more_lots = f" (+{len(lots) - 8})" if len(lots) > 8 else ""
     score = float(s["score"])
+    services = any(k.service for k in by_name.values())
+    service = (
+        (
+            f"（单位登记的电话、邮箱、地址被≥{params['service_min_firms']}家单位使用且同标段共用不超出随机水平的，"
+            "视为商务秘书托管或注册代理等共享服务）",
+            f" (an organization's registered phone, e-mail or address used by >= {params['service_min_firms']} "
+            "firms with same-lot sharing within chance is a shared service: a serviced office or registration agent)",
+        )
+        if services
+        else ("", "")
+    )
     explanation = bilingual(
         f"{len(firms)}家投标人（{firm_list}{more_firms}）在{len(lots)}个相同标段（{lot_list}{more_lots}）中共用"
         f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
         f"被≥{public_min_firms}家单位使用且同标段共用不超出随机水平（p>{params['coincidence_alpha']}）、或被"
-        f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值，仅凭公共值得分不超过{public_cap:.2f}。"
+        f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值{service[0]}，仅凭公共值得分不超过{public_cap:.2f}。"
         f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}（各标段取最强值后按标段合并），得分{score:.2f}"
         f"{'（仅有公共值，证据弱）' if only_public else ''}。",
         f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
         f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
         f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
         f"sharing is within chance (p > {params['coincidence_alpha']}), or by >= {params['always_public_firms']} "
-        f"firms, counts as public or generic and alone can give at most {public_cap:.2f}. Non-public evidence "
+        f"firms, counts as public or generic{service[1]} and alone can give at most {public_cap:.2f}. Non-public evidence "
         f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f} (noisy-OR over lots of the strongest value per "
         f"lot), score {score:.2f}"
         f"{' (public values only: weak)' if only_public else ''}.",
@@ -385,6 +408,7 @@ def _finding(
             "coincidence_alpha": float(params["coincidence_alpha"]),
             "always_public_firms": int(params["always_public_firms"]),
             "public_min_lots": int(params["public_min_lots"]),
+            **({"service_min_firms": int(params["service_min_firms"])} if services else {}),
             "min_score": float(params["min_score"]),
             **{f"weight_{k}": w for k, w in sorted(weights.items())},
         },
