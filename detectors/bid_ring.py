@@ -5,8 +5,14 @@ Rule: build the co-bidding graph of firm pairs, weighted by how surprising their
 under a null model (random entry into the lots of the same region and category, see
 ``cobidding``); find its communities with Leiden (seeded); add the firms that bid on a
 community's lots far more often than their entry rate predicts (a busy member meets each single
-member too rarely to stand out, but not the group); then judge each group on how it behaves on
-the lots where its members meet:
+member too rarely to stand out, but not the group). Also take as candidates the groups of firms
+that meet on lots and are tied by rare traces (an upload IP, MAC, hardware id, document, person
+or contact held by fewer than ``public_min_firms`` firms; ``trace_groups``): inside a specialty's
+small qualified pool everyone meets everyone, so a ring there is not surprising by its meetings.
+Such a group is judged on the lots where its members' bids carry a shared upload or document
+value (when there are ``min_lots`` of them), its link is the share of member pairs tied by a
+trace, and it must show a price signal: the traces seed it, they do not prove it. Then judge
+each group on how it behaves on the lots where its members meet:
 
 - rotation: members win those lots, and the wins are spread among them (taking turns);
 - cover bids: the losing members price close to each other and to the winner, far closer
@@ -42,7 +48,8 @@ import igraph as ig
 import leidenalg
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
+from scipy.sparse.csgraph import connected_components
 
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
@@ -55,10 +62,11 @@ from bidgraph.detectors.stats.cobidding import (
     pair_price_ties,
     shared_values,
     trace_graph,
+    traced_lots,
 )
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["DEFAULTS", "DETECTOR", "detect", "communities", "attach_members"]
+__all__ = ["DEFAULTS", "DETECTOR", "detect", "communities", "attach_members", "trace_groups"]
 
 DEFAULTS = {
     "min_cobids": 3,  # a pair must meet on at least this many lots to be an edge of the co-bidding graph
@@ -79,7 +87,7 @@ DEFAULTS = {
     "weights": {"rotation": 1.0, "cover": 1.0, "exclusive": 1.0, "elevation": 0.5, "trace": 0.5},
 }
 
-DETECTOR = ModuleDetector("bid_ring", rule_version="1", defaults=DEFAULTS, module=__name__)
+DETECTOR = ModuleDetector("bid_ring", rule_version="2", defaults=DEFAULTS, module=__name__)
 
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
@@ -87,20 +95,22 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     co = cobidding(snapshot, min_cobids=int(params["min_cobids"]))
     if co.pairs.empty:
         return []
-    groups = communities(co, params, seed)
-    if not groups:
+    groups = [attach_members(co, g, params) for g in communities(co, params, seed)]
+    paired = np.union1d(co.pairs["a"], co.pairs["b"])
+    traces = shared_values(snapshot, int(params["public_min_firms"]) - 1, orgs=co.firms[paired])
+    seeded = [(g, False) for g in groups] + [(g, True) for g in trace_groups(co, traces, groups, params)]
+    if not seeded:
         return []
-    groups = [attach_members(co, g, params) for g in groups]
-    members_all = np.concatenate(groups)
+    members_all = np.concatenate([g for g, _ in seeded])
     inside = co.pairs[co.pairs["a"].isin(members_all) & co.pairs["b"].isin(members_all)]
     ties = pair_price_ties(co, inside)
-    traces = shared_values(snapshot, int(params["public_min_firms"]) - 1, orgs=co.firms[members_all])
     market_win_ratio = _market_win_ratio(co)
     findings = []
     on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
     bids = co.bids[co.bids["lot"].isin(on_group_lots)]
-    for members in groups:
-        f = _judge(co, bids, members, inside, ties, traces, market_win_ratio, params)
+    for members, by_traces in seeded:
+        lots, group_ties = _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params)
+        f = _judge(co, bids, members, lots, inside, group_ties, traces, market_win_ratio, params, by_traces)
         if f is not None:
             findings.append(f)
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
@@ -169,16 +179,59 @@ def attach_members(co: CoBidding, core: np.ndarray, params: dict) -> np.ndarray:
     return group
 
 
+def trace_groups(co: CoBidding, traces: pd.DataFrame, groups: list[np.ndarray], params: dict) -> list[np.ndarray]:
+    """Groups (firm codes, sorted) of firms tied by rare traces that also meet on lots.
+
+    The edges are the pairs that met on ``min_cobids`` lots or more and share a trace held by
+    fewer than ``public_min_firms`` firms; a connected component of ``min_members`` or more that
+    no co-bidding group already holds is a candidate. This finds a ring whose meetings chance
+    explains (inside a specialty's small qualified pool everyone meets everyone), which
+    co-bidding alone cannot single out; it is then judged on its behaviour, never on its traces
+    alone.
+    """
+    code = pd.Series(np.arange(len(co.firms)), index=pd.Index(co.firms))
+    tied = traces[["org_a", "org_b"]].drop_duplicates()
+    tied = pd.DataFrame({"a": code.reindex(tied["org_a"]).to_numpy(), "b": code.reindex(tied["org_b"]).to_numpy()})
+    tied = tied.dropna().astype(int)
+    tied = pd.DataFrame({"a": tied.min(axis=1), "b": tied.max(axis=1)}).merge(co.pairs[["a", "b"]], on=["a", "b"])
+    if tied.empty:
+        return []
+    n = len(co.firms)
+    graph = sparse.coo_matrix((np.ones(len(tied)), (tied["a"], tied["b"])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    held = [set(g.tolist()) for g in groups]
+    out = []
+    for c in np.unique(label[tied["a"]]):
+        members = np.flatnonzero(label == c)
+        if len(members) >= params["min_members"] and not any(set(members.tolist()) <= h for h in held):
+            out.append(members)
+    return sorted(out, key=lambda g: tuple(g))
+
+
+def _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params):
+    """The lots a group is judged on, and its pairs' price ties there: where two or more members
+    meet; for a group seeded by traces, the lots where members' bids carry a shared upload or
+    document value, when there are ``min_lots`` of them (a ring inside a small qualified pool
+    meets on every lot of it, but rigs only those it prepares together)."""
+    on = np.asarray(co.incidence[:, members].sum(axis=1)).ravel()
+    lots = np.flatnonzero(on >= 2)
+    if by_traces:
+        orgs = co.firms[members]
+        marked = traced_lots(snapshot, co, traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)])
+        if len(marked) >= params["min_lots"]:
+            sel = inside[inside["a"].isin(members) & inside["b"].isin(members)]
+            return marked, pair_price_ties(co, sel, marked)
+    return lots, ties
+
+
 def _market_win_ratio(co: CoBidding) -> pd.Series:
     """Per market, the median winning price / ceiling."""
     w = co.bids[co.bids["is_winner"] & (co.bids["ceiling_price"] > 0)]
     return (w["price"] / w["ceiling_price"]).groupby(w["market"]).median()
 
 
-def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, params) -> Finding | None:
+def _judge(co, group_bids, members, ring_lots, pairs, ties, traces, market_win_ratio, params, by_traces):
     m = len(members)
-    on = np.asarray(co.incidence[:, members].sum(axis=1)).ravel()
-    ring_lots = np.flatnonzero(on >= 2)
     if len(ring_lots) < params["min_lots"]:
         return None
     bids = group_bids[group_bids["lot"].isin(ring_lots)]
@@ -211,11 +264,13 @@ def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, param
     tied_pairs = len(member_traces[["org_a", "org_b"]].drop_duplicates())
     trace = min(1.0, tied_pairs / max(m - 1, 1))
 
-    if max(cover, elevation) < params["min_price_signal"] and tied_pairs == 0:
-        return None  # meets beyond chance, but prices show real competition and nothing ties the members
+    if max(cover, elevation) < params["min_price_signal"] and (tied_pairs == 0 or by_traces):
+        return None  # prices show real competition, and nothing else (or only the traces that seeded it) ties them
     mean_surprise = float(sel["surprise"].mean())
     total_surprise = float(sel["surprise"].sum())  # the group's evidence against chance adds up over its pairs
     structure = 1 - np.exp(-total_surprise / params["surprise_scale"])
+    if by_traces:  # met as chance predicts: the link is the share of member pairs tied by a rare trace
+        structure = max(structure, tied_pairs / (m * (m - 1) / 2))
     w = params["weights"]
     behaviour = (
         w["rotation"] * rotation
@@ -248,6 +303,7 @@ def _judge(co, group_bids, members, pairs, ties, traces, market_win_ratio, param
             "win_to_ceiling": round(win_ratio, 4) if np.isfinite(win_ratio) else None,
             "market_win_to_ceiling": round(market_ratio, 4) if np.isfinite(market_ratio) else None,
             "traced_pairs": tied_pairs,
+            "seeded_by": "traces" if by_traces else "cobidding",
             "structure": round(float(structure), 3),
             "behaviour": round(float(behaviour), 3),
         },

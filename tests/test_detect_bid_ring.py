@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from bidding_worlds import COUNTY, QUIET, RING, market_world
+from bidding_worlds import COUNTY, QUIET, RING, _Builder, market_world
 
 from bidgraph.detectors import bid_ring
 from bidgraph.detectors.core.settings import load_settings
@@ -74,3 +74,44 @@ def test_a_member_missing_from_the_core_joins_by_its_presence_on_the_core_lots()
     core = np.array(sorted(code[m] for m in RING[:3]))
     group = bid_ring.attach_members(co, core, PARAMS)
     assert sorted(co.firms[group]) == sorted(RING)  # the outsiders on the ring's lots do not join
+
+
+NICHE = [f"N{i:02d}" for i in range(12)]
+INSIDE = NICHE[:4]
+
+
+def niche_world(rigged: bool):
+    """One specialty of twelve firms that each bid on nearly every one of 40 lots, competing on
+    persistent costs. Four of them upload from one machine on 12 of the lots; when ``rigged``
+    they also act there as a ring: the turn's member prices near the cheapest outsider and the
+    others cover 0.3-2 % above it. Otherwise they price as they always do (a bid-writing service
+    uploading for unrelated clients)."""
+    rng = np.random.default_rng(7)
+    world = _Builder(11)
+    cost = dict(zip(NICHE, rng.normal(0.0, 0.018, len(NICHE))))
+    for n in range(40):
+        bidders = [f for f in NICHE if rng.random() < 0.9 or f in INSIDE]
+        offers = {f: 0.9 + cost[f] + rng.normal(0.0, 0.03) for f in bidders}
+        ringed = n % 10 < 3
+        if ringed and rigged:
+            turn = INSIDE[n % 4]
+            w = min(v for f, v in offers.items() if f not in INSIDE) * rng.uniform(0.97, 1.02)
+            offers.update({f: w + abs(rng.normal(0.0, 0.008)) + 0.003 for f in INSIDE})
+            offers[turn] = w
+        lot_id = world.lot("R1", offers)
+        for u in world.uploads:
+            if ringed and u["bid_id"].startswith(lot_id) and u["bid_id"].split("-")[1] in INSIDE:
+                u["ip"] = "10.99.99.99"
+    return world.snapshot(NICHE)
+
+
+def test_a_ring_inside_a_niche_is_seeded_by_its_shared_machine_and_judged_where_it_used_it():
+    findings = bid_ring.detect(niche_world(rigged=True), PARAMS, seed=3)
+    assert [members(f) for f in findings] == [INSIDE]
+    measured = findings[0].evidence["measured"]
+    assert measured["seeded_by"] == "traces" and measured["ring_lots"] == 12
+    assert measured["mean_pair_surprise"] < PARAMS["min_surprise"]  # co-bidding alone would not find it
+
+
+def test_a_niche_whose_traced_firms_price_honestly_is_not_a_ring():
+    assert bid_ring.detect(niche_world(rigged=False), PARAMS, seed=3) == []

@@ -37,6 +37,7 @@ __all__ = [
     "pair_price_ties",
     "shared_values",
     "trace_graph",
+    "traced_lots",
     "TRACE_NAMES",
 ]
 
@@ -155,8 +156,9 @@ def expected_entries(co: CoBidding, lots: np.ndarray) -> np.ndarray:
     return out
 
 
-def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:
-    """How the prices of each listed pair relate on the lots where both bid.
+def pair_price_ties(co: CoBidding, pairs: pd.DataFrame, lots: np.ndarray | None = None) -> pd.DataFrame:
+    """How the prices of each listed pair relate on the lots where both bid (of ``lots``, lot
+    codes, when given).
 
     Returns one row per pair (``a``, ``b`` codes) with ``price_lots`` (co-bid lots where both
     priced), ``gap`` (median of ``|ln(p_a / p_b)|``), ``market_spread`` (what two bidders on a
@@ -178,6 +180,8 @@ def pair_price_ties(co: CoBidding, pairs: pd.DataFrame) -> pd.DataFrame:
     right = sub.rename(columns={"firm": "b", "logp": "lb"})[["lot", "b", "lb"]]
     both = left.merge(right, on="lot")
     both = both[both["a"] < both["b"]].merge(wanted, on=["a", "b"])
+    if lots is not None:
+        both = both[both["lot"].isin(lots)]
     both["gap"] = (both["la"] - both["lb"]).abs()
     both["market_spread"] = market_spread.reindex(lot_market.reindex(both["lot"]).to_numpy()).to_numpy()
     out = (
@@ -202,6 +206,29 @@ def _lot_spread(priced: pd.DataFrame) -> pd.Series:
     total = pd.Series(term, index=p["lot"].to_numpy()).groupby(level=0).sum()
     size = p.groupby("lot").size()
     return (2 * total / (size * (size - 1))).where(size > 1)
+
+
+def traced_lots(snapshot: Snapshot, co: CoBidding, traces: pd.DataFrame) -> np.ndarray:
+    """Lot codes where two firms' bids carry one value of ``traces`` (``shared_values`` rows):
+    the lots they uploaded from one machine or filed one document on."""
+    frames = [
+        snapshot[table][["bid_id", kind]].rename(columns={kind: "value"}).assign(kind=kind)
+        for table, kinds in (("bid_uploads", BID_TRACES[:3]), ("bid_documents", BID_TRACES[3:]))
+        for kind in kinds
+        if kind in snapshot[table]
+    ]
+    if not frames or traces.empty:
+        return np.zeros(0, dtype=np.int64)
+    values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    values = values.astype({"value": str}).merge(traces[["kind", "value"]].drop_duplicates(), on=["kind", "value"])
+    firms = pd.unique(traces[["org_a", "org_b"]].to_numpy().ravel())
+    on = values.merge(co.bids[["bid_id", "lot", "org_id"]], on="bid_id")
+    on = on[on["org_id"].isin(firms)]
+    per = on.groupby(["lot", "kind", "value"])["org_id"].nunique()
+    return np.unique(per[per >= 2].index.get_level_values("lot").to_numpy())
+
+
+BID_TRACES = ("ip", "mac", "hardware_id", "fingerprint", "file_sha256")
 
 
 def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -> pd.DataFrame:
