@@ -87,19 +87,27 @@ class OutOfScope(NotFound):
 PART_EVENT = "scope"  # the history row that tells a county user the case shows only their part
 
 
-def _records_denial(fn: Callable) -> Callable:
-    """Audit a refusal of a case outside the actor's region (``denied``: case, action), after
-    the refused transaction has rolled back."""
+def audits_denial(refusal: type[Exception], key: str) -> Callable[[Callable], Callable]:
+    """A decorator of ``fn(store, actor, item_id, ...)`` that audits a ``refusal`` of the item
+    (``denied``: ``key``: the item, action: the function's name), after the refused transaction
+    has rolled back."""
 
-    @functools.wraps(fn)
-    def wrapper(store: CasesStore, actor: User, case_id: str, *args, **kwargs):
-        try:
-            return fn(store, actor, case_id, *args, **kwargs)
-        except OutOfScope:
-            audit.record(store, actor.name, "denied", {"case": case_id, "action": fn.__name__})
-            raise
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(store: CasesStore, actor: User, item_id: str, *args, **kwargs):
+            try:
+                return fn(store, actor, item_id, *args, **kwargs)
+            except refusal:
+                audit.record(store, actor.name, "denied", {key: item_id, "action": fn.__name__})
+                raise
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+# audits a refusal of a case outside the actor's region (``denied``: case, action)
+_records_denial = audits_denial(OutOfScope, "case")
 
 
 def today(store: CasesStore) -> date:

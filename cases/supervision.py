@@ -9,12 +9,12 @@ sent to its department and nothing else: it cannot read cases, findings or the g
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from bidgraph.cases import audit
+from bidgraph.cases.cases import audits_denial
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import Scope
 from bidgraph.cases.users import OS_ROLE, AccessDenied, User
@@ -63,19 +63,9 @@ class Unseen(NotFound):
     """An item the actor may not see: told apart from "not found" only in the audit trail."""
 
 
-def records_denial(fn: Callable) -> Callable:
-    """Audit a refusal of an item the actor may not see (``denied``: item, call), after the
-    refused transaction has rolled back."""
-
-    @functools.wraps(fn)
-    def wrapper(store: CasesStore, actor: User, item_id: str, *args, **kwargs):
-        try:
-            return fn(store, actor, item_id, *args, **kwargs)
-        except Unseen:
-            audit.record(store, actor.name, "denied", {"item": item_id, "action": fn.__name__})
-            raise
-
-    return wrapper
+# audits a refusal of an item the actor may not see (``denied``: item, call), after the refused
+# transaction has rolled back
+records_denial = audits_denial(Unseen, "item")
 
 
 def require_action(user: User, action: str) -> None:
