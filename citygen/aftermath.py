@@ -4,8 +4,9 @@ Tables ``contract_changes`` (added to the hard world's legal change orders), ``s
 ``personnel_changes``. Planted (issue 13): change orders adding more than 10 % or repeated, the
 lowest bidder whose contract grows back past the other bids (低价中标、高价结算), settlements above
 the varied contract, the project manager replaced soon after signing, and one project manager
-put on a second site while the first is still running. Decoys: small approved change orders,
-honest settlements within a few percent, and late replacements with a reason.
+put on a second site while the first is still running. Decoys: small approved change orders
+(2-8 %, never past the runner-up's price where the winner was the cheapest: else they would be
+低价中标、高价结算 too), honest settlements within a few percent, and late replacements with a reason.
 
 Drawn from its own generator, after everything else, so the other tables do not change.
 """
@@ -103,9 +104,11 @@ def plant_aftermath(rng, world: World, lots: pd.DataFrame, bids: pd.DataFrame, c
         ids = add(c, rng.uniform(0.015, 0.03, int(rng.integers(REPEATED_CHANGES, 6))), _REASONS)
         records["contract_change"].append({"contract": c, "changes": ids, "kind": "repeated"})
     small = []
+    room = _room_below_runner_up(bids, contracts)
     for _ in range(_DECOYS_PER_CITY["small_change"] * n_cities):
         c = pool.pop()
-        small.append({"contract": c, "changes": add(c, [rng.uniform(0.02, 0.08)], _SMALL_REASONS)})
+        share = min(rng.uniform(0.02, 0.08), 0.8 * room[c])  # honest: never past the runner-up's price
+        small.append({"contract": c, "changes": add(c, [share], _SMALL_REASONS)})
     records["decoys"]["small_change_orders"] = small
     changes_frame = pd.concat(changes, ignore_index=True) if changes else _no_changes()
     overrun = [pool.pop() for _ in range(_PER_CITY["overrun"] * n_cities)]
@@ -133,6 +136,20 @@ def _low_bidders(lots, bids, contracts, pool) -> list[tuple[int, float]]:
         if cheapest and lots["evaluation"].iat[lot] == "lowest_price":
             out.append((c, float(second[lot])))
     return out
+
+
+def _room_below_runner_up(bids, contracts) -> np.ndarray:
+    """Per contract, how far it may grow before passing the second-lowest valid bid of its lot,
+    as a share of its amount, where the winner offered the lowest valid price (else infinite)."""
+    valid = bids[bids["valid"].to_numpy() & bids["price"].notna().to_numpy()]
+    prices = valid.sort_values(["lot", "price"], kind="stable").groupby("lot")["price"]
+    first, second = prices.first(), prices.nth(1)
+    second = pd.Series(second.to_numpy(), index=valid.loc[second.index, "lot"].to_numpy())
+    lot = contracts["lot"].to_numpy()
+    amount = contracts["amount"].to_numpy(float)
+    cheapest = amount <= first.reindex(lot).to_numpy(float, na_value=-np.inf)
+    gap = second.reindex(lot).to_numpy(float, na_value=np.inf) / amount - 1
+    return np.where(cheapest, gap, np.inf)
 
 
 def _settlements(rng, contracts, changes, settle_at: dict, overrun: list, used) -> pd.DataFrame:
@@ -185,7 +202,8 @@ def _personnel(rng, world: World, contracts, site, pool: list, n_cities: int, re
             person_in, other_lot = other
             reason = "工作调整"
         else:
-            mates = [p for p in pms.of(org).tolist() if p not in taken | {out}]
+            busy = set(pm["person"].to_numpy()[(pm["first"].to_numpy() <= last) & (pm["last"].to_numpy() >= signed[c])])
+            mates = [p for p in pms.of(org).tolist() if p not in taken | busy | {out}]  # free to take the site
             if not mates:
                 continue
             person_in, other_lot = int(rng.choice(mates)), None

@@ -315,9 +315,21 @@ def test_winner_not_builder_and_honest_sites(city):
             builder = flagged[c["lot_id"]]["builder_org_id"]
             if builder:
                 assert (people["org_id"] == builder).all()
-        else:
-            assert winner_pm and (people["org_id"] == c["org_id"]).all()
+        else:  # the winner's own people; its manager holds a role there (a registered PM when one is free)
+            manager = people.loc[people["role"] == "项目经理", "person_id"]
+            assert manager.isin(roles.loc[roles["org_id"] == c["org_id"], "person_id"]).all()
+            assert (people["org_id"] == c["org_id"]).all()
     assert len(flagged) >= 2
+
+
+def test_an_honest_project_manager_runs_one_site_at_a_time(city):
+    """《注册建造师执业管理办法（试行）》第九条: outside the planted lots no manager's sites overlap."""
+    _, truth, t, _ = city
+    site = t["site_personnel"]
+    planted = {w["lot_id"] for w in truth["winner_not_builder"]}
+    pm = site[(site["role"] == "项目经理") & ~site["lot_id"].isin(planted)].sort_values(["person_id", "first_seen"])
+    same = pm["person_id"].eq(pm["person_id"].shift())
+    assert not (same & (pm["first_seen"] <= pm["last_seen"].shift())).any()
 
 
 def test_decoys_present(city):
