@@ -125,7 +125,7 @@ def statutory_truth(planted: dict, ids, lot_ids, lots) -> dict:
         "statutory": {},
     }
     law = {
-        "same_bond_account": "招标投标法实施条例 第四十条(五)",
+        "same_bond_account": "招标投标法实施条例 第四十条(六)",  # 同一单位或者个人的账户: item (六)
         "same_compiler": "招标投标法实施条例 第四十条(一)",
         "same_project_manager": "招标投标法实施条例 第四十条(三)",
         "near_duplicate": "招标投标法实施条例 第四十条(四)",

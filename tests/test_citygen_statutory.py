@@ -8,7 +8,7 @@ import pytest
 
 from bidgraph.citygen.city import generate_city
 from bidgraph.citygen.statutory import STATUTORY_TABLES
-from bidgraph.evaluation.statutory import score_statutory
+from bidgraph.evaluation.statutory import _collusive_groups, score_statutory
 from bidgraph.loaders.bundle import read_bundle
 
 
@@ -146,6 +146,7 @@ def test_scoring_names_each_scheme_and_decoy(world):
         "detectors": None,
         "planted": len(truth["contract_change"]),
         "findings": len(truth["contract_change"]),
+        "true_findings": len(truth["contract_change"]),
         "precision": 1.0,
         "recall": 1.0,
     }
@@ -153,3 +154,23 @@ def test_scoring_names_each_scheme_and_decoy(world):
     assert report["schemes"]["same_compiler"]["recall"] == 0.0
     assert report["schemes"]["personnel_change"]["precision"] == 0.0
     assert report["decoys"]["late_replacements"]["flagged"] == len(truth["decoys"]["late_replacements"])
+
+
+def test_collusion_truth_records_elsewhere_is_a_true_presumption(world):
+    """A ring's shared author (Art. 40(1)) is true collusion, not a false alarm; two honest firms are."""
+    _, truth, _ = world
+
+    def members(*orgs):
+        return {
+            "detector": "statutory_presumption",
+            "score": 0.8,
+            "entities": [{"type": "company", "id": o, "role": "member"} for o in orgs],
+        }
+
+    ring = truth["rings"][0]["members"][:2]
+    colluding = set().union(*_collusive_groups(truth))
+    honest = sorted(set(truth["decoys"]["small_county"]["org_ids"]) - colluding)[:2]
+    report = score_statutory(truth, {"statutory_presumption": [members(*ring), members(*honest)]})
+    scored = report["schemes"]["same_compiler"]
+    assert (scored["true_findings"], scored["precision"]) == (1, 0.5)
+    assert truth["statutory"]["same_bond_account"][0]["law"].endswith("第四十条(六)")
