@@ -8,7 +8,8 @@ default ones, the hard ones (``bidgraph generate --realism hard``) or both (the 
 table each, closed by the collusive-firm ranking (AP, and how many honest firms of each decoy
 kind truth.json lists reach its top k), the ring ranking (mean Jaccard, and the weak
 single-trace findings scored at or above the weakest traceless ring), tenderer favouritism with
-and without a person link, and the lawful change orders flagged by payment_anomaly.
+and without a person link, the lawful change orders flagged by payment_anomaly, and issue 13's
+statutory schemes (precision, recall) and decoys flagged.
 
     python bench/evaluate.py --scale city --seeds 1 2 3 --realism default hard
 """
@@ -101,6 +102,20 @@ def _table(args, realism: str) -> None:
         orders = report["change_orders"]
         if orders["lawful"]:
             print(f"| {seed} | lawful change orders flagged | {orders['lawful']} | {orders['flagged']} | | | | | |")
+        _statutory(seed, report["statutory"])
+
+
+def _statutory(seed: int, report: dict) -> None:
+    """Issue 13's rows: per planted scheme its detector's findings, precision and recall; per decoy list
+    how many a finding names."""
+    for scheme, m in report["schemes"].items():
+        print(
+            f"| {seed} | statutory: {scheme} ({m['detectors'][0]}) | {m['planted']} | {m['findings']} | "
+            f"{_fmt(m['precision'])} | {_fmt(m['recall'])} | | | |",
+            flush=True,
+        )
+    for name, d in report["decoys"].items():
+        print(f"| {seed} | statutory decoys flagged: {name} | {d['decoys']} | {d['flagged']} | | | | | |", flush=True)
 
 
 def _fmt(value) -> str:
