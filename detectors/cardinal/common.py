@@ -282,6 +282,13 @@ class PriceComparisonIndicator(Indicator):
             return details is not None and details in self.include
         return details is None or details not in self.exclude
 
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        if self.compares_prices(release):
+            self.fold_compared(state, release, ocid)
+
+    def fold_compared(self, state: State, release: dict, ocid: str) -> None:
+        """Look at one contracting process whose method allows comparing prices."""
+
 
 # --- statistics ---------------------------------------------------------------------------
 

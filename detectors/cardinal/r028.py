@@ -18,9 +18,7 @@ from bidgraph.detectors.cardinal.common import (
 class R028(PriceComparisonIndicator):
     code = "R028"
 
-    def fold(self, state: State, release: dict, ocid: str) -> None:
-        if not self.compares_prices(release):
-            return
+    def fold_compared(self, state: State, release: dict, ocid: str) -> None:
         seen: dict[tuple[float, str], frozenset[str]] = {}
         for bid, amount, currency in priced_submitted_bids(release):
             ids = frozenset(tenderer_ids(bid))

@@ -16,9 +16,7 @@ from bidgraph.detectors.cardinal.common import (
 class R036(PriceComparisonIndicator):
     code = "R036"
 
-    def fold(self, state: State, release: dict, ocid: str) -> None:
-        if not self.compares_prices(release):
-            return
+    def fold_compared(self, state: State, release: dict, ocid: str) -> None:
         awards = get_list(release, "awards")
         if awards is None or not any(get_str(a, "status") == "active" for a in awards):
             return

@@ -11,9 +11,7 @@ from bidgraph.detectors.cardinal.common import PriceComparisonIndicator, State, 
 
 
 class SecondLowestBidRatio(PriceComparisonIndicator):
-    def fold(self, state: State, release: dict, ocid: str) -> None:
-        if not self.compares_prices(release):
-            return
+    def fold_compared(self, state: State, release: dict, ocid: str) -> None:
         award = single_award(release)
         if award is None:
             return
