@@ -24,8 +24,7 @@ def register(sub) -> None:
         "--region", metavar="CODE", help="6-digit county code; omit for city-wide / 区县区划代码，不填为全市"
     )
     add_login_option(add)
-    ls = add_action(cmds, "list", handle_list, help="departments you may send to / 部门列表")
-    add_login_option(ls)
+    add_login_option(add_action(cmds, "list", handle_list, help="departments you may send to / 部门列表"))
     user = add_action(
         cmds,
         "user",

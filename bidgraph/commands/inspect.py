@@ -33,8 +33,7 @@ def register(sub) -> None:
     r.add_argument("--note", required=True, help="what was found / 检查情况")
     add_login_option(r)
 
-    ls = add_action(cmds, "list", handle_list, help="inspections of your region / 抽查记录")
-    add_login_option(ls)
+    add_login_option(add_action(cmds, "list", handle_list, help="inspections of your region / 抽查记录"))
 
 
 def handle_draw(args) -> int:

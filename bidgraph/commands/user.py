@@ -35,8 +35,7 @@ def register(sub) -> None:
         "区县区划代码（6位），不填为全市",
     )
     add_login_option(add)
-    ls = add_action(cmds, "list", handle_list, help="list accounts (admins) / 列出账号（管理员）")
-    add_login_option(ls)
+    add_login_option(add_action(cmds, "list", handle_list, help="list accounts (admins) / 列出账号（管理员）"))
     tok = add_action(
         cmds,
         "token",
