@@ -199,7 +199,7 @@ class Scope:
             if name not in TABLE_LINKS:
                 raise KeyError(f"no region rule for table {name!r}; pass column and entity_type")
             rule = TABLE_LINKS[name]
-            links = rule if isinstance(rule[0], tuple) else (rule,)
+            links: tuple[tuple[str, str], ...] = rule if isinstance(rule[0], tuple) else (rule,)  # type: ignore[assignment]  # one (column, type) pair or several
         elif entity_type is None:
             raise KeyError(f"column {column!r} of table {name!r} needs its entity_type")
         else:

@@ -279,14 +279,14 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
     # identical prices are a constant difference (of zero), not also a constant ratio
     patterns = {"difference": 2 * prev - prev2, "ratio": (prev * prev / prev2).where(prev != prev2)}
     findings = []
-    tolerance, min_bids = params["pattern_tolerance"], params["min_pattern_bids"]
+    tolerance, min_bids, max_chance = params["pattern_tolerance"], params["min_pattern_bids"], params["max_chance"]
     hit_chance = _hit_chance(bids, tolerance)
     sizes = by_lot.transform("size").to_numpy()
     for pattern, predicted in patterns.items():
         follows = ((bids["price"] - predicted).abs() <= tolerance * bids["price"]).to_numpy()
         for run in _pattern_runs(follows):
             chance = float((sizes[run[0]] - 2) * np.prod(hit_chance[run[2:]]))
-            if len(run) >= min_bids and chance <= params["max_chance"]:
+            if len(run) >= min_bids and chance <= max_chance:
                 findings.append(_pattern(pattern, bids.iloc[run], params, chance))
     return findings
 
