@@ -19,11 +19,11 @@ in the market is a software default, not a person) or the same compiler named in
 — (三) "不同投标人的投标文件载明的项目管理成员为同一人": one person is project manager of both
 (``person_roles``), or the bid texts name the same project manager ("拟派项目经理：…");
 ``art40_4_price_pattern`` — (四) "投标报价呈规律性差异": ``min_pattern_bids`` or more of the lot's
-sorted prices step by a constant difference or a constant ratio (each price within
-``pattern_tolerance`` of the one the pattern predicts), and the run is unlikely by chance: prices
-rounded to a unit ``u`` (the largest power of ten dividing all of the lot's prices) with a typical
-gap ``g`` between neighbours land on the predicted price with probability about ``max(u, 2 ·
-tolerance · price) / g`` each, so a run of ``k`` predicted bids among ``n`` is expected
+sorted prices step by a constant difference or a constant ratio (each price within two rounding
+units, or ``pattern_tolerance`` of the price, of the one the pattern predicts: a deliberate pattern
+is exact up to rounding), and the run is unlikely by chance: prices rounded to a unit ``u`` (the
+largest power of ten dividing all of the lot's prices) with a typical gap ``g`` between neighbours
+land within that reach ``r`` of the predicted price with probability about ``2r / g`` each, so a run of ``k`` predicted bids among ``n`` is expected
 ``(n - 2) · p^k`` times by chance and must stay under ``max_chance`` (three round prices 1,000 yuan
 apart in a lot whose neighbours sit 2,000 yuan apart are common; three prices to the fen are not); ``art40_5_mixed_documents`` — (五)
 "不同投标人的投标文件相互混装": the same file (SHA-256 or fingerprint) in two bidders' documents (a
@@ -58,7 +58,7 @@ DEFAULTS = {
     "control_share": 50.0,  # share_pct (in %) from which a shareholder controls the firm (控股)
     "max_value_firms": 5,  # an author or file shared by more firms in the market is a default or a form
     "min_pattern_bids": 3,  # fewest bids in a constant-difference or constant-ratio run
-    "pattern_tolerance": 0.00001,  # a price within this share of the predicted one follows the pattern
+    "pattern_tolerance": 0.0,  # besides two rounding units, the share of a price it may miss the predicted one by
     "max_chance": 0.01,  # a run is a pattern only when rounding and spread would make it this rare by chance
     # score of each rule
     "scores": {
@@ -280,10 +280,14 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
     patterns = {"difference": 2 * prev - prev2, "ratio": (prev * prev / prev2).where(prev != prev2)}
     findings = []
     tolerance, min_bids, max_chance = params["pattern_tolerance"], params["min_pattern_bids"], params["max_chance"]
-    hit_chance = _hit_chance(bids, tolerance)
+    # a price follows a pattern when it misses the predicted one by at most two rounding units
+    # (a ratio's prediction is itself rounded) or the settable share of the price
+    reach = np.maximum(2 * _rounding_unit(bids), tolerance * bids["price"])
+    typical = bids.groupby("lot_id")["price"].diff().pipe(lambda g: g.where(g > 0)).groupby(bids["lot_id"])
+    hit_chance = (2 * reach / typical.transform("median")).clip(upper=1.0).fillna(1.0).to_numpy()
     sizes = by_lot.transform("size").to_numpy()
     for pattern, predicted in patterns.items():
-        follows = ((bids["price"] - predicted).abs() <= tolerance * bids["price"]).to_numpy()
+        follows = ((bids["price"] - predicted).abs() <= reach).to_numpy()
         for run in _pattern_runs(follows):
             chance = float((sizes[run[0]] - 2) * np.prod(hit_chance[run[2:]]))
             if len(run) >= min_bids and chance <= max_chance:
@@ -291,19 +295,16 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
     return findings
 
 
-def _hit_chance(bids: pd.DataFrame, tolerance: float) -> np.ndarray:
-    """Per bid (sorted by lot and price): the chance that it lands on a price its two lower
-    neighbours predict, from its lot's rounding unit and typical gap between neighbours."""
+def _rounding_unit(bids: pd.DataFrame) -> pd.Series:
+    """Per bid, its lot's rounding unit in yuan: the largest power of ten (0.01 to 1,000,000)
+    that divides every price of the lot."""
     cents = (bids["price"] * 100).round().astype("int64")
     unit = pd.Series(1, index=bids.index, dtype="int64")
-    for power in range(1, 9):  # 0.1 yuan ... 1,000,000 yuan
+    for power in range(1, 9):
         step = 10**power
         divides = (cents % step == 0).groupby(bids["lot_id"]).transform("all")
         unit = unit.where(~divides, step)
-    gaps = bids.groupby("lot_id")["price"].diff()
-    typical = gaps.where(gaps > 0).groupby(bids["lot_id"]).transform("median")
-    reach = np.maximum(unit / 100, 2 * tolerance * bids["price"])
-    return (reach / typical).clip(upper=1.0).fillna(1.0).to_numpy()
+    return unit / 100
 
 
 def _pattern(pattern: str, run: pd.DataFrame, params: dict, chance: float) -> Finding:

@@ -22,7 +22,7 @@ def _role(person: str, org: str, role: str, share: float | None = None) -> dict:
 def findings():
     bids = [_bid("L1", o) for o in "ABCD"] + [_bid("L2", o) for o in "EFGH"] + [_bid("L3", o) for o in "IJK"]
     bids += [_bid("L4", o, p) for o, p in zip("RSTU", (1_003_170, 1_023_170, 1_043_170, 1_090_450))]
-    bids += [_bid("L5", o, p) for o, p in zip("XYZ", (1_000_000, 1_020_000, 1_040_400))]
+    bids += [_bid("L5", o, p) for o, p in zip("XYZ", (1_003_170, 1_023_233.40, 1_043_698.07))]
     bids += [_bid("L6", o, p) for o, p in zip("IJK", (1_000_000, 1_031_000, 1_047_000))]
     bids += [_bid("L7", o) for o in "MNOPQ"] + [_bid("L8", "W", winner=True), _bid("L8", "A")]
     bids += [_bid(f"Q{i}", f"G{i}") for i in range(6)]
