@@ -88,7 +88,7 @@ DEFAULTS = {
     },
     # at organization level, the first detector is left out where the second ran (it aggregates the first per firm)
     "subsumed": {"price_screen": "screen_ring"},
-    "min_index": 50,  # entities at or above this index become smoke_index findings
+    "min_index": 80,  # entities at or above this index become smoke_index findings (a high-severity lead: 100 x the strongest score under "strongest")
 }
 
 DETECTOR = ModuleDetector("smoke_index", rule_version="3", defaults=DEFAULTS, module=__name__, combines=True)
