@@ -47,7 +47,7 @@ def test_overview_counts_charts_and_ranking(data):
     assert "项目" in text_of(cards) and "疑点" in text_of(cards)
     assert [c.children[0].children for c in cards] == ["1", "2", "5", "5", "5"]
     assert set(by_det.data[0].y) == {"共用上传设备/IP", "人员交叉任职", "标王", "冒烟指数"}
-    assert list(by_region.data[0].x) == ["330102"]
+    assert list(by_region.data[0].x) == ["杭州市上城区（330102）"]  # GB/T 2260 name beside the code
     # the stored smoke index (workbench_world.SMOKE_PARAMS): B 47.0 from three findings, then A 43.0
     assert [(r["uid"], r["name"], r["score"], r["findings"]) for r in ranking] == [
         ("Organization:B", "乙建筑有限公司", 47.0, 3),
@@ -87,7 +87,8 @@ def test_finding_detail_shows_rule_measures_thresholds_and_evidence(data):
     panel, elements = finding_detail(data, "F-000001", "zh")
     text = text_of(panel)
     assert "同一标段的不同投标人从同一IP地址上传投标文件" in text
-    assert "bidders_sharing" in text and "min_bidders" in text
+    assert "共用的投标人数" in text and "最少投标人数 2" in text and "越线" in text  # named, paired, marked
+    assert "bidders_sharing" not in text and "min_bidders" not in text and "2 bidders" not in text
     assert "甲建设工程有限公司" in text
     assert "member" in classes(elements, "Organization:A")
     assert "evidence" in classes(elements, "Bid:B1|UPLOADED_FROM|IP:10.0.0.7")

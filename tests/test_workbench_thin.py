@@ -71,7 +71,8 @@ def test_overview_and_rank_list_the_same_entities_in_the_same_order_under_worksp
 
     by_level = {level: _rank_json(city, level, capsys) for level in ("lot", "project", "org", "tenderer")}
     merged = sorted(
-        (r for rows in by_level.values() for r in rows), key=lambda r: (-r["index"], r["level"], r["entity"])
+        (r for rows in by_level.values() for r in rows),
+        key=lambda r: (-r["index"], -r["findings"], -r["strongest"], r["level"], r["entity"]),
     )
     _, overview = ranking(open_view(EmbeddedStore(city)), "en", limit=10)
     assert len(overview) == 10

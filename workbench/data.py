@@ -82,6 +82,19 @@ class WorkbenchData:
             views["by_entity"] = findings_by_entity(views["findings"])
         return views["by_entity"]
 
+    def region_names(self) -> dict[str, str]:
+        """Region code → name from the bundle's optional ``regions`` table ({} without it)."""
+        views = self._views()
+        if views.get("regions") is None:
+            names: dict[str, str] = {}
+            snapshot = self.api.snapshot()
+            if "regions" in snapshot:
+                table = snapshot["regions"]
+                if {"region_code", "name"} <= set(table.columns):
+                    names = {str(c): str(n) for c, n in zip(table["region_code"], table["name"]) if isinstance(n, str)}
+            views["regions"] = names
+        return views["regions"]
+
     def ranking(self) -> list[dict]:
         """The stored smoke-index ranking of every level (:func:`~bidgraph.workbench.views.smoke_ranking`)."""
         views = self._views()

@@ -14,8 +14,8 @@ DEFAULT_LANG = "zh"
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("招投标监督图谱工作台", "Procurement supervision workbench"),
     "app.no_auth": (
-        "未启用登录 / authentication disabled：任何能访问本页面的人都能看到全部数据",
-        "未启用登录 / authentication disabled: anyone who can reach this page sees all data",
+        "未启用登录：任何能访问本页面的人都能看到全部数据",
+        "Authentication disabled: anyone who can reach this page sees all data",
     ),
     "app.switch": ("English", "中文"),
     "tab.overview": ("总览", "Overview"),
@@ -74,8 +74,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fd.filter_region": ("按区划筛选", "Filter by region"),
     "fd.filter_ph": ("筛选…", "filter…"),
     "fd.status_not_applicable": (
-        "{detector}：不适用 / not applicable — {reason}",
-        "{detector}: 不适用 / not applicable — {reason}",
+        "{detector}：不适用——{reason}",
+        "{detector}: not applicable — {reason}",
     ),
     "fd.status_error": ("{detector}：运行出错 — {error}", "{detector}: error — {error}"),
     "fd.status_batch": (
@@ -248,6 +248,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.store": ("图数据不可用：{msg}", "The graph store is not available: {msg}"),
     "err.not_found": ("找不到：{msg}", "Not found: {msg}"),
     "err.input": ("输入有误：{msg}", "Bad input: {msg}"),
+    "err.unreadable": (
+        "请检查后重试（详情已写入服务器日志）",
+        "please check and try again (details in the server log)",
+    ),
+    "fd.measures": ("实测值与阈值", "Measured values and thresholds"),
+    "fd.measure": ("指标", "Measure"),
+    "fd.mark": ("是否越线", "Crossed"),
+    "col.uscc": ("统一社会信用代码", "USCC"),
+    "col.strongest": ("最强疑点分值", "Strongest finding"),
     "err.internal": (
         "内部错误（{kind}），详情已写入服务器日志。",
         "Internal error ({kind}); details are in the server log.",
@@ -315,6 +324,14 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "payment_anomaly": ("支付异常", "Payment anomaly"),
         "procedure_gap": ("程序缺失", "Procedure gap"),
         "smoke_index": ("冒烟指数", "Smoke index"),
+        "contract_change": ("合同变更异常", "Contract change"),
+        "identical_errors": ("标书错误雷同", "Identical errors"),
+        "personnel_change": ("项目人员变更", "Personnel change"),
+        "quantity_growth": ("工程量增长", "Quantity growth"),
+        "screen_ring": ("报价筛查团伙", "Price-screen ring"),
+        "statutory_presumption": ("法定串标情形", "Statutory presumption"),
+        "low_bid_high_settlement": ("低价中标高价结算", "Low bid, high settlement"),
+        "concurrent_sites": ("项目经理多处在岗", "Concurrent sites"),
     },
     "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
     "category": {
@@ -368,6 +385,31 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "agency": ("代理机构", "agency"),
         "expert": ("专家", "expert"),
         "context": ("背景", "context"),
+        "builder": ("实际施工方", "builder"),
+        "link": ("关联", "link"),
+        "lot": ("标段", "lot"),
+        "on_site": ("现场人员", "on site"),
+        "org": ("单位", "organization"),
+        "payee": ("收款方", "payee"),
+        "project": ("项目", "project"),
+        "replaced": ("被替换人员", "replaced"),
+        "replacement": ("替换人员", "replacement"),
+        "served": ("服务对象", "served"),
+        "shared": ("共用", "shared"),
+    },
+    "procedure": {
+        "open": ("公开招标", "open tender"),
+        "invited": ("邀请招标", "invited tender"),
+        "competitive_negotiation": ("竞争性谈判", "competitive negotiation"),
+        "single_source": ("单一来源", "single source"),
+        "inquiry": ("询价", "request for quotation"),
+        "direct": ("直接发包", "direct award"),
+    },
+    "org_kind": {
+        "enterprise": ("企业", "enterprise"),
+        "government": ("机关", "government"),
+        "institution": ("事业单位", "institution"),
+        "agency": ("代理机构", "agency"),
     },
 }
 
@@ -386,4 +428,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
 def name(kind: str, value, lang: str = DEFAULT_LANG) -> str:
     """A display name for a label, relationship, detector, severity, category, entity type or role."""
     pair = NAMES[kind].get(value)
-    return pair[LANGS.index(pick_lang(lang))] if pair else ("" if value is None else str(value))
+    if pair:
+        return pair[LANGS.index(pick_lang(lang))]
+    if value is None:
+        return ""
+    from bidgraph.workbench.present import SNAKE, measure_name
+
+    text = str(value)
+    return measure_name(text, pick_lang(lang)) if SNAKE.match(text) and len(text) >= 3 else text

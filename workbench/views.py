@@ -132,7 +132,8 @@ def findings_by_entity(findings: list[dict]) -> dict[str, list[str]]:
 def smoke_ranking(findings: list[dict], level: str | None = None, top: int | None = None) -> list[dict]:
     """The smoke-index ranking as the last detector batch stored it: one row per
     ``smoke_index`` finding (entities at or above the detector's ``min_index``), highest index
-    first, ties by level then entity id, as the detector orders them. Nothing is recomputed.
+    first; ties broken by the evidence behind them (more contributing findings first, then the
+    stronger strongest finding), then by level and entity id. Nothing is recomputed.
 
     Parameters
     ----------
@@ -146,7 +147,7 @@ def smoke_ranking(findings: list[dict], level: str | None = None, top: int | Non
     -------
     list of dict
         level, entity (id), type (finding entity type), uid (``Label:key``), index (0-100),
-        findings (how many contributed), by_detector ({detector: points}), contributions (each
+        findings (how many contributed), strongest (the highest contributing finding's score), by_detector ({detector: points}), contributions (each
         finding with its score, weight and points) and finding (the smoke_index finding's id).
     """
     rows = []
@@ -166,10 +167,11 @@ def smoke_ranking(findings: list[dict], level: str | None = None, top: int | Non
                 "findings": evidence["measured"]["findings"],
                 "by_detector": evidence["by_detector"],
                 "contributions": evidence["contributions"],
+                "strongest": max((float(c.get("score") or 0) for c in evidence["contributions"]), default=0.0),
                 "finding": f["id"],
             }
         )
-    rows.sort(key=lambda r: (-r["index"], r["level"], r["entity"]))
+    rows.sort(key=lambda r: (-r["index"], -r["findings"], -r["strongest"], r["level"], r["entity"]))
     return rows if top is None else rows[:top]
 
 

@@ -21,6 +21,7 @@ from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.present import colon, sep
 
 __all__ = [
     "has_cases",
@@ -140,7 +141,7 @@ def case_detail(data, case_id: str, lang: str) -> dict:
             html.H3(f"{c['id']} · {c['title']}"),
             html.P(
                 f"{name('case_kind', c['kind'], lang)} · {name('status', c['status'], lang)} · "
-                f"{t('cs.assignee', lang)}：{c['assignee'] or '—'} · {t('cs.version_note', lang, version=c['version'])}"
+                f"{t('cs.assignee', lang)}{colon(lang)}{c['assignee'] or '—'} · {t('cs.version_note', lang, version=c['version'])}"
             ),
             due,
             html.H4(t("cs.findings", lang)),
@@ -235,7 +236,7 @@ def register(app, data) -> None:
     )
     def _selected(selected, open_id, lang):
         ids = list(dict.fromkeys([*(selected or []), *([open_id] if open_id else [])]))
-        return t("cs.selected", lang, ids="，".join(ids)) if ids else t("cs.none_selected", lang)
+        return t("cs.selected", lang, ids=sep(lang).join(ids)) if ids else t("cs.none_selected", lang)
 
     @app.callback(
         Output("store-case", "data"),

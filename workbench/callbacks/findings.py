@@ -11,7 +11,8 @@ from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
-from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.messages import guarded, localized, message
+from bidgraph.workbench.present import measures, region_name, sep
 from bidgraph.workbench.views import entity_uid
 
 __all__ = ["findings_table", "detector_status", "finding_detail", "finding_request", "register"]
@@ -26,11 +27,15 @@ def _options(values, kind: str | None, lang: str) -> list[dict]:
 def findings_table(data, lang: str, detectors=None, severities=None, regions=None) -> dict:
     """Columns, rows (filtered by the three dropdowns), a count line and the dropdown options."""
     rows = data.rows()
+    regions_table = data.region_names()
     options = {
         "detector": _options(rows["detector"], "detector", lang),
         "severity": _options(rows["severity"], "severity", lang),
-        "region": _options(rows["region"], None, lang),
+        "region": [
+            {"label": region_name(v, lang, regions_table), "value": v} for v in sorted(set(rows["region"].dropna()))
+        ],
     }
+    by_id = {f["id"]: f for f in data.findings()}
     keep = rows
     for column, chosen in (("detector", detectors), ("severity", severities), ("region", regions)):
         if chosen:
@@ -40,6 +45,8 @@ def findings_table(data, lang: str, detectors=None, severities=None, regions=Non
         severity=keep["severity"].map(lambda s: name("severity", s, lang)),
         category=keep["category"].map(lambda c: name("category", c, lang) if pd.notna(c) else ""),
         entities=keep["entities"].map(lambda text: _entities(text, lang)),
+        region=keep["region"].map(lambda r: region_name(r, lang, regions_table) if pd.notna(r) else ""),
+        summary=keep["id"].map(lambda fid: _summary(by_id.get(fid, {}), lang)),
     )
     columns = [{"name": t(f"col.{c}", lang), "id": c, **({"type": "numeric"} if c == "score" else {})} for c in SHOWN]
     records = shown[list(SHOWN)].astype(object).where(shown[list(SHOWN)].notna(), "").to_dict("records")
@@ -68,21 +75,44 @@ def detector_status(data, lang: str) -> html.Div | None:
     for row in batch["detectors"]:
         detector = name("detector", row["detector"], lang)
         if row["status"] == "not_applicable":
-            lines.append(t("fd.status_not_applicable", lang, detector=detector, reason=row["reason"]))
+            lines.append(t("fd.status_not_applicable", lang, detector=detector, reason=localized(row["reason"], lang)))
         elif row["status"] == "error":
             lines.append(t("fd.status_error", lang, detector=detector, error=row["error"]))
     kind = "warning" if len(lines) > 1 else "info"
     return html.Div([message(line, kind) for line in lines], id="div-detector-status")
 
 
-def _facts(title: str, values: dict) -> html.Div:
-    rows = [html.Tr([html.Th(str(k)), html.Td(str(v))]) for k, v in (values or {}).items()]
-    return html.Div([html.H4(title), html.Table(rows, className="props") if rows else html.P("—")])
+def _bracket(text, lang: str) -> str:
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def _summary(finding: dict, lang: str) -> str:
+    """The finding's explanation in ``lang`` (the English ``summary`` only when it has none)."""
+    explanation = (finding.get("evidence") or {}).get("explanation")
+    text = _bilingual(explanation, lang) if isinstance(explanation, dict) else ""
+    if not text and lang == "en":
+        text = finding.get("summary", "")
+    return text
+
+
+def _measures(ev: dict, lang: str) -> html.Div:
+    """Measured values and thresholds as one table of named measures with crossed/within marks."""
+    rows = measures(ev.get("measured"), ev.get("thresholds"), lang)
+    head = html.Tr([html.Th(t(k, lang)) for k in ("fd.measure", "fd.measured", "fd.thresholds", "fd.mark")])
+    body = [
+        html.Tr(
+            [html.Td(r["measure"]), html.Td(r["value"]), html.Td(r["threshold"]), html.Td(r["mark"])],
+            className="crossed" if r["mark"] in ("越线", "crossed") else None,
+        )
+        for r in rows
+    ]
+    table = html.Table([html.Thead(head), html.Tbody(body)], className="props measures") if rows else html.P("—")
+    return html.Div([html.H4(t("fd.measures", lang)), table], id="div-finding-measures")
 
 
 def _bilingual(value, lang: str) -> str:
     if isinstance(value, dict):
-        return str(value.get(lang) or value.get("zh") or value.get("en") or "")
+        return str(value.get(lang) or "")
     return "" if value is None else str(value)
 
 
@@ -97,7 +127,7 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
     captions = {n["id"]: n["caption"] for n in sub["nodes"]}
     entities = [
         html.Li(
-            f"{name('entity', e['type'], lang)} {captions.get(entity_uid(e), e['id'])} ({e['id']})"
+            f"{name('entity', e['type'], lang)} {captions.get(entity_uid(e), e['id'])}{_bracket(e['id'], lang)}"
             f" — {name('role', e.get('role'), lang)}"
         )
         for e in f.get("entities", [])
@@ -111,21 +141,14 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
                 f" · {float(f.get('score', 0)):.2f}"
             ),
             html.Div(finding_feedback(data, finding_id, lang), id="div-finding-feedback"),
-            html.P(f.get("summary", ""), className="summary"),
             html.H4(t("fd.rule", lang)),
             html.P(_bilingual(ev.get("rule"), lang)),
             html.H4(t("fd.explanation", lang)),
             html.P(_bilingual(ev.get("explanation"), lang)),
-            html.Div(
-                [
-                    _facts(t("fd.measured", lang), ev.get("measured")),
-                    _facts(t("fd.thresholds", lang), ev.get("thresholds")),
-                ],
-                className="two-columns",
-            ),
+            _measures(ev, lang),
             html.H4(t("fd.entities", lang)),
             html.Ul(entities),
-            message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning")
+            message(t("fd.missing_nodes", lang, n=len(missing), ids=sep(lang).join(missing[:5])), "warning")
             if missing
             else None,
         ],

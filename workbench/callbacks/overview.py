@@ -9,6 +9,7 @@ from dash import Input, Output, State, html, no_update
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.present import region_name, sep
 from bidgraph.workbench.styles import FONT
 from bidgraph.workbench.views import count_by
 
@@ -43,28 +44,40 @@ def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the overview's ranking table: the top ``limit`` of the stored
     smoke index, every level together."""
     rows = []
+    regions = data.region_names()
+    finding_region = dict(zip(data.rows()["id"], data.rows()["region"]))
     for i, item in enumerate(data.ranking()[:limit], start=1):
         try:
-            caption = data.api.node(item["uid"])["caption"]
+            node = data.api.node(item["uid"])
+            caption, props = node["caption"], node.get("properties") or {}
         except Exception:  # noqa: BLE001 - an entity missing from the graph still ranks, by id
-            caption = item["entity"]
+            caption, props = item["entity"], {}
+        region = props.get("region_code") or finding_region.get(item["finding"])
         rows.append(
             {
                 "rank": i,
                 "uid": item["uid"],
                 "type": name("entity", item["type"], lang),
                 "name": caption,
+                "key": item["entity"],
+                "region": region_name(region, lang, regions) if region is not None and region == region else "—",
+                "uscc": props.get("uscc") or "—",
                 "score": item["index"],
                 "findings": item["findings"],
-                "detectors": "、".join(name("detector", d, lang) for d in sorted(item["by_detector"])),
+                "strongest": round(float(item.get("strongest", 0.0)), 3),
+                "detectors": sep(lang).join(name("detector", d, lang) for d in sorted(item["by_detector"])),
             }
         )
     cols = [
         {"name": t("col.rank", lang), "id": "rank"},
         {"name": t("col.type", lang), "id": "type"},
         {"name": t("col.name", lang), "id": "name"},
+        {"name": t("col.key", lang), "id": "key"},
+        {"name": t("col.region", lang), "id": "region"},
+        {"name": t("col.uscc", lang), "id": "uscc"},
         {"name": t("col.score", lang), "id": "score"},
         {"name": t("col.count", lang), "id": "findings"},
+        {"name": t("col.strongest", lang), "id": "strongest"},
         {"name": t("col.detector", lang), "id": "detectors"},
     ]
     return cols, rows
@@ -98,7 +111,7 @@ def overview(data, lang: str) -> tuple:
     cat = [(name("category", k, lang), v) for k, v in count_by(rows, "category")]
     figs = (
         bar_figure(det, horizontal=True),
-        bar_figure(count_by(rows, "region")[:20]),
+        bar_figure([(region_name(k, lang, data.region_names()), v) for k, v in count_by(rows, "region")[:20]]),
         bar_figure(count_by(rows, "month")),
         bar_figure(cat),
     )
