@@ -180,7 +180,9 @@ def test_from_overview_to_exported_cart(browser, server, downloads):
     # its findings are listed beside it: open the shared-IP finding
     b.find_element(By.XPATH, "//button[contains(., 'F-000001')]").click()
     detail = wait_text(b, "div-finding-detail", "同一IP地址上传")
-    assert "bidders_sharing" in detail and "min_bidders" in detail and "乙建筑有限公司" in detail
+    # measures by name, beside their threshold and whether it was crossed; no raw keys in Chinese
+    assert "共用的投标人数" in detail and "越线" in detail and "乙建筑有限公司" in detail
+    assert "bidders_sharing" not in detail and "min_bidders" not in detail
     WebDriverWait(b, WAIT).until(lambda d: "共 5 条疑点" in d.find_element(By.ID, "div-findings-count").text)
     shot(b, "3-finding")
 
@@ -240,7 +242,7 @@ def test_english_switch_and_error_messages(browser, server):
     b.get(server.url + "?lang=en")
     wait_text(b, "div-overview-counts", "Findings")
     assert "Search" in b.find_element(By.ID, "tabs-main").text
-    assert "authentication disabled" in b.find_element(By.ID, "div-no-auth").text
+    assert "Authentication disabled" in b.find_element(By.ID, "div-no-auth").text
     shot(b, "6-overview-english")
     b.get(server.url + "?lang=zh")  # the choice is remembered until switched back
     wait_text(b, "div-overview-counts", "疑点")
