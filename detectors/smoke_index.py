@@ -184,19 +184,22 @@ def smoke_scores(
     if top is not None:
         totals = totals.head(top)
     keep = c.merge(totals[["level", "entity"]], on=["level", "entity"])
-    groups = dict(tuple(keep.groupby(["level", "entity"], sort=False)))
+    keep = keep.sort_values(
+        ["level", "entity", "points", "evidence", "finding"], ascending=[True, True, False, False, True]
+    )
+    # decomposed in one pass over the kept rows (per-entity pandas calls cost minutes at province scale)
+    by_detector = keep.groupby(["level", "entity", "detector"])["points"].sum().round(2)
+    per_entity: dict[tuple, dict] = {}
+    for (lvl, ent, det), pts in by_detector.items():
+        per_entity.setdefault((lvl, ent), {})[det] = pts
     shown = ["finding", "detector", "score", "weight", "evidence", "points"]
-    totals["by_detector"] = [
-        groups[(r.level, r.entity)].groupby("detector")["points"].sum().round(2).to_dict() for r in totals.itertuples()
-    ]
-    totals["contributions"] = [
-        groups[(r.level, r.entity)]
-        .sort_values(["points", "evidence", "finding"], ascending=[False, False, True])[shown]
-        .round(4)
-        .replace({np.nan: None})
-        .to_dict("records")
-        for r in totals.itertuples()
-    ]
+    rows = keep[shown].round(4).astype(object).where(keep[shown].notna(), None).to_dict("records")
+    listed: dict[tuple, list] = {}
+    for key, row in zip(zip(keep["level"], keep["entity"]), rows):
+        listed.setdefault(key, []).append(row)
+    keys = list(zip(totals["level"], totals["entity"]))
+    totals["by_detector"] = [per_entity[k] for k in keys]
+    totals["contributions"] = [listed[k] for k in keys]
     return totals
 
 
