@@ -22,6 +22,7 @@ from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.lifecycle import awards
+from bidgraph.graph.schema import schema
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
@@ -100,8 +101,9 @@ def _finding(g: pd.DataFrame, total: float, threshold: float, params: dict) -> F
                 "One tenderer splits a purchase of one kind into several lots under the open-tender threshold within a short window, all won by one firm.",
             ),
             "explanation": bilingual(
-                f"招标人{tenderer}在{span}天内将{n}个{category}类标段（合计{total:,.0f}元，超过限额{threshold:,.0f}元）"
-                f"授予同一企业{org}；各标段均低于限额，平均为限额的{closeness:.0%}，采购方式：{'、'.join(procedures)}。",
+                f"招标人{tenderer}在{span}天内将{n}个{zh(category)}类标段（合计{total:,.0f}元，超过限额{threshold:,.0f}元）"
+                f"授予同一企业{org}；各标段均低于限额，平均为限额的{closeness:.0%}，"
+                f"采购方式：{'、'.join(zh(p) for p in procedures)}。",
                 f"Tenderer {tenderer} gave {n} {category} lots totalling {total:,.0f} yuan (above the {threshold:,.0f} "
                 f"threshold) to {org} within {span} days; each lot is under the threshold, on average "
                 f"{closeness:.0%} of it; procedures: {', '.join(procedures)}.",
@@ -123,3 +125,8 @@ def _finding(g: pd.DataFrame, total: float, threshold: float, params: dict) -> F
             "edges": edges,
         },
     )
+
+
+def zh(value: str) -> str:
+    """The Chinese name of an enum value (category, procedure)."""
+    return schema().value_label(value, "zh")

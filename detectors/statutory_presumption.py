@@ -51,6 +51,7 @@ from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
 from bidgraph.detectors.stats.warning import bid_graph, warning
+from bidgraph.graph.schema import schema
 
 __all__ = ["DEFAULTS", "DETECTOR", "RULES", "detect"]
 
@@ -73,6 +74,9 @@ DEFAULTS = {
         "art41_tenderer_link": 0.8,
     },
 }
+
+# where a shared value was read, in Chinese (person roles take the schema's names)
+_SOURCE_ZH = {"author": "文档作者", "compiler": "标书载明的编制人", "fingerprint": "文件特征码", "sha256": "文件哈希"}
 
 DETECTOR = ModuleDetector(
     "statutory_presumption",
@@ -245,7 +249,8 @@ def _shared(rule: str, lot: str, value: str, g: pd.DataFrame, params: dict) -> F
         edges += [[uid("Bid", b), "HAS_DOCUMENT", uid("Document", value)] for b in sorted(g["bid_id"])]
         entities.append(Entity("document", value, "shared"))
     roles = sorted(g["role"].unique())
-    zh = f"标段{lot}的{len(orgs)}家投标人（{'、'.join(orgs)}）有{what_zh}：{value}（{'、'.join(roles)}）。"
+    roles_zh = "、".join(_SOURCE_ZH.get(r) or schema().value_label(r, "zh") for r in roles)
+    zh = f"标段{lot}的{len(orgs)}家投标人（{'、'.join(orgs)}）有{what_zh}：{value}（{roles_zh}）。"
     en = f"On lot {lot}, {len(orgs)} bidders ({', '.join(orgs)}) share {what_en}: {value} ({', '.join(roles)})."
     return warning(
         DETECTOR.id,

@@ -148,6 +148,13 @@ class Schema:
     search_fields: tuple[SearchField, ...] = ()
     store_nodes: dict[str, StoreNode] = field(default_factory=dict)
     store_relationships: dict[str, StoreRelationship] = field(default_factory=dict)
+    value_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def value_label(self, value: str, lang: str) -> str:
+        """The name of an enum value (a category, procedure, person role, ...) in ``lang``
+        (``zh`` or ``en``); the value itself when the schema names it nowhere."""
+        names = self.value_labels.get(str(value))
+        return value if names is None else names[0 if lang == "zh" else 1]
 
     @property
     def relationship_types(self) -> list[str]:
@@ -246,7 +253,19 @@ def _parse(doc: dict) -> Schema:
     search = _search_fields(doc.get("search", {}).get("fields", []), tables, nodes)
     store_nodes, store_rels = _store(doc.get("store", {}), nodes)
     _check_identifiers(tables, nodes, rels, store_nodes, store_rels)
-    return Schema(tables, nodes, tuple(rels), entity_types, search, store_nodes, store_rels)
+    labels = _value_labels(doc.get("value_labels", {}), tables)
+    return Schema(tables, nodes, tuple(rels), entity_types, search, store_nodes, store_rels, labels)
+
+
+def _value_labels(spec: dict, tables: dict[str, Table]) -> dict[str, tuple[str, str]]:
+    """``[value_labels]``: enum value -> (zh, en); every value named must be a value of some enum column."""
+    known = {v for t in tables.values() for c in t.columns.values() for v in c.values}
+    out = {}
+    for value, names in spec.items():
+        if value not in known or not (isinstance(names, list) and len(names) == 2):
+            raise SchemaError(f"value_labels.{value}: not an enum value, or not [zh, en]")
+        out[value] = (str(names[0]), str(names[1]))
+    return out
 
 
 def _check_property(tables: dict[str, Table], node: NodeType, prop: str, what: str) -> None:

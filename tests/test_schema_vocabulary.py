@@ -78,6 +78,7 @@ def test_search_fields_are_declared_with_how_they_match():
         (lambda d: d["store"]["relationships"]["FLAGS"].update({"from": "Nowhere"}), "unknown label"),
         (lambda d: d["store"]["nodes"].update(Person={"key": "id"}), "already a bundle node"),
         (lambda d: d["nodes"]["Project"].update(indexes=["colour"]), "not a property"),
+        (lambda d: d["value_labels"].update(purple=["紫", "purple"]), "not an enum value"),
     ],
 )
 def test_schema_mistakes_fail_loudly(doc, change, message):
@@ -85,6 +86,14 @@ def test_schema_mistakes_fail_loudly(doc, change, message):
     change(broken)
     with pytest.raises(SchemaError, match=message):
         _parse(broken)
+
+
+def test_every_enum_value_has_a_chinese_name():
+    """Findings' Chinese explanations and the workbench name enum values, never print them raw."""
+    values = {v for t in schema().tables.values() for c in t.columns.values() for v in c.values}
+    assert {v for v in values if schema().value_label(v, "zh") == v} == set()
+    assert schema().value_label("competitive_negotiation", "zh") == "竞争性谈判"
+    assert schema().value_label("not-an-enum", "zh") == "not-an-enum"
 
 
 def test_store_bookkeeping_is_declared():

@@ -29,6 +29,7 @@ import pandas as pd
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, person_links, surprise_score, upper_tail
+from bidgraph.graph.schema import schema
 
 __all__ = ["affinity_findings"]
 
@@ -95,7 +96,7 @@ def _finding(detector, r, ctx, relation, role, names, won, link_rows, n_tests, p
     nodes |= {uid("Lot", lot) for lot in lots} | {uid("Project", p) for p in projects}
     edges = {(uid("Organization", c), relation, uid("Project", p)) for p in projects}
     edges |= {(uid("Organization", f), "WON", uid("Lot", lot)) for lot in lots}
-    paths, entities = [], [Entity("company", c, role), Entity("company", f, "winner")]
+    paths, paths_zh, entities = [], [], [Entity("company", c, role), Entity("company", f, "winner")]
     if link_rows is not None:
         for p in link_rows.sort_values(["person_id", "context_role", "role"]).itertuples(index=False):
             person = uid("Person", p.person_id)
@@ -103,11 +104,13 @@ def _finding(detector, r, ctx, relation, role, names, won, link_rows, n_tests, p
             edges |= {(person, "HOLDS_ROLE", uid("Organization", c)), (person, "HOLDS_ROLE", uid("Organization", f))}
             name = f" ({p.person_name})" if pd.notna(p.person_name) else ""
             paths.append(f"{c} ←{p.context_role}— Person {p.person_id}{name} —{p.role}→ {f}")
+            ctx_zh, role_zh = (schema().value_label(r, "zh") for r in (p.context_role, p.role))
+            paths_zh.append(f"{c} ←{ctx_zh}— 人员 {p.person_id}{name} —{role_zh}→ {f}")
         entities += [Entity("person", pid, "link") for pid in sorted(link_rows["person_id"].unique())]
     entities += [Entity("lot", lot, "context") for lot in lots]
     e, w, n = float(r["expected"]), int(r["wins"]), int(r["bids"])
     link_en = f" A person links them: {'; '.join(paths)}." if paths else ""
-    link_zh = f"存在人员关联：{'；'.join(paths)}。" if paths else ""
+    link_zh = f"存在人员关联：{'；'.join(paths_zh)}。" if paths_zh else ""
     p_used = "p" if r["linked"] else "p_adj"
     explanation = bilingual(
         f"{names[0]}{c}的标段中，{f}投标{n}次、中标{w}次；按公平抽签（每标段1/投标人数）应中标{r['mu']:.2f}次，"

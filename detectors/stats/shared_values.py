@@ -363,14 +363,14 @@ def _finding(
     )
     explanation = bilingual(
         f"{len(firms)}家投标人（{firm_list}{more_firms}）在{len(lots)}个相同标段（{lot_list}{more_lots}）中共用"
-        f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（log(N/k)/log(N/2)），"
+        f"{what[0]}：{desc_zh}{more_zh}。稀有度按全库使用该值的单位数计算（ln(N/k)/ln(N/2)），"
         f"被≥{public_min_firms}家单位使用且同标段共用不超出随机水平（p>{params['coincidence_alpha']}）、或被"
         f"≥{params['always_public_firms']}家单位使用的值视为公共地址或通用值{service[0]}，仅凭公共值得分不超过{public_cap:.2f}。"
         f"非公共证据{float(s['S']):.2f}，公共证据{float(s['P']):.2f}（各标段取最强值后按标段合并），得分{score:.2f}"
         f"{'（仅有公共值，证据弱）' if only_public else ''}。",
         f"{len(firms)} bidders ({firm_list}{more_firms}) shared {what[1]} on {len(lots)} common lot(s) "
         f"({lot_list}{more_lots}): {desc_en}{more_en}. Rarity weighs each value by how many firms use it "
-        f"in the whole data (log(N/k)/log(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
+        f"in the whole data (ln(N/k)/ln(N/2)); a value used by >= {public_min_firms} firms whose same-lot "
         f"sharing is within chance (p > {params['coincidence_alpha']}), or by >= {params['always_public_firms']} "
         f"firms, counts as public or generic{service[1]} and alone can give at most {public_cap:.2f}. Non-public evidence "
         f"{float(s['S']):.2f}, public evidence {float(s['P']):.2f} (noisy-OR over lots of the strongest value per "
