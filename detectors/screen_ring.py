@@ -27,7 +27,7 @@ meet (Imhof, Karagök & Rutz (2018), "Screening for bid rigging: does it work?",
 Competition Law & Economics*; Huber & Imhof (2019), "Machine learning with screens for
 detecting bid-rigging cartels", *International Journal of Industrial Organization*; Wachs &
 Kertész (2019), "A network approach to cartel detection in public auction markets",
-*Scientific Reports*; 《招标投标法实施条例》第四十条第五项 “不同投标人的投标报价呈规律性差异”).
+*Scientific Reports*; 《招标投标法实施条例》第四十条第四项 “不同投标人的投标报价呈规律性差异”).
 A lead for a closer look, never proof.
 """
 
