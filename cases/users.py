@@ -33,6 +33,8 @@ __all__ = [
     "Session",
     "AccessDenied",
     "ROLES",
+    "STAFF_ROLES",
+    "DEPARTMENT_ROLE",
     "PERMISSIONS",
     "READ_ACTIONS",
     "hash_password",
@@ -59,7 +61,9 @@ __all__ = [
     "OS_ROLE",
 ]
 
-ROLES = ("admin", "investigator", "analyst", "viewer")
+STAFF_ROLES = ("admin", "investigator", "analyst", "viewer")
+DEPARTMENT_ROLE = "department"  # an account of a responsible department (cases/departments.py binds it)
+ROLES = (*STAFF_ROLES, DEPARTMENT_ROLE)
 OS_ROLE = "os"  # the operating-system user at the command line: may do nothing but set up an empty store
 FREE_FAILURES = 3  # wrong passwords from one source before attempts are slowed down
 MAX_DELAY_SECONDS = 900  # the longest wait between attempts (15 minutes)
@@ -75,12 +79,18 @@ LOGIN_FAILED = (
 TOKEN_PREFIX = "bgt_"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
-_ALL = set(ROLES)
+_ALL = set(STAFF_ROLES)  # the graph, findings and cases: never a department account
+_EVERYONE = set(ROLES)
 _WRITERS = {"admin", "investigator", "analyst"}
 _DECIDERS = {"admin", "investigator"}
 # action -> roles allowed. Read actions need a session; every other action also needs CSRF.
 PERMISSIONS: dict[str, set[str]] = {
     "read": _ALL,  # search, view a node, expand, view findings and cases
+    "session": _EVERYONE,  # hold a session at all (the web gate); grants nothing by itself
+    # the supervision loop: which items and steps each role may reach is decided again by
+    # cases/supervision.py (ACTIONS; a department account sees only its department's items)
+    "supervision.read": _EVERYONE,
+    "supervision.write": _EVERYONE,
     "case.create": _WRITERS,  # open a case from findings or the evidence cart
     "case.comment": _WRITERS,
     "feedback": _WRITERS,  # mark a finding confirmed / dismissed
@@ -93,7 +103,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "audit.checkpoint": {"admin"},
     "key.manage": {"admin"},  # record the office's public keys
 }
-READ_ACTIONS = {"read"}
+READ_ACTIONS = {"read", "session", "supervision.read"}
 _NAME = re.compile(r"^[\w.\-@]{1,64}$")
 
 
@@ -185,8 +195,13 @@ def add_user(
         require(actor, "user.manage")
     if not _NAME.match(name or ""):
         raise InputError(f"user name {name!r}: use 1-64 letters, digits, '.', '-', '_' or '@'")
+    if role == DEPARTMENT_ROLE:
+        raise InputError(
+            "a department account is bound to its department: use `bidgraph department user DEP NAME` / "
+            "部门账号须通过 department user 创建"
+        )
     if role not in ROLES:
-        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise InputError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
     if region_code is not None and not re.fullmatch(r"\d{6}", region_code):
         raise InputError(f"region code {region_code!r}: expected a 6-digit 区划代码 such as 330106")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -362,13 +377,15 @@ def csrf_token_for(store: CasesStore, session_token: str | None) -> str:
     """The CSRF token of a valid session, for the web layer to put in the pages it serves
     (after a reload, say); raises :class:`AccessDenied` like :func:`authorize`."""
     row = _live_session(store, session_token)
-    require(_user_from(row), "read")
+    require(_user_from(row), "session")
     return row["csrf_token"]
 
 
 def authorize(store: CasesStore, session_token: str | None, csrf_token: str | None, action: str) -> User:
     """The gate for every web request: the session must exist, be unexpired and unrevoked;
-    any action but ``read`` also needs the session's CSRF token; the role must allow it.
+    any action but the read actions (``read``, ``session``, ``supervision.read``) also needs
+    the session's CSRF token; the role must allow it. A ``department`` account holds only
+    ``session`` and the ``supervision.*`` actions: never the graph, findings or cases.
 
     Returns the :class:`User` (with its region scope); raises :class:`AccessDenied`.
     """

@@ -90,7 +90,7 @@ class Auth:
             return None
         token = request.cookies.get(SESSION_COOKIE)
         try:
-            user = users.authorize(self.cases, token, None, "read")
+            user = users.authorize(self.cases, token, None, "session")  # the pages then ask for their own rights
             csrf = users.csrf_token_for(self.cases, token)
             if request.method not in SAFE_METHODS:
                 sent = request.headers.get("X-CSRFToken") or request.form.get("csrf") or ""
@@ -187,10 +187,14 @@ class RequestData:
 
     def __init__(self, views: RegionViews, desk: CaseDesk):
         self._views, self._desk = views, desk
+        self.supervision = desk  # the supervision loop (督办, 考核): every role, each call authorized
         self._data: dict[str | None, WorkbenchData] = {}
 
     def current(self) -> WorkbenchData:
-        region = current_user().region_code
+        user = current_user()
+        if not user.can("read"):  # a department account: its inbox only, never the graph or findings
+            raise AccessDenied(f"user {user.name!r} (role {user.role}) may not read the graph / 无权查看图谱与线索")
+        region = user.region_code
         if region not in self._data:
             self._data[region] = WorkbenchData(self._views.store(region), self._desk)
         return self._data[region]

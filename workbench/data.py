@@ -33,6 +33,7 @@ class WorkbenchData:
         if not isinstance(api, ScopedStore):
             raise TypeError(f"the workbench reads through a ScopedStore, not {type(api).__name__}")
         self.api, self.cases = api, cases
+        self.supervision = cases  # the supervision loop's calls (督办, 考核) live on the same desk
         self._lock = threading.Lock()
         self._version = None
         self._cache: dict = {}

@@ -16,9 +16,10 @@ from dash.dash_table.DataTable import DataTable
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
 
-__all__ = ["build_layout", "LAYOUTS", "PAGES"]
+__all__ = ["build_layout", "LAYOUTS", "PAGES", "SUPERVISION_PAGES", "pages_for"]
 
 PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
+SUPERVISION_PAGES = ("dispatch", "performance")  # with login only
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE: dict[str, Any] = dict(
     style_cell={
@@ -401,6 +402,112 @@ def _cases(lang: str) -> html.Div:
     return html.Div([html.Div(id="div-cases-msg", className="message"), create, listing, work], className="page")
 
 
+def _dispatch(lang: str, role: str | None = None) -> html.Div:
+    """督办: the item list (a department's inbox, or the items the office sent), the chosen
+    item, and the steps the role may take (a department replies; the office checks, closes and
+    escalates)."""
+    department = role == "department"
+    listing = html.Div(
+        [
+            html.H3(t("dp.inbox" if department else "dp.sent", lang)),
+            html.P(t("dp.note", lang), className="hint"),
+            html.Div(
+                [
+                    dcc.Checklist(
+                        id="checklist-dispatch-overdue",
+                        options=[{"label": t("dp.overdue_only", lang), "value": "overdue"}],
+                        value=[],
+                    ),
+                    _button("button-dispatch-refresh", t("dp.refresh", lang)),
+                ],
+                className="actions",
+            ),
+            DataTable(
+                id="table-dispatch",
+                columns=[],
+                data=[],
+                page_size=10,
+                **TABLE_STYLE,
+                style_data_conditional=[
+                    {"if": {"filter_query": "{overdue_flag} = 1"}, "backgroundColor": "#fde2e2", "color": "#9b1c1c"}
+                ],
+            ),
+        ],
+        className="panel",
+    )
+    reply = html.Div(
+        [
+            html.H3(t("dp.reply_h", lang)),
+            dcc.Textarea(id="textarea-dispatch-result", placeholder=t("dp.result_ph", lang), className="wide"),
+            dcc.Textarea(id="textarea-dispatch-sha", placeholder=t("dp.sha_ph", lang), className="wide"),
+            html.Div([_button("button-dispatch-reply", t("dp.reply", lang), primary=True)], className="actions"),
+        ],
+        className="panel",
+        style={} if department else {"display": "none"},
+    )
+    supervise = html.Div(
+        [
+            html.H3(t("dp.supervise_h", lang)),
+            dcc.Input(id="input-dispatch-reason", type="text", placeholder=t("dp.reason_ph", lang), className="wide"),
+            dcc.Input(id="input-dispatch-days", type="text", placeholder=t("dp.days_ph", lang)),
+            html.Div(
+                [
+                    _button("button-dispatch-rectified", t("dp.rectified", lang), primary=True),
+                    _button("button-dispatch-not-rectified", t("dp.not_rectified", lang)),
+                    _button("button-dispatch-close", t("dp.close", lang)),
+                    _button("button-dispatch-escalate", t("dp.escalate", lang)),
+                ],
+                className="actions",
+            ),
+        ],
+        className="panel",
+        style={"display": "none"} if department else {},
+    )
+    detail = html.Div(t("dp.pick", lang), id="div-dispatch-detail", className="panel detail")
+    return html.Div(
+        [html.Div(id="div-dispatch-msg", className="message"), listing, detail, reply, supervise], className="page"
+    )
+
+
+def _performance(lang: str) -> html.Div:
+    """考核: the department performance of one month, and its Excel export."""
+    return html.Div(
+        [
+            html.Div(id="div-performance-msg", className="message"),
+            html.Div(
+                [
+                    html.P(t("pf.note", lang), className="hint"),
+                    html.Div(
+                        [
+                            _field(
+                                t("pf.period", lang),
+                                dcc.Input(id="input-performance-period", type="text", placeholder="2026-11"),
+                            ),
+                            _button("button-performance-show", t("pf.show", lang), primary=True),
+                            _button("button-performance-xlsx", t("pf.xlsx", lang)),
+                        ],
+                        className="actions",
+                    ),
+                    DataTable(id="table-performance", columns=[], data=[], page_size=20, **TABLE_STYLE),
+                    dcc.Download(id="download-performance"),
+                ],
+                className="panel",
+            ),
+        ],
+        className="page",
+    )
+
+
+def pages_for(account: dict | None) -> tuple[str, ...]:
+    """The tabs an account sees: a department account only its 督办 inbox; staff every page
+    plus 督办 and 考核; without login (``--no-auth``) the graph pages only."""
+    if not account:
+        return PAGES
+    if account.get("role") == "department":
+        return ("dispatch",)
+    return (*PAGES, *SUPERVISION_PAGES)
+
+
 def _account(account: dict | None, lang: str) -> list:
     """Who is logged in and a logout button (a form posting the session's CSRF token)."""
     if not account:
@@ -432,7 +539,10 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         "explorer": _explorer,
         "cart": _cart,
         "cases": _cases,
+        "dispatch": lambda lang: _dispatch(lang, (account or {}).get("role")),
+        "performance": _performance,
     }
+    shown = pages_for(account)
     header = html.Div(
         [
             html.H1(t("app.title", lang)),
@@ -461,10 +571,12 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         dcc.Store(id="store-case-refresh"),
         dcc.Store(id="store-case-version"),
         dcc.Download(id="download-pack"),
+        dcc.Store(id="store-dispatch"),
+        dcc.Store(id="store-dispatch-refresh"),
     ]
     tabs = dcc.Tabs(
         id="tabs-main",
-        value="overview",
+        value=shown[0],
         className="tabs",
         children=[
             dcc.Tab(
@@ -474,7 +586,7 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
                 className="tab",
                 selected_className="tab-selected",
             )
-            for p in PAGES
+            for p in shown
         ],
     )
     return html.Div(
