@@ -26,6 +26,7 @@ from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overvi
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
+from bidgraph.workbench.public import PUBLIC_PATH, PublicPage
 
 __all__ = ["create_app", "run_server"]
 
@@ -36,7 +37,7 @@ CALLBACKS = (overview, findings, search, explorer, cart, cases, supervision)
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 
 
-def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
+def create_app(store, *, lang: str = "zh", auth=None, public: bool = False) -> dash.Dash:
     """The workbench app for ``store`` (any object with the query API).
 
     Parameters
@@ -47,6 +48,8 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
         The page's language when the URL does not say (``?lang=en`` / ``?lang=zh``).
     auth : :class:`bidgraph.workbench.auth.Auth`, optional
         Access control (login, roles, region scope, audit); None serves the app open, with a banner.
+    public : bool
+        Also serve the public page (公开专栏, ``/public``: aggregate figures only) without login.
     """
     default = pick_lang(lang)
     app = dash.Dash(
@@ -79,14 +82,21 @@ def create_app(store, *, lang: str = "zh", auth=None) -> dash.Dash:
     data = auth.data_for(store) if auth is not None else WorkbenchData(RegionViews(store).store(None))
     for module in CALLBACKS:
         module.register(app, data)
+    if public:
+        results = auth.inspection_results if auth is not None else None
+        PublicPage(RegionViews(store).store(None), results).init_app(app.server)
+        if auth is not None:
+            auth.open_paths.add(PUBLIC_PATH)
     if auth is not None:
         auth.init_app(app.server)
     return app
 
 
-def run_server(store, host: str = "127.0.0.1", port: int = 8050, *, lang: str = "zh", auth=None) -> None:
+def run_server(
+    store, host: str = "127.0.0.1", port: int = 8050, *, lang: str = "zh", auth=None, public: bool = False
+) -> None:
     """Serve the workbench until interrupted (Flask's threaded server, no debug mode, so no
     traceback ever reaches a browser)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(store, lang=lang, auth=auth)
+    app = create_app(store, lang=lang, auth=auth, public=public)
     app.run(host=host, port=port, debug=False, dev_tools_ui=False, dev_tools_props_check=False)

@@ -25,7 +25,7 @@ from html import escape
 
 from flask import Response, g, has_request_context, redirect, request
 
-from bidgraph.cases import users
+from bidgraph.cases import inspections, users
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.cases.users import AccessDenied
@@ -63,6 +63,7 @@ class Auth:
 
     def __init__(self, cases: CasesStore, secure_cookies: bool = False):
         self.cases, self.secure = cases, secure_cookies
+        self.open_paths: set[str] = set()  # served without login (the public page with serve --public)
 
     # -- what the pages read --------------------------------------------------------------
     def data_for(self, api) -> RequestData:
@@ -77,6 +78,16 @@ class Auth:
         user = g.bidgraph_user
         return {"name": user.name, "role": user.role, "region": user.region_code, "csrf": g.bidgraph_csrf}
 
+    def inspection_results(self) -> list[dict]:
+        """Every recorded random-inspection result as ``{"target", "result"}`` only (no item,
+        note, officer or date), for the public page's counts."""
+        reader = users.User("(public page)", "viewer", None)  # city-wide read of published results
+        return [
+            {"target": i["target"], "result": r["result"]}
+            for i in inspections.list_inspections(self.cases, reader)
+            for r in i["results"]
+        ]
+
     # -- Flask ----------------------------------------------------------------------------
     def init_app(self, server) -> None:
         server.before_request(self._gate)
@@ -86,7 +97,7 @@ class Auth:
 
     def _gate(self):
         path = request.path
-        if path == "/login" or path.startswith(PUBLIC_PREFIXES):
+        if path == "/login" or path.startswith(PUBLIC_PREFIXES) or path in self.open_paths:
             return None
         token = request.cookies.get(SESSION_COOKIE)
         try:

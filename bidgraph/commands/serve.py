@@ -27,6 +27,13 @@ def register(sub) -> None:
         "页面显示警示横幅）；默认需登录（会话 8 小时；密码错误后同一地址的尝试逐步延时，不锁定账号）",
     )
     p.add_argument(
+        "--public",
+        action="store_true",
+        help="also serve the public page /public without login: aggregate figures only (projects, bids, "
+        "warnings per kind and region, inspection results), no personal data, no open leads. Off by default "
+        "/ 同时开放公开专栏 /public（免登录，仅汇总数字，不含个人信息与未结线索；默认关闭）",
+    )
+    p.add_argument(
         "--lang",
         default="zh",
         choices=["zh", "en"],
@@ -61,6 +68,9 @@ def handle(args) -> int:
     auth = None if no_auth else _auth(args)
     store = open_store(workspace)
     store.info()  # fail now, with the store's own message, rather than on the first page
+    public = getattr(args, "public", False)
     print(f"bidgraph workbench: http://{args.host}:{args.port}/  (Ctrl+C to stop)")
-    run_server(store, args.host, args.port, lang=getattr(args, "lang", "zh"), auth=auth)
+    if public:
+        print(f"bidgraph public page (no login): http://{args.host}:{args.port}/public")
+    run_server(store, args.host, args.port, lang=getattr(args, "lang", "zh"), auth=auth, public=public)
     return 0
