@@ -62,6 +62,7 @@ def test_the_public_page_shows_aggregates_without_login_and_nothing_personal(wor
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "公开专栏" in html and "项目数" in html and "双随机抽查结果" in html and "发现问题" in html
+    assert re.search(r"<td>I-\d+</td><td>项目</td><td>PR1</td><td>发现问题</td><td>\d{4}-\d{2}-\d{2}</td>", html), html
     english = client.get("/public?lang=en").get_data(as_text=True)
     assert "Random inspection results" in english and "problem found" in english
     assert not re.search(r"[\u4e00-\u9fff]", english.replace("中文", ""))  # English only, but the switch

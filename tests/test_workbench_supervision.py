@@ -94,6 +94,9 @@ def test_a_department_sees_its_inbox_overdue_first_and_replies(store, people, de
     assert "已责令整改" in shown and "附件哈希 1 个" in shown and "已答复" in shown
 
     office = as_page(store, index, "city")
+    notes = json.dumps(page.notifications(office, "zh"), default=str, ensure_ascii=False)
+    assert "督办提醒" in notes and f"{late['id']} 已逾期" in notes and "overdue since" not in notes
+    assert page.notifications(west, "zh") == []
     assert {r["id"] for r in page.dispatch_table(office, False, "zh")[1]} == {late["id"], fresh["id"], other["id"]}
     with pytest.raises(InputError, match="整数"):
         page.act(office, "button-dispatch-not-rectified", late["id"], {"reason": "缺照片", "days": "x"}, "zh")

@@ -94,6 +94,7 @@ def test_a_department_replies_to_an_item_sent_to_it(browser, server, store):
     _login(b, server.url, "city", PASSWORD)
     wait_text(b, "span-user", "city")
     b.find_elements(By.XPATH, "//div[contains(@class,'tab') and normalize-space()='督办']")[0].click()
+    wait_text(b, "div-dispatch-notes", f"{item} 已逾期")  # the sender's 督办 notification
     _row(b, item).click()
     wait_text(b, "div-dispatch-detail", "已责令施工单位整改")
     b.find_element(By.ID, "input-dispatch-reason").send_keys("现场核查整改到位")

@@ -79,11 +79,18 @@ class Auth:
         return {"name": user.name, "role": user.role, "region": user.region_code, "csrf": g.bidgraph_csrf}
 
     def inspection_results(self) -> list[dict]:
-        """Every recorded random-inspection result as ``{"target", "result"}`` only (no item,
-        note, officer or date), for the public page's counts."""
+        """Every recorded random-inspection result for the public page (双随机、一公开): the
+        inspection, its target kind, the item drawn (a project or firm id), the result and the
+        day recorded; never the note, the officers or who recorded it."""
         reader = users.User("(public page)", "viewer", None)  # city-wide read of published results
         return [
-            {"target": i["target"], "result": r["result"]}
+            {
+                "inspection": i["id"],
+                "target": i["target"],
+                "item": r["item_id"],
+                "result": r["result"],
+                "recorded_on": r["recorded_on"],
+            }
             for i in inspections.list_inspections(self.cases, reader)
             for r in i["results"]
         ]

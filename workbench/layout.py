@@ -409,6 +409,7 @@ def _dispatch(lang: str, role: str | None = None) -> html.Div:
     department = role == "department"
     listing = html.Div(
         [
+            html.Div(id="div-dispatch-notes", className="hint"),
             html.H3(t("dp.inbox" if department else "dp.sent", lang)),
             html.P(t("dp.note", lang), className="hint"),
             html.Div(

@@ -2,7 +2,8 @@
 and only when the server is started with ``bidgraph serve --public`` (off by default).
 
 It shows counts only: projects, lots and bids; warnings per kind (detector) and per region;
-random-inspection results per target and result. No name of a person or organization, no id
+random-inspection results per target and result, and each result (inspection, project or firm
+id, result, day recorded; 双随机、一公开). No name of a person or organization, no id
 number, phone or address, no finding id, no open dispatch or complaint, no officer or note
 reaches it: the figures are computed here from the whole graph's counts and the findings'
 detector and region, and nothing else of a finding is read.
@@ -49,11 +50,20 @@ def public_figures(api: ScopedStore, results: list[dict] | None) -> dict:
         if {"region_code", "name"} <= set(table.columns):
             regions = {str(c): str(n) for c, n in zip(table["region_code"], table["name"]) if isinstance(n, str)}
     tally = Counter((r["target"], r["result"]) for r in results or [])
+    listed = sorted(
+        (
+            (r["inspection"], r["target"], r["item"], r["result"], r["recorded_on"])
+            for r in results or []
+            if "item" in r
+        ),
+        reverse=True,
+    )
     return {
         "counts": {**counts, "warnings": len(rows)},
         "by_kind": count_by(rows, "detector"),
         "by_region": count_by(rows, "region"),
         "inspections": sorted(tally.items()),
+        "results": listed,
         "regions": regions,
     }
 
@@ -112,6 +122,22 @@ def render(figures: dict, lang: str) -> str:
                 for (tg, rs), n in figures["inspections"]
             ],
             "table-public-inspections",
+            lang,
+        ),
+        f"<h2>{escape(t('pub.results', lang))}</h2>",
+        _table(
+            [
+                t("pub.inspection", lang),
+                t("pub.target", lang),
+                t("pub.item", lang),
+                t("pub.result", lang),
+                t("pub.recorded", lang),
+            ],
+            [
+                (i, target_names.get(tg, tg), item, name("inspection_result", rs, lang), day)
+                for i, tg, item, rs, day in figures["results"]
+            ],
+            "table-public-results",
             lang,
         ),
     ]

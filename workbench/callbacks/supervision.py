@@ -32,6 +32,7 @@ __all__ = [
     "dispatch_table",
     "dispatch_detail",
     "act",
+    "notifications",
     "performance_table",
     "performance_xlsx",
     "register",
@@ -152,6 +153,17 @@ def dispatch_detail(data, dispatch_id: str, lang: str) -> list:
     return lines
 
 
+def notifications(data, lang: str) -> list:
+    """The 督办 notifications left for the user (escalations of what it sent), newest first."""
+    notes = data.supervision.notifications()[:10]
+    if not notes:
+        return []
+    return [
+        html.H4(t("dp.notifications", lang)),
+        html.Ul([html.Li(f"{n['time'][:16].replace('T', ' ')} {_side(n['text'], lang)}") for n in notes]),
+    ]
+
+
 def _days(text: str | None) -> int | None:
     text = (text or "").strip()
     if not text:
@@ -223,20 +235,22 @@ def register(app, data) -> None:
         Output("table-dispatch", "columns"),
         Output("table-dispatch", "data"),
         Output("div-dispatch-msg", "children"),
+        Output("div-dispatch-notes", "children"),
         Input("store-dispatch-refresh", "data"),
         Input("checklist-dispatch-overdue", "value"),
         Input("button-dispatch-refresh", "n_clicks"),
         Input("tabs-main", "value"),
         State("store-lang", "data"),
     )
-    @guarded(3, 2)
+    @guarded(4, 2)
     def _list(_refresh, overdue, _clicks, tab, lang):
         if tab != "dispatch":
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         if not has_supervision(data):
-            return [], [], message(t("dp.login_needed", lang), "warning")
+            return [], [], message(t("dp.login_needed", lang), "warning"), []
         columns, rows = dispatch_table(data, bool(overdue), lang)
-        return columns, rows, no_update if rows else message(t("dp.none", lang), "info")
+        shown = message(t("dp.none", lang), "info") if not rows else no_update
+        return columns, rows, shown, notifications(data, lang)
 
     register_row_pick(app, "table-dispatch", "store-dispatch")
 
