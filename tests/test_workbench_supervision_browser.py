@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import pytest
 from test_cases_world import PASSWORD, clock, finding, index, load_world, people, store  # noqa: F401
-from test_workbench_browser import WAIT, By, Server, WebDriverWait, browser, click, downloads, shot, wait_text  # noqa: F401
+from test_workbench_browser import (  # noqa: F401
+    WAIT,
+    By,
+    Server,
+    WebDriverWait,
+    browser,
+    click,
+    downloaded,
+    downloads,
+    shot,
+    wait_text,
+)
 
 from bidgraph.cases import departments, dispatch
 from bidgraph.graph.api import open_store
@@ -58,7 +69,7 @@ def _row(b, item_id: str):
     )
 
 
-def test_a_department_replies_to_an_item_sent_to_it(browser, server, store):
+def test_a_department_replies_to_an_item_sent_to_it(browser, server, store, downloads):
     b, item = browser, server.item
     _login(b, server.url, "west-dept", DEPT_PASSWORD)
     wait_text(b, "span-user", "west-dept")
@@ -107,6 +118,16 @@ def test_a_department_replies_to_an_item_sent_to_it(browser, server, store):
     wait_text(b, "div-dispatch-msg", f"{item} 已办结")
     wait_text(b, "table-dispatch", "已办结")
     shot(b, "s4-office-closed")
+
+    # 考核: the month's performance per department, and its Excel file
+    b.find_elements(By.XPATH, "//div[contains(@class,'tab') and normalize-space()='考核']")[0].click()
+    b.find_element(By.ID, "input-performance-period").send_keys("2026-03")
+    click(b, "button-performance-show")
+    table = wait_text(b, "table-performance", "西区住建局")
+    assert "东区住建局" in table and "100%" in table
+    click(b, "button-performance-xlsx")
+    assert downloaded(downloads, ".xlsx").name == "bidgraph-performance-2026-03.xlsx"
+    shot(b, "s5-performance")
     assert [e["kind"] for e in dispatch.get_dispatch(store, _office(store), item)["events"]][-3:] == [
         "dispatch.reply",
         "dispatch.check",
