@@ -40,7 +40,7 @@ def measure(workspace: Path) -> dict:
         "batch_s": round(total, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "peak_rss_before_batch_mb": round(rss_before),
-        "per_detector_s": {row["detector"]: row["seconds"] for row in summary},
+        "per_detector_s": {row["detector"]: row.get("seconds", row.get("status")) for row in summary},
     }
 
 
