@@ -169,7 +169,10 @@ def test_login_form_needs_its_own_token_and_wrong_passwords_slow_only_their_sour
     assert throttled.status_code == 401 and "locked" not in throttled.get_data(as_text=True)
     assert client.get("/").status_code == 302
     unknown = login(client, "nobody", "wrong-password")
-    assert _error(unknown) == _error(throttled) and "wrong user name or password" in _error(unknown)
+    assert (
+        _error(unknown) == _error(throttled)
+        and _error(unknown) == "登录失败：用户名或密码错误，或尝试过于频繁（请稍后再试）"
+    )  # the page's language only
     elsewhere = app.server.test_client()  # the real west user, at another address
     page = elsewhere.get("/login", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)

@@ -32,6 +32,7 @@ from bidgraph.cases.users import AccessDenied
 from bidgraph.workbench.casedesk import CaseDesk, Session
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
+from bidgraph.workbench.messages import localized
 
 __all__ = ["Auth", "RequestData", "SESSION_COOKIE", "CSRF_COOKIE", "LOGIN_COOKIE"]
 
@@ -144,7 +145,7 @@ class Auth:
                 source=request.remote_addr or "unknown",
             )
         except AccessDenied as exc:
-            return self._page(lang, t("auth.failed", lang, msg=str(exc)), 401)
+            return self._page(lang, t("auth.failed", lang, msg=localized(str(exc), lang)), 401)
         response = redirect("/")
         self._cookie(response, SESSION_COOKIE, session.token)
         self._cookie(response, CSRF_COOKIE, session.csrf_token, http_only=False)
