@@ -51,6 +51,7 @@ from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.evidence import combine
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.names import detector_name
 
 __all__ = ["DEFAULTS", "DETECTOR", "LEVELS", "smoke_scores", "evidence_table", "fit_weights", "detect"]
 
@@ -239,7 +240,9 @@ def detect(snapshot, params: Mapping, seed: int, findings: list[dict], scores: M
 def _finding(r, params) -> Finding:
     etype, label = LEVELS[r.level]
     parts_en = ", ".join(f"{d} {p:g}" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
-    parts_zh = "，".join(f"{d} {p:g}分" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
+    parts_zh = "，".join(
+        f"{detector_name(d, 'zh')}{p:g}分" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1])
+    )
     return Finding(
         DETECTOR.id,
         r.index / 100,

@@ -6,6 +6,8 @@ relationship type, detector, severity, category or entity role, falling back to 
 
 from __future__ import annotations
 
+from bidgraph.detectors.core.names import DETECTOR_NAMES
+
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
 
 LANGS = ("zh", "en")
@@ -35,9 +37,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ov.by_category": ("各项目类别疑点数量", "Findings per project category"),
     "ov.ranking": ("冒烟指数排名", "Smoke-index ranking"),
     "ov.ranking_note": (
-        "各模型预警按权重累加（单一模型封顶，满分100），标段、项目、企业、招标人一并排序；权重见 detectors/settings.toml。",
-        "Weighted findings added up per entity (each detector capped, at most 100) for lots, projects, "
-        "organizations and tenderers; weights in detectors/settings.toml.",
+        "每个标段、项目、企业、招标人的冒烟指数取其最强的一条疑点（满分100），同分时依疑点数与最强分值排序；"
+        "用 bidgraph calibrate 按核查结论校准后改为加权合并。",
+        "Each lot, project, organization and tenderer is ranked by its strongest piece of evidence (at most "
+        "100), ties by the number of findings and the strongest score; after bidgraph calibrate, by the "
+        "weighted combination fitted on verdicts.",
     ),
     "ov.changes": (
         "最近一次检测 {batch}（{at}）与上一次相比：新增 {new} 条，变化 {changed} 条，消失 {gone} 条",
@@ -413,34 +417,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "AWARDED_TO": ("签约单位", "awarded to"),
         "PAID_UNDER": ("合同付款", "paid under"),
     },
-    "detector": {
-        "shared_device": ("共用上传设备/IP", "Shared upload device or IP"),
-        "shared_document": ("标书特征码相同", "Same document fingerprint"),
-        "shared_personnel": ("人员交叉任职", "Shared personnel"),
-        "bid_ring": ("围标团伙", "Bid ring"),
-        "cover_bidder": ("陪标", "Cover bidder"),
-        "frequent_winner": ("标王", "Frequent winner"),
-        "hidden_link": ("隐性关联", "Hidden link"),
-        "tenderer_affinity": ("招标人偏好", "Tenderer affinity"),
-        "agency_affinity": ("代理机构偏好", "Agency affinity"),
-        "expert_affinity": ("专家关联", "Expert affinity"),
-        "expert_bias": ("专家打分偏向", "Expert bias"),
-        "price_screen": ("报价异常", "Price screen"),
-        "red_flag": ("程序红旗", "Red flag"),
-        "contract_splitting": ("拆分合同", "Contract splitting"),
-        "winner_not_builder": ("中标不施工", "Winner not builder"),
-        "payment_anomaly": ("支付异常", "Payment anomaly"),
-        "procedure_gap": ("程序缺失", "Procedure gap"),
-        "smoke_index": ("冒烟指数", "Smoke index"),
-        "contract_change": ("合同变更异常", "Contract change"),
-        "identical_errors": ("标书错误雷同", "Identical errors"),
-        "personnel_change": ("项目人员变更", "Personnel change"),
-        "quantity_growth": ("工程量增长", "Quantity growth"),
-        "screen_ring": ("报价筛查团伙", "Price-screen ring"),
-        "statutory_presumption": ("法定串标情形", "Statutory presumption"),
-        "low_bid_high_settlement": ("低价中标高价结算", "Low bid, high settlement"),
-        "concurrent_sites": ("项目经理多处在岗", "Concurrent sites"),
-    },
+    "detector": DETECTOR_NAMES,
     "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
     "category": {
         "construction": ("工程", "construction"),
