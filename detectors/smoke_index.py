@@ -241,7 +241,7 @@ def _finding(r, params) -> Finding:
     etype, label = LEVELS[r.level]
     parts_en = ", ".join(f"{d} {p:g}" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
     parts_zh = "，".join(
-        f"{detector_name(d, 'zh')}{p:g}分" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1])
+        f"{detector_name(d, 'zh')}（{p:g}分）" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1])
     )
     return Finding(
         DETECTOR.id,
