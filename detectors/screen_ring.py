@@ -136,7 +136,7 @@ def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed:
     order = np.lexsort((b, a))
     graph = ig.Graph(n=n, edges=np.column_stack([a[order], b[order]]).tolist())
     partition = leidenalg.find_partition(
-        graph, leidenalg.ModularityVertexPartition, weights=list(weight[order]), seed=int(seed), n_iterations=-1
+        graph, leidenalg.ModularityVertexPartition, weights=list(weight[order]), seed=int(seed), n_iterations=2
     )
     return np.asarray(partition.membership)
 
