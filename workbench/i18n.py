@@ -7,6 +7,7 @@ relationship type, detector, severity, category or entity role, falling back to 
 from __future__ import annotations
 
 from bidgraph.detectors.core.names import DETECTOR_NAMES
+from bidgraph.graph.schema import schema
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
 
@@ -375,6 +376,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+
+def _enum_names(table: str, column: str) -> dict[str, tuple[str, str]]:
+    """The schema's names of an enum column's values (graph/schema.toml [value_labels])."""
+    return {v: schema().value_labels[v] for v in schema().tables[table].columns[column].values}
+
+
 NAMES: dict[str, dict[str, tuple[str, str]]] = {
     "label": {
         "Organization": ("单位", "Organization"),
@@ -419,12 +426,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "detector": DETECTOR_NAMES,
     "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
-    "category": {
-        "construction": ("工程", "construction"),
-        "goods": ("货物", "goods"),
-        "services": ("服务", "services"),
-        "emergency": ("应急", "emergency"),
-    },
+    "category": _enum_names("projects", "category"),
     "entity": {
         "company": ("单位", "company"),
         "person": ("人员", "person"),
@@ -505,14 +507,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "served": ("服务对象", "served"),
         "shared": ("共用", "shared"),
     },
-    "procedure": {
-        "open": ("公开招标", "open tender"),
-        "invited": ("邀请招标", "invited tender"),
-        "competitive_negotiation": ("竞争性谈判", "competitive negotiation"),
-        "single_source": ("单一来源", "single source"),
-        "inquiry": ("询价", "request for quotation"),
-        "direct": ("直接发包", "direct award"),
-    },
+    "procedure": _enum_names("projects", "procedure"),
     "org_kind": {
         "enterprise": ("企业", "enterprise"),
         "government": ("机关", "government"),
