@@ -273,6 +273,13 @@ MIGRATIONS = [
         PRIMARY KEY (inspection_id, item_id)
     )
     """,
+    # 今日待办 (cases/today.py): when each user last opened the workbench.
+    """
+    CREATE TABLE visits (
+        user_name TEXT PRIMARY KEY REFERENCES users(name),
+        seen_at TEXT NOT NULL
+    )
+    """,
 ]
 
 
