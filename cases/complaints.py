@@ -15,7 +15,6 @@ region's, a department account only those transferred to its department.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 
 import pandas as pd
@@ -25,18 +24,8 @@ from bidgraph.cases.db import CasesStore
 from bidgraph.cases.departments import get_department
 from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.settings import calendar, deadline_workdays
-from bidgraph.cases.supervision import (
-    StepRefused,
-    Unseen,
-    events_of,
-    next_status,
-    record_step,
-    records_denial,
-    regions_json,
-    require_action,
-    text,
-    visible,
-)
+from bidgraph.cases.supervised_items import ItemKind, deadline_clock, item_dict
+from bidgraph.cases.supervision import StepRefused, Unseen, record_step, records_denial, require_action, text
 from bidgraph.cases.users import User
 from bidgraph.errors import InputError
 
@@ -81,19 +70,10 @@ def _insert(conn, store: CasesStore, actor: User, values: dict, regions: list[st
     days = deadline_workdays(store, values["kind"])
     received = date.fromisoformat(values["received_on"])
     deadline = calendar(store).add(received, days).isoformat() if days else None
-    cur = conn.execute(
-        "INSERT INTO complaints (source_id, kind, project_id, lot_id, complainant_org_id, received_on, grounds, "
-        "deadline, status, region_codes, created_by) VALUES (:source_id, :kind, :project_id, :lot_id, "
-        ":complainant_org_id, :received_on, :grounds, :deadline, 'received', :regions, :by)",
-        {**values, "deadline": deadline, "regions": regions_json(regions), "by": actor.name},
-    )
-    complaint_id = f"Q-{cur.lastrowid:06d}"
-    conn.execute("UPDATE complaints SET id = ? WHERE num = ?", (complaint_id, cur.lastrowid))
     detail = {k: values[k] for k in ("source_id", "kind", "project_id", "lot_id", "received_on")}
-    record_step(
-        conn, store, actor, "complaint.add", complaint_id, {**detail, "deadline": deadline}, to_status="received"
+    return _ITEMS.insert(
+        conn, store, actor, "Q", {**values, "deadline": deadline}, regions, "add", {**detail, "deadline": deadline}
     )
-    return complaint_id
 
 
 def _values(kind, grounds, received_on, project_id, lot_id, complainant_org_id, source_id) -> dict:
@@ -171,39 +151,18 @@ def import_table(store: CasesStore, actor: User, table: pd.DataFrame, index: Reg
     return {"added": added, "already": already, "outside": outside}
 
 
-def _row(conn: sqlite3.Connection, store: CasesStore, actor: User, complaint_id: str):
-    row = conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
-    if row is None or not visible(store, actor, row):
-        raise Unseen(f"complaint {complaint_id!r} not found (or outside your region) / 未找到投诉质疑事项")
-    return row
-
-
 @records_denial
 def transfer(store: CasesStore, actor: User, complaint_id: str, department_id: str, note: str = "") -> dict:
     """Transfer to the competent department (转办), which then writes the reply."""
     require_action(actor, "complaint.transfer")
     dep = get_department(store, department_id)
     with store.transaction() as conn:
-        row = _row(conn, store, actor, complaint_id)
-        to_status = next_status(STEPS, STATUSES, row, "transfer")
+        row = _ITEMS.row(conn, store, actor, complaint_id)
+        to_status = _ITEMS.next_status(row, "transfer")
         if not Scope(dep["region_code"]).allows(json.loads(row["region_codes"])):
             raise InputError(f"{complaint_id} does not lie in the region of {dep['name']} / 不属于该部门辖区")
-        conn.execute(
-            "UPDATE complaints SET status = ?, department_id = ?, version = version + 1 WHERE id = ?",
-            (to_status, department_id, complaint_id),
-        )
         detail = {"department": department_id}
-        record_step(
-            conn,
-            store,
-            actor,
-            "complaint.transfer",
-            complaint_id,
-            detail,
-            from_status=row["status"],
-            to_status=to_status,
-            note=note.strip(),
-        )
+        _ITEMS.move(conn, store, actor, row, "transfer", to_status, detail, note.strip(), department_id=department_id)
     return get_complaint(store, actor, complaint_id)
 
 
@@ -213,26 +172,12 @@ def reply(store: CasesStore, actor: User, complaint_id: str, answer: str) -> dic
     require_action(actor, "complaint.reply")
     answer = text(answer, "the reply")
     with store.transaction() as conn:
-        row = _row(conn, store, actor, complaint_id)
-        to_status = next_status(STEPS, STATUSES, row, "reply")
+        row = _ITEMS.row(conn, store, actor, complaint_id)
+        to_status = _ITEMS.next_status(row, "reply")
         replied = cases.today(store).isoformat()
-        conn.execute(
-            "UPDATE complaints SET status = ?, reply = ?, replied_on = ?, version = version + 1 WHERE id = ?",
-            (to_status, answer, replied, complaint_id),
-        )
         late = row["deadline"] is not None and replied > row["deadline"]
         detail = {"replied_on": replied, "late": late, "length": len(answer)}
-        record_step(
-            conn,
-            store,
-            actor,
-            "complaint.reply",
-            complaint_id,
-            detail,
-            from_status=row["status"],
-            to_status=to_status,
-            note=answer,
-        )
+        _ITEMS.move(conn, store, actor, row, "reply", to_status, detail, answer, reply=answer, replied_on=replied)
     return get_complaint(store, actor, complaint_id)
 
 
@@ -241,7 +186,7 @@ def link_findings(store: CasesStore, actor: User, complaint_id: str, finding_ids
     """Link findings (by id) to the complaint (audited ``complaint.link``)."""
     require_action(actor, "complaint.intake")
     with store.transaction() as conn:
-        row = _row(conn, store, actor, complaint_id)
+        row = _ITEMS.row(conn, store, actor, complaint_id)
         linked = sorted(set(json.loads(row["findings"])) | set(finding_ids))
         conn.execute(
             "UPDATE complaints SET findings = ?, version = version + 1 WHERE id = ?", (json.dumps(linked), complaint_id)
@@ -272,7 +217,7 @@ def to_case(
         opened_on=date.fromisoformat(complaint["received_on"]),
     )
     with store.transaction() as conn:
-        _row(conn, store, actor, complaint_id)
+        _ITEMS.row(conn, store, actor, complaint_id)
         conn.execute(
             "UPDATE complaints SET case_id = ?, version = version + 1 WHERE id = ?", (case["id"], complaint_id)
         )
@@ -281,35 +226,23 @@ def to_case(
 
 
 def _summary(row, cal, on: date) -> dict:
-    item = dict(row)
-    item.pop("num")
-    item["region_codes"] = json.loads(item["region_codes"])
+    item = item_dict(row)
     item["findings"] = json.loads(item["findings"])
-    running = item["deadline"] is not None and item["status"] != "replied"
-    deadline = date.fromisoformat(item["deadline"]) if running else None
-    item["overdue"] = deadline is not None and on > deadline
-    item["workdays_left"] = cal.between(on, deadline) if deadline is not None else None
-    return item
+    running = item["status"] != "replied"
+    return {**item, **deadline_clock(item["deadline"], running, cal, on)}
+
+
+_ITEMS = ItemKind("complaints", "complaint", "投诉质疑事项", STATUSES, STEPS, _summary)
 
 
 def list_complaints(
     store: CasesStore, actor: User, *, status: str | None = None, overdue: bool = False, on: date | None = None
 ) -> list[dict]:
     """The complaints ``actor`` may see, overdue first (``overdue``: only those), then by deadline."""
-    require_action(actor, "supervision.read")
-    if status is not None and status not in STATUSES:
-        raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)} / 状态有误")
-    cal, on = calendar(store), on or cases.today(store)
-    rows = store.connection().execute("SELECT * FROM complaints ORDER BY num").fetchall()
-    items = [_summary(r, cal, on) for r in rows if visible(store, actor, r) and status in (None, r["status"])]
-    items = [i for i in items if i["overdue"] or not overdue]
-    return sorted(items, key=lambda i: (not i["overdue"], i["deadline"] or "9999", i["id"]))
+    return _ITEMS.listed(store, actor, status, overdue, on)
 
 
 @records_denial
 def get_complaint(store: CasesStore, actor: User, complaint_id: str, on: date | None = None) -> dict:
     """One complaint with its history (``events``)."""
-    require_action(actor, "supervision.read")
-    row = _row(store.connection(), store, actor, complaint_id)
-    summary = _summary(row, calendar(store), on or cases.today(store))
-    return {**summary, "events": events_of(store, complaint_id)}
+    return _ITEMS.get(store, actor, complaint_id, on)

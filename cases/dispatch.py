@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from datetime import date
 
@@ -27,14 +26,12 @@ from bidgraph.cases.db import CasesStore
 from bidgraph.cases.departments import get_department
 from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.settings import calendar
+from bidgraph.cases.supervised_items import ItemKind, deadline_clock, insert_numbered, item_dict
 from bidgraph.cases.supervision import (
     StepRefused,
     Unseen,
-    events_of,
-    next_status,
     record_step,
     records_denial,
-    regions_json,
     require_action,
     text,
     visible,
@@ -100,30 +97,20 @@ def _insert(conn, store, actor, dep, action, days, subject, sent_on, batch_id) -
             f"{subject_id} does not lie in the region of {dep['name']} ({dep['region_code']}) / 不属于该部门辖区"
         )
     deadline = calendar(store).add(sent_on, days).isoformat()
-    cur = conn.execute(
-        "INSERT INTO dispatches (subject_kind, subject_id, subject_json, department_id, action, status, workdays, "
-        "sent_on, deadline, first_deadline, region_codes, batch_id, created_by) "
-        "VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
-        (
-            kind,
-            subject_id,
-            json.dumps(shown, ensure_ascii=False, sort_keys=True, default=str),
-            dep["id"],
-            action,
-            days,
-            sent_on.isoformat(),
-            deadline,
-            deadline,
-            regions_json(regions),
-            batch_id,
-            actor.name,
-        ),
-    )
-    dispatch_id = f"D-{cur.lastrowid:06d}"
-    conn.execute("UPDATE dispatches SET id = ? WHERE num = ?", (dispatch_id, cur.lastrowid))
+    values = {
+        "subject_kind": kind,
+        "subject_id": subject_id,
+        "subject_json": json.dumps(shown, ensure_ascii=False, sort_keys=True, default=str),
+        "department_id": dep["id"],
+        "action": action,
+        "workdays": days,
+        "sent_on": sent_on.isoformat(),
+        "deadline": deadline,
+        "first_deadline": deadline,
+        "batch_id": batch_id,
+    }
     detail = {kind: subject_id, "department": dep["id"], "action": action, "deadline": deadline, "batch": batch_id}
-    record_step(conn, store, actor, "dispatch.send", dispatch_id, detail, to_status="sent")
-    return dispatch_id
+    return _ITEMS.insert(conn, store, actor, "D", values, regions, "send", detail)
 
 
 def _checked_send(actor: User, dep_id: str, action: str, days: int, store: CasesStore) -> dict:
@@ -175,43 +162,14 @@ def send_batch(
         raise InputError("the rule selects no finding: nothing sent / 规则未选中任何线索")
     subjects = [_subject(store, actor, dep, f, None, index) for f in findings]
     with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO dispatch_batches (rule, created_by, created_at) VALUES (?, ?, ?)",
-            (json.dumps(rule, ensure_ascii=False, sort_keys=True), actor.name, store.now()),
-        )
-        batch_id = f"B-{cur.lastrowid:06d}"
-        conn.execute("UPDATE dispatch_batches SET id = ? WHERE num = ?", (batch_id, cur.lastrowid))
+        rule_json = json.dumps(rule, ensure_ascii=False, sort_keys=True)
+        batch = {"rule": rule_json, "created_by": actor.name, "created_at": store.now()}
+        batch_id = insert_numbered(conn, "dispatch_batches", "B", batch)
         on = sent_on or today(store)
         items = [_insert(conn, store, actor, dep, action, days, s, on, batch_id) for s in subjects]
         detail = {"rule": rule, "department": dep["id"], "items": items}
         record_step(conn, store, actor, "dispatch.batch", batch_id, detail)
     return {"id": batch_id, "rule": rule, "items": items}
-
-
-def _row(conn: sqlite3.Connection, store: CasesStore, actor: User, dispatch_id: str):
-    row = conn.execute("SELECT * FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
-    if row is None or not visible(store, actor, row):
-        raise Unseen(f"dispatch {dispatch_id!r} not found (or outside your region) / 未找到督办事项")
-    return row
-
-
-def _move(conn, store, actor, row, step, to_status, detail, note="", **columns) -> None:
-    sets = ", ".join(f"{c} = ?" for c in ("status", *columns))
-    conn.execute(
-        f"UPDATE dispatches SET {sets}, version = version + 1 WHERE id = ?",
-        (to_status, *columns.values(), row["id"]),
-    )
-    record_step(
-        conn,
-        store,
-        actor,
-        f"dispatch.{step}",
-        row["id"],
-        detail,
-        from_status=row["status"],
-        to_status=to_status,
-        note=note,
-    )
 
 
 @records_denial
@@ -224,10 +182,10 @@ def reply(store: CasesStore, actor: User, dispatch_id: str, result: str, attachm
     if bad:
         raise InputError(f"not a SHA-256 (64 hex digits): {bad[0][:70]} / 附件哈希应为64位十六进制")
     with store.transaction() as conn:
-        row = _row(conn, store, actor, dispatch_id)
-        to_status = next_status(STEPS, STATUSES, row, "reply")
+        row = _ITEMS.row(conn, store, actor, dispatch_id)
+        to_status = _ITEMS.next_status(row, "reply")
         answered = today(store).isoformat()
-        _move(
+        _ITEMS.move(
             conn,
             store,
             actor,
@@ -250,16 +208,16 @@ def check(
     require_action(actor, "dispatch.supervise")
     reason = text(reason, "the reason")
     with store.transaction() as conn:
-        row = _row(conn, store, actor, dispatch_id)
-        next_status(STEPS, STATUSES, row, "check")
+        row = _ITEMS.row(conn, store, actor, dispatch_id)
+        _ITEMS.next_status(row, "check")
         if rectified:
-            _move(conn, store, actor, row, "check", "rectified", {"rectified": True}, reason, rectified=1)
+            _ITEMS.move(conn, store, actor, row, "check", "rectified", {"rectified": True}, reason, rectified=1)
         else:
             n = _workdays(days if days is not None else row["workdays"])
             deadline = calendar(store).add(today(store), n).isoformat()
             detail = {"rectified": False, "deadline": deadline}
             fields = {"rectified": 0, "deadline": deadline, "round": row["round"] + 1, "escalated": 0}
-            _move(conn, store, actor, row, "check", "sent", detail, reason, **fields)
+            _ITEMS.move(conn, store, actor, row, "check", "sent", detail, reason, **fields)
     return get_dispatch(store, actor, dispatch_id)
 
 
@@ -270,13 +228,13 @@ def close(store: CasesStore, actor: User, dispatch_id: str, reason: str) -> dict
     require_action(actor, "dispatch.supervise")
     reason = text(reason, "the reason")
     with store.transaction() as conn:
-        row = _row(conn, store, actor, dispatch_id)
-        to_status = next_status(STEPS, STATUSES, row, "close")
+        row = _ITEMS.row(conn, store, actor, dispatch_id)
+        to_status = _ITEMS.next_status(row, "close")
         if row["action"] == "rectify" and row["status"] != "rectified":
             raise StepRefused(
                 f"dispatch {dispatch_id} asks to rectify: check it 整改到位 before closing / 整改事项须先核查到位"
             )
-        _move(conn, store, actor, row, "close", to_status, {"reason": reason}, reason)
+        _ITEMS.move(conn, store, actor, row, "close", to_status, {"reason": reason}, reason)
     return get_dispatch(store, actor, dispatch_id)
 
 
@@ -288,8 +246,8 @@ def escalate(store: CasesStore, actor: User, dispatch_id: str | None = None, on:
     done = []
     with store.transaction() as conn:
         if dispatch_id is not None:
-            rows = [_row(conn, store, actor, dispatch_id)]
-            next_status(STEPS, STATUSES, rows[0], "escalate")
+            rows = [_ITEMS.row(conn, store, actor, dispatch_id)]
+            _ITEMS.next_status(rows[0], "escalate")
             if rows[0]["escalated"] or on <= date.fromisoformat(rows[0]["deadline"]):
                 raise StepRefused(f"dispatch {dispatch_id} is not overdue or already 督办 / 未逾期或已督办")
         else:
@@ -304,21 +262,20 @@ def escalate(store: CasesStore, actor: User, dispatch_id: str | None = None, on:
                 "INSERT INTO notifications (time, recipient, item_id, text, region_codes) VALUES (?, ?, ?, ?, ?)",
                 (store.now(), row["created_by"], row["id"], message, row["region_codes"]),
             )
-            _move(conn, store, actor, row, "escalate", "sent", {"deadline": row["deadline"]}, message, escalated=1)
+            _ITEMS.move(
+                conn, store, actor, row, "escalate", "sent", {"deadline": row["deadline"]}, message, escalated=1
+            )
             done.append(row["id"])
     return done
 
 
 def _summary(row, cal, on: date) -> dict:
-    item = dict(row)
-    item.pop("num")
+    item = item_dict(row)
     item["subject"] = json.loads(item.pop("subject_json"))
-    item["region_codes"] = json.loads(item["region_codes"])
-    deadline = date.fromisoformat(item["deadline"])
-    running = item["status"] == "sent"
-    item["overdue"] = running and on > deadline
-    item["workdays_left"] = cal.between(on, deadline) if running else None
-    return item
+    return {**item, **deadline_clock(item["deadline"], item["status"] == "sent", cal, on)}
+
+
+_ITEMS = ItemKind("dispatches", "dispatch", "督办事项", STATUSES, STEPS, _summary)
 
 
 def list_dispatches(
@@ -332,28 +289,13 @@ def list_dispatches(
 ) -> list[dict]:
     """The items ``actor`` may see (a department account: its inbox), overdue first, then by
     deadline; each with ``overdue`` and ``workdays_left``."""
-    require_action(actor, "supervision.read")
-    if status is not None and status not in STATUSES:
-        raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)} / 状态有误")
-    cal, on = calendar(store), on or today(store)
-    rows = store.connection().execute("SELECT * FROM dispatches ORDER BY num").fetchall()
-    items = [
-        _summary(r, cal, on)
-        for r in rows
-        if visible(store, actor, r)
-        and (status is None or r["status"] == status)
-        and (department_id is None or r["department_id"] == department_id)
-    ]
-    items = [i for i in items if i["overdue"] or not overdue]
-    return sorted(items, key=lambda i: (not i["overdue"], i["deadline"], i["id"]))
+    return _ITEMS.listed(store, actor, status, overdue, on, lambda r: department_id in (None, r["department_id"]))
 
 
 @records_denial
 def get_dispatch(store: CasesStore, actor: User, dispatch_id: str, on: date | None = None) -> dict:
     """One item with its history (``events``)."""
-    require_action(actor, "supervision.read")
-    row = _row(store.connection(), store, actor, dispatch_id)
-    return {**_summary(row, calendar(store), on or today(store)), "events": events_of(store, dispatch_id)}
+    return _ITEMS.get(store, actor, dispatch_id, on)
 
 
 def notifications(store: CasesStore, actor: User) -> list[dict]:

@@ -25,6 +25,7 @@ from bidgraph.cases.cases import today
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex
 from bidgraph.cases.settings import calendar
+from bidgraph.cases.supervised_items import insert_numbered
 from bidgraph.cases.supervision import StepRefused, Unseen, record_step, records_denial, require_action, text
 from bidgraph.cases.users import User
 from bidgraph.errors import InputError
@@ -130,23 +131,18 @@ def draw(
     picked = repeat_draw(seed, pool, n, officers_pool, officers)  # checks the sizes before anything is recorded
     seed_entry = audit.record(store, actor.name, "inspect.seed", announced)
     with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO inspections (target, filters, seed, pool_sha256, items, officers, region_code, drawn_by, "
-            "drawn_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                target,
-                audit.canonical(filters or {}),
-                seed,
-                announced["pool_sha256"],
-                json.dumps(picked["items"]),
-                json.dumps(picked["officers"]),
-                actor.region_code,
-                actor.name,
-                today(store).isoformat(),
-            ),
-        )
-        inspection_id = f"I-{cur.lastrowid:06d}"
-        conn.execute("UPDATE inspections SET id = ? WHERE num = ?", (inspection_id, cur.lastrowid))
+        drawn = {
+            "target": target,
+            "filters": audit.canonical(filters or {}),
+            "seed": seed,
+            "pool_sha256": announced["pool_sha256"],
+            "items": json.dumps(picked["items"]),
+            "officers": json.dumps(picked["officers"]),
+            "region_code": actor.region_code,
+            "drawn_by": actor.name,
+            "drawn_on": today(store).isoformat(),
+        }
+        inspection_id = insert_numbered(conn, "inspections", "I", drawn)
         detail = {"seed_entry": seed_entry["seq"], "seed": seed, **picked}
         record_step(conn, store, actor, "inspect.draw", inspection_id, detail)
     return get_inspection(store, actor, inspection_id)
