@@ -22,7 +22,7 @@ import dash_cytoscape as cyto
 from flask import has_request_context, request
 
 from bidgraph.cases.scoped_store import RegionViews
-from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overview, search, supervision
+from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overview, search, supervision, today
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
@@ -32,7 +32,7 @@ __all__ = ["create_app", "run_server"]
 
 LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
-CALLBACKS = (overview, findings, search, explorer, cart, cases, supervision)
+CALLBACKS = (overview, today, findings, search, explorer, cart, cases, supervision)
 
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 

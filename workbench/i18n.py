@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bidgraph.detectors.core.names import DETECTOR_NAMES
 from bidgraph.graph.schema import schema
+from bidgraph.workbench.strings_today import TODAY_STRINGS
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
 
@@ -374,6 +375,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "内部错误（{kind}），详情已写入服务器日志。",
         "Internal error ({kind}); details are in the server log.",
     ),
+    **TODAY_STRINGS,
 }
 
 

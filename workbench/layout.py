@@ -15,6 +15,7 @@ from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
+from bidgraph.workbench.today import today_panel
 
 __all__ = ["build_layout", "LAYOUTS", "PAGES", "SUPERVISION_PAGES", "pages_for"]
 
@@ -66,6 +67,7 @@ def _overview(lang: str) -> html.Div:
     ]
     return html.Div(
         [
+            today_panel(lang),
             html.Div(id="div-overview-msg", className="message"),
             html.Div(id="div-overview-counts", className="cards"),
             html.Div(

@@ -46,7 +46,7 @@ def findings_table(data, lang: str, detectors=None, severities=None, regions=Non
         category=keep["category"].map(lambda c: name("category", c, lang) if pd.notna(c) else ""),
         entities=keep["entities"].map(lambda text: _entities(text, lang)),
         region=keep["region"].map(lambda r: region_name(r, lang, regions_table) if pd.notna(r) else ""),
-        summary=keep["id"].map(lambda fid: _summary(by_id.get(fid, {}), lang)),
+        summary=keep["id"].map(lambda fid: finding_summary(by_id.get(fid, {}), lang)),
     )
     columns = [{"name": t(f"col.{c}", lang), "id": c, **({"type": "numeric"} if c == "score" else {})} for c in SHOWN]
     records = shown[list(SHOWN)].astype(object).where(shown[list(SHOWN)].notna(), "").to_dict("records")
@@ -86,7 +86,7 @@ def _bracket(text, lang: str) -> str:
     return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
-def _summary(finding: dict, lang: str) -> str:
+def finding_summary(finding: dict, lang: str) -> str:
     """The finding's explanation in ``lang`` (the English ``summary`` only when it has none)."""
     explanation = (finding.get("evidence") or {}).get("explanation")
     text = _bilingual(explanation, lang) if isinstance(explanation, dict) else ""

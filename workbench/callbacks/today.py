@@ -1,0 +1,60 @@
+"""The home's to-do panel (今日待办): filled on each visit; a row opens its finding or case.
+
+The previous visit is asked for once per browser session (``store-visit``): the first render
+records the visit and keeps the time of the one before, so switching language or returning
+to the page does not make everything "seen".
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from bidgraph.workbench.messages import guarded
+from bidgraph.workbench.today import today_view
+
+__all__ = ["register"]
+
+FIRST = "first"  # store-visit's value after a first visit (no previous one)
+
+
+def register(app, data) -> None:
+    outputs = [
+        Output("div-today-msg", "children"),
+        Output("div-today-counts", "children"),
+        Output("table-today-findings", "columns"),
+        Output("table-today-findings", "data"),
+        Output("table-today-cases", "columns"),
+        Output("table-today-cases", "data"),
+        Output("store-visit", "data"),
+    ]
+
+    @app.callback(*outputs, Input("store-lang", "data"), State("store-visit", "data"))
+    @guarded(len(outputs), 0)
+    def _today(lang, visit):
+        if visit is None:
+            visit = (data.cases.record_visit() if data.cases else None) or FIRST
+        agenda = data.cases.agenda() if data.cases else None
+        previous = None if visit == FIRST else visit
+        return (*today_view(data.findings(), agenda, previous, data.last_batch(), lang), visit)
+
+    @app.callback(
+        Output("store-finding", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input("table-today-findings", "active_cell"),
+        prevent_initial_call=True,
+    )
+    def _open_finding(cell):
+        if not cell or not cell.get("row_id"):
+            return no_update, no_update
+        return cell["row_id"], "findings"
+
+    @app.callback(
+        Output("store-case", "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input("table-today-cases", "active_cell"),
+        prevent_initial_call=True,
+    )
+    def _open_case(cell):
+        if not cell or not cell.get("row_id"):
+            return no_update, no_update
+        return cell["row_id"], "cases"
