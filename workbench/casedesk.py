@@ -9,20 +9,20 @@ CSRF token for anything that changes state).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from bidgraph.cases import audit, cases, departments, dispatch, pack, performance, users
-from bidgraph.cases.db import CasesStore
-from bidgraph.cases.scope import RegionIndex
+from bidgraph.cases import audit, cases, pack, users
+from bidgraph.workbench.complaints_desk import ComplaintDesk
+from bidgraph.workbench.desk_base import Session
+from bidgraph.workbench.inspection_desk import InspectionDesk
+from bidgraph.workbench.supervision_desk import SupervisionDesk
 
-__all__ = ["CaseDesk"]
-
-Session = tuple[str | None, str | None]  # (session token, CSRF token sent with the request)
+__all__ = ["CaseDesk", "Session"]
 
 
-class CaseDesk:
-    """Cases, verdicts and evidence packs for the request's session.
+class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk):
+    """Cases, verdicts and evidence packs for the request's session; the supervision loop's
+    parts (督办 and 考核, 投诉质疑, 双随机) come from its bases.
 
     Parameters
     ----------
@@ -33,13 +33,6 @@ class CaseDesk:
     session : callable returning ``(session token, CSRF token)``
         The credentials of the request being served.
     """
-
-    def __init__(self, store: CasesStore, regions: Callable[[], RegionIndex], session: Callable[[], Session]):
-        self._store, self._regions, self._session = store, regions, session
-
-    def _actor(self, action: str) -> users.User:
-        token, csrf = self._session()
-        return users.authorize(self._store, token, csrf, action)
 
     # -- reading ----------------------------------------------------------------------------
     def list_cases(self, mine: bool = False) -> list[dict]:
@@ -89,55 +82,3 @@ class CaseDesk:
         """Write the case's evidence pack (cut to the user's region) and record it in the audit trail."""
         actor = self._actor("export")
         return pack.export_pack(self._store, actor, case_id, tables, subgraph, out_path, None, self._regions())
-
-    # -- the supervision loop (督办, 考核; docs/supervision.md) ------------------------------------
-    # Every call passes ``supervision.read`` / ``supervision.write`` for the session (a department
-    # account holds these but not ``read``), then the supervision module's own role table and
-    # scope: a department account reaches only what was sent to its department.
-    def supervision_role(self) -> dict:
-        """Who acts and how: ``{"name", "role", "department"}`` (department id or None)."""
-        actor = self._actor("supervision.read")
-        own = departments.department_of(self._store, actor)
-        return {"name": actor.name, "role": actor.role, "department": own}
-
-    def list_dispatches(self, *, status: str | None = None, overdue: bool = False) -> list[dict]:
-        """The items the user may see (a department account: its inbox), overdue first."""
-        return dispatch.list_dispatches(self._store, self._actor("supervision.read"), status=status, overdue=overdue)
-
-    def get_dispatch(self, dispatch_id: str) -> dict:
-        return dispatch.get_dispatch(self._store, self._actor("supervision.read"), dispatch_id)
-
-    def reply_dispatch(self, dispatch_id: str, result: str, attachments: list[str]) -> dict:
-        actor = self._actor("supervision.write")
-        return dispatch.reply(self._store, actor, dispatch_id, result, attachments)
-
-    def check_dispatch(self, dispatch_id: str, rectified: bool, reason: str, days: int | None = None) -> dict:
-        actor = self._actor("supervision.write")
-        return dispatch.check(self._store, actor, dispatch_id, rectified, reason, days=days)
-
-    def close_dispatch(self, dispatch_id: str, reason: str) -> dict:
-        return dispatch.close(self._store, self._actor("supervision.write"), dispatch_id, reason)
-
-    def escalate(self) -> list[str]:
-        """Mark 督办 every overdue item the user may see; the ids escalated."""
-        return dispatch.escalate(self._store, self._actor("supervision.write"))
-
-    def notifications(self) -> list[dict]:
-        return dispatch.notifications(self._store, self._actor("supervision.read"))
-
-    def department_names(self) -> dict[str, str]:
-        """Department id → name, of the departments the user may see."""
-        actor = self._actor("supervision.read")
-        return {d["id"]: d["name"] for d in departments.list_departments(self._store, actor)}
-
-    def performance(self, period: str) -> list[dict]:
-        """Department performance of ``period`` (YYYY-MM), rows with ``performance.COLUMNS``."""
-        return performance.performance(self._store, self._actor("supervision.read"), period)
-
-    def performance_xlsx(self, period: str, out_path: Path) -> Path:
-        """The performance table of ``period`` as XLSX (cells neutralised; audited as ``export``)."""
-        actor = self._actor("supervision.read")
-        rows = performance.performance(self._store, actor, period)
-        path = performance.write_xlsx(rows, out_path, period)
-        audit.record(self._store, actor.name, "export", {"performance": period, "rows": len(rows)})
-        return path
