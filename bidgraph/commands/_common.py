@@ -1,10 +1,14 @@
-"""Helpers shared by CLI commands: opening the store, printing tables."""
+"""Helpers shared by CLI commands: registering them, opening the store, printing tables and
+what a step did."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from bidgraph.commands._cases import as_acting_user
 from bidgraph.graph.api import open_store
 
 
@@ -38,6 +42,13 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
     print("  ".join(pad(c, w) for c, w in zip(columns, widths)))
     for row in cells:
         print("  ".join(pad(s, w) for s, w in zip(row, widths)))
+
+
+def step_and_say(args, step: Callable[..., dict], *values: Any, said: str) -> int:
+    """Run the cases ``step`` as :func:`~bidgraph.commands._cases.as_acting_user` does and print
+    ``said`` filled in with the fields of the item it returns (``"{id} closed"``); exit status 0."""
+    print(said.format_map(as_acting_user(args, step, *values)))
+    return 0
 
 
 def write_jsonl(path: Path, lines: list[dict]) -> None:

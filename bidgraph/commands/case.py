@@ -9,7 +9,7 @@ from datetime import date
 from bidgraph.cases import cases
 from bidgraph.cases.scope import Scope
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group
+from bidgraph.commands._common import add_action, add_group, step_and_say
 from bidgraph.errors import InputError, NotFound
 
 
@@ -148,9 +148,7 @@ def handle_show(args) -> int:
 
 
 def handle_move(args) -> int:
-    case = as_acting_user(args, cases.transition, args.case, args.status, args.reason)
-    print(f"{case['id']} is now {case['status']}")
-    return 0
+    return step_and_say(args, cases.transition, args.case, args.status, args.reason, said="{id} is now {status}")
 
 
 def handle_assign(args) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 
 from bidgraph.cases import complaints
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group
+from bidgraph.commands._common import add_action, add_group, step_and_say
 from bidgraph.errors import NotFound
 
 
@@ -93,15 +93,12 @@ def handle_import(args) -> int:
 
 
 def handle_transfer(args) -> int:
-    item = as_acting_user(args, complaints.transfer, args.complaint, args.department, args.note)
-    print(f"{item['id']} transferred to {item['department_id']} / 已转办")
-    return 0
+    said = "{id} transferred to {department_id} / 已转办"
+    return step_and_say(args, complaints.transfer, args.complaint, args.department, args.note, said=said)
 
 
 def handle_reply(args) -> int:
-    item = as_acting_user(args, complaints.reply, args.complaint, args.text)
-    print(f"{item['id']} replied on {item['replied_on']} / 已答复")
-    return 0
+    return step_and_say(args, complaints.reply, args.complaint, args.text, said="{id} replied on {replied_on} / 已答复")
 
 
 def handle_list(args) -> int:

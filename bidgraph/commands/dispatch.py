@@ -8,7 +8,7 @@ from datetime import date
 
 from bidgraph.cases import batches, dispatch, performance
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group
+from bidgraph.commands._common import add_action, add_group, step_and_say
 from bidgraph.errors import InputError, NotFound
 
 
@@ -151,9 +151,7 @@ def handle_check(args) -> int:
 
 
 def handle_close(args) -> int:
-    item = as_acting_user(args, dispatch.close, args.dispatch, args.reason)
-    print(f"{item['id']} closed / 已办结")
-    return 0
+    return step_and_say(args, dispatch.close, args.dispatch, args.reason, said="{id} closed / 已办结")
 
 
 def handle_list(args) -> int:
