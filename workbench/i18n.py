@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bidgraph.detectors.core.names import DETECTOR_NAMES
 from bidgraph.graph.schema import schema
+from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
 from bidgraph.workbench.strings_today import TODAY_STRINGS
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
@@ -376,6 +377,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Internal error ({kind}); details are in the server log.",
     ),
     **TODAY_STRINGS,
+    **CANVAS_STRINGS,
 }
 
 
@@ -425,6 +427,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "CONTRACT_FOR": ("合同标段", "contract for"),
         "AWARDED_TO": ("签约单位", "awarded to"),
         "PAID_UNDER": ("合同付款", "paid under"),
+        **CANVAS_RELS,
     },
     "detector": DETECTOR_NAMES,
     "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
