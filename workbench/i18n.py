@@ -9,6 +9,7 @@ from __future__ import annotations
 from bidgraph.detectors.core.names import DETECTOR_NAMES
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
+from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
 from bidgraph.workbench.strings_today import TODAY_STRINGS
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
@@ -377,6 +378,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Internal error ({kind}); details are in the server log.",
     ),
     **TODAY_STRINGS,
+    **SUPERVISION_STRINGS,
     **CANVAS_STRINGS,
 }
 
@@ -519,6 +521,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "institution": ("事业单位", "institution"),
         "agency": ("代理机构", "agency"),
     },
+    **SUPERVISION_NAMES,
 }
 
 
