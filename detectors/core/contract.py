@@ -35,15 +35,25 @@ import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from bidgraph.detectors.core.finding import Finding
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["Detector", "ModuleDetector", "Ranked", "Requirement", "missing_input", "not_applicable_reason"]
+__all__ = ["Batch", "Detector", "ModuleDetector", "Ranked", "Requirement", "missing_input", "not_applicable_reason"]
 
 Requirement = str | tuple[str, ...]
 Scores = Mapping[str, Mapping[str, Any]]  # detector id -> {"entity_type": ..., "values": {entity id: score}}
+
+
+class Batch(TypedDict, total=False):
+    """What the runner passes ``detect`` of the batch besides the snapshot, as keywords: the other
+    detectors' findings and scores (for a detector that combines them) and the effective settings
+    sections of the detectors it reads."""
+
+    findings: list[dict] | None
+    scores: Scores | None
+    sections: Mapping[str, Mapping[str, Any]] | None
 
 
 class Ranked(list[Finding]):
@@ -81,15 +91,7 @@ class Detector(Protocol):
     def reads(self) -> tuple[str, ...]:
         """Other detectors whose settings sections it reads (``params[section][key]``)."""
 
-    def detect(
-        self,
-        snapshot: Snapshot,
-        params: Mapping[str, Any],
-        seed: int,
-        findings: list[dict] | None = None,
-        scores: Scores | None = None,
-        sections: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[Finding]:
+    def detect(self, snapshot: Snapshot, params: Mapping[str, Any], seed: int, **batch: Unpack[Batch]) -> list[Finding]:
         """The findings of this detector on ``snapshot`` (:class:`Ranked` for a ranking detector)."""
 
 
@@ -114,20 +116,14 @@ class ModuleDetector:
         """The module that implements the detector."""
         return importlib.import_module(self.module)
 
-    def detect(
-        self,
-        snapshot: Snapshot,
-        params: Mapping[str, Any],
-        seed: int,
-        findings: list[dict] | None = None,
-        scores: Scores | None = None,
-        sections: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[Finding]:
+    def detect(self, snapshot: Snapshot, params: Mapping[str, Any], seed: int, **batch: Unpack[Batch]) -> list[Finding]:
         function = self.source.detect
         if self.reads:
-            params = _WithSections(params, {s: (sections or {}).get(s) or _code_defaults(s) for s in self.reads})
+            sections = batch.get("sections") or {}
+            params = _WithSections(params, {s: sections.get(s) or _code_defaults(s) for s in self.reads})
         if self.combines:
-            return function(snapshot, params, seed, findings=list(findings or []), scores=dict(scores or {}))
+            findings, scores = batch.get("findings") or [], batch.get("scores") or {}
+            return function(snapshot, params, seed, findings=list(findings), scores=dict(scores))
         return function(snapshot, params, seed)
 
 
