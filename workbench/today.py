@@ -34,7 +34,10 @@ def today_panel(lang: str) -> html.Div:
             html.Div(id="div-today-counts", className="cards"),
             html.P(t("td.open_hint", lang), className="hint"),
             DataTable(id="table-today-findings", columns=[], data=[], page_size=LISTED, **_TABLE),
-            DataTable(id="table-today-cases", columns=[], data=[], page_size=LISTED, **_TABLE),
+            html.Div(
+                DataTable(id="table-today-cases", columns=[], data=[], page_size=LISTED, **_TABLE),
+                id="div-today-cases",
+            ),
             dcc.Store(id="store-visit", storage_type="session"),
         ],
         className="panel",

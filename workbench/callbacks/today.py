@@ -25,6 +25,7 @@ def register(app, data) -> None:
         Output("table-today-findings", "data"),
         Output("table-today-cases", "columns"),
         Output("table-today-cases", "data"),
+        Output("div-today-cases", "style"),
         Output("store-visit", "data"),
     ]
 
@@ -35,7 +36,9 @@ def register(app, data) -> None:
             visit = (data.cases.record_visit() if data.cases else None) or FIRST
         agenda = data.cases.agenda() if data.cases else None
         previous = None if visit == FIRST else visit
-        return (*today_view(data.findings(), agenda, previous, data.last_batch(), lang), visit)
+        view = today_view(data.findings(), agenda, previous, data.last_batch(), lang)
+        shown = {"display": "block" if view[-1] else "none"}
+        return (*view, shown, visit)
 
     @app.callback(
         Output("store-finding", "data", allow_duplicate=True),
