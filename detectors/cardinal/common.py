@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from bidgraph.detectors.cardinal.settings import Settings
@@ -110,12 +110,23 @@ class State:
 
 
 class Indicator:
-    """One Cardinal indicator: ``fold`` sees each accepted process, ``finalize`` runs once."""
+    """One Cardinal indicator: ``fold`` sees each accepted process, ``finalize`` runs once.
+
+    ``defaults`` are the options it reads from its settings section, each with the value it
+    takes when the section leaves it out; they are read into ``self.option``, then ``start``
+    runs.
+    """
 
     code = ""
+    defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, settings: Settings | None = None) -> None:
-        """Read the indicator's settings (default: none to read)."""
+        section = settings.options(self.code) if settings is not None else {}
+        self.option = {name: section.get(name, default) for name, default in self.defaults.items()}
+        self.start()
+
+    def start(self) -> None:
+        """Prepare what ``fold`` pools and what the options give (default: nothing)."""
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         """Look at one contracting process (default: nothing)."""
@@ -268,6 +279,7 @@ class PriceComparisonIndicator(Indicator):
     """An indicator that only looks at processes whose method allows comparing prices."""
 
     def __init__(self, settings):
+        super().__init__(settings)
         self.include = pipe_set(settings.top.get("price_comparison_procurement_methods"))
         self.exclude = pipe_set(settings.top.get("no_price_comparison_procurement_methods"))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any, ClassVar
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set, tender_by_method
-from bidgraph.detectors.cardinal.settings import Settings
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
@@ -41,11 +41,14 @@ def rfc3339_ns(text: str) -> int | None:
 class R003(Indicator):
     code = "R003"
 
-    def __init__(self, settings: Settings):
-        section = settings.options(self.code)
-        self.threshold = section.get("threshold", 15)
-        self.methods = pipe_set(section.get("procurement_methods"))
-        self.by_details = section.get("procurement_method_details", {})
+    defaults: ClassVar[dict[str, Any]] = {
+        "threshold": 15,
+        "procurement_methods": None,
+        "procurement_method_details": {},
+    }
+
+    def start(self) -> None:
+        self.methods = pipe_set(self.option["procurement_methods"])
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         tender = tender_by_method(release, self.methods)
@@ -60,6 +63,8 @@ class R003(Indicator):
         span = end_ns - start_ns
         days = span // _NS_PER_DAY if span >= 0 else -((-span) // _NS_PER_DAY)  # toward zero
         details = get_str(tender, "procurementMethodDetails")
-        threshold = self.by_details.get(details, self.threshold) if details is not None else self.threshold
+        threshold = self.option["threshold"]
+        if details is not None:
+            threshold = self.option["procurement_method_details"].get(details, threshold)
         if days < threshold:
             state.flag(Flag("OCID", ocid, self.code, 1.0, float(days), float(threshold), "<", ocid))

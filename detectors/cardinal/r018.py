@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, pipe_set, tender_by_method
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R018(Indicator):
     code = "R018"
 
-    def __init__(self, settings: Settings):
-        self.methods = pipe_set(settings.options(self.code).get("procurement_methods", "open|selective"))
+    defaults: ClassVar[dict[str, Any]] = {"procurement_methods": "open|selective"}
+
+    def start(self) -> None:
+        self.methods = pipe_set(self.option["procurement_methods"])
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         tender = tender_by_method(release, self.methods)

@@ -6,18 +6,18 @@ ratios in the file. Runs only if Q1 > 0 and the fence > 0 (else most processes w
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, low_outlier_fence
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R024(Indicator):
     code = "R024"
 
-    def __init__(self, settings: Settings):
-        self.threshold = settings.options(self.code).get("threshold")
+    defaults: ClassVar[dict[str, Any]] = {"threshold": None}
 
     def finalize(self, state: State) -> None:
-        q1, fence = low_outlier_fence(state, self.code, state.ratios.values(), self.threshold)
+        q1, fence = low_outlier_fence(state, self.code, state.ratios.values(), self.option["threshold"])
         if not (q1 > 0 and fence > 0):
             return
         for ocid, ratio in state.ratios.items():

@@ -8,6 +8,8 @@ process count reaches the ``percentile`` of all counts and its win ratio is at o
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import (
     Flag,
     Indicator,
@@ -19,16 +21,14 @@ from bidgraph.detectors.cardinal.common import (
     quantile,
     single_award,
 )
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R025(Indicator):
     code = "R025"
 
-    def __init__(self, settings: Settings):
-        section = settings.options(self.code)
-        self.percentile = section.get("percentile", 75)
-        self.threshold = section.get("threshold")
+    defaults: ClassVar[dict[str, Any]] = {"percentile": 75, "threshold": None}
+
+    def start(self) -> None:
         self.wins: dict[str, list[int]] = {}  # tenderer -> [processes won, processes bid in]
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
@@ -48,10 +48,10 @@ class R025(Indicator):
             counts[1] += 1
 
     def finalize(self, state: State) -> None:
-        bid_fence = quantile([float(d) for _, d in self.wins.values()], self.percentile / 100)
+        bid_fence = quantile([float(d) for _, d in self.wins.values()], self.option["percentile"] / 100)
         state.set_meta(self.code, "upper_fence", bid_fence)
         ratios = {tenderer: won / bid for tenderer, (won, bid) in self.wins.items()}
-        q1, fence = low_outlier_fence(state, self.code, ratios.values(), self.threshold)
+        q1, fence = low_outlier_fence(state, self.code, ratios.values(), self.option["threshold"])
         if not (q1 > 0 and fence > 0):
             return
         for tenderer, ratio in ratios.items():

@@ -6,14 +6,10 @@ Dates are compared as strings, as Cardinal does (same format and offset assumed)
 from __future__ import annotations
 
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_list, get_obj, get_str
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R030(Indicator):
     code = "R030"
-
-    def __init__(self, settings: Settings):
-        pass
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         end = get_str(get_obj(get_obj(release, "tender"), "tenderPeriod"), "endDate")

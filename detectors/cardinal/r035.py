@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, complete_awards_and_bids, get_list, get_str
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R035(Indicator):
     code = "R035"
 
-    def __init__(self, settings: Settings):
-        self.threshold = max(settings.options(self.code).get("threshold", 1), 1)
+    defaults: ClassVar[dict[str, Any]] = {"threshold": 1}
+
+    def start(self) -> None:
+        self.threshold = max(self.option["threshold"], 1)
 
     def fold(self, state: State, release: dict, ocid: str) -> None:
         gate = complete_awards_and_bids(release)

@@ -8,6 +8,8 @@ Per group, ids with at least the minimum number of submitted bids are kept (Card
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import (
     Flag,
     Indicator,
@@ -18,20 +20,23 @@ from bidgraph.detectors.cardinal.common import (
     submitted_bids,
     tenderer_ids,
 )
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R038(Indicator):
     code = "R038"
 
-    def __init__(self, settings: Settings):
-        section = settings.options(self.code)
-        self.threshold = section.get("threshold")
-        processes = section.get("minimum_contracting_processes", 2)
+    defaults: ClassVar[dict[str, Any]] = {
+        "threshold": None,
+        "minimum_contracting_processes": 2,
+        "minimum_submitted_bids": 2,
+    }
+
+    def start(self) -> None:
+        processes = self.option["minimum_contracting_processes"]
         self.minimum = {
             "Buyer": processes,
             "ProcuringEntity": processes,
-            "Tenderer": section.get("minimum_submitted_bids", 2),
+            "Tenderer": self.option["minimum_submitted_bids"],
         }
         # group -> id -> [disqualified bids, submitted bids]
         self.counts: dict[str, dict[str, list[int]]] = {group: {} for group in self.minimum}
@@ -66,7 +71,7 @@ class R038(Indicator):
             ratios = {org: d / s for org, (d, s) in self.counts[group].items() if s >= minimum}
             if not ratios:
                 continue
-            fence = high_outlier_fence(state, self.code, ratios.values(), self.threshold, f"{group}_")
+            fence = high_outlier_fence(state, self.code, ratios.values(), self.option["threshold"], f"{group}_")
             if fence > 0:
                 for org, ratio in ratios.items():
                     if ratio >= fence:

@@ -7,6 +7,8 @@ compared with ``threshold`` or Tukey's upper fence of all kept varieties.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import (
     Flag,
     Indicator,
@@ -17,18 +19,16 @@ from bidgraph.detectors.cardinal.common import (
     high_outlier_fence,
     single_supplier,
 )
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R048(Indicator):
     code = "R048"
 
-    def __init__(self, settings: Settings):
-        section = settings.options(self.code)
-        self.digits = section.get("digits", 2)
-        threshold = section.get("threshold")
+    defaults: ClassVar[dict[str, Any]] = {"digits": 2, "threshold": None, "minimum_contracting_processes": 20}
+
+    def start(self) -> None:
+        threshold = self.option["threshold"]
         self.threshold = None if threshold is None else float(threshold)
-        self.minimum = section.get("minimum_contracting_processes", 20)
         self.codes: dict[str, set[str]] = {}
         self.processes: dict[str, int] = {}
 
@@ -43,13 +43,17 @@ class R048(Indicator):
                 code = get_str(get_obj(item, "classification"), "id")
                 if code is None:
                     continue
-                self.codes.setdefault(supplier, set()).add(code[: self.digits])
+                self.codes.setdefault(supplier, set()).add(code[: self.option["digits"]])
                 if supplier not in counted:
                     counted.add(supplier)
                     self.processes[supplier] = self.processes.get(supplier, 0) + 1
 
     def finalize(self, state: State) -> None:
-        variety = {s: float(len(codes)) for s, codes in self.codes.items() if self.processes[s] >= self.minimum}
+        variety = {
+            s: float(len(codes))
+            for s, codes in self.codes.items()
+            if self.processes[s] >= self.option["minimum_contracting_processes"]
+        }
         fence = high_outlier_fence(state, self.code, variety.values(), self.threshold)
         for supplier, count in variety.items():
             if count >= fence:

@@ -6,18 +6,18 @@ ratios in the file. Runs only if the fence > 0.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from bidgraph.detectors.cardinal.common import Flag, Indicator, State, high_outlier_fence
-from bidgraph.detectors.cardinal.settings import Settings
 
 
 class R058(Indicator):
     code = "R058"
 
-    def __init__(self, settings: Settings):
-        self.threshold = settings.options(self.code).get("threshold")
+    defaults: ClassVar[dict[str, Any]] = {"threshold": None}
 
     def finalize(self, state: State) -> None:
-        fence = high_outlier_fence(state, self.code, state.ratios.values(), self.threshold)
+        fence = high_outlier_fence(state, self.code, state.ratios.values(), self.option["threshold"])
         if not fence > 0:
             return
         for ocid, ratio in state.ratios.items():
