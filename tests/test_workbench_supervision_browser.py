@@ -75,7 +75,7 @@ def test_a_department_replies_to_an_item_sent_to_it(browser, server, store, down
     wait_text(b, "span-user", "west-dept")
     assert "责任部门" in b.find_element(By.ID, "span-user").text
     tabs = [e.text for e in b.find_elements(By.CSS_SELECTOR, "#tabs-main .tab")]
-    assert tabs == ["督办"], tabs  # no overview, findings, graph or cases for a department
+    assert tabs == ["督办", "投诉质疑"], tabs  # no overview, findings, graph or cases for a department
     listing = wait_text(b, "table-dispatch", item)
     assert "D-000002" not in listing  # the east department's item
     assert "逾期 督办" in listing and "整改" in listing

@@ -13,14 +13,17 @@ from dash import dcc, html
 # The class from its own module: the dash_table package re-exports it dynamically, out of mypy's sight.
 from dash.dash_table.DataTable import DataTable
 
+from bidgraph.workbench.complaints_page import complaints_page
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.inspections_page import inspections_page
+from bidgraph.workbench.send_page import send_panel
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
 from bidgraph.workbench.today import today_panel
 
 __all__ = ["build_layout", "LAYOUTS", "PAGES", "SUPERVISION_PAGES", "pages_for"]
 
 PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
-SUPERVISION_PAGES = ("dispatch", "performance")  # with login only
+SUPERVISION_PAGES = ("dispatch", "complaints", "inspections", "performance")  # with login only
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE: dict[str, Any] = dict(
     style_cell={
@@ -468,7 +471,15 @@ def _dispatch(lang: str, role: str | None = None) -> html.Div:
     )
     detail = html.Div(t("dp.pick", lang), id="div-dispatch-detail", className="panel detail")
     return html.Div(
-        [html.Div(id="div-dispatch-msg", className="message"), listing, detail, reply, supervise], className="page"
+        [
+            html.Div(id="div-dispatch-msg", className="message"),
+            send_panel(lang, department),
+            listing,
+            detail,
+            reply,
+            supervise,
+        ],
+        className="page",
     )
 
 
@@ -507,7 +518,7 @@ def pages_for(account: dict | None) -> tuple[str, ...]:
     if not account:
         return PAGES
     if account.get("role") == "department":
-        return ("dispatch",)
+        return ("dispatch", "complaints")
     return (*PAGES, *SUPERVISION_PAGES)
 
 
@@ -543,6 +554,8 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         "cart": _cart,
         "cases": _cases,
         "dispatch": lambda lang: _dispatch(lang, (account or {}).get("role")),
+        "complaints": lambda lang: complaints_page(lang, (account or {}).get("role")),
+        "inspections": inspections_page,
         "performance": _performance,
     }
     shown = pages_for(account)

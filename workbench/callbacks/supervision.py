@@ -22,7 +22,7 @@ from pathlib import Path
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks import complaints, inspections, register_row_pick, sending
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import colon
@@ -231,6 +231,9 @@ def performance_xlsx(data, period: str | None) -> tuple[str, bytes]:
 
 
 def register(app, data) -> None:
+    for page in (sending, complaints, inspections):  # the loop's other pages (推送, 投诉质疑, 双随机)
+        page.register(app, data)
+
     @app.callback(
         Output("table-dispatch", "columns"),
         Output("table-dispatch", "data"),

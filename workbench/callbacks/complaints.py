@@ -1,0 +1,218 @@
+"""投诉质疑 page: intake, the list (overdue first, in red), the chosen item with its history,
+transfer, the written reply, linked findings and a case. Everything goes through the cases
+desk (``data.supervision``), which authorizes each call for the session; ``cases.complaints``
+then applies its roles and scope (a department account: what was transferred to it)."""
+
+from __future__ import annotations
+
+import time
+
+from dash import Input, Output, State, ctx, html, no_update
+
+from bidgraph.cases.complaint_documents import parse_hashes
+from bidgraph.errors import InputError
+from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks.sending import day, ids
+from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.present import colon, sep
+
+__all__ = ["complaint_table", "complaint_detail", "act", "register", "COLUMNS", "BUTTONS"]
+
+COLUMNS = ("id", "kind", "target", "received_on", "deadline", "left", "status", "department", "mark", "case")
+BUTTONS = (
+    "button-complaint-add",
+    "button-complaint-transfer",
+    "button-complaint-reply",
+    "button-complaint-link",
+    "button-complaint-case",
+)
+STATES = {
+    "kind": ("dropdown-complaint-kind", "value"),
+    "where": ("dropdown-complaint-where", "value"),
+    "target": ("input-complaint-target", "value"),
+    "complainant": ("input-complaint-complainant", "value"),
+    "received": ("input-complaint-received", "value"),
+    "grounds": ("textarea-complaint-grounds", "value"),
+    "docs": ("textarea-complaint-docs", "value"),
+    "department": ("dropdown-complaint-department", "value"),
+    "note": ("input-complaint-note", "value"),
+    "reply": ("textarea-complaint-reply", "value"),
+    "findings": ("input-complaint-findings", "value"),
+}
+
+
+def _kind(kind: str, lang: str) -> str:
+    return name("complaint_kind", kind, lang).split("（")[0].split(" (")[0]
+
+
+def complaint_table(data, overdue: bool, lang: str) -> tuple[list[dict], list[dict]]:
+    """Columns and rows of the list (``overdue_flag`` 1 for the red rows)."""
+    desk = data.supervision
+    names = desk.department_names()
+    columns = [{"name": t(f"cq.col.{c}", lang), "id": c} for c in COLUMNS]
+    rows = [
+        {
+            "id": c["id"],
+            "kind": _kind(c["kind"], lang),
+            "target": c["lot_id"] or c["project_id"],
+            "received_on": c["received_on"],
+            "deadline": c["deadline"] or t("cq.no_deadline", lang),
+            "left": c.get("workdays_left"),
+            "status": name("complaint_status", c["status"], lang),
+            "department": names.get(c.get("department_id") or "", c.get("department_id") or ""),
+            "mark": t("dp.overdue", lang) if c["overdue"] else "",
+            "case": c.get("case_id") or "",
+            "overdue_flag": int(bool(c["overdue"])),
+        }
+        for c in desk.list_complaints(overdue=overdue)
+    ]
+    return columns, rows
+
+
+def _event(event: dict, lang: str) -> html.Li:
+    kind = event["kind"]
+    label = t(f"cq.ev.{kind}", lang) if f"cq.ev.{kind}" in _EVENTS else kind
+    line = f"{event['time'][:16].replace('T', ' ')} {event['user']} {label}"
+    detail = event.get("detail") or {}
+    if detail.get("documents"):
+        line += colon(lang) + sep(lang).join(h[:12] + "…" for h in detail["documents"])
+    if detail.get("department"):
+        line += colon(lang) + detail["department"]
+    if event.get("text"):
+        line += colon(lang) + event["text"]
+    return html.Li(line)
+
+
+_EVENTS = {f"cq.ev.complaint.{k}" for k in ("add", "documents", "transfer", "reply", "link", "case")}
+
+
+def complaint_detail(data, complaint_id: str, lang: str) -> list:
+    """The chosen item: kind, target, deadline, grounds, reply, findings, case, history."""
+    c = data.supervision.get_complaint(complaint_id)
+
+    def line(key: str, value) -> html.P:
+        return html.P(f"{t(key, lang)}{colon(lang)}{value}")
+
+    deadline = c["deadline"] or t("cq.no_deadline", lang)
+    status = name("complaint_status", c["status"], lang) + (f" · {t('dp.overdue', lang)}" if c["overdue"] else "")
+    shown = [
+        html.H3(t("cq.detail", lang, id=c["id"], kind=name("complaint_kind", c["kind"], lang))),
+        line("cq.col.target", c["lot_id"] or c["project_id"]),
+        html.P(
+            f"{t('cq.col.deadline', lang)}{colon(lang)}{deadline} · {t('cq.col.status', lang)}{colon(lang)}{status}",
+            className="overdue" if c["overdue"] else "",
+        ),
+        line("cq.grounds_l", c["grounds"]),
+    ]
+    if c.get("reply"):
+        late = any(e["kind"] == "complaint.reply" and (e.get("detail") or {}).get("late") for e in c["events"])
+        shown.append(line("cq.reply_l", c["reply"] + (t("cq.late", lang) if late else "")))
+    if c["findings"]:
+        shown.append(line("cq.findings_l", sep(lang).join(c["findings"])))
+    if c.get("case_id"):
+        shown.append(line("cq.case_l", c["case_id"]))
+    shown += [html.H4(t("dp.history", lang)), html.Ul([_event(e, lang) for e in c["events"]])]
+    return shown
+
+
+def _add(desk, s: dict, lang: str) -> tuple[str, str]:
+    target = (s["target"] or "").strip()
+    if not target:
+        raise InputError(t("cq.need_target", lang))
+    received = day(s["received"], lang)
+    if received is None:
+        raise InputError(t("sd.bad_date", lang))
+    where = {"lot_id" if s["where"] == "lot" else "project_id": target}
+    if (s["complainant"] or "").strip():
+        where["complainant_org_id"] = s["complainant"].strip()
+    item = desk.add_complaint(s["kind"], s["grounds"] or "", received, where, parse_hashes(s["docs"]))
+    deadline = item["deadline"] or t("cq.no_deadline", lang)
+    return t("cq.added", lang, id=item["id"], deadline=deadline), item["id"]
+
+
+def act(data, trigger: str, complaint_id: str | None, s: dict, lang: str) -> tuple[str, str | None]:
+    """Run the step of button ``trigger``; (message, the item to show)."""
+    desk = data.supervision
+    if trigger == "button-complaint-add":
+        return _add(desk, s, lang)
+    if not complaint_id:
+        raise InputError(t("cq.pick", lang))
+    if trigger == "button-complaint-transfer":
+        if not s["department"]:
+            raise InputError(t("cq.need_department", lang))
+        desk.transfer_complaint(complaint_id, s["department"], s["note"] or "")
+        department = desk.department_names().get(s["department"], s["department"])
+        return t("cq.transferred", lang, id=complaint_id, department=department), complaint_id
+    if trigger == "button-complaint-reply":
+        desk.reply_complaint(complaint_id, s["reply"] or "")
+        return t("cq.replied", lang, id=complaint_id), complaint_id
+    wanted = ids(s["findings"])
+    findings = [data.finding(f) for f in wanted]  # each one the user may see, else refused (and audited)
+    if trigger == "button-complaint-link":
+        if not findings:
+            raise InputError(t("sd.need_findings", lang))
+        desk.link_complaint(complaint_id, wanted)
+        return t("cq.linked", lang, id=complaint_id, n=len(wanted)), complaint_id
+    linked = [data.finding(f) for f in desk.get_complaint(complaint_id)["findings"] if f not in wanted]
+    case = desk.complaint_case(complaint_id, findings + linked)
+    return t("cq.cased", lang, id=complaint_id, case=case["id"]), complaint_id
+
+
+def register(app, data) -> None:
+    @app.callback(
+        Output("table-complaints", "columns"),
+        Output("table-complaints", "data"),
+        Output("div-complaint-msg", "children"),
+        Output("dropdown-complaint-department", "options"),
+        Input("store-complaint-refresh", "data"),
+        Input("checklist-complaint-overdue", "value"),
+        Input("button-complaint-refresh", "n_clicks"),
+        Input("tabs-main", "value"),
+        State("store-lang", "data"),
+    )
+    @guarded(4, 2)
+    def _list(_refresh, overdue, _clicks, tab, lang):
+        if tab != "complaints":
+            return no_update, no_update, no_update, no_update
+        if data.supervision is None:
+            return [], [], message(t("dp.login_needed", lang), "warning"), []
+        columns, rows = complaint_table(data, bool(overdue), lang)
+        deps = [{"label": d["name"], "value": d["id"]} for d in data.supervision.departments()]
+        return columns, rows, no_update if rows else message(t("cq.none", lang), "info"), deps
+
+    register_row_pick(app, "table-complaints", "store-complaint", allow_duplicate=True)
+
+    @app.callback(
+        Output("div-complaint-detail", "children"),
+        Input("store-complaint", "data"),
+        Input("store-complaint-refresh", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(1, 0)
+    def _detail(complaint_id, _refresh, lang):
+        if not complaint_id or data.supervision is None:
+            return t("cq.pick", lang)
+        return complaint_detail(data, complaint_id, lang)
+
+    @app.callback(
+        Output("store-complaint-refresh", "data"),
+        Output("div-complaint-msg", "children", allow_duplicate=True),
+        Output("store-complaint", "data", allow_duplicate=True),
+        *[Input(b, "n_clicks") for b in BUTTONS],
+        State("store-complaint", "data"),
+        *[State(*s) for s in STATES.values()],
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(3, 1)
+    def _action(*args):
+        lang = args[-1]
+        complaint_id, values = args[len(BUTTONS)], args[len(BUTTONS) + 1 : -1]
+        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+            return no_update, no_update, no_update
+        if data.supervision is None:
+            return no_update, message(t("dp.login_needed", lang), "warning"), no_update
+        text, shown = act(data, str(ctx.triggered_id), complaint_id, dict(zip(STATES, values)), lang)
+        return time.time_ns(), message(text, "info"), shown
