@@ -31,7 +31,7 @@ __all__ = [
     "org_id",
     "pipe_set",
     "tenderer_ids",
-    "tender_by_method",
+    "TenderMethodIndicator",
     "submitted_bids",
     "priced_submitted_bids",
     "complete_awards_and_bids",
@@ -188,15 +188,6 @@ def tenderer_ids(bid) -> list[str]:
 # --- process-level definitions ------------------------------------------------------------
 
 
-def tender_by_method(release: dict, methods: set[str]) -> dict | None:
-    """The process's ``tender`` if its ``procurementMethod`` is one of ``methods`` (any method
-    when ``methods`` is empty), else None."""
-    tender = get_obj(release, "tender")
-    if tender is None or (methods and get_str(tender, "procurementMethod") not in methods):
-        return None
-    return tender
-
-
 def _bids(release: dict) -> list | None:
     return get_list(get_obj(release, "bids"), "details")
 
@@ -300,6 +291,22 @@ class PriceComparisonIndicator(Indicator):
 
     def fold_compared(self, state: State, release: dict, ocid: str) -> None:
         """Look at one contracting process whose method allows comparing prices."""
+
+
+class TenderMethodIndicator(Indicator):
+    """An indicator that only looks at tenders whose ``procurementMethod`` is one of its
+    ``procurement_methods`` option (``|``-separated; any method when empty)."""
+
+    def start(self) -> None:
+        self.methods = pipe_set(self.option["procurement_methods"])
+
+    def fold(self, state: State, release: dict, ocid: str) -> None:
+        tender = get_obj(release, "tender")
+        if tender is not None and (not self.methods or get_str(tender, "procurementMethod") in self.methods):
+            self.fold_tender(state, tender, ocid)
+
+    def fold_tender(self, state: State, tender: dict, ocid: str) -> None:
+        """Look at the tender of one process whose method is among the chosen ones."""
 
 
 # --- statistics ---------------------------------------------------------------------------

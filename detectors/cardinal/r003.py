@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any, ClassVar
 
-from bidgraph.detectors.cardinal.common import Flag, Indicator, State, get_obj, get_str, pipe_set, tender_by_method
+from bidgraph.detectors.cardinal.common import Flag, State, TenderMethodIndicator, get_obj, get_str
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
@@ -38,7 +38,7 @@ def rfc3339_ns(text: str) -> int | None:
     return seconds * 10**9 + fraction
 
 
-class R003(Indicator):
+class R003(TenderMethodIndicator):
     code = "R003"
 
     defaults: ClassVar[dict[str, Any]] = {
@@ -47,13 +47,7 @@ class R003(Indicator):
         "procurement_method_details": {},
     }
 
-    def start(self) -> None:
-        self.methods = pipe_set(self.option["procurement_methods"])
-
-    def fold(self, state: State, release: dict, ocid: str) -> None:
-        tender = tender_by_method(release, self.methods)
-        if tender is None:
-            return
+    def fold_tender(self, state: State, tender: dict, ocid: str) -> None:
         period = get_obj(tender, "tenderPeriod")
         start, end = get_str(period, "startDate"), get_str(period, "endDate")
         start_ns = rfc3339_ns(start) if start is not None else None
