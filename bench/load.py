@@ -1,10 +1,17 @@
-"""Load and traversal benchmark (issue 2).
+"""Load, open and query benchmark (issues 2 and 14), each figure beside its peer in the same run.
 
-For each scale: generate a city (cached under --cache); in one fresh process time
-`read_bundle` + embedded-store load and its peak memory; in another, open the store (the
-index build) and time neighbour expansion (random organizations and the biggest hubs) and
-4-hop path search (random pairs, and pairs of firms that met on a lot), with that process's
-peak memory. Prints one line per scale.
+For each scale: generate a city (cached under --cache), then in fresh processes:
+
+- load: ``read_bundle`` + embedded-store load (which writes the version's index), time and
+  peak memory; beside it DuckDB loading the same CSV files into tables and a pyarrow CSV
+  parse of them (the peers: ``pip install bidgraph[bench]``);
+- open: open the store and answer the first expansion (what ``info``, ``serve`` and ``detect``
+  pay at start), time and peak memory;
+- queries: neighbour expansion (random organizations and the biggest hubs), 4-hop path search
+  (random pairs, and pairs of firms that met on a lot) and search (name fragments, USCCs,
+  phones, IPs, lot ids), p50/p95, with that process's peak memory.
+
+Prints one line per scale.
 
     python bench/load.py --scales city province
 """
@@ -12,6 +19,7 @@ peak memory. Prints one line per scale.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import resource
 import subprocess
@@ -46,16 +54,42 @@ def measure_load(bundle: Path, workspace: Path) -> dict:
     }
 
 
+def measure_duckdb(bundle: Path) -> dict:
+    """The peers: DuckDB loading every CSV of the bundle into a table, and pyarrow parsing them."""
+    import duckdb
+    import pyarrow.csv as pacsv
+
+    files = sorted(bundle.glob("*.csv"))
+    t0 = time.perf_counter()
+    for f in files:
+        pacsv.read_csv(f)
+    t_arrow = time.perf_counter() - t0
+    db = Path(tempfile.mkdtemp(prefix="bidgraph-bench-duckdb-")) / "bench.duckdb"
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(db))
+    for f in files:
+        con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv_auto(?, all_varchar=false)", [str(f)])
+    con.close()
+    return {"duckdb_load_s": round(time.perf_counter() - t0, 1), "pyarrow_csv_s": round(t_arrow, 1)}
+
+
+def measure_open(workspace: Path, uid: str) -> dict:
+    """Open the store and answer one expansion: the start-up every command pays."""
+    from bidgraph.graph.embedded.store import EmbeddedStore
+
+    t0 = time.perf_counter()
+    EmbeddedStore(workspace).expand(uid, limit=50)
+    return {"open_first_answer_s": round(time.perf_counter() - t0, 2), "open_first_answer_rss_mb": _peak_mb()}
+
+
 def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
-    """Open the store (index build), then time expansions and 4-hop path searches."""
+    """Time expansions, 4-hop path searches and searches on an opened store."""
     from bidgraph.graph.embedded.store import EmbeddedStore
 
     store = EmbeddedStore(workspace)
-    t0 = time.perf_counter()
     index = store.index
-    t_index = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
-    orgs = index.frames["Organization"].keys
+    orgs = np.asarray(index.keys("Organization").to_pylist(), dtype=object)
     bidders = [f"Organization:{k}" for k in rng.choice(orgs, size=min(samples, len(orgs)), replace=False)]
     degree = np.diff(index.indptr)
     hubs = [index.uid(int(v)) for v in np.argsort(-degree)[:10]]
@@ -76,15 +110,33 @@ def measure_queries(workspace: Path, samples: int, seed: int) -> dict:
         t = time.perf_counter()
         found += bool(store.paths(a, b, max_hops=4, limit=10)["paths"])
         paths.append(time.perf_counter() - t)
+    searches = []
+    for text in search_texts(index.tables, samples, rng):
+        t = time.perf_counter()
+        store.search(text)
+        searches.append(time.perf_counter() - t)
     return {
         "nodes": int(index.n),
         "relationships": int(len(index.src)),
-        "index_s": round(t_index, 1),
-        "open_peak_rss_mb": _peak_mb(),
         "expand": percentiles(expand),
         "paths": percentiles(paths),
         "paths_found": f"{found}/{len(pairs)}",
+        "search": percentiles(searches),
+        "queries_peak_rss_mb": _peak_mb(),
     }
+
+
+def search_texts(tables, samples: int, rng) -> list[str]:
+    """What an investigator types, as bench/workbench.py draws it: name fragments, USCCs, phones, IPs, lot ids."""
+    orgs, uploads = tables["organizations"], tables["bid_uploads"]
+
+    def pick(values, n):
+        values = values.dropna().astype(str).to_numpy()
+        return [str(values[i]) for i in rng.choice(len(values), size=min(n, len(values)), replace=False)]
+
+    names = [n[3:7] if len(n) > 8 else n for n in pick(orgs["name"], samples // 2)]
+    rest = [pick(orgs["uscc"], samples // 8), pick(orgs["phone"], samples // 8), pick(uploads["ip"], samples // 8)]
+    return names + sum(rest, []) + pick(tables["lots"]["lot_id"], samples // 8)
 
 
 def _peak_mb() -> int:
@@ -96,6 +148,11 @@ def _child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _first_organization(bundle: Path) -> str:
+    with open(bundle / "organizations.csv", encoding="utf-8-sig", newline="") as fh:
+        return f"Organization:{next(csv.DictReader(fh))['org_id']}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
@@ -103,20 +160,28 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="random organizations per latency series")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
     parser.add_argument("--load", nargs=2, type=Path, help=argparse.SUPPRESS)  # child: BUNDLE WORKSPACE
+    parser.add_argument("--duckdb", type=Path, help=argparse.SUPPRESS)  # child: BUNDLE
+    parser.add_argument("--open", nargs=2, help=argparse.SUPPRESS)  # child: WORKSPACE UID
     parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)  # child: WORKSPACE
     args = parser.parse_args()
     if args.load:
         print(json.dumps(measure_load(*args.load)))
-        return
-    if args.queries:
+    elif args.duckdb:
+        print(json.dumps(measure_duckdb(args.duckdb)))
+    elif args.open:
+        print(json.dumps(measure_open(Path(args.open[0]), args.open[1])))
+    elif args.queries:
         print(json.dumps(measure_queries(args.queries, args.samples, args.seed)))
-        return
-    for scale in args.scales:
-        bundle = cached_bundle(scale, args.seed, args.cache)
-        workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
-        result = _child("--load", str(bundle), str(workspace))
-        result |= _child("--queries", str(workspace), "--samples", str(args.samples), "--seed", str(args.seed))
-        print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
+    else:
+        for scale in args.scales:
+            bundle = cached_bundle(scale, args.seed, args.cache)
+            workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
+            result = _child("--load", str(bundle), str(workspace))
+            result |= _child("--duckdb", str(bundle))
+            result["load_vs_duckdb"] = f"{result['load_s'] / max(result['duckdb_load_s'], 0.05):.1f}x"
+            result |= _child("--open", str(workspace), _first_organization(bundle))
+            result |= _child("--queries", str(workspace), "--samples", str(args.samples), "--seed", str(args.seed))
+            print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
 
 
 if __name__ == "__main__":

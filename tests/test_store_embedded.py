@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 from conftest import as_bundle
 
@@ -145,3 +147,45 @@ def test_paths_do_not_pass_through_hubs(tmp_path, tiny_tables, monkeypatch):
     assert s.paths("Organization:A", "Organization:B", types=types)["paths"] == []
     # ...but a path may still start at a hub
     assert list(via_ip[2:]) in [p["nodes"] for p in s.paths("IP:10.0.0.7", "Organization:B", types=types)["paths"]]
+
+
+def _answers(s: EmbeddedStore) -> list:
+    return [
+        s.info()["nodes"],
+        s.info()["relationships"],
+        s.node("Organization:A"),
+        s.expand("Organization:A", limit=3, offset=1),
+        s.expand("IP:10.0.0.7"),
+        s.paths("Organization:A", "Organization:B"),
+        s.search("甲建设"),
+    ]
+
+
+def test_the_index_is_written_with_the_version_and_opening_reads_no_table(store):
+    """Issue 14, open fast: a query maps the index written at load; it parses no Parquet table."""
+    assert (store.workspace.require_current() / "index" / "meta.json").exists()
+    fresh = EmbeddedStore(store.workspace.root)
+    assert fresh.expand("Organization:A")["total"] > 0 and fresh.search("甲建设")
+    assert fresh.index.tables._read == {}  # type: ignore[attr-defined]
+
+
+def test_a_version_without_an_index_builds_it_on_open_with_the_same_answers(store):
+    expected = _answers(store)
+    index = store.workspace.require_current() / "index"
+    shutil.rmtree(index)  # a version written before indexes were kept
+    assert _answers(EmbeddedStore(store.workspace.root)) == expected
+    assert (index / "meta.json").exists()
+
+
+def test_a_failed_index_build_leaves_the_previous_version_live(store, tiny_tables, monkeypatch):
+    expected = _answers(store)
+    changed = {**tiny_tables, "bids": tiny_tables["bids"].iloc[:3]}
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("bidgraph.graph.embedded.versions.write_index", explode)
+    with pytest.raises(OSError):
+        store.load(as_bundle(changed))
+    assert _answers(EmbeddedStore(store.workspace.root)) == expected
+    assert not list((store.workspace.root / "versions").glob(".tmp-*"))

@@ -1,16 +1,19 @@
-"""The embedded store's in-memory graph: every node numbered, adjacency in CSR arrays.
+"""The embedded store's graph index: every node numbered, adjacency in CSR arrays, built when a
+version is written and memory-mapped when it is opened (graph/embedded/persist.py).
 
-Built from bundle tables in a few vectorised passes (no per-row Python), it answers the query
-API's traversals: neighbours of a node by relationship type with paging, shortest paths up to
+It answers the query API's traversals: neighbours of a node by relationship type with paging, shortest paths up to
 N hops (bidirectional breadth-first search that expands the smaller side first), and the
 relationships among a set of nodes.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bidgraph.errors import NotFound
-from bidgraph.graph.build import EdgeFrame, NodeFrame, edge_frames, node_frames, split_uid
+from bidgraph.graph.build import split_uid
+from bidgraph.graph.embedded.persist import load_array, map_table
 from bidgraph.graph.schema import schema
 
 __all__ = ["GraphIndex", "HUB_DEGREE"]
@@ -36,67 +40,71 @@ def _clean(value):
     return value
 
 
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 class GraphIndex:
-    def __init__(self, tables: dict[str, pd.DataFrame]):
+    """The index of one version, opened from its folder (graph/embedded/persist.py): arrays
+    and tables are memory-mapped, so opening reads a few kilobytes and a query only the pages
+    it touches. ``tables`` gives the version's tables as pandas, each read when first asked for."""
+
+    def __init__(self, folder: Path, tables: Mapping[str, pd.DataFrame]):
         sch = schema()
+        self.folder = Path(folder)
         self.tables = tables
-        self.frames: dict[str, NodeFrame] = node_frames(tables, sch)
-        self.labels = list(self.frames)
-        sizes = [len(self.frames[l].keys) for l in self.labels]
-        self.offsets = dict(zip(self.labels, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)))
-        self.n = int(sum(sizes))
-        self.label_of = np.repeat(np.arange(len(self.labels), dtype=np.int16), sizes)
+        meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
+        self.labels = [entry["label"] for entry in meta["labels"]]
+        self.sizes = {entry["label"]: entry["size"] for entry in meta["labels"]}
+        self.offsets = {entry["label"]: entry["offset"] for entry in meta["labels"]}
+        self._starts = np.array([self.offsets[label] for label in self.labels], dtype=np.int64)
+        self._sorted = {entry["label"] for entry in meta["labels"] if entry["sorted"]}
+        self.n = int(sum(self.sizes.values()))
         self.types = sch.relationship_types
-        self.edge_sources: list[EdgeFrame] = edge_frames(tables, sch)
-        self._build_edges()
-        self._role_labels = self._compute_role_labels()
-        self._arrow: dict[str, pa.Table] = {}
-        self._text: dict[tuple[str, str], pa.Array] = {}
+        self.relationship_counts: dict[str, int] = meta["relationships"]
+        self.sources = [sch.relationships[i] for i in meta["sources"]]
+        array = lambda name: load_array(self.folder / f"{name}.npy")  # noqa: E731
+        self.src, self.dst, self.etype, self.espec, self.erow = (
+            array(n) for n in ("src", "dst", "etype", "espec", "erow")
+        )
+        self.indptr, self.inc_edge, self.inc_other = array("indptr"), array("inc_edge"), array("inc_other")
+        self._roles = {role: load_array(self.folder / f"role_{role}.npy") for role in meta["roles"]}
+        self._keys: dict[str, pa.Table] = {}
+        self._order: dict[str, np.ndarray] = {}
+        self._arrow: dict[str, pa.Table | None] = {}
+        self._text: dict[tuple[str, str], pa.Array | None] = {}
 
-    # -- construction --------------------------------------------------------------------------
-    def _vertex_ids(self, label: str, keys: pa.Array, key_arrays: dict) -> np.ndarray:
-        """Vertex numbers of endpoint keys, by Arrow's hash look-up (no Python objects)."""
-        if label not in key_arrays:
-            key_arrays[label] = pa.array(self.frames[label].keys.to_numpy(), type=keys.type)
-        pos = pc.fill_null(pc.index_in(keys, value_set=key_arrays[label]), -1).to_numpy(zero_copy_only=False)
-        if (pos < 0).any():  # a reference the loader let through would be a bug: fail loudly
-            missing = keys.filter(pa.array(pos < 0)).to_pylist()[:3]
-            raise NotFound(f"relationship endpoint(s) {missing} have no {label} node")
-        return pos.astype(np.int64) + self.offsets[label]
+    def keys(self, label: str) -> pa.Array:
+        """The keys of ``label``'s nodes, in vertex order (memory-mapped)."""
+        return _one_chunk(self._key_table(label).column("key"))
 
-    def _build_edges(self) -> None:
-        src, dst, typ, spec, row = [], [], [], [], []
-        key_arrays: dict[str, pa.Array] = {}
-        for i, ef in enumerate(self.edge_sources):
-            src.append(self._vertex_ids(ef.rel.start.label, ef.start, key_arrays))
-            dst.append(self._vertex_ids(ef.rel.end.label, ef.end, key_arrays))
-            typ.append(np.full(len(ef.row), self.types.index(ef.rel.type), dtype=np.int16))
-            spec.append(np.full(len(ef.row), i, dtype=np.int16))
-            row.append(ef.row.astype(np.int64))
-        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.empty(0, dt)  # noqa: E731
-        self.src, self.dst = cat(src, np.int64), cat(dst, np.int64)
-        self.etype, self.espec, self.erow = cat(typ, np.int16), cat(spec, np.int16), cat(row, np.int64)
-        m = len(self.src)
-        # Undirected incidence in CSR form: for vertex v, inc_edge[indptr[v]:indptr[v+1]] are
-        # the edges touching v and inc_other the vertex at their other end.
-        ends = np.concatenate([self.src, self.dst])
-        others = np.concatenate([self.dst, self.src])
-        edge_ids = np.concatenate([np.arange(m), np.arange(m)])
-        order = np.argsort(ends, kind="stable")
-        self.inc_edge = edge_ids[order]
-        self.inc_other = others[order]
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=self.n))]).astype(np.int64)
+    def _key_table(self, label: str) -> pa.Table:
+        if label not in self._keys:
+            self._keys[label] = map_table(self.folder / "keys" / f"{label}.arrow")
+        return self._keys[label]
 
-    def _compute_role_labels(self) -> dict[int, list[str]]:
-        org = self.frames.get("Organization")
-        if org is None:
-            return {}
-        roles: dict[int, list[str]] = {}
-        for role, rel_type in org.node.role_labels.items():
-            t = self.types.index(rel_type)
-            for v in np.unique(self.src[self.etype == t]):
-                roles.setdefault(int(v), []).append(role)
-        return roles
+    def position(self, label: str, key: str) -> int | None:
+        """Where ``key`` is among ``label``'s keys (binary search of the sorted keys), or None."""
+        if label not in self.sizes:
+            return None
+        keys = self.keys(label)
+        if label in self._sorted:
+            order = None
+        elif label not in self._order:
+            order = self._order[label] = load_array(self.folder / "order" / f"{label}.npy")
+        else:
+            order = self._order[label]
+        at = lambda i: keys[int(i if order is None else order[i])].as_py()  # noqa: E731
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if at(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(keys) and at(lo) == key:
+            return int(lo if order is None else order[lo])
+        return None
 
     # -- ids -----------------------------------------------------------------------------------
     def vertex(self, uid: str) -> int:
@@ -104,14 +112,10 @@ class GraphIndex:
             label, key = split_uid(uid)
         except ValueError:
             raise NotFound(f"no node {uid!r} (ids look like Organization:ORG0001)") from None
-        frame = self.frames.get(label)
-        try:
-            if frame is None:
-                raise KeyError(label)
-            pos = frame.keys.get_loc(key)
-        except KeyError:
-            raise NotFound(f"no node {uid!r}") from None
-        return int(self.offsets[label] + pos)
+        pos = self.position(label, key)
+        if pos is None:
+            raise NotFound(f"no node {uid!r}")
+        return self.offsets[label] + pos
 
     def has(self, uid: str) -> bool:
         try:
@@ -120,34 +124,54 @@ class GraphIndex:
         except NotFound:
             return False
 
+    def label_of(self, v: int) -> str:
+        return self.labels[int(np.searchsorted(self._starts, v, side="right")) - 1]
+
     def label_key(self, v: int) -> tuple[str, str]:
-        label = self.labels[self.label_of[v]]
-        return label, str(self.frames[label].keys[v - self.offsets[label]])
+        label = self.label_of(v)
+        return label, str(self.keys(label)[int(v) - self.offsets[label]].as_py())
 
     def uid(self, v: int) -> str:
         label, key = self.label_key(v)
         return f"{label}:{key}"
 
+    def role_labels(self, v: int) -> list[str]:
+        out = []
+        for role, members in self._roles.items():
+            i = int(np.searchsorted(members, v))
+            if i < len(members) and members[i] == v:
+                out.append(role)
+        return out
+
     # -- nodes and edges as the API returns them -----------------------------------------------
     # Rows are fetched in one Arrow ``take`` per table, never row by row through pandas: a
     # page of 50 neighbours costs a few vectorised look-ups (about a millisecond each).
     def _rows(self, table: str, positions, columns: list[str] | None = None) -> list[dict]:
-        if table not in self._arrow:  # one chunk per column: take() on many chunks is slow
-            self._arrow[table] = pa.Table.from_pandas(self.tables[table], preserve_index=False).combine_chunks()
-        at = self._arrow[table]
+        at = self.arrow(table)
+        if at is None:
+            raise NotFound(f"table {table} is not in this graph version")
         if columns is not None:
             at = at.select([c for c in columns if c in at.column_names])
         return at.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pylist()
+
+    def arrow(self, table: str) -> pa.Table | None:
+        """A table of the version as Arrow (memory-mapped; one chunk per column), None if absent."""
+        if table not in self._arrow:
+            path = self.folder / "tables" / f"{table}.arrow"
+            self._arrow[table] = map_table(path) if path.exists() else None
+        return self._arrow[table]
 
     def text_column(self, label: str, column: str) -> pa.Array | None:
         """A column of an entity label's rows as an Arrow string array ('' for missing),
         built once, for fast substring and equality scans."""
         if (label, column) not in self._text:
-            frame = self.frames.get(label)
-            if frame is None or frame.rows is None or column not in frame.rows:
+            node = schema().nodes.get(label)
+            table = None if node is None else node.entity_table
+            rows = None if table is None else self.arrow(table)
+            if rows is None or column not in rows.column_names:
                 self._text[(label, column)] = None
             else:
-                values = pa.array(frame.rows[column], from_pandas=True)  # zero-copy for Arrow-backed text
+                values = rows.column(column).combine_chunks()
                 if not pa.types.is_large_string(values.type):
                     values = values.cast(pa.large_string())
                 self._text[(label, column)] = pc.fill_null(values, "")
@@ -158,9 +182,9 @@ class GraphIndex:
         rows: dict[int, dict] = {}
         by_label: dict[str, list[int]] = {}
         for v in vs:
-            by_label.setdefault(self.labels[self.label_of[v]], []).append(v)
+            by_label.setdefault(self.label_of(v), []).append(v)
         for label, members in by_label.items():
-            table = self.frames[label].node.entity_table
+            table = schema().nodes[label].entity_table
             if table is not None:
                 rows.update(zip(members, self._rows(table, [v - self.offsets[label] for v in members])))
         return [self._node(v, rows.get(v), with_degree) for v in vs]
@@ -170,21 +194,22 @@ class GraphIndex:
 
     def _node(self, v: int, row: dict | None, with_degree: bool) -> dict:
         label, key = self.label_key(v)
-        frame = self.frames[label]
+        node = schema().nodes[label]
         source = None
         if row is not None:
             props = {k: c for k, val in row.items() if not k.startswith("_") and (c := _clean(val)) is not None}
             source = {
-                "table": frame.node.entity_table,
+                "table": node.entity_table,
                 "file": _clean(row.get("_file")),
                 "row": _clean(row.get("_row")),
             }
         else:
-            props = {frame.node.key: key, "kind": None if frame.kinds is None else frame.kinds.get(key)}
+            kinds = _one_chunk(self._key_table(label).column("kind"))
+            props = {node.key: key, "kind": kinds[int(v) - self.offsets[label]].as_py()}
         out = {
             "id": f"{label}:{key}",
             "label": label,
-            "labels": [label] + self._role_labels.get(v, []),
+            "labels": [label] + self.role_labels(v),
             "key": key,
             "caption": str(props.get("name") or key),
             "properties": props,
@@ -202,23 +227,21 @@ class GraphIndex:
         for e in es:
             by_spec.setdefault(int(self.espec[e]), []).append(e)
         for spec, members in by_spec.items():
-            ef = self.edge_sources[spec]
-            rows.update(
-                zip(members, self._rows(ef.rel.table, self.erow[members], [*ef.rel.properties, "_file", "_row"]))
-            )
+            rel = self.sources[spec]
+            rows.update(zip(members, self._rows(rel.table, self.erow[members], [*rel.properties, "_file", "_row"])))
         out = []
         for e in es:
-            ef, row = self.edge_sources[self.espec[e]], rows[e]
-            props = {p: c for p in ef.rel.properties if (c := _clean(row.get(p))) is not None}
+            rel, row = self.sources[self.espec[e]], rows[e]
+            props = {p: c for p in rel.properties if (c := _clean(row.get(p))) is not None}
             out.append(
                 {
                     "id": f"e{e}",
                     "source": self.uid(int(self.src[e])),
                     "target": self.uid(int(self.dst[e])),
-                    "type": ef.rel.type,
+                    "type": rel.type,
                     "properties": props,
                     "provenance": {
-                        "table": ef.rel.table,
+                        "table": rel.table,
                         "file": _clean(row.get("_file")),
                         "row": _clean(row.get("_row")),
                     },

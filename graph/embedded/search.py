@@ -25,10 +25,10 @@ def search_index(index, text: str, limit: int = 20) -> list[dict]:
         return []
     hits: dict[int, float] = {}
     variants = key_variants(q)
-    for label, frame in index.frames.items():
+    for label in index.labels:
         for key in variants:
-            if key in frame.keys:
-                hits.setdefault(int(index.offsets[label] + frame.keys.get_loc(key)), 3.0)
+            if (pos := index.position(label, key)) is not None:
+                hits.setdefault(index.offsets[label] + pos, 3.0)
     exact = ["reference", "registry_number"] if looks_like_registry_number(q) else ["reference"]
     for field in schema().search_fields_matching(*exact):
         values = index.text_column(field.label, field.property)

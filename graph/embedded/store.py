@@ -1,5 +1,6 @@
 """The embedded store: the default for one machine. A workspace folder of versioned Parquet
-tables (graph/embedded/versions.py) and, once opened, an in-memory index (graph/embedded/index.py)."""
+tables (graph/embedded/versions.py), each version with its graph index, built when it is
+written and memory-mapped when opened (graph/embedded/persist.py, graph/embedded/index.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from bidgraph.errors import NotFound
@@ -16,8 +16,9 @@ from bidgraph.graph.embedded.append import history_frame, merge_tables
 from bidgraph.graph.embedded.batches import BatchLog
 from bidgraph.graph.embedded.index import GraphIndex
 from bidgraph.graph.embedded.lock import load_lock
+from bidgraph.graph.embedded.persist import ensure_index
 from bidgraph.graph.embedded.search import search_index
-from bidgraph.graph.embedded.versions import Workspace
+from bidgraph.graph.embedded.versions import LazyTables, Workspace
 from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import Snapshot
 
@@ -88,15 +89,15 @@ class EmbeddedStore:
     def index(self) -> GraphIndex:
         current = self.workspace.require_current()
         if self._index is None or self._index_version != current:
-            self._index = GraphIndex(self.workspace.read_tables(current))
+            self._index = GraphIndex(ensure_index(current), LazyTables(current))
             self._index_version = current
         return self._index
 
     def info(self) -> dict:
         idx = self.index
         manifest = self.workspace.manifest()
-        nodes = {label: len(frame.keys) for label, frame in idx.frames.items()}
-        rels = {t: int(c) for t, c in zip(idx.types, np.bincount(idx.etype, minlength=len(idx.types)))}
+        nodes = dict(idx.sizes)
+        rels = {t: idx.relationship_counts.get(t, 0) for t in idx.types}
         quarantine = {t: c.get("quarantined", 0) for t, c in manifest.get("counts", {}).items()}
         return {
             "nodes": nodes,

@@ -6,6 +6,7 @@ Layout::
     <workspace>/versions/v000003/manifest.json
     <workspace>/versions/v000003/tables/<table>.parquet
     <workspace>/versions/v000003/history.parquet  (rows appends replaced or deleted, graph/embedded/append.py)
+    <workspace>/versions/v000003/index/           (the graph index, memory-mapped on open: graph/embedded/persist.py)
     <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
 
 A load writes a complete new version into a temporary folder, renames it into place and only
@@ -24,14 +25,36 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from bidgraph.errors import StoreError
+from bidgraph.graph.embedded.persist import write_index
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "LazyTables"]
+
+
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """The tables of a version folder as pandas, each read from its Parquet file when first
+    asked for (a query that needs none reads none) and kept."""
+
+    def __init__(self, version: Path):
+        self._paths = {p.stem: p for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._read:
+            self._read[name] = pd.read_parquet(self._paths[name])
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 class Workspace:
@@ -58,8 +81,7 @@ class Workspace:
 
     def read_tables(self, version: Path | None = None) -> dict[str, pd.DataFrame]:
         """The tables of ``version`` (a version folder; default: the live one)."""
-        folder = (version or self.require_current()) / "tables"
-        return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+        return dict(LazyTables(version or self.require_current()))
 
     def read_history(self, version: Path | None = None) -> pd.DataFrame | None:
         """The history lines kept with ``version`` (default: the live one); ``None`` if none."""
@@ -93,6 +115,7 @@ class Workspace:
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
+            write_index(tmp)
             name = self.next_name()
             manifest = {
                 **manifest,

@@ -1,0 +1,244 @@
+"""The embedded store's index on disk: built once when a version is written, memory-mapped when
+it is opened, so that ``info``, ``serve`` and ``detect`` do not each rebuild it (issue 14, "Open
+fast, run lean"). Only the pages a query touches are read.
+
+Layout, inside the version folder (written before the version is swapped live)::
+
+    index/meta.json             format, labels and their sizes, relationship sources, type counts, roles
+    index/keys/<Label>.arrow    the label's keys in vertex order (and ``kind`` for value labels)
+    index/order/<Label>.npy     the permutation that sorts those keys (absent when already sorted)
+    index/tables/<table>.arrow  the version's tables as uncompressed Arrow IPC, for row look-ups
+    index/<name>.npy            edges (src, dst, etype, espec, erow), undirected incidence in CSR
+                                form (indptr, inc_edge, inc_other) and role_<Role>: int32 ids
+
+Vertices are numbered label by label in the schema's order; an entity label's keys in its
+table's row order, a value label's sorted, each value with the kind of its first source.
+Relationships are numbered source by source in the schema's order, rows in table order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from bidgraph.errors import NotFound
+from bidgraph.graph.schema import Schema, schema
+
+__all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_table"]
+
+FORMAT = 1
+INDEX = "index"
+
+
+def _text(column) -> pa.Array:
+    """A column as one large_string array (how keys are compared everywhere)."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return values if pa.types.is_large_string(values.type) else values.cast(pa.large_string())
+
+
+def _write_arrow(table: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())  # one chunk per column: take() on many is slow
+
+
+def map_table(path: Path) -> pa.Table:
+    """An Arrow IPC file as a table backed by the memory map (nothing read until touched)."""
+    return pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+
+
+def load_array(path: Path) -> np.ndarray:
+    array = np.load(path, mmap_mode="r")  # an empty array cannot be mapped; np.load reads it
+    return array if array.size else np.load(path)
+
+
+def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array]:
+    """A value label's distinct keys, sorted, and the kind of each value's first source."""
+    parts: list[pa.Array] = []
+    kind_ids: list[np.ndarray] = []
+    kinds: list[str] = []
+    for src in node.sources:
+        table = tables.get(src.table)
+        if table is None or src.column not in table.column_names:
+            continue
+        values = _text(table.column(src.column)).drop_null()
+        parts.append(values)
+        kind_ids.append(np.full(len(values), len(kinds), dtype=np.int32))
+        kinds.append(src.kind or src.column)
+    if not parts:
+        return pa.array([], pa.large_string()), pa.array([], pa.string())
+    encoded = pc.dictionary_encode(pa.concat_arrays(parts))
+    _, first = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    kind = np.concatenate(kind_ids)[first][order]
+    return encoded.dictionary.take(pa.array(order)), pa.array(kinds, pa.string()).take(pa.array(kind))
+
+
+def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.ndarray]:
+    """Positions of endpoint keys among ``keys``: one hash of the label's keys and all of its
+    endpoints together, instead of one per relationship source."""
+    if not ends:
+        return []
+    codes = pc.dictionary_encode(pa.concat_arrays([keys, *ends]))
+    indices = codes.indices.to_numpy(zero_copy_only=False)
+    position = np.full(len(codes.dictionary), -1, dtype=np.int64)
+    k = len(keys)
+    position[indices[:k][::-1]] = np.arange(k)[::-1]  # a repeated key: its first row, as before
+    out, at = [], k
+    for end in ends:
+        pos = position[indices[at : at + len(end)]]
+        at += len(end)
+        if (pos < 0).any():  # a reference the loader let through would be a bug: fail loudly
+            missing = end.filter(pa.array(pos < 0)).to_pylist()[:3]
+            raise NotFound(f"relationship endpoint(s) {missing} have no {label} node")
+        out.append(pos)
+    return out
+
+
+def _edge_sources(tables: dict[str, pa.Table], sch: Schema) -> list[tuple[int, pa.Array, pa.Array, np.ndarray]]:
+    """Per relationship source present: its number in the schema, start and end keys, rows."""
+    out = []
+    for i, rel in enumerate(sch.relationships):
+        table = tables.get(rel.table)
+        if table is None or rel.start.column not in table.column_names or rel.end.column not in table.column_names:
+            continue
+        start, end = table.column(rel.start.column), table.column(rel.end.column)
+        mask = pc.and_(pc.is_valid(start), pc.is_valid(end))
+        if rel.when:
+            mask = pc.and_(mask, pc.fill_null(table.column(rel.when).cast(pa.bool_()), False))
+        rows = np.flatnonzero(mask.to_numpy())
+        taken = pa.array(rows, pa.int64())
+        out.append((i, _text(start).take(taken), _text(end).take(taken), rows))
+    return out
+
+
+def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema) -> None:
+    (folder / "keys").mkdir()
+    (folder / "order").mkdir()
+    (folder / "tables").mkdir()
+    for name, table in tables.items():
+        _write_arrow(table, folder / "tables" / f"{name}.arrow")
+    keys, labels, offset = {}, [], 0
+    for label, node in sch.nodes.items():
+        if node.all_properties:
+            table = tables.get(node.sources[0].table)
+            column = None if table is None else table.column(node.sources[0].column)
+            keys[label] = pa.array([], pa.large_string()) if column is None else _text(column)
+            columns = {"key": keys[label]}
+        else:
+            keys[label], kinds = _value_keys(tables, node)
+            columns = {"key": keys[label], "kind": kinds}
+        _write_arrow(pa.table(columns), folder / "keys" / f"{label}.arrow")
+        order = pc.sort_indices(keys[label]).to_numpy().astype(np.int32)
+        is_sorted = bool((order == np.arange(len(order))).all())
+        if not is_sorted:
+            np.save(folder / "order" / f"{label}.npy", order)
+        labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
+        offset += len(keys[label])
+    n, offsets = offset, {entry["label"]: entry["offset"] for entry in labels}
+    sources = _edge_sources(tables, sch)
+    ends: dict[str, list[pa.Array]] = {}
+    for i, start, end, _ in sources:
+        ends.setdefault(sch.relationships[i].start.label, []).append(start)
+        ends.setdefault(sch.relationships[i].end.label, []).append(end)
+    ids = {label: iter(_endpoint_ids(keys[label], arrays, label)) for label, arrays in ends.items()}
+    src, dst, etype, espec, erow = [], [], [], [], []
+    types = sch.relationship_types
+    for spec, (i, _, _, rows) in enumerate(sources):
+        rel = sch.relationships[i]
+        src.append(next(ids[rel.start.label]) + offsets[rel.start.label])
+        dst.append(next(ids[rel.end.label]) + offsets[rel.end.label])
+        etype.append(np.full(len(rows), types.index(rel.type), dtype=np.int16))
+        espec.append(np.full(len(rows), spec, dtype=np.int16))
+        erow.append(rows)
+    arrays = (
+        _cat(src, np.int32),
+        _cat(dst, np.int32),
+        _cat(etype, np.int16),
+        _cat(espec, np.int16),
+        _cat(erow, np.int32),
+    )
+    for name, array in zip(("src", "dst", "etype", "espec", "erow"), arrays):
+        np.save(folder / f"{name}.npy", array)
+    _write_csr(folder, arrays[0], arrays[1], n)
+    roles = _write_roles(folder, sch, arrays[0], arrays[2])
+    counts = np.bincount(arrays[2], minlength=len(types))
+    meta = {
+        "format": FORMAT,
+        "labels": labels,
+        "sources": [i for i, *_ in sources],
+        "relationships": {t: int(c) for t, c in zip(types, counts)},
+        "roles": roles,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+
+
+def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:
+    """For vertex v, inc_edge[indptr[v]:indptr[v+1]] are the edges touching v (each edge once
+    from each end, in edge order) and inc_other the vertex at their other end."""
+    m = len(src)
+    ends = np.concatenate([src, dst])
+    order = np.argsort(ends, kind="stable")
+    np.save(folder / "inc_edge.npy", np.concatenate([np.arange(m, dtype=np.int32)] * 2)[order])
+    np.save(folder / "inc_other.npy", np.concatenate([dst, src])[order])
+    np.save(folder / "indptr.npy", np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).astype(np.int64))
+
+
+def _write_roles(folder: Path, sch: Schema, src: np.ndarray, etype: np.ndarray) -> list[str]:
+    """An organization's role labels (Bidder...): the sorted vertices that start their type."""
+    org = sch.nodes.get("Organization")
+    roles = [] if org is None else list(org.role_labels.items())
+    for role, rel_type in roles:
+        np.save(folder / f"role_{role}.npy", np.unique(src[etype == sch.relationship_types.index(rel_type)]))
+    return [role for role, _ in roles]
+
+
+def write_index(version: Path) -> Path:
+    """Build the index of the tables in ``version/tables`` into ``version/index`` and return
+    it. Written into a temporary folder and renamed into place: a reader sees all or nothing."""
+    tables = {p.stem: pq.read_table(p) for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+    tmp = Path(version) / f".{INDEX}-{os.getpid()}-{threading.get_ident()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        _build(tables, tmp, schema())
+        os.replace(tmp, Path(version) / INDEX)
+    except OSError:
+        if not _current(Path(version) / INDEX):  # not just another process that built it first
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Path(version) / INDEX
+
+
+def _current(folder: Path) -> bool:
+    meta = folder / "meta.json"
+    return meta.exists() and json.loads(meta.read_text(encoding="utf-8")).get("format") == FORMAT
+
+
+def ensure_index(version: Path) -> Path:
+    """The index folder of ``version``, built first for a version written before indexes were
+    kept (into the version folder, or a temporary one where the workspace is read-only)."""
+    folder = Path(version) / INDEX
+    if _current(folder):
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)  # an older format: built again
+    try:
+        return write_index(version)
+    except PermissionError:
+        copy = Path(tempfile.mkdtemp(prefix="bidgraph-index-"))
+        shutil.copytree(Path(version) / "tables", copy / "tables")
+        return write_index(copy)
