@@ -22,7 +22,17 @@ import dash_cytoscape as cyto
 from flask import has_request_context, request
 
 from bidgraph.cases.scoped_store import RegionViews
-from bidgraph.workbench.callbacks import cart, cases, explorer, findings, overview, search, supervision, today
+from bidgraph.workbench.callbacks import (
+    cart,
+    cases,
+    explorer,
+    findings,
+    overview,
+    portraits,
+    search,
+    supervision,
+    today,
+)
 from bidgraph.workbench.data import WorkbenchData
 from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
@@ -32,7 +42,7 @@ __all__ = ["create_app", "run_server"]
 
 LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
-CALLBACKS = (overview, today, findings, search, explorer, cart, cases, supervision)
+CALLBACKS = (overview, today, findings, search, explorer, cart, cases, supervision, portraits)
 
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bidgraph.detectors.core.names import DETECTOR_NAMES
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
+from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
 from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
 from bidgraph.workbench.strings_today import TODAY_STRINGS
 
@@ -380,6 +381,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **TODAY_STRINGS,
     **SUPERVISION_STRINGS,
     **CANVAS_STRINGS,
+    **PORTRAIT_STRINGS,
 }
 
 

@@ -15,6 +15,7 @@ from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.complaints_page import complaints_page
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
 from bidgraph.workbench.inspections_page import inspections_page
 from bidgraph.workbench.send_page import send_panel
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
@@ -22,7 +23,7 @@ from bidgraph.workbench.today import today_panel
 
 __all__ = ["build_layout", "LAYOUTS", "PAGES", "SUPERVISION_PAGES", "pages_for"]
 
-PAGES = ("overview", "findings", "search", "explorer", "cart", "cases")
+PAGES = ("overview", "findings", "search", "explorer", "cart", "cases", "portrait")
 SUPERVISION_PAGES = ("dispatch", "complaints", "inspections", "performance")  # with login only
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE: dict[str, Any] = dict(
@@ -146,6 +147,7 @@ def _findings(lang: str) -> html.Div:
                                 className="actions",
                             ),
                             html.Div(id="div-pin-finding-msg"),
+                            links_bar("finding"),
                         ],
                         className="panel detail",
                     ),
@@ -178,6 +180,7 @@ def _search(lang: str) -> html.Div:
                 className="search-row",
             ),
             html.Div(id="div-search-msg", className="message"),
+            links_bar("search"),
             DataTable(id="table-search", columns=[], data=[], page_size=20, **TABLE_STYLE),
         ],
         className="page",
@@ -273,6 +276,7 @@ def _explorer(lang: str) -> html.Div:
                 [
                     html.H3(t("ex.details", lang)),
                     html.Div(id="div-details"),
+                    links_bar("node"),
                     html.Div(
                         [
                             html.H4(t("ex.timeline", lang)),
@@ -553,6 +557,7 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         "explorer": _explorer,
         "cart": _cart,
         "cases": _cases,
+        "portrait": portrait_page,
         "dispatch": lambda lang: _dispatch(lang, (account or {}).get("role")),
         "complaints": lambda lang: complaints_page(lang, (account or {}).get("role")),
         "inspections": inspections_page,
@@ -575,6 +580,7 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
     banner = [] if auth_enabled else [html.Div(t("app.no_auth", lang), id="div-no-auth", className="banner")]
     stores = [
         dcc.Store(id="store-lang", data=lang),
+        *portrait_stores(),
         dcc.Store(id="store-open"),
         dcc.Store(id="store-finding"),
         dcc.Store(id="store-cart", data=[], storage_type="session"),
