@@ -41,6 +41,7 @@ __all__ = [
     "KINDS",
     "VERDICTS",
     "WorkflowError",
+    "required_text",
     "Conflict",
     "OutOfScope",
     "PART_EVENT",
@@ -115,12 +116,16 @@ def today(store: CasesStore) -> date:
     return store.clock().astimezone(CHINA).date()
 
 
-def _text(value: str, what: str) -> str:
+def required_text(
+    value: str | None, what: str, empty_error: type[BidgraphError] = WorkflowError, zh: bool = False
+) -> str:
+    """``value`` stripped; refused when empty (``empty_error``) or longer than ``MAX_TEXT``
+    characters (InputError), the message in Chinese as well with ``zh``."""
     value = (value or "").strip()
     if not value:
-        raise WorkflowError(f"{what} must not be empty")
+        raise empty_error(f"{what} must not be empty" + (f" / {what} 不能为空" if zh else ""))
     if len(value) > MAX_TEXT:
-        raise InputError(f"{what} is longer than {MAX_TEXT} characters")
+        raise InputError(f"{what} is longer than {MAX_TEXT} characters" + (f" / 超过 {MAX_TEXT} 字" if zh else ""))
     return value
 
 
@@ -181,7 +186,7 @@ def create_case(
     is city-wide only (county users cannot open cases without it).
     """
     require(actor, "case.create")
-    title = _text(title, "case title")
+    title = required_text(title, "case title")
     if kind not in KINDS:
         raise InputError(f"case kind {kind!r} is not one of {', '.join(KINDS)}")
     findings = list({f.get("id"): f for f in findings}.values())
@@ -432,7 +437,7 @@ def transition(
     :class:`Conflict` if ``expected_version`` is given and the case moved on since.
     """
     require(actor, "case.transition")
-    reason = _text(reason, "the reason for a status change")
+    reason = required_text(reason, "the reason for a status change")
     if to_status not in STATUSES:
         raise WorkflowError(f"status {to_status!r} is not one of {', '.join(STATUSES)}")
     with store.transaction() as conn:
@@ -470,7 +475,7 @@ def assign(
 def add_comment(store: CasesStore, actor: User, case_id: str, text: str) -> None:
     """Append a comment to the case (comments are never edited or deleted)."""
     require(actor, "case.comment")
-    text = _text(text, "comment")
+    text = required_text(text, "comment")
     with store.transaction() as conn:
         _case_row(conn, store, actor, case_id)
         conn.execute(
@@ -510,7 +515,7 @@ def record_feedback(
     require(actor, "feedback")
     if verdict not in VERDICTS:
         raise InputError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
-    reason = _text(reason, "the reason for the verdict")
+    reason = required_text(reason, "the reason for the verdict")
     scope = Scope.of(actor)
     if not scope.is_all and (index is None or not scope.allows(index.finding_regions(finding))):
         raise NotFound(f"finding {finding.get('id')!r} not found (or outside your region)")

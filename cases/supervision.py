@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from bidgraph.cases import audit
-from bidgraph.cases.cases import audits_denial
+from bidgraph.cases.cases import audits_denial, required_text
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import Scope
 from bidgraph.cases.users import OS_ROLE, AccessDenied, User
@@ -52,7 +52,6 @@ ACTIONS: dict[str, set[str]] = {
     "inspect.draw": _OFFICE,
     "inspect.record": _OFFICE,
 }
-MAX_TEXT = 10_000
 
 
 class StepRefused(BidgraphError):
@@ -79,13 +78,8 @@ def require_action(user: User, action: str) -> None:
 
 
 def text(value: str | None, what: str) -> str:
-    """``value`` stripped; refused when empty or longer than ``MAX_TEXT``."""
-    value = (value or "").strip()
-    if not value:
-        raise InputError(f"{what} must not be empty / {what} 不能为空")
-    if len(value) > MAX_TEXT:
-        raise InputError(f"{what} is longer than {MAX_TEXT} characters / 超过 {MAX_TEXT} 字")
-    return value
+    """``value`` stripped; refused (InputError, in both languages) when empty or too long."""
+    return required_text(value, what, InputError, zh=True)
 
 
 def regions_json(regions: Iterable[str]) -> str:
