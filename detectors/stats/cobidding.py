@@ -38,7 +38,6 @@ __all__ = [
     "shared_values",
     "trace_graph",
     "traced_lots",
-    "TRACE_NAMES",
 ]
 
 LN10 = np.log(10.0)
@@ -296,17 +295,6 @@ TRACE_NODES = {
     "phone": ("Phone", "HAS_PHONE"),
     "email": ("Email", "HAS_EMAIL"),
     "address": ("Address", "LOCATED_AT"),
-}
-TRACE_NAMES = {
-    "ip": ("上传IP", "upload IP"),
-    "mac": ("MAC地址", "MAC address"),
-    "hardware_id": ("机器码", "hardware id"),
-    "fingerprint": ("标书特征码", "document fingerprint"),
-    "file_sha256": ("标书文件哈希", "document file hash"),
-    "person": ("同一人员", "person"),
-    "phone": ("联系电话", "phone"),
-    "email": ("电子邮箱", "email"),
-    "address": ("地址", "address"),
 }
 
 
