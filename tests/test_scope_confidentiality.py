@@ -114,7 +114,7 @@ def test_the_overview_counts_charts_and_ranks_only_the_county(graph, store, peop
 def test_a_cross_county_finding_shows_only_the_county_part(graph, store, people):
     west = logged_in(graph, store, "west")
     assert "F3" in shown(findings_table(west, "zh")["rows"]) and not leaks(shown(findings_table(west, "zh")))
-    panel, elements = finding_detail(west, "F3", "zh")
+    panel, elements, _layout = finding_detail(west, "F3", "zh")
     text = shown(panel)
     assert "另有2个其他地区实体" in text and "ORG1" in text and "L1" in text
     assert not leaks(text) and not leaks(shown(elements))

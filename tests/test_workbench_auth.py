@@ -297,7 +297,7 @@ def test_a_finding_shows_its_verdicts(graph, store, people):
 
     west = logged_in(graph, store, "west")
     cases.record_feedback(store, people["west"], WEST_RING, "confirmed", "开标记录证实", index=west.api.regions())
-    panel, _ = finding_detail(west, "F1", "zh")
+    panel, _, _ = finding_detail(west, "F1", "zh")
     assert "确认 · west · 开标记录证实" in text_of(panel)
 
 

@@ -84,7 +84,7 @@ def test_findings_table_filters_and_names_in_chinese(data):
 
 
 def test_finding_detail_shows_rule_measures_thresholds_and_evidence(data):
-    panel, elements = finding_detail(data, "F-000001", "zh")
+    panel, elements, _layout = finding_detail(data, "F-000001", "zh")
     text = text_of(panel)
     assert "同一标段的不同投标人从同一IP地址上传投标文件" in text
     assert "共用的投标人数" in text and "最少投标人数 2" in text and "越线" in text  # named, paired, marked

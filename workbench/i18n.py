@@ -11,6 +11,7 @@ from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
 from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
 from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
+from bidgraph.workbench.strings_scheme import SCHEME_STRINGS
 from bidgraph.workbench.strings_today import TODAY_STRINGS
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
@@ -379,6 +380,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Internal error ({kind}); details are in the server log.",
     ),
     **TODAY_STRINGS,
+    **SCHEME_STRINGS,
     **SUPERVISION_STRINGS,
     **CANVAS_STRINGS,
     **PORTRAIT_STRINGS,

@@ -13,6 +13,8 @@ from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, localized, message
 from bidgraph.workbench.present import measures, region_name, sep
+from bidgraph.workbench.scheme_graph import PRESET, has_rotation, ring_elements, rotation_table
+from bidgraph.workbench.styles import layout_for
 from bidgraph.workbench.views import entity_uid
 
 __all__ = ["findings_table", "detector_status", "finding_detail", "finding_request", "register"]
@@ -116,9 +118,10 @@ def _bilingual(value, lang: str) -> str:
     return "" if value is None else str(value)
 
 
-def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dict]]:
-    """The explanation panel and the evidence graph's elements for one finding (as the user
-    may see it: cut to their region, with a count of the entities elsewhere); the view is audited."""
+def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dict], dict]:
+    """The explanation panel, the evidence graph's elements and its layout for one finding (as
+    the user may see it: cut to their region, with a count of the entities elsewhere); a ring
+    shows its rotation (:mod:`bidgraph.workbench.scheme_graph`). The view is audited."""
     f = data.finding(finding_id)
     data.api.record_view("finding", finding_id)
     ev = f.get("evidence", {})
@@ -154,7 +157,11 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
         ],
         id="div-finding-body",
     )
-    return panel, graph_elements(sub, lang, roles, ev.get("edges"))
+    if has_rotation(f):
+        panel.children += [html.H4(t("sg.rotation", lang)), html.P(t("sg.legend", lang), className="hint")]
+        panel.children.append(rotation_table(f, captions, lang))
+        return panel, ring_elements(f, captions, lang), PRESET
+    return panel, graph_elements(sub, lang, roles, ev.get("edges")), layout_for("fcose")
 
 
 def finding_request(data, finding_id: str) -> dict:
@@ -194,15 +201,16 @@ def register(app, data) -> None:
     @app.callback(
         Output("div-finding-detail", "children"),
         Output("cyto-evidence", "elements"),
+        Output("cyto-evidence", "layout"),
         Input("store-finding", "data"),
         Input("tabs-main", "value"),
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
-    @guarded(2, 0)
+    @guarded(3, 0)
     def _detail(finding_id, _tab, lang):
         if not finding_id:
-            return t("fd.pick", lang), []
+            return t("fd.pick", lang), [], no_update
         return finding_detail(data, finding_id, lang)
 
     @app.callback(
