@@ -51,6 +51,13 @@ def step_and_say(args, step: Callable[..., dict], *values: Any, said: str) -> in
     return 0
 
 
+def print_marked(items: list[dict], describe: Callable[[dict], str]) -> int:
+    """One line an item: ``!`` when it is overdue, its id, then ``describe(item)``; exit status 0."""
+    for item in items:
+        print(f"{'!' if item['overdue'] else ' '} {item['id']}\t{describe(item)}")
+    return 0
+
+
 def write_jsonl(path: Path, lines: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:

@@ -9,7 +9,7 @@ from datetime import date
 from bidgraph.cases import cases
 from bidgraph.cases.scope import Scope
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, step_and_say
+from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
 from bidgraph.errors import InputError, NotFound
 
 
@@ -115,14 +115,15 @@ def handle_create(args) -> int:
 
 
 def handle_list(args) -> int:
-    for c in as_acting_user(args, cases.list_cases, mine=args.mine, status=args.status):
-        mark = "!" if c["overdue"] else " "
-        left = "" if c["workdays_left"] is None else f"{c['workdays_left']} workdays left"
-        print(
-            f"{mark} {c['id']}\t{c['status']}\t{c['kind']}\t{c['assignee'] or '-'}\t"
-            f"deadline {c['deadline'] or '-'} {left}\t{c['findings_count']} findings\t{c['title']}"
-        )
-    return 0
+    return print_marked(as_acting_user(args, cases.list_cases, mine=args.mine, status=args.status), _described)
+
+
+def _described(c: dict) -> str:
+    left = "" if c["workdays_left"] is None else f"{c['workdays_left']} workdays left"
+    return (
+        f"{c['status']}\t{c['kind']}\t{c['assignee'] or '-'}\t"
+        f"deadline {c['deadline'] or '-'} {left}\t{c['findings_count']} findings\t{c['title']}"
+    )
 
 
 SINCE_OPENED = {

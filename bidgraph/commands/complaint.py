@@ -7,7 +7,7 @@ from datetime import date
 
 from bidgraph.cases import complaints
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, step_and_say
+from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
 from bidgraph.errors import NotFound
 
 
@@ -102,13 +102,15 @@ def handle_reply(args) -> int:
 
 
 def handle_list(args) -> int:
-    for c in as_acting_user(args, complaints.list_complaints, status=args.status, overdue=args.overdue):
-        mark = "!" if c["overdue"] else " "
-        print(
-            f"{mark} {c['id']}\t{c['kind']} {complaints.KINDS[c['kind']]}\t{c['status']} {complaints.STATUSES[c['status']]}"
-            f"\tdeadline {c['deadline'] or '-'}\t{c['lot_id'] or c['project_id']}\t{c['grounds'][:40]}"
-        )
-    return 0
+    items = as_acting_user(args, complaints.list_complaints, status=args.status, overdue=args.overdue)
+    return print_marked(items, _described)
+
+
+def _described(c: dict) -> str:
+    return (
+        f"{c['kind']} {complaints.KINDS[c['kind']]}\t{c['status']} {complaints.STATUSES[c['status']]}"
+        f"\tdeadline {c['deadline'] or '-'}\t{c['lot_id'] or c['project_id']}\t{c['grounds'][:40]}"
+    )
 
 
 def handle_case(args) -> int:

@@ -8,7 +8,7 @@ from datetime import date
 
 from bidgraph.cases import batches, dispatch, performance
 from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, step_and_say
+from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
 from bidgraph.errors import InputError, NotFound
 
 
@@ -158,14 +158,15 @@ def handle_list(args) -> int:
     items = as_acting_user(
         args, dispatch.list_dispatches, status=args.status, department_id=args.department, overdue=args.overdue
     )
-    for d in items:
-        mark = "!" if d["overdue"] else " "
-        flag = " 督办" if d["escalated"] else ""
-        print(
-            f"{mark} {d['id']}\t{d['status']} {dispatch.STATUSES[d['status']]}{flag}\t{d['department_id']}\t"
-            f"{d['action']} {dispatch.ACTIONS[d['action']]}\tdeadline {d['deadline']}\t{d['subject_kind']} {d['subject_id']}"
-        )
-    return 0
+    return print_marked(items, _described)
+
+
+def _described(d: dict) -> str:
+    flag = " 督办" if d["escalated"] else ""
+    return (
+        f"{d['status']} {dispatch.STATUSES[d['status']]}{flag}\t{d['department_id']}\t"
+        f"{d['action']} {dispatch.ACTIONS[d['action']]}\tdeadline {d['deadline']}\t{d['subject_kind']} {d['subject_id']}"
+    )
 
 
 def handle_escalate(args) -> int:
