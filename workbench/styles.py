@@ -108,7 +108,10 @@ def stylesheet(n_nodes: int = 0) -> list[dict]:
         {"selector": ":selected", "style": {"overlay-color": "#1f5fbf", "overlay-opacity": 0.25}},
         # a ring's rotation (workbench/scheme_graph.py): wins solid red, cover bids dashed grey
         {"selector": "edge.won", "style": {"line-color": "#c00000", "target-arrow-color": "#c00000", "width": 3}},
-        {"selector": "edge.cover", "style": {"line-style": "dashed", "line-color": "#8a8a8a", "width": 1.5}},
+        {
+            "selector": "edge.cover",
+            "style": {"line-style": "dashed", "line-color": "#8a8a8a", "width": 1.5, "label": ""},
+        },
         {"selector": "node.outsider", "style": {"background-color": "#bdbdbd"}},
     ]
     if n_nodes >= LARGE:
