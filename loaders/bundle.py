@@ -196,6 +196,8 @@ def _english_headers(table: Table, headers: pd.Index) -> dict[str, str]:
 
 def _context_rows(raw: dict[str, pd.DataFrame], known: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The live rows new rows refer to, transitively, as raw rows (see validate_with_context)."""
+    if not known:  # a first load: no live row to refer to, so no reference need be collected
+        return {}
     tables = schema().tables
     wanted: dict[str, set] = {}
     context: dict[str, pd.DataFrame] = {}
