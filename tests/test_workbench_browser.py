@@ -190,13 +190,13 @@ def test_from_overview_to_exported_cart(browser, server, downloads):
     click(b, "button-open-finding")
     wait_text(b, "div-explorer-stats", "6 个节点")
     wait_text(b, "div-details", "甲建设工程有限公司")
-    click(b, "button-expand")
-    wait_text(b, "div-explorer-msg", "条关系")
+    click(b, "button-expand")  # a firm expands into its people, IPs, devices and co-bidders, not bids
+    wait_text(b, "div-explorer-msg", "个关联对象")
     choose(b, "dropdown-path-from", "甲建设工程有限公司")
     choose(b, "dropdown-path-to", "乙建筑有限公司")
     click(b, "button-path")
     wait_text(b, "div-explorer-msg", "最短路径")
-    wait_text(b, "div-explorer-stats", "8 个节点")  # + Person:P1 and the shared phone
+    wait_text(b, "div-explorer-stats", "10 个节点")  # + P1, the device and C (firm level), the shared phone (path)
     b.find_element(By.ID, "input-note-explorer").send_keys("甲乙共用法人和电话")
     click(b, "button-pin-path")
     wait_text(b, "div-pin-explorer-msg", "已加入证据篮")
@@ -280,6 +280,8 @@ def test_a_hub_expands_page_by_page_to_a_readable_300_node_view(browser, tmp_pat
         wait_text(b, "table-search", "61.1.1.1")
         b.find_element(By.XPATH, "//*[@id='table-search']//td[contains(., '61.1.1.1')]").click()
         wait_text(b, "div-details", "61.1.1.1")
+        choose(b, "dropdown-types", "上传IP")  # the stored links, bid by bid (the firm-level view pages by 20)
+        b.find_element(By.ID, "div-details").click()  # close the multi-select
         click(b, "button-expand")
         assert "枢纽节点（330 条关系）" in wait_text(b, "div-explorer-msg", "已显示 25 条")
         slowest = 0.0

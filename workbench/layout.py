@@ -13,6 +13,7 @@ from dash import dcc, html
 # The class from its own module: the dash_table package re-exports it dynamically, out of mypy's sight.
 from dash.dash_table.DataTable import DataTable
 
+from bidgraph.workbench import canvas_layout
 from bidgraph.workbench.complaints_page import complaints_page
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
@@ -223,15 +224,7 @@ def _explorer(lang: str) -> html.Div:
                 className="actions",
             ),
             html.Div([_button("button-links", t("ex.links", lang))], className="actions"),
-            _field(
-                t("ex.layout", lang),
-                dcc.Dropdown(
-                    id="dropdown-layout",
-                    value="fcose",
-                    clearable=False,
-                    options=[{"label": l, "value": l} for l in LAYOUTS],
-                ),
-            ),
+            *canvas_layout.canvas_tools(lang),
             html.Hr(),
             _field(t("ex.path_from", lang), dcc.Dropdown(id="dropdown-path-from", options=[])),
             _field(t("ex.path_to", lang), dcc.Dropdown(id="dropdown-path-to", options=[])),
@@ -245,6 +238,7 @@ def _explorer(lang: str) -> html.Div:
                 ],
                 className="actions",
             ),
+            canvas_layout.path_types(lang),
             html.Hr(),
             _field(t("ex.ring", lang), dcc.Dropdown(id="dropdown-ring", options=[], placeholder=t("ex.ring_ph", lang))),
             html.Hr(),
@@ -257,6 +251,9 @@ def _explorer(lang: str) -> html.Div:
                 className="actions",
             ),
             html.Div(id="div-pin-explorer-msg"),
+            html.Hr(),
+            canvas_layout.views_panel(lang),
+            *canvas_layout.canvas_stores(),
         ],
         className="panel controls",
     )
@@ -266,7 +263,7 @@ def _explorer(lang: str) -> html.Div:
             html.Div(
                 [
                     html.Div(t("ex.empty", lang), id="div-explorer-msg", className="message"),
-                    dcc.Loading(_graph("cyto-explorer", "640px"), type="dot", delay_show=400),
+                    dcc.Loading(canvas_layout.canvas_graph(), type="dot", delay_show=400),
                     html.Div(id="div-explorer-stats", className="hint"),
                     _legend(lang),
                 ],
@@ -587,7 +584,9 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         dcc.Store(id="store-paging"),
         dcc.Store(id="store-lastpath"),
         dcc.Store(id="store-focus"),
-        dcc.Store(id="store-elements", data=[]),
+        dcc.Store(
+            id="store-elements", data=[], storage_type="session"
+        ),  # the canvas survives reload and language switch
         dcc.Download(id="download-export"),
         dcc.Store(id="store-case"),
         dcc.Store(id="store-case-refresh"),

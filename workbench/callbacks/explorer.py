@@ -11,9 +11,12 @@ from __future__ import annotations
 import time
 
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.firm_view import supports
+from bidgraph.workbench import canvas
+from bidgraph.workbench.canvas_ops import expand_firms, known_subgraph, open_behind, restore
 from bidgraph.workbench.elements import (
     edge_count,
     edge_element,
@@ -26,7 +29,7 @@ from bidgraph.workbench.elements import (
 )
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
-from bidgraph.workbench.styles import FONT, ROLE_STYLE, layout_for, stylesheet
+from bidgraph.workbench.styles import FONT, ROLE_STYLE, stylesheet
 from bidgraph.workbench.views import entity_uid, organization_timeline
 
 __all__ = [
@@ -63,21 +66,6 @@ def open_request(
     }
 
 
-def known_subgraph(api, uids: list[str]) -> tuple[dict, list[str]]:
-    """``api.subgraph`` of the ids that exist, and the ids that do not."""
-    uids = list(dict.fromkeys(uids))
-    try:
-        return api.subgraph(uids), []
-    except NotFound:
-        missing = []
-        for uid in uids:
-            try:
-                api.node(uid)
-            except NotFound:
-                missing.append(uid)
-        return api.subgraph([u for u in uids if u not in missing]), missing
-
-
 def _role_classes(role: str | None) -> tuple[str, ...]:
     return (role,) if role in ROLE_STYLE else ()
 
@@ -107,7 +95,10 @@ def open_nodes(data, request: dict, lang: str) -> tuple[list[dict], object]:
     sub, missing = known_subgraph(data.api, request["uids"])
     if not sub["nodes"]:
         raise NotFound(", ".join(missing) or "—")
-    elements = graph_elements(sub, lang, request.get("roles"), request.get("evidence"), request.get("focus"))
+    elements = canvas.place(
+        graph_elements(sub, lang, request.get("roles"), request.get("evidence"), request.get("focus")),
+        request.get("focus"),
+    )
     msg = (
         message(t("fd.missing_nodes", lang, n=len(missing), ids=", ".join(missing[:5])), "warning") if missing else None
     )
@@ -123,7 +114,7 @@ def expand(
     new = [node_element(n) for n in page["nodes"]] + [
         edge_element(e, (), name("rel", e["type"], lang)) for e in page["edges"]
     ]
-    elements = merge(elements, new)
+    elements = canvas.place(merge(elements, new), uid)
     shown = min(page["total"], offset + len(page["edges"]))
     paging = {"uid": uid, "types": types or [], "offset": shown, "total": page["total"]}
     caption = data.api.node(uid)["caption"]
@@ -144,16 +135,16 @@ def links_among(data, elements: list[dict], lang: str) -> tuple[list[dict], obje
 
 
 def find_paths(
-    data, elements: list[dict], a: str, b: str, hops: int, lang: str
+    data, elements: list[dict], a: str, b: str, hops: int, lang: str, types: list[str] | None = None
 ) -> tuple[list[dict], dict | None, object]:
-    """Add the shortest paths (up to ``hops`` links) between ``a`` and ``b`` and highlight
-    them; the path record is what "pin path" puts in the cart."""
-    found = data.api.paths(a, b, max_hops=hops, limit=10)
+    """Add the shortest paths (up to ``hops`` links, only through ``types`` if given) between
+    ``a`` and ``b`` and highlight them; the path record is what "pin path" puts in the cart."""
+    found = data.api.paths(a, b, max_hops=hops, limit=10, types=types or None)
     if not found["paths"]:
         return elements, None, message(t("ex.no_path", lang, hops=hops), "warning")
     edges = [e for p in found["paths"] for e in p["edges"]]
     new = [node_element(n) for n in found["nodes"]] + [edge_element(e, (), name("rel", e["type"], lang)) for e in edges]
-    elements = merge(elements, new)
+    elements = canvas.place(merge(elements, new), a)
     on_path = {u for p in found["paths"] for u in p["nodes"]} | {
         edge_key(e["source"], e["type"], e["target"]) for e in edges
     }
@@ -174,7 +165,7 @@ def highlight_finding(data, elements: list[dict], finding_id: str, lang: str) ->
     finding = data.finding(finding_id)
     roles = {entity_uid(e): e.get("role") for e in finding.get("entities", [])}
     sub, _ = known_subgraph(data.api, node_ids(elements) + list(roles))
-    elements = merge(elements, graph_elements(sub, lang))
+    elements = canvas.place(merge(elements, graph_elements(sub, lang)), next(iter(node_ids(elements)), None))
     for role in ROLE_STYLE:
         elements = mark(elements, {u for u, r in roles.items() if r == role}, role)
     members = sum(1 for u in roles if u in set(node_ids(elements)))
@@ -255,9 +246,63 @@ def node_details(data, uid: str, lang: str) -> dict:
     }
 
 
+def _selected(nodes: list[dict] | None) -> set[str]:
+    return {n["id"] for n in nodes or []}
+
+
+def canvas_action(data, trigger: str, elements: list[dict], selected: set[str], lang: str) -> tuple[list[dict], object]:
+    """The selection's tools and tidy: hide, remove, expand, select neighbours, pin, unpin,
+    show all, arrange. Returns the elements and a message."""
+    if (
+        trigger
+        in ("button-hide", "button-remove", "button-expand-selected", "button-pin", "button-unpin", "button-neighbours")
+        and not selected
+    ):
+        return elements, message(t("cv.none_selected", lang), "warning")
+    if trigger == "button-hide":
+        return canvas.hide(elements, selected), message(t("cv.hidden", lang, n=len(selected)), "info")
+    if trigger == "button-remove":
+        return canvas.remove(elements, selected), message(t("cv.removed", lang, n=len(selected)), "info")
+    if trigger in ("button-pin", "button-unpin"):
+        on = trigger == "button-pin"
+        return canvas.pin(elements, selected, on), message(
+            t("cv.pinned" if on else "cv.unpinned", lang, n=len(selected)), "info"
+        )
+    if trigger == "button-neighbours":
+        picked = canvas.neighbours(elements, selected)
+        return [dict(e, selected=e["data"]["id"] in picked) for e in elements], None
+    if trigger == "button-show-all":
+        return canvas.show_all(elements), message(t("cv.shown_all", lang), "info")
+    if trigger == "button-arrange":
+        return canvas.arrange(elements, next(iter(sorted(selected)), None)), message(t("cv.arranged", lang), "info")
+    msg = None
+    for uid in sorted(selected)[:10]:  # button-expand-selected
+        elements, _, msg = _expand_page(data, elements, uid, [], 0, lang)
+    return elements, msg
+
+
+def _expand_page(data, elements, uid, types, offset, lang):
+    """Firm-level expansion where there is one and no relation types were chosen, else the stored links."""
+    if not types and supports(uid.partition(":")[0]):
+        return expand_firms(data, elements, uid, offset, lang)
+    return expand(data, elements, uid, types, offset, lang)
+
+
+CANVAS_BUTTONS = (
+    "button-hide",
+    "button-remove",
+    "button-expand-selected",
+    "button-neighbours",
+    "button-pin",
+    "button-unpin",
+    "button-show-all",
+    "button-arrange",
+)
+
+
 def register(app, data) -> None:
-    # The elements on screen live in store-elements: Cytoscape writes its own copy back
-    # (with positions, without classes), so its ``elements`` is only ever an output here.
+    # The canvas lives in store-elements (session storage: it survives a reload and a language
+    # switch); assets/canvas.js draws it, keeps dragged positions and the undo/redo history.
     @app.callback(
         Output("store-elements", "data"),
         Output("store-paging", "data"),
@@ -271,6 +316,9 @@ def register(app, data) -> None:
         Input("button-path", "n_clicks"),
         Input("button-clear", "n_clicks"),
         Input("dropdown-ring", "value"),
+        Input("button-behind", "n_clicks"),
+        Input("dropdown-views", "value"),
+        *[Input(b, "n_clicks") for b in CANVAS_BUTTONS],
         State("store-elements", "data"),
         State("dropdown-focus", "value"),
         State("dropdown-types", "value"),
@@ -278,12 +326,18 @@ def register(app, data) -> None:
         State("dropdown-path-from", "value"),
         State("dropdown-path-to", "value"),
         State("dropdown-hops", "value"),
+        State("checklist-path-types", "value"),
+        State("cyto-explorer", "selectedNodeData"),
+        State("cyto-explorer", "selectedEdgeData"),
+        State("store-views", "data"),
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
     @guarded(5, 4)
-    def _act(request, _e, _m, _l, _p, _c, ring, elements, focus, types, paging, a, b, hops, lang):
+    def _act(request, _e, _m, _l, _p, _c, ring, _b, view, *rest):
+        elements, focus, types, paging, a, b, hops, path_types, nodes, edges, views, lang = rest[len(CANVAS_BUTTONS) :]
         trigger, keep = ctx.triggered_id, no_update
+        elements = elements or []
         if trigger == "store-open":
             if not request:
                 return keep, keep, keep, keep, keep
@@ -296,7 +350,7 @@ def register(app, data) -> None:
                 return keep, keep, keep, keep, message(t("ex.need_focus", lang), "warning")
             same = paging and paging["uid"] == focus and paging["types"] == (types or [])
             offset = paging["offset"] if trigger == "button-more" and same else 0
-            elements, paging, msg = expand(data, elements, focus, types, offset, lang)
+            elements, paging, msg = _expand_page(data, elements, focus, types, offset, lang)
             return elements, paging, keep, keep, msg
         if trigger == "button-links":
             elements, msg = links_among(data, elements, lang)
@@ -304,20 +358,72 @@ def register(app, data) -> None:
         if trigger == "button-path":
             if not a or not b:
                 return keep, keep, keep, keep, message(t("ex.need_ends", lang), "warning")
-            elements, record, msg = find_paths(data, elements, a, b, int(hops or 4), lang)
+            elements, record, msg = find_paths(data, elements, a, b, int(hops or 4), lang, path_types)
             return elements, keep, record, keep, msg
         if trigger == "dropdown-ring" and ring:
             elements, msg = highlight_finding(data, elements, ring, lang)
             return elements, keep, keep, keep, msg
+        if trigger == "button-behind":
+            elements, msg = open_behind(data, elements, (edges or [None])[-1], lang)
+            return elements, keep, keep, keep, msg
+        if trigger == "dropdown-views" and view and view in (views or {}):
+            elements, _ = restore(data, views[view], lang)
+            return elements, None, None, keep, message(t("cv.opened", lang, name=view), "info")
+        if trigger in CANVAS_BUTTONS:
+            elements, msg = canvas_action(data, trigger, elements, _selected(nodes), lang)
+            return elements, keep, keep, keep, msg if msg is not None else keep
         return keep, keep, keep, keep, keep
 
-    # Cytoscape draws a copy of store-elements, made in the browser (no round trip), also when
-    # its tab is shown again (a remounted Cytoscape must get the styled elements back).
+    # After a reload or a language switch: the kept canvas, checked against the user's scope
+    # and relabelled in the page's language.
+    @app.callback(
+        Output("store-elements", "data", allow_duplicate=True),
+        Output("div-explorer-msg", "children", allow_duplicate=True),
+        Input("store-lang", "data"),
+        State("store-elements", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    @guarded(2, 1)
+    def _restore(lang, elements):
+        if not elements:
+            return no_update, no_update
+        elements, msg = restore(data, elements, lang)
+        return elements, msg
+
+    @app.callback(
+        Output("store-views", "data"),
+        Output("div-explorer-msg", "children", allow_duplicate=True),
+        Output("dropdown-views", "options"),
+        Input("button-save-view", "n_clicks"),
+        Input("store-views", "data"),
+        State("input-view-name", "value"),
+        State("store-elements", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def _save_view(_n, views, view_name, elements, lang):
+        views = dict(views or {})
+        if ctx.triggered_id != "button-save-view":
+            return no_update, no_update, sorted(views)
+        if not (view_name or "").strip():
+            return no_update, message(t("cv.need_name", lang), "warning"), no_update
+        views[view_name.strip()] = elements or []
+        n = len(node_ids(elements))
+        return views, message(t("cv.saved", lang, name=view_name.strip(), n=n), "info"), sorted(views)
+
     app.clientside_callback(
-        "function(elements, tab) { return elements || []; }",
+        ClientsideFunction(namespace="canvas", function_name="keep"),
+        Output("store-elements", "data", allow_duplicate=True),
+        Output("store-history", "data"),
         Output("cyto-explorer", "elements"),
+        Output("cyto-explorer", "layout"),
         Input("store-elements", "data"),
+        Input("cyto-explorer", "elements"),
+        Input("button-undo", "n_clicks"),
+        Input("button-redo", "n_clicks"),
         Input("tabs-main", "value"),
+        State("store-history", "data"),
+        prevent_initial_call=True,
     )
 
     # The node dropdowns get their options and the focus its value in one update: a Dash
@@ -344,11 +450,14 @@ def register(app, data) -> None:
             focus = wanted
         elif "cyto-explorer.tapNodeData" in triggers and tapped:
             focus = tapped["id"]
-        return opts, opts, opts, stats, focus if focus in on_screen else None, stylesheet(len(opts))
-
-    @app.callback(Output("cyto-explorer", "layout"), Input("dropdown-layout", "value"))
-    def _layout(name_):
-        return layout_for(name_ or "fcose")
+        return (
+            opts,
+            opts,
+            opts,
+            stats,
+            focus if focus in on_screen else None,
+            stylesheet(len(opts)) + canvas.CANVAS_RULES,
+        )
 
     @app.callback(
         Output("div-details", "children"),

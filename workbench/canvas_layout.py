@@ -1,0 +1,105 @@
+"""The canvas's components in the explorer page: the graph itself (preset positions, box
+selection), the tools acting on the selection, undo/redo, relation types for paths, and saved
+views. ``layout._explorer`` places them; ``callbacks/explorer.py`` and ``assets/canvas.js``
+give them behaviour."""
+
+from __future__ import annotations
+
+import dash_cytoscape as cyto
+from dash import dcc, html
+
+from bidgraph.graph.schema import schema
+from bidgraph.workbench.canvas import layout
+from bidgraph.workbench.canvas_text import CANVAS_RELS
+from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.styles import stylesheet
+
+__all__ = ["canvas_graph", "canvas_tools", "path_types", "views_panel", "canvas_stores"]
+
+
+def _button(button_id: str, text: str) -> html.Button:
+    return html.Button(text, id=button_id, n_clicks=0, className="btn")
+
+
+def canvas_graph() -> cyto.Cytoscape:
+    return cyto.Cytoscape(
+        id="cyto-explorer",
+        elements=[],
+        stylesheet=stylesheet(),
+        layout=layout(),
+        style={"width": "100%", "height": "640px"},
+        minZoom=0.1,
+        maxZoom=1.6,
+        boxSelectionEnabled=True,
+        autoRefreshLayout=False,
+        className="graph",
+    )
+
+
+def canvas_tools(lang: str) -> list:
+    """The selection's tools, undo/redo and tidy, under the expand buttons."""
+    return [
+        html.Label(t("cv.selection", lang), className="field-label"),
+        html.Div(
+            [
+                _button("button-hide", t("cv.hide", lang)),
+                _button("button-remove", t("cv.remove", lang)),
+                _button("button-expand-selected", t("cv.expand_sel", lang)),
+                _button("button-neighbours", t("cv.neighbours", lang)),
+                _button("button-pin", t("cv.pin", lang)),
+                _button("button-unpin", t("cv.unpin", lang)),
+            ],
+            className="actions",
+        ),
+        html.Div(
+            [
+                _button("button-undo", t("cv.undo", lang)),
+                _button("button-redo", t("cv.redo", lang)),
+                _button("button-show-all", t("cv.show_all", lang)),
+                _button("button-arrange", t("cv.arrange", lang)),
+            ],
+            className="actions",
+        ),
+        html.Div([_button("button-behind", t("cv.behind", lang))], className="actions"),
+    ]
+
+
+def path_types(lang: str) -> html.Div:
+    """Relation types a path may go through (none: all)."""
+    types = [r for r in schema().relationship_types if r not in CANVAS_RELS]
+    return html.Div(
+        [
+            html.Label(t("cv.path_types", lang), className="field-label"),
+            dcc.Checklist(
+                id="checklist-path-types",
+                options=[{"label": name("rel", r, lang), "value": r} for r in types],
+                value=[],
+                inline=True,
+                className="checklist",
+            ),
+        ],
+        className="field",
+    )
+
+
+def views_panel(lang: str) -> html.Div:
+    """Save the canvas under a name; open a saved one."""
+    return html.Div(
+        [
+            html.Label(t("cv.view_name", lang), className="field-label"),
+            dcc.Input(id="input-view-name", type="text", placeholder=t("cv.view_name_ph", lang)),
+            html.Div([_button("button-save-view", t("cv.save_view", lang))], className="actions"),
+            html.Label(t("cv.views", lang), className="field-label"),
+            dcc.Dropdown(id="dropdown-views", options=[], placeholder=t("cv.open_view", lang)),
+        ],
+        className="field",
+    )
+
+
+def canvas_stores() -> list:
+    """Undo/redo history (this page's life), saved views (this browser, kept across sessions),
+    and the selected firm-level edge."""
+    return [
+        dcc.Store(id="store-history"),
+        dcc.Store(id="store-views", data={}, storage_type="local"),
+    ]
