@@ -192,6 +192,8 @@ def _personnel(rng, world: World, contracts, site, pool: list, n_cities: int, re
         c = free.pop()
         lot = int(c_lot[c])
         out, last = pm_of_lot[lot]
+        if out in taken:  # already in another swap (a concurrent manager's own site): one story per person
+            continue
         org = int(contracts["org"].iat[c])
         if kind == "concurrent":
             # Someone else's project manager, still on his own site, is named here as well.
@@ -206,11 +208,13 @@ def _personnel(rng, world: World, contracts, site, pool: list, n_cities: int, re
             mates = [p for p in pms.of(org).tolist() if p not in taken | busy | {out}]  # free to take the site
             if not mates:
                 continue
+            span = int((np.datetime64(last, "D") - signed[c]).astype(int))
+            if kind != "early" and span < 2 * EARLY_DAYS:  # a late swap needs a site long enough to be late on
+                continue
             person_in, other_lot = int(rng.choice(mates)), None
             if kind == "early":
                 on, reason = signed[c] + np.timedelta64(int(rng.integers(5, EARLY_DAYS - 10)), "D"), "个人原因"
             else:
-                span = max(int((np.datetime64(last, "D") - signed[c]).astype(int)), 60)
                 on = signed[c] + np.timedelta64(int(span * rng.uniform(0.75, 0.95)), "D")
                 reason = str(rng.choice(_LATE_REASONS))
         taken |= {out, person_in}

@@ -51,10 +51,12 @@ _SENTENCES = [
     for b in ("，确保工期目标实现", "，确保质量一次验收合格", "，并由专人负责检查记录", "，接受监理单位全过程监督")
 ]
 _HONEST_TYPOS = [f"{w}" for w in ("砼强度等级按设汁要求执行。", "钢筋绑扎间距符合规犯。", "模板支撑体系经验算合各。")]
+# a group's own error: a misspelt sentence with a wrong figure of its own (independent writers do
+# not make the same mistake, so no two planted groups share one)
 _RARE_ERRORS = [
-    "混泥土浇筑后及时养户，养户时间不少于十四天。",
-    "脚手架搭没前对地基进行平整夯实。",
-    "本工程质量目标为合格，工期为日历天三百六拾五天。",
+    "混泥土浇筑后及时养户，养户时间不少于{n}天。",
+    "脚手架搭没前对地基进行平整夯实，夯实遍数不少于{n}遍。",
+    "本工程质量目标为合格，工期为日历天{n}天。",
 ]
 
 
@@ -155,9 +157,11 @@ def _texts(rng, world: World, lots, bids, names, covered, pairs, boilerplate, si
         base = technical[int(pick[0])]
         for r in pick[1:]:
             technical[int(r)] = base.replace("。", "；", 1)
-    for lot, pick in pairs["shared_errors"]:
-        wrong = project_name[(lot + 1) % len(lots)]
-        error = str(rng.choice(_RARE_ERRORS)) + f"本项目为{wrong}。"
+    figures = distinct_ints(rng, len(pairs["shared_errors"]), 100, 1000)
+    for g, (lot, pick) in enumerate(pairs["shared_errors"]):
+        others = np.flatnonzero(project_name != project_name[lot])  # another project's name, pasted in
+        wrong = project_name[others[(lot * 7919) % len(others)]]
+        error = _RARE_ERRORS[g % len(_RARE_ERRORS)].format(n=int(figures[g])) + f"本项目为{wrong}。"
         for r in pick:
             technical[int(r)] += error
     persons = world.persons["name"].to_numpy()

@@ -203,10 +203,28 @@ def _document_traces(snapshot, params: dict) -> pd.DataFrame:
         docs.assign(value=docs["file_sha256"], rule="art40_5_mixed_documents", role="file_sha256"),
         docs.assign(value=docs["fingerprint"], rule="art40_5_mixed_documents", role="fingerprint"),
     ]
-    traces = pd.concat(parts)[["bid_id", "lot_id", "org_id", "value", "rule", "role"]].dropna(subset=["value"])
+    traces = pd.concat(parts, ignore_index=True)[["bid_id", "lot_id", "org_id", "value", "rule", "role"]]
+    traces = traces.dropna(subset=["value"])
     firms = traces.groupby(["rule", "value"])["org_id"].transform("nunique")
-    traces = traces[firms <= params["max_value_firms"]]
+    traces = traces[(firms <= params["max_value_firms"]) & ~_namesakes(snapshot, traces)]
     return traces.assign(label=traces["rule"].map({"art40_5_mixed_documents": "Document"}))
+
+
+def _namesakes(snapshot, traces: pd.DataFrame) -> pd.Series:
+    """Author traces shared on a lot by namesakes: every firm has its own registered person of
+    that name (one each, none the same), so the one name is two people, not one compiler. A
+    firm with no such person keeps the share: its document was written by someone outside it."""
+    persons = snapshot["persons"][["person_id", "name"]].dropna()
+    people = snapshot["person_roles"][["person_id", "org_id"]].drop_duplicates().merge(persons, on="person_id")
+    people = people.assign(value=people["name"].str.strip().str.casefold())
+    one = people.groupby(["org_id", "value"])["person_id"].agg(["first", "size"])
+    own = one["first"].where(one["size"] == 1).rename("own")
+    authors = traces[traces["role"] == "author"].join(own, on=["org_id", "value"])
+    group = authors.groupby(["lot_id", "value"])
+    resolved = group["own"].transform("count") == group["org_id"].transform("size")
+    distinct = group["own"].transform("nunique") == group["org_id"].transform("nunique")
+    drop = authors.index[resolved & distinct & (group["org_id"].transform("nunique") >= 2)]
+    return pd.Series(traces.index.isin(drop), index=traces.index)
 
 
 def _bond_traces(snapshot) -> pd.DataFrame:

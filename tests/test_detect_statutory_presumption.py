@@ -121,3 +121,16 @@ def test_the_compiler_and_manager_named_in_bid_texts_count():
     compiler = found[0]
     assert compiler.evidence["measured"]["via"] == ["compiler"]
     assert {"type": "person", "id": "P7", "role": "shared"} in [e.to_json() for e in compiler.entities]
+
+
+def test_namesakes_are_two_people_but_a_stranger_named_as_author_is_one_compiler():
+    """Lot N1: each bidder's document names its own registered 张伟 (two people, one name): silent.
+    Lot N2: a bidder with no 张伟 of its own submits a document by the other's 张伟: Art. 40(1)."""
+    bids = [_bid("N1", o) for o in "AB"] + [_bid("N2", o) for o in "AC"]
+    roles = [_role("PA", "A", "bid_agent"), _role("PB", "B", "bid_agent"), _role("PC", "C", "bid_agent")]
+    persons = [{"person_id": "PA", "name": "张伟"}, {"person_id": "PB", "name": "张伟"}]
+    persons += [{"person_id": "PC", "name": "李娜"}]
+    docs = [{"bid_id": b["bid_id"], "author": "张伟"} for b in bids]
+    snapshot = make_snapshot(bids=bids, persons=persons, person_roles=roles, bid_documents=docs)
+    found = statutory_presumption.detect(snapshot, PARAMS, 0)
+    assert [(f.evidence["kind"], f.evidence["bids"]) for f in found] == [("art40_1_same_compiler", ["N2-A", "N2-C"])]
