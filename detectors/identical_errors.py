@@ -82,8 +82,12 @@ def bid_shingle_sets(snapshot, shingle_chars: int) -> tuple[pd.DataFrame, dict[s
     texts = snapshot["bid_texts"].dropna(subset=["text"])
     texts = texts.assign(section=texts["section"].fillna("")).sort_values(["bid_id", "section", "_row"])
     # the persons a bid names are statutory_presumption's (Art. 40(1) and (3)): here only the content counts
-    joined = texts.groupby("bid_id", sort=True)["text"].agg(
-        lambda t: _SPACE.sub(" ", NAMED_PERSON.sub("", " ".join(t))).strip()
+    joined = texts.groupby("bid_id", sort=True)["text"].agg(lambda t: NAMED_PERSON.sub("", " ".join(t)))
+    own = _tender_names(snapshot)
+    joined = pd.Series(
+        [_SPACE.sub(" ", _strip(text, own.get(bid, ()))).strip() for bid, text in joined.items()],
+        index=joined.index,
+        dtype=object,
     )
     k = shingle_chars
     rows = [(bid, text[i : i + k]) for bid, text in joined.items() for i in range(max(1, len(text) - k + 1))]
@@ -91,6 +95,28 @@ def bid_shingle_sets(snapshot, shingle_chars: int) -> tuple[pd.DataFrame, dict[s
     given = given[~given["bid_id"].isin(joined.index)][["bid_id", "shingle"]].dropna()
     members = pd.concat([pd.DataFrame(rows, columns=["bid_id", "shingle"]), given.astype(str)], ignore_index=True)
     return members.drop_duplicates(), joined.to_dict()
+
+
+def _tender_names(snapshot) -> dict[str, list[str]]:
+    """Per bid, the names every bid on its lot quotes: the lot's, the project's, the tenderer's and
+    the agency's, longest first (a lot's name holds its project's)."""
+    projects = snapshot["projects"][["project_id", "name", "tenderer_id", "agency_id"]]
+    orgs = snapshot["organizations"].set_index("org_id")["name"]
+    lots = snapshot["lots"][["lot_id", "project_id", "name"]].merge(projects, on="project_id", suffixes=("", "_p"))
+    names = pd.concat(
+        [lots["name"], lots["name_p"], lots["tenderer_id"].map(orgs), lots["agency_id"].map(orgs)], axis=1
+    )
+    per_lot = {
+        lot: sorted({str(n) for n in row if isinstance(n, str) and n}, key=lambda n: (-len(n), n))
+        for lot, row in zip(lots["lot_id"], names.itertuples(index=False))
+    }
+    return {bid: per_lot.get(lot, []) for bid, lot in zip(snapshot["bids"]["bid_id"], snapshot["bids"]["lot_id"])}
+
+
+def _strip(text: str, names) -> str:
+    for name in names:
+        text = text.replace(name, " ")
+    return text
 
 
 def _weighted(members: pd.DataFrame, bids: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -159,19 +185,32 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     if pairs.empty:
         return []
     m = _measured(members, pairs[["bid_a", "bid_b"]], params)
+    m = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
+    m = m.assign(rare_shared=[_rare_in_runs(r, texts, params["shingle_chars"]) for r in m.itertuples()])
     hits = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
     context = bids.set_index("bid_id")[["lot_id", "org_id"]]
     return [_finding(r, context, texts, params) for r in hits.itertuples()]
 
 
+def _runs(text: str, rare: frozenset, k: int) -> list[tuple[int, int]]:
+    """Runs of consecutive positions of ``text`` where a rare shared shingle starts, as (first, last + 1),
+    kept from ``k`` positions on: fewer are the seam where two common passages meet (the shingles
+    straddling it), not text of its own; a single odd character already starts ``k`` of them."""
+    starts = np.array([text[i : i + k] in rare for i in range(max(0, len(text) - k + 1))], dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], starts, [False]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= k]
+
+
+def _rare_in_runs(r, texts: dict[str, str], k: int) -> int:
+    """Rare shingles the pair shares, counted in the first bid's text where it has one (seams left out)."""
+    if r.bid_a not in texts:
+        return int(r.rare_shared)
+    return sum(b - a for a, b in _runs(texts[r.bid_a], r.rare_set, k))
+
+
 def _passages(text: str, rare: frozenset, k: int, most: int) -> list[str]:
-    """The longest stretches of ``text`` covered by rare shared shingles."""
-    covered = np.zeros(len(text) + 1, dtype=bool)
-    for i in range(max(0, len(text) - k + 1)):
-        if text[i : i + k] in rare:
-            covered[i : i + k] = True
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], covered])))
-    spans = sorted(zip(edges[::2], edges[1::2]), key=lambda s: (s[0] - s[1], s[0]))
+    """The longest stretches of ``text`` covered by runs of rare shared shingles."""
+    spans = sorted(((a, b + k - 1) for a, b in _runs(text, rare, k)), key=lambda s: (s[0] - s[1], s[0]))
     return [text[a:b] for a, b in spans[:most]]
 
 

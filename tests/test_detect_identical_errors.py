@@ -78,3 +78,43 @@ def test_near_copies_score_by_their_similarity(findings):
 
 def test_the_seed_only_picks_candidates_the_exact_measure_then_decides(snapshot, findings):
     assert identical_errors.detect(snapshot, PARAMS, 8) == findings
+
+
+def _lot_of_two(lot: str, texts: tuple[str, str], **tables) -> list:
+    """Findings on one two-bid lot beside twelve honest lots (so common text is common)."""
+    bids = [{"bid_id": f"{lot}-{o}", "lot_id": lot, "org_id": o} for o in "XY"]
+    rows = [{"bid_id": f"{lot}-{o}", "section": "1", "text": t} for o, t in zip("XY", texts)]
+    for i in range(12):
+        for j in range(2):
+            bids.append({"bid_id": f"N{i}-{j}", "lot_id": f"N{i}", "org_id": f"N{i}{j}"})
+            common = (SEAM_A if j else SEAM_B) + _prose(300 + 10 * i + j)
+            rows.append({"bid_id": f"N{i}-{j}", "section": "1", "text": common})
+    return identical_errors.detect(make_snapshot(bids=bids, bid_texts=rows, **tables), PARAMS, 7)
+
+
+SEAM_A = "施工现场实行封闭管理，接受监理单位全过程监督。"
+SEAM_B = "按招标文件第五章技术标准和要求组织施工并验收。"
+
+
+def test_the_seam_of_two_common_passages_is_not_a_shared_error_but_an_odd_character_is():
+    """Both bids put the same two common passages side by side: the shingles across the join are
+    rare, yet no one wrote them; one odd character between them is text of their own."""
+    joined = _lot_of_two("S1", (_prose(11) + SEAM_A + SEAM_B, SEAM_A + SEAM_B + _prose(12)))
+    assert joined == []
+    odd = _lot_of_two("S2", (_prose(13) + SEAM_A + "叒" + SEAM_B, SEAM_A + "叒" + SEAM_B + _prose(14)))
+    assert [f.evidence["kind"] for f in odd] == ["shared_errors"]
+    assert odd[0].evidence["measured"]["rare_shared"] >= PARAMS["shingle_chars"]
+
+
+def test_the_tenders_own_names_quoted_in_both_bids_are_not_shared_text():
+    """A two-bid lot: both covers quote the lot's and the tenderer's names, rare elsewhere."""
+    title = "青山县文化广电旅游局食堂设备采购项目第二标段"
+    tables = {
+        "lots": [{"lot_id": "T1", "project_id": "PT", "name": title}]
+        + [{"lot_id": f"N{i}", "project_id": f"P{i}"} for i in range(12)],
+        "projects": [{"project_id": "PT", "name": title[:-5], "tenderer_id": "TEN"}]
+        + [{"project_id": f"P{i}", "name": f"P{i}", "tenderer_id": "GOV"} for i in range(12)],
+        "organizations": [{"org_id": "TEN", "name": "青山县文化广电旅游局"}],
+    }
+    covers = (title + "投标文件。" + _prose(21), title + "投标文件。" + _prose(22))
+    assert _lot_of_two("T1", covers, **tables) == []
