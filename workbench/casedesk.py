@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bidgraph.cases import audit, cases, pack, users
+from bidgraph.cases import audit, cases, pack, today, users
 from bidgraph.workbench.complaints_desk import ComplaintDesk
 from bidgraph.workbench.desk_base import Session
 from bidgraph.workbench.inspection_desk import InspectionDesk
@@ -48,6 +48,14 @@ class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk):
         case = cases.get_case(self._store, actor, case_id, index=self._regions())
         audit.record(self._store, actor.name, "view", {"case": case_id})
         return case
+
+    def record_visit(self) -> str | None:
+        """Record this visit; the time of the user's previous one (None on the first)."""
+        return today.record_visit(self._store, self._actor("read"))
+
+    def agenda(self) -> dict:
+        """The user's to-do list (:func:`bidgraph.cases.today.agenda`)."""
+        return today.agenda(self._store, self._actor("read"))
 
     def feedback_for(self, finding_ids: list[str]) -> dict[str, list[dict]]:
         return cases.feedback_for(self._store, finding_ids, self._actor("read"))
