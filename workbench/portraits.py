@@ -72,7 +72,7 @@ def portrait_page(lang: str) -> html.Div:
             html.Button(t("pt.open", lang), id="button-portrait-open", n_clicks=0, className="btn btn-primary"),
             html.Button(t("pt.pdf", lang), id="button-portrait-pdf", n_clicks=0, className="btn"),
         ],
-        className="actions",
+        className="actions portrait-controls",
     )
     return html.Div(
         [
