@@ -6,12 +6,13 @@ relationship type, detector, severity, category or entity role, falling back to 
 
 from __future__ import annotations
 
+from bidgraph.detectors.core.measure_text import SNAKE, measure_name
 from bidgraph.detectors.core.names import DETECTOR_NAMES
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
 from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
-from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
 from bidgraph.workbench.strings_scheme import SCHEME_STRINGS
+from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
 from bidgraph.workbench.strings_today import TODAY_STRINGS
 
 __all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
@@ -547,7 +548,5 @@ def name(kind: str, value, lang: str = DEFAULT_LANG) -> str:
         return pair[LANGS.index(pick_lang(lang))]
     if value is None:
         return ""
-    from bidgraph.workbench.present import SNAKE, measure_name
-
     text = str(value)
     return measure_name(text, pick_lang(lang)) if SNAKE.match(text) and len(text) >= 3 else text
