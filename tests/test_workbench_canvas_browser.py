@@ -107,6 +107,7 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     after = {e["data"]["id"]: e["position"] for e in canvas(b) if "source" not in e["data"]}
     assert all(after[u] == p for u, p in before.items())  # the path's new nodes did not move the others
     time.sleep(0.5)
+    b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-2-path")
 
     # save a named view, reload: the canvas is back; clear it and open the view: exactly as saved
@@ -119,6 +120,7 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     wait_text(b, "div-explorer-msg", "已恢复上次的画布")
     assert canvas(b) == saved
     time.sleep(0.5)
+    b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-3-restored")
     click(b, "button-clear")
     WebDriverWait(b, WAIT).until(lambda d: canvas(d) == [])
@@ -129,6 +131,7 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     wait_text(b, "div-explorer-msg", "已打开视图")
     WebDriverWait(b, WAIT).until(lambda d: canvas(d) == saved)
     time.sleep(0.5)
+    b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-4-saved-view")
 
     # the same canvas in English: labels switch, nothing else moves
