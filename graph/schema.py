@@ -108,6 +108,7 @@ class EntityType:
     name: str
     label: str
     in_findings: bool = True
+    names: tuple[str, str] = ("", "")  # [zh, en], what pages and packs call it
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,8 @@ def _entity_types(doc: dict, nodes: dict[str, NodeType]) -> dict[str, EntityType
     for name, spec in doc.items():
         if spec["label"] not in nodes:
             raise SchemaError(f"entity type {name}: unknown label {spec['label']!r}")
-        out[name] = EntityType(name, spec["label"], spec.get("in_findings", True))
+        zh, en = spec.get("names") or (name, name)
+        out[name] = EntityType(name, spec["label"], spec.get("in_findings", True), (str(zh), str(en)))
     return out
 
 

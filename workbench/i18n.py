@@ -6,8 +6,9 @@ relationship type, detector, severity, category or entity role, falling back to 
 
 from __future__ import annotations
 
+from bidgraph.cases.labels import CASE_NAMES
 from bidgraph.detectors.core.measure_text import SNAKE, measure_name
-from bidgraph.detectors.core.names import DETECTOR_NAMES
+from bidgraph.detectors.core.names import DETECTOR_NAMES, ROLE_NAMES
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
 from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
@@ -439,30 +440,9 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
     "detector": DETECTOR_NAMES,
     "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
     "category": _enum_names("projects", "category"),
-    "entity": {
-        "company": ("单位", "company"),
-        "person": ("人员", "person"),
-        "expert": ("专家", "expert"),
-        "lot": ("标段", "lot"),
-        "project": ("项目", "project"),
-        "contract": ("合同", "contract"),
-        "ip": ("IP", "IP"),
-        "device": ("设备", "device"),
-        "document": ("标书", "document"),
-    },
-    "status": {
-        "new": ("新建", "new"),
-        "reviewing": ("审查中", "reviewing"),
-        "referred": ("已移送", "referred"),
-        "dismissed": ("已排除", "dismissed"),
-        "closed": ("已结案", "closed"),
-    },
-    "case_kind": {
-        "review": ("核查", "review"),
-        "challenge": ("质疑（7个工作日）", "challenge (7 working days)"),
-        "complaint": ("投诉（15个工作日）", "complaint (15 working days)"),
-    },
-    "verdict": {"confirmed": ("确认", "confirmed"), "dismissed": ("排除", "dismissed")},
+    "entity": {e.name: e.names for e in schema().entity_types.values() if e.in_findings},
+    **CASE_NAMES,
+    "role": ROLE_NAMES,
     "user_role": {
         "admin": ("管理员", "admin"),
         "investigator": ("调查员", "investigator"),
@@ -491,33 +471,6 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
     "inspection_result": {
         "no_problem": ("未发现问题", "no problem found"),
         "problem": ("发现问题", "problem found"),
-    },
-    "event": {
-        "create": ("立案", "opened"),
-        "status": ("状态变更", "status"),
-        "assign": ("分配", "assigned"),
-        "comment": ("意见", "comment"),
-        "scope": ("仅本地区部分", "your region's part"),
-    },
-    "role": {
-        "member": ("成员", "member"),
-        "winner": ("中标人", "winner"),
-        "cover": ("陪标人", "cover"),
-        "tenderer": ("招标人", "tenderer"),
-        "agency": ("代理机构", "agency"),
-        "expert": ("专家", "expert"),
-        "context": ("背景", "context"),
-        "builder": ("实际施工方", "builder"),
-        "link": ("关联", "link"),
-        "lot": ("标段", "lot"),
-        "on_site": ("现场人员", "on site"),
-        "org": ("单位", "organization"),
-        "payee": ("收款方", "payee"),
-        "project": ("项目", "project"),
-        "replaced": ("被替换人员", "replaced"),
-        "replacement": ("替换人员", "replacement"),
-        "served": ("服务对象", "served"),
-        "shared": ("共用", "shared"),
     },
     "procedure": _enum_names("projects", "procedure"),
     "org_kind": {

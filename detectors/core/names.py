@@ -3,7 +3,7 @@ detector (and the rules some detectors report under their own names)."""
 
 from __future__ import annotations
 
-__all__ = ["DETECTOR_NAMES", "detector_name"]
+__all__ = ["DETECTOR_NAMES", "ROLE_NAMES", "detector_name"]
 
 DETECTOR_NAMES: dict[str, tuple[str, str]] = {
     "shared_device": ("共用上传设备/IP", "Shared upload device or IP"),
@@ -40,3 +40,26 @@ def detector_name(detector: str, lang: str) -> str:
     """The detector's name in ``lang`` (``zh`` or ``en``); its id when it has none."""
     names = DETECTOR_NAMES.get(detector)
     return detector if names is None else names[0 if lang == "zh" else 1]
+
+
+# The roles an entity plays in a finding (``entities[].role``).
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "member": ("成员", "member"),
+    "winner": ("中标人", "winner"),
+    "cover": ("陪标人", "cover"),
+    "tenderer": ("招标人", "tenderer"),
+    "agency": ("代理机构", "agency"),
+    "expert": ("专家", "expert"),
+    "context": ("背景", "context"),
+    "builder": ("实际施工方", "builder"),
+    "link": ("关联", "link"),
+    "lot": ("标段", "lot"),
+    "on_site": ("现场人员", "on site"),
+    "org": ("单位", "organization"),
+    "payee": ("收款方", "payee"),
+    "project": ("项目", "project"),
+    "replaced": ("被替换人员", "replaced"),
+    "replacement": ("替换人员", "replacement"),
+    "served": ("服务对象", "served"),
+    "shared": ("共用", "shared"),
+}
