@@ -16,8 +16,8 @@ from dash.dash_table.DataTable import DataTable
 from bidgraph.workbench import canvas_layout
 from bidgraph.workbench.complaints_page import complaints_page
 from bidgraph.workbench.i18n import name, t
-from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
 from bidgraph.workbench.inspections_page import inspections_page
+from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
 from bidgraph.workbench.send_page import send_panel
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
 from bidgraph.workbench.today import today_panel
