@@ -29,14 +29,18 @@ from bidgraph.workbench.callbacks.portraits import finding_links, portrait, port
 from bidgraph.workbench.portrait_sections import cell_text
 
 
-@pytest.fixture(scope="module")
-def graph(tmp_path_factory):
-    root = tmp_path_factory.mktemp("profiles")
+def detected_city(root) -> EmbeddedStore:
+    """A small generated city (seed 3) loaded under ``root`` with one detector batch recorded."""
     generate_city(root / "city", scale="small", seed=3)
     store = EmbeddedStore(root / "ws")
     store.load(read_bundle(root / "city"))
     record_batch(store, store.snapshot(), load_settings(), progress=False)
     return store
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    return detected_city(tmp_path_factory.mktemp("profiles"))
 
 
 @pytest.fixture(scope="module")

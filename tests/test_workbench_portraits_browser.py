@@ -10,39 +10,21 @@ import subprocess
 import time
 
 import pytest
-from test_workbench_browser import (  # noqa: F401
-    WAIT,
-    By,
-    Keys,
-    Server,
-    WebDriverWait,
-    browser,
-    choose,
-    click,
-    downloads,
-    shot,
-    tab,
-    wait_text,
-)
+import test_workbench_browser as wb
+from test_profiles import detected_city
+from test_workbench_browser import browser, downloads  # noqa: F401  (fixtures)
 
-from bidgraph.citygen import generate_city
-from bidgraph.detectors.core.batches import record_batch
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.graph.embedded.store import EmbeddedStore
-from bidgraph.loaders.bundle import read_bundle
 from bidgraph.workbench.app import create_app
 
+By, WAIT, WebDriverWait, click, shot, tab, wait_text = (
+    wb.By, wb.WAIT, wb.WebDriverWait, wb.click, wb.shot, wb.tab, wb.wait_text
+)  # fmt: skip
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def city_server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portraits")
-    generate_city(root / "city", scale="small", seed=3)
-    store = EmbeddedStore(root / "ws")
-    store.load(read_bundle(root / "city"))
-    record_batch(store, store.snapshot(), load_settings(), progress=False)
-    srv = Server(create_app(store))
+    srv = wb.Server(create_app(detected_city(tmp_path_factory.mktemp("portraits"))))
     yield srv
     srv.stop()
 
@@ -75,8 +57,8 @@ def test_from_a_finding_to_a_firm_portrait_and_a_project_archive_with_their_pdfs
     b.get(city_server.url)
     tab(b, "疑点线索")
     WebDriverWait(b, WAIT).until(lambda d: d.find_elements(By.ID, "dropdown-filter-detector"))
-    choose(b, "dropdown-filter-detector", "围标团伙")
-    b.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)  # close the multi-select's options
+    wb.choose(b, "dropdown-filter-detector", "围标团伙")
+    b.find_element(By.TAG_NAME, "body").send_keys(wb.Keys.ESCAPE)  # close the multi-select's options
     cell = WebDriverWait(b, WAIT).until(
         lambda d: next(
             (c for c in d.find_elements(By.CSS_SELECTOR, "#table-findings td[data-dash-column=detector]")),

@@ -78,7 +78,9 @@ def title_of(profile: dict, lang: str) -> str:
     return f"{kind}: {profile['name']} ({profile['id']})"
 
 
-def _facts(pairs: list[tuple[str, Cell]], lang: str) -> Section:
+def _facts(profile: dict, pairs: list[tuple[str, Cell]], lang: str) -> Section:
+    """Key facts: the portrait's name and id, then ``pairs`` (string key, value)."""
+    pairs = [("pt.f.name", profile["name"]), ("pt.f.id", profile["id"]), *pairs]
     return Section(
         t("pt.s.facts", lang), [t("col.property", lang), t("col.value", lang)], [[t(k, lang), v] for k, v in pairs]
     )
@@ -155,9 +157,8 @@ def _firm(p: dict, lang: str, regions: dict) -> list[Section]:
     c = lambda k: t(f"pt.c.{k}", lang)
     props, totals = p["properties"], p["totals"]
     facts = _facts(
+        p,
         [
-            ("pt.f.name", p["name"]),
-            ("pt.f.id", p["id"]),
             ("pt.f.uscc", str(props.get("uscc") or "—")),
             ("pt.f.kind", _enum(props.get("kind"), lang)),
             ("pt.f.region", region_name(props.get("region_code"), lang, regions)),
@@ -228,9 +229,8 @@ def _expert(p: dict, lang: str, regions: dict) -> list[Section]:
     c = lambda k: t(f"pt.c.{k}", lang)
     props, totals = p["properties"], p["totals"]
     facts = _facts(
+        p,
         [
-            ("pt.f.name", p["name"]),
-            ("pt.f.id", p["id"]),
             ("pt.f.specialty", "、".join(p["specialties"]) or "—"),
             ("pt.f.employer", str(props.get("employer_org_id") or "—")),
             ("pt.f.panels", _n(totals["panels"], lang)),
@@ -291,9 +291,8 @@ def _project(p: dict, lang: str, regions: dict) -> list[Section]:
     c = lambda k: t(f"pt.c.{k}", lang)
     props = p["properties"]
     facts = _facts(
+        p,
         [
-            ("pt.f.name", p["name"]),
-            ("pt.f.id", p["id"]),
             ("pt.f.category", name("category", props.get("category"), lang)),
             ("pt.f.procedure", name("procedure", props.get("procedure"), lang)),
             ("pt.f.region", region_name(props.get("region_code"), lang, regions)),

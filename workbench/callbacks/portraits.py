@@ -152,30 +152,15 @@ def register(app, data) -> None:
         download, filename = portrait_pdf(data, ref, lang)
         return download, message(t("pt.exported", lang, file=filename), "info")
 
-    @app.callback(
-        Output("div-portrait-links-finding", "children"),
-        Input("store-finding", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+    bars = (
+        ("finding", Input("store-finding", "data"), lambda fid, lang: finding_links(data, fid, lang) if fid else []),
+        ("search", Input("table-search", "data"), search_links),
+        ("node", Input("dropdown-focus", "value"), node_links),
     )
-    @guarded(1, 0)
-    def _finding_bar(finding_id, lang):
-        return finding_links(data, finding_id, lang) if finding_id else []
-
-    @app.callback(
-        Output("div-portrait-links-search", "children"),
-        Input("table-search", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    def _search_bar(rows, lang):
-        return search_links(rows, lang)
-
-    @app.callback(
-        Output("div-portrait-links-node", "children"),
-        Input("dropdown-focus", "value"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    def _node_bar(uid, lang):
-        return node_links(uid, lang)
+    for source, trigger, build in bars:
+        app.callback(
+            Output(f"div-portrait-links-{source}", "children"),
+            trigger,
+            State("store-lang", "data"),
+            prevent_initial_call=True,
+        )(guarded(1, 0)(build))
