@@ -13,6 +13,7 @@ from bidgraph.citygen import (
     anomalies,
     award,
     changes,
+    efficiency,
     evidence,
     market,
     niches,
@@ -110,6 +111,7 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     panel = panels.draw_panels(rng, world, lots, bids, e_aff)
     bias = panels.plant_expert_bias(rng, world, panel, sc.expert_bias * sc.cities)
     scores, tech = panels.score_bids(rng, world, bids, panel, e_aff)
+    bids, knockouts, contentious = efficiency.plant_knockouts(seed, lots, bids, used)
     bids = market.settle(bids, lots, tech)
 
     contracts = award.contracts_for(rng, lots, bids)
@@ -176,6 +178,9 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     truth["decoys"] |= extra.pop("decoys")
     truth["meta"]["thresholds"] |= extra.pop("thresholds")
     truth |= extra
+    eff = efficiency.efficiency_truth(knockouts, contentious, ids, lot_ids, lots)
+    truth["decoys"] |= eff.pop("decoys")
+    truth |= eff
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")

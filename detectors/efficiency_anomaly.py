@@ -12,7 +12,8 @@ z's clipped at 5 and standardised by their stratum's mean and standard deviation
 near a standard normal for an honest unit whatever its size, also for discrete or skewed
 metrics whose robust z does not average zero). Flagged when it strays by
 ``z_threshold`` in the direction that hurts competition: savings too low (prices at the
-ceiling), invalid bids too many (bidders knocked out), valid bids too few, awards too fast.
+ceiling), invalid bids too many (bidders knocked out), valid bids too few, awards too fast; and
+still by ``z_threshold`` without its most extreme lot (one dispute is not a pattern).
 
 Emergency projects (category ``emergency``, 应急) may be single-source and are left out of the
 comparison above. They have rules of their own: ``emergency_repeat_supplier`` — one supplier
@@ -135,6 +136,9 @@ def _strays(lots, unit: str, metric: str, strata, params: dict, kind: str | None
         value=(metric, "mean"),
         lots=("lot_id", "size"),
         mean_z=("z", "mean"),
+        sum_z=("z", "sum"),
+        max_z=("z", "max"),
+        min_z=("z", "min"),
         peer_median=("peer_median", "median"),
         peers=("peers", "max"),
         stratum=("stratum", "first"),
@@ -142,7 +146,13 @@ def _strays(lots, unit: str, metric: str, strata, params: dict, kind: str | None
     cells = cells[cells["lots"] >= params["min_lots"]].reset_index()
     cells["z"] = cells["mean_z"] * np.sqrt(cells["lots"])
     direction = METRICS[metric][2]
-    strays = cells[direction * cells["z"] >= params["z_threshold"]].sort_values([unit, "category", "region_code"])
+    # one dispute is not a pattern: the unit must stray without its most extreme lot as well
+    strongest = cells["max_z"] if direction > 0 else cells["min_z"]
+    cells["z_without_strongest"] = (cells["sum_z"] - strongest) / np.sqrt(cells["lots"] - 1)
+    strays = cells[
+        (direction * cells["z"] >= params["z_threshold"])
+        & (direction * cells["z_without_strongest"] >= params["z_threshold"])
+    ].sort_values([unit, "category", "region_code"])
     return [_stray(r, known, unit, metric, kind or f"{UNITS[unit][2]}_{metric}", params) for r in strays.itertuples()]
 
 
@@ -155,12 +165,13 @@ def _stray(r, lots: pd.DataFrame, unit: str, metric: str, kind: str, params: dic
     zh = (
         f"{unit_zh}{org}在{r.category}类、{r.region_code}地区的{r.lots}个标段{metric_zh}均值为{r.value:.3g}，"
         f"同类标段（按{r.stratum}分层，{r.peers}个）中位数{r.peer_median:.3g}；各标段稳健z均值{r.mean_z:.2f}，"
-        f"合计z={r.z:.1f}，{side_zh}（阈值{params['z_threshold']}）。"
+        f"合计z={r.z:.1f}（去掉最极端的一个标段仍为{r.z_without_strongest:.1f}），{side_zh}（阈值{params['z_threshold']}）。"
     )
     en = (
         f"{unit_en.capitalize()} {org}'s {metric_en} over {r.lots} {r.category} lots in {r.region_code} averages "
         f"{r.value:.3g} against a median of {r.peer_median:.3g} among {r.peers} peer lots (by {r.stratum}); its "
-        f"lots' mean robust z is {r.mean_z:.2f}, z {r.z:.1f} over all of them, {side_en} the fence of "
+        f"lots' mean robust z is {r.mean_z:.2f}, z {r.z:.1f} over all of them ({r.z_without_strongest:.1f} without its "
+        f"most extreme lot), {side_en} the fence of "
         f"{params['z_threshold']}."
     )
     rule = _EMERGENCY_RULE if kind == EMERGENCY else _RULE
@@ -180,6 +191,7 @@ def _stray(r, lots: pd.DataFrame, unit: str, metric: str, kind: str, params: dic
             "stratum": r.stratum,
             "mean_lot_z": round(float(r.mean_z), 3),
             "z": round(float(r.z), 2),
+            "z_without_strongest_lot": round(float(r.z_without_strongest), 2),
             "category": r.category,
             "region_code": r.region_code,
         },

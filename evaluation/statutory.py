@@ -14,7 +14,12 @@ bidder with the firms it serves, one consultancy's clients on a lot, the bidders
 presumption) for ``statutory_presumption`` and ``identical_errors`` (Art. 34 and 40 shared
 persons, authors, files and prices of a ring are true collusion, not false alarms), a tenderer
 or agency with the firm it favours (Art. 41), and for ``personnel_change`` a manager on a lot
-whose site truth says another firm's people run (winner_not_builder).
+whose site truth says another firm's people run (winner_not_builder); for ``efficiency_anomaly``
+an agency that ran a planted tenderer's knocked-out openings (its invalid-bid rate is theirs), or
+a ring's favourite tenderer or a favouring tenderer or agency (its savings are the rigged prices').
+Decoys: small change orders, late replacements, boilerplate lots, an honest tenderer's one
+contentious lot, and emergency lots (single source is lawful there; ``procedure_gap`` and
+``efficiency_anomaly`` must not flag them).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ DECOYS = {
     "small_change_orders": (("contract_change",), ("contract_id",)),
     "late_replacements": (("personnel_change",), ("lot_id", "person_id")),
     "boilerplate_lots": (("identical_errors",), ()),
+    "contentious_lots": (("efficiency_anomaly",), ("tenderer_id",)),
+    "emergency_lots": (("procedure_gap", "efficiency_anomaly"), ()),
 }
 _BIDDER_ROLES = ("member", "winner", "accused")  # a presumption's firms; context, tenderer and agency are not
 
@@ -48,6 +55,12 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
     groups = _collusive_groups(truth)
     favoured = _favoured_pairs(truth)
     foreign_sites = {w["lot_id"] for w in truth.get("winner_not_builder") or []}
+    # the agencies that ran a knocked-out tender's openings share its invalid-bid rate
+    openers = {a for it in truth.get("efficiency_anomaly") or [] for a in it["agency_ids"]}
+    # a ring's favourite tenderer, or a tenderer or agency that favours a firm: its prices are rigged
+    rigged = {r["favourite_tenderer"] for r in truth.get("rings") or [] if r.get("favourite_tenderer")}
+    rigged |= {a["tenderer_id"] for a in truth.get("tenderer_affinity") or []}
+    rigged |= {a["agency_id"] for a in truth.get("agency_affinity") or []}
     schemes = {}
     for scheme, (detector, path) in STATUTORY_SCHEMES.items():
         items = _at(truth, path)
@@ -63,6 +76,11 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
             if f["detector"] in ("statutory_presumption", "identical_errors"):
                 firms = _firms(f)
                 return any(len(firms & g) >= 2 for g in groups) or any(pair <= ids for pair in favoured)
+            if f["detector"] == "efficiency_anomaly":
+                units = {e["id"] for e in f.get("entities", []) if e["role"] in ("tenderer", "agency")}
+                return bool(units & rigged) or any(
+                    e["role"] == "agency" and e["id"] in openers for e in f.get("entities", [])
+                )
             return f["detector"] == "personnel_change" and bool(ids & foreign_sites)
 
         hit = [f for f in found if true(f)]

@@ -174,3 +174,40 @@ def test_collusion_truth_records_elsewhere_is_a_true_presumption(world):
     scored = report["schemes"]["same_compiler"]
     assert (scored["true_findings"], scored["precision"]) == (1, 0.5)
     assert truth["statutory"]["same_bond_account"][0]["law"].endswith("第四十条(六)")
+
+
+def test_knocked_out_tenders_and_one_contentious_lot(world):
+    """A planted tenderer loses more than a third of its lots' bids at opening, every lot; a decoy
+    tenderer loses most of one lot's bids and none beyond chance elsewhere."""
+    _, truth, bundle = world
+    bids = bundle.tables["bids"]
+    invalid = 1 - bids.groupby("lot_id")["is_valid"].agg(lambda v: v.fillna(True).astype(bool).mean())
+    assert truth["efficiency_anomaly"] or truth["meta"].get("realism") == "hard"
+    for item in truth["efficiency_anomaly"]:
+        assert len(item["lot_ids"]) >= 6 and (invalid[item["lot_ids"]] > 1 / 3).all()
+        assert bids[bids["lot_id"].isin(item["lot_ids"])].groupby("lot_id")["is_valid"].sum().min() >= 3
+    for decoy in truth["decoys"]["contentious_lots"]:
+        assert (invalid[decoy["lot_ids"]] >= 0.4).sum() == 1
+
+
+def test_an_efficiency_finding_on_a_rigged_unit_is_true(world):
+    _, truth, _ = world
+
+    def unit(org, role):
+        return {
+            "detector": "efficiency_anomaly",
+            "score": 0.5,
+            "entities": [{"type": "company", "id": org, "role": role}],
+        }
+
+    if not truth["efficiency_anomaly"]:
+        pytest.skip("the small hard world leaves no tenderer with six free lots in one cell")
+    planted = truth["efficiency_anomaly"][0]
+    honest = "ORG-HONEST"
+    found = [
+        unit(planted["tenderer_id"], "tenderer"),
+        unit(planted["agency_ids"][0], "agency"),
+        unit(honest, "tenderer"),
+    ]
+    scored = score_statutory(truth, {"efficiency_anomaly": found})["schemes"]["efficiency_anomaly"]
+    assert (scored["true_findings"], scored["recall"]) == (2, 1 / len(truth["efficiency_anomaly"]))

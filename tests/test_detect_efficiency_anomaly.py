@@ -60,3 +60,20 @@ def test_emergency_single_source_is_not_flagged_but_a_repeat_supplier_is():
     assert f.evidence["kind"] == "emergency_repeat_supplier"
     assert {(e.id, e.role) for e in f.entities if e.type == "company"} == {("F001", "winner"), ("T01", "tenderer")}
     assert f.evidence["measured"]["share"] == 0.75 and "第六十六条" in f.evidence["rule"]["zh"]
+
+
+def test_one_extreme_lot_is_not_a_pattern():
+    """One of T03's 32 lots awarded at the ceiling: its z passes a fence of 2 only through that lot,
+    so at that fence the tenderer stays silent; at 1.5 it is flagged, and the evidence says both."""
+    rows = market(seed=1)
+    t03 = {p["project_id"] for p in rows["projects"] if p["tenderer_id"] == "T03"}
+    first = min(l["lot_id"] for l in rows["lots"] if l["project_id"] in t03)
+    for b in rows["bids"]:
+        if b["lot_id"] == first and b["is_winner"]:
+            b["price"] = 998_000
+    snapshot = make_snapshot(**rows)
+    assert efficiency_anomaly.detect(snapshot, PARAMS | {"z_threshold": 2.0}, 0) == []
+    loose = efficiency_anomaly.detect(snapshot, PARAMS | {"z_threshold": 1.5}, 0)
+    f = next(f for f in loose if f.evidence["kind"] == "tenderer_savings_rate")
+    assert f.evidence["measured"]["z"] <= -2.0 < f.evidence["measured"]["z_without_strongest_lot"] <= -1.5
+    assert "去掉最极端的一个标段" in f.evidence["explanation"]["zh"]
