@@ -58,7 +58,7 @@ class GraphStore(Protocol):
 
 
 class IncrementalStore(GraphStore, Protocol):
-    """A store that can append (the embedded one; the Neo4j store does not yet, docs/daily.md)."""
+    """A store that can append: both (graph/embedded/append.py, graph/neo4j/append.py; docs/daily.md)."""
 
     def append(self, bundle, delete_missing: tuple[str, ...] = (), resolve=None) -> dict: ...
     def history(self, uid: str) -> list[dict]: ...

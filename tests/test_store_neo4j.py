@@ -87,3 +87,33 @@ def test_findings_are_nodes_linked_to_what_they_flag(neo):
         "MATCH (:Finding {id: $id})-[:FLAGS]->(o:Organization) RETURN o.org_id AS k", id="F-000001"
     )
     assert linked == [{"k": "A"}]
+
+
+def test_append_day_by_day_equals_loading_at_once(neo, tiny_tables, tmp_path):
+    """Issue 14, the team path: an append writes only the difference, in one transaction."""
+    first = {**tiny_tables, "bids": tiny_tables["bids"].iloc[:3]}
+    neo.connection.run("MATCH (n) DETACH DELETE n")
+    neo.load(as_bundle(first))
+    report = neo.append(as_bundle({"bids": tiny_tables["bids"].iloc[3:]}))
+    assert report["unchanged"] is False and report["changes"]["bids"]["added"] == 2
+    embedded = EmbeddedStore(tmp_path)
+    embedded.load(as_bundle(tiny_tables))
+    assert {k: v for k, v in neo.info()["nodes"].items() if v} == {
+        k: v for k, v in embedded.info()["nodes"].items() if v
+    }
+    assert {k: v for k, v in neo.info()["relationships"].items() if v} == {
+        k: v for k, v in embedded.info()["relationships"].items() if v
+    }
+    assert neo.append(as_bundle({"bids": tiny_tables["bids"].iloc[3:]}))["unchanged"] is True
+
+
+def test_an_appended_update_keeps_history(neo, tiny_tables):
+    orgs = tiny_tables["organizations"].copy()
+    orgs.loc[orgs["org_id"] == "C", "phone"] = "13900000009"
+    report = neo.append(as_bundle({"organizations": orgs[orgs["org_id"] == "C"]}))
+    assert report["changes"]["organizations"]["updated"] == 1
+    assert neo.node("Organization:C")["properties"]["phone"] == "13900000009"
+    assert [h["values"]["phone"] for h in neo.history("Organization:C")] == ["13800000003"]
+    assert neo.expand("Phone:13900000009")["total"] == 1
+    with pytest.raises(NotFound):
+        neo.node("Phone:13800000003")  # no row names it any more

@@ -46,10 +46,29 @@ class Connection:
             raise StoreError(f"Neo4j query failed: {exc}") from None
         return [r.data() for r in records]
 
-    def run_batched(self, query: str, rows: list[dict]) -> None:
-        """Run an ``UNWIND $rows`` query over ``rows`` in batches of ``BATCH``."""
+    def run_batched(self, query: str, rows: list[dict], **params) -> None:
+        """Run an ``UNWIND $rows`` query over ``rows`` in batches of ``BATCH`` (with ``params``)."""
         for i in range(0, len(rows), BATCH):
-            self.run(query, rows=rows[i : i + BATCH])
+            self.run(query, rows=rows[i : i + BATCH], **params)
+
+    def run_in_transaction(self, statements: list[tuple[str, dict]]) -> None:
+        """Run ``(query, params)`` statements in one write transaction: all of them or none
+        (an ``UNWIND $rows`` statement's rows are sent in batches of ``BATCH``, still inside it)."""
+
+        def work(tx) -> None:
+            for query, params in statements:
+                rows = params.get("rows")
+                if rows is None:
+                    tx.run(query, params).consume()
+                    continue
+                for i in range(0, len(rows), BATCH):
+                    tx.run(query, {**params, "rows": rows[i : i + BATCH]}).consume()
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(work)
+        except Exception as exc:
+            raise StoreError(f"Neo4j transaction failed, nothing of it was written: {exc}") from None
 
     def close(self) -> None:
         self.driver.close()

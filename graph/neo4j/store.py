@@ -3,13 +3,15 @@ database, through the official driver. Each concern is a module beside this one:
 runner (connection), loading (write), reading (read, snapshot), findings and search.
 
 Selected by ``BIDGRAPH_NEO4J_URI`` (+ ``BIDGRAPH_NEO4J_USER``, ``BIDGRAPH_NEO4J_PASSWORD``,
-``BIDGRAPH_NEO4J_DATABASE``). Tests: tests/test_store_neo4j.py, run when the URI is set.
+``BIDGRAPH_NEO4J_DATABASE``). Tests: tests/test_store_neo4j.py, run when the URI is set;
+what a load or an append writes (graph/neo4j/delta.py) is tested without a server.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bidgraph.graph.neo4j import append as appending
 from bidgraph.graph.neo4j import batches as stored_batches
 from bidgraph.graph.neo4j import findings as stored_findings
 from bidgraph.graph.neo4j import read, search, snapshot, write
@@ -26,6 +28,7 @@ class Neo4jStore:
     def __init__(self, driver, database: str | None = None):
         self.connection = Connection(driver, database)
         self.schema = schema()
+        self._snapshot: Snapshot | None = None
 
     @classmethod
     def from_env(cls, workspace: Path | None = None) -> Neo4jStore:
@@ -38,6 +41,14 @@ class Neo4jStore:
 
     def load(self, bundle) -> dict:
         return write.load(self.connection, self.schema, bundle)
+
+    def append(self, bundle, delete_missing: tuple[str, ...] = (), resolve=None) -> dict:
+        """Add a validated export to the live graph (graph/neo4j/append.py), in one transaction."""
+        live = self.snapshot().tables if self.live_tables() else {}
+        return appending.append(self.connection, self.schema, bundle, live, delete_missing, resolve)
+
+    def history(self, uid: str) -> list[dict]:
+        return appending.history(self.connection, self.schema, uid)
 
     def info(self) -> dict:
         return read.info(self.connection, self.schema)
@@ -58,7 +69,12 @@ class Neo4jStore:
         return search.search(self.connection, self.schema, text, limit)
 
     def snapshot(self) -> Snapshot:
-        return snapshot.snapshot(self.connection, self.schema)
+        # Reading every table back is the slow part of an append (the command reads it once for
+        # the loader's context, the store again to merge): kept while the same version is live.
+        live = write.live_load(self.connection, self.schema)
+        if self._snapshot is None or live is None or self._snapshot.version != live["version"]:
+            self._snapshot = snapshot.snapshot(self.connection, self.schema)
+        return self._snapshot
 
     def save_findings(self, findings: list[dict], computed_on: str | None = None) -> None:
         stored_findings.save_findings(self.connection, self.schema, findings, computed_on)

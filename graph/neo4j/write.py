@@ -1,5 +1,6 @@
 """Loading a validated bundle into Neo4j: the schema's constraints, then batched
-``UNWIND $rows MERGE`` writes of nodes, relationships and role labels, framed by a load
+``UNWIND $rows MERGE`` writes of nodes, relationships and role labels (the plan of
+graph/neo4j/delta.py from an empty graph), framed by a load
 marker: started before the writes, finished after them. A finished marker makes loading the
 same content again a no-op; the most recently started marker is the live version, which
 snapshots carry and stored findings must match (an unfinished one means a load is running or
@@ -11,12 +12,11 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.build import edge_frames, node_frames
 from bidgraph.graph.neo4j.connection import Connection
+from bidgraph.graph.neo4j.delta import Step, node_queries, plain_rows, plan, relationship_queries, role_queries
 from bidgraph.graph.schema import NodeType, Relationship, Schema
 from bidgraph.graph.schema_cypher import shipped_statements
 
@@ -29,6 +29,7 @@ __all__ = [
     "role_label_query",
     "load_marker_queries",
     "live_load",
+    "run_plan",
 ]
 
 
@@ -43,38 +44,28 @@ def content_hash(tables: dict[str, pd.DataFrame]) -> str:
     return h.hexdigest()
 
 
-def _plain(v):
-    if v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v)):  # None, NaN, NaT, pd.NA
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def plain_rows(frame: pd.DataFrame, columns) -> list[dict]:
-    """Rows as the driver accepts them as parameters: missing values dropped, dates as ISO
-    text, numpy scalars as Python ones."""
-    records = frame[list(columns)].to_dict("records")
-    return [{k: x for k, v in r.items() if (x := _plain(v)) is not None} for r in records]
-
-
 def merge_nodes_query(node: NodeType) -> str:
-    return f"UNWIND $rows AS row MERGE (n:{node.label} {{{node.key}: row.key}}) SET n += row.props"
+    return node_queries(node)["merge"]
 
 
 def merge_relationships_query(rel: Relationship, start: NodeType, end: NodeType) -> str:
-    # `src` (table:row) tells apart relationships of one type between the same two nodes.
-    return (
-        f"UNWIND $rows AS row MATCH (a:{start.label} {{{start.key}: row.a}}) "
-        f"MATCH (b:{end.label} {{{end.key}: row.b}}) "
-        f"MERGE (a)-[r:{rel.type} {{src: row.src}}]->(b) SET r += row.props"
-    )
+    # `src` (table:row digest, graph/neo4j/delta.py) tells apart relationships of one type between the same two nodes.
+    return relationship_queries(rel, start, end)["merge"]
 
 
 def role_label_query(node: NodeType, role: str, rel_type: str) -> str:
-    return f"MATCH (o:{node.label})-[:{rel_type}]->() WITH DISTINCT o SET o:{role}"
+    return role_queries(node, role, rel_type)[0]
+
+
+def run_plan(conn: Connection, steps: list[Step]) -> None:
+    """Run a plan of graph/neo4j/delta.py, after the schema's constraints and indexes."""
+    for statement in shipped_statements():
+        conn.run(statement)
+    for step in steps:
+        if step.rows is None:
+            conn.run(step.query, **(step.params or {}))
+        else:
+            conn.run_batched(step.query, step.rows, **(step.params or {}))
 
 
 def load_marker_queries(sch: Schema) -> tuple[str, str, str, str]:
@@ -92,7 +83,8 @@ def load_marker_queries(sch: Schema) -> tuple[str, str, str, str]:
 
 
 def live_load(conn: Connection, sch: Schema) -> dict | None:
-    """The live load's ``{"version", "tables"}`` (``None`` before the first marked load).
+    """The live load's ``{"version", "tables", "content"}`` (``None`` before the first marked
+    load; ``content`` the whole content hash).
 
     Raises
     ------
@@ -107,7 +99,7 @@ def live_load(conn: Connection, sch: Schema) -> dict | None:
             f"a load into Neo4j is running or did not finish (content {found[0]['h'][:12]}); "
             "wait for it, or load again / Neo4j 中有未完成的加载，请等待其结束或重新加载"
         )
-    return {"version": found[0]["h"][:12], "tables": json.loads(found[0]["tables"] or "{}")}
+    return {"version": found[0]["h"][:12], "tables": json.loads(found[0]["tables"] or "{}"), "content": found[0]["h"]}
 
 
 def load(conn: Connection, sch: Schema, bundle) -> dict:
@@ -118,30 +110,7 @@ def load(conn: Connection, sch: Schema, bundle) -> dict:
     if conn.run(find_marker, h=digest):
         return {"version": digest[:12], "unchanged": True}
     conn.run(start_marker, h=digest, at=datetime.now(UTC).isoformat())
-    for statement in shipped_statements():
-        conn.run(statement)
-    for frame in node_frames(bundle.tables, sch).values():
-        key = frame.node.key
-        if frame.rows is not None:
-            props = plain_rows(frame.rows, frame.rows.columns)
-        else:
-            props = [{key: k, "kind": kind} for k, kind in zip(frame.keys, [] if frame.kinds is None else frame.kinds)]
-        rows = [{"key": k, "props": p} for k, p in zip(frame.keys, props)]
-        conn.run_batched(merge_nodes_query(frame.node), rows)
-    for ef in edge_frames(bundle.tables, sch):
-        rel, table = ef.rel, bundle.tables[ef.rel.table]
-        # Rows of tables without a key (uploads, roles, scores...) live only on their
-        # relationships, so those carry the whole row; entity tables' links carry theirs.
-        columns = rel.properties if sch.tables[rel.table].key else table.columns
-        props = plain_rows(table.iloc[ef.row], columns)
-        rows = [
-            {"a": a, "b": b, "src": f"{rel.table}:{r}", "props": p}
-            for a, b, r, p in zip(ef.start.to_pylist(), ef.end.to_pylist(), ef.row.tolist(), props)
-        ]
-        conn.run_batched(merge_relationships_query(rel, sch.nodes[rel.start.label], sch.nodes[rel.end.label]), rows)
-    for node in sch.nodes.values():
-        for role, rel_type in node.role_labels.items():
-            conn.run(role_label_query(node, role, rel_type))
+    run_plan(conn, plan(sch, {}, bundle.tables))
     marker = {
         "counts": json.dumps(bundle.counts),
         "tables": json.dumps({name: len(frame) for name, frame in bundle.tables.items()}),
