@@ -59,12 +59,11 @@ def test_from_a_finding_to_a_firm_portrait_and_a_project_archive_with_their_pdfs
     WebDriverWait(b, WAIT).until(lambda d: d.find_elements(By.ID, "dropdown-filter-detector"))
     wb.choose(b, "dropdown-filter-detector", "围标团伙")
     b.find_element(By.TAG_NAME, "body").send_keys(wb.Keys.ESCAPE)  # close the multi-select's options
-    cell = WebDriverWait(b, WAIT).until(
-        lambda d: next(
-            (c for c in d.find_elements(By.CSS_SELECTOR, "#table-findings td[data-dash-column=detector]")),
-            None,
-        )
+    cells = "#table-findings td[data-dash-column=detector]"
+    WebDriverWait(b, WAIT).until(  # the filter applied: only bid rings listed
+        lambda d: {c.text for c in d.find_elements(By.CSS_SELECTOR, cells)} == {"围标团伙"}
     )
+    cell = b.find_elements(By.CSS_SELECTOR, cells)[0]
     WebDriverWait(b, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[role=option]"))
     b.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
     cell.click()

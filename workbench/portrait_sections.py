@@ -304,6 +304,7 @@ def _project(p: dict, lang: str, regions: dict) -> list[Section]:
         ],
         lang,
     )
+    dated = [e for e in p["timeline"] if e["date"]]
     timeline = Section(
         t("pt.s.timeline", lang),
         [c("date"), c("stage"), c("lot"), c("subject"), c("amount"), c("detail")],
@@ -318,6 +319,13 @@ def _project(p: dict, lang: str, regions: dict) -> list[Section]:
             ]
             for e in p["timeline"]
         ],
+        chart={
+            "kind": "points",
+            "x": [e["date"] for e in dated],
+            "series": {t("pt.c.stage", lang): [t(f"pt.t.{e['stage']}", lang) for e in dated]},
+        }
+        if dated
+        else None,
     )
     return [facts, timeline]
 

@@ -89,8 +89,10 @@ def _cell(value, lang: str):
 
 
 def _chart(chart: dict) -> dcc.Graph:
+    points = chart["kind"] == "points"  # dated steps on one time axis, a row per kind of step
     make = go.Bar if chart["kind"] == "bar" else go.Scatter
-    traces = [make(x=chart["x"], y=ys, name=label) for label, ys in chart["series"].items()]
+    extra = {"mode": "markers", "marker": {"size": 9, "color": "#1f4e8c"}} if points else {}
+    traces = [make(x=chart["x"], y=ys, name=label, **extra) for label, ys in chart["series"].items()]
     fig = go.Figure(traces)
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -100,9 +102,13 @@ def _chart(chart: dict) -> dcc.Graph:
         paper_bgcolor="#fff",
         barmode="group",
     )
-    fig.update_xaxes(type="category", automargin=True)
-    fig.update_yaxes(gridcolor="#eee", automargin=True, rangemode="tozero")
-    return dcc.Graph(figure=fig, config={"displayModeBar": False}, style={"height": "220px"})
+    fig.update_xaxes(
+        type="date" if points else "category", automargin=True, **({"tickformat": "%Y-%m"} if points else {})
+    )
+    fig.update_yaxes(gridcolor="#eee", automargin=True, **({"type": "category"} if points else {"rangemode": "tozero"}))
+    rows = len(set(next(iter(chart["series"].values()))))
+    height = f"{120 + 24 * rows}px" if points else "220px"
+    return dcc.Graph(figure=fig, config={"displayModeBar": False}, style={"height": height})
 
 
 def _section(s: Section, lang: str) -> html.Div:
