@@ -65,7 +65,7 @@ def append(conn: Connection, sch: Schema, bundle, live_tables: dict[str, pd.Data
         "history": json.dumps(earlier + lines, ensure_ascii=False),
         "loads": json.dumps([*loads, this], ensure_ascii=False, default=str),
     }
-    statements = [(start, {"h": digest, "at": at})]
+    statements: list[tuple[str, dict]] = [(start, {"h": digest, "at": at})]
     statements += [(step.query, {**(step.params or {}), "rows": step.rows}) for step in plan(sch, live_tables, tables)]
     statements.append((finish, {"h": digest, "at": datetime.now(UTC).isoformat(), "props": marker}))
     conn.run_in_transaction(statements)
