@@ -280,6 +280,21 @@ MIGRATIONS = [
         seen_at TEXT NOT NULL
     )
     """,
+    # Named canvases kept with a case (cases/views.py): elements without positions, the
+    # positions beside them, and the regions of the view's nodes (for scope on restore).
+    """
+    CREATE TABLE case_views (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        name TEXT NOT NULL,
+        elements TEXT NOT NULL,
+        positions TEXT NOT NULL,
+        node_regions TEXT NOT NULL DEFAULT '{}',
+        region_codes TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (case_id, name)
+    )
+    """,
 ]
 
 

@@ -83,7 +83,7 @@ def arrange(elements: list[dict], centre: str | None) -> list[dict]:
     ids = [e["data"]["id"] for e in elements if _is_node(e)]
     if not ids:
         return elements
-    start = centre if centre in ids else ids[0]
+    start: str = centre if centre is not None and centre in ids else ids[0]
     links: dict[str, list[str]] = {u: [] for u in ids}
     for e in elements:
         if not _is_node(e):
