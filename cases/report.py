@@ -19,14 +19,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from bidgraph.cases.chains import chain_sentences
+from bidgraph.cases.labels import case_name
+from bidgraph.detectors.core.measure_text import measures
+from bidgraph.detectors.core.names import ROLE_NAMES, SEVERITY_NAMES, detector_name
 from bidgraph.errors import InputError
+from bidgraph.graph.regions import region_name
+from bidgraph.graph.schema import schema
 
 __all__ = [
     "Block",
     "build_report",
     "render_html",
     "render_pdf",
-    "relationship_chains",
     "source_of",
     "element_attributes",
     "find_cjk_font",
@@ -43,6 +48,8 @@ FONT_CANDIDATES = (
 MAX_REPORT_ROWS = 300  # rows per table in the report; the CSV/XLSX files hold all of them
 MAX_REPORT_COLUMNS = 8  # columns per table in the report (plus the source column)
 SOURCE = "source 来源"
+TABLE_SOURCES = {"scores": "expert_scores"}  # a pack table -> the bundle table its columns come from
+TABLE_TITLES = {"bids": "投标 bids", "scores": "专家评分 expert scores"}
 
 
 @dataclass
@@ -93,38 +100,143 @@ def element_attributes(element: dict) -> dict:
     return out
 
 
+def _both(pair_of) -> str:
+    """ "中文 English" from a function of the language (the report is bilingual, Chinese first)."""
+    zh, en = pair_of("zh"), pair_of("en")
+    return zh if zh == en else f"{zh} {en}"
+
+
+def _case_term(kind: str, value) -> str:
+    """A case vocabulary value (status, case_kind, verdict, event) as "中文 English"."""
+    return _both(lambda lang: case_name(kind, value, lang))
+
+
+def _finding_blocks(f: dict) -> list[Block]:
+    """A finding as its header, rule, explanation, named measures with their thresholds and
+    crossed/within marks, entities by name and role, and verdicts."""
+    ev = f.get("evidence") or {}
+    severity = SEVERITY_NAMES.get(str(f.get("severity")), (_s(f.get("severity")),) * 2)
+    b = [
+        Block(
+            "h3",
+            f"{f.get('id')} · {_both(lambda lang: detector_name(str(f.get('detector')), lang))} · "
+            f"分值 score {float(f.get('score', 0)):.2f}（{severity[0]} {severity[1]}）",
+        )
+    ]
+    for label, key in (("规则 Rule", "rule"), ("说明", "explanation")):
+        text = ev.get(key)
+        if isinstance(text, dict):
+            b.append(Block("p", f"{label}：{_s(text.get('zh'))}"))
+            b.append(Block("p", f"{'Explanation' if key == 'explanation' else 'Rule'}: {_s(text.get('en'))}"))
+        elif text:
+            b.append(Block("p", f"{label}：{_s(text)}"))
+    if not ev.get("explanation") and f.get("summary"):
+        b.append(Block("p", _s(f.get("summary"))))
+    zh_rows = measures(ev.get("measured"), ev.get("thresholds"), "zh")
+    en_rows = measures(ev.get("measured"), ev.get("thresholds"), "en")
+    if zh_rows:
+        b.append(
+            Block(
+                "table",
+                header=["指标 Measure", "测得 Measured", "阈值 Threshold", "是否越线 Crossed"],
+                rows=[
+                    [f"{z['measure']} {e['measure']}", z["value"], z["threshold"], f"{z['mark']} {e['mark']}".strip()]
+                    for z, e in zip(zh_rows, en_rows)
+                ],
+            )
+        )
+    entity_names = {e.name: e.names for e in schema().entity_types.values()}
+    b.append(
+        Block(
+            "table",
+            header=["类型 Type", "编号 Id", "角色 Role"],
+            rows=[
+                [
+                    " ".join(entity_names.get(str(e.get("type")), (_s(e.get("type")),))),
+                    _s(e.get("id")),
+                    " ".join(ROLE_NAMES.get(str(e.get("role")), (_s(e.get("role")),))),
+                ]
+                for e in f.get("entities", [])
+            ],
+        )
+    )
+    for fb in f.get("feedback") or []:
+        verdict = _case_term("verdict", fb.get("verdict"))
+        b.append(Block("p", f"反馈 Feedback: {verdict} — {fb.get('reason')} ({fb.get('user')}, {fb.get('time')})"))
+    return b
+
+
 def _node_name(node_id: str, nodes: dict[str, dict]) -> str:
     node = nodes.get(node_id, {})
-    name = _s(node.get("caption") or (node.get("properties") or {}).get("name") or node.get("name"))
-    return f"{node_id} ({name})" if name and not node_id.endswith(f":{name}") else node_id
+    return _s(node.get("caption") or (node.get("properties") or {}).get("name")) or node_id.partition(":")[2]
 
 
-def relationship_chains(findings: list[dict], subgraph: dict) -> list[str]:
-    """Every edge of the subgraph, and every path in the findings' evidence, written out as
-    ``A (name) -[TYPE]-> B (name)`` with the edge's source file and row."""
+def _paths(findings: list[dict], subgraph: dict) -> list[str]:
+    """The findings' evidence paths, by name: "甲公司 → 张三 → 乙公司"."""
     nodes = {n["id"]: n for n in subgraph.get("nodes", [])}
-    lines = []
-    for e in subgraph.get("edges", []):
-        where = source_of(e)
-        lines.append(
-            f"{_node_name(e['source'], nodes)} -[{e.get('type', '')}]-> {_node_name(e['target'], nodes)}"
-            + (f"   ({SOURCE}: {where})" if where else "")
-        )
-    for f in findings:
-        for path in (f.get("evidence") or {}).get("paths", []) or []:
-            if isinstance(path, list) and path:
-                steps = [_node_name(p, nodes) if isinstance(p, str) else _s(p) for p in path]
-                lines.append(f"{f.get('id')}: " + " → ".join(steps))
-    return lines
+    return [
+        f"{f.get('id')}: " + " → ".join(_node_name(p, nodes) if isinstance(p, str) else _s(p) for p in path)
+        for f in findings
+        for path in (f.get("evidence") or {}).get("paths", []) or []
+        if isinstance(path, list) and path
+    ]
 
 
-def _table_block(df: pd.DataFrame) -> Block:
+def _column_header(table: str, column: str) -> str:
+    """A table column as "投标报价 price" (the schema's first Chinese alias)."""
+    spec = schema().tables.get(table)
+    col = spec.columns.get(column) if spec else None
+    return f"{col.aliases[0]} {column}" if col is not None and col.aliases else column
+
+
+def _table_block(name: str, df: pd.DataFrame) -> Block:
     cols = [c for c in df.columns if c not in ("_file", "_row")][:MAX_REPORT_COLUMNS]
     rows = [
         [_s(r.get(c)) for c in cols] + [source_of({"_file": r.get("_file"), "_row": r.get("_row")})]
         for r in df.head(MAX_REPORT_ROWS).to_dict("records")
     ]
-    return Block("table", header=cols + [SOURCE], rows=rows)
+    return Block("table", header=[_column_header(TABLE_SOURCES.get(name, name), c) for c in cols] + [SOURCE], rows=rows)
+
+
+def _case_fields(case: dict, audit_head: dict | None, generated_at: str) -> list[list[str]]:
+    regions = case.get("region_codes") or []
+    fields = [
+        ("案件 Case", case.get("id")),
+        ("标题 Title", case.get("title")),
+        ("类型 Kind", _case_term("case_kind", case.get("kind"))),
+        ("状态 Status", _case_term("status", case.get("status"))),
+        ("承办人 Assignee", case.get("assignee")),
+        ("创建 Created", f"{_s(case.get('created_by'))} {_s(case.get('created_at'))}"),
+        ("受理日 Opened", case.get("opened_on")),
+        ("期限 Deadline", case.get("deadline")),
+        ("逾期 Overdue", "是 yes" if case.get("overdue") else "否 no"),
+        ("区划 Regions", "、".join(region_name(c, "zh") for c in regions) or "全市 city-wide"),
+        ("生成 Generated", generated_at),
+        ("审计链 Audit chain", f"seq {audit_head['seq']} {audit_head['hash']}" if audit_head else ""),
+    ]
+    return [[k, _s(v)] for k, v in fields]
+
+
+def _history(events: list[dict]) -> Block:
+    def value(e: dict, key: str) -> str:
+        v = e.get(key)
+        return _case_term("status", v) if e.get("kind") == "status" and v else _s(v)
+
+    return Block(
+        "table",
+        header=["时间 Time", "用户 User", "事项 Event", "从 From", "到 To", "说明 Text"],
+        rows=[
+            [
+                _s(e.get("time")),
+                _s(e.get("user")),
+                _case_term("event", e.get("kind")),
+                value(e, "from_value"),
+                value(e, "to_value"),
+                _s(e.get("text")),
+            ]
+            for e in events
+        ],
+    )
 
 
 def build_report(
@@ -136,105 +248,38 @@ def build_report(
     audit_head: dict | None = None,
     generated_at: str = "",
 ) -> list[Block]:
-    """The report's blocks: case, history, findings with explanations, graph image,
-    relationship chains, nodes, and the tables (bids, scores, ...) with their sources."""
+    """The report's blocks: case, history, findings with explanations and named measures, the
+    graph image, the relationship chains as sentences (Chinese, then English), the evidence
+    paths by name, the nodes, and the tables (bids, scores, ...) with their sources. Codes are
+    named (statuses, detectors, roles, regions); the raw relationships are in graph.graphml."""
     b = [Block("h1", f"证据包 Evidence pack — {case.get('id', '')}: {case.get('title', '')}")]
-    fields = [
-        ("案件 Case", case.get("id")),
-        ("标题 Title", case.get("title")),
-        ("类型 Kind", case.get("kind")),
-        ("状态 Status", case.get("status")),
-        ("承办人 Assignee", case.get("assignee")),
-        ("创建 Created", f"{_s(case.get('created_by'))} {_s(case.get('created_at'))}"),
-        ("受理日 Opened", case.get("opened_on")),
-        ("期限 Deadline", case.get("deadline")),
-        ("逾期 Overdue", "是 yes" if case.get("overdue") else "否 no"),
-        ("区划 Regions", ", ".join(case.get("region_codes") or []) or "全市 city-wide"),
-        ("生成 Generated", generated_at),
-        ("审计链 Audit chain", f"seq {audit_head['seq']} {audit_head['hash']}" if audit_head else ""),
-    ]
-    b.append(Block("table", header=["项 Item", "值 Value"], rows=[[k, _s(v)] for k, v in fields]))
-    events = case.get("events") or []
-    if events:
-        b.append(Block("h2", "处理记录 History"))
-        b.append(
-            Block(
-                "table",
-                header=["时间 Time", "用户 User", "事项 Event", "从 From", "到 To", "说明 Text"],
-                rows=[
-                    [_s(e.get(k)) for k in ("time", "user", "kind", "from_value", "to_value", "text")] for e in events
-                ],
-            )
-        )
+    b.append(Block("table", header=["项 Item", "值 Value"], rows=_case_fields(case, audit_head, generated_at)))
+    if case.get("events"):
+        b += [Block("h2", "处理记录 History"), _history(case["events"])]
     b.append(Block("h2", f"线索 Findings ({len(findings)})"))
     for f in findings:
-        ev = f.get("evidence") or {}
-        b.append(
-            Block(
-                "h3",
-                f"{f.get('id')} · {f.get('detector')} · score {float(f.get('score', 0)):.2f} ({f.get('severity', '')})",
-            )
-        )
-        b.append(Block("p", _s(f.get("summary"))))
-        for label, key in (("规则 Rule", "rule"), ("说明 Explanation", "explanation")):
-            if ev.get(key):
-                b.append(Block("p", f"{label}: {_bi(ev[key])}"))
-        measured, fences = ev.get("measured") or {}, ev.get("thresholds") or {}
-        if measured or fences:
-            names = list(dict.fromkeys([*measured, *fences]))
-            b.append(
-                Block(
-                    "table",
-                    header=["指标 Measure", "测得 Measured", "阈值 Threshold"],
-                    rows=[[n, _s(measured.get(n)), _s(fences.get(n))] for n in names],
-                )
-            )
-        b.append(
-            Block(
-                "table",
-                header=["类型 Type", "编号 Id", "角色 Role"],
-                rows=[[_s(e.get("type")), _s(e.get("id")), _s(e.get("role"))] for e in f.get("entities", [])],
-            )
-        )
-        for fb in f.get("feedback") or []:
-            b.append(
-                Block(
-                    "p", f"反馈 Feedback: {fb.get('verdict')} — {fb.get('reason')} ({fb.get('user')}, {fb.get('time')})"
-                )
-            )
+        b += _finding_blocks(f)
     if image_png:
-        b.append(Block("h2", "关系图 Graph"))
-        b.append(Block("image", data=image_png))
-    chains = relationship_chains(findings, subgraph)
-    if chains:
-        b.append(Block("h2", f"关系链 Relationship chains ({len(chains)})"))
-        b.extend(Block("p", line) for line in chains)
+        b += [Block("h2", "关系图 Graph"), Block("image", data=image_png)]
+    bids = tables.get("bids", pd.DataFrame(columns=["org_id", "lot_id"]))
+    sentences = chain_sentences(findings, subgraph, bids)
+    if sentences:
+        b.append(Block("h2", f"关系链 Relationship chains ({len(sentences)})"))
+        for zh, en in sentences:
+            b += [Block("p", zh), Block("p", en)]
+    paths = _paths(findings, subgraph)
+    if paths:
+        b.append(Block("h2", f"关联路径 Paths ({len(paths)})"))
+        b.extend(Block("p", line) for line in paths)
     nodes = subgraph.get("nodes", [])
     if nodes:
         b.append(Block("h2", f"节点 Nodes ({len(nodes)})"))
-        b.append(
-            Block(
-                "table",
-                header=["节点 Node", "名称 Name", SOURCE],
-                rows=[
-                    [
-                        n["id"],
-                        _s(n.get("caption") or (n.get("properties") or {}).get("name") or n.get("name")),
-                        source_of(n),
-                    ]
-                    for n in nodes
-                ],
-            )
-        )
+        rows = [[n["id"], _node_name(n["id"], {n["id"]: n}), source_of(n)] for n in nodes]
+        b.append(Block("table", header=["节点 Node", "名称 Name", SOURCE], rows=rows))
     for name, df in tables.items():
-        b.append(
-            Block(
-                "h2",
-                f"表 Table: {name} ({len(df)} rows"
-                + (f", first {MAX_REPORT_ROWS} shown; all in tables/{name}.csv)" if len(df) > MAX_REPORT_ROWS else ")"),
-            )
-        )
-        b.append(_table_block(df))
+        shown = f"，仅列前{MAX_REPORT_ROWS}行，全部见 tables/{name}.csv" if len(df) > MAX_REPORT_ROWS else ""
+        b.append(Block("h2", f"表 Table: {TABLE_TITLES.get(name, name)} ({len(df)}行 rows{shown})"))
+        b.append(_table_block(name, df))
     return b
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bidgraph.cases.labels import CASE_NAMES
 from bidgraph.detectors.core.measure_text import SNAKE, measure_name
-from bidgraph.detectors.core.names import DETECTOR_NAMES, ROLE_NAMES
+from bidgraph.detectors.core.names import DETECTOR_NAMES, ROLE_NAMES, SEVERITY_NAMES
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
 from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
@@ -438,7 +438,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         **CANVAS_RELS,
     },
     "detector": DETECTOR_NAMES,
-    "severity": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
+    "severity": SEVERITY_NAMES,
     "category": _enum_names("projects", "category"),
     "entity": {e.name: e.names for e in schema().entity_types.values() if e.in_findings},
     **CASE_NAMES,

@@ -3,7 +3,7 @@ detector (and the rules some detectors report under their own names)."""
 
 from __future__ import annotations
 
-__all__ = ["DETECTOR_NAMES", "ROLE_NAMES", "detector_name"]
+__all__ = ["DETECTOR_NAMES", "ROLE_NAMES", "SEVERITY_NAMES", "detector_name"]
 
 DETECTOR_NAMES: dict[str, tuple[str, str]] = {
     "shared_device": ("共用上传设备/IP", "Shared upload device or IP"),
@@ -63,3 +63,5 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "served": ("服务对象", "served"),
     "shared": ("共用", "shared"),
 }
+
+SEVERITY_NAMES: dict[str, tuple[str, str]] = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")}
