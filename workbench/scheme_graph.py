@@ -45,6 +45,10 @@ def _edge(source: str, target: str, kind: str, label: str) -> dict:
     }
 
 
+def _org(key: str) -> str:
+    return f"Organization:{key}"
+
+
 def _members(finding: dict) -> list[str]:
     ev = finding.get("evidence") or {}
     listed = [str(m) for m in ev.get("members") or []]
@@ -58,10 +62,12 @@ def ring_elements(finding: dict, captions: dict[str, str], lang: str) -> list[di
     members = _members(finding)
     span = max(len(rotation) - 1, 1) * LOT_GAP
     member_gap = span / max(len(members) - 1, 1)
-    org = lambda key: f"Organization:{key}"
-    name_of = lambda key: captions.get(org(key), key)
+
+    def name_of(key: str) -> str:
+        return captions.get(_org(key), key)
+
     elements = [
-        _node(org(m), name_of(m), name_of(m), "Organization", i * member_gap, ROW_GAP, "Organization member")
+        _node(_org(m), name_of(m), name_of(m), "Organization", i * member_gap, ROW_GAP, "Organization member")
         for i, m in enumerate(members)
     ]
     outsiders: dict[str, list[float]] = {}
@@ -72,16 +78,16 @@ def ring_elements(finding: dict, captions: dict[str, str], lang: str) -> list[di
         winner = lot.get("winner")
         for m in lot.get("members_bidding") or []:
             if m in members and m != winner:
-                elements.append(_edge(org(m), lot_uid, "cover", t("sg.cover", lang)))
+                elements.append(_edge(_org(m), lot_uid, "cover", t("sg.cover", lang)))
         if winner and winner in members:
-            elements.append(_edge(org(winner), lot_uid, "won", t("sg.won", lang)))
+            elements.append(_edge(_org(winner), lot_uid, "won", t("sg.won", lang)))
         elif winner:
             outsiders.setdefault(winner, []).append(x)
-            elements.append(_edge(org(winner), lot_uid, "won", t("sg.won", lang)))
+            elements.append(_edge(_org(winner), lot_uid, "won", t("sg.won", lang)))
     for key, xs in outsiders.items():
         elements.append(
             _node(
-                org(key),
+                _org(key),
                 name_of(key),
                 name_of(key),
                 "Organization",
@@ -97,7 +103,10 @@ def rotation_table(finding: dict, captions: dict[str, str], lang: str) -> html.T
     """One row per lot (by opening date): for each member 中标 (won), 陪标 (bid and lost) or
     nothing, and the winner when an outsider won."""
     members = _members(finding)
-    name_of = lambda key: captions.get(f"Organization:{key}", key)
+
+    def name_of(key: str) -> str:
+        return captions.get(_org(key), key)
+
     head = [t("sg.date", lang), t("sg.lot", lang), *(_short(name_of(m)) for m in members), t("sg.outsider", lang)]
     rows = []
     for lot in finding["evidence"]["rotation"]:

@@ -9,6 +9,8 @@ visit and without login, one the last batch added); "unassigned" a high finding 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
@@ -19,7 +21,7 @@ from bidgraph.workbench.messages import message
 __all__ = ["today_panel", "today_view", "LISTED"]
 
 LISTED = 10  # rows of each kind in the panel's finding table
-_TABLE = {
+_TABLE: dict[str, Any] = {
     "style_cell": {"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontSize": "13px"},
     "style_table": {"overflowX": "auto"},
 }
