@@ -60,7 +60,7 @@ def city(tmp_path_factory):
 
 
 @pytest.fixture
-def office(tmp_path, city):
+def office(tmp_path, city, browser):
     """The cases store on 2026-10-20 with an office (investigators "office" and "inspector2"),
     a city-wide department with its account, and the workbench served with the public page."""
     clock = Clock(datetime(2026, 10, 20, 1, 0, tzinfo=UTC))
@@ -72,6 +72,7 @@ def office(tmp_path, city):
     dep = departments.add_department(store, admin, "市住建局", "industry_regulator")
     departments.add_department_user(store, admin, dep["id"], "dept", DEPT_PASSWORD)
     srv = Server(create_app(city, auth=Auth(store), public=True))
+    browser.set_window_size(1280, 800)  # the screenshots at the size the pages are made for
     srv.store, srv.graph, srv.department = store, city, dep
     yield srv
     srv.stop()
@@ -162,6 +163,7 @@ def test_an_office_through_a_random_inspection(browser, office):
 
     b.get(office.url + "public")  # the same day, within the 5 working days
     results = wait_text(b, "table-public-results", item)
+    b.execute_script("document.getElementById('table-public-results').scrollIntoView()")
     assert "I-000001" in results and "未发现问题" in results and "资料齐全" not in results
     assert "office" not in b.find_element(By.TAG_NAME, "body").text  # no officer's name
     shot(b, "loop-i3-public")
@@ -200,6 +202,7 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     choose(b, "dropdown-complaint-department", "市住建局")
     click(b, "button-complaint-transfer")
     wait_text(b, "div-complaint-msg", "Q-000001 已转办至市住建局")
+    wait_text(b, "div-complaint-detail", "转办：市住建局")
     wait_text(b, "table-complaints", "已转办")
     shot(b, "loop-c1-transferred")
 
@@ -213,6 +216,7 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     typed(b, "textarea-complaint-reply", "经复核，评审符合招标文件规定，质疑不成立")
     click(b, "button-complaint-reply")
     wait_text(b, "div-complaint-msg", "Q-000001 已答复")
+    assert b.find_element(By.ID, "textarea-complaint-reply").get_attribute("value") == ""
     wait_text(b, "div-complaint-detail", "逾期答复")
     shot(b, "loop-c2-department-replied")
 
@@ -224,6 +228,9 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     typed(b, "input-complaint-findings", finding["id"])
     click(b, "button-complaint-link")
     wait_text(b, "div-complaint-msg", "已关联 1 条线索")
+    assert (
+        b.find_element(By.ID, "input-complaint-findings").get_attribute("value") == finding["id"]
+    )  # kept for the case
     click(b, "button-complaint-case")
     msg = wait_text(b, "div-complaint-msg", "已转为案件")
     wait_text(b, "div-complaint-detail", finding["id"])

@@ -11,6 +11,7 @@ from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.send_page import dropdown
 
 __all__ = ["complaints_page", "KINDS"]
 
@@ -29,11 +30,11 @@ def _intake(lang: str, hidden: bool) -> html.Div:
                 [
                     _field(
                         t("cq.kind", lang),
-                        dcc.Dropdown(id="dropdown-complaint-kind", options=kinds, value="challenge", clearable=False),
+                        dropdown("dropdown-complaint-kind", lang, options=kinds, value="challenge", clearable=False),
                     ),
                     _field(
                         t("cq.where", lang),
-                        dcc.Dropdown(id="dropdown-complaint-where", options=where, value="lot", clearable=False),
+                        dropdown("dropdown-complaint-where", lang, options=where, value="lot", clearable=False),
                     ),
                     _field(t("cq.target", lang), dcc.Input(id="input-complaint-target", type="text")),
                     _field(t("cq.complainant", lang), dcc.Input(id="input-complaint-complainant", type="text")),
@@ -63,7 +64,7 @@ def _work(lang: str, department: bool) -> list:
                 html.H3(t("cq.transfer_h", lang)),
                 html.Div(
                     [
-                        _field(t("sd.department", lang), dcc.Dropdown(id="dropdown-complaint-department", options=[])),
+                        _field(t("sd.department", lang), dropdown("dropdown-complaint-department", lang, options=[])),
                         _field(t("cq.transfer_note", lang), dcc.Input(id="input-complaint-note", type="text")),
                         _button("button-complaint-transfer", t("cq.transfer", lang), primary=True),
                     ],

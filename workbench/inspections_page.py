@@ -8,6 +8,7 @@ from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.send_page import dropdown
 
 __all__ = ["inspections_page"]
 
@@ -16,7 +17,7 @@ def _pool(lang: str) -> html.Div:
     from bidgraph.workbench.layout import _button, _field
 
     def drop(component_id: str, label: str, options: list | None = None, **kw) -> html.Div:
-        return _field(t(label, lang), dcc.Dropdown(id=component_id, options=options or [], **kw))
+        return _field(t(label, lang), dropdown(component_id, lang, options=options or [], **kw))
 
     def text(component_id: str, label: str, **kw) -> html.Div:
         return _field(t(label, lang), dcc.Input(id=component_id, type="text", **kw))
@@ -62,8 +63,8 @@ def _record(lang: str) -> html.Div:
             html.H3(t("ri.record_h", lang)),
             html.Div(
                 [
-                    _field(t("ri.item", lang), dcc.Dropdown(id="dropdown-insp-item", options=[])),
-                    _field(t("ri.result", lang), dcc.Dropdown(id="dropdown-insp-result", options=results)),
+                    _field(t("ri.item", lang), dropdown("dropdown-insp-item", lang, options=[])),
+                    _field(t("ri.result", lang), dropdown("dropdown-insp-result", lang, options=results)),
                     _field(t("ri.note_ph", lang), dcc.Input(id="input-insp-note", type="text", className="wide")),
                     _button("button-insp-record", t("ri.record", lang), primary=True),
                     _button("button-insp-repeat", t("ri.repeat", lang)),

@@ -8,10 +8,17 @@ from dash import dcc, html
 
 from bidgraph.workbench.i18n import name, t
 
-__all__ = ["send_panel", "SEND_KINDS", "ACTIONS"]
+__all__ = ["send_panel", "dropdown", "SEND_KINDS", "ACTIONS"]
 
 SEND_KINDS = ("findings", "case", "rule")
 ACTIONS = ("verify", "rectify", "penalise", "refer")
+
+
+def dropdown(component_id: str, lang: str, **kw) -> dcc.Dropdown:
+    """A dropdown whose own words (selected count, search, no match) are in the page language."""
+    words = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection")
+    labels = {w: t(f"dd.{w}", lang) for w in (*words, "no_options_found")}
+    return dcc.Dropdown(id=component_id, labels=labels, **kw)
 
 
 def send_panel(lang: str, hidden: bool) -> html.Div:
@@ -31,11 +38,11 @@ def send_panel(lang: str, hidden: bool) -> html.Div:
                 [
                     _field(
                         t("sd.what", lang),
-                        dcc.Dropdown(id="dropdown-send-kind", options=kinds, value="findings", clearable=False),
+                        dropdown("dropdown-send-kind", lang, options=kinds, value="findings", clearable=False),
                     ),
                     html.Div(text("input-send-findings", "sd.findings", className="wide"), id="div-send-findings"),
                     html.Div(
-                        _field(t("sd.case", lang), dcc.Dropdown(id="dropdown-send-case", options=[])),
+                        _field(t("sd.case", lang), dropdown("dropdown-send-case", lang, options=[])),
                         id="div-send-case",
                         style={"display": "none"},
                     ),
@@ -44,7 +51,7 @@ def send_panel(lang: str, hidden: bool) -> html.Div:
             ),
             html.Div(
                 [
-                    _field(t("sd.detector", lang), dcc.Dropdown(id="dropdown-send-detector", options=[])),
+                    _field(t("sd.detector", lang), dropdown("dropdown-send-detector", lang, options=[])),
                     text("input-send-tenderer", "sd.tenderer"),
                     text("input-send-from", "sd.from", placeholder="2026-01-01"),
                     text("input-send-to", "sd.to", placeholder="2026-12-31"),
@@ -55,8 +62,8 @@ def send_panel(lang: str, hidden: bool) -> html.Div:
             ),
             html.Div(
                 [
-                    _field(t("sd.department", lang), dcc.Dropdown(id="dropdown-send-department", options=[])),
-                    _field(t("sd.action", lang), dcc.Dropdown(id="dropdown-send-action", options=actions)),
+                    _field(t("sd.department", lang), dropdown("dropdown-send-department", lang, options=[])),
+                    _field(t("sd.action", lang), dropdown("dropdown-send-action", lang, options=actions)),
                     text("input-send-days", "sd.days", value="10"),
                     _button("button-send", t("sd.send", lang), primary=True),
                 ],

@@ -8,6 +8,14 @@ __all__ = ["SUPERVISION_STRINGS", "SUPERVISION_NAMES"]
 
 SUPERVISION_STRINGS: dict[str, tuple[str, str]] = {
     "tab.complaints": ("投诉质疑", "Complaints"),
+    # the dropdowns' own words (Dash's defaults are English)
+    "dd.select_all": ("全选", "Select all"),
+    "dd.deselect_all": ("全不选", "Deselect all"),
+    "dd.selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    "dd.search": ("搜索", "Search"),
+    "dd.clear_search": ("清除搜索", "Clear search"),
+    "dd.clear_selection": ("清除选择", "Clear selection"),
+    "dd.no_options_found": ("无匹配选项", "No options found"),
     "tab.inspections": ("双随机抽查", "Random inspections"),
     # sending (推送督办)
     "sd.h": ("推送督办", "Send to a department"),

@@ -41,6 +41,16 @@ STATES = {
     "findings": ("input-complaint-findings", "value"),
 }
 
+CLEARED = {k: STATES[k] for k in ("target", "grounds", "docs", "note", "reply", "findings")}
+CLEARED_BY = {
+    "target": "button-complaint-add",
+    "grounds": "button-complaint-add",
+    "docs": "button-complaint-add",
+    "note": "button-complaint-transfer",
+    "reply": "button-complaint-reply",
+    "findings": "button-complaint-case",
+}
+
 
 def _kind(kind: str, lang: str) -> str:
     return name("complaint_kind", kind, lang).split("（")[0].split(" (")[0]
@@ -70,7 +80,7 @@ def complaint_table(data, overdue: bool, lang: str) -> tuple[list[dict], list[di
     return columns, rows
 
 
-def _event(event: dict, lang: str) -> html.Li:
+def _event(event: dict, names: dict[str, str], lang: str) -> html.Li:
     kind = event["kind"]
     label = t(f"cq.ev.{kind}", lang) if f"cq.ev.{kind}" in _EVENTS else kind
     line = f"{event['time'][:16].replace('T', ' ')} {event['user']} {label}"
@@ -78,7 +88,7 @@ def _event(event: dict, lang: str) -> html.Li:
     if detail.get("documents"):
         line += colon(lang) + sep(lang).join(h[:12] + "…" for h in detail["documents"])
     if detail.get("department"):
-        line += colon(lang) + detail["department"]
+        line += colon(lang) + names.get(detail["department"], detail["department"])
     if event.get("text"):
         line += colon(lang) + event["text"]
     return html.Li(line)
@@ -112,7 +122,8 @@ def complaint_detail(data, complaint_id: str, lang: str) -> list:
         shown.append(line("cq.findings_l", sep(lang).join(c["findings"])))
     if c.get("case_id"):
         shown.append(line("cq.case_l", c["case_id"]))
-    shown += [html.H4(t("dp.history", lang)), html.Ul([_event(e, lang) for e in c["events"]])]
+    names = data.supervision.department_names()
+    shown += [html.H4(t("dp.history", lang)), html.Ul([_event(e, names, lang) for e in c["events"]])]
     return shown
 
 
@@ -200,19 +211,23 @@ def register(app, data) -> None:
         Output("store-complaint-refresh", "data"),
         Output("div-complaint-msg", "children", allow_duplicate=True),
         Output("store-complaint", "data", allow_duplicate=True),
+        *[Output(*CLEARED[k], allow_duplicate=True) for k in CLEARED],
         *[Input(b, "n_clicks") for b in BUTTONS],
         State("store-complaint", "data"),
         *[State(*s) for s in STATES.values()],
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
-    @guarded(3, 1)
+    @guarded(3 + len(CLEARED), 1)
     def _action(*args):
         lang = args[-1]
         complaint_id, values = args[len(BUTTONS)], args[len(BUTTONS) + 1 : -1]
+        keep = (no_update,) * len(CLEARED)
         if not ctx.triggered_id or not ctx.triggered[0].get("value"):
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, *keep
         if data.supervision is None:
-            return no_update, message(t("dp.login_needed", lang), "warning"), no_update
-        text, shown = act(data, str(ctx.triggered_id), complaint_id, dict(zip(STATES, values)), lang)
-        return time.time_ns(), message(text, "info"), shown
+            return no_update, message(t("dp.login_needed", lang), "warning"), no_update, *keep
+        trigger = str(ctx.triggered_id)
+        text, shown = act(data, trigger, complaint_id, dict(zip(STATES, values)), lang)
+        cleared = ("" if trigger == CLEARED_BY[k] else no_update for k in CLEARED)  # done: its form is emptied
+        return time.time_ns(), message(text, "info"), shown, *cleared
