@@ -51,13 +51,8 @@ DEFAULTS = {
     "emergency_min_share": 0.5,  # ... and at least this share of them, is a repeat supplier
 }
 
-DETECTOR = ModuleDetector(
-    "efficiency_anomaly",
-    rule_version="1",
-    defaults=DEFAULTS,
-    module=__name__,
-    requires=(("lots.ceiling_price", "bids.is_valid", "contracts.signed_on"),),
-)
+REQUIRES = (("lots.ceiling_price", "bids.is_valid", "contracts.signed_on"),)  # savings, invalid bids, speed
+DETECTOR = ModuleDetector("efficiency_anomaly", rule_version="2", defaults=DEFAULTS, module=__name__, requires=REQUIRES)
 
 EMERGENCY = "emergency"
 # metric: (zh, en, the direction that hurts competition: -1 too low, +1 too high)

@@ -55,13 +55,8 @@ DEFAULTS = {
     "max_passages": 3,  # shared rare passages quoted in the evidence
 }
 
-DETECTOR = ModuleDetector(
-    "identical_errors",
-    rule_version="1",
-    defaults=DEFAULTS,
-    module=__name__,
-    requires=(("bid_texts", "bid_shingles"),),
-)
+REQUIRES = (("bid_texts", "bid_shingles"),)  # text, or the platform's shingles
+DETECTOR = ModuleDetector("identical_errors", rule_version="2", defaults=DEFAULTS, module=__name__, requires=REQUIRES)
 
 _RULE = (
     "同一标段不同投标人的投标文件异常一致（近似重复），或含有相同的罕见错误与表述。依据：《招标投标法实施条例》第四十条"

@@ -48,13 +48,8 @@ DEFAULTS = {
     "min_overlap_days": 30,  # two sites overlapping this many days or more are held at once
 }
 
-DETECTOR = ModuleDetector(
-    "personnel_change",
-    rule_version="1",
-    defaults=DEFAULTS,
-    module=__name__,
-    requires=(("personnel_changes", "site_personnel.first_seen"),),
-)
+REQUIRES = (("personnel_changes", "site_personnel.first_seen"),)  # the swaps, and who ran which site when
+DETECTOR = ModuleDetector("personnel_change", rule_version="1", defaults=DEFAULTS, module=__name__, requires=REQUIRES)
 
 _OPEN_END = pd.Timestamp("2200-01-01")  # the end of a period still open (representable at any datetime unit)
 _SOURCES_ZH = "依据：《注册建造师执业管理办法（试行）》第九条、第十条；南充等地平台“人员变动”预警（四盯重点人员、看是否真实到岗）。"

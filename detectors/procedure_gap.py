@@ -37,13 +37,8 @@ DEFAULTS = {
     },
 }
 
-DETECTOR = ModuleDetector(
-    "procedure_gap",
-    rule_version="1",
-    defaults=DEFAULTS,
-    module=__name__,
-    requires=(("contracts.signed_on", "lots.published_on", "bids.is_valid"),),
-)
+REQUIRES = (("contracts.signed_on", "lots.published_on", "bids.is_valid"),)  # dates of each step, bids that could win
+DETECTOR = ModuleDetector("procedure_gap", rule_version="1", defaults=DEFAULTS, module=__name__, requires=REQUIRES)
 
 _TEXT = {
     "award_before_opening": (

@@ -78,58 +78,46 @@ DEFAULTS = {
 # where a shared value was read, in Chinese (person roles take the schema's names)
 _SOURCE_ZH = {"author": "文档作者", "compiler": "标书载明的编制人", "fingerprint": "文件特征码", "sha256": "文件哈希"}
 
+REQUIRES = (("person_roles", "bid_documents", "bid_bonds", "bids.price"),)  # roles, documents, bonds and prices
 DETECTOR = ModuleDetector(
-    "statutory_presumption",
-    rule_version="1",
-    defaults=DEFAULTS,
-    module=__name__,
-    requires=(("person_roles", "bid_documents", "bid_bonds", "bids.price"),),
+    "statutory_presumption", rule_version="2", defaults=DEFAULTS, module=__name__, requires=REQUIRES
 )
 
 _REGS = "《招标投标法实施条例》"
+# Art. 40's items: (rule, item, what the article lists in Chinese, in English); each is deemed collusion
+_ART40 = [
+    ("art40_1_same_compiler", 1, "不同投标人的投标文件由同一单位或者个人编制",
+     "bid documents of different bidders compiled by the same unit or person are"),
+    ("art40_2_same_agent", 2, "不同投标人委托同一单位或者个人办理投标事宜",
+     "different bidders having the same unit or person handle their bidding is"),
+    ("art40_3_same_manager", 3, "不同投标人的投标文件载明的项目管理成员为同一人",
+     "the same project management member named in different bidders' documents is"),
+    ("art40_4_price_pattern", 4, "不同投标人的投标报价呈规律性差异",
+     "bid prices of different bidders differing in a regular pattern are"),
+    ("art40_5_mixed_documents", 5, "不同投标人的投标文件相互混装",
+     "bid documents of different bidders mixed up with each other are"),
+    ("art40_6_same_bond_account", 6, "不同投标人的投标保证金从同一单位或者个人的账户转出",
+     "bid bonds of different bidders paid from the account of the same unit or person are"),
+]  # fmt: skip
+_ITEM_ZH = "一二三四五六"
 RULES = {
-    "art34_same_controller": (
-        f"{_REGS}第三十四条：单位负责人为同一人或者存在控股、管理关系的不同单位，不得参加同一标段投标。",
-        "Tendering Regulations Art. 34: firms with the same person in charge or in a controlling relation may not "
-        "bid on the same lot.",
-    ),
-    "art40_1_same_compiler": (
-        f"{_REGS}第四十条第（一）项：不同投标人的投标文件由同一单位或者个人编制，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(1): bid documents of different bidders compiled by the same unit or person "
-        "are deemed collusion.",
-    ),
-    "art40_2_same_agent": (
-        f"{_REGS}第四十条第（二）项：不同投标人委托同一单位或者个人办理投标事宜，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(2): different bidders having the same unit or person handle their bidding "
-        "is deemed collusion.",
-    ),
-    "art40_3_same_manager": (
-        f"{_REGS}第四十条第（三）项：不同投标人的投标文件载明的项目管理成员为同一人，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(3): the same project management member named in different bidders' "
-        "documents is deemed collusion.",
-    ),
-    "art40_4_price_pattern": (
-        f"{_REGS}第四十条第（四）项：不同投标人的投标报价呈规律性差异，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(4): bid prices of different bidders differing in a regular pattern are "
-        "deemed collusion.",
-    ),
-    "art40_5_mixed_documents": (
-        f"{_REGS}第四十条第（五）项：不同投标人的投标文件相互混装，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(5): bid documents of different bidders mixed up with each other are "
-        "deemed collusion.",
-    ),
-    "art40_6_same_bond_account": (
-        f"{_REGS}第四十条第（六）项：不同投标人的投标保证金从同一单位或者个人的账户转出，视为投标人相互串通投标。",
-        "Tendering Regulations Art. 40(6): bid bonds of different bidders paid from the account of the same unit "
-        "or person are deemed collusion.",
-    ),
-    "art41_tenderer_link": (
-        f"{_REGS}第四十一条：禁止招标人与投标人串通投标（招标人与投标人为谋求特定投标人中标而采取的其他串通行为）；"
-        "第三十四条第一款：与招标人存在利害关系可能影响招标公正性的法人、其他组织或者个人，不得参加投标。",
-        "Tendering Regulations Art. 41: collusion between tenderer and bidder is prohibited; Art. 34(1): a party "
-        "with an interest in the tenderer that may affect fairness may not bid.",
-    ),
+    rule: (
+        f"{_REGS}第四十条第（{_ITEM_ZH[item - 1]}）项：{zh}，视为投标人相互串通投标。",
+        f"Tendering Regulations Art. 40({item}): {en} deemed collusion.",
+    )
+    for rule, item, zh, en in _ART40
 }
+RULES["art34_same_controller"] = (
+    f"{_REGS}第三十四条：单位负责人为同一人或者存在控股、管理关系的不同单位，不得参加同一标段投标。",
+    "Tendering Regulations Art. 34: firms with the same person in charge or in a controlling relation may not "
+    "bid on the same lot.",
+)
+RULES["art41_tenderer_link"] = (
+    f"{_REGS}第四十一条：禁止招标人与投标人串通投标（招标人与投标人为谋求特定投标人中标而采取的其他串通行为）；"
+    "第三十四条第一款：与招标人存在利害关系可能影响招标公正性的法人、其他组织或者个人，不得参加投标。",
+    "Tendering Regulations Art. 41: collusion between tenderer and bidder is prohibited; Art. 34(1): a party "
+    "with an interest in the tenderer that may affect fairness may not bid.",
+)
 RULES["art40_6_same_masked_account"] = RULES["art40_6_same_bond_account"]
 
 # what is shared, per rule, in Chinese and English
