@@ -111,7 +111,7 @@ def _case_term(kind: str, value) -> str:
     return _both(lambda lang: case_name(kind, value, lang))
 
 
-def _finding_blocks(f: dict) -> list[Block]:
+def _finding_blocks(f: dict, names: dict[str, str]) -> list[Block]:
     """A finding as its header, rule, explanation, named measures with their thresholds and
     crossed/within marks, entities by name and role, and verdicts."""
     ev = f.get("evidence") or {}
@@ -123,13 +123,12 @@ def _finding_blocks(f: dict) -> list[Block]:
             f"分值 score {float(f.get('score', 0)):.2f}（{severity[0]} {severity[1]}）",
         )
     ]
-    for label, key in (("规则 Rule", "rule"), ("说明", "explanation")):
+    for key, zh_label, en_label in (("rule", "规则", "Rule"), ("explanation", "说明", "Explanation")):
         text = ev.get(key)
         if isinstance(text, dict):
-            b.append(Block("p", f"{label}：{_s(text.get('zh'))}"))
-            b.append(Block("p", f"{'Explanation' if key == 'explanation' else 'Rule'}: {_s(text.get('en'))}"))
+            b += [Block("p", f"{zh_label}：{_s(text.get('zh'))}"), Block("p", f"{en_label}: {_s(text.get('en'))}")]
         elif text:
-            b.append(Block("p", f"{label}：{_s(text)}"))
+            b.append(Block("p", f"{zh_label} {en_label}: {_s(text)}"))
     if not ev.get("explanation") and f.get("summary"):
         b.append(Block("p", _s(f.get("summary"))))
     zh_rows = measures(ev.get("measured"), ev.get("thresholds"), "zh")
@@ -146,13 +145,15 @@ def _finding_blocks(f: dict) -> list[Block]:
             )
         )
     entity_names = {e.name: e.names for e in schema().entity_types.values()}
+    labels = schema().entity_labels
     b.append(
         Block(
             "table",
-            header=["类型 Type", "编号 Id", "角色 Role"],
+            header=["类型 Type", "名称 Name", "编号 Id", "角色 Role"],
             rows=[
                 [
                     " ".join(entity_names.get(str(e.get("type")), (_s(e.get("type")),))),
+                    names.get(f"{labels.get(str(e.get('type')))}:{e.get('id')}", ""),
                     _s(e.get("id")),
                     " ".join(ROLE_NAMES.get(str(e.get("role")), (_s(e.get("role")),))),
                 ]
@@ -220,7 +221,7 @@ def _case_fields(case: dict, audit_head: dict | None, generated_at: str) -> list
 def _history(events: list[dict]) -> Block:
     def value(e: dict, key: str) -> str:
         v = e.get(key)
-        return _case_term("status", v) if e.get("kind") == "status" and v else _s(v)
+        return _case_term("status", v) if e.get("kind") in ("create", "status") and v else _s(v)
 
     return Block(
         "table",
@@ -257,8 +258,9 @@ def build_report(
     if case.get("events"):
         b += [Block("h2", "处理记录 History"), _history(case["events"])]
     b.append(Block("h2", f"线索 Findings ({len(findings)})"))
+    names = {n["id"]: _node_name(n["id"], {n["id"]: n}) for n in subgraph.get("nodes", [])}
     for f in findings:
-        b += _finding_blocks(f)
+        b += _finding_blocks(f, names)
     if image_png:
         b += [Block("h2", "关系图 Graph"), Block("image", data=image_png)]
     bids = tables.get("bids", pd.DataFrame(columns=["org_id", "lot_id"]))
