@@ -20,6 +20,7 @@ from flask import Response, request
 
 from bidgraph.cases.scoped_store import ScopedStore
 from bidgraph.workbench.i18n import name, pick_lang, t
+from bidgraph.workbench.present import region_name
 from bidgraph.workbench.views import count_by, finding_rows
 
 __all__ = ["PUBLIC_PATH", "PublicPage", "public_figures", "render"]
@@ -82,14 +83,10 @@ def render(figures: dict, lang: str) -> str:
     cards = [(t(key, lang), counts[label]) for label, key in COUNTED] + [(t("pub.warnings", lang), counts["warnings"])]
     regions = figures["regions"]
 
-    def region(code: str) -> str:
+    def region(code: str) -> str:  # by name: the bundle's regions table, else (Chinese page) GB/T 2260
         if code in ("?", "", None):
             return t("pub.unplaced", lang)
-        return (
-            f"{regions[code]}（{code}）"
-            if code in regions and lang == "zh"
-            else (f"{regions[code]} ({code})" if code in regions else code)
-        )
+        return region_name(code, lang, regions) if lang == "zh" or code in regions else code
 
     target_names = {"project": t("pub.target.project", lang), "firm": t("pub.target.firm", lang)}
     body = [
