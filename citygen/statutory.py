@@ -43,12 +43,16 @@ def plant_statutory(seed: int, world, lots, bids, contracts, site, used, legal, 
 
 def statutory_tables(planted: dict, ids, lot_ids):
     """Each statutory table as (name, columns), in the schema's column order."""
-    ch = planted["changes"]
+
+    def id_of(make, values) -> np.ndarray:
+        return make(np.asarray(values).astype(int))
+
+    ch, st, pc, bo, tx = (planted[k] for k in ("changes", "settlements", "personnel", "bonds", "texts"))
     yield (
         "contract_changes",
         {
             "change_id": ids.change(np.arange(len(ch))),
-            "contract_id": ids.contract(ch["contract"].to_numpy().astype(int)),
+            "contract_id": id_of(ids.contract, ch["contract"]),
             "kind": ch["kind"].to_numpy(),
             "amount_delta": ch["delta"].to_numpy(float),
             "reason": ch["reason"].to_numpy(),
@@ -56,41 +60,37 @@ def statutory_tables(planted: dict, ids, lot_ids):
             "approver": ch["approver"].to_numpy(),
         },
     )
-    st = planted["settlements"]
     yield (
         "settlements",
         {
-            "contract_id": ids.contract(st["contract"].to_numpy()),
+            "contract_id": id_of(ids.contract, st["contract"]),
             "settled_amount": st["settled"].to_numpy(),
             "settled_on": iso_dates(st["on"].to_numpy()),
         },
     )
-    pc = planted["personnel"]
     yield (
         "personnel_changes",
         {
-            "contract_id": ids.contract(pc["contract"].to_numpy().astype(int)),
+            "contract_id": id_of(ids.contract, pc["contract"]),
             "lot_id": lot_ids[pc["lot"].to_numpy().astype(int)],
             "role": np.full(len(pc), "project_manager"),
-            "person_out": ids.person(pc["out"].to_numpy().astype(int)),
-            "person_in": ids.person(pc["in"].to_numpy().astype(int)),
+            "person_out": id_of(ids.person, pc["out"]),
+            "person_in": id_of(ids.person, pc["in"]),
             "changed_on": iso_dates(pc["on"].to_numpy()),
             "reason": pc["reason"].to_numpy(),
         },
     )
-    bo = planted["bonds"]
     yield (
         "bid_bonds",
         {
-            "bid_id": ids.bid(bo["bid"].to_numpy()),
+            "bid_id": id_of(ids.bid, bo["bid"]),
             "payer_account": bo["account"].to_numpy(),
             "payer_name": planted["org_names"][bo["payer"].to_numpy()],
             "amount": bo["amount"].to_numpy(),
             "paid_on": iso_dates(bo["paid"].to_numpy()),
         },
     )
-    tx = planted["texts"]
-    yield ("bid_texts", {"bid_id": ids.bid(tx["bid"].to_numpy()), "section": tx["section"], "text": tx["text"]})
+    yield "bid_texts", {"bid_id": id_of(ids.bid, tx["bid"]), "section": tx["section"], "text": tx["text"]}
 
 
 def statutory_truth(planted: dict, ids, lot_ids, lots) -> dict:
