@@ -12,7 +12,16 @@ from bidgraph.workbench.elements import edge_element, merge, node_element, node_
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import message
 
-__all__ = ["known_subgraph", "firm_edge", "expand_firms", "open_behind", "restore", "PAGE"]
+__all__ = [
+    "known_subgraph",
+    "firm_edge",
+    "expand_firms",
+    "open_behind",
+    "restore",
+    "open_case_view",
+    "save_case_view",
+    "PAGE",
+]
 
 PAGE = firm_view.PAGE
 
@@ -87,3 +96,24 @@ def restore(data, elements: list[dict] | None, lang: str) -> tuple[list[dict], o
     if missing:
         text += " " + t("cv.dropped", lang, n=len(missing))
     return relabel(kept, lang), message(text, "warning" if missing else "info")
+
+
+def open_case_view(data, case_id: str, view: str, lang: str) -> tuple[list[dict], object]:
+    """A view kept with a case (``cases/views.py``), cut to the user's region there and checked
+    again against the scoped store here; the message says how many nodes were left out."""
+    opened = data.cases.open_view(case_id, view)
+    elements, _ = restore(data, opened["elements"], lang)
+    left_out = opened["left_out"] + len(node_ids(opened["elements"])) - len(node_ids(elements))
+    text = t("cv.case_view_opened", lang, case=case_id, name=view, n=len(node_ids(elements)))
+    if left_out:
+        text += " " + t("cv.dropped", lang, n=left_out)
+    return elements, message(text, "warning" if left_out else "info")
+
+
+def save_case_view(data, case_id: str, view: str, elements: list[dict], lang: str) -> object:
+    """Save the canvas as a named view of the open case; the message says where it went."""
+    saved = data.cases.save_view(case_id, view, elements)
+    text = t("cv.saved_case", lang, name=saved["name"], case=case_id, n=saved["nodes"])
+    if saved["dropped"]:
+        text += " " + t("cv.dropped", lang, n=saved["dropped"])
+    return message(text, "warning" if saved["dropped"] else "info")

@@ -64,4 +64,16 @@ CANVAS_STRINGS: dict[str, tuple[str, str]] = {
     "cv.dropped": ("{n} 个节点已不存在或不在本地区，未恢复。", "{n} nodes no longer exist or lie outside your region."),
     "cv.raw": ("原始关系（展开投标、标段）", "Stored links (bids, lots)"),
     "cv.size_by": ("节点大小", "Node size"),
+    "cv.saved_case": (
+        "视图“{name}”已保存到案件 {case}（{n} 个节点），本浏览器中也保留一份。",
+        "View “{name}” saved with case {case} ({n} nodes), and kept in this browser too.",
+    ),
+    "cv.case_view_opened": (
+        "已打开案件 {case} 的视图“{name}”（{n} 个节点）。",
+        "View “{name}” of case {case} opened ({n} nodes).",
+    ),
+    "cv.case_views": ("画布视图", "Canvas views"),
+    "cv.case_views_none": ("本案件还没有保存的画布视图。", "No canvas views saved with this case yet."),
+    "cv.case_view_line": ("{name} · {user} · {time} · {n} 个节点", "{name} · {user} · {time} · {n} nodes"),
+    "cv.open_in_canvas": ("在图谱中打开", "Open in the canvas"),
 }

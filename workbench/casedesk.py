@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bidgraph.cases import audit, cases, pack, today, users
+from bidgraph.workbench.canvas_desk import CanvasDesk
 from bidgraph.workbench.complaints_desk import ComplaintDesk
 from bidgraph.workbench.desk_base import Session
 from bidgraph.workbench.inspection_desk import InspectionDesk
@@ -20,9 +21,9 @@ from bidgraph.workbench.supervision_desk import SupervisionDesk
 __all__ = ["CaseDesk", "Session"]
 
 
-class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk):
+class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk, CanvasDesk):
     """Cases, verdicts and evidence packs for the request's session; the supervision loop's
-    parts (督办 and 考核, 投诉质疑, 双随机) come from its bases.
+    parts (督办 and 考核, 投诉质疑, 双随机) and the canvases kept with a case come from its bases.
 
     Parameters
     ----------

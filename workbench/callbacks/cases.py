@@ -17,6 +17,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
+from bidgraph.workbench import canvas_case
 from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
@@ -156,6 +157,7 @@ def case_detail(data, case_id: str, lang: str) -> dict:
                 ],
                 className="props",
             ),
+            canvas_case.case_views_section(data, case_id, lang),
         ],
         id="div-case-body",
     )
@@ -281,6 +283,7 @@ def register(app, data) -> None:
         return columns, rows, no_update if rows else message(t("cs.none", lang), "info")
 
     register_row_pick(app, "table-cases", "store-case", allow_duplicate=True)
+    canvas_case.register(app, data)
 
     @app.callback(
         Output("div-case-detail", "children"),

@@ -16,7 +16,14 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 from bidgraph.errors import NotFound
 from bidgraph.graph.firm_view import supports
 from bidgraph.workbench import canvas
-from bidgraph.workbench.canvas_ops import expand_firms, known_subgraph, open_behind, restore
+from bidgraph.workbench.canvas_ops import (
+    expand_firms,
+    known_subgraph,
+    open_behind,
+    open_case_view,
+    restore,
+    save_case_view,
+)
 from bidgraph.workbench.elements import (
     edge_count,
     edge_element,
@@ -341,6 +348,9 @@ def register(app, data) -> None:
         if trigger == "store-open":
             if not request:
                 return keep, keep, keep, keep, keep
+            if request.get("view"):
+                elements, msg = open_case_view(data, request["view"]["case"], request["view"]["name"], lang)
+                return elements, None, None, None, msg
             elements, msg = open_nodes(data, request, lang)
             return elements, None, None, request.get("focus"), msg
         if trigger == "button-clear":
@@ -390,26 +400,34 @@ def register(app, data) -> None:
         elements, msg = restore(data, elements, lang)
         return elements, msg
 
+    # A view is kept in this browser; with a case open (and login), with the case too.
     @app.callback(
         Output("store-views", "data"),
         Output("div-explorer-msg", "children", allow_duplicate=True),
         Output("dropdown-views", "options"),
+        Output("store-case-refresh", "data", allow_duplicate=True),
         Input("button-save-view", "n_clicks"),
         Input("store-views", "data"),
         State("input-view-name", "value"),
         State("store-elements", "data"),
+        State("store-case", "data"),
         State("store-lang", "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def _save_view(_n, views, view_name, elements, lang):
+    @guarded(4, 1)
+    def _save_view(_n, views, view_name, elements, case_id, lang):
         views = dict(views or {})
         if ctx.triggered_id != "button-save-view":
-            return no_update, no_update, sorted(views)
-        if not (view_name or "").strip():
-            return no_update, message(t("cv.need_name", lang), "warning"), no_update
-        views[view_name.strip()] = elements or []
-        n = len(node_ids(elements))
-        return views, message(t("cv.saved", lang, name=view_name.strip(), n=n), "info"), sorted(views)
+            return no_update, no_update, sorted(views), no_update
+        view_name = (view_name or "").strip()
+        if not view_name:
+            return no_update, message(t("cv.need_name", lang), "warning"), no_update, no_update
+        views[view_name] = elements or []
+        if case_id and getattr(data, "cases", None) is not None:
+            msg = save_case_view(data, case_id, view_name, elements or [], lang)
+            return views, msg, sorted(views), time.time_ns()
+        msg = message(t("cv.saved", lang, name=view_name, n=len(node_ids(elements))), "info")
+        return views, msg, sorted(views), no_update
 
     app.clientside_callback(
         ClientsideFunction(namespace="canvas", function_name="keep"),
