@@ -37,9 +37,12 @@ import pandas as pd
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.measure_text import value_text
 from bidgraph.detectors.stats.lifecycle import awards
 from bidgraph.detectors.stats.robust import robust_z_by_strata
 from bidgraph.detectors.stats.warning import warning
+from bidgraph.graph.regions import region_name
+from bidgraph.graph.schema import schema
 
 __all__ = ["DEFAULTS", "DETECTOR", "METRICS", "detect", "lot_metrics"]
 
@@ -157,14 +160,17 @@ def _stray(r, lots: pd.DataFrame, unit: str, metric: str, kind: str, params: dic
     metric_zh, metric_en, direction = METRICS[metric]
     side_zh, side_en = ("偏高", "above") if direction > 0 else ("偏低", "below")
     mine = lots[(lots[unit] == org) & (lots["category"] == r.category) & (lots["region_code"] == r.region_code)]
+    category = {lang: schema().value_label(r.category, lang) for lang in ("zh", "en")}
+    region = {lang: region_name(r.region_code, lang) for lang in ("zh", "en")}
+    stratum = (value_text(r.stratum, "zh"), value_text(r.stratum, "en"))
     zh = (
-        f"{unit_zh}{org}在{r.category}类、{r.region_code}地区的{r.lots}个标段{metric_zh}均值为{r.value:.3g}，"
-        f"同类标段（按{r.stratum}分层，{r.peers}个）中位数{r.peer_median:.3g}；各标段稳健z均值{r.mean_z:.2f}，"
+        f"{unit_zh}{org}在{region['zh']}{category['zh']}类的{r.lots}个标段{metric_zh}均值为{r.value:.3g}，"
+        f"同类标段（{stratum[0]}，{r.peers}个）中位数{r.peer_median:.3g}；各标段稳健z均值{r.mean_z:.2f}，"
         f"合计z={r.z:.1f}（去掉最极端的一个标段仍为{r.z_without_strongest:.1f}），{side_zh}（阈值{params['z_threshold']}）。"
     )
     en = (
-        f"{unit_en.capitalize()} {org}'s {metric_en} over {r.lots} {r.category} lots in {r.region_code} averages "
-        f"{r.value:.3g} against a median of {r.peer_median:.3g} among {r.peers} peer lots (by {r.stratum}); its "
+        f"{unit_en.capitalize()} {org}'s {metric_en} over {r.lots} {category['en']} lots in {region['en']} averages "
+        f"{r.value:.3g} against a median of {r.peer_median:.3g} among {r.peers} peer lots ({stratum[1]}); its "
         f"lots' mean robust z is {r.mean_z:.2f}, z {r.z:.1f} over all of them ({r.z_without_strongest:.1f} without its "
         f"most extreme lot), {side_en} the fence of "
         f"{params['z_threshold']}."
@@ -183,12 +189,10 @@ def _stray(r, lots: pd.DataFrame, unit: str, metric: str, kind: str, params: dic
             "lots": int(r.lots),
             "peer_median": round(float(r.peer_median), 4),
             "peer_lots": int(r.peers),
-            "stratum": r.stratum,
             "mean_lot_z": round(float(r.mean_z), 3),
             "z": round(float(r.z), 2),
+            "stratum": r.stratum,
             "z_without_strongest_lot": round(float(r.z_without_strongest), 2),
-            "category": r.category,
-            "region_code": r.region_code,
         },
         {
             "z_threshold": params["z_threshold"],

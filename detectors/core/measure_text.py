@@ -107,6 +107,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "fingerprint": ("标书特征码", "document fingerprint"), "compiler": ("编制人", "compiler"),
     "ip": ("IP地址", "IP address"), "mac": ("MAC地址", "MAC address"), "hardware_id": ("机器码", "hardware id"),
     "phone": ("电话", "phone"), "email": ("邮箱", "email"), "address": ("地址", "address"), "person": ("人员", "person"),
+    "category+region_code": ("同地区同类别", "same region and category"), "category": ("同类别", "same category"),
+    "all": ("全部标段", "all lots"),
 }  # fmt: skip
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
