@@ -1,9 +1,9 @@
 """What bids carry besides a price: bond payments (``bid_bonds``) and document text (``bid_texts``).
 
 Planted, each on its own lots (presumptions of collusion, 招标投标法实施条例 第四十条): the bonds of
-two competing bidders paid from one account (五), one compiler named in two bids (一), the same
+two competing bidders paid from one account (六), one compiler named in two bids (一), the same
 project manager named in two bids (三), documents that are near-duplicates or share the same
-unusual errors — a typo, another project's name (四). Decoys: honest documents that share the
+unusual errors — a misspelling with a wrong figure of their own, another project's name (四). Decoys: honest documents that share the
 standard commitment clauses, and lots whose tenderer made every bidder copy a long standard
 clause. Bank accounts are exported masked (``6222****1234``; province worlds: hashed).
 
