@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.build import split_uid
 from bidgraph.graph.embedded.persist import load_array, map_table
+from bidgraph.graph.embedded.textindex import TextIndex, first_at_least, search_column
 from bidgraph.graph.schema import schema
 
 __all__ = ["GraphIndex", "HUB_DEGREE"]
@@ -73,6 +73,7 @@ class GraphIndex:
         self._order: dict[str, np.ndarray] = {}
         self._arrow: dict[str, pa.Table | None] = {}
         self._text: dict[tuple[str, str], pa.Array | None] = {}
+        self.text = TextIndex(self.folder / "text", load_array, map_table)
 
     def keys(self, label: str) -> pa.Array:
         """The keys of ``label``'s nodes, in vertex order (memory-mapped)."""
@@ -95,13 +96,7 @@ class GraphIndex:
         else:
             order = self._order[label]
         at = lambda i: keys[int(i if order is None else order[i])].as_py()  # noqa: E731
-        lo, hi = 0, len(keys)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if at(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = first_at_least(len(keys), at, key)
         if lo < len(keys) and at(lo) == key:
             return int(lo if order is None else order[lo])
         return None
@@ -167,14 +162,7 @@ class GraphIndex:
         if (label, column) not in self._text:
             node = schema().nodes.get(label)
             table = None if node is None else node.entity_table
-            rows = None if table is None else self.arrow(table)
-            if rows is None or column not in rows.column_names:
-                self._text[(label, column)] = None
-            else:
-                values = rows.column(column).combine_chunks()
-                if not pa.types.is_large_string(values.type):
-                    values = values.cast(pa.large_string())
-                self._text[(label, column)] = pc.fill_null(values, "")
+            self._text[(label, column)] = search_column(None if table is None else self.arrow(table), column)
         return self._text[(label, column)]
 
     def nodes(self, vs: list[int], with_degree: bool = False) -> list[dict]:

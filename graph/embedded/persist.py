@@ -8,6 +8,7 @@ Layout, inside the version folder (written before the version is swapped live)::
     index/keys/<Label>.arrow    the label's keys in vertex order (and ``kind`` for value labels)
     index/order/<Label>.npy     the permutation that sorts those keys (absent when already sorted)
     index/tables/<table>.arrow  the version's tables as uncompressed Arrow IPC, for row look-ups
+    index/text/                 search's indexes (graph/embedded/textindex.py)
     index/<name>.npy            edges (src, dst, etype, espec, erow), undirected incidence in CSR
                                 form (indptr, inc_edge, inc_other) and role_<Role>: int32 ids
 
@@ -31,11 +32,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
 __all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_table"]
 
-FORMAT = 1
+FORMAT = 2
 INDEX = "index"
 
 
@@ -126,6 +128,7 @@ def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema) -> None:
     (folder / "tables").mkdir()
     for name, table in tables.items():
         _write_arrow(table, folder / "tables" / f"{name}.arrow")
+    write_text_indexes(tables, folder / "text", sch)
     keys, labels, offset = {}, [], 0
     for label, node in sch.nodes.items():
         if node.all_properties:
