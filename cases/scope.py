@@ -26,7 +26,16 @@ import pandas as pd
 from bidgraph.detectors.core.evidence import combine
 from bidgraph.graph.schema import schema
 
-__all__ = ["Scope", "RegionIndex", "LABEL_TYPES", "TABLE_LINKS", "PLACEMENT_RULES", "OTHER_REGIONS", "ELSEWHERE"]
+__all__ = [
+    "Scope",
+    "RegionIndex",
+    "LABEL_TYPES",
+    "TABLE_LINKS",
+    "REGION_NEUTRAL_TABLES",
+    "PLACEMENT_RULES",
+    "OTHER_REGIONS",
+    "ELSEWHERE",
+]
 
 # Graph node label (role labels included) -> entity type: bundle.md's entity types plus bid and
 # payment (graph/schema.toml [entity_types]).
@@ -58,6 +67,8 @@ TABLE_LINKS = {
     # a complaint names its lot or only its project: visible where either lies
     "complaints": (("lot_id", "lot"), ("project_id", "project")),
 }
+# Bundle tables that are vocabulary, not facts about parties: every region reads them whole.
+REGION_NEUTRAL_TABLES = frozenset({"regions"})
 
 
 # How regions spread from projects, in order: (table, column to join on, entity type already
@@ -193,7 +204,7 @@ class Scope:
 
         Raises ``KeyError`` for a table it does not know how to place, rather than leaking it.
         """
-        if self.is_all:
+        if self.is_all or (column is None and name in REGION_NEUTRAL_TABLES):
             return df
         if column is None:
             if name not in TABLE_LINKS:

@@ -75,6 +75,9 @@ def world_tables() -> dict[str, pd.DataFrame]:
             [{"bid_id": "B1", "ip": "10.0.0.1", "mac": "AA:BB"}, {"bid_id": "B4", "ip": "10.0.0.9", "mac": "CC:DD"}],
             "bid_uploads.csv",
         ),
+        "regions": _t(
+            [{"region_code": WEST, "name": "西湖区"}, {"region_code": EAST, "name": "滨江区"}], "regions.csv"
+        ),
     }
 
 
@@ -216,6 +219,8 @@ def test_county_scope_filters_findings_tables_and_subgraphs(index):
     assert list(Scope(EAST).filter_table("scores", world_tables()["expert_scores"], index)["expert_id"]) == ["E2"]
     with pytest.raises(KeyError):
         west.filter_table("mystery", bids, index)
+    regions = world_tables()["regions"]  # vocabulary, not facts about parties: read whole
+    assert west.filter_table("regions", regions, index).equals(regions)
     sub = {
         "nodes": [{"id": "Organization:ORG1"}, {"id": "Organization:ORG3"}, {"id": "Phone:123"}, {"id": "Phone:999"}],
         "edges": [

@@ -104,6 +104,7 @@ def test_the_overview_counts_charts_and_ranks_only_the_county(graph, store, peop
     assert not leaks(shown([cards, figures, ranking]))
     assert [c.children[0].children for c in cards] == ["1", "1", "2", "3", "6"]  # F1, F3 and four smoke indexes
     assert shown(figures[1]).count(WEST) and "330108" not in shown(figures)
+    assert "西湖区（330106）" in shown(figures[1])  # named from the bundle's regions table
     city_ranked = {r["uid"]: r for r in overview(city, "zh")[-1]}
     # ORG2's city-wide index counts the east's F2; over the west's findings alone it stays under min_index
     assert city_ranked["Organization:ORG2"]["findings"] == 2
