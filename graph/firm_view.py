@@ -20,7 +20,18 @@ import pandas as pd
 from bidgraph.errors import NotFound
 from bidgraph.graph.schema import schema
 
-__all__ = ["FIRM", "HUB_TYPES", "FIRM_TYPES", "PAGE", "supports", "hub_firms", "firm_relations", "behind"]
+__all__ = [
+    "FIRM",
+    "HUB_TYPES",
+    "FIRM_TYPES",
+    "PAGE",
+    "supports",
+    "hub_firms",
+    "firm_relations",
+    "behind",
+    "firm_wins",
+    "months",
+]
 
 FIRM = "Organization"
 PAGE = 20  # firms (or relations) per page
@@ -199,3 +210,29 @@ def behind(api, edge: dict) -> dict:
     uids = [edge["source"], edge["target"]]
     uids += [f"Bid:{b}" for b in props.get("bids", [])] + [f"Lot:{lot}" for lot in props.get("lots", [])]
     return api.subgraph(list(dict.fromkeys(uids)))
+
+
+def firm_wins(api) -> dict[str, int]:
+    """Stored wins (bids marked ``is_winner``) per firm, as ``Organization:key`` → count; firms
+    without a win are left out."""
+    bids = _bids(api.snapshot())
+    wins = bids[bids["won"]].groupby("org_id").size()
+    return {_firm(org): int(n) for org, n in wins.items()}
+
+
+def months(api, uids: list[str]) -> dict[str, str]:
+    """The month (``YYYY-MM``) of the lot's opening date for each of ``uids`` that is a lot
+    (``Lot:key``) or a bid (``Bid:key``, its lot's) with one."""
+    wanted = {label: {u.partition(":")[2] for u in uids if u.startswith(label + ":")} for label in ("Lot", "Bid")}
+    snap = api.snapshot()
+    bids = _bids(snap)
+    bids = bids[bids["bid_id"].isin(wanted["Bid"])]
+    lots = snap["lots"]
+    if "opened_on" not in lots:
+        return {}
+    lots = lots[lots["lot_id"].astype(str).isin(wanted["Lot"] | set(bids["lot_id"]))]
+    opened = pd.to_datetime(lots["opened_on"], errors="coerce").dt.strftime("%Y-%m")
+    month = {lot: m for lot, m in zip(lots["lot_id"].astype(str), opened) if isinstance(m, str)}
+    out = {f"Lot:{lot}": m for lot, m in month.items() if lot in wanted["Lot"]}
+    out.update({f"Bid:{b}": month[lot] for b, lot in zip(bids["bid_id"], bids["lot_id"]) if lot in month})
+    return out

@@ -10,11 +10,12 @@ from dash import dcc, html
 
 from bidgraph.graph.schema import schema
 from bidgraph.workbench.canvas import layout
+from bidgraph.workbench.canvas_style import STYLE_BY
 from bidgraph.workbench.canvas_text import CANVAS_RELS
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.styles import stylesheet
 
-__all__ = ["canvas_graph", "canvas_tools", "path_types", "views_panel", "canvas_stores"]
+__all__ = ["canvas_graph", "canvas_tools", "style_controls", "path_types", "views_panel", "canvas_stores"]
 
 
 def _button(button_id: str, text: str) -> html.Button:
@@ -61,6 +62,20 @@ def canvas_tools(lang: str) -> list:
             className="actions",
         ),
         html.Div([_button("button-behind", t("cv.behind", lang))], className="actions"),
+        *style_controls(lang),
+    ]
+
+
+def style_controls(lang: str) -> list:
+    """Size and colour by a stored property; the lot-opening-date window (its range is set from
+    the store when the page loads)."""
+    by = [{"label": t(f"cv.by_{k}", lang), "value": k} for k in STYLE_BY]
+    return [
+        html.Label(t("cv.size_by", lang), className="field-label"),
+        dcc.Dropdown(id="dropdown-style-by", options=by, value="none", clearable=False),
+        html.Label(t("cv.time", lang), className="field-label"),
+        dcc.RangeSlider(id="slider-time", min=0, max=1, step=1, value=[0, 1], marks=None, allowCross=False),
+        html.Div(id="div-time-range", className="hint"),
     ]
 
 

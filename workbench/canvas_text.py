@@ -63,7 +63,16 @@ CANVAS_STRINGS: dict[str, tuple[str, str]] = {
     "cv.restored": ("已恢复上次的画布（{n} 个节点）。", "Your canvas was restored ({n} nodes)."),
     "cv.dropped": ("{n} 个节点已不存在或不在本地区，未恢复。", "{n} nodes no longer exist or lie outside your region."),
     "cv.raw": ("原始关系（展开投标、标段）", "Stored links (bids, lots)"),
-    "cv.size_by": ("节点大小", "Node size"),
+    "cv.size_by": ("节点大小与颜色", "Node size and colour"),
+    "cv.by_none": ("按类型（默认）", "By type (default)"),
+    "cv.by_smoke": ("按冒烟指数", "By smoke index"),
+    "cv.by_wins": ("按中标次数", "By wins"),
+    "cv.time": (
+        "开标时间（投标、标段与共同投标关系只显示此期间的）",
+        "Lot opening date (bids, lots and co-bidding links of this period only)",
+    ),
+    "cv.time_range": ("{start} 至 {end}：隐藏 {n} 个元素。", "{start} to {end}: {n} elements hidden."),
+    "cv.time_all": ("全部时间。", "All dates."),
     "cv.saved_case": (
         "视图“{name}”已保存到案件 {case}（{n} 个节点），本浏览器中也保留一份。",
         "View “{name}” saved with case {case} ({n} nodes), and kept in this browser too.",

@@ -15,7 +15,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.firm_view import supports
-from bidgraph.workbench import canvas
+from bidgraph.workbench import canvas, canvas_style
 from bidgraph.workbench.canvas_ops import (
     expand_firms,
     known_subgraph,
@@ -36,7 +36,7 @@ from bidgraph.workbench.elements import (
 )
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
-from bidgraph.workbench.styles import FONT, ROLE_STYLE, stylesheet
+from bidgraph.workbench.styles import FONT, ROLE_STYLE
 from bidgraph.workbench.views import entity_uid, organization_timeline
 
 __all__ = [
@@ -452,7 +452,6 @@ def register(app, data) -> None:
         Output("dropdown-path-to", "options"),
         Output("div-explorer-stats", "children"),
         Output("dropdown-focus", "value"),
-        Output("cyto-explorer", "stylesheet"),
         Input("store-elements", "data"),
         Input("store-focus", "data"),
         Input("cyto-explorer", "tapNodeData"),
@@ -474,8 +473,41 @@ def register(app, data) -> None:
             opts,
             stats,
             focus if focus in on_screen else None,
-            stylesheet(len(opts)) + canvas.CANVAS_RULES,
         )
+
+    # Size and colour by a stored property, and the time window: style rules only (nothing
+    # is deleted, nothing enters the undo history). Large views get the quieter style.
+    @app.callback(
+        Output("slider-time", "min"),
+        Output("slider-time", "max"),
+        Output("slider-time", "value"),
+        Output("slider-time", "marks"),
+        Input("store-lang", "data"),
+    )
+    def _time_span(_lang):
+        span = canvas_style.month_span(data.api)
+        if span is None:
+            return 0, 1, [0, 1], None
+        return span[0], span[1], list(span), canvas_style.slider_marks(span)
+
+    @app.callback(
+        Output("cyto-explorer", "stylesheet"),
+        Output("div-time-range", "children"),
+        Input("store-elements", "data"),
+        Input("dropdown-style-by", "value"),
+        Input("slider-time", "value"),
+        State("slider-time", "min"),
+        State("slider-time", "max"),
+        State("store-lang", "data"),
+    )
+    @guarded(2, 1)
+    def _style(elements, by, window, lo, hi, lang):
+        span = (lo, hi) if lo is not None and hi is not None and hi > lo else None
+        rules, hidden = canvas_style.canvas_stylesheet(data, elements or [], by, window, span)
+        if hidden is None:
+            return rules, t("cv.time_all", lang)
+        start, end = (canvas_style.month_name(int(m)) for m in window)
+        return rules, t("cv.time_range", lang, start=start, end=end, n=hidden)
 
     @app.callback(
         Output("div-details", "children"),
