@@ -78,6 +78,14 @@ def office(tmp_path, city, browser):
     srv.stop()
 
 
+def _as(b, server, who: str, page: str | None = None) -> None:
+    """Log in as ``who`` (the department's account or an office one) and open ``page``."""
+    _login(b, server.url, who, DEPT_PASSWORD if who == "dept" else PASSWORD)
+    wait_text(b, "span-user", who)
+    if page:
+        tab(b, page)
+
+
 def _entries(store, action: str) -> list[dict]:
     rows = store.connection().execute("SELECT seq, action, detail FROM audit WHERE action = ? ORDER BY seq", (action,))
     return [{"seq": r["seq"], **json.loads(r["detail"])} for r in rows]
@@ -115,9 +123,7 @@ def _cell(driver, table_id: str, text: str):
 
 def test_an_office_through_a_random_inspection(browser, office):
     b, store = browser, office.store
-    _login(b, office.url, "office", PASSWORD)
-    wait_text(b, "span-user", "office")
-    tab(b, "双随机抽查")
+    _as(b, office, "office", "双随机抽查")
     wait_text(b, "div-insp-msg", "暂无抽查记录")
     choose(b, "dropdown-insp-region", "360102")
     choose(b, "dropdown-insp-officers", "office")
@@ -187,9 +193,7 @@ def _lot_finding(graph) -> tuple[str, dict]:
 def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browser, office):
     b, store = browser, office.store
     lot, finding = _lot_finding(office.graph)
-    _login(b, office.url, "office", PASSWORD)
-    wait_text(b, "span-user", "office")
-    tab(b, "投诉质疑")
+    _as(b, office, "office", "投诉质疑")
     wait_text(b, "div-complaint-msg", "暂无投诉质疑事项")
     typed(b, "input-complaint-target", lot)
     typed(b, "input-complaint-received", "2026-09-24")  # Thu before 中秋 and 国庆, with 调休 on Sat 10 Oct
@@ -207,9 +211,7 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     wait_text(b, "table-complaints", "已转办")
     shot(b, "loop-c1-transferred")
 
-    _login(b, office.url, "dept", DEPT_PASSWORD)
-    wait_text(b, "span-user", "dept")
-    tab(b, "投诉质疑")
+    _as(b, office, "dept", "投诉质疑")
     _cell(b, "table-complaints", "Q-000001").click()
     wait_text(b, "div-complaint-detail", "评标委员会")
     assert not b.find_element(By.ID, "button-complaint-transfer").is_displayed()
@@ -221,9 +223,7 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     wait_text(b, "div-complaint-detail", "逾期答复")
     shot(b, "loop-c2-department-replied")
 
-    _login(b, office.url, "office", PASSWORD)
-    wait_text(b, "span-user", "office")
-    tab(b, "投诉质疑")
+    _as(b, office, "office", "投诉质疑")
     _cell(b, "table-complaints", "Q-000001").click()
     wait_text(b, "div-complaint-detail", "质疑不成立")
     typed(b, "input-complaint-findings", finding["id"])
@@ -256,9 +256,7 @@ def audit_entries(store) -> list[dict]:
 
 def test_a_warning_sent_from_the_findings_page_answered_checked_and_closed(browser, office):
     b, store = browser, office.store
-    _login(b, office.url, "office", PASSWORD)
-    wait_text(b, "span-user", "office")
-    tab(b, "疑点线索")
+    _as(b, office, "office", "疑点线索")
     wait_text(b, "div-findings-count", "条疑点")
     box = WebDriverWait(b, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#table-findings td input"))[0]
     box.click()
@@ -290,8 +288,7 @@ def test_a_warning_sent_from_the_findings_page_answered_checked_and_closed(brows
     assert batch["rule"] == {"detector": finding["detector"], "tenderer": tenderer}
     assert len(batch["items"]) == len(expected)
 
-    _login(b, office.url, "dept", DEPT_PASSWORD)
-    wait_text(b, "span-user", "dept")
+    _as(b, office, "dept")
     _cell(b, "table-dispatch", "D-000001").click()
     wait_text(b, "div-dispatch-detail", fid)
     assert not b.find_element(By.ID, "button-send").is_displayed()
@@ -300,9 +297,7 @@ def test_a_warning_sent_from_the_findings_page_answered_checked_and_closed(brows
     click(b, "button-dispatch-reply")
     wait_text(b, "div-dispatch-msg", "D-000001 已答复")
 
-    _login(b, office.url, "office", PASSWORD)
-    wait_text(b, "span-user", "office")
-    tab(b, "督办")
+    _as(b, office, "office", "督办")
     _cell(b, "table-dispatch", "D-000001").click()
     wait_text(b, "div-dispatch-detail", "已责令整改")
     typed(b, "input-dispatch-reason", "现场核查整改到位")

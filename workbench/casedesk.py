@@ -24,15 +24,7 @@ __all__ = ["CaseDesk", "Session"]
 class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk, CanvasDesk):
     """Cases, verdicts and evidence packs for the request's session; the supervision loop's
     parts (督办 and 考核, 投诉质疑, 双随机) and the canvases kept with a case come from its bases.
-
-    Parameters
-    ----------
-    store : CasesStore
-        Accounts, sessions, cases and the audit trail (kept private).
-    regions : callable returning a :class:`~bidgraph.cases.scope.RegionIndex`
-        Regions of the loaded graph, to place cases and check county users' reach.
-    session : callable returning ``(session token, CSRF token)``
-        The credentials of the request being served.
+    The store, regions and session are :class:`~bidgraph.workbench.desk_base.DeskBase`'s.
     """
 
     # -- reading ----------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.overdue_list import overdue_list
 from bidgraph.workbench.send_page import dropdown
 
 __all__ = ["complaints_page", "KINDS"]
@@ -107,36 +107,12 @@ def _work(lang: str, department: bool) -> list:
 
 def complaints_page(lang: str, role: str | None = None) -> html.Div:
     """The page for ``role`` (a department account: the list, the item and the reply only)."""
-    from bidgraph.workbench.layout import TABLE_STYLE, _button
-
     department = role == "department"
-    listing = html.Div(
-        [
-            html.H3(t("cq.list_h", lang)),
-            html.P(t("cq.note", lang), className="hint"),
-            html.Div(
-                [
-                    dcc.Checklist(
-                        id="checklist-complaint-overdue",
-                        options=[{"label": t("dp.overdue_only", lang), "value": "overdue"}],
-                        value=[],
-                    ),
-                    _button("button-complaint-refresh", t("dp.refresh", lang)),
-                ],
-                className="actions",
-            ),
-            DataTable(
-                id="table-complaints",
-                columns=[],
-                data=[],
-                page_size=10,
-                **TABLE_STYLE,
-                style_data_conditional=[
-                    {"if": {"filter_query": "{overdue_flag} = 1"}, "backgroundColor": "#fde2e2", "color": "#9b1c1c"}
-                ],
-            ),
-        ],
-        className="panel",
+    listing = overdue_list(
+        lang,
+        ("checklist-complaint-overdue", "button-complaint-refresh", "table-complaints"),
+        t("cq.list_h", lang),
+        t("cq.note", lang),
     )
     return html.Div(
         [

@@ -17,6 +17,7 @@ from bidgraph.workbench import canvas_layout
 from bidgraph.workbench.complaints_page import complaints_page
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.inspections_page import inspections_page
+from bidgraph.workbench.overdue_list import overdue_list
 from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
 from bidgraph.workbench.send_page import send_panel
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
@@ -413,34 +414,12 @@ def _dispatch(lang: str, role: str | None = None) -> html.Div:
     item, and the steps the role may take (a department replies; the office checks, closes and
     escalates)."""
     department = role == "department"
-    listing = html.Div(
-        [
-            html.Div(id="div-dispatch-notes", className="hint"),
-            html.H3(t("dp.inbox" if department else "dp.sent", lang)),
-            html.P(t("dp.note", lang), className="hint"),
-            html.Div(
-                [
-                    dcc.Checklist(
-                        id="checklist-dispatch-overdue",
-                        options=[{"label": t("dp.overdue_only", lang), "value": "overdue"}],
-                        value=[],
-                    ),
-                    _button("button-dispatch-refresh", t("dp.refresh", lang)),
-                ],
-                className="actions",
-            ),
-            DataTable(
-                id="table-dispatch",
-                columns=[],
-                data=[],
-                page_size=10,
-                **TABLE_STYLE,
-                style_data_conditional=[
-                    {"if": {"filter_query": "{overdue_flag} = 1"}, "backgroundColor": "#fde2e2", "color": "#9b1c1c"}
-                ],
-            ),
-        ],
-        className="panel",
+    listing = overdue_list(
+        lang,
+        ("checklist-dispatch-overdue", "button-dispatch-refresh", "table-dispatch"),
+        t("dp.inbox" if department else "dp.sent", lang),
+        t("dp.note", lang),
+        top=(html.Div(id="div-dispatch-notes", className="hint"),),
     )
     reply = html.Div(
         [

@@ -4,6 +4,8 @@ deadline in working days. Layout only; the behaviour is in ``callbacks/sending.p
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from bidgraph.workbench.i18n import name, t
@@ -17,7 +19,7 @@ ACTIONS = ("verify", "rectify", "penalise", "refer")
 def dropdown(component_id: str, lang: str, **kw) -> dcc.Dropdown:
     """A dropdown whose own words (selected count, search, no match) are in the page language."""
     words = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection")
-    labels = {w: t(f"dd.{w}", lang) for w in (*words, "no_options_found")}
+    labels: Any = {w: t(f"dd.{w}", lang) for w in (*words, "no_options_found")}  # Dash's Labels TypedDict
     return dcc.Dropdown(id=component_id, labels=labels, **kw)
 
 
