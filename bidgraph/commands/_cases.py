@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,16 +21,18 @@ from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex
 from bidgraph.cases.signing import PublicKey, load_signer, read_public_keys
 from bidgraph.cases.users import User
-from bidgraph.errors import StoreError
+from bidgraph.commands._actions import arg
+from bidgraph.errors import InputError, StoreError
 from bidgraph.workspace import resolve_workspace
 
 __all__ = [
     "open_cases",
     "acting_user",
     "as_acting_user",
-    "add_login_option",
-    "add_key_option",
-    "add_public_key_option",
+    "LOGIN",
+    "OFFICE_KEY",
+    "PUBLIC_KEYS",
+    "password_from_stdin",
     "trusted_keys",
     "loaded_graph",
     "print_verdict",
@@ -52,33 +55,26 @@ def open_cases(args, signing: bool = True) -> CasesStore:
     return CasesStore(workspace, signer=load_signer(key_path, workspace) if key_path else None)
 
 
-def add_login_option(parser) -> None:
-    parser.add_argument(
-        "--user",
-        dest="login_name",
-        metavar="NAME",
-        help=f"act as this account; its password is asked for (scripts: set {TOKEN_ENV} instead) / "
-        f"以该账号登录（提示输入密码；脚本中请设置 {TOKEN_ENV}）",
-    )
-
-
-def add_key_option(parser) -> None:
-    parser.add_argument(
-        "--key",
-        metavar="FILE",
-        help=f"the office's private key, outside the workspace (default ${KEY_ENV}) / 单位私钥文件（工作区之外）",
-    )
-
-
-def add_public_key_option(parser) -> None:
-    parser.add_argument(
-        "--public-key",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="trust only the office public key(s) in this PEM file (repeatable; default: the keys recorded in "
-        "the workspace) / 仅信任该文件中的单位公钥",
-    )
+LOGIN = arg(
+    "--user",
+    dest="login_name",
+    metavar="NAME",
+    help=f"act as this account; its password is asked for (scripts: set {TOKEN_ENV} instead) / "
+    f"以该账号登录（提示输入密码；脚本中请设置 {TOKEN_ENV}）",
+)
+OFFICE_KEY = arg(
+    "--key",
+    metavar="FILE",
+    help=f"the office's private key, outside the workspace (default ${KEY_ENV}) / 单位私钥文件（工作区之外）",
+)
+PUBLIC_KEYS = arg(
+    "--public-key",
+    action="append",
+    default=[],
+    metavar="FILE",
+    help="trust only the office public key(s) in this PEM file (repeatable; default: the keys recorded in "
+    "the workspace) / 仅信任该文件中的单位公钥",
+)
 
 
 def trusted_keys(store: CasesStore, args) -> list[PublicKey]:
@@ -112,6 +108,14 @@ def as_acting_user(args, step: Callable[..., T], *values: Any, **options: Any) -
     (:func:`open_cases`) by who acts at the command line (:func:`acting_user`)."""
     store = open_cases(args)
     return step(store, acting_user(store, args), *values, **options)
+
+
+def password_from_stdin(missing: str) -> str:
+    """The password on the first line of stdin; an InputError saying ``missing`` when there is none."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InputError(missing)
+    return password
 
 
 def loaded_graph(args, required: bool):

@@ -1,5 +1,5 @@
-"""Helpers shared by CLI commands: registering them, opening the store, printing tables and
-what a step did."""
+"""Helpers shared by CLI commands: opening the store, printing tables and what a step did
+(registering them: ``_actions.py``)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,6 @@ from typing import Any
 
 from bidgraph.commands._cases import as_acting_user
 from bidgraph.graph.api import open_store
-
-
-def add_group(sub, name: str, help: str):
-    """Register ``bidgraph NAME ACTION``: the command ``name`` and its required sub-commands
-    (parsed into ``args.<name>_command``); returns the sub-commands' parsers (see :func:`add_action`)."""
-    p = sub.add_parser(name, help=help)
-    return p.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
-
-
-def add_action(cmds, name: str, handler, **kwargs):
-    """Register the sub-command ``name`` of a group, run by ``handler(args)``; returns its parser."""
-    parser = cmds.add_parser(name, **kwargs)
-    parser.set_defaults(func=handler)
-    return parser
 
 
 def store_for(args):

@@ -8,59 +8,19 @@ from pathlib import Path
 
 from bidgraph.cases import audit
 from bidgraph.cases.users import require
+from bidgraph.commands._actions import Command, arg
 from bidgraph.commands._cases import (
+    LOGIN,
+    OFFICE_KEY,
+    PUBLIC_KEYS,
     acting_user,
-    add_key_option,
-    add_login_option,
-    add_public_key_option,
     open_cases,
     print_verdict,
     trusted_keys,
 )
-from bidgraph.commands._common import add_action, add_group
 
-
-def register(sub) -> None:
-    cmds = add_group(sub, "audit", "the tamper-evident audit trail / 审计日志")
-    v = add_action(
-        cmds,
-        "verify",
-        handle_verify,
-        help="check the hash chain, its anchor and its signed checkpoints; exit 1 if anything was edited, "
-        "deleted, reordered or recomputed / 校验哈希链与签名检查点，被改动则退出码为1",
-    )
-    v.add_argument(
-        "--file",
-        help="verify an exported .jsonl/.csv instead of the workspace (the tail cannot be "
-        "checked without the anchor) / 校验导出文件",
-    )
-    v.add_argument(
-        "--witness",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="a checkpoint kept outside (from `audit checkpoint --export`): the chain must still hold it "
-        "(repeatable) / 外部保存的检查点文件",
-    )
-    add_public_key_option(v)
-    e = add_action(
-        cmds, "export", handle_export, help="write every entry for an auditor (.jsonl or .csv; admins) / 导出审计日志"
-    )
-    e.add_argument("--out", required=True, help="output file, .jsonl or .csv / 输出文件")
-    add_login_option(e)
-    c = add_action(
-        cmds,
-        "checkpoint",
-        handle_checkpoint,
-        help="sign the chain's head with the office key now (admins) / 立即用单位密钥对日志签名",
-    )
-    c.add_argument(
-        "--export",
-        metavar="FILE",
-        help="also write the checkpoint to FILE for another department to keep / 导出检查点交由其他部门保存",
-    )
-    add_key_option(c)
-    add_login_option(c)
+COMMAND = Command("audit", "the tamper-evident audit trail / 审计日志")
+register = COMMAND.register
 
 
 def _print(report: audit.AuditReport, where: str) -> int:
@@ -78,6 +38,24 @@ def _print(report: audit.AuditReport, where: str) -> int:
     )
 
 
+@COMMAND.action(
+    "check the hash chain, its anchor and its signed checkpoints; exit 1 if anything was edited, "
+    "deleted, reordered or recomputed / 校验哈希链与签名检查点，被改动则退出码为1",
+    arg(
+        "--file",
+        help="verify an exported .jsonl/.csv instead of the workspace (the tail cannot be "
+        "checked without the anchor) / 校验导出文件",
+    ),
+    arg(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a checkpoint kept outside (from `audit checkpoint --export`): the chain must still hold it "
+        "(repeatable) / 外部保存的检查点文件",
+    ),
+    PUBLIC_KEYS,
+)
 def handle_verify(args) -> int:
     if args.file:
         return _print(audit.verify_entries(audit.read_export(args.file), anchor=None), args.file)
@@ -86,6 +64,11 @@ def handle_verify(args) -> int:
     return _print(audit.verify(store, trusted_keys(store, args), witnesses), str(store.path))
 
 
+@COMMAND.action(
+    "write every entry for an auditor (.jsonl or .csv; admins) / 导出审计日志",
+    arg("--out", required=True, help="output file, .jsonl or .csv / 输出文件"),
+    LOGIN,
+)
 def handle_export(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
@@ -95,6 +78,16 @@ def handle_export(args) -> int:
     return _print(report, str(store.path))
 
 
+@COMMAND.action(
+    "sign the chain's head with the office key now (admins) / 立即用单位密钥对日志签名",
+    arg(
+        "--export",
+        metavar="FILE",
+        help="also write the checkpoint to FILE for another department to keep / 导出检查点交由其他部门保存",
+    ),
+    OFFICE_KEY,
+    LOGIN,
+)
 def handle_checkpoint(args) -> int:
     store = open_cases(args)
     require(acting_user(store, args), "audit.checkpoint")

@@ -8,75 +8,13 @@ from datetime import date
 
 from bidgraph.cases import cases
 from bidgraph.cases.scope import Scope
-from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
+from bidgraph.commands._actions import Command, arg
+from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, loaded_graph, open_cases
+from bidgraph.commands._common import print_marked, step_and_say
 from bidgraph.errors import InputError, NotFound
 
-
-def register(sub) -> None:
-    cmds = add_group(sub, "case", "investigation cases / 案件")
-
-    c = add_action(cmds, "create", handle_create, help="open a case from findings of the loaded graph / 由线索立案")
-    c.add_argument("--title", required=True, help="case title / 案件标题")
-    c.add_argument(
-        "--finding",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="finding id from findings.jsonl; repeat for several / 线索编号，可重复",
-    )
-    c.add_argument(
-        "--findings",
-        metavar="FILE",
-        help="read findings from this .jsonl instead of the workspace's / 从该文件读取线索",
-    )
-    c.add_argument(
-        "--node",
-        action="append",
-        default=[],
-        metavar="LABEL:KEY",
-        help="graph node to attach (evidence cart), e.g. Organization:ORG0042 / 附加节点",
-    )
-    c.add_argument(
-        "--kind",
-        default="review",
-        choices=cases.KINDS,
-        help="review: no deadline; challenge (质疑): 7 working days; complaint (投诉): 15 working days "
-        "(settings deadline.*) / 案件类型与期限（工作日）",
-    )
-    c.add_argument("--assignee", help="account to work the case / 承办人")
-    c.add_argument(
-        "--opened",
-        type=date.fromisoformat,
-        metavar="YYYY-MM-DD",
-        help="day the matter was received (deadline counts from the next working day; default today) / 受理日",
-    )
-    add_login_option(c)
-
-    ls = add_action(cmds, "list", handle_list, help="cases you can see, overdue first (marked !) / 案件列表，逾期标 !")
-    ls.add_argument("--mine", action="store_true", help="only cases assigned to the acting user / 仅本人承办")
-    ls.add_argument("--status", choices=cases.STATUSES, help="only this status / 按状态筛选")
-    add_login_option(ls)
-
-    sh = add_action(cmds, "show", handle_show, help="one case with findings and history, as JSON / 查看案件")
-    sh.add_argument("case", help="case id, e.g. C-000001")
-    add_login_option(sh)
-
-    mv = add_action(cmds, "move", handle_move, help="change status: new→reviewing→referred|dismissed→closed / 变更状态")
-    mv.add_argument("case")
-    mv.add_argument("status", choices=cases.STATUSES)
-    mv.add_argument("--reason", required=True, help="why (recorded with who and when) / 理由")
-    add_login_option(mv)
-
-    asg = add_action(cmds, "assign", handle_assign, help="give the case to an account / 指派承办人")
-    asg.add_argument("case")
-    asg.add_argument("assignee", help="account name, or - to unassign / 账号，- 表示取消")
-    add_login_option(asg)
-
-    cm = add_action(cmds, "comment", handle_comment, help="add a comment / 添加备注")
-    cm.add_argument("case")
-    cm.add_argument("text")
-    add_login_option(cm)
+COMMAND = Command("case", "investigation cases / 案件")
+register = COMMAND.register
 
 
 def _read_findings(args, graph) -> list[dict]:
@@ -91,6 +29,44 @@ def _read_findings(args, graph) -> list[dict]:
     return graph.findings() if graph is not None else []
 
 
+@COMMAND.action(
+    "open a case from findings of the loaded graph / 由线索立案",
+    arg("--title", required=True, help="case title / 案件标题"),
+    arg(
+        "--finding",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="finding id from findings.jsonl; repeat for several / 线索编号，可重复",
+    ),
+    arg(
+        "--findings",
+        metavar="FILE",
+        help="read findings from this .jsonl instead of the workspace's / 从该文件读取线索",
+    ),
+    arg(
+        "--node",
+        action="append",
+        default=[],
+        metavar="LABEL:KEY",
+        help="graph node to attach (evidence cart), e.g. Organization:ORG0042 / 附加节点",
+    ),
+    arg(
+        "--kind",
+        default="review",
+        choices=cases.KINDS,
+        help="review: no deadline; challenge (质疑): 7 working days; complaint (投诉): 15 working days "
+        "(settings deadline.*) / 案件类型与期限（工作日）",
+    ),
+    arg("--assignee", help="account to work the case / 承办人"),
+    arg(
+        "--opened",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="day the matter was received (deadline counts from the next working day; default today) / 受理日",
+    ),
+    LOGIN,
+)
 def handle_create(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
@@ -114,6 +90,12 @@ def handle_create(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "cases you can see, overdue first (marked !) / 案件列表，逾期标 !",
+    arg("--mine", action="store_true", help="only cases assigned to the acting user / 仅本人承办"),
+    arg("--status", choices=cases.STATUSES, help="only this status / 按状态筛选"),
+    LOGIN,
+)
 def handle_list(args) -> int:
     return print_marked(as_acting_user(args, cases.list_cases, mine=args.mine, status=args.status), _described)
 
@@ -132,6 +114,9 @@ SINCE_OPENED = {
 }
 
 
+@COMMAND.action(
+    "one case with findings and history, as JSON / 查看案件", arg("case", help="case id, e.g. C-000001"), LOGIN
+)
 def handle_show(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
@@ -148,10 +133,23 @@ def handle_show(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "change status: new→reviewing→referred|dismissed→closed / 变更状态",
+    arg("case"),
+    arg("status", choices=cases.STATUSES),
+    arg("--reason", required=True, help="why (recorded with who and when) / 理由"),
+    LOGIN,
+)
 def handle_move(args) -> int:
     return step_and_say(args, cases.transition, args.case, args.status, args.reason, said="{id} is now {status}")
 
 
+@COMMAND.action(
+    "give the case to an account / 指派承办人",
+    arg("case"),
+    arg("assignee", help="account name, or - to unassign / 账号，- 表示取消"),
+    LOGIN,
+)
 def handle_assign(args) -> int:
     store = open_cases(args)
     who = None if args.assignee == "-" else args.assignee
@@ -160,6 +158,7 @@ def handle_assign(args) -> int:
     return 0
 
 
+@COMMAND.action("add a comment / 添加备注", arg("case"), arg("text"), LOGIN)
 def handle_comment(args) -> int:
     as_acting_user(args, cases.add_comment, args.case, args.text)
     print(f"comment added to {args.case}")

@@ -6,58 +6,32 @@ from __future__ import annotations
 from datetime import date
 
 from bidgraph.cases import complaints
-from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
+from bidgraph.commands._actions import Command, arg, one_of
+from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, loaded_graph, open_cases
+from bidgraph.commands._common import print_marked, step_and_say
 from bidgraph.errors import NotFound
 
+COMMAND = Command("complaint", "complaints and challenges / 投诉质疑")
+register = COMMAND.register
 
-def register(sub) -> None:
-    cmds = add_group(sub, "complaint", "complaints and challenges / 投诉质疑")
 
-    a = add_action(cmds, "add", handle_add, help="take in a complaint, challenge or report / 受理")
-    a.add_argument(
+@COMMAND.action(
+    "take in a complaint, challenge or report / 受理",
+    arg(
         "--kind",
         required=True,
         choices=complaints.KINDS,
         help="challenge 质疑 (7 working days), complaint 投诉 (15), report 举报 (no deadline)",
-    )
-    where = a.add_mutually_exclusive_group(required=True)
-    where.add_argument("--lot", metavar="LOT", help="lot id / 标段编号")
-    where.add_argument("--project", metavar="PROJECT", help="project id / 项目编号")
-    a.add_argument("--complainant", metavar="ORG", help="complainant org id / 投诉人")
-    a.add_argument(
-        "--received", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="day received / 收到日期"
-    )
-    a.add_argument("--grounds", required=True, help="grounds / 事由")
-    add_login_option(a)
-
-    im = add_action(
-        cmds, "import", handle_import, help="take the loaded bundle's complaints table in / 导入数据包中的投诉质疑"
-    )
-    add_login_option(im)
-
-    t = add_action(cmds, "transfer", handle_transfer, help="transfer to the competent department / 转办")
-    t.add_argument("complaint", help="complaint id, e.g. Q-000001")
-    t.add_argument("--department", required=True, metavar="DEP")
-    t.add_argument("--note", default="", help="note to the department / 转办说明")
-    add_login_option(t)
-
-    r = add_action(cmds, "reply", handle_reply, help="record the written reply / 书面答复")
-    r.add_argument("complaint")
-    r.add_argument("text", help="the reply / 答复内容")
-    add_login_option(r)
-
-    ls = add_action(cmds, "list", handle_list, help="complaints you may see, overdue first (marked !) / 列表，逾期标 !")
-    ls.add_argument("--status", choices=complaints.STATUSES)
-    ls.add_argument("--overdue", action="store_true", help="only overdue / 仅逾期")
-    add_login_option(ls)
-
-    c = add_action(cmds, "case", handle_case, help="open a case from the complaint with findings / 转为案件")
-    c.add_argument("complaint")
-    c.add_argument("--finding", action="append", default=[], metavar="ID", help="finding id; repeatable / 线索编号")
-    add_login_option(c)
-
-
+    ),
+    one_of(
+        arg("--lot", metavar="LOT", help="lot id / 标段编号"),
+        arg("--project", metavar="PROJECT", help="project id / 项目编号"),
+    ),
+    arg("--complainant", metavar="ORG", help="complainant org id / 投诉人"),
+    arg("--received", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="day received / 收到日期"),
+    arg("--grounds", required=True, help="grounds / 事由"),
+    LOGIN,
+)
 def handle_add(args) -> int:
     store = open_cases(args)
     _, index = loaded_graph(args, required=False)
@@ -78,6 +52,7 @@ def handle_add(args) -> int:
     return 0
 
 
+@COMMAND.action("take the loaded bundle's complaints table in / 导入数据包中的投诉质疑", LOGIN)
 def handle_import(args) -> int:
     store = open_cases(args)
     graph, index = loaded_graph(args, required=True)
@@ -92,15 +67,31 @@ def handle_import(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "transfer to the competent department / 转办",
+    arg("complaint", help="complaint id, e.g. Q-000001"),
+    arg("--department", required=True, metavar="DEP"),
+    arg("--note", default="", help="note to the department / 转办说明"),
+    LOGIN,
+)
 def handle_transfer(args) -> int:
     said = "{id} transferred to {department_id} / 已转办"
     return step_and_say(args, complaints.transfer, args.complaint, args.department, args.note, said=said)
 
 
+@COMMAND.action(
+    "record the written reply / 书面答复", arg("complaint"), arg("text", help="the reply / 答复内容"), LOGIN
+)
 def handle_reply(args) -> int:
     return step_and_say(args, complaints.reply, args.complaint, args.text, said="{id} replied on {replied_on} / 已答复")
 
 
+@COMMAND.action(
+    "complaints you may see, overdue first (marked !) / 列表，逾期标 !",
+    arg("--status", choices=complaints.STATUSES),
+    arg("--overdue", action="store_true", help="only overdue / 仅逾期"),
+    LOGIN,
+)
 def handle_list(args) -> int:
     items = as_acting_user(args, complaints.list_complaints, status=args.status, overdue=args.overdue)
     return print_marked(items, _described)
@@ -113,6 +104,12 @@ def _described(c: dict) -> str:
     )
 
 
+@COMMAND.action(
+    "open a case from the complaint with findings / 转为案件",
+    arg("complaint"),
+    arg("--finding", action="append", default=[], metavar="ID", help="finding id; repeatable / 线索编号"),
+    LOGIN,
+)
 def handle_case(args) -> int:
     store = open_cases(args)
     graph, index = loaded_graph(args, required=bool(args.finding))

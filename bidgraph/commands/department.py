@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-import sys
-
 from bidgraph.cases import departments
-from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, open_cases
-from bidgraph.commands._common import add_action, add_group
-from bidgraph.errors import InputError
+from bidgraph.commands._actions import Command, arg
+from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, open_cases, password_from_stdin
+
+COMMAND = Command("department", "departments that warnings and complaints are sent to / 责任部门")
+register = COMMAND.register
 
 
-def register(sub) -> None:
-    cmds = add_group(sub, "department", "departments that warnings and complaints are sent to / 责任部门")
-    add = add_action(cmds, "add", handle_add, help="record a department (admins) / 新增部门（管理员）")
-    add.add_argument("name", help="department name / 部门名称")
-    add.add_argument(
+@COMMAND.action(
+    "record a department (admins) / 新增部门（管理员）",
+    arg("name", help="department name / 部门名称"),
+    arg(
         "--kind",
         required=True,
         choices=departments.KINDS,
         help="industry_regulator 行业主管部门, audit 审计, discipline 纪委监委, trading_centre 交易中心",
-    )
-    add.add_argument(
-        "--region", metavar="CODE", help="6-digit county code; omit for city-wide / 区县区划代码，不填为全市"
-    )
-    add_login_option(add)
-    add_login_option(add_action(cmds, "list", handle_list, help="departments you may send to / 部门列表"))
-    user = add_action(
-        cmds,
-        "user",
-        handle_user,
-        help="create an account of the department (role department); password on stdin (admins) / "
-        "新建部门账号（密码从标准输入读取）",
-    )
-    user.add_argument("department", help="department id, e.g. DEP-001 / 部门编号")
-    user.add_argument("name", help="login name / 登录名")
-    add_login_option(user)
-
-
+    ),
+    arg("--region", metavar="CODE", help="6-digit county code; omit for city-wide / 区县区划代码，不填为全市"),
+    LOGIN,
+)
 def handle_add(args) -> int:
     dep = as_acting_user(args, departments.add_department, args.name, args.kind, args.region)
     print(
@@ -45,6 +30,7 @@ def handle_add(args) -> int:
     return 0
 
 
+@COMMAND.action("departments you may send to / 部门列表", LOGIN)
 def handle_list(args) -> int:
     for d in as_acting_user(args, departments.list_departments):
         region = d["region_code"] or "city-wide 全市"
@@ -52,12 +38,17 @@ def handle_list(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "create an account of the department (role department); password on stdin (admins) / "
+    "新建部门账号（密码从标准输入读取）",
+    arg("department", help="department id, e.g. DEP-001 / 部门编号"),
+    arg("name", help="login name / 登录名"),
+    LOGIN,
+)
 def handle_user(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise InputError("no password on stdin (one line, at least 8 characters) / 未从标准输入读到密码")
+    password = password_from_stdin("no password on stdin (one line, at least 8 characters) / 未从标准输入读到密码")
     user = departments.add_department_user(store, actor, args.department, args.name, password)
     print(f"user {user.name} added to {args.department} (role department, region {user.region_code or 'city-wide'})")
     return 0

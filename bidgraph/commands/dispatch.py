@@ -7,75 +7,13 @@ import hashlib
 from datetime import date
 
 from bidgraph.cases import batches, dispatch, performance
-from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group, print_marked, step_and_say
+from bidgraph.commands._actions import Command, arg, one_of
+from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, loaded_graph, open_cases
+from bidgraph.commands._common import print_marked, step_and_say
 from bidgraph.errors import InputError, NotFound
 
-
-def register(sub) -> None:
-    cmds = add_group(sub, "dispatch", "send warnings and cases to departments, supervise them / 推送督办")
-
-    s = add_action(
-        cmds, "send", handle_send, help="send findings (one, several, or by rule) or a case / 推送线索或案件"
-    )
-    s.add_argument("--department", required=True, metavar="DEP", help="department id / 部门编号")
-    s.add_argument(
-        "--action", required=True, choices=dispatch.ACTIONS, help="verify 核实, rectify 整改, penalise 处罚, refer 移送"
-    )
-    s.add_argument("--days", type=int, required=True, help="deadline in working days / 期限（工作日）")
-    what = s.add_mutually_exclusive_group(required=True)
-    what.add_argument("--finding", action="append", metavar="ID", help="finding id; repeat for a batch / 线索编号")
-    what.add_argument("--case", metavar="CASE", help="case id / 案件编号")
-    what.add_argument(
-        "--detector", help="batch: every finding of this detector (with --tenderer and/or --from/--to) / 按规则批量"
-    )
-    s.add_argument("--tenderer", metavar="ORG", help="batch rule: findings concerning this tenderer / 招标人")
-    s.add_argument(
-        "--from", dest="date_from", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated from / 起"
-    )
-    s.add_argument(
-        "--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated up to / 止"
-    )
-    add_login_option(s)
-
-    r = add_action(cmds, "reply", handle_reply, help="the department's answer (department accounts) / 部门答复")
-    r.add_argument("dispatch", help="dispatch id, e.g. D-000001")
-    r.add_argument("--result", required=True, help="what was done / 处理结果")
-    r.add_argument(
-        "--attachment", action="append", default=[], metavar="FILE", help="a file whose SHA-256 is recorded / 附件"
-    )
-    add_login_option(r)
-
-    c = add_action(cmds, "check", handle_check, help="check an answer: rectified or sent back / 整改核查")
-    c.add_argument("dispatch")
-    verdict = c.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--rectified", action="store_true", help="整改到位")
-    verdict.add_argument("--not-rectified", action="store_true", help="未到位: back to the department / 退回")
-    c.add_argument("--reason", required=True, help="why / 理由")
-    c.add_argument("--days", type=int, help="new deadline in working days (default: as the first) / 新期限")
-    add_login_option(c)
-
-    cl = add_action(cmds, "close", handle_close, help="close with a reason / 办结")
-    cl.add_argument("dispatch")
-    cl.add_argument("--reason", required=True, help="why / 理由")
-    add_login_option(cl)
-
-    ls = add_action(cmds, "list", handle_list, help="items you may see, overdue first (marked !) / 督办事项列表")
-    ls.add_argument("--status", choices=dispatch.STATUSES)
-    ls.add_argument("--department", metavar="DEP")
-    ls.add_argument("--overdue", action="store_true", help="only overdue items / 仅逾期")
-    add_login_option(ls)
-
-    e = add_action(
-        cmds, "escalate", handle_escalate, help="mark overdue items 督办 and notify their senders / 逾期督办"
-    )
-    e.add_argument("dispatch", nargs="?", help="only this item (default: every overdue one you may see)")
-    add_login_option(e)
-
-    rep = add_action(cmds, "report", handle_report, help="department performance for a month / 督办效率考核")
-    rep.add_argument("--period", required=True, metavar="YYYY-MM")
-    rep.add_argument("--xlsx", metavar="FILE", help="also write an Excel file / 导出 Excel")
-    add_login_option(rep)
+COMMAND = Command("dispatch", "send warnings and cases to departments, supervise them / 推送督办")
+register = COMMAND.register
 
 
 def _selected(args, graph) -> tuple[list[dict], dict]:
@@ -103,6 +41,25 @@ def _selected(args, graph) -> tuple[list[dict], dict]:
     return [by_id[fid] for fid in args.finding], {"findings": args.finding}
 
 
+@COMMAND.action(
+    "send findings (one, several, or by rule) or a case / 推送线索或案件",
+    arg("--department", required=True, metavar="DEP", help="department id / 部门编号"),
+    arg(
+        "--action", required=True, choices=dispatch.ACTIONS, help="verify 核实, rectify 整改, penalise 处罚, refer 移送"
+    ),
+    arg("--days", type=int, required=True, help="deadline in working days / 期限（工作日）"),
+    one_of(
+        arg("--finding", action="append", metavar="ID", help="finding id; repeat for a batch / 线索编号"),
+        arg("--case", metavar="CASE", help="case id / 案件编号"),
+        arg(
+            "--detector", help="batch: every finding of this detector (with --tenderer and/or --from/--to) / 按规则批量"
+        ),
+    ),
+    arg("--tenderer", metavar="ORG", help="batch rule: findings concerning this tenderer / 招标人"),
+    arg("--from", dest="date_from", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated from / 起"),
+    arg("--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="batch rule: dated up to / 止"),
+    LOGIN,
+)
 def handle_send(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
@@ -133,6 +90,13 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+@COMMAND.action(
+    "the department's answer (department accounts) / 部门答复",
+    arg("dispatch", help="dispatch id, e.g. D-000001"),
+    arg("--result", required=True, help="what was done / 处理结果"),
+    arg("--attachment", action="append", default=[], metavar="FILE", help="a file whose SHA-256 is recorded / 附件"),
+    LOGIN,
+)
 def handle_reply(args) -> int:
     store = open_cases(args)
     hashes = [_sha256(path) for path in args.attachment]
@@ -141,6 +105,17 @@ def handle_reply(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "check an answer: rectified or sent back / 整改核查",
+    arg("dispatch"),
+    one_of(
+        arg("--rectified", action="store_true", help="整改到位"),
+        arg("--not-rectified", action="store_true", help="未到位: back to the department / 退回"),
+    ),
+    arg("--reason", required=True, help="why / 理由"),
+    arg("--days", type=int, help="new deadline in working days (default: as the first) / 新期限"),
+    LOGIN,
+)
 def handle_check(args) -> int:
     item = as_acting_user(args, dispatch.check, args.dispatch, args.rectified, args.reason, args.days)
     if item["status"] == "rectified":
@@ -150,10 +125,18 @@ def handle_check(args) -> int:
     return 0
 
 
+@COMMAND.action("close with a reason / 办结", arg("dispatch"), arg("--reason", required=True, help="why / 理由"), LOGIN)
 def handle_close(args) -> int:
     return step_and_say(args, dispatch.close, args.dispatch, args.reason, said="{id} closed / 已办结")
 
 
+@COMMAND.action(
+    "items you may see, overdue first (marked !) / 督办事项列表",
+    arg("--status", choices=dispatch.STATUSES),
+    arg("--department", metavar="DEP"),
+    arg("--overdue", action="store_true", help="only overdue items / 仅逾期"),
+    LOGIN,
+)
 def handle_list(args) -> int:
     items = as_acting_user(
         args, dispatch.list_dispatches, status=args.status, department_id=args.department, overdue=args.overdue
@@ -169,12 +152,23 @@ def _described(d: dict) -> str:
     )
 
 
+@COMMAND.action(
+    "mark overdue items 督办 and notify their senders / 逾期督办",
+    arg("dispatch", nargs="?", help="only this item (default: every overdue one you may see)"),
+    LOGIN,
+)
 def handle_escalate(args) -> int:
     done = as_acting_user(args, dispatch.escalate, args.dispatch)
     print(f"{len(done)} item(s) escalated (督办){': ' + ', '.join(done) if done else ''} / 已督办 {len(done)} 项")
     return 0
 
 
+@COMMAND.action(
+    "department performance for a month / 督办效率考核",
+    arg("--period", required=True, metavar="YYYY-MM"),
+    arg("--xlsx", metavar="FILE", help="also write an Excel file / 导出 Excel"),
+    LOGIN,
+)
 def handle_report(args) -> int:
     rows = as_acting_user(args, performance.performance, args.period)
     print("\t".join(f"{en} {zh}" for en, zh in performance.COLUMNS.items()))

@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 from bidgraph.cases import inspections
-from bidgraph.commands._cases import acting_user, add_login_option, as_acting_user, loaded_graph, open_cases
-from bidgraph.commands._common import add_action, add_group
+from bidgraph.commands._actions import Command, arg
+from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, loaded_graph, open_cases
 from bidgraph.errors import InputError
 
-
-def register(sub) -> None:
-    cmds = add_group(sub, "inspect", "random inspections / 双随机抽查")
-
-    d = add_action(cmds, "draw", handle_draw, help="draw projects or firms and officers at random / 随机抽取")
-    d.add_argument("--target", choices=inspections.TARGETS, default="project", help="project 项目 or firm 企业")
-    d.add_argument("--n", type=int, required=True, help="how many to draw / 抽取数量")
-    d.add_argument("--officers", required=True, metavar="A,B,...", help="the officers' pool (accounts) / 执法人员库")
-    d.add_argument("--officers-n", type=int, default=2, help="officers to draw (default 2) / 抽取执法人员数")
-    d.add_argument("--region", metavar="CODE", help="pool: this county only (county accounts: theirs) / 区县")
-    d.add_argument("--category", help="pool: projects of this category / 项目类别")
-    d.add_argument("--procedure", help="pool: projects of this procedure / 采购方式")
-    d.add_argument(
-        "--seed", type=int, help="repeat a draw with this seed (default: a new random seed, recorded) / 随机种子"
-    )
-    add_login_option(d)
-
-    r = add_action(cmds, "record", handle_record, help="record the result for one drawn item / 录入检查结果")
-    r.add_argument("inspection", help="inspection id, e.g. I-000001")
-    r.add_argument("item", help="project or firm id / 被抽查对象")
-    r.add_argument(
-        "--result", required=True, choices=inspections.RESULTS, help="no_problem 未发现问题, problem 发现问题"
-    )
-    r.add_argument("--note", required=True, help="what was found / 检查情况")
-    add_login_option(r)
-
-    add_login_option(add_action(cmds, "list", handle_list, help="inspections of your region / 抽查记录"))
+COMMAND = Command("inspect", "random inspections / 双随机抽查")
+register = COMMAND.register
 
 
+@COMMAND.action(
+    "draw projects or firms and officers at random / 随机抽取",
+    arg("--target", choices=inspections.TARGETS, default="project", help="project 项目 or firm 企业"),
+    arg("--n", type=int, required=True, help="how many to draw / 抽取数量"),
+    arg("--officers", required=True, metavar="A,B,...", help="the officers' pool (accounts) / 执法人员库"),
+    arg("--officers-n", type=int, default=2, help="officers to draw (default 2) / 抽取执法人员数"),
+    arg("--region", metavar="CODE", help="pool: this county only (county accounts: theirs) / 区县"),
+    arg("--category", help="pool: projects of this category / 项目类别"),
+    arg("--procedure", help="pool: projects of this procedure / 采购方式"),
+    arg("--seed", type=int, help="repeat a draw with this seed (default: a new random seed, recorded) / 随机种子"),
+    LOGIN,
+)
 def handle_draw(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
@@ -64,6 +51,14 @@ def handle_draw(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    "record the result for one drawn item / 录入检查结果",
+    arg("inspection", help="inspection id, e.g. I-000001"),
+    arg("item", help="project or firm id / 被抽查对象"),
+    arg("--result", required=True, choices=inspections.RESULTS, help="no_problem 未发现问题, problem 发现问题"),
+    arg("--note", required=True, help="what was found / 检查情况"),
+    LOGIN,
+)
 def handle_record(args) -> int:
     done = as_acting_user(args, inspections.record_result, args.inspection, args.item, args.result, args.note)
     publish_by = next(r["publish_by"] for r in done["results"] if r["item_id"] == args.item)
@@ -71,6 +66,7 @@ def handle_record(args) -> int:
     return 0
 
 
+@COMMAND.action("inspections of your region / 抽查记录", LOGIN)
 def handle_list(args) -> int:
     for i in as_acting_user(args, inspections.list_inspections):
         print(

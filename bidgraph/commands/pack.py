@@ -11,10 +11,10 @@ from bidgraph.cases.db import DB_NAME
 from bidgraph.cases.pack import export_pack, gather_evidence, verify_pack
 from bidgraph.commands._cases import (
     KEY_ENV,
+    LOGIN,
+    OFFICE_KEY,
+    PUBLIC_KEYS,
     acting_user,
-    add_key_option,
-    add_login_option,
-    add_public_key_option,
     loaded_graph,
     open_cases,
     print_verdict,
@@ -31,9 +31,8 @@ def register(sub) -> None:
     p.add_argument("file", nargs="?", help="with verify: the pack to check / 待校验的证据包")
     p.add_argument("--out", help="zip to write (default CASE.zip) / 输出文件")
     p.add_argument("--image", help="PNG of the graph to include / 关系图图片")
-    add_login_option(p)
-    add_key_option(p)
-    add_public_key_option(p)
+    for option in (LOGIN, OFFICE_KEY, PUBLIC_KEYS):
+        option.add_to(p)
     p.set_defaults(func=handle)
 
 

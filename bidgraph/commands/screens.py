@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from bidgraph.commands._common import add_action, add_group
+from bidgraph.commands._actions import Command, arg
 from bidgraph.detectors.screens.datasets import read_collusion_csv
 from bidgraph.detectors.screens.model import load_model
 from bidgraph.detectors.screens.validation import score_dataset
 
-
-def register(sub) -> None:
-    cmds = add_group(sub, "screens", "price screens and the price_screen model / 报价筛查")
-    e = add_action(
-        cmds,
-        "evaluate",
-        handle_evaluate,
-        help="AUC of the price-screen model on a cartel dataset file (bids with the "
-        "tender-level label Collusive_competitor) / 在标注数据集上评估模型AUC",
-    )
-    e.add_argument("dataset", metavar="DATASET.csv", help="file in the format of shared/data/collusion / 数据集文件")
-    e.add_argument("--model", help="model JSON to evaluate (default: the shipped model) / 模型文件")
+COMMAND = Command("screens", "price screens and the price_screen model / 报价筛查")
+register = COMMAND.register
 
 
+@COMMAND.action(
+    "AUC of the price-screen model on a cartel dataset file (bids with the "
+    "tender-level label Collusive_competitor) / 在标注数据集上评估模型AUC",
+    arg("dataset", metavar="DATASET.csv", help="file in the format of shared/data/collusion / 数据集文件"),
+    arg("--model", help="model JSON to evaluate (default: the shipped model) / 模型文件"),
+)
 def handle_evaluate(args) -> int:
     model = load_model(args.model)
     result = score_dataset(read_collusion_csv(args.dataset), model)

@@ -5,64 +5,46 @@ from __future__ import annotations
 import sys
 
 from bidgraph.cases.users import MIN_PASSWORD_LENGTH, ROLES, add_user, create_token, list_users, require, revoke_tokens
-from bidgraph.commands._cases import TOKEN_ENV, acting_user, add_login_option, open_cases
-from bidgraph.commands._common import add_action, add_group
-from bidgraph.errors import InputError
+from bidgraph.commands._actions import Command, arg
+from bidgraph.commands._cases import LOGIN, TOKEN_ENV, acting_user, open_cases, password_from_stdin
+
+COMMAND = Command("user", "workbench accounts / 用户账号")
+register = COMMAND.register
 
 
-def register(sub) -> None:
-    cmds = add_group(sub, "user", "workbench accounts / 用户账号")
-    add = add_action(
-        cmds,
-        "add",
-        handle_add,
-        help="create an account (admins; on an empty store anyone may create the first admin); the password "
-        "is read from stdin / 新建账号（管理员；空库时可创建首个管理员），密码从标准输入读取",
-    )
-    add.add_argument("name", help="login name / 登录名")
-    add.add_argument(
+@COMMAND.action(
+    "create an account (admins; on an empty store anyone may create the first admin); the password "
+    "is read from stdin / 新建账号（管理员；空库时可创建首个管理员），密码从标准输入读取",
+    arg("name", help="login name / 登录名"),
+    arg(
         "--role",
         required=True,
         choices=ROLES,
         help="admin: everything incl. users and settings; investigator: moves and assigns cases, "
         "exports; analyst: opens and comments cases, feedback, exports; viewer: reads only / "
         "管理员、调查员、分析员、只读",
-    )
-    add.add_argument(
+    ),
+    arg(
         "--region",
         metavar="CODE",
         help="6-digit county (区县) code: the user sees only that region; omit for city-wide / "
         "区县区划代码（6位），不填为全市",
-    )
-    add_login_option(add)
-    add_login_option(add_action(cmds, "list", handle_list, help="list accounts (admins) / 列出账号（管理员）"))
-    tok = add_action(
-        cmds,
-        "token",
-        handle_token,
-        help=f"create an API token for the account, printed once (use it as {TOKEN_ENV}); admins / "
-        "为账号创建 API 令牌（仅显示一次）",
-    )
-    tok.add_argument("name", help="account / 账号")
-    tok.add_argument("--revoke", action="store_true", help="revoke all its tokens instead / 撤销其全部令牌")
-    add_login_option(tok)
-
-
+    ),
+    LOGIN,
+)
 def handle_add(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
-    line = sys.stdin.readline()
-    password = line.rstrip("\r\n")
-    if not password:
-        raise InputError(
-            f"no password on stdin (give at least {MIN_PASSWORD_LENGTH} characters, e.g. "
-            f'`read -s P; echo "$P" | bidgraph user add {args.name} --role {args.role}`)'
-        )
+    password = password_from_stdin(
+        f"no password on stdin (give at least {MIN_PASSWORD_LENGTH} characters, e.g. "
+        f'`read -s P; echo "$P" | bidgraph user add {args.name} --role {args.role}`)'
+    )
     user = add_user(store, actor, args.name, password, args.role, args.region)
     print(f"user {user.name} added: role {user.role}, region {user.region_code or 'city-wide'} (by {actor.name})")
     return 0
 
 
+@COMMAND.action("list accounts (admins) / 列出账号（管理员）", LOGIN)
 def handle_list(args) -> int:
     store = open_cases(args)
     require(acting_user(store, args), "user.manage")
@@ -72,6 +54,13 @@ def handle_list(args) -> int:
     return 0
 
 
+@COMMAND.action(
+    f"create an API token for the account, printed once (use it as {TOKEN_ENV}); admins / "
+    "为账号创建 API 令牌（仅显示一次）",
+    arg("name", help="account / 账号"),
+    arg("--revoke", action="store_true", help="revoke all its tokens instead / 撤销其全部令牌"),
+    LOGIN,
+)
 def handle_token(args) -> int:
     store = open_cases(args)
     actor = acting_user(store, args)
