@@ -109,7 +109,7 @@ def test_failed_load_leaves_previous_version_live(tmp_path, tiny_tables, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("pandas.DataFrame.to_parquet", explode)
+    monkeypatch.setattr("pyarrow.parquet.write_table", explode)
     with pytest.raises(OSError):
         s.load(as_bundle(changed))
     monkeypatch.undo()

@@ -78,10 +78,17 @@ def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array]:
     if not parts:
         return pa.array([], pa.large_string()), pa.array([], pa.string())
     encoded = pc.dictionary_encode(pa.concat_arrays(parts))
-    _, first = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
+    first = first_rows(encoded.indices.to_numpy(zero_copy_only=False), len(encoded.dictionary))
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     kind = np.concatenate(kind_ids)[first][order]
     return encoded.dictionary.take(pa.array(order)), pa.array(kinds, pa.string()).take(pa.array(kind))
+
+
+def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """For each code in [0, size), the first position holding it (``len(codes)`` if none)."""
+    first = np.full(size, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    return first
 
 
 def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.ndarray]:
@@ -91,9 +98,9 @@ def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.n
         return []
     codes = pc.dictionary_encode(pa.concat_arrays([keys, *ends]))
     indices = codes.indices.to_numpy(zero_copy_only=False)
-    position = np.full(len(codes.dictionary), -1, dtype=np.int64)
     k = len(keys)
-    position[indices[:k][::-1]] = np.arange(k)[::-1]  # a repeated key: its first row, as before
+    position = first_rows(indices[:k], len(codes.dictionary))  # a repeated key: its first row, as before
+    position[position == k] = -1
     out, at = [], k
     for end in ends:
         pos = position[indices[at : at + len(end)]]
@@ -208,10 +215,12 @@ def _write_roles(folder: Path, sch: Schema, src: np.ndarray, etype: np.ndarray) 
     return [role for role, _ in roles]
 
 
-def write_index(version: Path) -> Path:
-    """Build the index of the tables in ``version/tables`` into ``version/index`` and return
-    it. Written into a temporary folder and renamed into place: a reader sees all or nothing."""
-    tables = {p.stem: pq.read_table(p) for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+def write_index(version: Path, tables: dict[str, pa.Table] | None = None) -> Path:
+    """Build the index of ``version``'s tables (``tables``: as written to its Parquet files;
+    default: read from them) into ``version/index`` and return it. Written into a temporary
+    folder and renamed into place: a reader sees all or nothing."""
+    if tables is None:
+        tables = {p.stem: pq.read_table(p) for p in sorted((Path(version) / "tables").glob("*.parquet"))}
     tmp = Path(version) / f".{INDEX}-{os.getpid()}-{threading.get_ident()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()

@@ -45,7 +45,8 @@ def _bigram_postings(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    pairs = np.unique(rank[encoded.indices.to_numpy(zero_copy_only=False)] * len(values) + np.concatenate(owners))
+    pairs = np.sort(rank[encoded.indices.to_numpy(zero_copy_only=False)] * len(values) + np.concatenate(owners))
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # a pair twice in one name: once
     gram_of, rows = np.divmod(pairs, len(values))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(gram_of, minlength=len(order)))]).astype(np.int64)
     return encoded.dictionary.take(pa.array(order)), indptr, rows.astype(np.int32)

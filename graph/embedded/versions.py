@@ -30,11 +30,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
 from bidgraph.graph.embedded.persist import write_index
 
 __all__ = ["Workspace", "LazyTables"]
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> pa.Table:
+    """Write ``frame`` as ``DataFrame.to_parquet(path, index=False)`` does (the same bytes) and
+    return the Arrow table written, for the index (so it is not read back)."""
+    if frame.attrs:  # pandas adds them to the file's metadata: let it
+        frame.to_parquet(path, index=False)
+        return pq.read_table(path)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, compression="snappy")
+    return table
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
@@ -105,9 +118,10 @@ class Workspace:
         try:
             (tmp / "tables").mkdir()
             digest = hashlib.sha256()
+            arrow = {}
             for name in sorted(tables):
                 path = tmp / "tables" / f"{name}.parquet"
-                tables[name].to_parquet(path, index=False)
+                arrow[name] = _to_parquet(tables[name], path)
                 digest.update(name.encode() + b"\0" + path.read_bytes())
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
@@ -115,7 +129,7 @@ class Workspace:
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
-            write_index(tmp)
+            write_index(tmp, arrow)
             name = self.next_name()
             manifest = {
                 **manifest,
