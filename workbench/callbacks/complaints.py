@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks.item_detail import register_item
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -192,20 +192,10 @@ def register(app, data) -> None:
         deps = [{"label": d["name"], "value": d["id"]} for d in data.supervision.departments()]
         return columns, rows, no_update if rows else message(t("cq.none", lang), "info"), deps
 
-    register_row_pick(app, "table-complaints", "store-complaint", allow_duplicate=True)
-
-    @app.callback(
-        Output("div-complaint-detail", "children"),
-        Input("store-complaint", "data"),
-        Input("store-complaint-refresh", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+    detail = [("div-complaint-detail", "children")]
+    register_item(
+        app, data, "table-complaints", "store-complaint", detail, complaint_detail, lambda lang: t("cq.pick", lang)
     )
-    @guarded(1, 0)
-    def _detail(complaint_id, _refresh, lang):
-        if not complaint_id or data.supervision is None:
-            return t("cq.pick", lang)
-        return complaint_detail(data, complaint_id, lang)
 
     @app.callback(
         Output("store-complaint-refresh", "data"),

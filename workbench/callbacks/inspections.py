@@ -10,7 +10,7 @@ import time
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks.item_detail import register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -179,21 +179,16 @@ def register(app, data) -> None:
         columns, rows = inspection_table(data, lang)
         return columns, rows, no_update if rows else message(t("ri.none", lang), "info"), *_choices(data, lang)
 
-    register_row_pick(app, "table-inspections", "store-inspection", allow_duplicate=True)
-
-    @app.callback(
-        Output("div-inspection-detail", "children"),
-        Output("dropdown-insp-item", "options"),
-        Input("store-inspection", "data"),
-        Input("store-inspection-refresh", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+    outputs = [("div-inspection-detail", "children"), ("dropdown-insp-item", "options")]
+    register_item(
+        app,
+        data,
+        "table-inspections",
+        "store-inspection",
+        outputs,
+        inspection_detail,
+        lambda lang: (t("ri.pick", lang), []),
     )
-    @guarded(2, 0)
-    def _detail(inspection_id, _refresh, lang):
-        if not inspection_id or data.supervision is None:
-            return t("ri.pick", lang), []
-        return inspection_detail(data, inspection_id, lang)
 
     @app.callback(
         Output("store-insp-plan", "data"),

@@ -22,7 +22,8 @@ from pathlib import Path
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import complaints, inspections, register_row_pick, sending
+from bidgraph.workbench.callbacks import complaints, inspections, sending
+from bidgraph.workbench.callbacks.item_detail import register_item
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import colon
@@ -255,20 +256,10 @@ def register(app, data) -> None:
         shown = message(t("dp.none", lang), "info") if not rows else no_update
         return columns, rows, shown, notifications(data, lang)
 
-    register_row_pick(app, "table-dispatch", "store-dispatch")
-
-    @app.callback(
-        Output("div-dispatch-detail", "children"),
-        Input("store-dispatch", "data"),
-        Input("store-dispatch-refresh", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+    detail = [("div-dispatch-detail", "children")]
+    register_item(
+        app, data, "table-dispatch", "store-dispatch", detail, dispatch_detail, lambda lang: t("dp.pick", lang)
     )
-    @guarded(1, 0)
-    def _detail(dispatch_id, _refresh, lang):
-        if not dispatch_id or not has_supervision(data):
-            return t("dp.pick", lang)
-        return dispatch_detail(data, dispatch_id, lang)
 
     @app.callback(
         Output("store-dispatch-refresh", "data"),

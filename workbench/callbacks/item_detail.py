@@ -1,0 +1,35 @@
+"""The item panel the supervision pages share (督办, 投诉质疑, 双随机): the row picked in the
+page's table, shown again after each step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dash import Input, Output, State
+
+from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.messages import guarded
+
+__all__ = ["register_item"]
+
+
+def register_item(
+    app, data, table: str, store: str, outputs: list[tuple[str, str]], render: Callable, empty: Callable
+) -> None:
+    """Show ``render(data, item_id, lang)`` (or ``empty(lang)`` with no item or no login) in
+    ``outputs`` when a row of ``table`` is picked (its id kept in ``store``) or
+    ``{store}-refresh`` changes; an error goes to the first output, in the page language."""
+    register_row_pick(app, table, store, allow_duplicate=True)  # a step may also pick the item it made
+
+    @app.callback(
+        *[Output(*o) for o in outputs],
+        Input(store, "data"),
+        Input(f"{store}-refresh", "data"),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(len(outputs), 0)
+    def _item(item_id, _refresh, lang):
+        if not item_id or getattr(data, "supervision", None) is None:
+            return empty(lang)
+        return render(data, item_id, lang)
