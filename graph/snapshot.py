@@ -9,11 +9,17 @@ came from, for evidence.
 folder, the Neo4j store's load content hash; ``None`` for a hand-made snapshot). Findings
 belong to the version they were computed on: a store refuses to save them once another version
 is live (see ``GraphStore.save_findings``).
+
+``derived(key, make)`` keeps what several detectors of one batch compute from the same tables
+(the bids joined with their lots and projects, the co-bidding projection): made once per
+snapshot, shared read-only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +39,14 @@ def empty_table(name: str) -> pd.DataFrame:
 class Snapshot:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     version: str | None = None
+    _derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, computed on the first call with ``key`` and kept with the snapshot; the
+        caller must not modify what it gets (hand out a copy when it may)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in schema().tables:

@@ -37,7 +37,14 @@ def bids_in_context(snapshot: Snapshot, valid_only: bool = True) -> pd.DataFrame
     submitted_at, _file, _row) plus project_id, ceiling_price, published_on, opened_on, tenderer_id,
     agency_id, region_code, category, procedure. ``valid_only`` drops bids marked invalid
     (a missing is_valid counts as valid).
+
+    The join is made once per snapshot (:meth:`Snapshot.derived`); each caller gets its own
+    (copy-on-write) frame, so adding a column never reaches another detector.
     """
+    return snapshot.derived(("bids_in_context", valid_only), lambda: _joined(snapshot, valid_only)).copy(deep=False)
+
+
+def _joined(snapshot: Snapshot, valid_only: bool) -> pd.DataFrame:
     bids = snapshot["bids"]
     if valid_only and len(bids):
         bids = bids[bids["is_valid"].fillna(True).astype(bool)]
