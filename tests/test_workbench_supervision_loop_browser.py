@@ -167,7 +167,16 @@ def test_an_office_through_a_random_inspection(browser, office):
     click(b, "button-insp-draw")
     wait_text(b, "div-insp-msg", "请先生成并登记随机种子")  # the seed was spent on its draw
 
-    b.get(office.url + "public")  # the same day, within the 5 working days
+    b.get(office.url + "?lang=en")  # the same page in English
+    tab(b, "Random inspections")
+    header = wait_text(b, "table-inspections", "Seed")
+    assert "随机" not in header and "项目" not in header
+    _cell(b, "table-inspections", "I-000001").click()
+    detail = wait_text(b, "div-inspection-detail", f"publish by {publish_by}")
+    assert "未" not in detail and "no problem found (资料齐全" in detail  # the note is the officer's own words
+    shot(b, "loop-i2-english")
+
+    b.get(office.url + "public?lang=zh")  # the same day, within the 5 working days
     results = wait_text(b, "table-public-results", item)
     b.execute_script("document.getElementById('table-public-results').scrollIntoView()")
     assert "I-000001" in results and "未发现问题" in results and "资料齐全" not in results
