@@ -156,13 +156,10 @@ def transfer(store: CasesStore, actor: User, complaint_id: str, department_id: s
     """Transfer to the competent department (转办), which then writes the reply."""
     require_action(actor, "complaint.transfer")
     dep = get_department(store, department_id)
-    with store.transaction() as conn:
-        row = _ITEMS.row(conn, store, actor, complaint_id)
-        to_status = _ITEMS.next_status(row, "transfer")
-        if not Scope(dep["region_code"]).allows(json.loads(row["region_codes"])):
+    with _ITEMS.step(store, actor, complaint_id, "transfer") as step:
+        if not Scope(dep["region_code"]).allows(json.loads(step.row["region_codes"])):
             raise InputError(f"{complaint_id} does not lie in the region of {dep['name']} / 不属于该部门辖区")
-        detail = {"department": department_id}
-        _ITEMS.move(conn, store, actor, row, "transfer", to_status, detail, note.strip(), department_id=department_id)
+        step.record({"department": department_id}, note.strip(), department_id=department_id)
     return get_complaint(store, actor, complaint_id)
 
 
@@ -171,13 +168,11 @@ def reply(store: CasesStore, actor: User, complaint_id: str, answer: str) -> dic
     """Record the written reply (书面答复); the department's, once transferred."""
     require_action(actor, "complaint.reply")
     answer = text(answer, "the reply")
-    with store.transaction() as conn:
-        row = _ITEMS.row(conn, store, actor, complaint_id)
-        to_status = _ITEMS.next_status(row, "reply")
+    with _ITEMS.step(store, actor, complaint_id, "reply") as step:
         replied = cases.today(store).isoformat()
-        late = row["deadline"] is not None and replied > row["deadline"]
+        late = step.row["deadline"] is not None and replied > step.row["deadline"]
         detail = {"replied_on": replied, "late": late, "length": len(answer)}
-        _ITEMS.move(conn, store, actor, row, "reply", to_status, detail, answer, reply=answer, replied_on=replied)
+        step.record(detail, answer, reply=answer, replied_on=replied)
     return get_complaint(store, actor, complaint_id)
 
 

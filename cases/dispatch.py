@@ -181,21 +181,10 @@ def reply(store: CasesStore, actor: User, dispatch_id: str, result: str, attachm
     bad = [h for h in hashes if not _SHA256.match(h)]
     if bad:
         raise InputError(f"not a SHA-256 (64 hex digits): {bad[0][:70]} / 附件哈希应为64位十六进制")
-    with store.transaction() as conn:
-        row = _ITEMS.row(conn, store, actor, dispatch_id)
-        to_status = _ITEMS.next_status(row, "reply")
+    with _ITEMS.step(store, actor, dispatch_id, "reply") as step:
         answered = today(store).isoformat()
-        _ITEMS.move(
-            conn,
-            store,
-            actor,
-            row,
-            "reply",
-            to_status,
-            {"attachments": hashes, "answered_on": answered, "length": len(result)},
-            note=result,
-            first_answered_on=row["first_answered_on"] or answered,
-        )
+        detail = {"attachments": hashes, "answered_on": answered, "length": len(result)}
+        step.record(detail, result, first_answered_on=step.row["first_answered_on"] or answered)
     return get_dispatch(store, actor, dispatch_id)
 
 
@@ -207,17 +196,14 @@ def check(
     department with a new deadline of ``days`` working days (default: as many as the first)."""
     require_action(actor, "dispatch.supervise")
     reason = text(reason, "the reason")
-    with store.transaction() as conn:
-        row = _ITEMS.row(conn, store, actor, dispatch_id)
-        _ITEMS.next_status(row, "check")
+    with _ITEMS.step(store, actor, dispatch_id, "check") as step:
         if rectified:
-            _ITEMS.move(conn, store, actor, row, "check", "rectified", {"rectified": True}, reason, rectified=1)
+            step.record({"rectified": True}, reason, "rectified", rectified=1)
         else:
-            n = _workdays(days if days is not None else row["workdays"])
+            n = _workdays(days if days is not None else step.row["workdays"])
             deadline = calendar(store).add(today(store), n).isoformat()
-            detail = {"rectified": False, "deadline": deadline}
-            fields = {"rectified": 0, "deadline": deadline, "round": row["round"] + 1, "escalated": 0}
-            _ITEMS.move(conn, store, actor, row, "check", "sent", detail, reason, **fields)
+            fields = {"rectified": 0, "deadline": deadline, "round": step.row["round"] + 1, "escalated": 0}
+            step.record({"rectified": False, "deadline": deadline}, reason, "sent", **fields)
     return get_dispatch(store, actor, dispatch_id)
 
 
@@ -227,14 +213,12 @@ def close(store: CasesStore, actor: User, dispatch_id: str, reason: str) -> dict
     整改到位 first."""
     require_action(actor, "dispatch.supervise")
     reason = text(reason, "the reason")
-    with store.transaction() as conn:
-        row = _ITEMS.row(conn, store, actor, dispatch_id)
-        to_status = _ITEMS.next_status(row, "close")
-        if row["action"] == "rectify" and row["status"] != "rectified":
+    with _ITEMS.step(store, actor, dispatch_id, "close") as step:
+        if step.row["action"] == "rectify" and step.row["status"] != "rectified":
             raise StepRefused(
                 f"dispatch {dispatch_id} asks to rectify: check it 整改到位 before closing / 整改事项须先核查到位"
             )
-        _ITEMS.move(conn, store, actor, row, "close", to_status, {"reason": reason}, reason)
+        step.record({"reason": reason}, reason)
     return get_dispatch(store, actor, dispatch_id)
 
 

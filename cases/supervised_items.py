@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +27,7 @@ from bidgraph.cases.users import User
 from bidgraph.cases.workdays import Calendar
 from bidgraph.errors import InputError
 
-__all__ = ["ItemKind", "insert_numbered", "deadline_clock", "item_dict"]
+__all__ = ["ItemKind", "Step", "insert_numbered", "deadline_clock", "item_dict"]
 
 
 def insert_numbered(conn: sqlite3.Connection, table: str, prefix: str, values: dict) -> str:
@@ -88,6 +89,14 @@ class ItemKind:
     def next_status(self, row: sqlite3.Row, step: str) -> str:
         return next_status(self.steps, self.statuses, row, step)
 
+    @contextmanager
+    def step(self, store: CasesStore, actor: User, item_id: str, name: str) -> Iterator[Step]:
+        """The transaction of the step ``name`` on an item that ``actor`` may see and whose
+        status allows the step; the caller checks the rest and records it (:meth:`Step.record`)."""
+        with store.transaction() as conn:
+            row = self.row(conn, store, actor, item_id)
+            yield Step(self, conn, store, actor, row, name, self.next_status(row, name))
+
     def move(self, conn, store, actor, row, step, to_status, detail, note="", **columns) -> None:
         """Set the item's status to ``to_status`` and its ``columns``, and record the step."""
         sets = ", ".join(f"{c} = ?" for c in ("status", *columns))
@@ -137,3 +146,23 @@ class ItemKind:
         row = self.row(store.connection(), store, actor, item_id)
         summary = self.summary(row, calendar(store), on or today(store))
         return {**summary, "events": events_of(store, item_id)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step under way on one item (:meth:`ItemKind.step`): its row before the step and the
+    status the step leads to."""
+
+    kind: ItemKind
+    conn: sqlite3.Connection
+    store: CasesStore
+    actor: User
+    row: sqlite3.Row
+    name: str
+    to_status: str
+
+    def record(self, detail: dict, note: str = "", to_status: str | None = None, **columns) -> None:
+        """Move the item to ``to_status`` (default: where the step leads) with its ``columns``
+        and record the step with ``detail`` and ``note``."""
+        status = to_status or self.to_status
+        self.kind.move(self.conn, self.store, self.actor, self.row, self.name, status, detail, note, **columns)
