@@ -23,7 +23,8 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta, timezone
 
 from bidgraph.cases import audit
@@ -418,6 +419,16 @@ def _check_version(row, expected_version: int | None) -> None:
         )
 
 
+@contextmanager
+def _changing(store: CasesStore, actor: User, case_id: str, expected_version: int | None = None) -> Iterator:
+    """The transaction of a change to a case ``actor`` may see: yields the connection and the
+    case's row, once :func:`_check_version` let the change through."""
+    with store.transaction() as conn:
+        row = _case_row(conn, store, actor, case_id)
+        _check_version(row, expected_version)
+        yield conn, row
+
+
 def _change(conn, store, actor, case_id, column, value, kind, old, text, detail) -> None:
     conn.execute(f"UPDATE cases SET {column} = ?, version = version + 1 WHERE id = ?", (value, case_id))
     conn.execute(
@@ -440,9 +451,7 @@ def transition(
     reason = required_text(reason, "the reason for a status change")
     if to_status not in STATUSES:
         raise WorkflowError(f"status {to_status!r} is not one of {', '.join(STATUSES)}")
-    with store.transaction() as conn:
-        row = _case_row(conn, store, actor, case_id)
-        _check_version(row, expected_version)
+    with _changing(store, actor, case_id, expected_version) as (conn, row):
         if to_status not in TRANSITIONS[row["status"]]:
             allowed = " or ".join(TRANSITIONS[row["status"]]) or "nothing (closed is final)"
             raise WorkflowError(f"case {case_id} is {row['status']}: it can move to {allowed}, not {to_status}")
@@ -462,9 +471,7 @@ def assign(
 ) -> dict:
     """Give the case to ``assignee`` (None: unassign); returns the updated case."""
     require(actor, "case.assign")
-    with store.transaction() as conn:
-        row = _case_row(conn, store, actor, case_id)
-        _check_version(row, expected_version)
+    with _changing(store, actor, case_id, expected_version) as (conn, row):
         if assignee is not None:
             _check_assignee(conn, assignee, json.loads(row["region_codes"]))
         _change(conn, store, actor, case_id, "assignee", assignee, "assign", row["assignee"], "", {})
@@ -476,8 +483,7 @@ def add_comment(store: CasesStore, actor: User, case_id: str, text: str) -> None
     """Append a comment to the case (comments are never edited or deleted)."""
     require(actor, "case.comment")
     text = required_text(text, "comment")
-    with store.transaction() as conn:
-        _case_row(conn, store, actor, case_id)
+    with _changing(store, actor, case_id) as (conn, _):
         conn.execute(
             "INSERT INTO case_events (case_id, time, user, kind, text) VALUES (?, ?, ?, 'comment', ?)",
             (case_id, store.now(), actor.name, text),
