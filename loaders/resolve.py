@@ -81,7 +81,7 @@ def _organization_links(orgs: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     uscc = _valid(orgs["uscc"], uscc_ok)
     name = normalise_name(orgs["name"])
     # A name shared by rows with two different valid USCCs names two companies: no name link.
-    clash = uscc.groupby(name.to_numpy()).transform("nunique").gt(1)
+    clash = uscc.groupby(name.to_numpy(), sort=False).transform("nunique").gt(1)
     return [(uscc, "same USCC"), (name.mask(clash), "same normalised name")]
 
 
@@ -99,12 +99,11 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
     src_parts, dst_parts, reasons = [], [], pd.Series(np.nan, index=table.index, dtype="str")
     for values, label in links:
         pos = pd.Series(np.arange(n))[values.notna().to_numpy()]
-        first = pos.groupby(values.dropna().to_numpy()).transform("min")
+        first, size = _first_and_size(pos, values.dropna(), n)
         linked = pos != first
         src_parts.append(pos[linked].to_numpy())
         dst_parts.append(first[linked].to_numpy())
         # Each row in a group of two or more says why, naming the group's first row.
-        size = pos.groupby(values.dropna().to_numpy()).transform("size")
         grouped = pos[(size > 1).to_numpy()].index
         why = label + " " + values[grouped] + " as " + ids[first[grouped].to_numpy()].to_numpy()
         reasons = reasons.fillna(why.astype("str"))
@@ -112,7 +111,7 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
     if len(src) == 0:
         return table, merge_frame()
     _, comp = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)), directed=False)
-    kept = pd.Series(np.arange(n)).groupby(comp).transform("min").to_numpy()
+    kept = _first_and_size(pd.Series(np.arange(n)), pd.Series(comp), n)[0].to_numpy()
     merged = kept != np.arange(n)
     in_group = pd.Series(kept).duplicated(keep=False).to_numpy()
     group = table[in_group]
@@ -137,6 +136,17 @@ def _merge(kind: str, table: pd.DataFrame, links: list[tuple[pd.Series, str]]) -
         }
     )[list(MERGE_COLUMNS)]
     return table[~merged].reset_index(drop=True), record.astype(object)
+
+
+def _first_and_size(pos: pd.Series, values: pd.Series, n: int) -> tuple[pd.Series, pd.Series]:
+    """Per row, the first position (of ``pos``) holding its value and how many hold it: a
+    groupby's min and size, by hashing the values once instead of sorting them (a province's
+    million ID numbers)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    first = np.full(len(uniques), n, dtype=np.int64)
+    np.minimum.at(first, codes, pos.to_numpy())
+    size = np.bincount(codes, minlength=len(uniques))
+    return pd.Series(first[codes], index=pos.index), pd.Series(size[codes], index=pos.index)
 
 
 def _rewrite_references(tables: dict[str, pd.DataFrame], target: str, mapping: dict[str, str]) -> None:

@@ -310,7 +310,7 @@ def _unknown_refs(
 
 def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
     """``values.isin(known)`` for text columns, by Arrow (several times faster at a million rows)."""
-    found = pc.is_in(pa.array(values.astype("str")), value_set=pa.array(known.astype("str").dropna().unique()))
+    found = pc.is_in(pa.array(values.astype("str")), value_set=pa.array(known.astype("str")).drop_null())
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False).astype(bool)
 
 
