@@ -40,33 +40,24 @@ __all__ = [
 # Graph node label (role labels included) -> entity type: bundle.md's entity types plus bid and
 # payment (graph/schema.toml [entity_types]).
 LABEL_TYPES = schema().label_entity_types
-# Bundle table -> (column, entity type) whose regions a row is in.
-TABLE_LINKS = {
-    "projects": ("project_id", "project"),
-    "lots": ("lot_id", "lot"),
-    "bids": ("lot_id", "lot"),
-    "bid_uploads": ("bid_id", "bid"),
-    "bid_documents": ("bid_id", "bid"),
-    "expert_scores": ("lot_id", "lot"),
-    "scores": ("lot_id", "lot"),
-    "contracts": ("lot_id", "lot"),
-    "payments": ("contract_id", "contract"),
-    "contract_changes": ("contract_id", "contract"),
-    "bid_members": ("bid_id", "bid"),
-    "site_personnel": ("lot_id", "lot"),
-    "settlements": ("contract_id", "contract"),
-    "personnel_changes": ("contract_id", "contract"),  # a row naming only its lot is shown to no county
-    "bid_bonds": ("bid_id", "bid"),
-    "bid_texts": ("bid_id", "bid"),
-    "bid_shingles": ("bid_id", "bid"),
-    "organizations": ("org_id", "company"),
-    "persons": ("person_id", "person"),
-    "person_roles": ("org_id", "company"),
-    "experts": ("expert_id", "expert"),
-    "ocds_releases": ("ocid", "project"),  # the OCDS loader makes one project per ocid, keyed by it
-    # a complaint names its lot or only its project: visible where either lies
-    "complaints": (("lot_id", "lot"), ("project_id", "project")),
+# Bundle table -> the (column, entity type) links whose regions a row is in, written as the
+# tables each link places.
+_TABLES_BY_LINK = {
+    ("project_id", "project"): ("projects",),
+    ("lot_id", "lot"): ("lots", "bids", "expert_scores", "scores", "contracts", "site_personnel"),
+    ("bid_id", "bid"): ("bid_uploads", "bid_documents", "bid_members", "bid_bonds", "bid_texts", "bid_shingles"),
+    # a personnel change naming only its lot is shown to no county
+    ("contract_id", "contract"): ("payments", "contract_changes", "settlements", "personnel_changes"),
+    ("org_id", "company"): ("organizations", "person_roles"),
+    ("person_id", "person"): ("persons",),
+    ("expert_id", "expert"): ("experts",),
+    ("ocid", "project"): ("ocds_releases",),  # the OCDS loader makes one project per ocid, keyed by it
 }
+TABLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    table: (link,) for link, tables in _TABLES_BY_LINK.items() for table in tables
+}
+# a complaint names its lot or only its project: visible where either lies
+TABLE_LINKS["complaints"] = (("lot_id", "lot"), ("project_id", "project"))
 # Bundle tables that are vocabulary, not facts about parties: every region reads them whole.
 REGION_NEUTRAL_TABLES = frozenset({"regions"})
 
@@ -209,8 +200,7 @@ class Scope:
         if column is None:
             if name not in TABLE_LINKS:
                 raise KeyError(f"no region rule for table {name!r}; pass column and entity_type")
-            rule = TABLE_LINKS[name]
-            links: tuple[tuple[str, str], ...] = rule if isinstance(rule[0], tuple) else (rule,)  # type: ignore[assignment]  # one (column, type) pair or several
+            links = TABLE_LINKS[name]
         elif entity_type is None:
             raise KeyError(f"column {column!r} of table {name!r} needs its entity_type")
         else:
