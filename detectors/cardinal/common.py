@@ -34,6 +34,7 @@ __all__ = [
     "TenderMethodIndicator",
     "submitted_bids",
     "priced_submitted_bids",
+    "is_awarded",
     "complete_awards_and_bids",
     "single_supplier",
     "valid_priced_bids",
@@ -210,6 +211,11 @@ def priced_submitted_bids(release: dict) -> list[tuple[dict, float, str]]:
         if amount is not None and currency is not None:
             out.append((bid, amount, currency))
     return out
+
+
+def is_awarded(release: dict) -> bool:
+    """Whether the process has an ``active`` award."""
+    return any(get_str(award, "status") == "active" for award in get_list(release, "awards") or [])
 
 
 def complete_awards_and_bids(release: dict) -> tuple[list[dict], list] | None:

@@ -3,22 +3,14 @@ priced bids exist and a contract was awarded."""
 
 from __future__ import annotations
 
-from bidgraph.detectors.cardinal.common import (
-    Flag,
-    PriceComparisonIndicator,
-    State,
-    get_list,
-    get_str,
-    priced_submitted_bids,
-)
+from bidgraph.detectors.cardinal.common import Flag, PriceComparisonIndicator, State, is_awarded, priced_submitted_bids
 
 
 class R036(PriceComparisonIndicator):
     code = "R036"
 
     def fold_compared(self, state: State, release: dict, ocid: str) -> None:
-        awards = get_list(release, "awards")
-        if awards is None or not any(get_str(a, "status") == "active" for a in awards):
+        if not is_awarded(release):
             return
         lowest, lowest_status, valid_priced = None, None, False
         for bid, amount, currency in priced_submitted_bids(release):
