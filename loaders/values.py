@@ -241,7 +241,15 @@ _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)])
 def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
     lookup = np.zeros(256, dtype=np.int64)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
-    raw = np.frombuffer("".join(codes.tolist()).encode("ascii"), dtype=np.uint8)
+    # The codes matched an 18-character ASCII pattern: their bytes, end to end, are the text of
+    # the Arrow array between its first and last offsets (no Python string per code).
+    text = pa.array(codes, type=pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    raw = (
+        np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if len(text)
+        else np.empty(0, np.uint8)
+    )
     return lookup[raw].reshape(-1, 18)
 
 
