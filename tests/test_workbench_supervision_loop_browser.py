@@ -130,7 +130,7 @@ def test_an_office_through_a_random_inspection(browser, office):
     choose(b, "dropdown-insp-officers", "inspector2")
     typed(b, "input-insp-n", "3")
     click(b, "button-insp-draw")
-    wait_text(b, "div-insp-msg", "请先生成并登记随机种子")  # no draw without an announced seed
+    wait_text(b, "div-insp-announced", "请先生成并登记随机种子")  # no draw without an announced seed
     assert not inspections.list_inspections(store, User("admin", "admin", None))
 
     click(b, "button-insp-announce")
@@ -142,7 +142,7 @@ def test_an_office_through_a_random_inspection(browser, office):
     shot(b, "loop-i1-seed-announced")
 
     click(b, "button-insp-draw")
-    drawn = wait_text(b, "div-insp-msg", "I-000001 已抽取")
+    drawn = wait_text(b, "div-insp-announced", "I-000001 已抽取")
     (draw,) = _entries(store, "inspect.draw")
     assert draw["seed"] == announced["seed"] and draw["seq"] > announced["seq"]
     projects = city_projects(office.graph, "360102")
@@ -158,14 +158,14 @@ def test_an_office_through_a_random_inspection(browser, office):
     typed(b, "input-insp-note", "资料齐全，现场核查无异常")
     click(b, "button-insp-record")
     publish_by = Calendar().add(date(2026, 10, 20), 5).isoformat()
-    wait_text(b, "div-insp-msg", f"应于 {publish_by} 前公示")
+    wait_text(b, "div-insp-step-msg", f"应于 {publish_by} 前公示")
     wait_text(b, "div-inspection-detail", "资料齐全")
     click(b, "button-insp-repeat")
-    wait_text(b, "div-insp-msg", "复现结果与登记名单一致")
+    wait_text(b, "div-insp-step-msg", "复现结果与登记名单一致")
     no_error_messages(b)
     shot(b, "loop-i2-drawn-recorded")
     click(b, "button-insp-draw")
-    wait_text(b, "div-insp-msg", "请先生成并登记随机种子")  # the seed was spent on its draw
+    wait_text(b, "div-insp-announced", "请先生成并登记随机种子")  # the seed was spent on its draw
 
     b.get(office.url + "?lang=en")  # the same page in English
     tab(b, "Random inspections")
@@ -209,13 +209,13 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     typed(b, "textarea-complaint-grounds", "评标委员会未按招标文件规定的标准评审")
     typed(b, "textarea-complaint-docs", SHA)
     click(b, "button-complaint-add")
-    wait_text(b, "div-complaint-msg", "Q-000001 已受理，答复期限 2026-10-12")
+    wait_text(b, "div-complaint-add-msg", "Q-000001 已受理，答复期限 2026-10-12")
     row = _cell(b, "table-complaints", "Q-000001")
     assert row.value_of_css_property("background-color").replace(" ", "") in ("rgba(253,226,226,1)", "rgb(253,226,226)")
     wait_text(b, "div-complaint-detail", "登记材料")
     choose(b, "dropdown-complaint-department", "市住建局")
     click(b, "button-complaint-transfer")
-    wait_text(b, "div-complaint-msg", "Q-000001 已转办至市住建局")
+    wait_text(b, "div-complaint-step-msg", "Q-000001 已转办至市住建局")
     wait_text(b, "div-complaint-detail", "转办：市住建局")
     wait_text(b, "table-complaints", "已转办")
     shot(b, "loop-c1-transferred")
@@ -225,9 +225,11 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     wait_text(b, "div-complaint-detail", "评标委员会")
     assert not b.find_element(By.ID, "button-complaint-transfer").is_displayed()
     assert not b.find_element(By.ID, "button-complaint-add").is_displayed()
+    click(b, "button-complaint-reply")
+    wait_text(b, "div-complaint-step-msg", "答复内容不能为空")  # beside the form, in the page language
     typed(b, "textarea-complaint-reply", "经复核，评审符合招标文件规定，质疑不成立")
     click(b, "button-complaint-reply")
-    wait_text(b, "div-complaint-msg", "Q-000001 已答复")
+    wait_text(b, "div-complaint-step-msg", "Q-000001 已答复")
     assert b.find_element(By.ID, "textarea-complaint-reply").get_attribute("value") == ""
     wait_text(b, "div-complaint-detail", "逾期答复")
     shot(b, "loop-c2-department-replied")
@@ -237,13 +239,14 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     wait_text(b, "div-complaint-detail", "质疑不成立")
     typed(b, "input-complaint-findings", finding["id"])
     click(b, "button-complaint-link")
-    wait_text(b, "div-complaint-msg", "已关联 1 条线索")
+    wait_text(b, "div-complaint-step-msg", "已关联 1 条线索")
     assert (
         b.find_element(By.ID, "input-complaint-findings").get_attribute("value") == finding["id"]
     )  # kept for the case
     click(b, "button-complaint-case")
-    msg = wait_text(b, "div-complaint-msg", "已转为案件")
-    wait_text(b, "div-complaint-detail", finding["id"])
+    msg = wait_text(b, "div-complaint-step-msg", "已转为案件")
+    wait_text(b, "div-complaint-detail", f"关联线索：{finding['id']}")
+    wait_text(b, "div-complaint-detail", "转为案件：C-")
     no_error_messages(b)
     shot(b, "loop-c3-case")
     kinds = [e["action"] for e in audit_entries(store) if e["action"].startswith("complaint.")]

@@ -71,6 +71,7 @@ def _record(lang: str) -> html.Div:
                 ],
                 className="actions",
             ),
+            html.Div(id="div-insp-step-msg", className="message"),
         ],
         className="panel",
     )

@@ -104,6 +104,8 @@ SUPERVISION_STRINGS: dict[str, tuple[str, str]] = {
     "cq.cased": ("{id} 已转为案件 {case}。", "{id} is now case {case}."),
     "cq.need_target": ("请填写标段或项目编号。", "Enter a lot or project id."),
     "cq.need_department": ("请选择承办部门。", "Choose a department."),
+    "cq.need_grounds": ("事由不能为空。", "The grounds must not be empty."),
+    "cq.need_reply": ("答复内容不能为空。", "The reply must not be empty."),
     "cq.ev.complaint.add": ("受理", "taken in"),
     "cq.ev.complaint.documents": ("登记材料", "documents recorded"),
     "cq.ev.complaint.transfer": ("转办", "transferred"),
@@ -160,6 +162,7 @@ SUPERVISION_STRINGS: dict[str, tuple[str, str]] = {
     "ri.record": ("录入", "Record"),
     "ri.recorded": ("{item} 的检查结果已录入，应于 {day} 前公示。", "{item} recorded; publish by {day}."),
     "ri.need_item": ("请选择抽查对象和检查结果。", "Choose the drawn item and the result."),
+    "ri.need_note": ("检查情况不能为空。", "Say what was found."),
     "ri.repeat": ("按种子复现抽取", "Repeat the draw from the seed"),
     "ri.repeat_same": (
         "复现结果与登记名单一致：{items}；执法人员：{officers}。",

@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks.item_detail import register_item
+from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -87,6 +87,8 @@ def _event(event: dict, names: dict[str, str], lang: str) -> html.Li:
     detail = event.get("detail") or {}
     if detail.get("documents"):
         line += colon(lang) + sep(lang).join(h[:12] + "…" for h in detail["documents"])
+    if detail.get("findings") or detail.get("case"):
+        line += colon(lang) + (sep(lang).join(detail.get("findings") or []) or detail["case"])
     if detail.get("department"):
         line += colon(lang) + names.get(detail["department"], detail["department"])
     if event.get("text"):
@@ -131,6 +133,8 @@ def _add(desk, s: dict, lang: str) -> tuple[str, str]:
     target = (s["target"] or "").strip()
     if not target:
         raise InputError(t("cq.need_target", lang))
+    if not (s["grounds"] or "").strip():
+        raise InputError(t("cq.need_grounds", lang))
     received = day(s["received"], lang)
     if received is None:
         raise InputError(t("sd.bad_date", lang))
@@ -156,6 +160,8 @@ def act(data, trigger: str, complaint_id: str | None, s: dict, lang: str) -> tup
         department = desk.department_names().get(s["department"], s["department"])
         return t("cq.transferred", lang, id=complaint_id, department=department), complaint_id
     if trigger == "button-complaint-reply":
+        if not (s["reply"] or "").strip():
+            raise InputError(t("cq.need_reply", lang))
         desk.reply_complaint(complaint_id, s["reply"] or "")
         return t("cq.replied", lang, id=complaint_id), complaint_id
     wanted = ids(s["findings"])
@@ -199,7 +205,8 @@ def register(app, data) -> None:
 
     @app.callback(
         Output("store-complaint-refresh", "data"),
-        Output("div-complaint-msg", "children", allow_duplicate=True),
+        Output("div-complaint-add-msg", "children"),
+        Output("div-complaint-step-msg", "children"),
         Output("store-complaint", "data", allow_duplicate=True),
         *[Output(*CLEARED[k], allow_duplicate=True) for k in CLEARED],
         *[Input(b, "n_clicks") for b in BUTTONS],
@@ -208,16 +215,19 @@ def register(app, data) -> None:
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
-    @guarded(3 + len(CLEARED), 1)
+    @near(4 + len(CLEARED), {"button-complaint-add": 1}, 2)
     def _action(*args):
         lang = args[-1]
         complaint_id, values = args[len(BUTTONS)], args[len(BUTTONS) + 1 : -1]
         keep = (no_update,) * len(CLEARED)
         if not ctx.triggered_id or not ctx.triggered[0].get("value"):
-            return no_update, no_update, no_update, *keep
-        if data.supervision is None:
-            return no_update, message(t("dp.login_needed", lang), "warning"), no_update, *keep
+            return no_update, no_update, no_update, no_update, *keep
         trigger = str(ctx.triggered_id)
+        here = [no_update, no_update]  # the intake panel's message, the other steps'
+        if data.supervision is None:
+            here[trigger != "button-complaint-add"] = message(t("dp.login_needed", lang), "warning")
+            return no_update, *here, no_update, *keep
         text, shown = act(data, trigger, complaint_id, dict(zip(STATES, values)), lang)
+        here[trigger != "button-complaint-add"] = message(text, "info")
         cleared = ("" if trigger == CLEARED_BY[k] else no_update for k in CLEARED)  # done: its form is emptied
-        return time.time_ns(), message(text, "info"), shown, *cleared
+        return time.time_ns(), *here, shown, *cleared

@@ -10,7 +10,7 @@ import time
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks.item_detail import register_item
+from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -136,6 +136,8 @@ def act(data, trigger: str, plan_seq, inspection_id, s: dict, lang: str) -> tupl
         return t("ri.repeat_differs", lang, pool=pool, items=items), inspection_id
     if not s["item"] or not s["result"]:
         raise InputError(t("ri.need_item", lang))
+    if not (s["note"] or "").strip():
+        raise InputError(t("ri.need_note", lang))
     done = desk.record_inspection(inspection_id, s["item"], s["result"], s["note"] or "")
     publish_by = next(r["publish_by"] for r in done["results"] if r["item_id"] == s["item"])
     return t("ri.recorded", lang, item=s["item"], day=publish_by), inspection_id
@@ -208,7 +210,8 @@ def register(app, data) -> None:
 
     @app.callback(
         Output("store-inspection-refresh", "data"),
-        Output("div-insp-msg", "children", allow_duplicate=True),
+        Output("div-insp-announced", "children", allow_duplicate=True),
+        Output("div-insp-step-msg", "children"),
         Output("store-inspection", "data", allow_duplicate=True),
         Output("store-insp-plan", "data", allow_duplicate=True),
         *[Input(b, "n_clicks") for b in BUTTONS],
@@ -218,16 +221,19 @@ def register(app, data) -> None:
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
-    @guarded(4, 1)
+    @near(5, {"button-insp-draw": 1}, 2)
     def _action(*args):
         lang = args[-1]
         plan, inspection_id = args[len(BUTTONS)], args[len(BUTTONS) + 1]
         states = dict(zip({**POOL_STATES, **WORK_STATES}, args[len(BUTTONS) + 2 : -1]))
         if not ctx.triggered_id or not ctx.triggered[0].get("value"):
-            return no_update, no_update, no_update, no_update
-        if data.supervision is None:
-            return no_update, message(t("dp.login_needed", lang), "warning"), no_update, no_update
+            return (no_update,) * 5
         trigger = str(ctx.triggered_id)
+        here = [no_update, no_update]  # beside the draw button, beside the result form
+        if data.supervision is None:
+            here[trigger != "button-insp-draw"] = message(t("dp.login_needed", lang), "warning")
+            return no_update, *here, no_update, no_update
         text, shown = act(data, trigger, plan, inspection_id, states, lang)
+        here[trigger != "button-insp-draw"] = message(text, "info")
         spent = None if trigger == "button-insp-draw" else no_update  # a seed is drawn once
-        return time.time_ns(), message(text, "info"), shown, spent
+        return time.time_ns(), *here, shown, spent

@@ -1,16 +1,32 @@
-"""The item panel the supervision pages share (督办, 投诉质疑, 双随机): the row picked in the
-page's table, shown again after each step."""
+"""What the supervision pages' callbacks share (督办, 投诉质疑, 双随机): the item panel (the row
+picked in the page's table, shown again after each step), and a step's message shown beside
+the button that ran it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from dash import Input, Output, State
+from dash import Input, Output, State, ctx
 
 from bidgraph.workbench.callbacks import register_row_pick
 from bidgraph.workbench.messages import guarded
 
-__all__ = ["register_item"]
+__all__ = ["register_item", "near"]
+
+
+def near(n_outputs: int, slots: dict[str, int], default: int):
+    """:func:`~bidgraph.workbench.messages.guarded`, with an error message in the output of the
+    panel whose button triggered the callback (``slots``: button id → output index)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args):
+            return guarded(n_outputs, slots.get(str(ctx.triggered_id), default))(fn)(*args)
+
+        return inner
+
+    return wrap
 
 
 def register_item(
