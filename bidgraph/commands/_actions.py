@@ -21,7 +21,9 @@ from typing import Any, Protocol
 Handler = Callable[[Any], int]
 
 
-class Declared(Protocol):
+class Declaration(Protocol):
+    """What an action declares on its parser: an :class:`Argument` or a :class:`OneOf`."""
+
     def add_to(self, parser) -> None: ...
 
 
@@ -63,9 +65,9 @@ class Command:
     def __init__(self, name: str, help: str):
         self.name = name
         self.help = help
-        self.actions: list[tuple[str, Handler, str, tuple[Declared, ...]]] = []
+        self.actions: list[tuple[str, Handler, str, tuple[Declaration, ...]]] = []
 
-    def action(self, help: str, *arguments: Declared) -> Callable[[Handler], Handler]:
+    def action(self, help: str, *arguments: Declaration) -> Callable[[Handler], Handler]:
         """Declare the handler ``handle_<action>`` as the action ``<action>``, with ``help`` and
         ``arguments`` (:func:`arg`, :func:`one_of`) in the order its usage shows them."""
 
