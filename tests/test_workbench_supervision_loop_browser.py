@@ -249,6 +249,17 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
     wait_text(b, "div-complaint-detail", "转为案件：C-")
     no_error_messages(b)
     shot(b, "loop-c3-case")
+    case_id = msg.split("案件 ")[1].rstrip("。")
+
+    # the case sent to the department from the 督办 page
+    tab(b, "督办")
+    choose(b, "dropdown-send-kind", "案件")
+    choose(b, "dropdown-send-case", case_id)
+    choose(b, "dropdown-send-department", "市住建局")
+    choose(b, "dropdown-send-action", "核实")
+    click(b, "button-send")
+    wait_text(b, "div-send-msg", "D-000001 已推送至市住建局")
+    wait_text(b, "table-dispatch", f"案件 {case_id}")
     kinds = [e["action"] for e in audit_entries(store) if e["action"].startswith("complaint.")]
     assert kinds == [
         "complaint.add",
@@ -258,7 +269,7 @@ def test_a_challenge_taken_in_transferred_answered_and_turned_into_a_case(browse
         "complaint.link",
         "complaint.case",
     ]
-    assert "C-" in msg
+    assert [e["case"] for e in audit_entries(store) if e["action"] == "dispatch.send"] == [case_id]
 
 
 def audit_entries(store) -> list[dict]:

@@ -452,10 +452,10 @@ def _dispatch(lang: str, role: str | None = None) -> html.Div:
     detail = html.Div(t("dp.pick", lang), id="div-dispatch-detail", className="panel detail")
     return html.Div(
         [
-            html.Div(id="div-dispatch-msg", className="message"),
             send_panel(lang, department),
             listing,
             detail,
+            html.Div(id="div-dispatch-msg", className="message"),  # beside the steps below
             reply,
             supervise,
         ],
