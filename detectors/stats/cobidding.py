@@ -20,7 +20,7 @@ surprise above 10.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,11 @@ class CoBidding:
         One row per firm pair (``a < b``, codes) that met at least ``min_cobids`` times:
         ``cobids``, ``expected``, ``surprise`` (-log10 Poisson tail), ``lift``
         (observed / expected), ``n_a``, ``n_b`` (lots each entered) and ``jaccard``.
+    rates : dict of DataFrame
+        Per market column (``market``, ``specialty_market``): each firm's ``n`` lots entered in
+        a market and the market's ``lots`` (the null model's entry rates).
+    lot_markets : DataFrame
+        Per lot code, its ``market`` and ``specialty_market``.
     """
 
     bids: pd.DataFrame
@@ -70,6 +75,11 @@ class CoBidding:
     lots: np.ndarray
     incidence: sparse.csr_matrix
     pairs: pd.DataFrame
+    rates: dict[str, pd.DataFrame]
+    lot_markets: pd.DataFrame
+
+
+MARKETS = ("market", "specialty_market")
 
 
 def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
@@ -80,8 +90,19 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     snapshot : Snapshot
     min_cobids : int
         Pairs that met on fewer lots are not listed (they can never be flagged).
+
+    The projection is made once per snapshot (with the pairs that met twice or more) and shared
+    by the detectors of a batch; a larger ``min_cobids`` keeps its pairs that met often enough
+    (every column of a pair depends on that pair alone).
     """
-    bids = bids_in_context(snapshot).copy()
+    floor = min(min_cobids, 2)
+    co = snapshot.derived(("cobidding", floor), lambda: _cobidding(snapshot, floor))
+    pairs = co.pairs if min_cobids == floor else co.pairs[co.pairs["cobids"] >= min_cobids].reset_index(drop=True)
+    return replace(co, bids=co.bids.copy(deep=False), pairs=pairs.copy(deep=False))
+
+
+def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
+    bids = bids_in_context(snapshot)
     bids["lot"], lots = pd.factorize(bids["lot_id"], sort=True)
     bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
     category = bids["category"].fillna("?").astype(str)
@@ -96,11 +117,12 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
         (np.ones(len(entry), dtype=np.float32), (entry["lot"].to_numpy(), entry["firm"].to_numpy())),
         shape=(n_lots, n_firms),
     )
+    rates = {market: _entry_counts(entry, market) for market in MARKETS}
     co = sparse.triu(incidence.T @ incidence, k=1).tocoo()
     keep = co.data >= min_cobids
     a, b, cobids = co.row[keep], co.col[keep], co.data[keep].astype(np.int64)
     n_firm_lots = np.asarray(incidence.sum(axis=0)).ravel()
-    expected = np.maximum(_expected(entry, a, b, "market"), _expected(entry, a, b, "specialty_market"))
+    expected = np.maximum(*(_expected(entry, rates[market], a, b, market) for market in MARKETS))
     surprise = -stats.poisson.logsf(cobids - 1, np.maximum(expected, 1e-9)) / LN10
     pairs = pd.DataFrame(
         {
@@ -116,13 +138,15 @@ def cobidding(snapshot: Snapshot, min_cobids: int = 2) -> CoBidding:
     )
     pairs["jaccard"] = pairs["cobids"] / (pairs["n_a"] + pairs["n_b"] - pairs["cobids"])
     pairs = pairs.sort_values(["a", "b"], ignore_index=True)
-    return CoBidding(bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs)
+    lot_markets = bids.drop_duplicates("lot").set_index("lot")[list(MARKETS)]
+    return CoBidding(
+        bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs, rates, lot_markets
+    )
 
 
-def _expected(entry: pd.DataFrame, a: np.ndarray, b: np.ndarray, market: str) -> np.ndarray:
-    """``E_ab = sum_m n_am n_bm / L_m`` over the ``market`` column, for the listed pairs only
-    (a masked ``D^T W D``)."""
-    rates = _entry_counts(entry, market)
+def _expected(entry: pd.DataFrame, rates: pd.DataFrame, a: np.ndarray, b: np.ndarray, market: str) -> np.ndarray:
+    """``E_ab = sum_m n_am n_bm / L_m`` over the ``market`` column (``rates`` its entry counts),
+    for the listed pairs only (a masked ``D^T W D``)."""
     counts = rates["n"] / np.sqrt(rates["lots"])
     n_firms = int(entry["firm"].max()) + 1 if len(entry) else 0
     n_markets = int(entry[market].max()) + 1 if len(entry) else 0
@@ -144,12 +168,10 @@ def _entry_counts(entry: pd.DataFrame, market: str) -> pd.DataFrame:
 def expected_entries(co: CoBidding, lots: np.ndarray) -> np.ndarray:
     """How many of ``lots`` (lot codes) each firm would enter, entering as it does elsewhere in
     their markets: the larger of the two markets' predictions, as for pairs."""
-    entry = co.bids.drop_duplicates(["lot", "firm"])
     out = np.zeros(len(co.firms))
-    for market in ("market", "specialty_market"):
-        lot_market = co.bids.drop_duplicates("lot").set_index("lot")[market]
-        chosen = lot_market.reindex(lots).value_counts()
-        rates = _entry_counts(entry, market)
+    for market in MARKETS:
+        chosen = co.lot_markets[market].reindex(lots).value_counts()
+        rates = co.rates[market]
         rates = rates.assign(e=rates["n"] / rates["lots"] * chosen.reindex(rates[market]).fillna(0).to_numpy())
         out = np.maximum(out, rates.groupby("firm")["e"].sum().reindex(range(len(co.firms)), fill_value=0).to_numpy())
     return out

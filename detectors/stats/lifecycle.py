@@ -14,6 +14,10 @@ def awards(snapshot) -> pd.DataFrame:
     """One row per lot with a winning bid: lot_id, org_id (the winner), price, is_valid,
     project_id, tenderer_id, category, procedure, ceiling_price, published_on, opened_on, and
     the winner's contract on the lot if any (contract_id, amount, signed_on)."""
+    return snapshot.derived("awards", lambda: _awards(snapshot)).copy(deep=False)
+
+
+def _awards(snapshot) -> pd.DataFrame:
     bids = bids_in_context(snapshot, valid_only=False)
     won = bids[bids["is_winner"]].drop_duplicates("lot_id")
     contracts = snapshot["contracts"][["contract_id", "lot_id", "org_id", "amount", "signed_on"]]

@@ -29,6 +29,10 @@ def bid_outcomes(snapshot) -> pd.DataFrame:
     (coefficient of variation of the lot's valid prices) and ``margin`` (for a lowest bid, the
     relative gap to the second lowest price).
     """
+    return snapshot.derived("bid_outcomes", lambda: _outcomes(snapshot)).copy(deep=False)
+
+
+def _outcomes(snapshot) -> pd.DataFrame:
     b = bids_in_context(snapshot, valid_only=True)
     awarded = b.groupby("lot_id")["is_winner"].transform("any")
     b = b[awarded].copy()
