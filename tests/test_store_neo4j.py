@@ -31,15 +31,15 @@ def neo(tiny_tables):
     store.close()
 
 
+def _counts(store) -> tuple[dict, dict]:
+    info = store.info()
+    return {k: v for k, v in info["nodes"].items() if v}, {k: v for k, v in info["relationships"].items() if v}
+
+
 def test_counts_match_the_embedded_store(neo, tiny_tables, tmp_path):
     embedded = EmbeddedStore(tmp_path)
     embedded.load(as_bundle(tiny_tables))
-    assert {k: v for k, v in neo.info()["nodes"].items() if v} == {
-        k: v for k, v in embedded.info()["nodes"].items() if v
-    }
-    assert {k: v for k, v in neo.info()["relationships"].items() if v} == {
-        k: v for k, v in embedded.info()["relationships"].items() if v
-    }
+    assert _counts(neo) == _counts(embedded)
 
 
 def test_loading_twice_changes_nothing(neo, tiny_tables):
@@ -98,12 +98,7 @@ def test_append_day_by_day_equals_loading_at_once(neo, tiny_tables, tmp_path):
     assert report["unchanged"] is False and report["changes"]["bids"]["added"] == 2
     embedded = EmbeddedStore(tmp_path)
     embedded.load(as_bundle(tiny_tables))
-    assert {k: v for k, v in neo.info()["nodes"].items() if v} == {
-        k: v for k, v in embedded.info()["nodes"].items() if v
-    }
-    assert {k: v for k, v in neo.info()["relationships"].items() if v} == {
-        k: v for k, v in embedded.info()["relationships"].items() if v
-    }
+    assert _counts(neo) == _counts(embedded)
     assert neo.append(as_bundle({"bids": tiny_tables["bids"].iloc[3:]}))["unchanged"] is True
 
 
