@@ -11,10 +11,10 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks.item_detail import near, register_item
+from bidgraph.workbench.callbacks.item_detail import near, register_item, register_list
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
-from bidgraph.workbench.messages import guarded, message
+from bidgraph.workbench.messages import message
 from bidgraph.workbench.present import colon, sep
 
 __all__ = ["complaint_table", "complaint_detail", "act", "register", "COLUMNS", "BUTTONS"]
@@ -41,6 +41,13 @@ STATES = {
     "findings": ("input-complaint-findings", "value"),
 }
 
+LIST_IDS = {
+    "table": "table-complaints",
+    "message": "div-complaint-msg",
+    "refresh": "store-complaint-refresh",
+    "checklist": "checklist-complaint-overdue",
+    "button": "button-complaint-refresh",
+}
 CLEARED = {k: STATES[k] for k in ("target", "grounds", "docs", "note", "reply", "findings")}
 CLEARED_BY = {
     "target": "button-complaint-add",
@@ -177,26 +184,11 @@ def act(data, trigger: str, complaint_id: str | None, s: dict, lang: str) -> tup
 
 
 def register(app, data) -> None:
-    @app.callback(
-        Output("table-complaints", "columns"),
-        Output("table-complaints", "data"),
-        Output("div-complaint-msg", "children"),
-        Output("dropdown-complaint-department", "options"),
-        Input("store-complaint-refresh", "data"),
-        Input("checklist-complaint-overdue", "value"),
-        Input("button-complaint-refresh", "n_clicks"),
-        Input("tabs-main", "value"),
-        State("store-lang", "data"),
-    )
-    @guarded(4, 2)
-    def _list(_refresh, overdue, _clicks, tab, lang):
-        if tab != "complaints":
-            return no_update, no_update, no_update, no_update
-        if data.supervision is None:
-            return [], [], message(t("dp.login_needed", lang), "warning"), []
-        columns, rows = complaint_table(data, bool(overdue), lang)
+    def _listed(data, overdue: bool, lang: str):
         deps = [{"label": d["name"], "value": d["id"]} for d in data.supervision.departments()]
-        return columns, rows, no_update if rows else message(t("cq.none", lang), "info"), deps
+        return *complaint_table(data, overdue, lang), "cq.none", deps
+
+    register_list(app, data, "complaints", LIST_IDS, ("dropdown-complaint-department", "options"), _listed)
 
     detail = [("div-complaint-detail", "children")]
     register_item(

@@ -1,18 +1,45 @@
-"""What the supervision pages' callbacks share (督办, 投诉质疑, 双随机): the item panel (the row
-picked in the page's table, shown again after each step), and a step's message shown beside
-the button that ran it."""
+"""What the supervision pages' callbacks share (督办, 投诉质疑, 双随机): the overdue-first list,
+the item panel (the row picked in the page's table, shown again after each step), and a step's
+message shown beside the button that ran it."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 
-from dash import Input, Output, State, ctx
+from dash import Input, Output, State, ctx, no_update
 
 from bidgraph.workbench.callbacks import register_row_pick
-from bidgraph.workbench.messages import guarded
+from bidgraph.workbench.i18n import t
+from bidgraph.workbench.messages import guarded, message
 
-__all__ = ["register_item", "near"]
+__all__ = ["register_list", "register_item", "near"]
+
+
+def register_list(app, data, tab: str, ids: dict[str, str], extra: tuple[str, str], render: Callable) -> None:
+    """Fill ``ids["table"]`` when ``tab`` is opened, its "overdue only" checklist or refresh
+    button is used, or ``ids["refresh"]`` changes: ``render(data, overdue, lang)`` gives
+    ``(columns, rows, message key when empty, value of extra)``."""
+
+    @app.callback(
+        Output(ids["table"], "columns"),
+        Output(ids["table"], "data"),
+        Output(ids["message"], "children"),
+        Output(*extra),
+        Input(ids["refresh"], "data"),
+        Input(ids["checklist"], "value"),
+        Input(ids["button"], "n_clicks"),
+        Input("tabs-main", "value"),
+        State("store-lang", "data"),
+    )
+    @guarded(4, 2)
+    def _list(_refresh, overdue, _clicks, shown, lang):
+        if shown != tab:
+            return no_update, no_update, no_update, no_update
+        if getattr(data, "supervision", None) is None:
+            return [], [], message(t("dp.login_needed", lang), "warning"), []
+        columns, rows, empty, more = render(data, bool(overdue), lang)
+        return columns, rows, no_update if rows else message(t(empty, lang), "info"), more
 
 
 def near(n_outputs: int, slots: dict[str, int], default: int):

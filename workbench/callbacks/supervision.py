@@ -23,7 +23,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
 from bidgraph.workbench.callbacks import complaints, inspections, sending
-from bidgraph.workbench.callbacks.item_detail import register_item
+from bidgraph.workbench.callbacks.item_detail import register_item, register_list
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import colon
@@ -58,6 +58,13 @@ ACTION_BUTTONS = (
     "button-dispatch-close",
     "button-dispatch-escalate",
 )
+LIST_IDS = {
+    "table": "table-dispatch",
+    "message": "div-dispatch-msg",
+    "refresh": "store-dispatch-refresh",
+    "checklist": "checklist-dispatch-overdue",
+    "button": "button-dispatch-refresh",
+}
 PERIOD = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -235,26 +242,10 @@ def register(app, data) -> None:
     for page in (sending, complaints, inspections):  # the loop's other pages (推送, 投诉质疑, 双随机)
         page.register(app, data)
 
-    @app.callback(
-        Output("table-dispatch", "columns"),
-        Output("table-dispatch", "data"),
-        Output("div-dispatch-msg", "children"),
-        Output("div-dispatch-notes", "children"),
-        Input("store-dispatch-refresh", "data"),
-        Input("checklist-dispatch-overdue", "value"),
-        Input("button-dispatch-refresh", "n_clicks"),
-        Input("tabs-main", "value"),
-        State("store-lang", "data"),
-    )
-    @guarded(4, 2)
-    def _list(_refresh, overdue, _clicks, tab, lang):
-        if tab != "dispatch":
-            return no_update, no_update, no_update, no_update
-        if not has_supervision(data):
-            return [], [], message(t("dp.login_needed", lang), "warning"), []
-        columns, rows = dispatch_table(data, bool(overdue), lang)
-        shown = message(t("dp.none", lang), "info") if not rows else no_update
-        return columns, rows, shown, notifications(data, lang)
+    def _listed(data, overdue: bool, lang: str):
+        return *dispatch_table(data, overdue, lang), "dp.none", notifications(data, lang)
+
+    register_list(app, data, "dispatch", LIST_IDS, ("div-dispatch-notes", "children"), _listed)
 
     detail = [("div-dispatch-detail", "children")]
     register_item(
