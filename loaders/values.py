@@ -244,6 +244,8 @@ def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
     # The codes matched an 18-character ASCII pattern: their bytes, end to end, are the text of
     # the Arrow array between its first and last offsets (no Python string per code).
     text = pa.array(codes, type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):  # an Arrow-backed series of several chunks
+        text = text.combine_chunks()
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     raw = (
         np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]

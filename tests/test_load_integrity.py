@@ -68,3 +68,17 @@ def test_a_load_losing_most_of_the_graph_needs_replace(tmp_path, tiny_tables, ca
     assert EmbeddedStore(ws).info()["nodes"]["Bid"] == 2
     fewer["bids"] = tiny_tables["bids"].iloc[:1]  # half of the live 2 is still kept
     assert main(["load", str(write_bundle(fewer, tmp_path / "one")), "--workspace", str(ws), "--quiet"]) == 0
+
+
+def test_check_digits_read_an_arrow_series_of_several_chunks():
+    """A province's CSV columns arrive in several Arrow chunks (issue 14: the codes' bytes are
+    read from the Arrow buffers, not joined as Python strings)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from bidgraph.loaders.values import idcard_ok
+
+    chunks = pa.chunked_array([["11010519491231002X", "x"], ["11010519491231002X", "110105194912310021"]])
+    codes = pd.Series(pd.arrays.ArrowStringArray(chunks)).astype("str")
+    assert idcard_ok(codes).tolist() == [True, False, True, False]
+    assert idcard_ok(codes.iloc[1:]).tolist() == [False, True, False]
