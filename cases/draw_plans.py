@@ -19,9 +19,9 @@ import pandas as pd
 
 from bidgraph.cases import audit, inspections
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.supervision import StepRefused, require_action
+from bidgraph.cases.supervision import StepRefused, Unseen, records_denial, require_action
 from bidgraph.cases.users import User
-from bidgraph.errors import InputError, NotFound
+from bidgraph.errors import InputError
 
 __all__ = ["ANNOUNCE", "period_pool", "announce", "draw_announced", "check_repeat"]
 
@@ -86,16 +86,18 @@ def announce(
 def _announced(store: CasesStore, actor: User, seq: int) -> dict:
     row = store.connection().execute("SELECT user, action, detail FROM audit WHERE seq = ?", (int(seq),)).fetchone()
     if row is None or row["action"] != ANNOUNCE or row["user"] != actor.name:
-        raise NotFound(f"no seed announced by you as entry {seq} / 未找到本人登记的随机种子")
+        raise Unseen(f"no seed announced by you as entry {seq} / 未找到本人登记的随机种子")
     for (filters,) in store.connection().execute("SELECT filters FROM inspections"):
         if json.loads(filters).get("announced") == int(seq):
             raise StepRefused(f"the seed of entry {seq} was already drawn / 该种子已抽取，请重新生成")
     return json.loads(row["detail"])
 
 
+@records_denial
 def draw_announced(store: CasesStore, actor: User, seq: int, pool: Sequence[str]) -> dict:
     """Draw what audit entry ``seq`` announced, from ``pool`` (recomputed by the caller from
-    the announced filters); returns the inspection."""
+    the announced filters); returns the inspection. Another account's announcement (or an
+    entry that is none) is refused as not found and the refusal audited (``denied``)."""
     require_action(actor, "inspect.draw")
     plan = _announced(store, actor, seq)
     if inspections.pool_digest(pool) != plan["pool_sha256"]:

@@ -45,6 +45,7 @@ def test_a_changed_pool_another_users_seed_or_a_wrong_entry_is_refused(store, pe
         draw_plans.draw_announced(store, city, plan["seq"], POOL[:-1])
     with pytest.raises(NotFound):
         draw_plans.draw_announced(store, west, plan["seq"], POOL)
+    assert _actions(store)[-1] == "denied"  # someone else's seed: refused and audited
     with pytest.raises(NotFound):
         draw_plans.draw_announced(store, city, plan["seq"] - 1, POOL)  # not an announcement
     with pytest.raises(AccessDenied):
