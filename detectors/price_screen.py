@@ -43,7 +43,7 @@ from bidgraph.detectors.screens.features import (
     coalition_screens,
     percentiles,
 )
-from bidgraph.detectors.stats.screening import priced_bids, screened_lots
+from bidgraph.detectors.stats.screening import ScreenedLots, screened_lots, snapshot_screens
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "screen_lots"]
@@ -83,10 +83,10 @@ _TAIL_SCREENS = (*SCREENS, "mean_to_ceiling")
 
 def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     """One finding per lot whose prices look coordinated (``seed`` unused: deterministic)."""
-    bids = priced_bids(snapshot)
-    if bids.empty:
+    bids, screened = snapshot_screens(snapshot, params)
+    if screened is None:
         return []
-    lots, members = screen_lots(bids, params)
+    lots, members = screen_lots(bids, params, screened)
     flagged = lots[lots["flagged"]]
     if flagged.empty:
         return []
@@ -106,7 +106,9 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     return findings
 
 
-def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def screen_lots(
+    bids: pd.DataFrame, params: dict, given: ScreenedLots | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Screens, percentiles and the model's verdict for every lot with ``min_bids`` priced bids.
 
     ``bids`` has ``lot_id``, ``org_id``, ``price`` (> 0), ``is_winner`` and ``ceiling_price``.
@@ -120,8 +122,10 @@ def screen_lots(bids: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.Data
         ``tail_screens`` (screens in the coordinated tail, whole lot or coalition) and ``flagged``.
     members : DataFrame of the coalitions' (``lot_id``, ``org_id``) rows
         (:func:`bidgraph.detectors.screens.features.coalition_members`).
+
+    ``given`` is :func:`screened_lots` of ``bids`` when the caller has it already.
     """
-    lots = screened_lots(bids, params)
+    lots = screened_lots(bids, params) if given is None else given
     coded, model, screens = lots.bids, lots.model, lots.screens
     lot_ids, org_ids = lots.lot_ids, lots.org_ids
     members = coalition_members(

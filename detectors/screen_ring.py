@@ -44,7 +44,7 @@ from scipy import sparse
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector, Ranked
 from bidgraph.detectors.core.finding import Entity, Finding
-from bidgraph.detectors.stats.screening import ScreenedLots, priced_bids, screened_lots
+from bidgraph.detectors.stats.screening import ScreenedLots, snapshot_screens
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "firm_scores"]
@@ -71,10 +71,9 @@ def detect(snapshot: Snapshot, params: Mapping, seed: int) -> Ranked:
     """One finding per firm whose screen-weighted exposure and community pass the fence, and the
     score of every firm with a screened lot: its percentile when its score is positive, else 0
     (no coordinated-looking evidence)."""
-    bids = priced_bids(snapshot)
-    if bids.empty:
+    bids, lots = snapshot_screens(snapshot, params["price_screen"])
+    if lots is None:
         return Ranked([], "company", {})
-    lots = screened_lots(bids, params["price_screen"])
     firms, excess = firm_scores(lots, seed)
     flagged = firms[
         (firms["percentile"] >= params["min_percentile"])

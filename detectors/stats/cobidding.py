@@ -232,21 +232,29 @@ def _lot_spread(priced: pd.DataFrame) -> pd.Series:
 def traced_lots(snapshot: Snapshot, co: CoBidding, traces: pd.DataFrame) -> np.ndarray:
     """Lot codes where two firms' bids carry one value of ``traces`` (``shared_values`` rows):
     the lots they uploaded from one machine or filed one document on."""
+    values = snapshot.derived("bid_trace_values", lambda: _bid_trace_values(snapshot))
+    if values is None or traces.empty:
+        return np.zeros(0, dtype=np.int64)
+    values = values[values["value"].isin(traces["value"].unique())]  # the merge's rows, found cheaply first
+    values = values.merge(traces[["kind", "value"]].drop_duplicates(), on=["kind", "value"])
+    firms = pd.unique(traces[["org_a", "org_b"]].to_numpy().ravel())
+    on = values.merge(co.bids[["bid_id", "lot", "org_id"]], on="bid_id")
+    on = on[on["org_id"].isin(firms)]
+    per = on.groupby(["lot", "kind", "value"])["org_id"].nunique()
+    return np.unique(per[per >= 2].index.get_level_values("lot").to_numpy())
+
+
+def _bid_trace_values(snapshot: Snapshot) -> pd.DataFrame | None:
+    """Every upload and document trace of a bid: ``bid_id``, ``value`` (str), ``kind``."""
     frames = [
         snapshot[table][["bid_id", kind]].rename(columns={kind: "value"}).assign(kind=kind)
         for table, kinds in (("bid_uploads", BID_TRACES[:3]), ("bid_documents", BID_TRACES[3:]))
         for kind in kinds
         if kind in snapshot[table]
     ]
-    if not frames or traces.empty:
-        return np.zeros(0, dtype=np.int64)
-    values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
-    values = values.astype({"value": str}).merge(traces[["kind", "value"]].drop_duplicates(), on=["kind", "value"])
-    firms = pd.unique(traces[["org_a", "org_b"]].to_numpy().ravel())
-    on = values.merge(co.bids[["bid_id", "lot", "org_id"]], on="bid_id")
-    on = on[on["org_id"].isin(firms)]
-    per = on.groupby(["lot", "kind", "value"])["org_id"].nunique()
-    return np.unique(per[per >= 2].index.get_level_values("lot").to_numpy())
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True).dropna(subset=["value"]).astype({"value": str})
 
 
 BID_TRACES = ("ip", "mac", "hardware_id", "fingerprint", "file_sha256")
@@ -269,9 +277,7 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     kinds); one row per pair, kind and value.
     """
     frames = []
-    bids = snapshot["bids"][["bid_id", "org_id"]]
-    uploads = snapshot["bid_uploads"].merge(bids, on="bid_id")
-    docs = snapshot["bid_documents"].merge(bids, on="bid_id")
+    uploads, docs = snapshot.derived("bid_traces_by_firm", lambda: _by_firm(snapshot))
     keep = None if orgs is None else pd.Index(orgs)
     for table, kind in (
         (uploads, "ip"),
@@ -295,6 +301,12 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(
         ["org_a", "org_b", "kind", "value"], ignore_index=True
     )
+
+
+def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bid uploads and bid documents with the ``org_id`` of their bid."""
+    bids = snapshot["bids"][["bid_id", "org_id"]]
+    return snapshot["bid_uploads"].merge(bids, on="bid_id"), snapshot["bid_documents"].merge(bids, on="bid_id")
 
 
 def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from bidgraph.detectors.screens.features import lot_screens
 from bidgraph.detectors.screens.model import ScreenModel, load_model
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["ScreenedLots", "priced_bids", "screened_lots"]
+__all__ = ["ScreenedLots", "priced_bids", "screened_lots", "snapshot_screens"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,19 @@ def priced_bids(snapshot: Snapshot) -> pd.DataFrame:
         }
     )
     return out[out["price"] > 0].reset_index(drop=True)
+
+
+def snapshot_screens(snapshot: Snapshot, params: Mapping[str, Any]) -> tuple[pd.DataFrame, ScreenedLots | None]:
+    """:func:`priced_bids` of ``snapshot`` and their :func:`screened_lots` (None when no bid is
+    priced), made once per snapshot and settings (``price_screen`` and ``screen_ring`` read the
+    same); read-only."""
+    key = ("screened_lots", params["model"], int(params["min_bids"]), float(params["close_gap"]))
+    return snapshot.derived(key, lambda: _screened(snapshot, params))
+
+
+def _screened(snapshot: Snapshot, params: Mapping[str, Any]) -> tuple[pd.DataFrame, ScreenedLots | None]:
+    bids = priced_bids(snapshot)
+    return bids, None if bids.empty else screened_lots(bids, params)
 
 
 def screened_lots(bids: pd.DataFrame, params: Mapping[str, Any]) -> ScreenedLots:
