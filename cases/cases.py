@@ -118,15 +118,18 @@ def today(store: CasesStore) -> date:
 
 
 def required_text(
-    value: str | None, what: str, empty_error: type[BidgraphError] = WorkflowError, zh: bool = False
+    value: str | None, what: str, empty_error: type[BidgraphError] = WorkflowError, what_zh: str | None = None
 ) -> str:
     """``value`` stripped; refused when empty (``empty_error``) or longer than ``MAX_TEXT``
-    characters (InputError), the message in Chinese as well with ``zh``."""
+    characters (InputError); with ``what_zh`` (the field's Chinese name) the message is in
+    Chinese as well."""
     value = (value or "").strip()
     if not value:
-        raise empty_error(f"{what} must not be empty" + (f" / {what} 不能为空" if zh else ""))
+        raise empty_error(f"{what} must not be empty" + (f" / {what_zh}不能为空" if what_zh else ""))
     if len(value) > MAX_TEXT:
-        raise InputError(f"{what} is longer than {MAX_TEXT} characters" + (f" / 超过 {MAX_TEXT} 字" if zh else ""))
+        raise InputError(
+            f"{what} is longer than {MAX_TEXT} characters" + (f" / {what_zh}超过{MAX_TEXT}字" if what_zh else "")
+        )
     return value
 
 

@@ -77,9 +77,19 @@ def require_action(user: User, action: str) -> None:
         raise AccessDenied(f"user {user.name!r} (role {user.role}) may not do {action!r} / 无此操作权限")
 
 
+# The supervision steps' free-text fields in Chinese, so that a refusal names them in each language.
+FIELDS_ZH = {
+    "the grounds": "投诉理由",
+    "the reply": "答复",
+    "the reason": "理由",
+    "the note": "检查情况",
+    "department name": "部门名称",
+}
+
+
 def text(value: str | None, what: str) -> str:
     """``value`` stripped; refused (InputError, in both languages) when empty or too long."""
-    return required_text(value, what, InputError, zh=True)
+    return required_text(value, what, InputError, FIELDS_ZH.get(what, what))
 
 
 def regions_json(regions: Iterable[str]) -> str:

@@ -195,3 +195,10 @@ def test_department_accounts_are_bound_and_cannot_read_cases(store, people, deps
         departments.add_department(store, people["city"], "某局", "audit")
     with pytest.raises(InputError, match="kind"):
         departments.add_department(store, people["admin"], "某局", "police")
+
+
+def test_an_empty_reply_is_refused_naming_the_field_in_each_language(store, people, deps, index):
+    item = dispatch.send(store, people["city"], deps["west"]["id"], "rectify", 5, finding=WEST_RING, index=index)
+    with pytest.raises(InputError) as refused:
+        dispatch.reply(store, deps["accounts"]["west"], item["id"], "  ", [])
+    assert str(refused.value) == "the reply must not be empty / 答复不能为空"
