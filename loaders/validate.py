@@ -25,7 +25,7 @@ from bidgraph.errors import InputError
 from bidgraph.graph.schema import Table, schema
 from bidgraph.loaders.model import ISSUE_COLUMNS, Bundle, issue_frame
 from bidgraph.loaders.resolve import resolve_entities
-from bidgraph.loaders.values import clean_text, parse
+from bidgraph.loaders.values import clean_text, parse, text_bytes
 
 __all__ = ["validate_tables", "header_key", "dependency_order"]
 
@@ -197,8 +197,15 @@ def _lookalike_headers(table: Table, headers: pd.Index, english: pd.Index, file:
     return issue_frame(lines) if lines else None
 
 
+#: The bytes that are control characters in UTF-8 (no byte of a multi-byte character is below 0x80).
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[b for b in range(256) if re.fullmatch(_CONTROL, chr(b))]] = True
+
+
 def _control_characters(text: pd.Series) -> pd.Series:
     """The reason for each cell holding a control character (naming the first)."""
+    if not _CONTROL_BYTES[text_bytes(text)].any():  # one pass over the bytes; most columns are clean
+        return pd.Series([], index=text.index[:0], dtype=object)
     hit = text.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
     found = text[hit].map(lambda cell: next(ch for ch in cell if re.fullmatch(_CONTROL, ch)))
     return (

@@ -241,18 +241,22 @@ _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)])
 def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
     lookup = np.zeros(256, dtype=np.int64)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
-    # The codes matched an 18-character ASCII pattern: their bytes, end to end, are the text of
-    # the Arrow array between its first and last offsets (no Python string per code).
-    text = pa.array(codes, type=pa.large_string())
+    # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
+    return lookup[text_bytes(codes)].reshape(-1, 18)
+
+
+def text_bytes(s: pd.Series) -> np.ndarray:
+    """The UTF-8 bytes of a text series' values end to end, from its Arrow buffers (no Python
+    string per value); a missing value adds none."""
+    text = pa.array(s, type=pa.large_string())
     if isinstance(text, pa.ChunkedArray):  # an Arrow-backed series of several chunks
         text = text.combine_chunks()
+    if text.null_count:  # a null's slot may hold bytes: make it empty
+        text = pc.if_else(text.is_null(), "", text)
+    if len(text) == 0 or text.buffers()[2] is None:
+        return np.empty(0, np.uint8)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    raw = (
-        np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        if len(text)
-        else np.empty(0, np.uint8)
-    )
-    return lookup[raw].reshape(-1, 18)
+    return np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
 
 
 def uscc_ok(codes: pd.Series) -> pd.Series:
