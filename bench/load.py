@@ -22,6 +22,7 @@ import argparse
 import csv
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,13 +65,15 @@ def measure_duckdb(bundle: Path) -> dict:
     for f in files:
         pacsv.read_csv(f)
     t_arrow = time.perf_counter() - t0
-    db = Path(tempfile.mkdtemp(prefix="bidgraph-bench-duckdb-")) / "bench.duckdb"
+    folder = Path(tempfile.mkdtemp(prefix="bidgraph-bench-duckdb-"))
     t0 = time.perf_counter()
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(folder / "bench.duckdb"))
     for f in files:
         con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv_auto(?, all_varchar=false)", [str(f)])
     con.close()
-    return {"duckdb_load_s": round(time.perf_counter() - t0, 1), "pyarrow_csv_s": round(t_arrow, 1)}
+    t_duckdb = time.perf_counter() - t0
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"duckdb_load_s": round(t_duckdb, 1), "pyarrow_csv_s": round(t_arrow, 1)}
 
 
 def measure_open(workspace: Path, uid: str) -> dict:
