@@ -13,6 +13,7 @@ an unknown section or key is an error, so a typo is not silently ignored.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import io
 import json
@@ -144,9 +145,11 @@ def _section(name: str, values: Mapping[str, Any], about: list[str], module) -> 
     return "\n".join(lines) + "\n"
 
 
-def _key_comments(module) -> dict[str, str]:
+def _key_comments(module, names: tuple[str, ...] = ("DEFAULTS", "RUN_DEFAULTS")) -> dict[str, str]:
     """The comment of each entry of the module's ``DEFAULTS = {...}`` (or ``RUN_DEFAULTS``): the
-    one ending the entry's last line, else the comment lines right above the entry."""
+    one ending the entry's last line, else the comment lines right above the entry. The entries
+    of ``{**SHARED, ...}`` have the comments written where ``SHARED`` is (this module or the one
+    it is imported from)."""
     source = inspect.getsource(module)
     lines = source.splitlines()
     comments = {
@@ -161,16 +164,28 @@ def _key_comments(module) -> dict[str, str]:
             first -= 1
         return " ".join(comments[n] for n in range(first, line))
 
-    for node in ast.parse(source).body:
+    tree = ast.parse(source)
+    for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
-            if {t.id for t in node.targets if isinstance(t, ast.Name)} & {"DEFAULTS", "RUN_DEFAULTS"}:
-                found = {
-                    k.value: comments.get(v.end_lineno or 0) or above(k.lineno)
-                    for k, v in zip(node.value.keys, node.value.values)
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
-                }
+            if {t.id for t in node.targets if isinstance(t, ast.Name)} & set(names):
+                found = {}
+                for k, v in zip(node.value.keys, node.value.values):
+                    if k is None and isinstance(v, ast.Name):
+                        found.update(_key_comments(*_defined_at(module, tree, v.id)))
+                    elif isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        found[k.value] = comments.get(v.end_lineno or 0) or above(k.lineno)
                 return {key: text for key, text in found.items() if text}
     return {}
+
+
+def _defined_at(module, tree: ast.Module, name: str) -> tuple[Any, tuple[str]]:
+    """The module where ``name`` of ``module`` is written, and its name there."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return importlib.import_module(node.module), (alias.name,)
+    return module, (name,)
 
 
 def _key(key: str) -> str:
