@@ -14,18 +14,12 @@ Rigging. Method: :mod:`bidgraph.detectors.stats.affinity`.
 from __future__ import annotations
 
 from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.stats.affinity import DEFAULTS as AFFINITY
 from bidgraph.detectors.stats.affinity import affinity_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DEFAULTS = {
-    "min_wins": 3,  # fewest wins of the firm with the agency before the pair can be flagged
-    "alpha": 0.05,  # fence on the Bonferroni-adjusted binomial tail (unadjusted when a person links them)
-    "prior_wins": 2.0,  # prior wins (and expected wins) smoothing the firm's record elsewhere
-    "surprise_full": 8.0,  # -log10(p) that gives score 1
-    "link_boost": 0.3,  # raise when an employee of the agency holds a role in the firm
-    "context_roles": ["employee", "official"],  # roles at the agency that make a person link
-}
+DEFAULTS = {**AFFINITY, "context_roles": ["employee", "official"]}  # roles at the agency that make a person link
 
 DETECTOR = ModuleDetector(
     "agency_affinity",

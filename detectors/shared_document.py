@@ -18,7 +18,7 @@ rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 from __future__ import annotations
 
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import Kind, bid_uses, bid_value_findings
+from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, bid_uses, bid_value_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -27,10 +27,7 @@ DEFAULTS = {
     "weight_fingerprint": 0.8,  # strength of one lot shared through the same 标书特征码
     "weight_author": 0.3,  # strength of one lot shared through the same document author (weak alone)
     "public_min_firms": 8,  # a value used by at least this many firms is generic ("Administrator", templates)
-    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
-    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
-    "public_cap": 0.45,  # most that generic values alone can add to a score
-    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+    **PUBLIC_DEFAULTS,
     "min_score": 0.25,  # groups scoring below this are not reported
 }
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import Kind, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, lot_sizes, shared_value_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -40,10 +40,7 @@ DEFAULTS = {
     "weight_address": 0.4,  # strength of one lot shared through the same rare address
     "public_min_firms": 8,  # a value held by at least this many firms is generic (business centre, agent's phone)
     "service_min_firms": 3,  # ... and a firm's registered phone, e-mail or address already from this many (serviced office)
-    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
-    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
-    "public_cap": 0.45,  # most that generic values alone can add to a score
-    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+    **PUBLIC_DEFAULTS,
     "min_score": 0.25,  # groups scoring below this are not reported
 }
 

@@ -16,18 +16,12 @@ Method: :mod:`bidgraph.detectors.stats.affinity`.
 from __future__ import annotations
 
 from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.stats.affinity import DEFAULTS as AFFINITY
 from bidgraph.detectors.stats.affinity import affinity_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
-DEFAULTS = {
-    "min_wins": 3,  # fewest wins of the firm at the tenderer before the pair can be flagged
-    "alpha": 0.05,  # fence on the Bonferroni-adjusted binomial tail (unadjusted when a person links them)
-    "prior_wins": 2.0,  # prior wins (and expected wins) smoothing the firm's record elsewhere
-    "surprise_full": 8.0,  # -log10(p) that gives score 1
-    "link_boost": 0.3,  # raise when an official of the tenderer holds a role in the firm
-    "context_roles": ["official", "employee"],  # roles at the tenderer that make a person link
-}
+DEFAULTS = {**AFFINITY, "context_roles": ["official", "employee"]}  # roles at the tenderer that make a person link
 
 DETECTOR = ModuleDetector(
     "tenderer_affinity", rule_version="1", defaults=DEFAULTS, module=__name__, requires=("bids.is_winner",)

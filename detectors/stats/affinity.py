@@ -31,7 +31,16 @@ from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, person_links, surprise_score, upper_tail
 from bidgraph.graph.schema import schema
 
-__all__ = ["affinity_findings"]
+__all__ = ["DEFAULTS", "affinity_findings"]
+
+# The settings both affinity detectors read; each adds the ``context_roles`` that make a person link.
+DEFAULTS = {
+    "min_wins": 3,  # fewest wins of the firm with the tenderer or agency before the pair can be flagged
+    "alpha": 0.05,  # fence on the Bonferroni-adjusted binomial tail (unadjusted when a person links them)
+    "prior_wins": 2.0,  # prior wins (and expected wins) smoothing the firm's record elsewhere
+    "surprise_full": 8.0,  # -log10(p) that gives score 1
+    "link_boost": 0.3,  # raise when a person of the tenderer or agency holds a role in the firm
+}
 
 
 def affinity_findings(

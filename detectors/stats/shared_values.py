@@ -59,7 +59,15 @@ from scipy.stats import poisson
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
 
-__all__ = ["Kind", "shared_value_findings", "lot_sizes", "bid_uses", "bid_value_findings"]
+__all__ = ["PUBLIC_DEFAULTS", "Kind", "shared_value_findings", "lot_sizes", "bid_uses", "bid_value_findings"]
+
+# When a generic value still counts, and how much: settings shared_document and shared_personnel read alike.
+PUBLIC_DEFAULTS = {
+    "coincidence_alpha": 0.0001,  # ... unless its same-lot sharing is beyond chance at this Poisson tail (a ring's own value)
+    "always_public_firms": 50,  # a value used by at least this many firms is public whatever its sharing
+    "public_cap": 0.45,  # most that generic values alone can add to a score
+    "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
+}
 
 
 @dataclass(frozen=True)
