@@ -114,6 +114,13 @@ def _statutory(seed: int, report: dict) -> None:
             f"{_fmt(m['precision'])} | {_fmt(m['recall'])} | | | |",
             flush=True,
         )
+    for rule, m in report["rules"].items():
+        planted = "not planted" if m["planted"] is None else m["planted"]
+        print(
+            f"| {seed} | statutory rule: {rule} | {planted} | {m['findings']} | "
+            f"{_fmt(m['precision'])} | {_fmt(m['recall'])} | | | |",
+            flush=True,
+        )
     for name, d in report["decoys"].items():
         print(f"| {seed} | statutory decoys flagged: {name} | {d['decoys']} | {d['flagged']} | | | | | |", flush=True)
 

@@ -14,11 +14,13 @@ from bidgraph.citygen import (
     award,
     changes,
     efficiency,
+    emergency,
     evidence,
     market,
     niches,
     noise,
     panels,
+    patterns,
     schemes,
     statutory,
     ties,
@@ -112,9 +114,11 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     bias = panels.plant_expert_bias(rng, world, panel, sc.expert_bias * sc.cities)
     scores, tech = panels.score_bids(rng, world, bids, panel, e_aff)
     bids, knockouts, contentious = efficiency.plant_knockouts(seed, lots, bids, used)
+    bids, pattern_rings, pattern_decoys = patterns.plant_price_patterns(seed, world, lots, bids, used)
+    lots, bids, repeat, urgent = emergency.plant_emergency(seed, world, lots, bids, used)
     bids = market.settle(bids, lots, tech)
 
-    contracts = award.contracts_for(rng, lots, bids)
+    contracts = emergency.hasten_awards(award.contracts_for(rng, lots, bids), lots, repeat, urgent)
     payments = award.payments_for(rng, contracts)
     site = award.site_personnel_for(rng, world, lots, contracts)
     n = sc.cities
@@ -181,6 +185,15 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     eff = efficiency.efficiency_truth(knockouts, contentious, ids, lot_ids, lots)
     truth["decoys"] |= eff.pop("decoys")
     truth |= eff
+    price = patterns.pattern_truth(pattern_rings, pattern_decoys, ids, lot_ids, bids)
+    truth["decoys"] |= price["decoys"]
+    truth["statutory"]["price_pattern"] = price["price_pattern"]
+    urgent_truth = emergency.emergency_truth(repeat, urgent, ids, lot_ids)
+    truth["decoys"] |= urgent_truth.pop("decoys")
+    truth |= urgent_truth
+    # an emergency lot the planted supplier took is the scheme, not a lawful single source
+    taken = {lot for r in truth["emergency_repeat_supplier"] for lot in r["lot_ids"]}
+    truth["decoys"]["emergency_lots"] = [lot for lot in truth["decoys"]["emergency_lots"] if lot not in taken]
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
@@ -249,6 +262,7 @@ def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, con
             "until": iso_dates(roles["until"]),
         },
     )
+    yield "regions", _region_rows(world.regions)
     proj = lots.groupby("project", sort=True).agg(
         name=("project_name", "first"),
         category=("category", "first"),
@@ -372,6 +386,17 @@ def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, con
             "days_present": site["days"],
         },
     )
+
+
+def _region_rows(regions) -> dict:
+    """Each city (code ``36cc00``) and its districts and counties, with names and parent codes."""
+    cities = np.arange(len(regions.city_names))
+    city_codes = (360000 + (cities + 1) * 100).astype(str)
+    return {
+        "region_code": np.concatenate([city_codes, regions.code.astype(str)]),
+        "name": np.concatenate([regions.city_names, regions.name]),
+        "parent_code": np.concatenate([np.full(len(cities), ""), city_codes[regions.city]]),
+    }
 
 
 def _hard_tables(bids, planted: dict, ids):

@@ -16,10 +16,16 @@ persons, authors, files and prices of a ring are true collusion, not false alarm
 or agency with the firm it favours (Art. 41), and for ``personnel_change`` a manager on a lot
 whose site truth says another firm's people run (winner_not_builder); for ``efficiency_anomaly``
 an agency that ran a planted tenderer's knocked-out openings (its invalid-bid rate is theirs), or
-a ring's favourite tenderer or a favouring tenderer or agency (its savings are the rigged prices').
+a ring's favourite tenderer, a favouring tenderer or agency (its savings are the rigged prices')
+or the tenderer of a planted emergency repeat supplier (its speed is the scheme's). A price pattern
+(Art. 40(4)) is true only on a planted pattern: a ring's defensive prices are no pattern.
 Decoys: small change orders, late replacements, boilerplate lots, an honest tenderer's one
-contentious lot, and emergency lots (single source is lawful there; ``procedure_gap`` and
-``efficiency_anomaly`` must not flag them).
+contentious lot, emergency lots (single source is lawful there; ``procedure_gap`` and
+``efficiency_anomaly`` must not flag them), emergency projects spread over suppliers and one urgent
+award, and for the price-pattern rule near-even honest prices, round prices and the rings' lots.
+
+``rules`` scores each rule of ``statutory_presumption`` on its own (``PRESUMPTION_RULES``): its
+planted items, or ``not_planted`` with the reason.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from collections.abc import Callable
 
 __all__ = ["STATUTORY_SCHEMES", "score_statutory"]
 
+PRICE_PATTERN = "art40_4_price_pattern"  # the one rule held to its own planted items (see score_statutory)
 # Planted scheme -> (detector, where its items are in truth.json).
 STATUTORY_SCHEMES = {
     "contract_change": ("contract_change", ("contract_change",)),
@@ -37,15 +44,23 @@ STATUTORY_SCHEMES = {
     "same_bond_account": ("statutory_presumption", ("statutory", "same_bond_account")),
     "same_compiler": ("statutory_presumption", ("statutory", "same_compiler")),
     "same_project_manager": ("statutory_presumption", ("statutory", "same_project_manager")),
+    "price_pattern": ("statutory_presumption", ("statutory", "price_pattern")),
     "efficiency_anomaly": ("efficiency_anomaly", ("efficiency_anomaly",)),
+    "emergency_repeat_supplier": ("efficiency_anomaly", ("emergency_repeat_supplier",)),
 }
-# Decoy list -> (detectors that must not flag it, what a finding must name to flag one).
+# Decoy list -> (detectors that must not flag it, what a finding must name to flag one, and the
+# one rule (evidence kind) that must not, when not every finding of the detectors).
 DECOYS = {
-    "small_change_orders": (("contract_change",), ("contract_id",)),
-    "late_replacements": (("personnel_change",), ("lot_id", "person_id")),
-    "boilerplate_lots": (("identical_errors",), ()),
-    "contentious_lots": (("efficiency_anomaly",), ("tenderer_id",)),
-    "emergency_lots": (("procedure_gap", "efficiency_anomaly"), ()),
+    "small_change_orders": (("contract_change",), ("contract_id",), None),
+    "late_replacements": (("personnel_change",), ("lot_id", "person_id"), None),
+    "boilerplate_lots": (("identical_errors",), (), None),
+    "contentious_lots": (("efficiency_anomaly",), ("tenderer_id",), None),
+    "emergency_lots": (("procedure_gap", "efficiency_anomaly"), (), None),
+    "emergency_spread": (("efficiency_anomaly",), ("tenderer_id",), None),
+    "urgent_award": (("efficiency_anomaly",), ("tenderer_id",), None),
+    "near_pattern_lots": (("statutory_presumption",), (), PRICE_PATTERN),
+    "round_price_lots": (("statutory_presumption",), (), PRICE_PATTERN),
+    "ring_lots": (("statutory_presumption",), (), PRICE_PATTERN),
 }
 _BIDDER_ROLES = ("member", "winner", "accused")  # a presumption's firms; context, tenderer and agency are not
 
@@ -61,6 +76,8 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
     rigged = {r["favourite_tenderer"] for r in truth.get("rings") or [] if r.get("favourite_tenderer")}
     rigged |= {a["tenderer_id"] for a in truth.get("tenderer_affinity") or []}
     rigged |= {a["agency_id"] for a in truth.get("agency_affinity") or []}
+    rigged |= {r["tenderer_id"] for r in truth.get("emergency_repeat_supplier") or []}
+    patterns = _at(truth, ("statutory", "price_pattern")) or []
     schemes = {}
     for scheme, (detector, path) in STATUTORY_SCHEMES.items():
         items = _at(truth, path)
@@ -70,6 +87,8 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
         all_items = [it for d, p in STATUTORY_SCHEMES.values() if d == detector for it in _at(truth, p) or []]
 
         def true(f: dict, all_items=all_items) -> bool:
+            if _kind(f) == PRICE_PATTERN:  # only a planted pattern: a pattern on other collusion is none
+                return any(_names(f, it) for it in patterns)
             if any(_names(f, it) for it in all_items):
                 return True
             ids = _ids(f)
@@ -93,14 +112,86 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
             "recall": sum(any(_names(f, it) for f in found) for it in items) / len(items) if items else None,
         }
     decoys = {}
-    for name, (detectors, fields) in DECOYS.items():
-        entries = truth.get("decoys", {}).get(name)
+    listed = truth.get("decoys", {}) | {"ring_lots": [lot for r in truth.get("rings") or [] for lot in r["lots"]]}
+    for name, (detectors, fields, kind) in DECOYS.items():
+        entries = listed.get(name)
         if entries is None:
             continue
-        found = [f for d in detectors for f in by_detector.get(d, [])]
+        found = [f for d in detectors for f in by_detector.get(d, []) if kind is None or _kind(f) == kind]
         named = _decoy_matcher(fields)
         decoys[name] = {"decoys": len(entries), "flagged": sum(any(named(f, e) for f in found) for e in entries)}
-    return {"schemes": schemes, "decoys": decoys}
+    rules = _score_rules(truth, by_detector.get("statutory_presumption", []), groups, favoured)
+    return {"schemes": schemes, "decoys": decoys, "rules": rules}
+
+
+# statutory_presumption's rules (evidence kinds, masked bond accounts with full ones) -> where
+# their planted items are, or why none is planted
+PRESUMPTION_RULES = {
+    "art34_same_controller": ("art34_same_controller",),
+    "art40_1_same_compiler": ("art40_1_same_compiler",),
+    "art40_2_same_agent": ("art40_2_same_agent",),
+    "art40_3_same_manager": ("art40_3_same_manager",),
+    "art40_4_price_pattern": ("art40_4_price_pattern",),
+    "art40_5_mixed_documents": ("art40_5_mixed_documents",),
+    "art40_6_same_bond_account": ("art40_6_same_bond_account", "art40_6_same_masked_account"),
+    "art41_tenderer_link": ("art41_tenderer_link",),
+}
+NOT_PLANTED = {
+    "art34_same_controller": "no scheme gives two bidders of a lot one person in charge or controller",
+    "art40_2_same_agent": "no scheme gives two bidders one bid agent",
+}
+
+
+def _rule_items(truth: dict, rule: str) -> list[dict] | None:
+    """The planted items a rule should name: its own statutory items, the hard world's consultancy
+    clients (one compiler), the rings that share documents (mixed files), favouritism with an
+    official holding a role in the firm (Art. 41); None where nothing is planted."""
+    statutory = truth.get("statutory") or {}
+    if rule == "art40_1_same_compiler":
+        return (statutory.get("same_compiler") or []) + (truth.get("same_compiler") or [])
+    if rule == "art40_3_same_manager":
+        return statutory.get("same_project_manager")
+    if rule == "art40_4_price_pattern":
+        return statutory.get("price_pattern")
+    if rule == "art40_5_mixed_documents":
+        return [{"org_ids": r["members"]} for r in truth.get("rings") or [] if "document" in r.get("traces", [])]
+    if rule == "art40_6_same_bond_account":
+        return statutory.get("same_bond_account")
+    if rule == "art41_tenderer_link":
+        return [
+            {"tenderer_id": a["tenderer_id"], "org_id": a["org_id"]}
+            for a in truth.get("tenderer_affinity") or []
+            if a.get("person_id")
+        ]
+    return None
+
+
+def _score_rules(truth: dict, found: list[dict], groups: list[set[str]], favoured: list[set[str]]) -> dict:
+    """Per rule of statutory_presumption: planted, findings, precision and recall. A finding is true
+    when it names one of the rule's items, or (but for price patterns, held to their own) two firms
+    of a collusive group or a favoured pair."""
+    out = {}
+    for rule, kinds in PRESUMPTION_RULES.items():
+        items = _rule_items(truth, rule)
+        mine = [f for f in found if _kind(f) in kinds]
+
+        def true(f: dict, items=items or [], rule=rule) -> bool:
+            if any(_names(f, it) for it in items):
+                return True
+            if rule == PRICE_PATTERN:
+                return False
+            return any(len(_firms(f) & g) >= 2 for g in groups) or any(p <= _ids(f) for p in favoured)
+
+        hit = sum(true(f) for f in mine)
+        out[rule] = {
+            "planted": None if items is None else len(items),
+            "findings": len(mine),
+            "true_findings": hit,
+            "precision": hit / len(mine) if mine else None,
+            "recall": sum(any(_names(f, it) for f in mine) for it in items) / len(items) if items else None,
+            "not_planted": NOT_PLANTED.get(rule) if items is None else None,
+        }
+    return out
 
 
 def _collusive_groups(truth: dict) -> list[set[str]]:
@@ -126,6 +217,10 @@ def _at(truth: dict, path: tuple[str, ...]):
             return None
         node = node[key]
     return node
+
+
+def _kind(f: dict) -> str | None:
+    return (f.get("evidence") or {}).get("kind")
 
 
 def _ids(f: dict) -> set[str]:
