@@ -44,7 +44,6 @@ KINDS = [
     Kind("mac", "MAC地址", "MAC address", "device", "Device"),
     Kind("hardware_id", "机器码", "hardware id", "device", "Device"),
 ]
-_EDGES = {"ip": "UPLOADED_FROM", "mac": "UPLOADED_ON", "hardware_id": "UPLOADED_ON"}
 
 
 def detect(snapshot, params: dict, seed: int) -> list:
@@ -52,4 +51,4 @@ def detect(snapshot, params: dict, seed: int) -> list:
     the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_uploads", KINDS)
     what = ("上传IP/MAC/机器码", "upload IP/MAC/hardware ids")
-    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, _EDGES, params, what)
+    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, params, what)

@@ -40,7 +40,6 @@ KINDS = [
     Kind("fingerprint", "标书特征码", "document fingerprint", "document", "Document"),
     Kind("author", "文档作者", "document author"),
 ]
-_EDGES = {"file_sha256": "HAS_DOCUMENT", "fingerprint": "HAS_DOCUMENT"}
 # Bids compiled from one file are compiled by one unit or person: deemed collusion by law.
 LAW = (
     "《招标投标法实施条例》第四十条第（一）项：不同投标人的投标文件由同一单位或者个人编制的，视为投标人相互串通投标。",
@@ -55,4 +54,4 @@ def detect(snapshot, params: dict, seed: int) -> list:
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
     what = ("投标文件特征", "document traces")
-    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, _EDGES, params, what, LAW)
+    return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, params, what, LAW)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, lot_sizes, shared_value_findings
+from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, lot_sizes, shared_value_findings, trace_node
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -58,7 +58,6 @@ KINDS = [
     Kind("email", "邮箱", "e-mail", None, "Email", service=True),
     Kind("address", "地址", "address", None, "Address", service=True),
 ]
-_ORG_EDGE = {"phone": "HAS_PHONE", "email": "HAS_EMAIL", "address": "LOCATED_AT"}
 
 
 def _holders(snapshot, roles: list[str]) -> pd.DataFrame:
@@ -105,9 +104,9 @@ def _draw(uses: list[dict]):
                 edges.add((person, "HAS_PHONE", uid("Phone", r["value"])))
                 link.add(f"{r['org_id']} via {who}, {r['role']}{share}")
         else:
-            label = {"phone": "Phone", "email": "Email", "address": "Address"}[r["kind"]]
+            label, relationship = trace_node(r["kind"])
             nodes.add(uid(label, r["value"]))
-            edges.add((org, _ORG_EDGE[r["kind"]], uid(label, r["value"])))
+            edges.add((org, relationship, uid(label, r["value"])))
             link.add(f"{r['org_id']} ({r['kind']} of the firm)")
     paths = []
     for (kind, value), links in sorted(chains.items()):

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from bidgraph.detectors.core.common import bids_in_context, uid
+from bidgraph.detectors.stats.shared_values import trace_node
 from bidgraph.detectors.stats.specialty import lot_specialty
 from bidgraph.graph.snapshot import Snapshot
 
@@ -320,18 +321,6 @@ def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) 
     return out.assign(kind=kind, value=out["value"].astype(str))
 
 
-TRACE_NODES = {
-    "ip": ("IP", "UPLOADED_FROM"),
-    "mac": ("Device", "UPLOADED_ON"),
-    "hardware_id": ("Device", "UPLOADED_ON"),
-    "fingerprint": ("Document", "HAS_DOCUMENT"),
-    "file_sha256": ("Document", "HAS_DOCUMENT"),
-    "phone": ("Phone", "HAS_PHONE"),
-    "email": ("Email", "HAS_EMAIL"),
-    "address": ("Address", "LOCATED_AT"),
-}
-
-
 def trace_graph(traces: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """The nodes and edges (``[uid, TYPE, uid]``) that show the given ``shared_values`` rows."""
     nodes: set[str] = set()
@@ -345,7 +334,7 @@ def trace_graph(traces: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 nodes.add(p)
                 edges.add((p, "HOLDS_ROLE", o))
                 continue
-            label, rel = TRACE_NODES[row.kind]
+            label, rel = trace_node(row.kind)
             v = uid(label, row.value)
             nodes.add(v)
             if bid is None or (isinstance(bid, float) and np.isnan(bid)):

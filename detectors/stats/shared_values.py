@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,17 @@ from scipy.stats import poisson
 
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.graph.schema import schema
 
-__all__ = ["PUBLIC_DEFAULTS", "Kind", "shared_value_findings", "lot_sizes", "bid_uses", "bid_value_findings"]
+__all__ = [
+    "PUBLIC_DEFAULTS",
+    "Kind",
+    "trace_node",
+    "shared_value_findings",
+    "lot_sizes",
+    "bid_uses",
+    "bid_value_findings",
+]
 
 # When a generic value still counts, and how much: settings shared_document and shared_personnel read alike.
 PUBLIC_DEFAULTS = {
@@ -68,6 +78,22 @@ PUBLIC_DEFAULTS = {
     "public_cap": 0.45,  # most that generic values alone can add to a score
     "public_min_lots": 2,  # groups with only public values are reported from this many shared lots
 }
+
+
+def trace_node(kind: str) -> tuple[str, str]:
+    """The node label of a trace value of ``kind`` (a column of bid_uploads, bid_documents or
+    organizations: ip, mac, fingerprint, phone...) and the type of the relationship from its bid
+    or firm to it, as graph/schema.toml has them."""
+    return _trace_nodes()[kind]
+
+
+@cache
+def _trace_nodes() -> dict[str, tuple[str, str]]:
+    return {
+        r.end.column: (r.end.label, r.type)
+        for r in schema().relationships
+        if r.table in ("bid_uploads", "bid_documents", "organizations") and r.start.label in ("Bid", "Organization")
+    }
 
 
 @dataclass(frozen=True)
@@ -452,19 +478,18 @@ def bid_value_findings(
     snapshot,
     uses: pd.DataFrame,
     kinds: list[Kind],
-    edge_types: dict[str, str],
     params: dict,
     what: tuple[str, str],
     law: tuple[str, str] | None = None,
 ) -> list[Finding]:
     """:func:`shared_value_findings` for values that belong to bids (``uses`` from :func:`bid_uses`,
-    which are their own ``holders``), each drawn as a node linked to its bid by the edge type
-    ``edge_types[kind]`` (kinds without a node label are not drawn)."""
-    draw = _draw_bid_values(kinds, edge_types)
+    which are their own ``holders``), each drawn as a node linked to its bid as the schema links
+    it (:func:`trace_node`; kinds without a node label are not drawn)."""
+    draw = _draw_bid_values(kinds)
     return shared_value_findings(detector, uses, uses, lot_sizes(snapshot), kinds, params, draw, what, law)
 
 
-def _draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
+def _draw_bid_values(kinds: list[Kind]) -> Callable:
     """A ``draw`` for per-bid values: Organization-SUBMITTED->Bid-FOR_LOT->Lot and
     Bid-<edge type of the kind>->value node."""
     by_name = {k.name: k for k in kinds}
@@ -480,7 +505,7 @@ def _draw_bid_values(kinds: list[Kind], edge_types: dict[str, str]) -> Callable:
             if kind.label:
                 value = uid(kind.label, r["value"])
                 nodes.add(value)
-                edges.add((bid, edge_types[r["kind"]], value))
+                edges.add((bid, trace_node(r["kind"])[1], value))
             bids.setdefault((r["lot_id"], r["kind"], str(r["value"])), set()).add(r["bid_id"])
         return (
             sorted(nodes),
