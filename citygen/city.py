@@ -191,8 +191,9 @@ def generate_city(out_dir, scale: str = "small", seed: int = 0, realism: str = "
     urgent_truth = emergency.emergency_truth(repeat, urgent, ids, lot_ids)
     truth["decoys"] |= urgent_truth.pop("decoys")
     truth |= urgent_truth
-    # an emergency lot the planted supplier took is the scheme, not a lawful single source
+    # an emergency lot the planted supplier took, or with a planted procedure gap, is no lawful decoy
     taken = {lot for r in truth["emergency_repeat_supplier"] for lot in r["lot_ids"]}
+    taken |= {g["lot_id"] for g in truth["procedure_gap"]}
     truth["decoys"]["emergency_lots"] = [lot for lot in truth["decoys"]["emergency_lots"] if lot not in taken]
     with open(out / "truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)

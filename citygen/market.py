@@ -24,6 +24,7 @@ __all__ = [
     "project_lots",
     "sample_bids",
     "settle",
+    "soft_cap",
 ]
 
 # Open tendering is compulsory at or above these budgets (yuan), by what is bought.
@@ -261,14 +262,14 @@ def honest_prices(rng, world: World, lots: pd.DataFrame, lot: np.ndarray, org: n
     single = lots["n_bidders"].to_numpy()[lot] == 1
     # Soft floor: very low draws are squeezed towards 0.82 (nobody bids at a loss), without ties.
     ratio = np.where(ratio < 0.82, 0.82 - 0.25 * (0.82 - ratio), ratio)
-    ratio = np.where(single, rng.uniform(0.95, 0.995, B), _soft_cap(ratio))
+    ratio = np.where(single, rng.uniform(0.95, 0.995, B), soft_cap(ratio))
     tech = 0.6 * orgs["quality"].to_numpy()[org] + 0.8 * rng.standard_normal(B)
     valid = single | (rng.random(B) > 0.035)
     bids = pd.DataFrame({"lot": lot, "org": org, "ratio": ratio, "tech": tech, "valid": valid})
     return bids.sort_values(["lot", "org"], kind="stable").reset_index(drop=True)
 
 
-def _soft_cap(ratio: np.ndarray, knee: float = 0.985, cap: float = 0.995) -> np.ndarray:
+def soft_cap(ratio: np.ndarray, knee: float = 0.985, cap: float = 0.995) -> np.ndarray:
     """Draws above ``knee`` squeezed below ``cap`` (nobody bids over the ceiling), keeping their
     order: a hard cap gave every such bid of a lot the same price to the yuan, three honest
     firms tied exactly, which 第四十条(四) reads as collusion."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bidgraph.citygen.market import soft_cap
 from bidgraph.citygen.tamper import add_bids
 
 __all__ = ["CONTESTED_SHARE", "rig_loosely"]
@@ -63,7 +64,8 @@ def rig_loosely(
             # Defensive pricing: near the cheapest outsider, sometimes above it (the ring loses).
             w = float(valid_rivals["ratio"].min()) * rng.uniform(0.965, 1.03)
         spread = np.abs(rng.normal(0.0, 0.035 if loose else 0.012, len(covers))) + 0.003
-        cover_ratio = np.minimum(w + spread, 0.995)
+        # squeezed under the ceiling in order: a hard cap gave covers one price to the yuan
+        cover_ratio = soft_cap(w + spread)
         cover_tech = rng.normal(-0.5, 0.8, len(covers))
         ring_bids = add_bids(
             rivals,

@@ -35,6 +35,7 @@ from collections.abc import Callable
 __all__ = ["STATUTORY_SCHEMES", "score_statutory"]
 
 PRICE_PATTERN = "art40_4_price_pattern"  # the one rule held to its own planted items (see score_statutory)
+EMERGENCY_KINDS = ("emergency", "emergency_repeat_supplier")  # efficiency_anomaly's emergency rules
 # Planted scheme -> (detector, where its items are in truth.json).
 STATUTORY_SCHEMES = {
     "contract_change": ("contract_change", ("contract_change",)),
@@ -49,18 +50,18 @@ STATUTORY_SCHEMES = {
     "emergency_repeat_supplier": ("efficiency_anomaly", ("emergency_repeat_supplier",)),
 }
 # Decoy list -> (detectors that must not flag it, what a finding must name to flag one, and the
-# one rule (evidence kind) that must not, when not every finding of the detectors).
+# rules (evidence kinds) that must not, when not every finding of the detectors).
 DECOYS = {
     "small_change_orders": (("contract_change",), ("contract_id",), None),
     "late_replacements": (("personnel_change",), ("lot_id", "person_id"), None),
     "boilerplate_lots": (("identical_errors",), (), None),
     "contentious_lots": (("efficiency_anomaly",), ("tenderer_id",), None),
     "emergency_lots": (("procedure_gap", "efficiency_anomaly"), (), None),
-    "emergency_spread": (("efficiency_anomaly",), ("tenderer_id",), None),
-    "urgent_award": (("efficiency_anomaly",), ("tenderer_id",), None),
-    "near_pattern_lots": (("statutory_presumption",), (), PRICE_PATTERN),
-    "round_price_lots": (("statutory_presumption",), (), PRICE_PATTERN),
-    "ring_lots": (("statutory_presumption",), (), PRICE_PATTERN),
+    "emergency_spread": (("efficiency_anomaly",), ("tenderer_id",), EMERGENCY_KINDS),
+    "urgent_award": (("efficiency_anomaly",), ("tenderer_id",), EMERGENCY_KINDS),
+    "near_pattern_lots": (("statutory_presumption",), (), (PRICE_PATTERN,)),
+    "round_price_lots": (("statutory_presumption",), (), (PRICE_PATTERN,)),
+    "ring_lots": (("statutory_presumption",), (), (PRICE_PATTERN,)),
 }
 _BIDDER_ROLES = ("member", "winner", "accused")  # a presumption's firms; context, tenderer and agency are not
 
@@ -113,11 +114,11 @@ def score_statutory(truth: dict, by_detector: dict[str, list[dict]]) -> dict:
         }
     decoys = {}
     listed = truth.get("decoys", {}) | {"ring_lots": [lot for r in truth.get("rings") or [] for lot in r["lots"]]}
-    for name, (detectors, fields, kind) in DECOYS.items():
+    for name, (detectors, fields, kinds) in DECOYS.items():
         entries = listed.get(name)
         if entries is None:
             continue
-        found = [f for d in detectors for f in by_detector.get(d, []) if kind is None or _kind(f) == kind]
+        found = [f for d in detectors for f in by_detector.get(d, []) if kinds is None or _kind(f) in kinds]
         named = _decoy_matcher(fields)
         decoys[name] = {"decoys": len(entries), "flagged": sum(any(named(f, e) for f in found) for e in entries)}
     rules = _score_rules(truth, by_detector.get("statutory_presumption", []), groups, favoured)
