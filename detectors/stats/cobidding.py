@@ -293,6 +293,7 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     for kind in ("phone", "email", "address"):
         frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
     values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    values = values[_held_by_few(values, max_firms_per_value)]  # most values are one firm's: drop them before sorting
     values = values.sort_values(["kind", "value", "org_id", "bid_id"]).drop_duplicates(["kind", "value", "org_id"])
     firms_per_value = values.groupby(["kind", "value"])["org_id"].transform("nunique")
     values = values[(firms_per_value >= 2) & (firms_per_value <= max_firms_per_value)]
@@ -302,6 +303,16 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     return pairs[["org_a", "org_b", "kind", "value", "bid_a", "bid_b"]].sort_values(
         ["org_a", "org_b", "kind", "value"], ignore_index=True
     )
+
+
+def _held_by_few(values: pd.DataFrame, most: int) -> np.ndarray:
+    """Whether each row's (kind, value) is held by 2 to ``most`` firms, counted on integer codes."""
+    kind, value, org = (pd.factorize(values[c])[0].astype(np.int64) for c in ("kind", "value", "org_id"))
+    key = kind * (int(value.max(initial=0)) + 1) + value
+    n_orgs = int(org.max(initial=0)) + 1
+    held = np.unique(key[org >= 0] * n_orgs + org[org >= 0])
+    firms = np.bincount(held // n_orgs, minlength=int(key.max(initial=0)) + 1)[key]
+    return (firms >= 2) & (firms <= most)
 
 
 def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
