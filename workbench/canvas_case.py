@@ -55,6 +55,8 @@ def register(app, data) -> None:
         prevent_initial_call=True,
     )
     def _open(clicks, case_id):
-        if not ctx.triggered_id or not any(clicks or []) or not ctx.triggered[0].get("value") or not case_id:
+        # the pressed button's own clicks (a list re-rendered with n_clicks=0 must not open anything)
+        pressed = next((i.get("value") for i in ctx.inputs_list[0] if i["id"] == ctx.triggered_id), None)
+        if not ctx.triggered_id or not pressed or not case_id:
             return no_update, no_update
         return view_request(case_id, ctx.triggered_id["index"]), "explorer"

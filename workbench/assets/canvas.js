@@ -16,6 +16,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         return { name: "preset", positions: positions, fit: true, padding: 30, animate: false };
       };
       const draw = function (els) { return JSON.parse(JSON.stringify(els || [])); };
+      // dcc.Store (Dash 4) does not always re-render when a callback updates store-elements, so
+      // its session-storage copy (what a reload restores) can lag: keep it current from here.
+      const persist = function (els) {
+        try {
+          window.sessionStorage.setItem("store-elements", JSON.stringify(els || []));
+          window.sessionStorage.setItem("store-elements-timestamp", String(Date.now()));
+        } catch (e) { /* storage full or disabled: the canvas still works, a reload loses it */ }
+      };
       if (fired.indexOf("button-undo.n_clicks") >= 0 || fired.indexOf("button-redo.n_clicks") >= 0) {
         const undo = fired.indexOf("button-undo.n_clicks") >= 0;
         const from = undo ? h.past : h.future;
@@ -24,16 +32,19 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         const hist = undo
           ? { past: h.past.slice(0, -1), future: h.future.concat([h.current]), current: next }
           : { past: h.past.concat([h.current]), future: h.future.slice(0, -1), current: next };
+        persist(next);
         return [next, hist, draw(next), layout(next)];
       }
       if (fired.indexOf("store-elements.data") >= 0) {
         const els = elements || [];
+        persist(els);
         const same = JSON.stringify(els) === JSON.stringify(h.current);
         const past = h.current && !same ? h.past.concat([h.current]).slice(-MAX) : h.past;
         return [nu, { past: past, future: same ? h.future : [], current: els }, draw(els), layout(els)];
       }
       if (fired.indexOf("cyto-explorer.elements") >= 0) {
-        const current = h.current || elements || [];
+        // the store as it is now: the history may not yet have seen the server's last answer
+        const current = elements || h.current || [];
         const at = {};
         (drawn || []).forEach(function (e) { if (e.position) at[e.data.id] = e.position; });
         let moved = false;
@@ -44,6 +55,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           return Object.assign({}, e, { position: { x: Math.round(p.x * 10) / 10, y: Math.round(p.y * 10) / 10 } });
         });
         if (!moved) return [nu, nu, nu, nu];
+        persist(next);
         return [next, { past: h.past.concat([current]).slice(-MAX), future: [], current: next }, nu, nu];
       }
       const els = h.current || elements || [];  // the tab shown again: a remounted graph needs its elements
