@@ -62,6 +62,7 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     gap = a["date"].diff().dt.days
     new_group = (key != key.shift()) | (gap > params["window_days"])
     a["group"] = new_group.cumsum().to_numpy()
+    a = a[a.groupby("group")["group"].transform("size") >= params["min_lots"]]  # most runs are one lot: skip them
     findings = []
     for _, g in a.groupby("group", sort=True):
         total, threshold = g["amount"].sum(), g["threshold"].iat[0]
