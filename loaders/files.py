@@ -141,14 +141,15 @@ def _read_csv_fast(data: bytes, encoding: str, text: str) -> RawTable | None:
             # split it at line breaks and parse the parts in parallel (twice as fast).
             parse_options=pa_csv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+                column_types={h: pa.large_string() for h in header}, strings_can_be_null=False
             ),
         )
     except pa.ArrowInvalid:
         return None
     if table.column_names != header:
         return None
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    # large_string, as pandas' str dtype holds it: converting needs no copy
+    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
     frame["_row"] = np.arange(2, len(frame) + 2)
     return RawTable(frame)
 

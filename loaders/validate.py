@@ -204,7 +204,9 @@ _CONTROL_BYTES[[b for b in range(256) if re.fullmatch(_CONTROL, chr(b))]] = True
 
 def _control_characters(text: pd.Series) -> pd.Series:
     """The reason for each cell holding a control character (naming the first)."""
-    if not _CONTROL_BYTES[text_bytes(text)].any():  # one pass over the bytes; most columns are clean
+    data = text_bytes(text)
+    # Two comparisons over the bytes (no per-byte table look-up); most columns are clean.
+    if not (_CONTROL_BYTES[data[data < 0x20]].any() or (data == 0x7F).any()):
         return pd.Series([], index=text.index[:0], dtype=object)
     hit = text.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
     found = text[hit].map(lambda cell: next(ch for ch in cell if re.fullmatch(_CONTROL, ch)))

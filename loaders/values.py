@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from bidgraph.graph.schema import Column
 from bidgraph.loaders.checkdigits import USCC_ALPHABET, idcard_check_char, uscc_check_char
 
-__all__ = ["Parsed", "clean_text", "parse", "PARSERS", "uscc_ok", "idcard_ok"]
+__all__ = ["Parsed", "arrow_text", "clean_text", "text_bytes", "parse", "PARSERS", "uscc_ok", "idcard_ok"]
 
 # Cells that mean "no value" in a typed column (number, date, bool): exports write them for blanks.
 _PLACEHOLDERS = r"^(?:-+|—+|/|／)$"
@@ -40,13 +40,27 @@ class Parsed(NamedTuple):
 
 
 def clean_text(s: pd.Series) -> pd.Series:
-    """Trim, fold full-width characters to half-width (NFKC), and make empty cells missing."""
-    s = s.astype("str").str.strip()
-    wide = s.notna() & ~s.str.isascii().fillna(True).astype(bool)
-    if wide.any():  # in Arrow (utf8proc), not per value in Python: a province has millions of names
-        folded = pc.utf8_trim_whitespace(pc.utf8_normalize(pa.array(s[wide], pa.large_string()), "NFKC"))
-        s[wide] = pd.Series(folded.to_numpy(zero_copy_only=False), index=s.index[wide], dtype="str")
-    return s.mask(s.eq(""))
+    """Trim, fold full-width characters to half-width (NFKC), and make empty cells missing.
+
+    In Arrow (utf8proc), never per value in Python, and chunk by chunk as the column came: the
+    chunks decide how the column is laid out in Parquet, so they decide a version's bytes."""
+    text = pc.utf8_trim_whitespace(arrow_text(s))
+    if (text_bytes(text) >= 0x80).any():  # only non-ASCII cells can fold: a province has millions of names
+        wide = pc.invert(pc.fill_null(pc.string_is_ascii(text), True)).combine_chunks()
+        folded = pc.utf8_trim_whitespace(pc.utf8_normalize(text.filter(wide), "NFKC")).combine_chunks()
+        text = pc.replace_with_mask(text, wide, folded)
+    text = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.large_string()), text)
+    return pd.Series(text.to_pandas(types_mapper=_STR.get).array, index=s.index, name=s.name)
+
+
+#: Arrow strings as pandas' ``str`` dtype (Arrow-backed, NaN for missing), without a copy.
+_STR = {pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+
+
+def arrow_text(s: pd.Series) -> pa.ChunkedArray:
+    """A series' values as Arrow ``large_string`` chunks (no copy for an Arrow-backed series)."""
+    text = pa.array(s.astype("str"), type=pa.large_string())
+    return text if isinstance(text, pa.ChunkedArray) else pa.chunked_array([text])
 
 
 def _reasons(mask: pd.Series, reason: str | pd.Series) -> pd.Series:
@@ -239,23 +253,28 @@ _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)])
 
 
 def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
-    lookup = np.zeros(256, dtype=np.int64)
+    lookup = np.zeros(256, dtype=np.uint8)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
     # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
-    return lookup[text_bytes(codes)].reshape(-1, 18)
+    return np.take(lookup, text_bytes(codes)).reshape(-1, 18).astype(np.int64)
 
 
-def text_bytes(s: pd.Series) -> np.ndarray:
-    """The UTF-8 bytes of a text series' values end to end, from its Arrow buffers (no Python
-    string per value); a missing value adds none."""
-    text = pa.array(s, type=pa.large_string())
-    if isinstance(text, pa.ChunkedArray):  # an Arrow-backed series of several chunks
-        text = text.combine_chunks()
-    if text.null_count:  # a null's slot may hold bytes: make it empty
-        text = pc.if_else(text.is_null(), "", text)
+def text_bytes(s: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The UTF-8 bytes of a text series' (or Arrow array's) values end to end, from its Arrow
+    buffers (no Python string per value); a missing value adds none."""
+    text = arrow_text(s) if isinstance(s, pd.Series) else s
+    if isinstance(text, pa.ChunkedArray):
+        parts = [text_bytes(chunk) for chunk in text.chunks]
+        return parts[0] if len(parts) == 1 else np.concatenate([np.empty(0, np.uint8), *parts])
     if len(text) == 0 or text.buffers()[2] is None:
         return np.empty(0, np.uint8)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    wide = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]
+    if text.null_count:  # a null's slot may hold bytes: only then copy the valid values out
+        valid = text.is_valid().to_numpy(zero_copy_only=False)
+        if np.diff(offsets)[~valid].any():
+            return text_bytes(pc.if_else(valid, text, ""))
     return np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
 
 
