@@ -7,13 +7,18 @@ JSON), as a browser would send it, on a generated city or province:
 - expand: the biggest hubs (shared public IPs, the largest bidders), first page and "more",
   each followed by the callback that redraws the screen (options, stats);
 - path: shortest paths (up to 4 hops) between planted ring members and between co-bidders;
-- view300: "links among nodes on screen" and the redraw with 300+ nodes on screen.
+- view300: "links among nodes on screen" and the redraw with 300+ nodes on screen;
+- on that 300-node canvas: hide, tidy (arrange), restore after a reload (scope check and
+  relabel), the stylesheet by smoke index and by wins, and the lot-opening-date window;
+- with ``--browser``: the same 300-node canvas drawn by Cytoscape in headless Chromium (from
+  the explorer tab's click to every node drawn with its preset position), and "links among
+  nodes on screen" from the click to the new links drawn.
 
 Targets (issue 5): p95 under 300 ms at city scale, under 1 s at province scale.
 
 Usage::
 
-    python bench/workbench.py --scale city [--seed 1] [--rounds 40]
+    python bench/workbench.py --scale city [--seed 1] [--rounds 40] [--browser]
 
 The generated bundle (``--cache``, shared with bench/load.py) and the loaded workspace
 (``--work``) are kept and reused.
@@ -51,8 +56,12 @@ class Client:
         self.app, self.http = app, app.server.test_client()
         self.http.get("/")
 
-    def call(self, output_has: str, values: dict, changed: list[str]) -> tuple[float, dict]:
-        key = next(k for k in self.app.callback_map if output_has in k)
+    def call(self, output_has: str, values: dict, changed: list[str], input_has: str = "") -> tuple[float, dict]:
+        key = next(
+            k
+            for k, cb in self.app.callback_map.items()
+            if output_has in k and any(input_has in d["id"] for d in cb["inputs"])
+        )
         cb = self.app.callback_map[key]
         from dash._utils import split_callback_id
 
@@ -177,10 +186,112 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     for _ in range(max(5, rounds // 4)):
         dt, _, shown = act(elements, "button-links.n_clicks")
         timings["view300"].append(dt)
+    timings.update(canvas_timings(client, store, shown, rounds))
     sizes["view300_nodes"] = sum("source" not in e["data"] for e in shown)
     sizes["view300_edges"] = sum("source" in e["data"] for e in shown)
     sizes["view300_json_kb"] = round(len(json.dumps(shown, ensure_ascii=False).encode()) / 1024)
-    return {"timings": timings, "sizes": sizes}
+    return {"timings": timings, "sizes": sizes, "canvas": shown}
+
+
+def canvas_timings(client: Client, store: EmbeddedStore, shown: list[dict], rounds: int) -> dict[str, list[float]]:
+    """Server-side time of the canvas callbacks on a 300-node screen."""
+    from bidgraph.workbench.canvas_style import month_span
+
+    lang = {"store-lang.data": "zh"}
+    ids = sorted(e["data"]["id"] for e in shown if "source" not in e["data"])
+    lo, hi = month_span(store) or (0, 1)
+    out: dict[str, list[float]] = {k: [] for k in ("hide", "arrange", "restore", "smoke", "wins", "window")}
+    for i in range(max(5, rounds // 4)):
+        values = {**lang, "store-elements.data": shown}
+        picked = [{"id": ids[(i * 7) % len(ids)]}]
+        dt, _ = client.call(
+            "store-paging.data",
+            {**values, "cyto-explorer.selectedNodeData": picked},
+            ["button-hide.n_clicks"],
+        )
+        out["hide"].append(dt)
+        dt, _ = client.call("store-paging.data", values, ["button-arrange.n_clicks"])
+        out["arrange"].append(dt)
+        dt, _ = client.call("store-elements.data", values, ["store-lang.data"], input_has="store-lang")
+        out["restore"].append(dt)
+        style = {**values, "slider-time.min": lo, "slider-time.max": hi, "slider-time.value": [lo, hi]}
+        for by in ("smoke", "wins"):
+            dt, _ = client.call(
+                "cyto-explorer.stylesheet", {**style, "dropdown-style-by.value": by}, ["dropdown-style-by.value"]
+            )
+            out[by].append(dt)
+        narrow = {**style, "dropdown-style-by.value": "none", "slider-time.value": [lo, (lo + hi) // 2]}
+        dt, _ = client.call("cyto-explorer.stylesheet", narrow, ["slider-time.value"])
+        out["window"].append(dt)
+    return out
+
+
+def browser_canvas(app, elements: list[dict], rounds: int) -> dict[str, list[float]]:
+    """Cytoscape in headless Chromium: the 300-node canvas drawn from the explorer tab's click
+    (the kept canvas restored, then drawn with the preset layout), and "links among nodes on
+    screen" from the click to the server's answer drawn (every kept link on the canvas).
+    Seconds per round."""
+    import shutil
+    import tempfile
+    import threading
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_port}/?lang=zh"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium") or ""
+    profile = tempfile.mkdtemp(prefix="bidgraph-bench-chromium-")
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1600,1000", f"--user-data-dir={profile}"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=opts)
+    count = "const c = document.getElementById('cyto-explorer'); return c && c._cyreg ? c._cyreg.cy.{}().length : -1;"
+    n_nodes = sum("source" not in e["data"] for e in elements)
+    tab_xpath = "//div[contains(@class,'tab') and normalize-space()='图谱分析']"
+    msg = "return document.getElementById('div-explorer-msg').innerText"
+    out: dict[str, list[float]] = {"browser_draw300": [], "browser_links300": []}
+    try:
+        for _ in range(max(3, rounds // 8)):
+            driver.get(url)
+            driver.execute_script(
+                "window.sessionStorage.setItem('store-elements', arguments[0]);",
+                json.dumps([e for e in elements if "source" not in e["data"]]),
+            )
+            driver.get(url)
+            _until(lambda: driver.find_elements(By.XPATH, tab_xpath))
+            tab = driver.find_element(By.XPATH, tab_xpath)
+            started = time.perf_counter()
+            tab.click()
+            _until(lambda: driver.execute_script(count.format("nodes")) >= n_nodes)
+            out["browser_draw300"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            driver.find_element(By.ID, "button-links").click()
+            _until(lambda: "屏幕上节点之间的" in driver.execute_script(msg))
+            _until(lambda: driver.execute_script(count.format("edges")) == _edges(driver))
+            out["browser_links300"].append(time.perf_counter() - started)
+    finally:
+        driver.quit()
+        httpd.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+    return out
+
+
+def _edges(driver) -> int:
+    """Links in the kept canvas (what the page will draw)."""
+    kept = driver.execute_script("return window.sessionStorage.getItem('store-elements')") or "[]"
+    return sum("source" in e["data"] for e in json.loads(kept))
+
+
+def _until(done, timeout: float = 60.0) -> None:
+    end = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > end:
+            raise TimeoutError("the browser did not finish drawing")
+        time.sleep(0.01)
 
 
 def summarize(result: dict, scale: str) -> list[dict]:
@@ -210,11 +321,17 @@ def main(argv=None) -> int:
     p.add_argument("--work", type=Path, default=WORK, help="loaded workspaces (see bench/worlds.py)")
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--browser", action="store_true", help="also draw the 300-node canvas in headless Chromium")
     args = p.parse_args(argv)
     store, truth = prepare(args.scale, args.seed, args.cache, args.work)
     info = store.info()
     print(f"{args.scale}: {sum(info['nodes'].values()):,} nodes, {sum(info['relationships'].values()):,} relationships")
     result = run(store, truth, args.rounds, args.seed)
+    if args.browser:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        result["timings"].update(browser_canvas(create_app(store), result["canvas"], args.rounds))
     rows = summarize(result, args.scale)
     print(f"{'callback':10} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target':>7}  ok")
     for r in rows:
