@@ -75,10 +75,12 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
         .join(judged)
     )
     losses = losses[losses["org_id"].isin(firms.index) & losses["close"]]
+    pairs_of, losses_of = dict(iter(pairs.groupby("org_id"))), dict(iter(losses.groupby("org_id")))  # one pass each
     findings = []
     for org, row in firms.iterrows():
-        served = pairs[pairs["org_id"] == org].sort_values(["surprise", "winner_id"], ascending=[False, True])
-        mine = losses[(losses["org_id"] == org) & losses["winner_id"].isin(served["winner_id"])]
+        served = pairs_of[org].sort_values(["surprise", "winner_id"], ascending=[False, True])
+        mine = losses_of.get(org, losses.iloc[:0])
+        mine = mine[mine["winner_id"].isin(served["winner_id"])]
         structure = 1 - np.exp(-served["surprise"].iloc[0] / params["surprise_scale"])
         served_share = len(mine) / row["close_losses"]
         behaviour = (
