@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.embedded.reuse import Previous, link_or_copy
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
@@ -112,49 +114,115 @@ def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.n
     return out
 
 
-def _edge_sources(tables: dict[str, pa.Table], sch: Schema) -> list[tuple[int, pa.Array, pa.Array, np.ndarray]]:
-    """Per relationship source present: its number in the schema, start and end keys, rows."""
+class Kept(NamedTuple):
+    """A relationship source's relationships kept from the live version: start and end
+    vertices (the new numbering), their table rows, and the first row after the live ones."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    rows: np.ndarray
+    first: int
+
+
+def _edge_sources(
+    tables: dict[str, pa.Table], sch: Schema, kept: dict[int, Kept]
+) -> list[tuple[int, pa.Array, pa.Array, np.ndarray]]:
+    """Per relationship source present: its number in the schema, the start and end keys of the
+    rows to resolve, and those rows. A source with ``kept`` relationships resolves only the rows
+    after the live ones."""
     out = []
     for i, rel in enumerate(sch.relationships):
         table = tables.get(rel.table)
         if table is None or rel.start.column not in table.column_names or rel.end.column not in table.column_names:
             continue
-        start, end = table.column(rel.start.column), table.column(rel.end.column)
+        first = kept[i].first if i in kept else 0
+        tail = table.slice(first)
+        start, end = tail.column(rel.start.column), tail.column(rel.end.column)
         mask = pc.and_(pc.is_valid(start), pc.is_valid(end))
         if rel.when:
-            mask = pc.and_(mask, pc.fill_null(table.column(rel.when).cast(pa.bool_()), False))
+            mask = pc.and_(mask, pc.fill_null(tail.column(rel.when).cast(pa.bool_()), False))
         rows = np.flatnonzero(mask.to_numpy())
         taken = pa.array(rows, pa.int64())
-        out.append((i, _text(start).take(taken), _text(end).take(taken), rows))
+        out.append((i, _text(start).take(taken), _text(end).take(taken), rows + first))
     return out
 
 
-def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema) -> None:
+def _kept_edges(
+    previous: Previous | None, tables: dict[str, pa.Table], keys: dict[str, pa.Array], entity: dict[str, bool], sch
+) -> dict[int, Kept]:
+    """The relationship sources whose live relationships stay as they are (their table's live
+    rows are its first rows, with the same endpoints), renumbered; see graph/embedded/reuse.py."""
+    if previous is None:
+        return {}
+    remaps: dict[str, np.ndarray | None] = {}
+    kept = {}
+    for i, rel in enumerate(sch.relationships):
+        table, live = tables.get(rel.table), previous.table(rel.table)
+        columns = [rel.start.column, rel.end.column, *([rel.when] if rel.when else [])]
+        old = previous.source_edges(i)
+        if table is None or live is None or old is None or not previous.prefix(rel.table, table, columns):
+            continue
+        ends = []
+        for label, vertices in ((rel.start.label, old[0]), (rel.end.label, old[1])):
+            if label not in remaps:
+                remaps[label] = previous.remap(label, keys[label], entity[label])
+            remap = remaps[label]
+            moved = None if remap is None else remap[vertices - previous.offset(label)]
+            ends.append(None if moved is None or (moved < 0).any() else moved)
+        if ends[0] is not None and ends[1] is not None:
+            kept[i] = Kept(ends[0], ends[1], old[2], live.num_rows)
+    return kept
+
+
+def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict]]:
+    """Each label's keys (written to ``keys/``), whether its live keys are the first of them
+    (an entity label whose table's live rows are its first rows), and the labels' entries of
+    meta.json. A key order is sorted again only when the keys changed."""
+    keys, entity, labels, offset = {}, {}, [], 0
+    for label, node in sch.nodes.items():
+        if node.all_properties:
+            name, key = node.sources[0].table, node.sources[0].column
+            table = tables.get(name)
+            column = None if table is None else table.column(key)
+            keys[label] = pa.array([], pa.large_string()) if column is None else _text(column)
+            columns = {"key": keys[label]}
+            entity[label] = previous is not None and table is not None and previous.prefix(name, table, [key])
+        else:
+            keys[label], kinds = _value_keys(tables, node)
+            columns = {"key": keys[label], "kind": kinds}
+            entity[label] = False
+        _write_arrow(pa.table(columns), folder / "keys" / f"{label}.arrow")
+        live = None if previous is None else previous.labels.get(label)
+        if not node.all_properties:  # a value label's keys are sorted as they are made
+            is_sorted = True
+        elif previous is not None and entity[label] and live is not None and live["size"] == len(keys[label]):
+            is_sorted = bool(live["sorted"])
+            if not is_sorted:
+                link_or_copy(previous.folder / "order" / f"{label}.npy", folder / "order" / f"{label}.npy")
+        else:
+            order = pc.sort_indices(keys[label]).to_numpy().astype(np.int32)
+            is_sorted = bool((order == np.arange(len(order))).all())
+            if not is_sorted:
+                np.save(folder / "order" / f"{label}.npy", order)
+        labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
+        offset += len(keys[label])
+    return keys, entity, labels
+
+
+def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None = None) -> None:
     (folder / "keys").mkdir()
     (folder / "order").mkdir()
     (folder / "tables").mkdir()
     for name, table in tables.items():
-        _write_arrow(table, folder / "tables" / f"{name}.arrow")
-    write_text_indexes(tables, folder / "text", sch)
-    keys, labels, offset = {}, [], 0
-    for label, node in sch.nodes.items():
-        if node.all_properties:
-            table = tables.get(node.sources[0].table)
-            column = None if table is None else table.column(node.sources[0].column)
-            keys[label] = pa.array([], pa.large_string()) if column is None else _text(column)
-            columns = {"key": keys[label]}
+        if previous is not None and previous.same_table(name, table):
+            link_or_copy(previous.folder / "tables" / f"{name}.arrow", folder / "tables" / f"{name}.arrow")
         else:
-            keys[label], kinds = _value_keys(tables, node)
-            columns = {"key": keys[label], "kind": kinds}
-        _write_arrow(pa.table(columns), folder / "keys" / f"{label}.arrow")
-        order = pc.sort_indices(keys[label]).to_numpy().astype(np.int32)
-        is_sorted = bool((order == np.arange(len(order))).all())
-        if not is_sorted:
-            np.save(folder / "order" / f"{label}.npy", order)
-        labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
-        offset += len(keys[label])
-    n, offsets = offset, {entry["label"]: entry["offset"] for entry in labels}
-    sources = _edge_sources(tables, sch)
+            _write_arrow(table, folder / "tables" / f"{name}.arrow")
+    write_text_indexes(tables, folder / "text", sch, previous)
+    keys, entity, labels = _label_keys(tables, sch, previous, folder)
+    n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
+    kept = _kept_edges(previous, tables, keys, entity, sch)
+    sources = _edge_sources(tables, sch, kept)
     ends: dict[str, list[pa.Array]] = {}
     for i, start, end, _ in sources:
         ends.setdefault(sch.relationships[i].start.label, []).append(start)
@@ -164,8 +232,10 @@ def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema) -> None:
     types = sch.relationship_types
     for spec, (i, _, _, rows) in enumerate(sources):
         rel = sch.relationships[i]
-        src.append(next(ids[rel.start.label]) + offsets[rel.start.label])
-        dst.append(next(ids[rel.end.label]) + offsets[rel.end.label])
+        old = kept.get(i, Kept(*(np.empty(0, np.int64),) * 3, 0))
+        src.append(np.concatenate([old.src, next(ids[rel.start.label])]) + offsets[rel.start.label])
+        dst.append(np.concatenate([old.dst, next(ids[rel.end.label])]) + offsets[rel.end.label])
+        rows = np.concatenate([old.rows, rows])
         etype.append(np.full(len(rows), types.index(rel.type), dtype=np.int16))
         espec.append(np.full(len(rows), spec, dtype=np.int16))
         erow.append(rows)
@@ -200,8 +270,12 @@ def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:
     from each end, in edge order) and inc_other the vertex at their other end."""
     m = len(src)
     ends = np.concatenate([src, dst])
-    order = np.argsort(ends, kind="stable")
-    np.save(folder / "inc_edge.npy", np.concatenate([np.arange(m, dtype=np.int32)] * 2)[order])
+    # A stable argsort of the ends, as one plain sort of (end, position) packed in an int64:
+    # numpy's vectorised sort of integers, several times faster than its stable argsort.
+    packed = ends.astype(np.int64) * max(2 * m, 1) + np.arange(2 * m, dtype=np.int64)
+    packed.sort()
+    order = packed % max(2 * m, 1)
+    np.save(folder / "inc_edge.npy", (order % max(m, 1)).astype(np.int32))
     np.save(folder / "inc_other.npy", np.concatenate([dst, src])[order])
     np.save(folder / "indptr.npy", np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).astype(np.int64))
 
@@ -215,17 +289,19 @@ def _write_roles(folder: Path, sch: Schema, src: np.ndarray, etype: np.ndarray) 
     return [role for role, _ in roles]
 
 
-def write_index(version: Path, tables: dict[str, pa.Table] | None = None) -> Path:
+def write_index(version: Path, tables: dict[str, pa.Table] | None = None, previous: Path | None = None) -> Path:
     """Build the index of ``version``'s tables (``tables``: as written to its Parquet files;
     default: read from them) into ``version/index`` and return it. Written into a temporary
-    folder and renamed into place: a reader sees all or nothing."""
+    folder and renamed into place: a reader sees all or nothing. ``previous``: the live
+    version's index folder, whose unchanged parts are kept (graph/embedded/reuse.py)."""
     if tables is None:
         tables = {p.stem: pq.read_table(p) for p in sorted((Path(version) / "tables").glob("*.parquet"))}
     tmp = Path(version) / f".{INDEX}-{os.getpid()}-{threading.get_ident()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        _build(tables, tmp, schema())
+        live = Previous(previous, map_table, load_array) if previous is not None and _current(previous) else None
+        _build(tables, tmp, schema(), live)
         os.replace(tmp, Path(version) / INDEX)
     except OSError:
         if not _current(Path(version) / INDEX):  # not just another process that built it first

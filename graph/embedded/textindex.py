@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bidgraph.graph.embedded.reuse import link_or_copy
+
 __all__ = ["write_text_indexes", "TextIndex", "search_column", "first_at_least"]
 
 NAME_MATCHES = ("name", "fuzzy_name")
@@ -52,15 +54,25 @@ def _bigram_postings(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
     return encoded.dictionary.take(pa.array(order)), indptr, rows.astype(np.int32)
 
 
-def write_text_indexes(tables: dict[str, pa.Table], folder: Path, sch) -> None:
+def write_text_indexes(tables: dict[str, pa.Table], folder: Path, sch, previous=None) -> None:
+    """Write each search field's index; one whose column holds the live version's values
+    (``previous``, graph/embedded/reuse.py) is linked from the live version's index."""
     folder.mkdir()
     for field in sch.search_fields:
         node = sch.nodes.get(field.label)
-        table = None if node is None or node.entity_table is None else tables.get(node.entity_table)
+        table_name = None if node is None else node.entity_table
+        table = None if table_name is None else tables.get(table_name)
         values = search_column(table, field.property)
         if values is None:
             continue
         name = f"{field.label}.{field.property}"
+        suffixes = ("grams.arrow", "indptr.npy", "rows.npy") if field.match in NAME_MATCHES else ("order.npy",)
+        live = None if previous is None else previous.folder / "text"
+        if live is not None and previous.same_column(table_name, table, field.property):
+            if all((live / f"{name}.{suffix}").exists() for suffix in suffixes):
+                for suffix in suffixes:
+                    link_or_copy(live / f"{name}.{suffix}", folder / f"{name}.{suffix}")
+                continue
         if field.match in NAME_MATCHES:
             grams, indptr, rows = _bigram_postings(values)
             with pa.OSFile(str(folder / f"{name}.grams.arrow"), "wb") as sink:

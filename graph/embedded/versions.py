@@ -34,18 +34,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.embedded.persist import write_index
+from bidgraph.graph.embedded.persist import INDEX, map_table, write_index
+from bidgraph.graph.embedded.reuse import link_or_copy
 
 __all__ = ["Workspace", "LazyTables"]
 
 
-def _to_parquet(frame: pd.DataFrame, path: Path) -> pa.Table:
+def _to_parquet(frame: pd.DataFrame, path: Path, live: Path | None = None) -> pa.Table:
     """Write ``frame`` as ``DataFrame.to_parquet(path, index=False)`` does (the same bytes) and
-    return the Arrow table written, for the index (so it is not read back)."""
+    return the Arrow table written, for the index (so it is not read back). When the live
+    version holds the same table (``live``: its index folder), its file is linked instead."""
     if frame.attrs:  # pandas adds them to the file's metadata: let it
         frame.to_parquet(path, index=False)
         return pq.read_table(path)
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    if live is not None and (live / "tables" / f"{path.stem}.arrow").exists():
+        held, written = map_table(live / "tables" / f"{path.stem}.arrow"), live.parent / "tables" / path.name
+        if written.exists() and held.schema.equals(table.schema, check_metadata=True) and held.equals(table):
+            link_or_copy(written, path)
+            return table
     pq.write_table(table, path, compression="snappy")
     return table
 
@@ -119,17 +126,18 @@ class Workspace:
             (tmp / "tables").mkdir()
             digest = hashlib.sha256()
             arrow = {}
+            current = self.current
+            live = None if current is None or not (current / INDEX / "meta.json").exists() else current / INDEX
             for name in sorted(tables):
                 path = tmp / "tables" / f"{name}.parquet"
-                arrow[name] = _to_parquet(tables[name], path)
+                arrow[name] = _to_parquet(tables[name], path, live)
                 digest.update(name.encode() + b"\0" + path.read_bytes())
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
-            current = self.current
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
-            write_index(tmp, arrow)
+            write_index(tmp, arrow, live)
             name = self.next_name()
             manifest = {
                 **manifest,

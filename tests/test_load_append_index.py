@@ -1,0 +1,76 @@
+"""An append keeps what it can of the live version's index (graph/embedded/reuse.py): unchanged
+files are linked, the relationships of rows that did not change are renumbered instead of
+resolved again. What it writes must be byte for byte what a build from nothing writes."""
+
+import importlib.util
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bidgraph.cli import main
+from bidgraph.graph.embedded import versions
+from bidgraph.graph.embedded.store import EmbeddedStore
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "daily.py"
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory) -> list[Path]:
+    world = tmp_path_factory.mktemp("world") / "small"
+    assert main(["--workspace", str(world.parent / "unused"), "generate", str(world), "--seed", "11"]) == 0
+    spec = importlib.util.spec_from_file_location("bench_daily", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.split(world, tmp_path_factory.mktemp("days"), 3)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def whole_builds(monkeypatch, tmp_path) -> list[list[str]]:
+    """Every index a load writes is built a second time from the same tables with nothing
+    kept; each entry lists the files that came out different (none, if keeping is right)."""
+    real, found = versions.write_index, []
+
+    def both(version, tables=None, previous=None):
+        out = real(version, tables, previous)
+        whole = real(Path(tempfile.mkdtemp(dir=tmp_path)), tables)
+        kept, fresh = _files(out), _files(whole)
+        found.append(sorted(set(kept) ^ set(fresh)) + [n for n in kept if n in fresh and kept[n] != fresh[n]])
+        return out
+
+    monkeypatch.setattr(versions, "write_index", both)
+    return found
+
+
+def test_an_append_writes_the_index_a_whole_build_writes(days, tmp_path, whole_builds):
+    ws = tmp_path / "ws"
+    for day in days:
+        assert main(["--workspace", str(ws), "load", str(day), "--append", "--quiet"]) == 0
+    assert whole_builds == [[]] * len(days)
+    version = EmbeddedStore(ws).workspace.require_current()
+    linked = [p.name for p in (version / "tables").glob("*.parquet") if os.stat(p).st_nlink > 1]
+    assert "regions.parquet" in linked  # no day brings regions: the live file is kept
+
+
+def test_a_changed_endpoint_or_a_deletion_is_resolved_again(days, tmp_path, whole_builds):
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "load", str(days[0]), "--append", "--quiet"]) == 0
+    bids = pd.read_csv(days[0] / "bids.csv", dtype=str)
+    other = bids["org_id"].iloc[-1]
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    bids.iloc[:1].assign(org_id=other).to_csv(fix / "bids.csv", index=False)  # a bid moved to another firm
+    assert main(["--workspace", str(ws), "load", str(fix), "--append", "--quiet"]) == 0
+    assert EmbeddedStore(ws).node(f"Bid:{bids['bid_id'].iloc[0]}")["properties"]["org_id"] == other
+    payment = pd.read_csv(days[0] / "payments.csv", dtype=str)["payment_id"].iloc[0]
+    marked = tmp_path / "marked"
+    marked.mkdir()
+    pd.DataFrame({"payment_id": [payment], "deleted": ["1"]}).to_csv(marked / "payments.csv", index=False)
+    assert main(["--workspace", str(ws), "load", str(marked), "--append", "--quiet"]) == 0
+    assert whole_builds == [[]] * 3
