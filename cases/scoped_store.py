@@ -15,7 +15,9 @@ caller holding only a :class:`ScopedStore` (or :class:`RegionViews`) cannot read
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 
@@ -31,6 +33,7 @@ __all__ = ["ScopedStore", "RegionViews", "RegionIndexCache", "FETCH_FACTOR"]
 
 FETCH_FACTOR = 5  # search and paths ask the graph for this many times the results, then cut
 NEIGHBOURS_CHECKED = 200  # an unplaced node (phone, address) is visible if one of these is
+T = TypeVar("T")
 
 
 class RegionIndexCache:
@@ -104,6 +107,8 @@ class ScopedStore:
         self._api, self._index, self._cases, self._user = api, index, cases, user
         self.scope = scope
         self._snapshot: tuple | None = None
+        self._derived: dict[tuple, object] = {}
+        self._derived_lock = threading.Lock()
 
     def regions(self) -> RegionIndex:
         """Regions of the loaded graph's entities."""
@@ -223,6 +228,18 @@ class ScopedStore:
                 ),
             )
         return self._snapshot[1]
+
+    def derived(self, name: str, build: Callable[[Snapshot], T]) -> T:
+        """``build(self.snapshot())``, computed once per (graph version, region, ``name``) and
+        kept until the version changes: tables derived from the user's view (the firm-level
+        tables of ``graph/firm_view.py``) are never served to another region or version."""
+        version = self._api.info().get("version")
+        key = (version, self.scope.region_code, name)
+        with self._derived_lock:
+            if key not in self._derived:
+                self._derived = {k: v for k, v in self._derived.items() if k[0] == version}
+                self._derived[key] = build(self.snapshot())
+            return self._derived[key]  # type: ignore[return-value]
 
     def findings(self) -> list[dict]:
         """The findings in the region, each cut to its part there (city staff: all, whole)."""
