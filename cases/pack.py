@@ -6,6 +6,7 @@ Contents::
     tables/findings.csv, entities.csv, <table>.csv (bids, scores, ...), tables/tables.xlsx
     graph.graphml                    the subgraph (nodes, edges, properties)
     graph.png                        the graph image, when one is supplied
+    views/NN.png                     the case's saved canvases, drawn as the investigator left them
     manifest.json                    case id, time, audit-chain head, SHA-256 of every file
     signature.json                   the office key's signature of manifest.json, and its public key
 
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bidgraph.cases import audit
+from bidgraph.cases import audit, views
 from bidgraph.cases.cases import get_case
 from bidgraph.cases.cells import neutralise_frame
 from bidgraph.cases.db import CasesStore
@@ -41,6 +42,7 @@ from bidgraph.cases.report import build_report, render_html, render_pdf
 from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.signing import PublicKey, Signer
 from bidgraph.cases.users import User, require
+from bidgraph.cases.view_image import render_view
 from bidgraph.errors import InputError, NotFound
 from bidgraph.graph.export import graphml_bytes, to_networkx
 from bidgraph.graph.schema import schema
@@ -134,6 +136,7 @@ def build_pack(
     *,
     audit_head: dict | None = None,
     signer: Signer | None = None,
+    views: list[dict] | None = None,
 ) -> Path:
     """Write the evidence pack zip for ``case`` and return its path.
 
@@ -147,14 +150,18 @@ def build_pack(
     image_png : the graph picture, if the caller rendered one.
     audit_head : the audit chain's ``{"seq", "hash"}`` at pack time, recorded in the manifest.
     signer : the office key; signs ``manifest.json`` into ``signature.json``.
+    views : the case's saved canvases as drawn (``name``, ``created_by``, ``created_at``, ``png``),
+        each kept as ``views/NN.png`` and shown in the report.
     """
     for name in tables:
         if not _TABLE_NAME.match(name) or name in ("findings", "entities"):
             raise InputError(f"table name {name!r} cannot be used in a pack (lowercase letters, digits, _)")
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     sheets = {"findings": _findings_table(findings), "entities": _entities_table(findings), **tables}
-    blocks = build_report(case, findings, tables, subgraph, image_png, audit_head, generated)
+    views = views or []
+    blocks = build_report(case, findings, tables, subgraph, image_png, audit_head, generated, views)
     files = {"report.html": render_html(blocks).encode("utf-8"), "report.pdf": render_pdf(blocks)}
+    files.update({f"views/{i:02d}.png": v["png"] for i, v in enumerate(views, start=1)})
     files.update({f"tables/{name}.csv": _csv(df) for name, df in sheets.items()})
     files["tables/tables.xlsx"] = _xlsx(sheets)
     files["graph.graphml"] = graphml_bytes(to_networkx(subgraph))
@@ -251,6 +258,7 @@ def export_pack(
         image_png,
         audit_head=audit.head(store),
         signer=store.signer,
+        views=_drawn_views(store, actor, case_id),
     )
     with zipfile.ZipFile(path) as zf:
         manifest_sha = _sha256(zf.read("manifest.json"))
@@ -267,6 +275,15 @@ def export_pack(
         },
     )
     return path
+
+
+def _drawn_views(store: CasesStore, actor: User, case_id: str) -> list[dict]:
+    """The case's saved canvases as ``actor`` may see them (cut to their region), drawn."""
+    out = []
+    for saved in reversed(views.list_views(store, actor, case_id)):  # oldest first, as they were made
+        opened = views.open_view(store, actor, case_id, saved["name"])
+        out.append({**saved, "png": render_view(opened["elements"]), "left_out": opened["left_out"]})
+    return out
 
 
 @dataclass

@@ -248,6 +248,7 @@ def build_report(
     image_png: bytes | None = None,
     audit_head: dict | None = None,
     generated_at: str = "",
+    views: list[dict] | None = None,
 ) -> list[Block]:
     """The report's blocks: case, history, findings with explanations and named measures, the
     graph image, the relationship chains as sentences (Chinese, then English), the evidence
@@ -263,6 +264,15 @@ def build_report(
         b += _finding_blocks(f, names)
     if image_png:
         b += [Block("h2", "关系图 Graph"), Block("image", data=image_png)]
+    for i, view in enumerate(views or [], start=1):
+        b.append(Block("h2", f"画布视图 Canvas view {i}: {view['name']}"))
+        left_out = (
+            f"；另有{view['left_out']}个其他地区节点未显示 / {view['left_out']} nodes of other regions left out"
+            if view.get("left_out")
+            else ""
+        )
+        b.append(Block("p", f"{view['created_by']} {view['created_at']}（views/{i:02d}.png）{left_out}"))
+        b.append(Block("image", data=view["png"]))
     bids = tables.get("bids", pd.DataFrame(columns=["org_id", "lot_id"]))
     sentences = chain_sentences(findings, subgraph, bids)
     if sentences:

@@ -347,3 +347,42 @@ def test_cli_signs_packs_with_the_office_key_and_another_office_verifies_them(tm
     assert f"pack OK: {tmp_path / 'p.zip'} (8 files, signed by office key {fingerprint}" in capsys.readouterr().out
     assert main([*other, "pack", "verify", str(tmp_path / "p.zip")]) == 1  # no trusted key there
     assert "not a trusted office key" in capsys.readouterr().out
+
+
+def test_a_pack_carries_the_saved_canvases_as_pictures(store, people, index, tmp_path):
+    from bidgraph.cases import views
+
+    case = cases.create_case(store, people["city"], "西区围标", [WEST_RING], index=index)
+    elements = [
+        {
+            "data": {"id": "Organization:ORG1", "label": "杭州甲建设有限公司", "type": "Organization"},
+            "position": {"x": 0, "y": 0},
+        },
+        {"data": {"id": "Lot:L1", "label": "L1", "type": "Lot"}, "position": {"x": 300, "y": 0}},
+        {
+            "data": {"id": "Organization:ORG3", "label": "杭州丙", "type": "Organization"},
+            "position": {"x": 300, "y": 300},
+        },
+        {"data": {"id": "e1", "source": "Organization:ORG1", "target": "Lot:L1", "type": "WON"}, "classes": "won"},
+    ]
+    views.save_view(store, people["city"], case["id"], "中标关系", elements, index=index)
+    path = export_pack(store, people["city"], case["id"], _tables(), _subgraph(), tmp_path / "p.zip", None, index)
+    with zipfile.ZipFile(path) as zf:
+        picture = Image.open(io.BytesIO(zf.read("views/01.png"))).convert("RGB")
+        html = unescape(zf.read("report.html").decode("utf-8"))
+        listed = json.loads(zf.read("manifest.json"))["files"]
+    assert "views/01.png" in listed  # covered by the manifest and its signature
+    assert "画布视图 Canvas view 1: 中标关系" in html and "views/01.png" in html
+    reds = sum(1 for r, g, b in picture.getdata() if r > 180 and g < 40 and b < 40)
+    assert reds > 200  # the win drawn as a red line
+    # a 300 x 300 canvas scaled into 1600 x 1000 with 140 px margins, centred: ORG1 (0, 0) at (440, 140)
+    assert picture.getpixel((440, 140)) != (255, 255, 255) and picture.getpixel((1600 - 440, 1000 - 140)) != (
+        255,
+        255,
+        255,
+    )
+    # a county user's pack draws only their region's part of the canvas, and says so
+    west = export_pack(store, people["west"], case["id"], _tables(), _subgraph(), tmp_path / "w.zip", None, index)
+    with zipfile.ZipFile(west) as zf:
+        html = unescape(zf.read("report.html").decode("utf-8"))
+    assert "1 nodes of other regions left out" in html
