@@ -113,7 +113,7 @@ def detect(snapshot, params: dict, seed: int) -> list:
     flagged["score"] = surprise_score(flagged["p_adj"], float(params["surprise_full"])) * (
         1 - flagged["competitive_share"]
     )
-    won = b[b["is_winner"]]
+    won = b[b["is_winner"] & b["org_id"].isin(flagged["org_id"])]  # the flagged firms' wins, sliced per finding below
     findings = []
     for r in flagged.to_dict("records"):
         lots = won[(won[r["dimension"]] == r["context"]) & (won["org_id"] == r["org_id"])]
