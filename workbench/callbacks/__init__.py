@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dash import Input, Output, no_update
 
 
@@ -15,3 +17,21 @@ def register_row_pick(app, table_id: str, store_id: str, *, allow_duplicate: boo
     )
     def _pick(cell):
         return cell["row_id"] if cell and cell.get("row_id") else no_update
+
+
+def register_row_open(
+    app, table_id: str, store_id: str, tab: str, request: Callable[[str], object] = lambda row_id: row_id
+) -> None:
+    """A click on a row of the table ``table_id`` puts ``request(row id)`` in ``store_id`` and
+    switches the main tabs to ``tab``."""
+
+    @app.callback(
+        Output(store_id, "data", allow_duplicate=True),
+        Output("tabs-main", "value", allow_duplicate=True),
+        Input(table_id, "active_cell"),
+        prevent_initial_call=True,
+    )
+    def _open(cell):
+        if not cell or not cell.get("row_id"):
+            return no_update, no_update
+        return request(cell["row_id"]), tab

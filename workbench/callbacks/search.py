@@ -3,9 +3,10 @@ phones, IPs, MACs, document fingerprints, project and lot ids; a result opens in
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State
 
 from bidgraph.graph.search_text import normalize_query
+from bidgraph.workbench.callbacks import register_row_open
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -53,13 +54,4 @@ def register(app, data) -> None:
     def _search(_clicks, _submit, text, lang):
         return (*search(data, text, lang), None)
 
-    @app.callback(
-        Output("store-open", "data", allow_duplicate=True),
-        Output("tabs-main", "value", allow_duplicate=True),
-        Input("table-search", "active_cell"),
-        prevent_initial_call=True,
-    )
-    def _open(cell):
-        if not cell or not cell.get("row_id"):
-            return no_update, no_update
-        return open_request([cell["row_id"]]), "explorer"
+    register_row_open(app, "table-search", "store-open", "explorer", lambda uid: open_request([uid]))

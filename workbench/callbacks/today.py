@@ -7,8 +7,9 @@ to the page does not make everything "seen".
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State
 
+from bidgraph.workbench.callbacks import register_row_open
 from bidgraph.workbench.messages import guarded
 from bidgraph.workbench.today import today_view
 
@@ -40,24 +41,5 @@ def register(app, data) -> None:
         shown = {"display": "block" if view[-1] else "none"}
         return (*view, shown, visit)
 
-    @app.callback(
-        Output("store-finding", "data", allow_duplicate=True),
-        Output("tabs-main", "value", allow_duplicate=True),
-        Input("table-today-findings", "active_cell"),
-        prevent_initial_call=True,
-    )
-    def _open_finding(cell):
-        if not cell or not cell.get("row_id"):
-            return no_update, no_update
-        return cell["row_id"], "findings"
-
-    @app.callback(
-        Output("store-case", "data", allow_duplicate=True),
-        Output("tabs-main", "value", allow_duplicate=True),
-        Input("table-today-cases", "active_cell"),
-        prevent_initial_call=True,
-    )
-    def _open_case(cell):
-        if not cell or not cell.get("row_id"):
-            return no_update, no_update
-        return cell["row_id"], "cases"
+    register_row_open(app, "table-today-findings", "store-finding", "findings")
+    register_row_open(app, "table-today-cases", "store-case", "cases")
