@@ -35,6 +35,7 @@ class EmbeddedStore:
         self.workspace = Workspace(workspace)
         self._index: GraphIndex | None = None
         self._index_version: Path | None = None
+        self._tables: tuple[Path, LazyTables] | None = None
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, bundle) -> dict:
@@ -58,7 +59,7 @@ class EmbeddedStore:
         """
         with load_lock(self.workspace.root):
             current = self.workspace.current
-            live = self.workspace.read_tables(current) if current is not None else {}
+            live = dict(self._live(current)) if current is not None else {}
             earlier = self.workspace.read_history(current) if current is not None else None
             version = self.workspace.next_name()
             at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -89,9 +90,16 @@ class EmbeddedStore:
     def index(self) -> GraphIndex:
         current = self.workspace.require_current()
         if self._index is None or self._index_version != current:
-            self._index = GraphIndex(ensure_index(current), LazyTables(current))
+            self._index = GraphIndex(ensure_index(current), self._live(current))
             self._index_version = current
         return self._index
+
+    def _live(self, version: Path) -> LazyTables:
+        """The tables of ``version``, each read once per store (an append reads the live graph
+        for the export's references, then merges into it: one read, not two)."""
+        if self._tables is None or self._tables[0] != version:
+            self._tables = (version, LazyTables(version))
+        return self._tables[1]
 
     def info(self) -> dict:
         idx = self.index
@@ -170,9 +178,7 @@ class EmbeddedStore:
     def snapshot(self) -> Snapshot:
         # Detectors need the tables, not the traversal index: do not build it just for them.
         current = self.workspace.require_current()
-        if self._index is not None and self._index_version == current:
-            return Snapshot(dict(self._index.tables), version=current.name)
-        return Snapshot(self.workspace.read_tables(current), version=current.name)
+        return Snapshot(dict(self._live(current)), version=current.name)
 
     def live_tables(self) -> dict[str, int]:
         """Rows per table of the live graph ({} when nothing is loaded). A version written before
