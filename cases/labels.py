@@ -1,32 +1,16 @@
 """What cases, verdicts and case events are called, [zh, en]: read by the workbench's pages
-and by the evidence pack's report, so that neither shows a raw code."""
+and by the evidence pack's report, so that neither shows a raw code; the data is
+``labels.toml`` beside this file."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bidgraph.graph.vocabulary import pair_tables
+
 __all__ = ["CASE_NAMES", "case_name"]
 
-CASE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
-    "status": {
-        "new": ("新建", "new"),
-        "reviewing": ("审查中", "reviewing"),
-        "referred": ("已移送", "referred"),
-        "dismissed": ("已排除", "dismissed"),
-        "closed": ("已结案", "closed"),
-    },
-    "case_kind": {
-        "review": ("核查", "review"),
-        "challenge": ("质疑（7个工作日）", "challenge (7 working days)"),
-        "complaint": ("投诉（15个工作日）", "complaint (15 working days)"),
-    },
-    "verdict": {"confirmed": ("确认", "confirmed"), "dismissed": ("排除", "dismissed")},
-    "event": {
-        "create": ("立案", "opened"),
-        "status": ("状态变更", "status"),
-        "assign": ("分配", "assigned"),
-        "comment": ("意见", "comment"),
-        "scope": ("仅本地区部分", "your region's part"),
-    },
-}
+CASE_NAMES = pair_tables(Path(__file__).with_name("labels.toml"))
 
 
 def case_name(kind: str, value, lang: str) -> str:

@@ -2,391 +2,39 @@
 
 ``t(key, lang)`` looks a string up; ``name(kind, value, lang)`` names a node label,
 relationship type, detector, severity, category or entity role, falling back to the raw value.
+
+The strings and the workbench's own names are data, one file per page area in
+``workbench/strings/`` (``[strings]`` and ``[names.<kind>]`` tables of ``["中文", "English"]``),
+read once here; detector, role and severity names come from ``detectors/core/names.toml``, case
+names from ``cases/labels.toml``, node labels' categories and procedures from the schema.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TypeVar
+
 from bidgraph.cases.labels import CASE_NAMES
 from bidgraph.detectors.core.measure_text import SNAKE, measure_name
 from bidgraph.detectors.core.names import DETECTOR_NAMES, ROLE_NAMES, SEVERITY_NAMES
+from bidgraph.errors import SchemaError
 from bidgraph.graph.schema import schema
-from bidgraph.workbench.canvas_text import CANVAS_RELS, CANVAS_STRINGS
-from bidgraph.workbench.portrait_strings import PORTRAIT_STRINGS
-from bidgraph.workbench.strings_scheme import SCHEME_STRINGS
-from bidgraph.workbench.strings_supervision import SUPERVISION_NAMES, SUPERVISION_STRINGS
-from bidgraph.workbench.strings_today import TODAY_STRINGS
+from bidgraph.graph.vocabulary import pair_tables
 
-__all__ = ["LANGS", "DEFAULT_LANG", "t", "name", "pick_lang"]
+__all__ = ["LANGS", "DEFAULT_LANG", "STRINGS", "NAMES", "t", "name", "pick_lang"]
+
+STRING_FILES = Path(__file__).with_name("strings")
+
+V = TypeVar("V")
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
-STRINGS: dict[str, tuple[str, str]] = {
-    "app.title": ("招投标监督图谱工作台", "Procurement supervision workbench"),
-    "app.no_auth": (
-        "未启用登录：任何能访问本页面的人都能看到全部数据",
-        "Authentication disabled: anyone who can reach this page sees all data",
-    ),
-    "app.switch": ("English", "中文"),
-    "tab.overview": ("总览", "Overview"),
-    "tab.findings": ("疑点线索", "Findings"),
-    "tab.search": ("搜索", "Search"),
-    "tab.explorer": ("图谱分析", "Graph explorer"),
-    "tab.cart": ("证据篮", "Evidence cart"),
-    # overview
-    "ov.projects": ("项目", "Projects"),
-    "ov.lots": ("标段", "Lots"),
-    "ov.bids": ("投标", "Bids"),
-    "ov.organizations": ("单位", "Organizations"),
-    "ov.findings": ("疑点", "Findings"),
-    "ov.by_detector": ("各类疑点数量", "Findings per detector"),
-    "ov.by_region": ("各区划疑点数量", "Findings per region"),
-    "ov.by_month": ("疑点随时间变化（按开标月份）", "Findings over time (by opening month)"),
-    "ov.by_category": ("各项目类别疑点数量", "Findings per project category"),
-    "ov.ranking": ("冒烟指数排名", "Smoke-index ranking"),
-    "ov.ranking_note": (
-        "每个标段、项目、企业、招标人的冒烟指数取其最强的一条疑点（满分100），同分时依疑点数与最强分值排序；"
-        "用 bidgraph calibrate 按核查结论校准后改为加权合并。",
-        "Each lot, project, organization and tenderer is ranked by its strongest piece of evidence (at most "
-        "100), ties by the number of findings and the strongest score; after bidgraph calibrate, by the "
-        "weighted combination fitted on verdicts.",
-    ),
-    "ov.changes": (
-        "最近一次检测 {batch}（{at}）与上一次相比：新增 {new} 条，变化 {changed} 条，消失 {gone} 条",
-        "Last batch {batch} ({at}) against the one before: {new} new, {changed} changed, {gone} gone",
-    ),
-    "ov.no_findings": ("尚无疑点：请先运行 bidgraph detect。", "No findings yet: run bidgraph detect first."),
-    "col.rank": ("排名", "Rank"),
-    "col.entity": ("实体", "Entity"),
-    "col.type": ("类型", "Type"),
-    "col.name": ("名称", "Name"),
-    "col.key": ("编号", "Id"),
-    "col.score": ("分值", "Score"),
-    "col.count": ("疑点数", "Findings"),
-    "col.detector": ("疑点类型", "Detector"),
-    "col.severity": ("等级", "Severity"),
-    "col.region": ("区划", "Region"),
-    "col.category": ("类别", "Category"),
-    "col.date": ("日期", "Date"),
-    "col.entities": ("涉及实体", "Entities"),
-    "col.summary": ("摘要", "Summary"),
-    "col.id": ("编号", "Id"),
-    "col.match": ("匹配度", "Match"),
-    "col.property": ("属性", "Property"),
-    "col.value": ("值", "Value"),
-    "col.kind": ("条目", "Item"),
-    "col.title": ("内容", "Content"),
-    "col.note": ("备注（可编辑）", "Note (editable)"),
-    "col.size": ("节点/关系", "Nodes/links"),
-    "col.month": ("月份", "Month"),
-    "col.role": ("角色", "Role"),
-    # findings
-    "fd.filter_detector": ("按疑点类型筛选", "Filter by detector"),
-    "fd.filter_severity": ("按等级筛选", "Filter by severity"),
-    "fd.filter_region": ("按区划筛选", "Filter by region"),
-    "fd.filter_ph": ("筛选…", "filter…"),
-    "fd.status_not_applicable": (
-        "{detector}：不适用——{reason}",
-        "{detector}: not applicable — {reason}",
-    ),
-    "fd.status_error": ("{detector}：运行出错 — {error}", "{detector}: error — {error}"),
-    "fd.status_batch": (
-        "最近一次检测 {batch}（{at}，图谱版本 {version}）",
-        "Last batch {batch} ({at}, graph version {version})",
-    ),
-    "fd.count": ("共 {n} 条疑点", "{n} findings"),
-    "fd.pick": (
-        "点击表格中的一行查看疑点说明和证据图。",
-        "Click a row to see the finding's explanation and evidence graph.",
-    ),
-    "fd.rule": ("规则", "Rule"),
-    "fd.explanation": ("本案说明", "What was measured"),
-    "fd.measured": ("实测值", "Measured"),
-    "fd.thresholds": ("阈值", "Thresholds"),
-    "fd.entities": ("涉及实体", "Entities"),
-    "fd.other_regions": ("另有{n}个其他地区实体", "{n} entities in other regions"),
-    "fd.evidence": ("证据图", "Evidence graph"),
-    "fd.open": ("在图谱中打开", "Open in explorer"),
-    "fd.pin": ("加入证据篮", "Pin to cart"),
-    "fd.unknown": ("没有编号为 {id} 的疑点。", "There is no finding {id}."),
-    "fd.missing_nodes": (
-        "证据中有 {n} 个节点不在当前图中：{ids}",
-        "{n} evidence nodes are not in the current graph: {ids}",
-    ),
-    # search
-    "se.placeholder": (
-        "单位名称、统一社会信用代码、人名、身份证号、电话、IP、MAC、标书特征码、项目或标段编号",
-        "Organization name, USCC, person name or ID number, phone, IP, MAC, document fingerprint, project or lot id",
-    ),
-    "se.button": ("搜索", "Search"),
-    "se.empty": ("请输入要搜索的内容。", "Type something to search for."),
-    "se.none": ("没有找到与“{q}”匹配的结果。", "Nothing matches “{q}”."),
-    "se.count": ("找到 {n} 个结果，点击一行在图谱中打开。", "{n} results; click a row to open it in the explorer."),
-    # explorer
-    "ex.focus": ("当前节点", "Current node"),
-    "ex.focus_ph": ("选择图中的节点（也可直接点击图中节点）", "Pick a node on screen (or click it in the graph)"),
-    "ex.types": ("关系类型（不选为全部）", "Relationship types (none = all)"),
-    "ex.expand": ("展开", "Expand"),
-    "ex.more": ("更多", "More"),
-    "ex.links": ("只显示屏幕上节点之间的关系", "Links among nodes on screen"),
-    "ex.clear": ("清空", "Clear"),
-    "ex.layout": ("布局", "Layout"),
-    "ex.path_from": ("路径起点", "Path from"),
-    "ex.path_to": ("路径终点", "Path to"),
-    "ex.path_hops": ("最多跳数", "Max hops"),
-    "ex.path": ("查找路径", "Find paths"),
-    "ex.ring": ("高亮疑点成员", "Highlight a finding's members"),
-    "ex.ring_ph": ("选择涉及当前节点的疑点", "Pick a finding involving the current node"),
-    "ex.note": ("备注", "Note"),
-    "ex.pin_node": ("当前节点加入证据篮", "Pin current node"),
-    "ex.pin_path": ("路径加入证据篮", "Pin path"),
-    "ex.empty": ("从“搜索”或“疑点线索”打开一个节点开始分析。", "Open a node from Search or Findings to start."),
-    "ex.expanded": ("{node}：共 {total} 条关系，已显示 {shown} 条。", "{node}: {total} links, {shown} shown."),
-    "ex.hub": (
-        "这是一个枢纽节点（{total} 条关系），按“更多”继续展开。",
-        "This is a hub ({total} links): press More to go on.",
-    ),
-    "ex.no_more": ("没有更多关系了。", "No more links."),
-    "ex.need_focus": ("请先选择当前节点。", "Pick the current node first."),
-    "ex.need_ends": ("请选择路径的起点和终点。", "Pick both ends of the path."),
-    "ex.paths": ("找到 {n} 条最短路径（{hops} 跳）。", "{n} shortest paths found ({hops} hops)."),
-    "ex.no_path": ("{hops} 跳以内没有路径。", "No path within {hops} hops."),
-    "ex.links_done": ("已补充屏幕上节点之间的 {n} 条关系。", "{n} links among the nodes on screen."),
-    "ex.ring_done": ("已高亮疑点 {id} 的 {n} 个成员。", "{n} members of finding {id} highlighted."),
-    "ex.nodes_shown": ("屏幕上 {n} 个节点、{m} 条关系", "{n} nodes, {m} links on screen"),
-    "ex.details": ("节点详情", "Node details"),
-    "ex.source": ("来源：文件 {file}，第 {row} 行（表 {table}）", "Source: file {file}, row {row} (table {table})"),
-    "ex.no_source": ("由其他表中的取值生成（无单独来源行）", "Derived from values in other tables (no row of its own)"),
-    "ex.degree": ("关系数", "Links"),
-    "ex.timeline": ("投标与中标时间线", "Bids and wins over time"),
-    "ex.bids": ("投标数", "Bids"),
-    "ex.wins": ("中标数", "Wins"),
-    "ex.node_findings": ("涉及该节点的疑点", "Findings involving this node"),
-    "ex.legend": ("图例", "Legend"),
-    "ex.pinned": ("已加入证据篮。", "Pinned to the cart."),
-    "ex.no_path_to_pin": ("请先查找路径。", "Find a path first."),
-    # cart
-    "ca.empty": (
-        "证据篮是空的：在图谱或疑点页面点击“加入证据篮”。",
-        "The cart is empty: use “Pin” in the explorer or on a finding.",
-    ),
-    "ca.export": ("导出", "Export"),
-    "ca.png": ("图片 PNG", "PNG image"),
-    "ca.xlsx": ("Excel XLSX", "Excel XLSX"),
-    "ca.csv": ("CSV（压缩包）", "CSV (zip)"),
-    "ca.graphml": ("GraphML", "GraphML"),
-    "ca.gexf": ("GEXF（Gephi）", "GEXF (Gephi)"),
-    "ca.json": ("JSON", "JSON"),
-    "ca.clear": ("清空证据篮", "Empty the cart"),
-    "ca.count": (
-        "证据篮中 {n} 项，共 {nodes} 个节点、{edges} 条关系。",
-        "{n} items, {nodes} nodes, {edges} links in the cart.",
-    ),
-    "kind.node": ("节点", "Node"),
-    "kind.path": ("路径", "Path"),
-    "kind.finding": ("疑点", "Finding"),
-    # login and cases (issue 6)
-    "tab.cases": ("案件", "Cases"),
-    "tab.dispatch": ("督办", "Dispatch"),
-    "tab.performance": ("考核", "Performance"),
-    # dispatch (督办): the department inbox and the supervisor's items
-    "dp.inbox": ("本部门收到的督办事项", "Items sent to your department"),
-    "dp.sent": ("推送督办事项", "Items sent to departments"),
-    "dp.note": (
-        "逾期事项排在最前并以红色标出；点击一行查看详情与办理记录。",
-        "Overdue items come first, in red; click a row for its details and history.",
-    ),
-    "dp.refresh": ("刷新", "Refresh"),
-    "dp.overdue_only": ("只看逾期", "Overdue only"),
-    "dp.none": ("暂无督办事项。", "No items."),
-    "dp.pick": ("请在上表中选择一个事项。", "Pick an item in the table above."),
-    "dp.col.id": ("编号", "Item"),
-    "dp.col.department": ("责任部门", "Department"),
-    "dp.col.action": ("处置要求", "Requested action"),
-    "dp.col.subject": ("事项", "Subject"),
-    "dp.col.sent_on": ("下发日期", "Sent on"),
-    "dp.col.deadline": ("办理期限", "Deadline"),
-    "dp.col.left": ("剩余工作日", "Working days left"),
-    "dp.col.status": ("状态", "Status"),
-    "dp.col.mark": ("督办", "Escalated"),
-    "dp.col.round": ("轮次", "Round"),
-    "dp.overdue": ("逾期", "overdue"),
-    "dp.escalated": ("督办", "escalated"),
-    "dp.finding": ("预警线索 {id}", "Warning {id}"),
-    "dp.case": ("案件 {id}", "Case {id}"),
-    "dp.history": ("办理记录", "History"),
-    "dp.detail": ("{id}：{subject}", "{id}: {subject}"),
-    "dp.summary": ("摘要", "Summary"),
-    "dp.detector": ("预警类型", "Warning kind"),
-    "dp.reply_h": ("答复处理结果", "Reply with the result"),
-    "dp.result_ph": ("处理结果（必填）", "Result (required)"),
-    "dp.sha_ph": (
-        "附件 SHA-256，每行一个（可不填）",
-        "Attachment SHA-256, one per line (optional)",
-    ),
-    "dp.reply": ("提交答复", "Send reply"),
-    "dp.replied": ("{id} 已答复。", "{id} answered."),
-    "dp.supervise_h": ("整改核查与办结", "Check rectification and close"),
-    "dp.reason_ph": ("理由（必填）", "Reason (required)"),
-    "dp.days_ph": ("重新计期（工作日，可不填）", "New deadline in working days (optional)"),
-    "dp.rectified": ("整改到位", "Rectified"),
-    "dp.not_rectified": ("整改未到位（退回）", "Not rectified (send back)"),
-    "dp.close": ("办结", "Close"),
-    "dp.escalate": ("逾期事项督办", "Escalate overdue items"),
-    "dp.checked": ("{id} 已核查：{status}。", "{id} checked: {status}."),
-    "dp.closed": ("{id} 已办结。", "{id} closed."),
-    "dp.escalated_n": ("已督办 {n} 项。", "{n} items escalated."),
-    "dp.days_bad": ("重新计期须为整数个工作日。", "The new deadline must be a whole number of working days."),
-    "dp.login_needed": (
-        "督办需要登录：请不带 --no-auth 启动 bidgraph serve。",
-        "Dispatch needs login: start bidgraph serve without --no-auth.",
-    ),
-    "dp.notifications": ("督办提醒", "Notifications"),
-    "dp.ev.dispatch.send": ("下发", "sent"),
-    "dp.ev.dispatch.reply": ("答复", "answered"),
-    "dp.ev.dispatch.escalate": ("督办", "escalated"),
-    "dp.ev.dispatch.check": ("整改核查", "checked"),
-    "dp.ev.dispatch.close": ("办结", "closed"),
-    "dp.attachments": ("（附件哈希 {n} 个）", " ({n} attachment hashes)"),
-    # performance (考核)
-    "pf.period": ("统计月份", "Month"),
-    "pf.show": ("统计", "Show"),
-    "pf.xlsx": ("导出 Excel", "Export Excel"),
-    "pf.note": (
-        "按下发月份统计各部门：收到、按期答复、逾期、答复用时中位数（工作日）、整改到位率。",
-        "Per department, of the items sent in the month: received, answered on time, overdue, "
-        "median working days to the first answer, rectification rate.",
-    ),
-    "pf.none": ("该月没有下发事项。", "No items were sent in that month."),
-    "pf.exported": ("已导出 {file}", "Exported {file}"),
-    "pf.col.department_id": ("部门编号", "Department id"),
-    "pf.col.name": ("部门", "Department"),
-    "pf.col.kind": ("类型", "Kind"),
-    "pf.col.received": ("收到", "Received"),
-    "pf.col.answered_on_time": ("按期答复", "Answered on time"),
-    "pf.col.overdue": ("逾期", "Overdue"),
-    "pf.col.median_days_to_answer": ("答复用时中位数（工作日）", "Median working days to answer"),
-    "pf.col.rectification_rate": ("整改到位率", "Rectification rate"),
-    # public page (公开专栏)
-    "pub.title": ("公共资源交易监管公开专栏", "Public procurement supervision: public figures"),
-    "pub.note": (
-        "以下为汇总统计数据，不含个人信息，不含尚在核查中的线索明细。",
-        "Aggregate figures only: no personal data and no details of open leads.",
-    ),
-    "pub.counts": ("交易概况", "Trading"),
-    "pub.projects": ("项目数", "Projects"),
-    "pub.lots": ("标段数", "Lots"),
-    "pub.bids": ("投标数", "Bids"),
-    "pub.warnings": ("预警数", "Warnings"),
-    "pub.by_kind": ("各类预警数量", "Warnings by kind"),
-    "pub.by_region": ("各区划预警数量", "Warnings by region"),
-    "pub.kind": ("预警类型", "Kind"),
-    "pub.region": ("区划", "Region"),
-    "pub.count": ("数量", "Count"),
-    "pub.inspections": ("双随机抽查结果", "Random inspection results"),
-    "pub.result": ("检查结果", "Result"),
-    "pub.none": ("暂无", "None yet"),
-    "pub.unplaced": ("未定区划", "no region"),
-    "pub.figure": ("指标", "Figure"),
-    "pub.results": ("抽查结果公示", "Inspection results published"),
-    "pub.inspection": ("抽查批次", "Inspection"),
-    "pub.item": ("抽查对象编号", "Project or firm id"),
-    "pub.recorded": ("登记日期", "Recorded on"),
-    "pub.target": ("抽查对象", "Inspected"),
-    "pub.target.project": ("项目", "projects"),
-    "pub.target.firm": ("企业", "enterprises"),
-    "auth.heading": ("登录", "Log in"),
-    "auth.user": ("用户名", "User name"),
-    "auth.password": ("密码", "Password"),
-    "auth.login": ("登录", "Log in"),
-    "auth.logout": ("退出登录", "Log out"),
-    "auth.failed": ("登录失败：{msg}", "Login failed: {msg}"),
-    "auth.form_expired": ("登录页面已过期，请重新输入。", "The login form expired; please try again."),
-    "auth.who": ("{name}（{role}，{region}）", "{name} ({role}, {region})"),
-    "auth.city": ("全市", "city-wide"),
-    "cs.new": ("新建案件", "New case"),
-    "cs.title_ph": ("案件标题，如：某路工程疑似围标", "Case title, e.g. suspected bid ring on a road project"),
-    "cs.title": ("案件标题", "Title"),
-    "col.change": ("变更", "Change"),
-    "cs.kind": ("类型", "Kind"),
-    "cs.selected": ("已选疑点：{ids}", "Findings selected: {ids}"),
-    "cs.none_selected": (
-        "尚未选择疑点：在“疑点线索”页勾选或打开疑点。",
-        "No finding selected: tick or open findings on the Findings page.",
-    ),
-    "cs.from_findings": ("用所选疑点立案", "Case from selected findings"),
-    "cs.from_cart": ("用证据篮立案", "Case from the evidence cart"),
-    "cs.created": ("已创建案件 {id}。", "Case {id} created."),
-    "cs.need_title": ("请填写案件标题。", "Enter a case title."),
-    "cs.list": ("案件列表（逾期案件标红置顶）", "Cases (overdue ones first, in red)"),
-    "cs.mine": ("只看分配给我的", "Only mine"),
-    "cs.none": ("暂无案件。", "No cases yet."),
-    "cs.pick": ("在列表中点击一个案件查看详情。", "Click a case in the list to see it."),
-    "cs.status_to": ("变更状态为", "Move to"),
-    "cs.reason": ("理由（必填）", "Reason (required)"),
-    "cs.move": ("变更状态", "Change status"),
-    "cs.moved": ("案件 {id} 已变更为“{status}”。", "Case {id} moved to {status}."),
-    "cs.assignee": ("承办人", "Assignee"),
-    "cs.assign": ("分配", "Assign"),
-    "cs.assigned": ("已分配。", "Assigned."),
-    "cs.comment_ph": ("添加意见", "Add a comment"),
-    "cs.comment": ("添加意见", "Comment"),
-    "cs.commented": ("意见已添加。", "Comment added."),
-    "cs.verdict_ph": ("对所选疑点的判断", "Verdict on the finding"),
-    "cs.finding_ph": ("选择疑点", "Pick a finding"),
-    "cs.pick_finding": ("请选择要判断的疑点。", "Pick the finding to judge."),
-    "cs.feedback": ("记录判断", "Record verdict"),
-    "cs.feedback_done": ("判断已记录。", "Verdict recorded."),
-    "cs.export": ("导出证据包", "Export evidence pack"),
-    "cs.exported": (
-        "证据包 {file} 已导出（SHA-256 已记入审计日志）。",
-        "Evidence pack {file} exported (its SHA-256 is in the audit trail).",
-    ),
-    "cs.findings": ("疑点及判断", "Findings and verdicts"),
-    "cs.history": ("办理记录", "History"),
-    "cs.deadline": ("期限：{deadline}，剩余 {left} 个工作日", "Deadline {deadline}, {left} working days left"),
-    "cs.overdue": ("已逾期（期限 {deadline}）", "Overdue (deadline {deadline})"),
-    "cs.no_deadline": ("无法定期限", "No statutory deadline"),
-    "cs.no_feedback": ("尚无判断", "no verdict yet"),
-    "cs.login_needed": (
-        "案件功能需要登录：请不带 --no-auth 启动 bidgraph serve。",
-        "Cases need login: start bidgraph serve without --no-auth.",
-    ),
-    "cs.version_note": ("版本 {version}", "version {version}"),
-    "col.case": ("案件编号", "Case"),
-    "col.status": ("状态", "Status"),
-    "col.assignee": ("承办人", "Assignee"),
-    "col.deadline": ("期限", "Deadline"),
-    "col.left": ("剩余工作日", "Working days left"),
-    "col.findings_count": ("疑点数", "Findings"),
-    "col.overdue": ("逾期", "Overdue"),
-    "col.time": ("时间", "Time"),
-    "col.user": ("用户", "User"),
-    "col.event": ("事项", "Event"),
-    "col.text": ("说明", "Text"),
-    # errors
-    "err.store": ("图数据不可用：{msg}", "The graph store is not available: {msg}"),
-    "err.not_found": ("找不到：{msg}", "Not found: {msg}"),
-    "err.input": ("输入有误：{msg}", "Bad input: {msg}"),
-    "err.unreadable": (
-        "请检查后重试（详情已写入服务器日志）",
-        "please check and try again (details in the server log)",
-    ),
-    "fd.measures": ("实测值与阈值", "Measured values and thresholds"),
-    "fd.measure": ("指标", "Measure"),
-    "fd.mark": ("是否越线", "Crossed"),
-    "col.uscc": ("统一社会信用代码", "USCC"),
-    "col.strongest": ("最强疑点分值", "Strongest finding"),
-    "err.internal": (
-        "内部错误（{kind}），详情已写入服务器日志。",
-        "Internal error ({kind}); details are in the server log.",
-    ),
-    **TODAY_STRINGS,
-    **SCHEME_STRINGS,
-    **SUPERVISION_STRINGS,
-    **CANVAS_STRINGS,
-    **PORTRAIT_STRINGS,
-}
+# The page areas' string files (workbench/strings/<area>.toml), in the order their names merge
+AREAS = (
+    "shell", "overview", "findings", "search", "explorer", "canvas", "cart", "cases", "dispatch",
+    "sending", "complaints", "inspections", "performance", "public", "today", "scheme", "portraits",
+)  # fmt: skip
 
 
 def _enum_names(table: str, column: str) -> dict[str, tuple[str, str]]:
@@ -394,93 +42,41 @@ def _enum_names(table: str, column: str) -> dict[str, tuple[str, str]]:
     return {v: schema().value_labels[v] for v in schema().tables[table].columns[column].values}
 
 
+def _merge(into: dict[str, V], more: dict[str, V], where: str) -> None:
+    """``into`` updated with ``more``; a key both name is an error, not a silent override."""
+    twice = sorted(set(into) & set(more))
+    if twice:
+        raise SchemaError(f"{where}: named twice: {twice}")
+    into.update(more)
+
+
+def _areas() -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, tuple[str, str]]]]:
+    """The strings and the workbench's own name kinds of every page area's file."""
+    strings: dict[str, tuple[str, str]] = {}
+    names: dict[str, dict[str, tuple[str, str]]] = {}
+    for area in AREAS:
+        for table, pairs in pair_tables(STRING_FILES / f"{area}.toml").items():
+            kind = table.removeprefix("names.")
+            if table == "strings":
+                _merge(strings, pairs, f"{area}.toml")
+            elif kind != table:
+                _merge(names.setdefault(kind, {}), pairs, f"{area}.toml [{table}]")
+            else:
+                raise SchemaError(f"{area}.toml: unknown table [{table}]")
+    return strings, names
+
+
+STRINGS, _OWN_NAMES = _areas()
 NAMES: dict[str, dict[str, tuple[str, str]]] = {
-    "label": {
-        "Organization": ("单位", "Organization"),
-        "Bidder": ("投标人", "Bidder"),
-        "Tenderer": ("招标人", "Tenderer"),
-        "Agency": ("代理机构", "Agency"),
-        "Person": ("人员", "Person"),
-        "Expert": ("评标专家", "Expert"),
-        "Project": ("项目", "Project"),
-        "Lot": ("标段", "Lot"),
-        "Bid": ("投标", "Bid"),
-        "IP": ("IP地址", "IP"),
-        "Device": ("设备（MAC/机器码）", "Device (MAC/hardware)"),
-        "Document": ("标书文件", "Document"),
-        "Phone": ("电话", "Phone"),
-        "Email": ("邮箱", "Email"),
-        "Address": ("地址", "Address"),
-        "Contract": ("合同", "Contract"),
-        "Payment": ("支付", "Payment"),
-    },
-    "rel": {
-        "TENDERED": ("招标", "tendered"),
-        "AGENT_FOR": ("代理", "agent for"),
-        "HAS_LOT": ("包含标段", "has lot"),
-        "SUBMITTED": ("提交投标", "submitted"),
-        "FOR_LOT": ("投标标段", "for lot"),
-        "WON": ("中标", "won"),
-        "UPLOADED_FROM": ("上传IP", "uploaded from"),
-        "UPLOADED_ON": ("上传设备", "uploaded on"),
-        "HAS_DOCUMENT": ("标书文件", "has document"),
-        "SCORED": ("评分", "scored"),
-        "IS_PERSON": ("本人", "is person"),
-        "EMPLOYED_BY": ("任职于", "employed by"),
-        "HOLDS_ROLE": ("任职/持股", "holds role"),
-        "ON_SITE": ("现场人员", "on site"),
-        "HAS_PHONE": ("电话", "has phone"),
-        "HAS_EMAIL": ("邮箱", "has email"),
-        "LOCATED_AT": ("地址", "located at"),
-        "CONTRACT_FOR": ("合同标段", "contract for"),
-        "AWARDED_TO": ("签约单位", "awarded to"),
-        "PAID_UNDER": ("合同付款", "paid under"),
-        **CANVAS_RELS,
-    },
     "detector": DETECTOR_NAMES,
     "severity": SEVERITY_NAMES,
     "category": _enum_names("projects", "category"),
     "entity": {e.name: e.names for e in schema().entity_types.values() if e.in_findings},
     **CASE_NAMES,
     "role": ROLE_NAMES,
-    "user_role": {
-        "admin": ("管理员", "admin"),
-        "investigator": ("调查员", "investigator"),
-        "analyst": ("分析员", "analyst"),
-        "viewer": ("只读", "viewer"),
-        "department": ("责任部门", "department"),
-    },
-    "dispatch_action": {
-        "verify": ("核实", "verify"),
-        "rectify": ("整改", "rectify"),
-        "penalise": ("处罚", "penalise"),
-        "refer": ("移送", "refer"),
-    },
-    "dispatch_status": {
-        "sent": ("已下发", "sent"),
-        "answered": ("已答复", "answered"),
-        "rectified": ("整改到位", "rectified"),
-        "closed": ("已办结", "closed"),
-    },
-    "department_kind": {
-        "industry_regulator": ("行业主管部门", "industry regulator"),
-        "audit": ("审计", "audit"),
-        "discipline": ("纪委监委", "discipline inspection"),
-        "trading_centre": ("交易中心", "trading centre"),
-    },
-    "inspection_result": {
-        "no_problem": ("未发现问题", "no problem found"),
-        "problem": ("发现问题", "problem found"),
-    },
     "procedure": _enum_names("projects", "procedure"),
-    "org_kind": {
-        "enterprise": ("企业", "enterprise"),
-        "government": ("机关", "government"),
-        "institution": ("事业单位", "institution"),
-        "agency": ("代理机构", "agency"),
-    },
-    **SUPERVISION_NAMES,
 }
+_merge(NAMES, _OWN_NAMES, "workbench/strings: name kinds")
 
 
 def pick_lang(value: str | None) -> str:

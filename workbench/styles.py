@@ -3,41 +3,21 @@ in a finding, and the highlight of a found path. The legend is drawn from the sa
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bidgraph.graph.vocabulary import pair_tables
+
 __all__ = ["LABEL_STYLE", "LEGEND_LABELS", "ROLE_STYLE", "stylesheet", "FONT", "layout_for"]
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
-# label (or role label) → (colour, shape); role labels are listed after Organization so that a
-# bidder's or tenderer's colour wins over the plain organization colour.
-LABEL_STYLE: dict[str, tuple[str, str]] = {
-    "Organization": ("#4e79a7", "ellipse"),
-    "Bidder": ("#4e79a7", "ellipse"),
-    "Tenderer": ("#59a14f", "round-rectangle"),
-    "Agency": ("#76b7b2", "round-rectangle"),
-    "Person": ("#f28e2b", "ellipse"),
-    "Expert": ("#b07aa1", "ellipse"),
-    "Project": ("#9c755f", "round-rectangle"),
-    "Lot": ("#edc948", "round-rectangle"),
-    "Bid": ("#bab0ac", "ellipse"),
-    "IP": ("#e15759", "diamond"),
-    "Device": ("#ff9da7", "diamond"),
-    "Document": ("#79706e", "rectangle"),
-    "Phone": ("#a0cbe8", "triangle"),
-    "Email": ("#a0cbe8", "triangle"),
-    "Address": ("#a0cbe8", "triangle"),
-    "Contract": ("#8cd17d", "rectangle"),
-    "Payment": ("#ffbe7d", "rectangle"),
-}
+# label (or role label) → (colour, shape) and role in a finding → (border colour, border style):
+# styles.toml beside this file; role labels follow Organization, so a bidder's colour wins.
+_STYLES = pair_tables(Path(__file__).with_name("styles.toml"))
+LABEL_STYLE = _STYLES["label"]
+ROLE_STYLE = _STYLES["role"]
 
 LEGEND_LABELS = [l for l in LABEL_STYLE if l not in ("Organization", "Email", "Address")]
-
-# role in a finding → (border colour, border style)
-ROLE_STYLE: dict[str, tuple[str, str]] = {
-    "member": ("#c00000", "solid"),
-    "winner": ("#d4a000", "solid"),
-    "cover": ("#c00000", "dashed"),
-}
-
 
 LARGE = 150  # nodes on screen from which edge labels give way to a clean picture
 
