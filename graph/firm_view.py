@@ -15,9 +15,10 @@ that :func:`behind` can add the stored bids, lots and relationships the edge sta
 
 from __future__ import annotations
 
-import pandas as pd
+import numpy as np
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.firm_tables import FirmTables, firm_tables
 from bidgraph.graph.schema import schema
 
 __all__ = [
@@ -58,28 +59,8 @@ def supports(label: str) -> bool:
     return label in BID_HUBS or label in (FIRM, "Person")
 
 
-def _bids(snap) -> pd.DataFrame:
-    bids = snap["bids"]
-    won = bids["is_winner"].fillna(False).astype(bool) if "is_winner" in bids else False
-    return pd.DataFrame(
-        {
-            "bid_id": bids["bid_id"].astype(str),
-            "lot_id": bids["lot_id"].astype(str),
-            "org_id": bids["org_id"].astype(str),
-        }
-    ).assign(won=won)
-
-
-def _hub_rows(snap, label: str) -> pd.DataFrame:
-    """Every (bid_id, value) link of a hub label across its source columns."""
-    parts = []
-    for table, column in BID_HUBS[label]:
-        frame = snap[table] if table in snap.tables else None
-        if frame is None or column not in frame:
-            continue
-        part = frame[["bid_id", column]].dropna()
-        parts.append(pd.DataFrame({"bid_id": part["bid_id"].astype(str), "value": part[column].astype(str)}))
-    return pd.concat(parts, ignore_index=True).drop_duplicates() if parts else pd.DataFrame(columns=["bid_id", "value"])
+def _tables(api) -> FirmTables:
+    return firm_tables(api, BID_HUBS)
 
 
 def _edge(source: str, rel_type: str, target: str, **props) -> dict:
@@ -109,20 +90,18 @@ def _node_or_none(api, uid: str) -> dict | None:
         return None
 
 
-def _hub_edges(links: pd.DataFrame, bids: pd.DataFrame, rel_type: str, hub_of, firm_of) -> list[dict]:
-    """One edge per (firm, hub value) of ``links`` (bid_id, value joined with bids)."""
+def _hub_edges(tables: FirmTables, label: str, rows: np.ndarray, rel_type: str, hub_of) -> list[tuple[int, dict]]:
+    """One edge per (firm, hub value) of the links ``rows`` of ``label``, in (firm, value) order,
+    each with its value's code."""
+    hub = tables.hubs[label]
+    bids, values = hub.bid[rows], hub.value[rows]
+    width = max(len(hub.values.keys), 1)
     edges = []
-    for (org, value), group in links.merge(bids, on="bid_id").groupby(["org_id", "value"], sort=True):
-        edges.append(
-            _edge(
-                firm_of(org),
-                rel_type,
-                hub_of(value),
-                bids=sorted(group["bid_id"].unique().tolist()),
-                lots=sorted(group["lot_id"].unique().tolist()),
-                wins=int(group["won"].sum()),
-            )
-        )
+    for code, bid_ids, lot_ids, wins in tables.runs(tables.firm[bids] * width + values, bids):
+        firm, value = divmod(code, width)  # (firm, value) as one code
+        hub_id = hub_of(hub.values.keys[value])
+        edge = _edge(_firm(tables.firms.keys[firm]), rel_type, hub_id, bids=bid_ids, lots=lot_ids, wins=wins)
+        edges.append((value, edge))
     return edges
 
 
@@ -140,10 +119,10 @@ def hub_firms(api, uid: str, offset: int = 0, limit: int = PAGE) -> dict:
     label, key = hub["label"], hub["key"]
     if label == "Person":
         return _person_firms(api, hub, offset, limit)
-    snap = api.snapshot()
-    links = _hub_rows(snap, label)
-    links = links[links["value"] == key]
-    edges = _hub_edges(links, _bids(snap), HUB_TYPES[label], lambda _v: uid, _firm)
+    tables = _tables(api)
+    code = tables.hubs[label].values.code(key)
+    rows = tables.hubs[label].by_value.members(code) if code is not None else np.empty(0, dtype=np.int64)
+    edges = [e for _, e in _hub_edges(tables, label, rows, HUB_TYPES[label], lambda _v: uid)]
     edges.sort(key=lambda e: (-len(e["properties"]["bids"]), e["source"]))
     ids, nodes = _page(api, [e["source"] for e in edges], offset, limit)
     keep = set(ids)
@@ -164,43 +143,63 @@ def _person_firms(api, person: dict, offset: int, limit: int) -> dict:
 
 
 def firm_relations(api, uid: str, offset: int = 0, limit: int = PAGE) -> dict:
-    """A firm's relations at firm level: the people holding roles in it, the IPs, devices and
-    documents its bids came from, and its co-bidders (lots bid on together, wins among them).
-    Shared things come first (a hub other firms also used, the co-bidder of the most lots).
+    """A firm's relations at firm level: the IPs, devices and documents its bids came from, the
+    people holding roles in it and its co-bidders (lots bid on together, wins among them).
+    Shared things come first: the hubs other firms also used (most firms first), then the
+    people, then the co-bidders (most lots together first), then the hubs only this firm used.
+    A co-bid link has one direction whichever firm it is seen from (the smaller id first), so
+    two firms that bid together get one link.
 
     Returns ``{"hub", "total", "offset", "nodes", "edges"}`` like :func:`hub_firms`.
     """
     firm = api.node(uid)
-    snap = api.snapshot()
-    bids = _bids(snap)
-    mine = bids[bids["org_id"] == firm["key"]]
+    tables = _tables(api)
+    me = tables.firms.code(firm["key"])
     ranked: list[tuple[tuple, dict]] = []
     roles = api.expand(uid, types=[ROLE], limit=max(api.expand(uid, types=[ROLE], limit=1)["total"], 1))
     for e in roles["edges"]:
-        ranked.append(((0, 0, e["source"]), _edge(e["source"], ROLE, e["target"], **e.get("properties", {}))))
-    for label, rel_type in HUB_TYPES.items():
-        links = _hub_rows(snap, label)
-        used = links[links["bid_id"].isin(mine["bid_id"])]
-        sharing = (
-            links[links["value"].isin(used["value"])].merge(bids, on="bid_id").groupby("value")["org_id"].nunique()
-        )
-        for e in _hub_edges(used, bids, rel_type, lambda v, _l=label: f"{_l}:{v}", _firm):
-            e["properties"]["firms"] = int(sharing.get(e["target"].partition(":")[2], 1))
-            ranked.append(((1, -e["properties"]["firms"], e["target"]), e))
-    together = bids[bids["lot_id"].isin(mine["lot_id"]) & (bids["org_id"] != firm["key"])]
-    my_wins = set(mine.loc[mine["won"], "lot_id"])
-    for org, group in together.groupby("org_id", sort=True):
-        lots = sorted(group["lot_id"].unique().tolist())
-        wins = int(group["won"].sum()) + sum(1 for lot in lots if lot in my_wins)
-        mine_there = sorted(mine.loc[mine["lot_id"].isin(lots), "bid_id"].tolist())
-        edge = _edge(uid, CO_BID, _firm(org), lots=lots, wins=wins, bids=mine_there + sorted(group["bid_id"].tolist()))
-        ranked.append(((2, -len(lots), org), edge))
+        ranked.append(((1, 0, e["source"]), _edge(e["source"], ROLE, e["target"], **e.get("properties", {}))))
+    if me is not None:
+        for label, rel_type in HUB_TYPES.items():
+            ranked += _firm_hubs(tables, label, rel_type, me)
+        ranked += _co_bidders(tables, uid, me)
     ranked.sort(key=lambda r: r[0])
     other = [e["target"] if e["source"] == uid else e["source"] for _, e in ranked]
     ids, nodes = _page(api, list(dict.fromkeys(other)), offset, limit)
     keep = set(ids)
     edges = [e for _, e in ranked if (e["target"] if e["source"] == uid else e["source"]) in keep]
     return {"hub": firm, "total": len(dict.fromkeys(other)), "offset": offset, "nodes": nodes, "edges": edges}
+
+
+def _firm_hubs(tables: FirmTables, label: str, rel_type: str, me: int) -> list[tuple[tuple, dict]]:
+    """The firm's edges to the hubs of ``label`` its bids came from, each with how many firms
+    used that hub; shared hubs rank first (most firms first), hubs of this firm alone last."""
+    hub = tables.hubs[label]
+    out = []
+    for code, e in _hub_edges(tables, label, hub.by_firm.members(me), rel_type, lambda v: f"{label}:{v}"):
+        firms = int(np.unique(tables.firm[hub.bid[hub.by_value.members(code)]]).size)
+        e["properties"]["firms"] = firms
+        out.append(((0, -firms, e["target"]) if firms > 1 else (3, 0, e["target"]), e))
+    return out
+
+
+def _co_bidders(tables: FirmTables, uid: str, me: int) -> list[tuple[tuple, dict]]:
+    """One ``CO_BID`` edge per firm that bid on a lot with this one, most lots first."""
+    mine = tables.by_firm.members(me)
+    together = tables.by_lot.many(np.unique(tables.lot[mine]))
+    theirs = together[tables.firm[together] != me]
+    my_bids: dict[str, list[str]] = {}
+    for bid, lot in zip(tables.bids.keys[mine].tolist(), tables.lots.keys[tables.lot[mine]].tolist()):
+        my_bids.setdefault(lot, []).append(bid)
+    my_wins = set(tables.lots.keys[tables.lot[mine[tables.won[mine]]]].tolist())
+    out = []
+    for firm, bid_ids, lots, wins in tables.runs(tables.firm[theirs], theirs):
+        wins += sum(1 for lot in lots if lot in my_wins)
+        mine_there = [b for lot in lots for b in my_bids.get(lot, [])]
+        a, b = sorted((uid, _firm(tables.firms.keys[firm])))
+        edge = _edge(a, CO_BID, b, lots=lots, wins=wins, bids=sorted(mine_there + bid_ids))
+        out.append(((2, -len(lots), tables.firms.keys[firm]), edge))
+    return out
 
 
 def behind(api, edge: dict) -> dict:
@@ -215,24 +214,18 @@ def behind(api, edge: dict) -> dict:
 def firm_wins(api) -> dict[str, int]:
     """Stored wins (bids marked ``is_winner``) per firm, as ``Organization:key`` → count; firms
     without a win are left out."""
-    bids = _bids(api.snapshot())
-    wins = bids[bids["won"]].groupby("org_id").size()
-    return {_firm(org): int(n) for org, n in wins.items()}
+    return {_firm(org): n for org, n in _tables(api).wins.items()}
 
 
 def months(api, uids: list[str]) -> dict[str, str]:
     """The month (``YYYY-MM``) of the lot's opening date for each of ``uids`` that is a lot
     (``Lot:key``) or a bid (``Bid:key``, its lot's) with one."""
-    wanted = {label: {u.partition(":")[2] for u in uids if u.startswith(label + ":")} for label in ("Lot", "Bid")}
-    snap = api.snapshot()
-    bids = _bids(snap)
-    bids = bids[bids["bid_id"].isin(wanted["Bid"])]
-    lots = snap["lots"]
-    if "opened_on" not in lots:
-        return {}
-    lots = lots[lots["lot_id"].astype(str).isin(wanted["Lot"] | set(bids["lot_id"]))]
-    opened = pd.to_datetime(lots["opened_on"], errors="coerce").dt.strftime("%Y-%m")
-    month = {lot: m for lot, m in zip(lots["lot_id"].astype(str), opened) if isinstance(m, str)}
-    out = {f"Lot:{lot}": m for lot, m in month.items() if lot in wanted["Lot"]}
-    out.update({f"Bid:{b}": month[lot] for b, lot in zip(bids["bid_id"], bids["lot_id"]) if lot in month})
+    tables = _tables(api)
+    out = {u: tables.lot_month[u[4:]] for u in uids if u.startswith("Lot:") and u[4:] in tables.lot_month}
+    bids = [u[4:] for u in uids if u.startswith("Bid:")]
+    codes = tables.bids.codes(bids) if bids else np.empty(0, dtype=np.int64)
+    for bid, code in zip(bids, codes):
+        month = tables.lot_month.get(str(tables.lots.keys[tables.lot[code]])) if code >= 0 else None
+        if month is not None:
+            out[f"Bid:{bid}"] = month
     return out
