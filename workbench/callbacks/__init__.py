@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dash import Input, Output, no_update
+from dash import Input, Output, State, no_update
+
+from bidgraph.workbench.i18n import t
+from bidgraph.workbench.messages import guarded, message
 
 
 def register_row_pick(app, table_id: str, store_id: str, *, allow_duplicate: bool = False) -> None:
@@ -35,3 +38,30 @@ def register_row_open(
         if not cell or not cell.get("row_id"):
             return no_update, no_update
         return request(cell["row_id"]), tab
+
+
+def register_download(
+    app, button_id: str, download_id: str, message_id: str, source: tuple[str, str], make: Callable
+) -> None:
+    """A click on ``button_id`` fills the ``dcc.Download`` ``download_id`` and the message
+    ``message_id`` with ``make(value of source, lang)``, a pair (download data, message); an
+    error goes to the message."""
+
+    @app.callback(
+        Output(download_id, "data"),
+        Output(message_id, "children", allow_duplicate=True),
+        Input(button_id, "n_clicks"),
+        State(*source),
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(2, 1)
+    def _download(clicks, value, lang):
+        if not clicks:
+            return no_update, no_update
+        return make(value, lang)
+
+
+def refused(key: str, lang: str) -> tuple:
+    """What a download callback returns when it cannot export: no file, the warning ``key``."""
+    return no_update, message(t(key, lang), "warning")

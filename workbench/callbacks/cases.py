@@ -18,7 +18,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench import canvas_case
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks import refused, register_download, register_row_pick
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -303,21 +303,12 @@ def register(app, data) -> None:
         d = case_detail(data, case_id, lang)
         return d["panel"], d["statuses"], d["findings"], d["assignees"], d["version"]
 
-    @app.callback(
-        Output("download-pack", "data"),
-        Output("div-cases-msg", "children", allow_duplicate=True),
-        Input("button-case-export", "n_clicks"),
-        State("store-case", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 1)
-    def _export(clicks, case_id, lang):
-        if not clicks:
-            return no_update, no_update
+    def _pack(case_id, lang):
         if not has_cases(data):
-            return no_update, message(t("cs.login_needed", lang), "warning")
+            return refused("cs.login_needed", lang)
         if not case_id:
-            return no_update, message(t("cs.pick", lang), "warning")
+            return refused("cs.pick", lang)
         filename, content = export_case_pack(data, case_id)
         return dcc.send_bytes(content, filename), message(t("cs.exported", lang, file=filename), "info")
+
+    register_download(app, "button-case-export", "download-pack", "div-cases-msg", ("store-case", "data"), _pack)

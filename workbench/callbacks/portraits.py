@@ -17,6 +17,7 @@ from dash import Input, Output, State, html, no_update
 from bidgraph.cases.portrait_links import gather
 from bidgraph.errors import InputError
 from bidgraph.graph import profiles
+from bidgraph.workbench.callbacks import refused, register_download
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.portrait_sections import pdf_bytes, sections, title_of
@@ -137,20 +138,15 @@ def register(app, data) -> None:
         profile, parts, note = portrait(data, ref, lang)
         return render(title_of(profile, lang), parts, note, lang), None, profile["kind"], profile["id"]
 
-    @app.callback(
-        Output("download-portrait", "data"),
-        Output("div-portrait-msg", "children", allow_duplicate=True),
-        Input("button-portrait-pdf", "n_clicks"),
-        State("store-portrait", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 1)
-    def _pdf(_clicks, ref, lang):
+    def _pdf(ref, lang):
         if not ref:
-            return no_update, message(t("pt.nothing", lang), "warning")
+            return refused("pt.nothing", lang)
         download, filename = portrait_pdf(data, ref, lang)
         return download, message(t("pt.exported", lang, file=filename), "info")
+
+    register_download(
+        app, "button-portrait-pdf", "download-portrait", "div-portrait-msg", ("store-portrait", "data"), _pdf
+    )
 
     bars = (
         ("finding", Input("store-finding", "data"), lambda fid, lang: finding_links(data, fid, lang) if fid else []),

@@ -22,7 +22,7 @@ from pathlib import Path
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import complaints, inspections, sending
+from bidgraph.workbench.callbacks import complaints, inspections, refused, register_download, sending
 from bidgraph.workbench.callbacks.item_detail import register_item, register_list
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -299,19 +299,11 @@ def register(app, data) -> None:
         columns, rows = performance_table(data, period, lang)
         return columns, rows, no_update if rows else message(t("pf.none", lang), "info")
 
-    @app.callback(
-        Output("download-performance", "data"),
-        Output("div-performance-msg", "children", allow_duplicate=True),
-        Input("button-performance-xlsx", "n_clicks"),
-        State("input-performance-period", "value"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 1)
-    def _xlsx(clicks, period, lang):
-        if not clicks:
-            return no_update, no_update
+    def _xlsx(period, lang):
         if not has_supervision(data):
-            return no_update, message(t("dp.login_needed", lang), "warning")
+            return refused("dp.login_needed", lang)
         filename, content = performance_xlsx(data, period)
         return dcc.send_bytes(content, filename), message(t("pf.exported", lang, file=filename), "info")
+
+    period = ("input-performance-period", "value")
+    register_download(app, "button-performance-xlsx", "download-performance", "div-performance-msg", period, _xlsx)
