@@ -49,6 +49,19 @@ def test_the_wheel_carries_the_real_schema_cypher(installed):
     assert shipped == (REPO / "schema.cypher").read_text(encoding="utf-8")
 
 
+def test_the_wheel_carries_every_vocabulary_file(installed):
+    _, wheel = installed
+    with zipfile.ZipFile(wheel) as zf:
+        shipped = {n for n in zf.namelist() if n.endswith(".toml")}
+    in_tree = {
+        "bidgraph/" + str(p.relative_to(REPO))
+        for folder in ("graph", "detectors", "cases", "workbench")
+        for p in (REPO / folder).rglob("*.toml")
+    }
+    assert in_tree and in_tree <= shipped
+    assert any(n.startswith("bidgraph/workbench/strings/") for n in shipped)
+
+
 def test_the_installed_package_finds_schema_cypher(installed, tmp_path):
     site, _ = installed
     probe = (
