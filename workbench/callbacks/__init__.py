@@ -10,6 +10,13 @@ from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
 
 
+def form_values(page: str, ids: str) -> dict[str, tuple[str, str]]:
+    """The ``value`` of each form field of ``ids`` (component ids, space-separated), by name: the
+    id without its component kind and ``page`` (``input-case-title`` → ``title``,
+    ``input-feedback-reason`` → ``feedback_reason``), in the order given."""
+    return {i.split("-", 1)[1].removeprefix(f"{page}-").replace("-", "_"): (i, "value") for i in ids.split()}
+
+
 def register_row_pick(app, table_id: str, store_id: str, *, allow_duplicate: bool = False) -> None:
     """Keep in ``store_id`` the row id of the cell last clicked in the table ``table_id``."""
 

@@ -18,7 +18,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench import canvas_case
-from bidgraph.workbench.callbacks import refused, register_download, register_row_pick
+from bidgraph.workbench.callbacks import form_values, refused, register_download, register_row_pick
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -198,10 +198,10 @@ def _act(data, trigger: str, case_id, version, s: dict, lang: str) -> tuple[str 
     if trigger == "button-case-comment":
         data.cases.add_comment(case_id, s["comment"])
         return case_id, t("cs.commented", lang)
-    finding = next((f for f in data.cases.get_case(case_id)["findings"] if f["id"] == s["finding"]), None)
+    finding = next((f for f in data.cases.get_case(case_id)["findings"] if f["id"] == s["feedback_finding"]), None)
     if finding is None:
         raise InputError(t("cs.pick_finding", lang))
-    data.cases.record_feedback(finding, s["verdict"] or "", s["feedback_reason"])
+    data.cases.record_feedback(finding, s["feedback_verdict"] or "", s["feedback_reason"])
     return case_id, t("cs.feedback_done", lang)
 
 
@@ -214,18 +214,14 @@ ACTION_BUTTONS = (
     "button-feedback",
 )
 ACTION_STATES = {
-    "title": ("input-case-title", "value"),
-    "kind": ("dropdown-case-kind", "value"),
+    **form_values(
+        "case",
+        "input-case-title dropdown-case-kind dropdown-case-status input-case-reason dropdown-case-assignee "
+        "input-case-comment dropdown-feedback-finding dropdown-feedback-verdict input-feedback-reason",
+    ),
     "selected": ("table-findings", "selected_row_ids"),
     "open": ("store-finding", "data"),
     "cart": ("store-cart", "data"),
-    "status": ("dropdown-case-status", "value"),
-    "reason": ("input-case-reason", "value"),
-    "assignee": ("dropdown-case-assignee", "value"),
-    "comment": ("input-case-comment", "value"),
-    "finding": ("dropdown-feedback-finding", "value"),
-    "verdict": ("dropdown-feedback-verdict", "value"),
-    "feedback_reason": ("input-feedback-reason", "value"),
 }
 
 

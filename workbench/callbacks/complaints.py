@@ -11,6 +11,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
+from bidgraph.workbench.callbacks import form_values
 from bidgraph.workbench.callbacks.item_detail import near, register_item, register_list
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
@@ -27,19 +28,12 @@ BUTTONS = (
     "button-complaint-link",
     "button-complaint-case",
 )
-STATES = {
-    "kind": ("dropdown-complaint-kind", "value"),
-    "where": ("dropdown-complaint-where", "value"),
-    "target": ("input-complaint-target", "value"),
-    "complainant": ("input-complaint-complainant", "value"),
-    "received": ("input-complaint-received", "value"),
-    "grounds": ("textarea-complaint-grounds", "value"),
-    "docs": ("textarea-complaint-docs", "value"),
-    "department": ("dropdown-complaint-department", "value"),
-    "note": ("input-complaint-note", "value"),
-    "reply": ("textarea-complaint-reply", "value"),
-    "findings": ("input-complaint-findings", "value"),
-}
+STATES = form_values(
+    "complaint",
+    "dropdown-complaint-kind dropdown-complaint-where input-complaint-target input-complaint-complainant "
+    "input-complaint-received textarea-complaint-grounds textarea-complaint-docs dropdown-complaint-department "
+    "input-complaint-note textarea-complaint-reply input-complaint-findings",
+)
 
 LIST_IDS = {
     "table": "table-complaints",

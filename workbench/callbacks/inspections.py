@@ -10,6 +10,7 @@ import time
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import InputError
+from bidgraph.workbench.callbacks import form_values
 from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
@@ -20,22 +21,12 @@ __all__ = ["pool_filters", "announce", "inspection_table", "inspection_detail", 
 
 COLUMNS = ("id", "target", "drawn_on", "seed", "items", "officers", "results")
 BUTTONS = ("button-insp-draw", "button-insp-record", "button-insp-repeat")
-POOL_STATES = {
-    "target": ("dropdown-insp-target", "value"),
-    "region": ("dropdown-insp-region", "value"),
-    "category": ("dropdown-insp-category", "value"),
-    "procedure": ("dropdown-insp-procedure", "value"),
-    "from": ("input-insp-from", "value"),
-    "to": ("input-insp-to", "value"),
-    "n": ("input-insp-n", "value"),
-    "officers": ("dropdown-insp-officers", "value"),
-    "officers_n": ("input-insp-officers-n", "value"),
-}
-WORK_STATES = {
-    "item": ("dropdown-insp-item", "value"),
-    "result": ("dropdown-insp-result", "value"),
-    "note": ("input-insp-note", "value"),
-}
+POOL_STATES = form_values(
+    "insp",
+    "dropdown-insp-target dropdown-insp-region dropdown-insp-category dropdown-insp-procedure input-insp-from "
+    "input-insp-to input-insp-n dropdown-insp-officers input-insp-officers-n",
+)
+WORK_STATES = form_values("insp", "dropdown-insp-item dropdown-insp-result input-insp-note")
 
 
 def pool_filters(s: dict, lang: str) -> dict:

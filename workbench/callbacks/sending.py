@@ -14,24 +14,18 @@ from dash import Input, Output, State, ctx, no_update
 
 from bidgraph.cases import batches
 from bidgraph.errors import InputError
+from bidgraph.workbench.callbacks import form_values
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import sep
 
 __all__ = ["send", "whole", "day", "ids", "register", "STATES"]
 
-STATES = {
-    "kind": ("dropdown-send-kind", "value"),
-    "findings": ("input-send-findings", "value"),
-    "case": ("dropdown-send-case", "value"),
-    "detector": ("dropdown-send-detector", "value"),
-    "tenderer": ("input-send-tenderer", "value"),
-    "from": ("input-send-from", "value"),
-    "to": ("input-send-to", "value"),
-    "department": ("dropdown-send-department", "value"),
-    "action": ("dropdown-send-action", "value"),
-    "days": ("input-send-days", "value"),
-}
+STATES = form_values(
+    "send",
+    "dropdown-send-kind input-send-findings dropdown-send-case dropdown-send-detector input-send-tenderer "
+    "input-send-from input-send-to dropdown-send-department dropdown-send-action input-send-days",
+)
 
 
 def whole(text, key: str, lang: str, top: int = 365) -> int:
