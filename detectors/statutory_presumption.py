@@ -49,6 +49,7 @@ import pandas as pd
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.core.names import PRESUMPTION_SHARED
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
 from bidgraph.detectors.stats.warning import bid_graph, warning
 from bidgraph.graph.schema import schema
@@ -120,16 +121,7 @@ RULES["art41_tenderer_link"] = (
 )
 RULES["art40_6_same_masked_account"] = RULES["art40_6_same_bond_account"]
 
-# what is shared, per rule, in Chinese and English
-_SHARED = {
-    "art34_same_controller": ("同一负责人或控股人", "the same person in charge or controller"),
-    "art40_1_same_compiler": ("同一编制人", "the same compiler"),
-    "art40_2_same_agent": ("同一投标代理人", "the same bid agent"),
-    "art40_3_same_manager": ("同一项目经理", "the same project manager"),
-    "art40_5_mixed_documents": ("同一文件", "the same file"),
-    "art40_6_same_bond_account": ("同一保证金缴纳账户", "the same bond account"),
-    "art40_6_same_masked_account": ("相同的脱敏保证金账户", "the same masked bond account"),
-}
+
 _NAMED_RULE = {"编制人": ("art40_1_same_compiler", "compiler"), "项目经理": ("art40_3_same_manager", "named_manager")}
 _TEXT_ROLES = [role for _, role in _NAMED_RULE.values()]
 
@@ -239,7 +231,7 @@ def _shared_value_findings(traces: pd.DataFrame, params: dict) -> list[Finding]:
 
 
 def _shared(rule: str, lot: str, value: str, g: pd.DataFrame, params: dict) -> Finding:
-    what_zh, what_en = _SHARED[rule]
+    what_zh, what_en = PRESUMPTION_SHARED[rule]
     label = g["label"].iloc[0]
     orgs = sorted(g["org_id"].unique())
     nodes, edges = bid_graph(g)

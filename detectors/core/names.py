@@ -8,7 +8,15 @@ from pathlib import Path
 
 from bidgraph.graph.vocabulary import pair_tables
 
-__all__ = ["DETECTOR_NAMES", "ROLE_NAMES", "SEVERITY_NAMES", "MEASURE_NAMES", "VALUE_NAMES", "detector_name"]
+__all__ = [
+    "DETECTOR_NAMES",
+    "ROLE_NAMES",
+    "SEVERITY_NAMES",
+    "MEASURE_NAMES",
+    "VALUE_NAMES",
+    "PRESUMPTION_SHARED",
+    "detector_name",
+]
 
 _NAMES = pair_tables(Path(__file__).with_name("names.toml"))
 DETECTOR_NAMES = _NAMES["detector"]
@@ -17,6 +25,7 @@ SEVERITY_NAMES = _NAMES["severity"]
 # measures whose word-by-word reading is poor, and words and codes that appear as measured values
 MEASURE_NAMES = _NAMES["measure"]
 VALUE_NAMES = _NAMES["value"]
+PRESUMPTION_SHARED = _NAMES["presumption_shared"]  # what two bidders share under each statutory rule
 
 
 def detector_name(detector: str, lang: str) -> str:
