@@ -264,16 +264,10 @@ def _bundle_tables(world, lots, bids, submitted, uploads, documents, scores, con
         },
     )
     yield "regions", _region_rows(world.regions)
-    proj = lots.groupby("project", sort=True).agg(
-        name=("project_name", "first"),
-        category=("category", "first"),
-        region=("region", "first"),
-        tenderer=("tenderer", "first"),
-        agency=("agency", "first"),
-        budget=("budget", "first"),
-        procedure=("procedure", "first"),
-        approved=("approved", "min"),
-    )
+    by_project = lots.groupby("project", sort=True)
+    described = ["project_name", "category", "region", "tenderer", "agency", "budget", "procedure"]
+    proj = by_project[described].first().rename(columns={"project_name": "name"})
+    proj["approved"] = by_project["approved"].min()
     yield (
         "projects",
         {
