@@ -179,11 +179,11 @@ def test_unknown_node_is_a_message(data):
 
 
 def _full_cart(data):
-    cart, _ = cart_cb.pin_action(data, [], "node", "zh", focus="Organization:C", note="第三家")
+    cart, _ = cart_cb.pin_action(data, [], "node", "Organization:C", "zh", note="第三家")
     elements, _ = ex.open_nodes(data, ex.open_request(["Organization:A", "Organization:B"]), "zh")
     _, record, _ = ex.find_paths(data, elements, "Organization:A", "Organization:B", 4, "zh")
-    cart, msg = cart_cb.pin_action(data, cart, "path", "zh", lastpath=record, note="共同法人")
-    cart, _ = cart_cb.pin_action(data, cart, "finding", "zh", finding_id="F-000001", note="同一IP")
+    cart, msg = cart_cb.pin_action(data, cart, "path", record, "zh", note="共同法人")
+    cart, _ = cart_cb.pin_action(data, cart, "finding", "F-000001", "zh", note="同一IP")
     return cart, msg
 
 
@@ -191,9 +191,9 @@ def test_pinning_and_editing_the_cart(data):
     cart, msg = _full_cart(data)
     assert [i["kind"] for i in cart] == ["node", "path", "finding"] and "已加入证据篮" in text_of(msg)
     assert cart[1]["title"].startswith("甲建设工程有限公司 → ")
-    again, _ = cart_cb.pin_action(data, cart, "node", "zh", focus="Organization:C", note="")
+    again, _ = cart_cb.pin_action(data, cart, "node", "Organization:C", "zh", note="")
     assert again == cart  # pinned once; an empty note keeps the old one
-    same, warn = cart_cb.pin_action(data, cart, "path", "zh", lastpath=None)
+    same, warn = cart_cb.pin_action(data, cart, "path", None, "zh")
     assert same == cart and "请先查找路径" in text_of(warn)
     cols, rows, elements, msg = cart_cb.cart_view(data, cart, "zh")
     assert [r["kind"] for r in rows] == ["节点", "路径", "疑点"]

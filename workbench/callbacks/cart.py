@@ -15,31 +15,24 @@ from bidgraph.workbench.views import entity_uid
 __all__ = ["pin_action", "cart_view", "register"]
 
 
+NEEDS = {"node": "ex.need_focus", "path": "ex.no_path_to_pin", "finding": "fd.pick"}  # the warning without a subject
+
+
 def pin_action(
-    data,
-    cart: list[dict],
-    what: str,
-    lang: str,
-    focus: str | None = None,
-    lastpath: dict | None = None,
-    finding_id: str | None = None,
-    note: str | None = None,
+    data, cart: list[dict], what: str, subject, lang: str, note: str | None = None
 ) -> tuple[list[dict], object]:
-    """Pin the current node (``what="node"``), the last paths found (``"path"``) or the
-    finding on show (``"finding"``); returns the new cart and a message."""
+    """Pin ``subject``: the current node's uid (``what="node"``), the last paths found
+    (``"path"``) or the id of the finding on show (``"finding"``); returns the new cart and a
+    message."""
+    if not subject:
+        return cart, message(t(NEEDS[what], lang), "warning")
     if what == "node":
-        if not focus:
-            return cart, message(t("ex.need_focus", lang), "warning")
-        item = node_item(data.api.node(focus), note)
+        item = node_item(data.api.node(subject), note)
     elif what == "path":
-        if not lastpath:
-            return cart, message(t("ex.no_path_to_pin", lang), "warning")
-        sub, _ = known_subgraph(data.api, lastpath["nodes"])
-        item = path_item(lastpath, {n["id"]: n["caption"] for n in sub["nodes"]}, note)
+        sub, _ = known_subgraph(data.api, subject["nodes"])
+        item = path_item(subject, {n["id"]: n["caption"] for n in sub["nodes"]}, note)
     else:
-        if not finding_id:
-            return cart, message(t("fd.pick", lang), "warning")
-        item = finding_item(data.finding(finding_id), note)
+        item = finding_item(data.finding(subject), note)
     return pin(cart, item), message(t("ex.pinned", lang), "info")
 
 
@@ -92,8 +85,9 @@ def register(app, data) -> None:
         if trigger == "table-cart":
             return apply_edits(cart, rows), no_update, no_update
         what = {"button-pin-node": "node", "button-pin-path": "path", "button-pin-finding": "finding"}[trigger]
+        subject = {"node": focus, "path": lastpath, "finding": finding_id}[what]
         note = note_fd if what == "finding" else note_ex
-        cart, msg = pin_action(data, cart or [], what, lang, focus, lastpath, finding_id, note)
+        cart, msg = pin_action(data, cart or [], what, subject, lang, note)
         return (cart, None, msg) if what == "finding" else (cart, msg, None)
 
     @app.callback(
