@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from pathlib import Path
 
 from dash import html, no_update
 
 from bidgraph.errors import BidgraphError, InputError, NotFound, StoreError
+from bidgraph.graph.vocabulary import pair_tables
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.present import colon, local_text
 
@@ -22,25 +24,10 @@ __all__ = ["error_text", "localized", "message", "guarded"]
 log = logging.getLogger("bidgraph.workbench")
 
 
-# English-only messages the cases workflow raises, as Chinese (pattern → sentence).
+# English-only messages the cases workflow raises, as Chinese (pattern → sentence, first match wins).
 ZH_MESSAGES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"the reason for a status change must not be empty"), "状态变更的理由不能为空"),
-    (re.compile(r"the title must not be empty|a case title must not be empty"), "案件标题不能为空"),
-    (re.compile(r"(?:a |the )?comment must not be empty"), "意见不能为空"),
-    (re.compile(r"(.+) must not be empty"), "必填内容不能为空"),
-    (re.compile(r"(.+) is longer than (\d+) characters"), "内容超过{1}个字符"),
-    (re.compile(r"(?:finding|case|node) '?([^' ]+)'? not found \(or outside your region\)"), "{0} 不存在或不在本地区"),
-    (re.compile(r"finding '([^']+)' not found"), "疑点 {0} 不存在或不在本地区"),
-    (re.compile(r"case (\S+) is (\w+): it can move to .*"), "案件 {0} 当前状态不能变更为所选状态"),
-    (re.compile(r"no active user named '([^']+)' to assign"), "没有名为 {0} 的在用账号"),
-    (re.compile(r"user '([^']+)' is a \w+ and cannot work cases"), "用户 {0} 的角色不能办理案件"),
-    (re.compile(r"user '([^']+)' \(region \d+\) cannot see this case"), "用户 {0} 所在地区看不到该案件"),
-    (re.compile(r"a case needs at least one finding or node"), "立案至少需要一条疑点或一个节点"),
-    (
-        re.compile(r"case '?([^' ]+)'? was changed by someone else.*|.*expected version.*"),
-        "案件已被他人修改，请刷新后重试",
-    ),
-    (re.compile(r"the workspace has no graph.*|no graph loaded.*"), "尚未加载图谱"),
+    (re.compile(pattern), sentence)
+    for pattern, sentence in pair_tables(Path(__file__).with_name("messages.toml"))["zh_messages"].values()
 ]
 
 
