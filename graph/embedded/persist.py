@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
-from bidgraph.graph.embedded.reuse import Previous, link_or_copy
+from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, link_or_copy, value_parts
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
@@ -41,12 +41,6 @@ __all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_
 
 FORMAT = 2
 INDEX = "index"
-
-
-def _text(column) -> pa.Array:
-    """A column as one large_string array (how keys are compared everywhere)."""
-    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return values if pa.types.is_large_string(values.type) else values.cast(pa.large_string())
 
 
 def _write_arrow(table: pa.Table, path: Path) -> None:
@@ -66,17 +60,7 @@ def load_array(path: Path) -> np.ndarray:
 
 def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array]:
     """A value label's distinct keys, sorted, and the kind of each value's first source."""
-    parts: list[pa.Array] = []
-    kind_ids: list[np.ndarray] = []
-    kinds: list[str] = []
-    for src in node.sources:
-        table = tables.get(src.table)
-        if table is None or src.column not in table.column_names:
-            continue
-        values = _text(table.column(src.column)).drop_null()
-        parts.append(values)
-        kind_ids.append(np.full(len(values), len(kinds), dtype=np.int32))
-        kinds.append(src.kind or src.column)
+    parts, kind_ids, kinds = value_parts(tables, node)
     if not parts:
         return pa.array([], pa.large_string()), pa.array([], pa.string())
     encoded = pc.dictionary_encode(pa.concat_arrays(parts))
@@ -84,13 +68,6 @@ def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array]:
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     kind = np.concatenate(kind_ids)[first][order]
     return encoded.dictionary.take(pa.array(order)), pa.array(kinds, pa.string()).take(pa.array(kind))
-
-
-def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
-    """For each code in [0, size), the first position holding it (``len(codes)`` if none)."""
-    first = np.full(size, len(codes), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
-    return first
 
 
 def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.ndarray]:
@@ -143,18 +120,18 @@ def _edge_sources(
             mask = pc.and_(mask, pc.fill_null(tail.column(rel.when).cast(pa.bool_()), False))
         rows = np.flatnonzero(mask.to_numpy())
         taken = pa.array(rows, pa.int64())
-        out.append((i, _text(start).take(taken), _text(end).take(taken), rows + first))
+        out.append((i, as_text(start).take(taken), as_text(end).take(taken), rows + first))
     return out
 
 
 def _kept_edges(
-    previous: Previous | None, tables: dict[str, pa.Table], keys: dict[str, pa.Array], entity: dict[str, bool], sch
+    previous: Previous | None, tables: dict[str, pa.Table], keys: dict[str, pa.Array], moved: dict, sch
 ) -> dict[int, Kept]:
     """The relationship sources whose live relationships stay as they are (their table's live
     rows are its first rows, with the same endpoints), renumbered; see graph/embedded/reuse.py."""
     if previous is None:
         return {}
-    remaps: dict[str, np.ndarray | None] = {}
+    remaps: dict[str, np.ndarray | None] = dict(moved)
     kept = {}
     for i, rel in enumerate(sch.relationships):
         table, live = tables.get(rel.table), previous.table(rel.table)
@@ -165,38 +142,43 @@ def _kept_edges(
         ends = []
         for label, vertices in ((rel.start.label, old[0]), (rel.end.label, old[1])):
             if label not in remaps:
-                remaps[label] = previous.remap(label, keys[label], entity[label])
+                remaps[label] = previous.remap(label, keys[label])
             remap = remaps[label]
-            moved = None if remap is None else remap[vertices - previous.offset(label)]
-            ends.append(None if moved is None or (moved < 0).any() else moved)
+            where = None if remap is None else remap[vertices - previous.offset(label)]
+            ends.append(None if where is None or (where < 0).any() else where)
         if ends[0] is not None and ends[1] is not None:
             kept[i] = Kept(ends[0], ends[1], old[2], live.num_rows)
     return kept
 
 
 def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict]]:
-    """Each label's keys (written to ``keys/``), whether its live keys are the first of them
-    (an entity label whose table's live rows are its first rows), and the labels' entries of
+    """Each label's keys (written to ``keys/``), where each live vertex of a label went when
+    that is known without hashing its keys (``moved``: an entity label whose table's live rows
+    are its first rows, a value label extended from the live one), and the labels' entries of
     meta.json. A key order is sorted again only when the keys changed."""
-    keys, entity, labels, offset = {}, {}, [], 0
+    keys, moved, labels, offset = {}, {}, [], 0
     for label, node in sch.nodes.items():
+        live = None if previous is None else previous.labels.get(label)
         if node.all_properties:
             name, key = node.sources[0].table, node.sources[0].column
             table = tables.get(name)
             column = None if table is None else table.column(key)
-            keys[label] = pa.array([], pa.large_string()) if column is None else _text(column)
+            keys[label] = pa.array([], pa.large_string()) if column is None else as_text(column)
             columns = {"key": keys[label]}
-            entity[label] = previous is not None and table is not None and previous.prefix(name, table, [key])
+            if previous is not None and live is not None and table is not None and previous.prefix(name, table, [key]):
+                moved[label] = np.arange(live["size"], dtype=np.int64)
         else:
-            keys[label], kinds = _value_keys(tables, node)
+            kept = None if previous is None or live is None else previous.value_keys(label, node, tables)
+            if kept is None:
+                keys[label], kinds = _value_keys(tables, node)
+            else:
+                keys[label], kinds, moved[label] = kept
             columns = {"key": keys[label], "kind": kinds}
-            entity[label] = False
         _write_arrow(pa.table(columns), folder / "keys" / f"{label}.arrow")
-        live = None if previous is None else previous.labels.get(label)
         if not node.all_properties:  # a value label's keys are sorted as they are made
             is_sorted = True
-        elif previous is not None and entity[label] and live is not None and live["size"] == len(keys[label]):
-            is_sorted = bool(live["sorted"])
+        elif previous is not None and live is not None and label in moved and live["size"] == len(keys[label]):
+            is_sorted = bool(live["sorted"])  # the same keys: the same order
             if not is_sorted:
                 link_or_copy(previous.folder / "order" / f"{label}.npy", folder / "order" / f"{label}.npy")
         else:
@@ -206,7 +188,7 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
                 np.save(folder / "order" / f"{label}.npy", order)
         labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
         offset += len(keys[label])
-    return keys, entity, labels
+    return keys, moved, labels
 
 
 def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None = None) -> None:
@@ -219,9 +201,9 @@ def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Pre
         else:
             _write_arrow(table, folder / "tables" / f"{name}.arrow")
     write_text_indexes(tables, folder / "text", sch, previous)
-    keys, entity, labels = _label_keys(tables, sch, previous, folder)
+    keys, moved, labels = _label_keys(tables, sch, previous, folder)
     n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
-    kept = _kept_edges(previous, tables, keys, entity, sch)
+    kept = _kept_edges(previous, tables, keys, moved, sch)
     sources = _edge_sources(tables, sch, kept)
     ends: dict[str, list[pa.Array]] = {}
     for i, start, end, _ in sources:

@@ -14,6 +14,7 @@ sharing them leaves the live version intact whatever happens to the new one.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import shutil
@@ -23,7 +24,55 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Previous", "link_or_copy"]
+__all__ = ["Previous", "link_or_copy", "as_text", "first_rows", "value_parts"]
+
+#: More distinct new values than this, and a value label is built whole (each is placed by a
+#: binary search in Python: a day's few thousand cost milliseconds).
+_PLACED_ONE_BY_ONE = 200_000
+
+
+def as_text(column) -> pa.Array:
+    """A column as one large_string array (how keys are compared everywhere)."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return values if pa.types.is_large_string(values.type) else values.cast(pa.large_string())
+
+
+def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """For each code in [0, size), the first position holding it (``len(codes)`` if none)."""
+    first = np.full(size, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    return first
+
+
+def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tuple[list, list, list[str]]:
+    """A value label's values per present source (from row ``start(table)`` on, nulls
+    dropped), the number of each one's source among the present ones, and their kinds."""
+    parts: list[pa.Array] = []
+    kind_ids: list[np.ndarray] = []
+    kinds: list[str] = []
+    for src in node.sources:
+        table = tables.get(src.table)
+        if table is None or src.column not in table.column_names:
+            continue
+        values = as_text(table.column(src.column).slice(start(src.table))).drop_null()
+        parts.append(values)
+        kind_ids.append(np.full(len(values), len(kinds), dtype=np.int32))
+        kinds.append(src.kind or src.column)
+    return parts, kind_ids, kinds
+
+
+class _Sorted:
+    """Sorted Arrow strings as a sequence of Python strings, for ``bisect`` (UTF-8 byte order,
+    Arrow's sort order, is code point order, Python's)."""
+
+    def __init__(self, values: pa.Array):
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> str:
+        return self.values[i].as_py()
 
 
 def link_or_copy(source: Path, target: Path) -> None:
@@ -49,6 +98,11 @@ class Previous:
             path = self.folder / "tables" / f"{name}.arrow"
             self._tables[name] = self._map(path) if path.exists() else None
         return self._tables[name]
+
+    def rows(self, name: str) -> int:
+        """The live table's number of rows (0 without it)."""
+        table = self.table(name)
+        return 0 if table is None else table.num_rows
 
     def same_table(self, name: str, table: pa.Table) -> bool:
         old = self.table(name)
@@ -83,16 +137,58 @@ class Previous:
             return None
         return self._map(path).column("key").combine_chunks()
 
-    def remap(self, label: str, keys: pa.Array, entity_prefix: bool) -> np.ndarray | None:
+    def remap(self, label: str, keys: pa.Array) -> np.ndarray | None:
         """Each live vertex of ``label`` (its position among the label's keys) → its position
         among ``keys`` (the new version's), -1 where its key is gone; None without the label."""
         old = self.keys(label)
         if old is None:
             return None
-        if entity_prefix:  # the live rows are the first rows: every key keeps its place
-            return np.arange(len(old), dtype=np.int64)
         found = pc.index_in(old, value_set=keys)  # the first row holding the key, as a build resolves it
         return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def value_keys(self, label: str, node, tables: dict[str, pa.Table]) -> tuple | None:
+        """A value label's keys and kinds as a whole build makes them (sorted; each value with
+        the kind of its first source), from the live ones and the values of the new rows, and
+        where each live key went; None unless every source's live rows are its first rows with
+        the same values (or the new values are too many to place one by one)."""
+        path = self.folder / "keys" / f"{label}.arrow"
+        for src in node.sources:
+            table, live = tables.get(src.table), self.table(src.table)
+            now = table is not None and src.column in table.column_names
+            if now != (live is not None and src.column in live.column_names) or not path.exists():
+                return None
+            if now and not self.prefix(src.table, table, [src.column]):
+                return None
+        held = self._map(path)
+        old, old_kinds = held.column("key").combine_chunks(), held.column("kind").combine_chunks()
+        parts, kind_ids, kinds = value_parts(tables, node, self.rows)
+        tail = pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
+        encoded = pc.dictionary_encode(tail)
+        if len(encoded.dictionary) > _PLACED_ONE_BY_ONE:
+            return None
+        first = first_rows(encoded.indices.to_numpy(zero_copy_only=False), len(encoded.dictionary))
+        tail_kind = np.concatenate([np.empty(0, np.int64), *kind_ids])[first]
+        # A kind's rank is its first source's; a live value a new row of an earlier source holds takes its kind.
+        rank = pc.index_in(old_kinds, value_set=pa.array(kinds, pa.string())).to_numpy(zero_copy_only=False)
+        rank = np.asarray(rank, dtype=np.int64)
+        keys = _Sorted(old)
+        added, added_at, added_kind = [], [], []
+        for value, kind in zip(encoded.dictionary.to_pylist(), tail_kind.tolist()):
+            pos = bisect.bisect_left(keys, value)
+            if pos < len(keys) and keys[pos] == value:
+                rank[pos] = min(rank[pos], kind)
+            else:
+                added.append(value)
+                added_at.append(pos)
+                added_kind.append(kind)
+        order = sorted(range(len(added)), key=added.__getitem__)
+        at = np.asarray([added_at[i] for i in order], dtype=np.int64)
+        placed = np.insert(np.arange(len(old)), at, len(old) + np.arange(len(order)))
+        new = pa.array([added[i] for i in order], pa.large_string())
+        new_kinds = np.insert(rank, at, np.asarray([added_kind[i] for i in order], dtype=np.int64))
+        moved = np.arange(len(old), dtype=np.int64) + np.searchsorted(at, np.arange(len(old)), side="right")
+        names = pa.array(kinds, pa.string())
+        return pa.concat_arrays([old, new]).take(pa.array(placed)), names.take(pa.array(new_kinds)), moved
 
     def source_edges(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Start and end vertices (live numbering) and table rows of relationship source ``i``
