@@ -72,3 +72,34 @@ def register_download(
 def refused(key: str, lang: str) -> tuple:
     """What a download callback returns when it cannot export: no file, the warning ``key``."""
     return no_update, message(t(key, lang), "warning")
+
+
+def register_tab_table(
+    app, tab: str, table: str, shown_message: Output, reads: list, fill: Callable, *, ready: Callable, login_key: str
+) -> None:
+    """Fill the table ``table`` when the main tabs switch to ``tab`` or a value of ``reads``
+    (its Inputs, then its States) changes: ``fill(*values, lang)`` gives (columns, rows, key
+    of the message shown when there are no rows); without ``ready()`` (no login), an empty
+    table and the warning ``login_key``. An error goes to ``shown_message``."""
+    triggers = [r for r in reads if isinstance(r, Input)]
+    states = [r for r in reads if not isinstance(r, Input)]
+
+    @app.callback(
+        Output(table, "columns"),
+        Output(table, "data"),
+        shown_message,
+        *triggers,
+        Input("tabs-main", "value"),
+        *states,
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(3, 2)
+    def _table(*args):
+        values, shown, lang = [*args[: len(triggers)], *args[len(triggers) + 1 : -1]], args[len(triggers)], args[-1]
+        if shown != tab:
+            return no_update, no_update, no_update
+        if not ready():
+            return [], [], message(t(login_key, lang), "warning")
+        columns, rows, empty = fill(*values, lang)
+        return columns, rows, no_update if rows else message(t(empty, lang), "info")

@@ -18,7 +18,13 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench import canvas_case
-from bidgraph.workbench.callbacks import form_values, refused, register_download, register_row_pick
+from bidgraph.workbench.callbacks import (
+    form_values,
+    refused,
+    register_download,
+    register_row_pick,
+    register_tab_table,
+)
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -259,25 +265,16 @@ def register(app, data) -> None:
         shown, text = _act(data, ctx.triggered_id, case_id, version, states, lang)
         return shown, time.time_ns(), message(text, "info")
 
-    @app.callback(
-        Output("table-cases", "columns"),
-        Output("table-cases", "data"),
+    register_tab_table(
+        app,
+        "cases",
+        "table-cases",
         Output("div-cases-msg", "children", allow_duplicate=True),
-        Input("store-case-refresh", "data"),
-        Input("checklist-cases-mine", "value"),
-        Input("tabs-main", "value"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+        [Input("store-case-refresh", "data"), Input("checklist-cases-mine", "value")],
+        lambda _refresh, mine, lang: (*cases_table(data, bool(mine), lang), "cs.none"),
+        ready=lambda: has_cases(data),
+        login_key="cs.login_needed",
     )
-    @guarded(3, 2)
-    def _list(_refresh, mine, tab, lang):
-        if tab != "cases":
-            return no_update, no_update, no_update
-        if not has_cases(data):
-            return [], [], message(t("cs.login_needed", lang), "warning")
-        columns, rows = cases_table(data, bool(mine), lang)
-        return columns, rows, no_update if rows else message(t("cs.none", lang), "info")
-
     register_row_pick(app, "table-cases", "store-case", allow_duplicate=True)
     canvas_case.register(app, data)
 

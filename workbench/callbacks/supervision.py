@@ -22,7 +22,14 @@ from pathlib import Path
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import complaints, inspections, refused, register_download, sending
+from bidgraph.workbench.callbacks import (
+    complaints,
+    inspections,
+    refused,
+    register_download,
+    register_tab_table,
+    sending,
+)
 from bidgraph.workbench.callbacks.item_detail import register_item, register_list
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -280,24 +287,17 @@ def register(app, data) -> None:
         text = act(data, str(ctx.triggered_id), dispatch_id, states, lang)
         return time.time_ns(), message(text, "info"), "", "", ""  # done: the form is emptied
 
-    @app.callback(
-        Output("table-performance", "columns"),
-        Output("table-performance", "data"),
+    period = ("input-performance-period", "value")
+    register_tab_table(
+        app,
+        "performance",
+        "table-performance",
         Output("div-performance-msg", "children"),
-        Input("button-performance-show", "n_clicks"),
-        Input("tabs-main", "value"),
-        State("input-performance-period", "value"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+        [Input("button-performance-show", "n_clicks"), State(*period)],
+        lambda _clicks, chosen, lang: (*performance_table(data, chosen, lang), "pf.none"),
+        ready=lambda: has_supervision(data),
+        login_key="dp.login_needed",
     )
-    @guarded(3, 2)
-    def _performance(_clicks, tab, period, lang):
-        if tab != "performance":
-            return no_update, no_update, no_update
-        if not has_supervision(data):
-            return [], [], message(t("dp.login_needed", lang), "warning")
-        columns, rows = performance_table(data, period, lang)
-        return columns, rows, no_update if rows else message(t("pf.none", lang), "info")
 
     def _xlsx(period, lang):
         if not has_supervision(data):
@@ -305,5 +305,4 @@ def register(app, data) -> None:
         filename, content = performance_xlsx(data, period)
         return dcc.send_bytes(content, filename), message(t("pf.exported", lang, file=filename), "info")
 
-    period = ("input-performance-period", "value")
     register_download(app, "button-performance-xlsx", "download-performance", "div-performance-msg", period, _xlsx)
