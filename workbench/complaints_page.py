@@ -56,51 +56,34 @@ def _intake(lang: str, hidden: bool) -> html.Div:
 
 
 def _work(lang: str, department: bool) -> list:
-    from bidgraph.workbench.layout import _button, _field
+    from bidgraph.workbench.layout import _actions, _button, _field, _panel
 
     office = {"display": "none"} if department else {}
+    findings = dcc.Input(
+        id="input-complaint-findings", type="text", placeholder=t("cq.link_ph", lang), className="wide"
+    )
     return [
-        html.Div(
-            [
-                html.H3(t("cq.transfer_h", lang)),
-                html.Div(
-                    [
-                        _field(t("sd.department", lang), dropdown("dropdown-complaint-department", lang, options=[])),
-                        _field(t("cq.transfer_note", lang), dcc.Input(id="input-complaint-note", type="text")),
-                        _button("button-complaint-transfer", t("cq.transfer", lang), primary=True),
-                    ],
-                    className="actions",
-                ),
-            ],
-            className="panel",
+        _panel(
+            t("cq.transfer_h", lang),
+            _actions(
+                _field(t("sd.department", lang), dropdown("dropdown-complaint-department", lang, options=[])),
+                _field(t("cq.transfer_note", lang), dcc.Input(id="input-complaint-note", type="text")),
+                _button("button-complaint-transfer", t("cq.transfer", lang), primary=True),
+            ),
             style=office,
         ),
-        html.Div(
-            [
-                html.H3(t("cq.reply_h", lang)),
-                dcc.Textarea(id="textarea-complaint-reply", placeholder=t("cq.reply_ph", lang), className="wide"),
-                html.Div([_button("button-complaint-reply", t("cq.reply", lang), primary=True)], className="actions"),
-            ],
-            className="panel",
+        _panel(
+            t("cq.reply_h", lang),
+            dcc.Textarea(id="textarea-complaint-reply", placeholder=t("cq.reply_ph", lang), className="wide"),
+            _actions(_button("button-complaint-reply", t("cq.reply", lang), primary=True)),
         ),
-        html.Div(
-            [
-                html.H3(t("cq.link_h", lang)),
-                html.Div(
-                    [
-                        dcc.Input(
-                            id="input-complaint-findings",
-                            type="text",
-                            placeholder=t("cq.link_ph", lang),
-                            className="wide",
-                        ),
-                        _button("button-complaint-link", t("cq.link", lang)),
-                        _button("button-complaint-case", t("cq.to_case", lang)),
-                    ],
-                    className="actions",
-                ),
-            ],
-            className="panel",
+        _panel(
+            t("cq.link_h", lang),
+            _actions(
+                findings,
+                _button("button-complaint-link", t("cq.link", lang)),
+                _button("button-complaint-case", t("cq.to_case", lang)),
+            ),
             style=office,
         ),
     ]

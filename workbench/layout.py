@@ -64,6 +64,16 @@ def _field(label: str, component) -> html.Div:
     return html.Div([html.Label(label, className="field-label"), component], className="field")
 
 
+def _panel(title: str, *children, **kw) -> html.Div:
+    """A panel of a page: its heading, then ``children``."""
+    return html.Div([html.H3(title), *children], className="panel", **kw)
+
+
+def _actions(*children) -> html.Div:
+    """A row of fields and buttons."""
+    return html.Div(list(children), className="actions")
+
+
 def _overview(lang: str) -> html.Div:
     charts = [
         ("graph-by-detector", "ov.by_detector"),
