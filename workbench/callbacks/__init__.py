@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
+
+
+def clicked() -> bool:
+    """Whether the running callback was set off by a click (not by a button drawn with no clicks)."""
+    return bool(ctx.triggered_id and ctx.triggered[0].get("value"))
 
 
 def form_values(page: str, ids: str) -> dict[str, tuple[str, str]]:

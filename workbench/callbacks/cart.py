@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
+from bidgraph.workbench.callbacks import clicked
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.cart import apply_edits, cart_nodes, cart_rows, finding_item, node_item, path_item, pin
 from bidgraph.workbench.export import FORMATS, export
@@ -127,7 +128,7 @@ def register(app, data) -> None:
     @guarded(2, 1)
     def _export(*args):
         cart, lang = args[-2], args[-1]
-        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        if not clicked():
             return no_update, no_update
         if not cart:
             return no_update, message(t("ca.empty", lang), "warning")

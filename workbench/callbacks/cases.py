@@ -19,6 +19,7 @@ from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench import canvas_case
 from bidgraph.workbench.callbacks import (
+    clicked,
     form_values,
     refused,
     register_download,
@@ -258,7 +259,7 @@ def register(app, data) -> None:
         lang = args[-1]
         case_id, version = args[len(ACTION_BUTTONS)], args[len(ACTION_BUTTONS) + 1]
         states = dict(zip(ACTION_STATES, args[len(ACTION_BUTTONS) + 2 : -1]))
-        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        if not clicked():
             return no_update, no_update, no_update
         if not has_cases(data):
             return no_update, no_update, message(t("cs.login_needed", lang), "warning")

@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values
+from bidgraph.workbench.callbacks import clicked, form_values
 from bidgraph.workbench.callbacks.item_detail import near, register_item, register_list
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
@@ -206,7 +206,7 @@ def register(app, data) -> None:
         lang = args[-1]
         complaint_id, values = args[len(BUTTONS)], args[len(BUTTONS) + 1 : -1]
         keep = (no_update,) * len(CLEARED)
-        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        if not clicked():
             return no_update, no_update, no_update, no_update, *keep
         trigger = str(ctx.triggered_id)
         here = [no_update, no_update]  # the intake panel's message, the other steps'

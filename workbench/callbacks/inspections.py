@@ -10,7 +10,7 @@ import time
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values
+from bidgraph.workbench.callbacks import clicked, form_values
 from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
@@ -217,7 +217,7 @@ def register(app, data) -> None:
         lang = args[-1]
         plan, inspection_id = args[len(BUTTONS)], args[len(BUTTONS) + 1]
         states = dict(zip({**POOL_STATES, **WORK_STATES}, args[len(BUTTONS) + 2 : -1]))
-        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        if not clicked():
             return (no_update,) * 5
         trigger = str(ctx.triggered_id)
         here = [no_update, no_update]  # beside the draw button, beside the result form

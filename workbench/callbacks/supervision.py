@@ -23,6 +23,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from bidgraph.errors import InputError
 from bidgraph.workbench.callbacks import (
+    clicked,
     complaints,
     inspections,
     refused,
@@ -279,7 +280,7 @@ def register(app, data) -> None:
         lang = args[-1]
         dispatch_id, result, sha, reason, days = args[len(ACTION_BUTTONS) : -1]
         keep = (no_update, no_update, no_update)
-        if not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        if not clicked():
             return no_update, no_update, *keep
         if not has_supervision(data):
             return no_update, message(t("dp.login_needed", lang), "warning"), *keep
