@@ -25,6 +25,7 @@ from bidgraph.errors import InputError
 from bidgraph.workbench.callbacks import (
     clicked,
     complaints,
+    form_values,
     inspections,
     refused,
     register_download,
@@ -66,6 +67,10 @@ ACTION_BUTTONS = (
     "button-dispatch-close",
     "button-dispatch-escalate",
 )
+STATES = form_values(
+    "dispatch", "textarea-dispatch-result textarea-dispatch-sha input-dispatch-reason input-dispatch-days"
+)
+CLEARED = ("result", "sha", "reason")  # emptied once a step is done
 LIST_IDS = {
     "table": "table-dispatch",
     "message": "div-dispatch-msg",
@@ -263,30 +268,24 @@ def register(app, data) -> None:
     @app.callback(
         Output("store-dispatch-refresh", "data"),
         Output("div-dispatch-msg", "children", allow_duplicate=True),
-        Output("textarea-dispatch-result", "value"),
-        Output("textarea-dispatch-sha", "value"),
-        Output("input-dispatch-reason", "value"),
+        *[Output(*STATES[k]) for k in CLEARED],
         *[Input(b, "n_clicks") for b in ACTION_BUTTONS],
         State("store-dispatch", "data"),
-        State("textarea-dispatch-result", "value"),
-        State("textarea-dispatch-sha", "value"),
-        State("input-dispatch-reason", "value"),
-        State("input-dispatch-days", "value"),
+        *[State(*s) for s in STATES.values()],
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
     @guarded(5, 1)
     def _action(*args):
         lang = args[-1]
-        dispatch_id, result, sha, reason, days = args[len(ACTION_BUTTONS) : -1]
-        keep = (no_update, no_update, no_update)
+        dispatch_id, states = args[len(ACTION_BUTTONS)], dict(zip(STATES, args[len(ACTION_BUTTONS) + 1 : -1]))
+        keep = (no_update,) * len(CLEARED)
         if not clicked():
             return no_update, no_update, *keep
         if not has_supervision(data):
             return no_update, message(t("dp.login_needed", lang), "warning"), *keep
-        states = {"result": result, "sha": sha, "reason": reason, "days": days}
         text = act(data, str(ctx.triggered_id), dispatch_id, states, lang)
-        return time.time_ns(), message(text, "info"), "", "", ""  # done: the form is emptied
+        return time.time_ns(), message(text, "info"), *[""] * len(CLEARED)  # done: the form is emptied
 
     period = ("input-performance-period", "value")
     register_tab_table(
