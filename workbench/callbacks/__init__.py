@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from dash import Input, Output, State, ctx, no_update
 
@@ -108,3 +108,25 @@ def register_tab_table(
             return [], [], message(t(login_key, lang), "warning")
         columns, rows, empty = fill(*values, lang)
         return columns, rows, no_update if rows else message(t(empty, lang), "info")
+
+
+def register_steps(
+    app, outputs: list[Output], buttons: Sequence[str], reads: dict[str, tuple[str, str]], step: Callable, guard
+) -> None:
+    """One callback for the buttons ``buttons``: on a click, ``step(button id, values, lang)``
+    gives the values of ``outputs``, ``values`` holding the value of each component of
+    ``reads`` under its name; ``guard`` (:func:`~bidgraph.workbench.messages.guarded` or the
+    like) turns an error into a message."""
+
+    @app.callback(
+        *outputs,
+        *[Input(b, "n_clicks") for b in buttons],
+        *[State(*r) for r in reads.values()],
+        State("store-lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guard
+    def _step(*args):
+        if not clicked():
+            return (no_update,) * len(outputs)
+        return step(str(ctx.triggered_id), dict(zip(reads, args[len(buttons) : -1])), args[-1])

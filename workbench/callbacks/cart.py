@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from bidgraph.workbench.callbacks import clicked
+from bidgraph.workbench.callbacks import register_steps
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.cart import apply_edits, cart_nodes, cart_rows, finding_item, node_item, path_item, pin
 from bidgraph.workbench.export import FORMATS, export
@@ -117,22 +117,14 @@ def register(app, data) -> None:
             "options": {"full": True, "scale": 2, "bg": "#ffffff"},
         }
 
-    @app.callback(
-        Output("download-export", "data"),
-        Output("div-cart-msg", "children", allow_duplicate=True),
-        *[Input(f"button-export-{f}", "n_clicks") for f in FORMATS],
-        State("store-cart", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 1)
-    def _export(*args):
-        cart, lang = args[-2], args[-1]
-        if not clicked():
-            return no_update, no_update
-        if not cart:
+    def _export(trigger, s, lang):
+        if not s["cart"]:
             return no_update, message(t("ca.empty", lang), "warning")
-        fmt = ctx.triggered_id.removeprefix("button-export-")
-        filename, content = export(data.api, cart, fmt)
-        data.api.record_export(fmt, filename, len(cart))  # with login: role check and audit entry
+        fmt = trigger.removeprefix("button-export-")
+        filename, content = export(data.api, s["cart"], fmt)
+        data.api.record_export(fmt, filename, len(s["cart"]))  # with login: role check and audit entry
         return dcc.send_bytes(content, filename), no_update
+
+    outputs = [Output("download-export", "data"), Output("div-cart-msg", "children", allow_duplicate=True)]
+    buttons = [f"button-export-{f}" for f in FORMATS]
+    register_steps(app, outputs, buttons, {"cart": ("store-cart", "data")}, _export, guarded(2, 1))

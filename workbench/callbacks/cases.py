@@ -13,17 +13,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from bidgraph.cases.cases import TRANSITIONS
 from bidgraph.errors import InputError
 from bidgraph.workbench import canvas_case
 from bidgraph.workbench.callbacks import (
-    clicked,
     form_values,
     refused,
     register_download,
     register_row_pick,
+    register_steps,
     register_tab_table,
 )
 from bidgraph.workbench.cart import cart_nodes
@@ -185,8 +185,10 @@ def export_case_pack(data, case_id: str) -> tuple[str, bytes]:
         return path.name, path.read_bytes()
 
 
-def _act(data, trigger: str, case_id, version, s: dict, lang: str) -> tuple[str | None, str]:
-    """Do what the pressed button asks; returns the case to show and the message."""
+def _act(data, trigger: str, s: dict, lang: str) -> tuple[str | None, str]:
+    """Do what the pressed button asks (``s``: the form, the case on show and its version);
+    returns the case to show and the message."""
+    case_id, version = s["case"], s["version"]
     if trigger in ("button-case-from-findings", "button-case-from-cart"):
         from_cart = trigger == "button-case-from-cart"
         found = [] if from_cart else selected_findings(data, s["selected"], s["open"])
@@ -243,28 +245,15 @@ def register(app, data) -> None:
         ids = list(dict.fromkeys([*(selected or []), *([open_id] if open_id else [])]))
         return t("cs.selected", lang, ids=sep(lang).join(ids)) if ids else t("cs.none_selected", lang)
 
-    @app.callback(
-        Output("store-case", "data"),
-        Output("store-case-refresh", "data"),
-        Output("div-cases-msg", "children"),
-        *[Input(b, "n_clicks") for b in ACTION_BUTTONS],
-        State("store-case", "data"),
-        State("store-case-version", "data"),
-        *[State(*s) for s in ACTION_STATES.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(3, 2)
-    def _action(*args):
-        lang = args[-1]
-        case_id, version = args[len(ACTION_BUTTONS)], args[len(ACTION_BUTTONS) + 1]
-        states = dict(zip(ACTION_STATES, args[len(ACTION_BUTTONS) + 2 : -1]))
-        if not clicked():
-            return no_update, no_update, no_update
+    def _step(trigger, s, lang):
         if not has_cases(data):
             return no_update, no_update, message(t("cs.login_needed", lang), "warning")
-        shown, text = _act(data, ctx.triggered_id, case_id, version, states, lang)
+        shown, text = _act(data, trigger, s, lang)
         return shown, time.time_ns(), message(text, "info")
+
+    outputs = [Output("store-case", "data"), Output("store-case-refresh", "data"), Output("div-cases-msg", "children")]
+    reads = {"case": ("store-case", "data"), "version": ("store-case-version", "data"), **ACTION_STATES}
+    register_steps(app, outputs, ACTION_BUTTONS, reads, _step, guarded(3, 2))
 
     register_tab_table(
         app,

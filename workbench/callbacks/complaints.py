@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 
-from dash import Input, Output, State, ctx, html, no_update
+from dash import Output, html, no_update
 
 from bidgraph.cases.complaint_documents import parse_hashes
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import clicked, form_values
+from bidgraph.workbench.callbacks import form_values, register_steps
 from bidgraph.workbench.callbacks.item_detail import near, register_item, register_list
 from bidgraph.workbench.callbacks.sending import day, ids
 from bidgraph.workbench.i18n import name, t
@@ -189,31 +189,22 @@ def register(app, data) -> None:
         app, data, "table-complaints", "store-complaint", detail, complaint_detail, lambda lang: t("cq.pick", lang)
     )
 
-    @app.callback(
+    def _step(trigger, s, lang):
+        here = [no_update, no_update]  # the intake panel's message, the other steps'
+        if data.supervision is None:
+            here[trigger != "button-complaint-add"] = message(t("dp.login_needed", lang), "warning")
+            return no_update, *here, no_update, *(no_update,) * len(CLEARED)
+        text, shown = act(data, trigger, s["complaint"], s, lang)
+        here[trigger != "button-complaint-add"] = message(text, "info")
+        cleared = ("" if trigger == CLEARED_BY[k] else no_update for k in CLEARED)  # done: its form is emptied
+        return time.time_ns(), *here, shown, *cleared
+
+    outputs = [
         Output("store-complaint-refresh", "data"),
         Output("div-complaint-add-msg", "children"),
         Output("div-complaint-step-msg", "children"),
         Output("store-complaint", "data", allow_duplicate=True),
         *[Output(*CLEARED[k], allow_duplicate=True) for k in CLEARED],
-        *[Input(b, "n_clicks") for b in BUTTONS],
-        State("store-complaint", "data"),
-        *[State(*s) for s in STATES.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @near(4 + len(CLEARED), {"button-complaint-add": 1}, 2)
-    def _action(*args):
-        lang = args[-1]
-        complaint_id, values = args[len(BUTTONS)], args[len(BUTTONS) + 1 : -1]
-        keep = (no_update,) * len(CLEARED)
-        if not clicked():
-            return no_update, no_update, no_update, no_update, *keep
-        trigger = str(ctx.triggered_id)
-        here = [no_update, no_update]  # the intake panel's message, the other steps'
-        if data.supervision is None:
-            here[trigger != "button-complaint-add"] = message(t("dp.login_needed", lang), "warning")
-            return no_update, *here, no_update, *keep
-        text, shown = act(data, trigger, complaint_id, dict(zip(STATES, values)), lang)
-        here[trigger != "button-complaint-add"] = message(text, "info")
-        cleared = ("" if trigger == CLEARED_BY[k] else no_update for k in CLEARED)  # done: its form is emptied
-        return time.time_ns(), *here, shown, *cleared
+    ]
+    reads = {"complaint": ("store-complaint", "data"), **STATES}
+    register_steps(app, outputs, BUTTONS, reads, _step, near(len(outputs), {"button-complaint-add": 1}, 2))

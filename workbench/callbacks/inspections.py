@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 
-from dash import Input, Output, State, ctx, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import clicked, form_values
+from bidgraph.workbench.callbacks import form_values, register_steps
 from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
@@ -183,48 +183,33 @@ def register(app, data) -> None:
         lambda lang: (t("ri.pick", lang), []),
     )
 
-    @app.callback(
-        Output("store-insp-plan", "data"),
-        Output("div-insp-announced", "children"),
-        Input("button-insp-announce", "n_clicks"),
-        *[State(*s) for s in POOL_STATES.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 1)
-    def _announce(clicks, *args):
-        lang = args[-1]
-        if not clicks or data.supervision is None:
+    def _announce(_trigger, s, lang):
+        if data.supervision is None:
             return no_update, no_update
-        text, seq = announce(data, dict(zip(POOL_STATES, args[:-1])), lang)
+        text, seq = announce(data, s, lang)
         return seq, message(text, "info")
 
-    @app.callback(
+    announced = [Output("store-insp-plan", "data"), Output("div-insp-announced", "children")]
+    register_steps(app, announced, ["button-insp-announce"], POOL_STATES, _announce, guarded(2, 1))
+
+    def _step(trigger, s, lang):
+        here = [no_update, no_update]  # beside the draw button, beside the result form
+        if data.supervision is None:
+            here[trigger != "button-insp-draw"] = message(t("dp.login_needed", lang), "warning")
+            return no_update, *here, no_update, no_update
+        text, shown = act(data, trigger, s["plan"], s["inspection"], s, lang)
+        here[trigger != "button-insp-draw"] = message(text, "info")
+        spent = None if trigger == "button-insp-draw" else no_update  # a seed is drawn once
+        return time.time_ns(), *here, shown, spent
+
+    outputs = [
         Output("store-inspection-refresh", "data"),
         Output("div-insp-announced", "children", allow_duplicate=True),
         Output("div-insp-step-msg", "children"),
         Output("store-inspection", "data", allow_duplicate=True),
         Output("store-insp-plan", "data", allow_duplicate=True),
-        *[Input(b, "n_clicks") for b in BUTTONS],
-        State("store-insp-plan", "data"),
-        State("store-inspection", "data"),
-        *[State(*s) for s in {**POOL_STATES, **WORK_STATES}.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
+    ]
+    reads = {"plan": ("store-insp-plan", "data"), "inspection": ("store-inspection", "data")}
+    register_steps(
+        app, outputs, BUTTONS, {**reads, **POOL_STATES, **WORK_STATES}, _step, near(5, {"button-insp-draw": 1}, 2)
     )
-    @near(5, {"button-insp-draw": 1}, 2)
-    def _action(*args):
-        lang = args[-1]
-        plan, inspection_id = args[len(BUTTONS)], args[len(BUTTONS) + 1]
-        states = dict(zip({**POOL_STATES, **WORK_STATES}, args[len(BUTTONS) + 2 : -1]))
-        if not clicked():
-            return (no_update,) * 5
-        trigger = str(ctx.triggered_id)
-        here = [no_update, no_update]  # beside the draw button, beside the result form
-        if data.supervision is None:
-            here[trigger != "button-insp-draw"] = message(t("dp.login_needed", lang), "warning")
-            return no_update, *here, no_update, no_update
-        text, shown = act(data, trigger, plan, inspection_id, states, lang)
-        here[trigger != "button-insp-draw"] = message(text, "info")
-        spent = None if trigger == "button-insp-draw" else no_update  # a seed is drawn once
-        return time.time_ns(), *here, shown, spent

@@ -10,11 +10,11 @@ import re
 import time
 from datetime import date
 
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, State, no_update
 
 from bidgraph.cases import batches
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values
+from bidgraph.workbench.callbacks import form_values, register_steps
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import sep
@@ -137,20 +137,13 @@ def register(app, data) -> None:
         hide = {"display": "none"}
         return {} if kind == "findings" else hide, {} if kind == "case" else hide, {} if kind == "rule" else hide
 
-    @app.callback(
-        Output("div-send-msg", "children", allow_duplicate=True),
-        Output("store-dispatch-refresh", "data", allow_duplicate=True),
-        Input("button-send", "n_clicks"),
-        *[State(*s) for s in STATES.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(2, 0)
-    def _send(clicks, *args):
-        lang = args[-1]
-        if not clicks or not ctx.triggered_id:
-            return no_update, no_update
+    def _send(_trigger, s, lang):
         if data.supervision is None:
             return message(t("dp.login_needed", lang), "warning"), no_update
-        text = send(data, dict(zip(STATES, args[:-1])), lang)
-        return message(text, "info"), time.time_ns()
+        return message(send(data, s, lang), "info"), time.time_ns()
+
+    outputs = [
+        Output("div-send-msg", "children", allow_duplicate=True),
+        Output("store-dispatch-refresh", "data", allow_duplicate=True),
+    ]
+    register_steps(app, outputs, ["button-send"], STATES, _send, guarded(2, 0))

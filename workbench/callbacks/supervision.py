@@ -19,16 +19,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from bidgraph.errors import InputError
 from bidgraph.workbench.callbacks import (
-    clicked,
     complaints,
     form_values,
     inspections,
     refused,
     register_download,
+    register_steps,
     register_tab_table,
     sending,
 )
@@ -265,27 +265,20 @@ def register(app, data) -> None:
         app, data, "table-dispatch", "store-dispatch", detail, dispatch_detail, lambda lang: t("dp.pick", lang)
     )
 
-    @app.callback(
+    def _step(trigger, s, lang):
+        keep = (no_update,) * len(CLEARED)
+        if not has_supervision(data):
+            return no_update, message(t("dp.login_needed", lang), "warning"), *keep
+        text = act(data, trigger, s["dispatch"], s, lang)
+        return time.time_ns(), message(text, "info"), *[""] * len(CLEARED)  # done: the form is emptied
+
+    outputs = [
         Output("store-dispatch-refresh", "data"),
         Output("div-dispatch-msg", "children", allow_duplicate=True),
         *[Output(*STATES[k]) for k in CLEARED],
-        *[Input(b, "n_clicks") for b in ACTION_BUTTONS],
-        State("store-dispatch", "data"),
-        *[State(*s) for s in STATES.values()],
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(5, 1)
-    def _action(*args):
-        lang = args[-1]
-        dispatch_id, states = args[len(ACTION_BUTTONS)], dict(zip(STATES, args[len(ACTION_BUTTONS) + 1 : -1]))
-        keep = (no_update,) * len(CLEARED)
-        if not clicked():
-            return no_update, no_update, *keep
-        if not has_supervision(data):
-            return no_update, message(t("dp.login_needed", lang), "warning"), *keep
-        text = act(data, str(ctx.triggered_id), dispatch_id, states, lang)
-        return time.time_ns(), message(text, "info"), *[""] * len(CLEARED)  # done: the form is emptied
+    ]
+    reads = {"dispatch": ("store-dispatch", "data"), **STATES}
+    register_steps(app, outputs, ACTION_BUTTONS, reads, _step, guarded(len(outputs), 1))
 
     period = ("input-performance-period", "value")
     register_tab_table(
