@@ -172,13 +172,13 @@ def register(app, data) -> None:
         columns, rows = inspection_table(data, lang)
         return columns, rows, no_update if rows else message(t("ri.none", lang), "info"), *_choices(data, lang)
 
-    outputs = [("div-inspection-detail", "children"), ("dropdown-insp-item", "options")]
+    detail = [("div-inspection-detail", "children"), ("dropdown-insp-item", "options")]
     register_item(
         app,
         data,
         "table-inspections",
         "store-inspection",
-        outputs,
+        detail,
         inspection_detail,
         lambda lang: (t("ri.pick", lang), []),
     )
