@@ -18,16 +18,16 @@ from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import message
 from bidgraph.workbench.present import colon, sep
 
-__all__ = ["complaint_table", "complaint_detail", "act", "register", "COLUMNS", "BUTTONS"]
+__all__ = ["complaint_table", "complaint_detail", "act", "register", "COLUMNS", "STEPS"]
 
 COLUMNS = ("id", "kind", "target", "received_on", "deadline", "left", "status", "department", "mark", "case")
-BUTTONS = (
-    "button-complaint-add",
-    "button-complaint-transfer",
-    "button-complaint-reply",
-    "button-complaint-link",
-    "button-complaint-case",
-)
+STEPS = {  # each step's button and the fields emptied once it is done
+    "button-complaint-add": ("target", "grounds", "docs"),
+    "button-complaint-transfer": ("note",),
+    "button-complaint-reply": ("reply",),
+    "button-complaint-link": (),
+    "button-complaint-case": ("findings",),
+}
 STATES = form_values(
     "complaint",
     "dropdown-complaint-kind dropdown-complaint-where input-complaint-target input-complaint-complainant "
@@ -42,15 +42,7 @@ LIST_IDS = {
     "checklist": "checklist-complaint-overdue",
     "button": "button-complaint-refresh",
 }
-CLEARED = {k: STATES[k] for k in ("target", "grounds", "docs", "note", "reply", "findings")}
-CLEARED_BY = {
-    "target": "button-complaint-add",
-    "grounds": "button-complaint-add",
-    "docs": "button-complaint-add",
-    "note": "button-complaint-transfer",
-    "reply": "button-complaint-reply",
-    "findings": "button-complaint-case",
-}
+CLEARED = {k: STATES[k] for fields in STEPS.values() for k in fields}
 
 
 def _kind(kind: str, lang: str) -> str:
@@ -196,7 +188,7 @@ def register(app, data) -> None:
             return no_update, *here, no_update, *(no_update,) * len(CLEARED)
         text, shown = act(data, trigger, s["complaint"], s, lang)
         here[trigger != "button-complaint-add"] = message(text, "info")
-        cleared = ("" if trigger == CLEARED_BY[k] else no_update for k in CLEARED)  # done: its form is emptied
+        cleared = ("" if k in STEPS[trigger] else no_update for k in CLEARED)  # done: its form is emptied
         return time.time_ns(), *here, shown, *cleared
 
     outputs = [
@@ -207,4 +199,4 @@ def register(app, data) -> None:
         *[Output(*CLEARED[k], allow_duplicate=True) for k in CLEARED],
     ]
     reads = {"complaint": ("store-complaint", "data"), **STATES}
-    register_steps(app, outputs, BUTTONS, reads, _step, near(len(outputs), {"button-complaint-add": 1}, 2))
+    register_steps(app, outputs, list(STEPS), reads, _step, near(len(outputs), {"button-complaint-add": 1}, 2))
