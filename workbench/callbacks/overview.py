@@ -15,6 +15,9 @@ from bidgraph.workbench.views import count_by
 
 __all__ = ["overview", "ranking", "bar_figure", "changes_since_last", "register"]
 
+CHARTS = ("detector", "region", "month", "category")  # graph-by-<chart>
+RANKED = ("rank", "type", "name", "key", "region", "uscc", "score", "findings", "strongest", "detectors")
+RANKED_KEYS = {"findings": "col.count", "detectors": "col.detector"}  # the others: col.<column>
 COUNTED = (("Project", "ov.projects"), ("Lot", "ov.lots"), ("Bid", "ov.bids"), ("Organization", "ov.organizations"))
 
 
@@ -68,18 +71,7 @@ def ranking(data, lang: str, limit: int = 10) -> tuple[list[dict], list[dict]]:
                 "detectors": sep(lang).join(name("detector", d, lang) for d in sorted(item["by_detector"])),
             }
         )
-    cols = [
-        {"name": t("col.rank", lang), "id": "rank"},
-        {"name": t("col.type", lang), "id": "type"},
-        {"name": t("col.name", lang), "id": "name"},
-        {"name": t("col.key", lang), "id": "key"},
-        {"name": t("col.region", lang), "id": "region"},
-        {"name": t("col.uscc", lang), "id": "uscc"},
-        {"name": t("col.score", lang), "id": "score"},
-        {"name": t("col.count", lang), "id": "findings"},
-        {"name": t("col.strongest", lang), "id": "strongest"},
-        {"name": t("col.detector", lang), "id": "detectors"},
-    ]
+    cols = [{"name": t(RANKED_KEYS.get(c, f"col.{c}"), lang), "id": c} for c in RANKED]
     return cols, rows
 
 
@@ -125,10 +117,7 @@ def register(app, data) -> None:
     outputs = [
         Output("div-overview-msg", "children"),
         Output("div-overview-counts", "children"),
-        Output("graph-by-detector", "figure"),
-        Output("graph-by-region", "figure"),
-        Output("graph-by-month", "figure"),
-        Output("graph-by-category", "figure"),
+        *[Output(f"graph-by-{chart}", "figure") for chart in CHARTS],
         Output("table-ranking", "columns"),
         Output("table-ranking", "data"),
     ]
