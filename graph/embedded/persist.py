@@ -37,7 +37,7 @@ from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, link_or
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
-__all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_table"]
+__all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_table", "current_format"]
 
 FORMAT = 2
 INDEX = "index"
@@ -282,18 +282,19 @@ def write_index(version: Path, tables: dict[str, pa.Table] | None = None, previo
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        live = Previous(previous, map_table, load_array) if previous is not None and _current(previous) else None
+        live = Previous(previous, map_table, load_array) if previous is not None and current_format(previous) else None
         _build(tables, tmp, schema(), live)
         os.replace(tmp, Path(version) / INDEX)
     except OSError:
-        if not _current(Path(version) / INDEX):  # not just another process that built it first
+        if not current_format(Path(version) / INDEX):  # not just another process that built it first
             raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Path(version) / INDEX
 
 
-def _current(folder: Path) -> bool:
+def current_format(folder: Path) -> bool:
+    """Whether ``folder`` holds an index of this format."""
     meta = folder / "meta.json"
     return meta.exists() and json.loads(meta.read_text(encoding="utf-8")).get("format") == FORMAT
 
@@ -302,7 +303,7 @@ def ensure_index(version: Path) -> Path:
     """The index folder of ``version``, built first for a version written before indexes were
     kept (into the version folder, or a temporary one where the workspace is read-only)."""
     folder = Path(version) / INDEX
-    if _current(folder):
+    if current_format(folder):
         return folder
     if folder.exists():
         shutil.rmtree(folder, ignore_errors=True)  # an older format: built again

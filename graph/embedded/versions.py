@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.embedded.persist import INDEX, map_table, write_index
+from bidgraph.graph.embedded.persist import INDEX, current_format, map_table, write_index
 from bidgraph.graph.embedded.reuse import link_or_copy
 
 __all__ = ["Workspace", "LazyTables"]
@@ -58,16 +58,23 @@ def _to_parquet(frame: pd.DataFrame, path: Path, live: Path | None = None) -> pa
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
-    """The tables of a version folder as pandas, each read from its Parquet file when first
-    asked for (a query that needs none reads none) and kept."""
+    """The tables of a version folder as pandas, each read when first asked for (a query that
+    needs none reads none) and kept: from the index's memory-mapped Arrow copy when the
+    version has a current index (no decoding: a province's tables in a few seconds instead of
+    twenty), else from its Parquet file. Both give the same frame."""
 
     def __init__(self, version: Path):
         self._paths = {p.stem: p for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+        self._index = Path(version) / INDEX if current_format(Path(version) / INDEX) else None
         self._read: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._read:
-            self._read[name] = pd.read_parquet(self._paths[name])
+            arrow = None if self._index is None else self._index / "tables" / f"{name}.arrow"
+            if arrow is not None and arrow.exists() and name in self._paths:
+                self._read[name] = map_table(arrow).to_pandas()
+            else:
+                self._read[name] = pd.read_parquet(self._paths[name])
         return self._read[name]
 
     def __iter__(self) -> Iterator[str]:
