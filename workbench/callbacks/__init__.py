@@ -10,6 +10,11 @@ from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
 
 
+def table_outputs(table_id: str) -> list[Output]:
+    """The columns and the rows of the DataTable ``table_id``, as a callback's outputs."""
+    return [Output(table_id, "columns"), Output(table_id, "data")]
+
+
 def clicked() -> bool:
     """Whether the running callback was set off by a click (not by a button drawn with no clicks)."""
     return bool(ctx.triggered_id and ctx.triggered[0].get("value"))
@@ -90,8 +95,7 @@ def register_tab_table(
     states = [r for r in reads if not isinstance(r, Input)]
 
     @app.callback(
-        Output(table, "columns"),
-        Output(table, "data"),
+        *table_outputs(table),
         shown_message,
         *triggers,
         Input("tabs-main", "value"),

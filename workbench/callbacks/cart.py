@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from bidgraph.workbench.callbacks import register_steps
+from bidgraph.workbench.callbacks import register_steps, table_outputs
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.cart import apply_edits, cart_nodes, cart_rows, finding_item, node_item, path_item, pin
 from bidgraph.workbench.export import FORMATS, export
@@ -92,8 +92,7 @@ def register(app, data) -> None:
         return (cart, None, msg) if what == "finding" else (cart, msg, None)
 
     @app.callback(
-        Output("table-cart", "columns"),
-        Output("table-cart", "data"),
+        *table_outputs("table-cart"),
         Output("cyto-cart", "elements"),
         Output("div-cart-msg", "children"),
         Input("store-cart", "data"),

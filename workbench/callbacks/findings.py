@@ -7,7 +7,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
 from bidgraph.cases.scope import OTHER_REGIONS
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks import register_row_pick, table_outputs
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
@@ -175,8 +175,7 @@ def finding_request(data, finding_id: str) -> dict:
 
 def register(app, data) -> None:
     @app.callback(
-        Output("table-findings", "columns"),
-        Output("table-findings", "data"),
+        *table_outputs("table-findings"),
         Output("div-findings-count", "children"),
         Output("dropdown-filter-detector", "options"),
         Output("dropdown-filter-severity", "options"),

@@ -10,7 +10,7 @@ import time
 from dash import Input, Output, State, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values, register_steps
+from bidgraph.workbench.callbacks import form_values, register_steps, table_outputs
 from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
@@ -152,8 +152,7 @@ def _choices(data, lang: str) -> tuple[list, list, list, list]:
 
 def register(app, data) -> None:
     @app.callback(
-        Output("table-inspections", "columns"),
-        Output("table-inspections", "data"),
+        *table_outputs("table-inspections"),
         Output("div-insp-msg", "children"),
         Output("dropdown-insp-region", "options"),
         Output("dropdown-insp-category", "options"),

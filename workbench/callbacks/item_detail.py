@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dash import Input, Output, State, ctx, no_update
 
-from bidgraph.workbench.callbacks import register_row_pick
+from bidgraph.workbench.callbacks import register_row_pick, table_outputs
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
 
@@ -22,8 +22,7 @@ def register_list(app, data, tab: str, ids: dict[str, str], extra: tuple[str, st
     ``(columns, rows, message key when empty, value of extra)``."""
 
     @app.callback(
-        Output(ids["table"], "columns"),
-        Output(ids["table"], "data"),
+        *table_outputs(ids["table"]),
         Output(ids["message"], "children"),
         Output(*extra),
         Input(ids["refresh"], "data"),

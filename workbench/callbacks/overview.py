@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Input, Output, State, html, no_update
 
+from bidgraph.workbench.callbacks import table_outputs
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -118,8 +119,7 @@ def register(app, data) -> None:
         Output("div-overview-msg", "children"),
         Output("div-overview-counts", "children"),
         *[Output(f"graph-by-{chart}", "figure") for chart in CHARTS],
-        Output("table-ranking", "columns"),
-        Output("table-ranking", "data"),
+        *table_outputs("table-ranking"),
     ]
 
     @app.callback(*outputs, Input("store-lang", "data"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Input, Output, State
 
 from bidgraph.graph.search_text import normalize_query
-from bidgraph.workbench.callbacks import register_row_open
+from bidgraph.workbench.callbacks import register_row_open, table_outputs
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -40,8 +40,7 @@ def search(data, text: str | None, lang: str) -> tuple[list[dict], list[dict], o
 
 def register(app, data) -> None:
     @app.callback(
-        Output("table-search", "columns"),
-        Output("table-search", "data"),
+        *table_outputs("table-search"),
         Output("div-search-msg", "children"),
         Output("table-search", "active_cell"),
         Input("button-search", "n_clicks"),

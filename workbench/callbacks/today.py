@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State
 
-from bidgraph.workbench.callbacks import register_row_open
+from bidgraph.workbench.callbacks import register_row_open, table_outputs
 from bidgraph.workbench.messages import guarded
 from bidgraph.workbench.today import today_view
 
@@ -22,10 +22,8 @@ def register(app, data) -> None:
     outputs = [
         Output("div-today-msg", "children"),
         Output("div-today-counts", "children"),
-        Output("table-today-findings", "columns"),
-        Output("table-today-findings", "data"),
-        Output("table-today-cases", "columns"),
-        Output("table-today-cases", "data"),
+        *table_outputs("table-today-findings"),
+        *table_outputs("table-today-cases"),
         Output("div-today-cases", "style"),
         Output("store-visit", "data"),
     ]
