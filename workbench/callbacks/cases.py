@@ -22,10 +22,10 @@ from bidgraph.workbench.callbacks import (
     form_values,
     refused,
     register_download,
-    register_row_pick,
     register_steps,
     register_tab_table,
 )
+from bidgraph.workbench.callbacks.item_detail import register_item
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -265,26 +265,23 @@ def register(app, data) -> None:
         ready=lambda: has_cases(data),
         login_key="cs.login_needed",
     )
-    register_row_pick(app, "table-cases", "store-case", allow_duplicate=True)
-    canvas_case.register(app, data)
 
-    @app.callback(
-        Output("div-case-detail", "children"),
-        Output("dropdown-case-status", "options"),
-        Output("dropdown-feedback-finding", "options"),
-        Output("dropdown-case-assignee", "options"),
-        Output("store-case-version", "data"),
-        Input("store-case", "data"),
-        Input("store-case-refresh", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(5, 0)
-    def _detail(case_id, _refresh, lang):
-        if not case_id or not has_cases(data):
-            return t("cs.pick", lang), [], [], [], None
+    def _unpicked(lang):
+        return t("cs.pick", lang), [], [], [], None
+
+    def _detail(data, case_id, lang):
         d = case_detail(data, case_id, lang)
         return d["panel"], d["statuses"], d["findings"], d["assignees"], d["version"]
+
+    detail = [
+        ("div-case-detail", "children"),
+        ("dropdown-case-status", "options"),
+        ("dropdown-feedback-finding", "options"),
+        ("dropdown-case-assignee", "options"),
+        ("store-case-version", "data"),
+    ]
+    register_item(app, data, "table-cases", "store-case", detail, _detail, _unpicked, desk="cases")
+    canvas_case.register(app, data)
 
     def _pack(case_id, lang):
         if not has_cases(data):

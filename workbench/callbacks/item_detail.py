@@ -1,6 +1,6 @@
 """What the supervision pages' callbacks share (督办, 投诉质疑, 双随机): the overdue-first list,
-the item panel (the row picked in the page's table, shown again after each step), and a step's
-message shown beside the button that ran it."""
+the item panel (the row picked in the page's table, shown again after each step; the cases page
+has one too), and a step's message shown beside the button that ran it."""
 
 from __future__ import annotations
 
@@ -56,11 +56,19 @@ def near(n_outputs: int, slots: dict[str, int], default: int):
 
 
 def register_item(
-    app, data, table: str, store: str, outputs: list[tuple[str, str]], render: Callable, empty: Callable
+    app,
+    data,
+    table: str,
+    store: str,
+    outputs: list[tuple[str, str]],
+    render: Callable,
+    empty: Callable,
+    desk: str = "supervision",
 ) -> None:
-    """Show ``render(data, item_id, lang)`` (or ``empty(lang)`` with no item or no login) in
-    ``outputs`` when a row of ``table`` is picked (its id kept in ``store``) or
-    ``{store}-refresh`` changes; an error goes to the first output, in the page language."""
+    """Show ``render(data, item_id, lang)`` (or ``empty(lang)`` with no item or no login, that
+    is no ``data.<desk>``) in ``outputs`` when a row of ``table`` is picked (its id kept in
+    ``store``) or ``{store}-refresh`` changes; an error goes to the first output, in the page
+    language."""
     register_row_pick(app, table, store, allow_duplicate=True)  # a step may also pick the item it made
 
     @app.callback(
@@ -72,6 +80,6 @@ def register_item(
     )
     @guarded(len(outputs), 0)
     def _item(item_id, _refresh, lang):
-        if not item_id or getattr(data, "supervision", None) is None:
+        if not item_id or getattr(data, desk, None) is None:
             return empty(lang)
         return render(data, item_id, lang)
