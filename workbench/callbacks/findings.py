@@ -4,10 +4,10 @@ values, thresholds) and its evidence graph, which can go to the explorer or the 
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, State, ctx, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from bidgraph.cases.scope import OTHER_REGIONS
-from bidgraph.workbench.callbacks import register_row_pick, table_outputs
+from bidgraph.workbench.callbacks import register_row_pick, register_steps, table_outputs
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
@@ -212,17 +212,15 @@ def register(app, data) -> None:
             return t("fd.pick", lang), [], no_update
         return finding_detail(data, finding_id, lang)
 
-    @app.callback(
+    def _open(_trigger, s, lang):
+        if not s["finding"]:
+            return no_update, no_update, message(t("fd.pick", lang), "warning")
+        return finding_request(data, s["finding"]), "explorer", None
+
+    outputs = [
         Output("store-open", "data", allow_duplicate=True),
         Output("tabs-main", "value", allow_duplicate=True),
         Output("div-findings-msg", "children", allow_duplicate=True),
-        Input("button-open-finding", "n_clicks"),
-        State("store-finding", "data"),
-        State("store-lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(3, 2)
-    def _open(clicks, finding_id, lang):
-        if not clicks or not finding_id or ctx.triggered_id != "button-open-finding":
-            return no_update, no_update, message(t("fd.pick", lang), "warning") if clicks else no_update
-        return finding_request(data, finding_id), "explorer", None
+    ]
+    reads = {"finding": ("store-finding", "data")}
+    register_steps(app, outputs, ["button-open-finding"], reads, _open, guarded(3, 2))
