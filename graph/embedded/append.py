@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bidgraph.errors import StoreError
 from bidgraph.graph.schema import Table, schema
@@ -104,6 +106,16 @@ def merge_tables(
     return Merged(out, history, summary)
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    text = pa.array(values.astype("str"), type=pa.large_string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _among(values: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Which ``values`` (as text; missing matches missing) are among ``wanted``."""
+    return pc.is_in(_arrow(values), value_set=_arrow(wanted)).to_numpy(zero_copy_only=False)
+
+
 def _comparable(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return frame[columns].astype("str").fillna("\0").to_numpy()
 
@@ -115,14 +127,18 @@ def _merge_one(
         return new.reset_index(drop=True), [], {"added": len(new), "updated": 0, "unchanged": 0}
     values = [c for c in new.columns if c not in _SOURCE and c not in _DERIVED and c in live.columns]
     if spec.key is None:
-        seen = pd.util.hash_pandas_object(live[values].astype("str"), index=False)
+        # Only live rows whose first value some new row holds can equal one: hash those, not all.
+        near = live[_among(live[values[0]], new[values[0]])] if values else live
+        seen = pd.util.hash_pandas_object(near[values].astype("str"), index=False)
         fresh = ~pd.util.hash_pandas_object(new[values].astype("str"), index=False).isin(seen).to_numpy()
         added = new[fresh]
         merged = pd.concat([live, added], ignore_index=True) if len(added) else live
         return merged, [], {"added": len(added), "updated": 0, "unchanged": int((~fresh).sum())}
-    position = pd.Series(np.arange(len(live)), index=live[spec.key].astype("str").to_numpy())
-    known = new[spec.key].astype("str").isin(position.index).to_numpy()
-    at = position[new.loc[known, spec.key].astype("str")].to_numpy()
+    # Where each new key is among the live keys (they are unique), in Arrow: one hash, no Python objects.
+    found = pc.index_in(_arrow(new[spec.key]), value_set=_arrow(live[spec.key]))
+    position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    known = position >= 0
+    at = position[known].astype(np.int64)
     differs = (_comparable(live.iloc[at], values) != _comparable(new[known], values)).any(axis=1)
     changed, where = new[known][differs], at[differs]
     added = new[~known]
@@ -132,9 +148,12 @@ def _merge_one(
     updated = changed.copy()
     for col in live.columns.difference(new.columns):  # kept: what this export does not carry
         updated[col] = live[col].iloc[where].to_numpy()
-    order = np.concatenate([np.delete(np.arange(len(live)), where), where, len(live) + np.arange(len(added))])
-    merged = pd.concat([live.drop(index=live.index[where]), updated, added], ignore_index=True)
-    merged = merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    if len(where) == 0:  # only new rows (a day's export): they follow the live ones
+        merged = pd.concat([live, added], ignore_index=True)
+    else:
+        order = np.concatenate([np.delete(np.arange(len(live)), where), where, len(live) + np.arange(len(added))])
+        merged = pd.concat([live.drop(index=live.index[where]), updated, added], ignore_index=True)
+        merged = merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
     return merged, history, {"added": len(added), "updated": len(changed), "unchanged": len(at) - len(changed)}
 
 
@@ -142,6 +161,8 @@ def _delete(
     spec: Table, table: pd.DataFrame, marked: pd.DataFrame, export: pd.DataFrame | None, stamp: dict
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Remove the rows ``marked`` names, and with ``export`` those it does not hold."""
+    if len(marked) == 0 and export is None:  # nothing to remove: no row needs naming
+        return table, []
     identity = row_identity(spec, table)
     by = pd.DataFrame(columns=["_file", "_row"])
     gone = np.zeros(len(table), dtype=bool)
