@@ -456,9 +456,10 @@ def register(app, data) -> None:
         Input("store-focus", "data"),
         Input("cyto-explorer", "tapNodeData"),
         State("dropdown-focus", "value"),
+        State("dropdown-focus", "options"),
         State("store-lang", "data"),
     )
-    def _options(elements, wanted, tapped, focus, lang):
+    def _options(elements, wanted, tapped, focus, shown, lang):
         opts = on_screen_options(elements, lambda label: name("label", label, lang))
         stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
         on_screen = {o["value"] for o in opts}
@@ -467,10 +468,13 @@ def register(app, data) -> None:
             focus = wanted
         elif "cyto-explorer.tapNodeData" in triggers and tapped:
             focus = tapped["id"]
+        # the same nodes (links added, a drag, a hide): the dropdowns keep their options, as
+        # each new list makes the browser index it again for search (~0.1 s per 300 nodes)
+        same = opts == shown
         return (
-            opts,
-            opts,
-            opts,
+            no_update if same else opts,
+            no_update if same else opts,
+            no_update if same else opts,
             stats,
             focus if focus in on_screen else None,
         )
@@ -498,12 +502,14 @@ def register(app, data) -> None:
         Input("slider-time", "value"),
         State("slider-time", "min"),
         State("slider-time", "max"),
+        State("cyto-explorer", "stylesheet"),
         State("store-lang", "data"),
     )
     @guarded(2, 1)
-    def _style(elements, by, window, lo, hi, lang):
+    def _style(elements, by, window, lo, hi, shown, lang):
         span = (lo, hi) if lo is not None and hi is not None and hi > lo else None
         rules, hidden = canvas_style.canvas_stylesheet(data, elements or [], by, window, span)
+        rules = no_update if rules == shown else rules  # a new stylesheet restyles every element
         if hidden is None:
             return rules, t("cv.time_all", lang)
         start, end = (canvas_style.month_name(int(m)) for m in window)
