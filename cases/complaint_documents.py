@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bidgraph.cases import complaints
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.supervision import record_step, require_action
+from bidgraph.cases.supervision import Event, record_step, require_action
 from bidgraph.cases.users import User
 from bidgraph.errors import InputError
 
@@ -35,5 +35,5 @@ def attach(store: CasesStore, actor: User, complaint_id: str, hashes: Sequence[s
         raise InputError("no document hash given / 未填写材料哈希")
     complaints.get_complaint(store, actor, complaint_id)  # seen by the actor, else refused and audited
     with store.transaction() as conn:
-        record_step(conn, store, actor, "complaint.documents", complaint_id, {"documents": hashes})
+        record_step(conn, store, actor, Event("complaint.documents", complaint_id, {"documents": hashes}))
     return complaints.get_complaint(store, actor, complaint_id)

@@ -25,7 +25,7 @@ from bidgraph.cases.departments import get_department
 from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.settings import calendar, deadline_workdays
 from bidgraph.cases.supervised_items import ItemKind, deadline_clock, item_dict
-from bidgraph.cases.supervision import StepRefused, Unseen, record_step, records_denial, require_action, text
+from bidgraph.cases.supervision import Event, StepRefused, Unseen, record_step, records_denial, require_action, text
 from bidgraph.cases.users import User
 from bidgraph.errors import InputError
 
@@ -186,7 +186,7 @@ def link_findings(store: CasesStore, actor: User, complaint_id: str, finding_ids
         conn.execute(
             "UPDATE complaints SET findings = ?, version = version + 1 WHERE id = ?", (json.dumps(linked), complaint_id)
         )
-        record_step(conn, store, actor, "complaint.link", complaint_id, {"findings": sorted(set(finding_ids))})
+        record_step(conn, store, actor, Event("complaint.link", complaint_id, {"findings": sorted(set(finding_ids))}))
     return get_complaint(store, actor, complaint_id)
 
 
@@ -216,7 +216,7 @@ def to_case(
         conn.execute(
             "UPDATE complaints SET case_id = ?, version = version + 1 WHERE id = ?", (case["id"], complaint_id)
         )
-        record_step(conn, store, actor, "complaint.case", complaint_id, {"case": case["id"]})
+        record_step(conn, store, actor, Event("complaint.case", complaint_id, {"case": case["id"]}))
     return case
 
 

@@ -11,7 +11,7 @@ import re
 import sqlite3
 
 from bidgraph.cases.db import CasesStore
-from bidgraph.cases.supervision import DEPARTMENT_ROLE, department_of, record_step, require_action, text
+from bidgraph.cases.supervision import DEPARTMENT_ROLE, Event, department_of, record_step, require_action, text
 from bidgraph.cases.users import _NAME, MIN_PASSWORD_LENGTH, User, hash_password
 from bidgraph.errors import InputError, NotFound
 
@@ -42,7 +42,9 @@ def add_department(store: CasesStore, actor: User, name: str, kind: str, region_
         )
         dep_id = f"DEP-{cur.lastrowid:03d}"
         conn.execute("UPDATE departments SET id = ? WHERE num = ?", (dep_id, cur.lastrowid))
-        record_step(conn, store, actor, "department.add", dep_id, {"name": name, "kind": kind, "region": region_code})
+        record_step(
+            conn, store, actor, Event("department.add", dep_id, {"name": name, "kind": kind, "region": region_code})
+        )
     return get_department(store, dep_id)
 
 
@@ -95,5 +97,5 @@ def add_department_user(store: CasesStore, actor: User, dep_id: str, name: str, 
         )
         conn.execute("INSERT INTO department_users (user_name, department_id) VALUES (?, ?)", (name, dep_id))
         detail = {"name": name, "role": DEPARTMENT_ROLE, "region_code": dep["region_code"], "department": dep_id}
-        record_step(conn, store, actor, "user.add", dep_id, detail)
+        record_step(conn, store, actor, Event("user.add", dep_id, detail))
     return User(name, DEPARTMENT_ROLE, dep["region_code"])

@@ -28,6 +28,7 @@ from bidgraph.cases.scope import RegionIndex, Scope
 from bidgraph.cases.settings import calendar
 from bidgraph.cases.supervised_items import ItemKind, deadline_clock, insert_numbered, item_dict
 from bidgraph.cases.supervision import (
+    Event,
     StepRefused,
     Unseen,
     record_step,
@@ -168,7 +169,7 @@ def send_batch(
         on = sent_on or today(store)
         items = [_insert(conn, store, actor, dep, action, days, s, on, batch_id) for s in subjects]
         detail = {"rule": rule, "department": dep["id"], "items": items}
-        record_step(conn, store, actor, "dispatch.batch", batch_id, detail)
+        record_step(conn, store, actor, Event("dispatch.batch", batch_id, detail))
     return {"id": batch_id, "rule": rule, "items": items}
 
 

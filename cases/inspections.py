@@ -26,7 +26,7 @@ from bidgraph.cases.db import CasesStore
 from bidgraph.cases.scope import RegionIndex
 from bidgraph.cases.settings import calendar
 from bidgraph.cases.supervised_items import insert_numbered
-from bidgraph.cases.supervision import StepRefused, Unseen, record_step, records_denial, require_action, text
+from bidgraph.cases.supervision import Event, StepRefused, Unseen, record_step, records_denial, require_action, text
 from bidgraph.cases.users import User
 from bidgraph.errors import InputError
 
@@ -144,7 +144,7 @@ def draw(
         }
         inspection_id = insert_numbered(conn, "inspections", "I", drawn)
         detail = {"seed_entry": seed_entry["seq"], "seed": seed, **picked}
-        record_step(conn, store, actor, "inspect.draw", inspection_id, detail)
+        record_step(conn, store, actor, Event("inspect.draw", inspection_id, detail))
     return get_inspection(store, actor, inspection_id)
 
 
@@ -178,7 +178,7 @@ def record_result(store: CasesStore, actor: User, inspection_id: str, item_id: s
             (inspection_id, item_id, result, note, actor.name, recorded.isoformat(), publish_by),
         )
         detail = {"target": item_id, "result": result, "publish_by": publish_by}
-        record_step(conn, store, actor, "inspect.record", inspection_id, detail, note=note)
+        record_step(conn, store, actor, Event("inspect.record", inspection_id, detail, note=note))
     return get_inspection(store, actor, inspection_id)
 
 

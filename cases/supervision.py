@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bidgraph.cases import audit
 from bidgraph.cases.cases import audits_denial, required_text
@@ -29,6 +30,7 @@ __all__ = [
     "require_action",
     "text",
     "record_step",
+    "Event",
     "events_of",
     "regions_json",
     "department_of",
@@ -96,26 +98,30 @@ def regions_json(regions: Iterable[str]) -> str:
     return json.dumps(sorted(set(regions)))
 
 
-def record_step(
-    conn: sqlite3.Connection,
-    store: CasesStore,
-    actor: User,
-    action: str,
-    item_id: str,
-    detail: dict,
-    *,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    note: str = "",
-) -> None:
-    """Write one step of an item: its history row and its audit entry (``action``), in the
-    caller's transaction."""
+@dataclass(frozen=True)
+class Event:
+    """One step of a supervision item: the audit action (``dispatch.reply``), the item, the
+    step's details, the status it moved from and to (None when it did not move), a note."""
+
+    action: str
+    item_id: str
+    detail: dict
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str = ""
+
+
+def record_step(conn: sqlite3.Connection, store: CasesStore, actor: User, event: Event) -> None:
+    """Write one step of an item: its history row and its audit entry, in the caller's
+    transaction."""
+    e = event
     conn.execute(
         "INSERT INTO supervision_events (item_id, time, user, kind, from_status, to_status, text, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (item_id, store.now(), actor.name, action, from_status, to_status, note, audit.canonical(detail)),
+        (e.item_id, store.now(), actor.name, e.action, e.from_status, e.to_status, e.note, audit.canonical(e.detail)),
     )
-    audit.append(conn, store, actor.name, action, {"item": item_id, "from": from_status, "to": to_status, **detail})
+    moved = {"item": e.item_id, "from": e.from_status, "to": e.to_status}
+    audit.append(conn, store, actor.name, e.action, {**moved, **e.detail})
 
 
 def events_of(store: CasesStore, item_id: str) -> list[dict]:
