@@ -50,35 +50,12 @@ def period_pool(
     return [p for p in pool if pd.notna(day.get(p)) and (lo is None or day[p] >= lo) and (hi is None or day[p] <= hi)]
 
 
-def announce(
-    store: CasesStore,
-    actor: User,
-    target: str,
-    pool: Sequence[str],
-    n: int,
-    officers_pool: Sequence[str],
-    officers: int,
-    filters: dict,
-) -> dict:
-    """Fix a fresh seed for drawing ``n`` of ``pool`` and ``officers`` of ``officers_pool`` and
-    audit it (``inspect.announce``) before anything is drawn; returns the announcement with the
-    audit ``seq`` that :func:`draw_announced` takes."""
+def announce(store: CasesStore, actor: User, request: inspections.DrawRequest) -> dict:
+    """Fix a fresh seed for ``request`` and audit it (``inspect.announce``) before anything is
+    drawn; returns the announcement with the audit ``seq`` that :func:`draw_announced` takes."""
     require_action(actor, "inspect.draw")
-    if target not in inspections.TARGETS:
-        raise InputError(f"target {target!r} is not one of {', '.join(inspections.TARGETS)} / 抽查对象应为项目或企业")
-    seed = secrets.randbits(63)
-    inspections.repeat_draw(seed, pool, n, officers_pool, officers)  # the sizes are checked; nothing is shown
-    detail = {
-        "target": target,
-        "filters": filters,
-        "seed": seed,
-        "pool_size": len(set(pool)),
-        "pool_sha256": inspections.pool_digest(pool),
-        "n": n,
-        "officers_pool": sorted(set(officers_pool)),
-        "officers": officers,
-        "region": actor.region_code,
-    }
+    request.checked()
+    detail = request.announcement(secrets.randbits(63), actor.region_code)
     entry = audit.record(store, actor.name, ANNOUNCE, detail)
     return {**detail, "seq": entry["seq"]}
 
@@ -105,17 +82,8 @@ def draw_announced(store: CasesStore, actor: User, seq: int, pool: Sequence[str]
             "the pool changed since the seed was announced: announce a new seed / 对象库已变化，请重新生成种子"
         )
     filters = {**plan["filters"], "officers_pool": plan["officers_pool"], "announced": int(seq)}
-    return inspections.draw(
-        store,
-        actor,
-        plan["target"],
-        pool,
-        plan["n"],
-        plan["officers_pool"],
-        plan["officers"],
-        filters=filters,
-        seed=plan["seed"],
-    )
+    request = inspections.DrawRequest(plan["target"], pool, plan["n"], plan["officers_pool"], plan["officers"], filters)
+    return inspections.draw(store, actor, request, seed=plan["seed"])
 
 
 def check_repeat(inspection: dict, pool: Sequence[str]) -> dict:

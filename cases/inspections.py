@@ -17,6 +17,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from bidgraph.errors import InputError
 
 __all__ = [
     "TARGETS",
+    "DrawRequest",
     "RESULTS",
     "PUBLISH_WORKDAYS",
     "repeat_draw",
@@ -93,47 +95,63 @@ def firm_pool(tables, index: RegionIndex, region_code: str | None = None) -> lis
     return sorted(o for o in ids if region_code is None or region_code in index.regions("company", o))
 
 
-def draw(
-    store: CasesStore,
-    actor: User,
-    target: str,
-    pool: Sequence[str],
-    n: int,
-    officers_pool: Sequence[str],
-    officers: int,
-    *,
-    filters: dict | None = None,
-    seed: int | None = None,
-) -> dict:
-    """Draw ``n`` of ``pool`` (ids of projects or firms the caller chose by ``filters``, in
-    ``actor``'s region) and ``officers`` of ``officers_pool`` (active accounts). The seed
-    (random unless given) is audited before the draw; returns the inspection."""
+@dataclass(frozen=True)
+class DrawRequest:
+    """What a random draw takes: ``n`` of ``pool`` (ids of projects or firms, ``target``, chosen
+    by ``filters``) and ``officers`` of ``officers_pool`` (accounts)."""
+
+    target: str
+    pool: Sequence[str]
+    n: int
+    officers_pool: Sequence[str]
+    officers: int
+    filters: dict = field(default_factory=dict)
+
+    def checked(self) -> DrawRequest:
+        """The request, refused (InputError) when its target is unknown or its sizes cannot be drawn."""
+        if self.target not in TARGETS:
+            raise InputError(f"target {self.target!r} is not one of {', '.join(TARGETS)} / 抽查对象应为项目或企业")
+        self.picked(0)
+        return self
+
+    def picked(self, seed: int) -> dict:
+        """``{"items", "officers"}`` drawn with ``seed`` (:func:`repeat_draw`)."""
+        return repeat_draw(seed, self.pool, self.n, self.officers_pool, self.officers)
+
+    def announcement(self, seed: int, region: str | None) -> dict:
+        """What the audit trail records of the draw before it is made."""
+        return {
+            "target": self.target,
+            "filters": self.filters,
+            "seed": seed,
+            "pool_size": len(set(self.pool)),
+            "pool_sha256": pool_digest(self.pool),
+            "n": self.n,
+            "officers_pool": sorted(set(self.officers_pool)),
+            "officers": self.officers,
+            "region": region,
+        }
+
+
+def draw(store: CasesStore, actor: User, request: DrawRequest, *, seed: int | None = None) -> dict:
+    """Draw what ``request`` asks (its pool chosen by the caller in ``actor``'s region, its
+    officers active accounts). The seed (random unless given) is audited before the draw;
+    returns the inspection."""
     require_action(actor, "inspect.draw")
-    if target not in TARGETS:
-        raise InputError(f"target {target!r} is not one of {', '.join(TARGETS)} / 抽查对象应为项目或企业")
+    request.checked()
     seed = secrets.randbits(63) if seed is None else int(seed)
     conn = store.connection()
     known = {r["name"] for r in conn.execute("SELECT name FROM users WHERE active = 1")}
-    unknown = sorted(set(officers_pool) - known)
+    unknown = sorted(set(request.officers_pool) - known)
     if unknown:
         raise InputError(f"no active account {unknown[0]!r} for the officers' pool / 执法人员账号不存在")
-    announced = {
-        "target": target,
-        "filters": filters or {},
-        "seed": seed,
-        "pool_size": len(set(pool)),
-        "pool_sha256": pool_digest(pool),
-        "n": n,
-        "officers_pool": sorted(set(officers_pool)),
-        "officers": officers,
-        "region": actor.region_code,
-    }
-    picked = repeat_draw(seed, pool, n, officers_pool, officers)  # checks the sizes before anything is recorded
+    announced = request.announcement(seed, actor.region_code)
+    picked = request.picked(seed)
     seed_entry = audit.record(store, actor.name, "inspect.seed", announced)
     with store.transaction() as conn:
         drawn = {
-            "target": target,
-            "filters": audit.canonical(filters or {}),
+            "target": request.target,
+            "filters": audit.canonical(request.filters),
             "seed": seed,
             "pool_sha256": announced["pool_sha256"],
             "items": json.dumps(picked["items"]),

@@ -77,7 +77,7 @@ class ItemKind:
         first = next(iter(self.statuses))
         row = {**values, "status": first, "region_codes": regions_json(regions), "created_by": actor.name}
         item_id = insert_numbered(conn, self.table, prefix, row)
-        record_step(conn, store, actor, Event(f"{self.name}.{step}", item_id, detail, to_status=first))
+        record_step(conn, store, actor, Event(f"{self.name}.{step}", item_id, detail, (None, first)))
         return item_id
 
     def row(self, conn: sqlite3.Connection, store: CasesStore, actor: User, item_id: str) -> sqlite3.Row:
@@ -105,7 +105,7 @@ class ItemKind:
             f"UPDATE {self.table} SET {sets}, version = version + 1 WHERE id = ?",
             (to_status, *columns.values(), row["id"]),
         )
-        event = Event(f"{self.name}.{step}", row["id"], detail, row["status"], to_status, note)
+        event = Event(f"{self.name}.{step}", row["id"], detail, (row["status"], to_status), note)
         record_step(conn, store, actor, event)
 
     def listed(

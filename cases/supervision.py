@@ -101,26 +101,25 @@ def regions_json(regions: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class Event:
     """One step of a supervision item: the audit action (``dispatch.reply``), the item, the
-    step's details, the status it moved from and to (None when it did not move), a note."""
+    step's details, the status it moved (from, to; None where it did not move) and a note."""
 
     action: str
     item_id: str
     detail: dict
-    from_status: str | None = None
-    to_status: str | None = None
+    status: tuple[str | None, str | None] = (None, None)
     note: str = ""
 
 
 def record_step(conn: sqlite3.Connection, store: CasesStore, actor: User, event: Event) -> None:
     """Write one step of an item: its history row and its audit entry, in the caller's
     transaction."""
-    e = event
+    e, (before, after) = event, event.status
     conn.execute(
         "INSERT INTO supervision_events (item_id, time, user, kind, from_status, to_status, text, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.item_id, store.now(), actor.name, e.action, e.from_status, e.to_status, e.note, audit.canonical(e.detail)),
+        (e.item_id, store.now(), actor.name, e.action, before, after, e.note, audit.canonical(e.detail)),
     )
-    moved = {"item": e.item_id, "from": e.from_status, "to": e.to_status}
+    moved = {"item": e.item_id, "from": before, "to": after}
     audit.append(conn, store, actor.name, e.action, {**moved, **e.detail})
 
 

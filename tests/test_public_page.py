@@ -25,7 +25,9 @@ def world(tmp_path, tiny_tables):
     cases = CasesStore(tmp_path / "cases")
     admin = add_user(cases, User("setup", "admin", None), "boss", PASSWORD, "admin")
     add_user(cases, admin, "officer-zhao", PASSWORD, "investigator")
-    drawn = inspections.draw(cases, admin, "project", ["PR1"], 1, ["boss", "officer-zhao"], 1, seed=7)
+    drawn = inspections.draw(
+        cases, admin, inspections.DrawRequest("project", ["PR1"], 1, ["boss", "officer-zhao"], 1), seed=7
+    )
     inspections.record_result(cases, admin, drawn["id"], "PR1", "problem", "张伟在现场未出示证件")
     dep = departments.add_department(cases, admin, "市住建局", "industry_regulator")
     open_item = dispatch.send(cases, admin, dep["id"], "verify", 5, finding=FINDINGS[0])

@@ -25,7 +25,9 @@ def _actions(store) -> list[str]:
 
 def test_the_seed_is_audited_before_the_draw_and_the_draw_is_the_announced_one(store, people):
     city = people["city"]
-    plan = draw_plans.announce(store, city, "project", POOL, 3, OFFICERS, 1, {"region": "330106"})
+    plan = draw_plans.announce(
+        store, city, inspections.DrawRequest("project", POOL, 3, OFFICERS, 1, {"region": "330106"})
+    )
     assert _actions(store)[-1] == "inspect.announce"
     drawn = draw_plans.draw_announced(store, city, plan["seq"], list(reversed(POOL)))  # order does not matter
     assert drawn["seed"] == plan["seed"] and drawn["filters"]["announced"] == plan["seq"]
@@ -40,7 +42,7 @@ def test_the_seed_is_audited_before_the_draw_and_the_draw_is_the_announced_one(s
 
 def test_a_changed_pool_another_users_seed_or_a_wrong_entry_is_refused(store, people):
     city, west = people["city"], people["west"]
-    plan = draw_plans.announce(store, city, "project", POOL, 2, OFFICERS, 1, {})
+    plan = draw_plans.announce(store, city, inspections.DrawRequest("project", POOL, 2, OFFICERS, 1, {}))
     with pytest.raises(StepRefused, match="pool changed"):
         draw_plans.draw_announced(store, city, plan["seq"], POOL[:-1])
     with pytest.raises(NotFound):
@@ -49,9 +51,11 @@ def test_a_changed_pool_another_users_seed_or_a_wrong_entry_is_refused(store, pe
     with pytest.raises(NotFound):
         draw_plans.draw_announced(store, city, plan["seq"] - 1, POOL)  # not an announcement
     with pytest.raises(AccessDenied):
-        draw_plans.announce(store, people["viewer"], "project", POOL, 2, OFFICERS, 1, {})
+        draw_plans.announce(store, people["viewer"], inspections.DrawRequest("project", POOL, 2, OFFICERS, 1, {}))
     with pytest.raises(InputError):
-        draw_plans.announce(store, city, "project", POOL, 21, OFFICERS, 1, {})  # more than the pool
+        draw_plans.announce(
+            store, city, inspections.DrawRequest("project", POOL, 21, OFFICERS, 1, {})
+        )  # more than the pool
     detail = json.loads(
         store.connection().execute("SELECT detail FROM audit WHERE seq = ?", (plan["seq"],)).fetchone()[0]
     )

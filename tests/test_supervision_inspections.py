@@ -27,9 +27,8 @@ def test_same_seed_and_pool_give_the_same_list_another_seed_another():
 
 
 def test_the_seed_is_audited_before_the_draw_and_anyone_can_repeat_it(store, people):
-    drawn = inspections.draw(
-        store, people["city"], "project", POOL, 4, OFFICERS, 2, filters={"category": "construction"}, seed=99
-    )
+    request = inspections.DrawRequest("project", POOL, 4, OFFICERS, 2, {"category": "construction"})
+    drawn = inspections.draw(store, people["city"], request, seed=99)
     rows = [dict(r) for r in store.connection().execute("SELECT seq, action, detail FROM audit ORDER BY seq")]
     seed_entry, draw_entry = rows[-2], rows[-1]
     assert (seed_entry["action"], draw_entry["action"]) == ("inspect.seed", "inspect.draw")
@@ -43,12 +42,14 @@ def test_the_seed_is_audited_before_the_draw_and_anyone_can_repeat_it(store, peo
 
 
 def test_an_unseeded_draw_records_the_seed_it_used(store, people):
-    drawn = inspections.draw(store, people["city"], "firm", ["ORG1", "ORG2", "ORG3"], 2, OFFICERS, 1)
+    drawn = inspections.draw(
+        store, people["city"], inspections.DrawRequest("firm", ["ORG1", "ORG2", "ORG3"], 2, OFFICERS, 1)
+    )
     assert inspections.repeat_draw(drawn["seed"], ["ORG1", "ORG2", "ORG3"], 2, OFFICERS, 1)["items"] == drawn["items"]
 
 
 def test_results_are_published_within_five_working_days(store, people, clock):
-    drawn = inspections.draw(store, people["city"], "project", POOL, 2, OFFICERS, 1, seed=5)
+    drawn = inspections.draw(store, people["city"], inspections.DrawRequest("project", POOL, 2, OFFICERS, 1), seed=5)
     clock.advance(days=59)  # Thu 30 April: 劳动节 1–5 May off, Sat 9 May worked
     done = inspections.record_result(store, people["city"], drawn["id"], drawn["items"][0], "problem", "未按规定公示")
     assert done["results"][0]["publish_by"] == "2026-05-11"
@@ -64,11 +65,11 @@ def test_pools_follow_filters_and_region_and_draws_their_county(store, people, i
     assert inspections.project_pool(tables, WEST) == ["P1"]
     assert inspections.project_pool(tables, None, tenderer_id="GOV2") == ["P2"]
     assert inspections.firm_pool(tables, index, EAST) == ["ORG2", "ORG3"]
-    drawn = inspections.draw(store, people["west"], "project", ["P1"], 1, ["west"], 1, seed=3)
+    drawn = inspections.draw(store, people["west"], inspections.DrawRequest("project", ["P1"], 1, ["west"], 1), seed=3)
     assert drawn["region_code"] == WEST
     assert [i["id"] for i in inspections.list_inspections(store, people["east"])] == []
     assert [i["id"] for i in inspections.list_inspections(store, people["city"])] == [drawn["id"]]
     with pytest.raises(Unseen):
         inspections.get_inspection(store, people["east"], drawn["id"])
     with pytest.raises(InputError, match="no active account"):
-        inspections.draw(store, people["city"], "project", POOL, 1, ["nobody"], 1)
+        inspections.draw(store, people["city"], inspections.DrawRequest("project", POOL, 1, ["nobody"], 1))

@@ -47,7 +47,8 @@ class InspectionDesk(DeskBase):
     def announce_draw(self, target: str, pool: list[str], n: int, officers_pool: list[str], officers: int, filters):
         """Fix and audit the seed before the draw; the announcement (with its audit ``seq``)."""
         actor = self._actor("supervision.write")
-        return draw_plans.announce(self._store, actor, target, pool, n, officers_pool, officers, filters)
+        request = inspections.DrawRequest(target, pool, n, officers_pool, officers, filters)
+        return draw_plans.announce(self._store, actor, request)
 
     def draw_announced(self, seq: int, pool: list[str]) -> dict:
         return draw_plans.draw_announced(self._store, self._actor("supervision.write"), seq, pool)

@@ -40,9 +40,8 @@ def handle_draw(args) -> int:
         pool = inspections.firm_pool(tables, index, region)
     filters = {"region": region, **equal}
     officers = [name.strip() for name in args.officers.split(",") if name.strip()]
-    drawn = inspections.draw(
-        store, actor, args.target, pool, args.n, officers, args.officers_n, filters=filters, seed=args.seed
-    )
+    request = inspections.DrawRequest(args.target, pool, args.n, officers, args.officers_n, filters)
+    drawn = inspections.draw(store, actor, request, seed=args.seed)
     print(
         f"{drawn['id']}: seed {drawn['seed']}, {len(pool)} in the pool / 随机种子 {drawn['seed']}，对象库 {len(pool)} 个"
     )
