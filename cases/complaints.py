@@ -15,6 +15,7 @@ region's, a department account only those transferred to its department.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = [
     "STATUSES",
     "STEPS",
     "add_complaint",
+    "Intake",
     "import_table",
     "transfer",
     "reply",
@@ -76,36 +78,37 @@ def _insert(conn, store: CasesStore, actor: User, values: dict, regions: list[st
     )
 
 
-def _values(kind, grounds, received_on, project_id, lot_id, complainant_org_id, source_id) -> dict:
-    if kind not in KINDS:
-        raise InputError(f"kind {kind!r} is not one of {', '.join(KINDS)} / 类型应为质疑、投诉或举报")
-    return {
-        "kind": kind,
-        "grounds": text(grounds, "the grounds"),
-        "received_on": received_on.isoformat(),
-        "project_id": project_id or None,
-        "lot_id": lot_id or None,
-        "complainant_org_id": complainant_org_id or None,
-        "source_id": source_id or None,
-    }
+@dataclass(frozen=True)
+class Intake:
+    """A complaint, challenge or report as taken in: its kind, grounds and day received, what it
+    is against (lot or project), who complains, and the platform's id when imported."""
+
+    kind: str
+    grounds: str
+    received_on: date
+    lot_id: str | None = None
+    project_id: str | None = None
+    complainant_org_id: str | None = None
+    source_id: str | None = None
+
+    def values(self) -> dict:
+        """The row's values, checked (kind, grounds)."""
+        if self.kind not in KINDS:
+            raise InputError(f"kind {self.kind!r} is not one of {', '.join(KINDS)} / 类型应为质疑、投诉或举报")
+        named = {k: getattr(self, k) or None for k in ("project_id", "lot_id", "complainant_org_id", "source_id")}
+        return {
+            **named,
+            "kind": self.kind,
+            "grounds": text(self.grounds, "the grounds"),
+            "received_on": self.received_on.isoformat(),
+        }
 
 
-def add_complaint(
-    store: CasesStore,
-    actor: User,
-    kind: str,
-    grounds: str,
-    received_on: date,
-    *,
-    project_id: str | None = None,
-    lot_id: str | None = None,
-    complainant_org_id: str | None = None,
-    index: RegionIndex | None = None,
-) -> dict:
+def add_complaint(store: CasesStore, actor: User, intake: Intake, index: RegionIndex | None = None) -> dict:
     """Take in one complaint, challenge or report; returns it (:func:`get_complaint`)."""
     require_action(actor, "complaint.intake")
-    values = _values(kind, grounds, received_on, project_id, lot_id, complainant_org_id, None)
-    regions = _regions(actor, lot_id, project_id, index)
+    values = intake.values()
+    regions = _regions(actor, intake.lot_id, intake.project_id, index)
     with store.transaction() as conn:
         complaint_id = _insert(conn, store, actor, values, regions)
     return get_complaint(store, actor, complaint_id)
@@ -131,15 +134,8 @@ def import_table(store: CasesStore, actor: User, table: pd.DataFrame, index: Reg
             continue
         received = pd.Timestamp(row["received_on"]).date()
         grounds = _cell(row, "grounds") or "(no grounds given / 未填写事由)"
-        values = _values(
-            row["kind"],
-            grounds,
-            received,
-            project_id,
-            lot_id,
-            _cell(row, "complainant_org_id"),
-            str(row["complaint_id"]),
-        )
+        intake = Intake(row["kind"], grounds, received, lot_id, project_id, _cell(row, "complainant_org_id"))
+        values = replace(intake, source_id=str(row["complaint_id"])).values()
         prepared.append((values, regions))
     added, already = [], 0
     with store.transaction() as conn:

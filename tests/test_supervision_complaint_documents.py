@@ -17,7 +17,9 @@ SHA = "ef" * 32
 
 def test_documents_are_a_step_of_the_complaint(store, people, index):
     city = people["city"]
-    item = complaints.add_complaint(store, city, "challenge", "评审不公", date(2026, 3, 2), lot_id="L2", index=index)
+    item = complaints.add_complaint(
+        store, city, complaints.Intake("challenge", "评审不公", date(2026, 3, 2), "L2"), index
+    )
     done = complaint_documents.attach(store, city, item["id"], [SHA.upper(), SHA])
     (step,) = [e for e in done["events"] if e["kind"] == "complaint.documents"]
     assert step["detail"] == {"documents": [SHA]}

@@ -18,7 +18,7 @@ from bidgraph.errors import InputError
 
 
 def _add(store, who, kind, received, lot="L1", index=None):
-    return complaints.add_complaint(store, who, kind, "评标专家打分异常", received, lot_id=lot, index=index)
+    return complaints.add_complaint(store, who, complaints.Intake(kind, "评标专家打分异常", received, lot), index)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_a_complaint_links_findings_and_becomes_a_case(store, people, index):
 
 def test_intake_needs_a_place_a_kind_and_the_right(store, people, index):
     with pytest.raises(InputError, match="lot or a project"):
-        complaints.add_complaint(store, people["city"], "complaint", "x", date(2026, 3, 2))
+        complaints.add_complaint(store, people["city"], complaints.Intake("complaint", "x", date(2026, 3, 2)))
     with pytest.raises(InputError, match="kind"):
         _add(store, people["city"], "petition", date(2026, 3, 2), index=index)
     with pytest.raises(AccessDenied):

@@ -27,7 +27,8 @@ class ComplaintDesk(DeskBase):
         """Take one in (``where``: ``lot_id`` or ``project_id``, optional ``complainant_org_id``)
         and record its documents' hashes; returns it."""
         actor = self._actor("supervision.write")
-        item = complaints.add_complaint(self._store, actor, kind, grounds, received_on, index=self._regions(), **where)
+        intake = complaints.Intake(kind, grounds, received_on, **where)
+        item = complaints.add_complaint(self._store, actor, intake, self._regions())
         if documents:
             item = complaint_documents.attach(self._store, actor, item["id"], documents)
         return item

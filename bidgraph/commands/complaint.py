@@ -35,17 +35,8 @@ register = COMMAND.register
 def handle_add(args) -> int:
     store = open_cases(args)
     _, index = loaded_graph(args, required=False)
-    item = complaints.add_complaint(
-        store,
-        acting_user(store, args),
-        args.kind,
-        args.grounds,
-        args.received,
-        project_id=args.project,
-        lot_id=args.lot,
-        complainant_org_id=args.complainant,
-        index=index,
-    )
+    intake = complaints.Intake(args.kind, args.grounds, args.received, args.lot, args.project, args.complainant)
+    item = complaints.add_complaint(store, acting_user(store, args), intake, index)
     print(
         f"{item['id']} received ({complaints.KINDS[item['kind']]}), reply due {item['deadline'] or 'no deadline 无法定期限'}"
     )
