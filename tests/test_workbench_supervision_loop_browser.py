@@ -180,7 +180,8 @@ def test_an_office_through_a_random_inspection(browser, office):
     results = wait_text(b, "table-public-results", item)
     b.execute_script("document.getElementById('table-public-results').scrollIntoView()")
     assert "I-000001" in results and "未发现问题" in results and "资料齐全" not in results
-    assert "临江市城关区（360102）" in b.find_element(By.ID, "table-public-regions").text  # the bundle's regions table names it
+    regions = b.find_element(By.ID, "table-public-regions").text
+    assert "临江市城关区（360102）" in regions  # named by the bundle's regions table
     assert "office" not in b.find_element(By.TAG_NAME, "body").text  # no officer's name
     shot(b, "loop-i3-public")
 
