@@ -11,10 +11,14 @@ JSON), as a browser would send it, on a generated city or province:
 - on that 300-node canvas: hide, tidy (arrange), restore after a reload (scope check and
   relabel), the stylesheet by smoke index and by wins, and the lot-opening-date window;
 - with ``--browser``: the same 300-node canvas drawn by Cytoscape in headless Chromium (from
-  the explorer tab's click to every node drawn with its preset position), and "links among
-  nodes on screen" from the click to the new links drawn.
+  the explorer tab's click, on a page whose first callbacks have finished, to every node drawn
+  with its preset position), and "links among nodes on screen" from the click to the new links
+  drawn.
 
-Targets (issue 5): p95 under 300 ms at city scale, under 1 s at province scale.
+Targets (issue 12): p95 under 300 ms at city and at province scale; the browser's draw of the
+300-node canvas under 1 s. The first firm-level expansion after a new graph version builds the
+firm-level tables (``graph/firm_tables.py``, kept per version and region): it is reported apart
+(``first_expand_ms``), like the first search's warm-up.
 
 Usage::
 
@@ -38,7 +42,7 @@ from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.workbench.app import create_app
 
-TARGET_MS = {"small": 300, "city": 300, "province": 1000}
+TARGET_MS = {"small": 300, "city": 300, "province": 300}
 
 
 def prepare(scale: str, seed: int, cache: Path, work: Path) -> tuple[EmbeddedStore, dict]:
@@ -146,6 +150,10 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
         )
         return dt + redraw, resp, new or elements
 
+    first = [{"data": {"id": qs["hubs"][0], "label": "", "caption": "", "type": "IP"}, "classes": ""}]
+    sizes["first_expand_ms"] = round(
+        1000 * act(first, "button-expand.n_clicks", **{"dropdown-focus__value": qs["hubs"][0]})[0]
+    )
     for hub in qs["hubs"]:
         start = [{"data": {"id": hub, "label": hub, "caption": hub, "type": hub.split(":")[0]}, "classes": ""}]
         dt, resp, elements = act(start, "button-expand.n_clicks", **{"dropdown-focus__value": hub})
@@ -249,6 +257,7 @@ def browser_canvas(app, elements: list[dict], rounds: int) -> dict[str, list[flo
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1600,1000", f"--user-data-dir={profile}"):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or ""), options=opts)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": BUSY})
     count = "const c = document.getElementById('cyto-explorer'); return c && c._cyreg ? c._cyreg.cy.{}().length : -1;"
     n_nodes = sum("source" not in e["data"] for e in elements)
     tab_xpath = "//div[contains(@class,'tab') and normalize-space()='图谱分析']"
@@ -264,10 +273,12 @@ def browser_canvas(app, elements: list[dict], rounds: int) -> dict[str, list[flo
             driver.get(url)
             _until(lambda: driver.find_elements(By.XPATH, tab_xpath))
             tab = driver.find_element(By.XPATH, tab_xpath)
+            _settle(driver)
             started = time.perf_counter()
             tab.click()
             _until(lambda: driver.execute_script(count.format("nodes")) >= n_nodes)
             out["browser_draw300"].append(time.perf_counter() - started)
+            _settle(driver)
             started = time.perf_counter()
             driver.find_element(By.ID, "button-links").click()
             _until(lambda: "屏幕上节点之间的" in driver.execute_script(msg))
@@ -278,6 +289,26 @@ def browser_canvas(app, elements: list[dict], rounds: int) -> dict[str, list[flo
         httpd.shutdown()
         shutil.rmtree(profile, ignore_errors=True)
     return out
+
+
+# Requests to the server still running in the page (the clicks are timed on a page at rest, as a
+# person clicks once the page has loaded, not while its first callbacks are still running).
+BUSY = (
+    "window.__busy = 0; const f = window.fetch; window.fetch = function () { window.__busy++;"
+    " return f.apply(this, arguments).finally(function () { window.__busy--; }); };"
+)
+
+
+def _settle(driver, quiet: float = 0.5) -> None:
+    """Wait until the page has sent no request for ``quiet`` seconds."""
+    since = time.perf_counter()
+    end = since + 60
+    while time.perf_counter() - since < quiet:
+        if driver.execute_script("return window.__busy || 0"):
+            since = time.perf_counter()
+        if time.perf_counter() > end:
+            raise TimeoutError("the page did not settle")
+        time.sleep(0.05)
 
 
 def _edges(driver) -> int:
