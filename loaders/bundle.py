@@ -13,14 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bidgraph.errors import InputError
 from bidgraph.graph.schema import Table, schema
 from bidgraph.loaders.files import SUFFIXES, RawTable, read_sheets, read_table_file
 from bidgraph.loaders.model import Bundle, issue_frame
 from bidgraph.loaders.validate import dependency_order, header_key, validate_tables
-from bidgraph.loaders.values import clean_text
+from bidgraph.loaders.values import arrow_text, clean_text
 
 __all__ = [
     "Bundle",
@@ -227,14 +230,21 @@ def _live_rows(spec: Table, live: pd.DataFrame, ids: set) -> pd.DataFrame:
     for the other required columns; an id merged before (``merged_ids``) takes its kept row."""
     key = spec.key
     assert key is not None
-    row_of = pd.Series(range(len(live)), index=live[key].astype("str").to_numpy())
-    if "merged_ids" in live.columns:
+    # The first live row holding each wanted id, by one Arrow look-up of the few ids among the
+    # live keys (not a Python index of a province's million keys); then ids merged before.
+    wanted = sorted(ids)
+    keys = arrow_text(live[key])
+    found = pc.fill_null(pc.index_in(pa.array(wanted, pa.large_string()), value_set=keys), -1)
+    row_of = pd.Series(found.to_numpy(zero_copy_only=False), index=pd.Index(wanted, dtype=object))
+    if "merged_ids" in live.columns and (row_of < 0).any():
         listed = live.loc[live["merged_ids"].notna(), [key, "merged_ids"]]
         listed = listed.assign(merged_ids=listed["merged_ids"].astype("str").str.split(";")).explode("merged_ids")
-        merged = pd.Series(row_of[listed[key].astype("str")].to_numpy(), index=listed["merged_ids"].to_numpy())
-        row_of = pd.concat([row_of, merged[~merged.index.isin(row_of.index)]])
-    hits = row_of[row_of.index.isin(sorted(ids))]
-    hits = hits[~hits.index.duplicated()].sort_index()
+        kept = pc.index_in(arrow_text(listed[key]), value_set=keys).to_numpy(zero_copy_only=False)
+        merged = pd.Series(kept, index=listed["merged_ids"].to_numpy())
+        merged = merged[~merged.index.duplicated()]
+        lost = row_of.index[row_of < 0]
+        row_of[lost] = merged.reindex(lost).fillna(-1).to_numpy()
+    hits = row_of[row_of >= 0].astype(np.int64)
     rows = pd.DataFrame({key: hits.index.astype(object)})
     for col in spec.columns.values():
         if col.required and col.name != key:

@@ -92,6 +92,7 @@ class Previous:
         self._map, self._load = map_table, load_array
         self._tables: dict[str, pa.Table | None] = {}
         self.labels = {entry["label"]: entry for entry in self.meta["labels"]}
+        self._bounds: np.ndarray | None = None
 
     def table(self, name: str) -> pa.Table | None:
         if name not in self._tables:
@@ -196,8 +197,10 @@ class Previous:
         if i not in self.meta["sources"]:
             return None
         spec = self.meta["sources"].index(i)
-        espec = self._load(self.folder / "espec.npy")
-        lo, hi = np.searchsorted(espec, [spec, spec + 1])  # sources are numbered in edge order
+        if self._bounds is None:  # sources are numbered in edge order: one count gives every range
+            counts = np.bincount(np.asarray(self._load(self.folder / "espec.npy")), minlength=len(self.meta["sources"]))
+            self._bounds = np.concatenate([[0], np.cumsum(counts)])
+        lo, hi = int(self._bounds[spec]), int(self._bounds[spec + 1])
         arrays = (self._load(self.folder / f"{name}.npy")[lo:hi] for name in ("src", "dst", "erow"))
         src, dst, rows = (np.asarray(a, dtype=np.int64) for a in arrays)
         return src, dst, rows
