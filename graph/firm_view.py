@@ -211,10 +211,14 @@ def behind(api, edge: dict) -> dict:
     return api.subgraph(list(dict.fromkeys(uids)))
 
 
-def firm_wins(api) -> dict[str, int]:
-    """Stored wins (bids marked ``is_winner``) per firm, as ``Organization:key`` → count; firms
-    without a win are left out."""
-    return {_firm(org): n for org, n in _tables(api).wins.items()}
+def firm_wins(api, uids: list[str] | None = None) -> dict[str, int]:
+    """Stored wins (bids marked ``is_winner``) per firm, as ``Organization:key`` → count, of
+    ``uids`` (default: every firm); firms without a win are left out."""
+    wins = _tables(api).wins
+    if uids is None:
+        return {_firm(org): n for org, n in wins.items()}
+    prefix = FIRM + ":"
+    return {u: wins[u[len(prefix) :]] for u in uids if u.startswith(prefix) and u[len(prefix) :] in wins}
 
 
 def months(api, uids: list[str]) -> dict[str, str]:

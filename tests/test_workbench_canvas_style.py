@@ -55,6 +55,7 @@ def test_the_time_window_hides_bids_lots_and_co_bidding_of_other_months_only(tmp
 def test_nodes_are_sized_and_coloured_by_stored_wins_and_smoke_index(tmp_path, tiny_tables):
     data = open_view(tiny_store(tmp_path / "ws", tiny_tables))
     assert firm_view.firm_wins(data.api) == {"Organization:A": 1, "Organization:B": 1}
+    assert firm_view.firm_wins(data.api, ["Organization:A", "IP:10.0.0.7", "Organization:C"]) == {"Organization:A": 1}
     on_screen = ["Organization:A", "Organization:B", "Organization:C", "Person:P1"]
     assert cs.values(data, "wins", on_screen) == {"Organization:A": 1.0, "Organization:B": 1.0}
     ranked = {r["uid"]: r["index"] for r in data.ranking()}

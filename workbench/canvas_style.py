@@ -57,7 +57,7 @@ def values(data, by: str | None, node_ids: list[str]) -> dict[str, float]:
     if by == "smoke":
         stored = {r["uid"]: float(r["index"]) for r in data.ranking()}
     elif by == "wins":
-        stored = {k: float(v) for k, v in firm_view.firm_wins(data.api).items()}
+        stored = {k: float(v) for k, v in firm_view.firm_wins(data.api, node_ids).items()}  # the screen's only
     else:
         return {}
     return {u: stored[u] for u in node_ids if stored.get(u)}
