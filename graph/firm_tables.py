@@ -57,8 +57,9 @@ class HubLinks:
 
     def __init__(self, bid: np.ndarray, values: np.ndarray, firm_of_bid: np.ndarray, firms: int):
         codes, keys = pd.factorize(values, sort=True)
-        pairs = np.unique(np.stack([bid, codes.astype(np.int64)], axis=1), axis=0) if len(bid) else np.empty((0, 2))
-        self.bid, self.value = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+        width = max(len(keys), 1)
+        pairs = np.unique(bid * width + codes.astype(np.int64))  # each (bid, value) once, as one integer
+        self.bid, self.value = pairs // width, pairs % width
         self.values = Codes(np.asarray(keys, dtype=object))
         self.by_value = Groups(self.value, len(keys))
         self.by_firm = Groups(firm_of_bid[self.bid], firms)
