@@ -196,10 +196,13 @@ def _namesakes(snapshot, traces: pd.DataFrame) -> pd.Series:
     firm with no such person keeps the share: its document was written by someone outside it."""
     persons = snapshot["persons"][["person_id", "name"]].dropna()
     people = snapshot["person_roles"][["person_id", "org_id"]].drop_duplicates().merge(persons, on="person_id")
+    authors = traces[traces["role"] == "author"]
+    if people.empty or authors.empty:  # nobody registered (or no author shared): no namesakes to tell apart
+        return pd.Series(False, index=traces.index)
     people = people.assign(value=people["name"].str.strip().str.casefold())
     one = people.groupby(["org_id", "value"])["person_id"].agg(["first", "size"])
     own = one["first"].where(one["size"] == 1).rename("own")
-    authors = traces[traces["role"] == "author"].join(own, on=["org_id", "value"])
+    authors = authors.join(own, on=["org_id", "value"])
     group = authors.groupby(["lot_id", "value"])
     resolved = group["own"].transform("count") == group["org_id"].transform("size")
     distinct = group["own"].transform("nunique") == group["org_id"].transform("nunique")
