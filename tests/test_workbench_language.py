@@ -5,13 +5,8 @@ detector output, in zh and in en. Data values (firm and project names, ids, code
 import re
 
 import pytest
-from workbench_world import open_view
+from workbench_world import detected_city, open_view
 
-from bidgraph.citygen import generate_city
-from bidgraph.detectors.core.runner import run_batch
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.graph.embedded.store import EmbeddedStore
-from bidgraph.loaders.bundle import read_bundle
 from bidgraph.workbench import i18n
 from bidgraph.workbench.callbacks.findings import _measures, findings_table
 from bidgraph.workbench.callbacks.overview import ranking
@@ -23,13 +18,7 @@ ALLOWED = {"bidgraph", "detect", "load"}
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lang")
-    generate_city(root / "city", scale="small", seed=3)
-    store = EmbeddedStore(root / "ws")
-    store.load(read_bundle(root / "city"))
-    findings, _ = run_batch(store.snapshot(), load_settings(), progress=False)
-    store.save_findings(findings)
-    return open_view(store)
+    return open_view(detected_city(tmp_path_factory.mktemp("lang")))
 
 
 def _text(component) -> str:

@@ -27,16 +27,12 @@ from test_workbench_browser import (  # noqa: F401
     wait_text,
 )
 from test_workbench_supervision_browser import _login
+from workbench_world import detected_city
 
 from bidgraph.cases import audit, batches, departments, inspections
 from bidgraph.cases.db import CasesStore
 from bidgraph.cases.users import User, add_user
 from bidgraph.cases.workdays import Calendar
-from bidgraph.citygen import generate_city
-from bidgraph.detectors.core.runner import run_batch
-from bidgraph.detectors.core.settings import load_settings
-from bidgraph.graph.embedded.store import EmbeddedStore
-from bidgraph.loaders.bundle import read_bundle
 from bidgraph.workbench.app import create_app
 from bidgraph.workbench.auth import Auth
 from bidgraph.workbench.i18n import name
@@ -50,13 +46,7 @@ SHA = "ab" * 32
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     """A small generated city, loaded, with the whole detector batch stored."""
-    root = tmp_path_factory.mktemp("loop")
-    generate_city(root / "city", scale="small", seed=3)
-    graph = EmbeddedStore(root / "ws")
-    graph.load(read_bundle(root / "city"))
-    findings, _ = run_batch(graph.snapshot(), load_settings(), progress=False)
-    graph.save_findings(findings)
-    return graph
+    return detected_city(tmp_path_factory.mktemp("loop"))
 
 
 @pytest.fixture

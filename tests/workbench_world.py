@@ -180,3 +180,18 @@ def hub_tables(bidders: int = 330) -> dict:
         "bids": bids,
         "bid_uploads": frame([{"bid_id": f"B{i:03d}", "ip": "61.1.1.1"} for i in range(bidders)]),
     }
+
+
+def detected_city(root, seed: int = 3) -> EmbeddedStore:
+    """A small generated city under ``root``, loaded, with the whole detector batch stored."""
+    from bidgraph.citygen import generate_city
+    from bidgraph.detectors.core.runner import run_batch
+    from bidgraph.detectors.core.settings import load_settings
+    from bidgraph.loaders.bundle import read_bundle
+
+    generate_city(root / "city", scale="small", seed=seed)
+    store = EmbeddedStore(root / "ws")
+    store.load(read_bundle(root / "city"))
+    findings, _ = run_batch(store.snapshot(), load_settings(), progress=False)
+    store.save_findings(findings)
+    return store
