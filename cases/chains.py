@@ -14,6 +14,7 @@ from itertools import combinations
 
 import pandas as pd
 
+from bidgraph.detectors.core.measure_text import sep
 from bidgraph.graph.schema import schema
 
 __all__ = ["chain_sentences", "MAX_FIRMS", "MAX_SENTENCES"]
@@ -35,10 +36,6 @@ CONTACT_WORDS = {"Phone": ("电话", "phone"), "Email": ("邮箱", "e-mail"), "A
 
 def _names(subgraph: dict) -> dict[str, str]:
     return {n["id"]: str(n.get("caption") or n["id"].partition(":")[2]) for n in subgraph.get("nodes", [])}
-
-
-def _listed(names: list[str], lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(names)
 
 
 def _cobidding(bids: pd.DataFrame, firms: list[str], name) -> list[tuple[int, str, str]]:
@@ -85,12 +82,12 @@ def _traces(subgraph: dict, names: dict[str, str]) -> list[tuple[int, str, str]]
         if label in TRACE_WORDS:
             zh_what, en_what, zh_verb, en_verb = TRACE_WORDS[label]
             n = len(bids_of[node])
-            zh = f"{_listed(who, 'zh')}的{n}份投标{zh_verb.format(what=zh_what, value=value)}。"
-            en = f"{n} bids of {_listed(who, 'en')} {en_verb.format(what=en_what, value=value)}."
+            zh = f"{sep('zh').join(who)}的{n}份投标{zh_verb.format(what=zh_what, value=value)}。"
+            en = f"{n} bids of {sep('en').join(who)} {en_verb.format(what=en_what, value=value)}."
         else:
             zh_what, en_what = CONTACT_WORDS[label]
-            zh = f"{_listed(who, 'zh')}登记了同一{zh_what} {value}。"
-            en = f"{_listed(who, 'en')} registered the same {en_what} {value}."
+            zh = f"{sep('zh').join(who)}登记了同一{zh_what} {value}。"
+            en = f"{sep('en').join(who)} registered the same {en_what} {value}."
         out.append((len(firms) * 10, zh, en))
     return out
 
@@ -98,8 +95,8 @@ def _traces(subgraph: dict, names: dict[str, str]) -> list[tuple[int, str, str]]
 def _roles_text(held: list[tuple[str, str]], names: dict[str, str], lang: str) -> str:
     """ "甲公司（法定代表人）、乙公司（项目经理）" / "A (legal representative), B (project manager)"."""
     open_, close = ("（", "）") if lang == "zh" else (" (", ")")
-    return _listed(
-        [names.get(o, o) + (f"{open_}{schema().value_label(r, lang)}{close}" if r else "") for o, r in held], lang
+    return sep(lang).join(
+        names.get(o, o) + (f"{open_}{schema().value_label(r, lang)}{close}" if r else "") for o, r in held
     )
 
 
