@@ -41,56 +41,60 @@ def plant_statutory(seed: int, world, lots, bids, contracts, site, used, legal, 
     return out
 
 
+# Each written table: the planted frame it comes from, then its columns in the schema's order,
+# each as column[=planted column][:conversion]; planted "#" is the row number, "'text" a constant.
+_TABLES = {
+    "contract_changes": (
+        "changes",
+        "change_id=#:change contract_id=contract:contract kind amount_delta=delta:float reason"
+        " approved_on=approved:date approver",
+    ),
+    "settlements": ("settlements", "contract_id=contract:contract settled_amount=settled settled_on=on:date"),
+    "personnel_changes": (
+        "personnel",
+        "contract_id=contract:contract lot_id=lot:lot role='project_manager person_out=out:person"
+        " person_in=in:person changed_on=on:date reason",
+    ),
+    "bid_bonds": (
+        "bonds",
+        "bid_id=bid:bid payer_account=account payer_name=payer:org_name amount paid_on=paid:date",
+    ),
+    "bid_texts": ("texts", "bid_id=bid:bid section text"),
+}
+
+
 def statutory_tables(planted: dict, ids, lot_ids):
     """Each statutory table as (name, columns), in the schema's column order."""
 
-    def id_of(make, values) -> np.ndarray:
-        return make(np.asarray(values).astype(int))
+    def as_id(make):
+        return lambda values: make(values.astype(int))
 
-    ch, st, pc, bo, tx = (planted[k] for k in ("changes", "settlements", "personnel", "bonds", "texts"))
-    yield (
-        "contract_changes",
-        {
-            "change_id": ids.change(np.arange(len(ch))),
-            "contract_id": id_of(ids.contract, ch["contract"]),
-            "kind": ch["kind"].to_numpy(),
-            "amount_delta": ch["delta"].to_numpy(float),
-            "reason": ch["reason"].to_numpy(),
-            "approved_on": iso_dates(ch["approved"].to_numpy()),
-            "approver": ch["approver"].to_numpy(),
-        },
-    )
-    yield (
-        "settlements",
-        {
-            "contract_id": id_of(ids.contract, st["contract"]),
-            "settled_amount": st["settled"].to_numpy(),
-            "settled_on": iso_dates(st["on"].to_numpy()),
-        },
-    )
-    yield (
-        "personnel_changes",
-        {
-            "contract_id": id_of(ids.contract, pc["contract"]),
-            "lot_id": lot_ids[pc["lot"].to_numpy().astype(int)],
-            "role": np.full(len(pc), "project_manager"),
-            "person_out": id_of(ids.person, pc["out"]),
-            "person_in": id_of(ids.person, pc["in"]),
-            "changed_on": iso_dates(pc["on"].to_numpy()),
-            "reason": pc["reason"].to_numpy(),
-        },
-    )
-    yield (
-        "bid_bonds",
-        {
-            "bid_id": id_of(ids.bid, bo["bid"]),
-            "payer_account": bo["account"].to_numpy(),
-            "payer_name": planted["org_names"][bo["payer"].to_numpy()],
-            "amount": bo["amount"].to_numpy(),
-            "paid_on": iso_dates(bo["paid"].to_numpy()),
-        },
-    )
-    yield "bid_texts", {"bid_id": id_of(ids.bid, tx["bid"]), "section": tx["section"], "text": tx["text"]}
+    convert = {
+        "": lambda values: values,
+        "float": lambda values: values.astype(float),
+        "date": iso_dates,
+        "lot": lambda values: lot_ids[values.astype(int)],
+        "org_name": lambda values: planted["org_names"][values],
+        "change": as_id(ids.change),
+        "contract": as_id(ids.contract),
+        "person": as_id(ids.person),
+        "bid": as_id(ids.bid),
+    }
+
+    def source(frame, column: str) -> np.ndarray:
+        if column == "#":
+            return np.arange(len(frame))
+        if column.startswith("'"):
+            return np.full(len(frame), column[1:])
+        return frame[column].to_numpy()
+
+    for name, (key, spec) in _TABLES.items():
+        frame, columns = planted[key], {}
+        for token in spec.split():
+            column, _, rest = token.partition("=")
+            planted_as, _, kind = (rest or column).partition(":")
+            columns[column] = convert[kind](source(frame, planted_as))
+        yield name, columns
 
 
 def statutory_truth(planted: dict, ids, lot_ids, lots) -> dict:
