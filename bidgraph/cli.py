@@ -34,20 +34,36 @@ class _WorkspaceLog(logging.FileHandler):
         return super()._open()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    """The commands: the modules of ``bidgraph/commands/`` not starting with ``_``."""
+    return sorted(m.name for m in pkgutil.iter_modules(bidgraph.commands.__path__) if not m.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command ``only``: a command module imports what its
+    handler needs (the detectors, scikit-learn...), so importing every one costs seconds."""
     parser = argparse.ArgumentParser(prog="bidgraph", description="Procurement-supervision graph workbench")
     parser.add_argument("--workspace", help="workspace folder (default: $BIDGRAPH_WORKSPACE or ./bidgraph-workspace)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(bidgraph.commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"bidgraph.commands.{info.name}")
-        module.register(sub)
+    for name in command_names():
+        if only is None or name == only:
+            importlib.import_module(f"bidgraph.commands.{name}").register(sub)
     return parser
 
 
+def _command_in(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is not an option or --workspace's folder)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--workspace":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in command_names() else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
     # --workspace is accepted before or after the command name.
     args, rest = parser.parse_known_args(argv)
     if rest:

@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -124,3 +126,15 @@ def test_generated_city_loads_every_row_exactly_once(tmp_path, capsys):
     ]:
         assert info["relationships"][rel] == rows(table), table
     assert not any(info["quarantine"].values())
+
+
+def test_load_imports_neither_the_detectors_nor_scikit_learn(tmp_path):
+    """A command imports its own module only: load and daily start in a second, not in ten."""
+    code = (
+        "import sys; from bidgraph.cli import main; "
+        f"main(['--workspace', {str(tmp_path / 'ws')!r}, 'load', {str(tmp_path / 'none')!r}]); "
+        "print(sorted({'sklearn', 'scipy.stats', 'bidgraph.detectors.core.registry'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "no such bundle folder" in out.stderr

@@ -22,8 +22,6 @@ from pathlib import Path
 
 from bidgraph.commands._common import store_for
 from bidgraph.commands.load import append
-from bidgraph.detectors.core import settings as detector_settings
-from bidgraph.detectors.core.runner import run_batch
 from bidgraph.errors import BidgraphError
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.loaders.bundle import write_quarantine
@@ -102,6 +100,11 @@ def _run(args, workspace: Path, report: dict) -> int:
         _move(entry, args.inbox / DONE)
     if not store.live_tables():
         raise BidgraphError("the workspace has no graph yet and nothing could be loaded / 工作区尚无图谱")
+    # Imported only now: the detectors bring scikit-learn and SciPy's statistics (seconds to
+    # import), which a run that refuses, or the appends before the batch, do not need.
+    from bidgraph.detectors.core import settings as detector_settings
+    from bidgraph.detectors.core.runner import run_batch
+
     snapshot = store.snapshot()
     settings = detector_settings.settings_for(args.workspace, None)
     findings, summary = run_batch(snapshot, settings, None, progress=False)
