@@ -14,9 +14,9 @@ from typing import Any
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
-from bidgraph.workbench.callbacks.findings import finding_summary
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import message
+from bidgraph.workbench.present import finding_summary
 
 __all__ = ["today_panel", "today_view", "LISTED"]
 

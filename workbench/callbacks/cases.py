@@ -29,7 +29,7 @@ from bidgraph.workbench.callbacks.item_detail import register_item
 from bidgraph.workbench.cart import cart_nodes
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
-from bidgraph.workbench.present import colon, sep
+from bidgraph.workbench.present import colon, finding_summary, sep
 
 __all__ = [
     "has_cases",
@@ -113,10 +113,11 @@ def finding_feedback(data, finding_id: str, lang: str) -> list[html.Span]:
 
 
 def _finding_line(f: dict, lang: str) -> html.Li:
+    """One of the case's findings: id, detector, score and its explanation in ``lang``."""
     return html.Li(
         [
             f"{f['id']} · {name('detector', f['detector'], lang)} · {float(f.get('score') or 0):.2f} · "
-            f"{f.get('summary', '')}",
+            f"{finding_summary(f, lang)}",
             *feedback_tags(f.get("feedback") or [], lang),
         ]
     )

@@ -12,7 +12,7 @@ from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, localized, message
-from bidgraph.workbench.present import measures, region_name, sep
+from bidgraph.workbench.present import bilingual, finding_summary, measures, region_name, sep
 from bidgraph.workbench.scheme_graph import PRESET, has_rotation, ring_elements, rotation_table
 from bidgraph.workbench.styles import layout_for
 from bidgraph.workbench.views import entity_uid
@@ -88,15 +88,6 @@ def _bracket(text, lang: str) -> str:
     return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
-def finding_summary(finding: dict, lang: str) -> str:
-    """The finding's explanation in ``lang`` (the English ``summary`` only when it has none)."""
-    explanation = (finding.get("evidence") or {}).get("explanation")
-    text = _bilingual(explanation, lang) if isinstance(explanation, dict) else ""
-    if not text and lang == "en":
-        text = finding.get("summary", "")
-    return text
-
-
 def _measures(ev: dict, lang: str) -> html.Div:
     """Measured values and thresholds as one table of named measures with crossed/within marks."""
     rows = measures(ev.get("measured"), ev.get("thresholds"), lang)
@@ -110,12 +101,6 @@ def _measures(ev: dict, lang: str) -> html.Div:
     ]
     table = html.Table([html.Thead(head), html.Tbody(body)], className="props measures") if rows else html.P("—")
     return html.Div([html.H4(t("fd.measures", lang)), table], id="div-finding-measures")
-
-
-def _bilingual(value, lang: str) -> str:
-    if isinstance(value, dict):
-        return str(value.get(lang) or "")
-    return "" if value is None else str(value)
 
 
 def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dict], dict]:
@@ -145,9 +130,9 @@ def finding_detail(data, finding_id: str, lang: str) -> tuple[html.Div, list[dic
             ),
             html.Div(finding_feedback(data, finding_id, lang), id="div-finding-feedback"),
             html.H4(t("fd.rule", lang)),
-            html.P(_bilingual(ev.get("rule"), lang)),
+            html.P(bilingual(ev.get("rule"), lang)),
             html.H4(t("fd.explanation", lang)),
-            html.P(_bilingual(ev.get("explanation"), lang)),
+            html.P(bilingual(ev.get("explanation"), lang)),
             _measures(ev, lang),
             html.H4(t("fd.entities", lang)),
             html.Ul(entities),
