@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from bidgraph.cli import main
@@ -74,3 +75,19 @@ def test_a_changed_endpoint_or_a_deletion_is_resolved_again(days, tmp_path, whol
     pd.DataFrame({"payment_id": [payment], "deleted": ["1"]}).to_csv(marked / "payments.csv", index=False)
     assert main(["--workspace", str(ws), "load", str(marked), "--append", "--quiet"]) == 0
     assert whole_builds == [[]] * 3
+
+
+def test_few_endpoints_resolve_as_many_do():
+    """An append's few endpoints are hashed and the keys looked up among them; a load hashes the
+    keys. Both give each endpoint the first row holding its key, and refuse an unknown one."""
+    from bidgraph.errors import NotFound
+    from bidgraph.graph.embedded.persist import _endpoint_ids
+
+    keys = pa.array([f"k{i}" for i in range(100)] + ["k7"], pa.large_string())
+    few = [pa.array(["k7", "k99", "k7"], pa.large_string()), pa.array(["k0"], pa.large_string())]
+    every = pa.array([f"k{i}" for i in range(100)], pa.large_string())
+    assert [list(ids) for ids in _endpoint_ids(keys, few, "L")] == [[7, 99, 7], [0]]
+    assert [list(ids) for ids in _endpoint_ids(keys, [*few, every], "L")] == [[7, 99, 7], [0], list(range(100))]
+    for ends in ([pa.array(["k1", "none"], pa.large_string())], [every, pa.array(["none"], pa.large_string())]):
+        with pytest.raises(NotFound, match="none"):
+            _endpoint_ids(keys, ends, "L")
