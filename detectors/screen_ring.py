@@ -34,6 +34,7 @@ A lead for a closer look, never proof.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import igraph as ig
 import leidenalg
@@ -80,13 +81,8 @@ def detect(snapshot: Snapshot, params: Mapping, seed: int) -> Ranked:
         & (firms["score"] > 0)
         & (firms["coordinated_lots"] >= params["min_lots"])
     ]
-    rows_of = lots.bids.groupby("org").indices  # org code -> its bid rows, looked up once
-    ranked = firms[firms["exposure"] > 0].sort_values(
-        ["community", "exposure"], ascending=[True, False], kind="mergesort"
-    )
-    peers_of = ranked.groupby("community").groups
-    bid_ids = bids["bid_id"].to_numpy()
-    findings = [_finding(org, firms, excess, lots, rows_of, peers_of, bid_ids, params) for org in flagged.index]
+    context = _Context.of(firms, excess, lots, bids)
+    findings = [_finding(org, me, context, lots, params) for org, me in flagged.to_dict("index").items()]
     findings.sort(key=lambda f: (-f.score, f.entities[0].id))
     ranking = firms["percentile"].where(firms["score"] > 0, 0.0)
     return Ranked(findings, "company", dict(zip(map(str, lots.org_ids[ranking.index]), ranking)))
@@ -133,42 +129,64 @@ def firm_scores(lots: ScreenedLots, seed: int) -> tuple[pd.DataFrame, pd.Series]
 def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed: int) -> np.ndarray:
     """Leiden modularity communities of the positive co-bidding ties (isolated firms alone)."""
     order = np.lexsort((b, a))
-    graph = ig.Graph(n=n, edges=np.column_stack([a[order], b[order]]).tolist())
+    # igraph reads a list of tuples of Python ints several times faster than rows of a 2-D array
+    graph = ig.Graph(n=n, edges=list(zip(a[order].tolist(), b[order].tolist())))
     partition = leidenalg.find_partition(
-        graph, leidenalg.ModularityVertexPartition, weights=list(weight[order]), seed=int(seed), n_iterations=2
+        graph, leidenalg.ModularityVertexPartition, weights=weight[order].tolist(), seed=int(seed), n_iterations=2
     )
     return np.asarray(partition.membership)
 
 
-def _finding(
-    org: int,
-    firms: pd.DataFrame,
-    excess: pd.Series,
-    lots: ScreenedLots,
-    rows_of: dict,
-    peers_of: dict,
-    bid_ids: np.ndarray,
-    params: Mapping,
-) -> Finding:
-    """The finding of one flagged firm (org code). ``rows_of`` maps a firm to its rows of
-    ``lots.bids`` (labelled by ``bid_ids``), ``peers_of`` a community to its firms with positive
-    exposure, strongest first."""
-    me = firms.loc[org]
+@dataclass(frozen=True)
+class _Context:
+    """What every flagged firm's finding looks up, gathered once: the lots' ``excess`` and ``probability`` by lot code, each firm's rows
+    of ``lots.bids`` (``rows_of``, labelled by ``bid_ids``) and each community's firms with
+    positive exposure, strongest first (``peers_of``)."""
+
+    excess: np.ndarray
+    probability: np.ndarray
+    market_mean: float
+    rows_of: dict
+    peers_of: dict
+    bid_ids: np.ndarray
+
+    @classmethod
+    def of(cls, firms: pd.DataFrame, excess: pd.Series, lots: ScreenedLots, bids: pd.DataFrame) -> _Context:
+        by_lot = np.full((2, len(lots.lot_ids)), np.nan)
+        by_lot[0, excess.index.to_numpy()] = excess.to_numpy()
+        by_lot[1, lots.screens.index.to_numpy()] = lots.screens["probability"].to_numpy()
+        ranked = firms[firms["exposure"] > 0].sort_values(
+            ["community", "exposure"], ascending=[True, False], kind="mergesort"
+        )
+        return cls(
+            by_lot[0],
+            by_lot[1],
+            float(lots.screens["probability"].mean()),
+            lots.bids.groupby("org").indices,
+            ranked.groupby("community").groups,
+            bids["bid_id"].to_numpy(),
+        )
+
+
+def _finding(org: int, me: dict, context: _Context, lots: ScreenedLots, params: Mapping) -> Finding:
+    """The finding of one flagged firm (org code; ``me``, its row of ``firms``)."""
     org_id = str(lots.org_ids[org])
-    peers = [o for o in peers_of.get(me["community"], []) if o != org][: params["context_members"]]
-    mine = lots.bids["lot"].to_numpy()[rows_of[org]]
-    heavy = excess.reindex(np.unique(mine))
-    heavy = heavy[heavy > 0].sort_values(ascending=False, kind="mergesort").head(params["context_lots"])
+    community = context.peers_of.get(me["community"], pd.Index([])).to_numpy()
+    peers = [o for o in community[: params["context_members"] + 1].tolist() if o != org][: params["context_members"]]
+    lot_of_row = lots.bids["lot"].to_numpy()
+    mine = np.unique(lot_of_row[context.rows_of[org]])
+    mine = mine[context.excess[mine] > 0]
+    heavy = mine[np.argsort(-context.excess[mine], kind="stable")[: params["context_lots"]]]
     peer_ids = [str(lots.org_ids[o]) for o in peers]
     lot_rows = [
         {
             "lot_id": str(lots.lot_ids[t]),
-            "probability": round(float(lots.screens.at[t, "probability"]), 4),
-            "excess": round(float(e), 4),
+            "probability": round(float(context.probability[t]), 4),
+            "excess": round(float(context.excess[t]), 4),
         }
-        for t, e in heavy.items()
+        for t in heavy
     ]
-    base = float(lots.screens["probability"].mean())
+    base = context.market_mean
     measured = {
         "lots": int(me["lots"]),
         "coordinated_lots": int(me["coordinated_lots"]),
@@ -203,11 +221,11 @@ def _finding(
     if peer_ids:
         zh += "群内累计超额最高的其他企业：" + "、".join(peer_ids) + "。"
         en += " Strongest other members: " + ", ".join(peer_ids) + "."
-    rows = np.concatenate([rows_of[o] for o in [org, *peers]])
-    rows = np.sort(rows[np.isin(lots.bids["lot"].to_numpy()[rows], heavy.index.to_numpy())])
+    rows = np.concatenate([context.rows_of[o] for o in [org, *peers]])
+    rows = np.sort(rows[np.isin(lot_of_row[rows], heavy)])
     shown_bids = [
         (uid("Organization", lots.org_ids[o]), uid("Bid", b), uid("Lot", lots.lot_ids[t]))
-        for o, t, b in zip(lots.bids["org"].to_numpy()[rows], lots.bids["lot"].to_numpy()[rows], bid_ids[rows])
+        for o, t, b in zip(lots.bids["org"].to_numpy()[rows], lot_of_row[rows], context.bid_ids[rows])
     ]
     nodes = [uid("Organization", org_id)] + [uid("Organization", p) for p in peer_ids]
     nodes += [uid("Lot", r["lot_id"]) for r in lot_rows] + [b for _, b, _ in shown_bids]

@@ -196,9 +196,9 @@ def smoke_scores(
     shown = ["finding", "detector", "score", "weight", "evidence", "points"]
     rows = keep[shown].round(4).astype(object).where(keep[shown].notna(), None).to_dict("records")
     listed: dict[tuple, list] = {}
-    for key, row in zip(zip(keep["level"], keep["entity"]), rows):
+    for key, row in zip(zip(keep["level"].tolist(), keep["entity"].tolist()), rows):
         listed.setdefault(key, []).append(row)
-    keys = list(zip(totals["level"], totals["entity"]))
+    keys = list(zip(totals["level"].tolist(), totals["entity"].tolist()))
     totals["by_detector"] = [per_entity[k] for k in keys]
     totals["contributions"] = [listed[k] for k in keys]
     return totals

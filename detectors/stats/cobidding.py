@@ -173,8 +173,16 @@ def expected_entries(co: CoBidding, lots: np.ndarray) -> np.ndarray:
     for market in MARKETS:
         chosen = co.lot_markets[market].reindex(lots).value_counts()
         rates = co.rates[market]
-        rates = rates.assign(e=rates["n"] / rates["lots"] * chosen.reindex(rates[market]).fillna(0).to_numpy())
-        out = np.maximum(out, rates.groupby("firm")["e"].sum().reindex(range(len(co.firms)), fill_value=0).to_numpy())
+        in_market = rates[market].to_numpy()
+        lots_in = np.zeros(int(in_market.max(initial=-1)) + 1)
+        lots_in[chosen.index.to_numpy()] = chosen.to_numpy()
+        # only the entry rows of the chosen markets count (the others add 0): sum those alone
+        rows = np.flatnonzero(lots_in[in_market] > 0)
+        e = rates["n"].to_numpy()[rows] / rates["lots"].to_numpy()[rows] * lots_in[in_market[rows]]
+        per_firm = pd.Series(e).groupby(rates["firm"].to_numpy()[rows]).sum()
+        expected = np.zeros(len(co.firms))
+        expected[per_firm.index.to_numpy()] = per_firm.to_numpy()
+        out = np.maximum(out, expected)
     return out
 
 
@@ -324,8 +332,12 @@ def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
     cols = ["org_id", column] + (["bid_id"] if "bid_id" in table.columns else [])
     out = table[cols].rename(columns={column: "value"})
-    if keep is not None:
-        out = out[out["value"].isin(out.loc[out["org_id"].isin(keep), "value"].dropna().unique())]
+    if keep is not None:  # the values some kept firm holds, matched on integer codes (-1: missing)
+        value, _ = pd.factorize(out["value"])
+        held = np.zeros(int(value.max(initial=-1)) + 2, dtype=bool)
+        held[value[out["org_id"].isin(keep).to_numpy()] + 1] = True
+        held[0] = False
+        out = out[held[value + 1]]
     out = out[out["value"].notna() & (out["value"].astype(str).str.strip() != "")]
     if "bid_id" not in out.columns:
         out = out.assign(bid_id=None)

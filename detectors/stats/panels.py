@@ -24,11 +24,18 @@ def score_deviations(snapshot, min_panel: int = 3) -> pd.DataFrame:
     if es.empty:
         return pd.DataFrame(columns=["lot_id", "expert_id", "bid_id", "org_id", "score", "others_mean", "dev", "panel"])
     es = es.assign(score=pd.to_numeric(es["score"], errors="coerce")).dropna(subset=["score"])
-    es = es.groupby(["lot_id", "expert_id", "bid_id"], as_index=False, sort=False)["score"].mean()
-    per_bid = es.groupby("bid_id")["score"]
-    es["panel"] = per_bid.transform("size")
-    es = es[es["panel"] >= min_panel].copy()
-    total = es.groupby("bid_id")["score"].transform("sum")
+    # grouped on integer codes of the ids (grouping on the id strings costs seconds at province scale)
+    keys = ["lot_id", "expert_id", "bid_id"]
+    codes = {k: pd.factorize(es[k]) for k in keys}
+    coded = pd.DataFrame({k: codes[k][0] for k in keys} | {"score": es["score"].to_numpy()})
+    coded = coded[(coded[keys] >= 0).all(axis=1)]  # a missing id (code -1) is no group, as in a groupby
+    coded = coded.groupby(keys, as_index=False, sort=False)["score"].mean()
+    coded["panel"] = coded.groupby("bid_id")["score"].transform("size")
+    coded = coded[coded["panel"] >= min_panel].reset_index(drop=True)
+    total = coded.groupby("bid_id")["score"].transform("sum")
+    es = pd.DataFrame({k: codes[k][1].take(coded[k].to_numpy()) for k in keys}).assign(
+        score=coded["score"], panel=coded["panel"]
+    )
     es["others_mean"] = (total - es["score"]) / (es["panel"] - 1)
     es["dev"] = es["score"] - es["others_mean"]
     return es.merge(snapshot["bids"][["bid_id", "org_id"]], on="bid_id", how="inner")
