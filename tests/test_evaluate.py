@@ -27,48 +27,30 @@ TRUTH = {
 
 
 def finding(fid, detector, score, *entities, severity="low"):
-    return {
-        "id": fid,
-        "detector": detector,
-        "score": score,
-        "severity": severity,
-        "entities": [{"type": t, "id": i, "role": r} for t, i, r in entities],
-    }
+    rows = [{"type": t, "id": i, "role": r} for t, i, r in entities]
+    return {"id": fid, "detector": detector, "score": score, "severity": severity, "entities": rows}
+
+
+def firms(*ids, role="member"):
+    return [("company", i, role) for i in ids]
 
 
 FINDINGS = [
-    finding("F1", "bid_ring", 0.9, *[("company", m, "member") for m in RING]),
-    finding("F2", "bid_ring", 0.8, *[("company", m, "member") for m in ["QUIET1", "QUIET2", "C01"]]),
-    finding("F3", "bid_ring", 0.4, *[("company", m, "member") for m in ["C02", "C03", "C04"]]),
+    finding("F1", "bid_ring", 0.9, *firms(*RING)),
+    finding("F2", "bid_ring", 0.8, *firms("QUIET1", "QUIET2", "C01")),
+    finding("F3", "bid_ring", 0.4, *firms("C02", "C03", "C04")),
     finding("F4", "cover_bidder", 0.7, ("company", "COVER1", "cover"), ("company", "H03", "served")),
     finding("F5", "tenderer_affinity", 0.6, ("company", "GOV1", "tenderer"), ("company", "H05", "member")),
     finding("F6", "tenderer_affinity", 0.9, ("company", "GOV1", "tenderer"), ("company", "H07", "member")),
-    finding(
-        "F7",
-        "shared_device",
-        0.75,
-        ("company", "H10", "member"),
-        ("company", "H11", "member"),
-        ("ip", "1.2.3.4", "shared"),
-        severity="high",
-    ),
-    finding(
-        "F8",
-        "shared_device",
-        0.9,
-        ("company", "RING1", "member"),
-        ("company", "RING2", "member"),
-        ("device", "AA:BB", "shared"),
-        severity="high",
-    ),
-    finding("F10", "hidden_link", 0.5, ("company", "QUIET1", "member"), ("company", "QUIET3", "member")),
-    finding("F11", "hidden_link", 0.55, ("company", "H20", "member"), ("company", "H21", "member")),
+    finding("F7", "shared_device", 0.75, *firms("H10", "H11"), ("ip", "1.2.3.4", "shared"), severity="high"),
+    finding("F8", "shared_device", 0.9, *firms("RING1", "RING2"), ("device", "AA:BB", "shared"), severity="high"),
+    finding("F10", "hidden_link", 0.5, *firms("QUIET1", "QUIET3")),
+    finding("F11", "hidden_link", 0.55, *firms("H20", "H21")),
     finding(
         "F9",
         "shared_device",
         0.6,
-        ("company", "H10", "member"),
-        ("company", "H11", "member"),
+        *firms("H10", "H11"),
         ("ip", "100.64.0.1", "shared"),
         ("device", "AA:TERM", "shared"),
         severity="high",
