@@ -5,7 +5,9 @@ restores it exactly, positions included.
 Saving needs case write permission (``case.comment``) and a case the actor may see; it is
 recorded in the audit trail in the same transaction. Each node's regions are stored with the
 view, so that a county user restoring it gets only the nodes of their region (and the links
-among them): the rest are counted (``left_out``) and the refusal is audited (``denied``).
+among them): the rest are counted (``left_out``) and the refusal is audited (``denied``). An
+analyst's group on the canvas (a node its members name in ``data.group``) lies in its members'
+regions, so it is kept for whoever may see one of them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def _node_regions(index: RegionIndex | None, uid: str) -> list[str]:
         return []
     label, _, key = uid.partition(":")
     return sorted(index.regions(LABEL_TYPES.get(label, ""), key))
+
+
+def _regions(index: RegionIndex | None, elements: list[dict]) -> dict[str, list[str]]:
+    """Node id → its regions; a group's are its members'."""
+    regions = {e["data"]["id"]: _node_regions(index, e["data"]["id"]) for e in elements if _is_node(e)}
+    for e in elements:
+        group = e["data"].get("group")
+        if _is_node(e) and group in regions:
+            regions[group] = sorted({*regions[group], *regions[e["data"]["id"]]})
+    return regions
 
 
 def _checked(elements: object) -> list[dict]:
@@ -81,7 +93,7 @@ def save_view(
     if index is None and not scope.is_all:
         raise AccessDenied("a county user's view needs the loaded graph to check its region")
     _visible_case(store, actor, case_id)
-    regions = {e["data"]["id"]: _node_regions(index, e["data"]["id"]) for e in elements if _is_node(e)}
+    regions = _regions(index, elements)
     keep = {uid for uid, where in regions.items() if scope.allows(where)}
     kept = _within(elements, keep)
     positions = {e["data"]["id"]: e["position"] for e in kept if _is_node(e) and e.get("position")}

@@ -1,7 +1,8 @@
 """The explorer's canvas in headless Chromium: a shared IP expands into the firms behind it (not
-bid dots) page by page, hide and undo, a path through chosen relation types, a named view saved,
-the canvas surviving a reload, and the saved view restored exactly. Screenshots (1280×800) go to
-test-artifacts/workbench/canvas-*.png."""
+bid dots) page by page, hide and undo, a path through chosen relation types, five firms grouped,
+collapsed into one node (their links merged and counted), expanded and collapsed again with undo
+and redo, a named view saved with the group, the canvas surviving a reload, and the saved view
+restored exactly. Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
 
 from __future__ import annotations
 
@@ -61,6 +62,15 @@ def select(b, *uids: str) -> None:
     time.sleep(0.4)  # Cytoscape reports the selection after 100 ms
 
 
+def drawn(b, uid: str) -> dict:
+    """How Cytoscape shows a node: visible, how many children (a group), its label."""
+    return b.execute_script(
+        "const n = document.getElementById('cyto-explorer')._cyreg.cy.getElementById(arguments[0]);"
+        "return n.empty() ? {} : {visible: n.visible(), children: n.children().length, label: n.data('label')};",
+        uid,
+    )
+
+
 def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     b = browser
     b.set_window_size(1280, 800)
@@ -110,6 +120,43 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-2-path")
 
+    # five firms grouped under a name, collapsed into one node (their IP links merged, counted),
+    # expanded back, collapsed again: undo and redo step through it
+    firms = [f"Organization:F{i:03d}" for i in range(10, 15)]
+    select(b, *firms)
+    b.find_element(By.ID, "input-group-name").send_keys("网吧IP背后单位")
+    click(b, "button-group")
+    wait_text(b, "div-explorer-msg", "已将 5 个节点归入分组“网吧IP背后单位”")
+    assert {e["data"].get("parent") for e in canvas(b) if e["data"]["id"] in firms} == {"group:1"}
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 5)
+    time.sleep(0.5)
+    b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
+    shot(b, "canvas-5-group")
+    select(b, "group:1")
+    click(b, "button-collapse")
+    wait_text(b, "div-explorer-msg", "已折叠 1 个分组")
+    summary = next(e["data"] for e in canvas(b) if e["data"].get("type") == "GROUPED")
+    assert (summary["source"], summary["target"], summary["label"]) == ("group:1", "IP:61.1.1.1", "5 条关系")
+    WebDriverWait(b, WAIT).until(
+        lambda d: drawn(d, "group:1") == {"visible": True, "children": 0, "label": "网吧IP背后单位（5）"}
+    )
+    assert not any(drawn(b, u)["visible"] for u in firms)
+    time.sleep(0.5)
+    b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
+    shot(b, "canvas-6-collapsed")
+    click(b, "button-undo")
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 5)
+    click(b, "button-redo")
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 0)
+    select(b, "group:1")
+    click(b, "button-expand-group")
+    wait_text(b, "div-explorer-msg", "已展开 1 个分组")
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 5 and drawn(d, firms[0])["visible"])
+    select(b, firms[0])
+    click(b, "button-collapse")
+    wait_text(b, "div-explorer-msg", "已折叠 1 个分组")
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 0)
+
     # save a named view, reload: the canvas is back; clear it and open the view: exactly as saved
     b.find_element(By.ID, "input-view-name").send_keys("网吧IP围标")
     click(b, "button-save-view")
@@ -119,6 +166,9 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     tab(b, "图谱分析")
     wait_text(b, "div-explorer-msg", "已恢复上次的画布")
     assert canvas(b) == saved
+    WebDriverWait(b, WAIT).until(
+        lambda d: drawn(d, "group:1") == {"visible": True, "children": 0, "label": "网吧IP背后单位（5）"}
+    )
     time.sleep(0.5)
     b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-3-restored")
@@ -130,6 +180,7 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     ).click()
     wait_text(b, "div-explorer-msg", "已打开视图")
     WebDriverWait(b, WAIT).until(lambda d: canvas(d) == saved)
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["visible"] and not drawn(d, firms[0])["visible"])
     time.sleep(0.5)
     b.execute_script("document.getElementById('cyto-explorer').scrollIntoView({block: 'center'});")
     shot(b, "canvas-4-saved-view")
@@ -140,5 +191,6 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     wait_text(b, "div-explorer-msg", "Your canvas was restored")
     labels = {e["data"]["label"] for e in canvas(b) if "source" in e["data"]}
     assert labels and not any("\u4e00" <= ch <= "\u9fff" for label in labels for ch in label)
+    assert "5 links" in labels and drawn(b, "group:1")["label"] == "网吧IP背后单位 (5)"
     assert [e.get("position") for e in canvas(b)] == [e.get("position") for e in saved]
     assert "Traceback" not in b.page_source

@@ -77,3 +77,24 @@ def test_a_view_saved_on_the_open_case_is_listed_and_restored_in_each_users_scop
         desk_for("viewer").cases.save_view(case_id, "v", CANVAS)
     actions = [r["action"] for r in store.connection().execute("SELECT action FROM audit WHERE user = 'west'")]
     assert "case.view.open" in actions and "denied" in actions
+
+
+def test_a_group_on_the_canvas_round_trips_through_a_case_view(desk_for, store, people):
+    from bidgraph.workbench import canvas_groups
+
+    found = [finding("F1", "L1", "ORG1", "ORG2"), finding("F2", "L2", "ORG2", "ORG3")]
+    case_id = cases.create_case(store, people["city"], "两区围标", found, index=RegionIndex(world_tables()))["id"]
+    grouped, _ = canvas_groups.group(CANVAS, {"Organization:ORG2", "Organization:ORG3"}, "乙丙")
+    folded, _ = canvas_groups.collapse(canvas_groups.refold(grouped, "zh"), {"group:1"})
+    folded = canvas_groups.refold(folded, "zh")
+    city = desk_for("city")
+    save_case_view(city, case_id, "分组视图", folded, "zh")
+    elements, _ = open_case_view(city, case_id, "分组视图", "zh")
+    assert elements == folded  # the group, its collapsed position, folded members and summary edges
+
+    west = desk_for("west")  # ORG3 lies in the east: the group keeps its west member only
+    elements, _ = open_case_view(west, case_id, "分组视图", "zh")
+    shown = {e["data"]["id"]: e for e in elements}
+    assert set(shown) == {"group:1", "Organization:ORG1", "Organization:ORG2"}
+    assert shown["group:1"]["data"]["label"] == "乙丙（1）" and shown["group:1"]["position"]
+    assert "folded" in shown["Organization:ORG2"]["classes"]

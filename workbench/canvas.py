@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from bidgraph.graph.schema import schema
+from bidgraph.workbench.elements import SUMMARY, is_group
 from bidgraph.workbench.i18n import name, t
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "edge_label",
     "relabel",
     "positions",
+    "with_class",
     "CANVAS_RULES",
 ]
 
@@ -36,6 +38,14 @@ FIRST_RING = 110
 
 def _is_node(e: dict) -> bool:
     return "source" not in e["data"]
+
+
+def _takes_place(e: dict) -> bool:
+    """A node drawn at its own position: not inside a collapsed group, not an expanded group
+    (Cytoscape draws that around its members)."""
+    if not _is_node(e) or "folded" in e.get("classes", "").split():
+        return False
+    return not is_group(e) or bool(e["data"].get("collapsed"))
 
 
 def positions(elements: list[dict]) -> dict[str, dict]:
@@ -69,7 +79,7 @@ def place(elements: list[dict], anchor: str | None = None) -> list[dict]:
     free = _slots(centre, taken)
     out = []
     for e in elements:
-        if _is_node(e) and not e.get("position"):
+        if _takes_place(e) and not e.get("position"):
             pos = placed.get(e["data"]["id"]) or next(free)
             taken.append((pos["x"], pos["y"]))
             e = dict(e, position=pos)
@@ -80,15 +90,16 @@ def place(elements: list[dict], anchor: str | None = None) -> list[dict]:
 def arrange(elements: list[dict], centre: str | None) -> list[dict]:
     """Tidy the canvas: ``centre`` in the middle, every other unpinned node on rings by its
     distance in links from it (nodes it cannot reach last); pinned nodes stay."""
-    ids = [e["data"]["id"] for e in elements if _is_node(e)]
+    ids = [e["data"]["id"] for e in elements if _takes_place(e)]
     if not ids:
         return elements
     start: str = centre if centre is not None and centre in ids else ids[0]
     links: dict[str, list[str]] = {u: [] for u in ids}
     for e in elements:
-        if not _is_node(e):
-            links[e["data"]["source"]].append(e["data"]["target"])
-            links[e["data"]["target"]].append(e["data"]["source"])
+        ends = (e["data"].get("source"), e["data"].get("target"))
+        if not _is_node(e) and ends[0] in links and ends[1] in links:
+            links[ends[0]].append(ends[1])
+            links[ends[1]].append(ends[0])
     order, seen = [start], {start}
     for u in order:
         for v in links[u]:
@@ -98,9 +109,10 @@ def arrange(elements: list[dict], centre: str | None) -> list[dict]:
     order += [u for u in ids if u not in seen]
     rank = {u: i for i, u in enumerate(order)}
     kept = [
-        e if e.get("locked") or not _is_node(e) else {k: v for k, v in e.items() if k != "position"} for e in elements
+        e if e.get("locked") or not _takes_place(e) else {k: v for k, v in e.items() if k != "position"}
+        for e in elements
     ]
-    kept = [dict(e, position={"x": 0.0, "y": 0.0}) if _is_node(e) and e["data"]["id"] == start else e for e in kept]
+    kept = [dict(e, position={"x": 0.0, "y": 0.0}) if e["data"]["id"] == start else e for e in kept]
     ordered = sorted(kept, key=lambda e: rank.get(e["data"]["id"], -1))
     by_id = {e["data"]["id"]: e for e in place(ordered, start)}
     return [by_id[e["data"]["id"]] for e in elements]
@@ -111,18 +123,18 @@ def layout(fit: bool = True) -> dict:
     return {"name": "preset", "fit": fit, "padding": 30, "animate": False}
 
 
-def _with_class(e: dict, cls: str, on: bool) -> dict:
+def with_class(e: dict, cls: str, on: bool) -> dict:
     classes = [c for c in e.get("classes", "").split() if c != cls] + ([cls] if on else [])
     return dict(e, classes=" ".join(classes))
 
 
 def hide(elements: list[dict], ids: set[str]) -> list[dict]:
     """Hide the nodes ``ids`` (and so their links); they stay on the canvas, in place."""
-    return [_with_class(e, "hidden", True) if e["data"]["id"] in ids else e for e in elements]
+    return [with_class(e, "hidden", True) if e["data"]["id"] in ids else e for e in elements]
 
 
 def show_all(elements: list[dict]) -> list[dict]:
-    return [_with_class(e, "hidden", False) for e in elements]
+    return [with_class(e, "hidden", False) for e in elements]
 
 
 def remove(elements: list[dict], ids: set[str]) -> list[dict]:
@@ -136,12 +148,12 @@ def remove(elements: list[dict], ids: set[str]) -> list[dict]:
 
 def pin(elements: list[dict], ids: set[str], on: bool = True) -> list[dict]:
     """Pin (lock in place) or unpin the nodes ``ids``."""
-    return [_with_class(dict(e, locked=on), "pinned", on) if e["data"]["id"] in ids else e for e in elements]
+    return [with_class(dict(e, locked=on), "pinned", on) if e["data"]["id"] in ids else e for e in elements]
 
 
 def neighbours(elements: list[dict], ids: set[str]) -> set[str]:
     """The visible nodes linked to ``ids`` on the canvas, ``ids`` included."""
-    hidden = {e["data"]["id"] for e in elements if "hidden" in e.get("classes", "").split()}
+    hidden = {e["data"]["id"] for e in elements if {"hidden", "folded"} & set(e.get("classes", "").split())}
     out = set(ids)
     for e in elements:
         d = e["data"]
@@ -156,6 +168,8 @@ def edge_label(rel_type: str, props: dict | None, lang: str) -> str:
     base = name("rel", rel_type, lang)
     if rel_type == "HOLDS_ROLE" and props.get("role"):
         return schema().value_label(props["role"], lang)
+    if rel_type == SUMMARY:
+        return t("cv.group_links", lang, n=props.get("count", 0))
     if rel_type == "CO_BID":
         return t("cv.co_bid", lang, lots=len(props.get("lots", [])), wins=props.get("wins", 0))
     if rel_type.startswith("USED_") and props.get("bids"):
@@ -178,4 +192,51 @@ CANVAS_RULES = [
     {"selector": "node.pinned", "style": {"border-width": 3, "border-color": "#333", "border-style": "double"}},
     {"selector": "edge.firm", "style": {"line-style": "solid", "width": 2.2, "target-arrow-shape": "none"}},
     {"selector": "edge.CO_BID", "style": {"line-color": "#4e79a7", "line-style": "dashed"}},
+    # the analyst's groups (canvas_groups.py): a box around the members, or one node when collapsed
+    {
+        "selector": "node.group",
+        "style": {
+            "shape": "round-rectangle",
+            "background-color": "#dfe6f2",
+            "background-opacity": 0.45,
+            "border-width": 1.5,
+            "border-style": "dashed",
+            "border-color": "#5b6f96",
+            "padding": 16,
+            "text-valign": "top",
+            "text-margin-y": -3,
+            "text-max-width": 220,
+            "font-size": 12,
+            "font-weight": "bold",
+            "color": "#2f4166",
+        },
+    },
+    {
+        "selector": "node.group.collapsed",
+        "style": {
+            "width": 46,
+            "height": 34,
+            "background-color": "#5b6f96",
+            "background-opacity": 1,
+            "border-style": "solid",
+            "padding": 0,
+            "text-valign": "bottom",
+            "text-margin-y": 4,
+        },
+    },
+    {"selector": ".folded", "style": {"display": "none"}},
+    {
+        "selector": "edge.grouped",
+        "style": {
+            "width": 3,
+            "line-color": "#5b6f96",
+            "target-arrow-shape": "none",
+            "label": "data(label)",
+            "font-size": 11,
+            "min-zoomed-font-size": 5,  # the count is what the edge is for: shown zoomed out too
+            "color": "#2f4166",
+            "text-background-color": "#fff",
+            "text-background-opacity": 0.8,
+        },
+    },
 ]

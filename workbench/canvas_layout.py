@@ -15,7 +15,15 @@ from bidgraph.workbench.canvas_text import CANVAS_RELS
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.styles import stylesheet
 
-__all__ = ["canvas_graph", "canvas_tools", "style_controls", "path_types", "views_panel", "canvas_stores"]
+__all__ = [
+    "canvas_graph",
+    "canvas_tools",
+    "group_tools",
+    "style_controls",
+    "path_types",
+    "views_panel",
+    "canvas_stores",
+]
 
 
 def _button(button_id: str, text: str) -> html.Button:
@@ -62,7 +70,25 @@ def canvas_tools(lang: str) -> list:
             className="actions",
         ),
         html.Div([_button("button-behind", t("cv.behind", lang))], className="actions"),
+        *group_tools(lang),
         *style_controls(lang),
+    ]
+
+
+def group_tools(lang: str) -> list:
+    """Group the selection under a name; collapse, expand or dissolve the selected groups."""
+    return [
+        html.Label(t("cv.groups", lang), className="field-label"),
+        dcc.Input(id="input-group-name", type="text", placeholder=t("cv.group_name_ph", lang)),
+        html.Div(
+            [
+                _button("button-group", t("cv.group", lang)),
+                _button("button-collapse", t("cv.collapse", lang)),
+                _button("button-expand-group", t("cv.expand_group", lang)),
+                _button("button-ungroup", t("cv.ungroup", lang)),
+            ],
+            className="actions",
+        ),
     ]
 
 
@@ -113,8 +139,9 @@ def views_panel(lang: str) -> html.Div:
 
 def canvas_stores() -> list:
     """Undo/redo history (this page's life), saved views (this browser, kept across sessions),
-    and the selected firm-level edge."""
+    and the nodes on screen as dropdown options (``callbacks/explorer.py``)."""
     return [
         dcc.Store(id="store-history"),
+        dcc.Store(id="store-node-options"),
         dcc.Store(id="store-views", data={}, storage_type="local"),
     ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from bidgraph.errors import NotFound
 from bidgraph.graph import firm_view
 from bidgraph.workbench.canvas import edge_label, place, relabel
-from bidgraph.workbench.elements import edge_element, merge, node_element, node_ids
+from bidgraph.workbench.canvas_groups import refold
+from bidgraph.workbench.elements import edge_element, is_group, merge, node_element, node_ids
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import message
 
@@ -83,19 +84,19 @@ def open_behind(data, elements: list[dict], edge: dict | None, lang: str) -> tup
 
 def restore(data, elements: list[dict] | None, lang: str) -> tuple[list[dict], object]:
     """A kept canvas as this user may see it now: nodes that no longer exist or lie outside the
-    user's region dropped (with their links), positions, pins and hidden marks kept, labels in
-    ``lang``."""
+    user's region dropped (with their links, and groups left empty), positions, pins, hidden
+    marks and groups kept, labels in ``lang``."""
     elements = elements or []
     ids = node_ids(elements)
     if not ids:
         return [], None
     sub, missing = known_subgraph(data.api, ids)
     seen = {n["id"] for n in sub["nodes"]}
-    kept = merge([], [e for e in elements if "source" in e["data"] or e["data"]["id"] in seen])
+    kept = merge([], [e for e in elements if "source" in e["data"] or is_group(e) or e["data"]["id"] in seen])
     text = t("cv.restored", lang, n=len(seen))
     if missing:
         text += " " + t("cv.dropped", lang, n=len(missing))
-    return relabel(kept, lang), message(text, "warning" if missing else "info")
+    return refold(relabel(kept, lang), lang), message(text, "warning" if missing else "info")
 
 
 def open_case_view(data, case_id: str, view: str, lang: str) -> tuple[list[dict], object]:

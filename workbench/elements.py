@@ -3,9 +3,29 @@ the explorer applies to the elements on screen (merge, mark, list)."""
 
 from __future__ import annotations
 
-__all__ = ["node_element", "edge_element", "merge", "mark", "node_ids", "edge_count", "on_screen_options", "edge_key"]
+__all__ = [
+    "GROUP",
+    "SUMMARY",
+    "is_group",
+    "node_element",
+    "edge_element",
+    "merge",
+    "mark",
+    "node_ids",
+    "edge_count",
+    "on_screen_options",
+    "first_options",
+    "edge_key",
+]
 
 CAPTION_MAX = 16
+OPTIONS_SHOWN = 50  # a node dropdown's options before a search (assets/node_options.js: the same)
+GROUP = "Group"  # the analyst's groups (canvas_groups.py): canvas nodes that are not graph nodes
+SUMMARY = "GROUPED"  # a collapsed group's links to one neighbour, as one edge
+
+
+def is_group(e: dict) -> bool:
+    return e["data"].get("type") == GROUP and "source" not in e["data"]
 
 
 def _short(text: str) -> str:
@@ -76,7 +96,8 @@ def mark(elements: list[dict], ids: set[str], cls: str, only: bool = True) -> li
 
 
 def node_ids(elements: list[dict] | None) -> list[str]:
-    return [e["data"]["id"] for e in elements or [] if "source" not in e["data"]]
+    """The graph nodes on the canvas (not the analyst's groups)."""
+    return [e["data"]["id"] for e in elements or [] if "source" not in e["data"] and not is_group(e)]
 
 
 def edge_count(elements: list[dict] | None) -> int:
@@ -88,10 +109,21 @@ def on_screen_options(elements: list[dict] | None, label_name) -> list[dict]:
     opts = []
     for e in elements or []:
         d = e["data"]
-        if "source" in d:
+        if "source" in d or is_group(e):
             continue
         key = d["id"].partition(":")[2]
         caption = d.get("caption", key)
         text = f"[{label_name(d['type'])}] {caption}" + (f" ({key})" if caption != key else "")
         opts.append({"label": text, "value": d["id"]})
     return sorted(opts, key=lambda o: o["label"])
+
+
+def first_options(options: list[dict], value: str | None, more: str) -> list[dict]:
+    """What a node dropdown offers before a search: the chosen node, the first ``OPTIONS_SHOWN``
+    others and, if there are more, a line saying to type (``more``, with ``{n}``). A dropdown
+    indexes every option for search as it mounts: 300 cost a quarter of a second."""
+    chosen = [o for o in options if o["value"] == value]
+    others = [o for o in options if o["value"] != value]
+    rest = len(others) - OPTIONS_SHOWN
+    tail = [{"label": more.replace("{n}", str(rest)), "value": "", "disabled": True}] if rest > 0 else []
+    return chosen + others[:OPTIONS_SHOWN] + tail

@@ -11,6 +11,7 @@
   const MAX = 30;
   const drawn = {};  // element id -> {key: its JSON, el: the object Cytoscape was given}
   let shape = null;  // node ids and positions of the last layout sent
+  let runs = 0;  // layouts sent
   const isNode = function (e) { return !("source" in e.data); };
   const draw = function (els, fresh) {
     return (els || []).map(function (e) {
@@ -27,11 +28,36 @@
       return e.data.id + "@" + (e.position ? e.position.x + "," + e.position.y : "");
     }).join("|");
   };
+  const drawnGraph = function () {
+    const graph = document.getElementById("cyto-explorer");
+    return graph && graph._cyreg && graph._cyreg.cy;
+  };
   const layout = function (els, force) {
     const now = nodesOf(els);
     if (!force && now === shape) return window.dash_clientside.no_update;
     shape = now;  // no positions map: the preset layout keeps each node where its element says
-    return { name: "preset", fit: true, padding: 30, animate: false };
+    const cy = drawnGraph();
+    if (cy) cy.resize();  // fit to the graph's size now, not as it was when it mounted
+    // react-cytoscapejs runs a layout only if its options differ from the last ones: `run` makes
+    // each differ (Cytoscape ignores it), else the canvas is never fitted to what was added
+    runs += 1;
+    return { name: "preset", fit: true, padding: 30, animate: false, run: runs };
+  };
+  // Groups (canvas_groups.py) are compound nodes. Cytoscape changes a node's parent only by
+  // moving it, and removing a parent removes its children: before the new elements are drawn,
+  // move each node drawn under another parent than it now names (out of a group being removed
+  // or collapsed, or into one already drawn). A node moving into a new group is moved by the
+  // draw itself, once the group is added.
+  const reparent = function (els) {
+    const cy = drawnGraph();
+    if (!cy) return;
+    (els || []).forEach(function (e) {
+      if (!isNode(e)) return;
+      const node = cy.getElementById(e.data.id);
+      const want = e.data.parent || null;
+      if (node.empty() || (node.data("parent") || null) === want) return;
+      if (want === null || !cy.getElementById(want).empty()) node.move({ parent: want });
+    });
   };
   // dcc.Store (Dash 4) does not always re-render when a callback updates store-elements, so its
   // session-storage copy (what a reload restores) can lag: bring it up to date once the update
@@ -69,6 +95,7 @@
             ? { past: h.past.slice(0, -1), future: h.future.concat([h.current]), current: next }
             : { past: h.past.concat([h.current]), future: h.future.slice(0, -1), current: next };
           persist(next);
+          reparent(next);
           return [next, hist, draw(next), layout(next)];
         }
         if (fired.indexOf("store-elements.data") >= 0) {
@@ -76,6 +103,7 @@
           persist(els);
           const same = JSON.stringify(els) === JSON.stringify(h.current);
           const past = h.current && !same ? h.past.concat([h.current]).slice(-MAX) : h.past;
+          reparent(els);
           return [nu, { past: past, future: same ? h.future : [], current: els }, draw(els), layout(els)];
         }
         if (fired.indexOf("cyto-explorer.elements") >= 0) {
@@ -90,6 +118,8 @@
           });
           const at = {};
           (shown || []).forEach(function (e) { if (e.position) at[e.data.id] = e.position; });
+          // an expanded group's position is its members' box: Cytoscape's, not the analyst's
+          current.forEach(function (e) { if (e.data.parent) delete at[e.data.parent]; });
           let moved = false;
           const next = current.map(function (e) {
             const p = at[e.data.id];

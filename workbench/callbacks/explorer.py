@@ -15,7 +15,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.firm_view import supports
-from bidgraph.workbench import canvas, canvas_style
+from bidgraph.workbench import canvas, canvas_groups, canvas_style
 from bidgraph.workbench.canvas_ops import (
     expand_firms,
     known_subgraph,
@@ -28,6 +28,7 @@ from bidgraph.workbench.elements import (
     edge_count,
     edge_element,
     edge_key,
+    first_options,
     mark,
     merge,
     node_element,
@@ -257,9 +258,13 @@ def _selected(nodes: list[dict] | None) -> set[str]:
     return {n["id"] for n in nodes or []}
 
 
-def canvas_action(data, trigger: str, elements: list[dict], selected: set[str], lang: str) -> tuple[list[dict], object]:
+def canvas_action(
+    data, trigger: str, elements: list[dict], selected: set[str], lang: str, group_name: str | None = None
+) -> tuple[list[dict], object]:
     """The selection's tools and tidy: hide, remove, expand, select neighbours, pin, unpin,
-    show all, arrange. Returns the elements and a message."""
+    show all, arrange, and the groups (``canvas_groups``). Returns the elements and a message."""
+    if trigger in canvas_groups.GROUP_BUTTONS:
+        return canvas_groups.group_action(elements, trigger, selected, group_name, lang)
     if (
         trigger
         in ("button-hide", "button-remove", "button-expand-selected", "button-pin", "button-unpin", "button-neighbours")
@@ -269,10 +274,11 @@ def canvas_action(data, trigger: str, elements: list[dict], selected: set[str], 
     if trigger == "button-hide":
         return canvas.hide(elements, selected), message(t("cv.hidden", lang, n=len(selected)), "info")
     if trigger == "button-remove":
-        return canvas.remove(elements, selected), message(t("cv.removed", lang, n=len(selected)), "info")
+        gone = canvas_groups.with_members(elements, selected)
+        return canvas.remove(elements, gone), message(t("cv.removed", lang, n=len(gone)), "info")
     if trigger in ("button-pin", "button-unpin"):
         on = trigger == "button-pin"
-        return canvas.pin(elements, selected, on), message(
+        return canvas.pin(elements, canvas_groups.graph_only(selected), on), message(
             t("cv.pinned" if on else "cv.unpinned", lang, n=len(selected)), "info"
         )
     if trigger == "button-neighbours":
@@ -283,7 +289,7 @@ def canvas_action(data, trigger: str, elements: list[dict], selected: set[str], 
     if trigger == "button-arrange":
         return canvas.arrange(elements, next(iter(sorted(selected)), None)), message(t("cv.arranged", lang), "info")
     msg = None
-    for uid in sorted(selected)[:10]:  # button-expand-selected
+    for uid in sorted(canvas_groups.graph_only(selected))[:10]:  # button-expand-selected
         elements, _, msg = _expand_page(data, elements, uid, [], 0, lang)
     return elements, msg
 
@@ -304,6 +310,7 @@ CANVAS_BUTTONS = (
     "button-unpin",
     "button-show-all",
     "button-arrange",
+    *canvas_groups.GROUP_BUTTONS,
 )
 
 
@@ -337,12 +344,21 @@ def register(app, data) -> None:
         State("cyto-explorer", "selectedNodeData"),
         State("cyto-explorer", "selectedEdgeData"),
         State("store-views", "data"),
+        State("input-group-name", "value"),
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
     @guarded(5, 4)
-    def _act(request, _e, _m, _l, _p, _c, ring, _b, view, *rest):
-        elements, focus, types, paging, a, b, hops, path_types, nodes, edges, views, lang = rest[len(CANVAS_BUTTONS) :]
+    def _act(*args):
+        out = _answer(*args)
+        if isinstance(out[0], list):  # every change leaves the groups consistent
+            out = (canvas_groups.refold(out[0], args[-1]), *out[1:])
+        return out
+
+    def _answer(request, _e, _m, _l, _p, _c, ring, _b, view, *rest):
+        elements, focus, types, paging, a, b, hops, path_types, nodes, edges, views, group_name, lang = rest[
+            len(CANVAS_BUTTONS) :
+        ]
         trigger, keep = ctx.triggered_id, no_update
         elements = elements or []
         if trigger == "store-open":
@@ -380,7 +396,7 @@ def register(app, data) -> None:
             elements, _ = restore(data, views[view], lang)
             return elements, None, None, keep, message(t("cv.opened", lang, name=view), "info")
         if trigger in CANVAS_BUTTONS:
-            elements, msg = canvas_action(data, trigger, elements, _selected(nodes), lang)
+            elements, msg = canvas_action(data, trigger, elements, _selected(nodes), lang, group_name)
             return elements, keep, keep, keep, msg if msg is not None else keep
         return keep, keep, keep, keep, keep
 
@@ -444,12 +460,12 @@ def register(app, data) -> None:
         prevent_initial_call=True,
     )
 
-    # The node dropdowns get their options and the focus its value in one update: a Dash
-    # dropdown drops a value that is not among its options. Large views get the quieter style.
+    # Every node on screen once, in store-node-options; the focus dropdown gets the first of them
+    # and its value in one update (a Dash dropdown drops a value that is not among its options),
+    # the others fill from the store as the analyst types (assets/node_options.js).
     @app.callback(
+        Output("store-node-options", "data"),
         Output("dropdown-focus", "options"),
-        Output("dropdown-path-from", "options"),
-        Output("dropdown-path-to", "options"),
         Output("div-explorer-stats", "children"),
         Output("dropdown-focus", "value"),
         Input("store-elements", "data"),
@@ -457,9 +473,10 @@ def register(app, data) -> None:
         Input("cyto-explorer", "tapNodeData"),
         State("dropdown-focus", "value"),
         State("dropdown-focus", "options"),
+        State("store-node-options", "data"),
         State("store-lang", "data"),
     )
-    def _options(elements, wanted, tapped, focus, shown, lang):
+    def _options(elements, wanted, tapped, focus, shown, kept, lang):
         opts = on_screen_options(elements, lambda label: name("label", label, lang))
         stats = t("ex.nodes_shown", lang, n=len(opts), m=edge_count(elements))
         on_screen = {o["value"] for o in opts}
@@ -468,15 +485,35 @@ def register(app, data) -> None:
             focus = wanted
         elif "cyto-explorer.tapNodeData" in triggers and tapped:
             focus = tapped["id"]
-        # the same nodes (links added, a drag, a hide): the dropdowns keep their options, as
-        # each new list makes the browser index it again for search (~0.1 s per 300 nodes)
-        same = opts == shown
+        focus = focus if focus in on_screen else None
+        more = t("cv.more_options", lang, n="{n}")
+        nodes = {"options": opts, "more": more}
+        first = first_options(opts, focus, more)
+        # unchanged lists are not sent: each new one makes the browser index it again for search
         return (
-            no_update if same else opts,
-            no_update if same else opts,
-            no_update if same else opts,
+            no_update if nodes == kept else nodes,
+            no_update if first == shown else first,
             stats,
-            focus if focus in on_screen else None,
+            focus,
+        )
+
+    pick = ClientsideFunction(namespace="nodeOptions", function_name="pick")
+    app.clientside_callback(
+        pick,
+        Output("dropdown-focus", "options", allow_duplicate=True),
+        Input("dropdown-focus", "search_value"),
+        State("store-node-options", "data"),
+        State("dropdown-focus", "value"),
+        prevent_initial_call=True,
+    )
+    for end in ("dropdown-path-from", "dropdown-path-to"):
+        app.clientside_callback(
+            pick,
+            Output(end, "options"),
+            Input(end, "search_value"),
+            Input("store-node-options", "data"),
+            State(end, "value"),
+            prevent_initial_call=True,
         )
 
     # Size and colour by a stored property, and the time window: style rules only (nothing
