@@ -27,7 +27,14 @@ import pandas as pd
 
 from bidgraph.detectors.core.common import uid
 from bidgraph.detectors.core.contract import ModuleDetector
-from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, lot_sizes, shared_value_findings, trace_node
+from bidgraph.detectors.stats.shared_values import (
+    PUBLIC_DEFAULTS,
+    Kind,
+    firms_per_value,
+    lot_sizes,
+    shared_value_findings,
+    trace_node,
+)
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
 
@@ -123,7 +130,7 @@ def detect(snapshot, params: dict, seed: int) -> list:
     """Groups of competing bidders linked by shared persons or contact details (``seed``
     unused: the detector is deterministic)."""
     holders = _holders(snapshot, list(params["roles"]))
-    shareable = holders.groupby(["kind", "value"])["org_id"].transform("nunique") >= 2
+    shareable = firms_per_value(*(pd.factorize(holders[c])[0] for c in ("kind", "value", "org_id"))) >= 2
     bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
     uses = bids.merge(holders[shareable], on="org_id")
     return shared_value_findings(

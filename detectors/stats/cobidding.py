@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from bidgraph.detectors.core.common import bids_in_context, uid
-from bidgraph.detectors.stats.shared_values import trace_node
+from bidgraph.detectors.stats.shared_values import firms_per_value, trace_node
 from bidgraph.detectors.stats.specialty import lot_specialty
 from bidgraph.graph.snapshot import Snapshot
 
@@ -315,11 +315,7 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
 
 def _held_by_few(values: pd.DataFrame, most: int) -> np.ndarray:
     """Whether each row's (kind, value) is held by 2 to ``most`` firms, counted on integer codes."""
-    kind, value, org = (pd.factorize(values[c])[0].astype(np.int64) for c in ("kind", "value", "org_id"))
-    key = kind * (int(value.max(initial=0)) + 1) + value
-    n_orgs = int(org.max(initial=0)) + 1
-    held = np.unique(key[org >= 0] * n_orgs + org[org >= 0])
-    firms = np.bincount(held // n_orgs, minlength=int(key.max(initial=0)) + 1)[key]
+    firms = firms_per_value(*(pd.factorize(values[c])[0] for c in ("kind", "value", "org_id")))
     return (firms >= 2) & (firms <= most)
 
 

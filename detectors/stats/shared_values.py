@@ -67,6 +67,7 @@ __all__ = [
     "trace_node",
     "shared_value_findings",
     "lot_sizes",
+    "firms_per_value",
     "bid_uses",
     "bid_value_findings",
 ]
@@ -109,11 +110,30 @@ class Kind:
     service: bool = False  # a registry contact: held by ``service_min_firms`` firms, it is a shared service
 
 
+def firms_per_value(kind: np.ndarray, value: np.ndarray, org: np.ndarray) -> np.ndarray:
+    """For each row, how many distinct firms hold its (kind, value), counted on integer codes
+    (-1 for a missing one: a row with a missing kind or value counts 0, a missing firm is not
+    counted)."""
+    kind, value, org = (np.asarray(a, dtype=np.int64) for a in (kind, value, org))
+    valid = (kind >= 0) & (value >= 0)
+    key = np.where(valid, kind * (int(value.max(initial=0)) + 1) + value, 0)
+    n_orgs = int(org.max(initial=0)) + 1
+    held = valid & (org >= 0)
+    pairs = np.unique(key[held] * n_orgs + org[held])
+    firms = np.bincount(pairs // n_orgs, minlength=int(key.max(initial=0)) + 1)
+    return np.where(valid, firms[key], 0)
+
+
 def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
-    h = holders[["org_id", "kind", "value"]].drop_duplicates()
-    per_value = h.groupby(["kind", "value"], sort=False)["org_id"].nunique().rename("n_firms").reset_index()
-    per_kind = h.groupby("kind")["org_id"].nunique().rename("n_kind_firms")
-    per_value = per_value.join(per_kind, on="kind")
+    kind, value, org = (holders[c].to_numpy() for c in ("kind", "value", "org_id"))
+    per_value = pd.DataFrame(
+        {
+            "kind": kind,
+            "value": value,
+            "n_firms": firms_per_value(kind, value, org),
+            "n_kind_firms": firms_per_value(np.zeros_like(kind), kind, org),
+        }
+    ).drop_duplicates(["kind", "value"], ignore_index=True)
     n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
     k = per_value["n_firms"].clip(lower=2).to_numpy(float)
     per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
