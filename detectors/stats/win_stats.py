@@ -34,18 +34,20 @@ def bid_outcomes(snapshot) -> pd.DataFrame:
 
 def _outcomes(snapshot) -> pd.DataFrame:
     b = bids_in_context(snapshot, valid_only=True)
-    awarded = b.groupby("lot_id")["is_winner"].transform("any")
-    b = b[awarded].copy()
-    b["n_bidders"] = b.groupby("lot_id")["bid_id"].transform("size")
+    lot = pd.factorize(b["lot_id"])[0]  # grouped on integer codes: many times faster than on the id strings
+    awarded = b["is_winner"].groupby(lot).transform("any").to_numpy(dtype=bool) & (lot >= 0)
+    b, lot = b[awarded].copy(), lot[awarded]
+    b["n_bidders"] = b["bid_id"].groupby(lot).transform("size").to_numpy()
     b["p_fair"] = 1.0 / b["n_bidders"]
     price = pd.to_numeric(b["price"], errors="coerce")
-    lots = price.groupby(b["lot_id"])
+    lots = price.groupby(lot)
     low = lots.transform("min")
     b["is_lowest"] = price.notna() & (price == low)
-    ranked = pd.DataFrame({"lot_id": b["lot_id"], "price": price}).dropna().sort_values(["lot_id", "price"])
-    ranked = ranked[ranked.groupby("lot_id").cumcount() == 1]
-    second = b["lot_id"].map(ranked.set_index("lot_id")["price"]).astype(float)  # str dtype when there are no bids
-    b["margin"] = np.where(b["is_lowest"], (second - low) / low, np.nan)
+    ranked = pd.DataFrame({"lot": lot, "price": price.to_numpy(dtype=float)}).dropna().sort_values(["lot", "price"])
+    ranked = ranked[ranked.groupby("lot").cumcount() == 1]
+    second = np.full(lot.max(initial=-1) + 1, np.nan)
+    second[ranked["lot"].to_numpy()] = ranked["price"].to_numpy()
+    b["margin"] = np.where(b["is_lowest"], (second[lot] - low) / low, np.nan)
     b["lot_cv"] = lots.transform("std") / lots.transform("mean")
     return b
 
