@@ -107,7 +107,9 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     market_win_ratio = _market_win_ratio(co)
     findings = []
     on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
-    bids = co.bids[co.bids["lot"].isin(on_group_lots)]
+    # the columns the groups are judged and shown on: copying the rest for every group costs seconds
+    shown = ["lot", "lot_id", "opened_on", "firm", "org_id", "is_winner", "price", "ceiling_price", "market"]
+    bids = co.bids.loc[co.bids["lot"].isin(on_group_lots), shown]
     for members, by_traces in seeded:
         lots, group_ties = _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params)
         f = _judge(co, bids, members, lots, inside, group_ties, traces, market_win_ratio, params, by_traces)

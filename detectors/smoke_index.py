@@ -191,7 +191,8 @@ def smoke_scores(
     # decomposed in one pass over the kept rows (per-entity pandas calls cost minutes at province scale)
     by_detector = keep.groupby(["level", "entity", "detector"])["points"].sum().round(2)
     per_entity: dict[tuple, dict] = {}
-    for (lvl, ent, det), pts in by_detector.items():
+    levels = [by_detector.index.get_level_values(i).tolist() for i in range(3)]  # lists: iterating Arrow is slow
+    for lvl, ent, det, pts in zip(*levels, by_detector.tolist()):
         per_entity.setdefault((lvl, ent), {})[det] = pts
     shown = ["finding", "detector", "score", "weight", "evidence", "points"]
     rows = keep[shown].round(4).astype(object).where(keep[shown].notna(), None).to_dict("records")

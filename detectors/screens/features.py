@@ -144,9 +144,9 @@ def coalition_members(
     lot_code, org_code = lot_code[order], org_code[order]
     left, right = _same_lot_pairs(lot_code)
     pair = org_code[left].astype(np.int64) * len(org_names) + org_code[right]
-    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    pair_code = pd.factorize(pair)[0]  # hashed: several times faster than np.unique's sort of millions of pairs
     activity = np.bincount(org_code)
-    meetings = counts[inverse]
+    meetings = np.bincount(pair_code)[pair_code]
     frequent = (meetings >= min_meetings) & (
         meetings >= min_share * np.minimum(activity[org_code[left]], activity[org_code[right]])
     )

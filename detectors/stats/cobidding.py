@@ -106,12 +106,15 @@ def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
     bids = bids_in_context(snapshot)
     bids["lot"], lots = pd.factorize(bids["lot_id"], sort=True)
     bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
-    category = bids["category"].fillna("?").astype(str)
-    market_key = bids["region_code"].fillna("?").astype(str) + "|" + category
-    specialty = bids["lot_id"].map(lot_specialty(snapshot, bids))
+    # a lot's markets are its own: keyed once per lot (row = lot code), then spread to its bids
+    per_lot = bids.drop_duplicates("lot").sort_values("lot").reset_index(drop=True)
+    category = per_lot["category"].fillna("?").astype(str)
+    market_key = per_lot["region_code"].fillna("?").astype(str) + "|" + category
+    specialty = lot_specialty(snapshot, bids).reindex(lots).reset_index(drop=True)
     specialty_key = ("*|" + category + "|" + specialty.astype(str)).where(specialty.notna(), market_key)
-    bids["market"], _ = pd.factorize(market_key, sort=True)
-    bids["specialty_market"], _ = pd.factorize(specialty_key, sort=True)
+    lot = bids["lot"].to_numpy()
+    bids["market"] = pd.factorize(market_key, sort=True)[0][lot]
+    bids["specialty_market"] = pd.factorize(specialty_key, sort=True)[0][lot]
     n_lots, n_firms = len(lots), len(firms)
     entry = bids.drop_duplicates(["lot", "firm"])
     incidence = sparse.csr_matrix(

@@ -119,7 +119,7 @@ def firms_per_value(kind: np.ndarray, value: np.ndarray, org: np.ndarray) -> np.
     key = np.where(valid, kind * (int(value.max(initial=0)) + 1) + value, 0)
     n_orgs = int(org.max(initial=0)) + 1
     held = valid & (org >= 0)
-    pairs = np.unique(key[held] * n_orgs + org[held])
+    pairs = pd.unique(key[held] * n_orgs + org[held])  # hashed: several times faster than np.unique's sort
     firms = np.bincount(pairs // n_orgs, minlength=int(key.max(initial=0)) + 1)
     return np.where(valid, firms[key], 0)
 

@@ -13,6 +13,7 @@ stays in its region-and-category market.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from bidgraph.graph.snapshot import Snapshot
@@ -30,21 +31,35 @@ def lot_specialty(snapshot: Snapshot, bids: pd.DataFrame) -> pd.Series:
     bids : DataFrame
         Bids with ``lot_id`` and ``org_id``.
     """
-    lots = pd.Index(bids["lot_id"].unique(), name="lot_id")
-    panels = snapshot["expert_scores"][["lot_id", "expert_id"]].drop_duplicates()
-    panels = panels.merge(snapshot["experts"][["expert_id", "specialty"]], on="expert_id").dropna(subset=["specialty"])
+    lot, lots = pd.factorize(bids["lot_id"])
+    lots = pd.Index(lots, name="lot_id")
+    # Integer codes (counting on id strings costs seconds at province scale). Only the bids' lots
+    # matter; specialties are coded in name order, which breaks ties between them.
+    scores, experts = snapshot["expert_scores"], snapshot["experts"][["expert_id", "specialty"]].dropna()
+    expert = pd.factorize(pd.concat([scores["expert_id"], experts["expert_id"]], ignore_index=True))[0]
+    specialty, names = pd.factorize(experts["specialty"], sort=True)
+    panels = pd.DataFrame({"lot": lots.get_indexer(scores["lot_id"]), "expert": expert[: len(scores)]})
+    panels = panels[panels["lot"] >= 0].drop_duplicates()
+    panels = panels.merge(pd.DataFrame({"expert": expert[len(scores) :], "specialty": specialty}), on="expert")
     if panels.empty:
         return pd.Series(pd.NA, index=lots, dtype=object)
-    panelled = _mode(panels, "lot_id")
-    entries = bids[["lot_id", "org_id"]].drop_duplicates()
-    firm_votes = _mode(entries.assign(specialty=entries["lot_id"].map(panelled)).dropna(subset=["specialty"]), "org_id")
-    votes = entries[~entries["lot_id"].isin(panelled.index)]
-    voted = _mode(votes.assign(specialty=votes["org_id"].map(firm_votes)).dropna(subset=["specialty"]), "lot_id")
-    return pd.concat([panelled, voted]).reindex(lots)
+    panelled = _mode(panels["lot"], panels["specialty"], len(lots))
+    entries = pd.DataFrame({"lot": lot, "org": pd.factorize(bids["org_id"])[0]}).drop_duplicates()
+    entries = entries[(entries["lot"] >= 0) & (entries["org"] >= 0)].to_numpy().T
+    voting = panelled[entries[0]] >= 0
+    firm_votes = _mode(entries[1][voting], panelled[entries[0][voting]], int(entries[1].max(initial=-1)) + 1)
+    votes = firm_votes[entries[1][~voting]]
+    voted = _mode(entries[0][~voting][votes >= 0], votes[votes >= 0], len(lots))
+    placed = np.where(panelled >= 0, panelled, voted)
+    return pd.Series(names.take(placed, allow_fill=True, fill_value=np.nan), index=lots)
 
 
-def _mode(rows: pd.DataFrame, key: str) -> pd.Series:
-    """The most frequent ``specialty`` per ``key`` (ties: the first in sort order)."""
-    counts = rows.groupby([key, "specialty"]).size().rename("n").reset_index()
-    counts = counts.sort_values([key, "n", "specialty"], ascending=[True, False, True])
-    return counts.drop_duplicates(key).set_index(key)["specialty"]
+def _mode(key: np.ndarray, specialty: np.ndarray, n_keys: int) -> np.ndarray:
+    """The most frequent ``specialty`` code per ``key`` code (ties: the lowest code), -1 for a
+    key without any."""
+    counts = pd.DataFrame({"key": key, "specialty": specialty}).groupby(["key", "specialty"]).size()
+    counts = counts.rename("n").reset_index().sort_values(["key", "n", "specialty"], ascending=[True, False, True])
+    first = counts.drop_duplicates("key")
+    out = np.full(n_keys, -1, dtype=np.int64)
+    out[first["key"].to_numpy()] = first["specialty"].to_numpy()
+    return out
