@@ -45,31 +45,32 @@ def canvas_graph() -> cyto.Cytoscape:
     )
 
 
+def _row(lang: str, *buttons: tuple[str, str]) -> html.Div:
+    """A row of buttons, each given as (component id, string key)."""
+    return html.Div([_button(button_id, t(key, lang)) for button_id, key in buttons], className="actions")
+
+
 def canvas_tools(lang: str) -> list:
     """The selection's tools, undo/redo and tidy, under the expand buttons."""
     return [
         html.Label(t("cv.selection", lang), className="field-label"),
-        html.Div(
-            [
-                _button("button-hide", t("cv.hide", lang)),
-                _button("button-remove", t("cv.remove", lang)),
-                _button("button-expand-selected", t("cv.expand_sel", lang)),
-                _button("button-neighbours", t("cv.neighbours", lang)),
-                _button("button-pin", t("cv.pin", lang)),
-                _button("button-unpin", t("cv.unpin", lang)),
-            ],
-            className="actions",
+        _row(
+            lang,
+            ("button-hide", "cv.hide"),
+            ("button-remove", "cv.remove"),
+            ("button-expand-selected", "cv.expand_sel"),
+            ("button-neighbours", "cv.neighbours"),
+            ("button-pin", "cv.pin"),
+            ("button-unpin", "cv.unpin"),
         ),
-        html.Div(
-            [
-                _button("button-undo", t("cv.undo", lang)),
-                _button("button-redo", t("cv.redo", lang)),
-                _button("button-show-all", t("cv.show_all", lang)),
-                _button("button-arrange", t("cv.arrange", lang)),
-            ],
-            className="actions",
+        _row(
+            lang,
+            ("button-undo", "cv.undo"),
+            ("button-redo", "cv.redo"),
+            ("button-show-all", "cv.show_all"),
+            ("button-arrange", "cv.arrange"),
         ),
-        html.Div([_button("button-behind", t("cv.behind", lang))], className="actions"),
+        _row(lang, ("button-behind", "cv.behind")),
         *group_tools(lang),
         *style_controls(lang),
     ]
@@ -80,14 +81,12 @@ def group_tools(lang: str) -> list:
     return [
         html.Label(t("cv.groups", lang), className="field-label"),
         dcc.Input(id="input-group-name", type="text", placeholder=t("cv.group_name_ph", lang)),
-        html.Div(
-            [
-                _button("button-group", t("cv.group", lang)),
-                _button("button-collapse", t("cv.collapse", lang)),
-                _button("button-expand-group", t("cv.expand_group", lang)),
-                _button("button-ungroup", t("cv.ungroup", lang)),
-            ],
-            className="actions",
+        _row(
+            lang,
+            ("button-group", "cv.group"),
+            ("button-collapse", "cv.collapse"),
+            ("button-expand-group", "cv.expand_group"),
+            ("button-ungroup", "cv.ungroup"),
         ),
     ]
 
@@ -129,7 +128,7 @@ def views_panel(lang: str) -> html.Div:
         [
             html.Label(t("cv.view_name", lang), className="field-label"),
             dcc.Input(id="input-view-name", type="text", placeholder=t("cv.view_name_ph", lang)),
-            html.Div([_button("button-save-view", t("cv.save_view", lang))], className="actions"),
+            _row(lang, ("button-save-view", "cv.save_view")),
             html.Label(t("cv.views", lang), className="field-label"),
             dcc.Dropdown(id="dropdown-views", options=[], placeholder=t("cv.open_view", lang)),
         ],
