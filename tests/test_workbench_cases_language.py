@@ -41,3 +41,11 @@ def test_a_cases_findings_read_in_the_pages_language(desk_for, store, people):  
 
     en = _findings_text(case_detail(city, case_id, "en")["panel"])
     assert "2 share MAC AA:BB" in en and "共用" not in en
+
+
+def test_a_pinned_finding_a_case_may_be_opened_from_reads_in_the_pages_language():
+    from bidgraph.workbench.cart import finding_item
+
+    found = dict(finding("F1", "L1", "ORG1", "ORG2"), summary=ENGLISH_SUMMARY)
+    assert finding_item(found, lang="zh")["title"] == "F1 2 家共用 MAC AA:BB"
+    assert finding_item(found, lang="en")["title"] == "F1 2 share MAC AA:BB"

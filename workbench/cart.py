@@ -10,6 +10,7 @@ Pinning the same thing twice keeps one item (with the newer note, if one is give
 
 from __future__ import annotations
 
+from bidgraph.workbench.present import finding_summary
 from bidgraph.workbench.views import entity_uid
 
 __all__ = ["pin", "node_item", "path_item", "finding_item", "cart_nodes", "cart_rows", "apply_edits"]
@@ -52,13 +53,14 @@ def path_item(record: dict, captions: dict[str, str], note: str | None = None) -
     }
 
 
-def finding_item(finding: dict, note: str | None = None) -> dict:
+def finding_item(finding: dict, note: str | None = None, lang: str = "zh") -> dict:
+    """A pinned finding, titled with its explanation in the page's language."""
     ev = finding.get("evidence", {})
     nodes = list(dict.fromkeys(list(ev.get("nodes", [])) + [entity_uid(e) for e in finding.get("entities", [])]))
     return {
         "id": f"finding:{finding['id']}",
         "kind": "finding",
-        "title": f"{finding['id']} {finding.get('summary', '')}",
+        "title": f"{finding['id']} {finding_summary(finding, lang)}",
         "note": note or "",
         "nodes": nodes,
         "edges": [list(e) for e in ev.get("edges", [])],

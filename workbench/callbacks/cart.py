@@ -33,7 +33,7 @@ def pin_action(
         sub, _ = known_subgraph(data.api, subject["nodes"])
         item = path_item(subject, {n["id"]: n["caption"] for n in sub["nodes"]}, note)
     else:
-        item = finding_item(data.finding(subject), note)
+        item = finding_item(data.finding(subject), note, lang)
     return pin(cart, item), message(t("ex.pinned", lang), "info")
 
 
