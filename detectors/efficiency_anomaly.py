@@ -151,15 +151,21 @@ def _strays(lots, unit: str, metric: str, strata, params: dict, kind: str | None
         (direction * cells["z"] >= params["z_threshold"])
         & (direction * cells["z_without_strongest"] >= params["z_threshold"])
     ].sort_values([unit, "category", "region_code"])
-    return [_stray(r, known, unit, metric, kind or f"{UNITS[unit][2]}_{metric}", params) for r in strays.itertuples()]
+    cell = [unit, "category", "region_code"]
+    own = dict(tuple(known.merge(strays[cell], on=cell).groupby(cell, sort=False)))
+    kind = kind or f"{UNITS[unit][2]}_{metric}"
+    return [
+        _stray(r, own[getattr(r, unit), r.category, r.region_code], unit, metric, kind, params)
+        for r in strays.itertuples()
+    ]
 
 
-def _stray(r, lots: pd.DataFrame, unit: str, metric: str, kind: str, params: dict) -> Finding:
+def _stray(r, mine: pd.DataFrame, unit: str, metric: str, kind: str, params: dict) -> Finding:
+    """The finding of the unit of cell ``r`` (its row of the cells that stray), whose lots are ``mine``."""
     org = getattr(r, unit)
     unit_zh, unit_en, role = UNITS[unit]
     metric_zh, metric_en, direction = METRICS[metric]
     side_zh, side_en = ("偏高", "above") if direction > 0 else ("偏低", "below")
-    mine = lots[(lots[unit] == org) & (lots["category"] == r.category) & (lots["region_code"] == r.region_code)]
     category = {lang: schema().value_label(r.category, lang) for lang in ("zh", "en")}
     region = {lang: region_name(r.region_code, lang) for lang in ("zh", "en")}
     stratum = (value_text(r.stratum, "zh"), value_text(r.stratum, "en"))

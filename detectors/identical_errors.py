@@ -30,7 +30,10 @@ shared / (3 * min_rare_shared))``.
 
 from __future__ import annotations
 
+import itertools
 import re
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,7 +44,7 @@ from bidgraph.detectors.stats.bid_text import NAMED_PERSON
 from bidgraph.detectors.stats.minhash import lsh_candidate_pairs, minhash_signatures
 from bidgraph.detectors.stats.warning import bid_graph, warning
 
-__all__ = ["DEFAULTS", "DETECTOR", "bid_shingle_sets", "detect"]
+__all__ = ["DEFAULTS", "DETECTOR", "ShingleSets", "bid_shingle_sets", "detect"]
 
 DEFAULTS = {
     "shingle_chars": 8,  # characters per shingle of bid_texts
@@ -70,34 +73,63 @@ _RULE = (
 _SPACE = re.compile(r"\s+")
 
 
-def bid_shingle_sets(snapshot, shingle_chars: int) -> tuple[pd.DataFrame, dict[str, str]]:
-    """(bid_id, shingle) memberships, one per bid and distinct shingle, and each text bid's
-    folded text (for quoting passages): from ``bid_texts`` where a bid has text, else from
-    ``bid_shingles``."""
+class ShingleSets(NamedTuple):
+    """Bids' shingle sets, as integer codes."""
+
+    members: pd.DataFrame  # (bid, shingle): one row per bid and distinct shingle, in reading order
+    shingles: np.ndarray  # each shingle code's shingle (codes follow the shingles' sorted order)
+    texts: dict[str, str]  # each text bid's folded text (for quoting passages)
+
+
+def bid_shingle_sets(snapshot, shingle_chars: int, bids: pd.DataFrame) -> ShingleSets:
+    """The shingle sets of ``bids`` (a bid's code is its row; sorted by ``bid_id``, so that codes
+    sort as ids do): from ``bid_texts`` where a bid has text, else from ``bid_shingles``."""
+    bid_ids = pd.Index(bids["bid_id"])
     texts = snapshot["bid_texts"].dropna(subset=["text"])
     texts = texts.assign(section=texts["section"].fillna("")).sort_values(["bid_id", "section", "_row"])
-    # the persons a bid names are statutory_presumption's (Art. 40(1) and (3)): here only the content counts
-    joined = texts.groupby("bid_id", sort=True)["text"].agg(lambda t: NAMED_PERSON.sub("", " ".join(t)))
-    own = _tender_names(snapshot)
-    joined = pd.Series(
-        [_SPACE.sub(" ", _strip(text, own.get(bid, ()))).strip() for bid, text in joined.items()],
-        index=joined.index,
-        dtype=object,
-    )
-    k = shingle_chars
-    rows = [(bid, text[i : i + k]) for bid, text in joined.items() for i in range(max(1, len(text) - k + 1))]
+    with_text = bid_ids.get_indexer(texts["bid_id"].unique())
+    own = _tender_names(snapshot, bids.iloc[with_text[with_text >= 0]])
+    folded = {}
+    for bid, parts in itertools.groupby(zip(texts["bid_id"].tolist(), texts["text"].tolist()), key=itemgetter(0)):
+        # the persons a bid names are statutory_presumption's (Art. 40(1) and (3)): here only the content counts
+        text = NAMED_PERSON.sub("", " ".join(t for _, t in parts))
+        folded[bid] = _SPACE.sub(" ", _strip(text, own.get(bid, ()))).strip()
+    at, shingles = _text_shingles(list(folded.values()), shingle_chars)
     given = snapshot["bid_shingles"]
-    given = given[~given["bid_id"].isin(joined.index)][["bid_id", "shingle"]].dropna()
-    members = pd.concat([pd.DataFrame(rows, columns=["bid_id", "shingle"]), given.astype(str)], ignore_index=True)
-    return members.drop_duplicates(), joined.to_dict()
+    given = given[~given["bid_id"].isin(list(folded))][["bid_id", "shingle"]].dropna()
+    owners = np.concatenate([bid_ids.get_indexer(list(folded))[at], bid_ids.get_indexer(given["bid_id"])])
+    codes, uniques = pd.factorize(np.concatenate([shingles, given["shingle"].astype(str).to_numpy(str)]), sort=True)
+    members = pd.DataFrame({"bid": owners, "shingle": codes})
+    members = members[members["bid"] >= 0].drop_duplicates()
+    return ShingleSets(members.reset_index(drop=True), uniques, folded)
 
 
-def _tender_names(snapshot) -> dict[str, list[str]]:
-    """Per bid, the names every bid on its lot quotes: the lot's, the project's, the tenderer's and
-    the agency's, longest first (a lot's name holds its project's)."""
+def _text_shingles(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's ``k``-character shingles in reading order (a text shorter than ``k`` is its one
+    shingle): the position of the text in ``texts``, and the shingle."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=f"<U{k}")
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    counts = np.maximum(1, lengths - k + 1)
+    # the texts end to end, each followed by k NULs: no shingle reaches into the next text, and
+    # a short text's shingle is the text (numpy strings drop trailing NULs)
+    flat = np.frombuffer((("\0" * k).join(texts) + "\0" * k).encode("utf-32-le"), dtype="<u4")
+    windows = np.ndarray(shape=(len(flat) - k + 1,), dtype=f"<U{k}", buffer=flat, strides=(4,))
+    ends = np.cumsum(counts)
+    offsets = np.cumsum(lengths + k) - (lengths + k)
+    starts = np.repeat(offsets - (ends - counts), counts) + np.arange(ends[-1])
+    return np.repeat(np.arange(len(texts)), counts), windows[starts]
+
+
+def _tender_names(snapshot, bids: pd.DataFrame) -> dict[str, list[str]]:
+    """Per bid of ``bids``, the names every bid on its lot quotes: the lot's, the project's, the
+    tenderer's and the agency's, longest first (a lot's name holds its project's)."""
     projects = snapshot["projects"][["project_id", "name", "tenderer_id", "agency_id"]]
     orgs = snapshot["organizations"].set_index("org_id")["name"]
-    lots = snapshot["lots"][["lot_id", "project_id", "name"]].merge(projects, on="project_id", suffixes=("", "_p"))
+    lots = snapshot["lots"][["lot_id", "project_id", "name"]]
+    lots = lots.merge(bids[["lot_id"]].drop_duplicates(), on="lot_id").merge(
+        projects, on="project_id", suffixes=("", "_p")
+    )
     names = pd.concat(
         [lots["name"], lots["name_p"], lots["tenderer_id"].map(orgs), lots["agency_id"].map(orgs)], axis=1
     )
@@ -105,7 +137,7 @@ def _tender_names(snapshot) -> dict[str, list[str]]:
         lot: sorted({str(n) for n in row if isinstance(n, str) and n}, key=lambda n: (-len(n), n))
         for lot, row in zip(lots["lot_id"], names.itertuples(index=False))
     }
-    return {bid: per_lot.get(lot, []) for bid, lot in zip(snapshot["bids"]["bid_id"], snapshot["bids"]["lot_id"])}
+    return {bid: per_lot.get(lot, []) for bid, lot in zip(bids["bid_id"], bids["lot_id"])}
 
 
 def _strip(text: str, names) -> str:
@@ -114,77 +146,81 @@ def _strip(text: str, names) -> str:
     return text
 
 
-def _weighted(members: pd.DataFrame, bids: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Memberships with ``idf`` and ``df``, less each lot's own boilerplate and weightless shingles."""
-    members = members.merge(bids[["bid_id", "lot_id", "org_id"]], on="bid_id")
-    n_bids = members["bid_id"].nunique()
-    df = members.groupby("shingle")["bid_id"].transform("size")
+def _weighted(members: pd.DataFrame, lot_of: np.ndarray, params: dict) -> pd.DataFrame:
+    """Memberships with ``lot`` (``lot_of`` a bid code's lot code), ``idf`` and ``df``, less each
+    lot's own boilerplate and weightless shingles."""
+    members = members.assign(lot=lot_of[members["bid"].to_numpy()])
+    n_bids = members["bid"].nunique()
+    df = members.groupby("shingle")["bid"].transform("size")
     idf = np.log(params["boilerplate_share"] * n_bids / df).clip(lower=0, upper=params["idf_cap"])
     members = members.assign(df=df, idf=idf)
-    lot_bids = members.groupby("lot_id")["bid_id"].transform("nunique")
-    in_lot = members.groupby(["lot_id", "shingle"])["bid_id"].transform("size")
+    lot_bids = members.groupby("lot")["bid"].transform("nunique")
+    in_lot = members.groupby(["lot", "shingle"])["bid"].transform("size")
     everyone = in_lot == lot_bids
-    lots_all_hold = members["lot_id"].where(everyone).groupby(members["shingle"]).transform("nunique")
+    lots_all_hold = members["lot"].where(everyone).groupby(members["shingle"]).transform("nunique")
     quoted = everyone & ((lot_bids >= 3) | (lots_all_hold >= 2))
     return members[~quoted & ((members["idf"] > 0) | (members["df"] <= params["rare_max_bids"]))]
 
 
-def _candidates(members: pd.DataFrame, params: dict, seed: int) -> pd.DataFrame:
+def _candidates(members: pd.DataFrame, lot_of: np.ndarray, params: dict, seed: int) -> pd.DataFrame:
     """Same-lot bid pairs (bid_a < bid_b) from LSH, and from rare shingles they share."""
-    bid_codes, bid_index = pd.factorize(members["bid_id"], sort=True)
+    bid_codes, bid_index = pd.factorize(members["bid"], sort=True)
     shingle_codes, _ = pd.factorize(members["shingle"], sort=True)
-    lots = members.drop_duplicates("bid_id").set_index("bid_id").loc[bid_index, "lot_id"].to_numpy()
     sig = minhash_signatures(bid_codes, shingle_codes, len(bid_index), params["num_perm"], seed)
-    lsh = lsh_candidate_pairs(sig, pd.factorize(lots)[0], params["lsh_bands"])
+    lsh = lsh_candidate_pairs(sig, lot_of[bid_index], params["lsh_bands"])
     pairs = pd.DataFrame({"bid_a": bid_index[lsh["a"].to_numpy(int)], "bid_b": bid_index[lsh["b"].to_numpy(int)]})
-    rare = members[members["df"] <= params["rare_max_bids"]][["shingle", "lot_id", "bid_id"]]
-    shared = rare.merge(rare, on=["shingle", "lot_id"], suffixes=("_a", "_b"))
-    shared = shared[shared["bid_id_a"] < shared["bid_id_b"]][["bid_id_a", "bid_id_b"]]
-    both = pd.concat([pairs, shared.rename(columns={"bid_id_a": "bid_a", "bid_id_b": "bid_b"})])
-    return both.drop_duplicates().reset_index(drop=True)
+    rare = members[members["df"] <= params["rare_max_bids"]][["shingle", "lot", "bid"]]
+    shared = rare.merge(rare, on=["shingle", "lot"], suffixes=("_a", "_b"))
+    shared = shared[shared["bid_a"] < shared["bid_b"]][["bid_a", "bid_b"]]
+    return pd.concat([pairs, shared]).drop_duplicates().reset_index(drop=True)
 
 
-def _measured(members: pd.DataFrame, pairs: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Per candidate pair: shared and union IDF weight, similarity, rare shingles shared."""
-    own = members[["bid_id", "shingle", "idf", "df"]]
-    weight = own.groupby("bid_id")["idf"].sum()
-    shared = pairs.merge(own.rename(columns={"bid_id": "bid_a"}), on="bid_a").merge(
-        own[["bid_id", "shingle"]].rename(columns={"bid_id": "bid_b"}), on=["bid_b", "shingle"]
+def _measured(members: pd.DataFrame, pairs: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per candidate pair: shared and union IDF weight, similarity, rare shingles shared; and the
+    pairs' rare shared (bid_a, bid_b, shingle)."""
+    own = members[["bid", "shingle", "idf", "df"]]
+    weight = own.groupby("bid")["idf"].sum()
+    shared = pairs.merge(own.rename(columns={"bid": "bid_a"}), on="bid_a").merge(
+        own[["bid", "shingle"]].rename(columns={"bid": "bid_b"}), on=["bid_b", "shingle"]
     )
     keys = ["bid_a", "bid_b"]
-    rare = shared[shared["df"] <= params["rare_max_bids"]]
-    per = (
-        shared.groupby(keys)
-        .agg(shared_weight=("idf", "sum"))
-        .join(rare.groupby(keys)["shingle"].agg(rare_shared="size", rare_set=frozenset))
-    )
+    shared = shared.assign(rare=shared["df"] <= params["rare_max_bids"])
+    per = shared.groupby(keys).agg(shared_weight=("idf", "sum"), rare_shared=("rare", "sum"))
     out = pairs.merge(per.reset_index(), on=keys)
-    out["rare_shared"] = out["rare_shared"].fillna(0).astype(int)
-    out["rare_set"] = [s if isinstance(s, frozenset) else frozenset() for s in out["rare_set"]]
     union = out["bid_a"].map(weight) + out["bid_b"].map(weight) - out["shared_weight"]
     out["similarity"] = (out["shared_weight"] / union.where(union > 0)).fillna(0.0)
-    return out.sort_values(["bid_a", "bid_b"]).reset_index(drop=True)
+    return out.sort_values(keys).reset_index(drop=True), shared[shared["rare"]]
 
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     """Same-lot pairs of bids with near-duplicate documents or shared rare text."""
-    members, texts = bid_shingle_sets(snapshot, params["shingle_chars"])
-    bids = snapshot["bids"]
-    members = _weighted(members, bids, params)
+    bids = snapshot["bids"].sort_values("bid_id", ignore_index=True)  # a bid's code is its row here
+    sets = bid_shingle_sets(snapshot, params["shingle_chars"], bids)
+    lot_of, org_of = pd.factorize(bids["lot_id"])[0], pd.factorize(bids["org_id"])[0]
+    members = _weighted(sets.members, lot_of, params)
     if members.empty:
         return []
-    pairs = _candidates(members, params, seed)
-    pairs = pairs.merge(bids[["bid_id", "org_id"]].rename(columns={"bid_id": "bid_a", "org_id": "org_a"}))
-    pairs = pairs.merge(bids[["bid_id", "org_id"]].rename(columns={"bid_id": "bid_b", "org_id": "org_b"}))
-    pairs = pairs[pairs["org_a"] != pairs["org_b"]]
+    pairs = _candidates(members, lot_of, params, seed)
+    pairs = pairs[org_of[pairs["bid_a"].to_numpy()] != org_of[pairs["bid_b"].to_numpy()]]
     if pairs.empty:
         return []
-    m = _measured(members, pairs[["bid_a", "bid_b"]], params)
+    m, rare = _measured(members, pairs, params)
     m = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
-    m = m.assign(rare_shared=[_rare_in_runs(r, texts, params["shingle_chars"]) for r in m.itertuples()])
+    rare_sets = (
+        rare.merge(m[["bid_a", "bid_b"]])
+        .groupby(["bid_a", "bid_b"])["shingle"]
+        .agg(lambda c: frozenset(sets.shingles[c].tolist()))
+    )
+    ids = bids["bid_id"].to_numpy(object)
+    m = m.assign(
+        rare_set=[rare_sets.get((a, b), frozenset()) for a, b in zip(m["bid_a"], m["bid_b"])],
+        bid_a=ids[m["bid_a"].to_numpy()],
+        bid_b=ids[m["bid_b"].to_numpy()],
+    )
+    m = m.assign(rare_shared=[_rare_in_runs(r, sets.texts, params["shingle_chars"]) for r in m.itertuples()])
     hits = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
     context = bids.set_index("bid_id")[["lot_id", "org_id"]]
-    return [_finding(r, context, texts, params) for r in hits.itertuples()]
+    return [_finding(r, context, sets.texts, params) for r in hits.itertuples()]
 
 
 def _runs(text: str, rare: frozenset, k: int) -> list[tuple[int, int]]:

@@ -128,90 +128,144 @@ _TEXT_ROLES = [role for _, role in _NAMED_RULE.values()]
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     """One finding per rule, lot and shared value (``seed`` unused)."""
+    named = _text_traces(snapshot)
     traces = pd.concat(
         [
-            _person_traces(snapshot, params),
-            _text_traces(snapshot),
+            _person_traces(snapshot, params, named),
+            named,
             _document_traces(snapshot, params),
             _bond_traces(snapshot),
         ],
         ignore_index=True,
     )
-    findings = _shared_value_findings(traces, params)
+    findings = _shared_value_findings(snapshot, traces, params)
     findings += _price_patterns(snapshot, params)
     findings += _tenderer_links(snapshot, params)
     return findings
 
 
-def _bids(snapshot) -> pd.DataFrame:
-    return snapshot["bids"][["bid_id", "lot_id", "org_id"]]
+# A trace is one bid's value under one rule: ``bid`` (its code, ``snapshot.codes("bids", "bid_id")``),
+# ``value``, ``rule``, ``role`` (where the value was read) and ``label`` (the node it is, if any).
+# The traces of a rule and lot that share a value between firms are its findings; until they are
+# found, bids, lots and firms are integer codes, since there are millions of traces and few findings.
 
 
-def _person_traces(snapshot, params: dict) -> pd.DataFrame:
-    """(rule, value = person_id) per bid, from the bidder's roles."""
+def _bid_keys(snapshot) -> pd.DataFrame:
+    """Per bid code (the row): its ``lot`` and ``org`` codes."""
+    keys = pd.DataFrame({"lot": snapshot.codes("bids", "lot_id"), "org": snapshot.codes("bids", "org_id")})
+    return keys.set_axis(snapshot.codes("bids", "bid_id")).sort_index()
+
+
+def _bid_codes(snapshot, table: str) -> np.ndarray:
+    """The bid codes of ``table``'s rows (-1 for a bid that is not in ``bids``)."""
+    return snapshot.codes(table, "bid_id", ("bids", "bid_id"))
+
+
+def _person_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFrame:
+    """(rule, value = person_id) per bid, from the bidder's roles. Only a person who holds the
+    rule's role in two bidders, or whom a bid text names under the rule, can be shared."""
     roles = snapshot["person_roles"]
+    org = snapshot.codes("person_roles", "org_id", ("bids", "org_id"))  # -1: never bid
+    person = snapshot.codes("person_roles", "person_id")
     controlling = (roles["role"] == "legal_rep") | (
         (roles["role"] == "shareholder") & (roles["share_pct"] >= params["control_share"])
     )
     parts = [
-        roles[controlling].assign(rule="art34_same_controller"),
-        roles[roles["role"] == "bid_agent"].assign(rule="art40_2_same_agent"),
-        roles[roles["role"] == "project_manager"].assign(rule="art40_3_same_manager"),
+        (controlling, "art34_same_controller"),
+        (roles["role"] == "bid_agent", "art40_2_same_agent"),
+        (roles["role"] == "project_manager", "art40_3_same_manager"),
     ]
-    people = pd.concat(parts)[["org_id", "person_id", "rule", "role"]].rename(columns={"person_id": "value"})
-    return _bids(snapshot).merge(people, on="org_id").assign(label="Person")
+    bidder = (org >= 0) & (person >= 0)
+    frames = []
+    for mask, rule in parts:
+        at = np.flatnonzero(mask.to_numpy(bool) & bidder)
+        frames.append(
+            pd.DataFrame(
+                {"org": org[at], "person": person[at], "rule": rule, "role": roles["role"].iloc[at].to_numpy()}
+            )
+        )
+    people = pd.concat(frames, ignore_index=True)
+    in_texts = named.assign(person=snapshot.keys("person_roles", "person_id").get_indexer(named["value"]))
+    in_texts = in_texts.loc[in_texts["person"] >= 0, ["rule", "person"]].drop_duplicates().assign(named=True)
+    firms = people.groupby(["rule", "person"])["org"].transform("nunique")
+    named_too = people.merge(in_texts, on=["rule", "person"], how="left")["named"].eq(True).to_numpy()
+    people = people[(firms >= 2).to_numpy() | named_too]
+    traces = people.merge(_bid_keys(snapshot)["org"].rename_axis("bid").reset_index(), on="org")
+    value = snapshot.keys("person_roles", "person_id")[traces["person"].to_numpy()]
+    return traces.assign(value=value, label="Person")[["bid", "value", "rule", "role", "label"]]
 
 
 def _text_traces(snapshot) -> pd.DataFrame:
     """(rule, value) per bid from the persons its text names as compiler or project manager:
     their id when the text gives one in brackets, else their name."""
-    known = set(snapshot["persons"]["person_id"])
+    texts = snapshot["bid_texts"][["bid_id", "text"]].dropna()
     rows = []
-    for bid, text in snapshot["bid_texts"][["bid_id", "text"]].dropna().itertuples(index=False):
+    for bid, text in zip(texts["bid_id"].tolist(), texts["text"].tolist()):
         for post, name, person in NAMED_PERSON.findall(text):
             rule, role = _NAMED_RULE[post]
-            value = person or name
-            rows.append((bid, value, rule, role, "Person" if value in known else None))
-    traces = pd.DataFrame(rows, columns=["bid_id", "value", "rule", "role", "label"])
-    return traces.merge(_bids(snapshot), on="bid_id")
+            rows.append((bid, person or name, rule, role))
+    traces = pd.DataFrame(rows, columns=["bid_id", "value", "rule", "role"], dtype=object)
+    known = snapshot.keys("persons", "person_id").get_indexer(traces["value"]) >= 0
+    label = np.full(len(traces), None, dtype=object)
+    label[known] = "Person"
+    traces = traces.assign(bid=snapshot.keys("bids", "bid_id").get_indexer(traces["bid_id"]), label=label)
+    return traces[traces["bid"] >= 0][["bid", "value", "rule", "role", "label"]]
 
 
 def _document_traces(snapshot, params: dict) -> pd.DataFrame:
-    docs = snapshot["bid_documents"].merge(_bids(snapshot), on="bid_id")
+    bid = _bid_codes(snapshot, "bid_documents")
+    docs = snapshot["bid_documents"].loc[bid >= 0, ["author", "file_sha256", "fingerprint"]].assign(bid=bid[bid >= 0])
     parts = [
         docs.assign(value=docs["author"].str.strip().str.casefold(), rule="art40_1_same_compiler", role="author"),
         docs.assign(value=docs["file_sha256"], rule="art40_5_mixed_documents", role="file_sha256"),
         docs.assign(value=docs["fingerprint"], rule="art40_5_mixed_documents", role="fingerprint"),
     ]
-    traces = pd.concat(parts, ignore_index=True)[["bid_id", "lot_id", "org_id", "value", "rule", "role"]]
-    traces = traces.dropna(subset=["value"])
-    firms = traces.groupby(["rule", "value"])["org_id"].transform("nunique")
-    traces = traces[(firms <= params["max_value_firms"]) & ~_namesakes(snapshot, traces)]
-    return traces.assign(label=traces["rule"].map({"art40_5_mixed_documents": "Document"}))
+    traces = pd.concat(parts, ignore_index=True)[["bid", "value", "rule", "role"]].dropna(subset=["value"])
+    keys = _bid_keys(snapshot).iloc[traces["bid"].to_numpy()]
+    traces = traces.assign(
+        lot=keys["lot"].to_numpy(), org=keys["org"].to_numpy(), code=pd.factorize(traces["value"])[0]
+    )
+    firms = traces.groupby(["rule", "code"])["org"].transform("nunique")
+    traces = traces[firms <= params["max_value_firms"]]
+    traces = traces[~_namesakes(snapshot, traces)]
+    label = traces["rule"].map({"art40_5_mixed_documents": "Document"})
+    return traces.assign(label=label)[["bid", "value", "rule", "role", "label"]]
 
 
 def _namesakes(snapshot, traces: pd.DataFrame) -> pd.Series:
     """Author traces shared on a lot by namesakes: every firm has its own registered person of
     that name (one each, none the same), so the one name is two people, not one compiler. A
     firm with no such person keeps the share: its document was written by someone outside it."""
-    persons = snapshot["persons"][["person_id", "name"]].dropna()
-    people = snapshot["person_roles"][["person_id", "org_id"]].drop_duplicates().merge(persons, on="person_id")
     authors = traces[traces["role"] == "author"]
-    if people.empty or authors.empty:  # nobody registered (or no author shared): no namesakes to tell apart
+    authors = authors[authors.groupby(["lot", "code"])["org"].transform("nunique") >= 2]
+    if authors.empty:  # no author shared on a lot: no namesakes to tell apart
         return pd.Series(False, index=traces.index)
+    org, person = (
+        snapshot.codes("person_roles", "org_id", ("bids", "org_id")),
+        snapshot.codes("person_roles", "person_id"),
+    )
+    near = np.isin(org, authors["org"].unique()) & (person >= 0)
+    people = pd.DataFrame({"person": person[near], "org": org[near]})
+    people = people.drop_duplicates()
+    person = snapshot.codes("persons", "person_id", ("person_roles", "person_id"))
+    named = np.isin(person, people["person"].unique())
+    persons = snapshot["persons"].loc[named, ["person_id", "name"]].assign(person=person[named])
+    people = people.merge(persons.dropna(subset=["person_id", "name"]), on="person")
     people = people.assign(value=people["name"].str.strip().str.casefold())
-    one = people.groupby(["org_id", "value"])["person_id"].agg(["first", "size"])
+    one = people.groupby(["org", "value"])["person_id"].agg(["first", "size"])
     own = one["first"].where(one["size"] == 1).rename("own")
-    authors = authors.join(own, on=["org_id", "value"])
-    group = authors.groupby(["lot_id", "value"])
-    resolved = group["own"].transform("count") == group["org_id"].transform("size")
-    distinct = group["own"].transform("nunique") == group["org_id"].transform("nunique")
-    drop = authors.index[resolved & distinct & (group["org_id"].transform("nunique") >= 2)]
+    authors = authors.join(own, on=["org", "value"])
+    group = authors.groupby(["lot", "code"])
+    resolved = group["own"].transform("count") == group["org"].transform("size")
+    distinct = group["own"].transform("nunique") == group["org"].transform("nunique")
+    drop = authors.index[resolved & distinct]
     return pd.Series(traces.index.isin(drop), index=traces.index)
 
 
 def _bond_traces(snapshot) -> pd.DataFrame:
-    bonds = snapshot["bid_bonds"].merge(_bids(snapshot), on="bid_id").dropna(subset=["payer_account"])
+    bid = _bid_codes(snapshot, "bid_bonds")
+    bonds = snapshot["bid_bonds"].loc[bid >= 0, ["payer_account"]].assign(bid=bid[bid >= 0])
+    bonds = bonds.dropna(subset=["payer_account"])
     raw = bonds["payer_account"].astype(str).str.strip()
     masked = raw.str.contains(r"\*", regex=True)
     full = raw.str.replace(r"[\s\-]", "", regex=True).str.upper()
@@ -220,13 +274,22 @@ def _bond_traces(snapshot) -> pd.DataFrame:
         rule=np.where(masked, "art40_6_same_masked_account", "art40_6_same_bond_account"),
         role="payer_account",
         label=None,
-    )[["bid_id", "lot_id", "org_id", "value", "rule", "role", "label"]]
+    )[["bid", "value", "rule", "role", "label"]]
 
 
-def _shared_value_findings(traces: pd.DataFrame, params: dict) -> list[Finding]:
-    traces = traces.drop_duplicates(["rule", "lot_id", "value", "bid_id"])
-    firms = traces.groupby(["rule", "lot_id", "value"])["org_id"].transform("nunique")
-    shared = traces[firms >= 2].sort_values(["rule", "lot_id", "value", "bid_id"])
+def _shared_value_findings(snapshot, traces: pd.DataFrame, params: dict) -> list[Finding]:
+    keys = _bid_keys(snapshot).iloc[traces["bid"].to_numpy()]
+    traces = traces.assign(
+        lot=keys["lot"].to_numpy(), org=keys["org"].to_numpy(), code=pd.factorize(traces["value"])[0]
+    )
+    traces = traces.drop_duplicates(["rule", "lot", "code", "bid"])
+    firms = traces.groupby(["rule", "lot", "code"])["org"].transform("nunique")
+    shared = traces[firms >= 2]
+    shared = shared.assign(
+        bid_id=snapshot.keys("bids", "bid_id")[shared["bid"].to_numpy()],
+        lot_id=snapshot.keys("bids", "lot_id")[shared["lot"].to_numpy()],
+        org_id=snapshot.keys("bids", "org_id")[shared["org"].to_numpy()],
+    ).sort_values(["rule", "lot_id", "value", "bid_id"])
     findings = []
     for (rule, lot, value), g in shared.groupby(["rule", "lot_id", "value"], sort=False):
         findings.append(_shared(rule, lot, value, g, params))
@@ -278,9 +341,12 @@ def _pattern_runs(follows: np.ndarray) -> list[np.ndarray]:
 
 def _price_patterns(snapshot, params: dict) -> list[Finding]:
     bids = snapshot["bids"]
-    bids = bids[bids["is_valid"].fillna(True).astype(bool) & bids["price"].notna()]
-    bids = bids.sort_values(["lot_id", "price", "bid_id"]).reset_index(drop=True)
-    by_lot = bids.groupby("lot_id")["price"]
+    priced = (bids["is_valid"].fillna(True).astype(bool) & bids["price"].notna()).to_numpy()
+    lot, bid = snapshot.codes("bids", "lot_id")[priced], snapshot.codes("bids", "bid_id")[priced]
+    # by lot, price and bid id (codes sort as the ids do)
+    order = np.lexsort((bid, bids["price"].to_numpy()[priced], lot))
+    bids = bids[priced].iloc[order].assign(lot=lot[order]).reset_index(drop=True)
+    by_lot = bids.groupby("lot")["price"]
     prev, prev2 = by_lot.shift(1), by_lot.shift(2)
     # identical prices are a constant difference (of zero), not also a constant ratio
     patterns = {"difference": 2 * prev - prev2, "ratio": (prev * prev / prev2).where(prev != prev2)}
@@ -289,7 +355,7 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
     # a price follows a pattern when it misses the predicted one by at most two rounding units
     # (a ratio's prediction is itself rounded) or the settable share of the price
     reach = np.maximum(2 * _rounding_unit(bids), tolerance * bids["price"])
-    typical = bids.groupby("lot_id")["price"].diff().pipe(lambda g: g.where(g > 0)).groupby(bids["lot_id"])
+    typical = by_lot.diff().pipe(lambda g: g.where(g > 0)).groupby(bids["lot"])
     hit_chance = (2 * reach / typical.transform("median")).clip(upper=1.0).fillna(1.0).to_numpy()
     sizes = by_lot.transform("size").to_numpy()
     for pattern, predicted in patterns.items():
@@ -303,12 +369,12 @@ def _price_patterns(snapshot, params: dict) -> list[Finding]:
 
 def _rounding_unit(bids: pd.DataFrame) -> pd.Series:
     """Per bid, its lot's rounding unit in yuan: the largest power of ten (0.01 to 1,000,000)
-    that divides every price of the lot."""
+    that divides every price of the lot (``lot``: the lot's code)."""
     cents = (bids["price"] * 100).round().astype("int64")
     unit = pd.Series(1, index=bids.index, dtype="int64")
     for power in range(1, 9):
         step = 10**power
-        divides = (cents % step == 0).groupby(bids["lot_id"]).transform("all")
+        divides = (cents % step == 0).groupby(bids["lot"]).transform("all")
         unit = unit.where(~divides, step)
     return unit / 100
 
@@ -356,8 +422,10 @@ def _pattern(pattern: str, run: pd.DataFrame, params: dict, chance: float) -> Fi
 
 def _tenderer_links(snapshot, params: dict) -> list[Finding]:
     roles = snapshot["person_roles"]
-    officials = roles[roles["role"] == "official"][["person_id", "org_id"]].rename(columns={"org_id": "tenderer_id"})
-    held = roles[roles["role"] != "official"][["person_id", "org_id", "role"]]
+    official, person = (roles["role"] == "official").to_numpy(bool), snapshot.codes("person_roles", "person_id")
+    officials = roles.loc[official, ["person_id", "org_id"]].rename(columns={"org_id": "tenderer_id"})
+    # the other roles of officials only: no one else can link a tenderer to a winner
+    held = roles.loc[~official & np.isin(person, person[official]), ["person_id", "org_id", "role"]]
     won = snapshot["bids"][snapshot["bids"]["is_winner"].fillna(False).astype(bool)][["bid_id", "lot_id", "org_id"]]
     lots = snapshot["lots"][["lot_id", "project_id"]].merge(snapshot["projects"][["project_id", "tenderer_id"]])
     links = won.merge(lots, on="lot_id").merge(officials, on="tenderer_id").merge(held, on=["person_id", "org_id"])

@@ -36,12 +36,13 @@ def minhash_signatures(owner: np.ndarray, item: np.ndarray, n_owners: int, num_p
     a = rng.integers(1, int(_PRIME), num_perm, dtype=np.uint64)
     b = rng.integers(0, int(_PRIME), num_perm, dtype=np.uint64)
     order = np.argsort(owner, kind="stable")
-    owner, x = owner[order], item[order].astype(np.uint64)
+    owner, x = owner[order], item[order]
     present, starts = np.unique(owner, return_index=True)
+    items = np.arange(int(x.max()) + 1 if len(x) else 0, dtype=np.uint64)
     sig = np.full((n_owners, num_perm), _PRIME, dtype=np.uint64)
     for k in range(num_perm):
-        h = (a[k] * x + b[k]) % _PRIME
-        sig[present, k] = np.minimum.reduceat(h, starts)
+        # each item hashed once, then looked up per membership
+        sig[present, k] = np.minimum.reduceat(((a[k] * items + b[k]) % _PRIME)[x], starts)
     return sig
 
 

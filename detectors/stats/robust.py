@@ -13,13 +13,32 @@ MAD_TO_SD = 1.4826  # MAD x this estimates the standard deviation of normal data
 _MEAN_AD_TO_SD = 1.2533  # mean absolute deviation x this, when over half the peers are equal (MAD 0)
 
 
-def _z(values: np.ndarray, peers: np.ndarray) -> tuple[np.ndarray, float, float]:
-    centre = float(np.median(peers))
-    spread = MAD_TO_SD * float(np.median(np.abs(peers - centre)))
-    if spread == 0:
-        spread = _MEAN_AD_TO_SD * float(np.mean(np.abs(peers - centre)))
-    z = (values - centre) / spread if spread > 0 else np.zeros(len(values))
-    return z, centre, spread
+def _medians(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group code, the median of its values (as ``np.median``: the middle value, or the mean
+    of the two middle ones); NaN for a group without rows."""
+    order = np.lexsort((values, codes))
+    sizes = np.bincount(codes, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    ranked = values[order]
+    last = len(ranked) - 1  # an empty group's index, clipped; its median is NaN
+    low, high = ranked[np.minimum(starts + (sizes - 1) // 2, last)], ranked[np.minimum(starts + sizes // 2, last)]
+    return np.where(sizes > 0, (low + high) / 2, np.nan)
+
+
+def _centres_and_spreads(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the median, and the MAD as a standard deviation (the mean absolute deviation
+    when the MAD is 0)."""
+    centre = _medians(values, codes, n_groups)
+    deviation = np.abs(values - centre[codes])
+    spread = MAD_TO_SD * _medians(deviation, codes, n_groups)
+    flat = np.flatnonzero(spread == 0)
+    if len(flat):
+        # np.mean in each group's own row order, so the sum adds up as it always has
+        order = np.argsort(codes, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_groups))])
+        ranked = deviation[order]
+        spread[flat] = [_MEAN_AD_TO_SD * float(np.mean(ranked[starts[g] : starts[g + 1]])) for g in flat]
+    return centre, spread
 
 
 def robust_z_by_strata(
@@ -29,24 +48,46 @@ def robust_z_by_strata(
 
     ``strata`` lists groupings from the narrowest to the widest (``()`` is every row); a row is
     measured in the narrowest stratum holding at least ``min_peers`` rows, and not at all when
-    none does. Returns ``frame`` with ``z``, ``peer_median``, ``peer_scale``, ``peers``,
-    ``stratum`` (the grouping used, e.g. ``"category+region_code"`` or ``"all"``) and
-    ``stratum_key`` (the group's values, e.g. ``"construction|R1"``).
+    none does. ``value`` must be known (not NaN) in every row. Returns ``frame`` with ``z``,
+    ``peer_median``, ``peer_scale``, ``peers``, ``stratum`` (the grouping used, e.g.
+    ``"category+region_code"`` or ``"all"``) and ``stratum_key`` (the group's values, e.g.
+    ``"construction|R1"``).
     """
-    out = frame.assign(z=np.nan, peer_median=np.nan, peer_scale=np.nan, peers=0, stratum="", stratum_key="")
-    done = pd.Series(False, index=frame.index)
+    values = frame[value].to_numpy(float)
+    n = len(frame)
+    z, centres, spreads = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    peers = np.zeros(n, dtype=np.int64)
+    stratum, stratum_key = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    done = np.zeros(n, dtype=bool)
     for keys in strata:
-        groups = frame.groupby(list(keys), dropna=False, sort=True) if keys else [((), frame)]
-        for key, g in groups:
-            todo = g.index[~done[g.index]]
-            if len(g) < min_peers or todo.empty:
-                continue
-            z, centre, spread = _z(g.loc[todo, value].to_numpy(float), g[value].to_numpy(float))
-            out.loc[todo, ["z", "peer_median", "peer_scale"]] = np.column_stack(
-                [z, np.full(len(todo), centre), np.full(len(todo), spread)]
-            )
-            out.loc[todo, "peers"] = len(g)
-            out.loc[todo, "stratum"] = "+".join(keys) or "all"
-            out.loc[todo, "stratum_key"] = "|".join(map(str, key if isinstance(key, tuple) else (key,)))
-            done[todo] = True
+        if keys:
+            codes = frame.groupby(list(keys), dropna=False, sort=True).ngroup().to_numpy()
+        else:
+            codes = np.zeros(n, dtype=np.int64)
+        n_groups = int(codes.max()) + 1 if n else 0
+        sizes = np.bincount(codes, minlength=n_groups)
+        todo = ~done & (sizes[codes] >= min_peers)
+        if not todo.any():
+            continue
+        centre, spread = _centres_and_spreads(values, codes, n_groups)
+        at = codes[todo]
+        measured = spread[at] > 0
+        z[todo] = np.where(measured, (values[todo] - centre[at]) / np.where(measured, spread[at], 1.0), 0.0)
+        centres[todo], spreads[todo], peers[todo] = centre[at], spread[at], sizes[at]
+        stratum[todo] = "+".join(keys) or "all"
+        stratum_key[todo] = _key_texts(frame, keys, codes, n_groups)[at]
+        done |= todo
+    out = frame.assign(
+        z=z, peer_median=centres, peer_scale=spreads, peers=peers, stratum=stratum, stratum_key=stratum_key
+    )
     return out[done]
+
+
+def _key_texts(frame: pd.DataFrame, keys: Sequence[str], codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group code, its values joined by ``|`` (``""`` for the stratum of every row)."""
+    if not keys:
+        return np.full(n_groups, "", dtype=object)
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    columns = [frame[k].to_numpy(object)[first] for k in keys]
+    return np.array(["|".join(map(str, row)) for row in zip(*columns)], dtype=object)

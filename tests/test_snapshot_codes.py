@@ -1,0 +1,31 @@
+"""Snapshot.keys and Snapshot.codes: id columns as integer codes that sort as the ids do."""
+
+import numpy as np
+from snapshot_fixture import make_snapshot
+
+
+def _snapshot():
+    bids = [
+        {"bid_id": b, "lot_id": lot, "org_id": org}
+        for b, lot, org in [("B3", "L2", "A"), ("B1", "L1", "C"), ("B2", "L1", "A")]
+    ]
+    docs = [{"bid_id": b} for b in ("B2", "B9", None, "B3")]
+    return make_snapshot(bids=bids, bid_documents=docs)
+
+
+def test_codes_are_positions_among_the_sorted_ids():
+    snapshot = _snapshot()
+    assert list(snapshot.keys("bids", "bid_id")) == ["B1", "B2", "B3"]
+    assert snapshot.codes("bids", "bid_id").tolist() == [2, 0, 1]
+    assert snapshot.codes("bids", "lot_id").tolist() == [1, 0, 0]
+
+
+def test_another_tables_ids_are_coded_as_the_keys_they_refer_to_and_unknown_or_missing_is_minus_one():
+    snapshot = _snapshot()
+    assert snapshot.codes("bid_documents", "bid_id", ("bids", "bid_id")).tolist() == [1, -1, -1, 2]
+
+
+def test_codes_are_made_once_per_snapshot():
+    snapshot = _snapshot()
+    first = snapshot.codes("bids", "org_id")
+    assert snapshot.codes("bids", "org_id") is first and isinstance(first, np.ndarray)
