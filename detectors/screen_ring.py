@@ -139,15 +139,18 @@ def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed:
 
 @dataclass(frozen=True)
 class _Context:
-    """What every flagged firm's finding looks up, gathered once: the lots' ``excess`` and ``probability`` by lot code, each firm's rows
-    of ``lots.bids`` (``rows_of``, labelled by ``bid_ids``) and each community's firms with
-    positive exposure, strongest first (``peers_of``)."""
+    """What every flagged firm's finding looks up, gathered once: the lots' ``excess`` and
+    ``probability`` by lot code, the ``lot``, ``org`` and ``bid_id`` of each row of ``lots.bids``,
+    each firm's rows (``rows_of``) and each community's firms with positive exposure, strongest
+    first (``peers_of``)."""
 
     excess: np.ndarray
     probability: np.ndarray
     market_mean: float
     rows_of: dict
     peers_of: dict
+    lot_of_row: np.ndarray
+    org_of_row: np.ndarray
     bid_ids: np.ndarray
 
     @classmethod
@@ -164,6 +167,8 @@ class _Context:
             float(lots.screens["probability"].mean()),
             lots.bids.groupby("org").indices,
             ranked.groupby("community").groups,
+            lots.bids["lot"].to_numpy(),
+            lots.bids["org"].to_numpy(),
             bids["bid_id"].to_numpy(),
         )
 
@@ -171,9 +176,10 @@ class _Context:
 def _finding(org: int, me: dict, context: _Context, lots: ScreenedLots, params: Mapping) -> Finding:
     """The finding of one flagged firm (org code; ``me``, its row of ``firms``)."""
     org_id = str(lots.org_ids[org])
-    community = context.peers_of.get(me["community"], pd.Index([])).to_numpy()
-    peers = [o for o in community[: params["context_members"] + 1].tolist() if o != org][: params["context_members"]]
-    lot_of_row = lots.bids["lot"].to_numpy()
+    community = context.peers_of.get(me["community"])
+    strongest = [] if community is None else community[: params["context_members"] + 1].tolist()
+    peers = [o for o in strongest if o != org][: params["context_members"]]
+    lot_of_row = context.lot_of_row
     mine = np.unique(lot_of_row[context.rows_of[org]])
     mine = mine[context.excess[mine] > 0]
     heavy = mine[np.argsort(-context.excess[mine], kind="stable")[: params["context_lots"]]]
@@ -225,7 +231,7 @@ def _finding(org: int, me: dict, context: _Context, lots: ScreenedLots, params: 
     rows = np.sort(rows[np.isin(lot_of_row[rows], heavy)])
     shown_bids = [
         (uid("Organization", lots.org_ids[o]), uid("Bid", b), uid("Lot", lots.lot_ids[t]))
-        for o, t, b in zip(lots.bids["org"].to_numpy()[rows], lot_of_row[rows], context.bid_ids[rows])
+        for o, t, b in zip(context.org_of_row[rows], lot_of_row[rows], context.bid_ids[rows])
     ]
     nodes = [uid("Organization", org_id)] + [uid("Organization", p) for p in peer_ids]
     nodes += [uid("Lot", r["lot_id"]) for r in lot_rows] + [b for _, b, _ in shown_bids]

@@ -211,7 +211,8 @@ def _items(
     params: dict,
 ) -> pd.DataFrame:
     u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
-    counts = u.groupby(["lot_id", "kind", "value"], sort=False)["org_id"].nunique().rename("n_bidders")
+    # the rows are distinct (lot, firm, value) codes: a group's size is its number of distinct firms
+    counts = u.groupby(["lot_id", "kind", "value"], sort=False).size().rename("n_bidders")
     items = counts[counts >= 2].reset_index()
     items = items.merge(rarity, on=["kind", "value"], how="left")
     items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
