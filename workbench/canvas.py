@@ -188,6 +188,10 @@ def relabel(elements: list[dict], lang: str) -> list[dict]:
 
 
 CANVAS_RULES = [
+    # drawing order by z-index alone (links under nodes as before), so that a collapsed group's
+    # links and their counts can lie above the nodes they cross
+    {"selector": "node", "style": {"z-index-compare": "manual", "z-index": 10}},
+    {"selector": "edge", "style": {"z-index-compare": "manual", "z-index": 0}},
     {"selector": ".hidden", "style": {"display": "none"}},
     {"selector": "node.pinned", "style": {"border-width": 3, "border-color": "#333", "border-style": "double"}},
     {"selector": "edge.firm", "style": {"line-style": "solid", "width": 2.2, "target-arrow-shape": "none"}},
@@ -222,6 +226,8 @@ CANVAS_RULES = [
             "padding": 0,
             "text-valign": "bottom",
             "text-margin-y": 4,
+            "text-background-opacity": 0.9,
+            "z-index": 20,
         },
     },
     {"selector": ".folded", "style": {"display": "none"}},
@@ -231,12 +237,17 @@ CANVAS_RULES = [
             "width": 3,
             "line-color": "#5b6f96",
             "target-arrow-shape": "none",
-            "label": "data(label)",
+            "z-index": 19,
+            # the count by the group, not midway, where the neighbour's own links crowd it
+            "label": "",
+            "source-label": "data(label)",
+            "source-text-offset": 18,
             "font-size": 11,
             "min-zoomed-font-size": 5,  # the count is what the edge is for: shown zoomed out too
             "color": "#2f4166",
             "text-background-color": "#fff",
-            "text-background-opacity": 0.8,
+            "text-background-opacity": 0.9,
+            "text-background-padding": 2,
         },
     },
 ]
