@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse, stats
 
 from bidgraph.detectors.core.common import bids_in_context, uid
@@ -331,16 +333,25 @@ def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
     cols = ["org_id", column] + (["bid_id"] if "bid_id" in table.columns else [])
     out = table[cols].rename(columns={column: "value"})
-    if keep is not None:  # the values some kept firm holds, matched on integer codes (-1: missing)
-        value, _ = pd.factorize(out["value"])
-        held = np.zeros(int(value.max(initial=-1)) + 2, dtype=bool)
-        held[value[out["org_id"].isin(keep).to_numpy()] + 1] = True
-        held[0] = False
-        out = out[held[value + 1]]
+    if keep is not None:  # the values some kept firm holds
+        value = pa.array(out["value"])
+        held = _isin(pa.array(out["org_id"]), pa.array(keep))
+        out = out[_isin(value, pc.unique(value.filter(pa.array(held))))]
     out = out[out["value"].notna() & (out["value"].astype(str).str.strip() != "")]
     if "bid_id" not in out.columns:
         out = out.assign(bid_id=None)
     return out.assign(kind=kind, value=out["value"].astype(str))
+
+
+def _isin(column: pa.Array, values: pa.Array) -> np.ndarray:
+    """Which of ``column`` are among ``values`` (missing ones never are): Arrow's hash lookup for
+    id strings (pandas' ``isin`` on Arrow-backed strings costs seconds at province scale), else
+    pandas'."""
+    strings = (pa.types.is_string, pa.types.is_large_string)
+    if any(t(column.type) for t in strings) and any(t(values.type) for t in strings):
+        found = pc.is_in(column, value_set=values.drop_null().cast(column.type))
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    return pd.Series(column.to_pandas()).isin(values.to_pandas()).to_numpy()
 
 
 def trace_graph(traces: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
