@@ -10,6 +10,7 @@ table. Reading gives a validated :class:`Bundle`; see docs/bundle.md for the rul
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -99,12 +100,15 @@ def read_bundle(
             if lower.endswith(suffix) and _bundle_table(stem) and file.is_file():
                 found.setdefault(stem, []).append(file)
     raw: dict[str, RawTable] = {}
-    for name, files in found.items():
-        if len(files) > 1:
-            raise InputError(f"{path}: table {name} is given twice ({', '.join(f.name for f in files)}); keep one")
-        raw[name] = read_table_file(files[0])
-        if progress is not None:
-            progress(name, len(raw[name].frame))
+    # Two files at a time: decoding and converting one file leaves the other core to the next.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reads = {name: pool.submit(read_table_file, files[0]) for name, files in found.items() if len(files) == 1}
+        for name, files in found.items():
+            if len(files) > 1:
+                raise InputError(f"{path}: table {name} is given twice ({', '.join(f.name for f in files)}); keep one")
+            raw[name] = reads[name].result()
+            if progress is not None:
+                progress(name, len(raw[name].frame))
     return _validated(raw, {n: f[0].name for n, f in found.items()}, str(path), known)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from graphlib import TopologicalSorter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,8 @@ _TEXT_TYPES = {"id", "text", "enum", "phone", "email", "ip", "mac", "uscc", "idc
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # How alike (difflib ratio of header keys) an unknown header must be to a known one to be warned about.
 _LOOKALIKE = 0.6
+#: Tables whose columns are checked at once: the one whose references are checked and the next ones.
+_AHEAD = 3
 
 
 def header_key(header: str) -> str:
@@ -99,24 +103,32 @@ def validate_tables(
     out: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
     issues, warnings, counts = [unreadable], [], {}
-    for name in dependency_order():
-        if name not in raw:
-            continue
-        file = files.get(name, name)
-        frame = _english_columns(tables[name], raw[name], file)
-        warnings.append(_lookalike_headers(tables[name], raw[name].columns, frame.columns, file))
-        taken, bad, warned, rejected = _check(tables[name], frame, file, out, quarantined)
-        out[name] = _compact(taken)  # now, not at the end: only one table at a time is held as objects
-        key = tables[name].key
-        if key is not None:
-            qrows = frame[rejected]
-            quarantined[name] = pd.DataFrame(
-                {"key": clean_text(qrows[key]), "where": f"{file} row " + qrows["_row"].astype(str)}
-            )
-        issues += bad
-        warnings += warned
-        lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
-        counts[name] = {"read": len(frame) + lost, "taken": len(taken), "quarantined": int(rejected.sum()) + lost}
+    names = [name for name in dependency_order() if name in raw]
+    # A table's columns are checked on their own in two threads, a few tables ahead (the work is
+    # mostly Arrow's and numpy's, which leave the interpreter free); its references are checked
+    # here, in dependency order, once the tables they refer to are done.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ahead: dict[str, Future[_Columns]] = {}
+        for i, name in enumerate(names):
+            for later in names[i : i + _AHEAD]:
+                if later not in ahead:
+                    ahead[later] = pool.submit(_columns, tables[later], raw[later], files.get(later, later))
+            file = files.get(name, name)
+            columns = ahead.pop(name).result()
+            frame = columns.frame
+            warnings.append(columns.lookalikes)
+            taken, bad, warned, rejected = _check(tables[name], columns, file, out, quarantined)
+            out[name] = _compact(taken)  # now, not at the end: only a few tables at a time are held as objects
+            key = tables[name].key
+            if key is not None:
+                qrows = frame[rejected]
+                quarantined[name] = pd.DataFrame(
+                    {"key": clean_text(qrows[key]), "where": f"{file} row " + qrows["_row"].astype(str)}
+                )
+            issues += bad
+            warnings += warned
+            lost = unreadable.loc[unreadable["table"] == name, "row"].nunique()
+            counts[name] = {"read": len(frame) + lost, "taken": len(taken), "quarantined": int(rejected.sum()) + lost}
     out, merges = resolve_entities(out)
     out = {name: _compact(frame) for name, frame in out.items()}  # merged columns come back as objects
     for kind in ("organizations", "persons"):
@@ -232,13 +244,25 @@ def _issue_rows(table: str, file: str, frame: pd.DataFrame, column: str, reasons
     )
 
 
-def _check(
-    table: Table, frame: pd.DataFrame, file: str, done: dict[str, pd.DataFrame], quarantined: dict[str, pd.DataFrame]
-) -> tuple[pd.DataFrame, list, list, pd.Series]:
-    """Parse every column of one table; returns the taken rows, the problems that quarantine
-    rows and the warnings (lists of frames or ``None``), and which rows are quarantined."""
+class _Columns(NamedTuple):
+    """A table's columns checked on their own: the frame with English headers, the warnings
+    about its headers, the parsed values, and the problems (``(column, reasons)``, in the order
+    the quarantine lists them; ``None`` reasons: a reference, checked once its table is done)
+    and warnings of its cells."""
+
+    frame: pd.DataFrame
+    lookalikes: pd.DataFrame | None
+    values: dict[str, pd.Series]
+    errors: list[tuple[str, pd.Series | None]]
+    warnings: list[tuple[str, pd.Series]]
+
+
+def _columns(table: Table, raw: pd.DataFrame, file: str) -> _Columns:
+    """Parse every column of one table, and check all that needs no other table."""
+    frame = _english_columns(table, raw, file)
     values: dict[str, pd.Series] = {}
-    errors, warnings = [], []
+    errors: list[tuple[str, pd.Series | None]] = []
+    warnings = []
     for col in table.columns.values():
         text = (
             clean_text(frame[col.name])
@@ -258,12 +282,29 @@ def _check(
             missing = parsed.value.isna() & ~parsed.value.index.isin(parsed.errors.index)
             errors.append((col.name, _reasons(missing, "required value is missing")))
         if col.ref:
-            errors.append((col.name, _unknown_refs(col.name, col.ref, parsed.value, done, quarantined)))
+            errors.append((col.name, None))
     if table.key is not None:
         errors.append((table.key, _duplicates(table.key, values[table.key], frame["_row"])))
     for extra in frame.columns.difference(list(table.columns) + ["_row"]):
         values[extra] = clean_text(frame[extra])
         errors.append((extra, _control_characters(values[extra])))
+    return _Columns(frame, _lookalike_headers(table, raw.columns, frame.columns, file), values, errors, warnings)
+
+
+def _check(
+    table: Table, columns: _Columns, file: str, done: dict[str, pd.DataFrame], quarantined: dict[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, list, list, pd.Series]:
+    """Check the references of a table's parsed columns; returns the taken rows, the problems
+    that quarantine rows and the warnings (lists of frames or ``None``), and which rows are
+    quarantined."""
+    frame, values = columns.frame, columns.values
+    errors = [
+        (
+            name,
+            _unknown_refs(name, table.columns[name].ref, values[name], done, quarantined) if found is None else found,
+        )
+        for name, found in columns.errors
+    ]
     bad = pd.Series(frame.index.isin(np.concatenate([r.index.to_numpy() for _, r in errors])), index=frame.index)
     taken = pd.DataFrame({c: _final(table, c, v[~bad]) for c, v in values.items()})
     taken["_file"] = pd.Series(file, index=taken.index, dtype="str")
@@ -272,7 +313,7 @@ def _check(
     def lines(found: list[tuple[str, pd.Series]]) -> list[pd.DataFrame | None]:
         return [_issue_rows(table.name, file, frame, column, r) for column, r in found]
 
-    return taken.reset_index(drop=True), lines(errors), lines(warnings), bad
+    return taken.reset_index(drop=True), lines(errors), lines(columns.warnings), bad
 
 
 def _final(table: Table, column: str, s: pd.Series) -> pd.Series:

@@ -44,13 +44,29 @@ def clean_text(s: pd.Series) -> pd.Series:
 
     In Arrow (utf8proc), never per value in Python, and chunk by chunk as the column came: the
     chunks decide how the column is laid out in Parquet, so they decide a version's bytes."""
-    text = pc.utf8_trim_whitespace(arrow_text(s))
-    if (text_bytes(text) >= 0x80).any():  # only non-ASCII cells can fold: a province has millions of names
+    text = arrow_text(s)
+    if any(_may_be_padded(chunk) for chunk in text.chunks):  # ids, codes, dates, numbers seldom are
+        text = pc.utf8_trim_whitespace(text)
+    if any((text_bytes(chunk) >= 0x80).any() for chunk in text.chunks):  # only non-ASCII cells can fold
         wide = pc.invert(pc.fill_null(pc.string_is_ascii(text), True)).combine_chunks()
         folded = pc.utf8_trim_whitespace(pc.utf8_normalize(text.filter(wide), "NFKC")).combine_chunks()
         text = pc.replace_with_mask(text, wide, folded)
-    text = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.large_string()), text)
+    empty = pc.equal(pc.binary_length(text), 0)
+    if pc.any(empty).as_py():
+        text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
     return pd.Series(text.to_pandas(types_mapper=_STR.get).array, index=s.index, name=s.name)
+
+
+def _may_be_padded(text: pa.Array) -> bool:
+    """Whether a cell may start or end with white space: its first or last byte is an ASCII
+    space or control, or not ASCII (Unicode has spaces too). Read from the Arrow buffers."""
+    if len(text) == 0 or text.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+    return bool(((edges <= 0x20) | (edges >= 0x7F)).any())
 
 
 #: Arrow strings as pandas' ``str`` dtype (Arrow-backed, NaN for missing), without a copy.

@@ -24,6 +24,7 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -200,9 +201,7 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
     return keys, moved, labels
 
 
-def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None = None) -> None:
-    (folder / "keys").mkdir()
-    (folder / "order").mkdir()
+def _write_tables_and_search(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None) -> None:
     (folder / "tables").mkdir()
     for name, table in tables.items():
         if previous is not None and previous.same_table(name, table):
@@ -210,6 +209,21 @@ def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Pre
         else:
             _write_arrow(table, folder / "tables" / f"{name}.arrow")
     write_text_indexes(tables, folder / "text", sch, previous)
+
+
+def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None = None) -> None:
+    # The tables' Arrow copies and search's indexes need nothing else of the index: they are
+    # written in a second thread (Arrow and numpy leave the interpreter free) meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(_write_tables_and_search, tables, folder, sch, previous)
+        _write_graph(tables, folder, sch, previous)
+        beside.result()
+
+
+def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None) -> None:
+    """Keys, orders, relationships, the incidence CSR, roles and meta.json."""
+    (folder / "keys").mkdir()
+    (folder / "order").mkdir()
     keys, moved, labels = _label_keys(tables, sch, previous, folder)
     n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
     kept = _kept_edges(previous, tables, keys, moved, sch)

@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,21 +41,21 @@ from bidgraph.graph.embedded.reuse import link_or_copy
 __all__ = ["Workspace", "LazyTables"]
 
 
-def _to_parquet(frame: pd.DataFrame, path: Path, live: Path | None = None) -> pa.Table:
-    """Write ``frame`` as ``DataFrame.to_parquet(path, index=False)`` does (the same bytes) and
-    return the Arrow table written, for the index (so it is not read back). When the live
-    version holds the same table (``live``: its index folder), its file is linked instead."""
-    if frame.attrs:  # pandas adds them to the file's metadata: let it
+def _as_written(frame: pd.DataFrame, path: Path, live: Path | None) -> tuple[pa.Table, bool]:
+    """The Arrow table that ``frame.to_parquet(path, index=False)`` writes (the same bytes), for
+    the index (so it is not read back), and whether it is still to be written at ``path``: a
+    frame with attrs is written here (pandas puts them in the file's metadata), and a table the
+    live version holds (``live``: its index folder) is linked instead."""
+    if frame.attrs:
         frame.to_parquet(path, index=False)
-        return pq.read_table(path)
+        return pq.read_table(path), False
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if live is not None and (live / "tables" / f"{path.stem}.arrow").exists():
         held, written = map_table(live / "tables" / f"{path.stem}.arrow"), live.parent / "tables" / path.name
         if written.exists() and held.schema.equals(table.schema, check_metadata=True) and held.equals(table):
             link_or_copy(written, path)
-            return table
-    pq.write_table(table, path, compression="snappy")
-    return table
+            return table, False
+    return table, True
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
@@ -131,20 +132,32 @@ class Workspace:
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=versions))
         try:
             (tmp / "tables").mkdir()
-            digest = hashlib.sha256()
-            arrow = {}
             current = self.current
             live = None if current is None or not (current / INDEX / "meta.json").exists() else current / INDEX
+            arrow, unwritten = {}, {}
             for name in sorted(tables):
                 path = tmp / "tables" / f"{name}.parquet"
-                arrow[name] = _to_parquet(tables[name], path, live)
-                digest.update(name.encode() + b"\0" + path.read_bytes())
+                arrow[name], to_write = _as_written(tables[name], path, live)
+                if to_write:
+                    unwritten[path] = arrow[name]
+            # Parquet encoding leaves the interpreter free: the files are written in threads and,
+            # on a first load (which cannot be unchanged), the index is built meanwhile.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                writes = [pool.submit(pq.write_table, t, path, compression="snappy") for path, t in unwritten.items()]
+                if current is None:
+                    write_index(tmp, arrow)
+                for write in writes:
+                    write.result()
+            digest = hashlib.sha256()
+            for name in sorted(tables):
+                digest.update(name.encode() + b"\0" + (tmp / "tables" / f"{name}.parquet").read_bytes())
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
-            write_index(tmp, arrow, live)
+            if current is not None:
+                write_index(tmp, arrow, live)
             name = self.next_name()
             manifest = {
                 **manifest,
