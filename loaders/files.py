@@ -226,12 +226,32 @@ def _without_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     data = frame.drop(columns="_row")
     if data.shape[1] == 0 or len(frame) == 0:
         return frame
+    if _none_blank(data.iloc[:, 0]):
+        return frame
     first = data.iloc[:, 0].fillna("").astype(str).str.strip().eq("")
     if not first.any():
         return frame
     cells = data[first].fillna("").astype(str)
     blank = cells.apply(lambda c: c.str.strip().eq("")).all(axis=1)
     return frame.drop(index=blank.index[blank]).reset_index(drop=True)
+
+
+def _none_blank(column: pd.Series) -> bool:
+    """Whether every cell of an Arrow-backed text column is filled and starts with a printable
+    ASCII character (then none is blank), read from its buffers; False when unsure."""
+    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
+        return False
+    text = pa.array(column, type=pa.large_string())
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        if len(chunk) == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        if chunk.null_count or not (offsets[1:] > offsets[:-1]).all():
+            return False
+        first = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[:-1]]
+        if not ((first > 0x20) & (first < 0x7F)).all():
+            return False
+    return True
 
 
 # --- Excel and Parquet ----------------------------------------------------------------------

@@ -129,8 +129,10 @@ def _edge_sources(
         if rel.when:
             mask = pc.and_(mask, pc.fill_null(tail.column(rel.when).cast(pa.bool_()), False))
         rows = np.flatnonzero(mask.to_numpy())
-        taken = pa.array(rows, pa.int64())
-        out.append((i, as_text(start).take(taken), as_text(end).take(taken), rows + first))
+        start, end = as_text(start), as_text(end)
+        if len(rows) < tail.num_rows:  # most sources have both ends on every row: no copy then
+            start, end = start.take(pa.array(rows, pa.int64())), end.take(pa.array(rows, pa.int64()))
+        out.append((i, start, end, rows + first))
     return out
 
 
