@@ -203,21 +203,20 @@ def _coded(column: pd.Series, code: dict[str, int]) -> np.ndarray:
 
 
 def _items(
-    uses: pd.DataFrame,
+    distinct: pd.DataFrame,
     rarity: pd.DataFrame,
     weights: dict[int, float],
     public_from: dict[int, int],
     sizes: pd.Series,
     params: dict,
 ) -> pd.DataFrame:
-    u = uses[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
-    # the rows are distinct (lot, firm, value) codes: a group's size is its number of distinct firms
-    counts = u.groupby(["lot_id", "kind", "value"], sort=False).size().rename("n_bidders")
+    # ``distinct`` (lot, firm, kind, value) rows: a group's size is its number of distinct firms
+    counts = distinct.groupby(["lot_id", "kind", "value"], sort=False).size().rename("n_bidders")
     items = counts[counts >= 2].reset_index()
     items = items.merge(rarity, on=["kind", "value"], how="left")
     items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
     items["rarity"] = items["rarity"].fillna(1.0)
-    items = items.merge(_coincidence(u, items, sizes), on=["kind", "value"], how="left")
+    items = items.merge(_coincidence(distinct, items, sizes), on=["kind", "value"], how="left")
     items["public"] = (
         (items["n_firms"] >= items["kind"].map(public_from)) & (items["co_use_p"] > float(params["coincidence_alpha"]))
     ) | (items["n_firms"] >= int(params["always_public_firms"]))
@@ -291,14 +290,11 @@ def shared_value_findings(
     coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds])
     code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
     public_from = {i: int(params["service_min_firms"]) if k.service else public_min_firms for i, k in enumerate(kinds)}
-    items = _items(coded, _rarity(coded_holders, public_min_firms), code_weights, public_from, sizes, params)
+    distinct = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
+    items = _items(distinct, _rarity(coded_holders, public_min_firms), code_weights, public_from, sizes, params)
     if items.empty:
         return []
-    links = (
-        coded[["lot_id", "org_id", "kind", "value"]]
-        .drop_duplicates()
-        .merge(items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
-    )
+    links = distinct.merge(items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
     items["group"] = _groups(items, links)
     per_lot = (
         items.assign(S=items["strength"].where(~items["public"], 0.0), P=items["strength"].where(items["public"], 0.0))
