@@ -164,13 +164,26 @@ _DATE_MIN, _DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
 # wall clock (UTC+8, no daylight saving since 1991), what the bundle's times without one mean.
 _WITH_OFFSET = r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})$"
 CHINA_STANDARD_TIME = pd.Timedelta(hours=8)
+_PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$"
 
 
 def parse_date(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
-    offset = s.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
     # In microseconds until the range check: they hold any year, so a typo cannot overflow.
-    value = pd.to_datetime(s.mask(offset), format="ISO8601", errors="coerce").astype("datetime64[us]")
+    value = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    # Plain dates and times (most cells) by Arrow's cast, which refuses a day the month does
+    # not have, as pandas does; the rest, or all when one is refused, by pandas.
+    text = arrow_text(s)
+    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_DATE), False)
+    fast = plain.to_numpy(zero_copy_only=False)
+    try:
+        value[fast] = pc.cast(text.filter(plain), pa.timestamp("us")).to_numpy()
+    except pa.ArrowInvalid:
+        fast[:] = False
+    rest = s[~fast]
+    offset = pd.Series(False, index=s.index)
+    offset[~fast] = rest.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
+    value[~fast] = pd.to_datetime(rest.mask(offset[~fast]), format="ISO8601", errors="coerce").astype("datetime64[us]")
     if offset.any():
         utc = pd.to_datetime(s[offset], format="ISO8601", errors="coerce", utc=True)
         value[offset] = (utc.dt.tz_localize(None) + CHINA_STANDARD_TIME).astype("datetime64[us]")
