@@ -240,10 +240,9 @@ def detect(snapshot, params: Mapping, seed: int, findings: list[dict], scores: M
 
 def _finding(r, params) -> Finding:
     etype, label = LEVELS[r.level]
-    parts_en = ", ".join(f"{d} {p:g}" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1]))
-    parts_zh = "，".join(
-        f"{detector_name(d, 'zh')}（{p:g}分）" for d, p in sorted(r.by_detector.items(), key=lambda kv: -kv[1])
-    )
+    parts = sorted(r.by_detector.items(), key=lambda kv: -kv[1])
+    parts_en = ", ".join(f"{d} {p:g}" for d, p in parts)
+    parts_zh = "，".join(f"{detector_name(d, 'zh')}（{p:g}分）" for d, p in parts)
     return Finding(
         DETECTOR.id,
         r.index / 100,
