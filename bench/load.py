@@ -2,9 +2,10 @@
 
 For each scale: generate a city (cached under --cache), then in fresh processes:
 
-- load: ``read_bundle`` + embedded-store load (which writes the version's index), time and
-  peak memory; beside it DuckDB loading the same CSV files into tables and a pyarrow CSV
-  parse of them (the peers: ``pip install bidgraph[bench]``);
+- load: ``read_bundle`` + embedded-store load (which writes the version's index), time, CPU
+  seconds (of all threads: on a shared machine they vary less than the time) and peak memory;
+  beside it DuckDB loading the same CSV files into tables (time and CPU seconds) and a pyarrow
+  CSV parse of them (the peers: ``pip install bidgraph[bench]``);
 - open: open the store and answer the first expansion (what ``info``, ``serve`` and ``detect``
   pay at start), time and peak memory;
 - queries: neighbour expansion (random organizations and the biggest hubs), 4-hop path search
@@ -43,7 +44,7 @@ def measure_load(bundle: Path, workspace: Path) -> dict:
     from bidgraph.graph.embedded.store import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     bundle_data = read_bundle(bundle)
     t_read = time.perf_counter() - t0
     EmbeddedStore(workspace).load(bundle_data)
@@ -51,6 +52,7 @@ def measure_load(bundle: Path, workspace: Path) -> dict:
         "bids": int(bundle_data.counts["bids"]["taken"]),
         "read_s": round(t_read, 1),
         "load_s": round(time.perf_counter() - t0, 1),
+        "load_cpu_s": round(time.process_time() - cpu0, 1),
         "load_peak_rss_mb": _peak_mb(),
     }
 
@@ -66,14 +68,18 @@ def measure_duckdb(bundle: Path) -> dict:
         pacsv.read_csv(f)
     t_arrow = time.perf_counter() - t0
     folder = Path(tempfile.mkdtemp(prefix="bidgraph-bench-duckdb-"))
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(folder / "bench.duckdb"))
     for f in files:
         con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv_auto(?, all_varchar=false)", [str(f)])
     con.close()
-    t_duckdb = time.perf_counter() - t0
+    t_duckdb, cpu_duckdb = time.perf_counter() - t0, time.process_time() - cpu0
     shutil.rmtree(folder, ignore_errors=True)
-    return {"duckdb_load_s": round(t_duckdb, 1), "pyarrow_csv_s": round(t_arrow, 1)}
+    return {
+        "duckdb_load_s": round(t_duckdb, 1),
+        "duckdb_cpu_s": round(cpu_duckdb, 1),
+        "pyarrow_csv_s": round(t_arrow, 1),
+    }
 
 
 def measure_open(workspace: Path, uid: str) -> dict:
