@@ -43,6 +43,7 @@ from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
 from bidgraph.detectors.stats.minhash import lsh_candidate_pairs, minhash_signatures
 from bidgraph.detectors.stats.warning import bid_graph, warning
+from bidgraph.graph.snapshot import positions
 
 __all__ = ["DEFAULTS", "DETECTOR", "ShingleSets", "bid_shingle_sets", "detect"]
 
@@ -81,14 +82,12 @@ class ShingleSets(NamedTuple):
     texts: dict[str, str]  # each text bid's folded text (for quoting passages)
 
 
-def bid_shingle_sets(snapshot, shingle_chars: int, bids: pd.DataFrame) -> ShingleSets:
-    """The shingle sets of ``bids`` (a bid's code is its row; sorted by ``bid_id``, so that codes
-    sort as ids do): from ``bid_texts`` where a bid has text, else from ``bid_shingles``."""
-    bid_ids = pd.Index(bids["bid_id"])
+def bid_shingle_sets(snapshot, shingle_chars: int) -> ShingleSets:
+    """The bids' shingle sets, a bid coded as ``snapshot.codes("bids", "bid_id")``: from
+    ``bid_texts`` where a bid has text, else from ``bid_shingles``."""
     texts = snapshot["bid_texts"].dropna(subset=["text"])
     texts = texts.assign(section=texts["section"].fillna("")).sort_values(["bid_id", "section", "_row"])
-    with_text = bid_ids.get_indexer(texts["bid_id"].unique())
-    own = _tender_names(snapshot, bids.iloc[with_text[with_text >= 0]])
+    own = _tender_names(snapshot, texts["bid_id"].drop_duplicates())
     folded = {}
     for bid, parts in itertools.groupby(zip(texts["bid_id"].tolist(), texts["text"].tolist()), key=itemgetter(0)):
         # the persons a bid names are statutory_presumption's (Art. 40(1) and (3)): here only the content counts
@@ -97,7 +96,10 @@ def bid_shingle_sets(snapshot, shingle_chars: int, bids: pd.DataFrame) -> Shingl
     at, shingles = _text_shingles(list(folded.values()), shingle_chars)
     given = snapshot["bid_shingles"]
     given = given[~given["bid_id"].isin(list(folded))][["bid_id", "shingle"]].dropna()
-    owners = np.concatenate([bid_ids.get_indexer(list(folded))[at], bid_ids.get_indexer(given["bid_id"])])
+    bid_ids = snapshot.keys("bids", "bid_id")
+    owners = np.concatenate(
+        [positions(bid_ids, pd.Series(list(folded), dtype="str"))[at], positions(bid_ids, given["bid_id"])]
+    )
     codes, uniques = pd.factorize(np.concatenate([shingles, given["shingle"].astype(str).to_numpy(str)]), sort=True)
     members = pd.DataFrame({"bid": owners, "shingle": codes})
     members = members[members["bid"] >= 0].drop_duplicates()
@@ -121,9 +123,11 @@ def _text_shingles(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(len(texts)), counts), windows[starts]
 
 
-def _tender_names(snapshot, bids: pd.DataFrame) -> dict[str, list[str]]:
-    """Per bid of ``bids``, the names every bid on its lot quotes: the lot's, the project's, the
-    tenderer's and the agency's, longest first (a lot's name holds its project's)."""
+def _tender_names(snapshot, bid_ids: pd.Series) -> dict[str, list[str]]:
+    """Per bid of ``bid_ids``, the names every bid on its lot quotes: the lot's, the project's,
+    the tenderer's and the agency's, longest first (a lot's name holds its project's)."""
+    rows = positions(snapshot["bids"]["bid_id"], bid_ids)
+    bids = snapshot["bids"].iloc[rows[rows >= 0]]
     projects = snapshot["projects"][["project_id", "name", "tenderer_id", "agency_id"]]
     orgs = snapshot["organizations"].set_index("org_id")["name"]
     lots = snapshot["lots"][["lot_id", "project_id", "name"]]
@@ -149,17 +153,22 @@ def _strip(text: str, names) -> str:
 def _weighted(members: pd.DataFrame, lot_of: np.ndarray, params: dict) -> pd.DataFrame:
     """Memberships with ``lot`` (``lot_of`` a bid code's lot code), ``idf`` and ``df``, less each
     lot's own boilerplate and weightless shingles."""
-    members = members.assign(lot=lot_of[members["bid"].to_numpy()])
-    n_bids = members["bid"].nunique()
-    df = members.groupby("shingle")["bid"].transform("size")
-    idf = np.log(params["boilerplate_share"] * n_bids / df).clip(lower=0, upper=params["idf_cap"])
-    members = members.assign(df=df, idf=idf)
-    lot_bids = members.groupby("lot")["bid"].transform("nunique")
-    in_lot = members.groupby(["lot", "shingle"])["bid"].transform("size")
-    everyone = in_lot == lot_bids
-    lots_all_hold = members["lot"].where(everyone).groupby(members["shingle"]).transform("nunique")
+    bid, shingle = members["bid"].to_numpy(), members["shingle"].to_numpy()
+    lot = lot_of[bid]
+    bids = np.unique(bid)
+    df = np.bincount(shingle)[shingle]
+    idf = np.clip(np.log(params["boilerplate_share"] * len(bids) / df), 0, params["idf_cap"])
+    lot_bids = np.bincount(lot_of[bids], minlength=len(lot_of))[lot]
+    # (lot, shingle) as one integer: how many of the lot's bids hold the shingle
+    width = int(shingle.max(initial=-1)) + 1
+    lot_shingle = lot.astype(np.int64) * width + shingle
+    pair = pd.factorize(lot_shingle)[0]
+    everyone = np.bincount(pair)[pair] == lot_bids
+    # per shingle, the lots where every bid holds it
+    lots_all_hold = np.bincount(np.unique(lot_shingle[everyone]) % max(width, 1), minlength=width)[shingle]
     quoted = everyone & ((lot_bids >= 3) | (lots_all_hold >= 2))
-    return members[~quoted & ((members["idf"] > 0) | (members["df"] <= params["rare_max_bids"]))]
+    keep = ~quoted & ((idf > 0) | (df <= params["rare_max_bids"]))
+    return members.assign(lot=lot, df=df, idf=idf)[keep]
 
 
 def _candidates(members: pd.DataFrame, lot_of: np.ndarray, params: dict, seed: int) -> pd.DataFrame:
@@ -194,9 +203,8 @@ def _measured(members: pd.DataFrame, pairs: pd.DataFrame, params: dict) -> tuple
 
 def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     """Same-lot pairs of bids with near-duplicate documents or shared rare text."""
-    bids = snapshot["bids"].sort_values("bid_id", ignore_index=True)  # a bid's code is its row here
-    sets = bid_shingle_sets(snapshot, params["shingle_chars"], bids)
-    lot_of, org_of = pd.factorize(bids["lot_id"])[0], pd.factorize(bids["org_id"])[0]
+    sets = bid_shingle_sets(snapshot, params["shingle_chars"])
+    lot_of, org_of = (_by_bid(snapshot, column) for column in ("lot_id", "org_id"))
     members = _weighted(sets.members, lot_of, params)
     if members.empty:
         return []
@@ -211,16 +219,25 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
         .groupby(["bid_a", "bid_b"])["shingle"]
         .agg(lambda c: frozenset(sets.shingles[c].tolist()))
     )
-    ids = bids["bid_id"].to_numpy(object)
+    a, b = m["bid_a"].to_numpy(), m["bid_b"].to_numpy()
     m = m.assign(
-        rare_set=[rare_sets.get((a, b), frozenset()) for a, b in zip(m["bid_a"], m["bid_b"])],
-        bid_a=ids[m["bid_a"].to_numpy()],
-        bid_b=ids[m["bid_b"].to_numpy()],
+        rare_set=[rare_sets.get((x, y), frozenset()) for x, y in zip(a, b)],
+        bid_a=snapshot.keys("bids", "bid_id")[a],
+        bid_b=snapshot.keys("bids", "bid_id")[b],
+        lot_id=snapshot.keys("bids", "lot_id")[lot_of[a]],
+        org_a=snapshot.keys("bids", "org_id")[org_of[a]],
+        org_b=snapshot.keys("bids", "org_id")[org_of[b]],
     )
     m = m.assign(rare_shared=[_rare_in_runs(r, sets.texts, params["shingle_chars"]) for r in m.itertuples()])
     hits = m[(m["similarity"] >= params["min_similarity"]) | (m["rare_shared"] >= params["min_rare_shared"])]
-    context = bids.set_index("bid_id")[["lot_id", "org_id"]]
-    return [_finding(r, context, sets.texts, params) for r in hits.itertuples()]
+    return [_finding(r, sets.texts, params) for r in hits.itertuples()]
+
+
+def _by_bid(snapshot, column: str) -> np.ndarray:
+    """Per bid code, the code of its ``column`` (``lot_id`` or ``org_id``)."""
+    out = np.empty(len(snapshot["bids"]), dtype=np.int64)
+    out[snapshot.codes("bids", "bid_id")] = snapshot.codes("bids", column)
+    return out
 
 
 def _runs(text: str, rare: frozenset, k: int) -> list[tuple[int, int]]:
@@ -245,9 +262,8 @@ def _passages(text: str, rare: frozenset, k: int, most: int) -> list[str]:
     return [text[a:b] for a, b in spans[:most]]
 
 
-def _finding(r, context: pd.DataFrame, texts: dict[str, str], params: dict) -> Finding:
-    a, b = context.loc[r.bid_a], context.loc[r.bid_b]
-    lot = a["lot_id"]
+def _finding(r, texts: dict[str, str], params: dict) -> Finding:
+    lot = r.lot_id
     kind = "near_duplicate" if r.similarity >= params["min_similarity"] else "shared_errors"
     if kind == "near_duplicate":
         score = 0.5 + 0.5 * r.similarity
@@ -260,22 +276,22 @@ def _finding(r, context: pd.DataFrame, texts: dict[str, str], params: dict) -> F
     quoted_zh = "；相同罕见内容如：" + "／".join(f"“{p}”" for p in shared) if shared else ""
     quoted_en = "; rare text in common: " + " / ".join(f"'{p}'" for p in shared) if shared else ""
     zh = (
-        f"标段{lot}：{a['org_id']}与{b['org_id']}的投标文件加权相似度{r.similarity:.2f}（阈值{params['min_similarity']}），"
+        f"标段{lot}：{r.org_a}与{r.org_b}的投标文件加权相似度{r.similarity:.2f}（阈值{params['min_similarity']}），"
         f"共有{r.rare_shared}个罕见片段（阈值{params['min_rare_shared']}）{quoted_zh}。"
     )
     en = (
-        f"Lot {lot}: the documents of {a['org_id']} and {b['org_id']} have a weighted similarity of "
+        f"Lot {lot}: the documents of {r.org_a} and {r.org_b} have a weighted similarity of "
         f"{r.similarity:.2f} (fence {params['min_similarity']}) and share {r.rare_shared} rare shingles "
         f"(fence {params['min_rare_shared']}){quoted_en}."
     )
-    frame = pd.DataFrame({"bid_id": [r.bid_a, r.bid_b], "org_id": [a["org_id"], b["org_id"]], "lot_id": lot})
+    frame = pd.DataFrame({"bid_id": [r.bid_a, r.bid_b], "org_id": [r.org_a, r.org_b], "lot_id": lot})
     return warning(
         DETECTOR.id,
         kind,
         score,
         [
-            Entity("company", a["org_id"], "member"),
-            Entity("company", b["org_id"], "member"),
+            Entity("company", r.org_a, "member"),
+            Entity("company", r.org_b, "member"),
             Entity("lot", lot, "context"),
         ],
         _RULE,

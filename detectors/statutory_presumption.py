@@ -53,6 +53,7 @@ from bidgraph.detectors.core.names import PRESUMPTION_SHARED
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
 from bidgraph.detectors.stats.warning import bid_graph, warning
 from bidgraph.graph.schema import schema
+from bidgraph.graph.snapshot import positions
 
 __all__ = ["DEFAULTS", "DETECTOR", "RULES", "detect"]
 
@@ -185,7 +186,7 @@ def _person_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFrame:
             )
         )
     people = pd.concat(frames, ignore_index=True)
-    in_texts = named.assign(person=snapshot.keys("person_roles", "person_id").get_indexer(named["value"]))
+    in_texts = named.assign(person=positions(snapshot.keys("person_roles", "person_id"), named["value"]))
     in_texts = in_texts.loc[in_texts["person"] >= 0, ["rule", "person"]].drop_duplicates().assign(named=True)
     firms = people.groupby(["rule", "person"])["org"].transform("nunique")
     named_too = people.merge(in_texts, on=["rule", "person"], how="left")["named"].eq(True).to_numpy()
@@ -204,11 +205,11 @@ def _text_traces(snapshot) -> pd.DataFrame:
         for post, name, person in NAMED_PERSON.findall(text):
             rule, role = _NAMED_RULE[post]
             rows.append((bid, person or name, rule, role))
-    traces = pd.DataFrame(rows, columns=["bid_id", "value", "rule", "role"], dtype=object)
-    known = snapshot.keys("persons", "person_id").get_indexer(traces["value"]) >= 0
+    traces = pd.DataFrame(rows, columns=["bid_id", "value", "rule", "role"])
+    known = positions(snapshot["persons"]["person_id"], traces["value"]) >= 0
     label = np.full(len(traces), None, dtype=object)
     label[known] = "Person"
-    traces = traces.assign(bid=snapshot.keys("bids", "bid_id").get_indexer(traces["bid_id"]), label=label)
+    traces = traces.assign(bid=positions(snapshot.keys("bids", "bid_id"), traces["bid_id"]), label=label)
     return traces[traces["bid"] >= 0][["bid", "value", "rule", "role", "label"]]
 
 

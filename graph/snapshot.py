@@ -29,7 +29,7 @@ import pandas as pd
 
 from bidgraph.graph.schema import schema
 
-__all__ = ["Snapshot", "empty_table", "PROVENANCE"]
+__all__ = ["Snapshot", "empty_table", "positions", "PROVENANCE"]
 
 PROVENANCE = ("_file", "_row")
 
@@ -54,16 +54,22 @@ class Snapshot:
 
     def keys(self, table: str, column: str) -> pd.Index:
         """The distinct values of ``table.column``, sorted (missing ones left out); made once."""
-        return self.derived(
-            ("keys", table, column), lambda: pd.Index(self[table][column].dropna().unique()).sort_values()
-        )
+        return self._factorised(table, column)[1]
 
     def codes(self, table: str, column: str, keys: tuple[str, str] | None = None) -> np.ndarray:
         """Each value of ``table.column`` as its position in ``self.keys(*keys)`` (default: the
         column's own keys), -1 where it is missing or not there; made once. E.g.
         ``codes("bid_documents", "bid_id", ("bids", "bid_id"))`` codes documents as their bids."""
-        keys = keys or (table, column)
-        return self.derived(("codes", table, column, keys), lambda: self.keys(*keys).get_indexer(self[table][column]))
+        if keys is None or keys == (table, column):
+            return self._factorised(table, column)[0]
+        return self.derived(("codes", table, column, keys), lambda: positions(self.keys(*keys), self[table][column]))
+
+    def _factorised(self, table: str, column: str) -> tuple[np.ndarray, pd.Index]:
+        def make() -> tuple[np.ndarray, pd.Index]:
+            codes, uniques = pd.factorize(self[table][column], sort=True)
+            return codes, pd.Index(uniques)
+
+        return self.derived(("factorised", table, column), make)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in schema().tables:
@@ -74,3 +80,14 @@ class Snapshot:
     def __contains__(self, name: str) -> bool:
         t = self.tables.get(name)
         return t is not None and len(t) > 0
+
+
+def positions(keys: pd.Index | pd.Series, values: pd.Series) -> np.ndarray:
+    """Each of ``values``' position among ``keys`` (distinct values), -1 where it is missing or
+    not there: one factorisation of keys and values together (Arrow's dictionary encoding for
+    Arrow-backed strings), several times faster than ``keys.get_indexer``, which goes through
+    Python objects. The keys come first, so their codes are their positions, and a value's code
+    is a key's exactly when it is below the number of keys."""
+    both, _ = pd.factorize(pd.concat([pd.Series(keys), values], ignore_index=True))
+    found = both[len(keys) :]
+    return np.where(found < both[: len(keys)].max(initial=-1) + 1, found, -1)
