@@ -59,16 +59,30 @@ def load_array(path: Path) -> np.ndarray:
     return array if array.size else np.load(path)
 
 
-def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array]:
-    """A value label's distinct keys, sorted, and the kind of each value's first source."""
-    parts, kind_ids, kinds = value_parts(tables, node)
+#: Per source ``(table, column)`` of a value label: its rows holding a value, and their vertices.
+Resolved = dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+
+
+def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array, Resolved]:
+    """A value label's distinct keys, sorted, the kind of each value's first source, and each
+    source's rows resolved to their vertices (the encoding that finds the distinct values
+    numbers them: their relationships need no second look-up)."""
+    parts, kind_ids, kinds, where = value_parts(tables, node)
     if not parts:
-        return pa.array([], pa.large_string()), pa.array([], pa.string())
+        return pa.array([], pa.large_string()), pa.array([], pa.string()), {}
     encoded = pc.dictionary_encode(pa.concat_arrays(parts))
-    first = first_rows(encoded.indices.to_numpy(zero_copy_only=False), len(encoded.dictionary))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    first = first_rows(codes, len(encoded.dictionary))
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     kind = np.concatenate(kind_ids)[first][order]
-    return encoded.dictionary.take(pa.array(order)), pa.array(kinds, pa.string()).take(pa.array(kind))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    vertices = np.split(rank[codes], np.cumsum([len(part) for part in parts])[:-1])
+    resolved = {
+        (name, column): (np.flatnonzero(tables[name].column(column).is_valid().to_numpy(zero_copy_only=False)), ids)
+        for (name, column), ids in zip(where, vertices)
+    }
+    return encoded.dictionary.take(pa.array(order)), pa.array(kinds, pa.string()).take(pa.array(kind)), resolved
 
 
 def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.ndarray]:
@@ -163,12 +177,14 @@ def _kept_edges(
     return kept
 
 
-def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict]]:
+def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict], dict]:
     """Each label's keys (written to ``keys/``), where each live vertex of a label went when
     that is known without hashing its keys (``moved``: an entity label whose table's live rows
-    are its first rows, a value label extended from the live one), and the labels' entries of
-    meta.json. A key order is sorted again only when the keys changed."""
+    are its first rows, a value label extended from the live one), the labels' entries of
+    meta.json, and the value labels built whole with their sources' vertices (``Resolved``).
+    A key order is sorted again only when the keys changed."""
     keys, moved, labels, offset = {}, {}, [], 0
+    resolved: dict[str, Resolved] = {}
     for label, node in sch.nodes.items():
         live = None if previous is None else previous.labels.get(label)
         if node.all_properties:
@@ -182,7 +198,7 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
         else:
             kept = None if previous is None or live is None else previous.value_keys(label, node, tables)
             if kept is None:
-                keys[label], kinds = _value_keys(tables, node)
+                keys[label], kinds, resolved[label] = _value_keys(tables, node)
             else:
                 keys[label], kinds, moved[label] = kept
             columns = {"key": keys[label], "kind": kinds}
@@ -200,7 +216,7 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
                 np.save(folder / "order" / f"{label}.npy", order)
         labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
         offset += len(keys[label])
-    return keys, moved, labels
+    return keys, moved, labels, resolved
 
 
 def _write_tables_and_search(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None) -> None:
@@ -226,22 +242,31 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
     """Keys, orders, relationships, the incidence CSR, roles and meta.json."""
     (folder / "keys").mkdir()
     (folder / "order").mkdir()
-    keys, moved, labels = _label_keys(tables, sch, previous, folder)
+    keys, moved, labels, resolved = _label_keys(tables, sch, previous, folder)
     n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
     kept = _kept_edges(previous, tables, keys, moved, sch)
     sources = _edge_sources(tables, sch, kept)
+
+    def known(i: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The vertices of a value label's source, when they were found with its keys."""
+        rel = sch.relationships[i]
+        return resolved.get(rel.end.label, {}).get((rel.table, rel.end.column))
+
     ends: dict[str, list[pa.Array]] = {}
     for i, start, end, _ in sources:
         ends.setdefault(sch.relationships[i].start.label, []).append(start)
-        ends.setdefault(sch.relationships[i].end.label, []).append(end)
+        if known(i) is None:
+            ends.setdefault(sch.relationships[i].end.label, []).append(end)
     ids = {label: iter(_endpoint_ids(keys[label], arrays, label)) for label, arrays in ends.items()}
     src, dst, etype, espec, erow = [], [], [], [], []
     types = sch.relationship_types
     for spec, (i, _, _, rows) in enumerate(sources):
         rel = sch.relationships[i]
         old = kept.get(i, Kept(*(np.empty(0, np.int64),) * 3, 0))
+        found = known(i)
+        end_ids = next(ids[rel.end.label]) if found is None else found[1][np.searchsorted(found[0], rows)]
         src.append(np.concatenate([old.src, next(ids[rel.start.label])]) + offsets[rel.start.label])
-        dst.append(np.concatenate([old.dst, next(ids[rel.end.label])]) + offsets[rel.end.label])
+        dst.append(np.concatenate([old.dst, end_ids]) + offsets[rel.end.label])
         rows = np.concatenate([old.rows, rows])
         etype.append(np.full(len(rows), types.index(rel.type), dtype=np.int16))
         espec.append(np.full(len(rows), spec, dtype=np.int16))

@@ -44,12 +44,14 @@ def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
     return first
 
 
-def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tuple[list, list, list[str]]:
+def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tuple[list, list, list[str], list]:
     """A value label's values per present source (from row ``start(table)`` on, nulls
-    dropped), the number of each one's source among the present ones, and their kinds."""
+    dropped), the number of each one's source among the present ones, their kinds, and the
+    ``(table, column)`` of each."""
     parts: list[pa.Array] = []
     kind_ids: list[np.ndarray] = []
     kinds: list[str] = []
+    where: list[tuple[str, str]] = []
     for src in node.sources:
         table = tables.get(src.table)
         if table is None or src.column not in table.column_names:
@@ -58,7 +60,8 @@ def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tup
         parts.append(values)
         kind_ids.append(np.full(len(values), len(kinds), dtype=np.int32))
         kinds.append(src.kind or src.column)
-    return parts, kind_ids, kinds
+        where.append((src.table, src.column))
+    return parts, kind_ids, kinds, where
 
 
 class _Sorted:
@@ -162,7 +165,7 @@ class Previous:
                 return None
         held = self._map(path)
         old, old_kinds = held.column("key").combine_chunks(), held.column("kind").combine_chunks()
-        parts, kind_ids, kinds = value_parts(tables, node, self.rows)
+        parts, kind_ids, kinds, _ = value_parts(tables, node, self.rows)
         tail = pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
         encoded = pc.dictionary_encode(tail)
         if len(encoded.dictionary) > _PLACED_ONE_BY_ONE:
