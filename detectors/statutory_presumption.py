@@ -134,7 +134,7 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
         [
             _person_traces(snapshot, params, named),
             named,
-            _document_traces(snapshot, params),
+            _document_traces(snapshot, params, named),
             _bond_traces(snapshot),
         ],
         ignore_index=True,
@@ -213,7 +213,9 @@ def _text_traces(snapshot) -> pd.DataFrame:
     return traces[traces["bid"] >= 0][["bid", "value", "rule", "role", "label"]]
 
 
-def _document_traces(snapshot, params: dict) -> pd.DataFrame:
+def _document_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFrame:
+    """Authors, files and fingerprints per bid. Only a value of two firms in the market can be
+    shared, or an author a bid text names as its compiler (``named``: the text traces)."""
     bid = _bid_codes(snapshot, "bid_documents")
     docs = snapshot["bid_documents"].loc[bid >= 0, ["author", "file_sha256", "fingerprint"]].assign(bid=bid[bid >= 0])
     parts = [
@@ -223,11 +225,13 @@ def _document_traces(snapshot, params: dict) -> pd.DataFrame:
     ]
     traces = pd.concat(parts, ignore_index=True)[["bid", "value", "rule", "role"]].dropna(subset=["value"])
     keys = _bid_keys(snapshot).iloc[traces["bid"].to_numpy()]
-    traces = traces.assign(
-        lot=keys["lot"].to_numpy(), org=keys["org"].to_numpy(), code=pd.factorize(traces["value"])[0]
-    )
-    firms = traces.groupby(["rule", "code"])["org"].transform("nunique")
-    traces = traces[firms <= params["max_value_firms"]]
+    code, values = pd.factorize(traces["value"])
+    traces = traces.assign(lot=keys["lot"].to_numpy(), org=keys["org"].to_numpy(), code=code)
+    firms = traces.groupby(["rule", "code"])["org"].transform("nunique").to_numpy()
+    alone = np.unique(code[(firms == 1) & (traces["role"] == "author").to_numpy()])
+    compilers = set(named.loc[named["rule"] == "art40_1_same_compiler", "value"])
+    also_named = alone[[v in compilers for v in values[alone].tolist()]]
+    traces = traces[(firms <= params["max_value_firms"]) & ((firms >= 2) | np.isin(code, also_named))]
     traces = traces[~_namesakes(snapshot, traces)]
     label = traces["rule"].map({"art40_5_mixed_documents": "Document"})
     return traces.assign(label=label)[["bid", "value", "rule", "role", "label"]]
