@@ -13,9 +13,10 @@ is live (see ``GraphStore.save_findings``).
 ``derived(key, make)`` keeps what several detectors of one batch compute from the same tables
 (the bids joined with their lots and projects, the co-bidding projection): made once per
 snapshot, shared read-only. ``codes(table, column, keys)`` is one of them: an id column as
-integer codes that sort as the ids do. Ids are Arrow-backed strings, quick to merge, group and
-factorise once but slow to iterate, to test with ``isin`` or to re-factorise in every step;
-integers join, group and compare several times faster still.
+integer codes that sort as the ids do. Ids are Arrow-backed strings: they merge and group
+faster than Python strings would, but iterate, ``isin`` and ``get_indexer`` several times
+slower, and every merge or group-by factorises them again; integer codes join, group and
+compare several times faster still.
 """
 
 from __future__ import annotations
