@@ -52,7 +52,7 @@ def test_a_group_collapses_into_one_node_with_its_links_counted_and_expands_back
     assert canvas.positions(grouped) == canvas.positions(els)  # grouping moves nothing
 
     folded, msg = _act(data, grouped, "button-collapse", {"Organization:A"})
-    assert msg.startswith("已折叠 1 个分组")
+    assert msg.startswith("已折叠 1 个分组") and canvas_groups.refold(folded, "zh") == folded
     shown = _by_id(folded)
     assert all("folded" in shown[u]["classes"] and "parent" not in shown[u]["data"] for u in FIRMS)
     assert shown["group:1"]["position"] and "collapsed" in shown["group:1"]["classes"]
