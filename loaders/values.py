@@ -47,14 +47,28 @@ def clean_text(s: pd.Series) -> pd.Series:
     text = arrow_text(s)
     if any(_may_be_padded(chunk) for chunk in text.chunks):  # ids, codes, dates, numbers seldom are
         text = pc.utf8_trim_whitespace(text)
-    if any((text_bytes(chunk) >= 0x80).any() for chunk in text.chunks):  # only non-ASCII cells can fold
-        wide = pc.invert(pc.fill_null(pc.string_is_ascii(text), True)).combine_chunks()
+    wide = np.concatenate([np.zeros(0, bool), *(_may_fold(chunk) for chunk in text.chunks)])
+    if wide.any():
+        wide = pa.array(wide)
         folded = pc.utf8_trim_whitespace(pc.utf8_normalize(text.filter(wide), "NFKC")).combine_chunks()
         text = pc.replace_with_mask(text, wide, folded)
     empty = pc.equal(pc.binary_length(text), 0)
     if pc.any(empty).as_py():
         text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
     return pd.Series(text.to_pandas(types_mapper=_STR.get).array, index=s.index, name=s.name)
+
+
+def _may_fold(text: pa.Array) -> np.ndarray:
+    """Per cell, whether NFKC may change it: it holds a character that is neither ASCII nor in
+    U+4000..U+9FFF (CJK ideographs, which NFKC leaves alone: a province's names and addresses
+    are mostly these); that is, a UTF-8 lead byte other than E4..E9. Missing cells do not."""
+    if len(text) == 0 or text.buffers()[2] is None:
+        return np.zeros(len(text), bool)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    other = np.concatenate([[0], np.cumsum((data >= 0xC0) & ((data < 0xE4) | (data > 0xE9)))])
+    starts = offsets - offsets[0]
+    return (other[starts[1:]] > other[starts[:-1]]) & text.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _may_be_padded(text: pa.Array) -> bool:
