@@ -24,6 +24,18 @@ def test_clean_text_trims_folds_full_width_and_empties():
     assert [None if pd.isna(v) else v for v in out] == ["ABC123", "(福州)", None, None, None]
 
 
+def test_clean_text_folds_what_nfkc_changes_beside_ideographs():
+    cells = ["临江市", "临江\u3000市", "中文e\u0301", "株式会社㍿", "豈", "第①标段"]
+    assert clean_text(pd.Series(cells, dtype=object)).tolist() == [
+        "临江市",
+        "临江 市",
+        "中文é",
+        "株式会社株式会社",
+        "豈",
+        "第1标段",
+    ]
+
+
 def test_dates_in_every_accepted_form():
     values, errors, _ = run(
         "date",
