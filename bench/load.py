@@ -170,6 +170,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, default=200, help="random organizations per latency series")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated bundles (see bench/worlds.py)")
+    parser.add_argument(
+        "--work", type=Path, help="load into WORK/<scale>-seed<seed>, emptied first (default: a new temporary folder)"
+    )
     parser.add_argument("--load", nargs=2, type=Path, help=argparse.SUPPRESS)  # child: BUNDLE WORKSPACE
     parser.add_argument("--duckdb", type=Path, help=argparse.SUPPRESS)  # child: BUNDLE
     parser.add_argument("--open", nargs=2, help=argparse.SUPPRESS)  # child: WORKSPACE UID
@@ -186,7 +189,11 @@ def main() -> None:
     else:
         for scale in args.scales:
             bundle = cached_bundle(scale, args.seed, args.cache)
-            workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
+            if args.work is None:
+                workspace = Path(tempfile.mkdtemp(prefix="bidgraph-bench-load-"))
+            else:
+                workspace = args.work / bundle.name
+                shutil.rmtree(workspace, ignore_errors=True)
             result = _child("--load", str(bundle), str(workspace))
             result |= _child("--duckdb", str(bundle))
             result["load_vs_duckdb"] = f"{result['load_s'] / max(result['duckdb_load_s'], 0.05):.1f}x"
