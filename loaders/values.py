@@ -248,8 +248,15 @@ def parse_bool(s: pd.Series, column: Column) -> Parsed:
     return Parsed(value, _reasons(s.notna() & value.isna(), "not a yes/no value (true/false, 1/0, 是/否, Y/N)"))
 
 
+#: The bytes that make an enum cell differ from its value: upper case, separators, non-ASCII.
+_NOT_ENUM_AS_IS = np.zeros(256, dtype=bool)
+_NOT_ENUM_AS_IS[[*b"ABCDEFGHIJKLMNOPQRSTUVWXYZ \t-", *range(0x80, 0x100)]] = True
+
+
 def parse_enum(s: pd.Series, column: Column) -> Parsed:
-    value = s.str.lower().str.replace(r"[ \t-]+", "_", regex=True)
+    # Exports mostly write the values as they are: then nothing is lowered or replaced.
+    as_is = not _NOT_ENUM_AS_IS[text_bytes(s)].any()
+    value = s if as_is else s.str.lower().str.replace(r"[ \t-]+", "_", regex=True)
     bad = value.notna() & ~value.isin(column.values)
     return Parsed(value, _reasons(bad, "not one of: " + ", ".join(column.values)))
 
@@ -273,6 +280,8 @@ def parse_email(s: pd.Series, column: Column) -> Parsed:
 
 
 def parse_mac(s: pd.Series, column: Column) -> Parsed:
+    if s.str.fullmatch(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}").fillna(True).all():  # written as stored
+        return _cleared(s, pd.Series(False, index=s.index), "not a MAC address")
     hexes = s.str.upper().str.replace(r"[-:. \t]", "", regex=True)
     bad = s.notna() & ~hexes.str.fullmatch(r"[0-9A-F]{12}").fillna(False).astype(bool)
     value = hexes.str.slice(0, 2)
