@@ -102,6 +102,13 @@ def test_enums_are_lower_cased_and_checked():
     assert errors == {3: "not one of: open, single_source, competitive_negotiation"}
 
 
+def test_values_written_as_stored_are_checked_too():
+    values, errors, _ = run("enum", ["open", "single_source", "opened"], values=("open", "single_source"))
+    assert values[:2] == ["open", "single_source"] and errors == {2: "not one of: open, single_source"}
+    macs, _, warn = run("mac", ["AA:BB:CC:DD:EE:FF", "00:1A:2B:3C:4D:5E"])
+    assert macs == ["AA:BB:CC:DD:EE:FF", "00:1A:2B:3C:4D:5E"] and not warn
+
+
 def test_contact_and_network_values_are_normalised_or_cleared_with_a_warning():
     phones, _, warn = run("phone", ["+86 138-0000-0000", "0591-87654321", "(+86)13800000000", "8613800000000", "12"])
     assert phones == ["13800000000", "059187654321", "13800000000", "13800000000", None]
