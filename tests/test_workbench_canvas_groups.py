@@ -1,7 +1,7 @@
 """Groups on the canvas without a browser: selected nodes gathered under a named group, the
 group collapsed into one node whose links outside are merged with their count, expanded back
-where it was dragged, dissolved; kept through a restore in the other language, and the tools
-in one language."""
+where it was dragged, dissolved; kept through a restore in the other language; the tools, the
+whole page and every drop-down's own words (search, no match) in one language."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bidgraph.workbench import canvas, canvas_groups
 from bidgraph.workbench.callbacks.explorer import canvas_action, open_nodes, open_request
 from bidgraph.workbench.canvas_layout import canvas_tools
 from bidgraph.workbench.canvas_ops import expand_firms, restore
+from bidgraph.workbench.layout import build_layout
 
 FIRMS = {"Organization:A", "Organization:B"}
 
@@ -108,3 +109,30 @@ def test_a_collapsed_group_comes_back_in_the_other_language_without_what_is_gone
 def test_the_canvas_tools_speak_one_language(lang):
     shown = texts(canvas_tools(lang))
     assert len(shown) > 20 and foreign(shown, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_whole_page_and_its_dropdowns_own_words_speak_one_language(lang):
+    shown = texts(
+        build_layout(
+            lang, auth_enabled=True, account={"name": "zhang", "role": "investigator", "region": None, "csrf": "x"}
+        )
+    )
+    # data and names: the account's name, a command (bidgraph calibrate), the link to the other language
+    words = [w for w in foreign(shown, lang) if w not in ("zhang", "calibrate", "中文")]
+    assert len(shown) > 200 and words == []
+
+
+def _dropdowns(component) -> list:
+    children = getattr(component, "children", None)
+    kids = children if isinstance(children, list) else [children]
+    mine = [component] if type(component).__name__ == "Dropdown" else []
+    return mine + [d for c in kids if c is not None and not isinstance(c, str) for d in _dropdowns(c)]
+
+
+def test_every_dropdown_has_its_own_words_in_the_pages_language():
+    page = build_layout(
+        "zh", auth_enabled=True, account={"name": "z", "role": "investigator", "region": None, "csrf": "x"}
+    )
+    found = _dropdowns(page)
+    assert len(found) > 20 and [d.id for d in found if (getattr(d, "labels", None) or {}).get("search") != "搜索"] == []

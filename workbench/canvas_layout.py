@@ -13,6 +13,7 @@ from bidgraph.workbench.canvas import layout
 from bidgraph.workbench.canvas_style import STYLE_BY
 from bidgraph.workbench.canvas_text import CANVAS_RELS
 from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.send_page import dropdown
 from bidgraph.workbench.styles import stylesheet
 
 __all__ = [
@@ -97,7 +98,7 @@ def style_controls(lang: str) -> list:
     by = [{"label": t(f"cv.by_{k}", lang), "value": k} for k in STYLE_BY]
     return [
         html.Label(t("cv.size_by", lang), className="field-label"),
-        dcc.Dropdown(id="dropdown-style-by", options=by, value="none", clearable=False),
+        dropdown("dropdown-style-by", lang, options=by, value="none", clearable=False),
         html.Label(t("cv.time", lang), className="field-label"),
         dcc.RangeSlider(id="slider-time", min=0, max=1, step=1, value=[0, 1], marks=None, allowCross=False),
         html.Div(id="div-time-range", className="hint"),
@@ -130,7 +131,7 @@ def views_panel(lang: str) -> html.Div:
             dcc.Input(id="input-view-name", type="text", placeholder=t("cv.view_name_ph", lang)),
             _row(lang, ("button-save-view", "cv.save_view")),
             html.Label(t("cv.views", lang), className="field-label"),
-            dcc.Dropdown(id="dropdown-views", options=[], placeholder=t("cv.open_view", lang)),
+            dropdown("dropdown-views", lang, options=[], placeholder=t("cv.open_view", lang)),
         ],
         className="field",
     )

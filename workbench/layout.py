@@ -19,7 +19,8 @@ from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.inspections_page import inspections_page
 from bidgraph.workbench.overdue_list import overdue_list
 from bidgraph.workbench.portraits import links_bar, portrait_page, portrait_stores
-from bidgraph.workbench.send_page import send_panel
+from bidgraph.workbench.present import colon
+from bidgraph.workbench.send_page import dropdown, send_panel
 from bidgraph.workbench.styles import FONT, LABEL_STYLE, LEGEND_LABELS, layout_for, stylesheet
 from bidgraph.workbench.today import today_panel
 
@@ -114,7 +115,7 @@ def _overview(lang: str) -> html.Div:
 
 def _findings(lang: str) -> html.Div:
     def filt(kind: str, key: str) -> dcc.Dropdown:
-        return dcc.Dropdown(id=f"dropdown-filter-{kind}", multi=True, placeholder=t(key, lang), options=[])
+        return dropdown(f"dropdown-filter-{kind}", lang, multi=True, placeholder=t(key, lang), options=[])
 
     return html.Div(
         [
@@ -215,7 +216,7 @@ def _legend(lang: str) -> html.Div:
         for r in ("member", "winner", "cover")
     ]
     path = html.Span([html.Span(className="swatch path-line"), t("ex.path", lang)], className="legend-item")
-    return html.Div([html.Strong(t("ex.legend", lang) + "："), *items, *roles, path], className="legend")
+    return html.Div([html.Strong(t("ex.legend", lang) + colon(lang)), *items, *roles, path], className="legend")
 
 
 def _explorer(lang: str) -> html.Div:
@@ -223,9 +224,9 @@ def _explorer(lang: str) -> html.Div:
     controls = html.Div(
         [
             _field(
-                t("ex.focus", lang), dcc.Dropdown(id="dropdown-focus", options=[], placeholder=t("ex.focus_ph", lang))
+                t("ex.focus", lang), dropdown("dropdown-focus", lang, options=[], placeholder=t("ex.focus_ph", lang))
             ),
-            _field(t("ex.types", lang), dcc.Dropdown(id="dropdown-types", options=[], multi=True)),
+            _field(t("ex.types", lang), dropdown("dropdown-types", lang, options=[], multi=True)),
             html.Div(
                 [
                     _button("button-expand", t("ex.expand", lang), primary=True),
@@ -237,13 +238,13 @@ def _explorer(lang: str) -> html.Div:
             html.Div([_button("button-links", t("ex.links", lang))], className="actions"),
             *canvas_layout.canvas_tools(lang),
             html.Hr(),
-            _field(t("ex.path_from", lang), dcc.Dropdown(id="dropdown-path-from", options=[])),
-            _field(t("ex.path_to", lang), dcc.Dropdown(id="dropdown-path-to", options=[])),
+            _field(t("ex.path_from", lang), dropdown("dropdown-path-from", lang, options=[])),
+            _field(t("ex.path_to", lang), dropdown("dropdown-path-to", lang, options=[])),
             html.Div(
                 [
                     _field(
                         t("ex.path_hops", lang),
-                        dcc.Dropdown(id="dropdown-hops", options=hops, value=4, clearable=False),
+                        dropdown("dropdown-hops", lang, options=hops, value=4, clearable=False),
                     ),
                     _button("button-path", t("ex.path", lang), primary=True),
                 ],
@@ -251,7 +252,7 @@ def _explorer(lang: str) -> html.Div:
             ),
             canvas_layout.path_types(lang),
             html.Hr(),
-            _field(t("ex.ring", lang), dcc.Dropdown(id="dropdown-ring", options=[], placeholder=t("ex.ring_ph", lang))),
+            _field(t("ex.ring", lang), dropdown("dropdown-ring", lang, options=[], placeholder=t("ex.ring_ph", lang))),
             html.Hr(),
             _field(t("ex.note", lang), dcc.Input(id="input-note-explorer", type="text")),
             html.Div(
@@ -310,7 +311,7 @@ def _cart(lang: str) -> html.Div:
             html.Div(id="div-cart-msg", className="message"),
             html.Div(
                 [
-                    html.Strong(t("ca.export", lang) + "："),
+                    html.Strong(t("ca.export", lang) + colon(lang)),
                     *[_button(f"button-export-{f}", t(f"ca.{f}", lang)) for f in formats],
                     _button("button-cart-clear", t("ca.clear", lang)),
                 ],
@@ -339,7 +340,7 @@ def _cases(lang: str) -> html.Div:
                     ),
                     _field(
                         t("cs.kind", lang),
-                        dcc.Dropdown(id="dropdown-case-kind", options=kinds, value="review", clearable=False),
+                        dropdown("dropdown-case-kind", lang, options=kinds, value="review", clearable=False),
                     ),
                 ],
                 className="filters",
@@ -379,7 +380,7 @@ def _cases(lang: str) -> html.Div:
             html.Div(t("cs.pick", lang), id="div-case-detail"),
             html.Div(
                 [
-                    _field(t("cs.status_to", lang), dcc.Dropdown(id="dropdown-case-status", options=[])),
+                    _field(t("cs.status_to", lang), dropdown("dropdown-case-status", lang, options=[])),
                     _field(t("cs.reason", lang), dcc.Input(id="input-case-reason", type="text", className="wide")),
                     _button("button-case-move", t("cs.move", lang), primary=True),
                 ],
@@ -387,7 +388,7 @@ def _cases(lang: str) -> html.Div:
             ),
             html.Div(
                 [
-                    _field(t("cs.assignee", lang), dcc.Dropdown(id="dropdown-case-assignee", options=[])),
+                    _field(t("cs.assignee", lang), dropdown("dropdown-case-assignee", lang, options=[])),
                     _button("button-case-assign", t("cs.assign", lang)),
                 ],
                 className="actions",
@@ -403,10 +404,8 @@ def _cases(lang: str) -> html.Div:
             ),
             html.Div(
                 [
-                    dcc.Dropdown(id="dropdown-feedback-finding", options=[], placeholder=t("cs.finding_ph", lang)),
-                    dcc.Dropdown(
-                        id="dropdown-feedback-verdict", options=verdicts, placeholder=t("cs.verdict_ph", lang)
-                    ),
+                    dropdown("dropdown-feedback-finding", lang, options=[], placeholder=t("cs.finding_ph", lang)),
+                    dropdown("dropdown-feedback-verdict", lang, options=verdicts, placeholder=t("cs.verdict_ph", lang)),
                     dcc.Input(id="input-feedback-reason", type="text", placeholder=t("cs.reason", lang)),
                     _button("button-feedback", t("cs.feedback", lang)),
                 ],

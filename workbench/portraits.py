@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.portrait_sections import Ref, Section
+from bidgraph.workbench.send_page import dropdown
 from bidgraph.workbench.styles import FONT
 
 __all__ = ["KINDS", "portrait_page", "portrait_stores", "links_bar", "render", "link", "parse_ref", "ref_of_uid"]
@@ -63,8 +64,8 @@ def portrait_page(lang: str) -> html.Div:
     kinds = [{"label": t(f"pt.kind.{k}", lang), "value": k} for k in KINDS]
     controls = html.Div(
         [
-            dcc.Dropdown(
-                id="dropdown-portrait-kind", options=kinds, value="firm", clearable=False, className="portrait-kind"
+            dropdown(
+                "dropdown-portrait-kind", lang, options=kinds, value="firm", clearable=False, className="portrait-kind"
             ),
             dcc.Input(
                 id="input-portrait-id", type="text", placeholder=t("pt.id_ph", lang), className="wide", n_submit=0
