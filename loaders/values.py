@@ -361,6 +361,11 @@ def idcard_ok(codes: pd.Series) -> pd.Series:
     return ok
 
 
+#: The bytes that make a registry number differ from its value: lower case, spaces, non-ASCII.
+_NOT_CODE_AS_IS = np.zeros(256, dtype=bool)
+_NOT_CODE_AS_IS[[*b"abcdefghijklmnopqrstuvwxyz \t", *range(0x80, 0x100)]] = True
+
+
 def _registry_number(
     kind: str, ok: Callable[[pd.Series], pd.Series], check_char: Callable[[str], str], alphabet: str
 ) -> Callable[[pd.Series, Column], Parsed]:
@@ -370,7 +375,8 @@ def _registry_number(
         return f"{kind} check digit should be {check_char(code[:17])}; value kept"
 
     def parse(s: pd.Series, column: Column) -> Parsed:
-        value = s.str.upper().str.replace(r"[ \t]", "", regex=True)
+        as_is = not _NOT_CODE_AS_IS[text_bytes(s)].any()  # upper case without spaces: as it is
+        value = s if as_is else s.str.upper().str.replace(r"[ \t]", "", regex=True)
         bad = value.notna() & ~ok(value)
         return Parsed(value, warnings=value[bad].map(problem).astype("str"))
 
