@@ -55,3 +55,15 @@ def test_a_kept_canvas_comes_back_in_the_other_language_without_what_is_gone(tmp
     labels = [e["data"]["label"] for e in back if "source" in e["data"]]
     assert "Organization:GONE" not in _positions(back)
     assert not any("\u4e00" <= ch <= "\u9fff" for label in labels for ch in label)
+
+
+def test_a_node_dropdown_offers_the_chosen_node_and_the_first_fifty_then_says_to_type():
+    from bidgraph.workbench.elements import first_options
+
+    options = [{"label": f"[单位] 第{i:02d}号", "value": f"Organization:F{i:02d}"} for i in range(60)]
+    first = first_options(options, "Organization:F59", "……另有 {n} 个节点未列出")
+    assert first[0]["value"] == "Organization:F59" and [o["value"] for o in first[1:51]] == [
+        o["value"] for o in options[:50]
+    ]
+    assert first[-1] == {"label": "……另有 9 个节点未列出", "value": "…", "disabled": True}
+    assert first_options(options[:10], None, "{n}") == options[:10]

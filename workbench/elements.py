@@ -125,5 +125,5 @@ def first_options(options: list[dict], value: str | None, more: str) -> list[dic
     chosen = [o for o in options if o["value"] == value]
     others = [o for o in options if o["value"] != value]
     rest = len(others) - OPTIONS_SHOWN
-    tail = [{"label": more.replace("{n}", str(rest)), "value": "", "disabled": True}] if rest > 0 else []
+    tail = [{"label": more.replace("{n}", str(rest)), "value": "…", "disabled": True}] if rest > 0 else []
     return chosen + others[:OPTIONS_SHOWN] + tail

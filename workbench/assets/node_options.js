@@ -17,7 +17,9 @@
         const chosen = all.filter(function (o) { return o.value === value; });
         const found = all.filter(function (o) { return o.value !== value && hit(o); });
         const rest = found.length - SHOWN;
-        const tail = rest > 0 ? [{ label: kept.more.replace("{n}", rest), value: "", disabled: true }] : [];
+        // the dropdown filters its options by the search too: the line's value carries the search
+        const more = { label: kept.more.replace("{n}", rest), value: "…" + (search || ""), disabled: true };
+        const tail = rest > 0 ? [more] : [];
         return chosen.concat(found.slice(0, SHOWN), tail);
       },
     },
