@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
@@ -29,11 +30,24 @@ from bidgraph.cases.users import User, require
 from bidgraph.errors import NotFound
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["ScopedStore", "RegionViews", "RegionIndexCache", "FETCH_FACTOR"]
+__all__ = ["ScopedStore", "RegionViews", "RegionIndexCache", "DerivedView", "FETCH_FACTOR"]
 
 FETCH_FACTOR = 5  # search and paths ask the graph for this many times the results, then cut
 NEIGHBOURS_CHECKED = 200  # an unplaced node (phone, address) is visible if one of these is
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DerivedView:
+    """What a table derived from a user's view is built from (:meth:`ScopedStore.derived`): the
+    graph version and region, the embedded store's workspace folder (None for another store),
+    where such a table may be kept beside its version, and the view's snapshot, read only when
+    called."""
+
+    version: str | None
+    region: str | None
+    workspace: str | None
+    snapshot: Callable[[], Snapshot]
 
 
 class RegionIndexCache:
@@ -140,6 +154,8 @@ class ScopedStore:
         self._audit("denied", detail)
 
     def _cut(self, sub: dict) -> dict:
+        if self.scope.is_all:  # city staff: no region index to build
+            return sub
         return self.scope.filter_subgraph(sub, self.regions())
 
     def _audit(self, action: str, detail: dict) -> None:
@@ -224,21 +240,25 @@ class ScopedStore:
                         name: self.scope.filter_table(name, df, index)
                         for name, df in snap.tables.items()
                         if df is not None
-                    }
+                    },
+                    version=snap.version,
                 ),
             )
         return self._snapshot[1]
 
-    def derived(self, name: str, build: Callable[[Snapshot], T]) -> T:
-        """``build(self.snapshot())``, computed once per (graph version, region, ``name``) and
-        kept until the version changes: tables derived from the user's view (the firm-level
-        tables of ``graph/firm_view.py``) are never served to another region or version."""
-        version = self._api.info().get("version")
+    def derived(self, name: str, build: Callable[[DerivedView], T]) -> T:
+        """``build(view)`` (a :class:`DerivedView` of this store's snapshot), computed once per
+        (graph version, region, ``name``) and kept until the version changes: tables derived
+        from the user's view (the firm-level tables of ``graph/firm_view.py``, which keep
+        themselves on disk per version and region) are never served to another region or version."""
+        info = self._api.info()
+        version = info.get("version")
         key = (version, self.scope.region_code, name)
         with self._derived_lock:
             if key not in self._derived:
                 self._derived = {k: v for k, v in self._derived.items() if k[0] == version}
-                self._derived[key] = build(self.snapshot())
+                view = DerivedView(version, self.scope.region_code, info.get("workspace"), self.snapshot)
+                self._derived[key] = build(view)
             return self._derived[key]  # type: ignore[return-value]
 
     def findings(self) -> list[dict]:

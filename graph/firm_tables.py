@@ -3,49 +3,76 @@ every bid as integer codes (firm, lot, won), every bid → IP / device / documen
 and for each a grouping (bids of a firm, of a lot; links of a hub value, of a firm), so that a
 hub's firms or a firm's relations are a few array slices instead of joins over the snapshot.
 
+Keys (bid, firm, lot and hub values) are sorted Arrow strings, a key's code its position, so
+that a look-up is a binary search and nothing needs a hash table built when the tables open.
+Everything else is a numpy array. :func:`build_arrays` makes them with Arrow and numpy, no
+Python loop over rows.
+
 A store that can keep derived tables (``derived(name, build)``, the scoped store: once per
-graph version and region) keeps them; any other query API gets them built per call.
+graph version and region) keeps them, and they are written beside the graph version they come
+from (``<version folder>/firm_tables/``, see :mod:`bidgraph.graph.firm_disk`), so that only the
+first process after a load builds them; any other query API gets them built per call.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["FirmTables", "firm_tables", "Groups", "Codes"]
+from bidgraph.graph import firm_disk
+
+__all__ = ["FirmTables", "firm_tables", "build_arrays", "Groups", "Keys"]
+
+Arrays = dict[str, Any]  # name -> np.ndarray or pa.Array (the keys)
+NO_MONTH = -1
+FORMAT = "f1"  # of the arrays kept on disk: a change to build_arrays needs a new one
 
 
-def _strings(column: pd.Series) -> np.ndarray:
-    return np.asarray(column.astype(str), dtype=object)
+class Keys:
+    """Sorted string keys ↔ integer codes (a key's code is its position)."""
 
-
-class Codes:
-    """Keys ↔ integer codes (a key's code is its position)."""
-
-    def __init__(self, keys: np.ndarray):
+    def __init__(self, keys: pa.Array):
         self.keys = keys
-        self._index = pd.Index(keys, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, code: int) -> str:  # what bisect reads
+        return self.keys[code].as_py()
 
     def code(self, key: str) -> int | None:
-        try:
-            return int(self._index.get_loc(key))
-        except KeyError:
-            return None
+        at = bisect.bisect_left(self, key)
+        return at if at < len(self.keys) and self[at] == key else None
 
-    def codes(self, keys: list[str] | np.ndarray) -> np.ndarray:
+    def codes(self, keys: Iterable[str]) -> np.ndarray:
         """Codes of ``keys`` (-1 for a key not here)."""
-        return self._index.get_indexer(pd.Index(np.asarray(keys, dtype=object), dtype=object))
+        return np.array([c if (c := self.code(k)) is not None else -1 for k in keys], dtype=np.int64)
+
+    def take(self, codes: np.ndarray) -> list[str]:
+        return self.keys.take(pa.array(np.asarray(codes, dtype=np.int64))).to_pylist()
 
 
 class Groups:
     """Positions of an array of codes, grouped by code: ``members(c)`` in ascending position."""
 
-    def __init__(self, codes: np.ndarray, size: int):
-        self._order = np.argsort(codes, kind="stable")
-        self._bounds = np.searchsorted(codes[self._order], np.arange(size + 1))
+    def __init__(self, order: np.ndarray, bounds: np.ndarray):
+        self._order, self._bounds = order, bounds
+
+    @staticmethod
+    def arrays(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The (order, bounds) of a grouping of ``codes`` (each below ``size``)."""
+        order = np.argsort(codes, kind="stable").astype(np.int32)
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=size))]).astype(np.int64)
+        return order, bounds
 
     def members(self, code: int) -> np.ndarray:
-        return self._order[self._bounds[code] : self._bounds[code + 1]]
+        return np.asarray(self._order[self._bounds[code] : self._bounds[code + 1]], dtype=np.int64)
 
     def many(self, codes: np.ndarray) -> np.ndarray:
         parts = [self.members(int(c)) for c in codes]
@@ -53,61 +80,35 @@ class Groups:
 
 
 class HubLinks:
-    """Every (bid, value) link of one hub label, as codes, grouped by value and by firm."""
+    """Every (bid, value) link of one hub label, as codes, grouped by value and by firm, with
+    the number of firms behind each value."""
 
-    def __init__(self, bid: np.ndarray, values: np.ndarray, firm_of_bid: np.ndarray, firms: int):
-        codes, keys = pd.factorize(values, sort=True)
-        width = max(len(keys), 1)
-        pairs = np.unique(bid * width + codes.astype(np.int64))  # each (bid, value) once, as one integer
-        self.bid, self.value = pairs // width, pairs % width
-        self.values = Codes(np.asarray(keys, dtype=object))
-        self.by_value = Groups(self.value, len(keys))
-        self.by_firm = Groups(firm_of_bid[self.bid], firms)
+    def __init__(self, arrays: Arrays, prefix: str):
+        get = lambda name: arrays[f"{prefix}.{name}"]  # noqa: E731
+        self.bid, self.value = get("bid"), get("value")
+        self.values = Keys(get("values"))
+        self.by_value = Groups(get("by_value.order"), get("by_value.bounds"))
+        self.by_firm = Groups(get("by_firm.order"), get("by_firm.bounds"))
+        self.firms = get("firms")
 
 
 class FirmTables:
-    """Bids, hub links and lot months of one snapshot (see the module docstring)."""
+    """Bids, hub links and lot months of one snapshot (see the module docstring), over the
+    arrays of :func:`build_arrays` (fresh or memory-mapped from disk: the same)."""
 
-    def __init__(self, snap, hubs: dict[str, list[tuple[str, str]]]):
-        bids = snap["bids"]
-        self.bids = Codes(_strings(bids["bid_id"]))
-        org, org_keys = pd.factorize(_strings(bids["org_id"]), sort=True)
-        lot, lot_keys = pd.factorize(_strings(bids["lot_id"]), sort=True)
-        self.firms, self.lots = Codes(np.asarray(org_keys, dtype=object)), Codes(np.asarray(lot_keys, dtype=object))
-        self.firm, self.lot = org.astype(np.int64), lot.astype(np.int64)
-        won = (
-            bids["is_winner"].fillna(False).astype(bool) if "is_winner" in bids else pd.Series(False, index=bids.index)
-        )
-        self.won = won.to_numpy(dtype=bool)
-        self.by_firm = Groups(self.firm, len(org_keys))
-        self.by_lot = Groups(self.lot, len(lot_keys))
-        self.hubs = {label: self._links(snap, sources) for label, sources in hubs.items()}
-        self.lot_month = self._months(snap)
-        wins = np.bincount(self.firm[self.won], minlength=len(org_keys))
-        self.wins = {str(self.firms.keys[i]): int(wins[i]) for i in np.flatnonzero(wins)}
+    def __init__(self, arrays: Arrays, hubs: Iterable[str]):
+        self.arrays = arrays
+        self.bids, self.firms, self.lots = Keys(arrays["bids"]), Keys(arrays["firms"]), Keys(arrays["lots"])
+        self.firm, self.lot, self.won = arrays["firm"], arrays["lot"], arrays["won"]
+        self.by_firm = Groups(arrays["by_firm.order"], arrays["by_firm.bounds"])
+        self.by_lot = Groups(arrays["by_lot.order"], arrays["by_lot.bounds"])
+        self.hubs = {label: HubLinks(arrays, f"hub.{label}") for label in hubs}
+        self.wins = arrays["wins"]
 
-    def _links(self, snap, sources: list[tuple[str, str]]) -> HubLinks:
-        bid_parts, value_parts = [], []
-        for table, column in sources:
-            frame = snap[table] if table in snap.tables else None
-            if frame is None or column not in frame:
-                continue
-            part = frame[["bid_id", column]].dropna()
-            codes = self.bids.codes(_strings(part["bid_id"]))
-            known = codes >= 0  # a link of a bid the view does not hold
-            bid_parts.append(codes[known])
-            value_parts.append(_strings(part[column])[known])
-        bid = np.concatenate(bid_parts).astype(np.int64) if bid_parts else np.empty(0, dtype=np.int64)
-        values = np.concatenate(value_parts) if value_parts else np.empty(0, dtype=object)
-        return HubLinks(bid, values, self.firm, len(self.firms.keys))
-
-    @staticmethod
-    def _months(snap) -> dict[str, str]:
-        lots = snap["lots"]
-        if "opened_on" not in lots:
-            return {}
-        opened = pd.to_datetime(lots["opened_on"], errors="coerce").dt.strftime("%Y-%m")
-        return {lot: m for lot, m in zip(_strings(lots["lot_id"]), opened) if isinstance(m, str)}
+    def month(self, lot: int) -> str | None:
+        """``YYYY-MM`` of the lot's opening date (None without one)."""
+        m = int(self.arrays["lot_month"][lot])
+        return None if m == NO_MONTH else f"{m // 12:04d}-{m % 12 + 1:02d}"
 
     def runs(self, key: np.ndarray, bids: np.ndarray) -> list[tuple[int, list[str], list[str], int]]:
         """The bids ``bids`` (codes) grouped by ``key`` (one code per bid, ascending code
@@ -115,8 +116,8 @@ class FirmTables:
         order = np.argsort(key, kind="stable")
         key, bids = key[order], bids[order]
         cuts = np.flatnonzero(key[1:] != key[:-1]) + 1
-        bid_ids = self.bids.keys[bids].tolist()
-        lot_ids = self.lots.keys[self.lot[bids]].tolist()
+        bid_ids = self.bids.take(bids)
+        lot_ids = self.lots.take(self.lot[bids])
         won = np.concatenate([[0], np.cumsum(self.won[bids])])
         out = []
         for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(key)]):
@@ -126,10 +127,102 @@ class FirmTables:
         return out
 
 
+def _text(column: pd.Series) -> pa.Array:
+    """A column of ids as one Arrow string array (nulls kept)."""
+    array = pa.array(column, from_pandas=True)
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array if pa.types.is_large_string(array.type) else pc.cast(array, pa.large_string())
+
+
+def _encode(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``values`` (no nulls) as codes into their distinct values, sorted: (codes, keys)."""
+    encoded = pc.dictionary_encode(values)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False)], encoded.dictionary.take(pa.array(order))
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
+
+
+def _months(lots: pd.DataFrame, keys: pa.Array) -> np.ndarray:
+    """Per lot code, the month of its opening date as ``year * 12 + month - 1`` (NO_MONTH without one)."""
+    out = np.full(len(keys), NO_MONTH, dtype=np.int32)
+    if "opened_on" not in lots or not len(lots):
+        return out
+    opened = pd.to_datetime(lots["opened_on"], errors="coerce")
+    known = (opened.notna() & lots["lot_id"].notna()).to_numpy()
+    codes = pc.index_in(_text(lots["lot_id"]).filter(pa.array(known)), value_set=keys).to_numpy(zero_copy_only=False)
+    out[codes] = (opened[known].dt.year * 12 + opened[known].dt.month - 1).to_numpy(dtype=np.int32)
+    return out
+
+
+def build_arrays(snap, hubs: dict[str, list[tuple[str, str]]]) -> Arrays:
+    """The arrays of :class:`FirmTables` from ``snap``'s bids, lots and the hub ``(table,
+    column)`` sources of each hub label (see ``graph/firm_view.py``)."""
+    bids, lots = snap["bids"], snap["lots"]
+    bid_ids = _text(bids["bid_id"]).fill_null("")
+    by_id = pc.sort_indices(bid_ids).to_numpy()
+    out: Arrays = {"bids": bid_ids.take(pa.array(by_id))}
+    firm, out["firms"] = _encode(_text(bids["org_id"]).fill_null("").take(pa.array(by_id)))
+    lot_ids = _text(bids["lot_id"]).fill_null("").take(pa.array(by_id))
+    lot, out["lots"] = _encode(pa.concat_arrays([lot_ids, _text(lots["lot_id"]).drop_null()]))
+    out["firm"], out["lot"] = firm.astype(np.int32), lot[: len(lot_ids)].astype(np.int32)
+    won = bids["is_winner"].fillna(False).astype(bool).to_numpy() if "is_winner" in bids else np.zeros(len(bids), bool)
+    out["won"] = won[by_id]
+    out["by_firm.order"], out["by_firm.bounds"] = Groups.arrays(out["firm"], len(out["firms"]))
+    out["by_lot.order"], out["by_lot.bounds"] = Groups.arrays(out["lot"], len(out["lots"]))
+    out["wins"] = np.bincount(out["firm"][out["won"]], minlength=len(out["firms"])).astype(np.int32)
+    out["lot_month"] = _months(lots, out["lots"])
+    bid_codes: dict[str, pa.Array] = {}  # per hub table, its rows' bid codes (one look-up per table)
+    for label, sources in hubs.items():
+        out.update(_hub_arrays(snap, sources, out, bid_codes, f"hub.{label}"))
+    return out
+
+
+def _hub_arrays(snap, sources: list[tuple[str, str]], out: Arrays, bid_codes: dict, prefix: str) -> Arrays:
+    bid_parts, value_parts = [], []
+    for table, column in sources:
+        frame = snap[table] if table in snap.tables else None
+        if frame is None or column not in frame or not len(frame):
+            continue
+        if table not in bid_codes:
+            bid_codes[table] = pc.index_in(_text(frame["bid_id"]), value_set=out["bids"])
+        code, value = bid_codes[table], _text(frame[column])
+        known = pc.and_(pc.is_valid(code), pc.is_valid(value))  # a link of a bid the view does not hold
+        bid_parts.append(code.filter(known).to_numpy(zero_copy_only=False).astype(np.int64))
+        value_parts.append(value.filter(known))
+    if value_parts:
+        value, keys = _encode(pa.concat_arrays(value_parts))
+        bid = np.concatenate(bid_parts)
+    else:
+        value, keys, bid = np.empty(0, np.int64), pa.array([], pa.large_string()), np.empty(0, np.int64)
+    width, firms = max(len(keys), 1), len(out["firms"])
+    pairs = _distinct(bid * width + value)  # each (bid, value) link once, as one integer
+    bid, value = (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)
+    firm = out["firm"][bid].astype(np.int64)
+    by_value, by_firm = Groups.arrays(value, len(keys)), Groups.arrays(firm, firms)
+    users = _distinct(value.astype(np.int64) * firms + firm) // max(firms, 1)  # (value, firm) pairs, by value
+    return {
+        f"{prefix}.bid": bid,
+        f"{prefix}.value": value,
+        f"{prefix}.values": keys,
+        f"{prefix}.by_value.order": by_value[0],
+        f"{prefix}.by_value.bounds": by_value[1],
+        f"{prefix}.by_firm.order": by_firm[0],
+        f"{prefix}.by_firm.bounds": by_firm[1],
+        f"{prefix}.firms": np.bincount(users, minlength=len(keys)).astype(np.int32),
+    }
+
+
 def firm_tables(api, hubs: dict[str, list[tuple[str, str]]]) -> FirmTables:
     """The :class:`FirmTables` of ``api``'s snapshot: kept by the store when it can keep derived
-    tables (once per graph version and region), else built now."""
+    tables (once per graph version and region, and on disk beside the version), else built now."""
     derived = getattr(api, "derived", None)
     if derived is None:
-        return FirmTables(api.snapshot(), hubs)
-    return derived("firm_tables", lambda snap: FirmTables(snap, hubs))
+        return FirmTables(build_arrays(api.snapshot(), hubs), hubs)
+    build = lambda snap: build_arrays(snap, hubs)  # noqa: E731
+    return derived("firm_tables", lambda view: FirmTables(firm_disk.kept(view, FORMAT, build), hubs))

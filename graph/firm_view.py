@@ -32,6 +32,7 @@ __all__ = [
     "behind",
     "firm_wins",
     "months",
+    "warm",
 ]
 
 FIRM = "Organization"
@@ -61,6 +62,12 @@ def supports(label: str) -> bool:
 
 def _tables(api) -> FirmTables:
     return firm_tables(api, BID_HUBS)
+
+
+def warm(api) -> None:
+    """Build (or open from disk) the firm-level tables of ``api``'s graph version now, so that
+    the first expansion does not wait for them."""
+    _tables(api)
 
 
 def _edge(source: str, rel_type: str, target: str, **props) -> dict:
@@ -95,12 +102,12 @@ def _hub_edges(tables: FirmTables, label: str, rows: np.ndarray, rel_type: str, 
     each with its value's code."""
     hub = tables.hubs[label]
     bids, values = hub.bid[rows], hub.value[rows]
-    width = max(len(hub.values.keys), 1)
+    width = max(len(hub.values), 1)
     edges = []
-    for code, bid_ids, lot_ids, wins in tables.runs(tables.firm[bids] * width + values, bids):
+    for code, bid_ids, lot_ids, wins in tables.runs(tables.firm[bids].astype(np.int64) * width + values, bids):
         firm, value = divmod(code, width)  # (firm, value) as one code
-        hub_id = hub_of(hub.values.keys[value])
-        edge = _edge(_firm(tables.firms.keys[firm]), rel_type, hub_id, bids=bid_ids, lots=lot_ids, wins=wins)
+        hub_id = hub_of(hub.values[value])
+        edge = _edge(_firm(tables.firms[firm]), rel_type, hub_id, bids=bid_ids, lots=lot_ids, wins=wins)
         edges.append((value, edge))
     return edges
 
@@ -177,7 +184,7 @@ def _firm_hubs(tables: FirmTables, label: str, rel_type: str, me: int) -> list[t
     hub = tables.hubs[label]
     out = []
     for code, e in _hub_edges(tables, label, hub.by_firm.members(me), rel_type, lambda v: f"{label}:{v}"):
-        firms = int(np.unique(tables.firm[hub.bid[hub.by_value.members(code)]]).size)
+        firms = int(hub.firms[code])
         e["properties"]["firms"] = firms
         out.append(((0, -firms, e["target"]) if firms > 1 else (3, 0, e["target"]), e))
     return out
@@ -189,16 +196,16 @@ def _co_bidders(tables: FirmTables, uid: str, me: int) -> list[tuple[tuple, dict
     together = tables.by_lot.many(np.unique(tables.lot[mine]))
     theirs = together[tables.firm[together] != me]
     my_bids: dict[str, list[str]] = {}
-    for bid, lot in zip(tables.bids.keys[mine].tolist(), tables.lots.keys[tables.lot[mine]].tolist()):
+    for bid, lot in zip(tables.bids.take(mine), tables.lots.take(tables.lot[mine])):
         my_bids.setdefault(lot, []).append(bid)
-    my_wins = set(tables.lots.keys[tables.lot[mine[tables.won[mine]]]].tolist())
+    my_wins = set(tables.lots.take(tables.lot[mine[tables.won[mine]]]))
     out = []
     for firm, bid_ids, lots, wins in tables.runs(tables.firm[theirs], theirs):
         wins += sum(1 for lot in lots if lot in my_wins)
         mine_there = [b for lot in lots for b in my_bids.get(lot, [])]
-        a, b = sorted((uid, _firm(tables.firms.keys[firm])))
+        a, b = sorted((uid, _firm(tables.firms[firm])))
         edge = _edge(a, CO_BID, b, lots=lots, wins=wins, bids=sorted(mine_there + bid_ids))
-        out.append(((2, -len(lots), tables.firms.keys[firm]), edge))
+        out.append(((2, -len(lots), tables.firms[firm]), edge))
     return out
 
 
@@ -214,22 +221,23 @@ def behind(api, edge: dict) -> dict:
 def firm_wins(api, uids: list[str] | None = None) -> dict[str, int]:
     """Stored wins (bids marked ``is_winner``) per firm, as ``Organization:key`` → count, of
     ``uids`` (default: every firm); firms without a win are left out."""
-    wins = _tables(api).wins
+    tables = _tables(api)
     if uids is None:
-        return {_firm(org): n for org, n in wins.items()}
+        codes = np.flatnonzero(tables.wins)
+        return {_firm(org): int(n) for org, n in zip(tables.firms.take(codes), tables.wins[codes])}
     prefix = FIRM + ":"
-    return {u: wins[u[len(prefix) :]] for u in uids if u.startswith(prefix) and u[len(prefix) :] in wins}
+    firms = [u for u in uids if u.startswith(prefix)]
+    codes = tables.firms.codes([u[len(prefix) :] for u in firms])
+    return {u: int(tables.wins[c]) for u, c in zip(firms, codes) if c >= 0 and tables.wins[c]}
 
 
 def months(api, uids: list[str]) -> dict[str, str]:
     """The month (``YYYY-MM``) of the lot's opening date for each of ``uids`` that is a lot
     (``Lot:key``) or a bid (``Bid:key``, its lot's) with one."""
     tables = _tables(api)
-    out = {u: tables.lot_month[u[4:]] for u in uids if u.startswith("Lot:") and u[4:] in tables.lot_month}
-    bids = [u[4:] for u in uids if u.startswith("Bid:")]
-    codes = tables.bids.codes(bids) if bids else np.empty(0, dtype=np.int64)
-    for bid, code in zip(bids, codes):
-        month = tables.lot_month.get(str(tables.lots.keys[tables.lot[code]])) if code >= 0 else None
-        if month is not None:
-            out[f"Bid:{bid}"] = month
-    return out
+    lots = {u: tables.lots.code(u[4:]) for u in uids if u.startswith("Lot:")}
+    bids = [u for u in uids if u.startswith("Bid:")]
+    for u, code in zip(bids, tables.bids.codes(u[4:] for u in bids).tolist()):
+        lots[u] = int(tables.lot[code]) if code >= 0 else None
+    months = {u: tables.month(lot) for u, lot in lots.items() if lot is not None}
+    return {u: m for u, m in months.items() if m is not None}
