@@ -1,8 +1,8 @@
 """The explorer's canvas in headless Chromium: a shared IP expands into the firms behind it (not
 bid dots) page by page, hide and undo, a path through chosen relation types, five firms grouped,
 collapsed into one node (their links merged and counted), expanded and collapsed again with undo
-and redo, a named view saved with the group, the canvas surviving a reload, and the saved view
-restored exactly. Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
+and redo, a named view saved with the group, the canvas surviving a reload, the saved view
+restored exactly, and in English the group expanded and dissolved (its firms still drawn). Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
 
 from __future__ import annotations
 
@@ -193,4 +193,15 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     assert labels and not any("\u4e00" <= ch <= "\u9fff" for label in labels for ch in label)
     assert "5 links" in labels and drawn(b, "group:1")["label"] == "网吧IP背后单位 (5)"
     assert [e.get("position") for e in canvas(b)] == [e.get("position") for e in saved]
+
+    # expanded, then dissolved: the firms stay, drawn (Cytoscape drops a removed parent's children)
+    select(b, "group:1")
+    click(b, "button-expand-group")
+    WebDriverWait(b, WAIT).until(lambda d: drawn(d, "group:1")["children"] == 5)
+    select(b, "group:1")
+    click(b, "button-ungroup")
+    wait_text(b, "div-explorer-msg", "1 groups dissolved")
+    WebDriverWait(b, WAIT).until(lambda d: not drawn(d, "group:1") and all(drawn(d, u)["visible"] for u in firms))
+    kept = sum("source" not in e["data"] for e in canvas(b))
+    assert b.execute_script("return document.getElementById('cyto-explorer')._cyreg.cy.nodes().length") == kept
     assert "Traceback" not in b.page_source
