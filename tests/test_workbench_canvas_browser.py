@@ -2,7 +2,8 @@
 bid dots) page by page, hide and undo, a path through chosen relation types, five firms grouped,
 collapsed into one node (their links merged and counted), expanded and collapsed again with undo
 and redo, a named view saved with the group, the canvas surviving a reload, the saved view
-restored exactly, and in English the group expanded and dissolved (its firms still drawn). Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
+restored exactly, and in English the group expanded and dissolved (its firms still drawn).
+Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
 
 from __future__ import annotations
 
