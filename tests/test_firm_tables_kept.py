@@ -5,6 +5,7 @@ its own, two builders at once leave one whole copy, and city staff never build a
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -122,3 +123,25 @@ def test_city_staff_build_no_region_index(tmp_path, tiny_tables):
     firm_view.firm_relations(city, "Organization:A")
     firm_view.behind(city, firm_view.hub_firms(city, "IP:10.0.0.7")["edges"][0])
     assert views._index._index is None
+
+
+def test_the_workbench_warms_each_new_version_in_the_background(tmp_path, tiny_tables):
+    from bidgraph.workbench.app import keep_warm
+
+    store = tiny_store(tmp_path / "ws", tiny_tables)
+    stop = keep_warm(store, every=0.05)
+    try:
+        _until(_folder(store).exists)
+        store.load(as_bundle({**tiny_tables, "bid_uploads": tiny_tables["bid_uploads"].iloc[:2]}))
+        _until(_folder(store).exists)
+        assert store.workspace.require_current().name == "v000002"
+    finally:
+        stop.set()
+
+
+def _until(done, seconds: float = 30.0) -> None:
+    """Wait for a background thread's work (a deadline against hanging, not a timing check)."""
+    end = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < end, "not done in time"
+        time.sleep(0.02)

@@ -15,6 +15,8 @@ audit trail, under an "authentication disabled" banner.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 import dash
@@ -22,6 +24,7 @@ import dash_cytoscape as cyto
 from flask import has_request_context, request
 
 from bidgraph.cases.scoped_store import RegionViews
+from bidgraph.graph import firm_view
 from bidgraph.workbench.callbacks import (
     cart,
     cases,
@@ -38,11 +41,13 @@ from bidgraph.workbench.i18n import pick_lang, t
 from bidgraph.workbench.layout import build_layout
 from bidgraph.workbench.public import PUBLIC_PATH, PublicPage
 
-__all__ = ["create_app", "run_server"]
+__all__ = ["create_app", "run_server", "keep_warm"]
 
 LANG_COOKIE = "bidgraph_lang"
 ASSETS = Path(__file__).resolve().parent / "assets"
 CALLBACKS = (overview, today, findings, search, explorer, cart, cases, supervision, portraits)
+WARM_EVERY = 30.0  # seconds between looks for a new graph version
+log = logging.getLogger(__name__)
 
 cyto.load_extra_layouts()  # fcose: a fast force-directed layout that stays readable at 300+ nodes
 
@@ -109,4 +114,33 @@ def run_server(
     traceback ever reaches a browser)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(store, lang=lang, auth=auth, public=public)
+    keep_warm(store)
     app.run(host=host, port=port, debug=False, dev_tools_ui=False, dev_tools_props_check=False)
+
+
+def keep_warm(store, every: float = WARM_EVERY) -> threading.Event:
+    """Build the city-wide firm-level tables of the live graph version in a background thread,
+    now and whenever a new version goes live, so that no one's first expansion waits for them.
+    They are kept on disk beside the version (``graph/firm_disk.py``), so the scoped stores the
+    callbacks read (their own instances) open them instead of building them again; a store
+    without version folders (Neo4j) is not warmed, as no callback would read what was built.
+    Returns an event that stops the thread when set."""
+    stop = threading.Event()
+
+    def run() -> None:
+        warmed = None
+        while not stop.is_set():
+            try:
+                info = store.info()
+                version = info.get("version")
+                if version != warmed and info.get("workspace"):
+                    started = time.perf_counter()
+                    firm_view.warm(RegionViews(store).store(None))
+                    log.info("firm-level tables of %s ready in %.1f s", version, time.perf_counter() - started)
+                    warmed = version
+            except Exception as e:  # nothing loaded yet, or the store is down: look again later
+                log.warning("firm-level tables not warmed: %s", e)
+            stop.wait(every)
+
+    threading.Thread(target=run, name="bidgraph-warm", daemon=True).start()
+    return stop
