@@ -3,7 +3,7 @@ investigator left it, with its label, and the links between them, so the pack sh
 picture the investigator worked on.
 
 Positions are the canvas's own (Cytoscape model coordinates), scaled to fit; hidden elements
-are left out as they were on screen. Nodes are coloured by kind (firms, persons, traces such
+are left out as they were on screen, and so are the members a collapsed group folds away. Nodes are coloured by kind (firms, persons, traces such
 as IP/device/document, lots and projects, bids), wins red and cover bids dashed, as on the
 canvas. The Chinese font is the report's (:func:`bidgraph.cases.report.find_cjk_font`).
 """
@@ -21,6 +21,7 @@ __all__ = ["render_view", "WIDTH", "HEIGHT"]
 WIDTH, HEIGHT, MARGIN, RADIUS = 1600, 1000, 140, 11  # the margin holds half a long label
 TRACES = {"IP", "Device", "Document", "Phone", "Email", "Address"}
 FIRMS = {"Organization", "Bidder", "Tenderer", "Agency"}
+GROUP = "Group"  # the canvas's group node type (workbench/canvas_groups.py)
 
 
 def _colour(kind: str) -> str:
@@ -36,7 +37,11 @@ def _colour(kind: str) -> str:
 
 
 def _shown(element: dict) -> bool:
-    return "hidden" not in str(element.get("classes", "")).split()
+    """Drawn as on screen: not what the analyst hid or a collapsed group folds away, nor the box
+    of an expanded group (Cytoscape draws it around its members; here the members are enough)."""
+    data = element["data"]
+    expanded_group = data.get("type") == GROUP and not data.get("collapsed")
+    return not {"hidden", "folded"} & set(str(element.get("classes", "")).split()) and not expanded_group
 
 
 def _placed(nodes: list[dict]) -> dict[str, tuple[float, float]]:
