@@ -79,6 +79,17 @@
     }, 0);
   };
 
+  // A resized window (maximised, moved to a wider screen) leaves the graph where it was in a
+  // canvas of another size: fit it again once the resizing stops.
+  let resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () {
+      const cy = drawnGraph();
+      if (cy) { cy.resize(); cy.fit(undefined, 30); }
+    }, 150);
+  });
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     canvas: {
       keep: function (elements, shown, _undo, _redo, _tab, history) {
