@@ -48,6 +48,23 @@ def _ui_texts(data, lang: str) -> list[str]:
     return out
 
 
+def _property_texts(data, lang: str) -> list[str]:
+    """The details panel's property names, and the values it names (enums, a trace's kind), of
+    one node of each kind the findings' evidence shows."""
+    nodes = {}
+    for f in data.findings():
+        for uid in f.get("evidence", {}).get("nodes", []):
+            nodes.setdefault(uid.partition(":")[0], uid)
+    assert {"Organization", "Lot", "IP"} <= set(nodes)
+    out = []
+    for uid in nodes.values():
+        node = data.api.node(uid)
+        for key, value in node["properties"].items():
+            title, shown = i18n.property_text(node["label"], key, value, lang)
+            out += [title] + ([shown] if shown != str(value) else [])
+    return out
+
+
 def foreign(texts: list[str], lang: str) -> list[str]:
     if lang == "zh":
         return sorted({w for text in texts for w in WORD.findall(text) if w not in ALLOWED})
@@ -55,13 +72,13 @@ def foreign(texts: list[str], lang: str) -> list[str]:
 
 
 def test_chinese_pages_have_no_english_words(city):
-    texts = _ui_texts(city, "zh")
+    texts = _ui_texts(city, "zh") + _property_texts(city, "zh")
     # the summary column carries the detectors' Chinese explanation: data ids are allowed, words are not
     assert foreign(texts, "zh") == []
 
 
 def test_english_pages_have_no_chinese_outside_data(city):
-    texts = _ui_texts(city, "en")
+    texts = _ui_texts(city, "en") + _property_texts(city, "en")
     data_values = [r["summary"] for r in findings_table(city, "en")["rows"]]  # names of firms inside
     assert foreign([t for t in texts if t not in data_values], "en") == []
 

@@ -21,7 +21,7 @@ from bidgraph.errors import SchemaError
 from bidgraph.graph.schema import schema
 from bidgraph.graph.vocabulary import pair_tables
 
-__all__ = ["LANGS", "DEFAULT_LANG", "STRINGS", "NAMES", "t", "name", "pick_lang"]
+__all__ = ["LANGS", "DEFAULT_LANG", "STRINGS", "NAMES", "t", "name", "pick_lang", "property_text"]
 
 STRING_FILES = Path(__file__).with_name("strings")
 
@@ -99,3 +99,25 @@ def name(kind: str, value, lang: str = DEFAULT_LANG) -> str:
         return ""
     text = str(value)
     return measure_name(text, pick_lang(lang)) if SNAKE.match(text) and len(text) >= 3 else text
+
+
+def property_text(label: str, key: str, value, lang: str = DEFAULT_LANG) -> tuple[str, str]:
+    """A node property as the details panel shows it. Named in Chinese by the header its table's
+    column is exported under (the schema's first alias), a trace's value by the trace's label,
+    else by ``[names.prop]`` or its words; an enum value (or a trace's kind) by its name."""
+    lang = pick_lang(lang)
+    node = schema().nodes.get(label)
+    trace = node is not None and node.entity_table is None
+    table = schema().tables.get(node.entity_table or "") if node else None
+    column = table.columns.get(key) if table else None
+    if lang == "zh" and column and column.aliases:
+        title = column.aliases[0]
+    elif trace and key == node.key:
+        title = name("label", label, lang)
+    else:
+        title = name("prop", key, lang) if key in NAMES["prop"] else measure_name(key, lang)
+    if column and column.type == "enum":
+        return title, schema().value_label(str(value), lang)
+    if trace and key == "kind":
+        return title, name("trace_kind", value, lang)
+    return title, str(value)

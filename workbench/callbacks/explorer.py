@@ -35,7 +35,7 @@ from bidgraph.workbench.elements import (
     node_ids,
     on_screen_options,
 )
-from bidgraph.workbench.i18n import name, t
+from bidgraph.workbench.i18n import name, property_text, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.styles import FONT, ROLE_STYLE
 from bidgraph.workbench.views import entity_uid, organization_timeline
@@ -209,7 +209,8 @@ def node_details(data, uid: str, lang: str) -> dict:
         html.Tr([html.Th(t("col.type", lang)), html.Td(" / ".join(name("label", l, lang) for l in node["labels"]))]),
         html.Tr([html.Th(t("col.key", lang)), html.Td(node["key"])]),
     ]
-    rows += [html.Tr([html.Th(k), html.Td(str(v))]) for k, v in node["properties"].items()]
+    shown = (property_text(node["label"], k, v, lang) for k, v in node["properties"].items())
+    rows += [html.Tr([html.Th(k), html.Td(v)]) for k, v in shown]
     src = node.get("source")
     where = (
         t("ex.source", lang, file=src.get("file"), row=src.get("row"), table=src.get("table"))
