@@ -301,7 +301,9 @@ def _check(
     errors = [
         (
             name,
-            _unknown_refs(name, table.columns[name].ref, values[name], done, quarantined) if found is None else found,
+            _unknown_refs(name, str(table.columns[name].ref), values[name], done, quarantined)
+            if found is None
+            else found,
         )
         for name, found in columns.errors
     ]

@@ -112,7 +112,7 @@ def property_text(label: str, key: str, value, lang: str = DEFAULT_LANG) -> tupl
     column = table.columns.get(key) if table else None
     if lang == "zh" and column and column.aliases:
         title = column.aliases[0]
-    elif trace and key == node.key:
+    elif node is not None and trace and key == node.key:
         title = name("label", label, lang)
     else:
         title = name("prop", key, lang) if key in NAMES["prop"] else measure_name(key, lang)
