@@ -140,12 +140,14 @@ class Workspace:
                 arrow[name], to_write = _as_written(tables[name], path, live)
                 if to_write:
                     unwritten[path] = arrow[name]
-            # Parquet encoding leaves the interpreter free: the files are written in threads and,
-            # on a first load (which cannot be unchanged), the index is built meanwhile.
+            # Parquet encoding leaves the interpreter free: the files are written in threads and
+            # the index is built meanwhile, unless every table is the live one's (then the
+            # version is most likely unchanged, and needs no index).
+            built = current is None or bool(unwritten)
             with ThreadPoolExecutor(max_workers=2) as pool:
                 writes = [pool.submit(pq.write_table, t, path, compression="snappy") for path, t in unwritten.items()]
-                if current is None:
-                    write_index(tmp, arrow)
+                if built:
+                    write_index(tmp, arrow, live)
                 for write in writes:
                     write.result()
             digest = hashlib.sha256()
@@ -156,7 +158,7 @@ class Workspace:
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None
-            if current is not None:
+            if not built:
                 write_index(tmp, arrow, live)
             name = self.next_name()
             manifest = {
