@@ -64,6 +64,16 @@ def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tup
     return parts, kind_ids, kinds, where
 
 
+def _inserted(values: pa.Array, at: np.ndarray, new: pa.Array) -> pa.Array:
+    """``values`` with ``new[j]`` inserted before ``values[at[j]]`` (``at`` ascending; equal
+    positions in the order of ``new``): one copy of the runs between them, not a gather."""
+    pieces, start = [], 0
+    for j, position in enumerate(at.tolist()):
+        pieces += [values.slice(start, position - start), new.slice(j, 1)]
+        start = position
+    return pa.concat_arrays([*pieces, values.slice(start)])
+
+
 class _Sorted:
     """Sorted Arrow strings as a sequence of Python strings, for ``bisect`` (UTF-8 byte order,
     Arrow's sort order, is code point order, Python's)."""
@@ -175,24 +185,27 @@ class Previous:
         # A kind's rank is its first source's; a live value a new row of an earlier source holds takes its kind.
         rank = pc.index_in(old_kinds, value_set=pa.array(kinds, pa.string())).to_numpy(zero_copy_only=False)
         rank = np.asarray(rank, dtype=np.int64)
+        # The new values the live keys hold, by one probe of the live keys (distinct) among them;
+        # only the others are placed, each by a binary search.
+        hit = pc.index_in(old, value_set=encoded.dictionary)
+        live_at = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+        live_at[hit.drop_null().to_numpy(zero_copy_only=False)] = np.flatnonzero(
+            hit.is_valid().to_numpy(zero_copy_only=False)
+        )
+        held_now = live_at >= 0
+        rank[live_at[held_now]] = np.minimum(rank[live_at[held_now]], tail_kind[held_now])
         keys = _Sorted(old)
-        added, added_at, added_kind = [], [], []
-        for value, kind in zip(encoded.dictionary.to_pylist(), tail_kind.tolist()):
-            pos = bisect.bisect_left(keys, value)
-            if pos < len(keys) and keys[pos] == value:
-                rank[pos] = min(rank[pos], kind)
-            else:
-                added.append(value)
-                added_at.append(pos)
-                added_kind.append(kind)
+        absent = np.flatnonzero(~held_now)
+        added = encoded.dictionary.take(pa.array(absent, pa.int64())).to_pylist()
+        added_at = [bisect.bisect_left(keys, value) for value in added]
+        added_kind = tail_kind[absent].tolist()
         order = sorted(range(len(added)), key=added.__getitem__)
         at = np.asarray([added_at[i] for i in order], dtype=np.int64)
-        placed = np.insert(np.arange(len(old)), at, len(old) + np.arange(len(order)))
         new = pa.array([added[i] for i in order], pa.large_string())
         new_kinds = np.insert(rank, at, np.asarray([added_kind[i] for i in order], dtype=np.int64))
         moved = np.arange(len(old), dtype=np.int64) + np.searchsorted(at, np.arange(len(old)), side="right")
         names = pa.array(kinds, pa.string())
-        return pa.concat_arrays([old, new]).take(pa.array(placed)), names.take(pa.array(new_kinds)), moved
+        return _inserted(old, at, new), names.take(pa.array(new_kinds)), moved
 
     def source_edges(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Start and end vertices (live numbering) and table rows of relationship source ``i``
