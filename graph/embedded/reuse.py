@@ -203,7 +203,8 @@ class Previous:
         at = np.asarray([added_at[i] for i in order], dtype=np.int64)
         new = pa.array([added[i] for i in order], pa.large_string())
         new_kinds = np.insert(rank, at, np.asarray([added_kind[i] for i in order], dtype=np.int64))
-        moved = np.arange(len(old), dtype=np.int64) + np.searchsorted(at, np.arange(len(old)), side="right")
+        # a live key moves down by the number of values placed before or at it
+        moved = np.arange(len(old), dtype=np.int64) + np.cumsum(np.bincount(at, minlength=len(old) + 1))[: len(old)]
         names = pa.array(kinds, pa.string())
         return _inserted(old, at, new), names.take(pa.array(new_kinds)), moved
 
