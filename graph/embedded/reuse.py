@@ -64,16 +64,6 @@ def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tup
     return parts, kind_ids, kinds, where
 
 
-def _inserted(values: pa.Array, at: np.ndarray, new: pa.Array) -> pa.Array:
-    """``values`` with ``new[j]`` inserted before ``values[at[j]]`` (``at`` ascending; equal
-    positions in the order of ``new``): one copy of the runs between them, not a gather."""
-    pieces, start = [], 0
-    for j, position in enumerate(at.tolist()):
-        pieces += [values.slice(start, position - start), new.slice(j, 1)]
-        start = position
-    return pa.concat_arrays([*pieces, values.slice(start)])
-
-
 class _Sorted:
     """Sorted Arrow strings as a sequence of Python strings, for ``bisect`` (UTF-8 byte order,
     Arrow's sort order, is code point order, Python's)."""
@@ -206,7 +196,8 @@ class Previous:
         # a live key moves down by the number of values placed before or at it
         moved = np.arange(len(old), dtype=np.int64) + np.cumsum(np.bincount(at, minlength=len(old) + 1))[: len(old)]
         names = pa.array(kinds, pa.string())
-        return _inserted(old, at, new), names.take(pa.array(new_kinds)), moved
+        placed = np.insert(np.arange(len(old)), at, len(old) + np.arange(len(order)))
+        return pa.concat_arrays([old, new]).take(pa.array(placed)), names.take(pa.array(new_kinds)), moved
 
     def source_edges(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Start and end vertices (live numbering) and table rows of relationship source ``i``
