@@ -17,12 +17,15 @@ JSON), as a browser would send it, on a generated city or province:
 
 Targets (issue 12): p95 under 300 ms at city and at province scale; the browser's draw of the
 300-node canvas under 1 s. The first firm-level expansion after a new graph version builds the
-firm-level tables (``graph/firm_tables.py``, kept per version and region): it is reported apart
-(``first_expand_ms``), like the first search's warm-up.
+firm-level tables (``graph/firm_tables.py``, kept on disk beside the version): it is reported
+apart (``first_expand_ms``), like the first search's warm-up. With ``--cold``, a fresh process
+first measures the cold start apart (wall and CPU seconds): the first expansion through a new
+app (reading the kept tables, or building and keeping them when the version has none yet), then
+a build of the firm-level tables alone and of the region index (what a county user's view needs).
 
 Usage::
 
-    python bench/workbench.py --scale city [--seed 1] [--rounds 40] [--browser]
+    python bench/workbench.py --scale city [--seed 1] [--rounds 40] [--browser] [--cold]
 
 The generated bundle (``--cache``, shared with bench/load.py) and the loaded workspace
 (``--work``) are kept and reused.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,7 +44,7 @@ import numpy as np
 from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 
 from bidgraph.graph.embedded.store import EmbeddedStore
-from bidgraph.workbench.app import create_app
+from bidgraph.workbench.app import create_app, keep_warm
 
 TARGET_MS = {"small": 300, "city": 300, "province": 300}
 
@@ -125,7 +129,14 @@ def samples(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
 
 def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     app = create_app(store)
-    client = Client(app)
+    stop = keep_warm(store)  # as run_server does
+    try:
+        return _rounds(store, truth, rounds, seed, Client(app))
+    finally:
+        stop.set()
+
+
+def _rounds(store: EmbeddedStore, truth: dict, rounds: int, seed: int, client: Client) -> dict:
     lang = {"store-lang.data": "zh"}
     timings: dict[str, list[float]] = {"search": [], "expand": [], "more": [], "path": [], "view300": []}
     sizes = {}
@@ -199,6 +210,32 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
     sizes["view300_edges"] = sum("source" in e["data"] for e in shown)
     sizes["view300_json_kb"] = round(len(json.dumps(shown, ensure_ascii=False).encode()) / 1024)
     return {"timings": timings, "sizes": sizes, "canvas": shown}
+
+
+def cold_start(workspace: Path, hub: str) -> dict:
+    """The cold start split, in this (fresh) process: ``{step: [wall s, cpu s]}`` and whether
+    the firm-level tables were on disk before the first expansion."""
+    from bidgraph.cases.scope import RegionIndex
+    from bidgraph.graph import firm_disk, firm_view
+    from bidgraph.graph.firm_tables import FORMAT, build_arrays
+
+    out: dict = {}
+
+    def step(name, work):
+        wall, cpu = time.perf_counter(), time.process_time()
+        done = work()
+        out[name] = [round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)]
+        return done
+
+    store = step("open", lambda: EmbeddedStore(workspace))
+    out["kept_before"] = (store.workspace.require_current() / firm_disk.FOLDER / f"{FORMAT}-city").exists()
+    client = step("app", lambda: Client(create_app(store)))
+    element = [{"data": {"id": hub, "label": hub, "caption": hub, "type": hub.split(":")[0]}, "classes": ""}]
+    values = {"store-lang.data": "zh", "store-elements.data": element, "dropdown-focus.value": hub}
+    step("first_expand", lambda: client.call("store-elements.data", values, ["button-expand.n_clicks"]))
+    step("build_firm_tables", lambda: build_arrays(store.snapshot(), firm_view.BID_HUBS))
+    step("region_index", lambda: RegionIndex(store.snapshot()))
+    return out
 
 
 def canvas_timings(client: Client, store: EmbeddedStore, shown: list[dict], rounds: int) -> dict[str, list[float]]:
@@ -357,10 +394,20 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--browser", action="store_true", help="also draw the 300-node canvas in headless Chromium")
+    p.add_argument("--cold", action="store_true", help="first measure the cold start in a fresh process")
+    p.add_argument("--cold-child", nargs=2, metavar=("WORKSPACE", "HUB"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.cold_child:
+        print(json.dumps(cold_start(Path(args.cold_child[0]), args.cold_child[1])))
+        return 0
     store, truth = prepare(args.scale, args.seed, args.cache, args.work)
     info = store.info()
     print(f"{args.scale}: {sum(info['nodes'].values()):,} nodes, {sum(info['relationships'].values()):,} relationships")
+    if args.cold:
+        hub = samples(store, truth, args.rounds, args.seed)["hubs"][0]
+        child = [sys.executable, __file__, "--cold-child", str(store.workspace.root), hub]
+        cold = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        print("cold start (fresh process; [wall s, cpu s]):", cold, flush=True)
     result = run(store, truth, args.rounds, args.seed)
     rows = summarize(result, args.scale)
     _print(rows, result["sizes"])  # the server's figures first, whatever the browser does
