@@ -22,10 +22,14 @@ apart (``first_expand_ms``), like the first search's warm-up. With ``--cold``, a
 first measures the cold start apart (wall and CPU seconds): the first expansion through a new
 app (reading the kept tables, or building and keeping them when the version has none yet), then
 a build of the firm-level tables alone and of the region index (what a county user's view needs).
+With ``--region CODE`` as well, the cold start of a county user of that region: the region
+index opened (or built and kept beside the version, ``cases/region_index.py``) and the first
+firm-level expansion of a firm of the region; run twice in fresh processes, so that the second
+reads what the first kept.
 
 Usage::
 
-    python bench/workbench.py --scale city [--seed 1] [--rounds 40] [--browser] [--cold]
+    python bench/workbench.py --scale city [--seed 1] [--rounds 40] [--browser] [--cold [--region CODE]]
 
 The generated bundle (``--cache``, shared with bench/load.py) and the loaded workspace
 (``--work``) are kept and reused.
@@ -212,21 +216,25 @@ def _rounds(store: EmbeddedStore, truth: dict, rounds: int, seed: int, client: C
     return {"timings": timings, "sizes": sizes, "canvas": shown}
 
 
-def cold_start(workspace: Path, hub: str) -> dict:
-    """The cold start split, in this (fresh) process: ``{step: [wall s, cpu s]}`` and whether
-    the firm-level tables were on disk before the first expansion."""
-    from bidgraph.cases.scope import RegionIndex
-    from bidgraph.graph import firm_disk, firm_view
-    from bidgraph.graph.firm_tables import FORMAT, build_arrays
-
-    out: dict = {}
-
+def _stepper(out: dict):
     def step(name, work):
         wall, cpu = time.perf_counter(), time.process_time()
         done = work()
         out[name] = [round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)]
         return done
 
+    return step
+
+
+def cold_start(workspace: Path, hub: str) -> dict:
+    """The cold start split, in this (fresh) process: ``{step: [wall s, cpu s]}`` and whether
+    the firm-level tables were on disk before the first expansion."""
+    from bidgraph.cases import region_index
+    from bidgraph.graph import firm_disk, firm_view
+    from bidgraph.graph.firm_tables import FORMAT, build_arrays
+
+    out: dict = {}
+    step = _stepper(out)
     store = step("open", lambda: EmbeddedStore(workspace))
     out["kept_before"] = (store.workspace.require_current() / firm_disk.FOLDER / f"{FORMAT}-city").exists()
     client = step("app", lambda: Client(create_app(store)))
@@ -234,7 +242,28 @@ def cold_start(workspace: Path, hub: str) -> dict:
     values = {"store-lang.data": "zh", "store-elements.data": element, "dropdown-focus.value": hub}
     step("first_expand", lambda: client.call("store-elements.data", values, ["button-expand.n_clicks"]))
     step("build_firm_tables", lambda: build_arrays(store.snapshot(), firm_view.BID_HUBS))
-    step("region_index", lambda: RegionIndex(store.snapshot()))
+    step("region_index", lambda: region_index.build_arrays(store.snapshot()))
+    return out
+
+
+def county_cold_start(workspace: Path, region: str) -> dict:
+    """A county user's cold start in this (fresh) process: ``{step: [wall s, cpu s]}``, and
+    whether the region index and the county's firm-level tables were on disk before."""
+    from bidgraph.cases import region_index
+    from bidgraph.cases.scoped_store import RegionViews
+    from bidgraph.graph import firm_disk, firm_view
+    from bidgraph.graph.firm_tables import FORMAT
+
+    out: dict = {}
+    step = _stepper(out)
+    store = step("open", lambda: EmbeddedStore(workspace))
+    version = store.workspace.require_current()
+    out["index_kept_before"] = (version / region_index.KIND / f"{region_index.FORMAT}-city").exists()
+    out["tables_kept_before"] = (version / firm_disk.FOLDER / f"{FORMAT}-{region}").exists()
+    views = RegionViews(store)
+    index = step("region_index", views.regions)
+    firm = "Organization:" + min(index.ids_in("company", region))
+    step("first_expand", lambda: firm_view.firm_relations(views.store(region), firm))
     return out
 
 
@@ -395,19 +424,25 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--browser", action="store_true", help="also draw the 300-node canvas in headless Chromium")
     p.add_argument("--cold", action="store_true", help="first measure the cold start in a fresh process")
+    p.add_argument("--region", help="with --cold: also the cold start of a county user of this region code")
     p.add_argument("--cold-child", nargs=2, metavar=("WORKSPACE", "HUB"), help=argparse.SUPPRESS)
+    p.add_argument("--county-child", nargs=2, metavar=("WORKSPACE", "REGION"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.cold_child:
         print(json.dumps(cold_start(Path(args.cold_child[0]), args.cold_child[1])))
+        return 0
+    if args.county_child:
+        print(json.dumps(county_cold_start(Path(args.county_child[0]), args.county_child[1])))
         return 0
     store, truth = prepare(args.scale, args.seed, args.cache, args.work)
     info = store.info()
     print(f"{args.scale}: {sum(info['nodes'].values()):,} nodes, {sum(info['relationships'].values()):,} relationships")
     if args.cold:
         hub = samples(store, truth, args.rounds, args.seed)["hubs"][0]
-        child = [sys.executable, __file__, "--cold-child", str(store.workspace.root), hub]
-        cold = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
-        print("cold start (fresh process; [wall s, cpu s]):", cold, flush=True)
+        print("cold start (fresh process; [wall s, cpu s]):", _child("--cold-child", store, hub), flush=True)
+        for run_ in ("first", "second") if args.region else ():
+            county = _child("--county-child", store, args.region)
+            print(f"county {args.region} cold start, {run_} fresh process:", county, flush=True)
     result = run(store, truth, args.rounds, args.seed)
     rows = summarize(result, args.scale)
     _print(rows, result["sizes"])  # the server's figures first, whatever the browser does
@@ -421,6 +456,11 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"scale": args.scale, "rows": rows, "sizes": result["sizes"]}, indent=1))
     return 0 if all(r["ok"] for r in rows) else 1
+
+
+def _child(flag: str, store: EmbeddedStore, arg: str) -> dict:
+    child = [sys.executable, __file__, flag, str(store.workspace.root), arg]
+    return json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
 
 
 def _print(rows: list[dict], sizes: dict | None) -> None:

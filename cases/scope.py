@@ -17,12 +17,12 @@ index is summed again over the findings they can see.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 
 import pandas as pd
 
+from bidgraph.cases.region_index import PLACEMENT_RULES, RegionIndex
 from bidgraph.detectors.core.evidence import combine
 from bidgraph.graph.schema import schema
 
@@ -62,101 +62,10 @@ TABLE_LINKS["complaints"] = (("lot_id", "lot"), ("project_id", "project"))
 REGION_NEUTRAL_TABLES = frozenset({"regions"})
 
 
-# How regions spread from projects, in order: (table, column to join on, entity type already
-# placed there, {column of the table: entity type it places}).
-PLACEMENT_RULES = (
-    ("lots", "project_id", "project", {"lot_id": "lot"}),
-    ("bids", "lot_id", "lot", {"bid_id": "bid", "org_id": "company"}),
-    ("bid_members", "bid_id", "bid", {"org_id": "company"}),
-    ("contracts", "lot_id", "lot", {"contract_id": "contract", "org_id": "company"}),
-    ("site_personnel", "lot_id", "lot", {"person_id": "person"}),
-    ("expert_scores", "lot_id", "lot", {"expert_id": "expert"}),
-    ("bid_uploads", "bid_id", "bid", {"ip": "ip", "mac": "device", "hardware_id": "device"}),
-    ("bid_documents", "bid_id", "bid", {"fingerprint": "document", "file_sha256": "document"}),
-    ("payments", "contract_id", "contract", {"payment_id": "payment"}),
-    ("person_roles", "org_id", "company", {"person_id": "person"}),
-)
-
 OTHER_REGIONS = "other_regions"  # key of a cut finding: how many of its entities lie in other regions
 ELSEWHERE = "〔其他地区 / other region〕"  # what stands in a cut finding's text for an id or name of elsewhere
 SMOKE_INDEX = "smoke_index"  # the detector whose findings sum up the others (cut: summed again)
 _ID_EDGE = "A-Za-z0-9_.:-"  # characters that continue an id: "L1" must not match inside "L10"
-NAMED = (
-    ("organizations", "org_id", "Organization"),
-    ("persons", "person_id", "Person"),
-    ("experts", "expert_id", "Expert"),
-    ("projects", "project_id", "Project"),
-    ("lots", "lot_id", "Lot"),
-)
-
-
-def _pairs(df: pd.DataFrame, id_col: str, region_col: str) -> pd.DataFrame:
-    """Distinct (id, region) pairs from two columns, as strings, without blanks."""
-    out = df[[id_col, region_col]].dropna().astype(str)
-    out.columns = ["id", "region"]
-    return out.drop_duplicates()
-
-
-class RegionIndex:
-    """Which regions each entity lies in, built once from the bundle tables of a snapshot.
-
-    Parameters
-    ----------
-    tables : a ``Snapshot`` or a mapping of table name -> DataFrame (missing tables = empty).
-    """
-
-    def __init__(self, tables) -> None:
-        def table(name: str) -> pd.DataFrame | None:
-            df = tables[name] if not isinstance(tables, Mapping) or name in tables else None
-            return df if df is not None and len(df) else None
-
-        self._pairs: dict[str, pd.DataFrame] = {}
-        self.names: dict[str, str] = {}  # Label:key -> name, what a cut finding must not show of elsewhere
-        for name, key, label in NAMED:
-            df = table(name)
-            if df is not None and "name" in df:
-                named = df[[key, "name"]].dropna()
-                self.names.update(zip(label + ":" + named[key].astype(str), named["name"].astype(str)))
-        projects = table("projects")
-        if projects is None:
-            return
-        for col, typ in (("project_id", "project"), ("tenderer_id", "company"), ("agency_id", "company")):
-            if col in projects:
-                self._add(typ, _pairs(projects, col, "region_code"))
-        for name, key, placed_by, places in PLACEMENT_RULES:
-            df, placed = table(name), self._pairs.get(placed_by)
-            if df is None or placed is None or key not in df:
-                continue
-            joined = df.astype({key: str}).merge(placed.rename(columns={"id": key}), on=key)
-            for col, typ in places.items():
-                if col in joined:
-                    self._add(typ, _pairs(joined, col, "region"))
-
-    def _add(self, typ: str, pairs: pd.DataFrame) -> None:
-        known = self._pairs.get(typ)
-        self._pairs[typ] = pairs if known is None else pd.concat([known, pairs]).drop_duplicates()
-
-    @cached_property
-    def _lookup(self) -> dict[str, dict[str, frozenset[str]]]:
-        return {typ: {k: frozenset(v) for k, v in df.groupby("id")["region"]} for typ, df in self._pairs.items()}
-
-    def regions(self, entity_type: str, entity_id: object) -> frozenset[str]:
-        """The regions of one entity (empty if unknown)."""
-        return self._lookup.get(entity_type, {}).get(str(entity_id), frozenset())
-
-    def ids_in(self, entity_type: str, region_code: str) -> set[str]:
-        """Every id of ``entity_type`` that lies in ``region_code``."""
-        df = self._pairs.get(entity_type)
-        return set() if df is None else set(df.loc[df["region"] == region_code, "id"])
-
-    def finding_regions(self, finding: dict) -> frozenset[str]:
-        """The regions of a finding (a dict as in findings.jsonl): see the module docstring."""
-        entities = finding.get("entities") or []
-        anchored = [e for e in entities if e["type"] in ("lot", "project")] or entities
-        out: set[str] = set()
-        for e in anchored:
-            out |= self.regions(e["type"], e["id"])
-        return frozenset(out)
 
 
 @dataclass(frozen=True)

@@ -51,16 +51,20 @@ class DerivedView:
 
 
 class RegionIndexCache:
-    """The :class:`RegionIndex` of the loaded graph, rebuilt when its version changes."""
+    """The :class:`RegionIndex` of the loaded graph, opened again when its version changes: read
+    from beside the version, or built and kept there by the first to ask
+    (:meth:`RegionIndex.kept`)."""
 
     def __init__(self, api):
         self._api = api
         self._version, self._index = None, None
 
     def get(self) -> RegionIndex:
-        version = self._api.info().get("version")
+        info = self._api.info()
+        version = info.get("version")
         if self._index is None or version != self._version:
-            self._index, self._version = RegionIndex(self._api.snapshot()), version
+            view = DerivedView(version, None, info.get("workspace"), self._api.snapshot)
+            self._index, self._version = RegionIndex.kept(view), version
         return self._index
 
 

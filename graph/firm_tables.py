@@ -27,11 +27,15 @@ import pyarrow.compute as pc
 
 from bidgraph.graph import firm_disk
 
-__all__ = ["FirmTables", "firm_tables", "build_arrays", "Groups", "Keys"]
+__all__ = ["FirmTables", "firm_tables", "build_arrays", "Groups", "Keys", "text_array", "sorted_codes"]
 
 Arrays = dict[str, Any]  # name -> np.ndarray or pa.Array (the keys)
 NO_MONTH = -1
-FORMAT = "f1"  # of the arrays kept on disk: a change to build_arrays needs a new one
+# The format of the arrays kept on disk, part of their folder's name (``f1-city``): a process
+# reads only the folder of its own FORMAT, so copies an older build_arrays kept beside a version
+# are never read by a newer one. Bump it with any change to what build_arrays makes (a new array,
+# another dtype, order or meaning); the old folders are then left unread until the version goes.
+FORMAT = "f1"
 
 
 class Keys:
@@ -127,14 +131,14 @@ class FirmTables:
         return out
 
 
-def _text(column: pd.Series) -> pa.Array:
+def text_array(column: pd.Series) -> pa.Array:
     """A column of ids as one Arrow string array (nulls kept)."""
     array = pa.array(column, from_pandas=True)
     array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     return array if pa.types.is_large_string(array.type) else pc.cast(array, pa.large_string())
 
 
-def _encode(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def sorted_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """``values`` (no nulls) as codes into their distinct values, sorted: (codes, keys)."""
     encoded = pc.dictionary_encode(values)
     order = pc.sort_indices(encoded.dictionary).to_numpy()
@@ -155,7 +159,9 @@ def _months(lots: pd.DataFrame, keys: pa.Array) -> np.ndarray:
         return out
     opened = pd.to_datetime(lots["opened_on"], errors="coerce")
     known = (opened.notna() & lots["lot_id"].notna()).to_numpy()
-    codes = pc.index_in(_text(lots["lot_id"]).filter(pa.array(known)), value_set=keys).to_numpy(zero_copy_only=False)
+    codes = pc.index_in(text_array(lots["lot_id"]).filter(pa.array(known)), value_set=keys).to_numpy(
+        zero_copy_only=False
+    )
     out[codes] = (opened[known].dt.year * 12 + opened[known].dt.month - 1).to_numpy(dtype=np.int32)
     return out
 
@@ -164,12 +170,12 @@ def build_arrays(snap, hubs: dict[str, list[tuple[str, str]]]) -> Arrays:
     """The arrays of :class:`FirmTables` from ``snap``'s bids, lots and the hub ``(table,
     column)`` sources of each hub label (see ``graph/firm_view.py``)."""
     bids, lots = snap["bids"], snap["lots"]
-    bid_ids = _text(bids["bid_id"]).fill_null("")
+    bid_ids = text_array(bids["bid_id"]).fill_null("")
     by_id = pc.sort_indices(bid_ids).to_numpy()
     out: Arrays = {"bids": bid_ids.take(pa.array(by_id))}
-    firm, out["firms"] = _encode(_text(bids["org_id"]).fill_null("").take(pa.array(by_id)))
-    lot_ids = _text(bids["lot_id"]).fill_null("").take(pa.array(by_id))
-    lot, out["lots"] = _encode(pa.concat_arrays([lot_ids, _text(lots["lot_id"]).drop_null()]))
+    firm, out["firms"] = sorted_codes(text_array(bids["org_id"]).fill_null("").take(pa.array(by_id)))
+    lot_ids = text_array(bids["lot_id"]).fill_null("").take(pa.array(by_id))
+    lot, out["lots"] = sorted_codes(pa.concat_arrays([lot_ids, text_array(lots["lot_id"]).drop_null()]))
     out["firm"], out["lot"] = firm.astype(np.int32), lot[: len(lot_ids)].astype(np.int32)
     won = bids["is_winner"].fillna(False).astype(bool).to_numpy() if "is_winner" in bids else np.zeros(len(bids), bool)
     out["won"] = won[by_id]
@@ -190,13 +196,13 @@ def _hub_arrays(snap, sources: list[tuple[str, str]], out: Arrays, bid_codes: di
         if frame is None or column not in frame or not len(frame):
             continue
         if table not in bid_codes:
-            bid_codes[table] = pc.index_in(_text(frame["bid_id"]), value_set=out["bids"])
-        code, value = bid_codes[table], _text(frame[column])
+            bid_codes[table] = pc.index_in(text_array(frame["bid_id"]), value_set=out["bids"])
+        code, value = bid_codes[table], text_array(frame[column])
         known = pc.and_(pc.is_valid(code), pc.is_valid(value))  # a link of a bid the view does not hold
         bid_parts.append(code.filter(known).to_numpy(zero_copy_only=False).astype(np.int64))
         value_parts.append(value.filter(known))
     if value_parts:
-        value, keys = _encode(pa.concat_arrays(value_parts))
+        value, keys = sorted_codes(pa.concat_arrays(value_parts))
         bid = np.concatenate(bid_parts)
     else:
         value, keys, bid = np.empty(0, np.int64), pa.array([], pa.large_string()), np.empty(0, np.int64)

@@ -24,6 +24,7 @@ import dash
 import dash_cytoscape as cyto
 from flask import has_request_context, request
 
+from bidgraph.cases.region_index import has_regions
 from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.graph import firm_view
 from bidgraph.workbench.callbacks import (
@@ -121,8 +122,9 @@ def run_server(
 
 def keep_warm(store, every: float = WARM_EVERY) -> threading.Event:
     """Build the city-wide firm-level tables of the live graph version in a background thread,
-    now and whenever a new version goes live, so that no one's first expansion waits for them.
-    They are kept on disk beside the version (``graph/firm_disk.py``), so the scoped stores the
+    now and whenever a new version goes live, so that no one's first expansion waits for them;
+    and, when the graph places anything in a region, its region index (county users' scope).
+    Both are kept on disk beside the version (``graph/firm_disk.py``), so the scoped stores the
     callbacks read (their own instances) open them instead of building them again; a store
     without version folders (Neo4j) is not warmed, as no callback would read what was built.
     Each warm-up ends with ``gc.freeze()``: what the process holds by then (modules, the app, the
@@ -139,9 +141,16 @@ def keep_warm(store, every: float = WARM_EVERY) -> threading.Event:
                 version = info.get("version")
                 if version != warmed and info.get("workspace"):
                     started = time.perf_counter()
-                    firm_view.warm(RegionViews(store).store(None))
+                    views = RegionViews(store)
+                    firm_view.warm(views.store(None))
+                    if has_regions(store.snapshot()):
+                        views.regions()
                     gc.freeze()
-                    log.info("firm-level tables of %s ready in %.1f s", version, time.perf_counter() - started)
+                    log.info(
+                        "firm-level tables and region index of %s ready in %.1f s",
+                        version,
+                        time.perf_counter() - started,
+                    )
                     warmed = version
             except Exception as e:  # nothing loaded yet, or the store is down: look again later
                 log.warning("firm-level tables not warmed: %s", e)

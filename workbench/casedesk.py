@@ -33,12 +33,13 @@ class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk, CanvasDesk):
 
     def get_case(self, case_id: str) -> dict:
         """The case as the user may see it (a county user: their part of a cross-county case)."""
-        return cases.get_case(self._store, self._actor("read"), case_id, index=self._regions())
+        actor = self._actor("read")
+        return cases.get_case(self._store, actor, case_id, index=self._cut_index(actor))
 
     def view_case(self, case_id: str) -> dict:
         """:meth:`get_case` for showing it: the view is recorded in the audit trail."""
         actor = self._actor("read")
-        case = cases.get_case(self._store, actor, case_id, index=self._regions())
+        case = cases.get_case(self._store, actor, case_id, index=self._cut_index(actor))
         audit.record(self._store, actor.name, "view", {"case": case_id})
         return case
 
@@ -77,9 +78,10 @@ class CaseDesk(SupervisionDesk, ComplaintDesk, InspectionDesk, CanvasDesk):
 
     def record_feedback(self, finding: dict, verdict: str, reason: str) -> None:
         actor = self._actor("feedback")
-        cases.record_feedback(self._store, actor, finding, verdict, reason, index=self._regions())
+        cases.record_feedback(self._store, actor, finding, verdict, reason, index=self._cut_index(actor))
 
     def export_pack(self, case_id: str, tables: dict, subgraph: dict, out_path: Path) -> Path:
         """Write the case's evidence pack (cut to the user's region) and record it in the audit trail."""
         actor = self._actor("export")
-        return pack.export_pack(self._store, actor, case_id, tables, subgraph, out_path, None, self._regions())
+        index = self._cut_index(actor)
+        return pack.export_pack(self._store, actor, case_id, tables, subgraph, out_path, None, index)

@@ -34,3 +34,9 @@ class DeskBase:
     def _actor(self, action: str) -> users.User:
         token, csrf = self._session()
         return users.authorize(self._store, token, csrf, action)
+
+    def _cut_index(self, actor: users.User) -> RegionIndex | None:
+        """The region index where ``actor``'s view must be cut or checked with it (a county
+        user); None for city staff, who see everything whole. Placing what is recorded (a
+        case's, a dispatch's or a view's regions) needs :attr:`_regions` for everyone."""
+        return None if actor.region_code is None else self._regions()
