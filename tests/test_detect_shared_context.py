@@ -11,6 +11,7 @@ from bidgraph.detectors.core.common import bids_in_context
 from bidgraph.detectors.core.runner import run_batch
 from bidgraph.detectors.core.settings import load_settings
 from bidgraph.detectors.stats.cobidding import _cobidding, cobidding
+from bidgraph.detectors.stats.panels import score_deviations
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.bundle import read_bundle
 
@@ -48,3 +49,12 @@ def test_a_larger_min_cobids_is_the_shared_pairs_that_met_often_enough(world):
     cobidding(snapshot, min_cobids=2)
     shared, own = cobidding(snapshot, min_cobids=4).pairs, _cobidding(snapshot, 4).pairs
     assert len(own) and shared.equals(own)
+
+
+def test_each_scored_bid_is_named_with_its_firm_and_the_deviations_are_shared_read_only(world):
+    snapshot = Snapshot(dict(world))
+    deviations = score_deviations(snapshot)
+    firms = world["bids"].set_index("bid_id")["org_id"]
+    assert len(deviations) and deviations["org_id"].tolist() == firms.reindex(deviations["bid_id"]).tolist()
+    deviations["mine"] = 1
+    assert "mine" not in score_deviations(snapshot)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bidgraph.graph.snapshot import positions
+
 __all__ = ["score_deviations"]
 
 
@@ -18,8 +20,13 @@ def score_deviations(snapshot, min_panel: int = 3) -> pd.DataFrame:
 
     Columns: lot_id, expert_id, bid_id, org_id, score, others_mean, dev, panel (experts who
     scored the bid). Bids scored by fewer than ``min_panel`` experts are left out; an
-    expert's repeated score of one bid is averaged.
+    expert's repeated score of one bid is averaged. Made once per snapshot (both panel
+    detectors read it); each caller gets its own (copy-on-write) frame.
     """
+    return snapshot.derived(("score_deviations", min_panel), lambda: _deviations(snapshot, min_panel)).copy(deep=False)
+
+
+def _deviations(snapshot, min_panel: int) -> pd.DataFrame:
     es = snapshot["expert_scores"]
     if es.empty:
         return pd.DataFrame(columns=["lot_id", "expert_id", "bid_id", "org_id", "score", "others_mean", "dev", "panel"])
@@ -38,4 +45,9 @@ def score_deviations(snapshot, min_panel: int = 3) -> pd.DataFrame:
     )
     es["others_mean"] = (total - es["score"]) / (es["panel"] - 1)
     es["dev"] = es["score"] - es["others_mean"]
-    return es.merge(snapshot["bids"][["bid_id", "org_id"]], on="bid_id", how="inner")
+    # the bids' firms joined on the scored bids' codes (a merge on the id strings costs seconds)
+    bids = snapshot["bids"]
+    row = positions(bids["bid_id"], pd.Series(codes["bid_id"][1]))[coded["bid_id"].to_numpy()]
+    es = es[row >= 0].reset_index(drop=True)
+    es["org_id"] = bids["org_id"].array.take(row[row >= 0])
+    return es
