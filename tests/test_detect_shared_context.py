@@ -4,6 +4,8 @@ made, and with nothing shared at all gives the same findings, ids, scores and ev
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from bidgraph.citygen import generate_city
@@ -58,3 +60,12 @@ def test_each_scored_bid_is_named_with_its_firm_and_the_deviations_are_shared_re
     assert len(deviations) and deviations["org_id"].tolist() == firms.reindex(deviations["bid_id"]).tolist()
     deviations["mine"] = 1
     assert "mine" not in score_deviations(snapshot)
+
+
+def test_the_batch_leaves_the_collector_as_it_found_it(world, monkeypatch):
+    before = gc.get_threshold()
+    snapshot = Snapshot(dict(world))
+    monkeypatch.setattr(Snapshot, "derived", lambda self, key, make: 1 / 0)  # those that share a frame fail
+    _, summary = run_batch(snapshot, load_settings(), only=["bid_ring", "frequent_winner"], progress=False)
+    assert [r["status"] for r in summary if r["detector"] == "bid_ring"] == ["error"]
+    assert gc.get_threshold() == before
