@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bidgraph.graph import firm_disk
-from bidgraph.graph.firm_tables import Keys, sorted_codes, text_array
+from bidgraph.graph.firm_tables import Keys, distinct_sorted, sorted_codes, text_array
 
 __all__ = ["RegionIndex", "build_arrays", "has_regions", "PLACEMENT_RULES", "NAMED", "FORMAT"]
 
@@ -84,19 +84,23 @@ def build_arrays(tables) -> Arrays:
         if col in projects:
             found.setdefault(typ, []).append(_pairs(text_array(projects[col]), region_code, has_region))
     grouped: dict[str, tuple[int, Arrays]] = {}  # entity type -> (parts of found grouped, the groups)
+
+    def groups(typ: str) -> Arrays:
+        if grouped.get(typ, (0,))[0] != len(found[typ]):
+            grouped[typ] = (len(found[typ]), _group(found[typ]))
+        return grouped[typ][1]
+
     for name, key, placed_by, places in PLACEMENT_RULES:
         df = _table(tables, name)
         if df is None or placed_by not in found or key not in df:
             continue
-        if grouped.get(placed_by, (0,))[0] != len(found[placed_by]):
-            grouped[placed_by] = (len(found[placed_by]), _group(found[placed_by]))
-        rows, codes = _join(text_array(df[key]), grouped[placed_by][1])
+        rows, codes = _join(text_array(df[key]), groups(placed_by))
         for col, typ in places.items():
             if col in df:
                 ids = text_array(df[col]).take(pa.array(rows))
                 found.setdefault(typ, []).append(_pairs(ids, codes, np.ones(len(rows), bool)))
-    for typ, pairs in found.items():
-        out.update({f"{typ}.{part}": array for part, array in _group(pairs).items()})
+    for typ in found:
+        out.update({f"{typ}.{part}": array for part, array in groups(typ).items()})
     return out
 
 
@@ -111,7 +115,7 @@ def _group(pairs: list[Pairs]) -> Arrays:
     id_codes, keys = sorted_codes(pa.concat_arrays([p[0] for p in pairs]))
     regions = np.concatenate([p[1] for p in pairs]).astype(np.int64)
     width = int(regions.max()) + 1 if len(regions) else 1
-    distinct = np.unique(id_codes * width + regions)  # each (id, region) once, sorted by id
+    distinct = distinct_sorted(id_codes * width + regions)  # each (id, region) once, sorted by id
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(np.bincount(distinct // width, minlength=len(keys)), out=offsets[1:])
     return {"keys": keys, "offsets": offsets, "codes": (distinct % width).astype(np.int32)}
