@@ -97,22 +97,27 @@ def test_builders_at_once_leave_one_whole_copy(tmp_path, tiny_tables):
     store = tiny_store(tmp_path / "ws", tiny_tables)
     arrays = build_arrays(store.snapshot(), firm_view.BID_HUBS)
     folder = tmp_path / "kept" / "f-city"
-    errors: list[BaseException] = []
-
-    def write():
-        try:
-            firm_disk.write(folder, arrays)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=write) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not at_once(lambda: firm_disk.write(folder, arrays))
     assert [p.name for p in folder.parent.iterdir()] == ["f-city"]  # no temporary folder left
     _same(firm_disk.read(folder), arrays)
+
+
+def at_once(work, threads: int = 8) -> list[BaseException]:
+    """Run ``work`` in ``threads`` threads at once; what they raised."""
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            work()
+        except BaseException as e:  # noqa: BLE001 - returned to the test
+            errors.append(e)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    return errors
 
 
 def test_city_staff_build_no_region_index(tmp_path, tiny_tables):
