@@ -28,7 +28,7 @@ def _folder(store, form: str = region_index.FORMAT):
 
 def _answers(index: RegionIndex, snapshot) -> dict:
     """Every id's regions, every region's ids and every name, as the index tells them."""
-    ids = {t: set(snapshot[table][col].dropna().astype(str)) for t, table, col in _ID_COLUMNS}
+    ids = {t: set(snapshot[table][col].dropna().astype(str)) for t, (table, col) in _ID_COLUMNS.items()}
     regions = set(snapshot["projects"]["region_code"].dropna().astype(str)) | {"999999"}
     return {
         "regions": {(t, i): index.regions(t, i) for t, found in ids.items() for i in found | {"nope"}},
@@ -37,14 +37,11 @@ def _answers(index: RegionIndex, snapshot) -> dict:
     }
 
 
-_ID_COLUMNS = (
-    ("project", "projects", "project_id"),
-    ("lot", "lots", "lot_id"),
-    ("bid", "bids", "bid_id"),
-    ("company", "organizations", "org_id"),
-    ("ip", "bid_uploads", "ip"),
-    ("device", "bid_uploads", "mac"),
-)
+# entity type -> (table, id column) of the ids whose regions are compared
+_ID_COLUMNS = {
+    "project": ("projects", "project_id"), "lot": ("lots", "lot_id"), "bid": ("bids", "bid_id"),
+    "company": ("organizations", "org_id"), "ip": ("bid_uploads", "ip"), "device": ("bid_uploads", "mac"),
+}  # fmt: skip
 
 
 def test_the_kept_index_equals_a_fresh_build_and_answers_alike(tmp_path, tiny_tables):
