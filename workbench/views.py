@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from bidgraph.graph.schema import schema
@@ -177,14 +178,19 @@ def smoke_ranking(findings: list[dict], level: str | None = None, top: int | Non
 
 def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:
     """An organization's bids and wins per month (by the lot's opening date, else the bid's
-    submission time). Columns: month, bids, wins, won_amount (yuan)."""
-    bids = snapshot["bids"]
-    mine = bids[bids["org_id"].astype(str) == str(org_id)]
-    if mine.empty:
+    submission time). Columns: month, bids, wins, won_amount (yuan).
+
+    The bids are found by the snapshot's integer codes (made once), not by comparing a province's
+    million org ids on every call of the details panel."""
+    bids, lots = snapshot["bids"], snapshot["lots"]
+    org = snapshot.keys("bids", "org_id").get_indexer([str(org_id)])[0]
+    rows = np.flatnonzero(snapshot.codes("bids", "org_id") == org) if org >= 0 else np.array([], dtype=int)
+    if not len(rows):
         return pd.DataFrame(columns=["month", "bids", "wins", "won_amount"])
-    lots = snapshot["lots"]
-    opened = dict(zip(lots["lot_id"].astype(str), _col(lots, "opened_on")))
-    when = pd.to_datetime(mine["lot_id"].astype(str).map(opened), errors="coerce")
+    mine = bids.iloc[rows]
+    lot_at = snapshot.codes("bids", "lot_id", ("lots", "lot_id"))[rows] if len(lots) else np.full(len(rows), -1)
+    opened = _col(lots, "opened_on").iloc[np.maximum(lot_at, 0)] if len(lots) else pd.Series([None] * len(rows))
+    when = pd.to_datetime(pd.Series(opened.to_numpy(), index=mine.index).where(lot_at >= 0), errors="coerce")
     when = when.fillna(pd.to_datetime(_col(mine, "submitted_at"), errors="coerce"))
     won = _col(mine, "is_winner").fillna(False).astype(bool)
     frame = pd.DataFrame(
