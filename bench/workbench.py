@@ -6,6 +6,8 @@ JSON), as a browser would send it, on a generated city or province:
 - search: names (fragments of real organization names), USCC, phones, IPs, lot ids;
 - expand: the biggest hubs (shared public IPs, the largest bidders), first page and "more",
   each followed by the callback that redraws the screen (options, stats);
+- details: the details panel of a focused node (the hubs, then ring members and co-bidders;
+  a firm's panel carries its monthly bids and wins);
 - path: shortest paths (up to 4 hops) between planted ring members and between co-bidders;
 - view300: "links among nodes on screen" and the redraw with 300+ nodes on screen;
 - on that 300-node canvas: hide, tidy (arrange), restore after a reload (scope check and
@@ -142,7 +144,7 @@ def run(store: EmbeddedStore, truth: dict, rounds: int, seed: int) -> dict:
 
 def _rounds(store: EmbeddedStore, truth: dict, rounds: int, seed: int, client: Client) -> dict:
     lang = {"store-lang.data": "zh"}
-    timings: dict[str, list[float]] = {"search": [], "expand": [], "more": [], "path": [], "view300": []}
+    timings: dict[str, list[float]] = {"search": [], "expand": [], "more": [], "details": [], "path": [], "view300": []}
     sizes = {}
     qs = samples(store, truth, rounds, seed)
     client.call(
@@ -180,6 +182,9 @@ def _rounds(store: EmbeddedStore, truth: dict, rounds: int, seed: int, client: C
             )
             paging = _prop(resp, "store-paging", "data") or paging
             timings["more"].append(dt)
+    for uid in qs["hubs"] + [a for a, _ in qs["pairs"]][:rounds]:  # the details panel of a focused node
+        dt, _ = client.call("div-details.children", {**lang, "dropdown-focus.value": uid}, ["dropdown-focus.value"])
+        timings["details"].append(dt)
     for a, b in qs["pairs"]:
         start = [{"data": {"id": u, "label": u, "caption": u, "type": "Organization"}, "classes": ""} for u in (a, b)]
         dt, _, _ = act(
