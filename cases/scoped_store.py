@@ -231,23 +231,18 @@ class ScopedStore:
         return hits
 
     def snapshot(self) -> Snapshot:
-        snap = self._api.snapshot()
-        if self.scope.is_all:
-            return snap
+        """The user's view of the tables, one object per graph version, so that what callers
+        derive from it (``Snapshot.codes``, ``Snapshot.derived``) is made once, not per request."""
         version = self._api.info().get("version")
         if self._snapshot is None or self._snapshot[0] != version:
-            index = self.regions()  # a table without a region rule raises rather than leaks
-            self._snapshot = (
-                version,
-                Snapshot(
-                    {
-                        name: self.scope.filter_table(name, df, index)
-                        for name, df in snap.tables.items()
-                        if df is not None
-                    },
-                    version=snap.version,
-                ),
-            )
+            snap = self._api.snapshot()
+            if not self.scope.is_all:
+                index = self.regions()  # a table without a region rule raises rather than leaks
+                tables = {
+                    name: self.scope.filter_table(name, df, index) for name, df in snap.tables.items() if df is not None
+                }
+                snap = Snapshot(tables, version=snap.version)
+            self._snapshot = (version, snap)
         return self._snapshot[1]
 
     def derived(self, name: str, build: Callable[[DerivedView], T]) -> T:

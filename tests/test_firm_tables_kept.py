@@ -150,3 +150,17 @@ def _until(done, seconds: float = 30.0) -> None:
     while not done():
         assert time.monotonic() < end, "not done in time"
         time.sleep(0.02)
+
+
+def test_a_users_snapshot_is_one_object_per_version(tmp_path, tiny_tables):
+    """What callers derive from it (integer codes, joins) is made once per version, not per request."""
+    store = tiny_store(tmp_path / "ws", tiny_tables)
+    for region in (None, "330102"):
+        scoped = RegionViews(store).store(region)
+        first = scoped.snapshot()
+        assert scoped.snapshot() is first
+        codes = first.codes("bids", "org_id")
+        assert scoped.snapshot().codes("bids", "org_id") is codes
+    store.load(as_bundle(two_counties(tiny_tables)))
+    later = scoped.snapshot()
+    assert later is not first and later.version != first.version
