@@ -44,8 +44,13 @@ def month_name(number: int) -> str:
 
 
 def month_span(api) -> tuple[int, int] | None:
-    """The first and last lot opening month of the store (the user's view), numbered."""
-    lots = api.snapshot()["lots"]
+    """The first and last lot opening month of the store (the user's view), numbered; worked out
+    once per snapshot (each page load asks, and a province has 192,000 lots' dates to read)."""
+    snapshot = api.snapshot()
+    return snapshot.derived("month_span", lambda: _month_span(snapshot["lots"]))
+
+
+def _month_span(lots: pd.DataFrame) -> tuple[int, int] | None:
     opened = pd.to_datetime(lots["opened_on"], errors="coerce").dropna() if "opened_on" in lots else pd.Series([])
     if opened.empty:
         return None
