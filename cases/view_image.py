@@ -15,13 +15,13 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from bidgraph.cases.report import find_cjk_font
+from bidgraph.graph.schema import schema
 
 __all__ = ["render_view", "WIDTH", "HEIGHT"]
 
 WIDTH, HEIGHT, MARGIN, RADIUS = 1600, 1000, 140, 11  # the margin holds half a long label
 TRACES = {"IP", "Device", "Document", "Phone", "Email", "Address"}
 FIRMS = {"Organization", "Bidder", "Tenderer", "Agency"}
-GROUP = "Group"  # the canvas's group node type (workbench/canvas_groups.py)
 
 
 def _colour(kind: str) -> str:
@@ -40,7 +40,7 @@ def _shown(element: dict) -> bool:
     """Drawn as on screen: not what the analyst hid or a collapsed group folds away, nor the box
     of an expanded group (Cytoscape draws it around its members; here the members are enough)."""
     data = element["data"]
-    expanded_group = data.get("type") == GROUP and not data.get("collapsed")
+    expanded_group = data.get("type") == schema().canvas_group and not data.get("collapsed")
     return not {"hidden", "folded"} & set(str(element.get("classes", "")).split()) and not expanded_group
 
 

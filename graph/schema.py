@@ -150,6 +150,7 @@ class Schema:
     store_nodes: dict[str, StoreNode] = field(default_factory=dict)
     store_relationships: dict[str, StoreRelationship] = field(default_factory=dict)
     value_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    canvas_group: str = ""  # the ``type`` of an analyst's group on the workbench canvas
 
     def value_label(self, value: str, lang: str) -> str:
         """The name of an enum value (a category, procedure, person role, ...) in ``lang``
@@ -255,7 +256,16 @@ def _parse(doc: dict) -> Schema:
     store_nodes, store_rels = _store(doc.get("store", {}), nodes)
     _check_identifiers(tables, nodes, rels, store_nodes, store_rels)
     labels = _value_labels(doc.get("value_labels", {}), tables)
-    return Schema(tables, nodes, tuple(rels), entity_types, search, store_nodes, store_rels, labels)
+    group = _canvas_group(doc["canvas"], nodes, store_nodes)
+    return Schema(tables, nodes, tuple(rels), entity_types, search, store_nodes, store_rels, labels, group)
+
+
+def _canvas_group(spec: dict, nodes: dict[str, NodeType], store_nodes: dict[str, StoreNode]) -> str:
+    """``[canvas] group``: a canvas node of this type is a group, so no graph node may have it."""
+    group = spec["group"]
+    if group in nodes or group in store_nodes:
+        raise SchemaError(f"canvas.group {group!r}: the label is already a graph node")
+    return group
 
 
 def _value_labels(spec: dict, tables: dict[str, Table]) -> dict[str, tuple[str, str]]:

@@ -47,9 +47,11 @@ def test_role_labels_name_the_organization_entity_type():
 def test_every_consumer_reads_the_one_vocabulary():
     from bidgraph.cases.scope import LABEL_TYPES
     from bidgraph.detectors.core.finding import ENTITY_TYPES, Entity
+    from bidgraph.workbench.elements import GROUP
     from bidgraph.workbench.views import ENTITY_LABELS, entity_uid
 
     assert ENTITY_TYPES == schema().finding_entity_types and ENTITY_LABELS == schema().entity_labels
+    assert GROUP == schema().canvas_group == "Group"  # saved views keep it: cases/view_image.py reads them
     assert LABEL_TYPES == schema().label_entity_types
     assert entity_uid({"type": "company", "id": "ORG1"}) == "Organization:ORG1"
     with pytest.raises(ValueError, match="entity type"):
@@ -79,6 +81,7 @@ def test_search_fields_are_declared_with_how_they_match():
         (lambda d: d["store"]["nodes"].update(Person={"key": "id"}), "already a bundle node"),
         (lambda d: d["nodes"]["Project"].update(indexes=["colour"]), "not a property"),
         (lambda d: d["value_labels"].update(purple=["紫", "purple"]), "not an enum value"),
+        (lambda d: d["canvas"].update(group="Organization"), "already a graph node"),
     ],
 )
 def test_schema_mistakes_fail_loudly(doc, change, message):

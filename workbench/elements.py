@@ -3,6 +3,8 @@ the explorer applies to the elements on screen (merge, mark, list)."""
 
 from __future__ import annotations
 
+from bidgraph.graph.schema import schema
+
 __all__ = [
     "GROUP",
     "SUMMARY",
@@ -20,7 +22,7 @@ __all__ = [
 
 CAPTION_MAX = 16
 OPTIONS_SHOWN = 50  # a node dropdown's options before a search (assets/node_options.js: the same)
-GROUP = "Group"  # the analyst's groups (canvas_groups.py): canvas nodes that are not graph nodes
+GROUP = schema().canvas_group  # the analyst's groups (canvas_groups.py): canvas nodes that are not graph nodes
 SUMMARY = "GROUPED"  # a collapsed group's links to one neighbour, as one edge
 
 
