@@ -4,6 +4,7 @@ and every detector whose input is missing says so instead of reporting a clean z
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from snapshot_fixture import make_snapshot
 
 from bidgraph.cli import main
@@ -59,6 +60,7 @@ def test_a_failing_detector_is_an_error_row_not_a_stop(monkeypatch):
     assert summary[1] == earlier[0] and summary[-1]["note"] == RECOMPUTED
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning", "error::FutureWarning")  # pandas 4 will raise
 def test_without_region_or_category_the_null_model_is_one_market():
     co = cobidding(make_snapshot(bids=bids_only_rows()))
     assert co.bids["market"].nunique() == 1

@@ -110,8 +110,9 @@ def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
     bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
     # a lot's markets are its own: keyed once per lot (row = lot code), then spread to its bids
     per_lot = bids.drop_duplicates("lot").sort_values("lot").reset_index(drop=True)
-    category = per_lot["category"].fillna("?").astype(str)
-    market_key = per_lot["region_code"].fillna("?").astype(str) + "|" + category
+    # as objects first: a column missing everywhere comes out of the join as float, which takes no "?"
+    category = per_lot["category"].astype(object).fillna("?").astype(str)
+    market_key = per_lot["region_code"].astype(object).fillna("?").astype(str) + "|" + category
     specialty = lot_specialty(snapshot, bids).reindex(lots).reset_index(drop=True)
     specialty_key = ("*|" + category + "|" + specialty.astype(str)).where(specialty.notna(), market_key)
     lot = bids["lot"].to_numpy()
