@@ -1,4 +1,5 @@
 import pandas as pd
+from snapshot_fixture import make_snapshot
 from workbench_world import FINDINGS
 
 from bidgraph.graph.snapshot import Snapshot
@@ -43,6 +44,24 @@ def test_organization_timeline_counts_bids_and_wins_per_month(tiny_tables):
     assert frame.to_dict("records") == [{"month": "2024-03", "bids": 2, "wins": 1, "won_amount": 1.9e6}]
     assert organization_timeline(Snapshot(tiny_tables), "NOPE").empty
     assert list(organization_timeline(Snapshot(tiny_tables), "T1").columns) == ["month", "bids", "wins", "won_amount"]
+
+
+def test_organization_timeline_dates_bids_by_their_own_lot_when_lots_are_not_in_id_order():
+    bids = [
+        {"bid_id": "B1", "lot_id": "L2", "org_id": "F", "is_winner": True, "price": 5.0},
+        {"bid_id": "B2", "lot_id": "L1", "org_id": "F", "is_winner": False, "price": 6.0},
+        {"bid_id": "B3", "lot_id": "L9", "org_id": "F", "submitted_at": "2023-12-20"},  # a lot not in the table
+    ]
+    lots = [
+        {"lot_id": "L2", "project_id": "P", "opened_on": "2024-05-01"},
+        {"lot_id": "L1", "project_id": "P", "opened_on": "2024-01-01"},
+    ]
+    snapshot = make_snapshot(bids=bids, lots=lots, projects=[{"project_id": "P", "name": "P", "tenderer_id": "T"}])
+    assert organization_timeline(snapshot, "F").to_dict("records") == [
+        {"month": "2023-12", "bids": 1, "wins": 0, "won_amount": 0.0},
+        {"month": "2024-01", "bids": 1, "wins": 0, "won_amount": 0.0},
+        {"month": "2024-05", "bids": 1, "wins": 1, "won_amount": 5.0},
+    ]
 
 
 def test_finding_rows_of_no_findings_is_an_empty_table(tiny_tables):
