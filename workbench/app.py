@@ -14,7 +14,6 @@ audit trail, under an "authentication disabled" banner.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -27,6 +26,7 @@ from flask import has_request_context, request
 from bidgraph.cases.region_index import has_regions
 from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.graph import firm_view
+from bidgraph.graph.collector import freeze_held
 from bidgraph.workbench.callbacks import (
     cart,
     cases,
@@ -127,10 +127,9 @@ def keep_warm(store, every: float = WARM_EVERY) -> threading.Event:
     Both are kept on disk beside the version (``graph/firm_disk.py``), so the scoped stores the
     callbacks read (their own instances) open them instead of building them again; a store
     without version folders (Neo4j) is not warmed, as no callback would read what was built.
-    Each warm-up ends with ``gc.freeze()``: what the process holds by then (modules, the app, the
-    store) leaves the cyclic collector's view, whose full collections otherwise walk it all and
-    stopped a callback now and then for 0.2–0.7 s at province scale. Returns an event that stops
-    the thread when set."""
+    Each warm-up ends with ``freeze_held()`` (``graph/collector.py``): what the process holds by
+    then (modules, the app, the store) leaves the cyclic collector's view. Returns an event that
+    stops the thread when set."""
     stop = threading.Event()
 
     def run() -> None:
@@ -145,7 +144,7 @@ def keep_warm(store, every: float = WARM_EVERY) -> threading.Event:
                     firm_view.warm(views.store(None))
                     if has_regions(store.snapshot()):
                         views.regions()
-                    gc.freeze()
+                    freeze_held()
                     log.info(
                         "firm-level tables and region index of %s ready in %.1f s",
                         version,

@@ -38,7 +38,11 @@ __all__ = [
     "write_workspace_setting",
 ]
 
-RUN_DEFAULTS = {"seed": 20240601}  # seed for every randomized step (community detection, null models)
+RUN_DEFAULTS = {
+    "seed": 20240601,  # seed for every randomized step (community detection, null models)
+    # worker processes the detectors run in (detectors/core/runner.py): 0 = one per usable core, 1 = serial
+    "workers": 0,
+}
 
 WORKSPACE_FILE = "settings.toml"
 
