@@ -58,6 +58,14 @@ def _as_written(frame: pd.DataFrame, path: Path, live: Path | None) -> tuple[pa.
     return table, True
 
 
+def _hash_file(digest, path: Path) -> None:
+    """Feed ``path`` to ``digest`` a block at a time (read whole, a province's files were 400 MB
+    of fresh memory for the kernel to zero)."""
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+
+
 class LazyTables(Mapping[str, pd.DataFrame]):
     """The tables of a version folder as pandas, each read when first asked for (a query that
     needs none reads none) and kept: from the index's memory-mapped Arrow copy when the
@@ -152,7 +160,8 @@ class Workspace:
                     write.result()
             digest = hashlib.sha256()
             for name in sorted(tables):
-                digest.update(name.encode() + b"\0" + (tmp / "tables" / f"{name}.parquet").read_bytes())
+                digest.update(name.encode() + b"\0")
+                _hash_file(digest, tmp / "tables" / f"{name}.parquet")
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
             if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
