@@ -4,8 +4,10 @@ For each scale: generate a city (cached under --cache) and load it (the workspac
 --work, shared with bench/workbench.py), then in a fresh process open the store and time the
 full batch (every detector, the smoke index last): the seconds per detector, the total wall and
 CPU seconds (that process and its detector workers), the peak memory of that process and of its
-largest worker (loading is bench/load.py's business), and the SHA-256 of the findings and
-summary rows as returned (without the seconds), which serial and parallel runs must share.
+largest worker, and the peak of their proportional set sizes summed (shared pages split among
+the processes that share them: what the batch holds of the machine), sampled from here twice a
+second (loading is bench/load.py's business); and the SHA-256 of the findings and summary rows
+as returned (without the seconds), which serial and parallel runs must share.
 
     python bench/detect.py --scales city province [--workers 1]
 """
@@ -18,9 +20,11 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 
 
@@ -57,6 +61,22 @@ def measure(workspace: Path, workers: int | None) -> dict:
     }
 
 
+def footprint(pid: int) -> int:
+    """Bytes of the proportional set sizes of ``pid`` and its descendants (0 once it is gone)."""
+    total = 0
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for process in processes:
+        try:
+            total += process.memory_full_info().pss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", nargs="+", default=["city", "province"])
@@ -71,14 +91,20 @@ def main() -> None:
         return
     for scale in args.scales:
         workspace = loaded_workspace(cached_bundle(scale, args.seed, args.cache), args.work)
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure", str(workspace)]
-            + ([] if args.workers is None else ["--workers", str(args.workers)]),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        command = [sys.executable, __file__, "--measure", str(workspace)]
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            child = subprocess.Popen(
+                command + ([] if args.workers is None else ["--workers", str(args.workers)]), stdout=out, stderr=err
+            )
+            peak = 0
+            while child.poll() is None:
+                peak = max(peak, footprint(child.pid))
+                time.sleep(0.5)
+            out.seek(0), err.seek(0)
+            if child.returncode:
+                sys.exit(f"[{scale}] the measuring process failed ({child.returncode}):\n{err.read()}")
+            result = json.loads(out.read().strip().splitlines()[-1])
+        result["peak_pss_all_mb"] = round(peak / 2**20)
         per = result.pop("per_detector_s")
         print(f"[{scale}] " + ", ".join(f"{k}: {v}" for k, v in result.items()), flush=True)
         print(f"[{scale}] per detector (s): " + ", ".join(f"{k} {v}" for k, v in per.items()), flush=True)
