@@ -59,6 +59,7 @@ from scipy.stats import poisson
 
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.codes import first_rows, row_key
 from bidgraph.graph.schema import schema
 
 __all__ = [
@@ -117,23 +118,29 @@ def firms_per_value(kind: np.ndarray, value: np.ndarray, org: np.ndarray) -> np.
     kind, value, org = (np.asarray(a, dtype=np.int64) for a in (kind, value, org))
     valid = (kind >= 0) & (value >= 0)
     key = np.where(valid, kind * (int(value.max(initial=0)) + 1) + value, 0)
-    n_orgs = int(org.max(initial=0)) + 1
-    held = valid & (org >= 0)
-    pairs = pd.unique(key[held] * n_orgs + org[held])  # hashed: several times faster than np.unique's sort
-    firms = np.bincount(pairs // n_orgs, minlength=int(key.max(initial=0)) + 1)
+    firms = _distinct_per_key(key[valid], org[valid], int(key.max(initial=0)) + 1)
     return np.where(valid, firms[key], 0)
+
+
+def _distinct_per_key(key: np.ndarray, org: np.ndarray, n_keys: int) -> np.ndarray:
+    """How many distinct firms (non-negative ``org`` codes) each key in ``range(n_keys)`` has."""
+    held = org >= 0
+    n_orgs = int(org.max(initial=0)) + 1
+    pairs = pd.unique(key[held] * n_orgs + org[held])  # hashed: several times faster than np.unique's sort
+    return np.bincount(pairs // n_orgs, minlength=n_keys)
 
 
 def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
     kind, value, org = (holders[c].to_numpy() for c in ("kind", "value", "org_id"))
+    first, _ = first_rows(value)  # the value code encodes the kind: the distinct (kind, value)
     per_value = pd.DataFrame(
         {
-            "kind": kind,
-            "value": value,
-            "n_firms": firms_per_value(kind, value, org),
-            "n_kind_firms": firms_per_value(np.zeros_like(kind), kind, org),
+            "kind": kind[first],
+            "value": value[first],
+            "n_firms": firms_per_value(kind, value, org)[first],
+            "n_kind_firms": firms_per_value(np.zeros_like(kind), kind, org)[first],
         }
-    ).drop_duplicates(["kind", "value"], ignore_index=True)
+    )
     n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
     k = per_value["n_firms"].clip(lower=2).to_numpy(float)
     per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
@@ -141,8 +148,16 @@ def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
 
 
 def lot_sizes(snapshot) -> pd.Series:
-    """Distinct bidders per lot (all bids, valid or not): the denominators of chance co-use."""
-    return snapshot["bids"].groupby("lot_id")["org_id"].nunique()
+    """Distinct bidders per lot (all bids, valid or not): the denominators of chance co-use.
+    Counted on the snapshot's integer codes, once per snapshot."""
+    return snapshot.derived("lot_sizes", lambda: _lot_sizes(snapshot))
+
+
+def _lot_sizes(snapshot) -> pd.Series:
+    lot, org = (snapshot.codes("bids", c).astype(np.int64) for c in ("lot_id", "org_id"))
+    lots = snapshot.keys("bids", "lot_id")
+    listed = lot >= 0
+    return pd.Series(_distinct_per_key(lot[listed], org[listed], len(lots)), index=lots.rename("lot_id"))
 
 
 def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
@@ -158,38 +173,47 @@ def _coincidence(u: pd.DataFrame, items: pd.DataFrame, sizes: pd.Series) -> pd.D
     return out
 
 
-def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str]):
+def _encode(uses: pd.DataFrame, holders: pd.DataFrame, kinds: list[str], uses_rows: np.ndarray | None = None):
     """Integer codes for lot_id, org_id, kind and value (hashing millions of long strings
     again in every group-by and merge is what made this slow at province scale). The value
-    code also encodes the kind, so equal strings of two kinds stay apart. Returns the coded
-    ``uses`` (with ``pos``, its row in ``uses``), coded ``holders``, and a decoder."""
+    code also encodes the kind, so equal strings of two kinds stay apart. ``uses_rows``: when
+    every row of ``uses`` is a row of ``holders``, their positions there (the strings are then
+    factorised once, not twice). Returns the coded ``uses`` (with ``pos``, its row in
+    ``uses``), coded ``holders``, and a decoder."""
     n_kinds = len(kinds)
     kind_code = {k: i for i, k in enumerate(kinds)}
-    value_codes, values = pd.factorize(pd.concat([uses["value"], holders["value"]], ignore_index=True).astype(str))
-    org_codes, orgs = pd.factorize(pd.concat([uses["org_id"], holders["org_id"]], ignore_index=True).astype(str))
+    columns = ["value", "org_id", "kind"]
+    if uses_rows is None:
+        both = pd.concat([uses[columns], holders[columns]], ignore_index=True)
+        uses_rows, holder_rows = np.arange(len(uses)), np.arange(len(uses), len(both))
+    else:
+        both, holder_rows = holders, np.arange(len(holders))
+    value_codes, values = pd.factorize(both["value"].astype(str))
+    org_codes, orgs = pd.factorize(both["org_id"].astype(str))
     lot_codes, lots = pd.factorize(uses["lot_id"].astype(str))
-    n = len(uses)
-    kind_u, kind_h = (_coded(frame["kind"], kind_code) for frame in (uses, holders))
+    kind_codes = _coded(both["kind"], kind_code)
+    value_codes = value_codes.astype(np.int64) * n_kinds + kind_codes
     coded_uses = pd.DataFrame(
         {
             "lot_id": lot_codes,
-            "org_id": org_codes[:n],
-            "kind": kind_u,
-            "value": value_codes[:n].astype(np.int64) * n_kinds + kind_u,
-            "pos": np.arange(n),
+            "org_id": org_codes[uses_rows],
+            "kind": kind_codes[uses_rows],
+            "value": value_codes[uses_rows],
+            "pos": np.arange(len(uses)),
         }
     )
     coded_holders = pd.DataFrame(
-        {"org_id": org_codes[n:], "kind": kind_h, "value": value_codes[n:].astype(np.int64) * n_kinds + kind_h}
+        {"org_id": org_codes[holder_rows], "kind": kind_codes[holder_rows], "value": value_codes[holder_rows]}
     )
 
     def decode(frame: pd.DataFrame) -> pd.DataFrame:
+        # ``take`` of the few rows wanted: the distinct values can be millions of strings
         out = frame.copy()
-        out["lot_id"] = lots.to_numpy()[frame["lot_id"].to_numpy()]
+        out["lot_id"] = lots.take(frame["lot_id"].to_numpy()).to_numpy()
         if "org_id" in frame:
-            out["org_id"] = orgs.to_numpy()[frame["org_id"].to_numpy()]
+            out["org_id"] = orgs.take(frame["org_id"].to_numpy()).to_numpy()
         out["kind"] = np.asarray(kinds, dtype=object)[frame["kind"].to_numpy()]
-        out["value"] = values.to_numpy()[frame["value"].to_numpy() // n_kinds]
+        out["value"] = values.take(frame["value"].to_numpy() // n_kinds).to_numpy()
         return out
 
     return coded_uses, coded_holders, decode
@@ -211,8 +235,10 @@ def _items(
     params: dict,
 ) -> pd.DataFrame:
     # ``distinct`` (lot, firm, kind, value) rows: a group's size is its number of distinct firms
-    counts = distinct.groupby(["lot_id", "kind", "value"], sort=False).size().rename("n_bidders")
-    items = counts[counts >= 2].reset_index()
+    first, n_bidders = first_rows(row_key(distinct["lot_id"].to_numpy(), distinct["value"].to_numpy()))
+    shared = n_bidders >= 2
+    items = distinct.iloc[first[shared]][["lot_id", "kind", "value"]].reset_index(drop=True)
+    items["n_bidders"] = n_bidders[shared]
     items = items.merge(rarity, on=["kind", "value"], how="left")
     items["n_firms"] = items["n_firms"].fillna(items["n_bidders"]).astype(int)
     items["rarity"] = items["rarity"].fillna(1.0)
@@ -282,15 +308,23 @@ def shared_value_findings(
     weights = {k.name: float(params[f"weight_{k.name}"]) for k in kinds}
     public_min_firms = int(params["public_min_firms"])
     public_cap = float(params["public_cap"])
-    uses = uses.dropna(subset=["lot_id", "org_id", "value"])
-    uses = uses[uses["value"].astype(str).str.strip() != ""].reset_index(drop=True)
+    own_holders = holders is uses  # values of bids: the uses are their own holders
     holders = holders.dropna(subset=["org_id", "value"])
+    if own_holders:
+        kept = holders["lot_id"].notna() & (holders["value"].astype(str).str.strip() != "")
+        uses_rows = np.flatnonzero(kept.to_numpy())
+        uses = holders[kept].reset_index(drop=True)
+    else:
+        uses = uses.dropna(subset=["lot_id", "org_id", "value"])
+        uses = uses[uses["value"].astype(str).str.strip() != ""].reset_index(drop=True)
+        uses_rows = None
     if uses.empty:
         return []
-    coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds])
+    coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds], uses_rows)
     code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
     public_from = {i: int(params["service_min_firms"]) if k.service else public_min_firms for i, k in enumerate(kinds)}
-    distinct = coded[["lot_id", "org_id", "kind", "value"]].drop_duplicates()
+    first, _ = first_rows(row_key(*(coded[c].to_numpy() for c in ("lot_id", "org_id", "value"))))
+    distinct = coded.iloc[first][["lot_id", "org_id", "kind", "value"]]
     items = _items(distinct, _rarity(coded_holders, public_min_firms), code_weights, public_from, sizes, params)
     if items.empty:
         return []
@@ -483,17 +517,31 @@ def bid_uses(snapshot, table: str, kinds: list[Kind]) -> pd.DataFrame:
     """Long ``uses`` from a per-bid table (bid_uploads, bid_documents): one row per bid and
     kind with a value, with the bid's ``lot_id`` and ``org_id`` (invalid bids included)."""
     rows = snapshot[table]
-    bids = snapshot["bids"][["bid_id", "lot_id", "org_id"]]
-    parts = []
+    parts, row_of = [], []
     for k in kinds:
         if k.name in rows and len(rows):
             part = rows[["bid_id", k.name]].rename(columns={k.name: "value"}).dropna(subset=["value"])
             parts.append(part.assign(kind=k.name))
+            row_of.append(np.flatnonzero(rows[k.name].notna().to_numpy()))
     if not parts:
         return pd.DataFrame(columns=["bid_id", "value", "kind", "lot_id", "org_id"])
     long = pd.concat(parts, ignore_index=True)
     long["value"] = long["value"].astype(str)
-    return long.merge(bids, on="bid_id", how="inner")
+    # the bids joined on integer codes (a merge on the bid id strings costs seconds at province scale)
+    bid = _bid_rows(snapshot)[snapshot.codes(table, "bid_id", ("bids", "bid_id"))[np.concatenate(row_of)]]
+    long = long[bid >= 0].reset_index(drop=True)
+    bid = bid[bid >= 0]
+    bids = snapshot["bids"]
+    return long.assign(lot_id=bids["lot_id"].array.take(bid), org_id=bids["org_id"].array.take(bid))
+
+
+def _bid_rows(snapshot) -> np.ndarray:
+    """The row of ``bids`` of each bid id in ``snapshot.keys("bids", "bid_id")``, -1 at the end
+    for "none" (bid ids are unique)."""
+    codes = snapshot.codes("bids", "bid_id")
+    rows = np.full(len(snapshot.keys("bids", "bid_id")) + 1, -1)
+    rows[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
+    return rows
 
 
 def bid_value_findings(
