@@ -28,6 +28,7 @@ import pandas as pd
 
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.codes import row_key
 from bidgraph.detectors.stats.win_stats import bid_outcomes, context_pairs, person_links, surprise_score, upper_tail
 from bidgraph.graph.schema import schema
 
@@ -67,8 +68,7 @@ def affinity_findings(
     pairs["p"] = upper_tail(pairs["wins"], pairs["expected"], pairs["bids"])
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
     links = person_links(snapshot, list(params["context_roles"])).rename(columns={"context_org": ctx})
-    linked = pairs[[ctx, "org_id"]].merge(links[[ctx, "org_id"]].drop_duplicates(), how="left", indicator=True)
-    pairs["linked"] = (linked["_merge"] == "both").to_numpy()
+    pairs["linked"] = _among(pairs[[ctx, "org_id"]], links[[ctx, "org_id"]].dropna())
     flagged = pairs[
         (pairs["wins"] >= min_wins) & ((pairs["p_adj"] <= alpha) | (pairs["linked"] & (pairs["p"] <= alpha)))
     ].copy()
@@ -96,6 +96,15 @@ def affinity_findings(
     ]
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
     return findings
+
+
+def _among(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    """Whether each (context, firm) row of ``pairs`` is a row of ``linked`` (same two columns),
+    compared on integer codes (a merge on the id strings costs a second at province scale)."""
+    n = len(pairs)
+    ids = pd.factorize(pd.concat([pairs.iloc[:, 0], linked.iloc[:, 0], pairs.iloc[:, 1], linked.iloc[:, 1]]))[0]
+    key = row_key(ids[: n + len(linked)], ids[n + len(linked) :])
+    return np.isin(key[:n], key[n:])
 
 
 def _finding(detector, r, ctx, relation, role, names, won, link_rows, n_tests, params) -> Finding:
