@@ -195,7 +195,9 @@ def smoke_scores(
     for lvl, ent, det, pts in zip(*levels, by_detector.tolist()):
         per_entity.setdefault((lvl, ent), {})[det] = pts
     shown = ["finding", "detector", "score", "weight", "evidence", "points"]
-    rows = keep[shown].round(4).astype(object).where(keep[shown].notna(), None).to_dict("records")
+    rounded = keep[shown].round(4)
+    columns = [rounded[c].astype(object).where(keep[c].notna(), None).tolist() for c in shown]
+    rows = [dict(zip(shown, values)) for values in zip(*columns)]  # to_dict("records") boxes cell by cell
     listed: dict[tuple, list] = {}
     for key, row in zip(zip(keep["level"].tolist(), keep["entity"].tolist()), rows):
         listed.setdefault(key, []).append(row)
