@@ -51,6 +51,7 @@ from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.names import PRESUMPTION_SHARED
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
+from bidgraph.detectors.stats.shared_values import firms_per_value
 from bidgraph.detectors.stats.warning import bid_graph, warning
 from bidgraph.graph.schema import schema
 from bidgraph.graph.snapshot import positions
@@ -157,6 +158,13 @@ def _bid_keys(snapshot) -> pd.DataFrame:
     return keys.set_axis(snapshot.codes("bids", "bid_id")).sort_index()
 
 
+def _firms_per(rule: pd.Series, value: pd.Series, org: pd.Series) -> np.ndarray:
+    """Per row, ``groupby([rule, value])[org].transform("nunique")`` of integer ``value`` and
+    ``org`` codes, counted on codes (the group-by took seconds at province scale); a code -1
+    counts as a value, as it does there."""
+    return firms_per_value(pd.factorize(rule)[0], value.to_numpy() + 1, org.to_numpy() + 1)
+
+
 def _bid_codes(snapshot, table: str) -> np.ndarray:
     """The bid codes of ``table``'s rows (-1 for a bid that is not in ``bids``)."""
     return snapshot.codes(table, "bid_id", ("bids", "bid_id"))
@@ -188,9 +196,9 @@ def _person_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFrame:
     people = pd.concat(frames, ignore_index=True)
     in_texts = named.assign(person=positions(snapshot.keys("person_roles", "person_id"), named["value"]))
     in_texts = in_texts.loc[in_texts["person"] >= 0, ["rule", "person"]].drop_duplicates().assign(named=True)
-    firms = people.groupby(["rule", "person"])["org"].transform("nunique")
+    firms = _firms_per(people["rule"], people["person"], people["org"])
     named_too = people.merge(in_texts, on=["rule", "person"], how="left")["named"].eq(True).to_numpy()
-    people = people[(firms >= 2).to_numpy() | named_too]
+    people = people[(firms >= 2) | named_too]
     traces = people.merge(_bid_keys(snapshot)["org"].rename_axis("bid").reset_index(), on="org")
     value = snapshot.keys("person_roles", "person_id")[traces["person"].to_numpy()]
     return traces.assign(value=value, label="Person")[["bid", "value", "rule", "role", "label"]]
@@ -227,7 +235,7 @@ def _document_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFram
     keys = _bid_keys(snapshot).iloc[traces["bid"].to_numpy()]
     code, values = pd.factorize(traces["value"])
     traces = traces.assign(lot=keys["lot"].to_numpy(), org=keys["org"].to_numpy(), code=code)
-    firms = traces.groupby(["rule", "code"])["org"].transform("nunique").to_numpy()
+    firms = _firms_per(traces["rule"], traces["code"], traces["org"])
     alone = np.unique(code[(firms == 1) & (traces["role"] == "author").to_numpy()])
     compilers = set(named.loc[named["rule"] == "art40_1_same_compiler", "value"])
     also_named = alone[[v in compilers for v in values[alone].tolist()]]
