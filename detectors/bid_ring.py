@@ -64,7 +64,7 @@ from bidgraph.detectors.stats.cobidding import (
     trace_graph,
     traced_lots,
 )
-from bidgraph.graph.snapshot import Snapshot, positions
+from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect", "communities", "attach_members", "trace_groups"]
 
@@ -110,10 +110,9 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     # the columns the groups are judged and shown on: copying the rest for every group costs seconds
     shown = ["lot", "lot_id", "opened_on", "firm", "org_id", "is_winner", "price", "ceiling_price", "market"]
     bids = co.bids.loc[co.bids["lot"].isin(on_group_lots), shown]
-    between = _traces_between(co, traces)
     for members, by_traces in seeded:
-        lots, group_ties = _lots_and_ties(snapshot, co, members, inside, ties, between, by_traces, params)
-        f = _judge(co, bids, members, lots, inside, group_ties, between, market_win_ratio, params, by_traces)
+        lots, group_ties = _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params)
+        f = _judge(co, bids, members, lots, inside, group_ties, traces, market_win_ratio, params, by_traces)
         if f is not None:
             findings.append(f)
     findings.sort(key=lambda f: (-f.score, [e.id for e in f.entities]))
@@ -211,15 +210,7 @@ def trace_groups(co: CoBidding, traces: pd.DataFrame, groups: list[np.ndarray], 
     return sorted(out, key=lambda g: tuple(g))
 
 
-def _traces_between(co: CoBidding, traces: pd.DataFrame):
-    """``between(members)``: the rows of ``traces`` that tie two of ``members`` (firm codes),
-    picked on codes (``isin`` on the id strings, for every group, cost seconds at province scale)."""
-    firms = pd.Index(co.firms)
-    a, b = (positions(firms, traces[c]) for c in ("org_a", "org_b"))
-    return lambda members: traces[np.isin(a, members) & np.isin(b, members)]
-
-
-def _lots_and_ties(snapshot, co, members, inside, ties, between, by_traces, params):
+def _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params):
     """The lots a group is judged on, and its pairs' price ties there: where two or more members
     meet; for a group seeded by traces, the lots where members' bids carry a shared upload or
     document value, when there are ``min_lots`` of them (a ring inside a small qualified pool
@@ -227,7 +218,8 @@ def _lots_and_ties(snapshot, co, members, inside, ties, between, by_traces, para
     on = np.asarray(co.incidence[:, members].sum(axis=1)).ravel()
     lots = np.flatnonzero(on >= 2)
     if by_traces:
-        marked = traced_lots(snapshot, co, between(members))
+        orgs = co.firms[members]
+        marked = traced_lots(snapshot, co, traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)])
         if len(marked) >= params["min_lots"]:
             sel = inside[inside["a"].isin(members) & inside["b"].isin(members)]
             return marked, pair_price_ties(co, sel, marked)
@@ -240,7 +232,7 @@ def _market_win_ratio(co: CoBidding) -> pd.Series:
     return (w["price"] / w["ceiling_price"]).groupby(w["market"]).median()
 
 
-def _judge(co, group_bids, members, ring_lots, pairs, ties, between, market_win_ratio, params, by_traces):
+def _judge(co, group_bids, members, ring_lots, pairs, ties, traces, market_win_ratio, params, by_traces):
     m = len(members)
     if len(ring_lots) < params["min_lots"]:
         return None
@@ -269,7 +261,8 @@ def _judge(co, group_bids, members, ring_lots, pairs, ties, between, market_win_
         else 0.0
     )
 
-    member_traces = between(members)
+    orgs = co.firms[members]
+    member_traces = traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)]
     tied_pairs = len(member_traces[["org_a", "org_b"]].drop_duplicates())
     trace = min(1.0, tied_pairs / max(m - 1, 1))
 

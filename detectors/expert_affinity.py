@@ -34,10 +34,8 @@ from scipy.stats import chi2, norm
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
-from bidgraph.detectors.stats.codes import first_rows, row_key
 from bidgraph.detectors.stats.panels import score_deviations
 from bidgraph.detectors.stats.win_stats import surprise_score, upper_tail
-from bidgraph.graph.snapshot import positions
 
 __all__ = ["DEFAULTS", "DETECTOR", "detect"]
 
@@ -66,14 +64,11 @@ def _expected_sittings(dev: pd.DataFrame, snapshot, lot_ids: pd.Index) -> pd.Dat
     lots = snapshot["lots"][["lot_id", "project_id"]].merge(
         snapshot["projects"][["project_id", "category"]], on="project_id", how="left"
     )
-    row = positions(lots["lot_id"], pd.Series(lot_ids))  # reindexing on Arrow-backed ids goes through Python objects
-    cat = pd.Series(np.where(row >= 0, lots["category"].to_numpy(dtype=object)[row], np.nan)).fillna("unknown")
+    cat = lots.set_index("lot_id")["category"].reindex(lot_ids).astype(object).fillna("unknown")
     category = pd.factorize(cat, sort=True)[0]  # codes in the categories' order, as grouping by name sorts them
-    # the distinct rows of integer columns by one key each (a multi-column drop_duplicates costs seconds)
-    sat = dev.iloc[first_rows(row_key(*(dev[c].to_numpy() for c in ("expert_id", "org_id", "lot_id"))))[0]]
-    sat = sat[["expert_id", "org_id", "lot_id"]].assign(category=category[sat["lot_id"].to_numpy()])
-    panels = sat.iloc[first_rows(row_key(sat["lot_id"].to_numpy(), sat["expert_id"].to_numpy()))[0]]
-    panels = panels[["lot_id", "expert_id", "category"]]  # a lot has one category: distinct (lot, expert) rows
+    sat = dev[["expert_id", "org_id", "lot_id"]].drop_duplicates()
+    sat["category"] = category[sat["lot_id"].to_numpy()]
+    panels = sat[["lot_id", "expert_id", "category"]].drop_duplicates()
     lots_per_cat = panels.groupby("category")["lot_id"].nunique().rename("cat_lots")
     expert_cat = panels.groupby(["expert_id", "category"]).size().rename("expert_panels")
     firm_cat = (
@@ -83,9 +78,7 @@ def _expected_sittings(dev: pd.DataFrame, snapshot, lot_ids: pd.Index) -> pd.Dat
         .size()
         .rename("firm_lots")
     )
-    ids = ["expert_id", "org_id", "category"]
-    _, first, k = np.unique(row_key(*(sat[c].to_numpy() for c in ids)), return_index=True, return_counts=True)
-    together = sat.iloc[first][ids].reset_index(drop=True).assign(k=k)  # as a sorted group-by's sizes
+    together = sat.groupby(["expert_id", "org_id", "category"]).size().rename("k").reset_index()
     pairs = together[["expert_id", "org_id"]].drop_duplicates()
     terms = (
         pairs.merge(firm_cat.reset_index(), on="org_id")
