@@ -17,4 +17,3 @@ def test_row_key_sorts_as_the_tuples_and_first_rows_keep_what_drop_duplicates_ke
     assert counts.tolist() == frame.groupby(list(frame.columns), sort=False).size().tolist()
     ranked = frame.iloc[first].assign(key=key[first]).sort_values("key")
     assert ranked[list(frame.columns)].equals(ranked[list(frame.columns)].sort_values(list(frame.columns)))
-
