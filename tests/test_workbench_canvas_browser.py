@@ -1,8 +1,8 @@
 """The explorer's canvas in headless Chromium: a shared IP expands into the firms behind it (not
 bid dots) page by page, hide and undo, a path through chosen relation types, five firms grouped,
 collapsed into one node (their links merged and counted), expanded and collapsed again with undo
-and redo, a named view saved with the group, the canvas surviving a reload, the saved view
-restored exactly, and in English the group expanded and dissolved (its firms still drawn).
+and redo, a named view saved with the group, the canvas surviving a reload (drawn ahead behind
+the overview, then kept drawn across tab switches), the saved view restored exactly, and in English the group expanded and dissolved (its firms still drawn).
 Screenshots (1280×800) go to test-artifacts/workbench/canvas-*.png."""
 
 from __future__ import annotations
@@ -164,8 +164,20 @@ def test_the_canvas_keeps_the_analysts_work(browser, hub_server):
     wait_text(b, "div-explorer-msg", "视图“网吧IP围标”已保存")
     saved = canvas(b)
     b.get(hub_server.url + "?lang=zh")
+    # the kept canvas is drawn ahead, hidden behind the overview; opening the tab shows that very
+    # graph (not a new one), and it stays drawn while another tab is shown
+    mounted = "const c = document.getElementById('cyto-explorer'); return !!(c && c._cyreg);"
+    cy = "document.getElementById('cyto-explorer')._cyreg.cy"
+    WebDriverWait(b, WAIT).until(lambda d: d.execute_script(mounted) and drawn(d, "group:1").get("visible"))
+    assert not b.find_element(By.ID, "cyto-explorer").is_displayed()
+    b.execute_script(f"{cy}.scratch('ahead', true);")
     tab(b, "图谱分析")
     wait_text(b, "div-explorer-msg", "已恢复上次的画布")
+    WebDriverWait(b, WAIT).until(lambda d: d.find_element(By.ID, "cyto-explorer").is_displayed())
+    tab(b, "证据篮")
+    WebDriverWait(b, WAIT).until(lambda d: not d.find_element(By.ID, "cyto-explorer").is_displayed())
+    tab(b, "图谱分析")
+    assert b.execute_script(f"return {cy}.scratch('ahead');") is True
     assert canvas(b) == saved
     WebDriverWait(b, WAIT).until(
         lambda d: drawn(d, "group:1") == {"visible": True, "children": 0, "label": "网吧IP背后单位（5）"}

@@ -304,6 +304,27 @@ def _explorer(lang: str) -> html.Div:
     )
 
 
+def _kept_explorer(lang: str, first_tab: str) -> html.Div:
+    """The explorer page, outside the main tabs so that it is never unmounted: a tab's content is
+    mounted each time the tab is opened, and the explorer's (eight drop-downs, the slider, the
+    relation types and a 321-node graph) took 0.4-0.5 s of script in the tab's click. A second
+    ``dcc.Tabs``, its bar hidden, holds the page unmounted ("later") until it is first opened or
+    the browser has time to spare after the page loaded a kept canvas ("now", see
+    ``assets/canvas.js``); from then on, switching tabs only changes the wrapper's class
+    (``kept-hidden``: laid out and drawn, but invisible and taking no room)."""
+    opened = first_tab == "explorer"
+    return html.Div(
+        dcc.Tabs(
+            id="tabs-mount-explorer",
+            value="now" if opened else "later",
+            className="mount-switch",
+            children=[dcc.Tab(value="later"), dcc.Tab(value="now", children=_explorer(lang))],
+        ),
+        id="div-page-explorer",
+        className="kept-page" if opened else "kept-page kept-hidden",
+    )
+
+
 def _cart(lang: str) -> html.Div:
     formats = ["png", "xlsx", "csv", "graphml", "gexf", "json"]
     return html.Div(
@@ -539,7 +560,6 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         "overview": _overview,
         "findings": _findings,
         "search": _search,
-        "explorer": _explorer,
         "cart": _cart,
         "cases": _cases,
         "portrait": portrait_page,
@@ -591,13 +611,14 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
             dcc.Tab(
                 label=t(f"tab.{p}", lang),
                 value=p,
-                children=pages[p](lang),
+                children=pages[p](lang) if p in pages else [],  # the explorer: see _kept_explorer
                 className="tab",
                 selected_className="tab-selected",
             )
             for p in shown
         ],
     )
+    kept = [_kept_explorer(lang, shown[0])] if "explorer" in shown else []
     return html.Div(
-        [*banner, header, *stores, tabs], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"
+        [*banner, header, *stores, tabs, *kept], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"
     )

@@ -4,9 +4,8 @@
 
    Cytoscape (react-cytoscapejs) compares each element's fields by reference and updates every
    element whose object is new: handing it a fresh copy of all 600 elements on each change
-   restyled the whole canvas. Elements that did not change keep their object (`drawn` below;
-   a remounted graph, after a tab switch, gets fresh ones), and the layout (preset positions,
-   fit) is sent only when a node was added, moved or removed. */
+   restyled the whole canvas. Elements that did not change keep their object (`drawn` below),
+   and the layout (preset positions, fit) is sent only when a node was added, moved or removed. */
 (function () {
   const MAX = 30;
   const drawn = {};  // element id -> {key: its JSON, el: the object Cytoscape was given}
@@ -90,8 +89,31 @@
     }, 150);
   });
 
+  // The explorer page is kept mounted outside the main tabs (layout._kept_explorer). It mounts
+  // when first opened, or before: when the page holds a kept canvas while another tab is shown,
+  // at the browser's next idle moment (between the page's own tasks, not during them), so that
+  // opening it shows a graph already drawn instead of building it in the click.
+  const idle = window.requestIdleCallback || function (f) { return window.setTimeout(f, 200); };
+  let ahead = false;  // the mount ahead is asked for
+  const mountAhead = function () {
+    if (ahead) return;
+    ahead = true;
+    idle(function () { window.dash_clientside.set_props("tabs-mount-explorer", { value: "now" }); }, { timeout: 3000 });
+  };
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     canvas: {
+      page: function (tab, elements, mounted) {
+        const nu = window.dash_clientside.no_update;
+        const ctx = window.dash_clientside.callback_context;
+        const tabChanged = (ctx.triggered || []).some(function (t) { return t.prop_id === "tabs-main.value"; });
+        const open = tab === "explorer";
+        if (!open && mounted !== "now" && (elements || []).length) mountAhead();
+        return [
+          tabChanged ? (open ? "kept-page" : "kept-page kept-hidden") : nu,
+          open && mounted !== "now" ? "now" : nu,
+        ];
+      },
       keep: function (elements, shown, _undo, _redo, _tab, history) {
         const nu = window.dash_clientside.no_update;
         const ctx = window.dash_clientside.callback_context;
@@ -143,9 +165,9 @@
           persist(next);
           return [next, { past: h.past.concat([current]).slice(-MAX), future: [], current: next }, nu, nu];
         }
-        // The tab shown again: the graph mounts with the elements it was last given, and fits
-        // them with its layout. If Cytoscape had replaced them with its own copies (without
-        // classes: hidden, pinned, roles), it needs them whole again.
+        // The tab shown: the graph (mounted when first shown or ahead of it, then kept) holds the
+        // elements it was last given. If Cytoscape had replaced them with its own copies
+        // (without classes: hidden, pinned, roles), it needs them whole again.
         const els = h.current || elements || [];
         const whole = (shown || []).length === els.length && (shown || []).every(function (e) { return "classes" in e; });
         return [nu, nu, whole ? nu : draw(els, true), nu];

@@ -461,6 +461,18 @@ def register(app, data) -> None:
         prevent_initial_call=True,
     )
 
+    # The explorer page is kept mounted outside the main tabs (layout._kept_explorer): shown or
+    # hidden as the tab changes, mounted when first opened or ahead of it (assets/canvas.js).
+    app.clientside_callback(
+        ClientsideFunction(namespace="canvas", function_name="page"),
+        Output("div-page-explorer", "className"),
+        Output("tabs-mount-explorer", "value"),
+        Input("tabs-main", "value"),
+        Input("store-elements", "data"),
+        State("tabs-mount-explorer", "value"),
+        prevent_initial_call=True,
+    )
+
     # Every node on screen once, in store-node-options; the focus dropdown gets the first of them
     # and its value in one update (a Dash dropdown drops a value that is not among its options),
     # the others fill from the store as the analyst types (assets/node_options.js).
