@@ -44,7 +44,10 @@ def detect(snapshot, params: dict, seed: int) -> list[Finding]:
     site = site.merge(won, on="lot_id", how="inner")
     site["days"] = pd.to_numeric(site["days_present"], errors="coerce").fillna(1).clip(lower=1)
     site["other"] = site["org_id"].notna() & (site["org_id"] != site["winner"])
-    roles = snapshot["person_roles"][["person_id", "org_id", "role"]]
+    # only the roles of people on some site can match: a two-column drop_duplicates over every
+    # role took seconds at province scale
+    on_site = snapshot.codes("person_roles", "person_id", ("site_personnel", "person_id")) >= 0
+    roles = snapshot["person_roles"].loc[on_site, ["person_id", "org_id", "role"]]
     held = roles[["person_id", "org_id"]].drop_duplicates().rename(columns={"org_id": "winner"}).assign(holds=True)
     site = site.merge(held, on=["person_id", "winner"], how="left")
     site["holds"] = site["holds"].fillna(False).astype(bool)
