@@ -28,6 +28,9 @@ __all__ = ["build_layout", "LAYOUTS", "PAGES", "SUPERVISION_PAGES", "pages_for"]
 
 PAGES = ("overview", "findings", "search", "explorer", "cart", "cases", "portrait")
 SUPERVISION_PAGES = ("dispatch", "complaints", "inspections", "performance")  # with login only
+# The pages with server callbacks that answer when the page is opened: each is told through its
+# own store (``store-opened-<page>``, callbacks.opened), so a tab switch calls only its page's.
+OPENED_PAGES = ("findings", "cart", "cases", *SUPERVISION_PAGES)
 LAYOUTS = ("fcose", "concentric", "breadthfirst", "circle", "grid")
 TABLE_STYLE: dict[str, Any] = dict(
     style_cell={
@@ -602,6 +605,7 @@ def build_layout(lang: str, auth_enabled: bool, account: dict | None = None) -> 
         dcc.Download(id="download-pack"),
         dcc.Store(id="store-dispatch"),
         dcc.Store(id="store-dispatch-refresh"),
+        *[dcc.Store(id=f"store-opened-{p}") for p in OPENED_PAGES],
     ]
     tabs = dcc.Tabs(
         id="tabs-main",

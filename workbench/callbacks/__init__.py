@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 from dash import Input, Output, State, ctx, no_update
 
 from bidgraph.workbench.i18n import t
+from bidgraph.workbench.layout import OPENED_PAGES
 from bidgraph.workbench.messages import guarded, message
 
 
@@ -25,6 +27,27 @@ def form_values(page: str, ids: str) -> dict[str, tuple[str, str]]:
     id without its component kind and ``page`` (``input-case-title`` → ``title``,
     ``input-feedback-reason`` → ``feedback_reason``), in the order given."""
     return {i.split("-", 1)[1].removeprefix(f"{page}-").replace("-", "_"): (i, "value") for i in ids.split()}
+
+
+def opened(page: str) -> Input:
+    """Set off each time the main tabs switch to ``page`` (one of ``layout.OPENED_PAGES``): a
+    page's callback takes this, not the tabs' value, so that opening another page does not call
+    it (see :func:`register_pages_opened`)."""
+    return Input(f"store-opened-{page}", "data")
+
+
+def register_pages_opened(app) -> None:
+    """On a tab switch, in the browser, mark the opened page's store (the time, so that each
+    opening is a change) and leave the others alone."""
+    app.clientside_callback(
+        f"""function (tab) {{
+            const nu = window.dash_clientside.no_update;
+            return {json.dumps(OPENED_PAGES)}.map(function (p) {{ return p === tab ? Date.now() : nu; }});
+        }}""",
+        *[Output(f"store-opened-{p}", "data") for p in OPENED_PAGES],
+        Input("tabs-main", "value"),
+        prevent_initial_call=True,
+    )
 
 
 def register_row_pick(app, table_id: str, store_id: str, *, allow_duplicate: bool = False) -> None:
@@ -87,10 +110,10 @@ def refused(key: str, lang: str) -> tuple:
 def register_tab_table(
     app, tab: str, table: str, shown_message: Output, reads: list, fill: Callable, *, ready: Callable, login_key: str
 ) -> None:
-    """Fill the table ``table`` when the main tabs switch to ``tab`` or a value of ``reads``
-    (its Inputs, then its States) changes: ``fill(*values, lang)`` gives (columns, rows, key
-    of the message shown when there are no rows); without ``ready()`` (no login), an empty
-    table and the warning ``login_key``. An error goes to ``shown_message``."""
+    """Fill the table ``table`` when the main tabs switch to ``tab``, or a value of ``reads``
+    (its Inputs, then its States) changes while ``tab`` is shown: ``fill(*values, lang)`` gives
+    (columns, rows, key of the message shown when there are no rows); without ``ready()`` (no
+    login), an empty table and the warning ``login_key``. An error goes to ``shown_message``."""
     triggers = [r for r in reads if isinstance(r, Input)]
     states = [r for r in reads if not isinstance(r, Input)]
 
@@ -98,14 +121,16 @@ def register_tab_table(
         *table_outputs(table),
         shown_message,
         *triggers,
-        Input("tabs-main", "value"),
+        opened(tab),
+        State("tabs-main", "value"),
         *states,
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
     @guarded(3, 2)
     def _table(*args):
-        values, shown, lang = [*args[: len(triggers)], *args[len(triggers) + 1 : -1]], args[len(triggers)], args[-1]
+        n = len(triggers)
+        values, shown, lang = [*args[:n], *args[n + 2 : -1]], args[n + 1], args[-1]
         if shown != tab:
             return no_update, no_update, no_update
         if not ready():

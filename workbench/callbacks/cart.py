@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from bidgraph.workbench.callbacks import register_steps, table_outputs
+from bidgraph.workbench.callbacks import opened, register_steps, table_outputs
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph
 from bidgraph.workbench.cart import apply_edits, cart_nodes, cart_rows, finding_item, node_item, path_item, pin
 from bidgraph.workbench.export import FORMATS, export
@@ -96,11 +96,11 @@ def register(app, data) -> None:
         Output("cyto-cart", "elements"),
         Output("div-cart-msg", "children"),
         Input("store-cart", "data"),
-        Input("tabs-main", "value"),
+        opened("cart"),
         State("store-lang", "data"),
     )
     @guarded(4, 3)
-    def _view(cart, _tab, lang):
+    def _view(cart, _opened, lang):
         return cart_view(data, cart or [], lang)
 
     @app.callback(

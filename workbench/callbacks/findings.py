@@ -7,7 +7,7 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from bidgraph.cases.scope import OTHER_REGIONS
-from bidgraph.workbench.callbacks import register_row_pick, register_steps, table_outputs
+from bidgraph.workbench.callbacks import opened, register_row_pick, register_steps, table_outputs
 from bidgraph.workbench.callbacks.cases import finding_feedback
 from bidgraph.workbench.callbacks.explorer import graph_elements, known_subgraph, open_request
 from bidgraph.workbench.i18n import name, t
@@ -187,12 +187,12 @@ def register(app, data) -> None:
         Output("cyto-evidence", "elements"),
         Output("cyto-evidence", "layout"),
         Input("store-finding", "data"),
-        Input("tabs-main", "value"),
+        opened("findings"),
         State("store-lang", "data"),
         prevent_initial_call=True,
     )
     @guarded(3, 0)
-    def _detail(finding_id, _tab, lang):
+    def _detail(finding_id, _opened, lang):
         if not finding_id:
             return t("fd.pick", lang), [], no_update
         return finding_detail(data, finding_id, lang)

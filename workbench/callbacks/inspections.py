@@ -10,7 +10,7 @@ import time
 from dash import Input, Output, State, html, no_update
 
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values, register_steps, table_outputs
+from bidgraph.workbench.callbacks import form_values, opened, register_steps, table_outputs
 from bidgraph.workbench.callbacks.item_detail import near, register_item
 from bidgraph.workbench.callbacks.sending import day, whole
 from bidgraph.workbench.i18n import name, t
@@ -159,11 +159,12 @@ def register(app, data) -> None:
         Output("dropdown-insp-procedure", "options"),
         Output("dropdown-insp-officers", "options"),
         Input("store-inspection-refresh", "data"),
-        Input("tabs-main", "value"),
+        opened("inspections"),
+        State("tabs-main", "value"),
         State("store-lang", "data"),
     )
     @guarded(7, 2)
-    def _list(_refresh, tab, lang):
+    def _list(_refresh, _opened, tab, lang):
         if tab != "inspections":
             return (no_update,) * 7
         if data.supervision is None:

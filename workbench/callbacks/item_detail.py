@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dash import Input, Output, State, ctx, no_update
 
-from bidgraph.workbench.callbacks import register_row_pick, table_outputs
+from bidgraph.workbench.callbacks import opened, register_row_pick, table_outputs
 from bidgraph.workbench.i18n import t
 from bidgraph.workbench.messages import guarded, message
 
@@ -28,11 +28,12 @@ def register_list(app, data, tab: str, ids: dict[str, str], extra: tuple[str, st
         Input(ids["refresh"], "data"),
         Input(ids["checklist"], "value"),
         Input(ids["button"], "n_clicks"),
-        Input("tabs-main", "value"),
+        opened(tab),
+        State("tabs-main", "value"),
         State("store-lang", "data"),
     )
     @guarded(4, 2)
-    def _list(_refresh, overdue, _clicks, shown, lang):
+    def _list(_refresh, overdue, _clicks, _opened, shown, lang):
         if shown != tab:
             return no_update, no_update, no_update, no_update
         if getattr(data, "supervision", None) is None:

@@ -14,7 +14,7 @@ from dash import Input, Output, State, no_update
 
 from bidgraph.cases import batches
 from bidgraph.errors import InputError
-from bidgraph.workbench.callbacks import form_values, register_steps
+from bidgraph.workbench.callbacks import form_values, opened, register_steps
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
 from bidgraph.workbench.present import sep
@@ -108,11 +108,12 @@ def register(app, data) -> None:
         Output("dropdown-send-case", "options"),
         Output("dropdown-send-detector", "options"),
         Output("div-send-msg", "children"),
-        Input("tabs-main", "value"),
+        opened("dispatch"),
+        State("tabs-main", "value"),
         State("store-lang", "data"),
     )
     @guarded(4, 3)
-    def _fill(tab, lang):
+    def _fill(_opened, tab, lang):
         if tab != "dispatch" or data.supervision is None or data.supervision.supervision_role()["department"]:
             return no_update, no_update, no_update, no_update
         return (*_options(data, lang), no_update)
