@@ -171,6 +171,8 @@ def test_node_details_show_provenance_timeline_and_findings(data):
     assert list(d["timeline"].data[0].y) == [2] and list(d["timeline"].data[1].y) == [1]
     ip = ex.node_details(data, "IP:10.0.0.7", "zh")
     assert ip["timeline"] is None and "无单独来源行" in text_of(ip["details"])
+    rows = [(text_of(r.children[0]), text_of(r.children[1])) for r in ip["details"].children[1].children]
+    assert rows[0] == ("类型", "IP地址") and len(rows) == len(set(rows))  # its kind "ip" not again
 
 
 def test_unknown_node_is_a_message(data):

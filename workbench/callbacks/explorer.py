@@ -205,12 +205,13 @@ def node_details(data, uid: str, lang: str) -> dict:
     from, its links per type (the expand choices), the findings naming it, and for an
     organization its bids and wins per month."""
     node = data.api.node(uid)
-    rows = [
-        html.Tr([html.Th(t("col.type", lang)), html.Td(" / ".join(name("label", l, lang) for l in node["labels"]))]),
-        html.Tr([html.Th(t("col.key", lang)), html.Td(node["key"])]),
+    head = [
+        (t("col.type", lang), " / ".join(name("label", l, lang) for l in node["labels"])),
+        (t("col.key", lang), node["key"]),
     ]
-    shown = (property_text(node["label"], k, v, lang) for k, v in node["properties"].items())
-    rows += [html.Tr([html.Th(k), html.Td(v)]) for k, v in shown]
+    # a trace's kind says what its label says (类型 IP地址 twice): each row once
+    shown = [property_text(node["label"], k, v, lang) for k, v in node["properties"].items()]
+    rows = [html.Tr([html.Th(k), html.Td(v)]) for k, v in dict.fromkeys([*head, *shown])]
     src = node.get("source")
     where = (
         t("ex.source", lang, file=src.get("file"), row=src.get("row"), table=src.get("table"))
