@@ -34,6 +34,7 @@ from bidgraph.workbench.callbacks import (
     findings,
     overview,
     portraits,
+    register_pages_opened,
     search,
     supervision,
     today,
@@ -97,6 +98,7 @@ def create_app(store, *, lang: str = "zh", auth=None, public: bool = False) -> d
         return response
 
     data = auth.data_for(store) if auth is not None else WorkbenchData(RegionViews(store).store(None))
+    register_pages_opened(app)
     for module in CALLBACKS:
         module.register(app, data)
     if public:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import Input, Output, State, html, no_update
 
-from bidgraph.workbench.callbacks import register_pages_opened, table_outputs
+from bidgraph.workbench.callbacks import table_outputs
 from bidgraph.workbench.callbacks.explorer import open_request
 from bidgraph.workbench.i18n import name, t
 from bidgraph.workbench.messages import guarded, message
@@ -115,7 +115,6 @@ def overview(data, lang: str) -> tuple:
 
 
 def register(app, data) -> None:
-    register_pages_opened(app)  # here, on the first page, as it serves every page of the tabs
     outputs = [
         Output("div-overview-msg", "children"),
         Output("div-overview-counts", "children"),
