@@ -100,7 +100,10 @@ def style_controls(lang: str) -> list:
         html.Label(t("cv.size_by", lang), className="field-label"),
         dropdown("dropdown-style-by", lang, options=by, value="none", clearable=False),
         html.Label(t("cv.time", lang), className="field-label"),
-        dcc.RangeSlider(id="slider-time", min=0, max=1, step=1, value=[0, 1], marks=None, allowCross=False),
+        html.Div(
+            dcc.RangeSlider(id="slider-time", min=0, max=1, step=1, value=[0, 1], marks=None, allowCross=False),
+            className="time-slider",
+        ),
         html.Div(id="div-time-range", className="hint"),
     ]
 
