@@ -62,6 +62,9 @@ def stylesheet(n_nodes: int = 0) -> list[dict]:
                 "color": "#666",
                 "min-zoomed-font-size": 11,
                 "text-rotation": "autorotate",
+                "text-background-color": "#fff",
+                "text-background-opacity": 0.7,
+                "text-background-padding": 1,
             },
         },
     ]
