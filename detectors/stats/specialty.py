@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bidgraph.graph.snapshot import Snapshot
+from bidgraph.graph.snapshot import Snapshot, positions
 
 __all__ = ["lot_specialty"]
 
@@ -38,7 +38,7 @@ def lot_specialty(snapshot: Snapshot, bids: pd.DataFrame) -> pd.Series:
     scores, experts = snapshot["expert_scores"], snapshot["experts"][["expert_id", "specialty"]].dropna()
     expert = pd.factorize(pd.concat([scores["expert_id"], experts["expert_id"]], ignore_index=True))[0]
     specialty, names = pd.factorize(experts["specialty"], sort=True)
-    panels = pd.DataFrame({"lot": lots.get_indexer(scores["lot_id"]), "expert": expert[: len(scores)]})
+    panels = pd.DataFrame({"lot": positions(lots, scores["lot_id"]), "expert": expert[: len(scores)]})
     panels = panels[panels["lot"] >= 0].drop_duplicates()
     panels = panels.merge(pd.DataFrame({"expert": expert[len(scores) :], "specialty": specialty}), on="expert")
     if panels.empty:
