@@ -124,11 +124,11 @@ def losing_gaps(bids: pd.DataFrame, close_gap: float) -> pd.DataFrame:
     ``opened_on``.
     """
     priced = bids[bids["price"].notna() & (bids["price"] > 0)]
-    winners = priced[priced["is_winner"]].drop_duplicates("lot_id")
-    winners = winners[["lot_id", "org_id", "bid_id", "price"]].rename(
+    winners = priced[priced["is_winner"]].drop_duplicates("lot")
+    winners = winners[["lot", "org_id", "bid_id", "price"]].rename(
         columns={"org_id": "winner_id", "bid_id": "winner_bid_id", "price": "winning_price"}
     )
-    losers = priced[~priced["is_winner"]].merge(winners, on="lot_id")
+    losers = priced[~priced["is_winner"]].merge(winners, on="lot")  # the lot codes: the id strings join slower
     losers = losers[losers["org_id"] != losers["winner_id"]]
     losers["gap"] = losers["price"] / losers["winning_price"] - 1
     losers["close"] = (losers["gap"] >= 0) & (losers["gap"] <= close_gap)
