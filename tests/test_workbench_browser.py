@@ -31,14 +31,23 @@ if not (CHROMIUM and CHROMEDRIVER):
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support import ui  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 SHOTS = ARTIFACTS / "workbench"
 WAIT = 30
+
+
+class WebDriverWait(ui.WebDriverWait):
+    """Polls a condition until it holds; an element that Dash re-rendered between finding it and
+    reading it (stale) makes that poll false instead of failing the test."""
+
+    def __init__(self, driver, timeout: float) -> None:
+        super().__init__(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 class Server:

@@ -17,6 +17,7 @@ from test_workbench_browser import (
     CHROMIUM,
     WAIT,
     Server,
+    WebDriverWait,
     browser,
     choose,
     click,
@@ -35,7 +36,6 @@ assert CHROMIUM and CHROMEDRIVER and browser and downloads  # the browser fixtur
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
