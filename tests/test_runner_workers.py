@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
 
 import pytest
 from snapshot_fixture import make_snapshot
@@ -13,7 +14,8 @@ from test_not_applicable import bids_only_rows
 
 from bidgraph.citygen import generate_city
 from bidgraph.detectors import bid_ring, hidden_link
-from bidgraph.detectors.core.registry import by_id
+from bidgraph.detectors.core.contract import missing_input
+from bidgraph.detectors.core.registry import by_id, chosen
 from bidgraph.detectors.core.runner import UNITS, run_batch, worker_count
 from bidgraph.detectors.core.settings import load_settings
 from bidgraph.graph.snapshot import Snapshot
@@ -104,3 +106,34 @@ def test_workers_default_to_the_usable_cores_and_units_name_independent_detector
     listed = [i for unit in UNITS for i in unit]
     assert len(listed) == len(set(listed))
     assert all(i in by_id() and not by_id()[i].combines for i in listed)
+
+
+# Frames of Snapshot.derived that each worker may make again for itself: integer codes, and the
+# bids-lots-projects join and lot sizes (0.5-0.9 CPU s at province, measured 2026-11-29).
+CHEAP_TO_REMAKE = {"codes", "factorised", "bids_in_context", "lot_sizes"}
+
+
+def test_detectors_that_share_a_derived_frame_run_in_one_unit(city):
+    """``UNITS`` is kept by hand: a frame two units both derive is made in two workers. Each
+    detector runs on a fresh snapshot that records the frames it asks for."""
+    unit_of = {i: n for n, unit in enumerate(UNITS) for i in unit}
+    made_by: dict[str, set] = defaultdict(set)
+    asked: set[str] = set()
+
+    class Recording(Snapshot):
+        def derived(self, key, make):
+            asked.add(key[0] if isinstance(key, tuple) else key)
+            return super().derived(key, make)
+
+    for detector in [d for d in chosen(None) if not d.combines]:
+        asked.clear()
+        snapshot = Recording(dict(city))
+        if missing_input(detector, snapshot):
+            continue
+        sections = {s: by_id()[s].defaults for s in detector.reads}
+        detector.detect(snapshot, dict(detector.defaults), 0, findings=[], scores={}, sections=sections)
+        for frame in asked:
+            made_by[frame].add(unit_of.get(detector.id, detector.id))
+    assert {"cobidding", "screened_lots", "bid_outcomes", "awards"} <= set(made_by)  # the probe sees them
+    shared = {frame: units for frame, units in made_by.items() if len(units) > 1 and frame not in CHEAP_TO_REMAKE}
+    assert not shared, f"frames derived in several units of UNITS (put their detectors in one): {shared}"
