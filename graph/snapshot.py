@@ -65,6 +65,19 @@ class Snapshot:
             return self._factorised(table, column)[0]
         return self.derived(("codes", table, column, keys), lambda: positions(self.keys(*keys), self[table][column]))
 
+    def rows(self, table: str, column: str) -> np.ndarray:
+        """The row of ``table`` holding each key of ``self.keys(table, column)`` (a column of
+        unique ids), and -1 last, for a code of -1 (an id that is not there); made once. The
+        table need not be in id order (an export's or an appended day's is not)."""
+
+        def make() -> np.ndarray:
+            codes = self.codes(table, column)
+            rows = np.full(len(self.keys(table, column)) + 1, -1)
+            rows[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
+            return rows
+
+        return self.derived(("rows", table, column), make)
+
     def _factorised(self, table: str, column: str) -> tuple[np.ndarray, pd.Index]:
         def make() -> tuple[np.ndarray, pd.Index]:
             codes, uniques = pd.factorize(self[table][column], sort=True)

@@ -108,9 +108,9 @@ def test_workers_default_to_the_usable_cores_and_units_name_independent_detector
     assert all(i in by_id() and not by_id()[i].combines for i in listed)
 
 
-# Frames of Snapshot.derived that each worker may make again for itself: integer codes, and the
-# bids-lots-projects join and lot sizes (0.5-0.9 CPU s at province, measured 2026-11-29).
-CHEAP_TO_REMAKE = {"codes", "factorised", "bids_in_context", "lot_sizes"}
+# Frames of Snapshot.derived that each worker may make again for itself: integer codes and rows
+# of ids, and the bids-lots-projects join and lot sizes (0.5-0.9 CPU s at province, 2026-11-29).
+CHEAP_TO_REMAKE = {"codes", "factorised", "rows", "bids_in_context", "lot_sizes"}
 
 
 def test_detectors_that_share_a_derived_frame_run_in_one_unit(city):

@@ -176,20 +176,6 @@ def smoke_ranking(findings: list[dict], level: str | None = None, top: int | Non
     return rows if top is None else rows[:top]
 
 
-def _lot_rows(snapshot: Snapshot) -> np.ndarray:
-    """The lots table's row of each lot id's code (``Snapshot.keys("lots", "lot_id")``), and -1
-    last, for a code of -1 (a bid's lot that is not in the table); made once. The table need not
-    be in id order (an export's or an appended day's is not)."""
-
-    def make() -> np.ndarray:
-        codes = snapshot.codes("lots", "lot_id")
-        rows = np.full(len(snapshot.keys("lots", "lot_id")) + 1, -1)
-        rows[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
-        return rows
-
-    return snapshot.derived("lot_rows", make)
-
-
 def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:
     """An organization's bids and wins per month (by the lot's opening date, else the bid's
     submission time). Columns: month, bids, wins, won_amount (yuan).
@@ -203,7 +189,7 @@ def organization_timeline(snapshot: Snapshot, org_id: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["month", "bids", "wins", "won_amount"])
     mine = bids.iloc[rows]
     lot_codes = snapshot.codes("bids", "lot_id", ("lots", "lot_id"))[rows]
-    lot_at = _lot_rows(snapshot)[lot_codes] if len(lots) else np.full(len(rows), -1)
+    lot_at = snapshot.rows("lots", "lot_id")[lot_codes] if len(lots) else np.full(len(rows), -1)
     opened = _col(lots, "opened_on").iloc[np.maximum(lot_at, 0)] if len(lots) else pd.Series([None] * len(rows))
     when = pd.to_datetime(pd.Series(opened.to_numpy(), index=mine.index).where(lot_at >= 0), errors="coerce")
     when = when.fillna(pd.to_datetime(_col(mine, "submitted_at"), errors="coerce"))

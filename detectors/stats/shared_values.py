@@ -528,20 +528,11 @@ def bid_uses(snapshot, table: str, kinds: list[Kind]) -> pd.DataFrame:
     long = pd.concat(parts, ignore_index=True)
     long["value"] = long["value"].astype(str)
     # the bids joined on integer codes (a merge on the bid id strings costs seconds at province scale)
-    bid = _bid_rows(snapshot)[snapshot.codes(table, "bid_id", ("bids", "bid_id"))[np.concatenate(row_of)]]
+    bid = snapshot.rows("bids", "bid_id")[snapshot.codes(table, "bid_id", ("bids", "bid_id"))[np.concatenate(row_of)]]
     long = long[bid >= 0].reset_index(drop=True)
     bid = bid[bid >= 0]
     bids = snapshot["bids"]
     return long.assign(lot_id=bids["lot_id"].array.take(bid), org_id=bids["org_id"].array.take(bid))
-
-
-def _bid_rows(snapshot) -> np.ndarray:
-    """The row of ``bids`` of each bid id in ``snapshot.keys("bids", "bid_id")``, -1 at the end
-    for "none" (bid ids are unique)."""
-    codes = snapshot.codes("bids", "bid_id")
-    rows = np.full(len(snapshot.keys("bids", "bid_id")) + 1, -1)
-    rows[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
-    return rows
 
 
 def bid_value_findings(
