@@ -35,9 +35,16 @@ __all__ = ["Snapshot", "empty_table", "positions", "PROVENANCE"]
 PROVENANCE = ("_file", "_row")
 
 
+# the dtype a loaded column of each schema type has; any other type is a string
+_DTYPES = {"number": "float64", "int": "Int64", "date": "datetime64[ns]", "bool": "boolean"}
+
+
 def empty_table(name: str) -> pd.DataFrame:
-    cols = list(schema().tables[name].columns) + list(PROVENANCE)
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    """The table as a load without its file gives it: no rows, its columns typed as loaded ones
+    are (an object-typed date column would break date arithmetic on an export that lacks it)."""
+    columns = {c: _DTYPES.get(col.type, "str") for c, col in schema().tables[name].columns.items()}
+    columns.update(zip(PROVENANCE, ("str", "int64")))
+    return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in columns.items()})
 
 
 @dataclass(frozen=True)
