@@ -10,7 +10,9 @@ from bidgraph.loaders.bundle import read_bundle
 
 def test_an_absent_table_has_the_dtypes_of_a_loaded_one(tmp_path):
     world = tmp_path / "small"
-    assert main(["--workspace", str(tmp_path / "unused"), "generate", str(world), "--scale", "small", "--seed", "3"]) == 0
+    assert (
+        main(["--workspace", str(tmp_path / "unused"), "generate", str(world), "--scale", "small", "--seed", "3"]) == 0
+    )
     store = EmbeddedStore(tmp_path / "w")
     store.load(read_bundle(world))
     loaded = store.snapshot()
