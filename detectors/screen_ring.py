@@ -33,11 +33,11 @@ A lead for a closer look, never proof.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import igraph as ig
-import leidenalg
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -131,9 +131,13 @@ def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed:
     order = np.lexsort((b, a))
     # igraph reads a list of tuples of Python ints several times faster than rows of a 2-D array
     graph = ig.Graph(n=n, edges=list(zip(a[order].tolist(), b[order].tolist())))
-    partition = leidenalg.find_partition(
-        graph, leidenalg.ModularityVertexPartition, weights=weight[order].tolist(), seed=int(seed), n_iterations=2
-    )
+    # igraph's own Leiden: at province (1.5 million ties) 7x faster than leidenalg's, same modularity;
+    # it draws from igraph's process-wide generator, so the seed is set for this call and restored
+    ig.set_random_number_generator(random.Random(int(seed)))
+    try:
+        partition = graph.community_leiden("modularity", weights=weight[order].tolist(), n_iterations=2)
+    finally:
+        ig.set_random_number_generator(random)
     return np.asarray(partition.membership)
 
 
