@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
+from bidgraph.graph.embedded.extend import extended_csr, extended_order
 from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, link_or_copy, value_parts
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
@@ -116,12 +117,11 @@ _FEW = 8
 
 
 class Kept(NamedTuple):
-    """A relationship source's relationships kept from the live version: start and end
-    vertices (the new numbering), their table rows, and the first row after the live ones."""
+    """A relationship source whose live relationships are kept: their live numbers ``[lo, hi)``
+    and the first table row after the live ones."""
 
-    src: np.ndarray
-    dst: np.ndarray
-    rows: np.ndarray
+    lo: int
+    hi: int
     first: int
 
 
@@ -151,30 +151,42 @@ def _edge_sources(
 
 
 def _kept_edges(
-    previous: Previous | None, tables: dict[str, pa.Table], keys: dict[str, pa.Array], moved: dict, sch
-) -> dict[int, Kept]:
+    previous: Previous | None, tables: dict[str, pa.Table], keys: dict[str, pa.Array], moved: dict, offsets: dict, sch
+) -> tuple[dict[int, Kept], np.ndarray]:
     """The relationship sources whose live relationships stay as they are (their table's live
-    rows are its first rows, with the same endpoints), renumbered; see graph/embedded/reuse.py."""
+    rows are its first rows, with the same endpoints; see graph/embedded/reuse.py), and the new
+    number of each live vertex (-1: gone, or not looked up)."""
     if previous is None:
-        return {}
-    remaps: dict[str, np.ndarray | None] = dict(moved)
+        return {}, np.empty(0, np.int32)
+    vertex_at = np.full(sum(entry["size"] for entry in previous.labels.values()), -1, dtype=np.int32)
+    whole: dict[str, bool] = {}  # per label looked up: whether every live vertex is still there
+
+    def look_up(label: str) -> None:
+        remap = moved.get(label)
+        if remap is None:
+            remap = previous.remap(label, keys[label])
+        if remap is not None:
+            lo = previous.offset(label)
+            vertex_at[lo : lo + len(remap)] = np.where(remap >= 0, remap + offsets[label], -1)
+        whole[label] = remap is not None and bool((remap >= 0).all())
+
+    for label in moved:
+        if label in previous.labels:
+            look_up(label)
     kept = {}
     for i, rel in enumerate(sch.relationships):
         table, live = tables.get(rel.table), previous.table(rel.table)
         columns = [rel.start.column, rel.end.column, *([rel.when] if rel.when else [])]
-        old = previous.source_edges(i)
-        if table is None or live is None or old is None or not previous.prefix(rel.table, table, columns):
+        edges = previous.edge_range(i)
+        if table is None or live is None or edges is None or not previous.prefix(rel.table, table, columns):
             continue
-        ends = []
-        for label, vertices in ((rel.start.label, old[0]), (rel.end.label, old[1])):
-            if label not in remaps:
-                remaps[label] = previous.remap(label, keys[label])
-            remap = remaps[label]
-            where = None if remap is None else remap[vertices - previous.offset(label)]
-            ends.append(None if where is None or (where < 0).any() else where)
-        if ends[0] is not None and ends[1] is not None:
-            kept[i] = Kept(ends[0], ends[1], old[2], live.num_rows)
-    return kept
+        ends = ((rel.start.label, "src.npy"), (rel.end.label, "dst.npy"))
+        for label, _ in ends:
+            if label not in whole and label in previous.labels:
+                look_up(label)
+        if all(whole.get(label) or (vertex_at[previous.read(name)[slice(*edges)]] >= 0).all() for label, name in ends):
+            kept[i] = Kept(edges[0], edges[1], live.num_rows)
+    return kept, vertex_at
 
 
 def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict], dict]:
@@ -210,7 +222,14 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
             if not is_sorted:
                 link_or_copy(previous.folder / "order" / f"{label}.npy", folder / "order" / f"{label}.npy")
         else:
-            order = pc.sort_indices(keys[label]).to_numpy().astype(np.int32)
+            order = None
+            if previous is not None and live is not None and label in moved:  # the live keys first: placed among
+                order = extended_order(
+                    keys[label], live["size"], None if live["sorted"] else previous.read(f"order/{label}.npy")
+                )
+            if order is None:
+                order = pc.sort_indices(keys[label]).to_numpy()
+            order = order.astype(np.int32)
             is_sorted = bool((order == np.arange(len(order))).all())
             if not is_sorted:
                 np.save(folder / "order" / f"{label}.npy", order)
@@ -244,7 +263,7 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
     (folder / "order").mkdir()
     keys, moved, labels, resolved = _label_keys(tables, sch, previous, folder)
     n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
-    kept = _kept_edges(previous, tables, keys, moved, sch)
+    kept, vertex_at = _kept_edges(previous, tables, keys, moved, offsets, sch)
     sources = _edge_sources(tables, sch, kept)
 
     def known(i: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -258,30 +277,24 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
         if known(i) is None:
             ends.setdefault(sch.relationships[i].end.label, []).append(end)
     ids = {label: iter(_endpoint_ids(keys[label], arrays, label)) for label, arrays in ends.items()}
-    src, dst, etype, espec, erow = [], [], [], [], []
-    types = sch.relationship_types
-    for spec, (i, _, _, rows) in enumerate(sources):
-        rel = sch.relationships[i]
-        old = kept.get(i, Kept(*(np.empty(0, np.int64),) * 3, 0))
-        found = known(i)
+    resolved_ends = []
+    for i, _, _, rows in sources:
+        rel, found = sch.relationships[i], known(i)
         end_ids = next(ids[rel.end.label]) if found is None else found[1][np.searchsorted(found[0], rows)]
-        src.append(np.concatenate([old.src, next(ids[rel.start.label])]) + offsets[rel.start.label])
-        dst.append(np.concatenate([old.dst, end_ids]) + offsets[rel.end.label])
-        rows = np.concatenate([old.rows, rows])
-        etype.append(np.full(len(rows), types.index(rel.type), dtype=np.int16))
-        espec.append(np.full(len(rows), spec, dtype=np.int16))
-        erow.append(rows)
-    arrays = (
-        _cat(src, np.int32),
-        _cat(dst, np.int32),
-        _cat(etype, np.int16),
-        _cat(espec, np.int16),
-        _cat(erow, np.int32),
-    )
+        resolved_ends.append(
+            (next(ids[rel.start.label]) + offsets[rel.start.label], end_ids + offsets[rel.end.label], rows)
+        )
+    arrays, added, starts = _relationships(sources, resolved_ends, kept, vertex_at, previous, sch)
     for name, array in zip(("src", "dst", "etype", "espec", "erow"), arrays):
         np.save(folder / f"{name}.npy", array)
-    _write_csr(folder, arrays[0], arrays[1], n)
+    csr = None if previous is None else _extended_csr(previous, kept, vertex_at, arrays, added, starts, n)
+    if csr is None:
+        _write_csr(folder, arrays[0], arrays[1], n)
+    else:
+        for name, array in zip(("indptr", "inc_edge", "inc_other"), csr):
+            np.save(folder / f"{name}.npy", array)
     roles = _write_roles(folder, sch, arrays[0], arrays[2])
+    types = sch.relationship_types
     counts = np.bincount(arrays[2], minlength=len(types))
     meta = {
         "format": FORMAT,
@@ -293,8 +306,50 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+def _relationships(sources, resolved_ends, kept: dict[int, Kept], vertex_at, previous: Previous | None, sch):
+    """The relationship arrays (src, dst, etype, espec, erow), source after source: a source's
+    kept live relationships (renumbered) then its resolved rows'; and the numbers of those
+    resolved (the relationships a kept source's live ones do not hold) and of each source's first."""
+    sizes = [
+        (kept[i].hi - kept[i].lo if i in kept else 0) + len(rows) for (i, *_), (*_, rows) in zip(sources, resolved_ends)
+    ]
+    m = sum(sizes)
+    src, dst, erow = (np.empty(m, np.int32) for _ in range(3))
+    etype, espec = np.empty(m, np.int16), np.empty(m, np.int16)
+    live = {name: previous.read(f"{name}.npy") for name in ("src", "dst", "erow")} if kept and previous else {}
+    added, starts, at = [], {}, 0
+    for spec, ((i, *_), (start, end, rows), size) in enumerate(zip(sources, resolved_ends, sizes)):
+        first = starts[i] = at
+        if i in kept:  # written straight into place: a province's relationships are 16 million
+            lo, hi = kept[i].lo, kept[i].hi
+            first += hi - lo
+            np.take(vertex_at, live["src"][lo:hi], out=src[at:first])
+            np.take(vertex_at, live["dst"][lo:hi], out=dst[at:first])
+            erow[at:first] = live["erow"][lo:hi]
+        src[first : at + size], dst[first : at + size], erow[first : at + size] = start, end, rows
+        etype[at : at + size] = sch.relationship_types.index(sch.relationships[i].type)
+        espec[at : at + size] = spec
+        added.append(np.arange(first, at + size))
+        at += size
+    return (src, dst, etype, espec, erow), np.concatenate([np.empty(0, np.int64), *added]), starts
+
+
+def _extended_csr(previous: Previous, kept: dict[int, Kept], vertex_at, arrays, added, starts: dict[int, int], n: int):
+    """The live incidence CSR extended with the ``added`` relationships (graph/embedded/extend.py),
+    when every live relationship is kept and every live vertex is still there in the same order;
+    else None (built whole)."""
+    live_sources = previous.meta["sources"]
+    if not len(vertex_at) or any(i not in kept for i in live_sources):
+        return None
+    if vertex_at[0] < 0 or not (np.diff(vertex_at) > 0).all():
+        return None
+    edge_at = np.empty(sum(kept[i].hi - kept[i].lo for i in live_sources), dtype=np.int64)
+    for i in live_sources:
+        lo, hi = kept[i].lo, kept[i].hi
+        edge_at[lo:hi] = starts[i] + np.arange(hi - lo)
+    live = tuple(previous.read(f"{name}.npy") for name in ("indptr", "inc_edge", "inc_other"))
+    out_degree = np.bincount(previous.read("src.npy"), minlength=len(vertex_at))
+    return extended_csr(live, vertex_at, edge_at, out_degree, (added, arrays[0][added], arrays[1][added]), n)
 
 
 def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:

@@ -14,7 +14,6 @@ sharing them leaves the live version intact whatever happens to the new one.
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import shutil
@@ -24,10 +23,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bidgraph.graph.embedded.extend import bisect
+
 __all__ = ["Previous", "link_or_copy", "as_text", "first_rows", "value_parts"]
 
 #: More distinct new values than this, and a value label is built whole (each is placed by a
-#: binary search in Python: a day's few thousand cost milliseconds).
+#: binary search of the live keys: a day's few thousand cost milliseconds).
 _PLACED_ONE_BY_ONE = 200_000
 
 
@@ -64,20 +65,6 @@ def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tup
     return parts, kind_ids, kinds, where
 
 
-class _Sorted:
-    """Sorted Arrow strings as a sequence of Python strings, for ``bisect`` (UTF-8 byte order,
-    Arrow's sort order, is code point order, Python's)."""
-
-    def __init__(self, values: pa.Array):
-        self.values = values
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def __getitem__(self, i: int) -> str:
-        return self.values[i].as_py()
-
-
 def link_or_copy(source: Path, target: Path) -> None:
     """``target`` as the same file as ``source`` (a hard link; a copy where links fail)."""
     try:
@@ -102,6 +89,12 @@ class Previous:
             path = self.folder / "tables" / f"{name}.arrow"
             self._tables[name] = self._map(path) if path.exists() else None
         return self._tables[name]
+
+    def read(self, name: str):
+        """A file of the live index (``text/Lot.name.rows.npy``): an array, memory-mapped; of an
+        Arrow file its first column."""
+        path = self.folder / name
+        return self._map(path).column(0).combine_chunks() if path.suffix == ".arrow" else self._load(path)
 
     def rows(self, name: str) -> int:
         """The live table's number of rows (0 without it)."""
@@ -175,19 +168,18 @@ class Previous:
         # A kind's rank is its first source's; a live value a new row of an earlier source holds takes its kind.
         rank = pc.index_in(old_kinds, value_set=pa.array(kinds, pa.string())).to_numpy(zero_copy_only=False)
         rank = np.asarray(rank, dtype=np.int64)
-        # The new values the live keys hold, by one probe of the live keys (distinct) among them;
-        # only the others are placed, each by a binary search.
-        hit = pc.index_in(old, value_set=encoded.dictionary)
-        live_at = np.full(len(encoded.dictionary), -1, dtype=np.int64)
-        live_at[hit.drop_null().to_numpy(zero_copy_only=False)] = np.flatnonzero(
-            hit.is_valid().to_numpy(zero_copy_only=False)
+        # Each new value's place among the sorted live keys, by one binary search of them all:
+        # the live keys holding one keep it, the others are inserted there.
+        values = encoded.dictionary
+        place = bisect(lambda i: old.take(pa.array(i)), len(old), values)
+        held_now = place < len(old)
+        held_now[held_now] = pc.equal(old.take(pa.array(place[held_now])), values.filter(pa.array(held_now))).to_numpy(
+            zero_copy_only=False
         )
-        held_now = live_at >= 0
-        rank[live_at[held_now]] = np.minimum(rank[live_at[held_now]], tail_kind[held_now])
-        keys = _Sorted(old)
+        rank[place[held_now]] = np.minimum(rank[place[held_now]], tail_kind[held_now])
         absent = np.flatnonzero(~held_now)
-        added = encoded.dictionary.take(pa.array(absent, pa.int64())).to_pylist()
-        added_at = [bisect.bisect_left(keys, value) for value in added]
+        added = values.take(pa.array(absent, pa.int64())).to_pylist()
+        added_at = place[absent].tolist()
         added_kind = tail_kind[absent].tolist()
         order = sorted(range(len(added)), key=added.__getitem__)
         at = np.asarray([added_at[i] for i in order], dtype=np.int64)
@@ -199,19 +191,16 @@ class Previous:
         placed = np.insert(np.arange(len(old)), at, len(old) + np.arange(len(order)))
         return pa.concat_arrays([old, new]).take(pa.array(placed)), names.take(pa.array(new_kinds)), moved
 
-    def source_edges(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Start and end vertices (live numbering) and table rows of relationship source ``i``
-        (its number in the schema), as the live index holds them; None if it has none."""
+    def edge_range(self, i: int) -> tuple[int, int] | None:
+        """The live numbers ``[lo, hi)`` of relationship source ``i``'s relationships (``i``: its
+        number in the schema); None if it has none."""
         if i not in self.meta["sources"]:
             return None
         spec = self.meta["sources"].index(i)
         if self._bounds is None:  # sources are numbered in edge order: one count gives every range
-            counts = np.bincount(np.asarray(self._load(self.folder / "espec.npy")), minlength=len(self.meta["sources"]))
+            counts = np.bincount(np.asarray(self.read("espec.npy")), minlength=len(self.meta["sources"]))
             self._bounds = np.concatenate([[0], np.cumsum(counts)])
-        lo, hi = int(self._bounds[spec]), int(self._bounds[spec + 1])
-        arrays = (self._load(self.folder / f"{name}.npy")[lo:hi] for name in ("src", "dst", "erow"))
-        src, dst, rows = (np.asarray(a, dtype=np.int64) for a in arrays)
-        return src, dst, rows
+        return int(self._bounds[spec]), int(self._bounds[spec + 1])
 
     def offset(self, label: str) -> int:
         return int(self.labels[label]["offset"])

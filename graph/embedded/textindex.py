@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bidgraph.graph.embedded.extend import extended_order, extended_postings
 from bidgraph.graph.embedded.reuse import link_or_copy
 
 __all__ = ["write_text_indexes", "TextIndex", "search_column", "first_at_least"]
@@ -56,7 +57,8 @@ def _bigram_postings(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
 
 def write_text_indexes(tables: dict[str, pa.Table], folder: Path, sch, previous=None) -> None:
     """Write each search field's index; one whose column holds the live version's values
-    (``previous``, graph/embedded/reuse.py) is linked from the live version's index."""
+    (``previous``, graph/embedded/reuse.py) is linked from the live version's index, one whose
+    column holds them followed by new rows is the live one extended (graph/embedded/extend.py)."""
     folder.mkdir()
     for field in sch.search_fields:
         node = sch.nodes.get(field.label)
@@ -68,20 +70,29 @@ def write_text_indexes(tables: dict[str, pa.Table], folder: Path, sch, previous=
         name = f"{field.label}.{field.property}"
         suffixes = ("grams.arrow", "indptr.npy", "rows.npy") if field.match in NAME_MATCHES else ("order.npy",)
         live = None if previous is None else previous.folder / "text"
-        if live is not None and previous.same_column(table_name, table, field.property):
-            if all((live / f"{name}.{suffix}").exists() for suffix in suffixes):
+        if live is not None and all((live / f"{name}.{suffix}").exists() for suffix in suffixes):
+            if previous.same_column(table_name, table, field.property):
                 for suffix in suffixes:
                     link_or_copy(live / f"{name}.{suffix}", folder / f"{name}.{suffix}")
                 continue
+            if not previous.prefix(table_name, table, [field.property]):
+                live = None
+        rows = 0 if live is None else previous.rows(table_name)
         if field.match in NAME_MATCHES:
-            grams, indptr, rows = _bigram_postings(values)
+            grams, indptr, postings = _bigram_postings(values.slice(rows))
+            if live is not None:
+                held = (previous.read(f"text/{name}.{suffix}") for suffix in suffixes)
+                grams, indptr, postings = extended_postings(*held, (grams, indptr, postings), rows)
             with pa.OSFile(str(folder / f"{name}.grams.arrow"), "wb") as sink:
                 with pa.ipc.new_file(sink, pa.schema([("gram", pa.large_string())])) as writer:
                     writer.write_table(pa.table({"gram": grams}))
             np.save(folder / f"{name}.indptr.npy", indptr)
-            np.save(folder / f"{name}.rows.npy", rows)
+            np.save(folder / f"{name}.rows.npy", postings)
         else:
-            np.save(folder / f"{name}.order.npy", pc.sort_indices(values).to_numpy().astype(np.int32))
+            order = None if live is None else extended_order(values, rows, previous.read(f"text/{name}.order.npy"))
+            if order is None:
+                order = pc.sort_indices(values).to_numpy()
+            np.save(folder / f"{name}.order.npy", order.astype(np.int32))
 
 
 def first_at_least(n: int, at, key: str) -> int:
