@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bidgraph.errors import StoreError
+from bidgraph.graph.embedded.reuse import first_rows_of
 from bidgraph.graph.schema import Table, schema
 
 __all__ = ["HISTORY_COLUMNS", "Merged", "merge_tables", "history_frame", "row_identity"]
@@ -134,9 +135,8 @@ def _merge_one(
         added = new[fresh]
         merged = pd.concat([live, added], ignore_index=True) if len(added) else live
         return merged, [], {"added": len(added), "updated": 0, "unchanged": int((~fresh).sum())}
-    # Where each new key is among the live keys (they are unique), in Arrow: one hash, no Python objects.
-    found = pc.index_in(_arrow(new[spec.key]), value_set=_arrow(live[spec.key]))
-    position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    # Where each new key is among the live keys (they are unique), in Arrow: no Python objects.
+    position = first_rows_of(_arrow(new[spec.key]), _arrow(live[spec.key]))
     known = position >= 0
     at = position[known].astype(np.int64)
     differs = (_comparable(live.iloc[at], values) != _comparable(new[known], values)).any(axis=1)

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.extend import extended_csr, extended_order
-from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, link_or_copy, value_parts
+from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, first_rows_of, link_or_copy, value_parts
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
@@ -94,11 +94,7 @@ def _endpoint_ids(keys: pa.Array, ends: list[pa.Array], label: str) -> list[np.n
         return []
     together = pa.concat_arrays(ends)
     if len(together) * _FEW < len(keys):
-        codes = pc.dictionary_encode(together)
-        hit = pc.index_in(keys, value_set=codes.dictionary)
-        rows = np.flatnonzero(hit.is_valid().to_numpy(zero_copy_only=False))
-        first = first_rows(hit.drop_null().to_numpy(zero_copy_only=False), len(codes.dictionary))
-        found = np.append(rows, -1)[first][codes.indices.to_numpy(zero_copy_only=False)]
+        found = first_rows_of(together, keys)
     else:
         found = pc.fill_null(pc.index_in(together, value_set=keys), -1).to_numpy(zero_copy_only=False)
     out, at = [], 0

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from bidgraph.graph.embedded.extend import bisect
 
-__all__ = ["Previous", "link_or_copy", "as_text", "first_rows", "value_parts"]
+__all__ = ["Previous", "link_or_copy", "as_text", "first_rows", "first_rows_of", "value_parts"]
 
 #: More distinct new values than this, and a value label is built whole (each is placed by a
 #: binary search of the live keys: a day's few thousand cost milliseconds).
@@ -43,6 +43,17 @@ def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
     first = np.full(size, len(codes), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
     return first
+
+
+def first_rows_of(values: pa.Array, among: pa.Array) -> np.ndarray:
+    """The first position in ``among`` holding each of ``values`` (-1: none), as
+    ``pc.index_in(values, value_set=among)`` finds it, for few values among many: the values are
+    hashed and ``among`` looked up among them (a probe of a province's keys, not a hash of them)."""
+    codes = pc.dictionary_encode(values, null_encoding="encode")
+    hit = pc.index_in(among, value_set=codes.dictionary)
+    rows = np.flatnonzero(hit.is_valid().to_numpy(zero_copy_only=False))
+    first = first_rows(hit.drop_null().to_numpy(zero_copy_only=False), len(codes.dictionary))
+    return np.append(rows, -1)[first][codes.indices.to_numpy(zero_copy_only=False)]
 
 
 def value_parts(tables: dict[str, pa.Table], node, start=lambda table: 0) -> tuple[list, list, list[str], list]:
@@ -83,6 +94,7 @@ class Previous:
         self._tables: dict[str, pa.Table | None] = {}
         self.labels = {entry["label"]: entry for entry in self.meta["labels"]}
         self._bounds: np.ndarray | None = None
+        self._compared: dict[tuple[str, str], tuple[pa.Table, bool]] = {}
 
     def table(self, name: str) -> pa.Table | None:
         if name not in self._tables:
@@ -120,13 +132,18 @@ class Previous:
         old = self.table(name)
         if old is None or old.num_rows > table.num_rows:
             return False
-        for column in columns:
-            if column not in old.column_names or column not in table.column_names:
-                return False
-            before, now = old.column(column), table.column(column).slice(0, old.num_rows)
-            if before.type != now.type or not before.equals(now):
-                return False
-        return True
+        return all(self._starts_with(name, old, table, column) for column in columns)
+
+    def _starts_with(self, name: str, old: pa.Table, table: pa.Table, column: str) -> bool:
+        # Asked of the same column by the keys, the relationships and search: compared once.
+        held = self._compared.get((name, column))
+        if held is None or held[0] is not table:
+            same = column in old.column_names and column in table.column_names
+            if same:
+                before, now = old.column(column), table.column(column).slice(0, old.num_rows)
+                same = before.type == now.type and before.equals(now)
+            held = self._compared[(name, column)] = (table, same)
+        return held[1]
 
     def keys(self, label: str) -> pa.Array | None:
         path = self.folder / "keys" / f"{label}.arrow"
