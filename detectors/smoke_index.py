@@ -121,10 +121,8 @@ def _contributions(findings: list[dict], snapshot, params: Mapping, scores: Mapp
     """One row per (finding or ranking score, entity it counts for): level, entity id, finding
     (None for a score below the detector's fence), detector, score, weight, evidence."""
     weights = params["weights"]
-    lots = snapshot["lots"][["lot_id", "project_id"]].dropna().set_index("lot_id")["project_id"].to_dict()
-    tenderers = (
-        snapshot["projects"][["project_id", "tenderer_id"]].dropna().set_index("project_id")["tenderer_id"].to_dict()
-    )
+    lots = _mapping(snapshot["lots"], "lot_id", "project_id")
+    tenderers = _mapping(snapshot["projects"], "project_id", "tenderer_id")
     ran = set(scores) | {f["detector"] for f in findings}
     left_out = {d for d, by in params.get("subsumed", {}).items() if by in ran}
     rows = []
@@ -156,6 +154,13 @@ def _contributions(findings: list[dict], snapshot, params: Mapping, scores: Mapp
     c["weight"] = c["detector"].map(weights).astype(float)
     c["evidence"] = c["weight"] * c["score"]
     return c[_COLUMNS]
+
+
+def _mapping(table: pd.DataFrame, key: str, value: str) -> dict:
+    """``value`` by ``key`` over the rows holding both (the last row of a repeated key)."""
+    pairs = table[[key, value]].dropna()
+    # lists first: Series.to_dict boxes an Arrow string column value by value, seconds at province
+    return dict(zip(pairs[key].tolist(), pairs[value].tolist()))
 
 
 def smoke_scores(
