@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.embedded.reuse import first_rows_of
+from bidgraph.graph.embedded.reuse import first_rows_of, one_chunk
 from bidgraph.graph.schema import Table, schema
 
 __all__ = ["HISTORY_COLUMNS", "Merged", "merge_tables", "history_frame", "row_identity"]
@@ -109,7 +109,7 @@ def merge_tables(
 
 def _arrow(values: pd.Series) -> pa.Array:
     text = pa.array(values.astype("str"), type=pa.large_string())
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return one_chunk(text)
 
 
 def _among(values: pd.Series, wanted: pd.Series) -> np.ndarray:

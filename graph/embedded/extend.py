@@ -116,12 +116,14 @@ def extended_csr(
         up = open_ & (edge_at[inc_edge[np.minimum(mid, len(inc_edge) - 1)]] < edge)
         lo = np.where(up, mid + 1, lo)
         hi = np.where(open_ & ~up, mid, hi)
-    degree = np.zeros(n, dtype=np.int64)
-    degree[vertex_at] = np.diff(indptr)
-    degree += np.bincount(vertex, minlength=n)
+    # the new offsets: each vertex's live and added entries counted, then summed in place
+    merged_indptr = np.zeros(n + 1, dtype=np.int64)
+    merged_indptr[vertex_at + 1] = np.diff(indptr)
+    np.add.at(merged_indptr, vertex + 1, 1)
+    np.cumsum(merged_indptr, out=merged_indptr)
     merged_edge = _gathered_and_inserted(edge_at.astype(np.int32), inc_edge, lo, edge)
     merged_other = _gathered_and_inserted(vertex_at.astype(np.int32), inc_other, lo, other)
-    return np.concatenate([[0], np.cumsum(degree)]), merged_edge, merged_other
+    return merged_indptr, merged_edge, merged_other
 
 
 def _gathered_and_inserted(mapping: np.ndarray, live: np.ndarray, at: np.ndarray, added: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ import pyarrow as pa
 from bidgraph.errors import NotFound
 from bidgraph.graph.build import split_uid
 from bidgraph.graph.embedded.persist import load_array, map_table
+from bidgraph.graph.embedded.reuse import one_chunk
 from bidgraph.graph.embedded.textindex import TextIndex, first_at_least, search_column
 from bidgraph.graph.schema import schema
 
@@ -38,10 +39,6 @@ def _clean(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 class GraphIndex:
@@ -77,7 +74,7 @@ class GraphIndex:
 
     def keys(self, label: str) -> pa.Array:
         """The keys of ``label``'s nodes, in vertex order (memory-mapped)."""
-        return _one_chunk(self._key_table(label).column("key"))
+        return one_chunk(self._key_table(label).column("key"))
 
     def _key_table(self, label: str) -> pa.Table:
         if label not in self._keys:
@@ -192,7 +189,7 @@ class GraphIndex:
                 "row": _clean(row.get("_row")),
             }
         else:
-            kinds = _one_chunk(self._key_table(label).column("kind"))
+            kinds = one_chunk(self._key_table(label).column("kind"))
             props = {node.key: key, "kind": kinds[int(v) - self.offsets[label]].as_py()}
         out = {
             "id": f"{label}:{key}",

@@ -25,16 +25,24 @@ import pyarrow.compute as pc
 
 from bidgraph.graph.embedded.extend import bisect
 
-__all__ = ["Previous", "link_or_copy", "as_text", "first_rows", "first_rows_of", "value_parts"]
+__all__ = ["Previous", "link_or_copy", "as_text", "one_chunk", "first_rows", "first_rows_of", "value_parts"]
 
 #: More distinct new values than this, and a value label is built whole (each is placed by a
 #: binary search of the live keys: a day's few thousand cost milliseconds).
 _PLACED_ONE_BY_ONE = 200_000
 
 
+def one_chunk(column) -> pa.Array:
+    """A column as one array: its only chunk as it is (``combine_chunks`` copies even that one:
+    a province's memory-mapped keys and names were copied so)."""
+    if not isinstance(column, pa.ChunkedArray):
+        return column
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def as_text(column) -> pa.Array:
     """A column as one large_string array (how keys are compared everywhere)."""
-    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    values = one_chunk(column)
     return values if pa.types.is_large_string(values.type) else values.cast(pa.large_string())
 
 
@@ -106,7 +114,7 @@ class Previous:
         """A file of the live index (``text/Lot.name.rows.npy``): an array, memory-mapped; of an
         Arrow file its first column."""
         path = self.folder / name
-        return self._map(path).column(0).combine_chunks() if path.suffix == ".arrow" else self._load(path)
+        return one_chunk(self._map(path).column(0)) if path.suffix == ".arrow" else self._load(path)
 
     def rows(self, name: str) -> int:
         """The live table's number of rows (0 without it)."""
@@ -149,7 +157,7 @@ class Previous:
         path = self.folder / "keys" / f"{label}.arrow"
         if label not in self.labels or not path.exists():
             return None
-        return self._map(path).column("key").combine_chunks()
+        return one_chunk(self._map(path).column("key"))
 
     def remap(self, label: str, keys: pa.Array) -> np.ndarray | None:
         """Each live vertex of ``label`` (its position among the label's keys) → its position
@@ -174,7 +182,7 @@ class Previous:
             if now and not self.prefix(src.table, table, [src.column]):
                 return None
         held = self._map(path)
-        old, old_kinds = held.column("key").combine_chunks(), held.column("kind").combine_chunks()
+        old, old_kinds = one_chunk(held.column("key")), one_chunk(held.column("kind"))
         parts, kind_ids, kinds, _ = value_parts(tables, node, self.rows)
         tail = pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
         encoded = pc.dictionary_encode(tail)

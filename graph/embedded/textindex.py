@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bidgraph.graph.embedded.extend import extended_order, extended_postings
-from bidgraph.graph.embedded.reuse import link_or_copy
+from bidgraph.graph.embedded.reuse import link_or_copy, one_chunk
 
 __all__ = ["write_text_indexes", "TextIndex", "search_column", "first_at_least"]
 
@@ -29,7 +29,7 @@ def search_column(table: pa.Table | None, column: str) -> pa.Array | None:
     """A column as search compares it: one large_string array, '' for missing."""
     if table is None or column not in table.column_names:
         return None
-    values = table.column(column).combine_chunks()
+    values = one_chunk(table.column(column))
     if not pa.types.is_large_string(values.type):
         values = values.cast(pa.large_string())
     return pc.fill_null(values, "")
