@@ -41,6 +41,7 @@ import pandas as pd
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
+from bidgraph.detectors.stats.codes import first_rows, row_key, sorted_string_codes
 from bidgraph.detectors.stats.minhash import lsh_candidate_pairs, minhash_signatures
 from bidgraph.detectors.stats.warning import bid_graph, warning
 from bidgraph.graph.snapshot import positions
@@ -100,10 +101,12 @@ def bid_shingle_sets(snapshot, shingle_chars: int) -> ShingleSets:
     owners = np.concatenate(
         [positions(bid_ids, pd.Series(list(folded), dtype="str"))[at], positions(bid_ids, given["bid_id"])]
     )
-    codes, uniques = pd.factorize(np.concatenate([shingles, given["shingle"].astype(str).to_numpy(str)]), sort=True)
-    members = pd.DataFrame({"bid": owners, "shingle": codes})
-    members = members[members["bid"] >= 0].drop_duplicates()
-    return ShingleSets(members.reset_index(drop=True), uniques, folded)
+    codes, uniques = sorted_string_codes(np.concatenate([shingles, given["shingle"].astype(str).to_numpy(str)]))
+    held = owners >= 0
+    owners, codes = owners[held], codes[held]
+    first, _ = first_rows(row_key(owners, codes))
+    members = pd.DataFrame({"bid": owners[first], "shingle": codes[first]})
+    return ShingleSets(members, uniques, folded)
 
 
 def _text_shingles(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,8 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from bidgraph.detectors.stats.codes import first_rows, row_key
+from bidgraph.detectors.stats import codes
+from bidgraph.detectors.stats.codes import first_rows, row_key, sorted_string_codes
 
 
 def test_row_key_sorts_as_the_tuples_and_first_rows_keep_what_drop_duplicates_keeps():
@@ -17,3 +19,26 @@ def test_row_key_sorts_as_the_tuples_and_first_rows_keep_what_drop_duplicates_ke
     assert counts.tolist() == frame.groupby(list(frame.columns), sort=False).size().tolist()
     ranked = frame.iloc[first].assign(key=key[first]).sort_values("key")
     assert ranked[list(frame.columns)].equals(ranked[list(frame.columns)].sort_values(list(frame.columns)))
+
+
+@pytest.mark.parametrize("width", [8, 3])  # hashed as 64-bit words, and as 32-bit ones
+def test_sorted_string_codes_are_what_pandas_factorize_gives(width):
+    rng = np.random.default_rng(5)
+    alphabet = np.array(list("ab围标串标\u0000"))
+    strings = np.array(["".join(rng.choice(alphabet, rng.integers(0, width + 1))) for _ in range(3000)], f"<U{width}")
+    code, distinct = sorted_string_codes(strings)
+    expected_code, expected_distinct = pd.factorize(strings, sort=True)
+    assert code.tolist() == expected_code.tolist() and distinct.tolist() == expected_distinct.tolist()
+
+
+def test_sorted_string_codes_fall_back_when_two_values_hash_alike(monkeypatch):
+    strings = np.array(["b", "a", "b", "c"], "<U2")
+    real = pd.factorize
+    # every value hashed to one code: the check against each code's first value must catch it
+    monkeypatch.setattr(
+        codes.pd,
+        "factorize",
+        lambda v, sort=False: real(v, sort=sort) if sort else (np.zeros(len(v), dtype=np.intp), v[:1]),
+    )
+    code, distinct = sorted_string_codes(strings)
+    assert code.tolist() == [1, 0, 1, 2] and distinct.tolist() == ["a", "b", "c"]

@@ -8,8 +8,9 @@ them, which took seconds at province scale; the codes of the ids (``Snapshot.cod
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["row_key", "first_rows"]
+__all__ = ["row_key", "first_rows", "sorted_string_codes"]
 
 
 def row_key(*codes: np.ndarray) -> np.ndarray:
@@ -30,3 +31,32 @@ def first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     _, first, counts = np.unique(key, return_index=True, return_counts=True)
     order = np.argsort(first)
     return first[order], counts[order]
+
+
+def sorted_string_codes(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(strings, sort=True)`` for a numpy array of fixed-width strings (``<Uk``):
+    each value's code and the distinct values, sorted.
+
+    The values are hashed from their bytes, so none becomes a Python string (at province, 5.5
+    million 8-character shingles of which 57,100 distinct: 1.2 s instead of 2.3 s); every value
+    is then compared with its code's first one, and a hash collision falls back to
+    ``pd.factorize``.
+    """
+    size = strings.dtype.itemsize
+    if strings.dtype.kind != "U" or not len(strings) or size == 0:
+        return pd.factorize(strings, sort=True)
+    word = np.uint64 if size % 8 == 0 else np.uint32
+    words = np.ascontiguousarray(strings).view(word).reshape(len(strings), -1)
+    hashed = np.zeros(len(strings), dtype=np.uint64)
+    for column in words.T:  # polynomial hash mod 2**64: numpy's uint64 arithmetic wraps
+        hashed = hashed * np.uint64(0x9E3779B97F4A7C15) + column.astype(np.uint64) + np.uint64(1)
+    code, _ = pd.factorize(hashed)
+    # factorize numbers codes by first appearance: a value is its code's first where the running maximum grows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
+    if not np.array_equal(words, words[first][code]):
+        return pd.factorize(strings, sort=True)
+    distinct = strings[first]
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[code], distinct[order]
