@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from bidgraph.errors import InputError
+from bidgraph.loaders.values import arrow_text, first_bytes
 
 __all__ = ["RawTable", "SUFFIXES", "read_table_file", "read_sheets"]
 
@@ -241,14 +242,8 @@ def _none_blank(column: pd.Series) -> bool:
     ASCII character (then none is blank), read from its buffers; False when unsure."""
     if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
         return False
-    text = pa.array(column, type=pa.large_string())
-    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
-        if len(chunk) == 0:
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-        if chunk.null_count or not (offsets[1:] > offsets[:-1]).all():
-            return False
-        first = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[:-1]]
+    for chunk in arrow_text(column).chunks:
+        first = first_bytes(chunk)  # 0 for an empty or missing cell
         if not ((first > 0x20) & (first < 0x7F)).all():
             return False
     return True

@@ -24,7 +24,18 @@ import pyarrow.compute as pc
 from bidgraph.graph.schema import Column
 from bidgraph.loaders.checkdigits import USCC_ALPHABET, idcard_check_char, uscc_check_char
 
-__all__ = ["Parsed", "arrow_text", "clean_text", "text_bytes", "parse", "PARSERS", "uscc_ok", "idcard_ok"]
+__all__ = [
+    "Parsed",
+    "arrow_text",
+    "clean_text",
+    "first_bytes",
+    "holds_any",
+    "text_bytes",
+    "parse",
+    "PARSERS",
+    "uscc_ok",
+    "idcard_ok",
+]
 
 # Cells that mean "no value" in a typed column (number, date, bool): exports write them for blanks.
 _PLACEHOLDERS = r"^(?:-+|—+|/|／)$"
@@ -62,13 +73,20 @@ def _may_fold(text: pa.Array) -> np.ndarray:
     """Per cell, whether NFKC may change it: it holds a character that is neither ASCII nor in
     U+4000..U+9FFF (CJK ideographs, which NFKC leaves alone: a province's names and addresses
     are mostly these); that is, a UTF-8 lead byte other than E4..E9. Missing cells do not."""
+    found = np.zeros(len(text), bool)
     if len(text) == 0 or text.buffers()[2] is None:
-        return np.zeros(len(text), bool)
+        return found
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    other = np.concatenate([[0], np.cumsum((data >= 0xC0) & ((data < 0xE4) | (data > 0xE9)))])
-    starts = offsets - offsets[0]
-    return (other[starts[1:]] > other[starts[:-1]]) & text.is_valid().to_numpy(zero_copy_only=False)
+    if len(data) == 0 or data.max() < 0xC0:  # ids, codes, numbers and dates: ASCII
+        return found
+    # The few such lead bytes, found among the lead bytes, name their cells.
+    lead = np.flatnonzero(data >= 0xC0)
+    lead = lead[(data[lead] < 0xE4) | (data[lead] > 0xE9)]
+    found[np.searchsorted(offsets[1:] - offsets[0], lead, side="right")] = True
+    if text.null_count:
+        found &= text.is_valid().to_numpy(zero_copy_only=False)
+    return found
 
 
 def _may_be_padded(text: pa.Array) -> bool:
@@ -99,7 +117,15 @@ def _reasons(mask: pd.Series, reason: str | pd.Series) -> pd.Series:
     return reason[mask].astype("str")
 
 
+#: First bytes of the placeholders: -, /, and the lead bytes of — and ／.
+_PLACEHOLDER_FIRST = np.zeros(256, dtype=bool)
+_PLACEHOLDER_FIRST[[*b"-/", 0xE2, 0xEF]] = True
+
+
 def _no_placeholders(s: pd.Series) -> pd.Series:
+    # Most typed columns have no cell that starts like a placeholder: then none is looked for.
+    if not any(_PLACEHOLDER_FIRST[first_bytes(chunk)].any() for chunk in arrow_text(s).chunks):
+        return s
     return s.mask(s.str.match(_PLACEHOLDERS).fillna(False).astype(bool))
 
 
@@ -194,10 +220,14 @@ def parse_date(s: pd.Series, column: Column) -> Parsed:
         value[fast] = pc.cast(text.filter(plain), pa.timestamp("us")).to_numpy()
     except pa.ArrowInvalid:
         fast[:] = False
-    rest = s[~fast]
+    other = s.notna().to_numpy() & ~fast
     offset = pd.Series(False, index=s.index)
-    offset[~fast] = rest.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
-    value[~fast] = pd.to_datetime(rest.mask(offset[~fast]), format="ISO8601", errors="coerce").astype("datetime64[us]")
+    if other.any():
+        rest = s[other]
+        offset[other] = rest.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
+        value[other] = pd.to_datetime(rest.mask(offset[other]), format="ISO8601", errors="coerce").astype(
+            "datetime64[us]"
+        )
     if offset.any():
         utc = pd.to_datetime(s[offset], format="ISO8601", errors="coerce", utc=True)
         value[offset] = (utc.dt.tz_localize(None) + CHINA_STANDARD_TIME).astype("datetime64[us]")
@@ -242,9 +272,21 @@ _BOOLS = {
 }
 
 
+_BOOL_TEXTS = pa.array(list(_BOOLS), pa.large_string())
+_BOOL_VALUES = pa.array(list(_BOOLS.values()))
+
+
 def parse_bool(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
-    value = s.str.lower().map(_BOOLS).astype("boolean")
+    # Looked up in Arrow (a Python dict per cell takes seconds at a million rows).
+    flags = pc.take(_BOOL_VALUES, pc.index_in(pc.utf8_lower(arrow_text(s)), value_set=_BOOL_TEXTS))
+    value = pd.Series(
+        pd.arrays.BooleanArray(
+            pc.fill_null(flags, False).to_numpy(zero_copy_only=False), flags.is_null().to_numpy(zero_copy_only=False)
+        ),
+        index=s.index,
+        name=s.name,
+    )
     return Parsed(value, _reasons(s.notna() & value.isna(), "not a yes/no value (true/false, 1/0, 是/否, Y/N)"))
 
 
@@ -255,7 +297,7 @@ _NOT_ENUM_AS_IS[[*b"ABCDEFGHIJKLMNOPQRSTUVWXYZ \t-", *range(0x80, 0x100)]] = Tru
 
 def parse_enum(s: pd.Series, column: Column) -> Parsed:
     # Exports mostly write the values as they are: then nothing is lowered or replaced.
-    as_is = not _NOT_ENUM_AS_IS[text_bytes(s)].any()
+    as_is = not holds_any(text_bytes(s), _NOT_ENUM_AS_IS)
     value = s if as_is else s.str.lower().str.replace(r"[ \t-]+", "_", regex=True)
     bad = value.notna() & ~value.isin(column.values)
     return Parsed(value, _reasons(bad, "not one of: " + ", ".join(column.values)))
@@ -313,15 +355,41 @@ def parse_ip(s: pd.Series, column: Column) -> Parsed:
 
 # Check digits of many codes at once (GB 32100: weights 3^i mod 31; GB 11643: 2^(17-i) mod 11);
 # the one-code functions in checkdigits.py say which digit was expected.
-_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)])
-_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)])
+_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int32)
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)
 
 
 def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
     lookup = np.zeros(256, dtype=np.uint8)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
     # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
-    return np.take(lookup, text_bytes(codes)).reshape(-1, 18).astype(np.int64)
+    # (Indexing by the bytes, not np.take, which copies them as 8-byte indices first.)
+    return lookup[text_bytes(codes)].reshape(-1, 18).astype(np.int32)
+
+
+def holds_any(data: np.ndarray, flagged: np.ndarray) -> bool:
+    """Whether any of the bytes ``data`` is one that the 256-entry table ``flagged`` flags. When
+    no byte between the least and the greatest is flagged, two reductions say no (most columns:
+    digits and capitals, ids, dates) without a look-up per byte."""
+    if len(data) == 0:
+        return False
+    if not flagged[data.min() : int(data.max()) + 1].any():
+        return False
+    return bool(flagged[data].any())
+
+
+def first_bytes(text: pa.Array) -> np.ndarray:
+    """The first UTF-8 byte of each cell of an Arrow ``large_string`` array (0 for an empty or
+    missing cell), from its buffers."""
+    first = np.zeros(len(text), np.uint8)
+    if len(text) == 0 or text.buffers()[2] is None:
+        return first
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    filled = offsets[1:] > offsets[:-1]
+    if text.null_count:
+        filled &= text.is_valid().to_numpy(zero_copy_only=False)
+    first[filled] = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[:-1][filled]]
+    return first
 
 
 def text_bytes(s: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -375,7 +443,7 @@ def _registry_number(
         return f"{kind} check digit should be {check_char(code[:17])}; value kept"
 
     def parse(s: pd.Series, column: Column) -> Parsed:
-        as_is = not _NOT_CODE_AS_IS[text_bytes(s)].any()  # upper case without spaces: as it is
+        as_is = not holds_any(text_bytes(s), _NOT_CODE_AS_IS)  # upper case without spaces: as it is
         value = s if as_is else s.str.upper().str.replace(r"[ \t]", "", regex=True)
         bad = value.notna() & ~ok(value)
         return Parsed(value, warnings=value[bad].map(problem).astype("str"))
