@@ -63,15 +63,20 @@ def _read_csv(path: Path) -> RawTable:
         if cut == 0:
             raise InputError(f"{path.name}: {lost}; not even the header can be read")
         data, lost_text = data[:cut], data[cut:]
-    data, encoding = _decodable(data, path)
+    # Arrow's reader checks UTF-8 as it converts the cells (and every byte between them is a
+    # comma, a quote or a line break): a file it reads as UTF-8 needs no check of its own.
+    encoding = "utf-8-sig"
+    table = _read_csv_fast(data, encoding) if _filled_first_line(data, encoding) else None
+    if table is None:
+        data, encoding = _decodable(data, path)
     # The first and the last line as text; the whole file is decoded only for the slow reader.
     # (Neither UTF-8 nor GB18030 has a multi-byte character holding the byte of a line break.)
-    head = data[: data.find(b"\n") + 1 or None].decode(encoding)
     cut = data.rfind(b"\n") + 1
     tail = data[cut:].decode(encoding if cut == 0 else encoding.removesuffix("-sig"))  # a BOM only starts a file
-    if not head.strip() and not data.decode(encoding).strip():
-        return RawTable(pd.DataFrame())
-    table = _read_csv_fast(data, encoding, head) or _read_csv_records(data.decode(encoding), path.name)
+    if table is None:
+        if not _first_line(data, encoding).strip() and not data.decode(encoding).strip():
+            return RawTable(pd.DataFrame())
+        table = _read_csv_fast(data, encoding) or _read_csv_records(data.decode(encoding), path.name)
     if lost is None and tail.strip():
         _last_row_unreadable(table, "the file does not end with a line break: the last row may be cut short", tail)
     table.frame = _without_blank_rows(table.frame)
@@ -138,14 +143,27 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _read_csv_fast(data: bytes, encoding: str, head: str) -> RawTable | None:
+def _first_line(data: bytes, encoding: str) -> str:
+    return data[: data.find(b"\n") + 1 or None].decode(encoding)
+
+
+def _filled_first_line(data: bytes, encoding: str) -> bool:
+    try:
+        return bool(_first_line(data, encoding).strip())
+    except UnicodeDecodeError:
+        return False
+
+
+def _read_csv_fast(data: bytes, encoding: str) -> RawTable | None:
     """Arrow's CSV reader (several times faster than pandas' on a million rows), for files
     without a flaw; ``None`` sends the file to the record-by-record reader, which says what is
     wrong with each bad row (blank lines, rows longer or shorter than the header, a quote left
-    open, repeated header names)."""
+    open, repeated header names), or for a file not in ``encoding``, to the check of its
+    encoding."""
     try:
+        head = _first_line(data, encoding)
         header = next(csv.reader(io.StringIO(head)), [])
-    except csv.Error:  # a header with a line break or a stray quote
+    except (UnicodeDecodeError, csv.Error):  # another encoding; a header with a line break or a stray quote
         return None
     if len(set(header)) < len(header) or "" in header:
         return None

@@ -26,7 +26,7 @@ from bidgraph.errors import InputError
 from bidgraph.graph.schema import Table, schema
 from bidgraph.loaders.model import ISSUE_COLUMNS, Bundle, issue_frame
 from bidgraph.loaders.resolve import resolve_entities
-from bidgraph.loaders.values import arrow_text, clean_text, holds_any, parse, text_bytes
+from bidgraph.loaders.values import arrow_text, clean_text, holds_any, parse
 
 __all__ = ["validate_tables", "header_key", "dependency_order"]
 
@@ -215,7 +215,7 @@ _CONTROL_BYTES[[b for b in range(256) if re.fullmatch(_CONTROL, chr(b))]] = True
 
 def _control_characters(text: pd.Series) -> pd.Series:
     """The reason for each cell holding a control character (naming the first)."""
-    if not holds_any(text_bytes(text), _CONTROL_BYTES):
+    if not holds_any(text, _CONTROL_BYTES):
         return pd.Series([], index=text.index[:0], dtype=object)
     hit = text.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
     found = text[hit].map(lambda cell: next(ch for ch in cell if re.fullmatch(_CONTROL, ch)))

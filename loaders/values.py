@@ -297,7 +297,7 @@ _NOT_ENUM_AS_IS[[*b"ABCDEFGHIJKLMNOPQRSTUVWXYZ \t-", *range(0x80, 0x100)]] = Tru
 
 def parse_enum(s: pd.Series, column: Column) -> Parsed:
     # Exports mostly write the values as they are: then nothing is lowered or replaced.
-    as_is = not holds_any(text_bytes(s), _NOT_ENUM_AS_IS)
+    as_is = not holds_any(s, _NOT_ENUM_AS_IS)
     value = s if as_is else s.str.lower().str.replace(r"[ \t-]+", "_", regex=True)
     bad = value.notna() & ~value.isin(column.values)
     return Parsed(value, _reasons(bad, "not one of: " + ", ".join(column.values)))
@@ -364,18 +364,20 @@ def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
     # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
     # (Indexing by the bytes, not np.take, which copies them as 8-byte indices first.)
-    return lookup[text_bytes(codes)].reshape(-1, 18).astype(np.int32)
+    chunks = [lookup[text_bytes(chunk)] for chunk in arrow_text(codes).chunks]
+    return np.concatenate([np.empty(0, np.uint8), *chunks]).reshape(-1, 18).astype(np.int32)
 
 
-def holds_any(data: np.ndarray, flagged: np.ndarray) -> bool:
-    """Whether any of the bytes ``data`` is one that the 256-entry table ``flagged`` flags. When
-    no byte between the least and the greatest is flagged, two reductions say no (most columns:
-    digits and capitals, ids, dates) without a look-up per byte."""
-    if len(data) == 0:
-        return False
-    if not flagged[data.min() : int(data.max()) + 1].any():
-        return False
-    return bool(flagged[data].any())
+def holds_any(s: pd.Series, flagged: np.ndarray) -> bool:
+    """Whether a cell of a text series holds a byte that the 256-entry table ``flagged`` flags.
+    Chunk by chunk, on the Arrow buffers (no copy); when no byte between a chunk's least and
+    greatest is flagged, two reductions say no without a look-up per byte (most columns: ids,
+    codes, numbers and dates)."""
+    for chunk in arrow_text(s).chunks:
+        data = text_bytes(chunk)
+        if len(data) and flagged[data.min() : int(data.max()) + 1].any() and flagged[data].any():
+            return True
+    return False
 
 
 def first_bytes(text: pa.Array) -> np.ndarray:
@@ -392,13 +394,10 @@ def first_bytes(text: pa.Array) -> np.ndarray:
     return first
 
 
-def text_bytes(s: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """The UTF-8 bytes of a text series' (or Arrow array's) values end to end, from its Arrow
-    buffers (no Python string per value); a missing value adds none."""
-    text = arrow_text(s) if isinstance(s, pd.Series) else s
-    if isinstance(text, pa.ChunkedArray):
-        parts = [text_bytes(chunk) for chunk in text.chunks]
-        return parts[0] if len(parts) == 1 else np.concatenate([np.empty(0, np.uint8), *parts])
+def text_bytes(text: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of an Arrow text array's values end to end, from its buffers (no Python
+    string per value, and no copy unless a missing value's slot holds bytes); a missing value
+    adds none."""
     if len(text) == 0 or text.buffers()[2] is None:
         return np.empty(0, np.uint8)
     wide = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
@@ -443,7 +442,7 @@ def _registry_number(
         return f"{kind} check digit should be {check_char(code[:17])}; value kept"
 
     def parse(s: pd.Series, column: Column) -> Parsed:
-        as_is = not holds_any(text_bytes(s), _NOT_CODE_AS_IS)  # upper case without spaces: as it is
+        as_is = not holds_any(s, _NOT_CODE_AS_IS)  # upper case without spaces: as it is
         value = s if as_is else s.str.upper().str.replace(r"[ \t]", "", regex=True)
         bad = value.notna() & ~ok(value)
         return Parsed(value, warnings=value[bad].map(problem).astype("str"))

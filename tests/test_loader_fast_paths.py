@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from bidgraph.graph.schema import Column
@@ -20,10 +21,14 @@ def text(cells: list) -> pd.Series:
 def test_holds_any_agrees_with_a_look_up_per_byte(seed):
     rng = np.random.default_rng(seed)
     flagged = rng.random(256) < 0.05
-    low, high = sorted(rng.integers(0, 256, 2))
-    data = rng.integers(low, high + 1, size=int(rng.integers(0, 50)), dtype=np.uint8)
-    assert holds_any(data, flagged) == bool(flagged[data].any())
-    assert holds_any(np.array([255], np.uint8), flagged) == bool(flagged[255])
+    low, high = sorted(rng.integers(1, 128, 2))
+    cells = ["".join(map(chr, rng.integers(low, high + 1, size=int(rng.integers(0, 6))))) for _ in range(8)]
+    data = np.frombuffer("".join(cells).encode(), np.uint8)
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([cells[:3], cells[3:]], pa.large_string())))
+    assert holds_any(chunked, flagged) == bool(flagged[data].any())
+    assert holds_any(pd.Series(["临江\x7f", None], dtype="str"), flagged) == bool(
+        flagged[[*"临江".encode(), 0x7F]].any()
+    )
 
 
 @pytest.mark.parametrize(
