@@ -88,3 +88,17 @@ def test_an_extended_csr_is_the_whole_csr(tmp_path, seed):
     whole = _csr(tmp_path / "whole", src, dst, n)
     for a, b in zip(got, whole):
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_few_values_looked_up_among_many_as_index_in_finds_them(seed):
+    """``first_rows_of`` hashes the few values and probes the many: the same first positions as
+    ``pc.index_in``, for repeated and missing values too."""
+    from bidgraph.graph.embedded.reuse import first_rows_of
+
+    rng = np.random.default_rng(seed)
+    pool = [None, "a", "b", "张三", "zz", "none"]
+    among = pa.array([pool[i] for i in rng.integers(0, 5, 60)], pa.large_string())
+    values = pa.array([pool[i] for i in rng.integers(0, 6, 20)], pa.large_string())
+    expected = pc.fill_null(pc.index_in(values, value_set=among), -1).to_numpy(zero_copy_only=False)
+    assert first_rows_of(values, among).tolist() == expected.tolist()
