@@ -274,8 +274,8 @@ class ScopedStore:
 
     def last_batch(self) -> dict | None:
         """The latest batch record as :meth:`batches` gives it (None before the first batch)."""
-        records = self._api.batches()
-        return self._cut_batch(records[-1]) if records else None
+        record = self._api.last_batch()
+        return None if record is None else self._cut_batch(record)
 
     def _cut_batch(self, record: dict) -> dict:
         if self.scope.is_all:

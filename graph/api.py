@@ -16,7 +16,8 @@ that a load can tell how much of it a new bundle would replace.
 
 Each detector batch leaves a record (``bidgraph.detectors.core.batches``: its summary and what
 changed since the batch before): ``save_batch(record)`` keeps it (a StoreError when a record with
-its id exists), ``batches()`` gives them oldest first, and ``last_batch_findings()`` the findings
+its id exists), ``batches()`` gives them oldest first, ``last_batch()`` the latest alone (None before the
+first), and ``last_batch_findings()`` the findings
 the latest batch stored, whichever graph version they were computed on (before any batch: the
 stored findings), so that a lead keeps its id and history across loads.
 
@@ -54,6 +55,7 @@ class GraphStore(Protocol):
     def findings(self) -> list[dict]: ...
     def save_batch(self, batch: dict) -> None: ...
     def batches(self) -> list[dict]: ...
+    def last_batch(self) -> dict | None: ...
     def last_batch_findings(self) -> list[dict]: ...
 
 

@@ -140,3 +140,18 @@ def test_a_county_user_counts_only_the_changes_in_their_region(ws, lead):
     assert [e["id"] for e in ours(here["changes"]["new"])] == [f["id"] for f in ours(EmbeddedStore(ws).findings())]
     assert not ours(elsewhere["changes"]["new"])
     assert elsewhere["detectors"] == here["detectors"]
+
+
+def test_a_batch_reads_only_the_latest_record_before_it(ws, lead):
+    """A nightly job keeps a record a day (several MB each at province): detect must not read
+    them all. An earlier record made unreadable does not stop the next batch."""
+    detect(ws)
+    detect(ws)
+    store = EmbeddedStore(ws)
+    assert store.last_batch() == store.batches()[-1] and store.last_batch()["id"] == "B-000002"
+    (ws / "batches" / "B-000001.json").write_text("not json", encoding="utf-8")
+    lead["score"] = 0.5
+    assert detect(ws) == 0
+    latest = store.last_batch()
+    assert latest["id"] == "B-000003"
+    assert [c["before"] for c in ours(latest["changes"]["changed"])] == [0.9]

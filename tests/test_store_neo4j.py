@@ -112,3 +112,10 @@ def test_an_appended_update_keeps_history(neo, tiny_tables):
     assert neo.expand("Phone:13900000009")["total"] == 1
     with pytest.raises(NotFound):
         neo.node("Phone:13800000003")  # no row names it any more
+
+
+def test_the_latest_batch_record_is_read_alone(neo):
+    assert neo.last_batch() is None
+    for n in (1, 2, 10):
+        neo.save_batch({"id": f"B-{n:06d}", "at": f"2026-11-{n:02d}", "graph_version": "v", "changes": {}})
+    assert neo.last_batch()["id"] == "B-000010" == neo.batches()[-1]["id"]

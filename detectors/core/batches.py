@@ -91,11 +91,10 @@ def record_batch(
     graph version they were computed on, so a lead keeps its history across loads. Findings are
     stored first: when the graph changed meanwhile they are refused and no record is written.
     """
-    earlier = store.batches()
-    last = earlier[-1] if earlier else {}
+    last = store.last_batch() or {"id": "B-000000"}
     previous = store.last_batch_findings()
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    batch_id = f"B-{len(earlier) + 1:06d}"
+    batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
     findings, summary = run_batch(snapshot, settings, only, progress, previous=(previous, last.get("detectors", [])))
     ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
     findings = _with_history(findings, previous, ran, at)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from bidgraph.errors import StoreError
+from bidgraph.graph.embedded.versions import read_jsonl
 
 __all__ = ["BatchLog"]
 
@@ -40,14 +41,13 @@ class BatchLog:
         """Every batch record, oldest first."""
         return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.folder.glob("B-*.json"))]
 
+    def last(self) -> dict | None:
+        """The latest batch record (None before the first batch), read alone: a nightly job
+        keeps a record a day, several MB each at province (a ranking detector's scores)."""
+        paths = sorted(self.folder.glob("B-*.json"))
+        return json.loads(paths[-1].read_text(encoding="utf-8")) if paths else None
+
     def last_findings(self) -> list[dict] | None:
         """The findings the latest batch stored (None before the first batch)."""
-        paths = sorted(self.folder.glob("B-*.json"))
-        if not paths:
-            return None
-        version = json.loads(paths[-1].read_text(encoding="utf-8"))["graph_version"]
-        path = self.root / "versions" / version / "findings.jsonl"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        last = self.last()
+        return None if last is None else read_jsonl(self.root / "versions" / last["graph_version"] / "findings.jsonl")

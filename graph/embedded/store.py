@@ -202,6 +202,9 @@ class EmbeddedStore:
     def batches(self) -> list[dict]:
         return BatchLog(self.workspace.root).records()
 
+    def last_batch(self) -> dict | None:
+        return BatchLog(self.workspace.root).last()
+
     def last_batch_findings(self) -> list[dict]:
         stored = BatchLog(self.workspace.root).last_findings()
         return self.workspace.read_findings() if stored is None else stored

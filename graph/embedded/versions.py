@@ -229,8 +229,12 @@ class Workspace:
         return path
 
     def read_findings(self) -> list[dict]:
-        path = self.require_current() / "findings.jsonl"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        return read_jsonl(self.require_current() / "findings.jsonl")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The records of a JSON-lines file ([] when there is none)."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

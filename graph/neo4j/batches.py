@@ -9,7 +9,7 @@ import json
 from bidgraph.errors import StoreError
 from bidgraph.graph.neo4j.connection import Connection
 
-__all__ = ["save_batch", "batches", "BATCH_LABEL"]
+__all__ = ["save_batch", "batches", "last_batch", "BATCH_LABEL"]
 
 BATCH_LABEL = "Batch"
 
@@ -34,3 +34,9 @@ def save_batch(conn: Connection, record: dict) -> None:
 def batches(conn: Connection) -> list[dict]:
     """Every batch record, oldest first."""
     return [json.loads(r["j"]) for r in conn.run(f"MATCH (b:{BATCH_LABEL}) RETURN b.json AS j ORDER BY b.id")]
+
+
+def last_batch(conn: Connection) -> dict | None:
+    """The latest batch record (ids are zero-padded, so the greatest is the latest), or None."""
+    rows = conn.run(f"MATCH (b:{BATCH_LABEL}) RETURN b.json AS j ORDER BY b.id DESC LIMIT 1")
+    return json.loads(rows[0]["j"]) if rows else None

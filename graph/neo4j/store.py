@@ -92,5 +92,8 @@ class Neo4jStore:
     def batches(self) -> list[dict]:
         return stored_batches.batches(self.connection)
 
+    def last_batch(self) -> dict | None:
+        return stored_batches.last_batch(self.connection)
+
     def last_batch_findings(self) -> list[dict]:
         return self.findings()
