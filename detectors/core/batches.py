@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from bidgraph.detectors.core.finding import defining_entities
 from bidgraph.detectors.core.registry import chosen
 from bidgraph.detectors.core.runner import run_batch
+from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["compare", "change_counts", "members", "record_batch", "CHANGE_KINDS"]
@@ -97,7 +98,8 @@ def record_batch(
     batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
     findings, summary = run_batch(snapshot, settings, only, progress, previous=(previous, last.get("detectors", [])))
     ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
-    findings = _with_history(findings, previous, ran, at)
+    with rare_full_collections():  # a new dict per finding, among the millions of containers of two batches
+        findings = _with_history(findings, previous, ran, at)
     rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
     store.save_findings(findings, computed_on=snapshot.version)
     record = {

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
+from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.embedded.persist import INDEX, current_format, map_table, write_index
 from bidgraph.graph.embedded.reuse import link_or_copy
 
@@ -236,5 +237,6 @@ def read_jsonl(path: Path) -> list[dict]:
     """The records of a JSON-lines file ([] when there is none)."""
     if not path.exists():
         return []
-    with open(path, encoding="utf-8") as fh:
+    # a province's findings are millions of containers: full collections while they pile up took half the read
+    with open(path, encoding="utf-8") as fh, rare_full_collections():
         return [json.loads(line) for line in fh if line.strip()]
