@@ -81,8 +81,10 @@ def write_text_indexes(tables: dict[str, pa.Table], folder: Path, sch, previous=
         if field.match in NAME_MATCHES:
             grams, indptr, postings = _bigram_postings(values.slice(rows))
             if live is not None:
-                held = (previous.read(f"text/{name}.{suffix}") for suffix in suffixes)
-                grams, indptr, postings = extended_postings(*held, (grams, indptr, postings), rows)
+                held_grams, held_indptr, held_rows = (previous.read(f"text/{name}.{suffix}") for suffix in suffixes)
+                grams, indptr, postings = extended_postings(
+                    held_grams, held_indptr, held_rows, (grams, indptr, postings), rows
+                )
             with pa.OSFile(str(folder / f"{name}.grams.arrow"), "wb") as sink:
                 with pa.ipc.new_file(sink, pa.schema([("gram", pa.large_string())])) as writer:
                     writer.write_table(pa.table({"gram": grams}))
