@@ -96,6 +96,9 @@ def _may_be_padded(text: pa.Array) -> bool:
         return False
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    body = data[offsets[0] : offsets[-1]]
+    if len(body) == 0 or (body.min() > 0x20 and body.max() < 0x7F):  # no byte that could pad: two reductions
+        return False
     filled = offsets[1:] > offsets[:-1]
     edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
     return bool(((edges <= 0x20) | (edges >= 0x7F)).any())
@@ -147,16 +150,25 @@ _AMBIGUOUS_COMMA = "(the comma is ambiguous: write 1234.5, 1,234.5 or 1.234,5)"
 _PLAIN = r"^[+-]?[0-9]{1,12}(?:[.][0-9]{1,6})?$"
 
 
+def _cast_plain(text: pa.ChunkedArray, plain: pa.ChunkedArray, value: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``value`` with the cells that ``plain`` marks cast by Arrow to its type, and that mask.
+    When all are marked (most columns) the whole column is cast, without a copy of it first."""
+    fast = plain.to_numpy(zero_copy_only=False)
+    to = pa.from_numpy_dtype(value.dtype)
+    if len(fast) and fast.all():
+        return pd.Series(pc.cast(text, to).to_numpy(), index=value.index), fast
+    if fast.any():
+        value[fast] = pc.cast(text.filter(plain), to).to_numpy()
+    return value, fast
+
+
 def _numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The values, and which cells hold a comma that is neither pattern (left missing)."""
     value = pd.Series(np.nan, index=s.index, dtype="float64")
     # Plain decimals (most cells) by Arrow's cast, the rest as before by pandas. At most 12 + 6
     # digits: both parse those to the same (correctly rounded) double.
     text = arrow_text(s)
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN), False)
-    fast = plain.to_numpy()
-    if fast.any():
-        value[fast] = pc.cast(text.filter(plain), pa.float64()).to_numpy()
+    value, fast = _cast_plain(text, pc.fill_null(pc.match_substring_regex(text, _PLAIN), False), value)
     other = s.notna() & ~fast
     if other.any():
         value[other] = pd.to_numeric(s[other], errors="coerce").astype("float64")
@@ -214,12 +226,10 @@ def parse_date(s: pd.Series, column: Column) -> Parsed:
     # Plain dates and times (most cells) by Arrow's cast, which refuses a day the month does
     # not have, as pandas does; the rest, or all when one is refused, by pandas.
     text = arrow_text(s)
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_DATE), False)
-    fast = plain.to_numpy(zero_copy_only=False)
     try:
-        value[fast] = pc.cast(text.filter(plain), pa.timestamp("us")).to_numpy()
+        value, fast = _cast_plain(text, pc.fill_null(pc.match_substring_regex(text, _PLAIN_DATE), False), value)
     except pa.ArrowInvalid:
-        fast[:] = False
+        fast = np.zeros(len(s), bool)
     other = s.notna().to_numpy() & ~fast
     offset = pd.Series(False, index=s.index)
     if other.any():
@@ -307,8 +317,14 @@ def _cleared(value: pd.Series, bad: pd.Series, reason: str) -> Parsed:
     return Parsed(value.mask(bad), warnings=_reasons(bad, reason + "; value left empty"))
 
 
+_NOT_DIGIT = np.ones(256, dtype=bool)
+_NOT_DIGIT[list(b"0123456789")] = False
+
+
 def parse_phone(s: pd.Series, column: Column) -> Parsed:
-    digits = s.str.replace(r"^(?:\+|00)86", "", regex=True).str.replace(r"[^0-9]", "", regex=True)
+    digits = s.str.replace(r"^(?:\+|00)86", "", regex=True)
+    if holds_any(digits, _NOT_DIGIT):  # most phone columns are digits only
+        digits = digits.str.replace(r"[^0-9]", "", regex=True)
     mobile_86 = digits.str.fullmatch(r"861[0-9]{10}").fillna(False).astype(bool)  # 86 without the +
     digits[mobile_86] = digits[mobile_86].str.slice(2)
     bad = s.notna() & ~digits.str.len().between(7, 15).fillna(False).astype(bool)

@@ -45,6 +45,14 @@ def test_reference_look_up_is_isin(values, known):
     assert got.tolist() == [v is not None and v in known for v in values]
 
 
+@pytest.mark.parametrize(
+    "keys", [["B1", "B2", "B3"], ["B1", "B1", "B2"], ["B2", "B1", "B3"], ["B3", "B1", "B3"], ["B1", None, "B1"], []]
+)
+def test_duplicate_keys_ascending_or_not(keys):
+    found = _duplicates("bid_id", text(keys), pd.Series(range(2, len(keys) + 2)))
+    assert list(found.index) == [i for i, k in enumerate(keys) if k is not None and k in keys[:i]]
+
+
 def test_duplicate_keys_name_the_first_row_and_unique_keys_none():
     rows = pd.Series([2, 3, 4, 5])
     assert _duplicates("bid_id", text(["B1", "B2", None, "B3"]), rows).empty
