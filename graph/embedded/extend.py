@@ -121,8 +121,8 @@ def extended_csr(
     merged_indptr[vertex_at + 1] = np.diff(indptr)
     np.add.at(merged_indptr, vertex + 1, 1)
     np.cumsum(merged_indptr, out=merged_indptr)
-    merged_edge = _gathered_and_inserted(edge_at.astype(np.int32), inc_edge, lo, edge)
-    merged_other = _gathered_and_inserted(vertex_at.astype(np.int32), inc_other, lo, other)
+    merged_edge = _gathered_and_inserted(edge_at.astype(np.int32, copy=False), inc_edge, lo, edge)
+    merged_other = _gathered_and_inserted(vertex_at.astype(np.int32, copy=False), inc_other, lo, other)
     return merged_indptr, merged_edge, merged_other
 
 

@@ -339,10 +339,10 @@ def _extended_csr(previous: Previous, kept: dict[int, Kept], vertex_at, arrays, 
         return None
     if vertex_at[0] < 0 or not (np.diff(vertex_at) > 0).all():
         return None
-    edge_at = np.empty(sum(kept[i].hi - kept[i].lo for i in live_sources), dtype=np.int64)
+    edge_at = np.empty(sum(kept[i].hi - kept[i].lo for i in live_sources), dtype=np.int32)
     for i in live_sources:
         lo, hi = kept[i].lo, kept[i].hi
-        edge_at[lo:hi] = starts[i] + np.arange(hi - lo)
+        edge_at[lo:hi] = np.arange(starts[i], starts[i] + hi - lo, dtype=np.int32)
     live = tuple(previous.read(f"{name}.npy") for name in ("indptr", "inc_edge", "inc_other"))
     out_degree = np.bincount(previous.read("src.npy"), minlength=len(vertex_at))
     return extended_csr(live, vertex_at, edge_at, out_degree, (added, arrays[0][added], arrays[1][added]), n)
