@@ -213,8 +213,12 @@ class Previous:
         # a live key moves down by the number of values placed before or at it
         moved = np.arange(len(old), dtype=np.int64) + np.cumsum(np.bincount(at, minlength=len(old) + 1))[: len(old)]
         names = pa.array(kinds, pa.string())
-        placed = np.insert(np.arange(len(old)), at, len(old) + np.arange(len(order)))
-        return pa.concat_arrays([old, new]).take(pa.array(placed)), names.take(pa.array(new_kinds)), moved
+        # the live runs between the new values, and those, in one concatenation (a gather of every
+        # key took ten times as long: a province's documents are 2 million keys)
+        bounds = [0, *at.tolist(), len(old)]
+        runs = [old.slice(lo, hi - lo) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        pieces = [piece for j, run in enumerate(runs) for piece in (run, new.slice(j, 1))][:-1]
+        return pa.concat_arrays(pieces), names.take(pa.array(new_kinds)), moved
 
     def edge_range(self, i: int) -> tuple[int, int] | None:
         """The live numbers ``[lo, hi)`` of relationship source ``i``'s relationships (``i``: its
