@@ -202,3 +202,23 @@ def test_a_plain_load_says_it_replaces_the_graph(world, days, tmp_path, capsys):
     assert f"replaces the current graph ({live['organizations']} organizations, {live['bids']} bids)" in out
     assert "替换现有图谱" in out
     assert all(schema().tables[t].key is None or n > 0 for t, n in live.items())
+
+
+def test_a_workspace_keeps_its_newest_versions_and_the_last_batchs(days, tmp_path, monkeypatch):
+    monkeypatch.setenv("BIDGRAPH_KEEP_VERSIONS", "2")
+    ws = tmp_path / "ws"
+    bidgraph(ws, "load", days[0], "--append", "--quiet")
+    assert bidgraph(ws, "detect", "--quiet") == 0
+    org = pd.read_csv(days[0] / "organizations.csv", dtype=str).iloc[0].to_dict()
+    for n, name in enumerate(["第一次更正有限公司", "第二次更正有限公司", "第三次更正有限公司"], start=2):
+        bidgraph(ws, "load", _orgs_export(tmp_path / f"fix{n}", [{**org, "name": name}]), "--append", "--quiet")
+    assert sorted(p.name for p in (ws / "versions").iterdir()) == ["v000001", "v000003", "v000004"]
+    store = EmbeddedStore(ws)
+    assert [line["values"]["name"] for line in store.history(f"Organization:{org['org_id']}")] == [
+        org["name"],
+        "第一次更正有限公司",
+        "第二次更正有限公司",
+    ]
+    assert bidgraph(ws, "detect", "--quiet") == 0
+    changes = store.last_batch()["changes"]
+    assert len(store.findings()) > 0 and changes["new"] == changes["gone"] == []  # compared with v000001's findings

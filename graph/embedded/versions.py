@@ -16,6 +16,9 @@ load lock, graph/embedded/lock.py): a second would remove the first's temporary 
 
 Findings are written into the folder of the version they were computed on, and only while
 that version is still live; otherwise they are refused and nothing is written.
+
+A new version removes the versions before the newest ``BIDGRAPH_KEEP_VERSIONS`` (7), except the
+newest that holds findings.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.embedded.persist import INDEX, current_format, map_table, write_index
 from bidgraph.graph.embedded.reuse import link_or_copy
 
-__all__ = ["Workspace", "LazyTables"]
+__all__ = ["Workspace", "LazyTables", "kept_versions", "read_jsonl"]
 
 
 def _as_written(frame: pd.DataFrame, path: Path, live: Path | None) -> tuple[pa.Table, bool]:
@@ -184,7 +187,18 @@ class Workspace:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self._point_to(name)
+        self._prune(versions)
         return final
+
+    def _prune(self, versions: Path) -> None:
+        """Remove all but the newest :func:`kept_versions` versions, and the newest that holds
+        findings (the last batch's, which the next batch compares with). A version is about a
+        province's size on disk where its tables changed: a nightly job that kept them all would
+        fill the disk in weeks. Nothing is lost: history and loads carry on in the live version."""
+        names = sorted((p.name for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()), reverse=True)
+        with_findings = [n for n in names if (versions / n / "findings.jsonl").exists()][:1]
+        for name in set(names[kept_versions() :]) - set(with_findings):
+            shutil.rmtree(versions / name, ignore_errors=True)
 
     def _point_to(self, name: str) -> None:
         tmp = self.root / "CURRENT.tmp"
@@ -231,6 +245,12 @@ class Workspace:
 
     def read_findings(self) -> list[dict]:
         return read_jsonl(self.require_current() / "findings.jsonl")
+
+
+def kept_versions() -> int:
+    """How many graph versions a workspace keeps: ``BIDGRAPH_KEEP_VERSIONS``, else 7 (a week of
+    nightly appends; at least 1, the live one)."""
+    return max(1, int(os.environ.get("BIDGRAPH_KEEP_VERSIONS") or 7))
 
 
 def read_jsonl(path: Path) -> list[dict]:
