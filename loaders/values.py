@@ -202,7 +202,8 @@ def parse_number(s: pd.Series, column: Column) -> Parsed:
 def parse_int(s: pd.Series, column: Column) -> Parsed:
     s = _no_placeholders(s)
     value, ambiguous = _numbers(s)
-    value = value.where(value.eq(value.round()))
+    # Beyond 2**53 a double holds no exact whole number (and beyond 2**63 none fits Int64).
+    value = value.where(value.eq(value.round()) & value.abs().lt(2**53))
     return Parsed(value.astype("Int64"), _malformed(s, value, ambiguous, "not a whole number"))
 
 

@@ -80,3 +80,9 @@ def test_dates_beside_missing_cells_and_other_forms():
     got = [None if pd.isna(v) else str(v) for v in parsed.value]
     assert got == ["2024-03-05 00:00:00", None, "2024-03-06 00:00:00", "2024-03-05 17:30:00", None, None]
     assert list(parsed.errors.index) == [5]
+
+
+def test_a_whole_number_too_large_to_hold_is_refused_not_a_crash():
+    parsed = parse(text(["12", "1" * 20, "9007199254740993", "-3"]), Column("c", "int"))
+    assert [None if pd.isna(v) else int(v) for v in parsed.value] == [12, None, None, -3]
+    assert dict(parsed.errors) == {1: "not a whole number", 2: "not a whole number"}
