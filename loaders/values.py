@@ -376,13 +376,19 @@ _USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int32)
 _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)
 
 
-def _symbols(codes: pd.Series, alphabet: str) -> np.ndarray:
+def _weighted(codes: pd.Series, alphabet: str, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per code, the weighted sum of its first 17 symbols (their places in ``alphabet``) and its
+    18th symbol; chunk by chunk, so that no column of codes is copied whole as integers."""
     lookup = np.zeros(256, dtype=np.uint8)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))
-    # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
-    # (Indexing by the bytes, not np.take, which copies them as 8-byte indices first.)
-    chunks = [lookup[text_bytes(chunk)] for chunk in arrow_text(codes).chunks]
-    return np.concatenate([np.empty(0, np.uint8), *chunks]).reshape(-1, 18).astype(np.int32)
+    sums, last = [np.empty(0, np.int32)], [np.empty(0, np.uint8)]
+    for chunk in arrow_text(codes).chunks:
+        # The codes matched an 18-character ASCII pattern: their bytes, end to end, are theirs.
+        # (Indexing by the bytes, not np.take, which copies them as 8-byte indices first.)
+        m = lookup[text_bytes(chunk)].reshape(-1, 18)
+        sums.append(m[:, :17].astype(np.int32) @ weights)
+        last.append(m[:, 17])
+    return np.concatenate(sums), np.concatenate(last)
 
 
 def holds_any(s: pd.Series, flagged: np.ndarray) -> bool:
@@ -431,8 +437,8 @@ def uscc_ok(codes: pd.Series) -> pd.Series:
     """Whether each code is a USCC with a right check character (vectorised ``uscc_valid``)."""
     ok = codes.str.fullmatch("[0-9A-HJ-NPQRTUWXY]{18}").fillna(False).astype(bool)
     if ok.any():
-        m = _symbols(codes[ok], USCC_ALPHABET)
-        ok[ok] = (31 - (m[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == m[:, 17]
+        total, check = _weighted(codes[ok], USCC_ALPHABET, _USCC_WEIGHTS)
+        ok[ok] = (31 - total % 31) % 31 == check
     return ok
 
 
@@ -440,8 +446,8 @@ def idcard_ok(codes: pd.Series) -> pd.Series:
     """Whether each number is a resident ID number with a right check character."""
     ok = codes.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)
     if ok.any():
-        m = _symbols(codes[ok], "0123456789X")
-        ok[ok] = (12 - (m[:, :17] @ _ID_WEIGHTS) % 11) % 11 == m[:, 17]
+        total, check = _weighted(codes[ok], "0123456789X", _ID_WEIGHTS)
+        ok[ok] = (12 - total % 11) % 11 == check
     return ok
 
 
