@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bidgraph.commands._cases import as_acting_user
+from bidgraph.graph import jsonlines
 from bidgraph.graph.api import open_store
 
 
@@ -46,6 +46,4 @@ def print_marked(items: list[dict], describe: Callable[[dict], str]) -> int:
 
 def write_jsonl(path: Path, lines: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for line in lines:
-            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    jsonlines.write_jsonl(path, lines)

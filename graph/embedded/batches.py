@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.embedded.versions import read_jsonl
+from bidgraph.graph.jsonlines import read_jsonl
 
 __all__ = ["BatchLog"]
 

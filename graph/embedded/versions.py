@@ -38,11 +38,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.embedded.persist import INDEX, current_format, map_table, write_index
 from bidgraph.graph.embedded.reuse import link_or_copy
+from bidgraph.graph.jsonlines import read_jsonl, write_jsonl
 
-__all__ = ["Workspace", "LazyTables", "kept_versions", "read_jsonl"]
+__all__ = ["Workspace", "LazyTables", "kept_versions"]
 
 
 def _as_written(frame: pd.DataFrame, path: Path, live: Path | None) -> tuple[pa.Table, bool]:
@@ -237,9 +237,7 @@ class Workspace:
         # the version after the check above leaves these findings with their own graph.
         path = (live if computed_on is None else self.root / "versions" / computed_on) / "findings.jsonl"
         tmp = path.with_suffix(".jsonl.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+        write_jsonl(tmp, lines)
         os.replace(tmp, path)
         return path
 
@@ -251,12 +249,3 @@ def kept_versions() -> int:
     """How many graph versions a workspace keeps: ``BIDGRAPH_KEEP_VERSIONS``, else 7 (a week of
     nightly appends; at least 1, the live one)."""
     return max(1, int(os.environ.get("BIDGRAPH_KEEP_VERSIONS") or 7))
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """The records of a JSON-lines file ([] when there is none)."""
-    if not path.exists():
-        return []
-    # a province's findings are millions of containers: full collections while they pile up took half the read
-    with open(path, encoding="utf-8") as fh, rare_full_collections():
-        return [json.loads(line) for line in fh if line.strip()]
