@@ -155,3 +155,21 @@ def test_a_batch_reads_only_the_latest_record_before_it(ws, lead):
     latest = store.last_batch()
     assert latest["id"] == "B-000003"
     assert [c["before"] for c in ours(latest["changes"]["changed"])] == [0.9]
+
+
+def test_a_score_counts_as_changed_once_it_moved_a_point_since_the_last_recorded_one(ws, lead):
+    """A percentile shifts a hair every night: 0.9 -> 0.905 -> 0.91 is one change (0.01), not two."""
+    history = []
+    for score in (0.9, 0.905, 0.91, 0.915):
+        lead["score"] = score
+        detect(ws)
+        store = EmbeddedStore(ws)
+        (finding,) = ours(store.findings())
+        changed = ours(store.last_batch()["changes"]["changed"])
+        history.append(([s for _, s in finding["scores"]], [(c["before"], c["score"]) for c in changed]))
+    assert history == [
+        ([0.9], []),
+        ([0.9], []),
+        ([0.9, 0.91], [(0.9, 0.91)]),
+        ([0.9, 0.91], []),
+    ]

@@ -11,10 +11,13 @@ A batch record (kept by the store, ``save_batch``/``batches`` of the query API) 
     findings       how many findings the batch stored
     changes        {"new": [...], "changed": [...], "gone": [...]} against the batch before:
                    each an entry of id, detector, score, severity and entities; a changed
-                   one also has ``before`` (its earlier score) and ``members_changed``
+                   one also has ``before`` (its last recorded score) and ``members_changed``
 
 Each stored finding carries its history: ``first_seen`` and ``last_seen`` (batch times) and
-``scores`` (``[at, score]`` whenever its score changed, from the first).
+``scores`` (``[at, score]`` from the first, then whenever its score moved ``[run]
+min_score_change`` (0.01) or more since the last point). A finding is *changed* when its members
+changed or its history gained a point: at province about 68,000 leads' percentiles shift by
+less than that every night, which listed them all as changed and grew their histories daily.
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ def _entry(finding: dict) -> dict:
     return {k: finding.get(k) for k in ("id", "detector", "score", "severity", "entities")}
 
 
-def compare(previous: list[dict], current: list[dict]) -> dict[str, list[dict]]:
-    """New, changed (score or members) and gone findings of ``current`` against ``previous``."""
+def compare(previous: list[dict], current: list[dict], min_change: float = 0.0) -> dict[str, list[dict]]:
+    """New, changed and gone findings of ``current`` against ``previous``. A finding changed
+    when its members did or its score moved at least ``min_change`` from its last recorded
+    score (:func:`_moved`), so a slow drift counts once it adds up."""
     before = {f["id"]: f for f in previous}
     now = {f["id"] for f in current}
     changed = []
@@ -51,8 +56,9 @@ def compare(previous: list[dict], current: list[dict]) -> dict[str, list[dict]]:
         if old is None:
             continue
         moved = members(old) != members(f)
-        if moved or round(old["score"], 6) != round(f["score"], 6):
-            changed.append({**_entry(f), "before": old["score"], "members_changed": moved})
+        recorded = _recorded_score(old)
+        if moved or _moved(recorded, f["score"], min_change):
+            changed.append({**_entry(f), "before": recorded, "members_changed": moved})
     return {
         "new": [_entry(f) for f in current if f["id"] not in before],
         "changed": changed,
@@ -65,9 +71,23 @@ def change_counts(record: dict) -> dict[str, int]:
     return {kind: len(record.get("changes", {}).get(kind, [])) for kind in CHANGE_KINDS}
 
 
-def _with_history(findings: list[dict], previous: list[dict], ran: set[str], at: str) -> list[dict]:
-    """``findings`` with ``first_seen``, ``last_seen`` and ``scores`` carried on from ``previous``;
-    findings of detectors that did not run keep theirs as they were."""
+def _recorded_score(finding: dict) -> float:
+    """The score a stored finding's history last recorded (its score, in a file without history)."""
+    scores = finding.get("scores")
+    return scores[-1][1] if scores else finding["score"]
+
+
+def _moved(recorded: float, score: float, min_change: float) -> bool:
+    # scores are stored to six places: a step of 0.01 must not read as 0.0099999
+    return score != recorded and round(abs(score - recorded), 6) >= min_change
+
+
+def _with_history(
+    findings: list[dict], previous: list[dict], ran: set[str], at: str, min_change: float = 0.0
+) -> list[dict]:
+    """``findings`` with ``first_seen``, ``last_seen`` and ``scores`` carried on from ``previous``
+    (a point added when the score moved at least ``min_change`` since the last one); findings
+    of detectors that did not run keep theirs as they were."""
     before = {f["id"]: f for f in previous}
     out = []
     for f in findings:
@@ -76,7 +96,7 @@ def _with_history(findings: list[dict], previous: list[dict], ran: set[str], at:
             out.append(f)
             continue
         scores = list(old.get("scores", []))
-        if not scores or scores[-1][1] != f["score"]:
+        if not scores or _moved(scores[-1][1], f["score"], min_change):
             scores.append([at, f["score"]])
         out.append({**f, "first_seen": old.get("first_seen", at), "last_seen": at, "scores": scores})
     return out
@@ -98,8 +118,9 @@ def record_batch(
     batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
     findings, summary = run_batch(snapshot, settings, only, progress, previous=(previous, last.get("detectors", [])))
     ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
+    min_change = float(settings.get("run", {}).get("min_score_change", 0.0))
     with rare_full_collections():  # a new dict per finding, among the millions of containers of two batches
-        findings = _with_history(findings, previous, ran, at)
+        findings = _with_history(findings, previous, ran, at, min_change)
     rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
     store.save_findings(findings, computed_on=snapshot.version)
     record = {
@@ -109,7 +130,7 @@ def record_batch(
         "run": sorted(ran),
         "detectors": rows,
         "findings": len(findings),
-        "changes": compare(previous, findings),
+        "changes": compare(previous, findings, min_change),
     }
     store.save_batch(record)
     return findings, record

@@ -42,6 +42,9 @@ RUN_DEFAULTS = {
     "seed": 20240601,  # seed for every randomized step (community detection, null models)
     # worker processes the detectors run in (detectors/core/runner.py): 0 = one per usable core, 1 = serial
     "workers": 0,
+    # a lead's score counts as changed (what changed, its score history) once it moved this much since its last
+    # recorded score (detectors/core/batches.py): percentiles shift a hair every night as the market grows
+    "min_score_change": 0.01,
 }
 
 WORKSPACE_FILE = "settings.toml"
