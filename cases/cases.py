@@ -33,7 +33,7 @@ from bidgraph.cases.scope import LABEL_TYPES, OTHER_REGIONS, RegionIndex, Scope
 from bidgraph.cases.settings import calendar, deadline_workdays, get_setting
 from bidgraph.cases.users import AccessDenied, User, require
 from bidgraph.cases.workdays import DEADLINE_WORKDAYS
-from bidgraph.detectors.core.batches import members
+from bidgraph.detectors.core.batches import members, score_moved
 from bidgraph.errors import BidgraphError, InputError, NotFound
 
 __all__ = [
@@ -572,19 +572,20 @@ def feedback_rows(store: CasesStore) -> list[dict]:
     ]
 
 
-def findings_since_opened(case: dict, current: list[dict]) -> list[dict]:
+def findings_since_opened(case: dict, current: list[dict], min_change: float = 0.0) -> list[dict]:
     """How each finding of ``case`` (:func:`get_case`: as stored when it was opened) stands in
     ``current``, the findings now stored as the same reader sees them (a county user's cut to
     their region, like the case): ``{"id", "state", "score_then", "score_now",
-    "members_changed"}``, ``state`` one of ``unchanged``, ``changed`` (score or members) and
-    ``gone`` (the last batch no longer finds it)."""
+    "members_changed"}``, ``state`` one of ``unchanged``, ``changed`` (members, or a score moved
+    at least ``min_change``: the batches' ``[run] min_score_change``) and ``gone`` (the last
+    batch no longer finds it)."""
     now = {f["id"]: f for f in current}
     out = []
     for then in case.get("findings", []):
         found = now.get(then["id"])
         moved = found is not None and members(found) != members(then)
         score_now = None if found is None else found["score"]
-        rescored = found is not None and round(found["score"], 6) != round(then["score"], 6)
+        rescored = found is not None and score_moved(then["score"], found["score"], min_change)
         state = "gone" if found is None else "changed" if moved or rescored else "unchanged"
         out.append(
             {

@@ -173,3 +173,17 @@ def test_a_score_counts_as_changed_once_it_moved_a_point_since_the_last_recorded
         ([0.9, 0.91], [(0.9, 0.91)]),
         ([0.9, 0.91], []),
     ]
+
+
+def test_a_case_counts_its_finding_changed_by_the_batches_rule(ws, lead):
+    from bidgraph.cases import cases
+    from bidgraph.cases.db import CasesStore
+    from bidgraph.cases.users import User
+
+    detect(ws)
+    store, desk, alice = EmbeddedStore(ws), CasesStore(ws), User("alice", "investigator", None)
+    opened = cases.get_case(desk, alice, cases.create_case(desk, alice, "同一IP", ours(store.findings()))["id"])
+    lead["score"] = 0.905
+    detect(ws)
+    states = [cases.findings_since_opened(opened, store.findings(), m)[0]["state"] for m in (0.0, 0.01)]
+    assert states == ["changed", "unchanged"]

@@ -11,6 +11,7 @@ from bidgraph.cases.scope import Scope
 from bidgraph.commands._actions import Command, arg
 from bidgraph.commands._cases import LOGIN, acting_user, as_acting_user, loaded_graph, open_cases
 from bidgraph.commands._common import print_marked, step_and_say
+from bidgraph.detectors.core import settings as detector_settings
 from bidgraph.errors import InputError, NotFound
 
 COMMAND = Command("case", "investigation cases / 案件")
@@ -125,7 +126,8 @@ def handle_show(args) -> int:
     case = cases.get_case(store, actor, args.case, index=index)
     if graph is not None:  # how its findings stand in the last batch, seen as the case is
         current = Scope.of(actor).cut_findings(graph.findings(), index)
-        case["since_opened"] = cases.findings_since_opened(case, current)
+        min_change = detector_settings.settings_for(args.workspace)["run"]["min_score_change"]
+        case["since_opened"] = cases.findings_since_opened(case, current, min_change)
     print(json.dumps(case, ensure_ascii=False, indent=1))
     for item in case.get("since_opened", []):
         if item["state"] != "unchanged":

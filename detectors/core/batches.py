@@ -30,7 +30,7 @@ from bidgraph.detectors.core.runner import run_batch
 from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["compare", "change_counts", "members", "record_batch", "CHANGE_KINDS"]
+__all__ = ["compare", "change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
 
 CHANGE_KINDS = ("new", "changed", "gone")
 
@@ -47,7 +47,7 @@ def _entry(finding: dict) -> dict:
 def compare(previous: list[dict], current: list[dict], min_change: float = 0.0) -> dict[str, list[dict]]:
     """New, changed and gone findings of ``current`` against ``previous``. A finding changed
     when its members did or its score moved at least ``min_change`` from its last recorded
-    score (:func:`_moved`), so a slow drift counts once it adds up."""
+    score (:func:`score_moved`), so a slow drift counts once it adds up."""
     before = {f["id"]: f for f in previous}
     now = {f["id"] for f in current}
     changed = []
@@ -57,7 +57,7 @@ def compare(previous: list[dict], current: list[dict], min_change: float = 0.0) 
             continue
         moved = members(old) != members(f)
         recorded = _recorded_score(old)
-        if moved or _moved(recorded, f["score"], min_change):
+        if moved or score_moved(recorded, f["score"], min_change):
             changed.append({**_entry(f), "before": recorded, "members_changed": moved})
     return {
         "new": [_entry(f) for f in current if f["id"] not in before],
@@ -77,7 +77,8 @@ def _recorded_score(finding: dict) -> float:
     return scores[-1][1] if scores else finding["score"]
 
 
-def _moved(recorded: float, score: float, min_change: float) -> bool:
+def score_moved(recorded: float, score: float, min_change: float) -> bool:
+    """Whether ``score`` differs from ``recorded`` by ``min_change`` or more (any difference when 0)."""
     # scores are stored to six places: a step of 0.01 must not read as 0.0099999
     return score != recorded and round(abs(score - recorded), 6) >= min_change
 
@@ -96,7 +97,7 @@ def _with_history(
             out.append(f)
             continue
         scores = list(old.get("scores", []))
-        if not scores or _moved(scores[-1][1], f["score"], min_change):
+        if not scores or score_moved(scores[-1][1], f["score"], min_change):
             scores.append([at, f["score"]])
         out.append({**f, "first_seen": old.get("first_seen", at), "last_seen": at, "scores": scores})
     return out
