@@ -12,6 +12,7 @@ from test_cli_core import write_bundle
 from bidgraph.cli import main
 from bidgraph.errors import StoreError
 from bidgraph.graph.embedded.store import EmbeddedStore
+from bidgraph.graph.jsonlines import read_jsonl
 
 STALE = "the graph changed while the detectors ran"
 
@@ -33,7 +34,7 @@ def test_findings_of_a_replaced_version_are_refused(tmp_path, tiny_tables):
         store.save_findings([{"id": "F-000002"}], computed_on=snapshot.version)
     assert store.findings() == []  # the live version has none, and got none
     old = tmp_path / "ws" / "versions" / snapshot.version / "findings.jsonl"
-    assert old.read_text(encoding="utf-8").strip() == '{"id": "F-000001"}'
+    assert read_jsonl(old) == [{"id": "F-000001"}]  # the old version's findings are intact
 
 
 def test_detect_fails_when_a_load_swaps_the_graph_during_the_run(tmp_path, tiny_tables, capsys, monkeypatch):
