@@ -222,3 +222,14 @@ def test_a_workspace_keeps_its_newest_versions_and_the_last_batchs(days, tmp_pat
     assert bidgraph(ws, "detect", "--quiet") == 0
     changes = store.last_batch()["changes"]
     assert len(store.findings()) > 0 and changes["new"] == changes["gone"] == []  # compared with v000001's findings
+
+
+def test_a_bad_keep_versions_setting_stops_the_load_before_it_writes(days, tmp_path, monkeypatch, capsys):
+    ws = tmp_path / "ws"
+    bidgraph(ws, "load", days[0], "--append", "--quiet")
+    monkeypatch.setenv("BIDGRAPH_KEEP_VERSIONS", "a week")
+    capsys.readouterr()
+    assert bidgraph(ws, "load", days[1], "--append", "--quiet") != 0
+    assert "BIDGRAPH_KEEP_VERSIONS='a week'" in capsys.readouterr().err
+    assert sorted(p.name for p in (ws / "versions").iterdir()) == ["v000001"]
+    assert (ws / "CURRENT").read_text(encoding="utf-8") == "v000001"

@@ -138,6 +138,7 @@ class Workspace:
         ``manifest`` gets ``content_sha256``: the SHA-256 of the version's Parquet files,
         which are deterministic for the same content. ``history`` (the rows appends replaced)
         is kept beside the tables, outside the digest: it only grows when the tables change."""
+        keep = kept_versions()  # read first: a bad setting must not fail a load after its swap
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned(versions)
@@ -187,17 +188,17 @@ class Workspace:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self._point_to(name)
-        self._prune(versions)
+        self._prune(versions, keep)
         return final
 
-    def _prune(self, versions: Path) -> None:
-        """Remove all but the newest :func:`kept_versions` versions, and the newest that holds
+    def _prune(self, versions: Path, keep: int) -> None:
+        """Remove all but the newest ``keep`` versions (:func:`kept_versions`), and the newest that holds
         findings (the last batch's, which the next batch compares with). A version is about a
         province's size on disk where its tables changed: a nightly job that kept them all would
         fill the disk in weeks. Nothing is lost: history and loads carry on in the live version."""
         names = sorted((p.name for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()), reverse=True)
         with_findings = [n for n in names if (versions / n / "findings.jsonl").exists()][:1]
-        for name in set(names[kept_versions() :]) - set(with_findings):
+        for name in set(names[keep:]) - set(with_findings):
             shutil.rmtree(versions / name, ignore_errors=True)
 
     def _point_to(self, name: str) -> None:
@@ -247,5 +248,18 @@ class Workspace:
 
 def kept_versions() -> int:
     """How many graph versions a workspace keeps: ``BIDGRAPH_KEEP_VERSIONS``, else 7 (a week of
-    nightly appends; at least 1, the live one)."""
-    return max(1, int(os.environ.get("BIDGRAPH_KEEP_VERSIONS") or 7))
+    nightly appends; at least 1, the live one).
+
+    Raises
+    ------
+    StoreError
+        The variable is set to something other than a whole number.
+    """
+    text = os.environ.get("BIDGRAPH_KEEP_VERSIONS") or "7"
+    try:
+        return max(1, int(text))
+    except ValueError:
+        raise StoreError(
+            f"BIDGRAPH_KEEP_VERSIONS={text!r} is not a whole number of graph versions to keep; nothing was loaded "
+            f"/ BIDGRAPH_KEEP_VERSIONS 应为保留的图谱版本数（整数），本次未加载"
+        ) from None
