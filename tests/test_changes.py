@@ -187,3 +187,13 @@ def test_a_case_counts_its_finding_changed_by_the_batches_rule(ws, lead):
     detect(ws)
     states = [cases.findings_since_opened(opened, store.findings(), m)[0]["state"] for m in (0.0, 0.01)]
     assert states == ["changed", "unchanged"]
+
+
+def test_a_store_reads_the_last_batch_record_once(ws, lead):
+    """Records are written once and never changed: the last one read is kept, not parsed again
+    (a batch asks for it twice, a workbench page every time it shows the last batch)."""
+    detect(ws)
+    store = EmbeddedStore(ws)
+    first = store.last_batch()
+    (ws / "batches" / "B-000001.json").write_text("not json", encoding="utf-8")
+    assert store.last_batch() is first and store.last_batch_findings()

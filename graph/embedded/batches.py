@@ -19,6 +19,7 @@ class BatchLog:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.folder = self.root / "batches"
+        self._last: tuple[Path, dict] | None = None
 
     def save(self, record: dict) -> None:
         """Write ``record`` as ``<id>.json``; an id already recorded is a StoreError (two batches
@@ -43,9 +44,15 @@ class BatchLog:
 
     def last(self) -> dict | None:
         """The latest batch record (None before the first batch), read alone: a nightly job
-        keeps a record a day, several MB each at province (a ranking detector's scores)."""
+        keeps a record a day, several MB each at province (a ranking detector's scores). A
+        record is never changed, so the one read last is kept until a newer one appears (a
+        batch reads it twice, a workbench page each time it shows the last batch)."""
         paths = sorted(self.folder.glob("B-*.json"))
-        return json.loads(paths[-1].read_text(encoding="utf-8")) if paths else None
+        if not paths:
+            return None
+        if self._last is None or self._last[0] != paths[-1]:
+            self._last = (paths[-1], json.loads(paths[-1].read_text(encoding="utf-8")))
+        return self._last[1]
 
     def last_findings(self) -> list[dict] | None:
         """The findings the latest batch stored (None before the first batch)."""

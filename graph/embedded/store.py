@@ -36,6 +36,7 @@ class EmbeddedStore:
         self._index: GraphIndex | None = None
         self._index_version: Path | None = None
         self._tables: tuple[Path, LazyTables] | None = None
+        self._batches = BatchLog(self.workspace.root)
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, bundle) -> dict:
@@ -197,16 +198,16 @@ class EmbeddedStore:
 
     # -- batches (graph/embedded/batches.py) ---------------------------------------------------
     def save_batch(self, batch: dict) -> None:
-        BatchLog(self.workspace.root).save(batch)
+        self._batches.save(batch)
 
     def batches(self) -> list[dict]:
-        return BatchLog(self.workspace.root).records()
+        return self._batches.records()
 
     def last_batch(self) -> dict | None:
-        return BatchLog(self.workspace.root).last()
+        return self._batches.last()
 
     def last_batch_findings(self) -> list[dict]:
-        stored = BatchLog(self.workspace.root).last_findings()
+        stored = self._batches.last_findings()
         return self.workspace.read_findings() if stored is None else stored
 
 
