@@ -38,8 +38,8 @@ def whole_builds(monkeypatch, tmp_path) -> list[list[str]]:
     kept; each entry lists the files that came out different (none, if keeping is right)."""
     real, found = versions.write_index, []
 
-    def both(version, tables=None, previous=None):
-        out = real(version, tables, previous)
+    def both(version, tables, previous=None, unchanged=frozenset()):
+        out = real(version, tables, previous, unchanged)
         whole = real(Path(tempfile.mkdtemp(dir=tmp_path)), tables)
         kept, fresh = _files(out), _files(whole)
         found.append(sorted(set(kept) ^ set(fresh)) + [n for n in kept if n in fresh and kept[n] != fresh[n]])
@@ -55,8 +55,9 @@ def test_an_append_writes_the_index_a_whole_build_writes(days, tmp_path, whole_b
         assert main(["--workspace", str(ws), "load", str(day), "--append", "--quiet"]) == 0
     assert whole_builds == [[]] * len(days)
     version = EmbeddedStore(ws).workspace.require_current()
-    linked = [p.name for p in (version / "tables").glob("*.parquet") if os.stat(p).st_nlink > 1]
-    assert "regions.parquet" in linked  # no day brings regions: the live file is kept
+    assert not (version / "tables").exists()  # each table kept once, in the index
+    linked = [p.name for p in (version / "index" / "tables").glob("*.arrow") if os.stat(p).st_nlink > 1]
+    assert "regions.arrow" in linked  # no day brings regions: the live file is kept
 
 
 def test_a_changed_endpoint_or_a_deletion_is_resolved_again(days, tmp_path, whole_builds):

@@ -109,7 +109,7 @@ def test_failed_load_leaves_previous_version_live(tmp_path, tiny_tables, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("pyarrow.parquet.write_table", explode)
+    monkeypatch.setattr("pyarrow.ipc.new_file", explode)
     with pytest.raises(OSError):
         s.load(as_bundle(changed))
     monkeypatch.undo()
@@ -169,10 +169,14 @@ def test_the_index_is_written_with_the_version_and_opening_reads_no_table(store)
     assert fresh.index.tables._read == {}  # type: ignore[attr-defined]
 
 
-def test_a_version_without_an_index_builds_it_on_open_with_the_same_answers(store):
+def test_a_version_without_an_index_builds_it_on_open_with_the_same_answers(store, tiny_tables):
     expected = _answers(store)
-    index = store.workspace.require_current() / "index"
-    shutil.rmtree(index)  # a version written before indexes were kept
+    version = store.workspace.require_current()
+    (version / "tables").mkdir()  # a version written before indexes were kept: its tables as Parquet
+    for name, frame in tiny_tables.items():
+        frame.to_parquet(version / "tables" / f"{name}.parquet", index=False)
+    index = version / "index"
+    shutil.rmtree(index)
     assert _answers(EmbeddedStore(store.workspace.root)) == expected
     assert (index / "meta.json").exists()
 

@@ -7,7 +7,8 @@ Layout, inside the version folder (written before the version is swapped live)::
     index/meta.json             format, labels and their sizes, relationship sources, type counts, roles
     index/keys/<Label>.arrow    the label's keys in vertex order (and ``kind`` for value labels)
     index/order/<Label>.npy     the permutation that sorts those keys (absent when already sorted)
-    index/tables/<table>.arrow  the version's tables as uncompressed Arrow IPC, for row look-ups
+    index/tables/<table>.arrow  the version's tables as uncompressed Arrow IPC: the only copy of them
+                                (a version written before 2026-11-29 also holds tables/<table>.parquet)
     index/text/                 search's indexes (graph/embedded/textindex.py)
     index/<name>.npy            edges (src, dst, etype, espec, erow), undirected incidence in CSR
                                 form (indptr, inc_edge, inc_other) and role_<Role>: int32 ids
@@ -39,7 +40,17 @@ from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, first_r
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
-__all__ = ["FORMAT", "INDEX", "write_index", "ensure_index", "load_array", "map_table", "current_format"]
+__all__ = [
+    "FORMAT",
+    "INDEX",
+    "write_index",
+    "ensure_index",
+    "load_array",
+    "map_table",
+    "current_format",
+    "table_files",
+    "read_table",
+]
 
 FORMAT = 2
 INDEX = "index"
@@ -234,21 +245,25 @@ def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[d
     return keys, moved, labels, resolved
 
 
-def _write_tables_and_search(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None) -> None:
+def _write_tables_and_search(
+    tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None, unchanged: frozenset[str]
+) -> None:
     (folder / "tables").mkdir()
     for name, table in tables.items():
-        if previous is not None and previous.same_table(name, table):
+        if previous is not None and name in unchanged:
             link_or_copy(previous.folder / "tables" / f"{name}.arrow", folder / "tables" / f"{name}.arrow")
         else:
             _write_arrow(table, folder / "tables" / f"{name}.arrow")
     write_text_indexes(tables, folder / "text", sch, previous)
 
 
-def _build(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None = None) -> None:
-    # The tables' Arrow copies and search's indexes need nothing else of the index: they are
-    # written in a second thread (Arrow and numpy leave the interpreter free) meanwhile.
+def _build(
+    tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None, unchanged: frozenset[str]
+) -> None:
+    # The tables and search's indexes need nothing else of the index: they are written in a
+    # second thread (Arrow and numpy leave the interpreter free) meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        beside = pool.submit(_write_tables_and_search, tables, folder, sch, previous)
+        beside = pool.submit(_write_tables_and_search, tables, folder, sch, previous, unchanged)
         _write_graph(tables, folder, sch, previous)
         beside.result()
 
@@ -383,26 +398,33 @@ def _write_roles(folder: Path, sch: Schema, src: np.ndarray, etype: np.ndarray) 
     return [role for role, _ in roles]
 
 
-def write_index(version: Path, tables: dict[str, pa.Table] | None = None, previous: Path | None = None) -> Path:
-    """Build the index of ``version``'s tables (``tables``: as written to its Parquet files;
-    default: read from them) into ``version/index`` and return it. Written into a temporary
-    folder and renamed into place: a reader sees all or nothing. ``previous``: the live
-    version's index folder, whose unchanged parts are kept (graph/embedded/reuse.py)."""
-    if tables is None:
-        tables = {p.stem: pq.read_table(p) for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+def write_index(
+    version: Path, tables: dict[str, pa.Table], previous: Path | None = None, unchanged: frozenset[str] = frozenset()
+) -> Path:
+    """Build the index of ``version``'s ``tables`` (with the tables themselves) into
+    ``version/index`` and return it. Written into a temporary folder and renamed into place: a
+    reader sees all or nothing. ``previous``: the live version's index folder, whose unchanged
+    parts are kept (graph/embedded/reuse.py); ``unchanged``: the tables it holds as they are
+    (schema, metadata and values), linked instead of written."""
+    target = Path(version) / INDEX
     tmp = Path(version) / f".{INDEX}-{os.getpid()}-{threading.get_ident()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    older = tmp.with_name(tmp.name + "-older")
+    for folder in (tmp, older):
+        shutil.rmtree(folder, ignore_errors=True)
     tmp.mkdir()
     try:
         live = Previous(previous, map_table, load_array) if previous is not None and current_format(previous) else None
-        _build(tables, tmp, schema(), live)
-        os.replace(tmp, Path(version) / INDEX)
+        _build(tables, tmp, schema(), live, unchanged)
+        if target.exists() and not current_format(target):
+            os.replace(target, older)  # an older format's index, its tables read already
+        os.replace(tmp, target)
     except OSError:
-        if not current_format(Path(version) / INDEX):  # not just another process that built it first
+        if not current_format(target):  # not just another process that built it first
             raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return Path(version) / INDEX
+        for folder in (tmp, older):
+            shutil.rmtree(folder, ignore_errors=True)
+    return target
 
 
 def current_format(folder: Path) -> bool:
@@ -411,17 +433,31 @@ def current_format(folder: Path) -> bool:
     return meta.exists() and json.loads(meta.read_text(encoding="utf-8")).get("format") == FORMAT
 
 
+def table_files(version: Path) -> dict[str, Path]:
+    """Where each table of ``version`` is kept: its index's Arrow file; for a version written
+    before tables were kept once, its Parquet file unless its index is of this format (the
+    Arrow copy of the same table, read without decoding)."""
+    parquet = {p.stem: p for p in sorted((Path(version) / "tables").glob("*.parquet"))}
+    if parquet and not current_format(Path(version) / INDEX):
+        return parquet
+    return {p.stem: p for p in sorted((Path(version) / INDEX / "tables").glob("*.arrow"))} or parquet
+
+
+def read_table(path: Path) -> pa.Table:
+    """A table file of :func:`table_files` (Arrow: memory-mapped)."""
+    return map_table(path) if path.suffix == ".arrow" else pq.read_table(path)
+
+
 def ensure_index(version: Path) -> Path:
     """The index folder of ``version``, built first for a version written before indexes were
-    kept (into the version folder, or a temporary one where the workspace is read-only)."""
+    kept or with an older format (into the version folder, or a temporary one where the
+    workspace is read-only). An index that holds the version's only copy of its tables is
+    replaced only once the new one, built from those tables, is in place."""
     folder = Path(version) / INDEX
     if current_format(folder):
         return folder
-    if folder.exists():
-        shutil.rmtree(folder, ignore_errors=True)  # an older format: built again
+    tables = {name: read_table(path) for name, path in table_files(version).items()}
     try:
-        return write_index(version)
+        return write_index(version, tables)
     except PermissionError:
-        copy = Path(tempfile.mkdtemp(prefix="bidgraph-index-"))
-        shutil.copytree(Path(version) / "tables", copy / "tables")
-        return write_index(copy)
+        return write_index(Path(tempfile.mkdtemp(prefix="bidgraph-index-")), tables)

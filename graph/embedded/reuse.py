@@ -121,10 +121,6 @@ class Previous:
         table = self.table(name)
         return 0 if table is None else table.num_rows
 
-    def same_table(self, name: str, table: pa.Table) -> bool:
-        old = self.table(name)
-        return old is not None and old.schema.equals(table.schema) and old.equals(table)
-
     def same_column(self, name: str, table: pa.Table | None, column: str) -> bool:
         """Whether ``table[column]`` holds exactly the live version's values (no row more)."""
         old = self.table(name)

@@ -1,6 +1,7 @@
-"""The embedded store: the default for one machine. A workspace folder of versioned Parquet
-tables (graph/embedded/versions.py), each version with its graph index, built when it is
-written and memory-mapped when opened (graph/embedded/persist.py, graph/embedded/index.py)."""
+"""The embedded store: the default for one machine. A workspace folder of versioned tables
+(graph/embedded/versions.py), each version with its graph index, built when it is written and
+memory-mapped when opened, the tables kept once inside it as Arrow (graph/embedded/persist.py,
+graph/embedded/index.py)."""
 
 from __future__ import annotations
 

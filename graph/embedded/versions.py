@@ -4,10 +4,14 @@ Layout::
 
     <workspace>/CURRENT                      name of the live version, e.g. "v000003"
     <workspace>/versions/v000003/manifest.json
-    <workspace>/versions/v000003/tables/<table>.parquet
-    <workspace>/versions/v000003/history.parquet  (rows appends replaced or deleted, graph/embedded/append.py)
     <workspace>/versions/v000003/index/           (the graph index, memory-mapped on open: graph/embedded/persist.py)
+    <workspace>/versions/v000003/index/tables/<table>.arrow  (the tables, once, as Arrow IPC)
+    <workspace>/versions/v000003/history.parquet  (rows appends replaced or deleted, graph/embedded/append.py)
     <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
+
+A version written before 2026-11-29 keeps its tables as ``tables/<table>.parquet`` too (and
+maybe no index, or an older one): it is read from them until its index is built
+(:func:`~bidgraph.graph.embedded.persist.table_files`), and appended onto like any other.
 
 A load writes a complete new version into a temporary folder, renames it into place and only
 then swaps ``CURRENT`` (``os.replace`` is atomic), so a crash or a failed load at any point
@@ -33,61 +37,103 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from bidgraph.errors import StoreError
-from bidgraph.graph.embedded.persist import INDEX, current_format, map_table, write_index
-from bidgraph.graph.embedded.reuse import link_or_copy
+from bidgraph.graph.embedded.persist import ensure_index, map_table, read_table, table_files, write_index
+from bidgraph.graph.embedded.reuse import one_chunk
 from bidgraph.graph.jsonlines import read_jsonl, write_jsonl
 
 __all__ = ["Workspace", "LazyTables", "kept_versions"]
 
 
-def _as_written(frame: pd.DataFrame, path: Path, live: Path | None) -> tuple[pa.Table, bool]:
-    """The Arrow table that ``frame.to_parquet(path, index=False)`` writes (the same bytes), for
-    the index (so it is not read back), and whether it is still to be written at ``path``: a
-    frame with attrs is written here (pandas puts them in the file's metadata), and a table the
-    live version holds (``live``: its index folder) is linked instead."""
-    if frame.attrs:
-        frame.to_parquet(path, index=False)
-        return pq.read_table(path), False
+#: The schema metadata key pandas' ``to_parquet`` keeps ``frame.attrs`` under (as JSON).
+PANDAS_ATTRS = b"PANDAS_ATTRS"
+
+
+def as_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame as the Arrow table a version keeps, its ``attrs`` in the schema's metadata as
+    pandas' ``to_parquet`` puts them (and :func:`as_frame` takes them back)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    if live is not None and (live / "tables" / f"{path.stem}.arrow").exists():
-        held, written = map_table(live / "tables" / f"{path.stem}.arrow"), live.parent / "tables" / path.name
-        if written.exists() and held.schema.equals(table.schema, check_metadata=True) and held.equals(table):
-            link_or_copy(written, path)
-            return table, False
-    return table, True
+    if not frame.attrs:
+        return table
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), PANDAS_ATTRS: json.dumps(frame.attrs)})
 
 
-def _hash_file(digest, path: Path) -> None:
-    """Feed ``path`` to ``digest`` a block at a time (read whole, a province's files were 400 MB
-    of fresh memory for the kernel to zero)."""
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
+def as_frame(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    attrs = (table.schema.metadata or {}).get(PANDAS_ATTRS)
+    if attrs:
+        frame.attrs = json.loads(attrs)
+    return frame
+
+
+def table_digest(table: pa.Table) -> str:
+    """The SHA-256 of a table's content: its schema (with metadata), its number of rows and,
+    column by column, which rows hold a value and those values. The same however the table is
+    chunked or sliced, and whether an all-valid column carries a validity bitmap or not."""
+    digest = hashlib.sha256(table.schema.serialize().to_pybytes())
+    digest.update(np.int64(table.num_rows).tobytes())
+    for column in table.columns:
+        values = one_chunk(column)
+        digest.update(np.int64(values.null_count).tobytes())
+        if values.null_count:
+            digest.update(np.packbits(values.is_valid().to_numpy(zero_copy_only=False)).data)
+            values = values.drop_null()
+        if len(values):
+            _feed_values(digest, values)
+    return digest.hexdigest()
+
+
+#: The width of the offsets of the types whose values are bytes of varying length.
+_OFFSETS = {pa.string(): np.int32, pa.binary(): np.int32, pa.large_string(): np.int64, pa.large_binary(): np.int64}
+
+
+def _feed_values(digest, values: pa.Array) -> None:
+    """Feed an array without nulls to ``digest``: the bytes of its values, from its buffers
+    (from the array's offset, without what lies beyond it) where their layout is plain."""
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        _feed_values(digest, values.dictionary_decode())
+    elif pa.types.is_boolean(kind):
+        digest.update(np.packbits(values.to_numpy(zero_copy_only=False)).data)
+    elif kind in _OFFSETS:
+        at = values.offset
+        offsets = np.frombuffer(values.buffers()[1], dtype=_OFFSETS[kind])[at : at + len(values) + 1]
+        digest.update(np.diff(offsets).data)  # lengths: offsets depend on where the array starts
+        if offsets[-1] > offsets[0]:
+            digest.update(memoryview(values.buffers()[2])[offsets[0] : offsets[-1]])
+    elif pa.types.is_primitive(kind) or isinstance(kind, pa.FixedSizeBinaryType):  # fixed width (decimals too)
+        size = kind.bit_width // 8
+        digest.update(memoryview(values.buffers()[1])[values.offset * size : (values.offset + len(values)) * size])
+    else:  # a nested type: no table of the schema has one
+        digest.update(repr(values.to_pylist()).encode())
+
+
+def content_digest(digests: dict[str, str]) -> str:
+    """A version's ``content_sha256``: over its tables' names and :func:`table_digest`s."""
+    digest = hashlib.sha256()
+    for name in sorted(digests):
+        digest.update(f"{name}\0{digests[name]}\0".encode())
+    return digest.hexdigest()
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
     """The tables of a version folder as pandas, each read when first asked for (a query that
-    needs none reads none) and kept: from the index's memory-mapped Arrow copy when the
-    version has a current index (no decoding: a province's tables in a few seconds instead of
-    twenty), else from its Parquet file. Both give the same frame."""
+    needs none reads none) and kept: from the memory-mapped Arrow file (no decoding: a
+    province's tables in a few seconds instead of twenty) or, for a version written before
+    tables were kept once and not indexed since, from its Parquet file. Both give the same frame."""
 
     def __init__(self, version: Path):
-        self._paths = {p.stem: p for p in sorted((Path(version) / "tables").glob("*.parquet"))}
-        self._index = Path(version) / INDEX if current_format(Path(version) / INDEX) else None
+        self._paths = table_files(Path(version))
         self._read: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._read:
-            arrow = None if self._index is None else self._index / "tables" / f"{name}.arrow"
-            if arrow is not None and arrow.exists() and name in self._paths:
-                self._read[name] = map_table(arrow).to_pandas()
-            else:
-                self._read[name] = pd.read_parquet(self._paths[name])
+            path = self._paths[name]
+            self._read[name] = as_frame(map_table(path)) if path.suffix == ".arrow" else pd.read_parquet(path)
         return self._read[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -95,6 +141,12 @@ class LazyTables(Mapping[str, pd.DataFrame]):
 
     def __len__(self) -> int:
         return len(self._paths)
+
+
+def _same(path: Path, table: pa.Table) -> bool:
+    """Whether the table kept at ``path`` is ``table``: schema with metadata, and values."""
+    held = read_table(path)
+    return held.schema.equals(table.schema, check_metadata=True) and held.equals(table)
 
 
 class Workspace:
@@ -133,51 +185,44 @@ class Workspace:
         self, tables: dict[str, pd.DataFrame], manifest: dict, history: pd.DataFrame | None = None
     ) -> Path | None:
         """Write a new version and make it current; returns its folder, or ``None`` when its
-        tables are byte for byte those of the current version (then nothing changes).
+        tables are those of the current version (schema, metadata and values: then nothing
+        changes).
 
-        ``manifest`` gets ``content_sha256``: the SHA-256 of the version's Parquet files,
-        which are deterministic for the same content. ``history`` (the rows appends replaced)
-        is kept beside the tables, outside the digest: it only grows when the tables change."""
+        ``manifest`` gets ``table_sha256`` (each table's :func:`table_digest`; a table kept
+        unchanged from the live version keeps its digest, not hashed again) and
+        ``content_sha256`` (:func:`content_digest` of those). ``history`` (the rows appends
+        replaced) is kept beside the tables, outside the digest: it only grows when the tables
+        change."""
         keep = kept_versions()  # read first: a bad setting must not fail a load after its swap
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned(versions)
+        current = self.current
+        live = None if current is None else ensure_index(current)  # an old version's: built first
+        arrow = {name: as_arrow(tables[name]) for name in sorted(tables)}
+        held = {} if current is None else table_files(current)
+        unchanged = frozenset(name for name, table in arrow.items() if name in held and _same(held[name], table))
+        if current is not None and unchanged == set(arrow) == set(held):
+            return None
+        known = {} if current is None else self.manifest().get("table_sha256", {})
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=versions))
         try:
-            (tmp / "tables").mkdir()
-            current = self.current
-            live = None if current is None or not (current / INDEX / "meta.json").exists() else current / INDEX
-            arrow, unwritten = {}, {}
-            for name in sorted(tables):
-                path = tmp / "tables" / f"{name}.parquet"
-                arrow[name], to_write = _as_written(tables[name], path, live)
-                if to_write:
-                    unwritten[path] = arrow[name]
-            # Parquet encoding leaves the interpreter free: the files are written in threads and,
-            # on a first load (which cannot be unchanged), the index is built meanwhile. (Not on
-            # an append: a province's day took 6-10 CPU seconds more so, in two runs of each.)
-            built = current is None
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                writes = [pool.submit(pq.write_table, t, path, compression="snappy") for path, t in unwritten.items()]
-                if built:
-                    write_index(tmp, arrow, live)
-                for write in writes:
-                    write.result()
-            digest = hashlib.sha256()
-            for name in sorted(tables):
-                digest.update(name.encode() + b"\0")
-                _hash_file(digest, tmp / "tables" / f"{name}.parquet")
+            # Hashing leaves the interpreter free: done in a thread while the index is built.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                hashed = {
+                    name: pool.submit(table_digest, table)
+                    for name, table in arrow.items()
+                    if name not in unchanged or name not in known
+                }
+                write_index(tmp, arrow, live, unchanged)
+                digests = {name: hashed[name].result() if name in hashed else known[name] for name in arrow}
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
-            if current is not None and self.manifest().get("content_sha256") == digest.hexdigest():
-                shutil.rmtree(tmp, ignore_errors=True)
-                return None
-            if not built:
-                write_index(tmp, arrow, live)
             name = self.next_name()
             manifest = {
                 **manifest,
-                "content_sha256": digest.hexdigest(),
+                "content_sha256": content_digest(digests),
+                "table_sha256": digests,
                 "version": name,
                 "written_at": datetime.now(UTC).isoformat(),
             }
