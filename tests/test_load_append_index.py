@@ -7,12 +7,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from bidgraph.cli import main
 from bidgraph.graph.embedded import versions
+from bidgraph.graph.embedded.reuse import first_rows, first_seen
 from bidgraph.graph.embedded.store import EmbeddedStore
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "daily.py"
@@ -92,3 +95,11 @@ def test_few_endpoints_resolve_as_many_do():
     for ends in ([pa.array(["k1", "none"], pa.large_string())], [every, pa.array(["none"], pa.large_string())]):
         with pytest.raises(NotFound, match="none"):
             _endpoint_ids(keys, ends, "L")
+
+
+def test_the_first_position_of_each_code_is_found_from_the_running_greatest():
+    rng = np.random.default_rng(3)
+    values = pa.array([f"v{n}" for n in rng.integers(0, 500, 20_000)], pa.large_string())
+    codes = pc.dictionary_encode(values).indices.to_numpy()
+    assert np.array_equal(first_seen(codes), first_rows(codes, codes.max() + 1))
+    assert len(first_seen(codes[:0])) == 0

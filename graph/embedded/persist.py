@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.extend import extended_csr, extended_order
-from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows, first_rows_of, link_or_copy, value_parts
+from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows_of, first_seen, link_or_copy, value_parts
 from bidgraph.graph.embedded.textindex import write_text_indexes
 from bidgraph.graph.schema import Schema, schema
 
@@ -84,7 +84,7 @@ def _value_keys(tables: dict[str, pa.Table], node) -> tuple[pa.Array, pa.Array, 
         return pa.array([], pa.large_string()), pa.array([], pa.string()), {}
     encoded = pc.dictionary_encode(pa.concat_arrays(parts))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    first = first_rows(codes, len(encoded.dictionary))
+    first = first_seen(codes)
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     kind = np.concatenate(kind_ids)[first][order]
     rank = np.empty(len(order), dtype=np.int64)

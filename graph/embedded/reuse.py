@@ -25,7 +25,16 @@ import pyarrow.compute as pc
 
 from bidgraph.graph.embedded.extend import bisect
 
-__all__ = ["Previous", "link_or_copy", "as_text", "one_chunk", "first_rows", "first_rows_of", "value_parts"]
+__all__ = [
+    "Previous",
+    "link_or_copy",
+    "as_text",
+    "one_chunk",
+    "first_rows",
+    "first_seen",
+    "first_rows_of",
+    "value_parts",
+]
 
 #: More distinct new values than this, and a value label is built whole (each is placed by a
 #: binary search of the live keys: a day's few thousand cost milliseconds).
@@ -51,6 +60,16 @@ def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
     first = np.full(size, len(codes), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
     return first
+
+
+def first_seen(codes: np.ndarray) -> np.ndarray:
+    """For the codes of ``pc.dictionary_encode`` (which numbers the values in the order they
+    first appear), the first position holding each code, as :func:`first_rows` finds it: where
+    the running greatest code grows (one pass, not a scatter of every position)."""
+    if not len(codes):
+        return np.empty(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
 
 
 def first_rows_of(values: pa.Array, among: pa.Array) -> np.ndarray:
@@ -184,7 +203,7 @@ class Previous:
         encoded = pc.dictionary_encode(tail)
         if len(encoded.dictionary) > _PLACED_ONE_BY_ONE:
             return None
-        first = first_rows(encoded.indices.to_numpy(zero_copy_only=False), len(encoded.dictionary))
+        first = first_seen(encoded.indices.to_numpy(zero_copy_only=False))
         tail_kind = np.concatenate([np.empty(0, np.int64), *kind_ids])[first]
         # A kind's rank is its first source's; a live value a new row of an earlier source holds takes its kind.
         rank = pc.index_in(old_kinds, value_set=pa.array(kinds, pa.string())).to_numpy(zero_copy_only=False)
