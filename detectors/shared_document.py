@@ -17,6 +17,8 @@ rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, bid_uses, bid_value_findings
 
@@ -52,6 +54,8 @@ def detect(snapshot, params: dict, seed: int) -> list:
     """Groups of bidders sharing document fingerprints, hashes or authors on common lots
     (``seed`` unused: the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_documents", KINDS)
-    uses.loc[uses["kind"] == "author", "value"] = uses.loc[uses["kind"] == "author", "value"].str.strip().str.casefold()
+    author = (uses["kind"] == "author").to_numpy()
+    name, names = pd.factorize(uses["value"].iloc[author])  # each distinct author normalised once
+    uses.loc[author, "value"] = pd.Series(names).str.strip().str.casefold().array.take(name)
     what = ("投标文件特征", "document traces")
     return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, params, what, LAW)
