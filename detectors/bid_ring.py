@@ -107,8 +107,9 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     market_win_ratio = _market_win_ratio(co)
     findings = []
     on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
-    # the columns the groups are judged and shown on: copying the rest for every group costs seconds
-    shown = ["lot", "lot_id", "opened_on", "firm", "org_id", "is_winner", "price", "ceiling_price", "market"]
+    # the columns the groups are judged and shown on, ids as their codes (co.lots, co.firms): copying
+    # the rest, or the id strings, for every group costs seconds
+    shown = ["lot", "opened_on", "firm", "is_winner", "price", "ceiling_price", "market"]
     bids = co.bids.loc[co.bids["lot"].isin(on_group_lots), shown]
     for members, by_traces in seeded:
         lots, group_ties = _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, params)
@@ -168,8 +169,7 @@ def attach_members(co: CoBidding, core: np.ndarray, params: dict) -> np.ndarray:
     """
     group = core
     for _ in range(params["attach_rounds"]):
-        on = np.asarray(co.incidence[:, group].sum(axis=1)).ravel()
-        lots = np.flatnonzero(on >= 2)
+        lots = _lots_met(co, group)
         x = np.asarray(co.incidence[lots].sum(axis=0)).ravel()
         expected = expected_entries(co, lots)
         cand = np.flatnonzero(x >= params["min_cobids"])
@@ -215,8 +215,7 @@ def _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, param
     meet; for a group seeded by traces, the lots where members' bids carry a shared upload or
     document value, when there are ``min_lots`` of them (a ring inside a small qualified pool
     meets on every lot of it, but rigs only those it prepares together)."""
-    on = np.asarray(co.incidence[:, members].sum(axis=1)).ravel()
-    lots = np.flatnonzero(on >= 2)
+    lots = _lots_met(co, members)
     if by_traces:
         orgs = co.firms[members]
         marked = traced_lots(snapshot, co, traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)])
@@ -224,6 +223,14 @@ def _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, param
             sel = inside[inside["a"].isin(members) & inside["b"].isin(members)]
             return marked, pair_price_ties(co, sel, marked)
     return lots, ties
+
+
+def _lots_met(co: CoBidding, members: np.ndarray) -> np.ndarray:
+    """Lot codes where two or more of ``members`` (firm codes) bid: a product with the members'
+    indicator (slicing the lots x firms matrix by columns, once per group and round, cost seconds)."""
+    chosen = np.zeros(len(co.firms), dtype=np.float32)
+    chosen[members] = 1
+    return np.flatnonzero(co.incidence @ chosen >= 2)
 
 
 def _market_win_ratio(co: CoBidding) -> pd.Series:
@@ -315,24 +322,21 @@ def _judge(co, group_bids, members, ring_lots, pairs, ties, traces, market_win_r
 
 def _finding(co, members, ring_lots, bids, member_traces, score, measured, params) -> Finding:
     orgs = [str(o) for o in co.firms[members]]
-    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot_id"], na_position="last")[
-        ["lot", "lot_id", "opened_on"]
-    ]
-    winners = bids[bids["is_winner"]].drop_duplicates("lot").set_index("lot")[["org_id", "firm"]]
+    # codes sort as the ids do
+    lots = bids.drop_duplicates("lot").sort_values(["opened_on", "lot"], na_position="last")[["lot", "opened_on"]]
+    winners = bids[bids["is_winner"]].drop_duplicates("lot").set_index("lot")["firm"]
     lots = lots.join(winners, on="lot")
-    on_lot = bids[bids["firm"].isin(members)].sort_values("org_id").groupby("lot")["org_id"].agg(list)
+    on_lot = bids[bids["firm"].isin(members)].sort_values("firm").groupby("lot")["firm"].agg(list)
     member_set = set(members.tolist())
     rotation: list[dict[str, Any]] = [
         {
-            "lot_id": str(lot_id),
+            "lot_id": str(co.lots[lot]),
             "opened_on": None if pd.isna(opened) else str(pd.Timestamp(opened).date()),
-            "winner": None if pd.isna(winner) else str(winner),
+            "winner": None if pd.isna(firm) else str(co.firms[int(firm)]),
             "winner_is_member": not pd.isna(firm) and int(firm) in member_set,
-            "members_bidding": [str(o) for o in on_lot.get(lot, [])],
+            "members_bidding": [str(o) for o in co.firms[on_lot.get(lot, [])]],
         }
-        for lot, lot_id, opened, winner, firm in zip(
-            lots["lot"], lots["lot_id"], lots["opened_on"], lots["org_id"], lots["firm"]
-        )
+        for lot, opened, firm in zip(lots["lot"], lots["opened_on"], lots["firm"])
     ]
     trace_nodes, trace_edges = trace_graph(member_traces)
     nodes = sorted(
