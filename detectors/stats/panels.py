@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bidgraph.detectors.stats.codes import first_rows, row_key
 from bidgraph.graph.snapshot import positions
 
 __all__ = ["score_deviations"]
@@ -36,7 +37,11 @@ def _deviations(snapshot, min_panel: int) -> pd.DataFrame:
     codes = {k: pd.factorize(es[k]) for k in keys}
     coded = pd.DataFrame({k: codes[k][0] for k in keys} | {"score": es["score"].to_numpy()})
     coded = coded[(coded[keys] >= 0).all(axis=1)]  # a missing id (code -1) is no group, as in a groupby
-    coded = coded.groupby(keys, as_index=False, sort=False)["score"].mean()
+    # grouped on one key standing for the three codes (a group-by on three columns combines them each time)
+    key = row_key(*(coded[k].to_numpy() for k in keys))
+    first, _ = first_rows(key)  # the groups in the order of their first row, as groupby(sort=False) has them
+    mean = coded["score"].groupby(key, sort=False).mean()
+    coded = coded.iloc[first][keys].reset_index(drop=True).assign(score=mean.to_numpy())
     coded["panel"] = coded.groupby("bid_id")["score"].transform("size")
     coded = coded[coded["panel"] >= min_panel].reset_index(drop=True)
     total = coded.groupby("bid_id")["score"].transform("sum")
