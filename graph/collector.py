@@ -10,23 +10,44 @@ stopped a callback now and then for 0.2-0.7 s. The young generations still colle
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["rare_full_collections", "freeze_held"]
+__all__ = ["rare_full_collections", "freeze_held", "holding"]
+
+
+_raised = [0]  # rare_full_collections blocks open (nested ones keep the outer threshold)
 
 
 @contextmanager
 def rare_full_collections() -> Iterator[None]:
     """Full passes a hundred times rarer while the block runs (a batch that builds its findings)."""
     young, middle, full = gc.get_threshold()
-    gc.set_threshold(young, middle, full * 100)
+    if not _raised[0]:
+        gc.set_threshold(young, middle, full * 100)
+    _raised[0] += 1
     try:
         yield
     finally:
-        gc.set_threshold(young, middle, full)
+        _raised[0] -= 1
+        if not _raised[0]:
+            gc.set_threshold(young, middle, full)
 
 
 def freeze_held() -> None:
     """What the process holds now leaves the collector's view for good (a server once warm)."""
     gc.freeze()
+
+
+@contextmanager
+def holding() -> Iterator[Callable[[], None]]:
+    """Within the block, ``hold()`` takes what the process holds out of the collector's view
+    (``gc.freeze``): a batch's findings and the last batch's, millions of containers a full pass
+    would walk again and again (4-10 s each at province). It all returns at the end of the block,
+    unless something was frozen before it (a warm server's own stays so, and nothing more is)."""
+    mine = gc.get_freeze_count() == 0
+    try:
+        yield gc.freeze if mine else (lambda: None)
+    finally:
+        if mine:
+            gc.unfreeze()

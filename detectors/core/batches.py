@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from bidgraph.detectors.core.finding import defining_entities
 from bidgraph.detectors.core.registry import chosen
 from bidgraph.detectors.core.runner import run_batch
-from bidgraph.graph.collector import rare_full_collections
+from bidgraph.graph.collector import holding, rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["compare", "change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
@@ -113,25 +113,30 @@ def record_batch(
     graph version they were computed on, so a lead keeps its history across loads. Findings are
     stored first: when the graph changed meanwhile they are refused and no record is written.
     """
-    last = store.last_batch() or {"id": "B-000000"}
-    previous = store.last_batch_findings()
-    at = datetime.now(UTC).isoformat(timespec="seconds")
-    batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
-    findings, summary = run_batch(snapshot, settings, only, progress, previous=(previous, last.get("detectors", [])))
-    ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
-    min_change = float(settings.get("run", {}).get("min_score_change", 0.0))
-    with rare_full_collections():  # a new dict per finding, among the millions of containers of two batches
+    # two batches' findings are millions of containers, none of them garbage
+    with rare_full_collections(), holding() as hold:
+        last = store.last_batch() or {"id": "B-000000"}
+        previous = store.last_batch_findings()
+        hold()  # before the workers fork, too: their collector then leaves these pages unwritten
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
+        findings, summary = run_batch(
+            snapshot, settings, only, progress, previous=(previous, last.get("detectors", []))
+        )
+        hold()
+        ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
+        min_change = float(settings.get("run", {}).get("min_score_change", 0.0))
         findings = _with_history(findings, previous, ran, at, min_change)
-    rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
-    store.save_findings(findings, computed_on=snapshot.version)
-    record = {
-        "id": batch_id,
-        "at": at,
-        "graph_version": snapshot.version,
-        "run": sorted(ran),
-        "detectors": rows,
-        "findings": len(findings),
-        "changes": compare(previous, findings, min_change),
-    }
-    store.save_batch(record)
-    return findings, record
+        rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
+        store.save_findings(findings, computed_on=snapshot.version)
+        record = {
+            "id": batch_id,
+            "at": at,
+            "graph_version": snapshot.version,
+            "run": sorted(ran),
+            "detectors": rows,
+            "findings": len(findings),
+            "changes": compare(previous, findings, min_change),
+        }
+        store.save_batch(record)
+        return findings, record

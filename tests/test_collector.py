@@ -1,0 +1,52 @@
+import gc
+
+from bidgraph.graph.collector import holding, rare_full_collections
+
+
+def test_full_passes_are_rarer_inside_and_as_before_after():
+    before = gc.get_threshold()
+    with rare_full_collections():
+        assert gc.get_threshold() == (*before[:2], before[2] * 100)
+    assert gc.get_threshold() == before
+
+
+def test_a_nested_block_keeps_the_outer_threshold_and_the_outer_block_restores_it():
+    before = gc.get_threshold()
+    with rare_full_collections():
+        raised = gc.get_threshold()
+        with rare_full_collections():
+            assert gc.get_threshold() == raised
+        assert gc.get_threshold() == raised
+    assert gc.get_threshold() == before
+
+
+def test_the_threshold_is_restored_when_the_block_raises():
+    before = gc.get_threshold()
+    try:
+        with rare_full_collections():
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.get_threshold() == before
+
+
+def test_what_is_held_leaves_the_collectors_view_until_the_block_ends():
+    assert gc.get_freeze_count() == 0
+    with holding() as hold:
+        held = [[n] for n in range(1000)]
+        hold()
+        assert gc.get_freeze_count() >= len(held)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_process_frozen_before_keeps_its_own_and_freezes_nothing_more():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with holding() as hold:
+            held = [[n] for n in range(1000)]
+            hold()
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen and held
+    finally:
+        gc.unfreeze()
