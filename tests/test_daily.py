@@ -53,10 +53,16 @@ def test_daily_appends_detects_and_reports(days, tmp_path, capsys):
     got = report(ws)
     assert [item["export"] for item in got["loaded"]] == ["day01", "day02"]
     assert got["failed"][0]["export"] == "day03" and got["exit_code"] == 1
-    assert got["changes"].startswith("not recorded yet")
-    assert got["findings"] == len(EmbeddedStore(ws).findings()) > 0
+    store = EmbeddedStore(ws)
+    assert got["findings"] == len(store.findings()) > 0
+    # recorded as detect records it: the batch, and its findings with their history
+    assert got["batch"] == store.last_batch()["id"] == "B-000001"
+    assert got["changes"] == {"new": got["findings"], "changed": 0, "gone": 0}
+    assert all(f["first_seen"] == f["last_seen"] for f in store.findings())
     assert sum(row["findings"] for row in got["detectors"]) == got["findings"]
-    assert "failed / 失败 day03" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "failed / 失败 day03" in out
+    assert f"batch / 批次 B-000001, since the batch before / 与上一批次相比: new / 新增 {got['findings']}," in out
 
 
 def test_nothing_arrived_is_ok_and_a_held_lock_refuses(days, tmp_path):
@@ -65,6 +71,9 @@ def test_nothing_arrived_is_ok_and_a_held_lock_refuses(days, tmp_path):
     version = EmbeddedStore(ws).info()["version"]
     assert main(["--workspace", str(ws), "daily", str(inbox)]) == 0
     assert EmbeddedStore(ws).info()["version"] == version
+    second = max((ws / "reports").glob("daily-*.json"))
+    assert json.loads(second.read_text(encoding="utf-8"))["changes"] == {"new": 0, "changed": 0, "gone": 0}
+    assert EmbeddedStore(ws).last_batch()["id"] == "B-000002"
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:

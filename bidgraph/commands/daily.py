@@ -3,8 +3,9 @@
 Holds the workspace's load lock for the whole run, so two runs (or a run and a load) never
 overlap. Appends every export that arrived in INBOX_DIR (a folder per day, or files), each as
 its own version, in name order: a processed one moves to ``INBOX_DIR/done/``, a refused one to
-``INBOX_DIR/failed/`` beside ``<name>.reason.txt``. Then runs the detector batch as ``detect``
-does, and writes a report (JSON and text) into ``<workspace>/reports/``.
+``INBOX_DIR/failed/`` beside ``<name>.reason.txt``. Then runs and records the detector batch as
+``detect`` does (the findings' history, the batch record and what changed since the batch
+before), and writes a report (JSON and text) into ``<workspace>/reports/``.
 
 Exit codes: 0 all loaded and detected; 1 partly failed (an export or a detector); 2 refused
 (no inbox, no graph, another run or load holds the lock); 3 internal error (see the log).
@@ -29,8 +30,6 @@ from bidgraph.workspace import resolve_workspace
 
 OK, PARTLY_FAILED, REFUSED, INTERNAL_ERROR = 0, 1, 2, 3
 DONE, FAILED = "done", "failed"
-#: What the report says until batches record what changed between them (issue 14, "What changed").
-CHANGES_NOT_RECORDED = "not recorded yet / 尚未记录"
 log = logging.getLogger("bidgraph.daily")
 
 
@@ -51,7 +50,7 @@ def handle(args) -> int:
     workspace = resolve_workspace(args.workspace)
     started = datetime.now().astimezone()
     report: dict = {"inbox": str(args.inbox), "started": started.isoformat(timespec="seconds"), "loaded": []}
-    report |= {"failed": [], "detectors": [], "changes": CHANGES_NOT_RECORDED}
+    report |= {"failed": [], "detectors": [], "changes": None}
     try:
         if not args.inbox.is_dir():
             raise BidgraphError(f"{args.inbox}: no such inbox folder / 收件目录不存在")
@@ -103,16 +102,17 @@ def _run(args, workspace: Path, report: dict) -> int:
     # Imported only now: the detectors bring scikit-learn and SciPy's statistics (seconds to
     # import), which a run that refuses, or the appends before the batch, do not need.
     from bidgraph.detectors.core import settings as detector_settings
-    from bidgraph.detectors.core.runner import run_batch
+    from bidgraph.detectors.core.batches import change_counts, record_batch
 
     snapshot = store.snapshot()
     settings = detector_settings.settings_for(args.workspace, None)
-    findings, summary = run_batch(snapshot, settings, None, progress=False)
-    store.save_findings(findings, computed_on=snapshot.version)
-    report["version"] = snapshot.version
-    report["detectors"] = [{k: row.get(k) for k in ("detector", "status", "findings", "error")} for row in summary]
+    findings, record = record_batch(store, snapshot, settings, progress=False)
+    report["version"], report["batch"] = snapshot.version, record["id"]
+    rows = record["detectors"]
+    report["detectors"] = [{k: row.get(k) for k in ("detector", "status", "findings", "error")} for row in rows]
     report["findings"] = len(findings)
-    failed = report["failed"] or any(row.get("error") for row in summary)
+    report["changes"] = change_counts(record)
+    failed = report["failed"] or any(row.get("error") for row in rows)
     return PARTLY_FAILED if failed else OK
 
 
@@ -148,7 +148,13 @@ def render(report: dict) -> str:
         lines.append("  nothing arrived / 无新导出")
     for row in report["detectors"]:
         lines.append(f"  {row['detector']}: {row['findings']} findings / 条预警 ({row['status']})")
-    lines.append(f"  changes since the last run / 与上次相比: {report['changes']}")
+    if report["changes"] is None:
+        lines.append("  no batch ran / 未运行检测")
+    else:
+        from bidgraph.commands.changes import LABELS  # the batch ran: what it imports is loaded
+
+        told = ", ".join(f"{LABELS[kind]} {n}" for kind, n in report["changes"].items())
+        lines.append(f"  batch / 批次 {report['batch']}, since the batch before / 与上一批次相比: {told}")
     for key in ("refused", "internal_error"):
         if key in report:
             lines.append(f"  {key}: {report[key]}")
