@@ -15,11 +15,14 @@ when another version has become live meanwhile (a load swapped it during the det
 that a load can tell how much of it a new bundle would replace.
 
 Each detector batch leaves a record (``bidgraph.detectors.core.batches``: its summary and what
-changed since the batch before): ``save_batch(record)`` keeps it (a StoreError when a record with
+changed since the batch before): ``save_batch(record, findings)`` keeps it (a StoreError when a record with
 its id exists), ``batches()`` gives them oldest first, ``last_batch()`` the latest alone (None before the
 first), and ``last_batch_findings()`` the findings
 the latest batch stored, whichever graph version they were computed on (before any batch: the
-stored findings), so that a lead keeps its id and history across loads.
+stored findings), so that a lead keeps its id and history across loads. ``last_batch_ledger()``
+gives the same findings with at least their id, detector, score, severity, entities and history
+(``first_seen``, ``last_seen``, ``scores``): what the next batch compares with, which a store may
+keep apart (the embedded store's ledger: a sixth of a province's findings file).
 
 An :class:`IncrementalStore` also has ``append(bundle, delete_missing, resolve)``, which adds an export to the live graph instead of
 replacing it (rows updated in place keep their previous values as history; ``resolve`` is the
@@ -53,10 +56,11 @@ class GraphStore(Protocol):
     def save_findings(self, findings: list[dict], computed_on: str | None = None): ...
     def live_tables(self) -> dict[str, int]: ...
     def findings(self) -> list[dict]: ...
-    def save_batch(self, batch: dict) -> None: ...
+    def save_batch(self, batch: dict, findings: list[dict] | None = None) -> None: ...
     def batches(self) -> list[dict]: ...
     def last_batch(self) -> dict | None: ...
     def last_batch_findings(self) -> list[dict]: ...
+    def last_batch_ledger(self) -> list[dict]: ...
 
 
 class IncrementalStore(GraphStore, Protocol):

@@ -13,6 +13,8 @@ from bidgraph.cases.scoped_store import RegionViews
 from bidgraph.cli import main
 from bidgraph.detectors import shared_device
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.errors import StoreError
+from bidgraph.graph.embedded.batches import LEDGER, BatchLog
 from bidgraph.graph.embedded.store import EmbeddedStore
 
 
@@ -197,3 +199,40 @@ def test_a_store_reads_the_last_batch_record_once(ws, lead):
     first = store.last_batch()
     (ws / "batches" / "B-000001.json").write_text("not json", encoding="utf-8")
     assert store.last_batch() is first and store.last_batch_findings()
+
+
+def test_the_next_batch_compares_with_the_last_batchs_ledger_alone(ws, lead):
+    """A whole batch reads the last batch's ledger (id, score, entities, history), not its
+    findings file (351 MB at province); only the latest ledger is kept."""
+    detect(ws)
+    store = EmbeddedStore(ws)
+    (first,) = ours(store.findings())
+    ledger = [json.loads(line) for line in (ws / "batches" / "B-000001.ledger.jsonl").read_text().splitlines()]
+    assert ledger == [{k: f[k] for k in LEDGER if k in f} for f in store.findings()]
+    findings_file = ws / "versions" / store.info()["version"] / "findings.jsonl"
+    findings_file.write_text("not json\n", encoding="utf-8")
+    lead["score"] = 0.6
+    assert detect(ws) == 0
+    (changed,) = ours(store.last_batch()["changes"]["changed"])
+    assert (changed["id"], changed["before"], changed["score"]) == (first["id"], 0.9, 0.6)
+    assert sorted(p.name for p in (ws / "batches").glob("*.ledger.jsonl")) == ["B-000002.ledger.jsonl"]
+
+
+def test_a_batch_without_a_ledger_compares_with_the_findings_it_stored(ws, lead):
+    detect(ws)
+    (ws / "batches" / "B-000001.ledger.jsonl").unlink()  # a record written before ledgers were
+    lead["score"] = 0.6
+    assert detect(ws) == 0
+    store = EmbeddedStore(ws)
+    assert [c["before"] for c in ours(store.last_batch()["changes"]["changed"])] == [0.9]
+    assert [s for _, s in ours(store.findings())[0]["scores"]] == [0.9, 0.6]
+
+
+def test_a_batch_recorded_twice_keeps_the_first_ones_ledger(tmp_path):
+    log = BatchLog(tmp_path)
+    finding = {"id": "F-1", "detector": "d", "score": 0.5, "severity": "low", "entities": [], "evidence": {}}
+    log.save({"id": "B-000001"}, [finding])
+    with pytest.raises(StoreError, match="recorded meanwhile"):
+        log.save({"id": "B-000001"}, [{**finding, "score": 0.7}])
+    assert log.last_ledger() == [{k: v for k, v in finding.items() if k != "evidence"}]
+    assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == ["B-000001.json", "B-000001.ledger.jsonl"]

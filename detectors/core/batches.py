@@ -55,7 +55,7 @@ def compare(previous: list[dict], current: list[dict], min_change: float = 0.0) 
         old = before.get(f["id"])
         if old is None:
             continue
-        moved = members(old) != members(f)
+        moved = old["entities"] != f["entities"] and members(old) != members(f)  # equal lists: one compare
         recorded = _recorded_score(old)
         if moved or score_moved(recorded, f["score"], min_change):
             changed.append({**_entry(f), "before": recorded, "members_changed": moved})
@@ -116,7 +116,8 @@ def record_batch(
     # two batches' findings are millions of containers, none of them garbage
     with rare_full_collections(), holding() as hold:
         last = store.last_batch() or {"id": "B-000000"}
-        previous = store.last_batch_findings()
+        # a subset run carries the other detectors' findings on whole; a whole batch needs their ledger
+        previous = store.last_batch_findings() if only else store.last_batch_ledger()
         hold()  # before the workers fork, too: their collector then leaves these pages unwritten
         at = datetime.now(UTC).isoformat(timespec="seconds")
         batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
@@ -138,5 +139,5 @@ def record_batch(
             "findings": len(findings),
             "changes": compare(previous, findings, min_change),
         }
-        store.save_batch(record)
+        store.save_batch(record, findings)
         return findings, record

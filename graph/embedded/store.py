@@ -198,8 +198,8 @@ class EmbeddedStore:
         return self.workspace.read_findings()
 
     # -- batches (graph/embedded/batches.py) ---------------------------------------------------
-    def save_batch(self, batch: dict) -> None:
-        self._batches.save(batch)
+    def save_batch(self, batch: dict, findings: list[dict] | None = None) -> None:
+        self._batches.save(batch, findings)
 
     def batches(self) -> list[dict]:
         return self._batches.records()
@@ -209,6 +209,10 @@ class EmbeddedStore:
 
     def last_batch_findings(self) -> list[dict]:
         stored = self._batches.last_findings()
+        return self.workspace.read_findings() if stored is None else stored
+
+    def last_batch_ledger(self) -> list[dict]:
+        stored = self._batches.last_ledger()
         return self.workspace.read_findings() if stored is None else stored
 
 

@@ -86,8 +86,8 @@ class Neo4jStore:
     def findings(self) -> list[dict]:
         return stored_findings.findings(self.connection, self.schema)
 
-    def save_batch(self, batch: dict) -> None:
-        stored_batches.save_batch(self.connection, batch)
+    def save_batch(self, batch: dict, findings: list[dict] | None = None) -> None:
+        stored_batches.save_batch(self.connection, batch)  # the findings are already nodes
 
     def batches(self) -> list[dict]:
         return stored_batches.batches(self.connection)
@@ -96,4 +96,7 @@ class Neo4jStore:
         return stored_batches.last_batch(self.connection)
 
     def last_batch_findings(self) -> list[dict]:
+        return self.findings()
+
+    def last_batch_ledger(self) -> list[dict]:
         return self.findings()
