@@ -279,12 +279,13 @@ def _bond_traces(snapshot) -> pd.DataFrame:
     bid = _bid_codes(snapshot, "bid_bonds")
     bonds = snapshot["bid_bonds"].loc[bid >= 0, ["payer_account"]].assign(bid=bid[bid >= 0])
     bonds = bonds.dropna(subset=["payer_account"])
-    raw = bonds["payer_account"].astype(str).str.strip()
-    masked = raw.str.contains(r"\*", regex=True)
+    account, accounts = pd.factorize(bonds["payer_account"])  # each distinct account read once
+    raw = pd.Series(accounts).astype(str).str.strip()
+    masked = raw.str.contains(r"\*", regex=True).to_numpy(bool)
     full = raw.str.replace(r"[\s\-]", "", regex=True).str.upper()
     return bonds.assign(
-        value=full.where(~masked, raw),
-        rule=np.where(masked, "art40_6_same_masked_account", "art40_6_same_bond_account"),
+        value=full.where(~masked, raw).array.take(account),
+        rule=np.where(masked[account], "art40_6_same_masked_account", "art40_6_same_bond_account"),
         role="payer_account",
         label=None,
     )[["bid", "value", "rule", "role", "label"]]
