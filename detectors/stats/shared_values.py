@@ -282,7 +282,6 @@ def shared_value_findings(
     draw: Callable[[pd.DataFrame], tuple[list[str], list[list[str]], dict]],
     what: tuple[str, str],
     law: tuple[str, str] | None = None,
-    holder_rows: np.ndarray | None = None,
 ) -> list[Finding]:
     """Findings for groups of competing bidders that share values.
 
@@ -300,9 +299,6 @@ def shared_value_findings(
     what : how the shared things are called, ``(zh, en)``, e.g. ``("上传设备", "upload devices")``.
     law : the provision that makes the shared values collusion, ``(zh, en)``, cited in the rule
         and the explanation (and as ``law`` in the evidence).
-    holder_rows : when each row of ``uses`` is a row of ``holders`` spread to a lot (a firm's
-        values to each of its bids), that row's position in ``holders``: the value and firm
-        strings are then coded once, in ``holders``, not again in ``uses``.
 
     Returns
     -------
@@ -313,19 +309,15 @@ def shared_value_findings(
     public_min_firms = int(params["public_min_firms"])
     public_cap = float(params["public_cap"])
     own_holders = holders is uses  # values of bids: the uses are their own holders
-    if holder_rows is not None:  # renumbered among the holders kept
-        holder_rows = (np.cumsum(holders[["org_id", "value"]].notna().all(axis=1).to_numpy()) - 1)[holder_rows]
     holders = holders.dropna(subset=["org_id", "value"])
-    uses_rows: np.ndarray | None = None
     if own_holders:
         kept = holders["lot_id"].notna() & (holders["value"].astype(str).str.strip() != "")
         uses_rows = np.flatnonzero(kept.to_numpy())
         uses = holders[kept].reset_index(drop=True)
     else:
-        kept = uses[["lot_id", "org_id", "value"]].notna().all(axis=1) & (uses["value"].astype(str).str.strip() != "")
-        uses = uses[kept].reset_index(drop=True)
-        if holder_rows is not None:  # a use's org and value are its holder's, which is then kept too
-            uses_rows = holder_rows[kept.to_numpy()]
+        uses = uses.dropna(subset=["lot_id", "org_id", "value"])
+        uses = uses[uses["value"].astype(str).str.strip() != ""].reset_index(drop=True)
+        uses_rows = None
     if uses.empty:
         return []
     coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds], uses_rows)
