@@ -242,31 +242,36 @@ def fit_weights(features: pd.DataFrame, labels: pd.Series, seed: int) -> dict[st
 def detect(snapshot, params: Mapping, seed: int, findings: list[dict], scores: Mapping | None = None) -> list[Finding]:
     """Entities whose index reaches ``min_index`` (``seed`` unused)."""
     ranked = smoke_scores(findings, snapshot, params, min_index=params["min_index"], scores=scores)
-    return [_finding(r, params) for r in ranked.itertuples()]
+    # columns as lists, not itertuples, and each detector's Chinese name looked up once: 135,489
+    # leads at province
+    columns = [ranked[c].tolist() for c in ("level", "entity", "index", "findings", "by_detector", "contributions")]
+    names = {d: detector_name(d, "zh") for d in params["weights"]}
+    return [_finding(row, params, names) for row in zip(*columns)]
 
 
-def _finding(r, params) -> Finding:
-    etype, label = LEVELS[r.level]
-    parts = sorted(r.by_detector.items(), key=lambda kv: -kv[1])
+def _finding(row: tuple, params: Mapping, names: Mapping[str, str]) -> Finding:
+    level, entity, index, count, by_detector, contributions = row
+    etype, label = LEVELS[level]
+    parts = sorted(by_detector.items(), key=lambda kv: -kv[1])
     parts_en = ", ".join(f"{d} {p:g}" for d, p in parts)
-    parts_zh = "，".join(f"{detector_name(d, 'zh')}（{p:g}分）" for d, p in parts)
+    parts_zh = "，".join(f"{names.get(d) or detector_name(d, 'zh')}（{p:g}分）" for d, p in parts)
     return Finding(
         DETECTOR.id,
-        r.index / 100,
-        [Entity(etype, r.entity, r.level)],
-        f"Smoke index {r.index:g} for {r.level} {r.entity} from {r.findings} findings ({parts_en})",
+        index / 100,
+        [Entity(etype, entity, level)],
+        f"Smoke index {index:g} for {level} {entity} from {count} findings ({parts_en})",
         {
             "rule": bilingual(*_RULE_TEXT[params["combine"]]),
             "combine": params["combine"],
             "explanation": bilingual(
-                f"{_ZH[r.level]}{r.entity}的冒烟指数为{r.index:g}，来自{r.findings}条预警：{parts_zh}。",
-                f"{r.level} {r.entity} has smoke index {r.index:g} from {r.findings} findings: {parts_en}.",
+                f"{_ZH[level]}{entity}的冒烟指数为{index:g}，来自{count}条预警：{parts_zh}。",
+                f"{level} {entity} has smoke index {index:g} from {count} findings: {parts_en}.",
             ),
-            "measured": {"index": r.index, "findings": r.findings},
+            "measured": {"index": index, "findings": count},
             "thresholds": {"min_index": params["min_index"]},
-            "by_detector": r.by_detector,
-            "contributions": r.contributions,
-            "nodes": [uid(label, r.entity)],
+            "by_detector": by_detector,
+            "contributions": contributions,
+            "nodes": [uid(label, entity)],
             "edges": [],
         },
     )
