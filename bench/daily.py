@@ -2,7 +2,7 @@
 appended one by one, re-detected after each; then compared with loading the world at once.
 
     .venv/bin/python bench/daily.py [--scale city] [--seed 1] [--days 30] [--work DIR]
-    .venv/bin/python bench/daily.py --scale province --days 330 --last 2 --no-compare --world DIR
+    .venv/bin/python bench/daily.py --scale province --days 330 --last 2 --no-compare --world DIR [--nightly]
 
 Each day's export holds that day's lots, their bids, uploads, documents, members, expert
 scores, contracts, payments, changes and site personnel, and the projects, experts,
@@ -11,13 +11,16 @@ appended and the seconds of the append and of the detector batch; at the end, wh
 appended graph and findings equal the single load's (exit 1 if not). The issue's target: a day
 of a province (~3,000 bids) appended and re-detected in under 60 s: ``--last K`` loads all but
 the last K days as one export (timed, with its batch) and appends only those K, so a province's
-day is measured on a province's graph without appending 330 days first.
+day is measured on a province's graph without appending 330 days first. ``--nightly`` appends
+each day as the nightly job does, ``bidgraph daily INBOX`` (append, batch, record, report in one
+process), and prints its seconds instead of the two commands'.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,7 +134,8 @@ def bidgraph(workspace: Path, *args: str) -> str:
 def comparable(workspace: Path) -> dict:
     """What must be equal: nodes, relationships, and the findings as :func:`lead` reads them."""
     info = json.loads(bidgraph(workspace, "info", "--json"))
-    lines = (workspace / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    live = (workspace / "CURRENT").read_text(encoding="utf-8").strip()
+    lines = (workspace / "versions" / live / "findings.jsonl").read_text(encoding="utf-8").splitlines()
     return {"nodes": info["nodes"], "relationships": info["relationships"], "findings": sorted(map(lead, lines))}
 
 
@@ -160,6 +164,22 @@ def lead(line: str) -> str:
     return json.dumps(canonical(finding), sort_keys=True, ensure_ascii=False)
 
 
+def nightly(workspace: Path, folder: Path, inbox: Path) -> float:
+    """Seconds of ``bidgraph daily`` on an inbox holding ``folder`` alone (copied in beforehand)."""
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir(parents=True)
+    shutil.copytree(folder, inbox / folder.name)
+    t0 = time.perf_counter()
+    command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(workspace), "daily", str(inbox)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"bidgraph daily: exit {done.returncode}: {done.stderr.strip()}")
+    if done.returncode == 1:
+        print(done.stdout.strip(), file=sys.stderr)
+    return seconds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="city")
@@ -169,6 +189,7 @@ def main() -> int:
     ap.add_argument("--world", type=Path, help="a generated world to split (default: generate one in --work)")
     ap.add_argument("--last", type=int, default=0, help="load all days but the last LAST at once, append those")
     ap.add_argument("--no-compare", action="store_true", help="skip the single load and the comparison")
+    ap.add_argument("--nightly", action="store_true", help="append and detect each day with `bidgraph daily`")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bidgraph-daily-"))
     world = args.world or work / "world"
@@ -176,20 +197,23 @@ def main() -> int:
         bidgraph(work / "unused", "generate", str(world), "--scale", args.scale, "--seed", str(args.seed))
     folders = split(world, work / "days", args.days, args.last)
     daily, once = work / "ws-daily", work / "ws-once"
-    print("day  bids  append_s  detect_s")
+    print("day  bids  append_s  detect_s" + ("  (nightly: bidgraph daily, both)" if args.nightly else ""))
     for folder in folders:
         bids = len(pd.read_csv(folder / "bids.csv", dtype=str))
+        if args.nightly and folder.name != "base":
+            print(f"{folder.name}  {bids:5d}  {nightly(daily, folder, work / 'inbox'):18.1f}", flush=True)
+            continue
         t0 = time.perf_counter()
         bidgraph(daily, "load", str(folder), *(["--append"] if folder.name != "base" else []), "--quiet")
         t1 = time.perf_counter()
         if folder.name != "base" or not args.no_compare:  # the base's batch only matters to the comparison
-            bidgraph(daily, "detect", "--quiet", "--out", str(daily / "findings.jsonl"))
+            bidgraph(daily, "detect", "--quiet")
         t2 = time.perf_counter()
         print(f"{folder.name}  {bids:5d}  {t1 - t0:8.1f}  {t2 - t1:8.1f}", flush=True)
     if args.no_compare:
         return 0
     bidgraph(once, "load", str(world), "--quiet")
-    bidgraph(once, "detect", "--quiet", "--out", str(once / "findings.jsonl"))
+    bidgraph(once, "detect", "--quiet")
     same = comparable(daily) == comparable(once)
     print(f"appended day by day equals the single load: {'yes' if same else 'NO'} ({work})")
     return 0 if same else 1
