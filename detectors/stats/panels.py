@@ -8,6 +8,7 @@ define it: the gap between one expert's score and the panel's).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from bidgraph.detectors.stats.codes import first_rows, row_key
@@ -34,9 +35,13 @@ def _deviations(snapshot, min_panel: int) -> pd.DataFrame:
     es = es.assign(score=pd.to_numeric(es["score"], errors="coerce")).dropna(subset=["score"])
     # grouped on integer codes of the ids (grouping on the id strings costs seconds at province scale)
     keys = ["lot_id", "expert_id", "bid_id"]
-    codes = {k: pd.factorize(es[k]) for k in keys}
+    codes = {k: pd.factorize(es[k], sort=True) for k in keys}
     coded = pd.DataFrame({k: codes[k][0] for k in keys} | {"score": es["score"].to_numpy()})
     coded = coded[(coded[keys] >= 0).all(axis=1)]  # a missing id (code -1) is no group, as in a groupby
+    # by bid, expert, lot and score, not in the order rows were loaded: the sums below then add the
+    # same numbers in the same order whether the scores came in one export or a day at a time
+    # (the last bits of a p-value differed between the two)
+    coded = coded.iloc[np.lexsort([coded[c].to_numpy() for c in ("score", "lot_id", "expert_id", "bid_id")])]
     # grouped on one key standing for the three codes (a group-by on three columns combines them each time)
     key = row_key(*(coded[k].to_numpy() for k in keys))
     first, _ = first_rows(key)  # the groups in the order of their first row, as groupby(sort=False) has them
