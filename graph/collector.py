@@ -10,28 +10,35 @@ stopped a callback now and then for 0.2-0.7 s. The young generations still colle
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["rare_full_collections", "freeze_held", "holding"]
 
 
-_raised = [0]  # rare_full_collections blocks open (nested ones keep the outer threshold)
+# rare_full_collections blocks open in any thread, and the threshold before the first of them
+# (nested or overlapping blocks keep it raised, the last to close restores it)
+_open = {"blocks": 0, "full": 0}
+_raising = threading.Lock()
 
 
 @contextmanager
 def rare_full_collections() -> Iterator[None]:
     """Full passes a hundred times rarer while the block runs (a batch that builds its findings)."""
-    young, middle, full = gc.get_threshold()
-    if not _raised[0]:
-        gc.set_threshold(young, middle, full * 100)
-    _raised[0] += 1
+    with _raising:
+        if not _open["blocks"]:
+            young, middle, _open["full"] = gc.get_threshold()
+            gc.set_threshold(young, middle, _open["full"] * 100)
+        _open["blocks"] += 1
     try:
         yield
     finally:
-        _raised[0] -= 1
-        if not _raised[0]:
-            gc.set_threshold(young, middle, full)
+        with _raising:
+            _open["blocks"] -= 1
+            if not _open["blocks"]:
+                young, middle, _ = gc.get_threshold()
+                gc.set_threshold(young, middle, _open["full"])
 
 
 def freeze_held() -> None:

@@ -50,3 +50,25 @@ def test_a_process_frozen_before_keeps_its_own_and_freezes_nothing_more():
         assert gc.get_freeze_count() == frozen and held
     finally:
         gc.unfreeze()
+
+
+def test_blocks_overlapping_in_two_threads_restore_the_threshold_when_the_last_closes():
+    import threading
+
+    before = gc.get_threshold()
+    first_open, second_done = threading.Event(), threading.Event()
+
+    def first():
+        with rare_full_collections():
+            first_open.set()
+            second_done.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_open.wait(10)
+    with rare_full_collections():  # opened after, closed before the first thread's block
+        assert gc.get_threshold()[2] == before[2] * 100
+    assert gc.get_threshold()[2] == before[2] * 100  # the first block is still open
+    second_done.set()
+    thread.join(10)
+    assert gc.get_threshold() == before
