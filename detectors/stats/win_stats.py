@@ -33,7 +33,10 @@ def bid_outcomes(snapshot) -> pd.DataFrame:
 
 
 def _outcomes(snapshot) -> pd.DataFrame:
-    b = bids_in_context(snapshot, valid_only=True)
+    # by bid id, not in the order bids were loaded: the fair draw's expectations are sums of 1/n,
+    # which must add the same numbers in the same order whether the bids came in one export or a
+    # day at a time (the last bits of a p-value differed between the two)
+    b = bids_in_context(snapshot, valid_only=True).sort_values("bid_id", kind="stable", ignore_index=True)
     lot = pd.factorize(b["lot_id"])[0]  # grouped on integer codes: many times faster than on the id strings
     awarded = b["is_winner"].groupby(lot).transform("any").to_numpy(dtype=bool) & (lot >= 0)
     b, lot = b[awarded].copy(), lot[awarded]
