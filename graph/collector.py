@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["rare_full_collections", "freeze_held", "holding"]
+__all__ = ["rare_full_collections", "freeze_held"]
 
 
 # rare_full_collections blocks open in any thread, and the threshold before the first of them
@@ -44,17 +44,3 @@ def rare_full_collections() -> Iterator[None]:
 def freeze_held() -> None:
     """What the process holds now leaves the collector's view for good (a server once warm)."""
     gc.freeze()
-
-
-@contextmanager
-def holding() -> Iterator[Callable[[], None]]:
-    """Within the block, ``hold()`` takes what the process holds out of the collector's view
-    (``gc.freeze``): a batch's findings and the last batch's, millions of containers a full pass
-    would walk again and again (4-10 s each at province). It all returns at the end of the block,
-    unless something was frozen before it (a warm server's own stays so, and nothing more is)."""
-    mine = gc.get_freeze_count() == 0
-    try:
-        yield gc.freeze if mine else (lambda: None)
-    finally:
-        if mine:
-            gc.unfreeze()

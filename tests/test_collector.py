@@ -1,6 +1,6 @@
 import gc
 
-from bidgraph.graph.collector import holding, rare_full_collections
+from bidgraph.graph.collector import rare_full_collections
 
 
 def test_full_passes_are_rarer_inside_and_as_before_after():
@@ -28,28 +28,6 @@ def test_the_threshold_is_restored_when_the_block_raises():
     except ValueError:
         pass
     assert gc.get_threshold() == before
-
-
-def test_what_is_held_leaves_the_collectors_view_until_the_block_ends():
-    assert gc.get_freeze_count() == 0
-    with holding() as hold:
-        held = [[n] for n in range(1000)]
-        hold()
-        assert gc.get_freeze_count() >= len(held)
-    assert gc.get_freeze_count() == 0
-
-
-def test_a_process_frozen_before_keeps_its_own_and_freezes_nothing_more():
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with holding() as hold:
-            held = [[n] for n in range(1000)]
-            hold()
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen and held
-    finally:
-        gc.unfreeze()
 
 
 def test_blocks_overlapping_in_two_threads_restore_the_threshold_when_the_last_closes():

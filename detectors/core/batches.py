@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from bidgraph.detectors.core.finding import defining_entities
 from bidgraph.detectors.core.registry import chosen
 from bidgraph.detectors.core.runner import run_batch
-from bidgraph.graph.collector import holding, rare_full_collections
+from bidgraph.graph.collector import rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["compare", "change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
@@ -113,18 +113,18 @@ def record_batch(
     graph version they were computed on, so a lead keeps its history across loads. Findings are
     stored first: when the graph changed meanwhile they are refused and no record is written.
     """
-    # two batches' findings are millions of containers, none of them garbage
-    with rare_full_collections(), holding() as hold:
+    # two batches' findings are millions of containers, none of them garbage: a full pass of the
+    # collector walks them all (3-4 s at province). (Freezing them out of its view, gc.freeze,
+    # made the batch slower still: 7 CPU s more on a city, minutes at province.)
+    with rare_full_collections():
         last = store.last_batch() or {"id": "B-000000"}
         # a subset run carries the other detectors' findings on whole; a whole batch needs their ledger
         previous = store.last_batch_findings() if only else store.last_batch_ledger()
-        hold()  # before the workers fork, too: their collector then leaves these pages unwritten
         at = datetime.now(UTC).isoformat(timespec="seconds")
         batch_id = f"B-{int(last['id'].removeprefix('B-')) + 1:06d}"
         findings, summary = run_batch(
             snapshot, settings, only, progress, previous=(previous, last.get("detectors", []))
         )
-        hold()
         ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
         min_change = float(settings.get("run", {}).get("min_score_change", 0.0))
         findings = _with_history(findings, previous, ran, at, min_change)
