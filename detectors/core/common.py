@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bidgraph.graph.snapshot import Snapshot
@@ -45,11 +46,20 @@ def bids_in_context(snapshot: Snapshot, valid_only: bool = True) -> pd.DataFrame
 
 
 def _joined(snapshot: Snapshot, valid_only: bool) -> pd.DataFrame:
+    """The bids left-joined with their lot and its project, by row position (merging on the id
+    strings hashed a million lot and project ids again in each worker)."""
     bids = snapshot["bids"]
+    lot = snapshot.rows("lots", "lot_id")[snapshot.codes("bids", "lot_id", ("lots", "lot_id"))]
     if valid_only and len(bids):
-        bids = bids[bids["is_valid"].fillna(True).astype(bool)]
-    lots = snapshot["lots"][["lot_id", "project_id", "ceiling_price", "published_on", "opened_on"]]
-    projects = snapshot["projects"][["project_id", "tenderer_id", "agency_id", "region_code", "category", "procedure"]]
-    out = bids.merge(lots, on="lot_id", how="left").merge(projects, on="project_id", how="left")
+        valid = bids["is_valid"].fillna(True).astype(bool).to_numpy()
+        bids, lot = bids[valid], lot[valid]
+    lot_project = snapshot.codes("lots", "project_id", ("projects", "project_id"))
+    project = np.append(snapshot.rows("projects", "project_id")[lot_project], -1)[lot]  # no lot, no project
+    lots = snapshot["lots"][["project_id", "ceiling_price", "published_on", "opened_on"]]
+    projects = snapshot["projects"][["tenderer_id", "agency_id", "region_code", "category", "procedure"]]
+    out = bids.reset_index(drop=True)
+    for table, rows in ((lots, lot), (projects, project)):
+        for column in table.columns:
+            out[column] = table[column].array.take(rows, allow_fill=True)
     out["is_winner"] = out["is_winner"].fillna(False).astype(bool)
     return out
