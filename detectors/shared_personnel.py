@@ -88,7 +88,10 @@ def _holders(snapshot, roles: list[str]) -> pd.DataFrame:
             o = orgs[["org_id", col]].dropna(subset=[col]).rename(columns={col: "value"})
             parts.append(o.assign(kind=col))
     cols = ["org_id", "kind", "value", "person_id", "person_name", "role", "share_pct"]
-    h = pd.concat([p.reindex(columns=cols) for p in parts], ignore_index=True)
+    # a firm's own contact has no person and no role: missing strings, as the roles' columns are
+    # typed (float NaN would turn them into Python objects: seconds at province, in fresh memory)
+    typed = parts[0][cols].dtypes.to_dict()
+    h = pd.concat([p.reindex(columns=cols).astype(typed) for p in parts], ignore_index=True)
     h["value"] = h["value"].astype(str).str.strip()
     return h[h["value"] != ""]
 

@@ -306,8 +306,9 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person", keep))
     for kind in ("phone", "email", "address"):
         frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
-    values = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
-    values = values[_held_by_few(values, max_firms_per_value)]  # most values are one firm's: drop them before sorting
+    # most values are one firm's: dropped before sorting, and kind by kind (each frame is one kind),
+    # before the frames are put together (a missing value is held by no firm)
+    values = pd.concat([f[_held_by_few(f, max_firms_per_value)] for f in frames], ignore_index=True)
     values = values.sort_values(["kind", "value", "org_id", "bid_id"]).drop_duplicates(["kind", "value", "org_id"])
     firms_per_value = values.groupby(["kind", "value"])["org_id"].transform("nunique")
     values = values[(firms_per_value >= 2) & (firms_per_value <= max_firms_per_value)]
@@ -326,9 +327,15 @@ def _held_by_few(values: pd.DataFrame, most: int) -> np.ndarray:
 
 
 def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The bid uploads and bid documents with the ``org_id`` of their bid."""
-    bids = snapshot["bids"][["bid_id", "org_id"]]
-    return snapshot["bid_uploads"].merge(bids, on="bid_id"), snapshot["bid_documents"].merge(bids, on="bid_id")
+    """The bid uploads and bid documents with the ``org_id`` of their bid (those of a bid that is
+    not there left out), joined by row position: a merge on the bid id strings hashed them again."""
+    org = snapshot["bids"]["org_id"].array
+    joined = []
+    for table in ("bid_uploads", "bid_documents"):
+        bid = snapshot.rows("bids", "bid_id")[snapshot.codes(table, "bid_id", ("bids", "bid_id"))]
+        rows = snapshot[table][bid >= 0].reset_index(drop=True)
+        joined.append(rows.assign(org_id=org.take(bid[bid >= 0])))
+    return joined[0], joined[1]
 
 
 def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:

@@ -27,10 +27,12 @@ def row_key(*codes: np.ndarray) -> np.ndarray:
 def first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The row of each distinct ``key``'s first occurrence, in row order (the rows
     ``drop_duplicates`` keeps, the groups of a ``groupby(sort=False)`` in their order), and
-    how many rows have that key."""
-    _, first, counts = np.unique(key, return_index=True, return_counts=True)
-    order = np.argsort(first)
-    return first[order], counts[order]
+    how many rows have that key. Hashed, not sorted (``np.unique`` sorted: several times slower):
+    ``pd.factorize`` numbers the keys in order of first appearance, so a key's first row is where
+    the running maximum of the codes grows."""
+    code, _ = pd.factorize(np.asarray(key))
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
+    return first, np.bincount(code, minlength=len(first))
 
 
 def sorted_string_codes(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

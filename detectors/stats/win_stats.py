@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.stats import binom, poisson
 
 from bidgraph.detectors.core.common import bids_in_context
+from bidgraph.graph.snapshot import positions
 
 __all__ = ["bid_outcomes", "context_pairs", "upper_tail", "surprise_score", "person_links"]
 
@@ -102,12 +103,20 @@ def surprise_score(p_value, full: float) -> np.ndarray:
 def person_links(snapshot, context_roles: list[str]) -> pd.DataFrame:
     """Persons holding one of ``context_roles`` at one organization (a tenderer's official,
     an agency's employee) and any role at another: ``context_org``, ``org_id``,
-    ``person_id``, ``person_name``, ``context_role``, ``role``."""
+    ``person_id``, ``person_name``, ``context_role``, ``role``. Made once per snapshot and set
+    of roles (tenderer_affinity and agency_affinity ask for the same)."""
+    made = snapshot.derived(("person_links", frozenset(context_roles)), lambda: _person_links(snapshot, context_roles))
+    return made.copy(deep=False)
+
+
+def _person_links(snapshot, context_roles: list[str]) -> pd.DataFrame:
     pr = snapshot["person_roles"][["person_id", "org_id", "role"]]
     person = snapshot.codes("person_roles", "person_id")  # joined on codes: a merge on the id strings costs seconds
     in_ctx = pr["role"].isin(context_roles).to_numpy()
     ctx = pr[in_ctx].rename(columns={"org_id": "context_org", "role": "context_role"}).assign(person=person[in_ctx])
     links = ctx.merge(pr[["org_id", "role"]].assign(person=person), on="person").drop(columns="person")
-    links = links[links["context_org"] != links["org_id"]]
-    names = snapshot["persons"][["person_id", "name"]].rename(columns={"name": "person_name"})
-    return links.merge(names, on="person_id", how="left").drop_duplicates()
+    links = links[links["context_org"] != links["org_id"]].reset_index(drop=True).drop_duplicates()
+    # a person's name follows from the id: looked up for the distinct links only, by position
+    persons = snapshot["persons"]
+    name = persons["name"].array.take(positions(persons["person_id"], links["person_id"]), allow_fill=True)
+    return links.assign(person_name=name)
