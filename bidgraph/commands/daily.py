@@ -24,6 +24,7 @@ from pathlib import Path
 from bidgraph.commands._common import store_for
 from bidgraph.commands.load import append
 from bidgraph.errors import BidgraphError
+from bidgraph.graph.allocator import keep_freed_memory
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.loaders.bundle import write_quarantine
 from bidgraph.workspace import resolve_workspace
@@ -47,6 +48,7 @@ def arrivals(inbox: Path) -> list[Path]:
 
 
 def handle(args) -> int:
+    keep_freed_memory()
     workspace = resolve_workspace(args.workspace)
     started = datetime.now().astimezone()
     report: dict = {"inbox": str(args.inbox), "started": started.isoformat(timespec="seconds"), "loaded": []}

@@ -10,6 +10,7 @@ from bidgraph.commands.changes import change_line
 from bidgraph.detectors.core import settings as detector_settings
 from bidgraph.detectors.core.batches import record_batch
 from bidgraph.detectors.core.registry import DETECTORS
+from bidgraph.graph.allocator import keep_freed_memory
 
 
 def register(sub) -> None:
@@ -31,6 +32,7 @@ def register(sub) -> None:
 
 
 def handle(args) -> int:
+    keep_freed_memory()
     store = store_for(args)
     settings = detector_settings.settings_for(args.workspace, args.settings)
     only = [d.strip() for d in args.detectors.split(",") if d.strip()] if args.detectors else None
