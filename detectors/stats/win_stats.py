@@ -40,7 +40,7 @@ def _outcomes(snapshot) -> pd.DataFrame:
     b = bids_in_context(snapshot, valid_only=True).sort_values("bid_id", kind="stable", ignore_index=True)
     lot = pd.factorize(b["lot_id"])[0]  # grouped on integer codes: many times faster than on the id strings
     awarded = b["is_winner"].groupby(lot).transform("any").to_numpy(dtype=bool) & (lot >= 0)
-    b, lot = b[awarded].copy(), lot[awarded]
+    b, lot = b[awarded], lot[awarded]  # a frame of its own already: a copy would only cost fresh memory
     b["n_bidders"] = b["bid_id"].groupby(lot).transform("size").to_numpy()
     b["p_fair"] = 1.0 / b["n_bidders"]
     price = pd.to_numeric(b["price"], errors="coerce")
@@ -67,7 +67,8 @@ def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...
     it, since a few bids elsewhere are a noisy estimate and would inflate the surprise. The boolean columns of ``b``
     named in ``count`` are summed per pair too.
     """
-    b = b.dropna(subset=[ctx])
+    # the columns counted, before the rows without a context are dropped: not a copy of every column
+    b = b[[ctx, "org_id", "bid_id", "is_winner", "p_fair", *count]].dropna(subset=[ctx])
     extra = {c: (c, "sum") for c in count}
     pairs = (
         b.groupby([ctx, "org_id"], sort=False)
