@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import bidgraph.commands
 from bidgraph.errors import BidgraphError
+from bidgraph.graph.collector import end_without_freeing
 from bidgraph.workspace import resolve_workspace
 
 EXIT_ERROR = 2
@@ -97,5 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         handler.close()
 
 
+#: Commands whose process ends as soon as their batch is stored.
+ENDS_AFTER_BATCH = ("detect", "daily")
+
+
+def run() -> NoReturn:
+    """The ``bidgraph`` command: :func:`main`. A command of :data:`ENDS_AFTER_BATCH` then ends
+    its process as soon as its output is flushed and its log closed, without freeing the batch
+    it kept to the end one object at a time (graph/collector.py)."""
+    if _command_in(sys.argv[1:]) not in ENDS_AFTER_BATCH:
+        sys.exit(main())
+    end_without_freeing()
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["rare_full_collections", "freeze_held"]
+__all__ = ["rare_full_collections", "freeze_held", "end_without_freeing", "keep_to_the_end"]
 
 
 # rare_full_collections blocks open in any thread, and the threshold before the first of them
@@ -44,3 +44,22 @@ def rare_full_collections() -> Iterator[None]:
 def freeze_held() -> None:
     """What the process holds now leaves the collector's view for good (a server once warm)."""
     gc.freeze()
+
+
+# What the process keeps to its end, when it is to end without freeing (end_without_freeing)
+_kept: list | None = None
+
+
+def end_without_freeing() -> None:
+    """This process is to end by ``os._exit`` once its command is done (``bidgraph.cli.run``):
+    what :func:`keep_to_the_end` is given is never freed object by object."""
+    global _kept
+    _kept = []
+
+
+def keep_to_the_end(*objects) -> None:
+    """Keep ``objects`` alive to the end of a process that ends without freeing (a province's
+    batch, millions of containers, took 2-3 s to free when its command returned, and as long
+    again at exit); in any other process nothing is kept."""
+    if _kept is not None:
+        _kept.extend(objects)

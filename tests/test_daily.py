@@ -4,13 +4,17 @@ what happened; two runs never overlap."""
 
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from bidgraph.cli import main
+from bidgraph.graph import collector
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.embedded.store import EmbeddedStore
 
@@ -63,6 +67,25 @@ def test_daily_appends_detects_and_reports(days, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "failed / 失败 day03" in out
     assert f"batch / 批次 B-000001, since the batch before / 与上一批次相比: new / 新增 {got['findings']}," in out
+
+
+def test_the_command_line_ends_without_freeing_and_loses_nothing(days, tmp_path):
+    """Run as the command (bidgraph.cli.run ends the process by os._exit once output is flushed):
+    the same exit code, output, report, findings and batch record as the call in-process."""
+    ws, inbox = tmp_path / "ws", inbox_with(tmp_path, *days)
+    bad = inbox / "day03"
+    bad.mkdir()
+    (bad / "bids.csv").write_text("x\n1\n", encoding="utf-8")
+    command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(ws), "daily", str(inbox)]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a scheduler runs it
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=buffered)
+    assert done.returncode == 1, done.stderr  # partly failed, as in-process
+    got = report(ws)
+    assert done.stdout.rstrip().endswith(f"report / 报告: {sorted((ws / 'reports').glob('daily-*.json'))[0]}")
+    store = EmbeddedStore(ws)
+    assert got["findings"] == len(store.findings()) > 0 and got["batch"] == store.last_batch()["id"]
+    assert (ws / "batches" / f"{got['batch']}.ledger.jsonl").read_text(encoding="utf-8").count("\n") == got["findings"]
+    assert collector._kept is None  # in-process (this test's own main calls), nothing is kept
 
 
 def test_nothing_arrived_is_ok_and_a_held_lock_refuses(days, tmp_path):

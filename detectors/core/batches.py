@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from bidgraph.detectors.core.finding import defining_entities
 from bidgraph.detectors.core.registry import chosen
 from bidgraph.detectors.core.runner import run_batch
-from bidgraph.graph.collector import rare_full_collections
+from bidgraph.graph.collector import keep_to_the_end, rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["compare", "change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
@@ -140,4 +140,5 @@ def record_batch(
             "changes": compare(previous, findings, min_change),
         }
         store.save_batch(record, findings)
+        keep_to_the_end(snapshot, previous, findings)  # the command line's process ends without freeing them
         return findings, record
