@@ -15,6 +15,7 @@ import pytest
 
 from bidgraph.cli import main
 from bidgraph.graph.embedded import versions
+from bidgraph.graph.embedded.persist import map_table
 from bidgraph.graph.embedded.reuse import first_rows, first_seen
 from bidgraph.graph.embedded.store import EmbeddedStore
 
@@ -31,8 +32,18 @@ def days(tmp_path_factory) -> list[Path]:
     return module.split(world, tmp_path_factory.mktemp("days"), 3)
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def _files(folder: Path) -> dict[str, object]:
+    """The index's files, byte for byte; its tables by schema and content (an append keeps a
+    grown table in segments, graph/embedded/persist.py)."""
+    files: dict[str, object] = {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.parent != folder / "tables"
+    }
+    for path in sorted((folder / "tables").glob("*.arrow")):
+        table = map_table(path)
+        files[str(path.relative_to(folder))] = (table.schema.serialize().to_pybytes(), table)
+    return files
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from conftest import as_bundle
 from test_load_append import _bench, tables_by_key
 
 from bidgraph.cli import main
-from bidgraph.graph.embedded import persist
-from bidgraph.graph.embedded.persist import map_table
+from bidgraph.graph.embedded import persist, versions
+from bidgraph.graph.embedded.persist import map_table, segment_files
 from bidgraph.graph.embedded.store import EmbeddedStore
 from bidgraph.graph.embedded.versions import LazyTables, content_digest, table_digest
 
@@ -51,6 +51,18 @@ def test_a_tables_digest_is_its_content_however_it_is_laid_out():
     other_under_null = pa.Array.from_buffers(pa.int64(), 5, [n.buffers()[0], under_null])
     assert other_under_null.to_pylist() == n.to_pylist()
     assert table_digest(table.set_column(2, "n", other_under_null)) == digest
+
+
+def test_a_tables_digest_is_taken_over_row_blocks_and_extended_from_the_kept_ones(monkeypatch):
+    monkeypatch.setattr(versions, "BLOCK_ROWS", 2)
+    table = _table()
+    blocks = versions.table_blocks(table)
+    assert len(blocks) == 3 * 32 and versions.table_blocks(table, 3) == blocks[32:]
+    in_chunks = pa.concat_tables([table.slice(0, 3), table.slice(3)])  # a block across two chunks
+    assert versions.table_blocks(in_chunks) == blocks and table_digest(in_chunks) == table_digest(table, blocks)
+    first_rows = versions.table_blocks(table.slice(0, 3))
+    assert versions._blocks(table, first_rows, 3) == blocks  # the first whole block kept, the rest hashed
+    assert versions._blocks(table, b"\0" * 64, 3)[:32] == b"\0" * 32  # (kept: not hashed again)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +135,7 @@ def _as_written_before(ws: Path, keep_index: bool) -> None:
         frame.to_parquet(version / "tables" / f"{name}.parquet", index=False)
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     manifest.pop("table_sha256")
+    (version / versions.BLOCKS).unlink()  # nor block digests
     manifest["content_sha256"] = "0" * 64  # the SHA-256 of the Parquet files: never equal to a new one
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     if not keep_index:
@@ -156,13 +169,15 @@ def test_a_version_written_before_opens_appends_and_detects(days, tmp_path, caps
 
 
 def test_appended_tables_digest_as_the_same_tables_loaded_whole(days, tmp_path):
-    """An appended table is merged from the live one and the export's rows; loaded whole, the
-    same content comes in one piece: the digests agree, and loading it onto the appended
+    """An appended table is merged from the live one and the export's rows (a grown one kept in
+    segments); loaded whole, the same content comes in one piece: the digests agree, and loading it onto the appended
     version writes nothing."""
     daily = tmp_path / "daily"
     for day in days:
         assert _bidgraph(daily, "load", day, "--append") == 0
     tables = {name: frame.copy() for name, frame in EmbeddedStore(daily).snapshot().tables.items()}
+    tables_folder = EmbeddedStore(daily).workspace.require_current() / "index" / "tables"
+    assert any(len(segment_files(path)) > 1 for path in tables_folder.glob("*.arrow"))  # a grown table in segments
     whole = EmbeddedStore(tmp_path / "whole")
     whole.load(as_bundle(tables))
     assert whole.workspace.manifest()["table_sha256"] == EmbeddedStore(daily).workspace.manifest()["table_sha256"]

@@ -5,7 +5,9 @@ Layout::
     <workspace>/CURRENT                      name of the live version, e.g. "v000003"
     <workspace>/versions/v000003/manifest.json
     <workspace>/versions/v000003/index/           (the graph index, memory-mapped on open: graph/embedded/persist.py)
-    <workspace>/versions/v000003/index/tables/<table>.arrow  (the tables, once, as Arrow IPC)
+    <workspace>/versions/v000003/index/tables/<table>.arrow  (the tables, once, as Arrow IPC; a grown
+                                             table in segments: graph/embedded/persist.py)
+    <workspace>/versions/v000003/table_blocks.json  (the tables' block digests, below)
     <workspace>/versions/v000003/history.parquet  (rows appends replaced or deleted, graph/embedded/append.py)
     <workspace>/versions/v000003/findings.jsonl   (written by `bidgraph detect`)
 
@@ -22,7 +24,16 @@ Findings are written into the folder of the version they were computed on, and o
 that version is still live; otherwise they are refused and nothing is written.
 
 A new version removes the versions before the newest ``BIDGRAPH_KEEP_VERSIONS`` (7), except the
-newest that holds findings.
+newest that holds findings. A segment linked from a removed version stays with the versions that
+link it (a hard link: the file lives while one of its names does).
+
+Each table's ``table_sha256`` is taken over its schema, its number of rows and the digests of its
+blocks of :data:`BLOCK_ROWS` rows, each over the block's content as :func:`table_digest` reads
+it: rows and values only, however the table is chunked or kept in segments. The block digests
+are kept beside the manifest (``table_blocks.json``), so a version whose table starts with the
+live table's rows as they are hashes only the blocks from the first one its new rows touch (a
+province's day: one or two blocks per grown table, not 2.3 GB). A live version without them
+(written before 2026-11-30) has its tables hashed whole once.
 """
 
 from __future__ import annotations
@@ -51,6 +62,8 @@ __all__ = ["Workspace", "LazyTables", "kept_versions"]
 
 #: The schema metadata key pandas' ``to_parquet`` keeps ``frame.attrs`` under (as JSON).
 PANDAS_ATTRS = b"PANDAS_ATTRS"
+#: The file beside a version's manifest that keeps its tables' block digests.
+BLOCKS = "table_blocks.json"
 
 
 def as_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -70,20 +83,38 @@ def as_frame(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def table_digest(table: pa.Table) -> str:
-    """The SHA-256 of a table's content: its schema (with metadata), its number of rows and,
-    column by column, which rows hold a value and those values. The same however the table is
-    chunked or sliced, and whether an all-valid column carries a validity bitmap or not."""
+#: Rows per block of a table's digest (:func:`table_blocks`).
+BLOCK_ROWS = 1 << 16
+#: The bytes of one block's digest.
+_BLOCK_DIGEST = hashlib.sha256().digest_size
+
+
+def table_blocks(table: pa.Table, start: int = 0) -> bytes:
+    """The SHA-256 of each block of :data:`BLOCK_ROWS` rows of ``table`` from the block holding
+    row ``start`` on, one after the other: per column, which rows hold a value and those values.
+    The same however the table is chunked or sliced, and whether an all-valid column carries a
+    validity bitmap or not."""
+    out = bytearray()
+    for at in range(start // BLOCK_ROWS * BLOCK_ROWS, table.num_rows, BLOCK_ROWS):
+        digest = hashlib.sha256()
+        for column in table.slice(at, BLOCK_ROWS).columns:
+            values = one_chunk(column)
+            digest.update(np.int64(values.null_count).tobytes())
+            if values.null_count:
+                digest.update(np.packbits(values.is_valid().to_numpy(zero_copy_only=False)).data)
+                values = values.drop_null()
+            if len(values):
+                _feed_values(digest, values)
+        out += digest.digest()
+    return bytes(out)
+
+
+def table_digest(table: pa.Table, blocks: bytes | None = None) -> str:
+    """The SHA-256 of a table's content: its schema (with metadata), its number of rows and its
+    :func:`table_blocks` (``blocks``, when known)."""
     digest = hashlib.sha256(table.schema.serialize().to_pybytes())
     digest.update(np.int64(table.num_rows).tobytes())
-    for column in table.columns:
-        values = one_chunk(column)
-        digest.update(np.int64(values.null_count).tobytes())
-        if values.null_count:
-            digest.update(np.packbits(values.is_valid().to_numpy(zero_copy_only=False)).data)
-            values = values.drop_null()
-        if len(values):
-            _feed_values(digest, values)
+    digest.update(table_blocks(table) if blocks is None else blocks)
     return digest.hexdigest()
 
 
@@ -143,10 +174,31 @@ class LazyTables(Mapping[str, pd.DataFrame]):
         return len(self._paths)
 
 
-def _same(path: Path, table: pa.Table) -> bool:
-    """Whether the table kept at ``path`` is ``table``: schema with metadata, and values."""
+def _kept_rows(path: Path, table: pa.Table) -> int | None:
+    """The number of rows of the table kept at ``path`` when they are the first rows of
+    ``table`` (schema with metadata, and values); ``None`` when they are not."""
     held = read_table(path)
-    return held.schema.equals(table.schema, check_metadata=True) and held.equals(table)
+    if not held.schema.equals(table.schema, check_metadata=True) or held.num_rows > table.num_rows:
+        return None
+    return held.num_rows if table.slice(0, held.num_rows).equals(held) else None
+
+
+def _read_blocks(version: Path) -> dict[str, bytes]:
+    """The block digests kept with ``version`` (none for a version written before them)."""
+    path = version / BLOCKS
+    if not path.exists():
+        return {}
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    return {name: bytes.fromhex(text) for name, text in kept["tables"].items()} if kept["rows"] == BLOCK_ROWS else {}
+
+
+def _blocks(table: pa.Table, live: bytes | None, kept: int | None) -> bytes:
+    """``table``'s block digests: those of the blocks within its ``kept`` first rows (the live
+    table's, whose block digests are ``live``) as they were, the others hashed."""
+    if live is None or kept is None:
+        return table_blocks(table)
+    whole = kept // BLOCK_ROWS
+    return live[: whole * _BLOCK_DIGEST] + table_blocks(table, whole * BLOCK_ROWS)
 
 
 class Workspace:
@@ -188,11 +240,10 @@ class Workspace:
         tables are those of the current version (schema, metadata and values: then nothing
         changes).
 
-        ``manifest`` gets ``table_sha256`` (each table's :func:`table_digest`; a table kept
-        unchanged from the live version keeps its digest, not hashed again) and
-        ``content_sha256`` (:func:`content_digest` of those). ``history`` (the rows appends
-        replaced) is kept beside the tables, outside the digest: it only grows when the tables
-        change."""
+        ``manifest`` gets ``table_sha256`` (each table's :func:`table_digest`; the blocks of a
+        table's rows kept from the live version are not hashed again) and ``content_sha256``
+        (:func:`content_digest` of those). ``history`` (the rows appends replaced) is kept
+        beside the tables, outside the digest: it only grows when the tables change."""
         keep = kept_versions()  # read first: a bad setting must not fail a load after its swap
         versions = self.root / "versions"
         versions.mkdir(parents=True, exist_ok=True)
@@ -201,21 +252,25 @@ class Workspace:
         live = None if current is None else ensure_index(current)  # an old version's: built first
         arrow = {name: as_arrow(tables[name]) for name in sorted(tables)}
         held = {} if current is None else table_files(current)
-        unchanged = frozenset(name for name, table in arrow.items() if name in held and _same(held[name], table))
-        if current is not None and unchanged == set(arrow) == set(held):
+        kept = {
+            name: rows for name in arrow if name in held and (rows := _kept_rows(held[name], arrow[name])) is not None
+        }
+        if current is not None and set(arrow) == set(held) and all(kept.get(n) == t.num_rows for n, t in arrow.items()):
             return None
-        known = {} if current is None else self.manifest().get("table_sha256", {})
+        live_blocks = {} if current is None else _read_blocks(current)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=versions))
         try:
             # Hashing leaves the interpreter free: done in a thread while the index is built.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 hashed = {
-                    name: pool.submit(table_digest, table)
+                    name: pool.submit(_blocks, table, live_blocks.get(name), kept.get(name))
                     for name, table in arrow.items()
-                    if name not in unchanged or name not in known
                 }
-                write_index(tmp, arrow, live, unchanged)
-                digests = {name: hashed[name].result() if name in hashed else known[name] for name in arrow}
+                write_index(tmp, arrow, live, kept)
+                blocks = {name: future.result() for name, future in hashed.items()}
+            digests = {name: table_digest(table, blocks[name]) for name, table in arrow.items()}
+            kept_blocks = {"rows": BLOCK_ROWS, "tables": {name: data.hex() for name, data in blocks.items()}}
+            (tmp / BLOCKS).write_text(json.dumps(kept_blocks), encoding="utf-8")
             if history is not None and len(history):
                 history.to_parquet(tmp / "history.parquet", index=False)
             name = self.next_name()
