@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from bidgraph.errors import NotFound
 from bidgraph.graph.build import split_uid
-from bidgraph.graph.embedded.persist import load_array, map_table
+from bidgraph.graph.embedded.persist import load_array, map_table, take_rows
 from bidgraph.graph.embedded.reuse import one_chunk
 from bidgraph.graph.embedded.textindex import TextIndex, first_at_least, search_column
 from bidgraph.graph.schema import schema
@@ -144,10 +144,10 @@ class GraphIndex:
             raise NotFound(f"table {table} is not in this graph version")
         if columns is not None:
             at = at.select([c for c in columns if c in at.column_names])
-        return at.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pylist()
+        return take_rows(at, positions).to_pylist()
 
     def arrow(self, table: str) -> pa.Table | None:
-        """A table of the version as Arrow (memory-mapped; one chunk per column), None if absent."""
+        """A table of the version as Arrow (memory-mapped; a chunk per segment of its file), None if absent."""
         if table not in self._arrow:
             path = self.folder / "tables" / f"{table}.arrow"
             self._arrow[table] = map_table(path) if path.exists() else None
