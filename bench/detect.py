@@ -31,8 +31,10 @@ from worlds import CACHE, WORK, cached_bundle, loaded_workspace
 def measure(workspace: Path, workers: int | None) -> dict:
     from bidgraph.detectors.core.runner import run_batch, worker_count
     from bidgraph.detectors.core.settings import load_settings
+    from bidgraph.graph.allocator import keep_freed_memory
     from bidgraph.graph.embedded.store import EmbeddedStore
 
+    keep_freed_memory()  # as `bidgraph detect` runs its batch
     settings = load_settings()
     if workers is not None:
         settings["run"]["workers"] = workers
