@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bidgraph: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not a fault of the command
+        _output_to_nowhere()
+        return 1
     except Exception as exc:  # a bug: keep the traceback for engineers, not the user
         log.exception("internal error running %r", argv if argv is not None else sys.argv[1:])
         print(f"bidgraph: internal error ({type(exc).__name__}: {exc}); details in {log_file}", file=sys.stderr)
@@ -112,10 +115,20 @@ def run() -> NoReturn:
         sys.exit(main())
     end_without_freeing()
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _output_to_nowhere()
+        code = code or 1
     logging.shutdown()
     os._exit(code)
+
+
+def _output_to_nowhere() -> None:
+    """Standard output to /dev/null: what is left in its buffer cannot reach a reader that is
+    gone, and flushing it at exit would fail once more."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -88,6 +88,21 @@ def test_the_command_line_ends_without_freeing_and_loses_nothing(days, tmp_path)
     assert collector._kept is None  # in-process (this test's own main calls), nothing is kept
 
 
+def test_a_reader_that_stops_reading_is_no_internal_error(days, tmp_path):
+    """`bidgraph detect | head`: the reader goes before the output comes; the batch is stored
+    and the command ends with exit 1 and no traceback or internal error."""
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "load", str(days[0]), "--quiet"]) == 0
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(ws), "detect", "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=buffered)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 1, stderr
+    assert b"Traceback" not in stderr and b"internal error" not in stderr, stderr
+    assert EmbeddedStore(ws).last_batch()["id"] == "B-000001"
+
+
 def test_nothing_arrived_is_ok_and_a_held_lock_refuses(days, tmp_path):
     ws, inbox = tmp_path / "ws", inbox_with(tmp_path, days[0])
     assert main(["--workspace", str(ws), "daily", str(inbox)]) == 0
