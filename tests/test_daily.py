@@ -39,6 +39,15 @@ def inbox_with(tmp_path: Path, *folders: Path) -> Path:
     return inbox
 
 
+#: The environment a scheduler runs the command in: standard output buffered, as it is to a pipe.
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def command_line(ws: Path, *args: str) -> list[str]:
+    """``bidgraph --workspace WS ARGS...`` as the installed command runs it (``bidgraph.cli.run``)."""
+    return [sys.executable, "-m", "bidgraph.cli", "--workspace", str(ws), *args]
+
+
 def report(ws: Path) -> dict:
     [path] = sorted((ws / "reports").glob("daily-*.json"))
     assert path.with_suffix(".txt").exists()
@@ -76,9 +85,9 @@ def test_the_command_line_ends_without_freeing_and_loses_nothing(days, tmp_path)
     bad = inbox / "day03"
     bad.mkdir()
     (bad / "bids.csv").write_text("x\n1\n", encoding="utf-8")
-    command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(ws), "daily", str(inbox)]
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a scheduler runs it
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=buffered)
+    done = subprocess.run(
+        command_line(ws, "daily", str(inbox)), capture_output=True, text=True, timeout=600, env=BUFFERED
+    )
     assert done.returncode == 1, done.stderr  # partly failed, as in-process
     got = report(ws)
     assert done.stdout.rstrip().endswith(f"report / 报告: {sorted((ws / 'reports').glob('daily-*.json'))[0]}")
@@ -93,9 +102,8 @@ def test_a_reader_that_stops_reading_is_no_internal_error(days, tmp_path):
     and the command ends with exit 1 and no traceback or internal error."""
     ws = tmp_path / "ws"
     assert main(["--workspace", str(ws), "load", str(days[0]), "--quiet"]) == 0
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    command = [sys.executable, "-m", "bidgraph.cli", "--workspace", str(ws), "detect", "--quiet"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=buffered)
+    command = command_line(ws, "detect", "--quiet")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=BUFFERED)
     process.stdout.close()
     _, stderr = process.communicate(timeout=600)
     assert process.returncode == 1, stderr
