@@ -5,6 +5,7 @@ see how their findings stand, and `bidgraph changes` lists it."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from test_cli_core import write_bundle
@@ -236,3 +237,10 @@ def test_a_batch_recorded_twice_keeps_the_first_ones_ledger(tmp_path):
         log.save({"id": "B-000001"}, [{**finding, "score": 0.7}])
     assert log.last_ledger() == [{k: v for k, v in finding.items() if k != "evidence"}]
     assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == ["B-000001.json", "B-000001.ledger.jsonl"]
+
+
+def test_a_record_with_a_nan_is_read_as_json_wrote_it(tmp_path):
+    """Records are read with orjson, which refuses the NaN the standard library writes."""
+    BatchLog(tmp_path).save({"id": "B-000001", "detectors": [{"detector": "d", "scores": {"A": float("nan")}}]})
+    (row,) = BatchLog(tmp_path).last()["detectors"]
+    assert math.isnan(row["scores"]["A"])

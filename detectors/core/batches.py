@@ -30,7 +30,7 @@ from bidgraph.detectors.core.runner import run_batch
 from bidgraph.graph.collector import keep_to_the_end, rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
-__all__ = ["compare", "change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
+__all__ = ["change_counts", "members", "record_batch", "score_moved", "CHANGE_KINDS"]
 
 CHANGE_KINDS = ("new", "changed", "gone")
 
@@ -42,28 +42,6 @@ def members(finding: dict) -> list[tuple[str, str, str]]:
 
 def _entry(finding: dict) -> dict:
     return {k: finding.get(k) for k in ("id", "detector", "score", "severity", "entities")}
-
-
-def compare(previous: list[dict], current: list[dict], min_change: float = 0.0) -> dict[str, list[dict]]:
-    """New, changed and gone findings of ``current`` against ``previous``. A finding changed
-    when its members did or its score moved at least ``min_change`` from its last recorded
-    score (:func:`score_moved`), so a slow drift counts once it adds up."""
-    before = {f["id"]: f for f in previous}
-    now = {f["id"] for f in current}
-    changed = []
-    for f in current:
-        old = before.get(f["id"])
-        if old is None:
-            continue
-        moved = old["entities"] != f["entities"] and members(old) != members(f)  # equal lists: one compare
-        recorded = _recorded_score(old)
-        if moved or score_moved(recorded, f["score"], min_change):
-            changed.append({**_entry(f), "before": recorded, "members_changed": moved})
-    return {
-        "new": [_entry(f) for f in current if f["id"] not in before],
-        "changed": changed,
-        "gone": [_entry(f) for f in previous if f["id"] not in now],
-    }
 
 
 def change_counts(record: dict) -> dict[str, int]:
@@ -83,24 +61,35 @@ def score_moved(recorded: float, score: float, min_change: float) -> bool:
     return score != recorded and round(abs(score - recorded), 6) >= min_change
 
 
-def _with_history(
-    findings: list[dict], previous: list[dict], ran: set[str], at: str, min_change: float = 0.0
-) -> list[dict]:
-    """``findings`` with ``first_seen``, ``last_seen`` and ``scores`` carried on from ``previous``
-    (a point added when the score moved at least ``min_change`` since the last one); findings
-    of detectors that did not run keep theirs as they were."""
+def _carry_on(findings: list[dict], previous: list[dict], ran: set[str], at: str, min_change: float) -> dict:
+    """New, changed and gone findings of ``findings`` against ``previous``; the findings of the
+    detectors that ``ran`` are given, in place, ``first_seen``, ``last_seen`` and ``scores``
+    carried on from ``previous`` (the others keep theirs as they were). A finding changed when
+    its members did or its score moved at least ``min_change`` from its last recorded score
+    (:func:`score_moved`), so a slow drift counts once it adds up; its history gains a point
+    then too.
+
+    One pass over each list: at province every visit of 166,810 findings scattered over the
+    heap costs a few tenths of a second, however little it does."""
     before = {f["id"]: f for f in previous}
-    out = []
+    new, changed = [], []
     for f in findings:
-        old = before.get(f["id"], {})
-        if f["detector"] not in ran:
-            out.append(f)
-            continue
-        scores = list(old.get("scores", []))
-        if not scores or score_moved(scores[-1][1], f["score"], min_change):
-            scores.append([at, f["score"]])
-        out.append({**f, "first_seen": old.get("first_seen", at), "last_seen": at, "scores": scores})
-    return out
+        old = before.pop(f["id"], None)
+        if old is None:
+            new.append(_entry(f))
+        else:
+            moved = old["entities"] != f["entities"] and members(old) != members(f)  # equal lists: one compare
+            recorded = _recorded_score(old)
+            if moved or score_moved(recorded, f["score"], min_change):
+                changed.append({**_entry(f), "before": recorded, "members_changed": moved})
+        if f["detector"] in ran:
+            scores = list(old.get("scores", [])) if old else []
+            if not scores or score_moved(scores[-1][1], f["score"], min_change):
+                scores.append([at, f["score"]])
+            f["first_seen"] = old.get("first_seen", at) if old else at
+            f["last_seen"] = at
+            f["scores"] = scores
+    return {"new": new, "changed": changed, "gone": [_entry(f) for f in before.values()]}
 
 
 def record_batch(
@@ -127,7 +116,7 @@ def record_batch(
         )
         ran = {d.id for d in chosen(None) if not only or d.id in only or d.combines}
         min_change = float(settings.get("run", {}).get("min_score_change", 0.0))
-        findings = _with_history(findings, previous, ran, at, min_change)
+        changes = _carry_on(findings, previous, ran, at, min_change)
         rows = [{**r, "batch": batch_id} if r["detector"] in ran else r for r in summary]
         store.save_findings(findings, computed_on=snapshot.version)
         record = {
@@ -137,7 +126,7 @@ def record_batch(
             "run": sorted(ran),
             "detectors": rows,
             "findings": len(findings),
-            "changes": compare(previous, findings, min_change),
+            "changes": changes,
         }
         store.save_batch(record, findings)
         keep_to_the_end(snapshot, previous, findings)  # the command line's process ends without freeing them
