@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ctypes
 
-__all__ = ["keep_freed_memory", "HEAP_BLOCKS_UP_TO"]
+__all__ = ["keep_freed_memory", "give_back_freed_memory", "HEAP_BLOCKS_UP_TO"]
 
 # mallopt's parameters (glibc's malloc.h)
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+# glibc's starting values of the three (mallopt(3))
+_GLIBC_DEFAULTS = ((_M_MMAP_THRESHOLD, 128 << 10), (_M_TRIM_THRESHOLD, 128 << 10), (_M_TOP_PAD, 128 << 10))
 
 #: Blocks up to this size come from the heap, not a mapping of their own (glibc's ceiling).
 HEAP_BLOCKS_UP_TO = 32 << 20
@@ -31,3 +34,17 @@ def keep_freed_memory() -> bool:
         return False
     settings = ((_M_MMAP_THRESHOLD, HEAP_BLOCKS_UP_TO), (_M_TRIM_THRESHOLD, (1 << 31) - 1), (_M_TOP_PAD, 256 << 20))
     return all(mallopt(option, value) == 1 for option, value in settings)
+
+
+def give_back_freed_memory() -> bool:
+    """Undo :func:`keep_freed_memory` and hand what the heap holds freed back to the kernel: for
+    a process that goes on running after its batch (``bidgraph demo`` then serves the
+    workbench) instead of holding the batch's peak until it exits. Returns whether glibc took it."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt, malloc_trim = libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    restored = all(mallopt(option, value) == 1 for option, value in _GLIBC_DEFAULTS)
+    malloc_trim(0)
+    return restored

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bidgraph.commands import detect, load
+from bidgraph.graph.allocator import give_back_freed_memory
 from bidgraph.workspace import resolve_workspace
 
 
@@ -33,4 +34,5 @@ def handle(args) -> int:
         return 0
     from bidgraph.commands import serve
 
+    give_back_freed_memory()  # load and detect kept their peak in the heap; the server need not hold it
     return serve.handle(argparse.Namespace(host=args.host, port=args.port, no_auth=True, **common))
