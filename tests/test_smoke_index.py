@@ -154,6 +154,27 @@ def test_detect_reports_entities_over_the_fence_with_their_decomposition():
     assert "冒烟指数" in a.evidence["explanation"]["zh"]
 
 
+def test_leads_and_their_contributions_are_listed_in_a_fixed_order():
+    """Equal indices by level, then entity; an entity's contributions by points, evidence, then
+    finding id, a ranking score (no finding) after the findings; the first piece carries the points."""
+    findings = [
+        finding("F-9", "shared_device", 1.0, ("company", "B", "member")),
+        finding("F-2", "shared_device", 1.0, ("company", "A", "member"), ("company", "B", "member")),
+        finding("F-5", "screen_ring", 0.6, ("company", "A", "member"), ("lot", "L1", "context")),
+    ]
+    ranking = {"screen_ring": {"entity_type": "company", "values": {"A": 0.6, "B": 0.6, "C": 0.0}}}
+    scores = smoke_index.smoke_scores(findings, SNAP, PARAMS, scores=ranking)
+    assert list(zip(scores["level"], scores["entity"], scores["index"])) == [
+        ("lot", "L1", 30.0),
+        ("org", "A", 30.0),
+        ("org", "B", 30.0),
+        ("project", "P1", 30.0),
+        ("tenderer", "T", 30.0),
+    ]
+    listed = [[(c["finding"], c["points"]) for c in contributions] for contributions in scores["contributions"]]
+    assert listed[1:3] == [[("F-2", 30.0), ("F-5", 0.0), (None, 0.0)], [("F-9", 30.0), ("F-2", 0.0), (None, 0.0)]]
+
+
 def test_no_findings_no_smoke():
     assert smoke_index.detect(SNAP, PARAMS, 0, findings=[]) == []
 
