@@ -116,5 +116,24 @@ def positions(keys: pd.Index | pd.Series, values: pd.Series) -> np.ndarray:
         wanted = wanted.cast(value_set.type)
     elif pa.types.is_null(value_set.type):
         value_set = value_set.cast(wanted.type)
-    found = pc.index_in(wanted, value_set=value_set, skip_nulls=True)
+    if 4 * len(wanted) < len(value_set):
+        return _few_positions(value_set, wanted)
+    return _index_in(wanted, value_set)
+
+
+def _few_positions(keys: pa.Array, values: pa.Array) -> np.ndarray:
+    """``positions`` of a few values among many keys: the keys are looked up among the distinct
+    values, not hashed themselves (at province, 26,000 names among 1.9 million person ids: 0.1 s
+    instead of 0.6 s; with a quarter as many values as keys the two ways cost the same)."""
+    distinct = pc.unique(values).drop_null()
+    among = _index_in(keys, distinct)
+    found = np.flatnonzero(among >= 0)
+    value, first = np.unique(among[found], return_index=True)  # a key met twice: its first row, as index_in
+    key_of = np.full(len(distinct) + 1, -1, dtype=np.intp)  # the last stands for a value that is missing
+    key_of[value] = found[first]
+    return key_of[_index_in(values, distinct)]
+
+
+def _index_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    found = pc.index_in(values, value_set=value_set, skip_nulls=True)
     return found.fill_null(-1).to_numpy().astype(np.intp, copy=False)

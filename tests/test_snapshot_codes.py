@@ -1,7 +1,10 @@
 """Snapshot.keys and Snapshot.codes: id columns as integer codes that sort as the ids do."""
 
 import numpy as np
+import pandas as pd
 from snapshot_fixture import make_snapshot
+
+from bidgraph.graph.snapshot import positions
 
 
 def _snapshot():
@@ -29,3 +32,11 @@ def test_codes_are_made_once_per_snapshot():
     snapshot = _snapshot()
     first = snapshot.codes("bids", "org_id")
     assert snapshot.codes("bids", "org_id") is first and isinstance(first, np.ndarray)
+
+
+def test_positions_of_a_few_values_among_many_keys_are_those_of_many_values():
+    keys = pd.Series([f"P{i:03d}" for i in range(100)] + ["P007"], dtype="str")  # P007 twice: its first row
+    few = pd.Series(["P042", None, "P007", "X", "P042"], dtype="str")
+    many = pd.concat([few] * 30, ignore_index=True)
+    assert positions(keys, few).tolist() == [42, -1, 7, -1, 42]
+    assert positions(keys, many).tolist() == [42, -1, 7, -1, 42] * 30
