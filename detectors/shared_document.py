@@ -17,9 +17,8 @@ rarity and scoring: :mod:`bidgraph.detectors.stats.shared_values`.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from bidgraph.detectors.core.contract import ModuleDetector
+from bidgraph.detectors.stats.names import name_keys
 from bidgraph.detectors.stats.shared_values import PUBLIC_DEFAULTS, Kind, bid_uses, bid_value_findings
 
 __all__ = ["DEFAULTS", "DETECTOR", "KINDS", "detect"]
@@ -55,7 +54,6 @@ def detect(snapshot, params: dict, seed: int) -> list:
     (``seed`` unused: the detector is deterministic)."""
     uses = bid_uses(snapshot, "bid_documents", KINDS)
     author = (uses["kind"] == "author").to_numpy()
-    name, names = pd.factorize(uses["value"].iloc[author])  # each distinct author normalised once
-    uses.loc[author, "value"] = pd.Series(names).str.strip().str.casefold().array.take(name)
+    uses.loc[author, "value"] = name_keys(uses["value"].iloc[author]).array
     what = ("投标文件特征", "document traces")
     return bid_value_findings(DETECTOR.id, snapshot, uses, KINDS, params, what, LAW)

@@ -51,6 +51,7 @@ from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
 from bidgraph.detectors.core.names import PRESUMPTION_SHARED
 from bidgraph.detectors.stats.bid_text import NAMED_PERSON
+from bidgraph.detectors.stats.names import name_keys
 from bidgraph.detectors.stats.shared_values import firms_per_value
 from bidgraph.detectors.stats.warning import bid_graph, warning
 from bidgraph.graph.schema import schema
@@ -234,7 +235,7 @@ def _document_traces(snapshot, params: dict, named: pd.DataFrame) -> pd.DataFram
     shared, or an author a bid text names as its compiler (``named``: the text traces)."""
     bid = _bid_codes(snapshot, "bid_documents")
     docs = snapshot["bid_documents"].loc[bid >= 0, ["author", "file_sha256", "fingerprint"]].assign(bid=bid[bid >= 0])
-    read = [docs["author"].str.strip().str.casefold(), docs["file_sha256"], docs["fingerprint"]]
+    read = [name_keys(docs["author"]), docs["file_sha256"], docs["fingerprint"]]
     # which of _DOCUMENT_PARTS a trace was read from: its rule and role, named once few traces are left
     parts = [docs[["bid"]].assign(value=value, part=part) for part, value in enumerate(read)]
     traces = pd.concat(parts, ignore_index=True).dropna(subset=["value"])
@@ -274,7 +275,7 @@ def _namesakes(snapshot, traces: pd.DataFrame) -> pd.Series:
     named = np.isin(person, people["person"].unique())
     persons = snapshot["persons"].loc[named, ["person_id", "name"]].assign(person=person[named])
     people = people.merge(persons.dropna(subset=["person_id", "name"]), on="person")
-    people = people.assign(value=people["name"].str.strip().str.casefold())
+    people = people.assign(value=name_keys(people["name"]))
     one = people.groupby(["org", "value"])["person_id"].agg(["first", "size"])
     own = one["first"].where(one["size"] == 1).rename("own")
     authors = authors.join(own, on=["org", "value"])
