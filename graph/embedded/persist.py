@@ -51,7 +51,7 @@ from bidgraph.errors import NotFound
 from bidgraph.graph.embedded.extend import extended_csr, extended_order
 from bidgraph.graph.embedded.reuse import Previous, as_text, first_rows_of, first_seen, link_or_copy, value_parts
 from bidgraph.graph.embedded.textindex import write_text_indexes
-from bidgraph.graph.schema import Schema, schema
+from bidgraph.graph.schema import Endpoint, Schema, schema
 
 __all__ = [
     "FORMAT",
@@ -275,53 +275,66 @@ def _kept_edges(
     return kept, vertex_at
 
 
-def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> tuple[dict, dict, list[dict], dict]:
-    """Each label's keys (written to ``keys/``), where each live vertex of a label went when
-    that is known without hashing its keys (``moved``: an entity label whose table's live rows
-    are its first rows, a value label extended from the live one), the labels' entries of
-    meta.json, and the value labels built whole with their sources' vertices (``Resolved``).
-    A key order is sorted again only when the keys changed."""
-    keys, moved, labels, offset = {}, {}, [], 0
-    resolved: dict[str, Resolved] = {}
-    for label, node in sch.nodes.items():
-        live = None if previous is None else previous.labels.get(label)
-        if node.all_properties:
-            name, key = node.sources[0].table, node.sources[0].column
-            table = tables.get(name)
-            column = None if table is None else table.column(key)
-            keys[label] = pa.array([], pa.large_string()) if column is None else as_text(column)
-            columns = {"key": keys[label]}
-            if previous is not None and live is not None and table is not None and previous.prefix(name, table, [key]):
-                moved[label] = np.arange(live["size"], dtype=np.int64)
-        else:
-            kept = None if previous is None or live is None else previous.value_keys(label, node, tables)
-            if kept is None:
-                keys[label], kinds, resolved[label] = _value_keys(tables, node)
-            else:
-                keys[label], kinds, moved[label] = kept
-            columns = {"key": keys[label], "kind": kinds}
-        _write_arrow(pa.table(columns), folder / "keys" / f"{label}.arrow")
-        if not node.all_properties:  # a value label's keys are sorted as they are made
-            is_sorted = True
-        elif previous is not None and live is not None and label in moved and live["size"] == len(keys[label]):
-            is_sorted = bool(live["sorted"])  # the same keys: the same order
-            if not is_sorted:
-                link_or_copy(previous.folder / "order" / f"{label}.npy", folder / "order" / f"{label}.npy")
-        else:
-            order = None
-            if previous is not None and live is not None and label in moved:  # the live keys first: placed among
-                order = extended_order(
-                    keys[label], live["size"], None if live["sorted"] else previous.read(f"order/{label}.npy")
-                )
-            if order is None:
-                order = pc.sort_indices(keys[label]).to_numpy()
-            order = order.astype(np.int32)
-            is_sorted = bool((order == np.arange(len(order))).all())
-            if not is_sorted:
-                np.save(folder / "order" / f"{label}.npy", order)
-        labels.append({"label": label, "size": len(keys[label]), "offset": offset, "sorted": is_sorted})
-        offset += len(keys[label])
-    return keys, moved, labels, resolved
+class Label(NamedTuple):
+    """One label's part of the index: its keys (written to ``keys/``), where each live vertex
+    went when that is known without hashing its keys (``moved``: an entity label whose table's
+    live rows are its first rows, a value label extended from the live one), its sources'
+    vertices when they were found with the keys (``resolved``: a value label built whole),
+    whether its keys are in order (no ``order/`` file) and whether they ascend strictly (an
+    entity label's: then a row of its table is the vertex of the same number)."""
+
+    keys: pa.Array
+    moved: np.ndarray | None
+    resolved: Resolved
+    sorted: bool
+    ascending: bool
+
+
+def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> dict[str, Label]:
+    """Each label's :class:`Label`, in the schema's order. Labels are built two at a time (Arrow's
+    hashing and sorting leave the interpreter free), value labels first: a province's documents
+    and phones take seconds each, its entity labels' keys are mostly in order already."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = sorted(sch.nodes, key=lambda label: sch.nodes[label].all_properties)
+        built = {label: pool.submit(_label, label, sch.nodes[label], tables, previous, folder) for label in first}
+        return {label: built[label].result() for label in sch.nodes}
+
+
+def _label(label: str, node, tables, previous: Previous | None, folder: Path) -> Label:
+    """A label's keys written, and its key order where they are not in order (sorted again only
+    when the keys changed)."""
+    live = None if previous is None else previous.labels.get(label)
+    if not node.all_properties:
+        kept = None if previous is None or live is None else previous.value_keys(label, node, tables)
+        keys, kinds, resolved = _value_keys(tables, node) if kept is None else (*kept[:2], {})
+        _write_arrow(pa.table({"key": keys, "kind": kinds}), folder / "keys" / f"{label}.arrow")
+        return Label(keys, None if kept is None else kept[2], resolved, True, False)  # sorted as they are made
+    name, key = node.sources[0].table, node.sources[0].column
+    table = tables.get(name)
+    keys = pa.array([], pa.large_string()) if table is None else as_text(table.column(key))
+    _write_arrow(pa.table({"key": keys}), folder / "keys" / f"{label}.arrow")
+    # (None: fewer than two keys)
+    ascending = keys.null_count == 0 and pc.all(pc.less(keys[:-1], keys[1:])).as_py() is not False
+    moved = None
+    if previous is not None and live is not None and table is not None and previous.prefix(name, table, [key]):
+        moved = np.arange(live["size"], dtype=np.int64)
+    if ascending:
+        return Label(keys, moved, {}, True, True)
+    path, order = folder / "order" / f"{label}.npy", None
+    if previous is not None and live is not None and moved is not None:
+        if live["size"] == len(keys):  # the same keys: the same order
+            if not live["sorted"]:
+                link_or_copy(previous.folder / "order" / path.name, path)
+            return Label(keys, moved, {}, bool(live["sorted"]), False)
+        # the live keys first: the new ones placed among them
+        order = extended_order(keys, live["size"], None if live["sorted"] else previous.read(f"order/{path.name}"))
+    if order is None:
+        order = pc.sort_indices(keys).to_numpy()
+    order = order.astype(np.int32)
+    is_sorted = bool((order == np.arange(len(order))).all())
+    if not is_sorted:
+        np.save(path, order)
+    return Label(keys, moved, {}, is_sorted, False)
 
 
 def _write_tables_and_search(
@@ -349,29 +362,44 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
     """Keys, orders, relationships, the incidence CSR, roles and meta.json."""
     (folder / "keys").mkdir()
     (folder / "order").mkdir()
-    keys, moved, labels, resolved = _label_keys(tables, sch, previous, folder)
-    n, offsets = sum(entry["size"] for entry in labels), {entry["label"]: entry["offset"] for entry in labels}
+    built = _label_keys(tables, sch, previous, folder)
+    labels, n = [], 0
+    for label, part in built.items():
+        labels.append({"label": label, "size": len(part.keys), "offset": n, "sorted": part.sorted})
+        n += len(part.keys)
+    offsets = {entry["label"]: entry["offset"] for entry in labels}
+    keys = {label: part.keys for label, part in built.items()}
+    moved = {label: part.moved for label, part in built.items() if part.moved is not None}
     kept, vertex_at = _kept_edges(previous, tables, keys, moved, offsets, sch)
     sources = _edge_sources(tables, sch, kept)
 
-    def known(i: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """The vertices of a value label's source, when they were found with its keys."""
-        rel = sch.relationships[i]
-        return resolved.get(rel.end.label, {}).get((rel.table, rel.end.column))
+    def known(i: int, end: Endpoint, rows: np.ndarray) -> np.ndarray | None:
+        """The vertices of a source's end when they need no look-up: the rows themselves where
+        the end is its label's own key column, in ascending order (each key its row's vertex),
+        or those a value label's keys were found with."""
+        table, label, own = sch.relationships[i].table, built[end.label], sch.nodes[end.label].sources[0]
+        if label.ascending and (own.table, own.column) == (table, end.column):
+            return rows
+        found = label.resolved.get((table, end.column))
+        return None if found is None else found[1][np.searchsorted(found[0], rows)]
 
     ends: dict[str, list[pa.Array]] = {}
-    for i, start, end, _ in sources:
-        ends.setdefault(sch.relationships[i].start.label, []).append(start)
-        if known(i) is None:
-            ends.setdefault(sch.relationships[i].end.label, []).append(end)
+    found = []
+    for i, start, end, rows in sources:
+        rel = sch.relationships[i]
+        found.append([known(i, rel.start, rows), known(i, rel.end, rows)])
+        for side, values, vertices in zip((rel.start, rel.end), (start, end), found[-1]):
+            if vertices is None:
+                ends.setdefault(side.label, []).append(values)
     ids = {label: iter(_endpoint_ids(keys[label], arrays, label)) for label, arrays in ends.items()}
     resolved_ends = []
-    for i, _, _, rows in sources:
-        rel, found = sch.relationships[i], known(i)
-        end_ids = next(ids[rel.end.label]) if found is None else found[1][np.searchsorted(found[0], rows)]
-        resolved_ends.append(
-            (next(ids[rel.start.label]) + offsets[rel.start.label], end_ids + offsets[rel.end.label], rows)
+    for (i, *_, rows), pair in zip(sources, found):
+        rel = sch.relationships[i]
+        start_ids, end_ids = (
+            (next(ids[side.label]) if vertices is None else vertices) + offsets[side.label]
+            for side, vertices in zip((rel.start, rel.end), pair)
         )
+        resolved_ends.append((start_ids, end_ids, rows))
     arrays, added, starts = _relationships(sources, resolved_ends, kept, vertex_at, previous, sch)
     for name, array in zip(("src", "dst", "etype", "espec", "erow"), arrays):
         np.save(folder / f"{name}.npy", array)
