@@ -103,7 +103,7 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
         return []
     members_all = np.concatenate([g for g, _ in seeded])
     inside = co.pairs[co.pairs["a"].isin(members_all) & co.pairs["b"].isin(members_all)]
-    ties = pair_price_ties(co, inside)
+    ties = pair_price_ties(snapshot, co, inside)
     market_win_ratio = _market_win_ratio(co)
     findings = []
     on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
@@ -221,7 +221,7 @@ def _lots_and_ties(snapshot, co, members, inside, ties, traces, by_traces, param
         marked = traced_lots(snapshot, co, traces[traces["org_a"].isin(orgs) & traces["org_b"].isin(orgs)])
         if len(marked) >= params["min_lots"]:
             sel = inside[inside["a"].isin(members) & inside["b"].isin(members)]
-            return marked, pair_price_ties(co, sel, marked)
+            return marked, pair_price_ties(snapshot, co, sel, marked)
     return lots, ties
 
 

@@ -65,7 +65,7 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     cand = cand[~names.isin(tied)]
     if cand.empty:
         return []
-    scored = pair_similarity(co, cand, params)
+    scored = pair_similarity(snapshot, co, cand, params)
     scored = scored[scored["score"] >= params["min_score"]]
     scored = scored.assign(org_a=co.firms[scored["a"]], org_b=co.firms[scored["b"]])
     scored = scored.sort_values(["score", "org_a", "org_b"], ascending=[False, True, True]).head(
@@ -96,7 +96,7 @@ class _PairBids:
         return {c: v[rows] for c, v in self.ids.items()}
 
 
-def pair_similarity(co: CoBidding, pairs: pd.DataFrame, params: dict) -> pd.DataFrame:
+def pair_similarity(snapshot: Snapshot, co: CoBidding, pairs: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The listed pairs with ``lots_sim``, ``winners_sim``, ``prices_sim``, ``structure`` and ``score``.
 
     ``score = structure * weighted mean of the three similarities``, with
@@ -107,7 +107,7 @@ def pair_similarity(co: CoBidding, pairs: pd.DataFrame, params: dict) -> pd.Data
     outcome = _outcome_vectors(co)
     a, b = out["a"].to_numpy(), out["b"].to_numpy()
     out["winners_sim"] = np.asarray(outcome[a].multiply(outcome[b]).sum(axis=1)).ravel()
-    prices = pair_price_ties(co, out)
+    prices = pair_price_ties(snapshot, co, out)
     out = out.merge(prices, on=["a", "b"], how="left")
     out["prices_sim"] = (1 - out["closeness"]).clip(0, 1).fillna(0.0)
     w = params["weights"]

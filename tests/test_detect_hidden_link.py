@@ -1,10 +1,12 @@
 """hidden_link: untied pairs that bid as one are found; tied pairs and the decoy county are not."""
 
+import pandas as pd
 import pytest
 from bidding_worlds import COUNTY, QUIET, RING, market_world
 
 from bidgraph.detectors import hidden_link
 from bidgraph.detectors.core.settings import load_settings
+from bidgraph.detectors.stats.cobidding import cobidding, pair_price_ties
 
 PARAMS = load_settings()["hidden_link"]
 
@@ -42,3 +44,15 @@ def test_scores_sorted_and_max_findings_respected(findings):
     scores = [f.score for f in findings]
     assert scores == sorted(scores, reverse=True)
     assert len(hidden_link.detect(market_world(), {**PARAMS, "max_findings": 2}, seed=1)) == 2
+
+
+def test_the_pair_price_ties_of_one_snapshot_share_its_prices_and_depend_only_on_the_pairs_asked():
+    snapshot = market_world()
+    co = cobidding(snapshot)
+    few, some = co.pairs.iloc[:3], co.pairs.iloc[3:9]
+    first = pair_price_ties(snapshot, co, few)
+    assert "cobidding_prices" in snapshot._derived
+    again = pair_price_ties(snapshot, co, some)
+    fresh = market_world()
+    pd.testing.assert_frame_equal(again, pair_price_ties(fresh, cobidding(fresh), some))
+    pd.testing.assert_frame_equal(first, pair_price_ties(snapshot, co, few))

@@ -192,9 +192,11 @@ def expected_entries(co: CoBidding, lots: np.ndarray) -> np.ndarray:
     return out
 
 
-def pair_price_ties(co: CoBidding, pairs: pd.DataFrame, lots: np.ndarray | None = None) -> pd.DataFrame:
+def pair_price_ties(
+    snapshot: Snapshot, co: CoBidding, pairs: pd.DataFrame, lots: np.ndarray | None = None
+) -> pd.DataFrame:
     """How the prices of each listed pair relate on the lots where both bid (of ``lots``, lot
-    codes, when given).
+    codes, when given), ``co`` being ``snapshot``'s projection.
 
     Returns one row per pair (``a``, ``b`` codes) with ``price_lots`` (co-bid lots where both
     priced), ``gap`` (median of ``|ln(p_a / p_b)|``), ``market_spread`` (what two bidders on a
@@ -203,12 +205,7 @@ def pair_price_ties(co: CoBidding, pairs: pd.DataFrame, lots: np.ndarray | None 
     ``closeness`` = ``gap / market_spread`` (well below 1: the two price as one). The market,
     not the lot, is the yardstick: on a lot a ring controls, every bid is close.
     """
-    priced = co.bids.loc[co.bids["price"].notna() & (co.bids["price"] > 0), ["lot", "firm", "price"]]
-    priced = priced.drop_duplicates(["lot", "firm"])
-    priced = priced.assign(logp=np.log(priced["price"].astype(float)))
-    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"]
-    spread = _lot_spread(priced)
-    market_spread = spread.groupby(lot_market.reindex(spread.index).to_numpy()).median()
+    priced, lot_market, market_spread = snapshot.derived("cobidding_prices", lambda: _prices(co))
     wanted = pairs[["a", "b"]].drop_duplicates()
     firms = pd.Index(np.union1d(wanted["a"], wanted["b"]))
     sub = priced[priced["firm"].isin(firms)]
@@ -227,6 +224,18 @@ def pair_price_ties(co: CoBidding, pairs: pd.DataFrame, lots: np.ndarray | None 
     )
     out["closeness"] = out["gap"] / out["market_spread"].clip(lower=1e-6)
     return out
+
+
+def _prices(co: CoBidding) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The priced bids (one per lot and firm, with ``logp``), each lot's market and each market's
+    usual spread: the same for every call of :func:`pair_price_ties` on a snapshot (bid_ring
+    makes several, hidden_link one)."""
+    priced = co.bids.loc[co.bids["price"].notna() & (co.bids["price"] > 0), ["lot", "firm", "price"]]
+    priced = priced.drop_duplicates(["lot", "firm"])
+    priced = priced.assign(logp=np.log(priced["price"].astype(float)))
+    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"]
+    spread = _lot_spread(priced)
+    return priced, lot_market, spread.groupby(lot_market.reindex(spread.index).to_numpy()).median()
 
 
 def _lot_spread(priced: pd.DataFrame) -> pd.Series:
@@ -302,8 +311,9 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
         (docs, "file_sha256"),
     ):
         frames.append(_tagged(table, kind, kind, keep))
-    roles = snapshot["person_roles"]
-    frames.append(_tagged(roles[roles["role"] != "official"], "person_id", "person", keep))
+    frames.append(
+        _tagged(snapshot.derived("role_holders", lambda: _role_holders(snapshot)), "person_id", "person", keep)
+    )
     for kind in ("phone", "email", "address"):
         frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
     # most values are one firm's: dropped before sorting, and kind by kind (each frame is one kind),
@@ -324,6 +334,14 @@ def _held_by_few(values: pd.DataFrame, most: int) -> np.ndarray:
     """Whether each row's (kind, value) is held by 2 to ``most`` firms, counted on integer codes."""
     firms = firms_per_value(*(pd.factorize(values[c])[0] for c in ("kind", "value", "org_id")))
     return (firms >= 2) & (firms <= most)
+
+
+def _role_holders(snapshot: Snapshot) -> pd.DataFrame:
+    """``org_id`` and ``person_id`` of every role but an official's: the two columns of 2.3
+    million roles at province, taken once for bid_ring and hidden_link (every column, twice, cost
+    a second)."""
+    roles = snapshot["person_roles"]
+    return roles.loc[(roles["role"] != "official").to_numpy(), ["org_id", "person_id"]]
 
 
 def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
