@@ -116,26 +116,32 @@ def served_pairs(co: CoBidding, losses: pd.DataFrame, win_rate: pd.Series) -> pd
 
 
 def losing_gaps(bids: pd.DataFrame, close_gap: float) -> pd.DataFrame:
-    """Every losing priced bid on a lot with a priced winner, and how close above the winner it sat.
+    """Every losing priced bid on a lot with a priced winner, and how close above the winner it sat
+    (``bids``: a co-bidding projection's, with its lot, firm and market codes).
 
     Columns: ``org_id``, ``lot_id``, ``bid_id``, ``winner_id``, ``winner_bid_id``, ``gap``
     (price / winning price - 1), ``close`` (``0 <= gap <= close_gap``), ``p_close`` (the share
     of close losing bids in the lot's market: what an ordinary loser there would show) and
     ``opened_on``.
     """
-    priced = bids[bids["price"].notna() & (bids["price"] > 0)]
+    # the columns read, not all two dozen of a million bids; firms and lots compared and sorted as
+    # their codes (``co.firms``, ``co.lots``: they sort as the ids do), not as the id strings
+    shown = ["org_id", "lot_id", "bid_id", "opened_on"]
+    priced = bids.loc[
+        bids["price"].notna() & (bids["price"] > 0), ["lot", "firm", "market", "price", "is_winner", *shown]
+    ]
     winners = priced[priced["is_winner"]].drop_duplicates("lot")
-    winners = winners[["lot", "org_id", "bid_id", "price"]].rename(
-        columns={"org_id": "winner_id", "bid_id": "winner_bid_id", "price": "winning_price"}
+    winners = winners[["lot", "firm", "org_id", "bid_id", "price"]].rename(
+        columns={"firm": "winner", "org_id": "winner_id", "bid_id": "winner_bid_id", "price": "winning_price"}
     )
-    losers = priced[~priced["is_winner"]].merge(winners, on="lot")  # the lot codes: the id strings join slower
-    losers = losers[losers["org_id"] != losers["winner_id"]]
+    losers = priced[~priced["is_winner"]].merge(winners, on="lot")
+    losers = losers[losers["firm"] != losers["winner"]]
     losers["gap"] = losers["price"] / losers["winning_price"] - 1
     losers["close"] = (losers["gap"] >= 0) & (losers["gap"] <= close_gap)
     losers["p_close"] = losers.groupby("market")["close"].transform("mean")
-    return losers[
+    return losers.sort_values(["firm", "opened_on", "lot"], na_position="last", ignore_index=True)[
         ["org_id", "lot_id", "bid_id", "winner_id", "winner_bid_id", "gap", "close", "p_close", "opened_on"]
-    ].sort_values(["org_id", "opened_on", "lot_id"], na_position="last", ignore_index=True)
+    ]
 
 
 def _finding(org, row, mine, served, served_share, score, params) -> Finding:
