@@ -38,7 +38,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -211,12 +211,17 @@ class Kept(NamedTuple):
     first: int
 
 
-def _edge_sources(
-    tables: dict[str, pa.Table], sch: Schema, kept: dict[int, Kept]
-) -> list[tuple[int, pa.Array, pa.Array, np.ndarray]]:
-    """Per relationship source present: its number in the schema, the start and end keys of the
-    rows to resolve, and those rows. A source with ``kept`` relationships resolves only the rows
-    after the live ones."""
+class Source(NamedTuple):
+    """A relationship source present: its number in the schema, the first row of its table to
+    resolve (a source with kept relationships: the first after the live rows) and the rows from
+    there on that have both ends (and its ``when``)."""
+
+    i: int
+    first: int
+    rows: np.ndarray
+
+
+def _edge_sources(tables: dict[str, pa.Table], sch: Schema, kept: dict[int, Kept]) -> list[Source]:
     out = []
     for i, rel in enumerate(sch.relationships):
         table = tables.get(rel.table)
@@ -224,16 +229,23 @@ def _edge_sources(
             continue
         first = kept[i].first if i in kept else 0
         tail = table.slice(first)
-        start, end = tail.column(rel.start.column), tail.column(rel.end.column)
-        mask = pc.and_(pc.is_valid(start), pc.is_valid(end))
+        mask = pc.and_(pc.is_valid(tail.column(rel.start.column)), pc.is_valid(tail.column(rel.end.column)))
         if rel.when:
             mask = pc.and_(mask, pc.fill_null(tail.column(rel.when).cast(pa.bool_()), False))
-        rows = np.flatnonzero(mask.to_numpy())
-        start, end = as_text(start), as_text(end)
-        if len(rows) < tail.num_rows:  # most sources have both ends on every row: no copy then
-            start, end = start.take(pa.array(rows, pa.int64())), end.take(pa.array(rows, pa.int64()))
-        out.append((i, start, end, rows + first))
+        out.append(Source(i, first, np.flatnonzero(mask.to_numpy()) + first))
     return out
+
+
+def _ends(sch: Schema, source: Source) -> tuple[Endpoint, Endpoint]:
+    return sch.relationships[source.i].start, sch.relationships[source.i].end
+
+
+def _end_keys(tables: dict[str, pa.Table], sch: Schema, source: Source, end: Endpoint) -> pa.Array:
+    """The keys a source's end holds on its rows, as text."""
+    values = as_text(tables[sch.relationships[source.i].table].column(end.column).slice(source.first))
+    if len(source.rows) == len(values):  # most sources have both ends on every row: no copy then
+        return values
+    return values.take(pa.array(source.rows - source.first, pa.int64()))
 
 
 def _kept_edges(
@@ -290,14 +302,13 @@ class Label(NamedTuple):
     ascending: bool
 
 
-def _label_keys(tables, sch, previous: Previous | None, folder: Path) -> dict[str, Label]:
-    """Each label's :class:`Label`, in the schema's order. Labels are built two at a time (Arrow's
-    hashing and sorting leave the interpreter free), value labels first: a province's documents
-    and phones take seconds each, its entity labels' keys are mostly in order already."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first = sorted(sch.nodes, key=lambda label: sch.nodes[label].all_properties)
-        built = {label: pool.submit(_label, label, sch.nodes[label], tables, previous, folder) for label in first}
-        return {label: built[label].result() for label in sch.nodes}
+def _label_keys(tables, sch, previous: Previous | None, folder: Path, pool: Executor) -> dict[str, Label]:
+    """Each label's :class:`Label`, in the schema's order, built in ``pool``: value labels first
+    (a province's documents and phones take seconds each, its entity labels' keys are mostly
+    in order already)."""
+    first = sorted(sch.nodes, key=lambda label: sch.nodes[label].all_properties)
+    built = {label: pool.submit(_label, label, sch.nodes[label], tables, previous, folder) for label in first}
+    return {label: built[label].result() for label in sch.nodes}
 
 
 def _label(label: str, node, tables, previous: Previous | None, folder: Path) -> Label:
@@ -359,56 +370,13 @@ def _build(
 
 
 def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previous: Previous | None) -> None:
-    """Keys, orders, relationships, the incidence CSR, roles and meta.json."""
+    """Keys, orders, relationships, the incidence CSR, roles and meta.json. Labels, and the
+    relationships' ends, are done two at a time (Arrow's hashing and sorting leave the
+    interpreter free)."""
     (folder / "keys").mkdir()
     (folder / "order").mkdir()
-    built = _label_keys(tables, sch, previous, folder)
-    labels, n = [], 0
-    for label, part in built.items():
-        labels.append({"label": label, "size": len(part.keys), "offset": n, "sorted": part.sorted})
-        n += len(part.keys)
-    offsets = {entry["label"]: entry["offset"] for entry in labels}
-    keys = {label: part.keys for label, part in built.items()}
-    moved = {label: part.moved for label, part in built.items() if part.moved is not None}
-    kept, vertex_at = _kept_edges(previous, tables, keys, moved, offsets, sch)
-    sources = _edge_sources(tables, sch, kept)
-
-    def known(i: int, end: Endpoint, rows: np.ndarray) -> np.ndarray | None:
-        """The vertices of a source's end when they need no look-up: the rows themselves where
-        the end is its label's own key column, in ascending order (each key its row's vertex),
-        or those a value label's keys were found with."""
-        table, label, own = sch.relationships[i].table, built[end.label], sch.nodes[end.label].sources[0]
-        if label.ascending and (own.table, own.column) == (table, end.column):
-            return rows
-        found = label.resolved.get((table, end.column))
-        return None if found is None else found[1][np.searchsorted(found[0], rows)]
-
-    ends: dict[str, list[pa.Array]] = {}
-    found = []
-    for i, start, end, rows in sources:
-        rel = sch.relationships[i]
-        found.append([known(i, rel.start, rows), known(i, rel.end, rows)])
-        for side, values, vertices in zip((rel.start, rel.end), (start, end), found[-1]):
-            if vertices is None:
-                ends.setdefault(side.label, []).append(values)
-    ids = {label: iter(_endpoint_ids(keys[label], arrays, label)) for label, arrays in ends.items()}
-    resolved_ends = []
-    for (i, *_, rows), pair in zip(sources, found):
-        rel = sch.relationships[i]
-        start_ids, end_ids = (
-            (next(ids[side.label]) if vertices is None else vertices) + offsets[side.label]
-            for side, vertices in zip((rel.start, rel.end), pair)
-        )
-        resolved_ends.append((start_ids, end_ids, rows))
-    arrays, added, starts = _relationships(sources, resolved_ends, kept, vertex_at, previous, sch)
-    for name, array in zip(("src", "dst", "etype", "espec", "erow"), arrays):
-        np.save(folder / f"{name}.npy", array)
-    csr = None if previous is None else _extended_csr(previous, kept, vertex_at, arrays, added, starts, n)
-    if csr is None:
-        _write_csr(folder, arrays[0], arrays[1], n)
-    else:
-        for name, array in zip(("indptr", "inc_edge", "inc_other"), csr):
-            np.save(folder / f"{name}.npy", array)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        arrays, labels, sources = _write_relationships(tables, folder, sch, previous, pool)
     roles = _write_roles(folder, sch, arrays[0], arrays[2])
     types = sch.relationship_types
     counts = np.bincount(arrays[2], minlength=len(types))
@@ -420,6 +388,66 @@ def _write_graph(tables: dict[str, pa.Table], folder: Path, sch: Schema, previou
         "roles": roles,
     }
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _write_relationships(tables, folder: Path, sch: Schema, previous: Previous | None, pool: Executor):
+    """The labels' keys and the relationships written, with the incidence CSR; returns the
+    relationship arrays, the labels' entries of meta.json and the relationship sources."""
+    built = _label_keys(tables, sch, previous, folder, pool)
+    labels, n = [], 0
+    for label, part in built.items():
+        labels.append({"label": label, "size": len(part.keys), "offset": n, "sorted": part.sorted})
+        n += len(part.keys)
+    offsets = {entry["label"]: entry["offset"] for entry in labels}
+    keys = {label: part.keys for label, part in built.items()}
+    moved = {label: part.moved for label, part in built.items() if part.moved is not None}
+    kept, vertex_at = _kept_edges(previous, tables, keys, moved, offsets, sch)
+    sources = _edge_sources(tables, sch, kept)
+
+    def known(source: Source, end: Endpoint) -> np.ndarray | None:
+        """The vertices of a source's end when they need no look-up: the rows themselves where
+        the end is its label's own key column, in ascending order (each key its row's vertex),
+        or those a value label's keys were found with."""
+        table, label, own = sch.relationships[source.i].table, built[end.label], sch.nodes[end.label].sources[0]
+        if label.ascending and (own.table, own.column) == (table, end.column):
+            return source.rows
+        found = label.resolved.get((table, end.column))
+        if found is None:
+            return None
+        return found[1] if len(found[0]) == len(source.rows) else found[1][np.searchsorted(found[0], source.rows)]
+
+    vertices = [[known(source, end) for end in _ends(sch, source)] for source in sources]
+    wanted = [  # the ends looked up, in source order
+        (source, end)
+        for source, pair in zip(sources, vertices)
+        for end, found in zip(_ends(sch, source), pair)
+        if found is None
+    ]
+    ends: dict[str, list[pa.Array]] = {}
+    for (_, end), held in zip(wanted, pool.map(lambda want: _end_keys(tables, sch, *want), wanted)):
+        ends.setdefault(end.label, []).append(held)
+    looked_up = dict(zip(ends, pool.map(lambda label: iter(_endpoint_ids(keys[label], ends[label], label)), ends)))
+    resolved_ends = []
+    for source, pair in zip(sources, vertices):
+        start_ids, end_ids = (
+            (next(looked_up[end.label]) if found is None else found) + offsets[end.label]
+            for end, found in zip(_ends(sch, source), pair)
+        )
+        resolved_ends.append((start_ids, end_ids, source.rows))
+    arrays, added, starts = _relationships(sources, resolved_ends, kept, vertex_at, previous, sch)
+    saved = [
+        pool.submit(np.save, folder / f"{name}.npy", a)
+        for name, a in zip(("src", "dst", "etype", "espec", "erow"), arrays)
+    ]
+    csr = None if previous is None else _extended_csr(previous, kept, vertex_at, arrays, added, starts, n)
+    if csr is None:
+        _write_csr(folder, arrays[0], arrays[1], n)
+    else:
+        for name, array in zip(("indptr", "inc_edge", "inc_other"), csr):
+            np.save(folder / f"{name}.npy", array)
+    for future in saved:
+        future.result()
+    return arrays, labels, sources
 
 
 def _relationships(sources, resolved_ends, kept: dict[int, Kept], vertex_at, previous: Previous | None, sch):
@@ -471,6 +499,17 @@ def _extended_csr(previous: Previous, kept: dict[int, Kept], vertex_at, arrays, 
 def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:
     """For vertex v, inc_edge[indptr[v]:indptr[v+1]] are the edges touching v (each edge once
     from each end, in edge order) and inc_other the vertex at their other end."""
+    with ThreadPoolExecutor(max_workers=1) as counting:  # the degrees meanwhile
+        degrees = counting.submit(lambda: np.bincount(src, minlength=n) + np.bincount(dst, minlength=n))
+        edges, other = _incidence(src, dst)
+        np.save(folder / "inc_other.npy", other)
+        np.save(folder / "inc_edge.npy", edges)
+        np.save(folder / "indptr.npy", np.concatenate([[0], np.cumsum(degrees.result())]))
+
+
+def _incidence(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The edges touching each vertex, vertex after vertex, each in edge order, and the
+    vertex at their other end."""
     m = len(src)
     width = max(2 * m, 1)
     # A stable argsort of the ends, as one plain sort of (end, position) packed in an int64:
@@ -478,16 +517,15 @@ def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:
     # in place: a province's temporaries were 2 GB of fresh memory, each page zeroed by the kernel.
     packed = np.empty(2 * m, dtype=np.int64)
     packed[:m], packed[m:] = src, dst
-    np.save(folder / "indptr.npy", np.concatenate([[0], np.cumsum(np.bincount(packed, minlength=n))]))
     packed *= width
     for start in range(0, 2 * m, _BLOCK):
         packed[start : start + _BLOCK] += np.arange(start, min(start + _BLOCK, 2 * m), dtype=np.int64)
     packed.sort()
     np.remainder(packed, width, out=packed)  # the positions in sorted order
-    np.save(folder / "inc_other.npy", np.concatenate([dst, src])[packed])
+    other = np.concatenate([dst, src])[packed]
     edges = packed.astype(np.int32)
     np.subtract(edges, m, out=edges, where=edges >= m)
-    np.save(folder / "inc_edge.npy", edges)
+    return edges, other
 
 
 #: Positions added to the packed ends this many at a time (a whole arange would be one more copy).
