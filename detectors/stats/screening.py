@@ -17,7 +17,7 @@ import pandas as pd
 
 from bidgraph.detectors.screens.features import lot_screens
 from bidgraph.detectors.screens.model import ScreenModel, load_model
-from bidgraph.graph.snapshot import Snapshot
+from bidgraph.graph.snapshot import Snapshot, positions
 
 __all__ = ["ScreenedLots", "priced_bids", "screened_lots", "snapshot_screens"]
 
@@ -53,10 +53,10 @@ def priced_bids(snapshot: Snapshot) -> pd.DataFrame:
     Columns: ``bid_id``, ``lot_id``, ``org_id``, ``price``, ``is_winner``, ``ceiling_price``.
     """
     b = snapshot["bids"]
-    b = b[b["is_valid"].fillna(True).astype(bool)]
+    b = b.loc[b["is_valid"].fillna(True).to_numpy(bool), ["bid_id", "lot_id", "org_id", "price", "is_winner"]]
     price = pd.to_numeric(b["price"], errors="coerce")
-    lots = snapshot["lots"].drop_duplicates("lot_id")
-    where = pd.Index(lots["lot_id"]).get_indexer(b["lot_id"])
+    lots = snapshot["lots"]
+    where = positions(lots["lot_id"], b["lot_id"])  # a lot listed twice: its first row
     ceiling = np.append(pd.to_numeric(lots["ceiling_price"], errors="coerce").to_numpy(dtype=float), np.nan)[where]
     out = pd.DataFrame(
         {
