@@ -106,7 +106,7 @@ def detect(snapshot: Snapshot, params: dict, seed: int) -> list[Finding]:
     ties = pair_price_ties(snapshot, co, inside)
     market_win_ratio = _market_win_ratio(co)
     findings = []
-    on_group_lots = co.bids[co.bids["firm"].isin(members_all)]["lot"].unique()
+    on_group_lots = co.bids["lot"][co.bids["firm"].isin(members_all)].unique()
     # the columns the groups are judged and shown on, ids as their codes (co.lots, co.firms): copying
     # the rest, or the id strings, for every group costs seconds
     shown = ["lot", "opened_on", "firm", "is_winner", "price", "ceiling_price", "market"]
@@ -235,7 +235,7 @@ def _lots_met(co: CoBidding, members: np.ndarray) -> np.ndarray:
 
 def _market_win_ratio(co: CoBidding) -> pd.Series:
     """Per market, the median winning price / ceiling."""
-    w = co.bids[co.bids["is_winner"] & (co.bids["ceiling_price"] > 0)]
+    w = co.bids.loc[co.bids["is_winner"] & (co.bids["ceiling_price"] > 0), ["price", "ceiling_price", "market"]]
     return (w["price"] / w["ceiling_price"]).groupby(w["market"]).median()
 
 

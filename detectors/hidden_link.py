@@ -121,8 +121,8 @@ def pair_similarity(snapshot: Snapshot, co: CoBidding, pairs: pd.DataFrame, para
 
 def _outcome_vectors(co: CoBidding) -> sparse.csr_matrix:
     """firms x firms, L2-normalised rows: for each lot a firm entered, who won it (itself included)."""
-    winners = co.bids[co.bids["is_winner"]].drop_duplicates("lot").set_index("lot")["firm"]
-    entered = co.bids.drop_duplicates(["lot", "firm"])
+    winners = co.bids.loc[co.bids["is_winner"], ["lot", "firm"]].drop_duplicates("lot").set_index("lot")["firm"]
+    entered = co.bids[["lot", "firm"]].drop_duplicates()
     won_by = winners.reindex(entered["lot"]).to_numpy()
     keep = ~np.isnan(won_by)
     n = len(co.firms)

@@ -109,7 +109,7 @@ def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
     bids["lot"], lots = pd.factorize(bids["lot_id"], sort=True)
     bids["firm"], firms = pd.factorize(bids["org_id"], sort=True)
     # a lot's markets are its own: keyed once per lot (row = lot code), then spread to its bids
-    per_lot = bids.drop_duplicates("lot").sort_values("lot").reset_index(drop=True)
+    per_lot = bids[["lot", "region_code", "category"]].drop_duplicates("lot").sort_values("lot").reset_index(drop=True)
     # as objects first: a column missing everywhere comes out of the join as float, which takes no "?"
     category = per_lot["category"].astype(object).fillna("?").astype(str)
     market_key = per_lot["region_code"].astype(object).fillna("?").astype(str) + "|" + category
@@ -119,7 +119,7 @@ def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
     bids["market"] = pd.factorize(market_key, sort=True)[0][lot]
     bids["specialty_market"] = pd.factorize(specialty_key, sort=True)[0][lot]
     n_lots, n_firms = len(lots), len(firms)
-    entry = bids.drop_duplicates(["lot", "firm"])
+    entry = bids[["lot", "firm", *MARKETS]].drop_duplicates(["lot", "firm"])  # the columns counted, not two dozen
     incidence = sparse.csr_matrix(
         (np.ones(len(entry), dtype=np.float32), (entry["lot"].to_numpy(), entry["firm"].to_numpy())),
         shape=(n_lots, n_firms),
@@ -145,7 +145,7 @@ def _cobidding(snapshot: Snapshot, min_cobids: int) -> CoBidding:
     )
     pairs["jaccard"] = pairs["cobids"] / (pairs["n_a"] + pairs["n_b"] - pairs["cobids"])
     pairs = pairs.sort_values(["a", "b"], ignore_index=True)
-    lot_markets = bids.drop_duplicates("lot").set_index("lot")[list(MARKETS)]
+    lot_markets = bids[["lot", *MARKETS]].drop_duplicates("lot").set_index("lot")
     return CoBidding(
         bids, np.asarray(firms, dtype=object), np.asarray(lots, dtype=object), incidence, pairs, rates, lot_markets
     )
