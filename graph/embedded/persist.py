@@ -498,18 +498,23 @@ def _extended_csr(previous: Previous, kept: dict[int, Kept], vertex_at, arrays, 
 
 def _write_csr(folder: Path, src: np.ndarray, dst: np.ndarray, n: int) -> None:
     """For vertex v, inc_edge[indptr[v]:indptr[v+1]] are the edges touching v (each edge once
-    from each end, in edge order) and inc_other the vertex at their other end."""
-    with ThreadPoolExecutor(max_workers=1) as counting:  # the degrees meanwhile
-        degrees = counting.submit(lambda: np.bincount(src, minlength=n) + np.bincount(dst, minlength=n))
-        edges, other = _incidence(src, dst)
-        np.save(folder / "inc_other.npy", other)
+    from each end, in edge order) and inc_other the vertex at their other end. The degrees are
+    counted beside the sort, and the other ends gathered beside the edges' numbers."""
+    m = len(src)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        degrees = beside.submit(lambda: np.bincount(src, minlength=n) + np.bincount(dst, minlength=n))
+        positions = _incident_positions(src, dst)
+        other = beside.submit(lambda: np.save(folder / "inc_other.npy", np.concatenate([dst, src])[positions]))
+        edges = positions.astype(np.int32)
+        np.subtract(edges, m, out=edges, where=edges >= m)
         np.save(folder / "inc_edge.npy", edges)
         np.save(folder / "indptr.npy", np.concatenate([[0], np.cumsum(degrees.result())]))
+        other.result()
 
 
-def _incidence(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The edges touching each vertex, vertex after vertex, each in edge order, and the
-    vertex at their other end."""
+def _incident_positions(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The positions in ``src`` then ``dst`` (an edge's two ends) sorted by the vertex there,
+    stably: the edges touching each vertex, vertex after vertex, each in edge order."""
     m = len(src)
     width = max(2 * m, 1)
     # A stable argsort of the ends, as one plain sort of (end, position) packed in an int64:
@@ -521,11 +526,7 @@ def _incidence(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray
     for start in range(0, 2 * m, _BLOCK):
         packed[start : start + _BLOCK] += np.arange(start, min(start + _BLOCK, 2 * m), dtype=np.int64)
     packed.sort()
-    np.remainder(packed, width, out=packed)  # the positions in sorted order
-    other = np.concatenate([dst, src])[packed]
-    edges = packed.astype(np.int32)
-    np.subtract(edges, m, out=edges, where=edges >= m)
-    return edges, other
+    return np.remainder(packed, width, out=packed)
 
 
 #: Positions added to the packed ends this many at a time (a whole arange would be one more copy).
