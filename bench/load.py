@@ -41,11 +41,11 @@ def percentiles(values: list[float]) -> str:
 
 def measure_load(bundle: Path, workspace: Path) -> dict:
     """read_bundle + embedded-store load into a fresh workspace: time and peak memory."""
-    from bidgraph.graph.allocator import keep_freed_memory
+    from bidgraph.graph.allocator import arrow_from_the_heap
     from bidgraph.graph.embedded.store import EmbeddedStore
     from bidgraph.loaders.bundle import read_bundle
 
-    keep_freed_memory()  # as `bidgraph load` runs
+    arrow_from_the_heap()  # as `bidgraph load` runs
     t0, cpu0 = time.perf_counter(), time.process_time()
     bundle_data = read_bundle(bundle)
     t_read = time.perf_counter() - t0

@@ -62,3 +62,26 @@ def test_memory_kept_for_the_batch_is_given_back_to_the_kernel():
     done = subprocess.run([sys.executable, "-c", GIVEN_BACK], capture_output=True, text=True, check=True)
     kept, given_back = (int(n) for n in done.stdout.split())
     assert kept - given_back > 100  # the 120 MiB of freed arrays the heap held are the kernel's again
+
+
+# Which allocator a new Arrow buffer comes from, by default and after arrow_from_the_heap.
+ARROW_POOL = """
+import sys
+import pyarrow as pa, pyarrow.compute as pc
+if sys.argv[1] == "heap":
+    from bidgraph.graph.allocator import arrow_from_the_heap
+    arrow_from_the_heap()
+before = pa.system_memory_pool().bytes_allocated()
+made = pc.multiply(pa.array(range(100_000)), 2)
+print(pa.system_memory_pool().bytes_allocated() - before)
+"""
+
+
+@pytest.mark.skipif(not keep_freed_memory(), reason="the C library has no mallopt (not glibc): Arrow keeps its own")
+def test_a_load_takes_arrow_buffers_from_the_kept_heap():
+    def from_the_c_heap(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", ARROW_POOL, mode], capture_output=True, text=True, check=True)
+        return int(done.stdout)
+
+    assert from_the_c_heap("default") == 0  # Arrow's own allocator
+    assert from_the_c_heap("heap") >= 800_000  # the product's 100,000 int64 values

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from bidgraph.commands._common import print_table, store_for
 from bidgraph.errors import InputError
-from bidgraph.graph.allocator import keep_freed_memory
+from bidgraph.graph.allocator import arrow_from_the_heap
 from bidgraph.graph.embedded.append import merge_tables
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.schema import schema
@@ -154,7 +154,7 @@ def append(store, paths: list[Path], delete_missing: tuple[str, ...] = (), quiet
 
 
 def handle(args) -> int:
-    keep_freed_memory()
+    arrow_from_the_heap()
     workspace = resolve_workspace(args.workspace)
     delete_missing = delete_missing_tables(args.delete_missing)
     if delete_missing and not args.append:
