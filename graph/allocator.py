@@ -32,12 +32,9 @@ def keep_freed_memory() -> bool:
     stays there (up to 2 GiB at its top) for the next arrays. The memory a process peaks at is
     what it holds until it exits, which a batch does. Returns whether the C library took it:
     only glibc has ``mallopt`` (elsewhere nothing changes)."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
+    libc = _glibc()
     settings = ((_M_MMAP_THRESHOLD, HEAP_BLOCKS_UP_TO), (_M_TRIM_THRESHOLD, (1 << 31) - 1), (_M_TOP_PAD, 256 << 20))
-    return all(mallopt(option, value) == 1 for option, value in settings)
+    return libc is not None and _set(libc, settings)
 
 
 def arrow_from_the_heap() -> bool:
@@ -57,11 +54,23 @@ def give_back_freed_memory() -> bool:
     """Undo :func:`keep_freed_memory` and hand what the heap holds freed back to the kernel: for
     a process that goes on running after its batch (``bidgraph demo`` then serves the
     workbench) instead of holding the batch's peak until it exits. Returns whether glibc took it."""
+    libc = _glibc()
+    if libc is None:
+        return False
+    restored = _set(libc, _GLIBC_DEFAULTS)
+    libc.malloc_trim(0)
+    return restored
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (it has ``mallopt`` and ``malloc_trim``), else None."""
     try:
         libc = ctypes.CDLL(None)
-        mallopt, malloc_trim = libc.mallopt, libc.malloc_trim
-    except (OSError, AttributeError):
-        return False
-    restored = all(mallopt(option, value) == 1 for option, value in _GLIBC_DEFAULTS)
-    malloc_trim(0)
-    return restored
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def _set(libc: ctypes.CDLL, settings: tuple[tuple[int, int], ...]) -> bool:
+    """Every ``mallopt`` setting applied; whether glibc took them all."""
+    return all(libc.mallopt(option, value) == 1 for option, value in settings)
