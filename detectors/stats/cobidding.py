@@ -233,7 +233,7 @@ def _prices(co: CoBidding) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     priced = co.bids.loc[co.bids["price"].notna() & (co.bids["price"] > 0), ["lot", "firm", "price"]]
     priced = priced.drop_duplicates(["lot", "firm"])
     priced = priced.assign(logp=np.log(priced["price"].astype(float)))
-    lot_market = co.bids.drop_duplicates("lot").set_index("lot")["market"]
+    lot_market = co.lot_markets["market"]
     spread = _lot_spread(priced)
     return priced, lot_market, spread.groupby(lot_market.reindex(spread.index).to_numpy()).median()
 
