@@ -66,7 +66,7 @@ def market(
     tenderers = [f"T{i:02d}" for i in range(n_tenderers)]
     agencies = [f"A{i:02d}" for i in range(n_agencies)]
     experts = [f"E{i:03d}" for i in range(n_experts)]
-    rows = {k: [] for k in ("projects", "lots", "bids", "experts", "expert_scores")}
+    rows: dict[str, list[dict]] = {k: [] for k in ("projects", "lots", "bids", "experts", "expert_scores")}
     rows["organizations"] = (
         [{"org_id": o, "name": o, "kind": "enterprise"} for o in firms]
         + [{"org_id": o, "name": o, "kind": "government"} for o in tenderers]
@@ -87,7 +87,7 @@ def market(
         rows["lots"].append({"lot_id": lot, "project_id": project, "ceiling_price": 1e6})
         chosen = rng.choice(firms, rng.integers(bidders[0], bidders[1] + 1), replace=False)
         prices = {f: round(1e6 * cost[f] * rng.uniform(0.8, 0.95)) for f in chosen}
-        winner = min(prices, key=prices.get)
+        winner = min(prices, key=lambda f: prices[f])
         panel_experts = rng.choice(experts, panel, replace=False)
         for f in sorted(chosen):
             bid = f"{lot}-{f}"
