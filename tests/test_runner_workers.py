@@ -5,6 +5,7 @@ fails in a worker, or a worker that dies, costs only its own rows."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections import defaultdict
 
@@ -137,3 +138,18 @@ def test_detectors_that_share_a_derived_frame_run_in_one_unit(city):
     assert {"cobidding", "screened_lots", "bid_outcomes", "awards"} <= set(made_by)  # the probe sees them
     shared = {frame: units for frame, units in made_by.items() if len(units) > 1 and frame not in CHEAP_TO_REMAKE}
     assert not shared, f"frames derived in several units of UNITS (put their detectors in one): {shared}"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_what_the_caller_does_meanwhile_runs_once_here_while_the_workers_run(tiny_tables, workers):
+    calls = []
+
+    def meanwhile() -> None:
+        calls.append((os.getpid(), sorted(p.name for p in multiprocessing.active_children())))
+
+    settings = load_settings()
+    settings["run"]["workers"] = workers
+    alone, _ = run_batch(Snapshot(dict(tiny_tables)), settings, progress=False)
+    found, _ = run_batch(Snapshot(dict(tiny_tables)), settings, progress=False, meanwhile=meanwhile)
+    assert calls == [(os.getpid(), ["bidgraph-detect"] * workers if workers > 1 else [])]
+    assert found == alone

@@ -62,6 +62,7 @@ def run_batch(
     only: list[str] | None = None,
     progress: bool = True,
     previous: tuple[list[dict], list[dict]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """Returns (findings as JSON dicts with their stable ids, a summary row per detector).
 
@@ -80,6 +81,10 @@ def run_batch(
     ``previous`` (the last batch's findings and rows) and runs the combiners too, over the
     merged findings (their row's ``note`` says so when they were not asked for). The ``seconds``
     of ``previous``'s rows also decide which units the workers take first.
+
+    ``meanwhile`` is called once, in this process, as soon as the workers are started (before
+    the detectors when there are none): the caller's work that does not need this batch, done
+    while this process would otherwise only wait for them.
     """
     detectors = chosen(only)
     findings: list[dict] = []
@@ -97,7 +102,12 @@ def run_batch(
     workers = min(worker_count(settings), len(units))
     bar = tqdm(total=len(detectors), desc="detect", unit="detector", disable=not progress, file=sys.stderr)
     with rare_full_collections():
-        apart = _in_workers(units, run, workers, bar) if workers > 1 else {}
+        if workers > 1:
+            apart = _in_workers(units, run, workers, bar, meanwhile)
+        else:
+            apart = {}
+            if meanwhile is not None:
+                meanwhile()
         for detector in detectors:
             if detector.id in apart:
                 row, fresh, ranked = apart[detector.id]
@@ -173,9 +183,14 @@ def _units(detectors: list[Detector], previous_rows: list[dict]) -> list[list[De
 
 
 def _in_workers(
-    units: list[list[Detector]], run: Callable[..., Outcome], workers: int, bar: tqdm
+    units: list[list[Detector]],
+    run: Callable[..., Outcome],
+    workers: int,
+    bar: tqdm,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, Outcome]:
-    """The outcome of each detector of ``units``, run in ``workers`` forked processes.
+    """The outcome of each detector of ``units``, run in ``workers`` forked processes; this one
+    calls ``meanwhile`` once they are started.
 
     Fork, not spawn or forkserver: a worker must read the very snapshot this process holds, and a
     snapshot carries no way to reopen it (a hand-made one or an in-memory store's has none at
@@ -215,6 +230,8 @@ def _in_workers(
     try:
         for _ in range(workers):
             start()
+        if meanwhile is not None:  # here, not in a thread: no thread may be running at a fork
+            meanwhile()
         while owed:
             for pipe in wait(list(owed)):
                 pipe = cast(Connection, pipe)
