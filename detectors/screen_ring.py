@@ -145,8 +145,9 @@ def _communities(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed:
 class _Context:
     """What every flagged firm's finding looks up, gathered once: the lots' ``excess`` and
     ``probability`` by lot code, the ``lot``, ``org`` and ``bid_id`` of each row of ``lots.bids``,
-    each firm's rows (``rows_of``) and each community's firms with positive exposure, strongest
-    first (``peers_of``)."""
+    each firm's rows (``rows_of``), each community's firms with positive exposure, strongest
+    first (``peers_of``), and the node ids of the firms and lots by code (``org_nodes``,
+    ``lot_nodes``): thousands of findings name them, so each is made once."""
 
     excess: np.ndarray
     probability: np.ndarray
@@ -156,6 +157,8 @@ class _Context:
     lot_of_row: np.ndarray
     org_of_row: np.ndarray
     bid_ids: np.ndarray
+    org_nodes: np.ndarray
+    lot_nodes: np.ndarray
 
     @classmethod
     def of(cls, firms: pd.DataFrame, excess: pd.Series, lots: ScreenedLots, bids: pd.DataFrame) -> _Context:
@@ -165,15 +168,19 @@ class _Context:
         ranked = firms[firms["exposure"] > 0].sort_values(
             ["community", "exposure"], ascending=[True, False], kind="mergesort"
         )
+        community = ranked["community"].to_numpy()
+        starts = np.flatnonzero(np.diff(community, prepend=-1))
         return cls(
             by_lot[0],
             by_lot[1],
             float(lots.screens["probability"].mean()),
             lots.bids.groupby("org").indices,
-            ranked.groupby("community").groups,
+            dict(zip(community[starts].tolist(), np.split(ranked.index.to_numpy(), starts[1:]))),
             lots.bids["lot"].to_numpy(),
             lots.bids["org"].to_numpy(),
             bids["bid_id"].to_numpy(),
+            np.array([uid("Organization", o) for o in lots.org_ids], dtype=object),
+            np.array([uid("Lot", t) for t in lots.lot_ids], dtype=object),
         )
 
 
@@ -232,11 +239,15 @@ def _finding(org: int, me: dict, context: _Context, lots: ScreenedLots, params: 
         zh += "群内累计超额最高的其他企业：" + "、".join(peer_ids) + "。"
         en += " Strongest other members: " + ", ".join(peer_ids) + "."
     rows = np.concatenate([context.rows_of[o] for o in [org, *peers]])
-    rows = np.sort(rows[np.isin(lot_of_row[rows], heavy)])
-    shown_bids = [
-        (uid("Organization", lots.org_ids[o]), uid("Bid", b), uid("Lot", lots.lot_ids[t]))
-        for o, t, b in zip(context.org_of_row[rows], lot_of_row[rows], context.bid_ids[rows])
-    ]
+    # heavy holds a few lots (context_lots): comparing with each is cheaper than np.isin's set-up
+    rows = np.sort(rows[(lot_of_row[rows, None] == heavy).any(axis=1)])
+    shown_bids = list(
+        zip(
+            context.org_nodes[context.org_of_row[rows]].tolist(),
+            [uid("Bid", b) for b in context.bid_ids[rows].tolist()],
+            context.lot_nodes[lot_of_row[rows]].tolist(),
+        )
+    )
     nodes = [uid("Organization", org_id)] + [uid("Organization", p) for p in peer_ids]
     nodes += [uid("Lot", r["lot_id"]) for r in lot_rows] + [b for _, b, _ in shown_bids]
     edges = [[o, "SUBMITTED", b] for o, b, _ in shown_bids] + [[b, "FOR_LOT", t] for _, b, t in shown_bids]
