@@ -4,6 +4,7 @@ import json
 import math
 
 import numpy as np
+import orjson
 
 from bidgraph.graph.jsonlines import read_jsonl, write_jsonl
 
@@ -24,3 +25,11 @@ def test_a_nan_is_written_as_null_and_a_missing_file_reads_as_nothing(tmp_path):
     write_jsonl(tmp_path / "f.jsonl", [{"score": math.nan}])
     assert read_jsonl(tmp_path / "f.jsonl") == [{"score": None}]
     assert read_jsonl(tmp_path / "none.jsonl") == []
+
+
+def test_the_bytes_are_those_orjson_writes_with_every_option_in_any_number_of_records(tmp_path):
+    odd = [{2024: "年", "n": np.int64(7)}, {"nested": {1.5: [np.float32(0.5)]}}, {"plain": "围标"}]
+    records = odd * 400  # more records than one write takes
+    options = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    write_jsonl(tmp_path / "f.jsonl", records)
+    assert (tmp_path / "f.jsonl").read_bytes() == b"".join(orjson.dumps(r, option=options) for r in records)
