@@ -59,8 +59,8 @@ def affinity_findings(
     params : ``min_wins``, ``alpha``, ``prior_wins``, ``surprise_full``, ``link_boost``,
         ``context_roles``.
     """
-    b = bid_outcomes(snapshot).dropna(subset=[ctx])
-    if b.empty:
+    b = bid_outcomes(snapshot)  # the bids without a context are no pair's (not dropped: a copy of every column)
+    if not b[ctx].notna().any():
         return []
     min_wins, alpha = int(params["min_wins"]), float(params["alpha"])
     pairs = context_pairs(b, ctx, float(params["prior_wins"]))

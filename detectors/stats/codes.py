@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["row_key", "first_rows", "sorted_string_codes"]
+__all__ = ["row_key", "first_rows", "groups_in_order", "sorted_string_codes"]
 
 
 def row_key(*codes: np.ndarray) -> np.ndarray:
@@ -27,12 +27,18 @@ def row_key(*codes: np.ndarray) -> np.ndarray:
 def first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The row of each distinct ``key``'s first occurrence, in row order (the rows
     ``drop_duplicates`` keeps, the groups of a ``groupby(sort=False)`` in their order), and
-    how many rows have that key. Hashed, not sorted (``np.unique`` sorted: several times slower):
-    ``pd.factorize`` numbers the keys in order of first appearance, so a key's first row is where
-    the running maximum of the codes grows."""
-    code, _ = pd.factorize(np.asarray(key))
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
+    how many rows have that key."""
+    code, first = groups_in_order(key)
     return first, np.bincount(code, minlength=len(first))
+
+
+def groups_in_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group, the groups numbered in the order of their first row (as
+    ``groupby(sort=False)`` has them), and the row of each group's first occurrence. Hashed, not
+    sorted (``np.unique`` sorted: several times slower): ``pd.factorize`` numbers the keys in
+    order of first appearance, so a key's first row is where the running maximum of the codes grows."""
+    code, _ = pd.factorize(np.asarray(key))
+    return code, np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
 
 
 def sorted_string_codes(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

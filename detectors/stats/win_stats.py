@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.stats import binom, poisson
 
 from bidgraph.detectors.core.common import bids_in_context
+from bidgraph.detectors.stats.codes import groups_in_order, row_key
 from bidgraph.graph.snapshot import positions
 
 __all__ = ["bid_outcomes", "context_pairs", "upper_tail", "surprise_score", "person_links"]
@@ -67,17 +68,22 @@ def context_pairs(b: pd.DataFrame, ctx: str, prior: float, count: tuple[str, ...
     it, since a few bids elsewhere are a noisy estimate and would inflate the surprise. The boolean columns of ``b``
     named in ``count`` are summed per pair too.
     """
-    # the columns counted, before the rows without a context are dropped: not a copy of every column
-    b = b[[ctx, "org_id", "bid_id", "is_winner", "p_fair", *count]].dropna(subset=[ctx])
-    extra = {c: (c, "sum") for c in count}
-    pairs = (
-        b.groupby([ctx, "org_id"], sort=False)
-        .agg(bids=("bid_id", "size"), wins=("is_winner", "sum"), mu=("p_fair", "sum"), **extra)
-        .reset_index()
+    # grouped on one integer key standing for (context, firm): grouping on the two id columns
+    # hashes their strings again for each aggregate; the groups keep their order of first
+    # appearance (as groupby(sort=False) has them) and the sums add the same rows in the same order
+    context, firm = pd.factorize(b[ctx])[0], pd.factorize(b["org_id"])[0]
+    kept = np.flatnonzero((context >= 0) & (firm >= 0))  # a missing id is no group
+    pair, first = groups_in_order(row_key(context[kept], firm[kept]))
+    sums = b[["is_winner", "p_fair", *count]].iloc[kept].groupby(pair).sum()
+    rows = kept[first]
+    pairs = pd.DataFrame(
+        {ctx: b[ctx].array.take(rows), "org_id": b["org_id"].array.take(rows), "bids": np.bincount(pair)}
+        | {"wins": sums["is_winner"].to_numpy(), "mu": sums["p_fair"].to_numpy()}
+        | {c: sums[c].to_numpy() for c in count}
     )
-    firm = pairs.groupby("org_id")[["wins", "mu"]].transform("sum")
-    pairs["wins_elsewhere"] = firm["wins"] - pairs["wins"]
-    pairs["mu_elsewhere"] = firm["mu"] - pairs["mu"]
+    firm_totals = pairs[["wins", "mu"]].groupby(firm[rows]).transform("sum")
+    pairs["wins_elsewhere"] = firm_totals["wins"] - pairs["wins"]
+    pairs["mu_elsewhere"] = firm_totals["mu"] - pairs["mu"]
     pairs["strength"] = ((pairs["wins_elsewhere"] + prior) / (pairs["mu_elsewhere"] + prior)).clip(lower=1.0)
     pairs["expected"] = pairs["mu"] * pairs["strength"]
     return pairs
@@ -112,10 +118,14 @@ def person_links(snapshot, context_roles: list[str]) -> pd.DataFrame:
 
 def _person_links(snapshot, context_roles: list[str]) -> pd.DataFrame:
     pr = snapshot["person_roles"][["person_id", "org_id", "role"]]
-    person = snapshot.codes("person_roles", "person_id")  # joined on codes: a merge on the id strings costs seconds
     in_ctx = pr["role"].isin(context_roles).to_numpy()
+    # joined on each person's place among the persons holding a context role (a missing id -2):
+    # looking 2 million ids up among those few is cheaper than factorising them all
+    ctx_persons = pd.Index(pr["person_id"][in_ctx].dropna().unique())
+    person = np.where(pr["person_id"].isna().to_numpy(), -2, positions(ctx_persons, pr["person_id"]))
     ctx = pr[in_ctx].rename(columns={"org_id": "context_org", "role": "context_role"}).assign(person=person[in_ctx])
-    links = ctx.merge(pr[["org_id", "role"]].assign(person=person), on="person").drop(columns="person")
+    held = np.flatnonzero(person != -1)
+    links = ctx.merge(pr[["org_id", "role"]].iloc[held].assign(person=person[held]), on="person").drop(columns="person")
     links = links[links["context_org"] != links["org_id"]].reset_index(drop=True).drop_duplicates()
     # a person's name follows from the id: looked up for the distinct links only, by position
     persons = snapshot["persons"]
