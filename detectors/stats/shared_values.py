@@ -125,26 +125,48 @@ def firms_per_value(kind: np.ndarray, value: np.ndarray, org: np.ndarray) -> np.
 def _distinct_per_key(key: np.ndarray, org: np.ndarray, n_keys: int) -> np.ndarray:
     """How many distinct firms (non-negative ``org`` codes) each key in ``range(n_keys)`` has."""
     held = org >= 0
+    key, org = key[held], org[held]
     n_orgs = int(org.max(initial=0)) + 1
-    pairs = pd.unique(key[held] * n_orgs + org[held])  # hashed: several times faster than np.unique's sort
-    return np.bincount(pairs // n_orgs, minlength=n_keys)
+    rows = np.bincount(key, minlength=n_keys)
+    alone = rows[key] == 1  # the only row of its key: one firm, nothing to hash (most document hashes)
+    firms = np.bincount(key[alone], minlength=n_keys)
+    pairs = key[~alone] * n_orgs + org[~alone]
+    if n_keys * n_orgs <= 8 * len(pairs):  # few keys (a value's kinds): a table of all pairs costs less than hashing
+        seen = np.zeros(n_keys * n_orgs, dtype=bool)
+        seen[pairs] = True
+        return firms + seen.reshape(n_keys, n_orgs).sum(axis=1)
+    distinct = pd.unique(pairs)  # hashed: several times faster than np.unique's sort
+    return firms + np.bincount(distinct // n_orgs, minlength=n_keys)
 
 
 def _rarity(holders: pd.DataFrame, public_min_firms: int) -> pd.DataFrame:
+    """Per distinct (kind, value) of ``holders`` (coded, none missing; the value code encodes
+    the kind), in code order: its firms, its kind's firms and its rarity."""
     kind, value, org = (holders[c].to_numpy() for c in ("kind", "value", "org_id"))
-    first, _ = first_rows(value)  # the value code encodes the kind: the distinct (kind, value)
+    n_values = int(value.max(initial=-1)) + 1
+    kind_of = np.zeros(n_values, dtype=np.int64)
+    kind_of[value] = kind
+    held = np.flatnonzero(np.bincount(value, minlength=n_values))
     per_value = pd.DataFrame(
         {
-            "kind": kind[first],
-            "value": value[first],
-            "n_firms": firms_per_value(kind, value, org)[first],
-            "n_kind_firms": firms_per_value(np.zeros_like(kind), kind, org)[first],
+            "kind": kind_of[held],
+            "value": held,
+            "n_firms": _distinct_per_key(value, org, n_values)[held],
+            "n_kind_firms": _distinct_per_key(kind, org, int(kind.max(initial=-1)) + 1)[kind_of[held]],
         }
     )
     n = per_value["n_kind_firms"].clip(lower=2 * public_min_firms).to_numpy(float)
     k = per_value["n_firms"].clip(lower=2).to_numpy(float)
     per_value["rarity"] = np.clip(np.log(n / k) / np.log(n / 2), 0.0, 1.0)
     return per_value
+
+
+def _held_by_several(value: np.ndarray, rarity: pd.DataFrame) -> np.ndarray:
+    """Whether each value code is held by two firms or more (``rarity``: per distinct value)."""
+    codes = rarity["value"].to_numpy()
+    n_firms = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    n_firms[codes] = rarity["n_firms"].to_numpy()
+    return n_firms[value] >= 2
 
 
 def lot_sizes(snapshot) -> pd.Series:
@@ -323,9 +345,12 @@ def shared_value_findings(
     coded, coded_holders, decode = _encode(uses, holders, [k.name for k in kinds], uses_rows)
     code_weights = {i: weights[k.name] for i, k in enumerate(kinds)}
     public_from = {i: int(params["service_min_firms"]) if k.service else public_min_firms for i, k in enumerate(kinds)}
+    rarity = _rarity(coded_holders, public_min_firms)
+    if own_holders:  # a value of one firm is never shared: its uses (most of them) leave before the grouping
+        coded = coded[_held_by_several(coded["value"].to_numpy(), rarity)]
     first, _ = first_rows(row_key(*(coded[c].to_numpy() for c in ("lot_id", "org_id", "value"))))
     distinct = coded.iloc[first][["lot_id", "org_id", "kind", "value"]]
-    items = _items(distinct, _rarity(coded_holders, public_min_firms), code_weights, public_from, sizes, params)
+    items = _items(distinct, rarity, code_weights, public_from, sizes, params)
     if items.empty:
         return []
     links = distinct.merge(items[["lot_id", "kind", "value", "item"]], on=["lot_id", "kind", "value"])
