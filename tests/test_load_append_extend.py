@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from bidgraph.graph.embedded import extend
 from bidgraph.graph.embedded.extend import bisect, extended_csr, extended_order, extended_postings
 from bidgraph.graph.embedded.persist import _write_csr
 from bidgraph.graph.embedded.textindex import _bigram_postings
@@ -62,10 +63,13 @@ def _csr(tmp_path, src, dst, n):
     return tuple(np.load(tmp_path / f"{name}.npy") for name in ("indptr", "inc_edge", "inc_other"))
 
 
+@pytest.mark.parametrize("block", [1, 7, extend.BLOCK])
 @pytest.mark.parametrize("seed", range(8))
-def test_an_extended_csr_is_the_whole_csr(tmp_path, seed):
+def test_an_extended_csr_is_the_whole_csr(tmp_path, monkeypatch, seed, block):
     """Live vertices and relationships renumbered (new ones between them), relationships added,
-    self-loops and vertices with no relationship included."""
+    self-loops and vertices with no relationship included; the merged incidence made in blocks of
+    one entry, of a few (boundaries among the added entries) and of many."""
+    monkeypatch.setattr(extend, "BLOCK", block)
     rng = np.random.default_rng(seed)
     n, m = 60, 150
     new_vertex = np.sort(rng.choice(n, size=45, replace=False))
@@ -81,9 +85,10 @@ def test_an_extended_csr_is_the_whole_csr(tmp_path, seed):
     (tmp_path / "live").mkdir()
     live = _csr(tmp_path / "live", live_src, live_dst, 45)
     added = np.setdiff1d(np.arange(m), edge_at)
-    got = extended_csr(
+    indptr, *incidence = extended_csr(
         live, new_vertex, edge_at, np.bincount(live_src, minlength=45), (added, src[added], dst[added]), n
     )
+    got = (indptr, *(np.concatenate(list(blocks)) for blocks in incidence))
     (tmp_path / "whole").mkdir()
     whole = _csr(tmp_path / "whole", src, dst, n)
     for a, b in zip(got, whole):

@@ -11,7 +11,7 @@ compares each with a whole build).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -88,10 +88,13 @@ def extended_csr(
     live_out_degree: np.ndarray,
     added: tuple[np.ndarray, np.ndarray, np.ndarray],
     n: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, Iterator[np.ndarray], Iterator[np.ndarray]]:
     """The incidence CSR (``indptr, inc_edge, inc_other``) of a graph whose live vertices and
     relationships are renumbered (``vertex_at``, ``edge_at``: ascending, none gone) and which
     gains the relationships ``added`` (their numbers, starts and ends, in the new numbering).
+    ``inc_edge`` and ``inc_other`` come as consecutive int32 blocks, made as they are asked for
+    (to be written out: a province's are 32 million entries each, which whole were 256 MB of fresh
+    memory for the kernel to zero, and a gather per insertion point, 1 CPU s).
 
     A vertex's incidence lists the relationships it starts, then those it ends, each in
     relationship order: an added one is placed by a binary search among its vertex's live ones."""
@@ -121,21 +124,32 @@ def extended_csr(
     merged_indptr[vertex_at + 1] = np.diff(indptr)
     np.add.at(merged_indptr, vertex + 1, 1)
     np.cumsum(merged_indptr, out=merged_indptr)
-    merged_edge = _gathered_and_inserted(edge_at.astype(np.int32, copy=False), inc_edge, lo, edge)
-    merged_other = _gathered_and_inserted(vertex_at.astype(np.int32, copy=False), inc_other, lo, other)
+    placed = lo + np.arange(len(lo))  # where each added entry lands among the merged ones
+    merged_edge = _gathered_and_inserted(edge_at.astype(np.int32, copy=False), inc_edge, placed, edge)
+    merged_other = _gathered_and_inserted(vertex_at.astype(np.int32, copy=False), inc_other, placed, other)
     return merged_indptr, merged_edge, merged_other
 
 
-def _gathered_and_inserted(mapping: np.ndarray, live: np.ndarray, at: np.ndarray, added: np.ndarray) -> np.ndarray:
-    """``np.insert(mapping[live], at, added)`` as int32 (``at`` ascending), each run of live
-    entries between two insertion points gathered straight into its place: no whole gathered copy
-    to insert into (a province's incidence is 32 million entries, fresh memory for the kernel to zero)."""
-    out = np.empty(len(live) + len(added), dtype=np.int32)
-    out[at + np.arange(len(at))] = added
-    cuts, before = np.unique(at, return_index=True)  # the added entries before each insertion point
-    bounds = np.concatenate([[0], cuts, [len(live)]]).tolist()
-    shifts = np.concatenate([before, [len(at)]]).tolist()
-    for lo, hi, shift in zip(bounds[:-1], bounds[1:], shifts):
-        if hi > lo:
-            out[lo + shift : hi + shift] = mapping[live[lo:hi]]
-    return out
+#: Merged incidence entries made this many at a time (a block comes from, and goes back to, the heap).
+BLOCK = 1 << 20
+
+
+def _gathered_and_inserted(
+    mapping: np.ndarray, live: np.ndarray, placed: np.ndarray, added: np.ndarray
+) -> Iterator[np.ndarray]:
+    """``np.insert(mapping[live], placed - arange, added)`` as int32 (``placed``: where each added
+    entry lands, ascending), in consecutive blocks of :data:`BLOCK` entries."""
+    total = len(live) + len(added)
+    for start in range(0, total, BLOCK):
+        stop = min(start + BLOCK, total)
+        first, last = np.searchsorted(placed, [start, stop])
+        taken = start - first  # the live entries before this block
+        block = np.empty(stop - start, dtype=np.int32)
+        if first == last:
+            np.take(mapping, live[taken : taken + stop - start], out=block)
+        else:
+            is_live = np.ones(stop - start, dtype=bool)
+            is_live[placed[first:last] - start] = False
+            block[~is_live] = added[first:last]
+            block[is_live] = mapping[live[taken : taken + stop - start - (last - first)]]
+        yield block
