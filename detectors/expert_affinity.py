@@ -34,6 +34,7 @@ from scipy.stats import chi2, norm
 from bidgraph.detectors.core.common import bilingual, uid
 from bidgraph.detectors.core.contract import ModuleDetector
 from bidgraph.detectors.core.finding import Entity, Finding
+from bidgraph.detectors.stats.codes import first_rows, row_key
 from bidgraph.detectors.stats.panels import score_deviations
 from bidgraph.detectors.stats.win_stats import surprise_score, upper_tail
 
@@ -66,37 +67,48 @@ def _expected_sittings(dev: pd.DataFrame, snapshot, lot_ids: pd.Index) -> pd.Dat
     )
     cat = lots.set_index("lot_id")["category"].reindex(lot_ids).astype(object).fillna("unknown")
     category = pd.factorize(cat, sort=True)[0]  # codes in the categories' order, as grouping by name sorts them
-    sat = dev[["expert_id", "org_id", "lot_id"]].drop_duplicates()
-    sat["category"] = category[sat["lot_id"].to_numpy()]
-    panels = sat[["lot_id", "expert_id", "category"]].drop_duplicates()
-    lots_per_cat = panels.groupby("category")["lot_id"].nunique().rename("cat_lots")
-    expert_cat = panels.groupby(["expert_id", "category"]).size().rename("expert_panels")
-    firm_cat = (
-        sat[["lot_id", "org_id", "category"]]
-        .drop_duplicates()
-        .groupby(["org_id", "category"])
-        .size()
-        .rename("firm_lots")
+    expert, org, lot = (dev[c].to_numpy() for c in ("expert_id", "org_id", "lot_id"))
+    n_org, n_cat = int(org.max()) + 1, int(category.max()) + 1
+    sat = first_rows(row_key(expert, org, lot))[0]
+    expert, org, lot = expert[sat], org[sat], lot[sat]
+    cat = category[lot]
+    # distinct counts, each under a key of integer codes sorted as its columns
+    cat_lots = np.bincount(cat[first_rows(lot)[0]], minlength=n_cat)
+    panel = first_rows(row_key(lot, expert))[0]
+    expert_cat, expert_panels = np.unique(expert[panel] * n_cat + cat[panel], return_counts=True)
+    lot_firm = first_rows(row_key(lot, org))[0]
+    firm_cat, firm_lots = np.unique(org[lot_firm] * n_cat + cat[lot_firm], return_counts=True)
+    pair_cat, together = np.unique((expert * n_org + org) * n_cat + cat, return_counts=True)
+    pair, k = np.unique(expert * n_org + org, return_counts=True)
+    # one term per (pair, category of the firm's lots), the categories in order within each pair
+    first_term = np.searchsorted(firm_cat, pair % n_org * n_cat)
+    n_terms = np.searchsorted(firm_cat, (pair % n_org + 1) * n_cat) - first_term
+    term_pair = np.repeat(np.arange(len(pair)), n_terms)
+    term = np.arange(n_terms.sum()) - np.repeat(np.cumsum(n_terms) - n_terms - first_term, n_terms)
+    c, f_lots = firm_cat[term] % n_cat, firm_lots[term]
+    k_c = _looked_up(pair_cat, together, pair[term_pair] * n_cat + c)
+    e_panels = _looked_up(expert_cat, expert_panels, pair[term_pair] // n_org * n_cat + c)
+    mu = f_lots * np.minimum((e_panels - k_c) / np.maximum(cat_lots[c] - f_lots, 1), 1)
+    expected = pd.Series(mu).groupby(term_pair).sum()  # pandas' compensated sum, as before: the same last bits
+    return pd.DataFrame(
+        {"expert_id": pair // n_org, "org_id": pair % n_org, "k": k.astype(float), "expected": expected.to_numpy()}
     )
-    together = sat.groupby(["expert_id", "org_id", "category"]).size().rename("k").reset_index()
-    pairs = together[["expert_id", "org_id"]].drop_duplicates()
-    terms = (
-        pairs.merge(firm_cat.reset_index(), on="org_id")
-        .merge(together, on=["expert_id", "org_id", "category"], how="left")
-        .join(expert_cat, on=["expert_id", "category"])
-        .join(lots_per_cat, on="category")
-    )
-    terms["k"] = terms["k"].fillna(0)
-    terms["expert_panels"] = terms["expert_panels"].fillna(0)
-    outside = (terms["cat_lots"] - terms["firm_lots"]).clip(lower=1)
-    terms["mu"] = terms["firm_lots"] * ((terms["expert_panels"] - terms["k"]) / outside).clip(upper=1)
-    return terms.groupby(["expert_id", "org_id"], as_index=False).agg(k=("k", "sum"), expected=("mu", "sum"))
+
+
+def _looked_up(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The value of each ``wanted`` key among the sorted ``keys``, 0 where it is not there."""
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], 0)
 
 
 def _favour(dev: pd.DataFrame) -> pd.DataFrame:
     per_expert = dev.groupby("expert_id")["dev"].agg(expert_mean="mean", expert_sd="std")
-    per_pair = dev.groupby(["expert_id", "org_id"])["dev"].agg(pair_mean="mean", scored="size").reset_index()
-    per_pair = per_pair.join(per_expert, on="expert_id")
+    n_org = int(dev["org_id"].max()) + 1
+    pair = dev["expert_id"].to_numpy() * n_org + dev["org_id"].to_numpy()  # one key, sorted as (expert, org)
+    per_pair = dev["dev"].groupby(pair).agg(pair_mean="mean", scored="size")
+    per_pair.insert(0, "org_id", per_pair.index % n_org)
+    per_pair.insert(0, "expert_id", per_pair.index // n_org)
+    per_pair = per_pair.reset_index(drop=True).join(per_expert, on="expert_id")
     per_pair["favour"] = per_pair["pair_mean"] - per_pair["expert_mean"]
     sd = per_pair["expert_sd"].fillna(0.0).clip(lower=1e-6)
     per_pair["t"] = per_pair["favour"] / (sd / np.sqrt(per_pair["scored"]))

@@ -42,3 +42,13 @@ def test_sorted_string_codes_fall_back_when_two_values_hash_alike(monkeypatch):
     )
     code, distinct = sorted_string_codes(strings)
     assert code.tolist() == [1, 0, 1, 2] and distinct.tolist() == ["a", "b", "c"]
+
+
+def test_row_key_ranks_the_tuples_so_far_only_where_the_next_column_would_overflow():
+    rng = np.random.default_rng(4)
+    columns = [rng.integers(0, 2**40, 400), rng.integers(0, 3, 400), rng.integers(0, 2**30, 400)]
+    key = row_key(*columns)
+    order = np.lexsort(columns[::-1])
+    assert (np.diff(key[order]) >= 0).all()  # sorted as the tuples
+    tuples = list(zip(*(c.tolist() for c in columns)))
+    assert len(set(key.tolist())) == len(set(tuples))

@@ -15,12 +15,13 @@ __all__ = ["row_key", "first_rows", "groups_in_order", "sorted_string_codes"]
 
 def row_key(*codes: np.ndarray) -> np.ndarray:
     """One integer per distinct tuple of non-negative integer codes, in the tuples' sort order
-    (ranked after each column, so the key never overflows)."""
+    (the tuples so far ranked, a sort, only where the next column would overflow the key)."""
     key = np.asarray(codes[0], dtype=np.int64)
-    for i, minor in enumerate(codes[1:], start=2):
-        key = key * (int(np.max(minor, initial=0)) + 1) + np.asarray(minor, dtype=np.int64)
-        if i < len(codes):
+    for minor in codes[1:]:
+        size = int(np.max(minor, initial=0)) + 1
+        if (int(np.max(key, initial=0)) + 1) * size > np.iinfo(np.int64).max:
             key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+        key = key * size + np.asarray(minor, dtype=np.int64)
     return key
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bidgraph.detectors.stats.codes import first_rows, row_key
+from bidgraph.detectors.stats.codes import row_key
 from bidgraph.graph.snapshot import positions
 
 __all__ = ["score_deviations"]
@@ -41,12 +41,13 @@ def _deviations(snapshot, min_panel: int) -> pd.DataFrame:
     # by bid, expert, lot and score, not in the order rows were loaded: the sums below then add the
     # same numbers in the same order whether the scores came in one export or a day at a time
     # (the last bits of a p-value differed between the two)
-    coded = coded.iloc[np.lexsort([coded[c].to_numpy() for c in ("score", "lot_id", "expert_id", "bid_id")])]
-    # grouped on one key standing for the three codes (a group-by on three columns combines them each time)
-    key = row_key(*(coded[k].to_numpy() for k in keys))
-    first, _ = first_rows(key)  # the groups in the order of their first row, as groupby(sort=False) has them
-    mean = coded["score"].groupby(key, sort=False).mean()
-    coded = coded.iloc[first][keys].reset_index(drop=True).assign(score=mean.to_numpy())
+    triple = row_key(*(coded[k].to_numpy() for k in ("bid_id", "expert_id", "lot_id")))  # sorts as the three codes
+    order = np.lexsort([coded["score"].to_numpy(), triple])
+    coded, triple = coded.iloc[order], triple[order]
+    # a (bid, expert, lot) is a run of sorted rows: its first row, and the runs numbered in order
+    starts = np.diff(triple, prepend=-1) != 0
+    mean = coded["score"].groupby(np.cumsum(starts), sort=False).mean()
+    coded = coded.iloc[np.flatnonzero(starts)][keys].reset_index(drop=True).assign(score=mean.to_numpy())
     coded["panel"] = coded.groupby("bid_id")["score"].transform("size")
     coded = coded[coded["panel"] >= min_panel].reset_index(drop=True)
     total = coded.groupby("bid_id")["score"].transform("sum")
