@@ -72,7 +72,13 @@ class Snapshot:
         ``codes("bid_documents", "bid_id", ("bids", "bid_id"))`` codes documents as their bids."""
         if keys is None or keys == (table, column):
             return self._factorised(table, column)[0]
-        return self.derived(("codes", table, column, keys), lambda: positions(self.keys(*keys), self[table][column]))
+        return self.derived(("codes", table, column, keys), lambda: self._coded_as(table, column, keys))
+
+    def _coded_as(self, table: str, column: str, keys: tuple[str, str]) -> np.ndarray:
+        values, among = pa.array(self[table][column]), pa.array(self[keys[0]][keys[1]])
+        if values.equals(among):  # row for row the keys' own column (an upload per bid): its codes, not a lookup
+            return self.codes(*keys)
+        return positions(self.keys(*keys), self[table][column])
 
     def rows(self, table: str, column: str) -> np.ndarray:
         """The row of ``table`` holding each key of ``self.keys(table, column)`` (a column of

@@ -28,6 +28,15 @@ def test_another_tables_ids_are_coded_as_the_keys_they_refer_to_and_unknown_or_m
     assert snapshot.codes("bid_documents", "bid_id", ("bids", "bid_id")).tolist() == [1, -1, -1, 2]
 
 
+def test_a_table_row_for_row_beside_its_keys_has_their_codes():
+    bids = [{"bid_id": b, "lot_id": "L1", "org_id": "A"} for b in ("B3", "B1", "B2")]
+    uploads = [{"bid_id": b} for b in ("B3", "B1", "B2")]
+    snapshot = make_snapshot(bids=bids, bid_uploads=uploads)
+    assert snapshot.codes("bid_uploads", "bid_id", ("bids", "bid_id")).tolist() == [2, 0, 1]
+    shuffled = make_snapshot(bids=bids, bid_uploads=uploads[::-1])
+    assert shuffled.codes("bid_uploads", "bid_id", ("bids", "bid_id")).tolist() == [1, 0, 2]
+
+
 def test_codes_are_made_once_per_snapshot():
     snapshot = _snapshot()
     first = snapshot.codes("bids", "org_id")
