@@ -95,17 +95,16 @@ def detect(snapshot, params: dict, seed: int) -> list:
         return []
     b["competitive_win"], fences = _competitive_wins(b, params)
     prior = float(params["prior_wins"])
-    pairs = pd.concat(
-        [_shares(context_pairs(b, c, prior, ("competitive_win",)), c) for c in _CONTEXTS], ignore_index=True
-    )
     min_wins = int(params["min_wins"])
-    n_tests = max(1, int((pairs["bids"] >= min_wins).sum()))
+    every = [_shares(context_pairs(b, c, prior, ("competitive_win",)), c) for c in _CONTEXTS]
+    n_tests = max(1, sum(int((pairs["bids"] >= min_wins).sum()) for pairs in every))
+    # only pairs with min_wins wins can be flagged: the two million others are counted as tests, not joined
+    pairs = pd.concat([pairs[pairs["wins"] >= min_wins] for pairs in every], ignore_index=True)
     pairs["p"] = upper_tail(pairs["wins"], pairs["expected"], pairs["bids"])
     pairs["p_adj"] = np.minimum(1.0, pairs["p"] * n_tests)
     pairs["competitive_share"] = pairs["competitive_win"] / pairs["wins"].clip(lower=1)
     flagged = pairs[
-        (pairs["wins"] >= min_wins)
-        & (pairs["win_share"] >= float(params["min_win_share"]))
+        (pairs["win_share"] >= float(params["min_win_share"]))
         & (pairs["win_share"] >= float(params["min_share_ratio"]) * pairs["bid_share"])
         & (pairs["p_adj"] <= float(params["alpha"]))
         & (pairs["competitive_share"] <= float(params["max_competitive_share"]))
