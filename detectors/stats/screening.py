@@ -60,9 +60,10 @@ def priced_bids(snapshot: Snapshot) -> pd.DataFrame:
     ceiling = np.append(pd.to_numeric(lots["ceiling_price"], errors="coerce").to_numpy(dtype=float), np.nan)[where]
     out = pd.DataFrame(
         {
-            "bid_id": b["bid_id"].to_numpy(),
-            "lot_id": b["lot_id"].to_numpy(),
-            "org_id": b["org_id"].to_numpy(),
+            # the ids as they are stored: to_numpy would make a Python string of each
+            "bid_id": b["bid_id"].array,
+            "lot_id": b["lot_id"].array,
+            "org_id": b["org_id"].array,
             "price": price.to_numpy(dtype=float),
             "is_winner": b["is_winner"].fillna(False).astype(bool).to_numpy(),
             "ceiling_price": ceiling,
