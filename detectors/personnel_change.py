@@ -85,7 +85,8 @@ def _named_managers(snapshot, params: dict) -> set[tuple[str, str]]:
     site = snapshot["site_personnel"]
     on_site = site[site["role"].isin(params["manager_roles"])]
     pairs = pd.concat([winners.merge(pms, on="org_id")[["lot_id", "person_id"]], on_site[["lot_id", "person_id"]]])
-    return set(pairs.itertuples(index=False, name=None))
+    # zipped lists: itertuples steps through the Arrow columns a value at a time
+    return set(zip(pairs["lot_id"].tolist(), pairs["person_id"].tolist()))
 
 
 def _early_replacements(snapshot, params: dict) -> list[Finding]:
