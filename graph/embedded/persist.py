@@ -267,7 +267,7 @@ def _kept_edges(
             whole[label] = False
             return
         held = vertex_at[previous.offset(label) :][: len(remap)]
-        np.add(remap, offsets[label], out=held, casting="unsafe")  # in place: a province's are 9 million
+        np.add(remap, offsets[label], out=held)  # in place: a province's are 9 million
         gone = remap < 0
         held[gone] = -1
         whole[label] = not gone.any()
@@ -332,7 +332,7 @@ def _label(label: str, node, tables, previous: Previous | None, folder: Path) ->
     ascending = keys.null_count == 0 and pc.all(pc.less(keys[:-1], keys[1:])).as_py() is not False
     moved = None
     if previous is not None and live is not None and table is not None and previous.prefix(name, table, [key]):
-        moved = np.arange(live["size"], dtype=np.int64)
+        moved = np.arange(live["size"], dtype=np.int32)
     if ascending:
         return Label(keys, moved, {}, True, True)
     path, order = folder / "order" / f"{label}.npy", None

@@ -181,7 +181,7 @@ class Previous:
         if old is None:
             return None
         found = pc.index_in(old, value_set=keys)  # the first row holding the key, as a build resolves it
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32)
 
     def value_keys(self, label: str, node, tables: dict[str, pa.Table]) -> tuple | None:
         """A value label's keys and kinds as a whole build makes them (sorted; each value with
@@ -232,7 +232,7 @@ class Previous:
         runs = [old.slice(lo, hi - lo) for lo, hi in zip(bounds[:-1], bounds[1:])]
         # a live key moves down by the number of values placed before it: run by run, in place
         # (a count and running sum of every key were 1 CPU s of fresh memory at province)
-        moved = np.arange(len(old), dtype=np.int64)
+        moved = np.arange(len(old), dtype=np.int32)
         for j, (lo, hi) in enumerate(zip(bounds[1:-1], bounds[2:]), start=1):
             moved[lo:hi] += j
         pieces = [piece for j, run in enumerate(runs) for piece in (run, new.slice(j, 1))][:-1]
@@ -244,9 +244,9 @@ class Previous:
         if i not in self.meta["sources"]:
             return None
         spec = self.meta["sources"].index(i)
-        if self._bounds is None:  # sources are numbered in edge order: one count gives every range
-            counts = np.bincount(np.asarray(self.read("espec.npy")), minlength=len(self.meta["sources"]))
-            self._bounds = np.concatenate([[0], np.cumsum(counts)])
+        if self._bounds is None:  # sources are numbered in edge order: each range's ends by binary search
+            spec_of = self.read("espec.npy")  # (of the same type: another would copy all of them)
+            self._bounds = np.searchsorted(spec_of, np.arange(len(self.meta["sources"]) + 1, dtype=spec_of.dtype))
         return int(self._bounds[spec]), int(self._bounds[spec + 1])
 
     def offset(self, label: str) -> int:
