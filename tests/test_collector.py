@@ -1,6 +1,7 @@
 import gc
 
-from bidgraph.graph.collector import rare_full_collections
+from bidgraph.graph import collector
+from bidgraph.graph.collector import collect_no_more, rare_full_collections
 
 
 def test_full_passes_are_rarer_inside_and_as_before_after():
@@ -50,3 +51,14 @@ def test_blocks_overlapping_in_two_threads_restore_the_threshold_when_the_last_c
     second_done.set()
     thread.join(10)
     assert gc.get_threshold() == before
+
+
+def test_the_collector_stops_for_good_only_in_a_process_that_ends_without_freeing(monkeypatch):
+    collect_no_more()
+    assert gc.isenabled()  # a process that frees as usual
+    monkeypatch.setattr(collector, "_kept", [])  # as end_without_freeing leaves it
+    try:
+        collect_no_more()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

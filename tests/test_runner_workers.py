@@ -4,6 +4,7 @@ fails in a worker, or a worker that dies, costs only its own rows."""
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ from bidgraph.detectors.core.contract import missing_input
 from bidgraph.detectors.core.registry import by_id, chosen
 from bidgraph.detectors.core.runner import UNITS, run_batch, worker_count
 from bidgraph.detectors.core.settings import load_settings
+from bidgraph.graph import collector
 from bidgraph.graph.snapshot import Snapshot
 from bidgraph.loaders.bundle import read_bundle
 
@@ -153,3 +155,20 @@ def test_what_the_caller_does_meanwhile_runs_once_here_while_the_workers_run(tin
     found, _ = run_batch(Snapshot(dict(tiny_tables)), settings, progress=False, meanwhile=meanwhile)
     assert calls == [(os.getpid(), ["bidgraph-detect"] * workers if workers > 1 else [])]
     assert found == alone
+
+
+def test_a_process_that_ends_without_freeing_stops_collecting_once_the_workers_are_done(tiny_tables, monkeypatch):
+    monkeypatch.setattr(collector, "_kept", [])  # as the command line's end_without_freeing leaves it
+    settings = load_settings()
+    settings["run"]["workers"] = 2
+    on_while_workers_ran = []
+    try:
+        run_batch(
+            Snapshot(dict(tiny_tables)),
+            settings,
+            progress=False,
+            meanwhile=lambda: on_while_workers_ran.append(gc.isenabled()),
+        )
+        assert on_while_workers_ran == [True] and not gc.isenabled()
+    finally:
+        gc.enable()

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from bidgraph.detectors.core.contract import Detector, Ranked, missing_input, not_applicable_reason
 from bidgraph.detectors.core.finding import assign_ids
 from bidgraph.detectors.core.registry import by_id, chosen
-from bidgraph.graph.collector import rare_full_collections
+from bidgraph.graph.collector import collect_no_more, rare_full_collections
 from bidgraph.graph.snapshot import Snapshot
 
 __all__ = ["run_batch", "worker_count", "RECOMPUTED", "UNITS"]
@@ -104,6 +104,7 @@ def run_batch(
     with rare_full_collections():
         if workers > 1:
             apart = _in_workers(units, run, workers, bar, meanwhile)
+            collect_no_more()  # the combiners build leads that all live on (a command's process ends then)
         else:
             apart = {}
             if meanwhile is not None:
