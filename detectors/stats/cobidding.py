@@ -31,7 +31,7 @@ from scipy import sparse, stats
 from bidgraph.detectors.core.common import bids_in_context, uid
 from bidgraph.detectors.stats.shared_values import firms_per_value, trace_node
 from bidgraph.detectors.stats.specialty import lot_specialty
-from bidgraph.graph.snapshot import Snapshot
+from bidgraph.graph.snapshot import Snapshot, positions
 
 __all__ = [
     "CoBidding",
@@ -302,7 +302,7 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
     """
     frames = []
     uploads, docs = snapshot.derived("bid_traces_by_firm", lambda: _by_firm(snapshot))
-    keep = None if orgs is None else pd.Index(orgs)
+    kept = None if orgs is None else _kept_firms(snapshot, orgs)
     for table, kind in (
         (uploads, "ip"),
         (uploads, "mac"),
@@ -310,12 +310,13 @@ def shared_values(snapshot: Snapshot, max_firms_per_value: int = 5, orgs=None) -
         (docs, "fingerprint"),
         (docs, "file_sha256"),
     ):
-        frames.append(_tagged(table, kind, kind, keep))
+        frames.append(_tagged(table, kind, kind, kept))
     frames.append(
-        _tagged(snapshot.derived("role_holders", lambda: _role_holders(snapshot)), "person_id", "person", keep)
+        _tagged(snapshot.derived("role_holders", lambda: _role_holders(snapshot)), "person_id", "person", kept)
     )
+    organizations = snapshot["organizations"].assign(firm=snapshot.codes("organizations", "org_id", ("bids", "org_id")))
     for kind in ("phone", "email", "address"):
-        frames.append(_tagged(snapshot["organizations"], kind, kind, keep))
+        frames.append(_tagged(organizations, kind, kind, kept))
     # most values are one firm's: dropped before sorting, and kind by kind (each frame is one kind),
     # before the frames are put together (a missing value is held by no firm)
     values = pd.concat([f[_held_by_few(f, max_firms_per_value)] for f in frames], ignore_index=True)
@@ -336,34 +337,50 @@ def _held_by_few(values: pd.DataFrame, most: int) -> np.ndarray:
     return (firms >= 2) & (firms <= most)
 
 
+def _kept_firms(snapshot: Snapshot, orgs) -> np.ndarray:
+    """Per firm code of the bids (``firm`` columns below), and -1 last, whether it is one of ``orgs``."""
+    firms = snapshot.keys("bids", "org_id")
+    kept = np.zeros(len(firms) + 1, dtype=bool)
+    code = positions(firms, pd.Series(orgs, dtype=firms.dtype))
+    kept[code[code >= 0]] = True
+    return kept
+
+
 def _role_holders(snapshot: Snapshot) -> pd.DataFrame:
-    """``org_id`` and ``person_id`` of every role but an official's: the two columns of 2.3
-    million roles at province, taken once for bid_ring and hidden_link (every column, twice, cost
-    a second)."""
+    """``org_id``, ``person_id`` and ``firm`` (the firm's code among the bids' firms) of every role
+    but an official's: the columns of 2.3 million roles at province, taken once for bid_ring and
+    hidden_link (every column, twice, cost a second)."""
     roles = snapshot["person_roles"]
-    return roles.loc[(roles["role"] != "official").to_numpy(), ["org_id", "person_id"]]
+    firm = snapshot.codes("person_roles", "org_id", ("bids", "org_id"))
+    other = (roles["role"] != "official").to_numpy()
+    return roles.loc[other, ["org_id", "person_id"]].assign(firm=firm[other])
 
 
 def _by_firm(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The bid uploads and bid documents with the ``org_id`` of their bid (those of a bid that is
-    not there left out), joined by row position: a merge on the bid id strings hashed them again."""
-    org = snapshot["bids"]["org_id"].array
+    """The bid uploads and bid documents with the ``org_id`` of their bid and its ``firm`` code
+    (those of a bid that is not there left out), joined by row position: a merge on the bid id
+    strings hashed them again."""
+    org, firm = snapshot["bids"]["org_id"].array, snapshot.codes("bids", "org_id")
     joined = []
-    for table in ("bid_uploads", "bid_documents"):
+    for table, kinds in (("bid_uploads", BID_TRACES[:3]), ("bid_documents", BID_TRACES[3:])):
         bid = snapshot.rows("bids", "bid_id")[snapshot.codes(table, "bid_id", ("bids", "bid_id"))]
-        rows = snapshot[table][bid >= 0].reset_index(drop=True)
-        joined.append(rows.assign(org_id=org.take(bid[bid >= 0])))
+        rows = snapshot[table].loc[bid >= 0, ["bid_id", *kinds]].reset_index(drop=True)  # not the other columns
+        joined.append(rows.assign(org_id=org.take(bid[bid >= 0]), firm=firm[bid[bid >= 0]]))
     return joined[0], joined[1]
 
 
-def _tagged(table: pd.DataFrame, column: str, kind: str, keep: pd.Index | None) -> pd.DataFrame:
+def _tagged(table: pd.DataFrame, column: str, kind: str, kept: np.ndarray | None) -> pd.DataFrame:
+    """The rows of ``table`` with a ``column`` value (not blank), as ``org_id``, ``value``, ``kind``
+    and ``bid_id`` (missing for a firm's own value); with ``kept`` (:func:`_kept_firms`), only
+    the values some kept firm holds."""
+    value = pa.array(table[column])
+    rows = value.is_valid().to_numpy(zero_copy_only=False)
+    if kept is not None:
+        held = pa.array(kept[table["firm"].to_numpy()])
+        rows &= _isin(value, pc.unique(value.filter(held)))
     cols = ["org_id", column] + (["bid_id"] if "bid_id" in table.columns else [])
-    out = table[cols].rename(columns={column: "value"})
-    if keep is not None:  # the values some kept firm holds
-        value = pa.array(out["value"])
-        held = _isin(pa.array(out["org_id"]), pa.array(keep))
-        out = out[_isin(value, pc.unique(value.filter(pa.array(held))))]
-    out = out[out["value"].notna() & (out["value"].astype(str).str.strip() != "")]
+    out = table[cols].iloc[np.flatnonzero(rows)].rename(columns={column: "value"})
+    out = out[out["value"].astype(str).str.strip() != ""]
     if "bid_id" not in out.columns:
         out = out.assign(bid_id=None)
     return out.assign(kind=kind, value=out["value"].astype(str))
