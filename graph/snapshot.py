@@ -75,8 +75,8 @@ class Snapshot:
         return self.derived(("codes", table, column, keys), lambda: self._coded_as(table, column, keys))
 
     def _coded_as(self, table: str, column: str, keys: tuple[str, str]) -> np.ndarray:
-        values, among = pa.array(self[table][column]), pa.array(self[keys[0]][keys[1]])
-        if values.equals(among):  # row for row the keys' own column (an upload per bid): its codes, not a lookup
+        values, among = _chunked(self[table][column]), _chunked(self[keys[0]][keys[1]])
+        if values.type == among.type and values.equals(among):  # row for row the keys' own column (an upload per bid)
             return self.codes(*keys)
         return positions(self.keys(*keys), self[table][column])
 
@@ -109,6 +109,14 @@ class Snapshot:
     def __contains__(self, name: str) -> bool:
         t = self.tables.get(name)
         return t is not None and len(t) > 0
+
+
+def _chunked(column: pd.Series) -> pa.ChunkedArray:
+    """A column as one kind of Arrow value, whatever backs it (an appended version's columns are
+    Arrow chunks, a hand-made or first-loaded table's plain arrays): an Array and a ChunkedArray
+    do not compare."""
+    values = pa.array(column)
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
 def positions(keys: pd.Index | pd.Series, values: pd.Series) -> np.ndarray:

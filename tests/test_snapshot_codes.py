@@ -2,9 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from snapshot_fixture import make_snapshot
 
-from bidgraph.graph.snapshot import positions
+from bidgraph.graph.snapshot import Snapshot, positions
 
 
 def _snapshot():
@@ -35,6 +36,16 @@ def test_a_table_row_for_row_beside_its_keys_has_their_codes():
     assert snapshot.codes("bid_uploads", "bid_id", ("bids", "bid_id")).tolist() == [2, 0, 1]
     shuffled = make_snapshot(bids=bids, bid_uploads=uploads[::-1])
     assert shuffled.codes("bid_uploads", "bid_id", ("bids", "bid_id")).tolist() == [1, 0, 2]
+
+
+def test_a_column_of_arrow_chunks_beside_a_plain_one_is_compared_not_refused():
+    """An appended version's columns are Arrow chunks; a table beside them may be a plain one."""
+    chunked = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["B3", "B1"], ["B2"]], type=pa.large_string())))
+    bids = make_snapshot(bids=[{"bid_id": b, "lot_id": "L1", "org_id": "A"} for b in ("B3", "B1", "B2")]).tables["bids"]
+    for uploads in (pd.Series(["B3", "B1", "B2"], dtype="str"), pd.Series(["B2", "B3", "B1"], dtype="str")):
+        snapshot = Snapshot({"bids": bids.assign(bid_id=chunked), "bid_uploads": pd.DataFrame({"bid_id": uploads})})
+        expected = positions(snapshot.keys("bids", "bid_id"), uploads).tolist()
+        assert snapshot.codes("bid_uploads", "bid_id", ("bids", "bid_id")).tolist() == expected
 
 
 def test_codes_are_made_once_per_snapshot():
