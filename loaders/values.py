@@ -29,6 +29,7 @@ __all__ = [
     "arrow_text",
     "clean_text",
     "first_bytes",
+    "cells_holding",
     "holds_any",
     "text_bytes",
     "parse",
@@ -401,6 +402,22 @@ def holds_any(s: pd.Series, flagged: np.ndarray) -> bool:
         if len(data) and flagged[data.min() : int(data.max()) + 1].any() and flagged[data].any():
             return True
     return False
+
+
+def cells_holding(s: pd.Series, flagged: np.ndarray) -> np.ndarray:
+    """Per cell of a text series, whether it holds a byte that the 256-entry table ``flagged``
+    flags (missing cells: False), from the Arrow buffers."""
+    found = [np.zeros(0, bool)]
+    for chunk in arrow_text(s).chunks:
+        part = np.zeros(len(chunk), bool)
+        if len(chunk) and chunk.buffers()[2] is not None:
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            part[np.searchsorted(offsets[1:] - offsets[0], np.flatnonzero(flagged[data]), side="right")] = True
+            if chunk.null_count:
+                part &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        found.append(part)
+    return np.concatenate(found)
 
 
 def first_bytes(text: pa.Array) -> np.ndarray:
