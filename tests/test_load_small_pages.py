@@ -1,5 +1,5 @@
 """An append asks numpy for small pages while it runs and leaves numpy's setting as it found it
-(bidgraph/commands/load.py)."""
+(graph/allocator.py, used by bidgraph/commands/load.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from importlib import import_module
 
 import pytest
 
-from bidgraph.commands.load import _small_pages
+from bidgraph.graph.allocator import small_pages
 
 _switch = getattr(import_module("numpy._core.multiarray"), "_set_madvise_hugepage", None)
 
@@ -17,7 +17,7 @@ _switch = getattr(import_module("numpy._core.multiarray"), "_set_madvise_hugepag
 def test_huge_pages_off_inside_and_as_before_after(setting):
     _switch(setting)
     try:
-        with _small_pages():
+        with small_pages():
             assert _switch(False) is False
         assert _switch(setting) is setting
     finally:

@@ -13,9 +13,6 @@ resolved across old and new rows. One load at a time per workspace (the workspac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +20,7 @@ from tqdm import tqdm
 
 from bidgraph.commands._common import print_table, store_for
 from bidgraph.errors import InputError
-from bidgraph.graph.allocator import arrow_from_the_heap
+from bidgraph.graph.allocator import arrow_from_the_heap, small_pages
 from bidgraph.graph.embedded.append import merge_tables
 from bidgraph.graph.embedded.lock import load_lock
 from bidgraph.graph.schema import schema
@@ -151,26 +148,10 @@ def delete_missing_tables(text: str | None) -> tuple[str, ...]:
 
 def append(store, paths: list[Path], delete_missing: tuple[str, ...] = (), quiet: bool = False) -> tuple[Bundle, dict]:
     """Read ``paths`` against the live graph and append them; the caller holds the load lock."""
-    with _small_pages():
+    with small_pages():
         known = store.snapshot().tables if store.live_tables() else {}
         bundle = read_all(paths, quiet, known)
         return bundle, store.append(bundle, delete_missing=delete_missing, resolve=resolve_entities)
-
-
-@contextmanager
-def _small_pages() -> Iterator[None]:
-    """numpy's new arrays without a request for transparent huge pages while it runs. An append
-    makes a few GB of short-lived arrays, and with huge pages the kernel zeroes each 2 MB page
-    whole, or first compacts memory to find one when the page cache fills it: at province, in
-    same-slot runs, the day's append spent 2.1 and 1.7 CPU s in the kernel with small pages
-    against 4.1 and 2.4 with huge ones (user time the same)."""
-    switch = getattr(import_module("numpy._core.multiarray"), "_set_madvise_hugepage", None)  # numpy's own (private)
-    before = switch(False) if switch is not None else None
-    try:
-        yield
-    finally:
-        if switch is not None:
-            switch(before)
 
 
 def handle(args) -> int:
