@@ -25,7 +25,7 @@ import pandas as pd
 
 from bidgraph.graph.schema import schema
 from bidgraph.loaders.model import MERGE_COLUMNS, merge_frame
-from bidgraph.loaders.values import cells_holding, idcard_ok, uscc_ok
+from bidgraph.loaders.values import NFKC_MAY_CHANGE, arrow_text, cells_holding, idcard_ok, uscc_ok
 
 __all__ = ["resolve_entities", "normalise_name"]
 
@@ -39,24 +39,21 @@ def normalise_name(names: pd.Series) -> pd.Series:
     letters lower-cased, and 有限责任公司 written 有限公司 (the same legal form: a limited
     liability company). 股份有限公司 (a joint-stock company, another legal form) stays distinct.
     """
-    s = _where_held(names.astype("str"), _NOT_CJK, lambda some: some.str.normalize("NFKC")).str.lower()
+    s = _where_held(names.astype("str"), NFKC_MAY_CHANGE, lambda some: some.str.normalize("NFKC")).str.lower()
     s = s.str.replace(r"[（【\[]", "(", regex=True).str.replace(r"[）】\]]", ")", regex=True)
     s = _where_held(s, _MAY_BE_SPACE, lambda some: some.str.replace(r"\s+", "", regex=True))
     return s.str.replace("有限责任公司", "有限公司", regex=False)
 
 
-# NFKC changes, and Unicode's spaces are, only characters that are neither ASCII nor in
-# U+4000..U+9FFF (UTF-8 lead bytes E4..E9), where most of a name is; and ASCII spaces.
-_NOT_CJK = np.zeros(256, dtype=bool)
-_NOT_CJK[[*range(0xC0, 0xE4), *range(0xEA, 0x100)]] = True
-_MAY_BE_SPACE = _NOT_CJK.copy()
+# Unicode's spaces are ASCII ones or characters NFKC may change (neither ASCII nor CJK ideographs)
+_MAY_BE_SPACE = NFKC_MAY_CHANGE.copy()
 _MAY_BE_SPACE[[*range(0x09, 0x0E), *range(0x1C, 0x21)]] = True
 
 
 def _where_held(s: pd.Series, flagged: np.ndarray, change: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``change(s)``, applied only to the cells holding a byte that ``flagged`` flags (the
     others it leaves as they are): per name in Python, it took most of resolution's time."""
-    some = cells_holding(s, flagged)
+    some = cells_holding(arrow_text(s), flagged)
     if not some.any():
         return s
     s = s.copy()

@@ -30,6 +30,7 @@ __all__ = [
     "clean_text",
     "first_bytes",
     "cells_holding",
+    "NFKC_MAY_CHANGE",
     "holds_any",
     "text_bytes",
     "parse",
@@ -59,7 +60,7 @@ def clean_text(s: pd.Series) -> pd.Series:
     text = arrow_text(s)
     if any(_may_be_padded(chunk) for chunk in text.chunks):  # ids, codes, dates, numbers seldom are
         text = pc.utf8_trim_whitespace(text)
-    wide = np.concatenate([np.zeros(0, bool), *(_may_fold(chunk) for chunk in text.chunks)])
+    wide = cells_holding(text, NFKC_MAY_CHANGE)
     if wide.any():
         wide = pa.array(wide)
         folded = pc.utf8_trim_whitespace(pc.utf8_normalize(text.filter(wide), "NFKC")).combine_chunks()
@@ -68,26 +69,6 @@ def clean_text(s: pd.Series) -> pd.Series:
     if pc.any(empty).as_py():
         text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
     return pd.Series(text.to_pandas(types_mapper=_STR.get).array, index=s.index, name=s.name)
-
-
-def _may_fold(text: pa.Array) -> np.ndarray:
-    """Per cell, whether NFKC may change it: it holds a character that is neither ASCII nor in
-    U+4000..U+9FFF (CJK ideographs, which NFKC leaves alone: a province's names and addresses
-    are mostly these); that is, a UTF-8 lead byte other than E4..E9. Missing cells do not."""
-    found = np.zeros(len(text), bool)
-    if len(text) == 0 or text.buffers()[2] is None:
-        return found
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    if len(data) == 0 or data.max() < 0xC0:  # ids, codes, numbers and dates: ASCII
-        return found
-    # The few such lead bytes, found among the lead bytes, name their cells.
-    lead = np.flatnonzero(data >= 0xC0)
-    lead = lead[(data[lead] < 0xE4) | (data[lead] > 0xE9)]
-    found[np.searchsorted(offsets[1:] - offsets[0], lead, side="right")] = True
-    if text.null_count:
-        found &= text.is_valid().to_numpy(zero_copy_only=False)
-    return found
 
 
 def _may_be_padded(text: pa.Array) -> bool:
@@ -404,20 +385,33 @@ def holds_any(s: pd.Series, flagged: np.ndarray) -> bool:
     return False
 
 
-def cells_holding(s: pd.Series, flagged: np.ndarray) -> np.ndarray:
-    """Per cell of a text series, whether it holds a byte that the 256-entry table ``flagged``
-    flags (missing cells: False), from the Arrow buffers."""
-    found = [np.zeros(0, bool)]
-    for chunk in arrow_text(s).chunks:
-        part = np.zeros(len(chunk), bool)
-        if len(chunk) and chunk.buffers()[2] is not None:
-            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-            part[np.searchsorted(offsets[1:] - offsets[0], np.flatnonzero(flagged[data]), side="right")] = True
-            if chunk.null_count:
-                part &= chunk.is_valid().to_numpy(zero_copy_only=False)
-        found.append(part)
-    return np.concatenate(found)
+#: UTF-8 lead bytes of the characters NFKC may change: neither ASCII nor in U+4000..U+9FFF (CJK
+#: ideographs, which NFKC leaves alone: a province's names and addresses are mostly these), that
+#: is, lead bytes other than E4..E9.
+NFKC_MAY_CHANGE = np.zeros(256, dtype=bool)
+NFKC_MAY_CHANGE[[*range(0xC0, 0xE4), *range(0xEA, 0x100)]] = True
+
+
+def cells_holding(text: pa.ChunkedArray, flagged: np.ndarray) -> np.ndarray:
+    """Per cell of Arrow text (``arrow_text``), whether it holds a byte that the 256-entry table
+    ``flagged`` flags (missing cells: False), from the buffers, chunk by chunk."""
+    return np.concatenate([np.zeros(0, bool), *(_cells_holding(chunk, flagged) for chunk in text.chunks)])
+
+
+def _cells_holding(text: pa.Array, flagged: np.ndarray) -> np.ndarray:
+    found = np.zeros(len(text), bool)
+    if len(text) == 0 or text.buffers()[2] is None:
+        return found
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) == 0 or not flagged[data.min() : int(data.max()) + 1].any():  # most ids, codes, numbers, dates
+        return found
+    at = np.flatnonzero(data >= np.argmax(flagged))  # bytes below the least flagged one are not looked up
+    at = at[flagged[data[at]]]
+    found[np.searchsorted(offsets[1:] - offsets[0], at, side="right")] = True
+    if text.null_count:
+        found &= text.is_valid().to_numpy(zero_copy_only=False)
+    return found
 
 
 def first_bytes(text: pa.Array) -> np.ndarray:
